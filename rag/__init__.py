@@ -1,0 +1,46 @@
+"""Cited question answering over research-paper abstracts.
+
+The public API: `ingest`, `search`, `Assistant`, `Settings`. Names load on first use so
+that `rag --help` starts without importing chromadb, onnxruntime or llama-index.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import Assistant, ingest, search
+    from .config import Settings
+    from .corpus import Paper
+    from .errors import RagError
+    from .index import IngestReport
+    from .retrieve import SearchHit
+
+__all__ = [
+    "Assistant",
+    "IngestReport",
+    "Paper",
+    "RagError",
+    "SearchHit",
+    "Settings",
+    "ingest",
+    "search",
+]
+
+_HOMES = {
+    "Assistant": "api",
+    "ingest": "api",
+    "search": "api",
+    "Settings": "config",
+    "Paper": "corpus",
+    "RagError": "errors",
+    "IngestReport": "index",
+    "SearchHit": "retrieve",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")

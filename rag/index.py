@@ -1,0 +1,268 @@
+"""Chunking and idempotent upsert of papers; the keyword index that sits beside the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .corpus import CorpusReport, FileReport, Paper
+from .embeddings import Embedder
+from .keyword import KeywordIndex
+from .store import Chunk, Metadata, Store
+
+LIST_SEPARATOR = " | "
+
+
+@dataclass
+class IngestReport:
+    """What an ingest read, embedded, updated, removed and skipped."""
+
+    store: str
+    files: list[FileReport]
+    entries: int = 0
+    papers: int = 0
+    embedded: int = 0
+    chunks_embedded: int = 0
+    metadata_updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    prune_refused: str | None = None
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.prune_refused is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "store": self.store,
+            "files": [
+                {
+                    "path": f.path,
+                    "format": f.format,
+                    "entries": f.entries,
+                    "new": f.new,
+                    "merged": f.merged,
+                    "problems": [str(p) for p in f.problems],
+                }
+                for f in self.files
+            ],
+            "entries": self.entries,
+            "papers": self.papers,
+            "embedded": self.embedded,
+            "chunks_embedded": self.chunks_embedded,
+            "metadata_updated": self.metadata_updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "prune_refused": self.prune_refused,
+            "problems": self.problems,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _hash(value: object) -> str:
+    return hashlib.sha1(json.dumps(value, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def text_hash(paper: Paper) -> str:
+    """Hash of what is embedded: a change re-embeds the paper."""
+    return _hash([paper.title, paper.abstract])
+
+
+def paper_metadata(paper: Paper) -> Metadata:
+    """The paper's metadata as flat values Chroma can filter on."""
+    meta: Metadata = {
+        "paper_id": paper.paper_id,
+        "title": paper.title,
+        "sources": LIST_SEPARATOR.join(paper.sources),
+        "authors": LIST_SEPARATOR.join(paper.authors),
+        "links": LIST_SEPARATOR.join(paper.links),
+    }
+    if paper.url:
+        meta["url"] = paper.url
+    if paper.year is not None:
+        meta["year"] = paper.year
+    if paper.date:
+        meta["date"] = paper.date
+    meta["text_hash"] = text_hash(paper)
+    meta["meta_hash"] = _hash(sorted(meta.items()))
+    return meta
+
+
+def split_list(value: object) -> list[str]:
+    """Undo the flattening of a list-valued metadata field."""
+    return [v for v in str(value or "").split(LIST_SEPARATOR) if v]
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What is embedded and keyword-indexed for a chunk: the paper's title, then the chunk."""
+    return f"{title}. {text}" if title else text
+
+
+class Chunker:
+    """Splits abstracts into sentence-aligned chunks measured in the embedder's tokens."""
+
+    def __init__(self, embedder: Embedder, chunk_size: int, chunk_overlap: int) -> None:
+        from llama_index.core.node_parser import SentenceSplitter
+
+        self._splitter = SentenceSplitter(
+            chunk_size=chunk_size,
+            chunk_overlap=min(chunk_overlap, chunk_size // 2),
+            tokenizer=embedder.count_tokens,
+        )
+
+    def chunks(self, paper: Paper) -> list[Chunk]:
+        """The paper's chunks with deterministic ids and its metadata on each."""
+        texts = [t for t in self._splitter.split_text(paper.abstract) if t.strip()] or [paper.abstract]
+        base = paper_metadata(paper)
+        return [
+            Chunk(f"{paper.paper_id}#{i}", text, {**base, "chunk": i, "chunks": len(texts)})
+            for i, text in enumerate(texts)
+        ]
+
+
+def _batches(papers: list[Paper], chunker: Chunker, size: int) -> Iterator[tuple[list[Paper], list[Chunk]]]:
+    batch_papers: list[Paper] = []
+    batch_chunks: list[Chunk] = []
+    for paper in papers:
+        batch_papers.append(paper)
+        batch_chunks.extend(chunker.chunks(paper))
+        if len(batch_chunks) >= size:
+            yield batch_papers, batch_chunks
+            batch_papers, batch_chunks = [], []
+    if batch_papers:
+        yield batch_papers, batch_chunks
+
+
+def _progress(total: int, enabled: bool | None) -> Any:
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if enabled is None else enabled
+    return tqdm(total=total, unit="paper", desc="embedding", file=sys.stderr, disable=not show)
+
+
+def ingest_corpus(
+    corpus: CorpusReport,
+    store: Store,
+    embedder: Embedder,
+    *,
+    chunk_size: int,
+    chunk_overlap: int,
+    batch_size: int,
+    keyword_path: Path,
+    prune: bool = False,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Bring the store in line with the corpus: embed new and changed papers only."""
+    started = time.perf_counter()
+    report = IngestReport(
+        store=store.location, files=corpus.files, entries=corpus.entries, papers=len(corpus.papers)
+    )
+    report.problems = [str(p) for p in corpus.problems]
+    stored = store.papers()
+    to_embed: list[Paper] = []
+    to_update: list[Paper] = []
+    for paper in corpus.papers:
+        previous = stored.get(paper.paper_id)
+        if previous is None or previous.get("text_hash") != text_hash(paper):
+            to_embed.append(paper)
+        elif previous.get("meta_hash") != paper_metadata(paper)["meta_hash"]:
+            to_update.append(paper)
+        else:
+            report.unchanged += 1
+    current = {p.paper_id for p in corpus.papers}
+    stale = [pid for pid in stored if pid not in current] if prune else []
+    if stale and any(not f.entries and f.problems for f in corpus.files):
+        report.prune_refused = (
+            "not pruning: some files could not be read, and their papers would be lost; "
+            "fix them and run again"
+        )
+        stale = []
+
+    if not (to_embed or to_update or stale):
+        report.seconds = time.perf_counter() - started
+        ensure_keyword_index(store, keyword_path)
+        return report
+
+    store.bump_revision()  # the keyword index is stale from the first write on
+    if to_update:
+        existing = store.get(
+            [f"{p.paper_id}#{i}" for p in to_update for i in range(int(stored[p.paper_id]["chunks"]))]
+        )
+        updates = []
+        for paper in to_update:
+            meta = paper_metadata(paper)
+            for chunk_id, chunk in existing.items():
+                if chunk.paper_id == paper.paper_id:
+                    updates.append(
+                        Chunk(
+                            chunk_id,
+                            chunk.text,
+                            {**meta, "chunk": chunk.metadata["chunk"], "chunks": chunk.metadata["chunks"]},
+                        )
+                    )
+        store.update_metadata(updates)
+        report.metadata_updated = len(to_update)
+    if stale:
+        store.delete_papers(stale)
+        report.removed = len(stale)
+    if to_embed:
+        chunker = Chunker(embedder, chunk_size, chunk_overlap)
+        changed = [p.paper_id for p in to_embed if p.paper_id in stored]
+        if changed:
+            store.delete_papers(changed)  # a changed abstract may have fewer chunks now
+        with _progress(len(to_embed), progress) as bar:
+            for papers, chunks in _batches(to_embed, chunker, batch_size):
+                vectors = embedder.embed([embedding_text(str(c.metadata["title"]), c.text) for c in chunks])
+                store.upsert(chunks, vectors)
+                report.embedded += len(papers)
+                report.chunks_embedded += len(chunks)
+                bar.update(len(papers))
+    revision = store.bump_revision()
+    build_keyword_index(store, keyword_path, revision)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def build_keyword_index(store: Store, path: Path, revision: str) -> KeywordIndex:
+    """Rebuild the keyword index from the collection's documents and save it."""
+    ids, texts = [], []
+    for chunk in store.all_chunks():
+        ids.append(chunk.chunk_id)
+        texts.append(embedding_text(str(chunk.metadata.get("title", "")), chunk.text))
+    index = KeywordIndex.build(ids, texts, revision=revision)
+    index.save(path)
+    return index
+
+
+def ensure_keyword_index(store: Store, path: Path, cached: KeywordIndex | None = None) -> KeywordIndex:
+    """The keyword index for the collection's current revision, rebuilt if stale."""
+    revision = store.revision
+    if cached is not None and cached.revision == revision:
+        return cached
+    index = KeywordIndex.load(path)
+    if index is not None and index.revision == revision:
+        return index
+    return build_keyword_index(store, path, revision)
+
+
+def paper_fields(metadata: Metadata) -> dict[str, Any]:
+    """A stored chunk's paper-level metadata, with list fields restored."""
+    return {
+        "paper_id": str(metadata.get("paper_id", "")),
+        "title": str(metadata.get("title", "")),
+        "sources": split_list(metadata.get("sources")),
+        "authors": split_list(metadata.get("authors")),
+        "links": split_list(metadata.get("links")),
+        "url": metadata.get("url"),
+        "year": metadata.get("year"),
+        "date": metadata.get("date"),
+    }

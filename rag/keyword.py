@@ -1,0 +1,119 @@
+"""The BM25 keyword index over chunks: derived from the collection, saved beside it."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+_STOPWORDS = frozenset(
+    """a about above after all also an and any are as at be been being both but by can
+    could did do does for from had has have how however i if in into is it its itself
+    may more most much no not of on or other our out over same should so some such than
+    that the their them then there these they this those through to too under up very
+    was we were what when where which while who whom whose why will with would you your
+    paper papers study studies work propose proposed present show shows using use used""".split()
+)
+FORMAT_VERSION = 1
+
+
+def _stem(token: str) -> str:
+    # A light plural folding; enough to match "models" with "model".
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens without stop words, lightly stemmed."""
+    tokens = []
+    for raw in _TOKEN.findall(text.casefold()):
+        if raw in _STOPWORDS:
+            continue
+        tokens.append(_stem(raw))
+        if "-" in raw or "." in raw:
+            tokens.extend(_stem(p) for p in re.split(r"[.\-]", raw) if p and p not in _STOPWORDS)
+    return tokens
+
+
+class KeywordIndex:
+    """Okapi BM25 over chunk texts, with inverted postings for fast queries."""
+
+    def __init__(
+        self,
+        chunk_ids: list[str],
+        postings: dict[str, list[tuple[int, int]]],
+        lengths: list[int],
+        *,
+        revision: str = "",
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> None:
+        self.chunk_ids = chunk_ids
+        self.postings = postings
+        self.lengths = lengths
+        self.revision = revision
+        self.k1 = k1
+        self.b = b
+        self._avg = (sum(lengths) / len(lengths)) if lengths else 0.0
+
+    @classmethod
+    def build(cls, chunk_ids: list[str], texts: list[str], *, revision: str = "") -> KeywordIndex:
+        """Index chunk texts."""
+        postings: dict[str, list[tuple[int, int]]] = {}
+        lengths = []
+        for doc, text in enumerate(texts):
+            counts = Counter(tokenize(text))
+            lengths.append(sum(counts.values()))
+            for term, tf in counts.items():
+                postings.setdefault(term, []).append((doc, tf))
+        return cls(chunk_ids, postings, lengths, revision=revision)
+
+    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        """The n best chunks for a query as (chunk_id, BM25 score), best first."""
+        if not self.chunk_ids:
+            return []
+        total = len(self.chunk_ids)
+        scores: dict[int, float] = {}
+        for term in set(tokenize(query)):
+            docs = self.postings.get(term)
+            if not docs:
+                continue
+            idf = math.log(1 + (total - len(docs) + 0.5) / (len(docs) + 0.5))
+            for doc, tf in docs:
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[doc] / self._avg)
+                scores[doc] = scores.get(doc, 0.0) + idf * tf * (self.k1 + 1) / (tf + norm)
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n]
+        return [(self.chunk_ids[doc], score) for doc, score in best]
+
+    def save(self, path: Path) -> None:
+        """Write the index atomically."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "format": FORMAT_VERSION,
+            "revision": self.revision,
+            "chunk_ids": self.chunk_ids,
+            "lengths": self.lengths,
+            "postings": self.postings,
+        }
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> KeywordIndex | None:
+        """Read a saved index; None if it is missing, unreadable or of another format."""
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+            return None
+        postings = {t: [(d, f) for d, f in docs] for t, docs in payload["postings"].items()}
+        return cls(payload["chunk_ids"], postings, payload["lengths"], revision=payload["revision"])

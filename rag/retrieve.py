@@ -1,0 +1,126 @@
+"""Dense, keyword and hybrid (reciprocal rank fusion) retrieval, grouped to papers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import SearchMode
+from .embeddings import Embedder
+from .index import paper_fields
+from .keyword import KeywordIndex
+from .store import Chunk, Store
+
+
+@dataclass
+class SearchHit:
+    """A retrieved paper: its score, best evidence chunk and metadata."""
+
+    paper_id: str
+    title: str
+    score: float
+    evidence: str
+    chunk_id: str
+    sources: list[str] = field(default_factory=list)
+    url: str | None = None
+    links: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    date: str | None = None
+    similarity: float | None = None
+    keyword_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used by `rag search --json`."""
+        return {
+            "paper_id": self.paper_id,
+            "title": self.title,
+            "score": round(self.score, 6),
+            "evidence": self.evidence,
+            "sources": self.sources,
+            "url": self.url,
+            "links": self.links,
+            "similarity": None if self.similarity is None else round(self.similarity, 6),
+            "keyword_score": None if self.keyword_score is None else round(self.keyword_score, 6),
+        }
+
+
+def paper_of(chunk_id: str) -> str:
+    """The paper id of a chunk id (`<paper_id>#<position>`)."""
+    return chunk_id.rsplit("#", 1)[0]
+
+
+def _best_per_paper(ranked: list[tuple[str, float]]) -> dict[str, tuple[int, str, float]]:
+    """For each paper in a chunk ranking: its rank among papers, best chunk, and that chunk's score."""
+    papers: dict[str, tuple[int, str, float]] = {}
+    for chunk_id, score in ranked:
+        paper_id = paper_of(chunk_id)
+        if paper_id not in papers:
+            papers[paper_id] = (len(papers) + 1, chunk_id, score)
+    return papers
+
+
+class Retriever:
+    """Runs a query against the store's vectors and the keyword index, and fuses them."""
+
+    def __init__(
+        self, store: Store, embedder: Embedder, keyword: KeywordIndex, *, candidates: int, rrf_k: int
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.keyword = keyword
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+
+    def search(self, query: str, *, k: int, mode: SearchMode) -> list[SearchHit]:
+        """The k best papers for a query, best first."""
+        n = max(self.candidates, 4 * k)
+        dense_chunks: dict[str, Chunk] = {}
+        dense: dict[str, tuple[int, str, float]] = {}
+        keyword: dict[str, tuple[int, str, float]] = {}
+        if mode in ("dense", "hybrid"):
+            vector = self.embedder.embed([query])[0]
+            hits = self.store.query(vector, n)
+            dense_chunks = {c.chunk_id: c for c in hits}
+            dense = _best_per_paper([(c.chunk_id, c.similarity or 0.0) for c in hits])
+        if mode in ("keyword", "hybrid"):
+            keyword = _best_per_paper(self.keyword.search(query, n))
+
+        if mode == "dense":
+            scores = {p: s for p, (_, _, s) in dense.items()}
+        elif mode == "keyword":
+            scores = {p: s for p, (_, _, s) in keyword.items()}
+        else:
+            scores = {}
+            for ranking in (dense, keyword):
+                for paper_id, (rank, _, _) in ranking.items():
+                    scores[paper_id] = scores.get(paper_id, 0.0) + 1.0 / (self.rrf_k + rank)
+        top = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+        evidence_ids = {p: (dense.get(p) or keyword[p])[1] for p, _ in top}
+        missing = [cid for cid in evidence_ids.values() if cid not in dense_chunks]
+        chunks = {**dense_chunks, **self.store.get(missing)}
+        results = []
+        for paper_id, score in top:
+            chunk = chunks.get(evidence_ids[paper_id])
+            if chunk is None:  # the keyword index is ahead of a store changed under it
+                continue
+            fields = paper_fields(chunk.metadata)
+            results.append(
+                SearchHit(
+                    paper_id=paper_id,
+                    title=fields["title"],
+                    score=score,
+                    evidence=chunk.text,
+                    chunk_id=chunk.chunk_id,
+                    sources=fields["sources"],
+                    url=fields["url"],
+                    links=fields["links"],
+                    authors=fields["authors"],
+                    year=fields["year"],
+                    date=fields["date"],
+                    similarity=dense[paper_id][2] if paper_id in dense else None,
+                    keyword_score=keyword[paper_id][2] if paper_id in keyword else None,
+                )
+            )
+        return results

@@ -1,0 +1,192 @@
+"""The Chroma store: the only module that imports chromadb. Embedded or HTTP, same code path."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import StoreError, StoreMismatchError
+
+SCHEMA_VERSION = 1
+_PAGE = 1000
+# Collection metadata that must match the current settings for a store to be usable.
+SPEC_KEYS = ("schema_version", "embedder", "dimension", "chunk_size", "chunk_overlap")
+
+Metadata = dict[str, str | int | float | bool]
+
+
+@dataclass
+class Chunk:
+    """One stored chunk: its id, text, flat metadata, and similarity to a query if queried."""
+
+    chunk_id: str
+    text: str
+    metadata: Metadata
+    similarity: float | None = None
+
+    @property
+    def paper_id(self) -> str:
+        return str(self.metadata["paper_id"])
+
+
+def _client(url: str | None, path: str) -> Any:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        if not parsed.hostname:
+            raise StoreError(f"RAG_CHROMA_URL {url!r} is not a URL like http://127.0.0.1:8000")
+        try:
+            return chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
+            raise StoreError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+    try:
+        return chromadb.PersistentClient(path=path, settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(f"cannot open the Chroma store in {path}: {exc}") from exc
+
+
+class Store:
+    """A Chroma collection of chunks, with the settings it was built with in its metadata."""
+
+    def __init__(self, client: Any, name: str, spec: dict[str, Any], location: str) -> None:
+        self._client = client
+        self._name = name
+        self.spec = {"schema_version": SCHEMA_VERSION, **spec}
+        self.location = location
+        self._collection = self._open_collection()
+
+    @classmethod
+    def open(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
+        """Open (creating if needed) the collection at a path or server URL."""
+        location = url or path
+        return cls(_client(url, path), name, spec, location)
+
+    def _open_collection(self) -> Any:
+        try:
+            collection = self._client.get_or_create_collection(
+                self._name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={**self.spec, "revision": uuid.uuid4().hex},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {self._name!r} at {self.location}: {exc}") from exc
+        stored = collection.metadata or {}
+        differences = [
+            f"{key}={stored.get(key)!r} (now {self.spec[key]!r})"
+            for key in SPEC_KEYS
+            if stored.get(key) != self.spec[key]
+        ]
+        if differences:
+            raise StoreMismatchError(
+                f"the store at {self.location} was built with other settings: "
+                f"{', '.join(differences)}; rebuild it with `rag ingest --rebuild` "
+                "or point RAG_STORE_DIR at another directory"
+            )
+        return collection
+
+    @property
+    def revision(self) -> str:
+        """Changes whenever the collection's contents change (keys the keyword index)."""
+        metadata = self._client.get_collection(self._name).metadata or {}
+        return str(metadata.get("revision", ""))
+
+    def bump_revision(self) -> str:
+        """Mark the contents as changed; return the new revision."""
+        revision = uuid.uuid4().hex
+        self._collection.modify(metadata={**self.spec, "revision": revision})
+        return revision
+
+    def reset(self) -> None:
+        """Delete every chunk by dropping and recreating the collection."""
+        with contextlib.suppress(Exception):  # already gone
+            self._client.delete_collection(self._name)
+        self._collection = self._open_collection()
+
+    def count(self) -> int:
+        """Number of chunks."""
+        return int(self._collection.count())
+
+    def _pages(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[Chunk]:
+        offset = 0
+        while True:
+            page = self._collection.get(where=where, include=include, limit=_PAGE, offset=offset)
+            ids = page["ids"]
+            documents = page.get("documents") or [""] * len(ids)
+            metadatas = page.get("metadatas") or [{}] * len(ids)
+            for chunk_id, text, meta in zip(ids, documents, metadatas, strict=True):
+                yield Chunk(chunk_id, text or "", dict(meta or {}))
+            if len(ids) < _PAGE:
+                return
+            offset += _PAGE
+
+    def papers(self) -> dict[str, Metadata]:
+        """Metadata of every stored paper (from its first chunk), by paper id."""
+        return {c.paper_id: c.metadata for c in self._pages(["metadatas"], where={"chunk": 0})}
+
+    def all_chunks(self) -> Iterator[Chunk]:
+        """Every chunk with its text and metadata, page by page."""
+        return self._pages(["documents", "metadatas"])
+
+    def get(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """Chunks by id."""
+        if not chunk_ids:
+            return {}
+        page = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        return {
+            cid: Chunk(cid, doc or "", dict(meta or {}))
+            for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        }
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        """Insert or replace chunks with their vectors."""
+        self._collection.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=embeddings,
+            documents=[c.text for c in chunks],
+            metadatas=[c.metadata for c in chunks],
+        )
+
+    def update_metadata(self, chunks: Sequence[Chunk]) -> None:
+        """Replace the metadata of existing chunks, keeping their vectors."""
+        self._collection.update(ids=[c.chunk_id for c in chunks], metadatas=[c.metadata for c in chunks])
+
+    def delete_papers(self, paper_ids: Sequence[str]) -> None:
+        """Remove every chunk of these papers."""
+        for start in range(0, len(paper_ids), _PAGE):
+            batch = list(paper_ids[start : start + _PAGE])
+            self._collection.delete(where={"paper_id": {"$in": batch}})
+
+    def query(self, embedding: np.ndarray, n: int) -> list[Chunk]:
+        """The n chunks nearest to a vector, with cosine similarity, best first."""
+        result = self._collection.query(
+            query_embeddings=[embedding],
+            n_results=n,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Chunk(cid, doc or "", dict(meta or {}), similarity=1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
+            )
+        ]
