@@ -67,16 +67,20 @@ class Assistant:
     def store(self) -> Store:
         """The Chroma collection, opened (and checked against the settings) on first use."""
         if self._store is None:
-            from .store import Store
-
-            self.paths.store_dir.mkdir(parents=True, exist_ok=True)
-            self._store = Store.open(
-                path=str(self.paths.store_dir),
-                url=self.settings.chroma_url,
-                name=self.settings.collection,
-                spec=self._spec(),
-            )
+            self._store = self._open_store(reset=False)
         return self._store
+
+    def _open_store(self, *, reset: bool) -> Store:
+        from .store import Store
+
+        self.paths.store_dir.mkdir(parents=True, exist_ok=True)
+        return Store.open(
+            path=str(self.paths.store_dir),
+            url=self.settings.chroma_url,
+            name=self.settings.collection,
+            spec=self._spec(),
+            reset=reset,
+        )
 
     def ingest(
         self,
@@ -95,7 +99,7 @@ class Assistant:
             raise InputError(f"no corpus directory at {self.paths.data_dir}: give files to ingest")
         report = corpus.read(sources)
         if rebuild:
-            self.store.reset()
+            self._store = self._open_store(reset=True)
         result = ingest_corpus(
             report,
             self.store,

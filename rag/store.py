@@ -64,18 +64,23 @@ def _client(url: str | None, path: str) -> Any:
 class Store:
     """A Chroma collection of chunks, with the settings it was built with in its metadata."""
 
-    def __init__(self, client: Any, name: str, spec: dict[str, Any], location: str) -> None:
+    def __init__(
+        self, client: Any, name: str, spec: dict[str, Any], location: str, *, reset: bool = False
+    ) -> None:
         self._client = client
         self._name = name
         self.spec = {"schema_version": SCHEMA_VERSION, **spec}
         self.location = location
+        if reset:
+            self._drop()
         self._collection = self._open_collection()
 
     @classmethod
-    def open(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
-        """Open (creating if needed) the collection at a path or server URL."""
-        location = url or path
-        return cls(_client(url, path), name, spec, location)
+    def open(
+        cls, *, path: str, url: str | None, name: str, spec: dict[str, Any], reset: bool = False
+    ) -> Store:
+        """Open (creating if needed) the collection at a path or server URL; reset empties it first."""
+        return cls(_client(url, path), name, spec, url or path, reset=reset)
 
     def _open_collection(self) -> Any:
         try:
@@ -113,11 +118,9 @@ class Store:
         self._collection.modify(metadata={**self.spec, "revision": revision})
         return revision
 
-    def reset(self) -> None:
-        """Delete every chunk by dropping and recreating the collection."""
+    def _drop(self) -> None:
         with contextlib.suppress(Exception):  # already gone
             self._client.delete_collection(self._name)
-        self._collection = self._open_collection()
 
     def count(self) -> int:
         """Number of chunks."""

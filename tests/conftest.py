@@ -1,0 +1,101 @@
+"""Shared fixtures: the real ONNX embedder, small corpora on disk, stores in temp directories."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "data"
+
+HEADER = (
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
+    "byAK and the research community\n\nMar 11\n\n"
+)
+
+
+def bundled_entries(count: int, file_index: int = 0) -> list[tuple[str, str]]:
+    """The first (title, abstract) pairs of one bundled dump."""
+    path = sorted(BUNDLED.glob("*.txt"))[file_index]
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    body = lines[lines.index("Mar 11") + 1 :]
+    return [(body[i], body[i + 1]) for i in range(0, 2 * count, 2)]
+
+
+def write_dump(path: Path, entries: list[tuple[str, str]]) -> Path:
+    """Write entries in the daily-papers dump format."""
+    path.write_text(HEADER + "\n\n".join(f"{t}\n\n{a}" for t, a in entries), encoding="utf-8")
+    return path
+
+
+def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's RAG_* settings or a rag.toml in the working directory."""
+    for name in list(os.environ):
+        if name.startswith("RAG_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> OnnxMiniLM:
+    """The real all-MiniLM-L6-v2 int8 ONNX embedder, loaded once."""
+    return OnnxMiniLM()
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """A directory with a 10-paper dump and a 3-record JSONL file (one untitled)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_dump(corpus / "dump.txt", bundled_entries(10))
+    write_jsonl(
+        corpus / "extra.jsonl",
+        [
+            {
+                "id": "arxiv:2401.00001",
+                "title": "Photosynthetic efficiency of engineered algae in bioreactors",
+                "abstract": "We engineer microalgae whose photosynthetic efficiency in tubular "
+                "bioreactors rises by 41% under low light. Code: https://github.com/example/algae.",
+                "authors": ["Ada Lovelace", "Alan Turing"],
+                "year": 2024,
+                "url": "https://arxiv.org/abs/2401.00001",
+            },
+            {
+                "abstract": "An untitled abstract about measuring glacier retreat from satellite "
+                "radar interferometry over two decades in the Alps.",
+            },
+            {
+                "title": "Beekeeping with acoustic sensors",
+                "abstract": "Microphones inside beehives detect swarming two days in advance "
+                "from changes in the colony's hum.",
+                "year": "2023",
+            },
+        ],
+    )
+    return corpus
+
+
+@pytest.fixture
+def settings(tmp_path: Path, small_corpus: Path) -> Settings:
+    """Settings for a fresh store in a temp directory whose default corpus is small_corpus."""
+    return Settings(store_dir=tmp_path / "store", data_dir=small_corpus)
+
+
+@pytest.fixture
+def assistant(settings: Settings, embedder: OnnxMiniLM) -> Iterator[Assistant]:
+    yield Assistant(settings, embedder=embedder, notify=lambda message: None)

@@ -1,0 +1,187 @@
+"""The `rag` command through its real entry point, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import bundled_entries, write_dump, write_jsonl
+
+RAG = str(Path(sys.executable).with_name("rag"))
+HEAVY = ("chromadb", "onnxruntime", "llama_index", "openai", "torch")
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    full_env.update(env or {})
+    return subprocess.run([RAG, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    corpus = tmp_path_factory.mktemp("cli-corpus")
+    write_dump(corpus / "dump.txt", bundled_entries(8))
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def filled_store(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
+    store = tmp_path_factory.mktemp("cli-store")
+    result = run("--store", str(store), "ingest", str(corpus_dir))
+    assert result.returncode == 0, result.stderr
+    return store
+
+
+def _imported_modules(*args: str) -> str:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['rag', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('rag', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    return result.stdout.rsplit("MODULES", 1)[1]
+
+
+def test_help_is_true_and_light() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("ingest", "search", "info"):
+        assert command in result.stdout
+    modules = _imported_modules("--help").split()
+    assert not [m for m in modules if m.split(".")[0] in HEAVY]
+    assert "--mode {hybrid,dense,keyword}" in run("search", "--help").stdout
+
+
+def test_search_does_not_import_llama_index(filled_store: Path) -> None:
+    modules = _imported_modules("--store", str(filled_store), "search", "re-identification").split()
+    assert "chromadb" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("llama_index", "torch", "openai")]
+
+
+def test_ingest_reports_per_file_and_is_idempotent(filled_store: Path, corpus_dir: Path) -> None:
+    result = run("--store", str(filled_store), "ingest", str(corpus_dir))
+    assert result.returncode == 0
+    assert f"{corpus_dir / 'dump.txt'}: 8 entries, 8 new papers, 0 merged duplicates" in result.stdout
+    assert "0 embedded (0 chunks)" in result.stdout and "8 unchanged" in result.stdout
+
+
+def test_ingest_with_bad_input_exits_nonzero_and_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"title": "Fine", "abstract": "A valid abstract about rivers."}\n{broken\n', encoding="utf-8"
+    )
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    result = run("--store", str(tmp_path / "s"), "ingest", str(bad), str(empty), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["embedded"] == 1
+    assert report["problems"][0].startswith(f"{bad}:2: not valid JSON")
+    assert report["problems"][1] == f"{empty}: empty file; skipped"
+    plain = run("--store", str(tmp_path / "s"), "ingest", str(bad))
+    assert plain.returncode == 1
+    assert f"rag: skipped {bad}:2: not valid JSON" in plain.stderr
+    assert "1 problem(s) in the input; those entries were skipped" in plain.stderr
+    assert "Traceback" not in plain.stderr
+
+
+def test_search_json(filled_store: Path) -> None:
+    result = run(
+        "--store", str(filled_store), "search", "player re-identification with CLIP", "-k", "3", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["query"] == "player re-identification with CLIP"
+    assert len(payload["results"]) == 3
+    first = payload["results"][0]
+    assert {"paper_id", "title", "score", "evidence", "sources", "url"} <= set(first)
+    assert first["title"].startswith("CLIP-ReIdent") and first["sources"] == ["dump.txt"]
+    assert isinstance(first["score"], float)
+
+
+def test_search_plain_and_modes(filled_store: Path) -> None:
+    for mode in ("dense", "keyword", "hybrid"):
+        result = run(
+            "--store", str(filled_store), "search", "player re-identification", "--mode", mode, "-k", "2"
+        )
+        assert result.returncode == 0
+        assert result.stdout.startswith("1. CLIP-ReIdent"), mode
+        # Only one of the eight papers contains these words; dense and hybrid still fill k.
+        assert ("\n2. " in result.stdout) == (mode != "keyword")
+
+
+def test_info_json_and_store_from_environment(filled_store: Path) -> None:
+    result = run("info", "--json", env={"RAG_STORE_DIR": str(filled_store)})
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["store"] == str(filled_store)
+    assert info["papers"] == 8 and isinstance(info["chunks"], int) and info["chunks"] > 8
+    assert info["embedder"] == "all-MiniLM-L6-v2-int8-onnx"
+    assert info["settings"]["chunk_size"] == 200
+
+
+def test_first_search_on_empty_store_ingests_and_says_so(tmp_path: Path, corpus_dir: Path) -> None:
+    result = run(
+        "search",
+        "re-identification",
+        "-k",
+        "1",
+        env={"RAG_STORE_DIR": str(tmp_path / "new"), "RAG_DATA_DIR": str(corpus_dir)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "is empty: ingesting the bundled corpus" in result.stderr
+    assert result.stdout.startswith("1. ")
+
+
+def test_errors_are_one_line_with_nonzero_exit(tmp_path: Path, filled_store: Path) -> None:
+    bad_setting = run("--store", str(filled_store), "search", "x", env={"RAG_K": "zero"})
+    assert bad_setting.returncode == 1
+    assert bad_setting.stderr.startswith("rag: error: invalid setting k (RAG_K)")
+    assert len(bad_setting.stderr.strip().splitlines()) == 1
+
+    mismatch = run("--store", str(filled_store), "search", "x", env={"RAG_CHUNK_SIZE": "128"})
+    assert mismatch.returncode == 1
+    assert "rag ingest --rebuild" in mismatch.stderr and len(mismatch.stderr.strip().splitlines()) == 1
+
+    empty_question = run("--store", str(filled_store), "search", "  ")
+    assert empty_question.returncode == 1 and "the question is empty" in empty_question.stderr
+
+    bad_k = run("--store", str(filled_store), "search", "x", "-k", "0")
+    assert bad_k.returncode != 0 and "-k must be at least 1" in bad_k.stderr
+
+
+def test_settings_file(tmp_path: Path, filled_store: Path) -> None:
+    config = tmp_path / "rag.toml"
+    config.write_text(f'store_dir = "{filled_store}"\nk = 2\n', encoding="utf-8")
+    result = run("search", "re-identification", "--json", env={"RAG_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["results"]) == 2
+
+
+def test_changed_corpus_through_the_cli(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    write_jsonl(
+        corpus / "a.jsonl",
+        [
+            {"title": "Keep", "abstract": "Owls hunt at night."},
+            {"title": "Drop", "abstract": "Bats use echolocation."},
+        ],
+    )
+    store = str(tmp_path / "s")
+    assert run("--store", store, "ingest", str(corpus)).returncode == 0
+    write_jsonl(corpus / "a.jsonl", [{"title": "Keep", "abstract": "Owls hunt at night."}])
+    result = run("--store", store, "ingest", str(corpus), "--prune", "--json")
+    assert json.loads(result.stdout)["removed"] == 1
+    info = json.loads(run("--store", store, "info", "--json").stdout)
+    assert info["papers"] == 1

@@ -1,0 +1,136 @@
+"""The readers: the bundled dumps, JSONL and CSV, de-duplication, and every kind of bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import BUNDLED, bundled_entries, write_dump, write_jsonl
+
+from rag import corpus
+
+
+def test_bundled_dumps_have_415_entries_and_364_papers() -> None:
+    report = corpus.read([BUNDLED])
+    assert report.entries == 415
+    assert len(report.papers) == 364
+    assert report.problems == []
+    assert len({p.paper_id for p in report.papers}) == 364
+    assert [f.entries for f in report.files] == [77, 81, 67, 111, 79]
+
+
+def test_bundled_duplicates_record_every_dump_they_appear_in() -> None:
+    papers = corpus.read([BUNDLED]).papers
+    by_count: dict[int, int] = {}
+    for paper in papers:
+        by_count[len(paper.sources)] = by_count.get(len(paper.sources), 0) + 1
+    assert by_count == {1: 321, 2: 37, 3: 4, 4: 2}
+    assert sum(len(p.sources) for p in papers) == 415
+
+
+def test_dump_headers_dates_and_links() -> None:
+    papers = {p.title: p for p in corpus.read([BUNDLED]).papers}
+    first = papers["CLIP-ReIdent: Contrastive Training for Player Re-Identification"]
+    assert first.date == "Mar 11"
+    assert first.abstract.startswith("Sports analytics benefits")
+    assert "new" not in papers and "Subscribe" not in papers and "Daily Papers" not in papers
+    point = next(p for p in papers.values() if p.title.startswith("Bringing Masked Autoencoders Explicit"))
+    assert point.links == ["https://github.com/Amazingren/Point-CMAE"]
+
+
+def test_jsonl_fields_untitled_papers_and_links(small_corpus: Path) -> None:
+    report = corpus.read([small_corpus / "extra.jsonl"])
+    algae, glacier, bees = report.papers
+    assert algae.paper_id == "arxiv:2401.00001"
+    assert algae.authors == ["Ada Lovelace", "Alan Turing"]
+    assert algae.year == 2024 and algae.url == "https://arxiv.org/abs/2401.00001"
+    assert algae.links == ["https://github.com/example/algae"]
+    assert glacier.title == "" and glacier.paper_id.startswith("a-")
+    assert bees.year == 2023 and bees.paper_id.startswith("t-")
+
+
+def test_csv_reader(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text(
+        'Title,Abstract,Authors,Year\n"Graph kernels, revisited","We revisit graph kernels.",'
+        '"A. One; B. Two",2021\n,"No title here, only an abstract.",,\n',
+        encoding="utf-8",
+    )
+    report = corpus.read([path])
+    assert [p.title for p in report.papers] == ["Graph kernels, revisited", ""]
+    assert report.papers[0].authors == ["A. One", "B. Two"]
+    assert report.papers[0].year == 2021
+    assert report.problems == []
+
+
+def test_dedup_across_files_by_id_then_title_then_abstract(tmp_path: Path) -> None:
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "x1", "title": "First", "abstract": "Alpha."},
+            {"title": "Second Paper!", "abstract": "Beta."},
+            {"abstract": "Gamma untitled."},
+        ],
+    )
+    write_jsonl(
+        tmp_path / "b.jsonl",
+        [
+            {"id": "x1", "title": "First (v2)", "abstract": "Alpha v2."},
+            {"title": "second paper", "abstract": "Beta, reworded."},
+            {"abstract": "Gamma   untitled."},
+        ],
+    )
+    report = corpus.read([tmp_path])
+    assert len(report.papers) == 3
+    assert all(p.sources == ["a.jsonl", "b.jsonl"] for p in report.papers)
+    assert [f.merged for f in report.files] == [0, 3]
+
+
+def _problems(path: Path) -> list[str]:
+    return [str(p) for p in corpus.read([path]).problems]
+
+
+def test_bad_files_are_reported_and_skipped(tmp_path: Path) -> None:
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "binary.csv").write_bytes(b"abstract\n\x00\x01\x02")
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"abstract": "ok"}\n{"abstract": "caf\xe9"}\n')
+    (tmp_path / "nocol.csv").write_text("title,summary\nA,B\n", encoding="utf-8")
+    (tmp_path / "notes.pdf").write_text("x", encoding="utf-8")
+    assert _problems(tmp_path / "empty.jsonl") == [f"{tmp_path / 'empty.jsonl'}: empty file; skipped"]
+    assert "binary file" in _problems(tmp_path / "binary.csv")[0]
+    assert _problems(tmp_path / "latin1.jsonl")[0].startswith(f"{tmp_path / 'latin1.jsonl'}:2: not UTF-8")
+    assert _problems(tmp_path / "nocol.csv")[0].startswith(
+        f"{tmp_path / 'nocol.csv'}:1: no 'abstract' column"
+    )
+    assert "unsupported file type" in _problems(tmp_path / "notes.pdf")[0]
+    assert "no such file" in _problems(tmp_path / "missing.jsonl")[0]
+
+
+def test_bad_lines_are_skipped_and_the_rest_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        '{"title": "Good one", "abstract": "Fine."}\n'
+        '{"title": "Broken", "abstract": \n'
+        '["not", "an", "object"]\n'
+        '{"title": "No abstract", "abstract": "  "}\n'
+        '{"title": "Good two", "abstract": "Also fine."}\n',
+        encoding="utf-8",
+    )
+    report = corpus.read([path, tmp_path / "empty-dir-file.txt"])
+    assert [p.title for p in report.papers] == ["Good one", "Good two"]
+    problems = [str(p) for p in report.problems]
+    assert problems[0].startswith(f"{path}:2: not valid JSON")
+    assert problems[1] == f"{path}:3: not a JSON object; skipped"
+    assert problems[2] == f"{path}:4: empty abstract; skipped"
+    assert "no such file" in problems[3]
+
+
+def test_dump_entry_without_abstract_is_skipped(tmp_path: Path) -> None:
+    (a, b, c) = bundled_entries(3)
+    path = write_dump(tmp_path / "d.txt", [a, b, c])
+    lines = path.read_text(encoding="utf-8").split("\n")
+    del lines[lines.index(b[1])]  # b loses its abstract
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = corpus.read([path])
+    assert [p.title for p in report.papers] == [a[0], c[0]]
+    assert len(report.problems) == 1 and "empty abstract" in str(report.problems[0])
+    assert f"{path}:" in str(report.problems[0])

@@ -1,0 +1,126 @@
+"""Ingest into a real Chroma store with the real embedder: idempotence, changes, prune, rebuild."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import bundled_entries, write_dump, write_jsonl
+
+from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+from rag.errors import StoreMismatchError
+
+
+def test_ingest_stores_chunks_with_flat_metadata(assistant: Assistant) -> None:
+    report = assistant.ingest()
+    assert (report.papers, report.embedded, report.entries) == (13, 13, 13)
+    assert report.ok
+    stored = assistant.store.papers()
+    assert len(stored) == 13
+    algae = stored["arxiv:2401.00001"]
+    assert algae["title"].startswith("Photosynthetic")
+    assert algae["year"] == 2024 and algae["authors"] == "Ada Lovelace | Alan Turing"
+    assert algae["links"] == "https://github.com/example/algae"
+    assert algae["sources"] == "extra.jsonl"
+    assert algae["chunk"] == 0 and algae["chunks"] >= 1
+    assert all(isinstance(v, str | int | float | bool) for v in algae.values())
+    assert assistant.store.count() == report.chunks_embedded > 13  # long abstracts split
+
+
+def test_chunks_respect_the_embedder_token_budget(assistant: Assistant, embedder: OnnxMiniLM) -> None:
+    assistant.ingest()
+    for chunk in assistant.store.all_chunks():
+        assert len(embedder.count_tokens(chunk.text)) <= assistant.settings.chunk_size
+
+
+def test_second_ingest_embeds_nothing(assistant: Assistant, embedder: OnnxMiniLM) -> None:
+    assistant.ingest()
+    calls, texts = embedder.calls, embedder.texts_embedded
+    revision = assistant.store.revision
+    report = assistant.ingest()
+    assert (report.embedded, report.unchanged) == (0, 13)
+    assert (embedder.calls, embedder.texts_embedded) == (calls, texts)
+    assert assistant.store.revision == revision  # keyword index stays valid
+
+
+def test_changed_abstract_replaces_its_chunks(assistant: Assistant, small_corpus: Path) -> None:
+    assistant.ingest()
+    before = assistant.store.count()
+    entries = bundled_entries(10)
+    title, _ = entries[0]
+    entries[0] = (title, "A two-sentence replacement about underwater basket weaving. Nothing else.")
+    write_dump(small_corpus / "dump.txt", entries)
+    report = assistant.ingest()
+    assert (report.embedded, report.unchanged) == (1, 12)
+    paper_chunks = [c for c in assistant.store.all_chunks() if c.metadata["title"] == title]
+    assert [c.text for c in paper_chunks] == [entries[0][1]]
+    assert assistant.store.count() < before
+    assert assistant.search("underwater basket weaving", k=1)[0].title == title
+
+
+def test_metadata_change_updates_without_embedding(
+    assistant: Assistant, small_corpus: Path, embedder: OnnxMiniLM
+) -> None:
+    assistant.ingest()
+    (small_corpus / "dump2.txt").write_text(
+        (small_corpus / "dump.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    calls = embedder.calls
+    report = assistant.ingest()
+    assert (report.embedded, report.metadata_updated) == (0, 10)
+    assert embedder.calls == calls
+    first = assistant.store.papers()
+    assert sum(1 for m in first.values() if m["sources"] == "dump.txt | dump2.txt") == 10
+
+
+def test_prune_removes_papers_no_longer_in_the_sources(assistant: Assistant, small_corpus: Path) -> None:
+    assistant.ingest()
+    write_dump(small_corpus / "dump.txt", bundled_entries(10)[:4])
+    assert assistant.ingest().removed == 0  # without --prune nothing is removed
+    assert len(assistant.store.papers()) == 13
+    report = assistant.ingest(prune=True)
+    assert report.removed == 6
+    assert len(assistant.store.papers()) == 7
+    assert {c.metadata["paper_id"] for c in assistant.store.all_chunks()} == set(assistant.store.papers())
+
+
+def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant, small_corpus: Path) -> None:
+    assistant.ingest()
+    (small_corpus / "dump.txt").write_bytes(b"\xff\xfe broken")
+    report = assistant.ingest(prune=True)
+    assert report.removed == 0 and report.prune_refused
+    assert len(assistant.store.papers()) == 13
+
+
+def test_rebuild_starts_over(assistant: Assistant, embedder: OnnxMiniLM) -> None:
+    assistant.ingest()
+    report = assistant.ingest(rebuild=True)
+    assert report.embedded == 13
+
+
+def test_store_built_with_other_settings_is_a_clear_error(settings: Settings, embedder: OnnxMiniLM) -> None:
+    Assistant(settings, embedder=embedder).ingest()
+    other = Assistant(settings.model_copy(update={"chunk_size": 128}), embedder=embedder)
+    with pytest.raises(StoreMismatchError, match=r"chunk_size=200 \(now 128\).*rag ingest --rebuild"):
+        other.search("anything")
+    rebuilt = other.ingest(rebuild=True)
+    assert rebuilt.embedded == 13
+
+
+def test_bad_lines_do_not_stop_the_ingest(assistant: Assistant, small_corpus: Path) -> None:
+    (small_corpus / "bad.jsonl").write_text('{"abstract": "Valid but short."}\n{oops\n', encoding="utf-8")
+    report = assistant.ingest()
+    assert report.papers == 14 and not report.ok
+    reason = "not valid JSON (Expecting property name enclosed in double quotes); skipped"
+    assert report.problems == [f"{small_corpus / 'bad.jsonl'}:2: {reason}"]
+    assert json.dumps(report.to_dict())
+
+
+def test_jsonl_only_corpus(tmp_path: Path, embedder: OnnxMiniLM) -> None:
+    path = write_jsonl(tmp_path / "one.jsonl", [{"title": "T", "abstract": "Sea otters use rocks as tools."}])
+    assistant = Assistant(Settings(store_dir=tmp_path / "s"), embedder=embedder)
+    assert assistant.ingest([path]).embedded == 1
+    assert assistant.search("otters with tools")[0].title == "T"

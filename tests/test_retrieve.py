@@ -1,0 +1,112 @@
+"""Dense, keyword and hybrid retrieval over a real store, grouped by paper; the keyword index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_jsonl
+
+from rag.api import Assistant
+from rag.embeddings import OnnxMiniLM
+from rag.keyword import KeywordIndex, tokenize
+
+
+def test_tokenize_folds_plurals_and_drops_stopwords() -> None:
+    assert tokenize("The Models of re-identification studies") == [
+        "model",
+        "re-identification",
+        "re",
+        "identification",
+    ]
+    assert tokenize("GPT-4 scores 98.44% on MMLU") == [
+        "gpt-4",
+        "gpt",
+        "4",
+        "score",
+        "98.44",
+        "98",
+        "44",
+        "mmlu",
+    ]
+
+
+def test_bm25_ranks_rare_matching_terms_first(tmp_path: Path) -> None:
+    index = KeywordIndex.build(
+        ["a#0", "b#0", "c#0"],
+        ["graph neural networks for molecules", "neural networks for images", "a recipe for bread"],
+        revision="r1",
+    )
+    assert [cid for cid, _ in index.search("molecules neural", 3)] == ["a#0", "b#0"]
+    index.save(tmp_path / "kw.json")
+    loaded = KeywordIndex.load(tmp_path / "kw.json")
+    assert loaded is not None and loaded.revision == "r1"
+    assert loaded.search("bread", 1) == index.search("bread", 1)
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    assert KeywordIndex.load(tmp_path / "bad.json") is None
+
+
+def test_each_mode_finds_a_paraphrased_paper(assistant: Assistant) -> None:
+    assistant.ingest()
+    query = "contrastive training to recognise basketball athletes across camera views"
+    for mode in ("hybrid", "dense", "keyword"):
+        hits = assistant.search(query, k=3, mode=mode)
+        assert hits[0].title == "CLIP-ReIdent: Contrastive Training for Player Re-Identification", mode
+    dense = assistant.search("hives that predict swarming by listening", k=1, mode="dense")[0]
+    assert dense.title == "Beekeeping with acoustic sensors"
+    assert dense.similarity is not None and 0.3 < dense.similarity <= 1.0
+
+
+def test_results_are_papers_with_their_best_evidence(assistant: Assistant) -> None:
+    assistant.ingest()
+    hits = assistant.search("re-identification of people and players", k=8)
+    assert len(hits) == 8
+    assert len({h.paper_id for h in hits}) == 8
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    stored = {c.chunk_id: c for c in assistant.store.all_chunks()}
+    for hit in hits:
+        assert stored[hit.chunk_id].text == hit.evidence
+        assert stored[hit.chunk_id].paper_id == hit.paper_id
+        assert hit.sources == ["dump.txt"] or hit.sources == ["extra.jsonl"]
+    payload = hits[0].to_dict()
+    assert set(payload) >= {"paper_id", "title", "score", "evidence", "sources", "url"}
+
+
+def test_hybrid_fuses_both_rankings(assistant: Assistant) -> None:
+    assistant.ingest()
+    # A rare exact term wins the keyword ranking; the fused ranking keeps it first with both scores.
+    exact = assistant.search("InfoNCE", k=1, mode="keyword")[0]
+    assert exact.title.startswith("CLIP-ReIdent")
+    hybrid = assistant.search("InfoNCE", k=3, mode="hybrid")
+    assert hybrid[0].paper_id == exact.paper_id
+    assert hybrid[0].keyword_score is not None and hybrid[0].similarity is not None
+
+
+def test_keyword_index_follows_changes_made_by_another_process(
+    assistant: Assistant, settings, embedder: OnnxMiniLM, tmp_path: Path
+) -> None:
+    assistant.ingest()
+    assert assistant.search("axolotl regeneration", k=1, mode="keyword") == []
+    other = Assistant(settings, embedder=embedder)
+    extra = write_jsonl(
+        tmp_path / "new.jsonl", [{"title": "Limb regrowth", "abstract": "Axolotl regeneration of limbs."}]
+    )
+    other.ingest([extra])
+    assert assistant.search("axolotl regeneration", k=1, mode="keyword")[0].title == "Limb regrowth"
+
+
+def test_first_search_on_an_empty_store_ingests_the_default_corpus(settings, embedder: OnnxMiniLM) -> None:
+    messages: list[str] = []
+    assistant = Assistant(settings, embedder=embedder, notify=messages.append)
+    hits = assistant.search("glacier retreat measured by satellite radar", k=1)
+    assert hits[0].title == "" and "glacier" in hits[0].evidence
+    assert len(messages) == 1 and "is empty: ingesting the bundled corpus" in messages[0]
+    assert len(assistant.store.papers()) == 13
+
+
+def test_public_api(settings, small_corpus: Path) -> None:
+    from rag import ingest, search
+
+    report = ingest(settings=settings)
+    assert report.embedded == 13
+    hits = search("acoustic monitoring of bee colonies", k=2, settings=settings)
+    assert hits[0].title == "Beekeeping with acoustic sensors"

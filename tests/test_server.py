@@ -1,0 +1,82 @@
+"""Server mode: the same ingest and search against a real `chroma run` server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+from rag.errors import StoreError
+
+CHROMA = Path(sys.executable).with_name("chroma")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = (data / "server.log").open("w")
+    server = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"chroma run did not start: {(data / 'server.log').read_text()}"
+                    ) from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_ingest_and_search_through_a_chroma_server(
+    chroma_url: str, tmp_path: Path, small_corpus: Path, embedder: OnnxMiniLM
+) -> None:
+    settings = Settings(
+        chroma_url=chroma_url, store_dir=tmp_path / "cache", data_dir=small_corpus, collection="server-test"
+    )
+    assistant = Assistant(settings, embedder=embedder)
+    report = assistant.ingest()
+    assert report.embedded == 13 and assistant.store.location == chroma_url
+    assert assistant.ingest().embedded == 0
+    hit = assistant.search("acoustic monitoring of bee colonies", k=1)[0]
+    assert hit.title == "Beekeeping with acoustic sensors"
+    # A second client (another machine, say) sees the same collection and settings.
+    other = Assistant(settings.model_copy(update={"store_dir": tmp_path / "other-cache"}), embedder=embedder)
+    assert other.info()["papers"] == 13
+    assert (
+        other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")[0].paper_id == hit.paper_id
+    )
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings(chroma_url=f"http://127.0.0.1:{_free_port()}", store_dir=tmp_path)
+    with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1:"):
+        Assistant(settings).info()
