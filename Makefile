@@ -1,7 +1,7 @@
 # Set-up and checks. Plain python3 -m venv and pip; nothing else is assumed.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-Q ?= Which papers re-identify people or players across camera views?
+Q ?= How well does a fine-tuned CLIP model re-identify basketball players?
 
 .PHONY: demo test install install-dev lint
 
@@ -10,14 +10,14 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 install: $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[local]'
 
 install-dev: $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,local]'
 
 ## demo: set up, then answer a question over the bundled corpus (offline)
 demo: install
-	$(VENV)/bin/rag search "$(Q)"
+	$(VENV)/bin/rag ask "$(Q)"
 
 lint: install-dev
 	$(VENV)/bin/ruff check rag tests benchmarks

@@ -1,7 +1,7 @@
 """Cited question answering over research-paper abstracts.
 
-The public API: `ingest`, `search`, `Assistant`, `Settings`. Names load on first use so
-that `rag --help` starts without importing chromadb, onnxruntime or llama-index.
+The public API: `ask`, `ingest`, `search`, `Assistant`, `Answer`, `Citation`, `Settings`.
+Names load on first use so that `rag --help` starts without importing chromadb, onnxruntime or llama-index.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api import Assistant, ingest, search
+    from .answer import Answer, Citation
+    from .api import AnswerStream, Assistant, ask, ingest, search
     from .config import Settings
     from .corpus import Paper
     from .errors import RagError
@@ -18,18 +19,26 @@ if TYPE_CHECKING:
     from .retrieve import SearchHit
 
 __all__ = [
+    "Answer",
+    "AnswerStream",
     "Assistant",
+    "Citation",
     "IngestReport",
     "Paper",
     "RagError",
     "SearchHit",
     "Settings",
+    "ask",
     "ingest",
     "search",
 ]
 
 _HOMES = {
+    "Answer": "answer",
+    "Citation": "answer",
+    "AnswerStream": "api",
     "Assistant": "api",
+    "ask": "api",
     "ingest": "api",
     "search": "api",
     "Settings": "config",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +12,12 @@ from .config import Paths, SearchMode, Settings, resolve_paths
 from .errors import EmptyStoreError, InputError
 
 if TYPE_CHECKING:
+    from .answer import Answer, PaperText
     from .embeddings import Embedder
     from .index import IngestReport
     from .keyword import KeywordIndex
+    from .llms import LLM
+    from .prompts import Prompts
     from .retrieve import Retriever, SearchHit
     from .store import Store
 
@@ -39,6 +43,8 @@ class Assistant:
         self._embedder = embedder
         self._store = store
         self._keyword: KeywordIndex | None = None
+        self._llms: dict[str, LLM] = {}
+        self._prompts: Prompts | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -146,6 +152,197 @@ class Assistant:
             raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
         return self._retriever().search(query, k=k or self.settings.k, mode=mode)
 
+    @property
+    def prompts(self) -> Prompts:
+        """The prompt templates, loaded and checked on first use."""
+        if self._prompts is None:
+            from .prompts import load_prompts
+
+            self._prompts = load_prompts(self.paths.prompts_dir)
+        return self._prompts
+
+    def llm(self, name: str) -> LLM:
+        """The backend of that name, created once and kept (a local model stays loaded)."""
+        if name not in self._llms:
+            from .llms import make_llm
+
+            self._llms[name] = make_llm(name, self.settings)
+        return self._llms[name]
+
+    def stream(
+        self, question: str, *, k: int | None = None, llm: str | None = None, mode: SearchMode | None = None
+    ) -> AnswerStream:
+        """Answer a question; iterate for the text as it is written, then read `.answer`."""
+        if not question.strip():
+            raise InputError("the question is empty")
+        return AnswerStream(
+            self._compose(question.strip(), k or self.settings.k, llm, mode or self.settings.mode)
+        )
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        llm: str | None = None,
+        mode: SearchMode | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer a question with cited papers (or a refusal); on_token sees the text as it streams."""
+        stream = self.stream(question, k=k, llm=llm, mode=mode)
+        for token in stream:
+            if on_token:
+                on_token(token)
+        assert stream.answer is not None
+        return stream.answer
+
+    def _paper_texts(self, hits: list[SearchHit]) -> dict[int, PaperText]:
+        import numpy as np
+
+        from .answer import PaperText
+
+        chunks = self.store.chunks_of([h.paper_id for h in hits])
+        return {
+            number: PaperText(number, np.stack([v for _, v in chunks[hit.paper_id]]))
+            for number, hit in enumerate(hits, 1)
+            if chunks.get(hit.paper_id)
+        }
+
+    def _add_sentences(self, papers: list[PaperText], hits: list[SearchHit]) -> None:
+        from .answer import split_sentences
+
+        chunks = self.store.chunks_of([hits[p.number - 1].paper_id for p in papers])
+        for paper in papers:
+            seen: dict[str, None] = {}
+            for chunk, _ in chunks[hits[paper.number - 1].paper_id]:
+                seen.update(dict.fromkeys(split_sentences(chunk.text)))
+            paper.sentences = list(seen)
+        vectors = self.embedder.embed([s for p in papers for s in p.sentences])
+        start = 0
+        for paper in papers:
+            paper.sentence_vectors = vectors[start : start + len(paper.sentences)]
+            start += len(paper.sentences)
+
+    def _compose(
+        self, question: str, k: int, llm: str | None, mode: SearchMode
+    ) -> Generator[str, None, Answer]:
+        from . import answer as compose
+        from .llms import EXTRACTIVE, LLMUnavailable, chain_names
+
+        names = chain_names(self.settings, llm)
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[stage] = (now - clock) * 1000
+            clock = now
+
+        hits = self._retriever().search(question, k=k, mode=mode)
+        question_vector = self.embedder.embed([question])[0]
+        papers = self._paper_texts(hits)
+        confidence = max(
+            (float((p.chunk_vectors @ question_vector).max()) for p in papers.values()), default=0.0
+        )
+        sources = [
+            compose.Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources)
+            for n, h in enumerate(hits, 1)
+        ]
+        lap("retrieve")
+        if not hits or confidence < self.settings.refusal_threshold:
+            yield compose.REFUSAL
+            timings["total"] = sum(timings.values())
+            return compose.Answer(
+                question,
+                compose.REFUSAL,
+                [],
+                sources,
+                "none",
+                refused=True,
+                timings=timings,
+                confidence=confidence,
+            )
+        messages = compose.build_messages(self.prompts, question, sources)
+        lap("prompt")
+
+        reasons: list[str] = []
+        text, backend = "", EXTRACTIVE
+        rewriter = compose.CitationRewriter(len(sources))
+        for name in names:
+            rewriter = compose.CitationRewriter(len(sources))
+            pieces: list[str] = []
+            if name == EXTRACTIVE:
+                top = [papers[n] for n in sorted(papers)[:3]]
+                self._add_sentences(top, hits)
+                raw = compose.extractive_answer(question_vector, question, top)
+                tokens: Iterator[str] = iter(s + " " for s in compose.split_sentences(raw))
+            else:
+                try:
+                    tokens = self.llm(name).stream(
+                        messages,
+                        max_tokens=self.settings.max_answer_tokens,
+                        temperature=self.settings.temperature,
+                    )
+                except LLMUnavailable as exc:
+                    reasons.append(f"{name}: {exc}")
+                    continue
+            try:
+                for token in tokens:
+                    piece = rewriter.feed(token)
+                    if piece:
+                        pieces.append(piece)
+                        yield piece
+            except LLMUnavailable as exc:
+                reasons.append(f"{name}: {exc}")
+                if pieces:
+                    yield f"\n[{name} failed mid-answer ({exc}); starting over]\n"
+                continue
+            tail = rewriter.flush()
+            if tail:
+                yield tail
+            text, backend = compose.tidy("".join(pieces) + tail), name
+            break
+        lap("generate")
+
+        refused = compose.is_model_refusal(text) or not text
+        if refused:
+            text, order = compose.REFUSAL, []
+        else:
+            order = rewriter.order
+        by_paper = {s.number: s for s in sources}
+        citations = [
+            compose.Citation(
+                new,
+                by_paper[old].paper_id,
+                by_paper[old].title,
+                by_paper[old].url,
+                by_paper[old].evidence,
+                by_paper[old].sources,
+            )
+            for new, old in enumerate(order, 1)
+        ]
+        unsupported = []
+        if not refused:
+            sentences = compose.split_sentences(text)
+            vectors = self.embedder.embed([compose.strip_citations(s) for s in sentences])
+            cited = {new: papers[old] for new, old in enumerate(order, 1) if old in papers}
+            unsupported = compose.check_support(sentences, vectors, cited, self.settings.support_threshold)
+        lap("check")
+        timings["total"] = sum(timings.values())
+        return compose.Answer(
+            question,
+            text,
+            citations,
+            sources,
+            backend,
+            fallback_reason="; ".join(reasons) or None,
+            refused=refused,
+            unsupported=unsupported,
+            timings=timings,
+            confidence=confidence,
+        )
+
     def info(self) -> dict[str, Any]:
         """Where the store is, what it holds, and the settings in effect."""
         store = self.store
@@ -160,6 +357,17 @@ class Assistant:
             "keyword_index": str(self.paths.keyword_index),
             "settings": self.settings.model_dump(mode="json"),
         }
+
+
+class AnswerStream:
+    """The text of an answer as it is generated; `.answer` is the full Answer once iterated."""
+
+    def __init__(self, generator: Generator[str, None, Answer]) -> None:
+        self._generator = generator
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        self.answer = yield from self._generator
 
 
 _default: Assistant | None = None
@@ -196,3 +404,16 @@ def search(
     """The k papers most relevant to a query, best first."""
     assistant = Assistant(settings) if settings else default_assistant()
     return assistant.search(query, k=k, mode=mode)
+
+
+def ask(
+    question: str,
+    *,
+    k: int | None = None,
+    llm: str | None = None,
+    mode: SearchMode | None = None,
+    settings: Settings | None = None,
+) -> Answer:
+    """Answer a question from the indexed papers, every claim cited, or refuse."""
+    assistant = Assistant(settings) if settings else default_assistant()
+    return assistant.ask(question, k=k, llm=llm, mode=mode)

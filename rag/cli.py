@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .answer import Answer
     from .api import Assistant
     from .index import IngestReport
     from .retrieve import SearchHit
@@ -63,6 +64,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--json", action="store_true", help="print {query, results} as JSON")
 
+    ask = commands.add_parser(
+        "ask",
+        help="a cited answer to a question",
+        description="Answer a question from the indexed papers. Every claim cites its paper; "
+        "when the papers don't answer it, says so. The answer streams as it is written.",
+    )
+    ask.add_argument("question", help="the question")
+    ask.add_argument(
+        "--llm",
+        choices=["auto", "openai", "local", "extractive"],
+        default=None,
+        help="who writes the answer (default: auto = OpenAI if OPENAI_API_KEY is set, else the local "
+        "model if RAG_LOCAL_MODEL or RAG_LOCAL_BASE_URL is set, else extractive)",
+    )
+    ask.add_argument("-k", type=int, default=None, metavar="N", help="papers given to the model (default: 5)")
+    ask.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default=None, help="retrieval mode")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON (no streaming)")
+
     info = commands.add_parser(
         "info",
         help="what the store holds and the settings in effect",
@@ -111,6 +130,28 @@ def _print_hits(hits: list[SearchHit]) -> None:
         print()
 
 
+def _echo(token: str) -> str:
+    sys.stdout.write(token)
+    sys.stdout.flush()
+    return token
+
+
+def _print_answer(answer: Answer, streamed: str) -> None:
+    if answer.text != streamed.strip():
+        # The stream showed the model's words; the final text differs (a normalized refusal).
+        print(f"\n{answer.text}")
+    else:
+        print()
+    if answer.citations:
+        print("\nReferences:")
+        for line in answer.references():
+            print(f"  {line}")
+    for item in answer.unsupported:
+        print(f"rag: not supported by the cited abstracts: {item.sentence} ({item.reason})", file=sys.stderr)
+    if answer.fallback_reason:
+        print(f"rag: answered by {answer.backend} after: {answer.fallback_reason}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace, assistant: Assistant) -> int:
     if args.command == "ingest":
         report = assistant.ingest(args.paths or None, prune=args.prune, rebuild=args.rebuild)
@@ -127,6 +168,17 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             _print_json({"query": args.question, "results": [h.to_dict() for h in hits]})
         else:
             _print_hits(hits)
+        return EXIT_OK
+    if args.command == "ask":
+        if args.k is not None and args.k < 1:
+            raise SystemExit("rag: error: -k must be at least 1")
+        if args.json:
+            _print_json(assistant.ask(args.question, k=args.k, llm=args.llm, mode=args.mode).to_dict())
+            return EXIT_OK
+        stream = assistant.stream(args.question, k=args.k, llm=args.llm, mode=args.mode)
+        streamed = "".join(_echo(token) for token in stream)
+        assert stream.answer is not None
+        _print_answer(stream.answer, streamed)
         return EXIT_OK
     if args.command == "info":
         info = assistant.info()

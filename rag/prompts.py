@@ -1,0 +1,55 @@
+"""Prompt templates: files in prompts/ (or a directory in the settings), loaded and checked here."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+# Each template and the placeholders it must use (and may only use).
+REQUIRED = {
+    "system": {"refusal"},
+    "answer": {"sources", "question"},
+    "condense": {"history", "question"},
+}
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """The loaded templates."""
+
+    system: str
+    answer: str
+    condense: str
+
+
+def placeholders(template: str) -> set[str]:
+    """The named placeholders of a str.format template."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def load_prompts(directory: Path) -> Prompts:
+    """Read and check every template in a directory; a missing or wrong one is an InputError."""
+    texts = {}
+    for name, required in REQUIRED.items():
+        path = directory / f"{name}.txt"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read prompt template {path}: {exc.strerror}") from None
+        try:
+            found = placeholders(text)
+        except ValueError as exc:
+            raise InputError(f"prompt template {path} is malformed: {exc}") from None
+        if found != required:
+            missing, unknown = required - found, found - required
+            problems = []
+            if missing:
+                problems.append("missing " + ", ".join(f"{{{p}}}" for p in sorted(missing)))
+            if unknown:
+                problems.append("unknown " + ", ".join(f"{{{p}}}" for p in sorted(unknown)))
+            raise InputError(f"prompt template {path}: {'; '.join(problems)} (literal braces are {{{{ }}}})")
+        texts[name] = text.strip()
+    return Prompts(**texts)

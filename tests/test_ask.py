@@ -1,0 +1,102 @@
+"""Answers over the full bundled corpus: refusal off-topic, answers on the dev set, `rag ask`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from test_cli import run
+
+from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+
+DEV = [
+    json.loads(line)
+    for line in (ROOT / "benchmarks" / "dev_questions.jsonl").read_text().splitlines()
+    if line
+]
+
+
+@pytest.fixture(scope="module")
+def full_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("full-store")
+    Assistant(Settings(store_dir=store), embedder=OnnxMiniLM()).ingest()
+    return store
+
+
+@pytest.fixture(scope="module")
+def full(full_store: Path) -> Assistant:
+    return Assistant(Settings(store_dir=full_store), embedder=OnnxMiniLM())
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the best recipe for sourdough bread?",
+        "Who won the 1998 football World Cup?",
+        "How do I file my taxes?",
+    ],
+)
+def test_off_topic_questions_are_refused_without_a_model(full: Assistant, question: str) -> None:
+    answer = full.ask(question, llm="openai")  # would fail without a key: refusal comes first
+    assert answer.refused and answer.text == "The indexed papers don't answer this question."
+    assert answer.citations == [] and answer.backend == "none" and answer.fallback_reason is None
+
+
+def test_dev_set_refusal_and_answer_rates(full: Assistant) -> None:
+    refused = {q["id"]: full.ask(q["question"], llm="extractive").refused for q in DEV}
+    unanswerable = [q["id"] for q in DEV if not q["gold_titles"]]
+    answerable = [q["id"] for q in DEV if q["gold_titles"]]
+    refusal_recall = sum(refused[i] for i in unanswerable) / len(unanswerable)
+    answer_rate = sum(not refused[i] for i in answerable) / len(answerable)
+    # Calibrated on this set (benchmarks/calibrate.py): 16/16 refused, 53/58 answered.
+    assert refusal_recall >= 0.9, refusal_recall
+    assert answer_rate >= 0.9, answer_rate
+
+
+def test_extractive_answers_cite_the_paper_holding_the_figure(full: Assistant) -> None:
+    figure = [q for q in DEV if q["kind"] == "figure"]
+    hits = 0
+    for q in figure:
+        answer = full.ask(q["question"], llm="extractive")
+        if any(s in answer.text for s in q["answer_contains"]):
+            hits += 1
+            assert answer.citations and answer.citations[0].number == 1
+    assert hits / len(figure) >= 0.5
+
+
+def test_rag_ask_streams_the_answer_then_references(full_store: Path) -> None:
+    result = run(
+        "--store", str(full_store), "ask", "How well does a fine-tuned CLIP model re-identify players?"
+    )
+    assert result.returncode == 0, result.stderr
+    body, references = result.stdout.split("\nReferences:\n")
+    assert "98.44 % mAP" in body and "[1]" in body
+    assert references.strip().startswith(
+        "[1] CLIP-ReIdent: Contrastive Training for Player Re-Identification"
+    )
+
+
+def test_rag_ask_json_is_the_answer_dict(full_store: Path) -> None:
+    result = run("--store", str(full_store), "ask", "What is the best recipe for sourdough bread?", "--json")
+    payload = json.loads(result.stdout)
+    assert payload["refused"] is True and payload["citations"] == []
+    assert set(payload) >= {
+        "text",
+        "citations",
+        "sources",
+        "backend",
+        "fallback_reason",
+        "refused",
+        "unsupported",
+        "timings",
+    }
+    answered = json.loads(
+        run("--store", str(full_store), "ask", "player re-identification with CLIP", "--json").stdout
+    )
+    assert answered["backend"] == "extractive" and answered["citations"][0]["title"].startswith(
+        "CLIP-ReIdent"
+    )

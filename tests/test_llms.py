@@ -1,0 +1,110 @@
+"""Backends and fallback: a scripted server for faults, the chain rules, bounded time."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+from test_server import _free_port
+
+from rag.api import Assistant
+from rag.config import Settings
+from rag.llms import chain_names
+
+QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
+
+
+class _Faulty(BaseHTTPRequestHandler):
+    """Answers /<fault>/v1/chat/completions with that fault."""
+
+    hits: ClassVar[Counter[str]] = Counter()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        fault = self.path.strip("/").split("/")[0]
+        _Faulty.hits[fault] += 1
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if fault == "hang":
+            time.sleep(4)
+            return
+        status = {"429": 429, "500": 500, "401": 401}[fault]
+        body = json.dumps({"error": {"message": f"scripted {status}", "type": "test"}}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if status == 429:
+            self.send_header("Retry-After", "1")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def faulty_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Faulty)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason", "requests"),
+    [
+        ("429", "rate limited (429)", 2),
+        ("500", "server error (500)", 2),
+        ("hang", "timed out after 1 s", 2),
+        ("401", "authentication failed (401)", 1),
+        ("refused", "cannot connect to", 0),
+    ],
+)
+def test_openai_faults_fall_back_to_extractive_in_bounded_time(
+    assistant: Assistant, faulty_url: str, fault: str, reason: str, requests: int
+) -> None:
+    assistant.ingest()
+    base = f"http://127.0.0.1:{_free_port()}/v1" if fault == "refused" else f"{faulty_url}/{fault}/v1"
+    changes = {"openai_api_key": "sk-test", "openai_base_url": base, "llm_timeout": 1.0, "llm_max_retries": 1}
+    faulted = Assistant(
+        Settings(**{**assistant.settings.model_dump(), **changes}), embedder=assistant.embedder
+    )
+    before = _Faulty.hits[fault]
+    started = time.monotonic()
+    answer = faulted.ask(QUESTION)  # auto: a key is set, so OpenAI first
+    elapsed = time.monotonic() - started
+    assert answer.backend == "extractive"
+    assert answer.fallback_reason is not None and answer.fallback_reason.startswith("openai: ")
+    assert reason in answer.fallback_reason
+    assert answer.citations and answer.citations[0].title.startswith("CLIP-ReIdent")
+    assert _Faulty.hits[fault] - before == requests  # one retry at most, never stacked
+    # timeout x (1 + retries) + the client's back-off + Retry-After, with room for a busy machine
+    assert elapsed < 12, elapsed
+
+
+def test_chain_order_and_never_local_to_remote() -> None:
+    key = {"openai_api_key": "sk-x"}
+    assert chain_names(Settings()) == ["extractive"]
+    assert chain_names(Settings(**key)) == ["openai", "extractive"]
+    assert chain_names(Settings(**key, local_base_url="http://127.0.0.1:1/v1")) == [
+        "openai",
+        "local",
+        "extractive",
+    ]
+    assert chain_names(Settings(local_model="m.gguf")) == ["local", "extractive"]
+    assert chain_names(Settings(**key), "local") == ["local", "extractive"]
+    assert chain_names(Settings(), "openai") == ["openai", "extractive"]
+    assert chain_names(Settings(**key), "extractive") == ["extractive"]
+
+
+def test_openai_without_a_key_falls_back_and_says_why(assistant: Assistant) -> None:
+    assistant.ingest()
+    answer = assistant.ask(QUESTION, llm="openai")
+    assert answer.backend == "extractive"
+    assert answer.fallback_reason == "openai: no API key: set OPENAI_API_KEY"
