@@ -68,7 +68,8 @@ def main() -> None:
     recall = sum(c < best for c, _, _ in unanswerable) / len(unanswerable)
     kept = sum(c >= best for c, _, _ in answerable) / len(answerable)
     print(
-        f"best refusal threshold {best:.3f}: refuses {recall:.0%} of unanswerable, answers {kept:.0%} of answerable"
+        f"best refusal threshold {best:.3f}: refuses {recall:.0%} of unanswerable, "
+        f"answers {kept:.0%} of answerable"
     )
     print("support, sentence vs cited paper:", _summary(right))
     print("support, sentence vs other paper:", _summary(wrong))
@@ -78,7 +79,10 @@ def _summary(values: list[float]) -> str:
     if not values:
         return "n=0"
     q = statistics.quantiles(values, n=10) if len(values) > 1 else values * 9
-    return f"n={len(values)} min={min(values):.3f} p10={q[0]:.3f} median={statistics.median(values):.3f} p90={q[-1]:.3f} max={max(values):.3f}"
+    return (
+        f"n={len(values)} min={min(values):.3f} p10={q[0]:.3f} "
+        f"median={statistics.median(values):.3f} p90={q[-1]:.3f} max={max(values):.3f}"
+    )
 
 
 if __name__ == "__main__":
