@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .embeddings import Embedder
 from .prompts import Prompts
 
 REFUSAL = "The indexed papers don't answer this question."
@@ -230,9 +231,24 @@ class PaperText:
     """One retrieved paper: its stored chunk vectors (support checks), its sentences (extraction)."""
 
     number: int
+    chunk_texts: list[str]
     chunk_vectors: np.ndarray
     sentences: list[str] = field(default_factory=list)
     sentence_vectors: np.ndarray | None = None
+
+
+def add_sentences(papers: list[PaperText], embedder: Embedder) -> None:
+    """Split each paper's chunks into distinct sentences and embed them all in one call."""
+    for paper in papers:
+        seen: dict[str, None] = {}
+        for text in paper.chunk_texts:
+            seen.update(dict.fromkeys(split_sentences(text)))
+        paper.sentences = list(seen)
+    vectors = embedder.embed([s for p in papers for s in p.sentences])
+    start = 0
+    for paper in papers:
+        paper.sentence_vectors = vectors[start : start + len(paper.sentences)]
+        start += len(paper.sentences)
 
 
 def extractive_answer(

@@ -203,25 +203,14 @@ class Assistant:
 
         chunks = self.store.chunks_of([h.paper_id for h in hits])
         return {
-            number: PaperText(number, np.stack([v for _, v in chunks[hit.paper_id]]))
+            number: PaperText(
+                number,
+                [c.text for c, _ in chunks[hit.paper_id]],
+                np.stack([v for _, v in chunks[hit.paper_id]]),
+            )
             for number, hit in enumerate(hits, 1)
             if chunks.get(hit.paper_id)
         }
-
-    def _add_sentences(self, papers: list[PaperText], hits: list[SearchHit]) -> None:
-        from .answer import split_sentences
-
-        chunks = self.store.chunks_of([hits[p.number - 1].paper_id for p in papers])
-        for paper in papers:
-            seen: dict[str, None] = {}
-            for chunk, _ in chunks[hits[paper.number - 1].paper_id]:
-                seen.update(dict.fromkeys(split_sentences(chunk.text)))
-            paper.sentences = list(seen)
-        vectors = self.embedder.embed([s for p in papers for s in p.sentences])
-        start = 0
-        for paper in papers:
-            paper.sentence_vectors = vectors[start : start + len(paper.sentences)]
-            start += len(paper.sentences)
 
     def _compose(
         self, question: str, k: int, llm: str | None, mode: SearchMode
@@ -239,8 +228,8 @@ class Assistant:
             timings[stage] = (now - clock) * 1000
             clock = now
 
-        hits = self._retriever().search(question, k=k, mode=mode)
         question_vector = self.embedder.embed([question])[0]
+        hits = self._retriever().search(question, k=k, mode=mode, vector=question_vector)
         papers = self._paper_texts(hits)
         confidence = max(
             (float((p.chunk_vectors @ question_vector).max()) for p in papers.values()), default=0.0
@@ -274,7 +263,7 @@ class Assistant:
             pieces: list[str] = []
             if name == EXTRACTIVE:
                 top = [papers[n] for n in sorted(papers)[:3]]
-                self._add_sentences(top, hits)
+                compose.add_sentences(top, self.embedder)
                 raw = compose.extractive_answer(question_vector, question, top)
                 tokens: Iterator[str] = iter(s + " " for s in compose.split_sentences(raw))
             else:

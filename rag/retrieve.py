@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .config import SearchMode
 from .embeddings import Embedder
 from .index import paper_fields
@@ -72,14 +74,17 @@ class Retriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def search(self, query: str, *, k: int, mode: SearchMode) -> list[SearchHit]:
-        """The k best papers for a query, best first."""
+    def search(
+        self, query: str, *, k: int, mode: SearchMode, vector: np.ndarray | None = None
+    ) -> list[SearchHit]:
+        """The k best papers for a query (its embedding may be given), best first."""
         n = max(self.candidates, 4 * k)
         dense_chunks: dict[str, Chunk] = {}
         dense: dict[str, tuple[int, str, float]] = {}
         keyword: dict[str, tuple[int, str, float]] = {}
         if mode in ("dense", "hybrid"):
-            vector = self.embedder.embed([query])[0]
+            if vector is None:
+                vector = self.embedder.embed([query])[0]
             hits = self.store.query(vector, n)
             dense_chunks = {c.chunk_id: c for c in hits}
             dense = _best_per_paper([(c.chunk_id, c.similarity or 0.0) for c in hits])

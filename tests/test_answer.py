@@ -97,7 +97,7 @@ def test_prompt_templates_are_checked_for_their_placeholders(tmp_path: Path) -> 
 
 
 def test_support_check_flags_uncited_and_unsupported_sentences() -> None:
-    paper = PaperText(1, chunk_vectors=np.array([[1.0, 0.0]], dtype=np.float32))
+    paper = PaperText(1, ["a chunk"], chunk_vectors=np.array([[1.0, 0.0]], dtype=np.float32))
     sentences = ["Supported claim here [1].", "Unsupported claim here [1].", "A claim with no citation."]
     vectors = np.array([[0.9, 0.1], [0.1, 0.9], [1.0, 0.0]], dtype=np.float32)
     flagged = check_support(sentences, vectors, {1: paper}, threshold=0.5)
