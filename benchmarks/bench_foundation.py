@@ -8,7 +8,9 @@ a. Full ingest into a fresh temporary store (Assistant.ingest, wall time, papers
    not part of the raw figure), embedded by a fresh OnnxMiniLM in batches of
    settings.embed_batch_size. The two are timed alternately (raw, ingest, raw, ingest, ...; a
    new store for every ingest) and medians are reported. Pipeline overhead is
-   (ingest time / raw embed time) - 1.
+   (ingest time / raw embed time) - 1, from the medians; it is also given from the minimums
+   and from process CPU time, with the 1-minute load average before each run, because on a
+   shared 2-core machine other processes make single wall times swing by tens of percent.
    Model load is EXCLUDED from both: each embedder (the raw one, and the Assistant's own one
    before its ingest) first embeds a few texts untimed. The one-time Python imports of chromadb
    and llama_index are also done before any timing. The ingest time therefore includes: reading
@@ -17,13 +19,16 @@ a. Full ingest into a fresh temporary store (Assistant.ingest, wall time, papers
 b. Re-ingest of the unchanged corpus into the filled store: in process (a fresh Assistant) and
    as a subprocess `rag --store TMP ingest`; each as a ratio to the full ingest time.
 c. Warm search latency: one Assistant on the filled store, the first N dev questions, p50/p95
-   per mode (hybrid, dense, keyword) after 3 warm-up queries per mode.
+   per mode (hybrid, dense, keyword) after 3 warm-up queries per mode; for reference, the
+   time to embed one query alone.
 d. Cold wall time of one `rag --store TMP search "QUESTION" -k 5` process (5 runs: median, min),
-   and, for reference, `python -c "import llama_index.core"` (and two other imports) once.
+   and, for reference, `python -c "import llama_index.core"` (and two other imports) once;
+   also whether a search process imports llama_index at all.
 e. Recall@5, recall@1 and MRR@5 of the gold papers per mode on the answerable dev questions
    (kinds lookup, figure, multi), overall and per kind. Recall of a question is the fraction of
    its gold titles (compared by rag.corpus.normalize_title) among its top k papers; MRR@5 uses
-   the rank of the first gold paper in the top 5 (0 if none).
+   the rank of the first gold paper in the top 5 (0 if none). A multi question has several gold
+   papers, so its recall@1 is at most 1/len(gold_titles).
 
 Run (from /work/main; the machine has 2 cores, so run it once, not in a loop):
 

@@ -7,6 +7,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -82,6 +83,38 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default=None, help="retrieval mode")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (no streaming)")
 
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure retrieval, answers, citations, refusals and latency on a question set",
+        description="Evaluate on a JSONL question file (question; optional id, kind, gold_ids or "
+        "gold_titles, answer_contains, answer). An empty gold list marks an unanswerable question. "
+        "Bad lines are reported and skipped (exit 1). Or compare two reports with --compare.",
+    )
+    evaluate.add_argument("questions", nargs="?", type=Path, help="the question file (JSONL)")
+    evaluate.add_argument(
+        "--corpus",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="evaluate on these files in a temporary store of their own (default: the current store)",
+    )
+    evaluate.add_argument("--llm", choices=["auto", "openai", "local", "extractive"], default=None)
+    evaluate.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default=None)
+    evaluate.add_argument(
+        "-k", type=int, default=None, metavar="N", help="papers given to the answer (default: 5)"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    evaluate.add_argument(
+        "--out", type=Path, metavar="DIR", help="write report.json, report.md, per_question.jsonl"
+    )
+    evaluate.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A.json", "B.json"),
+        help="print the differences of two reports",
+    )
+
     info = commands.add_parser(
         "info",
         help="what the store holds and the settings in effect",
@@ -152,6 +185,55 @@ def _print_answer(answer: Answer, streamed: str) -> None:
         print(f"rag: answered by {answer.backend} after: {answer.fallback_reason}", file=sys.stderr)
 
 
+def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
+    from . import evaluate
+
+    if args.compare:
+        a, b = (evaluate.load_report(p) for p in args.compare)
+        rows = evaluate.compare(a, b)
+        if args.json:
+            _print_json({name: {"a": x, "b": y, "delta": d} for name, x, y, d in rows})
+            return EXIT_OK
+        print(f"{'metric':32} {'A':>10} {'B':>10} {'B - A':>10}")
+        for name, x, y, d in rows:
+            print(f"{name:32} {_num(x):>10} {_num(y):>10} {_num(d, signed=True):>10}")
+        return EXIT_OK
+    if args.questions is None:
+        raise SystemExit("rag eval: error: give a question file, or --compare A.json B.json")
+    if args.k is not None and args.k < 1:
+        raise SystemExit("rag: error: -k must be at least 1")
+    report = evaluate.run(
+        args.questions,
+        assistant=assistant,
+        corpus=args.corpus,
+        llm=args.llm,
+        mode=args.mode,
+        k=args.k,
+        out=args.out,
+    )
+    problems = report["settings"]["problems"]
+    for problem in problems:
+        print(f"rag: skipped {problem}", file=sys.stderr)
+    if args.json:
+        _print_json(report)
+    else:
+        used = report["settings"]
+        print(f"{report['n']} questions; llm={used['llm']} mode={used['mode']} k={used['k']}")
+        for group in ("retrieval", "answers", "latency_ms"):
+            print(f"{group}:")
+            for key, value in report[group].items():
+                print(f"  {key:20} {_num(value)}")
+    if args.out:
+        print(f"rag: wrote {args.out / 'report.json'}, report.md and per_question.jsonl", file=sys.stderr)
+    return EXIT_SKIPPED if problems else EXIT_OK
+
+
+def _num(value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
 def _run(args: argparse.Namespace, assistant: Assistant) -> int:
     if args.command == "ingest":
         report = assistant.ingest(args.paths or None, prune=args.prune, rebuild=args.rebuild)
@@ -180,6 +262,8 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         assert stream.answer is not None
         _print_answer(stream.answer, streamed)
         return EXIT_OK
+    if args.command == "eval":
+        return _evaluate(args, assistant)
     if args.command == "info":
         info = assistant.info()
         if args.json:

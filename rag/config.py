@@ -54,7 +54,10 @@ class Settings(BaseSettings):
         "needs PyTorch; not installed by default).",
     )
     embed_batch_size: int = Field(
-        32, ge=1, description="Texts per embedding call (ingest works in streamed batches)."
+        32,
+        ge=1,
+        description="Chunks per embedding call during ingest (papers are not split across calls, "
+        "so a call may hold a few more); ingest streams batch by batch.",
     )
     chunk_size: int = Field(200, ge=32, le=256, description="Chunk length in embedder (WordPiece) tokens.")
     chunk_overlap: int = Field(30, ge=0, description="Tokens shared by consecutive chunks of one abstract.")

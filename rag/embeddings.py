@@ -118,14 +118,18 @@ class SentenceTransformerEmbedder:
                 "embedder 'st:...' needs sentence-transformers: pip install sentence-transformers"
             ) from exc
         self._model = SentenceTransformer(model, device="cpu")
-        self.name = f"st:{Path(model).name}"
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        # The full path, so that two models in folders of the same name never share a store.
+        self.name = f"st:{Path(model).resolve()}" if Path(model).exists() else f"st:{model}"
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension() or 0)
         self.calls = 0
         self.texts_embedded = 0
 
     def count_tokens(self, text: str) -> list[int]:
         """Token ids of a text, without special tokens."""
-        ids: list[int] = self._model.tokenizer(text, add_special_tokens=False)["input_ids"]
+        ids: list[int] = self._model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
         return ids
 
     def embed(self, texts: list[str]) -> np.ndarray:

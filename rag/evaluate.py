@@ -1,0 +1,391 @@
+"""Evaluation: question files, retrieval and answer metrics, reports, and report comparison."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .corpus import Problem, normalize_title
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .answer import Answer
+    from .api import Assistant
+    from .config import SearchMode, Settings
+
+RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10")
+ANSWER_KEYS = (
+    "contains_accuracy",
+    "label_accuracy",
+    "refusal_precision",
+    "refusal_recall",
+    "citation_validity",
+    "citation_precision",
+    "support_rate",
+)
+LATENCY_KEYS = ("retrieve_p50", "retrieve_p95", "answer_p50", "answer_p95")
+LABELS = ("yes", "no", "true", "false")
+
+
+@dataclass
+class Question:
+    """One evaluation question; an empty gold list means the corpus cannot answer it."""
+
+    question: str
+    id: str
+    kind: str = "question"
+    gold_ids: list[str] | None = None
+    gold_titles: list[str] | None = None
+    answer_contains: list[str] = field(default_factory=list)
+    answer: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.gold_ids or self.gold_titles)
+
+    @property
+    def has_gold(self) -> bool:
+        return self.gold_ids is not None or self.gold_titles is not None
+
+
+def _string_list(record: dict[str, Any], key: str) -> list[str] | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ValueError(f"'{key}' must be a list of strings")
+    return [str(v) for v in value]
+
+
+def load_questions(path: Path) -> tuple[list[Question], list[Problem]]:
+    """Read a JSONL question file; bad lines are reported by line number and skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read question file {path}: {exc}") from None
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            question = record.get("question")
+            if not isinstance(question, str) or not question.strip():
+                raise ValueError("no 'question' text")
+            label = record.get("answer")
+            questions.append(
+                Question(
+                    question=question.strip(),
+                    id=str(record.get("id") or f"line-{number}"),
+                    kind=str(record.get("kind") or record.get("dataset") or "question"),
+                    gold_ids=_string_list(record, "gold_ids"),
+                    gold_titles=_string_list(record, "gold_titles"),
+                    answer_contains=_string_list(record, "answer_contains") or [],
+                    answer=str(label).strip().lower() if label not in (None, "") else None,
+                )
+            )
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), number, f"not valid JSON ({exc.msg}); skipped"))
+        except ValueError as exc:
+            problems.append(Problem(str(path), number, f"{exc}; skipped"))
+    return questions, problems
+
+
+# Metric functions: small, pure, tested on hand-made cases.
+
+
+def recall_at(ranked: Sequence[str], gold: set[str], k: int) -> float:
+    """Fraction of the gold papers in the top k."""
+    return len(gold & set(ranked[:k])) / len(gold) if gold else 0.0
+
+
+def reciprocal_rank(ranked: Sequence[str], gold: set[str]) -> float:
+    """1 / rank of the first gold paper, 0 if none is ranked."""
+    return next((1.0 / rank for rank, pid in enumerate(ranked, 1) if pid in gold), 0.0)
+
+
+def ndcg_at(ranked: Sequence[str], gold: set[str], k: int) -> float:
+    """Normalized discounted cumulative gain with binary relevance."""
+    dcg = sum(1.0 / math.log2(rank + 1) for rank, pid in enumerate(ranked[:k], 1) if pid in gold)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, None when there is nothing to divide."""
+    return numerator / denominator if denominator else None
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0..100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def predicted_label(text: str) -> str | None:
+    """The yes/no/true/false an answer opens with, if any."""
+    match = re.match(r"\W*(yes|no|true|false)\b", text.strip().casefold())
+    return match.group(1) if match else None
+
+
+@dataclass
+class Outcome:
+    """What one question produced: the ranking, the answer, and its per-question metrics."""
+
+    question: Question
+    gold: set[str]
+    ranked: list[str]
+    retrieve_ms: float
+    answer: Answer
+
+    def record(self) -> dict[str, Any]:
+        """The per_question.jsonl line."""
+        from .answer import cited_numbers, split_sentences
+
+        sentences = [s for s in split_sentences(self.answer.text) if cited_numbers(s)]
+        return {
+            "id": self.question.id,
+            "kind": self.question.kind,
+            "question": self.question.question,
+            "gold_ids": sorted(self.gold),
+            "retrieved_ids": self.ranked,
+            "answer": self.answer.text,
+            "backend": self.answer.backend,
+            "refused": self.answer.refused,
+            "citations": [
+                {"number": c.number, "paper_id": c.paper_id, "title": c.title} for c in self.answer.citations
+            ],
+            "metrics": {
+                "recall@5": recall_at(self.ranked, self.gold, 5) if self.question.answerable else None,
+                "mrr": reciprocal_rank(self.ranked, self.gold) if self.question.answerable else None,
+                "cited_sentences": len(sentences),
+                "unsupported": len([u for u in self.answer.unsupported if u.citations]),
+            },
+        }
+
+
+def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """The metric blocks of a report for a set of outcomes."""
+    from .answer import cited_numbers, split_sentences
+
+    answerable = [o for o in outcomes if o.question.answerable]
+    unanswerable = [o for o in outcomes if o.question.has_gold and not o.question.answerable]
+    retrieval = {
+        "recall@1": _mean([recall_at(o.ranked, o.gold, 1) for o in answerable]),
+        "recall@5": _mean([recall_at(o.ranked, o.gold, 5) for o in answerable]),
+        "recall@10": _mean([recall_at(o.ranked, o.gold, 10) for o in answerable]),
+        "mrr": _mean([reciprocal_rank(o.ranked, o.gold) for o in answerable]),
+        "ndcg@10": _mean([ndcg_at(o.ranked, o.gold, 10) for o in answerable]),
+    }
+    with_contains = [o for o in outcomes if o.question.answer_contains]
+    with_label = [o for o in outcomes if o.question.answer in LABELS]
+    refused = [o for o in outcomes if o.answer.refused and o.question.has_gold]
+    citations = [(o, c) for o in outcomes for c in o.answer.citations]
+    gold_citations = [(o, c) for o, c in citations if o.question.answerable]
+    cited_sentences = sum(
+        1
+        for o in outcomes
+        for s in split_sentences(o.answer.text)
+        if not o.answer.refused and cited_numbers(s)
+    )
+    unsupported = sum(1 for o in outcomes for u in o.answer.unsupported if u.citations)
+    answers = {
+        "contains_accuracy": _mean(
+            [
+                float(all(s.casefold() in o.answer.text.casefold() for s in o.question.answer_contains))
+                for o in with_contains
+            ]
+        ),
+        "label_accuracy": _mean(
+            [float(predicted_label(o.answer.text) == o.question.answer) for o in with_label]
+        ),
+        "refusal_precision": ratio(sum(1 for o in refused if not o.question.answerable), len(refused)),
+        "refusal_recall": ratio(sum(1 for o in unanswerable if o.answer.refused), len(unanswerable)),
+        "citation_validity": ratio(
+            sum(1 for o, c in citations if c.paper_id in {s.paper_id for s in o.answer.sources}),
+            len(citations),
+        ),
+        "citation_precision": ratio(
+            sum(1 for o, c in gold_citations if c.paper_id in o.gold), len(gold_citations)
+        ),
+        "support_rate": ratio(cited_sentences - unsupported, cited_sentences),
+    }
+    retrieve_ms = [o.retrieve_ms for o in outcomes]
+    answer_ms = [o.answer.timings.get("total", 0.0) for o in outcomes]
+    latency = {
+        "retrieve_p50": percentile(retrieve_ms, 50),
+        "retrieve_p95": percentile(retrieve_ms, 95),
+        "answer_p50": percentile(answer_ms, 50),
+        "answer_p95": percentile(answer_ms, 95),
+    }
+    return {"n": len(outcomes), "retrieval": retrieval, "answers": answers, "latency_ms": latency}
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return statistics.fmean(values) if values else None
+
+
+def _title_index(assistant: Assistant) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for paper_id, meta in assistant.store.papers().items():
+        index.setdefault(normalize_title(str(meta.get("title", ""))), []).append(paper_id)
+    return index
+
+
+def _gold(question: Question, titles: dict[str, list[str]]) -> set[str]:
+    gold = set(question.gold_ids or [])
+    for title in question.gold_titles or []:
+        gold.update(titles.get(normalize_title(title), []))
+    return gold
+
+
+def run(
+    questions: Path | Sequence[Question],
+    *,
+    settings: Settings | None = None,
+    assistant: Assistant | None = None,
+    corpus: Sequence[Path | str] | None = None,
+    llm: str | None = None,
+    mode: SearchMode | None = None,
+    k: int | None = None,
+    out: Path | None = None,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Evaluate retrieval and answers on a question set; the same report `rag eval --json` prints.
+
+    Args:
+        corpus: evaluate on these files in a temporary store of their own (the user's store
+            is never touched); default: the assistant's current store.
+        out: also write report.json, report.md and per_question.jsonl there.
+    """
+    from tqdm import tqdm
+
+    from .api import Assistant
+    from .config import Settings as SettingsClass
+
+    problems: list[Problem] = []
+    if isinstance(questions, Path):
+        questions, problems = load_questions(questions)
+    skipped = [str(p) for p in problems]
+    if not questions:
+        raise InputError("no usable questions to evaluate")
+    temp: tempfile.TemporaryDirectory[str] | None = None
+    if corpus:
+        temp = tempfile.TemporaryDirectory(prefix="rag-eval-")
+        base = settings or (assistant.settings if assistant else SettingsClass())
+        assistant = Assistant(
+            SettingsClass(**{**base.model_dump(), "store_dir": Path(temp.name), "chroma_url": None}),
+            embedder=assistant._embedder if assistant else None,
+        )
+        skipped += assistant.ingest(corpus, progress=progress).problems
+    elif assistant is None:
+        assistant = Assistant(settings)
+    try:
+        k = k or assistant.settings.k
+        mode = mode or assistant.settings.mode
+        titles = _title_index(assistant)
+        show = sys.stderr.isatty() if progress is None else progress
+        outcomes: list[Outcome] = []
+        for question in tqdm(questions, desc="evaluating", unit="q", file=sys.stderr, disable=not show):
+            hits, retrieve_ms = _timed_search(assistant, question.question, mode)
+            answer = assistant.ask(question.question, k=k, llm=llm, mode=mode)
+            gold = _gold(question, titles)
+            if question.answerable and not gold:
+                skipped.append(f"question {question.id}: no gold paper is in the corpus (scored as a miss)")
+            outcomes.append(Outcome(question, gold, [h.paper_id for h in hits], retrieve_ms, answer))
+    finally:
+        if temp is not None:
+            temp.cleanup()
+    result = summarize(outcomes)
+    result["settings"] = {
+        "llm": llm or assistant.settings.llm,
+        "mode": mode,
+        "k": k,
+        "embedder": assistant.settings.embedder,
+        "chunk_size": assistant.settings.chunk_size,
+        "chunk_overlap": assistant.settings.chunk_overlap,
+        "refusal_threshold": assistant.settings.refusal_threshold,
+        "corpus": [str(p) for p in corpus] if corpus else "current store",
+        "backends": sorted({o.answer.backend for o in outcomes}),
+        "problems": skipped,
+    }
+    if out is not None:
+        write_reports(out, result, outcomes)
+    return result
+
+
+def _timed_search(assistant: Assistant, question: str, mode: SearchMode) -> tuple[list[Any], float]:
+    import time
+
+    started = time.perf_counter()
+    hits = assistant.search(question, k=10, mode=mode)
+    return hits, (time.perf_counter() - started) * 1000
+
+
+def write_reports(out: Path, result: dict[str, Any], outcomes: Sequence[Outcome]) -> None:
+    """Write report.json, report.md (a table per kind of question) and per_question.jsonl."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    with (out / "per_question.jsonl").open("w", encoding="utf-8") as f:
+        for outcome in outcomes:
+            f.write(json.dumps(outcome.record(), ensure_ascii=False) + "\n")
+    lines = [
+        "# Evaluation report",
+        "",
+        f"{result['n']} questions; settings: `{json.dumps(result['settings'])}`",
+        "",
+    ]
+    sections = [("All questions", list(outcomes))]
+    for kind in sorted({o.question.kind for o in outcomes}):
+        sections.append((f"Kind: {kind}", [o for o in outcomes if o.question.kind == kind]))
+    for title, members in sections:
+        summary = summarize(members)
+        lines += [f"## {title} (n={summary['n']})", "", "| metric | value |", "|---|---|"]
+        for group in ("retrieval", "answers"):
+            lines += [f"| {group}.{key} | {v:.3f} |" for key, v in summary[group].items() if v is not None]
+        lines += [f"| {key} (ms) | {v:.0f} |" for key, v in summary["latency_ms"].items() if v is not None]
+        lines.append("")
+    (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def compare(
+    a: dict[str, Any], b: dict[str, Any]
+) -> list[tuple[str, float | None, float | None, float | None]]:
+    """Every metric of two reports side by side: (name, A, B, B - A)."""
+    rows = []
+    for group, keys in (
+        ("retrieval", RETRIEVAL_KEYS),
+        ("answers", ANSWER_KEYS),
+        ("latency_ms", LATENCY_KEYS),
+    ):
+        for key in keys:
+            left, right = a.get(group, {}).get(key), b.get(group, {}).get(key)
+            delta = right - left if isinstance(left, int | float) and isinstance(right, int | float) else None
+            rows.append((f"{group}.{key}", left, right, delta))
+    return rows
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """A report.json written by `rag eval --json` or `--out`."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read report {path}: {exc}") from None
+    if not isinstance(report, dict) or "retrieval" not in report:
+        raise InputError(f"{path} is not an evaluation report (no 'retrieval' block)")
+    return report
