@@ -332,6 +332,40 @@ class Assistant:
             confidence=confidence,
         )
 
+    def paper(self, paper_id: str) -> dict[str, Any]:
+        """A stored paper's metadata and full abstract (rebuilt from its chunks)."""
+        from .index import merge_chunks, paper_fields
+
+        chunks = self.store.chunks_of([paper_id]).get(paper_id)
+        if not chunks:
+            raise InputError(f"no paper {paper_id!r} in the store")
+        return {**paper_fields(chunks[0][0].metadata), "abstract": merge_chunks([c.text for c, _ in chunks])}
+
+    def condense(
+        self, question: str, history: list[tuple[str, str]], *, llm: str | None = None
+    ) -> str | None:
+        """A follow-up rewritten by the LLM as a standalone question; None when no LLM answers."""
+        from .llms import EXTRACTIVE, LLMUnavailable, chain_names
+
+        lines = []
+        for asked, answered in history:
+            lines += [f"User: {asked}", f"Assistant: {answered[:400]}"]
+        prompt = self.prompts.condense.format(history="\n".join(lines), question=question)
+        for name in chain_names(self.settings, llm):
+            if name == EXTRACTIVE:
+                return None
+            try:
+                reply = "".join(
+                    self.llm(name).stream(
+                        [{"role": "user", "content": prompt}], max_tokens=64, temperature=0.0
+                    )
+                )
+            except LLMUnavailable:
+                continue
+            first = reply.strip().splitlines()[0].strip().strip('"') if reply.strip() else ""
+            return first if 3 <= len(first) <= 300 else None
+        return None
+
     def info(self) -> dict[str, Any]:
         """Where the store is, what it holds, and the settings in effect."""
         store = self.store

@@ -115,6 +115,18 @@ def _parser() -> argparse.ArgumentParser:
         help="print the differences of two reports",
     )
 
+    chat = commands.add_parser(
+        "chat",
+        help="a conversation with the papers (follow-ups, commands, streaming)",
+        description="Chat with the indexed papers. Follow-up questions are understood in context; "
+        "type /help inside for the commands. Ctrl-C cancels an answer, Ctrl-D leaves.",
+    )
+    chat.add_argument("--llm", choices=["auto", "openai", "local", "extractive"], default=None)
+    chat.add_argument(
+        "-k", type=int, default=None, metavar="N", help="papers each answer draws on (default: 5)"
+    )
+    chat.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default=None, help="retrieval mode")
+
     info = commands.add_parser(
         "info",
         help="what the store holds and the settings in effect",
@@ -228,6 +240,36 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
     return EXIT_SKIPPED if problems else EXIT_OK
 
 
+def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
+    from .chat import ChatSession, Style, repl
+
+    read_line = input
+    history = assistant.paths.chat_history
+    if sys.stdin.isatty():
+        import readline  # line editing and history for input()
+
+        history.parent.mkdir(parents=True, exist_ok=True)
+        if history.exists():
+            readline.read_history_file(history)
+        readline.set_history_length(1000)
+    session = ChatSession(
+        assistant,
+        k=args.k or assistant.settings.k,
+        llm=args.llm or assistant.settings.llm,
+        mode=args.mode or assistant.settings.mode,
+    )
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    try:
+        return repl(session, read_line, write, style=Style(color=sys.stdout.isatty()))
+    finally:
+        if sys.stdin.isatty():
+            readline.write_history_file(history)
+
+
 def _num(value: float | None, *, signed: bool = False) -> str:
     if value is None:
         return "-"
@@ -264,6 +306,8 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         return EXIT_OK
     if args.command == "eval":
         return _evaluate(args, assistant)
+    if args.command == "chat":
+        return _chat(args, assistant)
     if args.command == "info":
         info = assistant.info()
         if args.json:

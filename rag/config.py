@@ -146,6 +146,7 @@ class Paths:
     keyword_index: Path
     data_dir: Path
     prompts_dir: Path
+    chat_history: Path
 
 
 def _shipped(name: str) -> Path:
@@ -169,6 +170,7 @@ def resolve_paths(settings: Settings) -> Paths:
         keyword_index=store_dir / index_name,
         data_dir=data_dir,
         prompts_dir=prompts_dir,
+        chat_history=store_dir / "chat_history",
     )
 
 

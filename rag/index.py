@@ -266,3 +266,12 @@ def paper_fields(metadata: Metadata) -> dict[str, Any]:
         "year": metadata.get("year"),
         "date": metadata.get("date"),
     }
+
+
+def merge_chunks(texts: list[str]) -> str:
+    """Rebuild a paper's text from its overlapping chunks (in order)."""
+    merged = texts[0] if texts else ""
+    for text in texts[1:]:
+        overlap = next((n for n in range(min(len(merged), len(text)), 0, -1) if merged.endswith(text[:n])), 0)
+        merged += ("" if overlap else " ") + text[overlap:]
+    return merged

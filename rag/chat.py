@@ -1,0 +1,244 @@
+"""The chat: conversation state, follow-up condensing, commands, and the REPL loop.
+
+The loop takes its input and output as callables, so tests can script a whole session.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from .errors import RagError
+
+if TYPE_CHECKING:
+    from .answer import Answer
+    from .api import Assistant
+    from .config import SearchMode
+
+ReadLine = Callable[[str], str]
+Write = Callable[[str], None]
+
+PROMPT = "rag> "
+_FOLLOW_UP = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|his|her|"
+    r"the (paper|papers|method|approach|model|models|authors|work|study|dataset|system|framework))\b"
+    r"|^(and|also|what about|how about)\b",
+    re.IGNORECASE,
+)
+HELP = """Ask a question, or use a command:
+  /help              this help
+  /sources           the last answer's papers with their scores
+  /show N            the full abstract and metadata of reference N
+  /k N               how many papers each answer draws on
+  /llm NAME          auto, openai, local or extractive
+  /mode MODE         hybrid, dense or keyword retrieval
+  /reset             forget the conversation
+  /save FILE         the transcript as Markdown, with references
+  /quit              leave (Ctrl-D works too; Ctrl-C cancels an answer)"""
+
+
+@dataclass
+class Turn:
+    """One exchange: what was asked, what was searched for, what was answered."""
+
+    question: str
+    standalone: str
+    answer: Answer
+
+
+@dataclass
+class Style:
+    """How text is decorated: ANSI on a terminal, nothing otherwise."""
+
+    color: bool = False
+
+    def dim(self, text: str) -> str:
+        return f"\x1b[2m{text}\x1b[0m" if self.color else text
+
+    def bold(self, text: str) -> str:
+        return f"\x1b[1m{text}\x1b[0m" if self.color else text
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on the conversation (pronouns, "the method", "what about")."""
+    return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 3
+
+
+def carry_context(question: str, previous: Turn) -> str:
+    """Rule-based condensing: the follow-up plus the paper the last answer cited first, else its question."""
+    cited = [c.title for c in previous.answer.citations if c.title]
+    topic = cited[0] if cited else previous.standalone
+    return f"{question} (regarding: {topic})"
+
+
+@dataclass
+class ChatSession:
+    """A conversation with the paper collection."""
+
+    assistant: Assistant
+    k: int
+    llm: str
+    mode: SearchMode
+    turns: list[Turn] = field(default_factory=list)
+    condense_with_llm: bool = True
+
+    def standalone(self, question: str) -> str:
+        """The question to retrieve for: the follow-up condensed with the conversation, if it is one."""
+        if not self.turns or not is_follow_up(question):
+            return question
+        previous = self.turns[-1]
+        if self.condense_with_llm:
+            condensed = self.assistant.condense(
+                question, [(t.standalone, t.answer.text) for t in self.turns[-3:]], llm=self.llm
+            )
+            if condensed:
+                return condensed
+        return carry_context(question, previous)
+
+    @property
+    def last(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+    def transcript(self) -> str:
+        """The conversation as Markdown, each answer with its references."""
+        parts = ["# Conversation", ""]
+        for turn in self.turns:
+            parts.append(f"## {turn.question}")
+            if turn.standalone != turn.question:
+                parts.append(f"*Searched for: {turn.standalone}*")
+            parts += ["", turn.answer.to_markdown()]
+        return "\n".join(parts)
+
+
+def _command(session: ChatSession, line: str, write: Write, style: Style) -> bool:
+    """Run a /command; return False when the session should end."""
+    name, _, argument = line[1:].partition(" ")
+    argument = argument.strip()
+    last = session.last
+    if name in ("quit", "exit", "q"):
+        return False
+    if name == "help":
+        write(HELP + "\n")
+    elif name == "sources":
+        if last is None:
+            write("No answer yet.\n")
+        for source in last.answer.sources if last else []:
+            cited = (
+                next((c.number for c in last.answer.citations if c.paper_id == source.paper_id), None)
+                if last
+                else None
+            )
+            mark = f"[{cited}]" if cited else "   "
+            write(f"{mark} {source.score:.4f}  {source.title or '(untitled)'}  ({source.paper_id})\n")
+    elif name == "show":
+        citations = last.answer.citations if last else []
+        if not argument.isdigit() or not 1 <= int(argument) <= len(citations):
+            write(
+                f"/show takes a reference number from the last answer (1-{len(citations)}).\n"
+                if citations
+                else "No references to show.\n"
+            )
+        else:
+            paper = session.assistant.paper(citations[int(argument) - 1].paper_id)
+            write(style.bold(paper["title"] or "(untitled)") + "\n")
+            for key in ("paper_id", "authors", "year", "date", "url", "links", "sources"):
+                value = paper.get(key)
+                if value:
+                    write(
+                        style.dim(f"{key}: {', '.join(value) if isinstance(value, list) else value}") + "\n"
+                    )
+            write(paper["abstract"] + "\n")
+    elif name == "k":
+        if argument.isdigit() and int(argument) >= 1:
+            session.k = int(argument)
+            write(f"Answers now draw on {session.k} papers.\n")
+        else:
+            write("/k takes a number of papers, e.g. /k 5\n")
+    elif name == "llm":
+        if argument in ("auto", "openai", "local", "extractive"):
+            session.llm = argument
+            write(f"Answers now come from: {argument}.\n")
+        else:
+            write("/llm takes auto, openai, local or extractive\n")
+    elif name == "mode":
+        if argument in ("hybrid", "dense", "keyword"):
+            session.mode = cast("SearchMode", argument)
+            write(f"Retrieval mode: {argument}.\n")
+        else:
+            write("/mode takes hybrid, dense or keyword\n")
+    elif name == "reset":
+        session.turns.clear()
+        write("Conversation forgotten.\n")
+    elif name == "save":
+        if not argument:
+            write("/save takes a file name, e.g. /save notes.md\n")
+        else:
+            try:
+                Path(argument).expanduser().write_text(session.transcript(), encoding="utf-8")
+                write(f"Saved {len(session.turns)} exchanges to {argument}.\n")
+            except OSError as exc:
+                write(f"Cannot write {argument}: {exc.strerror}\n")
+    else:
+        write(f"Unknown command /{name}: type /help for the commands.\n")
+    return True
+
+
+def _answer(session: ChatSession, question: str, write: Write, style: Style) -> None:
+    standalone = session.standalone(question)
+    if standalone != question:
+        write(style.dim(f"(searching for: {standalone})") + "\n")
+    stream = session.assistant.stream(standalone, k=session.k, llm=session.llm, mode=session.mode)
+    streamed = []
+    try:
+        for token in stream:
+            streamed.append(token)
+            write(token)
+    except KeyboardInterrupt:
+        write("\n" + style.dim("[answer cancelled]") + "\n")
+        return
+    answer = stream.answer
+    assert answer is not None
+    if answer.text != "".join(streamed).strip():
+        write("\n" + answer.text)
+    write("\n")
+    if answer.citations:
+        write("\n" + style.bold("References") + "\n")
+        for line in answer.references():
+            write(f"  {line}\n")
+    if answer.unsupported:
+        write(
+            style.dim(f"({len(answer.unsupported)} sentence(s) not supported by the cited abstracts)") + "\n"
+        )
+    if answer.fallback_reason:
+        write(style.dim(f"(answered by {answer.backend}: {answer.fallback_reason})") + "\n")
+    session.turns.append(Turn(question, standalone, answer))
+
+
+def repl(session: ChatSession, read_line: ReadLine, write: Write, *, style: Style | None = None) -> int:
+    """Run the chat until /quit or end of input; errors and Ctrl-C never end the session."""
+    style = style or Style()
+    write(style.dim("Ask about the indexed papers. /help for commands, Ctrl-D to leave.") + "\n")
+    while True:
+        try:
+            line = read_line(PROMPT).strip()
+        except EOFError:
+            write("\n")
+            return 0
+        except KeyboardInterrupt:
+            write("\n")
+            continue
+        if not line:
+            continue
+        try:
+            if line.startswith("/"):
+                if not _command(session, line, write, style):
+                    return 0
+            else:
+                _answer(session, line, write, style)
+        except RagError as exc:
+            write(f"error: {exc}\n")
+        except KeyboardInterrupt:
+            write("\n" + style.dim("[cancelled]") + "\n")

@@ -1,0 +1,174 @@
+"""The chat: scripted sessions through the REPL loop, and `rag chat` in a real terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from rag.api import Assistant
+from rag.chat import ChatSession, carry_context, is_follow_up, repl
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+
+CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
+
+
+class Script:
+    """Feeds lines to the REPL and collects what it writes; raises EOFError when out of lines."""
+
+    def __init__(self, *lines: str | type[BaseException]) -> None:
+        self.lines = list(lines)
+        self.output: list[str] = []
+
+    def read_line(self, prompt: str) -> str:
+        self.output.append(prompt)
+        if not self.lines:
+            raise EOFError
+        line = self.lines.pop(0)
+        if isinstance(line, type):
+            raise line()
+        return line
+
+    def write(self, text: str) -> None:
+        self.output.append(text)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.output)
+
+
+@pytest.fixture
+def session(assistant: Assistant) -> ChatSession:
+    assistant.ingest()
+    return ChatSession(assistant, k=5, llm="extractive", mode="hybrid")
+
+
+def test_follow_up_detection() -> None:
+    assert is_follow_up("What dataset did they use?")
+    assert is_follow_up("How fast is the method?")
+    assert is_follow_up("and for videos?")
+    assert not is_follow_up("Which papers study glacier retreat from satellite radar?")
+
+
+def test_a_question_then_a_follow_up_that_needs_the_context(session: ChatSession) -> None:
+    script = Script(
+        "How well does a fine-tuned CLIP model re-identify basketball players?",
+        "What loss did they train with?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    first, second = session.turns
+    assert first.answer.citations[0].title == CLIP
+    assert second.standalone == f"What loss did they train with? (regarding: {CLIP})"
+    assert f"(searching for: {second.standalone})" in script.text
+    assert second.answer.citations[0].title == CLIP
+    assert script.text.count("References") == 2 and f"[1] {CLIP}" in script.text
+    # Without the context the follow-up finds another paper first.
+    assert session.assistant.search("What loss did they train with?", k=1)[0].title != CLIP
+
+
+def test_commands_show_sources_save_and_unknown(session: ChatSession, tmp_path: Path) -> None:
+    transcript = tmp_path / "notes.md"
+    script = Script(
+        "/help",
+        "Which hives predict swarming by listening?",
+        "/sources",
+        "/show 1",
+        "/show 9",
+        "/k 2",
+        "/mode keyword",
+        "/llm nonsense",
+        "/frobnicate",
+        f"/save {transcript}",
+        "/reset",
+        "/quit",
+        "never read",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    text = script.text
+    assert "/sources           the last answer's papers with their scores" in text
+    assert "Microphones inside beehives detect swarming two days in advance" in text  # /show 1: full abstract
+    assert "paper_id: t-" in text and "sources: extra.jsonl" in text
+    assert "[1] " in text.split("/sources")[-1] or "[1] 0." in text
+    assert "/show takes a reference number from the last answer (1-" in text
+    assert session.k == 2 and session.mode == "keyword" and session.llm == "extractive"
+    assert "/llm takes auto, openai, local or extractive" in text
+    assert "Unknown command /frobnicate: type /help for the commands." in text
+    saved = transcript.read_text()
+    assert saved.startswith("# Conversation") and "## Which hives predict swarming by listening?" in saved
+    assert "**References**" in saved and "1. Beekeeping with acoustic sensors" in saved
+    assert "Conversation forgotten." in text and session.turns == []
+    assert script.lines == ["never read"]
+
+
+def test_errors_and_interrupts_keep_the_session(tmp_path: Path, embedder: OnnxMiniLM) -> None:
+    empty = Assistant(
+        Settings(store_dir=tmp_path / "empty", data_dir=tmp_path / "missing"), embedder=embedder
+    )
+    session = ChatSession(empty, k=5, llm="extractive", mode="hybrid")
+    script = Script("What is in here?", KeyboardInterrupt, "/k 3")
+    assert repl(session, script.read_line, script.write) == 0
+    assert "error: the store at" in script.text and "is empty: run `rag ingest PATH` first" in script.text
+    assert "Answers now draw on 3 papers." in script.text
+
+
+def test_ctrl_c_during_an_answer_cancels_only_that_answer(
+    session: ChatSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = session.assistant.stream
+
+    def interrupted(*args: object, **kwargs: object) -> Iterator[str]:
+        stream = original(*args, **kwargs)  # type: ignore[arg-type]
+        for index, token in enumerate(stream):
+            if index == 1:
+                raise KeyboardInterrupt
+            yield token
+
+    monkeypatch.setattr(session.assistant, "stream", interrupted)
+    script = Script("How well does a fine-tuned CLIP model re-identify players?", "/k 4")
+    assert repl(session, script.read_line, script.write) == 0
+    assert "[answer cancelled]" in script.text and session.turns == []
+    assert "Answers now draw on 4 papers." in script.text
+
+
+def test_carry_context_without_citations_uses_the_previous_question(session: ChatSession) -> None:
+    answer = session.assistant.ask("Who won the 1998 football World Cup?")
+    assert answer.refused
+    from rag.chat import Turn
+
+    assert (
+        carry_context("and in 2002?", Turn("q", "Who won in 1998?", answer))
+        == "and in 2002? (regarding: Who won in 1998?)"
+    )
+
+
+def test_rag_chat_in_a_real_terminal(settings: Settings, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(
+        {"RAG_STORE_DIR": str(settings.store_dir), "RAG_DATA_DIR": str(settings.data_dir), "TERM": "dumb"}
+    )
+    rag = str(Path(sys.executable).with_name("rag"))
+    child = pexpect.spawn(
+        rag, ["chat", "--llm", "extractive"], env=env, encoding="utf-8", timeout=180, cwd=str(tmp_path)
+    )
+    try:
+        child.expect("rag> ")  # the first question ingests the small corpus
+        child.sendline("How well does a fine-tuned CLIP model re-identify basketball players?")
+        child.expect("98.44 % mAP")
+        child.expect("References")
+        child.expect(r"\[1\] CLIP-ReIdent")
+        child.expect("rag> ")
+        child.sendline("/show 1")
+        child.expect("Sports analytics benefits")
+        child.expect("rag> ")
+        child.sendeof()  # Ctrl-D
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    history = settings.store_dir / "chat_history"
+    assert "How well does a fine-tuned CLIP model" in history.read_text()
