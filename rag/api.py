@@ -344,7 +344,7 @@ class Assistant:
     def condense(
         self, question: str, history: list[tuple[str, str]], *, llm: str | None = None
     ) -> str | None:
-        """A follow-up rewritten by the LLM as a standalone question; None when no LLM answers."""
+        """A follow-up rewritten by the LLM as a standalone question; None when no LLM gives one."""
         from .llms import EXTRACTIVE, LLMUnavailable, chain_names
 
         lines = []
@@ -363,7 +363,8 @@ class Assistant:
             except LLMUnavailable:
                 continue
             first = reply.strip().splitlines()[0].strip().strip('"') if reply.strip() else ""
-            return first if 3 <= len(first) <= 300 else None
+            # A small model often answers instead of rewriting; only a question counts.
+            return first if first.endswith("?") and 3 <= len(first) <= 300 else None
         return None
 
     def info(self) -> dict[str, Any]:
