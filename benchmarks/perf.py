@@ -13,7 +13,7 @@ ours (rag.api.Assistant on a fresh temporary store):
   - cold start: wall time of one `rag --store DIR search "Q" -k 5` process and of one
     `rag --store DIR ask --llm extractive "Q"` process on the filled store, 3 runs each, median;
   - peak memory: ru_maxrss of this process after ours' warm runs (it also covers the raw-embedder run
-    and the ingest), and of each cold process (os.wait4 on that child alone);
+    and the ingest), and of each cold process (run under /usr/bin/time, which reports its own child);
   - recall@5 (and recall@1, MRR@5) of the gold papers on the answerable dev questions, hybrid
     (bench_foundation.evaluate_retrieval).
 
@@ -31,7 +31,7 @@ peer (llama-index 0.14 + llama-index-vector-stores-chroma, the `bench` extra):
     papers (a node postprocessor), p50/p95 of query() per call;
   - cold start: a `python benchmarks/perf.py --peer-cold-start DIR Q` process that opens the persisted
     collection, builds VectorStoreIndex.from_vector_store and retrieves the 5 papers for one question
-    (it imports only chromadb, llama_index and rag.embeddings), 3 runs, median, with its peak memory;
+    (it imports chromadb, llama_index and rag.embeddings only), 3 runs, median, with its peak memory;
   - recall@5 (recall@1, MRR@5) on the same questions, scored by the same code.
 
 CAVEAT, the peer's LLM: CitationQueryEngine needs an LLM and nothing here may use the network, so the
@@ -90,6 +90,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 RAG_BIN = PROJECT_DIR / ".venv" / "bin" / "rag"
 VENV_PYTHON = PROJECT_DIR / ".venv" / "bin" / "python"
+TIME_BIN = "/usr/bin/time"  # GNU time: the peak memory of a cold process (see run_measured)
 K = 5  # papers per search, as `rag search` and Assistant.ask default to
 PEER_NODES = 20  # nodes the peer retrieves to find K distinct papers
 COLD_RUNS = 3
@@ -187,12 +188,8 @@ def distinct_papers(nodes: Sequence[NodeWithScore], k: int = K) -> list[NodeWith
 
 def paper_titles(nodes: Sequence[NodeWithScore], k: int = K) -> list[str]:
     """The normalized titles of the first k distinct papers among retrieved nodes."""
-    titles: list[str] = []
-    for node in nodes:
-        title = str(node.node.metadata.get(TITLE_KEY, ""))
-        if title not in titles:
-            titles.append(title)
-    return titles[:k]
+    titles = dict.fromkeys(str(node.node.metadata.get(TITLE_KEY, "")) for node in nodes)
+    return list(titles)[:k]
 
 
 class FirstPapers(BaseNodePostprocessor):
@@ -215,6 +212,9 @@ def peer_search(retriever: BaseRetriever, question: str) -> list[str]:
 
 def peer_cold_start(store_dir: Path, question: str) -> int:
     """The peer's cold process: open the persisted collection, build the index, retrieve once."""
+    if not (store_dir / "chroma.sqlite3").is_file():
+        print(f"no Chroma store in {store_dir}", file=sys.stderr)
+        return 1
     index = open_peer_index(store_dir, MiniLMEmbedding(OnnxMiniLM()))
     titles = peer_search(index.as_retriever(similarity_top_k=PEER_NODES), question)
     print(json.dumps(titles))
@@ -230,28 +230,36 @@ class ProcessRun:
 
     seconds: float
     exit_code: int
-    max_rss_mb: float
+    max_rss_mb: float | None
     stdout: str
     stderr: str
 
 
 def run_measured(command: list[str]) -> ProcessRun:
-    """Run a command from the project directory; its peak memory comes from os.wait4 on it alone."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run a command from the project directory under /usr/bin/time, which reports its peak memory.
+
+    Not RUSAGE_CHILDREN or os.wait4 from here: Linux carries the high-water mark of the address space
+    a child was forked from (this process, large after the warm runs) into the child's ru_maxrss. The
+    process /usr/bin/time starts is forked from /usr/bin/time, so its figure is its own.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        out.seek(0)
-        err.seek(0)
-        return ProcessRun(
-            seconds=seconds,
-            exit_code=process.returncode,
-            max_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
+        result = subprocess.run(
+            [TIME_BIN, "-f", "%M", "-o", rss.name, *command],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
         )
+        seconds = time.perf_counter() - started
+        kib = rss.read().strip().splitlines()
+    return ProcessRun(
+        seconds=seconds,
+        exit_code=result.returncode,
+        max_rss_mb=int(kib[-1]) / 1024 if kib and kib[-1].isdigit() else None,
+        stdout=result.stdout,
+        stderr=result.stderr,
+    )
 
 
 def cold_summary(runs: list[ProcessRun]) -> dict[str, Any]:
@@ -260,7 +268,7 @@ def cold_summary(runs: list[ProcessRun]) -> dict[str, Any]:
     return {
         "runs_s": [r.seconds for r in runs],
         "median_s": statistics.median(r.seconds for r in runs),
-        "max_rss_mb": max(r.max_rss_mb for r in runs),
+        "max_rss_mb": max((r.max_rss_mb for r in runs if r.max_rss_mb is not None), default=None),
         "exit_codes": [r.exit_code for r in runs],
         "error": failed.stderr.strip()[-500:] if failed else None,
     }
@@ -326,9 +334,11 @@ def bench_ours(
     search, _ = time_calls(lambda q: assistant.search(q, k=K, mode="hybrid"), timed, WARMUP_QUERIES)
     log(f"ours: warm answer latency (extractive, {len(timed)} questions)")
     answer, answers = time_calls(lambda q: assistant.ask(q, k=K, llm="extractive"), timed, WARMUP_QUERIES)
-    stage_totals = [a.timings.get("total", 0.0) for a in answers]
     answer["refused"] = sum(1 for a in answers if a.refused)
-    answer["timings_total_p50_ms"] = statistics.median(stage_totals)
+    stages = sorted({stage for a in answers for stage in a.timings})
+    answer["stages_p50_ms"] = {
+        stage: statistics.median(a.timings[stage] for a in answers if stage in a.timings) for stage in stages
+    }
     memory = process_max_rss_mb()
 
     log("ours: recall (hybrid)")
@@ -533,7 +543,8 @@ def print_table(results: dict[str, Any], out: Any) -> None:
         f"{oi['raw_embed_seconds']:.2f} s raw ({oi['raw_embed_texts_per_s']:.1f} texts/s), "
         f"pipeline overhead {oi['pipeline_overhead'] * 100:+.1f}%; "
         f"peer spent {pi['embed_seconds']:.2f} s of its {pi['seconds']:.2f} s inside the embedder\n"
-        f"ours answers refused: {ours['answer_ms']['refused']} of {ours['answer_ms']['n']}; "
+        f"ours answers refused: {ours['answer_ms']['refused']} of {ours['answer_ms']['n']}; p50 ms per stage "
+        f"(Answer.timings): {_stages(ours['answer_ms']['stages_p50_ms'])}; "
         f"peer answers used {peer['answer_ms']['source_nodes_mean']:.1f} citation nodes on average\n"
         f"cold runs s: ours search {_runs(ours_cold)}, ours ask {_runs(ours_ask)}, "
         f"peer {_runs(peer_cold)}; exit codes {ours_cold['exit_codes']} {ours_ask['exit_codes']} "
@@ -541,13 +552,17 @@ def print_table(results: dict[str, Any], out: Any) -> None:
         f"1-min load average before ingest (2 cores; above 2 = other work competing): "
         f"ours {oi['load_before']:.1f}, peer {pi['load_before']:.1f}; cpus {setup['cpus']}\n"
         f"peer process peak memory includes ours (same process, ours ran first); "
-        f"cold processes are measured one by one (os.wait4)\n"
+        f"cold processes are measured one by one (/usr/bin/time -f %M)\n"
         f"NOTE: {MOCK_LLM_NOTE}\n",
         file=out,
     )
     for name, cold in (("ours search", ours_cold), ("ours ask", ours_ask), ("peer", peer_cold)):
         if cold["error"]:
             print(f"cold {name} failed: {cold['error']}\n", file=out)
+
+
+def _stages(stages: dict[str, float]) -> str:
+    return ", ".join(f"{stage} {ms:.1f}" for stage, ms in stages.items())
 
 
 def _runs(cold: dict[str, Any]) -> str:

@@ -19,6 +19,33 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 1
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+def _retrieval_options(parser: argparse.ArgumentParser, *, papers: str, llm: bool = False) -> None:
+    """-k, --mode and (for commands that answer) --llm, the same on every command."""
+    parser.add_argument(
+        "-k", type=_positive, default=None, metavar="N", help=f"{papers} (default: $RAG_K or 5)"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=["hybrid", "dense", "keyword"],
+        default=None,
+        help="retrieval mode (default: $RAG_MODE or hybrid)",
+    )
+    if llm:
+        parser.add_argument(
+            "--llm",
+            choices=["auto", "openai", "local", "extractive"],
+            default=None,
+            help="who writes the answer (default: $RAG_LLM or auto: OpenAI if OPENAI_API_KEY is set, "
+            "else the local model if RAG_LOCAL_MODEL or RAG_LOCAL_BASE_URL is set, else extractive)",
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag",
@@ -56,13 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         "On an empty store the bundled corpus is ingested first.",
     )
     search.add_argument("question", help="the question or keywords")
-    search.add_argument("-k", type=int, default=None, metavar="N", help="number of papers (default: 5)")
-    search.add_argument(
-        "--mode",
-        choices=["hybrid", "dense", "keyword"],
-        default=None,
-        help="retrieval mode (default: hybrid)",
-    )
+    _retrieval_options(search, papers="number of papers")
     search.add_argument("--json", action="store_true", help="print {query, results} as JSON")
 
     ask = commands.add_parser(
@@ -72,15 +93,7 @@ def _parser() -> argparse.ArgumentParser:
         "when the papers don't answer it, says so. The answer streams as it is written.",
     )
     ask.add_argument("question", help="the question")
-    ask.add_argument(
-        "--llm",
-        choices=["auto", "openai", "local", "extractive"],
-        default=None,
-        help="who writes the answer (default: auto = OpenAI if OPENAI_API_KEY is set, else the local "
-        "model if RAG_LOCAL_MODEL or RAG_LOCAL_BASE_URL is set, else extractive)",
-    )
-    ask.add_argument("-k", type=int, default=None, metavar="N", help="papers given to the model (default: 5)")
-    ask.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default=None, help="retrieval mode")
+    _retrieval_options(ask, papers="papers the answer draws on", llm=True)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (no streaming)")
 
     evaluate = commands.add_parser(
@@ -98,11 +111,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="evaluate on these files in a temporary store of their own (default: the current store)",
     )
-    evaluate.add_argument("--llm", choices=["auto", "openai", "local", "extractive"], default=None)
-    evaluate.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default=None)
-    evaluate.add_argument(
-        "-k", type=int, default=None, metavar="N", help="papers given to the answer (default: 5)"
-    )
+    _retrieval_options(evaluate, papers="papers each answer draws on", llm=True)
     evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
     evaluate.add_argument(
         "--out", type=Path, metavar="DIR", help="write report.json, report.md, per_question.jsonl"
@@ -121,11 +130,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Chat with the indexed papers. Follow-up questions are understood in context; "
         "type /help inside for the commands. Ctrl-C cancels an answer, Ctrl-D leaves.",
     )
-    chat.add_argument("--llm", choices=["auto", "openai", "local", "extractive"], default=None)
-    chat.add_argument(
-        "-k", type=int, default=None, metavar="N", help="papers each answer draws on (default: 5)"
-    )
-    chat.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default=None, help="retrieval mode")
+    _retrieval_options(chat, papers="papers each answer draws on", llm=True)
 
     info = commands.add_parser(
         "info",
@@ -212,8 +217,6 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
         return EXIT_OK
     if args.questions is None:
         raise SystemExit("rag eval: error: give a question file, or --compare A.json B.json")
-    if args.k is not None and args.k < 1:
-        raise SystemExit("rag: error: -k must be at least 1")
     report = evaluate.run(
         args.questions,
         assistant=assistant,
@@ -285,8 +288,6 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             _print_ingest(report)
         return EXIT_OK if report.ok else EXIT_SKIPPED
     if args.command == "search":
-        if args.k is not None and args.k < 1:
-            raise SystemExit("rag: error: -k must be at least 1")
         hits = assistant.search(args.question, k=args.k, mode=args.mode)
         if args.json:
             _print_json({"query": args.question, "results": [h.to_dict() for h in hits]})
@@ -294,8 +295,6 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             _print_hits(hits)
         return EXIT_OK
     if args.command == "ask":
-        if args.k is not None and args.k < 1:
-            raise SystemExit("rag: error: -k must be at least 1")
         if args.json:
             _print_json(assistant.ask(args.question, k=args.k, llm=args.llm, mode=args.mode).to_dict())
             return EXIT_OK

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -99,3 +104,31 @@ def settings(tmp_path: Path, small_corpus: Path) -> Settings:
 @pytest.fixture
 def assistant(settings: Settings, embedder: OnnxMiniLM) -> Iterator[Assistant]:
     yield Assistant(settings, embedder=embedder, notify=lambda message: None)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(command: list[str], ready_url: str, log_path: Path, *, timeout: float) -> Iterator[None]:
+    """Run a real server on 127.0.0.1 until the block ends, once ready_url answers."""
+    with log_path.open("w") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    urllib.request.urlopen(ready_url, timeout=2)
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"{command[0]} did not start: {log_path.read_text()}") from None
+                    time.sleep(0.3)
+            yield
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

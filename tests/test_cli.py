@@ -157,7 +157,9 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path: Path, filled_store: Pat
     assert empty_question.returncode == 1 and "the question is empty" in empty_question.stderr
 
     bad_k = run("--store", str(filled_store), "search", "x", "-k", "0")
-    assert bad_k.returncode != 0 and "-k must be at least 1" in bad_k.stderr
+    assert (
+        bad_k.returncode == 2 and "argument -k: must be a whole number of at least 1, not '0'" in bad_k.stderr
+    )
 
 
 def test_settings_file(tmp_path: Path, filled_store: Path) -> None:

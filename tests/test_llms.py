@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
-from test_server import _free_port
+from conftest import free_port
 
 from rag.api import Assistant
 from rag.config import Settings
@@ -70,7 +70,7 @@ def test_openai_faults_fall_back_to_extractive_in_bounded_time(
     assistant: Assistant, faulty_url: str, fault: str, reason: str, requests: int
 ) -> None:
     assistant.ingest()
-    base = f"http://127.0.0.1:{_free_port()}/v1" if fault == "refused" else f"{faulty_url}/{fault}/v1"
+    base = f"http://127.0.0.1:{free_port()}/v1" if fault == "refused" else f"{faulty_url}/{fault}/v1"
     changes = {"openai_api_key": "sk-test", "openai_base_url": base, "llm_timeout": 1.0, "llm_max_retries": 1}
     faulted = Assistant(
         Settings(**{**assistant.settings.model_dump(), **changes}), embedder=assistant.embedder

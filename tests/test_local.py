@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
-from test_server import _free_port
+from conftest import free_port, served, write_jsonl
 
 from rag.api import Assistant
 from rag.config import Settings
@@ -81,43 +77,15 @@ def test_a_missing_local_model_falls_back(local_assistant: Assistant, tmp_path: 
 
 @pytest.fixture(scope="module")
 def openai_compatible_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(default_local_model()),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "4096",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}/v1"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/models", timeout=2)
-                    break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"llama_cpp.server did not start: {log_path.read_text()}"
-                        ) from None
-                    time.sleep(0.5)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    port = free_port()
+    model = str(default_local_model())
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--n_ctx", "4096"]
+    url = f"http://127.0.0.1:{port}/v1"
+    with served(
+        command, f"{url}/models", tmp_path_factory.mktemp("llama-server") / "server.log", timeout=120
+    ):
+        yield url
 
 
 def test_openai_backend_through_a_real_openai_compatible_server(

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import free_port, served
 
 from rag.api import Assistant
 from rag.config import Settings
@@ -20,40 +17,14 @@ from rag.errors import StoreError
 CHROMA = Path(sys.executable).with_name("chroma")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
-    log = (data / "server.log").open("w")
-    server = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    command = [str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"chroma run did not start: {(data / 'server.log').read_text()}"
-                    ) from None
-                time.sleep(0.3)
+    with served(command, f"{url}/api/v2/heartbeat", data / "server.log", timeout=60):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def test_ingest_and_search_through_a_chroma_server(
@@ -77,6 +48,6 @@ def test_ingest_and_search_through_a_chroma_server(
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    settings = Settings(chroma_url=f"http://127.0.0.1:{_free_port()}", store_dir=tmp_path)
+    settings = Settings(chroma_url=f"http://127.0.0.1:{free_port()}", store_dir=tmp_path)
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1:"):
         Assistant(settings).info()
