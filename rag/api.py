@@ -124,7 +124,8 @@ class Assistant:
         from .index import ensure_keyword_index
         from .retrieve import Retriever
 
-        if self.store.count() == 0:
+        # A warm assistant whose keyword index has chunks knows the store is not empty.
+        if (self._keyword is None or not self._keyword.chunk_ids) and self.store.count() == 0:
             if not self.paths.data_dir.is_dir():
                 raise EmptyStoreError(
                     f"the store at {self.store.location} is empty: run `rag ingest PATH` first"
@@ -256,8 +257,7 @@ class Assistant:
         lap("prompt")
 
         reasons: list[str] = []
-        text, backend = "", EXTRACTIVE
-        rewriter = compose.CitationRewriter(len(sources))
+        text, backend, order = "", EXTRACTIVE, []
         for name in names:
             rewriter = compose.CitationRewriter(len(sources))
             pieces: list[str] = []
@@ -290,15 +290,13 @@ class Assistant:
             tail = rewriter.flush()
             if tail:
                 yield tail
-            text, backend = compose.tidy("".join(pieces) + tail), name
+            text, backend, order = compose.tidy("".join(pieces) + tail), name, rewriter.order
             break
         lap("generate")
 
         refused = compose.is_model_refusal(text) or not text
         if refused:
             text, order = compose.REFUSAL, []
-        else:
-            order = rewriter.order
         by_paper = {s.number: s for s in sources}
         citations = [
             compose.Citation(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -124,6 +124,14 @@ class Settings(BaseSettings):
         None, description="Directory of prompt templates overriding the shipped prompts/."
     )
 
+    @model_validator(mode="after")
+    def _overlap_below_half_a_chunk(self) -> Settings:
+        if self.chunk_overlap * 2 > self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be at most half of chunk_size ({self.chunk_size})"
+            )
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -185,6 +193,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         error = exc.errors()[0]
         name = ".".join(str(part) for part in error["loc"])
+        if not name:  # a rule across several settings
+            raise InputError(f"invalid settings: {error['msg'].removeprefix('Value error, ')}") from None
         raise InputError(f"invalid setting {name} (RAG_{name.upper()}): {error['msg']}") from None
     except ValueError as exc:  # a malformed rag.toml
         raise InputError(f"cannot read the settings file {_config_file()}: {exc}") from None

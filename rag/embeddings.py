@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 MAX_TOKENS = 256
+# Texts of similar length are run together so that little of a batch is padding.
+_BUCKET = 16
 
 
 class Embedder(Protocol):
@@ -22,6 +24,7 @@ class Embedder(Protocol):
 
     name: str
     dimension: int
+    max_tokens: int
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length vectors, one row per text."""
@@ -48,6 +51,7 @@ class OnnxMiniLM:
 
     name = "all-MiniLM-L6-v2-int8-onnx"
     dimension = 384
+    max_tokens = MAX_TOKENS
 
     def __init__(self, *, model_path: Path | None = None, threads: int | None = None) -> None:
         self._model_path = model_path
@@ -74,7 +78,6 @@ class OnnxMiniLM:
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             tokenizer = _wordpiece_tokenizer()
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             self._inputs = {i.name for i in session.get_inputs()}
             self._tokenizer = tokenizer
             self._session = session
@@ -87,16 +90,25 @@ class OnnxMiniLM:
         return ids
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed texts in one padded batch."""
+        """Unit vectors for texts (truncated at 256 tokens), run in length-sorted batches."""
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+            return vectors
         self._load()
         assert self._tokenizer is not None
         self.calls += 1
         self.texts_embedded += len(texts)
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        encodings = [e.ids for e in self._tokenizer.encode_batch(texts)]
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i]))
+        for start in range(0, len(order), _BUCKET):
+            rows = order[start : start + _BUCKET]
+            ids = np.zeros((len(rows), max(len(encodings[i]) for i in rows)), dtype=np.int64)
+            for row, i in enumerate(rows):
+                ids[row, : len(encodings[i])] = encodings[i]
+            vectors[rows] = self._run(ids, (ids != 0).astype(np.int64))
+        return vectors
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
@@ -124,6 +136,7 @@ class SentenceTransformerEmbedder:
             self._model.get_sentence_embedding_dimension
         )
         self.dimension = int(dimension() or 0)
+        self.max_tokens = int(self._model.max_seq_length or MAX_TOKENS)
         self.calls = 0
         self.texts_embedded = 0
 

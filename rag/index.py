@@ -111,17 +111,30 @@ class Chunker:
     """Splits abstracts into sentence-aligned chunks measured in the embedder's tokens."""
 
     def __init__(self, embedder: Embedder, chunk_size: int, chunk_overlap: int) -> None:
-        from llama_index.core.node_parser import SentenceSplitter
+        self._embedder = embedder
+        self._size = chunk_size
+        self._overlap = chunk_overlap
+        self._splitters: dict[int, Any] = {}
 
-        self._splitter = SentenceSplitter(
-            chunk_size=chunk_size,
-            chunk_overlap=min(chunk_overlap, chunk_size // 2),
-            tokenizer=embedder.count_tokens,
-        )
+    def _splitter(self, title: str) -> Any:
+        # Title, chunk and the two special tokens must fit the embedder, or the chunk's end
+        # would be cut from its vector: a long title shortens that paper's chunks.
+        room = self._embedder.max_tokens - 2 - len(self._embedder.count_tokens(embedding_text(title, "")))
+        size = max(32, min(self._size, room))
+        if size not in self._splitters:
+            from llama_index.core.node_parser import SentenceSplitter
+
+            self._splitters[size] = SentenceSplitter(
+                chunk_size=size,
+                chunk_overlap=min(self._overlap, size // 2),
+                tokenizer=self._embedder.count_tokens,
+            )
+        return self._splitters[size]
 
     def chunks(self, paper: Paper) -> list[Chunk]:
         """The paper's chunks with deterministic ids and its metadata on each."""
-        texts = [t for t in self._splitter.split_text(paper.abstract) if t.strip()] or [paper.abstract]
+        splitter = self._splitter(paper.title)
+        texts = [t for t in splitter.split_text(paper.abstract) if t.strip()] or [paper.abstract]
         base = paper_metadata(paper)
         return [
             Chunk(f"{paper.paper_id}#{i}", text, {**base, "chunk": i, "chunks": len(texts)})

@@ -153,6 +153,13 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path: Path, filled_store: Pat
     assert mismatch.returncode == 1
     assert "rag ingest --rebuild" in mismatch.stderr and len(mismatch.stderr.strip().splitlines()) == 1
 
+    overlap = run("--store", str(filled_store), "info", env={"RAG_CHUNK_OVERLAP": "150"})
+    assert overlap.returncode == 1
+    assert (
+        overlap.stderr
+        == "rag: error: invalid settings: chunk_overlap (150) must be at most half of chunk_size (200)\n"
+    )
+
     empty_question = run("--store", str(filled_store), "search", "  ")
     assert empty_question.returncode == 1 and "the question is empty" in empty_question.stderr
 

@@ -12,6 +12,7 @@ from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import StoreMismatchError
+from rag.index import embedding_text, merge_chunks
 
 
 def test_ingest_stores_chunks_with_flat_metadata(assistant: Assistant) -> None:
@@ -30,10 +31,24 @@ def test_ingest_stores_chunks_with_flat_metadata(assistant: Assistant) -> None:
     assert assistant.store.count() == report.chunks_embedded > 13  # long abstracts split
 
 
-def test_chunks_respect_the_embedder_token_budget(assistant: Assistant, embedder: OnnxMiniLM) -> None:
+def test_chunks_respect_the_embedder_token_budget(
+    assistant: Assistant, embedder: OnnxMiniLM, small_corpus: Path
+) -> None:
+    long_title = " ".join(["Towards a general theory of everything in representation learning"] * 8)
+    abstract = bundled_entries(11)[10][1]  # not in the small corpus
+    write_jsonl(small_corpus / "long.jsonl", [{"title": long_title, "abstract": abstract}])
     assistant.ingest()
     for chunk in assistant.store.all_chunks():
         assert len(embedder.count_tokens(chunk.text)) <= assistant.settings.chunk_size
+        # what is embedded (title + chunk + [CLS] and [SEP]) is never truncated
+        embedded = embedding_text(str(chunk.metadata["title"]), chunk.text)
+        assert len(embedder.count_tokens(embedded)) + 2 <= embedder.max_tokens
+    long_chunks = [c for c in assistant.store.all_chunks() if c.metadata["title"] == long_title]
+    assert len(long_chunks) > 2  # shorter chunks for the long title
+    assert (
+        merge_chunks([c.text for c in sorted(long_chunks, key=lambda c: int(c.metadata["chunk"]))])
+        == abstract
+    )
 
 
 def test_second_ingest_embeds_nothing(assistant: Assistant, embedder: OnnxMiniLM) -> None:
