@@ -35,6 +35,7 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         store: Store | None = None,
+        llms: dict[str, LLM] | None = None,
         notify: Callable[[str], None] = _stderr,
     ) -> None:
         self.settings = settings or Settings()
@@ -43,7 +44,7 @@ class Assistant:
         self._embedder = embedder
         self._store = store
         self._keyword: KeywordIndex | None = None
-        self._llms: dict[str, LLM] = {}
+        self._llms: dict[str, LLM] = dict(llms or {})
         self._prompts: Prompts | None = None
 
     @property
@@ -294,7 +295,8 @@ class Assistant:
             break
         lap("generate")
 
-        refused = compose.is_model_refusal(text) or not text
+        # "Cannot answer" is a refusal only when nothing valid was cited alongside it.
+        refused = not text or (not order and compose.is_model_refusal(text))
         if refused:
             text, order = compose.REFUSAL, []
         by_paper = {s.number: s for s in sources}

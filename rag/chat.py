@@ -201,7 +201,7 @@ def _answer(session: ChatSession, question: str, write: Write, style: Style) -> 
         return
     answer = stream.answer
     assert answer is not None
-    if answer.text != "".join(streamed).strip():
+    if answer.refused and answer.text not in "".join(streamed):
         write("\n" + answer.text)
     write("\n")
     if answer.citations:

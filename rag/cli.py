@@ -187,8 +187,8 @@ def _echo(token: str) -> str:
 
 
 def _print_answer(answer: Answer, streamed: str) -> None:
-    if answer.text != streamed.strip():
-        # The stream showed the model's words; the final text differs (a normalized refusal).
+    if answer.refused and answer.text not in streamed:
+        # The stream showed the model's own words; say the refusal plainly.
         print(f"\n{answer.text}")
     else:
         print()

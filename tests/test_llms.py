@@ -108,3 +108,49 @@ def test_openai_without_a_key_falls_back_and_says_why(assistant: Assistant) -> N
     answer = assistant.ask(QUESTION, llm="openai")
     assert answer.backend == "extractive"
     assert answer.fallback_reason == "openai: no API key: set OPENAI_API_KEY"
+
+
+class Scripted:
+    """A model that streams a fixed reply: for replies a real model won't give on demand."""
+
+    name = "openai"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float) -> Iterator[str]:
+        for start in range(0, len(self.reply), 3):
+            yield self.reply[start : start + 3]
+
+
+def _scripted(assistant: Assistant, reply: str) -> Assistant:
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    return Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(reply)})
+
+
+def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> None:
+    assistant.ingest()
+    reply = (
+        "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [3][7]. "
+        "Bees can be monitored acoustically [9]. Honey is sweet [2, 3]."
+    )
+    tokens: list[str] = []
+    answer = _scripted(assistant, reply).ask(QUESTION, on_token=tokens.append)
+    assert answer.backend == "openai" and not answer.refused
+    numbers = [c.number for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1)) and all(n <= len(answer.sources) for n in numbers)
+    assert "[7]" not in answer.text and "[9]" not in answer.text
+    assert answer.citations[0].paper_id == answer.sources[2].paper_id  # [3] became [1]
+    assert "".join(tokens).replace(" .", ".").strip() == answer.text
+    assert "Bees can be monitored acoustically." in [u.sentence for u in answer.unsupported]
+
+
+def test_a_model_refusal_becomes_the_refusal_unless_it_cites(assistant: Assistant) -> None:
+    assistant.ingest()
+    refusal = _scripted(assistant, "I cannot answer this from the provided sources.").ask(QUESTION)
+    assert refusal.refused and refusal.text == "The indexed papers don't answer this question."
+    assert refusal.citations == []
+    partial = _scripted(
+        assistant, "The sources do not mention the dataset size, but the model reaches 98.44% mAP [1]."
+    ).ask(QUESTION)
+    assert not partial.refused and partial.citations and "98.44% mAP [1]" in partial.text
