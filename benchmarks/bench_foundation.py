@@ -90,6 +90,21 @@ def format_table(title: str, headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def quality_rows(prefix: str, quality: dict[str, dict[str, dict[str, float]]]) -> list[list[str]]:
+    """Table rows of n, recall@5, recall@1 and MRR for each mode and kind of question."""
+    return [
+        [
+            f"{prefix}{mode} / {group}",
+            str(int(v["n"])),
+            f"{v['recall@5']:.3f}",
+            f"{v['recall@1']:.3f}",
+            f"{v['mrr']:.3f}",
+        ]
+        for mode, groups in quality.items()
+        for group, v in groups.items()
+    ]
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (linear interpolation, as numpy does it)."""
     return float(np.percentile(values, q))
@@ -474,19 +489,7 @@ def print_tables(results: dict[str, Any], out: Any) -> None:
         file=out,
     )
 
-    e = results["retrieval"]
-    rows = []
-    for mode, groups in e.items():
-        for group, v in groups.items():
-            rows.append(
-                [
-                    f"{mode} / {group}",
-                    str(int(v["n"])),
-                    f"{v['recall@5']:.3f}",
-                    f"{v['recall@1']:.3f}",
-                    f"{v['mrr']:.3f}",
-                ]
-            )
+    rows = quality_rows("", results["retrieval"])
     headers = ["mode / kind", "n", "recall@5", "recall@1", "MRR@5"]
     print(format_table("e. Retrieval quality on answerable dev questions", headers, rows), file=out)
     if results["missing_gold_titles"]:

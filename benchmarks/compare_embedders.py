@@ -44,6 +44,7 @@ from bench_foundation import (
     format_table,
     load_questions,
     percentile,
+    quality_rows,
 )
 
 from rag.api import Assistant
@@ -164,19 +165,9 @@ def print_tables(results: dict[str, Any], out: Any) -> None:
         format_table("Speed (full ingest into a fresh store; model load excluded)", headers, rows), file=out
     )
 
-    rows = []
-    for label, r in results["embedders"].items():
-        for mode, groups in r["quality"].items():
-            for group, v in groups.items():
-                rows.append(
-                    [
-                        f"{label} / {mode} / {group}",
-                        str(int(v["n"])),
-                        f"{v['recall@5']:.3f}",
-                        f"{v['recall@1']:.3f}",
-                        f"{v['mrr']:.3f}",
-                    ]
-                )
+    rows = [
+        row for label, r in results["embedders"].items() for row in quality_rows(f"{label} / ", r["quality"])
+    ]
     headers = ["embedder / mode / kind", "n", "recall@5", "recall@1", "MRR@5"]
     print(format_table("Retrieval quality on answerable dev questions", headers, rows), file=out)
 
