@@ -153,11 +153,22 @@ class Outcome:
     retrieve_ms: float
     answer: Answer
 
-    def record(self) -> dict[str, Any]:
-        """The per_question.jsonl line."""
+    @property
+    def cited_sentences(self) -> int:
+        """Sentences of the answer that carry a citation (none for a refusal)."""
         from .answer import cited_numbers, split_sentences
 
-        sentences = [s for s in split_sentences(self.answer.text) if cited_numbers(s)]
+        if self.answer.refused:
+            return 0
+        return sum(1 for s in split_sentences(self.answer.text) if cited_numbers(s))
+
+    @property
+    def unsupported_cited(self) -> int:
+        """Cited sentences the support check found unsupported."""
+        return sum(1 for u in self.answer.unsupported if u.citations)
+
+    def record(self) -> dict[str, Any]:
+        """The per_question.jsonl line."""
         return {
             "id": self.question.id,
             "kind": self.question.kind,
@@ -173,16 +184,14 @@ class Outcome:
             "metrics": {
                 "recall@5": recall_at(self.ranked, self.gold, 5) if self.question.answerable else None,
                 "mrr": reciprocal_rank(self.ranked, self.gold) if self.question.answerable else None,
-                "cited_sentences": len(sentences),
-                "unsupported": len([u for u in self.answer.unsupported if u.citations]),
+                "cited_sentences": self.cited_sentences,
+                "unsupported": self.unsupported_cited,
             },
         }
 
 
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """The metric blocks of a report for a set of outcomes."""
-    from .answer import cited_numbers, split_sentences
-
     answerable = [o for o in outcomes if o.question.answerable]
     unanswerable = [o for o in outcomes if o.question.has_gold and not o.question.answerable]
     retrieval = {
@@ -197,13 +206,8 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     refused = [o for o in outcomes if o.answer.refused and o.question.has_gold]
     citations = [(o, c) for o in outcomes for c in o.answer.citations]
     gold_citations = [(o, c) for o, c in citations if o.question.answerable]
-    cited_sentences = sum(
-        1
-        for o in outcomes
-        for s in split_sentences(o.answer.text)
-        if not o.answer.refused and cited_numbers(s)
-    )
-    unsupported = sum(1 for o in outcomes for u in o.answer.unsupported if u.citations)
+    cited_sentences = sum(o.cited_sentences for o in outcomes)
+    unsupported = sum(o.unsupported_cited for o in outcomes)
     answers = {
         "contains_accuracy": _mean(
             [
