@@ -214,6 +214,20 @@ class Assistant:
             if chunks.get(hit.paper_id)
         }
 
+    def _sentence_vectors(self, texts: list[str], papers: dict[int, PaperText]) -> Any:
+        """Vectors for answer sentences, reusing those of source sentences (extractive answers)."""
+        import numpy as np
+
+        known = {
+            sentence: vector
+            for paper in papers.values()
+            if paper.sentence_vectors is not None
+            for sentence, vector in zip(paper.sentences, paper.sentence_vectors, strict=True)
+        }
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        known.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return np.stack([known[t] for t in texts]) if texts else self.embedder.embed([])
+
     def _compose(
         self, question: str, k: int, llm: str | None, mode: SearchMode
     ) -> Generator[str, None, Answer]:
@@ -314,7 +328,7 @@ class Assistant:
         unsupported = []
         if not refused:
             sentences = compose.split_sentences(text)
-            vectors = self.embedder.embed([compose.strip_citations(s) for s in sentences])
+            vectors = self._sentence_vectors([compose.strip_citations(s) for s in sentences], papers)
             cited = {new: papers[old] for new, old in enumerate(order, 1) if old in papers}
             unsupported = compose.check_support(sentences, vectors, cited, self.settings.support_threshold)
         lap("check")
