@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import split_sentences, strip_citations
 from rag.api import Assistant
+from rag.citations import split_sentences, strip_citations
 from rag.config import load_settings
 
 HERE = Path(__file__).resolve().parent

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,11 +11,12 @@ from .config import Paths, SearchMode, Settings, resolve_paths
 from .errors import EmptyStoreError, InputError
 
 if TYPE_CHECKING:
-    from .answer import Answer, PaperText
+    from .answer import Answer
     from .embeddings import Embedder
     from .index import IngestReport
     from .keyword import KeywordIndex
     from .llms import LLM
+    from .pipeline import Writer
     from .prompts import Prompts
     from .retrieve import Retriever, SearchHit
     from .store import Store
@@ -171,6 +171,39 @@ class Assistant:
             self._llms[name] = make_llm(name, self.settings)
         return self._llms[name]
 
+    def use_model(self, model: str) -> str:
+        """Answer with a GGUF file or an OpenAI model from now on; returns the backend it needs."""
+        from .llms import model_settings
+
+        changes = model_settings(model, self.settings)
+        backend = changes.pop("llm")
+        self.settings = self.settings.model_copy(update=changes)
+        self._close_llm(backend)
+        return str(backend)
+
+    def models(self) -> dict[str, Any]:
+        """The models usable here, and the chain `auto` would try."""
+        from .llms import available_models, chain_names
+
+        return {"models": available_models(self.settings), "auto": chain_names(self.settings, "auto")}
+
+    def _close_llm(self, name: str) -> None:
+        llm = self._llms.pop(name, None)
+        close = getattr(llm, "close", None)
+        if close:
+            close()
+
+    def close(self) -> None:
+        """Stop what this assistant started (the local model's process)."""
+        for name in list(self._llms):
+            self._close_llm(name)
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def stream(
         self, question: str, *, k: int | None = None, llm: str | None = None, mode: SearchMode | None = None
     ) -> AnswerStream:
@@ -198,153 +231,29 @@ class Assistant:
         assert stream.answer is not None
         return stream.answer
 
-    def _paper_texts(self, hits: list[SearchHit]) -> dict[int, PaperText]:
-        import numpy as np
+    def _writer(self, name: str) -> Writer:
+        from .llms import EXTRACTIVE
+        from .pipeline import ExtractiveWriter, LLMWriter
 
-        from .answer import PaperText
-
-        chunks = self.store.chunks_of([h.paper_id for h in hits])
-        return {
-            number: PaperText(
-                number,
-                [c.text for c, _ in chunks[hit.paper_id]],
-                np.stack([v for _, v in chunks[hit.paper_id]]),
-            )
-            for number, hit in enumerate(hits, 1)
-            if chunks.get(hit.paper_id)
-        }
-
-    def _sentence_vectors(self, texts: list[str], papers: dict[int, PaperText]) -> Any:
-        """Vectors for answer sentences, reusing those of source sentences (extractive answers)."""
-        import numpy as np
-
-        known = {
-            sentence: vector
-            for paper in papers.values()
-            if paper.sentence_vectors is not None
-            for sentence, vector in zip(paper.sentences, paper.sentence_vectors, strict=True)
-        }
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
-        known.update(zip(missing, self.embedder.embed(missing), strict=True))
-        return np.stack([known[t] for t in texts]) if texts else self.embedder.embed([])
+        if name == EXTRACTIVE:
+            return ExtractiveWriter(self.embedder)
+        return LLMWriter(self.llm(name), self.prompts, self.embedder, self.settings)
 
     def _compose(
         self, question: str, k: int, llm: str | None, mode: SearchMode
     ) -> Generator[str, None, Answer]:
-        from . import answer as compose
-        from .llms import EXTRACTIVE, LLMUnavailable, chain_names
+        from .llms import chain_names, check_choice
+        from .pipeline import Pipeline
 
-        names = chain_names(self.settings, llm)
-        timings: dict[str, float] = {}
-        clock = time.perf_counter()
-
-        def lap(stage: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            timings[stage] = (now - clock) * 1000
-            clock = now
-
-        question_vector = self.embedder.embed([question])[0]
-        hits = self._retriever().search(question, k=k, mode=mode, vector=question_vector)
-        papers = self._paper_texts(hits)
-        confidence = max(
-            (float((p.chunk_vectors @ question_vector).max()) for p in papers.values()), default=0.0
+        check_choice(self.settings, llm)
+        pipeline = Pipeline(
+            settings=self.settings,
+            retriever=self._retriever,
+            store=self.store,
+            embedder=self.embedder,
+            writers=self._writer,
         )
-        sources = [
-            compose.Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources)
-            for n, h in enumerate(hits, 1)
-        ]
-        lap("retrieve")
-        if not hits or confidence < self.settings.refusal_threshold:
-            yield compose.REFUSAL
-            timings["total"] = sum(timings.values())
-            return compose.Answer(
-                question,
-                compose.REFUSAL,
-                [],
-                sources,
-                "none",
-                refused=True,
-                timings=timings,
-                confidence=confidence,
-            )
-        messages = compose.build_messages(self.prompts, question, sources)
-        lap("prompt")
-
-        reasons: list[str] = []
-        text, backend, order = "", EXTRACTIVE, []
-        for name in names:
-            rewriter = compose.CitationRewriter(len(sources))
-            pieces: list[str] = []
-            if name == EXTRACTIVE:
-                top = [papers[n] for n in sorted(papers)[:3]]
-                compose.add_sentences(top, self.embedder)
-                raw = compose.extractive_answer(question_vector, question, top)
-                tokens: Iterator[str] = iter(s + " " for s in compose.split_sentences(raw))
-            else:
-                try:
-                    tokens = self.llm(name).stream(
-                        messages,
-                        max_tokens=self.settings.max_answer_tokens,
-                        temperature=self.settings.temperature,
-                    )
-                except LLMUnavailable as exc:
-                    reasons.append(f"{name}: {exc}")
-                    continue
-            try:
-                for token in tokens:
-                    piece = rewriter.feed(token)
-                    if piece:
-                        pieces.append(piece)
-                        yield piece
-            except LLMUnavailable as exc:
-                reasons.append(f"{name}: {exc}")
-                if pieces:
-                    yield f"\n[{name} failed mid-answer ({exc}); starting over]\n"
-                continue
-            tail = rewriter.flush()
-            if tail:
-                yield tail
-            text, backend, order = compose.tidy("".join(pieces) + tail), name, rewriter.order
-            break
-        lap("generate")
-
-        # "Cannot answer" is a refusal only when nothing valid was cited alongside it.
-        refused = not text or (not order and compose.is_model_refusal(text))
-        if refused:
-            text, order = compose.REFUSAL, []
-        by_paper = {s.number: s for s in sources}
-        citations = [
-            compose.Citation(
-                new,
-                by_paper[old].paper_id,
-                by_paper[old].title,
-                by_paper[old].url,
-                by_paper[old].evidence,
-                by_paper[old].sources,
-            )
-            for new, old in enumerate(order, 1)
-        ]
-        unsupported = []
-        if not refused:
-            sentences = compose.split_sentences(text)
-            vectors = self._sentence_vectors([compose.strip_citations(s) for s in sentences], papers)
-            cited = {new: papers[old] for new, old in enumerate(order, 1) if old in papers}
-            unsupported = compose.check_support(sentences, vectors, cited, self.settings.support_threshold)
-        lap("check")
-        timings["total"] = sum(timings.values())
-        return compose.Answer(
-            question,
-            text,
-            citations,
-            sources,
-            backend,
-            fallback_reason="; ".join(reasons) or None,
-            refused=refused,
-            unsupported=unsupported,
-            timings=timings,
-            confidence=confidence,
-        )
+        return pipeline.run(question, k=k, mode=mode, chain=chain_names(self.settings, llm))
 
     def paper(self, paper_id: str) -> dict[str, Any]:
         """A stored paper's metadata and full abstract (rebuilt from its chunks)."""

@@ -34,6 +34,7 @@ HELP = """Ask a question, or use a command:
   /show N            the full abstract and metadata of reference N
   /k N               how many papers each answer draws on
   /llm NAME          auto, openai, local or extractive
+  /model MODEL       a GGUF file (or a name in the model folder) or an OpenAI model
   /mode MODE         hybrid, dense or keyword retrieval
   /reset             forget the conversation
   /save FILE         the transcript as Markdown, with references
@@ -163,6 +164,12 @@ def _command(session: ChatSession, line: str, write: Write, style: Style) -> boo
             write(f"Answers now come from: {argument}.\n")
         else:
             write("/llm takes auto, openai, local or extractive\n")
+    elif name == "model":
+        if not argument:
+            write("/model takes a GGUF file or an OpenAI model name (see `rag models`)\n")
+        else:
+            session.llm = session.assistant.use_model(argument)
+            write(f"Answers now come from the {session.llm} backend: {argument}.\n")
     elif name == "mode":
         if argument in ("hybrid", "dense", "keyword"):
             session.mode = cast("SearchMode", argument)

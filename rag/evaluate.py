@@ -30,8 +30,18 @@ ANSWER_KEYS = (
     "citation_validity",
     "citation_precision",
     "support_rate",
+    "cited_answer_rate",
+    "replaced_rate",
+    "prompt_tokens_p50",
 )
-LATENCY_KEYS = ("retrieve_p50", "retrieve_p95", "answer_p50", "answer_p95")
+LATENCY_KEYS = (
+    "retrieve_p50",
+    "retrieve_p95",
+    "first_token_p50",
+    "first_token_p95",
+    "answer_p50",
+    "answer_p95",
+)
 LABELS = ("yes", "no", "true", "false")
 
 
@@ -156,7 +166,7 @@ class Outcome:
     @property
     def cited_sentences(self) -> int:
         """Sentences of the answer that carry a citation (none for a refusal)."""
-        from .answer import cited_numbers, split_sentences
+        from .citations import cited_numbers, split_sentences
 
         if self.answer.refused:
             return 0
@@ -177,6 +187,10 @@ class Outcome:
             "retrieved_ids": self.ranked,
             "answer": self.answer.text,
             "backend": self.answer.backend,
+            "fallback_reason": self.answer.fallback_reason,
+            "first_token_ms": round(self.answer.timings.get("first_token", 0.0)),
+            "answer_ms": round(self.answer.timings.get("total", 0.0)),
+            "prompt_tokens": self.answer.prompt_tokens,
             "refused": self.answer.refused,
             "citations": [
                 {"number": c.number, "paper_id": c.paper_id, "title": c.title} for c in self.answer.citations
@@ -207,8 +221,9 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     citations = [(o, c) for o in outcomes for c in o.answer.citations]
     gold_citations = [(o, c) for o, c in citations if o.question.answerable]
     cited_sentences = sum(o.cited_sentences for o in outcomes)
+    answered = [o for o in answerable if not o.answer.refused]
     unsupported = sum(o.unsupported_cited for o in outcomes)
-    answers = {
+    answers: dict[str, float | None] = {
         "contains_accuracy": _mean(
             [
                 float(all(s.casefold() in o.answer.text.casefold() for s in o.question.answer_contains))
@@ -228,15 +243,24 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             sum(1 for o, c in gold_citations if c.paper_id in o.gold), len(gold_citations)
         ),
         "support_rate": ratio(cited_sentences - unsupported, cited_sentences),
+        # answered (not refused) answerable questions whose answer cites at least one paper
+        "cited_answer_rate": ratio(sum(1 for o in answered if o.answer.citations), len(answered)),
+        # answers where the requested model's reply was not used (failed or rejected by the checks)
+        "replaced_rate": ratio(sum(1 for o in outcomes if o.answer.fallback_reason), len(outcomes)),
     }
     retrieve_ms = [o.retrieve_ms for o in outcomes]
     answer_ms = [o.answer.timings.get("total", 0.0) for o in outcomes]
+    first_ms = [o.answer.timings.get("first_token", 0.0) for o in outcomes if not o.answer.refused]
+    prompt_tokens = [o.answer.prompt_tokens for o in outcomes if o.answer.prompt_tokens]
     latency = {
         "retrieve_p50": percentile(retrieve_ms, 50),
         "retrieve_p95": percentile(retrieve_ms, 95),
+        "first_token_p50": percentile(first_ms, 50),
+        "first_token_p95": percentile(first_ms, 95),
         "answer_p50": percentile(answer_ms, 50),
         "answer_p95": percentile(answer_ms, 95),
     }
+    answers["prompt_tokens_p50"] = percentile(prompt_tokens, 50)
     return {"n": len(outcomes), "retrieval": retrieval, "answers": answers, "latency_ms": latency}
 
 

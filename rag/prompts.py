@@ -10,7 +10,7 @@ from .errors import InputError
 
 # Each template and the placeholders it must use (and may only use).
 REQUIRED = {
-    "system": {"refusal"},
+    "system": set(),
     "answer": {"sources", "question"},
     "condense": {"history", "question"},
 }

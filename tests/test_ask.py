@@ -41,7 +41,13 @@ def full(full_store: Path) -> Assistant:
     ],
 )
 def test_off_topic_questions_are_refused_without_a_model(full: Assistant, question: str) -> None:
-    answer = full.ask(question, llm="openai")  # would fail without a key: refusal comes first
+    # An OpenAI backend nobody listens for: any model call would fall back and say so.
+    settings = {
+        **full.settings.model_dump(),
+        "openai_api_key": "sk-x",
+        "openai_base_url": "http://127.0.0.1:9/v1",
+    }
+    answer = Assistant(Settings(**settings), embedder=full.embedder).ask(question, llm="openai")
     assert answer.refused and answer.text == "The indexed papers don't answer this question."
     assert answer.citations == [] and answer.backend == "none" and answer.fallback_reason is None
 

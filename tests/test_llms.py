@@ -8,13 +8,16 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from conftest import free_port
+from test_cli import run
 
 from rag.api import Assistant
 from rag.config import Settings
+from rag.errors import ConfigError
 from rag.llms import chain_names
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
@@ -103,11 +106,32 @@ def test_chain_order_and_never_local_to_remote() -> None:
     assert chain_names(Settings(**key), "extractive") == ["extractive"]
 
 
-def test_openai_without_a_key_falls_back_and_says_why(assistant: Assistant) -> None:
+def test_an_explicit_backend_without_its_setting_is_a_config_error(
+    assistant: Assistant, tmp_path: Path
+) -> None:
     assistant.ingest()
-    answer = assistant.ask(QUESTION, llm="openai")
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        assistant.ask(QUESTION, llm="openai")
+    missing = Settings(**{**assistant.settings.model_dump(), "local_model": tmp_path / "none.gguf"})
+    with pytest.raises(ConfigError, match=r"RAG_LOCAL_MODEL: no GGUF file at .*none\.gguf"):
+        Assistant(missing, embedder=assistant.embedder).ask(QUESTION, llm="local")
+    # auto keeps falling back quietly, saying why
+    answer = Assistant(missing, embedder=assistant.embedder).ask(QUESTION)
     assert answer.backend == "extractive"
-    assert answer.fallback_reason == "openai: no API key: set OPENAI_API_KEY"
+    assert answer.fallback_reason == f"local: local model file {tmp_path / 'none.gguf'} does not exist"
+
+
+def test_the_cli_exits_2_naming_the_setting(assistant: Assistant, tmp_path: Path) -> None:
+    assistant.ingest()
+    store = str(assistant.settings.store_dir)
+    result = run("--store", store, "ask", QUESTION, "--llm", "openai")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "rag: error: --llm openai needs an API key: set OPENAI_API_KEY (or RAG_OPENAI_API_KEY)"
+    )
+    result = run("--store", store, "ask", QUESTION, "-m", str(tmp_path / "absent.gguf"))
+    assert result.returncode == 2 and "-m/--model: no GGUF file" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 class Scripted:
@@ -131,7 +155,7 @@ def _scripted(assistant: Assistant, reply: str) -> Assistant:
 def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> None:
     assistant.ingest()
     reply = (
-        "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [3][7]. "
+        "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [3][1][7]. "
         "Bees can be monitored acoustically [9]. Honey is sweet [2, 3]."
     )
     tokens: list[str] = []
@@ -141,16 +165,67 @@ def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> N
     assert numbers == list(range(1, len(numbers) + 1)) and all(n <= len(answer.sources) for n in numbers)
     assert "[7]" not in answer.text and "[9]" not in answer.text
     assert answer.citations[0].paper_id == answer.sources[2].paper_id  # [3] became [1]
-    assert "".join(tokens).replace(" .", ".").strip() == answer.text
-    assert "Bees can be monitored acoustically." in [u.sentence for u in answer.unsupported]
+    assert answer.citations[1].paper_id == answer.sources[0].paper_id  # [1] became [2]
+    assert answer.text.startswith(
+        "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [1][2]."
+    )
+    # The uncited sentence (its only citation was not a source) is removed, and said to be.
+    assert "Bees" not in answer.text
+    assert ("Bees can be monitored acoustically.", "no citation; removed from the answer") in [
+        (u.sentence, u.reason) for u in answer.unsupported
+    ]
+    assert "Honey is sweet." in [u.sentence for u in answer.unsupported if u.citations]
+    streamed = "".join(tokens)
+    assert "Bees can be monitored acoustically." in streamed.replace(" .", ".")  # shown as it streamed
+    assert streamed.endswith("[checked answer: 1 uncited sentence(s) removed]\n" + answer.text)
 
 
-def test_a_model_refusal_becomes_the_refusal_unless_it_cites(assistant: Assistant) -> None:
+def test_a_model_refusal_with_strong_evidence_is_not_taken_at_its_word(assistant: Assistant) -> None:
     assistant.ingest()
-    refusal = _scripted(assistant, "I cannot answer this from the provided sources.").ask(QUESTION)
-    assert refusal.refused and refusal.text == "The indexed papers don't answer this question."
-    assert refusal.citations == []
+    tokens: list[str] = []
+    answer = _scripted(assistant, "I cannot answer this from the provided sources.").ask(
+        QUESTION, on_token=tokens.append
+    )
+    assert not answer.refused and answer.backend == "extractive"
+    assert answer.fallback_reason == "openai: declined to answer although the evidence passed the gate"
+    assert answer.citations[0].title.startswith("CLIP-ReIdent") and "cannot answer" not in answer.text
+    assert "[openai's answer was not used: declined to answer" in "".join(tokens)
     partial = _scripted(
-        assistant, "The sources do not mention the dataset size, but the model reaches 98.44% mAP [1]."
+        assistant,
+        "The sources do not mention the dataset size. The fine-tuned CLIP model reaches 98.44% mAP [1].",
     ).ask(QUESTION)
-    assert not partial.refused and partial.citations and "98.44% mAP [1]" in partial.text
+    assert not partial.refused and partial.backend == "openai" and "98.44% mAP [1]" in partial.text
+
+
+def test_an_uncited_sentence_is_attributed_to_the_paper_that_supports_it(assistant: Assistant) -> None:
+    assistant.ingest()
+    reply = "CLIP-ReIdent fine-tunes CLIP for basketball player re-identification. It reaches 98.44% mAP [1]."
+    tokens: list[str] = []
+    answer = _scripted(assistant, reply).ask(QUESTION, on_token=tokens.append)
+    assert answer.backend == "openai" and answer.fallback_reason is None
+    assert answer.attributed == ["CLIP-ReIdent fine-tunes CLIP for basketball player re-identification."]
+    assert answer.text.startswith("CLIP-ReIdent fine-tunes CLIP for basketball player re-identification [1].")
+    assert "[checked answer: 1 uncited sentence(s) attributed by the support check]" in "".join(tokens)
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("Basketball is a popular sport in many countries around the world.", "no valid citation"),
+        ("The model is good [1]. " * 4, "the reply loops or echoes the prompt"),
+        ('<source id="1">Title: CLIP-ReIdent [1]', "the reply loops or echoes the prompt"),
+        (
+            "Honey bees make honey from nectar in summer [1]. Bread rises with yeast [2].",
+            "no cited sentence is supported by the cited abstracts",
+        ),
+        ("", "empty reply"),
+    ],
+)
+def test_unverified_model_text_is_never_the_answer(assistant: Assistant, reply: str, reason: str) -> None:
+    assistant.ingest()
+    tokens: list[str] = []
+    answer = _scripted(assistant, reply).ask(QUESTION, on_token=tokens.append)
+    assert answer.backend == "extractive" and answer.fallback_reason == f"openai: {reason}"
+    assert answer.citations and answer.citations[0].title.startswith("CLIP-ReIdent")
+    assert reply.strip()[:20] not in answer.text or not reply.strip()
+    assert f"[openai's answer was not used: {reason}; next backend:]" in "".join(tokens)

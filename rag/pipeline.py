@@ -1,0 +1,421 @@
+"""The answer stages: retrieve (sources with evidence) -> decide (answer or refuse) ->
+generate (any backend, extractive included) -> verify (citations, support) -> Answer."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from .answer import REFUSAL, Answer, Citation, Source
+from .citations import (
+    CitationRewriter,
+    PaperText,
+    Unsupported,
+    add_citation,
+    check_support,
+    cited_numbers,
+    keep_valid_citations,
+    rewrite_citations,
+    split_sentences,
+    strip_citations,
+    tidy,
+)
+from .config import SearchMode, Settings
+from .embeddings import Embedder
+from .extractive import extractive_answer
+from .llms import EXTRACTIVE, LLM, LLMUnavailable
+from .prompting import add_sentences, build_messages, estimate_tokens, select_evidence
+from .prompts import Prompts
+from .retrieve import Retriever
+from .store import Store
+
+_MODEL_REFUSAL = re.compile(
+    r"(don't|do not|doesn't|does not|cannot|can't|can ?not|unable to)\s+(answer|provide|find|"
+    r"contain|address|mention|say|determine)|not enough information|no (relevant )?information"
+    r"|not (mentioned|addressed|covered|discussed) in the (sources|papers|abstracts)",
+    re.IGNORECASE,
+)
+_PROMPT_ECHO = re.compile(r"</?source\b|^\s*(Title|Question|Sources):", re.IGNORECASE | re.MULTILINE)
+
+
+def is_model_refusal(text: str) -> bool:
+    """Whether a model's reply says, in its own words, that the sources don't answer."""
+    return text.strip() == REFUSAL or (len(text) < 300 and bool(_MODEL_REFUSAL.search(text)))
+
+
+def is_degenerate(text: str) -> bool:
+    """Whether a reply loops (a sentence three times or more) or echoes the prompt's structure."""
+    sentences = [strip_citations(s).casefold() for s in split_sentences(text)]
+    repeats = max((sentences.count(s) for s in set(sentences)), default=0)
+    return repeats >= 3 or bool(_PROMPT_ECHO.search(text))
+
+
+# --- retrieve ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """What retrieval found for a question: numbered sources and their texts and vectors."""
+
+    question: str
+    question_vector: np.ndarray
+    sources: list[Source]
+    papers: dict[int, PaperText]  # by source number
+    confidence: float  # the best cosine similarity of a chunk to the question
+
+    def ranked_papers(self) -> list[PaperText]:
+        """The papers in source order."""
+        return [self.papers[n] for n in sorted(self.papers)]
+
+
+def retrieve(
+    question: str, *, retriever: Retriever, store: Store, embedder: Embedder, k: int, mode: SearchMode
+) -> Evidence:
+    """Search, then fetch every chunk (text and vector) of the papers found."""
+    question_vector = embedder.embed([question])[0]
+    hits = retriever.search(question, k=k, mode=mode, vector=question_vector)
+    chunks = store.chunks_of([h.paper_id for h in hits])
+    papers = {
+        number: PaperText(
+            number,
+            [c.text for c, _ in chunks[hit.paper_id]],
+            np.stack([v for _, v in chunks[hit.paper_id]]),
+        )
+        for number, hit in enumerate(hits, 1)
+        if chunks.get(hit.paper_id)
+    }
+    sources = [
+        Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources) for n, h in enumerate(hits, 1)
+    ]
+    confidence = max((float((p.chunk_vectors @ question_vector).max()) for p in papers.values()), default=0.0)
+    return Evidence(question, question_vector, sources, papers, confidence)
+
+
+# --- decide ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """Whether to answer, and why."""
+
+    answer: bool
+    reason: str
+
+
+def decide(evidence: Evidence, settings: Settings) -> Decision:
+    """Answer when the best evidence is similar enough to the question; else refuse without a model."""
+    if not evidence.papers:
+        return Decision(False, "no papers found")
+    if evidence.confidence < settings.refusal_threshold:
+        return Decision(
+            False, f"best evidence similarity {evidence.confidence:.2f} < {settings.refusal_threshold:g}"
+        )
+    return Decision(True, f"best evidence similarity {evidence.confidence:.2f}")
+
+
+# --- generate ----------------------------------------------------------------------------------
+
+
+class Writer(Protocol):
+    """A backend that writes an answer's raw text (citing sources by their numbers) from evidence."""
+
+    name: str
+    citable: set[int] | None  # the source numbers it was shown (None: all), known once writing starts
+
+    def write(self, evidence: Evidence) -> Iterator[str]:
+        """The raw reply as it is generated; LLMUnavailable when the backend fails."""
+        ...
+
+
+class ExtractiveWriter:
+    """No LLM: the question's most relevant sentences of the top papers, each cited."""
+
+    name = EXTRACTIVE
+    citable: set[int] | None = None
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def write(self, evidence: Evidence) -> Iterator[str]:
+        """The chosen sentences, one piece each."""
+        top = evidence.ranked_papers()[:3]
+        add_sentences(top, self.embedder)
+        text = extractive_answer(evidence.question_vector, evidence.question, top)
+        for sentence in split_sentences(text):
+            yield sentence + " "
+
+
+class LLMWriter:
+    """An LLM answering from the evidence sentences that fit the token budget."""
+
+    def __init__(self, llm: LLM, prompts: Prompts, embedder: Embedder, settings: Settings) -> None:
+        self.name = llm.name
+        self.llm = llm
+        self.prompts = prompts
+        self.embedder = embedder
+        self.settings = settings
+        self.prompt_tokens: int | None = None
+        self.citable: set[int] | None = None
+
+    def messages(self, evidence: Evidence) -> list[dict[str, str]]:
+        """The chat messages: the fixed system prompt, then the chosen evidence and the question."""
+        papers = evidence.ranked_papers()
+        add_sentences(papers, self.embedder)
+        chosen = select_evidence(
+            evidence.question,
+            evidence.question_vector,
+            papers,
+            {s.number: s.title for s in evidence.sources},
+            budget=self.settings.evidence_tokens,
+            margin=self.settings.evidence_margin,
+        )
+        self.citable = set(chosen)
+        messages = build_messages(self.prompts, evidence.question, evidence.sources, chosen)
+        self.prompt_tokens = sum(estimate_tokens(m["content"]) for m in messages)
+        return messages
+
+    def write(self, evidence: Evidence) -> Iterator[str]:
+        """The model's reply as it streams."""
+        yield from self.llm.stream(
+            self.messages(evidence),
+            max_tokens=self.settings.max_answer_tokens,
+            temperature=self.settings.temperature,
+        )
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verified:
+    """A reply after verification: final text (renumbered), the sources it cites, what failed."""
+
+    text: str
+    order: list[int]  # original source numbers in order of first use
+    unsupported: list[Unsupported] = field(default_factory=list)
+    attributed: list[str] = field(default_factory=list)
+    rejection: str | None = None  # why this reply is not an answer
+
+
+def verify(
+    raw: str,
+    evidence: Evidence,
+    vectors_of: Callable[[list[str]], np.ndarray],
+    *,
+    citable: set[int],
+    threshold: float,
+    from_model: bool,
+) -> Verified:
+    """Check a raw reply: valid citations, uncited sentences attributed or removed, support."""
+    text = keep_valid_citations(re.sub(r"^\s*Answer:\s*", "", raw), citable)
+    if not text.strip():
+        return Verified("", [], rejection="empty reply")
+    if from_model and is_model_refusal(text) and not cited_numbers(text):
+        return Verified(text, [], rejection="declined to answer although the evidence passed the gate")
+    if from_model and is_degenerate(text):
+        return Verified(text, [], rejection="the reply loops or echoes the prompt")
+
+    sentences = split_sentences(text)
+    vectors = vectors_of([strip_citations(s) for s in sentences])
+    kept: list[str] = []
+    attributed: list[str] = []
+    removed: list[Unsupported] = []
+    for sentence, vector in zip(sentences, vectors, strict=True):
+        plain = strip_citations(sentence)
+        if cited_numbers(sentence) or len(plain.split()) < 4:
+            kept.append(sentence)
+            continue
+        # An uncited sentence goes to the paper the support check ties it to, or is removed.
+        best, number = max(
+            ((p.best_similarity(vector), n) for n, p in evidence.papers.items()), default=(0, 0)
+        )
+        if best >= threshold:
+            kept.append(add_citation(sentence, number))
+            attributed.append(plain)
+        else:
+            removed.append(
+                Unsupported(plain, [], round(float(best), 4), "no citation; removed from the answer")
+            )
+    # Rebuilt from sentences only when something changed, so a reply keeps its line breaks.
+    final, order = rewrite_citations(" ".join(kept) if attributed or removed else text, citable)
+    if not order:
+        return Verified(final, [], removed, attributed, rejection="no valid citation")
+    final_sentences = split_sentences(final)
+    cited = {new: evidence.papers[old] for new, old in enumerate(order, 1) if old in evidence.papers}
+    unsupported = check_support(
+        final_sentences, vectors_of([strip_citations(s) for s in final_sentences]), cited, threshold
+    )
+    supported = [s for s in final_sentences if cited_numbers(s)]
+    if len([u for u in unsupported if u.citations]) >= len(supported):
+        return Verified(
+            final,
+            order,
+            removed + unsupported,
+            attributed,
+            rejection=("no cited sentence is supported by the cited abstracts"),
+        )
+    return Verified(final, order, removed + unsupported, attributed)
+
+
+# --- the pipeline ------------------------------------------------------------------------------
+
+
+class Pipeline:
+    """Wires the stages; yields the answer's text as it is written and returns the Answer."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        retriever: Callable[[], Retriever],
+        store: Store,
+        embedder: Embedder,
+        writers: Callable[[str], Writer],
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.store = store
+        self.embedder = embedder
+        self.writers = writers
+
+    def _vectors_of(self, evidence: Evidence) -> Callable[[list[str]], np.ndarray]:
+        """Embeds sentences, reusing the vectors of source sentences (verbatim quotes)."""
+        known: dict[str, np.ndarray] = {}
+        for paper in evidence.papers.values():
+            if paper.sentence_vectors is not None:
+                known.update(zip(paper.sentences, paper.sentence_vectors, strict=True))
+
+        def vectors_of(texts: list[str]) -> np.ndarray:
+            missing = [t for t in dict.fromkeys(texts) if t not in known]
+            if missing:
+                known.update(zip(missing, self.embedder.embed(missing), strict=True))
+            return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+        return vectors_of
+
+    def run(
+        self, question: str, *, k: int, mode: SearchMode, chain: list[str]
+    ) -> Generator[str, None, Answer]:
+        """Answer a question with the backends of the chain, in order, until one is verified."""
+        started = time.perf_counter()
+        first_token: float | None = None
+        stages = self._stages(question, k=k, mode=mode, chain=chain)
+        while True:
+            try:
+                piece = next(stages)
+            except StopIteration as stop:
+                answer: Answer = stop.value
+                break
+            if piece and first_token is None:
+                first_token = (time.perf_counter() - started) * 1000
+            yield piece
+        answer.timings["first_token"] = first_token or answer.timings["total"]
+        return answer
+
+    def _stages(
+        self, question: str, *, k: int, mode: SearchMode, chain: list[str]
+    ) -> Generator[str, None, Answer]:
+        timings: dict[str, float] = {}
+        prompt_tokens: int | None = None
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[stage] = timings.get(stage, 0.0) + (now - clock) * 1000
+            clock = now
+
+        evidence = retrieve(
+            question, retriever=self.retriever(), store=self.store, embedder=self.embedder, k=k, mode=mode
+        )
+        lap("retrieve")
+        decision = decide(evidence, self.settings)
+        lap("decide")
+
+        def answer(text: str, backend: str, verified: Verified | None = None, **extra: object) -> Answer:
+            timings["total"] = sum(timings.values())
+            order = verified.order if verified else []
+            by_number = {s.number: s for s in evidence.sources}
+            citations = [
+                Citation(new, s.paper_id, s.title, s.url, s.evidence, s.sources)
+                for new, s in ((new, by_number[old]) for new, old in enumerate(order, 1))
+            ]
+            return Answer(
+                question,
+                text,
+                citations,
+                evidence.sources,
+                backend,
+                unsupported=verified.unsupported if verified else [],
+                attributed=verified.attributed if verified else [],
+                timings=timings,
+                confidence=evidence.confidence,
+                prompt_tokens=prompt_tokens,
+                **extra,  # type: ignore[arg-type]
+            )
+
+        if not decision.answer:
+            yield REFUSAL
+            return answer(REFUSAL, "none", refused=True)
+
+        reasons: list[str] = []
+        every = {s.number for s in evidence.sources}
+        for name in chain:
+            pieces: list[str] = []
+            try:
+                writer = self.writers(name)
+                rewriter: CitationRewriter | None = None
+                for token in writer.write(evidence):
+                    rewriter = rewriter or CitationRewriter(writer.citable or every)
+                    pieces.append(token)
+                    shown = rewriter.feed(token)
+                    if shown:
+                        yield shown
+                if rewriter:
+                    yield rewriter.flush()
+            except LLMUnavailable as exc:
+                reasons.append(f"{name}: {exc}")
+                lap("generate")
+                if pieces:
+                    yield f"\n\n[{name} failed mid-answer ({exc}); the next backend answers]\n\n"
+                continue
+            prompt_tokens = getattr(writer, "prompt_tokens", None) or prompt_tokens
+            lap("generate")
+            citable = writer.citable or every
+            streamed = tidy(rewrite_citations("".join(pieces), citable)[0])
+            verified = verify(
+                "".join(pieces),
+                evidence,
+                self._vectors_of(evidence),
+                citable=citable,
+                threshold=self.settings.support_threshold,
+                from_model=name != EXTRACTIVE,
+            )
+            lap("verify")
+            if verified.rejection:
+                reasons.append(f"{name}: {verified.rejection}")
+                if name != EXTRACTIVE:
+                    yield f"\n\n[{name}'s answer was not used: {verified.rejection}; next backend:]\n\n"
+                    continue
+                # The extractive answer quotes the papers: if even it fails, there is nothing to say.
+                yield "\n" + REFUSAL
+                return answer(REFUSAL, "none", refused=True, fallback_reason="; ".join(reasons))
+            if verified.text.split() != streamed.split():
+                yield f"\n\n[checked answer: {_changes(verified)}]\n{verified.text}"
+            return answer(verified.text, name, verified, fallback_reason="; ".join(reasons) or None)
+        raise AssertionError("the chain always ends with the extractive backend")
+
+
+def _changes(verified: Verified) -> str:
+    parts = []
+    if verified.attributed:
+        parts.append(f"{len(verified.attributed)} uncited sentence(s) attributed by the support check")
+    removed = [u for u in verified.unsupported if not u.citations]
+    if removed:
+        parts.append(f"{len(removed)} uncited sentence(s) removed")
+    return "; ".join(parts) or "citations renumbered"
