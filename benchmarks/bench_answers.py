@@ -1,144 +1,232 @@
-"""Answer quality and speed (issue 3), side by side in one run.
+"""Answers before and after, side by side in one run, per kind of question and per split.
 
-1. Extractive backend on the dev set: fraction of figure questions whose answer contains
-   the expected figure; refusal precision and recall; citation validity (cited papers that
-   were retrieved) and citation precision (cited papers that are gold).
-2. Local backend (bundled SmolLM2-135M GGUF): time to first token and tokens/s through
-   `Assistant.stream`, against llama-cpp-python's own timing of the same prompt on the
-   same loaded model (create_chat_completion, streamed) in the same run.
-3. Warm `ask()` latency per stage (retrieve, prompt, generate, check), p50, extractive.
+For the extractive backend, or each GGUF model given (warm: one question answered first):
+  after:  this checkout through `rag.evaluate.run`;
+  before: the package at an earlier commit (a git worktree imported by this interpreter), the
+          same questions on the same store, streamed and timed the same way.
+Both are scored by `rag.evaluate.summarize`, for all questions and per kind: false refusals,
+refusal recall, cited-paper recall and precision on questions with several gold papers, fact
+accuracy (answer_contains), citation precision, answers with a valid citation, how often the
+model's reply was replaced, first-token and answer latency, prompt tokens. Any failed step
+stops the benchmark with its error instead of printing figures.
 
-Run: .venv/bin/python benchmarks/bench_answers.py [--store DIR] [--json]
+Run: .venv/bin/python benchmarks/bench_answers.py [--model PATH ...] [--before REV] [--split report]
+         [--limit N] [--store DIR] [--json] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import subprocess
+import sys
 import tempfile
-import time
+import textwrap
 from pathlib import Path
 from typing import Any
 
-from rag.answer import Source, build_messages
+from rag.answer import Answer, Citation, Source
 from rag.api import Assistant
 from rag.config import load_settings
-from rag.corpus import normalize_title
+from rag.evaluate import Outcome, Question, _gold, _title_index, load_questions, run, summarize
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
-
-def quality(assistant: Assistant, questions: list[dict[str, Any]]) -> dict[str, Any]:
-    """Extractive answers on the dev set."""
-    figure_hits = figure_total = 0
-    refused_right = refused_total = unanswerable = 0
-    cited = cited_valid = cited_gold = 0
-    stages: dict[str, list[float]] = {}
-    for q in questions:
-        answer = assistant.ask(q["question"], llm="extractive")
-        for stage, ms in answer.timings.items():
-            stages.setdefault(stage, []).append(ms)
-        gold = {normalize_title(t) for t in q["gold_titles"]}
-        if not gold:
-            unanswerable += 1
-            refused_right += answer.refused
-        refused_total += answer.refused
-        if q["kind"] == "figure":
-            figure_total += 1
-            figure_hits += any(s in answer.text for s in q["answer_contains"])
-        retrieved = {s.paper_id for s in answer.sources}
-        for c in answer.citations:
-            cited += 1
-            cited_valid += c.paper_id in retrieved
-            cited_gold += normalize_title(c.title) in gold
-    return {
-        "figure_contains": figure_hits / figure_total,
-        "figure_questions": figure_total,
-        "refusal_precision": refused_right / refused_total if refused_total else None,
-        "refusal_recall": refused_right / unanswerable,
-        "citation_validity": cited_valid / cited if cited else None,
-        "citation_precision": cited_gold / cited if cited else None,
-        "stage_p50_ms": {k: round(statistics.median(v), 1) for k, v in stages.items()},
-    }
-
-
-def local_speed(assistant: Assistant, questions: list[str]) -> dict[str, Any]:
-    """Time to first token and tokens/s: our stream against llama-cpp-python on the same prompt."""
-    llm = assistant.llm("local")
-    model = llm._load()  # type: ignore[attr-defined]
-    ours_ttft, ours_rate, raw_ttft, raw_rate = [], [], [], []
+BEFORE_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from rag.api import Assistant
+    from rag.config import Settings
+    store, model, questions = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    llm = "local" if model else "extractive"
+    settings = Settings(store_dir=store, **({"local_model": Path(model)} if model else {}))
+    assistant = Assistant(settings)
+    assistant.ask(questions[0], llm=llm)  # warm: the model is loaded
+    prompts = None
     for question in questions:
-        hits = assistant.search(question)
-        sources = [
-            Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources)
-            for n, h in enumerate(hits, 1)
-        ]
-        messages = build_messages(assistant.prompts, question, sources)
-
-        model.reset()  # no KV-cache prefix reuse between the two runs of one prompt
+        tokens = 0
+        if model:
+            from rag import answer as compose
+            hits = assistant.search(question)
+            sources = [compose.Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources)
+                       for n, h in enumerate(hits, 1)]
+            messages = compose.build_messages(assistant.prompts, question, sources)
+            tokens = sum(len(m["content"]) for m in messages) // 4
         started = time.perf_counter()
         first = None
-        pieces = 0
-        for chunk in model.create_chat_completion(
-            messages=messages,
-            max_tokens=assistant.settings.max_answer_tokens,
-            temperature=0.1,
-            seed=0,
-            stream=True,
-        ):
-            if chunk["choices"][0]["delta"].get("content"):
-                first = first or time.perf_counter()
-                pieces += 1
+        stream = assistant.stream(question, llm=llm)
+        for piece in stream:
+            if piece and first is None:
+                first = time.perf_counter()
         end = time.perf_counter()
-        raw_ttft.append((first or end) - started)
-        raw_rate.append(pieces / max(end - (first or end), 1e-9))
+        answer = stream.answer.to_dict()
+        answer["timings"]["first_token"] = 1000 * ((first or end) - started)
+        answer["timings"]["total"] = 1000 * (end - started)
+        answer["prompt_tokens"] = tokens or None
+        print(json.dumps(answer), flush=True)
+    """
+)
 
-        model.reset()
-        started = time.perf_counter()
-        first = None
-        pieces = 0
-        stream = assistant.stream(question, llm="local")
-        for _ in stream:
-            first = first or time.perf_counter()
-            pieces += 1
-        end = time.perf_counter()
-        ours_ttft.append((first or end) - started)
-        ours_rate.append(pieces / max(end - (first or end), 1e-9))
-    return {
-        "ours_ttft_ms": round(1000 * statistics.median(ours_ttft)),
-        "llama_cpp_ttft_ms": round(1000 * statistics.median(raw_ttft)),
-        "ours_pieces_per_s": round(statistics.median(ours_rate), 1),
-        "llama_cpp_tokens_per_s": round(statistics.median(raw_rate), 1),
-        "note": "ours includes retrieval and the support check; a 'piece' is a streamed text piece "
-        "after citation rewriting (about one token)",
-    }
+QUALITY = [
+    ("false refusals", "false_refusal_rate"),
+    ("refusal recall", "refusal_recall"),
+    ("list recall", "list_recall"),
+    ("list precision", "list_precision"),
+    ("fact accuracy", "contains_accuracy"),
+    ("citation precision", "citation_precision"),
+    ("answers citing", "cited_answer_rate"),
+    ("reply replaced", "replaced_rate"),
+]
+SPEED = [
+    ("prompt tokens p50", "prompt_tokens_p50"),
+    ("first token p50 ms", "first_token_p50"),
+    ("first token p95 ms", "first_token_p95"),
+    ("answer p50 ms", "answer_p50"),
+    ("answer p95 ms", "answer_p95"),
+]
+
+
+def _answer(record: dict[str, Any]) -> Answer:
+    return Answer(
+        question=record["question"],
+        text=record["text"],
+        citations=[Citation(**c) for c in record["citations"]],
+        sources=[Source(**s) for s in record["sources"]],
+        backend=record["backend"],
+        fallback_reason=record["fallback_reason"],
+        refused=record["refused"],
+        timings=record["timings"],
+        prompt_tokens=record.get("prompt_tokens"),
+    )
+
+
+def before(
+    rev: str, store: Path, model: Path | None, questions: list[Question], assistant: Assistant
+) -> list[Outcome]:
+    """The package at an earlier commit, on the same store, model and questions."""
+    with tempfile.TemporaryDirectory(prefix="rag-before-") as tree:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", tree, rev],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            command = [sys.executable, "-c", BEFORE_SCRIPT, str(store), str(model or "")]
+            result = subprocess.run(
+                [*command, json.dumps([q.question for q in questions])],
+                capture_output=True,
+                text=True,
+                env={"PYTHONPATH": tree, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+                cwd=tree,
+            )
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", tree], check=True)
+    if result.returncode != 0:
+        raise SystemExit(f"the 'before' run failed (exit {result.returncode}): {result.stderr[-2000:]}")
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    if len(records) != len(questions):
+        raise SystemExit(f"the 'before' run answered {len(records)} of {len(questions)} questions")
+    titles = _title_index(assistant)
+    return [
+        Outcome(q, _gold(q, titles), [s["paper_id"] for s in r["sources"]], 0.0, _answer(r))
+        for q, r in zip(questions, records, strict=True)
+    ]
+
+
+def after(
+    assistant: Assistant, model: Path | None, questions: list[Question], out: Path | None
+) -> list[Outcome]:
+    """This checkout, warm, through rag.evaluate."""
+    llm = "extractive"
+    if model:
+        llm = assistant.use_model(str(model))
+    assistant.ask(questions[0].question, llm=llm)  # warm: the model process is started
+    outcomes: list[Outcome] = []
+    run(questions, assistant=assistant, llm=llm, out=out, progress=False, collect=outcomes)
+    assistant.close()
+    if len(outcomes) != len(questions):
+        raise SystemExit(f"the 'after' run answered {len(outcomes)} of {len(questions)} questions")
+    return outcomes
+
+
+def by_kind(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
+    """The summary of all outcomes and of each kind of question, flattened to metric: value."""
+    groups = {"all": outcomes}
+    for outcome in outcomes:
+        groups.setdefault(outcome.question.kind, []).append(outcome)
+    flat = {}
+    for name, members in groups.items():
+        summary = summarize(members)
+        flat[name] = {"n": summary["n"], **summary["answers"], **summary["latency_ms"]}
+    return flat
+
+
+def _cell(value: Any) -> str:
+    if not isinstance(value, int | float):
+        return "-"
+    return f"{value:.0f}" if value >= 100 else f"{value:.3f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--store", default=None, help="a store with the bundled corpus (default: a new temp one)"
+        "--model", type=Path, action="append", help="a GGUF file (repeat); default: extractive"
     )
-    parser.add_argument("--local-questions", type=int, default=5)
+    parser.add_argument("--before", default="4c56645", help="the commit to compare with (default: 4c56645)")
+    parser.add_argument("--questions", type=Path, default=HERE / "dev_questions.jsonl")
+    parser.add_argument("--split", default=None, help="only questions of this split (calibrate or report)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--store", type=Path, default=None, help="a store of the bundled corpus")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="write the after side's reports here")
     args = parser.parse_args()
-    store = args.store or tempfile.mkdtemp(prefix="rag-bench-")
-    assistant = Assistant(load_settings(store_dir=store))
-    if assistant.store.count() == 0:
-        assistant.ingest()
-    questions = [json.loads(line) for line in (HERE / "dev_questions.jsonl").read_text().splitlines() if line]
-    assistant.ask(questions[0]["question"], llm="extractive")  # warm-up
-    result = {"extractive": quality(assistant, questions)}
-    answerable = [q["question"] for q in questions if q["gold_titles"]][: args.local_questions]
-    result["local"] = local_speed(assistant, answerable)
+    questions, problems = load_questions(args.questions)
+    if problems:
+        raise SystemExit(f"bad question file: {problems[0]}")
+    questions = [q for q in questions if args.split in (None, q.split)][: args.limit]
+    if not questions:
+        raise SystemExit("no questions selected")
+    store = args.store or Path(tempfile.mkdtemp(prefix="rag-bench-answers-"))
+    results: dict[str, Any] = {
+        "questions": len(questions),
+        "split": args.split,
+        "before": args.before,
+        "runs": {},
+    }
+    with Assistant(load_settings(store_dir=store)) as assistant:
+        if assistant.store.count() == 0:
+            assistant.ingest(progress=False)
+        for model in args.model or [None]:
+            if model is not None and not model.is_file():
+                raise SystemExit(f"no model file {model}")
+            name = model.name if model else "extractive"
+            out = args.out / (model.stem if model else "extractive") if args.out else None
+            results["runs"][name] = {
+                "before": by_kind(before(args.before, store, model, questions, assistant)),
+                "after": by_kind(after(assistant, model, questions, out)),
+            }
     if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        for section, values in result.items():
-            print(section)
-            for key, value in values.items():
-                print(f"  {key}: {value}")
+        print(json.dumps(results, indent=2))
+        return
+    print(
+        f"{len(questions)} questions (split: {args.split or 'all'}); "
+        f"before = {args.before}, after = this checkout"
+    )
+    for name, pair in results["runs"].items():
+        print(f"\n## {name} (before / after)\n")
+        print("| kind | n | " + " | ".join(label for label, _ in QUALITY) + " |")
+        print("|---|---|" + "---|" * len(QUALITY))
+        for kind, after_row in pair["after"].items():
+            cells = [
+                f"{_cell(pair['before'][kind].get(key))} / {_cell(after_row.get(key))}" for _, key in QUALITY
+            ]
+            print(f"| {kind} | {after_row['n']} | " + " | ".join(cells) + " |")
+        print()
+        for label, key in SPEED:
+            first, second = (_cell(pair[side]["all"].get(key)) for side in ("before", "after"))
+            print(f"{label:20} {first:>8} / {second}")
 
 
 if __name__ == "__main__":

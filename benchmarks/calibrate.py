@@ -1,88 +1,99 @@
-"""Calibrate the refusal threshold (and look at the support threshold) on the dev question set.
+"""Calibrate the answer-or-refuse decision on the dev set's calibration half; report both halves.
 
-Refusal: for every dev question, the confidence is the best cosine similarity between the
-question and any chunk of the retrieved papers. The threshold that best separates answerable
-from unanswerable questions (balanced accuracy) is printed.
+For every question the pipeline's signals are computed (best chunk similarity, IDF-weighted
+share of the question's terms found in a top paper and in its title, agreement of the dense
+and keyword rankings). A logistic model is fitted on the questions marked "split":
+"calibrate" (class-balanced, light L2), and its refusal rates are reported per kind of
+question on both halves, so the "report" half measures questions the weights never saw.
+Paste the printed weights into rag/pipeline.py (DECISION_WEIGHTS).
 
-Support: for the answerable questions, the similarity of each extractive answer sentence to
-the chunks of the paper it cites (correct) and of another retrieved paper (wrong citation).
-
-Run: .venv/bin/python benchmarks/calibrate.py [--store DIR]
+Run: .venv/bin/python benchmarks/calibrate.py [--store DIR] [--threshold 0.5] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from rag.api import Assistant
-from rag.citations import split_sentences, strip_citations
 from rag.config import load_settings
+from rag.decide import DECISION_WEIGHTS, answer_probability
+from rag.evaluate import Question, load_questions
 
 HERE = Path(__file__).resolve().parent
 
 
+def fit(features: np.ndarray, labels: np.ndarray, *, l2: float = 1e-4, steps: int = 50000) -> np.ndarray:
+    """Class-balanced logistic regression by gradient descent: [bias, weights...]."""
+    x = np.hstack([np.ones((len(features), 1)), features])
+    balance = np.where(labels == 1, 0.5 / labels.mean(), 0.5 / (1 - labels.mean()))
+    weights = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-x @ weights))
+        gradient = x.T @ ((p - labels) * balance) / len(labels) + l2 * np.r_[0, weights[1:]]
+        weights -= 1.0 * gradient
+    return weights
+
+
+def refusal_table(
+    questions: list[Question], probabilities: list[float], threshold: float
+) -> dict[str, dict[str, Any]]:
+    """Per split and kind: questions, refused, refusal rate."""
+    table: dict[str, dict[str, Any]] = {}
+    for q, p in zip(questions, probabilities, strict=True):
+        row = table.setdefault(q.split or "-", {}).setdefault(
+            q.kind, {"n": 0, "refused": 0, "answerable": q.answerable}
+        )
+        row["n"] += 1
+        row["refused"] += p < threshold
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", default=None)
+    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
+    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    assistant = Assistant(load_settings(store_dir=args.store, refusal_threshold=0.0, support_threshold=0.0))
-    questions = [json.loads(line) for line in (HERE / "dev_questions.jsonl").read_text().splitlines() if line]
-
-    answerable, unanswerable, right, wrong = [], [], [], []
-    for q in questions:
-        answer = assistant.ask(q["question"], llm="extractive")
-        target = unanswerable if not q["gold_titles"] else answerable
-        target.append((answer.confidence or 0.0, q["kind"], q["id"]))
-        if not q["gold_titles"] or len(answer.sources) < 2:
-            continue
-        hits = assistant.search(q["question"])
-        texts = assistant._paper_texts(hits)
-        for sentence in split_sentences(answer.text):
-            vector = assistant.embedder.embed([strip_citations(sentence)])[0]
-            cited = answer.citations[0].paper_id if answer.citations else None
-            for number, hit in enumerate(hits, 1):
-                if number not in texts:
-                    continue
-                best = float((texts[number].chunk_vectors @ vector).max())
-                (right if hit.paper_id == cited else wrong).append(best)
-            break
-
-    print("confidence, answerable:  ", _summary([c for c, _, _ in answerable]))
-    print("confidence, unanswerable:", _summary([c for c, _, _ in unanswerable]))
-    for c, kind, qid in sorted(unanswerable, reverse=True)[:5]:
-        print(f"   highest unanswerable {qid} {kind}: {c:.3f}")
-    for c, kind, qid in sorted(answerable)[:5]:
-        print(f"   lowest answerable {qid} {kind}: {c:.3f}")
-    best = max(
-        (float(t) for t in np.arange(0.2, 0.8, 0.005)),
-        key=lambda t: (
-            sum(c >= t for c, _, _ in answerable) / len(answerable)
-            + sum(c < t for c, _, _ in unanswerable) / len(unanswerable)
-        ),
-    )
-    recall = sum(c < best for c, _, _ in unanswerable) / len(unanswerable)
-    kept = sum(c >= best for c, _, _ in answerable) / len(answerable)
-    print(
-        f"best refusal threshold {best:.3f}: refuses {recall:.0%} of unanswerable, "
-        f"answers {kept:.0%} of answerable"
-    )
-    print("support, sentence vs cited paper:", _summary(right))
-    print("support, sentence vs other paper:", _summary(wrong))
-
-
-def _summary(values: list[float]) -> str:
-    if not values:
-        return "n=0"
-    q = statistics.quantiles(values, n=10) if len(values) > 1 else values * 9
-    return (
-        f"n={len(values)} min={min(values):.3f} p10={q[0]:.3f} "
-        f"median={statistics.median(values):.3f} p90={q[-1]:.3f} max={max(values):.3f}"
-    )
+    questions, problems = load_questions(HERE / "dev_questions.jsonl")
+    if problems:
+        raise SystemExit(f"bad question file: {problems[0]}")
+    store = args.store or tempfile.mkdtemp(prefix="rag-calibrate-")
+    assistant = Assistant(load_settings(store_dir=store))
+    if assistant.store.count() == 0:
+        assistant.ingest(progress=False)
+    signals = [assistant.gather(q.question).signals for q in questions]
+    features = np.array([s.vector() for s in signals])
+    labels = np.array([1.0 if q.answerable else 0.0 for q in questions])
+    calibrate = np.array([q.split == "calibrate" for q in questions])
+    if not calibrate.any():
+        raise SystemExit("no question is marked split=calibrate")
+    weights = fit(features[calibrate], labels[calibrate])
+    fitted = tuple(round(float(w), 2) for w in weights)
+    result: dict[str, Any] = {
+        "fitted_weights": fitted,
+        "weights_in_use": DECISION_WEIGHTS,
+        "threshold": args.threshold,
+    }
+    for name, use in (("fitted", fitted), ("in_use", DECISION_WEIGHTS)):
+        probabilities = [answer_probability(s, use) for s in signals]
+        result[name] = refusal_table(questions, probabilities, args.threshold)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print("DECISION_WEIGHTS = " + repr(fitted))
+    for name in ("fitted", "in_use"):
+        print(f"\nrefusals with the {name} weights (threshold {args.threshold}):")
+        for split, kinds in result[name].items():
+            for kind, row in sorted(kinds.items()):
+                rate = row["refused"] / row["n"]
+                what = "false refusals" if row["answerable"] else "refused"
+                print(f"  {split:10} {kind:20} {what:15} {row['refused']:3}/{row['n']:<3} ({rate:.0%})")
 
 
 if __name__ == "__main__":

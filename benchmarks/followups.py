@@ -1,12 +1,13 @@
-"""Follow-up questions (issue 5): does retrieval find the intended paper with and without condensing?
+"""Follow-ups and new topics in a chat: does retrieval find the intended paper?
 
 For each pair in benchmarks/followups.jsonl, a chat session asks the first question
-(extractive answer), then the follow-up is retrieved three ways: as typed (no condensing),
-condensed by the rule (the paper the previous answer cited first is carried along), and
-condensed as the chat does with the local LLM (prompts/condense.txt; the bundled
-SmolLM2-135M unless RAG_LOCAL_MODEL names a better GGUF): its rewrite when it is a
-question, else the rule. Reported: the fraction of follow-ups whose top-3
-papers contain the intended paper.
+(extractive answer), then the second question is retrieved: as typed, always with the rule
+(the paper the previous answer cited first carried along), as the chat decides without an
+LLM (by evidence: the contextual search only when it is clearly stronger), and as the chat
+decides with the local LLM (its rewrite when it is a question; the bundled SmolLM2-135M unless
+RAG_LOCAL_MODEL names a better GGUF). Pairs are of two kinds: "follow-up" (the second question
+only makes sense in context) and "new-topic" (a standalone question about another paper).
+Reported per kind: the fraction whose top-3 papers contain the intended paper.
 
 Run: .venv/bin/python benchmarks/followups.py [--store DIR] [--no-llm] [--json]
 """
@@ -39,8 +40,9 @@ def main() -> None:
     if assistant.store.count() == 0:
         assistant.ingest()
     pairs = [json.loads(line) for line in (HERE / "followups.jsonl").read_text().splitlines() if line]
-    ways = ["as typed", "rule", *([] if args.no_llm else ["local LLM"])]
-    found = {way: 0 for way in ways}
+    ways = ["as typed", "rule", "chat", *([] if args.no_llm else ["chat + local LLM"])]
+    kinds = sorted({pair["kind"] for pair in pairs})
+    found = {(kind, way): 0 for kind in kinds for way in ways}
     rows: list[dict[str, Any]] = []
     accepted = 0
     for pair in pairs:
@@ -48,34 +50,41 @@ def main() -> None:
         session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
         first = assistant.ask(pair["question"], llm="extractive")
         session.turns.append(Turn(pair["question"], pair["question"], first))
-        queries = {"as typed": pair["followup"], "rule": carry_context(pair["followup"], session.turns[-1])}
+        queries = {
+            "as typed": pair["followup"],
+            "rule": carry_context(pair["followup"], session.turns[-1]),
+            "chat": session.standalone(pair["followup"]),
+        }
         if not args.no_llm:
-            history = [(pair["question"], first.text)]
-            # What the chat does: the LLM's rewrite when it is a question, else the rule.
-            condensed = assistant.condense(pair["followup"], history, llm="local")
-            accepted += condensed is not None
-            queries["local LLM"] = condensed or queries["rule"]
-        row: dict[str, Any] = {"id": pair["id"], "followup": pair["followup"]}
+            session.llm, session.condense_with_llm = "local", True
+            queries["chat + local LLM"] = session.standalone(pair["followup"])
+            accepted += queries["chat + local LLM"] not in (queries["as typed"], queries["rule"])
+        row: dict[str, Any] = {"id": pair["id"], "kind": pair["kind"], "followup": pair["followup"]}
         for way, query in queries.items():
             top = [normalize_title(h.title) for h in assistant.search(query, k=3)]
             hit = gold in top
-            found[way] += hit
+            found[pair["kind"], way] += hit
             row[way] = {"query": query, "hit": hit}
         rows.append(row)
-    result = {way: round(found[way] / len(pairs), 3) for way in ways} | {"pairs": len(pairs)}
+    totals = {kind: sum(1 for p in pairs if p["kind"] == kind) for kind in kinds}
+    result: dict[str, Any] = {
+        kind: {way: f"{found[kind, way]}/{totals[kind]}" for way in ways} for kind in kinds
+    }
     if not args.no_llm:
         result["llm_rewrites_accepted"] = accepted
     if args.json:
         print(json.dumps({"top3_contains_intended": result, "per_pair": rows}, indent=2))
     else:
-        print(f"{len(pairs)} follow-ups; fraction whose top-3 papers contain the intended paper:")
-        for way in ways:
-            print(f"  {way:10} {found[way]}/{len(pairs)} = {found[way] / len(pairs):.3f}")
+        print("second questions whose top-3 papers contain the intended paper:")
+        for kind in kinds:
+            print(f"  {kind:10} " + "  ".join(f"{way}: {result[kind][way]}" for way in ways))
         if not args.no_llm:
-            print(f"LLM rewrites accepted (questions): {accepted}/{len(pairs)}; the rest used the rule")
-            print("Questions searched for with the local LLM:")
-            for row in rows:
-                print(f"  {row['id']}: {row['local LLM']['query']!r}")
+            print(f"LLM rewrites used: {accepted}/{len(pairs)}")
+        for row in rows:
+            print(
+                f"  {row['id']}: chat searched {row['chat']['query']!r}"
+                + ("" if row["chat"]["hit"] else " (miss)")
+            )
 
 
 if __name__ == "__main__":

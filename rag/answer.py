@@ -49,7 +49,9 @@ class Answer:
     refused: bool = False
     unsupported: list[Unsupported] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    confidence: float | None = None
+    confidence: float | None = None  # the decision's probability that the papers answer the question
+    decision: str | None = None  # why the pipeline answered or refused
+    closest: list[Source] = field(default_factory=list)  # a refusal's nearest papers, to rephrase
     attributed: list[str] = field(default_factory=list)  # uncited sentences the support check attributed
     prompt_tokens: int | None = None  # estimated size of the prompt sent to an LLM
 
@@ -67,9 +69,17 @@ class Answer:
             f"[{c.number}] {c.title or '(untitled)'}" + (f" {c.url}" if c.url else "") for c in self.citations
         ]
 
+    def closest_line(self) -> str:
+        """'Closest: [1] title; [2] title' for a refusal that found papers, else ''."""
+        if not self.closest:
+            return ""
+        return "Closest: " + "; ".join(f"[{s.number}] {s.title or '(untitled)'}" for s in self.closest)
+
     def to_markdown(self) -> str:
         """The answer, then its references, as Markdown."""
         lines = [self.text, ""]
+        if self.refused and self.closest:
+            lines += [self.closest_line(), ""]
         if self.citations:
             lines += ["**References**", ""]
             for c in self.citations:

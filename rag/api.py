@@ -7,7 +7,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Paths, SearchMode, Settings, resolve_paths
+from .config import Paths, SearchMode, Settings, printable_settings, resolve_paths
 from .errors import EmptyStoreError, InputError
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .index import IngestReport
     from .keyword import KeywordIndex
     from .llms import LLM
-    from .pipeline import Writer
+    from .pipeline import Evidence, Writer
     from .prompts import Prompts
     from .retrieve import Retriever, SearchHit
     from .store import Store
@@ -152,7 +152,16 @@ class Assistant:
         mode = mode or self.settings.mode
         if mode not in ("hybrid", "dense", "keyword"):
             raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
-        return self._retriever().search(query, k=k or self.settings.k, mode=mode)
+        return self._retriever().search(query, k=self._k(k), mode=mode)
+
+    def _k(self, k: int | None) -> int:
+        """k, capped at what the store holds (a huge -k is not an error, nor an overflow)."""
+        k = k or self.settings.k
+        held = self.store.count()
+        if held and k > held:
+            self.notify(f"k={k} is more than the store holds ({held} chunks); using {held}.")
+            return held
+        return k
 
     @property
     def prompts(self) -> Prompts:
@@ -210,9 +219,7 @@ class Assistant:
         """Answer a question; iterate for the text as it is written, then read `.answer`."""
         if not question.strip():
             raise InputError("the question is empty")
-        return AnswerStream(
-            self._compose(question.strip(), k or self.settings.k, llm, mode or self.settings.mode)
-        )
+        return AnswerStream(self._compose(question.strip(), self._k(k), llm, mode or self.settings.mode))
 
     def ask(
         self,
@@ -238,6 +245,21 @@ class Assistant:
         if name == EXTRACTIVE:
             return ExtractiveWriter(self.embedder)
         return LLMWriter(self.llm(name), self.prompts, self.embedder, self.settings)
+
+    def gather(self, question: str, *, k: int | None = None, mode: SearchMode | None = None) -> Evidence:
+        """The evidence for a question (sources, their texts and vectors, decision signals), unanswered."""
+        from .pipeline import retrieve
+
+        if not question.strip():
+            raise InputError("the question is empty")
+        return retrieve(
+            question.strip(),
+            retriever=self._retriever(),
+            store=self.store,
+            embedder=self.embedder,
+            k=self._k(k),
+            mode=mode or self.settings.mode,
+        )
 
     def _compose(
         self, question: str, k: int, llm: str | None, mode: SearchMode
@@ -302,7 +324,7 @@ class Assistant:
             "dimension": store.spec["dimension"],
             "schema_version": store.spec["schema_version"],
             "keyword_index": str(self.paths.keyword_index),
-            "settings": self.settings.model_dump(mode="json"),
+            "settings": printable_settings(self.settings),
         }
 
 

@@ -5,12 +5,12 @@ The loop takes its input and output as callables, so tests can script a whole se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from .decide import answer_probability
 from .errors import RagError
 
 if TYPE_CHECKING:
@@ -22,12 +22,8 @@ ReadLine = Callable[[str], str]
 Write = Callable[[str], None]
 
 PROMPT = "rag> "
-_FOLLOW_UP = re.compile(
-    r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|his|her|"
-    r"the (paper|papers|method|approach|model|models|authors|work|study|dataset|system|framework))\b"
-    r"|^(and|also|what about|how about)\b",
-    re.IGNORECASE,
-)
+# The contextual search must beat the question as typed by this much (answer probability) to be used.
+FOLLOW_UP_MARGIN = 0.1
 HELP = """Ask a question, or use a command:
   /help              this help
   /sources           the last answer's papers with their scores
@@ -37,7 +33,7 @@ HELP = """Ask a question, or use a command:
   /model MODEL       a GGUF file (or a name in the model folder) or an OpenAI model
   /mode MODE         hybrid, dense or keyword retrieval
   /reset             forget the conversation
-  /save FILE         the transcript as Markdown, with references
+  /save FILE         the transcript as Markdown, with references (/save! FILE overwrites)
   /quit              leave (Ctrl-D works too; Ctrl-C cancels an answer)"""
 
 
@@ -63,11 +59,6 @@ class Style:
         return f"\x1b[1m{text}\x1b[0m" if self.color else text
 
 
-def is_follow_up(question: str) -> bool:
-    """Whether a question leans on the conversation (pronouns, "the method", "what about")."""
-    return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 3
-
-
 def carry_context(question: str, previous: Turn) -> str:
     """Rule-based condensing: the follow-up plus the paper the last answer cited first, else its question."""
     cited = [c.title for c in previous.answer.citations if c.title]
@@ -86,18 +77,30 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
     condense_with_llm: bool = True
 
+    def _strength(self, query: str) -> float:
+        """How likely the papers retrieved for a query answer it (the answer-or-refuse probability)."""
+        return answer_probability(self.assistant.gather(query, k=self.k, mode=self.mode).signals)
+
     def standalone(self, question: str) -> str:
-        """The question to retrieve for: the follow-up condensed with the conversation, if it is one."""
-        if not self.turns or not is_follow_up(question):
+        """The question to retrieve for: as typed, or with the conversation when that evidence is stronger.
+
+        Whether a question leans on the conversation is decided by retrieval, not by its words:
+        the question is searched as typed and with the last answer's first cited paper carried
+        along, and the contextual form is kept only when its evidence is clearly stronger. With an
+        LLM, that form is then written as a standalone question (kept when it is one).
+        """
+        if not self.turns:
             return question
-        previous = self.turns[-1]
+        contextual = carry_context(question, self.turns[-1])
+        if self._strength(contextual) < self._strength(question) + FOLLOW_UP_MARGIN:
+            return question
         if self.condense_with_llm:
             condensed = self.assistant.condense(
                 question, [(t.standalone, t.answer.text) for t in self.turns[-3:]], llm=self.llm
             )
             if condensed:
                 return condensed
-        return carry_context(question, previous)
+        return contextual
 
     @property
     def last(self) -> Turn | None:
@@ -179,12 +182,15 @@ def _command(session: ChatSession, line: str, write: Write, style: Style) -> boo
     elif name == "reset":
         session.turns.clear()
         write("Conversation forgotten.\n")
-    elif name == "save":
+    elif name in ("save", "save!"):
+        target = Path(argument).expanduser()
         if not argument:
             write("/save takes a file name, e.g. /save notes.md\n")
+        elif name == "save" and target.exists():
+            write(f"{argument} exists: /save! {argument} overwrites it.\n")
         else:
             try:
-                Path(argument).expanduser().write_text(session.transcript(), encoding="utf-8")
+                target.write_text(session.transcript(), encoding="utf-8")
                 write(f"Saved {len(session.turns)} exchanges to {argument}.\n")
             except OSError as exc:
                 write(f"Cannot write {argument}: {exc.strerror}\n")
@@ -211,6 +217,8 @@ def _answer(session: ChatSession, question: str, write: Write, style: Style) -> 
     if answer.refused and answer.text not in "".join(streamed):
         write("\n" + answer.text)
     write("\n")
+    if answer.refused and answer.closest:
+        write(style.dim(answer.closest_line()) + "\n")
     if answer.citations:
         write("\n" + style.bold("References") + "\n")
         for line in answer.references():

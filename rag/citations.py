@@ -10,8 +10,8 @@ import numpy as np
 
 _CITATION = re.compile(r"\[(\d+(?:\s*[-\u2013,]\s*\d+)*)\]")
 _OPEN_CITATION = re.compile(r"\[[\d\s,\-\u2013]*$")
-# A sentence ends at . ! ? (or at the citations after one) followed by space and a capital.
-_SENTENCE_END = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z0-9\"'(])")
+# A sentence ends at . ! ? (or at the citations or closing quote after one) followed by space and a capital.
+_SENTENCE_END = re.compile(r"(?<=[.!?\]\"\u201d])\s+(?=[A-Z0-9\"'(])")
 
 
 @dataclass
@@ -31,6 +31,7 @@ class PaperText:
     number: int
     chunk_texts: list[str]
     chunk_vectors: np.ndarray
+    title: str = ""
     sentences: list[str] = field(default_factory=list)
     sentence_vectors: np.ndarray | None = None
 

@@ -221,6 +221,8 @@ def _print_answer(answer: Answer, streamed: str) -> None:
         print(f"\n{answer.text}")
     else:
         print()
+    if answer.refused and answer.closest:
+        print(answer.closest_line())
     if answer.citations:
         print("\nReferences:")
         for line in answer.references():

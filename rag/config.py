@@ -130,11 +130,17 @@ class Settings(BaseSettings):
         "similarity to the question plus a word-overlap bonus) to be sent to an LLM.",
     )
     max_answer_tokens: int = Field(400, ge=16, description="Longest answer the LLM may write.")
-    temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
+    temperature: float = Field(
+        0.0, ge=0, le=2, description="LLM sampling temperature (0: the same answer every time)."
+    )
     refusal_threshold: float = Field(
-        0.475,
-        description="Refuse without calling a model when the best evidence's cosine "
-        "similarity to the question is below this (calibrated on benchmarks/dev_questions.jsonl).",
+        0.5,
+        ge=0,
+        le=1,
+        description="Refuse without calling a model when the probability that the retrieved papers "
+        "answer the question is below this; the probability combines dense similarity, the question's "
+        "terms found in a paper (and its title) and the agreement of the dense and keyword rankings "
+        "(weights calibrated by benchmarks/calibrate.py).",
     )
     support_threshold: float = Field(
         0.5,
@@ -232,3 +238,25 @@ def package_file(package: str, *parts: str) -> Path:
     if not path.exists():
         raise RagError(f"{path} is missing: reinstall {package.replace('_', '-')}")
     return path
+
+
+def mask_url(url: str | None) -> str | None:
+    """A URL with any user name and password replaced by *** (for printing settings and errors)."""
+    if not url or "@" not in url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not (parts.username or parts.password):
+        return url
+    host = parts.hostname or ""
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def printable_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON-ready values, secrets hidden and credentials in URLs masked."""
+    values = settings.model_dump(mode="json")
+    for key in ("chroma_url", "openai_base_url", "local_base_url"):
+        values[key] = mask_url(values.get(key))
+    return values

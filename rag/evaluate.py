@@ -30,6 +30,9 @@ ANSWER_KEYS = (
     "citation_validity",
     "citation_precision",
     "support_rate",
+    "false_refusal_rate",
+    "list_recall",
+    "list_precision",
     "cited_answer_rate",
     "replaced_rate",
     "prompt_tokens_p50",
@@ -56,6 +59,7 @@ class Question:
     gold_titles: list[str] | None = None
     answer_contains: list[str] = field(default_factory=list)
     answer: str | None = None
+    split: str | None = None  # e.g. "calibrate" or "report": which questions tune, which measure
 
     @property
     def answerable(self) -> bool:
@@ -103,6 +107,7 @@ def load_questions(path: Path) -> tuple[list[Question], list[Problem]]:
                     gold_titles=_string_list(record, "gold_titles"),
                     answer_contains=_string_list(record, "answer_contains") or [],
                     answer=str(label).strip().lower() if label not in (None, "") else None,
+                    split=str(record["split"]) if record.get("split") else None,
                 )
             )
         except json.JSONDecodeError as exc:
@@ -222,6 +227,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     gold_citations = [(o, c) for o, c in citations if o.question.answerable]
     cited_sentences = sum(o.cited_sentences for o in outcomes)
     answered = [o for o in answerable if not o.answer.refused]
+    lists = [o for o in answerable if len(o.gold) >= 2]
     unsupported = sum(o.unsupported_cited for o in outcomes)
     answers: dict[str, float | None] = {
         "contains_accuracy": _mean(
@@ -243,6 +249,12 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             sum(1 for o, c in gold_citations if c.paper_id in o.gold), len(gold_citations)
         ),
         "support_rate": ratio(cited_sentences - unsupported, cited_sentences),
+        "false_refusal_rate": ratio(sum(1 for o in answerable if o.answer.refused), len(answerable)),
+        # questions with several gold papers: how many of them the answer cites, and how many it cites right
+        "list_recall": _mean([len(o.gold & cited_ids(o)) / len(o.gold) for o in lists]),
+        "list_precision": ratio(
+            sum(len(o.gold & cited_ids(o)) for o in lists), sum(len(cited_ids(o)) for o in lists)
+        ),
         # answered (not refused) answerable questions whose answer cites at least one paper
         "cited_answer_rate": ratio(sum(1 for o in answered if o.answer.citations), len(answered)),
         # answers where the requested model's reply was not used (failed or rejected by the checks)
@@ -262,6 +274,11 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     }
     answers["prompt_tokens_p50"] = percentile(prompt_tokens, 50)
     return {"n": len(outcomes), "retrieval": retrieval, "answers": answers, "latency_ms": latency}
+
+
+def cited_ids(outcome: Outcome) -> set[str]:
+    """The paper ids an answer cites."""
+    return {c.paper_id for c in outcome.answer.citations}
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -293,6 +310,7 @@ def run(
     k: int | None = None,
     out: Path | None = None,
     progress: bool | None = None,
+    collect: list[Outcome] | None = None,
 ) -> dict[str, Any]:
     """Evaluate retrieval and answers on a question set; the same report `rag eval --json` prints.
 
@@ -300,6 +318,7 @@ def run(
         corpus: evaluate on these files in a temporary store of their own (the user's store
             is never touched); default: the assistant's current store.
         out: also write report.json, report.md and per_question.jsonl there.
+        collect: a list that receives every question's Outcome (to slice the report by kind).
     """
     from tqdm import tqdm
 
@@ -339,6 +358,8 @@ def run(
     finally:
         if temp is not None:
             temp.cleanup()
+    if collect is not None:
+        collect.extend(outcomes)
     result = summarize(outcomes)
     result["settings"] = {
         "llm": llm or assistant.settings.llm,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +20,7 @@ _STOPWORDS = frozenset(
     was we were what when where which while who whom whose why will with would you your
     paper papers study studies work propose proposed present show shows using use used""".split()
 )
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _stem(token: str) -> str:
@@ -30,10 +32,16 @@ def _stem(token: str) -> str:
     return token
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents (TÜLU matches tulu)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens without stop words, lightly stemmed."""
     tokens = []
-    for raw in _TOKEN.findall(text.casefold()):
+    for raw in _TOKEN.findall(_fold(text)):
         if raw in _STOPWORDS:
             continue
         tokens.append(_stem(raw))
@@ -62,6 +70,7 @@ class KeywordIndex:
         self.k1 = k1
         self.b = b
         self._avg = (sum(lengths) / len(lengths)) if lengths else 0.0
+        self._by_initial: dict[str, list[str]] | None = None
 
     @classmethod
     def build(cls, chunk_ids: list[str], texts: list[str], *, revision: str = "") -> KeywordIndex:
@@ -75,17 +84,55 @@ class KeywordIndex:
                 postings.setdefault(term, []).append((doc, tf))
         return cls(chunk_ids, postings, lengths, revision=revision)
 
+    def _near(self, term: str) -> str | None:
+        """The indexed term closest in spelling to an unknown one (a typo in a name), if close enough."""
+        if self._by_initial is None:
+            self._by_initial = {}
+            for known in self.postings:
+                self._by_initial.setdefault(known[:1], []).append(known)
+        candidates = [t for t in self._by_initial.get(term[:1], []) if abs(len(t) - len(term)) <= 2]
+        best = difflib.get_close_matches(term, candidates, n=1, cutoff=0.85)
+        return best[0] if best else None
+
+    def query_terms(self, text: str) -> list[str]:
+        """A query's terms as indexed: two adjacent words become one when the index has that word
+        ("unlearn canvas": unlearncanvas), and an unknown word its nearest spelling (a typo)."""
+        words = [_stem(w) for w in _TOKEN.findall(_fold(text)) if w not in _STOPWORDS]
+        terms: list[str] = []
+        skip = False
+        for first, second in zip(words, [*words[1:], ""], strict=False):
+            if skip:
+                skip = False
+                continue
+            joined = _stem(first + second)
+            if second and joined in self.postings:
+                terms.append(joined)
+                skip = True
+                continue
+            terms.extend(tokenize(first))
+        corrected = []
+        for term in dict.fromkeys(terms):
+            if term not in self.postings and len(term) >= 6:
+                term = self._near(term) or term
+            corrected.append(term)
+        return list(dict.fromkeys(corrected))
+
+    def idf(self, term: str) -> float:
+        """The BM25 inverse document frequency of a (tokenized) term; highest for unseen terms."""
+        total = len(self.chunk_ids)
+        frequency = len(self.postings.get(term, ()))
+        return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """The n best chunks for a query as (chunk_id, BM25 score), best first."""
         if not self.chunk_ids:
             return []
-        total = len(self.chunk_ids)
         scores: dict[int, float] = {}
-        for term in set(tokenize(query)):
+        for term in self.query_terms(query):
             docs = self.postings.get(term)
             if not docs:
                 continue
-            idf = math.log(1 + (total - len(docs) + 0.5) / (len(docs) + 0.5))
+            idf = self.idf(term)
             for doc, tf in docs:
                 norm = self.k1 * (1 - self.b + self.b * self.lengths[doc] / self._avg)
                 scores[doc] = scores.get(doc, 0.0) + idf * tf * (self.k1 + 1) / (tf + norm)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import Settings, package_file
+from .config import Settings, mask_url, package_file
 from .errors import ConfigError, RagError
 
 Messages = list[dict[str, str]]
@@ -48,7 +48,7 @@ class OpenAIChat:
         self.name = name
         self.model = model
         self.timeout = timeout
-        self.where = base_url or "the OpenAI API"
+        self.where = mask_url(base_url) or "the OpenAI API"
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
@@ -220,7 +220,7 @@ def available_models(settings: Settings) -> list[dict[str, Any]]:
             {
                 "backend": "local",
                 "model": settings.local_server_model,
-                "url": settings.local_base_url,
+                "url": mask_url(settings.local_base_url),
                 "origin": "RAG_LOCAL_BASE_URL",
             }
         )
@@ -229,7 +229,7 @@ def available_models(settings: Settings) -> list[dict[str, Any]]:
             {
                 "backend": "openai",
                 "model": settings.openai_model,
-                "url": settings.openai_base_url or "https://api.openai.com/v1",
+                "url": mask_url(settings.openai_base_url) or "https://api.openai.com/v1",
                 "origin": "OPENAI_API_KEY",
             }
         )

@@ -26,10 +26,18 @@ from .citations import (
     tidy,
 )
 from .config import SearchMode, Settings
+from .decide import Signals, decide, gather_signals, wordpiece_name_test
 from .embeddings import Embedder
 from .extractive import extractive_answer
 from .llms import EXTRACTIVE, LLM, LLMUnavailable
-from .prompting import add_sentences, build_messages, estimate_tokens, select_evidence
+from .prompting import (
+    add_sentences,
+    build_messages,
+    estimate_tokens,
+    is_list_question,
+    search_query,
+    select_evidence,
+)
 from .prompts import Prompts
 from .retrieve import Retriever
 from .store import Store
@@ -66,7 +74,7 @@ class Evidence:
     question_vector: np.ndarray
     sources: list[Source]
     papers: dict[int, PaperText]  # by source number
-    confidence: float  # the best cosine similarity of a chunk to the question
+    signals: Signals
 
     def ranked_papers(self) -> list[PaperText]:
         """The papers in source order."""
@@ -76,15 +84,17 @@ class Evidence:
 def retrieve(
     question: str, *, retriever: Retriever, store: Store, embedder: Embedder, k: int, mode: SearchMode
 ) -> Evidence:
-    """Search, then fetch every chunk (text and vector) of the papers found."""
-    question_vector = embedder.embed([question])[0]
-    hits = retriever.search(question, k=k, mode=mode, vector=question_vector)
+    """Search (for a list question, its topic), then fetch every chunk and vector of the papers found."""
+    query = search_query(question)
+    question_vector = embedder.embed([query])[0]
+    hits = retriever.search(query, k=k, mode=mode, vector=question_vector)
     chunks = store.chunks_of([h.paper_id for h in hits])
     papers = {
         number: PaperText(
             number,
             [c.text for c, _ in chunks[hit.paper_id]],
             np.stack([v for _, v in chunks[hit.paper_id]]),
+            hit.title,
         )
         for number, hit in enumerate(hits, 1)
         if chunks.get(hit.paper_id)
@@ -92,30 +102,9 @@ def retrieve(
     sources = [
         Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources) for n, h in enumerate(hits, 1)
     ]
-    confidence = max((float((p.chunk_vectors @ question_vector).max()) for p in papers.values()), default=0.0)
-    return Evidence(question, question_vector, sources, papers, confidence)
-
-
-# --- decide ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Decision:
-    """Whether to answer, and why."""
-
-    answer: bool
-    reason: str
-
-
-def decide(evidence: Evidence, settings: Settings) -> Decision:
-    """Answer when the best evidence is similar enough to the question; else refuse without a model."""
-    if not evidence.papers:
-        return Decision(False, "no papers found")
-    if evidence.confidence < settings.refusal_threshold:
-        return Decision(
-            False, f"best evidence similarity {evidence.confidence:.2f} < {settings.refusal_threshold:g}"
-        )
-    return Decision(True, f"best evidence similarity {evidence.confidence:.2f}")
+    name_like = wordpiece_name_test(embedder.count_tokens)
+    evidence_signals = gather_signals(query, question_vector, hits, papers, retriever.keyword, name_like)
+    return Evidence(question, question_vector, sources, papers, evidence_signals)
 
 
 # --- generate ----------------------------------------------------------------------------------
@@ -143,9 +132,9 @@ class ExtractiveWriter:
 
     def write(self, evidence: Evidence) -> Iterator[str]:
         """The chosen sentences, one piece each."""
-        top = evidence.ranked_papers()[:3]
-        add_sentences(top, self.embedder)
-        text = extractive_answer(evidence.question_vector, evidence.question, top)
+        papers = evidence.ranked_papers()
+        add_sentences(papers, self.embedder)
+        text = extractive_answer(evidence.question_vector, evidence.question, papers)
         for sentence in split_sentences(text):
             yield sentence + " "
 
@@ -166,12 +155,14 @@ class LLMWriter:
         """The chat messages: the fixed system prompt, then the chosen evidence and the question."""
         papers = evidence.ranked_papers()
         add_sentences(papers, self.embedder)
+        # A "which papers" question needs a sentence from each relevant paper: a wider budget.
+        budget = self.settings.evidence_tokens * (3 if is_list_question(evidence.question) else 1)
         chosen = select_evidence(
             evidence.question,
             evidence.question_vector,
             papers,
             {s.number: s.title for s in evidence.sources},
-            budget=self.settings.evidence_tokens,
+            budget=budget,
             margin=self.settings.evidence_margin,
         )
         self.citable = set(chosen)
@@ -330,11 +321,17 @@ class Pipeline:
             timings[stage] = timings.get(stage, 0.0) + (now - clock) * 1000
             clock = now
 
+        # "Which papers ..." looks twice as far; the composer keeps the papers the evidence supports.
         evidence = retrieve(
-            question, retriever=self.retriever(), store=self.store, embedder=self.embedder, k=k, mode=mode
+            question,
+            retriever=self.retriever(),
+            store=self.store,
+            embedder=self.embedder,
+            k=3 * k if is_list_question(question) else k,
+            mode=mode,
         )
         lap("retrieve")
-        decision = decide(evidence, self.settings)
+        decision = decide(evidence.signals if evidence.papers else None, self.settings.refusal_threshold)
         lap("decide")
 
         def answer(text: str, backend: str, verified: Verified | None = None, **extra: object) -> Answer:
@@ -354,14 +351,16 @@ class Pipeline:
                 unsupported=verified.unsupported if verified else [],
                 attributed=verified.attributed if verified else [],
                 timings=timings,
-                confidence=evidence.confidence,
+                confidence=decision.probability,
                 prompt_tokens=prompt_tokens,
                 **extra,  # type: ignore[arg-type]
             )
 
         if not decision.answer:
             yield REFUSAL
-            return answer(REFUSAL, "none", refused=True)
+            return answer(
+                REFUSAL, "none", refused=True, closest=evidence.sources[:3], decision=decision.reason
+            )
 
         reasons: list[str] = []
         every = {s.number for s in evidence.sources}
@@ -404,10 +403,23 @@ class Pipeline:
                     continue
                 # The extractive answer quotes the papers: if even it fails, there is nothing to say.
                 yield "\n" + REFUSAL
-                return answer(REFUSAL, "none", refused=True, fallback_reason="; ".join(reasons))
+                return answer(
+                    REFUSAL,
+                    "none",
+                    refused=True,
+                    closest=evidence.sources[:3],
+                    decision=decision.reason,
+                    fallback_reason="; ".join(reasons),
+                )
             if verified.text.split() != streamed.split():
                 yield f"\n\n[checked answer: {_changes(verified)}]\n{verified.text}"
-            return answer(verified.text, name, verified, fallback_reason="; ".join(reasons) or None)
+            return answer(
+                verified.text,
+                name,
+                verified,
+                decision=decision.reason,
+                fallback_reason="; ".join(reasons) or None,
+            )
         raise AssertionError("the chain always ends with the extractive backend")
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from .answer import Source
 from .citations import PaperText, split_sentences
 from .embeddings import Embedder
+from .keyword import tokenize
 from .prompts import Prompts
 
 Messages = list[dict[str, str]]
@@ -20,7 +21,6 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 WITHHELD = "[sentence withheld: it reads as an instruction to the model]"
-_TERM = re.compile(r"[a-z0-9]+")
 
 
 def looks_like_instruction(sentence: str) -> bool:
@@ -53,30 +53,80 @@ def add_sentences(papers: list[PaperText], embedder: Embedder) -> None:
         start += len(paper.sentences)
 
 
-def query_terms(question: str) -> set[str]:
-    """The question's content words (longer than three letters), lowercased."""
-    return {t for t in _TERM.findall(question.casefold()) if len(t) > 3}
-
-
 _QUANTITY = re.compile(
-    r"\b(how (many|much|fast|large|big|long|often|accurate|well)|what (percentage|fraction|share|number|"
-    r"accuracy|score|speed-?up)|by how much)\b",
+    r"\b(how (many|much|fast|large|big|long|often|accurate)|what (percentage|fraction|share|number|"
+    r"accuracy|score|speed-?up|map|f1|bleu)|by how much)\b",
     re.IGNORECASE,
 )
+_RESULTS = re.compile(r"\b(results?|perform\w*|achiev\w*|how well|accuracy|findings?|find|outcomes?)\b", re.I)
+_METHOD = re.compile(r"^\s*(how (does|do|can|is|are)|what (is|are|does)|explain|describe)\b", re.IGNORECASE)
 _HAS_NUMBER = re.compile(r"\d")
+_RESULT_SENTENCE = re.compile(
+    r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
+)
+_METHOD_SENTENCE = re.compile(
+    r"\b(we (propose|introduce|present|develop|design)|is an? |framework|approach|method)\b", re.I
+)
+_BOILERPLATE = re.compile(
+    r"https?://|github\.com|\b(code|models?|data(sets?)?|weights|checkpoints?)\b[^.]{0,40}\b(is|are|will be)"
+    r"\s+(made\s+)?(publicly\s+)?(available|released|open-sourced)|project page",
+    re.IGNORECASE,
+)
+_LIST = re.compile(
+    r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
+    r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
+    r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b",
+    re.IGNORECASE,
+)
+
+
+_LIST_PREAMBLE = re.compile(
+    r"^\s*(which|what)\s+(other\s+)?(papers|works|studies|articles|methods|approaches|techniques|models|"
+    r"datasets|benchmarks|systems)\s+(in (this|the) (collection|corpus)\s+)?"
+    r"((are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
+    r"study|address|propose|do|use|describe|present|tackle|exist\s+for)?\s*",
+    re.IGNORECASE,
+)
+
+
+def is_list_question(question: str) -> bool:
+    """Whether a question asks for several papers or approaches ("which papers ...")."""
+    return bool(_LIST.search(question))
+
+
+def search_query(question: str) -> str:
+    """What to search for: a list question's topic without its preamble ("which papers study X?": X)."""
+    if not is_list_question(question):
+        return question
+    topic = _LIST_PREAMBLE.sub("", question).strip().rstrip("?").strip()
+    return topic if len(topic) >= 3 else question
 
 
 def sentence_scores(question: str, question_vector: np.ndarray, paper: PaperText) -> list[float]:
     """How well each of a paper's sentences answers the question: similarity plus shared words,
-    plus a bonus for stating a number when the question asks for a quantity."""
+    more for the paper whose title the question names, plus what the question asks for (a number
+    for a quantity, a result for results, the method for "how does"); boilerplate (code links,
+    availability notes) never counts."""
     assert paper.sentence_vectors is not None
-    terms = query_terms(question)
+    terms = set(tokenize(question))
+    # The paper the question names (its title shares the question's words) is the one to quote.
+    named = 0.15 * len(terms & set(tokenize(paper.title))) / len(terms) if terms else 0.0
     wants_number = bool(_QUANTITY.search(question))
+    wants_result = bool(_RESULTS.search(question)) and not wants_number
+    wants_method = bool(_METHOD.match(question)) and not wants_number
     scores = []
     for sentence, similarity in zip(paper.sentences, paper.sentence_vectors @ question_vector, strict=True):
-        overlap = len(terms & set(_TERM.findall(sentence.casefold()))) / len(terms) if terms else 0.0
-        number = 0.1 if wants_number and _HAS_NUMBER.search(sentence) else 0.0
-        scores.append(float(similarity) + 0.2 * overlap + number)
+        overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
+        score = float(similarity) + 0.2 * overlap + named
+        if wants_number and _HAS_NUMBER.search(sentence):
+            score += 0.1
+        if wants_result and _RESULT_SENTENCE.search(sentence):
+            score += 0.05
+        if wants_method and _METHOD_SENTENCE.search(sentence):
+            score += 0.05
+        if _BOILERPLATE.search(sentence):
+            score -= 1.0  # never the answer
+        scores.append(score)
     return scores
 
 

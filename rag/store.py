@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .config import mask_url
 from .errors import StoreError, StoreMismatchError
 
 SCHEMA_VERSION = 1
@@ -45,7 +46,7 @@ def _client(url: str | None, path: str) -> Any:
     if url:
         parsed = urlparse(url if "://" in url else f"http://{url}")
         if not parsed.hostname:
-            raise StoreError(f"RAG_CHROMA_URL {url!r} is not a URL like http://127.0.0.1:8000")
+            raise StoreError(f"RAG_CHROMA_URL {mask_url(url)!r} is not a URL like http://127.0.0.1:8000")
         try:
             return chromadb.HttpClient(
                 host=parsed.hostname,
@@ -54,7 +55,7 @@ def _client(url: str | None, path: str) -> Any:
                 settings=chroma_settings,
             )
         except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
-            raise StoreError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+            raise StoreError(f"cannot reach the Chroma server at {mask_url(url)}: {exc}") from exc
     try:
         return chromadb.PersistentClient(path=path, settings=chroma_settings)
     except Exception as exc:
@@ -80,7 +81,7 @@ class Store:
         cls, *, path: str, url: str | None, name: str, spec: dict[str, Any], reset: bool = False
     ) -> Store:
         """Open (creating if needed) the collection at a path or server URL; reset empties it first."""
-        return cls(_client(url, path), name, spec, url or path, reset=reset)
+        return cls(_client(url, path), name, spec, mask_url(url) or path, reset=reset)
 
     def _open_collection(self) -> Any:
         try:

@@ -106,3 +106,57 @@ def test_rag_ask_json_is_the_answer_dict(full_store: Path) -> None:
     assert answered["backend"] == "extractive" and answered["citations"][0]["title"].startswith(
         "CLIP-ReIdent"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("what is model soups?", "Model soups"),
+        ("how does model soups work?", "Model soups"),
+        ("What does the Model soups paper propose?", "Model soups"),
+        ("model soups", "Model soups"),
+        ("what mAP does CLIP-ReIdent achieve?", "CLIP-ReIdent"),
+        ("instrutblip results", "InstructBLIP"),  # a typo in the name
+        ("what is tulu 3?", "TÜLU 3"),
+        ("unlearn canvas dataset", "UnlearnCanvas"),
+    ],
+)
+def test_questions_that_name_a_paper_are_answered_from_it(full: Assistant, question: str, title: str) -> None:
+    answer = full.ask(question, llm="extractive")
+    assert not answer.refused, answer.decision
+    assert answer.citations[0].title.startswith(title)
+
+
+def test_a_refusal_names_the_closest_papers(full: Assistant, full_store: Path) -> None:
+    answer = full.ask("what is alphafold?", llm="extractive")
+    assert answer.refused and len(answer.closest) == 3
+    assert answer.closest_line().startswith(f"Closest: [1] {answer.closest[0].title}; [2] ")
+    result = run("--store", str(full_store), "ask", "how does kubernetes schedule pods?")
+    assert result.returncode == 0
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "The indexed papers don't answer this question." and lines[1].startswith(
+        "Closest: [1] "
+    )
+
+
+def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> None:
+    # The goal is 0.8 recall at 0.85 precision; measured on the calibration half 0.85 / 0.857,
+    # on all 14 such questions 48/62 and 48/57 (benchmarks/README.md). This guards that level.
+    lists = [q for q in DEV if len(q["gold_titles"]) >= 2]
+    relevant = cited = cited_relevant = 0
+    for q in lists:
+        answer = full.ask(q["question"], llm="extractive")
+        titles = {c.title for c in answer.citations}
+        relevant += len(q["gold_titles"])
+        cited += len(titles)
+        cited_relevant += len(titles & set(q["gold_titles"]))
+    assert cited_relevant / relevant >= 0.75, (cited_relevant, relevant)
+    assert cited_relevant / cited >= 0.83, (cited_relevant, cited)
+    # -k widens a list: with k=2 the answer draws on 4 papers at most
+    assert len(full.ask(lists[0]["question"], llm="extractive", k=2).citations) <= 4
+
+
+def test_the_extractive_answer_quotes_the_figure_asked_for(full: Assistant) -> None:
+    answer = full.ask("how much faster is flowturbo?", llm="extractive")
+    assert "53.1%" in answer.text and answer.citations[0].title.startswith("FlowTurbo")
+    assert answer.unsupported == []  # verbatim quotes are never unsupported

@@ -11,7 +11,7 @@ import pexpect
 import pytest
 
 from rag.api import Assistant
-from rag.chat import ChatSession, carry_context, is_follow_up, repl
+from rag.chat import ChatSession, carry_context, repl
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 
@@ -48,11 +48,18 @@ def session(assistant: Assistant) -> ChatSession:
     return ChatSession(assistant, k=5, llm="extractive", mode="hybrid")
 
 
-def test_follow_up_detection() -> None:
-    assert is_follow_up("What dataset did they use?")
-    assert is_follow_up("How fast is the method?")
-    assert is_follow_up("and for videos?")
-    assert not is_follow_up("Which papers study glacier retreat from satellite radar?")
+def test_a_new_topic_in_the_middle_of_a_chat_is_searched_as_typed(session: ChatSession) -> None:
+    script = Script(
+        "How well does a fine-tuned CLIP model re-identify basketball players?",
+        "Which papers in this collection study glacier retreat from satellite radar?",
+        "beekeeping with microphones",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    _, second, third = session.turns
+    assert second.standalone == second.question and third.standalone == third.question
+    assert "searching for" not in script.text
+    assert "glacier" in second.answer.text.lower() and "CLIP" not in second.answer.text
+    assert third.answer.citations[0].title == "Beekeeping with acoustic sensors"
 
 
 def test_a_question_then_a_follow_up_that_needs_the_context(session: ChatSession) -> None:
@@ -172,3 +179,22 @@ def test_rag_chat_in_a_real_terminal(settings: Settings, tmp_path: Path) -> None
     assert child.exitstatus == 0
     history = settings.store_dir / "chat_history"
     assert "How well does a fine-tuned CLIP model" in history.read_text()
+
+
+def test_save_never_overwrites_without_the_bang_and_a_huge_k_is_capped(
+    session: ChatSession, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("my own notes")
+    script = Script(
+        "/k 99999999999999999999",
+        "Which hives predict swarming by listening?",
+        f"/save {notes}",
+        f"/save! {notes}",
+    )
+    notices: list[str] = []
+    session.assistant.notify = notices.append
+    assert repl(session, script.read_line, script.write) == 0
+    assert f"{notes} exists: /save! {notes} overwrites it." in script.text
+    assert notes.read_text().startswith("# Conversation") and session.turns
+    assert any("is more than the store holds" in n for n in notices)

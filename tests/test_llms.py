@@ -23,6 +23,17 @@ from rag.llms import chain_names
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
 
 
+_CHUNK = (
+    'data: {"id":"x","object":"chat.completion.chunk","created":0,"model":"m",'
+    '"choices":[{"index":0,"delta":{"content":"CLIP-ReIdent reaches"},"finish_reason":null}]}\n\n'
+)
+_BODIES = {
+    "badjson": ("application/json", b"this is not JSON"),
+    "badstream": ("text/event-stream", (_CHUNK + "data: {broken json\n\n").encode()),
+    "emptystream": ("text/event-stream", b"data: [DONE]\n\n"),
+}
+
+
 class _Faulty(BaseHTTPRequestHandler):
     """Answers /<fault>/v1/chat/completions with that fault."""
 
@@ -37,6 +48,14 @@ class _Faulty(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if fault == "hang":
             time.sleep(4)
+            return
+        if fault in _BODIES:  # a 200 whose body is not what the API promises
+            content_type, payload = _BODIES[fault]
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
             return
         status = {"429": 429, "500": 500, "401": 401}[fault]
         body = json.dumps({"error": {"message": f"scripted {status}", "type": "test"}}).encode()
@@ -67,6 +86,9 @@ def faulty_url() -> Iterator[str]:
         ("hang", "timed out after 1 s", 2),
         ("401", "authentication failed (401)", 1),
         ("refused", "cannot connect to", 0),
+        ("badjson", "empty reply", 1),  # a streamed body with no event in it
+        ("badstream", "malformed reply from", 1),
+        ("emptystream", "empty reply", 1),
     ],
 )
 def test_openai_faults_fall_back_to_extractive_in_bounded_time(
@@ -147,8 +169,8 @@ class Scripted:
             yield self.reply[start : start + 3]
 
 
-def _scripted(assistant: Assistant, reply: str) -> Assistant:
-    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+def _scripted(assistant: Assistant, reply: str, **changes: object) -> Assistant:
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test", **changes})
     return Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(reply)})
 
 
@@ -159,7 +181,9 @@ def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> N
         "Bees can be monitored acoustically [9]. Honey is sweet [2, 3]."
     )
     tokens: list[str] = []
-    answer = _scripted(assistant, reply).ask(QUESTION, on_token=tokens.append)
+    # Evidence from all five sources, so that [3] was shown to the model.
+    every_source = {"evidence_tokens": 5000, "evidence_margin": 10.0}
+    answer = _scripted(assistant, reply, **every_source).ask(QUESTION, on_token=tokens.append)
     assert answer.backend == "openai" and not answer.refused
     numbers = [c.number for c in answer.citations]
     assert numbers == list(range(1, len(numbers) + 1)) and all(n <= len(answer.sources) for n in numbers)
@@ -229,3 +253,36 @@ def test_unverified_model_text_is_never_the_answer(assistant: Assistant, reply: 
     assert answer.citations and answer.citations[0].title.startswith("CLIP-ReIdent")
     assert reply.strip()[:20] not in answer.text or not reply.strip()
     assert f"[openai's answer was not used: {reason}; next backend:]" in "".join(tokens)
+
+
+def test_credentials_in_urls_are_never_printed(assistant: Assistant) -> None:
+    assistant.ingest()
+    secret_url = "http://user:s3cret@127.0.0.1:9/v1"
+    settings = Settings(
+        **{**assistant.settings.model_dump(), "openai_api_key": "sk-x", "openai_base_url": secret_url}
+    )
+    answer = Assistant(settings, embedder=assistant.embedder).ask(QUESTION)
+    assert answer.fallback_reason and "http://***@127.0.0.1:9/v1" in answer.fallback_reason
+    assert "s3cret" not in answer.fallback_reason
+    env = {"OPENAI_API_KEY": "sk-x", "OPENAI_BASE_URL": secret_url}
+    store = str(assistant.settings.store_dir)
+    for command in (["info", "--json"], ["models"]):
+        result = run("--store", store, *command, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "s3cret" not in result.stdout + result.stderr and "***@127.0.0.1" in result.stdout
+
+
+def test_a_source_the_model_was_not_shown_cannot_be_cited(assistant: Assistant) -> None:
+    assistant.ingest()
+    reply = "CLIP-ReIdent reaches 98.44% mAP [1][4]."  # source 4 is not in the prompt's evidence
+    prompts: list[str] = []
+
+    class Recording(Scripted):
+        def stream(self, messages: list[dict[str, str]], **kwargs: object) -> Iterator[str]:  # type: ignore[override]
+            prompts.append(messages[-1]["content"])
+            yield from super().stream(messages, max_tokens=1, temperature=0)
+
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    answer = Assistant(settings, embedder=assistant.embedder, llms={"openai": Recording(reply)}).ask(QUESTION)
+    assert '<source id="4">' not in prompts[0] and '<source id="1">' in prompts[0]
+    assert [c.number for c in answer.citations] == [1] and answer.text.endswith("mAP [1].")

@@ -301,9 +301,13 @@ def competent_model() -> Path:
     ],
 )
 def test_a_competent_model_cites_the_paper_that_answers(
-    local_settings: Settings, embedder: OnnxMiniLM, competent_model: Path, question: str, gold: str | None
+    embedder: OnnxMiniLM, competent_model: Path, tmp_path: Path, question: str, gold: str | None
 ) -> None:
-    settings = Settings(**{**local_settings.model_dump(), "local_model": competent_model})
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_dump(corpus / "dump.txt", bundled_entries(10))  # no poisoned look-alike this time
+    settings = Settings(store_dir=tmp_path / "store", data_dir=corpus, local_model=competent_model)
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ingest()
     with Assistant(settings, embedder=embedder) as assistant:
         answer = assistant.ask(question, llm="local")
     if answer.refused:

@@ -110,3 +110,19 @@ def test_public_api(settings, small_corpus: Path) -> None:
     assert report.embedded == 13
     hits = search("acoustic monitoring of bee colonies", k=2, settings=settings)
     assert hits[0].title == "Beekeeping with acoustic sensors"
+
+
+def test_query_terms_match_names_as_people_type_them() -> None:
+    index = KeywordIndex.build(
+        ["a#0", "b#0"],
+        [
+            "InstructBLIP: towards general-purpose models",
+            "UnlearnCanvas: a stylized dataset; TÜLU 3 post-training",
+        ],
+    )
+    assert index.query_terms("instrutblip results") == ["instructblip", "result"]  # a typo
+    assert index.query_terms("unlearn canvas dataset") == ["unlearncanva", "dataset"]  # one word
+    assert index.query_terms("what is tulu 3?") == ["tulu", "3"]  # no accents
+    assert index.query_terms("how does codex work?") == ["codex"]  # short words are not "corrected"
+    assert index.search("instrutblip results", 1)[0][0] == "a#0"
+    assert index.idf("codex") > index.idf("dataset")

@@ -1,0 +1,112 @@
+"""Answer or refuse: the signals of the evidence, and a calibrated decision over them."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .citations import PaperText
+from .keyword import KeywordIndex, tokenize
+from .retrieve import SearchHit
+
+
+@dataclass
+class Signals:
+    """What the evidence says about whether the papers answer the question."""
+
+    similarity: float  # the best cosine similarity of a chunk of a top paper to the question
+    coverage: float  # the question's terms found in one top paper (IDF mass, over at least a rare word's)
+    title_rarity: float  # how rare (IDF, 0..1) the rarest question term in a top paper's title is
+    agreement: float  # 1 when the dense and the keyword rankings put the same paper first
+    unseen: float  # the share (IDF-weighted) of the question's names (not plain words) that no paper uses
+
+    def vector(self) -> list[float]:
+        """The signals in the order of the decision weights."""
+        return [self.similarity, self.coverage, self.title_rarity, self.agreement, self.unseen]
+
+
+def gather_signals(
+    question: str,
+    question_vector: np.ndarray,
+    hits: list[SearchHit],
+    papers: dict[int, PaperText],
+    keyword: KeywordIndex,
+    name_like: Callable[[str], bool],
+) -> Signals:
+    """Dense, keyword and agreement evidence for the decision to answer."""
+    similarity = max((float((p.chunk_vectors @ question_vector).max()) for p in papers.values()), default=0.0)
+    weights = {term: keyword.idf(term) for term in keyword.query_terms(question)}
+    total = sum(weights.values()) or 1.0
+    rarest = keyword.idf("\0")  # the IDF of a term no chunk has
+    coverage = title_rarity = 0.0
+    for number, hit in enumerate(hits[:3], 1):
+        title_words = set(keyword.query_terms(hit.title)) | set(tokenize(hit.title))
+        words = (
+            title_words.union(*(tokenize(c) for c in papers[number].chunk_texts))
+            if number in papers
+            else title_words
+        )
+        # Relative to at least one rare word's weight: a question of common words only is unspecific.
+        coverage = max(coverage, sum(w for t, w in weights.items() if t in words) / max(total, rarest))
+        title_rarity = max([title_rarity] + [w / rarest for t, w in weights.items() if t in title_words])
+    unseen = sum(w for t, w in weights.items() if w >= rarest and name_like(t)) / total
+    dense_top = max(hits, key=lambda h: h.similarity or 0.0, default=None)
+    keyword_top = max(hits, key=lambda h: h.keyword_score or 0.0, default=None)
+    agreement = float(dense_top is not None and dense_top is keyword_top and bool(dense_top.keyword_score))
+    return Signals(similarity, coverage, title_rarity, agreement, unseen)
+
+
+_SUFFIX = re.compile(r"(ing|ed|es|s|er|ers|ly|ion|ions|al)$")
+
+
+def wordpiece_name_test(count_tokens: Callable[[str], list[int]]) -> Callable[[str], bool]:
+    """Whether a term looks like a name (alphafold, yolo) rather than a plain word, by the
+    embedder's WordPiece vocabulary: a name splits into pieces even without its English suffix.
+    Plain words count as seen whatever the size of the collection, so a small one is not penalized."""
+
+    def name_like(term: str) -> bool:
+        if len(term) < 3 or term.isdigit():
+            return False
+        stem = _SUFFIX.sub("", term) if len(term) > 5 else term
+        return min(len(count_tokens(term)), len(count_tokens(stem))) >= 2
+
+    return name_like
+
+
+@dataclass
+class Decision:
+    """Whether to answer, with the probability that the papers answer the question, and why."""
+
+    answer: bool
+    probability: float
+    reason: str
+
+
+# A logistic model over the signals, fitted by benchmarks/calibrate.py on the calibration half
+# of benchmarks/dev_questions.jsonl (named, paraphrased, figure, list and unanswerable questions).
+# bias, then the weights of: similarity, coverage, title rarity, agreement, unseen
+DECISION_WEIGHTS = (-10.97, 11.88, 11.96, 3.43, 1.98, -8.63)
+
+
+def answer_probability(signals: Signals, weights: tuple[float, ...] = DECISION_WEIGHTS) -> float:
+    """The probability, from the signals, that the retrieved papers answer the question."""
+    score = weights[0] + sum(w * x for w, x in zip(weights[1:], signals.vector(), strict=True))
+    return 1.0 / (1.0 + math.exp(-score))
+
+
+def decide(signals: Signals | None, threshold: float) -> Decision:
+    """Answer when all the evidence (dense, keyword, agreement) makes an answer likely enough."""
+    if signals is None:
+        return Decision(False, 0.0, "no papers found")
+    s = signals
+    probability = answer_probability(s)
+    why = (
+        f"p={probability:.2f} from similarity {s.similarity:.2f}, term coverage {s.coverage:.2f}, "
+        f"title rarity {s.title_rarity:.2f}, rankings {'agree' if s.agreement else 'differ'}"
+        + (", a name the papers never use" if s.unseen else "")
+    )
+    return Decision(probability >= threshold, probability, why)
