@@ -152,8 +152,10 @@ def after(
 
 
 def by_kind(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
-    """The summary of all outcomes and of each kind of question, flattened to metric: value."""
+    """The summary of all outcomes, of each split and of each kind, flattened to metric: value."""
     groups = {"all": outcomes}
+    for outcome in outcomes:
+        groups.setdefault(f"split {outcome.question.split}", []).append(outcome)
     for outcome in outcomes:
         groups.setdefault(outcome.question.kind, []).append(outcome)
     flat = {}
@@ -174,7 +176,9 @@ def main() -> None:
     parser.add_argument(
         "--model", type=Path, action="append", help="a GGUF file (repeat); default: extractive"
     )
-    parser.add_argument("--before", default="4c56645", help="the commit to compare with (default: 4c56645)")
+    parser.add_argument(
+        "--before", default="4c56645", help="the commit to compare with (default: 4c56645; 'none': skip)"
+    )
     parser.add_argument("--questions", type=Path, default=HERE / "dev_questions.jsonl")
     parser.add_argument("--split", default=None, help="only questions of this split (calibrate or report)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
@@ -203,8 +207,9 @@ def main() -> None:
                 raise SystemExit(f"no model file {model}")
             name = model.name if model else "extractive"
             out = args.out / (model.stem if model else "extractive") if args.out else None
+            skip = args.before == "none"
             results["runs"][name] = {
-                "before": by_kind(before(args.before, store, model, questions, assistant)),
+                "before": {} if skip else by_kind(before(args.before, store, model, questions, assistant)),
                 "after": by_kind(after(assistant, model, questions, out)),
             }
     if args.json:
@@ -219,13 +224,12 @@ def main() -> None:
         print("| kind | n | " + " | ".join(label for label, _ in QUALITY) + " |")
         print("|---|---|" + "---|" * len(QUALITY))
         for kind, after_row in pair["after"].items():
-            cells = [
-                f"{_cell(pair['before'][kind].get(key))} / {_cell(after_row.get(key))}" for _, key in QUALITY
-            ]
+            earlier = pair["before"].get(kind, {})
+            cells = [f"{_cell(earlier.get(key))} / {_cell(after_row.get(key))}" for _, key in QUALITY]
             print(f"| {kind} | {after_row['n']} | " + " | ".join(cells) + " |")
         print()
         for label, key in SPEED:
-            first, second = (_cell(pair[side]["all"].get(key)) for side in ("before", "after"))
+            first, second = (_cell(pair[side].get("all", {}).get(key)) for side in ("before", "after"))
             print(f"{label:20} {first:>8} / {second}")
 
 

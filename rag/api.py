@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Paths, SearchMode, Settings, printable_settings, resolve_paths
-from .errors import EmptyStoreError, InputError
+from .errors import EmptyStoreError, InputError, StoreError
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -69,6 +69,15 @@ class Assistant:
             "chunk_size": self.settings.chunk_size,
             "chunk_overlap": self.settings.chunk_overlap,
         }
+
+    def require_store(self) -> None:
+        """Raise StoreError, creating nothing, when the configured embedded store does not exist."""
+        if self.settings.chroma_url or (self.paths.store_dir / "chroma.sqlite3").is_file():
+            return
+        raise StoreError(
+            f"no store at {self.paths.store_dir}: create it with `rag ingest` (the bundled corpus) "
+            "or `rag ingest PATH`"
+        )
 
     @property
     def store(self) -> Store:

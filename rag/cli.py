@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -60,15 +61,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Ask questions of a collection of research-paper abstracts; "
         "every answer cites the papers it comes from.",
     )
-    parser.add_argument(
-        "--store",
-        metavar="DIR",
-        help="the store directory (default: $RAG_STORE_DIR or ./store)",
-    )
+    store_help = "the store directory (default: $RAG_STORE_DIR or ./store)"
+    parser.add_argument("--store", metavar="DIR", help=store_help)
+    # --store is accepted after the subcommand too; SUPPRESS keeps the top-level value otherwise.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", metavar="DIR", default=argparse.SUPPRESS, help=store_help)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     ingest = commands.add_parser(
         "ingest",
+        parents=[common],
         help="read abstracts into the store",
         description="Read abstracts (daily-papers .txt dumps, .jsonl or .csv) into the store. "
         "Unchanged papers are not embedded again. Exits 1 if anything was skipped.",
@@ -86,9 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser(
         "search",
+        parents=[common],
         help="the papers most relevant to a question",
         description="Print the papers most relevant to a question, each with its best evidence. "
-        "On an empty store the bundled corpus is ingested first.",
+        "The store must exist (`rag ingest` creates it; a first `rag ask` builds the default one).",
     )
     search.add_argument("question", help="the question or keywords")
     _retrieval_options(search, papers="number of papers")
@@ -96,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser(
         "ask",
+        parents=[common],
         help="a cited answer to a question",
         description="Answer a question from the indexed papers. Every claim cites its paper; "
         "when the papers don't answer it, says so. The answer streams as it is written.",
@@ -106,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "eval",
+        parents=[common],
         help="measure retrieval, answers, citations, refusals and latency on a question set",
         description="Evaluate on a JSONL question file (question; optional id, kind, gold_ids or "
         "gold_titles, answer_contains, answer). An empty gold list marks an unanswerable question. "
@@ -134,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser(
         "chat",
+        parents=[common],
         help="a conversation with the papers (follow-ups, commands, streaming)",
         description="Chat with the indexed papers. Follow-up questions are understood in context; "
         "type /help inside for the commands. Ctrl-C cancels an answer, Ctrl-D leaves.",
@@ -142,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
 
     models = commands.add_parser(
         "models",
+        parents=[common],
         help="the models that can answer here, and which one auto picks",
         description="List the usable models: the bundled GGUF, GGUF files in the model folder "
         "($RAG_MODEL_DIR), a configured local server, and the OpenAI model if a key is set.",
@@ -150,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser(
         "info",
+        parents=[common],
         help="what the store holds and the settings in effect",
         description="Show the store location, paper and chunk counts, the embedder "
         "and the settings in effect.",
@@ -369,11 +377,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         assistant = Assistant(load_settings(store_dir=args.store))
+        if args.command in ("search", "info"):
+            assistant.require_store()
         if getattr(args, "model", None):
             backend = assistant.use_model(args.model)
             args.llm = args.llm or backend
         try:
-            return _run(args, assistant)
+            code = _run(args, assistant)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+            return code
         finally:
             assistant.close()
     except ConfigError as exc:
@@ -385,6 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # piped into head: end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -215,6 +215,7 @@ def load_settings(**overrides: Any) -> Settings:
 
     from .errors import InputError
 
+    _check_config_keys()
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
@@ -225,6 +226,25 @@ def load_settings(**overrides: Any) -> Settings:
         raise InputError(f"invalid setting {name} (RAG_{name.upper()}): {error['msg']}") from None
     except ValueError as exc:  # a malformed rag.toml
         raise InputError(f"cannot read the settings file {_config_file()}: {exc}") from None
+
+
+def _check_config_keys() -> None:
+    """A key of the settings file that is no setting is an InputError naming it and the file."""
+    import tomllib
+
+    from .errors import InputError
+
+    path = _config_file()
+    try:
+        with path.open("rb") as f:
+            keys = set(tomllib.load(f))
+    except OSError:
+        return  # no settings file
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"cannot read the settings file {path}: {exc}") from None
+    unknown = sorted(keys - set(Settings.model_fields))
+    if unknown:
+        raise InputError(f"unknown setting {unknown[0]!r} in {path} (`rag info` lists the settings)")
 
 
 def package_file(package: str, *parts: str) -> Path:

@@ -321,7 +321,7 @@ class Pipeline:
             timings[stage] = timings.get(stage, 0.0) + (now - clock) * 1000
             clock = now
 
-        # "Which papers ..." looks twice as far; the composer keeps the papers the evidence supports.
+        # "Which papers ..." looks three times as far; the writer keeps the papers the evidence supports.
         evidence = retrieve(
             question,
             retriever=self.retriever(),
@@ -352,15 +352,14 @@ class Pipeline:
                 attributed=verified.attributed if verified else [],
                 timings=timings,
                 confidence=decision.probability,
+                decision=decision.reason,
                 prompt_tokens=prompt_tokens,
                 **extra,  # type: ignore[arg-type]
             )
 
         if not decision.answer:
             yield REFUSAL
-            return answer(
-                REFUSAL, "none", refused=True, closest=evidence.sources[:3], decision=decision.reason
-            )
+            return answer(REFUSAL, "none", refused=True, closest=evidence.sources[:3])
 
         reasons: list[str] = []
         every = {s.number for s in evidence.sources}
@@ -408,18 +407,11 @@ class Pipeline:
                     "none",
                     refused=True,
                     closest=evidence.sources[:3],
-                    decision=decision.reason,
                     fallback_reason="; ".join(reasons),
                 )
             if verified.text.split() != streamed.split():
                 yield f"\n\n[checked answer: {_changes(verified)}]\n{verified.text}"
-            return answer(
-                verified.text,
-                name,
-                verified,
-                decision=decision.reason,
-                fallback_reason="; ".join(reasons) or None,
-            )
+            return answer(verified.text, name, verified, fallback_reason="; ".join(reasons) or None)
         raise AssertionError("the chain always ends with the extractive backend")
 
 

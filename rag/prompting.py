@@ -111,7 +111,10 @@ def sentence_scores(question: str, question_vector: np.ndarray, paper: PaperText
     terms = set(tokenize(question))
     # The paper the question names (its title shares the question's words) is the one to quote.
     named = 0.15 * len(terms & set(tokenize(paper.title))) / len(terms) if terms else 0.0
-    wants_number = bool(_QUANTITY.search(question))
+    quantity = _QUANTITY.search(question)
+    wants_number = bool(quantity)
+    # "how many pathology tiles": a number next to those words beats a number about something else
+    counted = set(tokenize(question[quantity.end() : quantity.end() + 40])[:2]) if quantity else set()
     wants_result = bool(_RESULTS.search(question)) and not wants_number
     wants_method = bool(_METHOD.match(question)) and not wants_number
     scores = []
@@ -119,7 +122,7 @@ def sentence_scores(question: str, question_vector: np.ndarray, paper: PaperText
         overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
         score = float(similarity) + 0.2 * overlap + named
         if wants_number and _HAS_NUMBER.search(sentence):
-            score += 0.1
+            score += 0.2 if counted & set(tokenize(sentence)) else 0.05
         if wants_result and _RESULT_SENTENCE.search(sentence):
             score += 0.05
         if wants_method and _METHOD_SENTENCE.search(sentence):

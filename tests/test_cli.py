@@ -130,17 +130,47 @@ def test_info_json_and_store_from_environment(filled_store: Path) -> None:
     assert info["settings"]["chunk_size"] == 200
 
 
-def test_first_search_on_empty_store_ingests_and_says_so(tmp_path: Path, corpus_dir: Path) -> None:
-    result = run(
-        "search",
-        "re-identification",
-        "-k",
-        "1",
-        env={"RAG_STORE_DIR": str(tmp_path / "new"), "RAG_DATA_DIR": str(corpus_dir)},
+def test_search_and_info_on_a_missing_store_say_so_and_create_nothing(
+    tmp_path: Path, corpus_dir: Path
+) -> None:
+    missing = tmp_path / "new"
+    env = {"RAG_DATA_DIR": str(corpus_dir)}
+    for command in (["search", "re-identification"], ["info"]):
+        result = run(*command, "--store", str(missing), env=env)  # --store after the subcommand
+        assert result.returncode == 1 and result.stdout == ""
+        assert result.stderr.strip() == (
+            f"rag: error: no store at {missing}: create it with `rag ingest` (the bundled corpus) "
+            "or `rag ingest PATH`"
+        )
+        assert not missing.exists()
+    first = run("ask", "re-identification of players", "--store", str(missing), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "is empty: ingesting the bundled corpus" in first.stderr and "[1]" in first.stdout
+    assert run("search", "re-identification", "-k", "1", "--store", str(missing), env=env).stdout.startswith(
+        "1. "
     )
-    assert result.returncode == 0, result.stderr
-    assert "is empty: ingesting the bundled corpus" in result.stderr
-    assert result.stdout.startswith("1. ")
+
+
+def test_unknown_settings_file_keys_and_a_closed_pipe(tmp_path: Path, filled_store: Path) -> None:
+    config = tmp_path / "rag.toml"
+    config.write_text("k = 3\nrefusal_treshold = 0.2\n")
+    result = run("--store", str(filled_store), "search", "x", env={"RAG_CONFIG": str(config)})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"rag: error: unknown setting 'refusal_treshold' in {config} (`rag info` lists the settings)"
+    )
+    # A reader that went away (`rag search ... | head -n 0`): the first write fails with EPIPE.
+    reader, writer = os.pipe()
+    os.close(reader)
+    piped = subprocess.run(
+        [RAG, "--store", str(filled_store), "search", "re-identification"],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    os.close(writer)
+    assert piped.returncode == 0 and piped.stderr == ""
 
 
 def test_errors_are_one_line_with_nonzero_exit(tmp_path: Path, filled_store: Path) -> None:
