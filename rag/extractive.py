@@ -11,7 +11,7 @@ from .prompting import is_list_question, looks_like_instruction, sentence_scores
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
 SENTENCE_MARGIN = 0.1  # a second sentence of the paper that answers
 LIST_MARGIN = 0.2  # the papers a "which papers ..." answer lists
-RANK_PENALTY = 0.05  # per place in the retrieval ranking, when choosing the paper that answers
+RANK_PENALTY = 0.1  # per place in the retrieval ranking, when choosing the paper that answers
 
 
 def _best_sentences(question: str, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:

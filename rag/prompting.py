@@ -109,8 +109,8 @@ def sentence_scores(question: str, question_vector: np.ndarray, paper: PaperText
     availability notes) never counts."""
     assert paper.sentence_vectors is not None
     terms = set(tokenize(question))
-    # The paper the question names (its title shares the question's words) is the one to quote.
-    named = 0.15 * len(terms & set(tokenize(paper.title))) / len(terms) if terms else 0.0
+    # The paper the question names (its title has the question's rare words) is the one to quote.
+    named = 0.15 * paper.named
     quantity = _QUANTITY.search(question)
     wants_number = bool(quantity)
     # "how many pathology tiles": a number next to those words beats a number about something else
