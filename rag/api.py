@@ -166,6 +166,8 @@ class Assistant:
     def _k(self, k: int | None) -> int:
         """k, capped at what the store holds (a huge -k is not an error, nor an overflow)."""
         k = k or self.settings.k
+        if k <= self.settings.candidates:
+            return k  # retrieval already asks for this many chunks; no count needed on the hot path
         held = self.store.count()
         if held and k > held:
             self.notify(f"k={k} is more than the store holds ({held} chunks); using {held}.")

@@ -29,22 +29,31 @@ class Signals:
         return [self.similarity, self.coverage, self.title_rarity, self.agreement, self.unseen]
 
 
+def title_terms(title: str, keyword: KeywordIndex) -> set[str]:
+    """A title's terms as the keyword index has them, joined names included."""
+    return set(keyword.query_terms(title)) | set(tokenize(title))
+
+
 def gather_signals(
-    question: str,
     question_vector: np.ndarray,
     hits: list[SearchHit],
     papers: dict[int, PaperText],
+    weights: dict[str, float],
+    titles: dict[int, set[str]],
     keyword: KeywordIndex,
     name_like: Callable[[str], bool],
 ) -> Signals:
-    """Dense, keyword and agreement evidence for the decision to answer."""
+    """Dense, keyword and agreement evidence for the decision to answer.
+
+    Args:
+        weights: the question's terms with their IDF; titles: each hit's title terms, by number.
+    """
     similarity = max((float((p.chunk_vectors @ question_vector).max()) for p in papers.values()), default=0.0)
-    weights = {term: keyword.idf(term) for term in keyword.query_terms(question)}
     total = sum(weights.values()) or 1.0
     rarest = keyword.idf("\0")  # the IDF of a term no chunk has
     coverage = title_rarity = 0.0
-    for number, hit in enumerate(hits[:3], 1):
-        title_words = set(keyword.query_terms(hit.title)) | set(tokenize(hit.title))
+    for number in range(1, min(len(hits), 3) + 1):
+        title_words = titles[number]
         words = (
             title_words.union(*(tokenize(c) for c in papers[number].chunk_texts))
             if number in papers

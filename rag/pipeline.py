@@ -26,10 +26,9 @@ from .citations import (
     tidy,
 )
 from .config import SearchMode, Settings
-from .decide import Signals, decide, gather_signals, wordpiece_name_test
+from .decide import Signals, decide, gather_signals, title_terms, wordpiece_name_test
 from .embeddings import Embedder
 from .extractive import extractive_answer
-from .keyword import tokenize
 from .llms import EXTRACTIVE, LLM, LLMUnavailable
 from .prompting import (
     add_sentences,
@@ -103,15 +102,15 @@ def retrieve(
     sources = [
         Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources) for n, h in enumerate(hits, 1)
     ]
-    weights = {term: retriever.keyword.idf(term) for term in retriever.keyword.query_terms(query)}
-    for number, hit in enumerate(hits, 1):
-        if number in papers and weights:
-            title_terms = set(retriever.keyword.query_terms(hit.title)) | set(tokenize(hit.title))
-            papers[number].named = sum(w for t, w in weights.items() if t in title_terms) / sum(
-                weights.values()
-            )
+    keyword = retriever.keyword
+    weights = {term: keyword.idf(term) for term in keyword.query_terms(query)}
+    titles = {number: title_terms(hit.title, keyword) for number, hit in enumerate(hits, 1)}
+    for number, paper in papers.items():  # how much the question names this paper
+        paper.named = sum(w for t, w in weights.items() if t in titles[number]) / (
+            sum(weights.values()) or 1.0
+        )
     name_like = wordpiece_name_test(embedder.count_tokens)
-    evidence_signals = gather_signals(query, question_vector, hits, papers, retriever.keyword, name_like)
+    evidence_signals = gather_signals(question_vector, hits, papers, weights, titles, keyword, name_like)
     return Evidence(question, question_vector, sources, papers, evidence_signals)
 
 
