@@ -33,6 +33,7 @@ class PaperText:
     chunk_vectors: np.ndarray
     title: str = ""
     named: float = 0.0  # the share (IDF-weighted) of the question's terms that its title has
+    covered: float = 0.0  # the share (IDF-weighted) of the question's terms that its title or text has
     sentences: list[str] = field(default_factory=list)
     sentence_vectors: np.ndarray | None = None
 

@@ -23,3 +23,11 @@ class EmptyStoreError(StoreError):
 
 class ConfigError(RagError):
     """An explicit choice cannot work as configured (no API key, no model file): exit 2."""
+
+
+class StoreBusyError(StoreError):
+    """Another process is writing to the store."""
+
+
+class DamagedStoreError(StoreError):
+    """The store's files are damaged: `rag ingest --rebuild` recovers it."""

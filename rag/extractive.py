@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .citations import PaperText
-from .prompting import is_list_question, looks_like_instruction, sentence_scores
+from .prompting import estimate_tokens, is_list_question, looks_like_instruction, sentence_scores
 
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
 SENTENCE_MARGIN = 0.1  # a second sentence of the paper that answers
-LIST_MARGIN = 0.2  # the papers a "which papers ..." answer lists
 RANK_PENALTY = 0.1  # per place in the retrieval ranking, when choosing the paper that answers
+
+# Which retrieved papers a "which papers ..." answer lists: a logistic model fitted by
+# benchmarks/calibrate_lists.py on the list questions of the calibration half.
+# bias, then the weights of: best sentence below the best paper's, topic coverage below the best
+# coverage, title naming below the best naming, place in the ranking (as a share of the papers)
+LIST_WEIGHTS = (5.54, 13.36, 4.32, 1.8, -5.82)
 
 
 def _best_sentences(question: str, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:
@@ -24,24 +31,72 @@ def _best_sentences(question: str, question_vector: np.ndarray, paper: PaperText
     return sorted(scored, key=lambda item: (-item[0], item[1]))
 
 
+def list_features(
+    question: str, question_vector: np.ndarray, papers: list[PaperText]
+) -> dict[int, list[float]]:
+    """Per paper (by number), what tells a relevant paper of a list question from a neighbour."""
+    best = {p.number: _best_sentences(question, question_vector, p) for p in papers if p.sentences}
+    scores = {number: sentences[0][0] for number, sentences in best.items() if sentences}
+    if not scores:
+        return {}
+    top = max(scores.values())
+    covered = max(p.covered for p in papers)
+    named = max(p.named for p in papers)
+    return {
+        p.number: [scores[p.number] - top, p.covered - covered, p.named - named, (place + 1) / len(papers)]
+        for place, p in enumerate(papers)
+        if p.number in scores
+    }
+
+
+def list_members(question: str, question_vector: np.ndarray, papers: list[PaperText]) -> list[int]:
+    """The numbers of the papers a "which papers ..." answer lists, in ranking order (at least one)."""
+    features = list_features(question, question_vector, papers)
+    bias, *weights = LIST_WEIGHTS
+    probability = {
+        number: 1.0 / (1.0 + math.exp(-(bias + sum(w * x for w, x in zip(weights, f, strict=True)))))
+        for number, f in features.items()
+    }
+    members = [number for number, p in probability.items() if p >= 0.5]
+    if not members and probability:
+        members = [max(probability, key=lambda n: probability[n])]
+    return members
+
+
+def list_evidence(
+    question: str, question_vector: np.ndarray, papers: list[PaperText], titles: dict[int, str], budget: int
+) -> dict[int, str]:
+    """For a model answering a list question: the best sentence of each listed paper, within a budget."""
+    by_number = {p.number: p for p in papers}
+    chosen: dict[int, str] = {}
+    spent = 0
+    for number in list_members(question, question_vector, papers):
+        paper = by_number[number]
+        sentence = paper.sentences[_best_sentences(question, question_vector, paper)[0][1]]
+        cost = estimate_tokens(sentence) + estimate_tokens(titles.get(number, "")) + 12
+        if chosen and spent + cost > budget:
+            break
+        chosen[number] = sentence
+        spent += cost
+    return dict(sorted(chosen.items()))
+
+
 def extractive_answer(question_vector: np.ndarray, question: str, papers: list[PaperText]) -> str:
     """The sentences that answer the question, each cited; deterministic.
 
-    A "which papers ..." question gets one sentence from every paper whose best sentence is
-    close to the best paper's (so -k widens the list). Any other question is answered by one
-    paper, the one with the best sentence (later-ranked papers pay a small penalty: retrieval
-    already weighed the names in the question): that sentence, and a second one if it scores
-    nearly as well. Quoting other papers too lowered citation precision on the calibration half.
+    A "which papers ..." question gets the best sentence of every paper `list_members` keeps
+    (so -k widens the list). Any other question is answered by one paper, the one with the best
+    sentence (later-ranked papers pay a small penalty: retrieval already weighed the names in the
+    question): that sentence, and a second one if it scores nearly as well. Quoting other papers
+    too lowered citation precision on the calibration half.
     """
     ranked = {p.number: _best_sentences(question, question_vector, p) for p in papers if p.sentences}
     ranked = {number: sentences for number, sentences in ranked.items() if sentences}
     if not ranked:
         return ""
     if is_list_question(question):
-        top = max(sentences[0][0] for sentences in ranked.values())
-        chosen = [
-            (n, sentences[0][1]) for n, sentences in ranked.items() if sentences[0][0] >= top - LIST_MARGIN
-        ]
+        members = list_members(question, question_vector, [p for p in papers if p.number in ranked])
+        chosen = [(n, ranked[n][0][1]) for n in members]
     else:
         order = list(ranked)
         number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))

@@ -96,7 +96,8 @@ class KeywordIndex:
 
     def query_terms(self, text: str) -> list[str]:
         """A query's terms as indexed: two adjacent words become one when the index has that word
-        ("unlearn canvas": unlearncanvas), and an unknown word its nearest spelling (a typo)."""
+        ("unlearn canvas": unlearncanvas, "version 4": v4), and an unknown word its nearest spelling
+        (a typo)."""
         words = [_stem(w) for w in _TOKEN.findall(_fold(text)) if w not in _STOPWORDS]
         terms: list[str] = []
         skip = False
@@ -105,6 +106,8 @@ class KeywordIndex:
                 skip = False
                 continue
             joined = _stem(first + second)
+            if first == "version" and second.isdigit():  # "version 4" is written V4
+                joined = "v" + second
             if second and joined in self.postings:
                 terms.append(joined)
                 skip = True

@@ -28,7 +28,8 @@ from .citations import (
 from .config import SearchMode, Settings
 from .decide import Signals, decide, gather_signals, title_terms, wordpiece_name_test
 from .embeddings import Embedder
-from .extractive import extractive_answer
+from .extractive import extractive_answer, list_evidence
+from .keyword import tokenize
 from .llms import EXTRACTIVE, LLM, LLMUnavailable
 from .prompting import (
     add_sentences,
@@ -105,10 +106,11 @@ def retrieve(
     keyword = retriever.keyword
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query)}
     titles = {number: title_terms(hit.title, keyword) for number, hit in enumerate(hits, 1)}
-    for number, paper in papers.items():  # how much the question names this paper
-        paper.named = sum(w for t, w in weights.items() if t in titles[number]) / (
-            sum(weights.values()) or 1.0
-        )
+    total = sum(weights.values()) or 1.0
+    for number, paper in papers.items():  # how much the question names this paper, and its text covers
+        paper.named = sum(w for t, w in weights.items() if t in titles[number]) / total
+        words = titles[number].union(*(tokenize(text) for text in paper.chunk_texts))
+        paper.covered = sum(w for t, w in weights.items() if t in words) / total
     name_like = wordpiece_name_test(embedder.count_tokens)
     evidence_signals = gather_signals(question_vector, hits, papers, weights, titles, keyword, name_like)
     return Evidence(question, question_vector, sources, papers, evidence_signals)
@@ -162,16 +164,20 @@ class LLMWriter:
         """The chat messages: the fixed system prompt, then the chosen evidence and the question."""
         papers = evidence.ranked_papers()
         add_sentences(papers, self.embedder)
-        # A "which papers" question needs a sentence from each relevant paper: a wider budget.
-        budget = self.settings.evidence_tokens * (3 if is_list_question(evidence.question) else 1)
-        chosen = select_evidence(
-            evidence.question,
-            evidence.question_vector,
-            papers,
-            {s.number: s.title for s in evidence.sources},
-            budget=budget,
-            margin=self.settings.evidence_margin,
-        )
+        titles = {s.number: s.title for s in evidence.sources}
+        if is_list_question(evidence.question):
+            # The best sentence of each paper the list should name, in a wider budget.
+            budget = 3 * self.settings.evidence_tokens
+            chosen = list_evidence(evidence.question, evidence.question_vector, papers, titles, budget)
+        else:
+            chosen = select_evidence(
+                evidence.question,
+                evidence.question_vector,
+                papers,
+                titles,
+                budget=self.settings.evidence_tokens,
+                margin=self.settings.evidence_margin,
+            )
         self.citable = set(chosen)
         messages = build_messages(self.prompts, evidence.question, evidence.sources, chosen)
         self.prompt_tokens = sum(estimate_tokens(m["content"]) for m in messages)

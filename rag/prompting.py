@@ -58,6 +58,11 @@ _QUANTITY = re.compile(
     r"accuracy|score|speed-?up|map|f1|bleu)|by how much)\b",
     re.IGNORECASE,
 )
+# The unit a quantity question asks for: a sentence with a number in that unit answers it.
+_UNITS = (
+    (re.compile(r"often|percentage|fraction|share|accura", re.I), re.compile(r"\d\s*%|\bpercent", re.I)),
+    (re.compile(r"fast|speed", re.I), re.compile(r"\d\s*(x|\u00d7)(?!\w)|\btimes (faster|speed)", re.I)),
+)
 _RESULTS = re.compile(r"\b(results?|perform\w*|achiev\w*|how well|accuracy|findings?|find|outcomes?)\b", re.I)
 _METHOD = re.compile(r"^\s*(how (does|do|can|is|are)|what (is|are|does)|explain|describe)\b", re.IGNORECASE)
 _HAS_NUMBER = re.compile(r"\d")
@@ -75,16 +80,20 @@ _BOILERPLATE = re.compile(
 _LIST = re.compile(
     r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
-    r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b",
+    r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
+    r"|^\s*((are there|is there|show me|find|any|all) )?(the )?(papers|works|studies) "
+    r"(on|about|that|which|using)\b",
     re.IGNORECASE,
 )
 
 
 _LIST_PREAMBLE = re.compile(
-    r"^\s*(which|what)\s+(other\s+)?(papers|works|studies|articles|methods|approaches|techniques|models|"
+    r"^\s*((which|what)\s+(other\s+)?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\s+(in (this|the) (collection|corpus)\s+)?"
     r"((are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
-    r"study|address|propose|do|use|describe|present|tackle|exist\s+for)?\s*",
+    r"study|address|propose|do|use|describe|present|tackle|exist\s+for)?"
+    r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+)?(papers|works|studies)\s+"
+    r"(on|about|that|which|using)(\s+(are|is)\s+(about|on))?)\s*",
     re.IGNORECASE,
 )
 
@@ -115,6 +124,7 @@ def sentence_scores(question: str, question_vector: np.ndarray, paper: PaperText
     wants_number = bool(quantity)
     # "how many pathology tiles": a number next to those words beats a number about something else
     counted = set(tokenize(question[quantity.end() : quantity.end() + 40])[:2]) if quantity else set()
+    unit = next((u for asked, u in _UNITS if quantity and asked.search(quantity.group())), None)
     wants_result = bool(_RESULTS.search(question)) and not wants_number
     wants_method = bool(_METHOD.match(question)) and not wants_number
     scores = []
@@ -122,7 +132,8 @@ def sentence_scores(question: str, question_vector: np.ndarray, paper: PaperText
         overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
         score = float(similarity) + 0.2 * overlap + named
         if wants_number and _HAS_NUMBER.search(sentence):
-            score += 0.2 if counted & set(tokenize(sentence)) else 0.05
+            in_unit = bool(unit and unit.search(sentence))
+            score += 0.2 if in_unit or counted & set(tokenize(sentence)) else 0.05
         if wants_result and _RESULT_SENTENCE.search(sentence):
             score += 0.05
         if wants_method and _METHOD_SENTENCE.search(sentence):

@@ -19,7 +19,7 @@ from rag.citations import (
 from rag.config import PROJECT_DIR
 from rag.errors import InputError
 from rag.pipeline import is_model_refusal
-from rag.prompting import WITHHELD, build_messages, select_evidence
+from rag.prompting import WITHHELD, build_messages, is_list_question, search_query, select_evidence
 from rag.prompts import load_prompts
 
 
@@ -169,3 +169,24 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
     assert [(u.sentence, u.reason) for u in flagged] == [
         ("It reaches 91.2% mAP.", "91.2% not in the cited abstracts")
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("which papers work on dataset distillation?", "dataset distillation"),
+        ("Which papers in this collection study dataset distillation?", "dataset distillation"),
+        ("what approaches are there for merging fine-tuned models?", "merging fine-tuned models"),
+        ("papers on scaling laws", "scaling laws"),
+        ("any papers on named entity recognition?", "named entity recognition"),
+        ("list papers about talking head generation", "talking head generation"),
+        ("show me papers about model merging", "model merging"),
+    ],
+)
+def test_list_questions_are_recognised_and_searched_by_their_topic(question: str, topic: str) -> None:
+    assert is_list_question(question) and search_query(question) == topic
+
+
+@pytest.mark.parametrize("question", ["what is model soups?", "how do papers on distillation compare?"])
+def test_other_questions_are_not_lists(question: str) -> None:
+    assert not is_list_question(question) and search_query(question) == question

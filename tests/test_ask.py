@@ -140,8 +140,9 @@ def test_a_refusal_names_the_closest_papers(full: Assistant, full_store: Path) -
 
 
 def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> None:
-    # The goal is 0.8 recall at 0.85 precision; measured on the calibration half 0.85 / 0.857,
-    # on all 14 such questions 48/62 and 48/57 (benchmarks/README.md). This guards that level.
+    # The goal is 0.8 recall at 0.85 precision. On all 28 list questions of the dev set
+    # (both halves) the extractive answer cites 80 of the 114 relevant papers, and 80 of its 94
+    # citations are relevant (benchmarks/README.md). This guards that level.
     lists = [q for q in DEV if len(q["gold_titles"]) >= 2]
     relevant = cited = cited_relevant = 0
     for q in lists:
@@ -150,10 +151,21 @@ def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> Non
         relevant += len(q["gold_titles"])
         cited += len(titles)
         cited_relevant += len(titles & set(q["gold_titles"]))
-    assert cited_relevant / relevant >= 0.75, (cited_relevant, relevant)
-    assert cited_relevant / cited >= 0.83, (cited_relevant, cited)
+    assert cited_relevant / relevant >= 0.7, (cited_relevant, relevant)
+    assert cited_relevant / cited >= 0.85, (cited_relevant, cited)
     # -k widens a list: with k=2 the answer draws on 4 papers at most
     assert len(full.ask(lists[0]["question"], llm="extractive", k=2).citations) <= 4
+    # "papers on X" is a list question too: the papers whose abstracts are about X, nothing else
+    answer = full.ask("papers on named entity recognition", llm="extractive")
+    assert {c.title.split(":")[0] for c in answer.citations} >= {"CrossNER", "Reddit-Impacts"}
+
+
+def test_the_figure_in_the_unit_asked_for_and_a_version_written_as_vn(full: Assistant) -> None:
+    # "how often" asks for a percentage; "version 4" is written "V4" in the title
+    answer = full.ask("how often did claude 3 opus comply with harmful queries from free users?")
+    assert "14%" in answer.text and answer.citations[0].title == "Alignment faking in large language models"
+    answer = full.ask("how many images are in open images version 4?")
+    assert "9.2M" in answer.text and answer.citations[0].title.startswith("The Open Images Dataset V4")
 
 
 def test_the_extractive_answer_quotes_the_figure_asked_for(full: Assistant) -> None:

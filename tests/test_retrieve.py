@@ -114,15 +114,17 @@ def test_public_api(settings, small_corpus: Path) -> None:
 
 def test_query_terms_match_names_as_people_type_them() -> None:
     index = KeywordIndex.build(
-        ["a#0", "b#0"],
+        ["a#0", "b#0", "c#0"],
         [
             "InstructBLIP: towards general-purpose models",
             "UnlearnCanvas: a stylized dataset; TÜLU 3 post-training",
+            "The Open Images Dataset V4",
         ],
     )
     assert index.query_terms("instrutblip results") == ["instructblip", "result"]  # a typo
     assert index.query_terms("unlearn canvas dataset") == ["unlearncanva", "dataset"]  # one word
     assert index.query_terms("what is tulu 3?") == ["tulu", "3"]  # no accents
     assert index.query_terms("how does codex work?") == ["codex"]  # short words are not "corrected"
+    assert index.query_terms("open images version 4") == ["open", "image", "v4"]  # as titles write it
     assert index.search("instrutblip results", 1)[0][0] == "a#0"
     assert index.idf("codex") > index.idf("dataset")

@@ -1,0 +1,133 @@
+"""Calibrate which retrieved papers a "which papers ..." answer lists; report both halves.
+
+For every list question of the dev set with several gold papers, the pipeline retrieves as it
+does for an answer (three times k) and `rag.extractive.list_features` describes each retrieved
+paper: its best sentence below the best paper's, its coverage of the question's terms below the
+best coverage, its title naming below the best naming, its place in the ranking. A logistic
+model is fitted on the "calibrate" half (Newton's method, light L2); leave-one-question-out
+cross-validation on that half and the untouched "report" half give cited-paper recall and
+precision at probability 0.5. Paste the printed weights into rag/extractive.py (LIST_WEIGHTS).
+
+Run: .venv/bin/python benchmarks/calibrate_lists.py [--store DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.api import Assistant
+from rag.config import load_settings
+from rag.evaluate import _gold, _title_index, load_questions
+from rag.extractive import LIST_WEIGHTS, list_features
+from rag.pipeline import add_sentences
+from rag.prompting import is_list_question
+
+HERE = Path(__file__).resolve().parent
+Sample = tuple[str, str, int, np.ndarray, np.ndarray]  # id, split, gold count, features, labels
+
+
+def fit(features: np.ndarray, labels: np.ndarray, *, l2: float = 1e-3) -> np.ndarray:
+    """Logistic regression by Newton's method: [bias, weights...]."""
+    x = np.hstack([np.ones((len(features), 1)), features])
+    weights = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-x @ weights))
+        hessian = x.T @ (x * (p * (1 - p))[:, None]) + l2 * np.eye(len(weights))
+        weights -= np.linalg.solve(hessian, x.T @ (p - labels) + l2 * weights)
+    return weights
+
+
+def listed(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Which papers the model lists (at least the most probable one), as `list_members` does."""
+    p = 1 / (1 + np.exp(-(weights[0] + features @ weights[1:])))
+    chosen = p >= 0.5
+    if not chosen.any():
+        chosen[np.argmax(p)] = True
+    return chosen
+
+
+def score(samples: list[Sample], weights_for: Any) -> dict[str, float]:
+    """Mean cited-gold recall per question and pooled precision."""
+    recalls, right, cited = [], 0, 0
+    for sample in samples:
+        _, _, gold, features, labels = sample
+        chosen = listed(features, weights_for(sample))
+        recalls.append(labels[chosen].sum() / gold)
+        right += int(labels[chosen].sum())
+        cited += int(chosen.sum())
+    return {"questions": len(samples), "recall": float(np.mean(recalls)), "precision": right / max(cited, 1)}
+
+
+def collect(assistant: Assistant, questions_path: Path) -> list[Sample]:
+    """The features and labels of every retrieved paper of every list question."""
+    questions, _ = load_questions(questions_path)
+    titles = _title_index(assistant)
+    samples = []
+    for q in questions:
+        gold = _gold(q, titles)
+        if not is_list_question(q.question) or len(gold) < 2:
+            continue
+        evidence = assistant.gather(q.question, k=3 * assistant.settings.k)
+        papers = evidence.ranked_papers()
+        add_sentences(papers, assistant.embedder)
+        features = list_features(evidence.question, evidence.question_vector, papers)
+        ids = {s.number: s.paper_id for s in evidence.sources}
+        numbers = sorted(features)
+        samples.append(
+            (
+                q.id,
+                q.split or "-",
+                len(gold),
+                np.array([features[n] for n in numbers]),
+                np.array([float(ids[n] in gold) for n in numbers]),
+            )
+        )
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
+    parser.add_argument("--questions", default=str(HERE / "dev_questions.jsonl"))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Assistant(load_settings(store_dir=Path(args.store or tmp), llm="extractive")) as assistant,
+    ):
+        if not args.store:
+            assistant.ingest(None)
+        samples = collect(assistant, Path(args.questions))
+    calibrate = [s for s in samples if s[1] == "calibrate"]
+    report = [s for s in samples if s[1] == "report"]
+    weights = fit(np.vstack([s[3] for s in calibrate]), np.concatenate([s[4] for s in calibrate]))
+
+    def without(held: Sample) -> np.ndarray:
+        rest = [s for s in calibrate if s is not held]
+        return fit(np.vstack([s[3] for s in rest]), np.concatenate([s[4] for s in rest]))
+
+    result = {
+        "weights": [round(float(w), 2) for w in weights],
+        "current": list(LIST_WEIGHTS),
+        "calibrate_cross_validated": score(calibrate, without),
+        "report": score(report, lambda _: weights),
+        "report_current": score(report, lambda _: np.array(LIST_WEIGHTS)),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"LIST_WEIGHTS = {tuple(result['weights'])}  (in rag/extractive.py: {tuple(LIST_WEIGHTS)})")
+    for name in ("calibrate_cross_validated", "report", "report_current"):
+        r = result[name]
+        print(f"{name:27} {r['questions']:3d} questions  recall {r['recall']:.3f}", end="  ")
+        print(f"precision {r['precision']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Damaged stores: open the store in a child process before trusting it.
+
+Chroma can crash the process (a segfault in its HNSW library) or return wrong neighbours when
+its files are damaged, so the first open of a store whose files changed since the last good
+probe happens in a child: it checks the SQLite file, counts the chunks and looks up a few
+stored vectors, which must find themselves. A good result is remembered by the files' sizes and
+times, so the cost (about a second) is paid once per change, not per command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import DamagedStoreError
+
+STAMP_NAME = ".probe-ok"
+_TIMEOUT = 120.0
+
+
+def _chroma_files(store_dir: Path) -> list[Path]:
+    files = [store_dir / "chroma.sqlite3"]
+    for segment in store_dir.iterdir():
+        if segment.is_dir() and len(segment.name) == 36 and segment.name.count("-") == 4:  # a UUID
+            files.extend(sorted(p for p in segment.iterdir() if p.is_file()))
+    return files
+
+
+def signature(store_dir: Path) -> str:
+    """The sizes and modification times of Chroma's files: changes whenever they do."""
+    parts = []
+    for path in _chroma_files(store_dir):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            parts.append(f"{path.relative_to(store_dir)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def remember_good(store_dir: Path) -> None:
+    """Record the store's current files as good (after a probe, or a write of our own)."""
+    if not (store_dir / "chroma.sqlite3").is_file():
+        return
+    with tempfile.NamedTemporaryFile("w", dir=store_dir, prefix=".probe-", delete=False) as f:
+        f.write(signature(store_dir))
+    os.replace(f.name, store_dir / STAMP_NAME)
+
+
+def check(store_dir: Path, collection: str) -> None:
+    """Raise DamagedStoreError (with the fixing command) if the embedded store is damaged."""
+    if not (store_dir / "chroma.sqlite3").is_file():
+        return
+    stamp = store_dir / STAMP_NAME
+    with contextlib.suppress(OSError):
+        if stamp.read_text() == signature(store_dir):
+            return
+    try:
+        child = subprocess.run(
+            [sys.executable, "-m", "rag.probe", str(store_dir), collection],
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        problem = f"opening it did not finish in {_TIMEOUT:.0f} s"
+    else:
+        if child.returncode == 0:
+            with contextlib.suppress(OSError):
+                remember_good(store_dir)
+            return
+        if child.returncode < 0:
+            problem = f"opening it crashed with signal {-child.returncode} ({signal.Signals(-child.returncode).name})"
+        else:
+            lines = child.stderr.strip().splitlines()
+            problem = lines[-1] if lines else f"the check exited with code {child.returncode}"
+    raise DamagedStoreError(
+        f"the store at {store_dir} is damaged ({problem}); recover it with `rag ingest --rebuild` "
+        f"(re-reads your papers; the damaged files are kept in {store_dir}.damaged-<time>)"
+    )
+
+
+def _probe(store_dir: Path, collection: str) -> str | None:
+    """What is wrong with the store, or None; may crash, which is why it runs in a child."""
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{store_dir / 'chroma.sqlite3'}?mode=ro", uri=True)
+    try:
+        result = connection.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as exc:
+        return f"chroma.sqlite3: {exc}"
+    finally:
+        connection.close()
+    if not result or result[0] != "ok":
+        return f"chroma.sqlite3: {result[0] if result else 'no answer to an integrity check'}"
+    from .store import _client
+
+    client = _client(None, str(store_dir))
+    try:
+        chroma = client.get_collection(collection)
+    except Exception:  # no such collection: nothing stored to be damaged
+        return None
+    count = chroma.count()
+    if not count:
+        return None
+    for offset in sorted({0, count // 2, count - 1}):
+        page = chroma.get(limit=1, offset=offset, include=["embeddings"])
+        if not page["ids"]:
+            return f"chunk {offset} of {count} cannot be read"
+        found = chroma.query(query_embeddings=[page["embeddings"][0]], n_results=min(count, 5), include=[])
+        if page["ids"][0] not in found["ids"][0]:
+            return "the vector index does not find stored chunks (its files are damaged)"
+    return None
+
+
+def main() -> None:
+    """`python -m rag.probe STORE_DIR COLLECTION`: exit 0 if the store is sound, 3 with a reason if not."""
+    store_dir, collection = Path(sys.argv[1]), sys.argv[2]
+    try:
+        problem = _probe(store_dir, collection)
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()
