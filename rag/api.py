@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Paths, SearchMode, Settings, printable_settings, resolve_paths
-from .errors import EmptyStoreError, InputError, StoreError
+from .errors import DamagedStoreError, EmptyStoreError, InputError, StoreError
 
 if TYPE_CHECKING:
     from .answer import Answer
+    from .corpus import CorpusReport
     from .embeddings import Embedder
     from .index import IngestReport
     from .keyword import KeywordIndex
     from .llms import LLM
+    from .lock import WriteLock
     from .pipeline import Evidence, Writer
     from .prompts import Prompts
     from .retrieve import Retriever, SearchHit
@@ -46,6 +48,7 @@ class Assistant:
         self._keyword: KeywordIndex | None = None
         self._llms: dict[str, LLM] = dict(llms or {})
         self._prompts: Prompts | None = None
+        self._new_store = False  # whether this assistant created the store (on its first use)
 
     @property
     def embedder(self) -> Embedder:
@@ -83,19 +86,28 @@ class Assistant:
     def store(self) -> Store:
         """The Chroma collection, opened (and checked against the settings) on first use."""
         if self._store is None:
-            self._store = self._open_store(reset=False)
+            self._store = self._open_store()
         return self._store
 
-    def _open_store(self, *, reset: bool) -> Store:
+    def _embedded(self) -> bool:
+        return not self.settings.chroma_url
+
+    def _open_store(self) -> Store:
         from .store import Store
 
-        self.paths.store_dir.mkdir(parents=True, exist_ok=True)
+        store_dir = self.paths.store_dir
+        if self._embedded():
+            from . import probe
+
+            if not (store_dir / "chroma.sqlite3").is_file():
+                self._new_store = True  # this process creates it: the bundled corpus may fill it
+            probe.check(store_dir, self.settings.collection)
+        store_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return Store.open(
-            path=str(self.paths.store_dir),
+            path=str(store_dir),
             url=self.settings.chroma_url,
             name=self.settings.collection,
             spec=self._spec(),
-            reset=reset,
         )
 
     def ingest(
@@ -106,16 +118,39 @@ class Assistant:
         rebuild: bool = False,
         progress: bool | None = None,
     ) -> IngestReport:
-        """Read abstracts from files or directories (default: the bundled corpus) into the store."""
+        """Read abstracts from files or directories (default: the bundled corpus) into the store.
+
+        One writer at a time (StoreBusyError otherwise). A rebuild fills a new collection beside
+        the old one and swaps it in at the end, so the old papers stay searchable until then and
+        a killed rebuild loses nothing; a damaged store is moved aside first.
+        """
         from . import corpus
-        from .index import ingest_corpus
+        from .lock import WriteLock
 
         sources = [Path(p) for p in paths] if paths else [self.paths.data_dir]
         if not paths and not self.paths.data_dir.is_dir():
             raise InputError(f"no corpus directory at {self.paths.data_dir}: give files to ingest")
-        report = corpus.read(sources)
-        if rebuild:
-            self._store = self._open_store(reset=True)
+        # bad input fails here, before the store is touched
+        report = corpus.read(sources, max_abstract_chars=self.settings.max_abstract_chars)
+        if rebuild and (not report.papers or any(not f.entries and f.problems for f in report.files)):
+            raise InputError(
+                "not rebuilding: "
+                + ("the sources hold no papers" if not report.papers else "some files could not be read")
+                + f"; the store at {self.paths.store_dir} is unchanged"
+                + ("" if not report.problems else f" ({report.problems[0]})")
+            )
+        with WriteLock(self.paths.store_dir) as lock:
+            if rebuild:
+                lock = self._set_aside_if_damaged(lock)
+                try:
+                    return self._rebuild(report, progress)
+                finally:
+                    lock.release()
+            return self._ingest(report, prune=prune, progress=progress)
+
+    def _ingest(self, report: CorpusReport, *, prune: bool, progress: bool | None) -> IngestReport:
+        from .index import ingest_corpus
+
         result = ingest_corpus(
             report,
             self.store,
@@ -128,7 +163,73 @@ class Assistant:
             progress=progress,
         )
         self._keyword = None
+        self._after_write()
         return result
+
+    def _rebuild(self, report: CorpusReport, progress: bool | None) -> IngestReport:
+        from .index import build_keyword_index, ingest_corpus
+        from .store import Store
+
+        self.paths.store_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staging = Store.staging(
+            path=str(self.paths.store_dir),
+            url=self.settings.chroma_url,
+            name=self.settings.collection,
+            spec=self._spec(),
+        )
+        result = ingest_corpus(
+            report,
+            staging,
+            self.embedder,
+            chunk_size=self.settings.chunk_size,
+            chunk_overlap=self.settings.chunk_overlap,
+            batch_size=self.settings.embed_batch_size,
+            keyword_path=None,  # built for the swapped-in collection below
+            progress=progress,
+        )
+        staging.swap_in()
+        self._store = staging
+        self._keyword = build_keyword_index(staging, self.paths.keyword_index, staging.revision)
+        self._after_write()
+        return result
+
+    def _set_aside_if_damaged(self, lock: WriteLock) -> WriteLock:
+        """Move a damaged embedded store to `<store>.damaged-<time>`; the lock moves to the new one."""
+        import shutil
+        import time
+
+        from . import probe
+        from .lock import WriteLock
+
+        store_dir = self.paths.store_dir
+        if not self._embedded() or not (store_dir / "chroma.sqlite3").is_file():
+            return lock
+        try:
+            probe.check(store_dir, self.settings.collection)
+            return lock
+        except DamagedStoreError as exc:
+            damage = str(exc)
+        aside = store_dir.with_name(f"{store_dir.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        store_dir.rename(aside)
+        new_lock = WriteLock(store_dir, lock.command)
+        new_lock.acquire()
+        lock.release()
+        if (aside / "chat_history").is_file():
+            shutil.copy2(aside / "chat_history", store_dir / "chat_history")
+        self._store = None
+        self._keyword = None
+        self.notify(f"{damage.split(';')[0]}; moved it to {aside} and rebuilding.")
+        return new_lock
+
+    def _after_write(self) -> None:
+        """Owner-only permissions on the embedded store, and its files remembered as sound."""
+        if not self._embedded():
+            return
+        from . import probe
+        from .store import restrict_permissions
+
+        restrict_permissions(self.paths.store_dir)
+        probe.remember_good(self.paths.store_dir)
 
     def _retriever(self) -> Retriever:
         from .index import ensure_keyword_index
@@ -136,15 +237,7 @@ class Assistant:
 
         # A warm assistant whose keyword index has chunks knows the store is not empty.
         if (self._keyword is None or not self._keyword.chunk_ids) and self.store.count() == 0:
-            if not self.paths.data_dir.is_dir():
-                raise EmptyStoreError(
-                    f"the store at {self.store.location} is empty: run `rag ingest PATH` first"
-                )
-            self.notify(
-                f"The store at {self.store.location} is empty: "
-                f"ingesting the bundled corpus ({self.paths.data_dir}) first."
-            )
-            self.ingest()
+            self._fill_new_store()
         self._keyword = ensure_keyword_index(self.store, self.paths.keyword_index, self._keyword)
         return Retriever(
             self.store,
@@ -154,10 +247,48 @@ class Assistant:
             rrf_k=self.settings.rrf_k,
         )
 
+    def _fill_new_store(self) -> None:
+        """An empty store: the bundled corpus fills it only if this assistant just created it.
+
+        A store that exists and is empty may have held a user's papers (or be mid-rebuild), so it
+        is never filled with the demo corpus: the user is told how to fill it.
+        """
+        from .lock import writer
+
+        busy = writer(self.paths.store_dir)
+        if busy:
+            raise EmptyStoreError(
+                f"the store at {self.store.location} is empty while {busy} writes to it; "
+                "try again when it has finished"
+            )
+        if not self._new_store or not self.paths.data_dir.is_dir():
+            raise EmptyStoreError(
+                f"the store at {self.store.location} holds no papers: add yours with `rag ingest PATH` "
+                "(or the bundled corpus with `rag ingest`)"
+            )
+        self.notify(
+            f"The store at {self.store.location} is new and empty: "
+            f"ingesting the bundled corpus ({self.paths.data_dir}) first."
+        )
+        self.ingest()
+
+    def _question(self, question: str) -> str:
+        """The question stripped, and cut (saying so) if longer than max_question_chars."""
+        question = question.strip()
+        if not question:
+            raise InputError("the question is empty")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            self.notify(
+                f"The question ({len(question):,} characters) was cut to its first {limit:,} "
+                "(RAG_MAX_QUESTION_CHARS)."
+            )
+            question = question[:limit]
+        return question
+
     def search(self, query: str, *, k: int | None = None, mode: SearchMode | None = None) -> list[SearchHit]:
         """The papers most relevant to a query, best first, each with its best evidence."""
-        if not query.strip():
-            raise InputError("the question is empty")
+        query = self._question(query)
         mode = mode or self.settings.mode
         if mode not in ("hybrid", "dense", "keyword"):
             raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
@@ -228,9 +359,8 @@ class Assistant:
         self, question: str, *, k: int | None = None, llm: str | None = None, mode: SearchMode | None = None
     ) -> AnswerStream:
         """Answer a question; iterate for the text as it is written, then read `.answer`."""
-        if not question.strip():
-            raise InputError("the question is empty")
-        return AnswerStream(self._compose(question.strip(), self._k(k), llm, mode or self.settings.mode))
+        question = self._question(question)
+        return AnswerStream(self._compose(question, self._k(k), llm, mode or self.settings.mode))
 
     def ask(
         self,
@@ -261,10 +391,8 @@ class Assistant:
         """The evidence for a question (sources, their texts and vectors, decision signals), unanswered."""
         from .pipeline import retrieve
 
-        if not question.strip():
-            raise InputError("the question is empty")
         return retrieve(
-            question.strip(),
+            self._question(question),
             retriever=self._retriever(),
             store=self.store,
             embedder=self.embedder,

@@ -133,6 +133,14 @@ class Settings(BaseSettings):
     temperature: float = Field(
         0.0, ge=0, le=2, description="LLM sampling temperature (0: the same answer every time)."
     )
+    max_question_chars: int = Field(
+        2000, ge=10, description="A longer question is cut to this many characters (and the cut reported)."
+    )
+    max_abstract_chars: int = Field(
+        20000,
+        ge=100,
+        description="A longer abstract is cut to this many characters when ingested (and the cut reported).",
+    )
     refusal_threshold: float = Field(
         0.5,
         ge=0,

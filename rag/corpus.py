@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +25,8 @@ _DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
 # A dump line this long is an abstract, never a title.
 _MAX_TITLE_CHARS = 400
+MAX_LINE_BYTES = 8 * 1024 * 1024  # a longer line is skipped unread: memory stays bounded
+MAX_TITLE_CHARS = 1000  # a longer title (in JSONL or CSV) is cut
 
 
 @dataclass
@@ -133,38 +135,87 @@ class _Entry:
     date: str | None = None
 
 
-def _read_text(path: Path, report: FileReport) -> str | None:
+def _special(path: Path) -> str | None:
+    """What kind of non-regular file a path is (a FIFO would block a reader forever), or None."""
     try:
-        data = path.read_bytes()
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # reported when it is opened
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return None
+
+
+def _lines(path: Path, report: FileReport) -> Iterator[tuple[int, str]]:
+    """The file's lines (numbered from 1, without line ends), streamed; problems go to the report.
+
+    A line longer than MAX_LINE_BYTES is skipped without being held in memory; a binary or
+    non-UTF-8 file ends the stream with a problem naming the line.
+    """
+    kind = _special(path)
+    if kind:
+        report.problems.append(Problem(str(path), None, f"not a regular file ({kind}); skipped"))
+        return
+    try:
+        handle = path.open("rb")
     except FileNotFoundError:
         report.problems.append(Problem(str(path), None, "no such file; skipped"))
-        return None
+        return
     except OSError as exc:
         report.problems.append(Problem(str(path), None, f"cannot read ({exc.strerror}); skipped"))
-        return None
-    if b"\x00" in data[:8192]:
-        report.problems.append(Problem(str(path), None, "binary file, not text; skipped"))
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        report.problems.append(
-            Problem(
-                str(path),
-                line,
-                f"not UTF-8 (byte 0x{data[exc.start]:02x}); file skipped, re-save it as UTF-8",
-            )
-        )
-        return None
-    if not text.strip():
-        report.problems.append(Problem(str(path), None, "empty file; skipped"))
-        return None
-    return text
+        return
+    with handle:
+        try:
+            head = handle.peek(8192)[:8192] if hasattr(handle, "peek") else b""
+        except OSError as exc:
+            report.problems.append(Problem(str(path), None, f"cannot read ({exc.strerror}); skipped"))
+            return
+        if b"\x00" in head:
+            report.problems.append(Problem(str(path), None, "binary file, not text; skipped"))
+            return
+        number = 0
+        while True:
+            try:
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+            except OSError as exc:
+                report.problems.append(
+                    Problem(str(path), number + 1, f"cannot read ({exc.strerror}); stopped")
+                )
+                return
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # the rest of the line, unread
+                    raw = handle.readline(MAX_LINE_BYTES)
+                report.problems.append(
+                    Problem(str(path), number, f"line longer than {MAX_LINE_BYTES // 2**20} MB; skipped")
+                )
+                continue
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                report.problems.append(
+                    Problem(
+                        str(path),
+                        number,
+                        f"not UTF-8 (byte 0x{raw[exc.start]:02x}); rest of file skipped, re-save it as UTF-8",
+                    )
+                )
+                return
+            yield number, line.rstrip("\r\n")
 
 
-def _read_dump(path: Path, text: str, report: FileReport) -> Iterator[_Entry]:
-    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+def _read_dump(path: Path, stream: Iterator[tuple[int, str]], report: FileReport) -> Iterator[_Entry]:
+    lines = [(n, line.strip()) for n, line in stream if line.strip()]
     date: str | None = None
     i = 0
     while i < len(lines) and (
@@ -227,8 +278,8 @@ def _record_entry(record: dict[str, Any], line: int) -> _Entry:
     )
 
 
-def _read_jsonl(path: Path, text: str, report: FileReport) -> Iterator[_Entry]:
-    for n, line in enumerate(text.splitlines(), 1):
+def _read_jsonl(path: Path, lines: Iterator[tuple[int, str]], report: FileReport) -> Iterator[_Entry]:
+    for n, line in lines:
         if not line.strip():
             continue
         try:
@@ -242,9 +293,20 @@ def _read_jsonl(path: Path, text: str, report: FileReport) -> Iterator[_Entry]:
         yield _record_entry(record, n)
 
 
-def _read_csv(path: Path, text: str, report: FileReport) -> Iterator[_Entry]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
+def _read_csv(path: Path, lines: Iterator[tuple[int, str]], report: FileReport) -> Iterator[_Entry]:
+    numbers = [0]  # the physical line last read, for messages
+
+    def text() -> Iterator[str]:
+        for n, line in lines:
+            numbers[0] = n
+            yield line + "\n"
+
+    reader = csv.DictReader(text())
+    try:
+        columns = [c.strip().lower() for c in reader.fieldnames or []]
+    except csv.Error as exc:
+        report.problems.append(Problem(str(path), numbers[0], f"malformed CSV header ({exc}); file skipped"))
+        return
     if "abstract" not in columns:
         report.problems.append(
             Problem(
@@ -254,15 +316,18 @@ def _read_csv(path: Path, text: str, report: FileReport) -> Iterator[_Entry]:
             )
         )
         return
-    try:
-        for row in reader:
-            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                continue
-            yield _record_entry(row, reader.line_num)
-    except csv.Error as exc:
-        report.problems.append(
-            Problem(str(path), reader.line_num, f"malformed CSV ({exc}); rest of file skipped")
-        )
+    while True:
+        start = numbers[0] + 1  # a record may span lines: report the line it starts on
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.problems.append(Problem(str(path), start, f"malformed CSV ({exc}); rest of file skipped"))
+            return
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        yield _record_entry(row, start)
 
 
 _READERS = {"dump": _read_dump, "jsonl": _read_jsonl, "csv": _read_csv}
@@ -321,8 +386,12 @@ def detect_format(path: Path) -> str | None:
     return SUPPORTED_SUFFIXES.get(path.suffix.lower())
 
 
-def read(paths: Iterable[Path | str]) -> CorpusReport:
-    """Read every file under the paths into de-duplicated papers, with a report per file."""
+def read(paths: Iterable[Path | str], *, max_abstract_chars: int = 20000) -> CorpusReport:
+    """Read every file under the paths into de-duplicated papers, with a report per file.
+
+    An abstract longer than max_abstract_chars (or a title longer than MAX_TITLE_CHARS) is cut,
+    and the cut is reported on its line.
+    """
     dedup = _Deduplicator()
     reports: list[FileReport] = []
     for path in expand_paths(Path(p) for p in paths):
@@ -334,16 +403,32 @@ def read(paths: Iterable[Path | str]) -> CorpusReport:
                 Problem(str(path), None, "unsupported file type (use .txt, .jsonl or .csv); skipped")
             )
             continue
-        text = _read_text(path, report)
-        if text is None:
-            continue
-        for entry in _READERS[fmt](path, text, report):
+        empty = True
+        for entry in _READERS[fmt](path, _lines(path, report), report):
+            empty = False
             if not entry.abstract:
                 report.problems.append(Problem(str(path), entry.line, "empty abstract; skipped"))
                 continue
+            if len(entry.abstract) > max_abstract_chars:
+                report.problems.append(
+                    Problem(
+                        str(path),
+                        entry.line,
+                        f"abstract of {len(entry.abstract):,} characters cut to {max_abstract_chars:,} "
+                        "(RAG_MAX_ABSTRACT_CHARS)",
+                    )
+                )
+                entry.abstract = entry.abstract[:max_abstract_chars]
+            if len(entry.title) > MAX_TITLE_CHARS:
+                report.problems.append(
+                    Problem(str(path), entry.line, f"title cut to {MAX_TITLE_CHARS:,} characters")
+                )
+                entry.title = entry.title[:MAX_TITLE_CHARS]
             report.entries += 1
             if dedup.add(entry, path.name):
                 report.new += 1
             else:
                 report.merged += 1
+        if empty and not report.problems:
+            report.problems.append(Problem(str(path), None, "empty file; skipped"))
     return CorpusReport(papers=dedup.papers, files=reports)

@@ -170,11 +170,12 @@ def ingest_corpus(
     chunk_size: int,
     chunk_overlap: int,
     batch_size: int,
-    keyword_path: Path,
+    keyword_path: Path | None,
     prune: bool = False,
     progress: bool | None = None,
 ) -> IngestReport:
-    """Bring the store in line with the corpus: embed new and changed papers only."""
+    """Bring the store in line with the corpus: embed new and changed papers only; then rebuild
+    the keyword index at keyword_path (None: the caller builds it)."""
     started = time.perf_counter()
     report = IngestReport(
         store=store.location, files=corpus.files, entries=corpus.entries, papers=len(corpus.papers)
@@ -202,7 +203,8 @@ def ingest_corpus(
 
     if not (to_embed or to_update or stale):
         report.seconds = time.perf_counter() - started
-        ensure_keyword_index(store, keyword_path)
+        if keyword_path is not None:
+            ensure_keyword_index(store, keyword_path)
         return report
 
     store.bump_revision()  # the keyword index is stale from the first write on
@@ -229,18 +231,28 @@ def ingest_corpus(
         report.removed = len(stale)
     if to_embed:
         chunker = Chunker(embedder, chunk_size, chunk_overlap)
-        changed = [p.paper_id for p in to_embed if p.paper_id in stored]
-        if changed:
-            store.delete_papers(changed)  # a changed abstract may have fewer chunks now
         with _progress(len(to_embed), progress) as bar:
             for papers, chunks in _batches(to_embed, chunker, batch_size):
                 vectors = embedder.embed([embedding_text(str(c.metadata["title"]), c.text) for c in chunks])
                 store.upsert(chunks, vectors)
+                # A changed paper's old chunks are replaced in place (same ids), so a failure before
+                # this point leaves its old version; chunks beyond its new count go now.
+                new_ids = {c.chunk_id for c in chunks}
+                leftovers = [
+                    f"{p.paper_id}#{i}"
+                    for p in papers
+                    if p.paper_id in stored
+                    for i in range(int(stored[p.paper_id].get("chunks", 0)))
+                    if f"{p.paper_id}#{i}" not in new_ids
+                ]
+                if leftovers:
+                    store.delete_chunks(leftovers)
                 report.embedded += len(papers)
                 report.chunks_embedded += len(chunks)
                 bar.update(len(papers))
     revision = store.bump_revision()
-    build_keyword_index(store, keyword_path, revision)
+    if keyword_path is not None:
+        build_keyword_index(store, keyword_path, revision)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import tempfile
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -152,9 +153,19 @@ class KeywordIndex:
             "lengths": self.lengths,
             "postings": self.postings,
         }
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
+        # A temporary file of this writer's own in the same directory, then an atomic rename:
+        # concurrent writers never see or remove each other's half-written files.
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as f:
+            try:
+                json.dump(payload, f, separators=(",", ":"))
+            except BaseException:
+                f.close()
+                os.unlink(f.name)
+                raise
+        os.chmod(f.name, 0o600)
+        os.replace(f.name, path)
 
     @classmethod
     def load(cls, path: Path) -> KeywordIndex | None:
@@ -165,5 +176,18 @@ class KeywordIndex:
             return None
         if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
             return None
-        postings = {t: [(d, f) for d, f in docs] for t, docs in payload["postings"].items()}
-        return cls(payload["chunk_ids"], postings, payload["lengths"], revision=payload["revision"])
+        try:  # a damaged index (a field missing or of the wrong shape) is rebuilt, never trusted
+            chunk_ids = [str(c) for c in payload["chunk_ids"]]
+            lengths = [int(n) for n in payload["lengths"]]
+            postings = {
+                str(t): [(int(d), int(f)) for d, f in docs] for t, docs in payload["postings"].items()
+            }
+            revision = str(payload["revision"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        # postings list chunks in ascending order: the first and last bound them all
+        if len(lengths) != len(chunk_ids) or any(
+            docs and not (docs[0][0] >= 0 and docs[-1][0] < len(chunk_ids)) for docs in postings.values()
+        ):
+            return None
+        return cls(chunk_ids, postings, lengths, revision=revision)

@@ -74,7 +74,8 @@ def check(store_dir: Path, collection: str) -> None:
                 remember_good(store_dir)
             return
         if child.returncode < 0:
-            problem = f"opening it crashed with signal {-child.returncode} ({signal.Signals(-child.returncode).name})"
+            number = -child.returncode
+            problem = f"opening it crashed with signal {number} ({signal.Signals(number).name})"
         else:
             lines = child.stderr.strip().splitlines()
             problem = lines[-1] if lines else f"the check exited with code {child.returncode}"
@@ -88,15 +89,26 @@ def _probe(store_dir: Path, collection: str) -> str | None:
     """What is wrong with the store, or None; may crash, which is why it runs in a child."""
     import sqlite3
 
-    connection = sqlite3.connect(f"file:{store_dir / 'chroma.sqlite3'}?mode=ro", uri=True)
+    database = store_dir / "chroma.sqlite3"
+    if database.stat().st_size == 0:
+        return "chroma.sqlite3 is empty"
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         result = connection.execute("PRAGMA quick_check").fetchone()
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
         return f"chroma.sqlite3: {exc}"
     finally:
         connection.close()
     if not result or result[0] != "ok":
         return f"chroma.sqlite3: {result[0] if result else 'no answer to an integrity check'}"
+    if "collections" not in tables:
+        return "chroma.sqlite3 is not a Chroma database"
+    for segment in sorted(store_dir.iterdir()):
+        if (segment / "header.bin").is_file():
+            problem = _check_vector_files(segment)
+            if problem:
+                return f"vector index: {problem}"
     from .store import _client
 
     client = _client(None, str(store_dir))
@@ -114,6 +126,44 @@ def _probe(store_dir: Path, collection: str) -> str | None:
         found = chroma.query(query_embeddings=[page["embeddings"][0]], n_results=min(count, 5), include=[])
         if page["ids"][0] not in found["ids"][0]:
             return "the vector index does not find stored chunks (its files are damaged)"
+    return None
+
+
+def _check_vector_files(segment: Path) -> str | None:
+    """hnswlib's level-0 file against its header: every element present, its links in range,
+    its vector of unit length (the store's cosine space normalizes them), its label unique."""
+    import struct
+
+    import numpy as np
+
+    header = (segment / "header.bin").read_bytes()
+    if len(header) < 76:
+        return "header.bin is truncated"
+    count, per_element, label_at, vector_at = struct.unpack_from("<QQQQ", header, 20)
+    max_links = struct.unpack_from("<Q", header, 68)[0]
+    if not count:
+        return None
+    if not (4 <= vector_at < label_at <= per_element - 8) or (label_at - vector_at) % 4 or max_links > 4096:
+        return "header.bin is damaged"
+    level0 = segment / "data_level0.bin"
+    if level0.stat().st_size < count * per_element:
+        return f"data_level0.bin holds less than the {count} vectors its header counts"
+    rows = np.memmap(level0, dtype=np.uint8, mode="r", shape=(count, per_element))
+    for start in range(0, count, 16384):  # bounded memory for a large store
+        block = np.array(rows[start : start + 16384])
+        degree = block[:, :4].copy().view(np.uint32).ravel() & 0xFFFF
+        links = block[:, 4:vector_at].copy().view(np.uint32)
+        used = np.arange(links.shape[1]) < degree[:, None]
+        if (degree > min(max_links, links.shape[1])).any() or (links[used] >= count).any():
+            return "data_level0.bin has links out of range"
+        vectors = block[:, vector_at:label_at].copy().view(np.float32)
+        with np.errstate(all="ignore"):
+            norms = np.linalg.norm(vectors, axis=1)
+        if not np.all(np.abs(norms - 1.0) < 1e-2):
+            return "data_level0.bin has damaged vectors"
+    labels = np.array(rows[:, label_at : label_at + 8]).view(np.uint64).ravel()
+    if len(np.unique(labels)) != count:
+        return "data_level0.bin has repeated labels"
     return None
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,6 +19,8 @@ from .errors import StoreError, StoreMismatchError
 
 SCHEMA_VERSION = 1
 _PAGE = 1000
+STAGING_SUFFIX = ".rebuild"  # a rebuild fills "<name>.rebuild", then swaps it in under "<name>"
+_SWAP_WAIT = 10.0  # seconds a reader waits for a swap (old collection gone, new one not yet renamed)
 # Collection metadata that must match the current settings for a store to be usable.
 SPEC_KEYS = ("schema_version", "embedder", "dimension", "chunk_size", "chunk_overlap")
 
@@ -62,6 +66,19 @@ def _client(url: str | None, path: str) -> Any:
         raise StoreError(f"cannot open the Chroma store in {path}: {exc}") from exc
 
 
+def restrict_permissions(store_dir: Path) -> None:
+    """Owner-only access to the store: directories 0700, files 0600 (abstracts may be private)."""
+    with contextlib.suppress(OSError):
+        store_dir.chmod(0o700)
+        for path in store_dir.rglob("*"):
+            with contextlib.suppress(OSError):
+                path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+def _is_not_found(exc: Exception) -> bool:
+    return type(exc).__name__ == "NotFoundError"
+
+
 class Store:
     """A Chroma collection of chunks, with the settings it was built with in its metadata."""
 
@@ -83,16 +100,61 @@ class Store:
         """Open (creating if needed) the collection at a path or server URL; reset empties it first."""
         return cls(_client(url, path), name, spec, mask_url(url) or path, reset=reset)
 
+    @classmethod
+    def staging(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
+        """A new, empty collection beside `name` for a rebuild; `swap_in` replaces `name` with it.
+
+        The collection under `name` is not touched (nor checked against the settings): it stays
+        searchable until the swap. A staging collection left by a killed rebuild is discarded.
+        """
+        store = cls.__new__(cls)
+        store._client = _client(url, path)
+        store._name = name + STAGING_SUFFIX
+        store.spec = {"schema_version": SCHEMA_VERSION, **spec}
+        store.location = mask_url(url) or path
+        store._drop()
+        store._collection = store._open_collection()
+        return store
+
+    def swap_in(self) -> None:
+        """Make this staging collection the store: mark it complete, drop the old one, rename."""
+        final = self._name.removesuffix(STAGING_SUFFIX)
+        self._collection.modify(metadata={**(self._collection.metadata or {}), "complete": True})
+        with contextlib.suppress(Exception):  # no old collection
+            self._client.delete_collection(final)
+        self._collection.modify(name=final)
+        self._name = final
+
+    def _get_collection(self) -> Any:
+        """The collection under our name; a complete rebuild interrupted before its rename is finished."""
+        try:
+            return self._client.get_collection(self._name)
+        except Exception as exc:
+            if not _is_not_found(exc):
+                raise
+        staged = self._client.get_collection(self._name + STAGING_SUFFIX)  # NotFoundError if none
+        if not (staged.metadata or {}).get("complete"):
+            raise LookupError(self._name)
+        staged.modify(name=self._name)
+        return staged
+
     def _open_collection(self) -> Any:
         try:
-            collection = self._client.get_or_create_collection(
-                self._name,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={**self.spec, "revision": uuid.uuid4().hex},
-            )
+            try:
+                collection = self._get_collection()
+            except Exception:
+                collection = self._client.get_or_create_collection(
+                    self._name,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={**self.spec, "revision": uuid.uuid4().hex},
+                )
         except Exception as exc:
             raise StoreError(f"cannot open collection {self._name!r} at {self.location}: {exc}") from exc
+        self._check_spec(collection)
+        return collection
+
+    def _check_spec(self, collection: Any) -> None:
         stored = collection.metadata or {}
         differences = [
             f"{key}={stored.get(key)!r} (now {self.spec[key]!r})"
@@ -105,18 +167,41 @@ class Store:
                 f"{', '.join(differences)}; rebuild it with `rag ingest --rebuild` "
                 "or point RAG_STORE_DIR at another directory"
             )
-        return collection
+
+    def _run(self, operation: Any) -> Any:
+        """Run an operation on the collection; if a rebuild swapped it meanwhile, on the new one."""
+        deadline = time.monotonic() + _SWAP_WAIT
+        while True:
+            try:
+                return operation(self._collection)
+            except Exception as exc:
+                if not _is_not_found(exc):
+                    raise
+            # Our collection was replaced (a rebuild finished): wait for the new one and use it.
+            while True:
+                try:
+                    collection = self._get_collection()
+                    break
+                except Exception as exc:
+                    if time.monotonic() > deadline:
+                        raise StoreError(
+                            f"the collection {self._name!r} at {self.location} disappeared while in use "
+                            f"({exc}); run the command again"
+                        ) from None
+                    time.sleep(0.2)
+            self._check_spec(collection)
+            self._collection = collection
 
     @property
     def revision(self) -> str:
         """Changes whenever the collection's contents change (keys the keyword index)."""
-        metadata = self._client.get_collection(self._name).metadata or {}
+        metadata = self._run(lambda _: self._get_collection().metadata) or {}
         return str(metadata.get("revision", ""))
 
     def bump_revision(self) -> str:
         """Mark the contents as changed; return the new revision."""
         revision = uuid.uuid4().hex
-        self._collection.modify(metadata={**self.spec, "revision": revision})
+        self._run(lambda c: c.modify(metadata={**self.spec, "revision": revision}))
         return revision
 
     def _drop(self) -> None:
@@ -125,12 +210,12 @@ class Store:
 
     def count(self) -> int:
         """Number of chunks."""
-        return int(self._collection.count())
+        return int(self._run(lambda c: c.count()))
 
     def _pages(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[Chunk]:
         offset = 0
         while True:
-            page = self._collection.get(where=where, include=include, limit=_PAGE, offset=offset)
+            page = self._run(lambda c, at=offset: c.get(where=where, include=include, limit=_PAGE, offset=at))
             ids = page["ids"]
             documents = page.get("documents") or [""] * len(ids)
             metadatas = page.get("metadatas") or [{}] * len(ids)
@@ -152,7 +237,7 @@ class Store:
         """Chunks by id."""
         if not chunk_ids:
             return {}
-        page = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        page = self._run(lambda c: c.get(ids=list(chunk_ids), include=["documents", "metadatas"]))
         return {
             cid: Chunk(cid, doc or "", dict(meta or {}))
             for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
@@ -162,9 +247,11 @@ class Store:
         """Every chunk of these papers with its stored vector, in chunk order, by paper id."""
         if not paper_ids:
             return {}
-        page = self._collection.get(
-            where={"paper_id": {"$in": list(paper_ids)}},
-            include=["documents", "metadatas", "embeddings"],
+        page = self._run(
+            lambda c: c.get(
+                where={"paper_id": {"$in": list(paper_ids)}},
+                include=["documents", "metadatas", "embeddings"],
+            )
         )
         found: dict[str, list[tuple[Chunk, np.ndarray]]] = {pid: [] for pid in paper_ids}
         for cid, doc, meta, vector in zip(
@@ -178,29 +265,43 @@ class Store:
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         """Insert or replace chunks with their vectors."""
-        self._collection.upsert(
-            ids=[c.chunk_id for c in chunks],
-            embeddings=embeddings,
-            documents=[c.text for c in chunks],
-            metadatas=[c.metadata for c in chunks],
+        self._run(
+            lambda c: c.upsert(
+                ids=[chunk.chunk_id for chunk in chunks],
+                embeddings=embeddings,
+                documents=[chunk.text for chunk in chunks],
+                metadatas=[chunk.metadata for chunk in chunks],
+            )
         )
 
     def update_metadata(self, chunks: Sequence[Chunk]) -> None:
         """Replace the metadata of existing chunks, keeping their vectors."""
-        self._collection.update(ids=[c.chunk_id for c in chunks], metadatas=[c.metadata for c in chunks])
+        self._run(
+            lambda c: c.update(
+                ids=[chunk.chunk_id for chunk in chunks], metadatas=[chunk.metadata for chunk in chunks]
+            )
+        )
 
     def delete_papers(self, paper_ids: Sequence[str]) -> None:
         """Remove every chunk of these papers."""
         for start in range(0, len(paper_ids), _PAGE):
             batch = list(paper_ids[start : start + _PAGE])
-            self._collection.delete(where={"paper_id": {"$in": batch}})
+            self._run(lambda c, batch=batch: c.delete(where={"paper_id": {"$in": batch}}))
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        """Remove chunks by id."""
+        for start in range(0, len(chunk_ids), _PAGE):
+            batch = list(chunk_ids[start : start + _PAGE])
+            self._run(lambda c, batch=batch: c.delete(ids=batch))
 
     def query(self, embedding: np.ndarray, n: int) -> list[Chunk]:
         """The n chunks nearest to a vector, with cosine similarity, best first."""
-        result = self._collection.query(
-            query_embeddings=[embedding],
-            n_results=n,
-            include=["documents", "metadatas", "distances"],
+        result = self._run(
+            lambda c: c.query(
+                query_embeddings=[embedding],
+                n_results=n,
+                include=["documents", "metadatas", "distances"],
+            )
         )
         return [
             Chunk(cid, doc or "", dict(meta or {}), similarity=1.0 - float(dist))

@@ -145,7 +145,7 @@ def test_search_and_info_on_a_missing_store_say_so_and_create_nothing(
         assert not missing.exists()
     first = run("ask", "re-identification of players", "--store", str(missing), env=env)
     assert first.returncode == 0, first.stderr
-    assert "is empty: ingesting the bundled corpus" in first.stderr and "[1]" in first.stdout
+    assert "is new and empty: ingesting the bundled corpus" in first.stderr and "[1]" in first.stdout
     assert run("search", "re-identification", "-k", "1", "--store", str(missing), env=env).stdout.startswith(
         "1. "
     )

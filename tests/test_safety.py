@@ -1,0 +1,296 @@
+"""Nothing lost, nothing hangs: one writer, rebuilds beside the old papers, killed writers,
+damaged stores, and a user's store never filled with the demo corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import bundled_entries, write_dump, write_jsonl
+from test_cli import RAG, run
+
+from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+from rag.errors import EmptyStoreError, StoreBusyError
+from rag.keyword import KeywordIndex
+from rag.lock import WriteLock
+
+SLOW_INGEST = {"RAG_EMBED_BATCH_SIZE": "2"}  # many small batches: a kill lands mid-ingest
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """'old': 40 papers of one dump; 'new': 40 of another; 'changed': 'old' with edited abstracts."""
+    root = tmp_path_factory.mktemp("safety-corpora")
+    old = bundled_entries(40, 0)
+    changed = [(t, a + " We also release an updated benchmark.") for t, a in old[:20]] + old[20:]
+    paths = {}
+    for name, entries in (("old", old), ("new", bundled_entries(40, 1)), ("changed", changed)):
+        (root / name).mkdir()
+        write_dump(root / name / "dump.txt", entries)
+        paths[name] = root / name
+    return paths
+
+
+def _store_state(store_dir: Path, embedder: OnnxMiniLM) -> tuple[set[str], int]:
+    """The stored titles and chunk count, after checking ids, chunk numbering and keyword index agree."""
+    assistant = Assistant(Settings(store_dir=store_dir), embedder=embedder, notify=lambda m: None)
+    chunks = list(assistant.store.all_chunks())
+    ids = [c.chunk_id for c in chunks]
+    assert len(ids) == len(set(ids))
+    by_paper: dict[str, list[int]] = {}
+    for chunk in chunks:
+        by_paper.setdefault(chunk.paper_id, []).append(int(chunk.metadata["chunk"]))
+        assert chunk.chunk_id == f"{chunk.paper_id}#{chunk.metadata['chunk']}"
+    for paper_id, numbers in by_paper.items():
+        stored = int(next(c.metadata["chunks"] for c in chunks if c.paper_id == paper_id))
+        assert sorted(numbers) == list(range(stored)), paper_id
+    assistant.search("training", k=3)  # brings the keyword index up to date with the collection
+    index = KeywordIndex.load(assistant.paths.keyword_index)
+    assert index is not None and sorted(index.chunk_ids) == sorted(ids)
+    return {str(c.metadata["title"]) for c in chunks}, len(ids)
+
+
+def _titles(corpus: Path) -> set[str]:
+    from rag import corpus as reader
+
+    return {p.title for p in reader.read([corpus]).papers}
+
+
+def _killed(args: list[str], after: float, env: dict[str, str]) -> int:
+    """Run `rag ARGS`, SIGKILL it after some seconds; its exit code (negative if killed)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | env
+    process = subprocess.Popen(
+        [RAG, *args], env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        process.wait(timeout=after)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+    return process.wait(timeout=30)
+
+
+def test_killed_ingest_prune_and_rebuild_converge_and_a_rebuild_never_empties_the_store(
+    tmp_path: Path, corpora: dict[str, Path], embedder: OnnxMiniLM
+) -> None:
+    store = tmp_path / "store"
+    old, new = _titles(corpora["old"]), _titles(corpora["new"])
+    # a plain ingest, killed at several points, then run to the end
+    for after in (2.0, 4.0):
+        _killed(["ingest", str(corpora["old"]), "--store", str(store)], after, SLOW_INGEST)
+    assert run("ingest", str(corpora["old"]), "--store", str(store)).returncode == 0
+    titles, _ = _store_state(store, embedder)
+    assert titles == old
+    # a rebuild from other papers, killed at several points: the old papers stay, whole and searchable
+    for after in (1.5, 3.0, 5.0):
+        killed = _killed(
+            ["ingest", "--rebuild", str(corpora["new"]), "--store", str(store)], after, SLOW_INGEST
+        )
+        if killed == 0:
+            break  # finished before the kill: nothing more to learn from later points
+        assert _store_state(store, embedder)[0] == old
+        search = run("search", "training", "--store", str(store), "-k", "1")
+        assert search.returncode == 0 and search.stdout.startswith("1. "), search.stderr
+    result = run("ingest", "--rebuild", str(corpora["new"]), "--store", str(store))
+    assert result.returncode == 0, result.stderr
+    assert _store_state(store, embedder)[0] == new
+    # a prune to the old papers plus the new, killed, then completed
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "a.txt").write_text((corpora["old"] / "dump.txt").read_text())
+    assert run("ingest", str(both), "--store", str(store)).returncode == 0
+    (both / "a.txt").unlink()
+    (both / "b.txt").write_text((corpora["new"] / "dump.txt").read_text())
+    _killed(["ingest", "--prune", str(both), "--store", str(store)], 1.5, SLOW_INGEST)
+    assert run("ingest", "--prune", str(both), "--store", str(store)).returncode == 0
+    assert _store_state(store, embedder)[0] == new
+
+
+def test_a_failed_embedding_keeps_earlier_papers_and_the_old_version_of_a_changed_one(
+    tmp_path: Path, corpora: dict[str, Path], embedder: OnnxMiniLM
+) -> None:
+    settings = Settings(store_dir=tmp_path / "store", embed_batch_size=4)
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ingest([corpora["old"]])
+    before = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).store.all_chunks()}
+
+    class FailingEmbedder(OnnxMiniLM):
+        calls = 0
+
+        def embed(self, texts: list[str]):  # type: ignore[no-untyped-def,override]
+            FailingEmbedder.calls += 1
+            if FailingEmbedder.calls == 3:
+                raise RuntimeError("the embedder died")
+            return super().embed(texts)
+
+    with pytest.raises(RuntimeError, match="the embedder died"):
+        Assistant(settings, embedder=FailingEmbedder(), notify=lambda m: None).ingest([corpora["changed"]])
+    after = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).store.all_chunks()}
+    assert set(after) >= {cid for cid in before if int(cid.split("#")[1]) == 0}  # every paper is there
+    updated = [cid for cid in after if "updated benchmark" in after[cid]]
+    assert updated and len(updated) < 20  # the first batches landed, the rest kept their old text
+    assert Assistant(settings, embedder=embedder).search("updated benchmark", k=1)
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ingest([corpora["changed"]])
+    titles, _ = _store_state(settings.store_dir, embedder)
+    assert titles == _titles(corpora["changed"])
+
+
+def test_one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over(
+    tmp_path: Path, corpora: dict[str, Path]
+) -> None:
+    store = tmp_path / "store"
+    with WriteLock(store, "rag ingest --rebuild big"):
+        result = run("ingest", str(corpora["old"]), "--store", str(store))
+        assert result.returncode == 1 and result.stdout == ""
+        line = result.stderr.strip()
+        assert line.startswith(
+            f"rag: error: store busy: pid {os.getpid()}, `rag ingest --rebuild big`, since "
+        )
+        assert "\n" not in line and not (store / "chroma.sqlite3").exists()
+        with pytest.raises(StoreBusyError):
+            WriteLock(store).acquire()
+    # a lock file left by a killed writer names a dead process but holds no lock: taken over
+    (store / ".write-lock").write_text(json.dumps({"pid": 999999, "command": "rag ingest", "since": 0}))
+    assert run("ingest", str(corpora["old"]), "--store", str(store)).returncode == 0
+
+
+def test_readers_during_a_rebuild_neither_fail_nor_see_an_empty_store(
+    tmp_path: Path, corpora: dict[str, Path], embedder: OnnxMiniLM
+) -> None:
+    store = tmp_path / "store"
+    assert run("ingest", str(corpora["old"]), "--store", str(store)).returncode == 0
+    reader = Assistant(Settings(store_dir=store), embedder=embedder, notify=lambda m: None)
+    assert reader.search("training", k=1)  # an open session, as a chat holds one
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | SLOW_INGEST
+    rebuild = subprocess.Popen(
+        [RAG, "ingest", "--rebuild", str(corpora["new"]), "--store", str(store)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    searches = 0
+    while rebuild.poll() is None:
+        result = run("search", "training", "--store", str(store), "-k", "1")
+        assert result.returncode == 0 and result.stdout.startswith("1. "), result.stderr
+        assert reader.search("training", k=1)
+        searches += 1
+    assert rebuild.returncode == 0, rebuild.stderr.read() if rebuild.stderr else ""
+    assert searches >= 2
+    # the open session now reads the rebuilt collection
+    hits = reader.search(next(iter(_titles(corpora["new"]))), k=3)
+    assert {h.title for h in hits} & _titles(corpora["new"])
+    assert reader.store.count() == _store_state(store, embedder)[1]
+
+
+def test_a_store_that_exists_is_never_filled_with_the_bundled_corpus(
+    tmp_path: Path, small_corpus: Path, embedder: OnnxMiniLM
+) -> None:
+    store = tmp_path / "store"
+    Assistant(Settings(store_dir=store), embedder=embedder).store.count()  # created, left empty
+    answer = run(
+        "ask", "what is model soups?", "--store", str(store), env={"RAG_DATA_DIR": str(small_corpus)}
+    )
+    assert answer.returncode == 1
+    assert answer.stderr.strip() == (
+        f"rag: error: the store at {store} holds no papers: add yours with `rag ingest PATH` "
+        "(or the bundled corpus with `rag ingest`)"
+    )
+    assistant = Assistant(Settings(store_dir=store, data_dir=small_corpus), embedder=embedder)
+    with pytest.raises(EmptyStoreError):
+        assistant.ask("what is model soups?")
+    assert assistant.store.count() == 0
+    # a rebuild from sources with no papers refuses and keeps what is stored
+    assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    refused = run("ingest", "--rebuild", str(empty), "--store", str(store))
+    assert refused.returncode == 1 and "not rebuilding: the sources hold no papers" in refused.stderr
+    assert Assistant(Settings(store_dir=store), embedder=embedder).store.count() > 0
+
+
+def test_the_store_is_private_to_its_owner(tmp_path: Path, small_corpus: Path) -> None:
+    store = tmp_path / "store"
+    assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
+    assert store.stat().st_mode & 0o777 == 0o700
+    for path in store.rglob("*"):
+        assert path.stat().st_mode & 0o077 == 0, path
+
+
+def _garble(path: Path, offset: int = 4096) -> None:
+    with path.open("r+b") as f:
+        f.seek(offset)
+        f.write(os.urandom(8192))
+
+
+@pytest.fixture(scope="module")
+def large_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A store of 1,100 one-chunk papers (Chroma writes its vector files from 1,000 on), and its corpus."""
+    root = tmp_path_factory.mktemp("large")
+    words = "model data graph vision language sparse token image video speech protein kernel agent".split()
+    rng = random.Random(7)
+    write_jsonl(
+        root / "papers.jsonl",
+        [
+            {
+                "id": f"s{i}",
+                "title": f"Study {i} of {' '.join(rng.sample(words, 3))}",
+                "abstract": " ".join(rng.choices(words, k=25)) + f" number {i}.",
+            }
+            for i in range(1100)
+        ],
+    )
+    assert run("ingest", str(root / "papers.jsonl"), "--store", str(root / "store")).returncode == 0
+    return root / "store", root / "papers.jsonl"
+
+
+@pytest.mark.parametrize("damage", ["sqlite-garbled", "sqlite-emptied", "hnsw-garbled", "hnsw-emptied"])
+def test_a_damaged_store_is_diagnosed_and_recovered_by_a_rebuild(
+    tmp_path: Path, large_store: tuple[Path, Path], damage: str
+) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(large_store[0], store)
+    (store / "chat_history").write_text("+what is model soups?\n")
+    segment = next(p for p in store.iterdir() if (p / "header.bin").is_file())
+    if damage == "sqlite-garbled":
+        _garble(store / "chroma.sqlite3")
+    elif damage == "sqlite-emptied":
+        (store / "chroma.sqlite3").write_bytes(b"")
+    elif damage == "hnsw-garbled":
+        _garble(segment / "data_level0.bin", 0)
+    else:
+        (segment / "data_level0.bin").write_bytes(b"")
+    search = run("search", "graph kernel", "--store", str(store))
+    assert search.returncode == 1 and search.stdout == ""
+    line = search.stderr.strip()
+    assert line.startswith(f"rag: error: the store at {store} is damaged (") and "\n" not in line
+    assert "recover it with `rag ingest --rebuild`" in line
+    rebuild = run("ingest", "--rebuild", str(large_store[1]), "--store", str(store))
+    assert rebuild.returncode == 0, rebuild.stderr
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("store.damaged-")]
+    assert len(aside) == 1 and (aside[0] / "chroma.sqlite3").exists()  # kept, not deleted
+    assert (store / "chat_history").read_text() == "+what is model soups?\n"
+    again = run("search", "study 17 of", "--store", str(store), "-k", "1", "--mode", "keyword")
+    assert again.returncode == 0 and again.stdout.startswith("1. Study 17 of"), again.stdout
+
+
+def test_a_malformed_keyword_index_is_rebuilt_from_the_collection(tmp_path: Path, small_corpus: Path) -> None:
+    store = tmp_path / "store"
+    assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
+    index_path = store / "keyword-papers.json"
+    payload = json.loads(index_path.read_text())
+    for broken in (
+        {k: v for k, v in payload.items() if k != "lengths"},
+        {**payload, "postings": {"x": [[10**6, 1]]}},
+        {**payload, "chunk_ids": 7},
+    ):
+        index_path.write_text(json.dumps(broken))
+        result = run("search", "bioreactors", "--store", str(store), "-k", "1", "--mode", "keyword")
+        assert result.returncode == 0 and "algae" in result.stdout, result.stderr
