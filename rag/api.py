@@ -205,7 +205,7 @@ class Assistant:
         if not self._embedded() or not (store_dir / "chroma.sqlite3").is_file():
             return lock
         try:
-            probe.check(store_dir, self.settings.collection)
+            probe.check(store_dir, self.settings.collection, force=True)
             return lock
         except DamagedStoreError as exc:
             damage = str(exc)

@@ -175,6 +175,8 @@ def _print_ingest(report: IngestReport) -> None:
         print(f"{f.path}: {f.entries} entries, {f.new} new papers, {f.merged} merged duplicates")
     for problem in report.problems:
         print(f"rag: skipped {problem}", file=sys.stderr)
+    for note in report.notes:
+        print(f"rag: note: {note}", file=sys.stderr)
     print(
         f"{report.store}: {report.papers} papers read; {report.embedded} embedded "
         f"({report.chunks_embedded} chunks), {report.metadata_updated} metadata updated, "

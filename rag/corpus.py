@@ -66,7 +66,8 @@ class FileReport:
     entries: int = 0
     new: int = 0
     merged: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # what was skipped
+    notes: list[Problem] = field(default_factory=list)  # what was read but cut short
 
 
 @dataclass
@@ -83,6 +84,10 @@ class CorpusReport:
     @property
     def problems(self) -> list[Problem]:
         return [p for f in self.files for p in f.problems]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [n for f in self.files for n in f.notes]
 
 
 def normalize_title(title: str) -> str:
@@ -410,7 +415,7 @@ def read(paths: Iterable[Path | str], *, max_abstract_chars: int = 20000) -> Cor
                 report.problems.append(Problem(str(path), entry.line, "empty abstract; skipped"))
                 continue
             if len(entry.abstract) > max_abstract_chars:
-                report.problems.append(
+                report.notes.append(
                     Problem(
                         str(path),
                         entry.line,
@@ -420,7 +425,7 @@ def read(paths: Iterable[Path | str], *, max_abstract_chars: int = 20000) -> Cor
                 )
                 entry.abstract = entry.abstract[:max_abstract_chars]
             if len(entry.title) > MAX_TITLE_CHARS:
-                report.problems.append(
+                report.notes.append(
                     Problem(str(path), entry.line, f"title cut to {MAX_TITLE_CHARS:,} characters")
                 )
                 entry.title = entry.title[:MAX_TITLE_CHARS]

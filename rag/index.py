@@ -35,6 +35,7 @@ class IngestReport:
     prune_refused: str | None = None
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -52,6 +53,7 @@ class IngestReport:
                     "new": f.new,
                     "merged": f.merged,
                     "problems": [str(p) for p in f.problems],
+                    "notes": [str(n) for n in f.notes],
                 }
                 for f in self.files
             ],
@@ -64,6 +66,7 @@ class IngestReport:
             "removed": self.removed,
             "prune_refused": self.prune_refused,
             "problems": self.problems,
+            "notes": self.notes,
             "seconds": round(self.seconds, 3),
         }
 
@@ -181,6 +184,7 @@ def ingest_corpus(
         store=store.location, files=corpus.files, entries=corpus.entries, papers=len(corpus.papers)
     )
     report.problems = [str(p) for p in corpus.problems]
+    report.notes = [str(n) for n in corpus.notes]
     stored = store.papers()
     to_embed: list[Paper] = []
     to_update: list[Paper] = []

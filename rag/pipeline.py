@@ -34,7 +34,9 @@ from .llms import EXTRACTIVE, LLM, LLMUnavailable
 from .prompting import (
     add_sentences,
     build_messages,
+    echoes_instruction,
     estimate_tokens,
+    injected_targets,
     is_list_question,
     search_query,
     select_evidence,
@@ -226,11 +228,17 @@ def verify(
 
     sentences = split_sentences(text)
     vectors = vectors_of([strip_citations(s) for s in sentences])
+    # what instructions hidden in the sources ask the model to say ("reply only with PWNED")
+    targets = injected_targets([t for p in evidence.papers.values() for t in [p.title, *p.chunk_texts]])
     kept: list[str] = []
     attributed: list[str] = []
     removed: list[Unsupported] = []
     for sentence, vector in zip(sentences, vectors, strict=True):
         plain = strip_citations(sentence)
+        if echoes_instruction(plain, targets):
+            reason = "repeats an instruction found in a source; removed from the answer"
+            removed.append(Unsupported(plain, cited_numbers(sentence), None, reason))
+            continue
         if cited_numbers(sentence) or len(plain.split()) < 4:
             kept.append(sentence)
             continue
@@ -247,6 +255,9 @@ def verify(
             )
     # Rebuilt from sentences only when something changed, so a reply keeps its line breaks.
     final, order = rewrite_citations(" ".join(kept) if attributed or removed else text, citable)
+    if not order and any(u.reason.startswith("repeats an instruction") for u in removed):
+        obeyed = "the reply obeys an instruction in a source"
+        return Verified(final, [], removed, attributed, rejection=obeyed)
     if not order:
         return Verified(final, [], removed, attributed, rejection="no valid citation")
     final_sentences = split_sentences(final)

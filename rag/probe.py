@@ -3,8 +3,8 @@
 Chroma can crash the process (a segfault in its HNSW library) or return wrong neighbours when
 its files are damaged, so the first open of a store whose files changed since the last good
 probe happens in a child: it checks the SQLite file, counts the chunks and looks up a few
-stored vectors, which must find themselves. A good result is remembered by the files' sizes and
-times, so the cost (about a second) is paid once per change, not per command.
+stored vectors, which must find themselves. A good result is remembered by a sampled digest of the
+vector files, so the cost (about a second) is paid once per change, not per command.
 """
 
 from __future__ import annotations
@@ -23,22 +23,37 @@ STAMP_NAME = ".probe-ok"
 _TIMEOUT = 120.0
 
 
-def _chroma_files(store_dir: Path) -> list[Path]:
-    files = [store_dir / "chroma.sqlite3"]
-    for segment in store_dir.iterdir():
-        if segment.is_dir() and len(segment.name) == 36 and segment.name.count("-") == 4:  # a UUID
-            files.extend(sorted(p for p in segment.iterdir() if p.is_file()))
-    return files
+def _sample_digest(path: Path, blocks: int = 64, size: int = 4096) -> str:
+    """A digest of a file's size and evenly spaced blocks: cheap for a file of hundreds of MB."""
+    import hashlib
+
+    length = path.stat().st_size
+    digest = hashlib.sha1(str(length).encode())
+    with path.open("rb") as f:
+        for i in range(blocks):
+            f.seek(length * i // blocks)
+            digest.update(f.read(size))
+    return digest.hexdigest()
 
 
 def signature(store_dir: Path) -> str:
-    """The sizes and modification times of Chroma's files: changes whenever they do."""
+    """What the vector files hold, sampled (Chroma rewrites them, unchanged, on every open, so
+    times would not do). chroma.sqlite3 is left out: damage there raises errors, never crashes."""
     parts = []
-    for path in _chroma_files(store_dir):
-        with contextlib.suppress(OSError):
-            stat = path.stat()
-            parts.append(f"{path.relative_to(store_dir)}:{stat.st_size}:{stat.st_mtime_ns}")
+    for segment in sorted(store_dir.iterdir()):
+        if segment.is_dir() and (segment / "header.bin").is_file():
+            for name in ("header.bin", "data_level0.bin", "link_lists.bin"):
+                with contextlib.suppress(OSError):
+                    parts.append(f"{segment.name}/{name}:{_sample_digest(segment / name)}")
     return "\n".join(parts)
+
+
+def damaged(store_dir: Path, problem: str) -> DamagedStoreError:
+    """The one-line error for a damaged store, with the command that recovers it."""
+    return DamagedStoreError(
+        f"the store at {store_dir} is damaged ({problem}); recover it with `rag ingest --rebuild` "
+        f"(re-reads your papers; the damaged files are kept in {store_dir}.damaged-<time>)"
+    )
 
 
 def remember_good(store_dir: Path) -> None:
@@ -50,13 +65,16 @@ def remember_good(store_dir: Path) -> None:
     os.replace(f.name, store_dir / STAMP_NAME)
 
 
-def check(store_dir: Path, collection: str) -> None:
-    """Raise DamagedStoreError (with the fixing command) if the embedded store is damaged."""
+def check(store_dir: Path, collection: str, *, force: bool = False) -> None:
+    """Raise DamagedStoreError (with the fixing command) if the embedded store is damaged;
+    force: probe even if the vector files are unchanged since the last good probe."""
     if not (store_dir / "chroma.sqlite3").is_file():
         return
+    if (store_dir / "chroma.sqlite3").stat().st_size == 0:  # Chroma would quietly start a new one
+        raise damaged(store_dir, "chroma.sqlite3 is empty")
     stamp = store_dir / STAMP_NAME
     with contextlib.suppress(OSError):
-        if stamp.read_text() == signature(store_dir):
+        if not force and stamp.read_text() == signature(store_dir):
             return
     try:
         child = subprocess.run(
@@ -79,10 +97,7 @@ def check(store_dir: Path, collection: str) -> None:
         else:
             lines = child.stderr.strip().splitlines()
             problem = lines[-1] if lines else f"the check exited with code {child.returncode}"
-    raise DamagedStoreError(
-        f"the store at {store_dir} is damaged ({problem}); recover it with `rag ingest --rebuild` "
-        f"(re-reads your papers; the damaged files are kept in {store_dir}.damaged-<time>)"
-    )
+    raise damaged(store_dir, problem)
 
 
 def _probe(store_dir: Path, collection: str) -> str | None:
@@ -123,8 +138,9 @@ def _probe(store_dir: Path, collection: str) -> str | None:
         page = chroma.get(limit=1, offset=offset, include=["embeddings"])
         if not page["ids"]:
             return f"chunk {offset} of {count} cannot be read"
-        found = chroma.query(query_embeddings=[page["embeddings"][0]], n_results=min(count, 5), include=[])
-        if page["ids"][0] not in found["ids"][0]:
+        # A stored vector must find itself (or an identical one: abstracts can repeat a sentence).
+        found = chroma.query(query_embeddings=[page["embeddings"][0]], n_results=1, include=["distances"])
+        if not found["ids"][0] or found["distances"][0][0] > 1e-3:
             return "the vector index does not find stored chunks (its files are damaged)"
     return None
 

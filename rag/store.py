@@ -60,10 +60,52 @@ def _client(url: str | None, path: str) -> Any:
             )
         except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
             raise StoreError(f"cannot reach the Chroma server at {mask_url(url)}: {exc}") from exc
+    with _stderr_held() as held:
+        try:
+            return chromadb.PersistentClient(path=path, settings=chroma_settings)
+        except BaseException as exc:  # Chroma's Rust core panics on a damaged database
+            if not _chroma_failure(exc):
+                raise
+            held.drop()  # the panic's own report and backtrace: the error below says it in one line
+            _damage(exc, path)
+            raise StoreError(f"cannot open the Chroma store in {path}: {exc}") from exc
+
+
+class _Held:
+    def __init__(self) -> None:
+        self.keep = True
+
+    def drop(self) -> None:
+        self.keep = False
+
+
+@contextlib.contextmanager
+def _stderr_held() -> Iterator[_Held]:
+    """Hold what native code writes to stderr (fd 2) meanwhile; pass it on unless dropped."""
+    import sys
+    import tempfile
+
+    held = _Held()
     try:
-        return chromadb.PersistentClient(path=path, settings=chroma_settings)
-    except Exception as exc:
-        raise StoreError(f"cannot open the Chroma store in {path}: {exc}") from exc
+        saved = os.dup(2)
+    except OSError:
+        yield held
+        return
+    with tempfile.TemporaryFile() as capture:
+        sys.stderr.flush()
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield held
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            if held.keep:
+                capture.seek(0)
+                text = capture.read()
+                if text:
+                    sys.stderr.buffer.write(text)
+                    sys.stderr.flush()
 
 
 def restrict_permissions(store_dir: Path) -> None:
@@ -75,7 +117,25 @@ def restrict_permissions(store_dir: Path) -> None:
                 path.chmod(0o700 if path.is_dir() else 0o600)
 
 
-def _is_not_found(exc: Exception) -> bool:
+_DAMAGE = ("database disk image is malformed", "file is not a database", "no such table", "disk i/o error")
+
+
+def _chroma_failure(exc: BaseException) -> bool:
+    """An error from Chroma: an Exception, or the panic of its Rust core (a BaseException)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _damage(exc: BaseException, location: str) -> None:
+    """Raise DamagedStoreError if an exception from Chroma says its files are damaged."""
+    text = str(exc).casefold()
+    sign = next((sign for sign in _DAMAGE if sign in text), None)
+    if sign:
+        from .probe import damaged
+
+        raise damaged(Path(location), f"chroma.sqlite3: {sign}") from None
+
+
+def _is_not_found(exc: BaseException) -> bool:
     return type(exc).__name__ == "NotFoundError"
 
 
@@ -149,7 +209,10 @@ class Store:
                     configuration={"hnsw": {"space": "cosine"}},
                     metadata={**self.spec, "revision": uuid.uuid4().hex},
                 )
-        except Exception as exc:
+        except BaseException as exc:
+            if not _chroma_failure(exc):
+                raise
+            _damage(exc, self.location)
             raise StoreError(f"cannot open collection {self._name!r} at {self.location}: {exc}") from exc
         self._check_spec(collection)
         return collection
@@ -174,7 +237,10 @@ class Store:
         while True:
             try:
                 return operation(self._collection)
-            except Exception as exc:
+            except BaseException as exc:
+                if not _chroma_failure(exc):
+                    raise
+                _damage(exc, self.location)
                 if not _is_not_found(exc):
                     raise
             # Our collection was replaced (a rebuild finished): wait for the new one and use it.

@@ -294,3 +294,70 @@ def test_a_malformed_keyword_index_is_rebuilt_from_the_collection(tmp_path: Path
         index_path.write_text(json.dumps(broken))
         result = run("search", "bioreactors", "--store", str(store), "-k", "1", "--mode", "keyword")
         assert result.returncode == 0 and "algae" in result.stdout, result.stderr
+
+
+def test_hostile_input_is_bounded_and_reported(tmp_path: Path, small_corpus: Path) -> None:
+    store = tmp_path / "store"
+    hostile = tmp_path / "hostile"
+    hostile.mkdir()
+    write_jsonl(
+        hostile / "long.jsonl",
+        [
+            {"title": "A short paper", "abstract": "Transformers tokenize text. " * 4},
+            {"title": "An endless abstract", "abstract": "Graph kernels compare graphs. " * 2000},
+        ],
+    )
+    with (hostile / "huge.jsonl").open("w") as f:  # one 9 MB line: skipped unread
+        f.write('{"title": "x", "abstract": "' + "a" * (9 * 2**20) + '"}\n')
+        f.write('{"title": "After the huge line", "abstract": "Still read, line two."}\n')
+    (hostile / "rows.csv").write_text(
+        'title,abstract\nFine,"A good row."\nBroken,"' + "b" * 140_000 + '"\n', encoding="utf-8"
+    )
+    os.mkfifo(hostile / "pipe.jsonl")
+    (hostile / "loop-a.jsonl").symlink_to(hostile / "loop-b.jsonl")
+    (hostile / "loop-b.jsonl").symlink_to(hostile / "loop-a.jsonl")
+    paths = [
+        str(hostile / name) for name in ("long.jsonl", "huge.jsonl", "rows.csv", "pipe.jsonl", "loop-a.jsonl")
+    ]
+    result = run("ingest", *paths, "--store", str(store))  # the FIFO would block a reader forever
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert (
+        f"rag: note: {hostile / 'long.jsonl'}:2: abstract of 59,999 characters cut to 20,000 (RAG_MAX_ABSTRACT_CHARS)"
+        in lines
+    )
+    assert f"rag: skipped {hostile / 'huge.jsonl'}:1: line longer than 8 MB; skipped" in lines
+    assert any(
+        line.startswith(f"rag: skipped {hostile / 'rows.csv'}:3: malformed CSV (field larger")
+        for line in lines
+    )
+    assert f"rag: skipped {hostile / 'pipe.jsonl'}: not a regular file (a FIFO); skipped" in lines
+    assert any(line.startswith(f"rag: skipped {hostile / 'loop-a.jsonl'}: cannot read (") for line in lines)
+    assistant = Assistant(Settings(store_dir=store), notify=lambda m: None)
+    titles = {str(m["title"]) for m in assistant.store.papers().values()}
+    assert titles == {"A short paper", "An endless abstract", "After the huge line", "Fine"}
+    assert (
+        len(
+            assistant.paper(
+                next(p for p, m in assistant.store.papers().items() if m["title"] == "An endless abstract")
+            )["abstract"]
+        )
+        <= 20000
+    )
+    # a question too long is cut and said to be; a k beyond the store is capped, not an overflow
+    asked = run("ask", "graph kernels " * 300, "--store", str(store), "--llm", "extractive")
+    assert (
+        asked.returncode == 0 and "The question (4,199 characters) was cut to its first 2,000" in asked.stderr
+    )
+    searched = run("search", "graph kernels", "-k", "2147483648", "--store", str(store))
+    assert searched.returncode == 0 and "is more than the store holds" in searched.stderr, searched.stderr
+    chat = subprocess.run(
+        [RAG, "chat", "--store", str(store), "--llm", "extractive"],
+        input="/k 99999999999999999999\ngraph kernels\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("RAG_")},
+    )
+    assert chat.returncode == 0 and "Traceback" not in chat.stdout + chat.stderr
+    assert "An endless abstract" in chat.stdout
