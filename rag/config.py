@@ -203,11 +203,11 @@ def resolve_paths(settings: Settings) -> Paths:
     store_dir = settings.store_dir.expanduser().resolve()
     data_dir = (settings.data_dir or _shipped("data")).expanduser().resolve()
     prompts_dir = (settings.prompts_dir or _shipped("prompts")).expanduser().resolve()
-    index_name = f"keyword-{settings.collection}.json"
+    index_name = f"keyword-{settings.collection}.npz"
     if settings.chroma_url:
         # The keyword index is derived data; for a server store it is a local cache.
         safe = "".join(c if c.isalnum() else "_" for c in settings.chroma_url)
-        index_name = f"keyword-{safe}-{settings.collection}.json"
+        index_name = f"keyword-{safe}-{settings.collection}.npz"
     return Paths(
         store_dir=store_dir,
         keyword_index=store_dir / index_name,

@@ -119,7 +119,8 @@ def test_errors_and_interrupts_keep_the_session(tmp_path: Path, embedder: OnnxMi
     session = ChatSession(empty, k=5, llm="extractive", mode="hybrid")
     script = Script("What is in here?", KeyboardInterrupt, "/k 3")
     assert repl(session, script.read_line, script.write) == 0
-    assert "error: the store at" in script.text and "holds no papers: add yours with `rag ingest PATH`" in script.text
+    assert "error: the store at" in script.text
+    assert "holds no papers: add yours with `rag ingest PATH`" in script.text
     assert "Answers now draw on 3 papers." in script.text
 
 

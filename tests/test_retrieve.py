@@ -37,12 +37,13 @@ def test_bm25_ranks_rare_matching_terms_first(tmp_path: Path) -> None:
         revision="r1",
     )
     assert [cid for cid, _ in index.search("molecules neural", 3)] == ["a#0", "b#0"]
-    index.save(tmp_path / "kw.json")
-    loaded = KeywordIndex.load(tmp_path / "kw.json")
+    index.save(tmp_path / "kw.npz")
+    loaded = KeywordIndex.load(tmp_path / "kw.npz")
     assert loaded is not None and loaded.revision == "r1"
     assert loaded.search("bread", 1) == index.search("bread", 1)
-    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
-    assert KeywordIndex.load(tmp_path / "bad.json") is None
+    assert loaded.search("molecules neural", 3) == index.search("molecules neural", 3)
+    (tmp_path / "bad.npz").write_text("{not an index", encoding="utf-8")
+    assert KeywordIndex.load(tmp_path / "bad.npz") is None
 
 
 def test_each_mode_finds_a_paraphrased_paper(assistant: Assistant) -> None:

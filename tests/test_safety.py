@@ -3,15 +3,16 @@ damaged stores, and a user's store never filled with the demo corpus."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import bundled_entries, write_dump, write_jsonl
 from test_cli import RAG, run
@@ -284,16 +285,27 @@ def test_a_damaged_store_is_diagnosed_and_recovered_by_a_rebuild(
 def test_a_malformed_keyword_index_is_rebuilt_from_the_collection(tmp_path: Path, small_corpus: Path) -> None:
     store = tmp_path / "store"
     assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
-    index_path = store / "keyword-papers.json"
-    payload = json.loads(index_path.read_text())
+    index_path = store / "keyword-papers.npz"
+    good = index_path.read_bytes()
+    with np.load(index_path) as saved:
+        arrays = dict(saved)
+
+    def damaged(**changes: np.ndarray | None) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(buffer, **{k: v for k, v in {**arrays, **changes}.items() if v is not None})
+        return buffer.getvalue()
+
     for broken in (
-        {k: v for k, v in payload.items() if k != "lengths"},
-        {**payload, "postings": {"x": [[10**6, 1]]}},
-        {**payload, "chunk_ids": 7},
+        damaged(lengths=None),  # a field missing
+        damaged(docs=arrays["docs"] + 10**6),  # postings point past the chunks
+        damaged(offsets=arrays["offsets"][:-3]),  # offsets that do not fit the vocabulary
+        good[: len(good) // 2],  # a file cut short
+        b"{not an index",
     ):
-        index_path.write_text(json.dumps(broken))
+        index_path.write_bytes(broken)
         result = run("search", "bioreactors", "--store", str(store), "-k", "1", "--mode", "keyword")
         assert result.returncode == 0 and "algae" in result.stdout, result.stderr
+        assert KeywordIndex.load(index_path) is not None  # rebuilt and saved
 
 
 def test_hostile_input_is_bounded_and_reported(tmp_path: Path, small_corpus: Path) -> None:
@@ -323,8 +335,8 @@ def test_hostile_input_is_bounded_and_reported(tmp_path: Path, small_corpus: Pat
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert (
-        f"rag: note: {hostile / 'long.jsonl'}:2: abstract of 59,999 characters cut to 20,000 (RAG_MAX_ABSTRACT_CHARS)"
-        in lines
+        f"rag: note: {hostile / 'long.jsonl'}:2: "
+        "abstract of 59,999 characters cut to 20,000 (RAG_MAX_ABSTRACT_CHARS)" in lines
     )
     assert f"rag: skipped {hostile / 'huge.jsonl'}:1: line longer than 8 MB; skipped" in lines
     assert any(
