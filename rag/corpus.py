@@ -157,6 +157,16 @@ def _special(path: Path) -> str | None:
     return None
 
 
+def _blank(path: Path) -> bool:
+    """Whether a regular file holds nothing but white space."""
+    try:
+        if _special(path) or not path.is_file() or path.stat().st_size > 65536:
+            return False
+        return not path.read_bytes().strip()
+    except OSError:
+        return False
+
+
 def _lines(path: Path, report: FileReport) -> Iterator[tuple[int, str]]:
     """The file's lines (numbered from 1, without line ends), streamed; problems go to the report.
 
@@ -408,9 +418,10 @@ def read(paths: Iterable[Path | str], *, max_abstract_chars: int = 20000) -> Cor
                 Problem(str(path), None, "unsupported file type (use .txt, .jsonl or .csv); skipped")
             )
             continue
-        empty = True
+        if _blank(path):
+            report.problems.append(Problem(str(path), None, "empty file; skipped"))
+            continue
         for entry in _READERS[fmt](path, _lines(path, report), report):
-            empty = False
             if not entry.abstract:
                 report.problems.append(Problem(str(path), entry.line, "empty abstract; skipped"))
                 continue
@@ -434,6 +445,4 @@ def read(paths: Iterable[Path | str], *, max_abstract_chars: int = 20000) -> Cor
                 report.new += 1
             else:
                 report.merged += 1
-        if empty and not report.problems:
-            report.problems.append(Problem(str(path), None, "empty file; skipped"))
     return CorpusReport(papers=dedup.papers, files=reports)

@@ -100,7 +100,7 @@ def test_first_search_on_an_empty_store_ingests_the_default_corpus(settings, emb
     assistant = Assistant(settings, embedder=embedder, notify=messages.append)
     hits = assistant.search("glacier retreat measured by satellite radar", k=1)
     assert hits[0].title == "" and "glacier" in hits[0].evidence
-    assert len(messages) == 1 and "is empty: ingesting the bundled corpus" in messages[0]
+    assert len(messages) == 1 and "is new and empty: ingesting the bundled corpus" in messages[0]
     assert len(assistant.store.papers()) == 13
 
 

@@ -45,6 +45,16 @@ def test_ingest_and_search_through_a_chroma_server(
     assert (
         other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")[0].paper_id == hit.paper_id
     )
+    # A rebuild on the server swaps a new collection in; the other client follows it, and its
+    # cached keyword index is rebuilt from the server's documents (the revision changed).
+    fewer = tmp_path / "fewer.jsonl"
+    fewer.write_text((small_corpus / "extra.jsonl").read_text())
+    rebuilt = assistant.ingest([fewer], rebuild=True)
+    assert rebuilt.embedded == 3 and assistant.store.count() == 3
+    assert other.store.count() == 3 and len(other.store.papers()) == 3
+    bees = other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")
+    assert bees[0].paper_id == hit.paper_id
+    assert [h.title for h in other.search("glacier retreat radar", k=3, mode="keyword")][:1] == [""]
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
