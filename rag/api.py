@@ -130,16 +130,16 @@ class Assistant:
         sources = [Path(p) for p in paths] if paths else [self.paths.data_dir]
         if not paths and not self.paths.data_dir.is_dir():
             raise InputError(f"no corpus directory at {self.paths.data_dir}: give files to ingest")
-        # bad input fails here, before the store is touched
-        report = corpus.read(sources, max_abstract_chars=self.settings.max_abstract_chars)
-        if rebuild and (not report.papers or any(not f.entries and f.problems for f in report.files)):
-            raise InputError(
-                "not rebuilding: "
-                + ("the sources hold no papers" if not report.papers else "some files could not be read")
-                + f"; the store at {self.paths.store_dir} is unchanged"
-                + ("" if not report.problems else f" ({report.problems[0]})")
-            )
-        with WriteLock(self.paths.store_dir) as lock:
+        with WriteLock(self.paths.store_dir) as lock:  # a second writer is refused before any work
+            # bad input fails here, before the store is touched
+            report = corpus.read(sources, max_abstract_chars=self.settings.max_abstract_chars)
+            if rebuild and (not report.papers or any(not f.entries and f.problems for f in report.files)):
+                raise InputError(
+                    "not rebuilding: "
+                    + ("the sources hold no papers" if not report.papers else "some files could not be read")
+                    + f"; the store at {self.paths.store_dir} is unchanged"
+                    + ("" if not report.problems else f" ({report.problems[0]})")
+                )
             if rebuild:
                 lock = self._set_aside_if_damaged(lock)
                 try:

@@ -312,6 +312,7 @@ def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
     finally:
         if sys.stdin.isatty():
             readline.write_history_file(history)
+            history.chmod(0o600)  # questions may be private
 
 
 def _num(value: float | None, *, signed: bool = False) -> str:

@@ -262,12 +262,15 @@ def ingest_corpus(
 
 
 def build_keyword_index(store: Store, path: Path, revision: str) -> KeywordIndex:
-    """Rebuild the keyword index from the collection's documents and save it."""
-    ids, texts = [], []
-    for chunk in store.all_chunks():
-        ids.append(chunk.chunk_id)
-        texts.append(embedding_text(str(chunk.metadata.get("title", "")), chunk.text))
-    index = KeywordIndex.build(ids, texts, revision=revision)
+    """Rebuild the keyword index from the collection's documents (page by page) and save it."""
+    ids: list[str] = []
+
+    def texts() -> Iterator[str]:
+        for chunk in store.all_chunks():
+            ids.append(chunk.chunk_id)
+            yield embedding_text(str(chunk.metadata.get("title", "")), chunk.text)
+
+    index = KeywordIndex.build(ids, texts(), revision=revision)
     index.save(path)
     return index
 
