@@ -142,23 +142,17 @@ def _is_not_found(exc: BaseException) -> bool:
 class Store:
     """A Chroma collection of chunks, with the settings it was built with in its metadata."""
 
-    def __init__(
-        self, client: Any, name: str, spec: dict[str, Any], location: str, *, reset: bool = False
-    ) -> None:
+    def __init__(self, client: Any, name: str, spec: dict[str, Any], location: str) -> None:
         self._client = client
         self._name = name
         self.spec = {"schema_version": SCHEMA_VERSION, **spec}
         self.location = location
-        if reset:
-            self._drop()
         self._collection = self._open_collection()
 
     @classmethod
-    def open(
-        cls, *, path: str, url: str | None, name: str, spec: dict[str, Any], reset: bool = False
-    ) -> Store:
-        """Open (creating if needed) the collection at a path or server URL; reset empties it first."""
-        return cls(_client(url, path), name, spec, mask_url(url) or path, reset=reset)
+    def open(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
+        """Open (creating if needed) the collection at a path or server URL."""
+        return cls(_client(url, path), name, spec, mask_url(url) or path)
 
     @classmethod
     def staging(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
@@ -182,7 +176,12 @@ class Store:
         self._collection.modify(metadata={**(self._collection.metadata or {}), "complete": True})
         with contextlib.suppress(Exception):  # no old collection
             self._client.delete_collection(final)
-        self._collection.modify(name=final)
+        try:
+            self._collection.modify(name=final)
+        except Exception:
+            # a reader that found the old collection gone may have finished the swap itself
+            if self._client.get_collection(final).id != self._collection.id:
+                raise
         self._name = final
 
     def _get_collection(self) -> Any:
