@@ -62,8 +62,9 @@ from rag.index import Chunker, embedding_text
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 QUESTIONS_PATH = PROJECT_DIR / "benchmarks" / "dev_questions.jsonl"
-RAG_BIN = PROJECT_DIR / ".venv" / "bin" / "rag"
-VENV_PYTHON = PROJECT_DIR / ".venv" / "bin" / "python"
+# The project as run by the interpreter running this script (not a .venv that may not exist).
+RAG = [sys.executable, "-m", "rag"]
+PYTHON = sys.executable
 MODES: list[SearchMode] = ["hybrid", "dense", "keyword"]
 ANSWERABLE_KINDS = ["lookup", "figure", "multi"]
 COLD_SEARCH_RUNS = 5
@@ -235,6 +236,9 @@ def run_process(command: list[str]) -> tuple[float, subprocess.CompletedProcess[
     """Wall time of a subprocess run from the project directory, and its result."""
     started = time.perf_counter()
     result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
+    if result.returncode != 0:  # a failed step fails the benchmark, never a figure
+        failure = result.stderr.strip()[-2000:]
+        raise SystemExit(f"bench_foundation.py: `{' '.join(command)}` exited {result.returncode}: {failure}")
     return time.perf_counter() - started, result
 
 
@@ -311,7 +315,7 @@ def bench_reingest(store_dir: Path, full_seconds: float) -> dict[str, Any]:
     in_process = time.perf_counter() - started
 
     log("re-ingest as a subprocess")
-    wall, result = run_process([str(RAG_BIN), "--store", str(store_dir), "ingest"])
+    wall, result = run_process([*RAG, "--store", str(store_dir), "ingest"])
     lines = result.stdout.strip().splitlines()
     return {
         "in_process_seconds": in_process,
@@ -365,7 +369,7 @@ def bench_cold(store_dir: Path, question: str) -> dict[str, Any]:
     exit_codes = []
     for i in range(COLD_SEARCH_RUNS):
         log(f"cold `rag search` run {i + 1}/{COLD_SEARCH_RUNS}")
-        wall, result = run_process([str(RAG_BIN), "--store", str(store_dir), "search", question, "-k", "5"])
+        wall, result = run_process([*RAG, "--store", str(store_dir), "search", question, "-k", "5"])
         times.append(wall)
         exit_codes.append(result.returncode)
     imports = {}
@@ -375,7 +379,7 @@ def bench_cold(store_dir: Path, question: str) -> dict[str, Any]:
         ("import chromadb", "import chromadb"),
     ]:
         log(f"reference: {label}")
-        wall, _ = run_process([str(VENV_PYTHON), "-c", code])
+        wall, _ = run_process([PYTHON, "-c", code])
         imports[label] = wall
     # Does a search process import llama_index at all? (It should not need to.)
     probe = (
@@ -383,7 +387,7 @@ def bench_cold(store_dir: Path, question: str) -> dict[str, Any]:
         f"main(['--store', {str(store_dir)!r}, 'search', 'diffusion', '-k', '1']); "
         "print('LLAMA', 'llama_index' in sys.modules)"
     )
-    _, result = run_process([str(VENV_PYTHON), "-c", probe])
+    _, result = run_process([PYTHON, "-c", probe])
     return {
         "question": question,
         "runs_seconds": times,

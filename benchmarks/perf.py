@@ -88,8 +88,9 @@ if TYPE_CHECKING:
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
-RAG_BIN = PROJECT_DIR / ".venv" / "bin" / "rag"
-VENV_PYTHON = PROJECT_DIR / ".venv" / "bin" / "python"
+# The project as run by the interpreter running this script (not a .venv that may not exist).
+RAG = [sys.executable, "-m", "rag"]
+PYTHON = sys.executable
 TIME_BIN = "/usr/bin/time"  # GNU time: the peak memory of a cold process (see run_measured)
 K = 5  # papers per search, as `rag search` and Assistant.ask default to
 PEER_NODES = 20  # nodes the peer retrieves to find K distinct papers
@@ -253,6 +254,10 @@ def run_measured(command: list[str]) -> ProcessRun:
         )
         seconds = time.perf_counter() - started
         kib = rss.read().strip().splitlines()
+    if result.returncode != 0:  # a failed step fails the benchmark, never a figure
+        raise SystemExit(
+            f"perf.py: `{' '.join(command)}` exited {result.returncode}: {result.stderr.strip()[-2000:]}"
+        )
     return ProcessRun(
         seconds=seconds,
         exit_code=result.returncode,
@@ -472,10 +477,10 @@ def bench_peer(
 def bench_cold(ours_store: Path, peer_store: Path, question: str) -> dict[str, dict[str, Any]]:
     """COLD_RUNS rounds of: `rag search`, `rag ask --llm extractive`, the peer's cold process."""
     commands = {
-        "ours_search": [str(RAG_BIN), "--store", str(ours_store), "search", question, "-k", str(K)],
-        "ours_ask": [str(RAG_BIN), "--store", str(ours_store), "ask", "--llm", "extractive", question],
+        "ours_search": [*RAG, "--store", str(ours_store), "search", question, "-k", str(K)],
+        "ours_ask": [*RAG, "--store", str(ours_store), "ask", "--llm", "extractive", question],
         "peer_retrieve": [
-            str(VENV_PYTHON),
+            PYTHON,
             str(Path(__file__).resolve()),
             "--peer-cold-start",
             str(peer_store),
