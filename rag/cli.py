@@ -250,11 +250,12 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
         a, b = (evaluate.load_report(p) for p in args.compare)
         rows = evaluate.compare(a, b)
         if args.json:
-            _print_json({name: {"a": x, "b": y, "delta": d} for name, x, y, d in rows})
+            _print_json({name: {"a": x, "b": y, "delta": d, "within_noise": n} for name, x, y, d, n in rows})
             return EXIT_OK
         print(f"{'metric':32} {'A':>10} {'B':>10} {'B - A':>10}")
-        for name, x, y, d in rows:
-            print(f"{name:32} {_num(x):>10} {_num(y):>10} {_num(d, signed=True):>10}")
+        for name, x, y, d, noise in rows:
+            verdict = {True: "  within noise", False: "  beyond noise (95%)", None: ""}[noise]
+            print(f"{name:32} {_num(x):>10} {_num(y):>10} {_num(d, signed=True):>10}{verdict}")
         return EXIT_OK
     if args.questions is None:
         raise SystemExit("rag eval: error: give a question file, or --compare A.json B.json")
@@ -278,7 +279,19 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
         for group in ("retrieval", "answers", "latency_ms"):
             print(f"{group}:")
             for key, value in report[group].items():
-                print(f"  {key:20} {_num(value)}")
+                counted = report["counts"].get(key) if group == "answers" else None
+                extra = (
+                    f"  ({counted['k']}/{counted['n']}, 95% {counted['low']:.3f}-{counted['high']:.3f})"
+                    if counted and value is not None
+                    else ""
+                )
+                print(f"  {key:20} {_num(value)}{extra}")
+        misses = {name: ids for name, ids in report["failures"].items() if ids}
+        if misses:
+            print("failures:")
+            for name, ids in misses.items():
+                shown = ", ".join(ids[:10]) + (f", ... ({len(ids)} in all)" if len(ids) > 10 else "")
+                print(f"  {name.replace('_', ' ')}: {shown}")
     if args.out:
         print(f"rag: wrote {args.out / 'report.json'}, report.md and per_question.jsonl", file=sys.stderr)
     return EXIT_SKIPPED if problems else EXIT_OK

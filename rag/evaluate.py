@@ -273,7 +273,78 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "answer_p95": percentile(answer_ms, 95),
     }
     answers["prompt_tokens_p50"] = percentile(prompt_tokens, 50)
-    return {"n": len(outcomes), "retrieval": retrieval, "answers": answers, "latency_ms": latency}
+    contained = [
+        o
+        for o in with_contains
+        if all(s.casefold() in o.answer.text.casefold() for s in o.question.answer_contains)
+    ]
+    listed = [(o, len(o.gold & cited_ids(o)), len(cited_ids(o))) for o in lists]
+    tallies = {  # the rates that count something: (hits, out of)
+        "contains_accuracy": (len(contained), len(with_contains)),
+        "label_accuracy": (
+            sum(1 for o in with_label if predicted_label(o.answer.text) == o.question.answer),
+            len(with_label),
+        ),
+        "refusal_precision": (sum(1 for o in refused if not o.question.answerable), len(refused)),
+        "refusal_recall": (sum(1 for o in unanswerable if o.answer.refused), len(unanswerable)),
+        "citation_validity": (
+            sum(1 for o, c in citations if c.paper_id in {s.paper_id for s in o.answer.sources}),
+            len(citations),
+        ),
+        "citation_precision": (
+            sum(1 for o, c in gold_citations if c.paper_id in o.gold),
+            len(gold_citations),
+        ),
+        "support_rate": (cited_sentences - unsupported, cited_sentences),
+        "false_refusal_rate": (sum(1 for o in answerable if o.answer.refused), len(answerable)),
+        "list_precision": (sum(right for _, right, _ in listed), sum(cited for _, _, cited in listed)),
+        "cited_answer_rate": (sum(1 for o in answered if o.answer.citations), len(answered)),
+        "replaced_rate": (sum(1 for o in outcomes if o.answer.fallback_reason), len(outcomes)),
+    }
+    counts = {
+        name: {"k": k, "n": n, "low": round(wilson(k, n)[0], 4), "high": round(wilson(k, n)[1], 4)}
+        for name, (k, n) in tallies.items()
+        if n
+    }
+    failures = {  # the questions behind each miss, by id
+        "refused_but_answerable": [o.question.id for o in answerable if o.answer.refused],
+        "answered_but_unanswerable": [o.question.id for o in unanswerable if not o.answer.refused],
+        "missing_answer_contains": [o.question.id for o in with_contains if o not in contained],
+        "gold_not_in_top_5": [o.question.id for o in answerable if recall_at(o.ranked, o.gold, 5) < 1],
+        "cites_a_non_gold_paper": sorted(
+            {o.question.id for o, c in gold_citations if c.paper_id not in o.gold}
+        ),
+        "list_incomplete": [o.question.id for o, right, _ in listed if right < len(o.gold)],
+    }
+    return {
+        "n": len(outcomes),
+        "retrieval": retrieval,
+        "answers": answers,
+        "counts": counts,
+        "failures": failures,
+        "latency_ms": latency,
+    }
+
+
+def wilson(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default); (0, 1) when there is no count."""
+    if not total:
+        return 0.0, 1.0
+    p = hits / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def within_noise(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool | None:
+    """Whether two counted rates differ by less than chance explains (a two-proportion z-test at
+    95%); None without counts."""
+    if not a or not b or not a["n"] or not b["n"]:
+        return None
+    p1, p2 = a["k"] / a["n"], b["k"] / b["n"]
+    pooled = (a["k"] + b["k"]) / (a["n"] + b["n"])
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / a["n"] + 1 / b["n"]))
+    return (spread == 0 and p1 == p2) or (spread > 0 and abs(p2 - p1) / spread < 1.96)
 
 
 def cited_ids(outcome: Outcome) -> set[str]:
@@ -405,17 +476,30 @@ def write_reports(out: Path, result: dict[str, Any], outcomes: Sequence[Outcome]
     for title, members in sections:
         summary = summarize(members)
         lines += [f"## {title} (n={summary['n']})", "", "| metric | value |", "|---|---|"]
-        for group in ("retrieval", "answers"):
-            lines += [f"| {group}.{key} | {v:.3f} |" for key, v in summary[group].items() if v is not None]
+        retrieval = summary["retrieval"].items()
+        lines += [f"| retrieval.{key} | {v:.3f} |" for key, v in retrieval if v is not None]
+        for key, v in summary["answers"].items():
+            if v is not None:
+                counted = summary["counts"].get(key)
+                extra = (
+                    f" ({counted['k']}/{counted['n']}, 95% {counted['low']:.3f}-{counted['high']:.3f})"
+                    if counted
+                    else ""
+                )
+                lines.append(f"| answers.{key} | {v:.3f}{extra} |")
         lines += [f"| {key} (ms) | {v:.0f} |" for key, v in summary["latency_ms"].items() if v is not None]
         lines.append("")
-    (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
+    lines += ["## Failures (all questions)", ""]
+    for name, ids in summarize(list(outcomes))["failures"].items():
+        lines.append(f"- {name.replace('_', ' ')} ({len(ids)}): {', '.join(ids) if ids else '-'}")
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def compare(
     a: dict[str, Any], b: dict[str, Any]
-) -> list[tuple[str, float | None, float | None, float | None]]:
-    """Every metric of two reports side by side: (name, A, B, B - A)."""
+) -> list[tuple[str, float | None, float | None, float | None, bool | None]]:
+    """Every metric of two reports side by side: (name, A, B, B - A, within noise); the last is
+    known for the counted rates of reports that carry counts."""
     rows = []
     for group, keys in (
         ("retrieval", RETRIEVAL_KEYS),
@@ -425,7 +509,8 @@ def compare(
         for key in keys:
             left, right = a.get(group, {}).get(key), b.get(group, {}).get(key)
             delta = right - left if isinstance(left, int | float) and isinstance(right, int | float) else None
-            rows.append((f"{group}.{key}", left, right, delta))
+            noise = within_noise(a.get("counts", {}).get(key), b.get("counts", {}).get(key))
+            rows.append((f"{group}.{key}", left, right, delta, noise if group == "answers" else None))
     return rows
 
 

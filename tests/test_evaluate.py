@@ -66,6 +66,25 @@ def test_refusal_and_citation_metrics() -> None:
     assert answers["citation_precision"] == pytest.approx(2 / 3)
     assert answers["contains_accuracy"] is None and answers["label_accuracy"] is None
     assert summary["latency_ms"]["answer_p50"] == 100.0
+    # counts beside the ratios, with a 95% interval, and the questions behind each miss
+    counts = summary["counts"]
+    assert counts["refusal_recall"]["k"] == 1 and counts["refusal_recall"]["n"] == 2
+    assert counts["citation_precision"]["k"] == 2 and counts["citation_precision"]["n"] == 3
+    assert counts["false_refusal_rate"]["k"] == 1 and counts["false_refusal_rate"]["n"] == 3
+    assert counts["refusal_recall"]["low"] < 0.5 < counts["refusal_recall"]["high"]
+    assert "contains_accuracy" not in counts  # nothing to count
+    assert summary["failures"]["refused_but_answerable"] == ["5"]
+    assert summary["failures"]["answered_but_unanswerable"] == ["4"]
+    assert summary["failures"]["cites_a_non_gold_paper"] == ["2"]
+
+
+def test_wilson_intervals_and_noise() -> None:
+    low, high = evaluate.wilson(43, 48)
+    assert low == pytest.approx(0.778, abs=0.001) and high == pytest.approx(0.955, abs=0.001)
+    assert evaluate.wilson(0, 0) == (0.0, 1.0)
+    assert evaluate.within_noise({"k": 43, "n": 48}, {"k": 44, "n": 48})  # 0.02 apart: noise
+    assert not evaluate.within_noise({"k": 20, "n": 48}, {"k": 44, "n": 48})
+    assert evaluate.within_noise(None, {"k": 1, "n": 2}) is None
 
 
 def test_bad_question_lines_are_reported_by_line(tmp_path: Path) -> None:
@@ -156,7 +175,7 @@ def test_rag_eval_json_on_a_tiny_corpus(tmp_path: Path, tiny: tuple[Path, Path])
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert set(report) == {"n", "retrieval", "answers", "latency_ms", "settings"}
+    assert set(report) == {"n", "retrieval", "answers", "counts", "failures", "latency_ms", "settings"}
     assert set(report["retrieval"]) == {"recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"}
     assert set(report["answers"]) == set(evaluate.ANSWER_KEYS)
     assert set(report["latency_ms"]) == set(evaluate.LATENCY_KEYS)
@@ -181,6 +200,8 @@ def test_rag_eval_json_on_a_tiny_corpus(tmp_path: Path, tiny: tuple[Path, Path])
     assert lines[2]["refused"] is True
     markdown = (out / "report.md").read_text()
     assert "## Kind: figure (n=1)" in markdown and "| retrieval.recall@5 | 1.000 |" in markdown
+    assert "| answers.refusal_recall | 1.000 (1/1, 95% " in markdown
+    assert "## Failures (all questions)" in markdown and "- refused but answerable (0): -" in markdown
 
     other = tmp_path / "other.json"
     other.write_text(json.dumps({**report, "retrieval": {**report["retrieval"], "mrr": 0.5}}))
@@ -190,6 +211,13 @@ def test_rag_eval_json_on_a_tiny_corpus(tmp_path: Path, tiny: tuple[Path, Path])
         line.split()[:4] == ["retrieval.mrr", "1.000", "0.500", "-0.500"]
         for line in compared.stdout.splitlines()
     )
+    # a counted rate says whether its change is within noise
+    assert any(
+        line.startswith("answers.refusal_recall") and line.endswith("within noise")
+        for line in compared.stdout.splitlines()
+    )
+    plain = run("--store", str(store), "eval", str(questions), "--corpus", str(corpus), "--llm", "extractive")
+    assert "refusal_recall" in plain.stdout and "(1/1, 95% " in plain.stdout
 
 
 def test_python_api_matches_and_bad_lines_exit_nonzero(tmp_path: Path, tiny: tuple[Path, Path]) -> None:
