@@ -22,6 +22,8 @@ class Source:
     score: float
     evidence: str
     sources: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
 
 
 @dataclass
@@ -34,6 +36,14 @@ class Citation:
     url: str | None
     evidence: str
     sources: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+
+    def byline(self) -> str:
+        """'A. Lovelace, A. Turing (2024)', 'B. C, D. E et al. (2023)', or ''."""
+        names = ", ".join(self.authors[:3]) + (" et al." if len(self.authors) > 3 else "")
+        year = f"({self.year})" if self.year else ""
+        return " ".join(part for part in (names, year) if part)
 
 
 @dataclass
@@ -64,10 +74,19 @@ class Answer:
         return payload
 
     def references(self) -> list[str]:
-        """The numbered reference lines: title and url."""
+        """The numbered reference lines: title, authors and year, url (what the corpus has)."""
         return [
-            f"[{c.number}] {c.title or '(untitled)'}" + (f" {c.url}" if c.url else "") for c in self.citations
+            f"[{c.number}] {c.title or '(untitled)'}"
+            + (f" - {c.byline()}" if c.byline() else "")
+            + (f" {c.url}" if c.url else "")
+            for c in self.citations
         ]
+
+    def to_bibtex(self) -> str:
+        """BibTeX for the cited papers, one entry each (`rag ask --bib`, `/bib` in chat)."""
+        from .bibtex import to_bibtex
+
+        return to_bibtex(self.citations)
 
     def closest_line(self) -> str:
         """'Closest: [1] title; [2] title' for a refusal that found papers, else ''."""
@@ -84,7 +103,7 @@ class Answer:
             lines += ["**References**", ""]
             for c in self.citations:
                 title = f"[{c.title or '(untitled)'}]({c.url})" if c.url else (c.title or "(untitled)")
-                lines.append(f"{c.number}. {title}")
+                lines.append(f"{c.number}. {title}" + (f", {c.byline()}" if c.byline() else ""))
         if self.unsupported:
             lines += ["", "**Not supported by the cited abstracts:**", ""]
             lines += [f"- {u.sentence} ({u.reason})" for u in self.unsupported]

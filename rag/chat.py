@@ -34,6 +34,7 @@ HELP = """Ask a question, or use a command:
   /mode MODE         hybrid, dense or keyword retrieval
   /reset             forget the conversation
   /save FILE         the transcript as Markdown, with references (/save! FILE overwrites)
+  /bib FILE          BibTeX for every paper cited in the conversation (/bib! FILE overwrites)
   /quit              leave (Ctrl-D works too; Ctrl-C cancels an answer)"""
 
 
@@ -192,6 +193,24 @@ def _command(session: ChatSession, line: str, write: Write, style: Style) -> boo
             try:
                 target.write_text(session.transcript(), encoding="utf-8")
                 write(f"Saved {len(session.turns)} exchanges to {argument}.\n")
+            except OSError as exc:
+                write(f"Cannot write {argument}: {exc.strerror}\n")
+    elif name in ("bib", "bib!"):
+        target = Path(argument).expanduser()
+        every_citation = [c for turn in session.turns for c in turn.answer.citations]
+        if not argument:
+            write("/bib takes a file name, e.g. /bib refs.bib\n")
+        elif not every_citation:
+            write("No papers cited yet.\n")
+        elif name == "bib" and target.exists():
+            write(f"{argument} exists: /bib! {argument} overwrites it.\n")
+        else:
+            from .bibtex import to_bibtex
+
+            entries = to_bibtex(every_citation)
+            try:
+                target.write_text(entries, encoding="utf-8")
+                write(f"Wrote {entries.count('@misc{')} BibTeX entries to {argument}.\n")
             except OSError as exc:
                 write(f"Cannot write {argument}: {exc.strerror}\n")
     else:

@@ -107,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question")
     _retrieval_options(ask, papers="papers the answer draws on", llm=True)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (no streaming)")
+    ask.add_argument(
+        "--bib", type=Path, metavar="FILE", help="also write BibTeX for the cited papers to FILE"
+    )
 
     evaluate = commands.add_parser(
         "eval",
@@ -351,12 +354,22 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         return EXIT_OK
     if args.command == "ask":
         if args.json:
-            _print_json(assistant.ask(args.question, k=args.k, llm=args.llm, mode=args.mode).to_dict())
-            return EXIT_OK
-        stream = assistant.stream(args.question, k=args.k, llm=args.llm, mode=args.mode)
-        streamed = "".join(_echo(token) for token in stream)
-        assert stream.answer is not None
-        _print_answer(stream.answer, streamed)
+            answer = assistant.ask(args.question, k=args.k, llm=args.llm, mode=args.mode)
+            _print_json(answer.to_dict())
+        else:
+            stream = assistant.stream(args.question, k=args.k, llm=args.llm, mode=args.mode)
+            streamed = "".join(_echo(token) for token in stream)
+            assert stream.answer is not None
+            answer = stream.answer
+            _print_answer(answer, streamed)
+        if args.bib:
+            try:
+                args.bib.write_text(answer.to_bibtex(), encoding="utf-8")
+            except OSError as exc:
+                from .errors import InputError
+
+                raise InputError(f"cannot write {args.bib}: {exc.strerror}") from None
+            print(f"rag: wrote {len(answer.citations)} BibTeX entries to {args.bib}", file=sys.stderr)
         return EXIT_OK
     if args.command == "eval":
         return _evaluate(args, assistant)

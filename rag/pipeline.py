@@ -103,7 +103,8 @@ def retrieve(
         if chunks.get(hit.paper_id)
     }
     sources = [
-        Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources) for n, h in enumerate(hits, 1)
+        Source(n, h.paper_id, h.title, h.url, h.score, h.evidence, h.sources, h.authors, h.year)
+        for n, h in enumerate(hits, 1)
     ]
     keyword = retriever.keyword
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query)}
@@ -363,7 +364,7 @@ class Pipeline:
             order = verified.order if verified else []
             by_number = {s.number: s for s in evidence.sources}
             citations = [
-                Citation(new, s.paper_id, s.title, s.url, s.evidence, s.sources)
+                Citation(new, s.paper_id, s.title, s.url, s.evidence, s.sources, s.authors, s.year)
                 for new, s in ((new, by_number[old]) for new, old in enumerate(order, 1))
             ]
             return Answer(
