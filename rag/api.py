@@ -360,7 +360,35 @@ class Assistant:
     ) -> AnswerStream:
         """Answer a question; iterate for the text as it is written, then read `.answer`."""
         question = self._question(question)
-        return AnswerStream(self._compose(question, self._k(k), llm, mode or self.settings.mode))
+        return AnswerStream(
+            self._compose(question, self._k(k), llm, mode or self.settings.mode), on_answer=self._log
+        )
+
+    def _log(self, answer: Answer) -> None:
+        """Record an answer in the answer log (unless RAG_LOG=0); never fails the answer."""
+        if not self.settings.log:
+            return
+        from .log import AnswerLog
+        from .prompting import search_query
+
+        AnswerLog(self.paths.log).record(
+            answer, searched=search_query(answer.question), settings=printable_settings(self.settings)
+        )
+
+    def logs(self, *, limit: int = 10, query: str | None = None) -> list[dict[str, Any]]:
+        """The latest logged answers, newest first; with a query, those whose words match."""
+        from .log import AnswerLog
+
+        return AnswerLog(self.paths.log).entries(limit=limit, query=query)
+
+    def log_entry(self, entry_id: int) -> dict[str, Any]:
+        """One logged answer by id (InputError if there is none)."""
+        from .log import AnswerLog
+
+        entry = AnswerLog(self.paths.log).get(entry_id)
+        if entry is None:
+            raise InputError(f"no answer {entry_id} in the log {self.paths.log}")
+        return entry
 
     def ask(
         self,
@@ -470,12 +498,17 @@ class Assistant:
 class AnswerStream:
     """The text of an answer as it is generated; `.answer` is the full Answer once iterated."""
 
-    def __init__(self, generator: Generator[str, None, Answer]) -> None:
+    def __init__(
+        self, generator: Generator[str, None, Answer], on_answer: Callable[[Answer], None] | None = None
+    ) -> None:
         self._generator = generator
+        self._on_answer = on_answer
         self.answer: Answer | None = None
 
     def __iter__(self) -> Iterator[str]:
         self.answer = yield from self._generator
+        if self._on_answer is not None:
+            self._on_answer(self.answer)
 
 
 _default: Assistant | None = None

@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--bib", type=Path, metavar="FILE", help="also write BibTeX for the cited papers to FILE"
     )
+    ask.add_argument("--no-log", action="store_true", help="do not record this answer in the answer log")
 
     evaluate = commands.add_parser(
         "eval",
@@ -148,6 +149,22 @@ def _parser() -> argparse.ArgumentParser:
         "type /help inside for the commands. Ctrl-C cancels an answer, Ctrl-D leaves.",
     )
     _retrieval_options(chat, papers="papers each answer draws on", llm=True)
+
+    chat.add_argument("--no-log", action="store_true", help="do not record the answers in the answer log")
+
+    logs = commands.add_parser(
+        "logs",
+        parents=[common],
+        help="the answers given so far: list, search, show one",
+        description="Every answer of `rag ask`, `rag chat` and Python's ask() is recorded in a SQLite "
+        "log ($RAG_LOG_PATH, default ~/.local/share/rag/logs.db; RAG_LOG=0 or --no-log: not). "
+        "`rag logs` lists the latest, `-q WORDS` searches questions and answers, "
+        "`rag logs show ID` prints one with its references.",
+    )
+    logs.add_argument("show", nargs="*", metavar="show ID", help="print one logged answer")
+    logs.add_argument("-n", type=int, default=10, metavar="N", help="how many (default 10)")
+    logs.add_argument("-q", metavar="TEXT", help="only answers whose question or text has these words")
+    logs.add_argument("--json", action="store_true", help="print as JSON")
 
     models = commands.add_parser(
         "models",
@@ -331,6 +348,41 @@ def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
             history.chmod(0o600)  # questions may be private
 
 
+def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
+    if args.show:
+        if len(args.show) != 2 or args.show[0] != "show" or not args.show[1].isdigit():
+            raise SystemExit("rag logs: error: use `rag logs show ID` (an id from `rag logs`)")
+        entry = assistant.log_entry(int(args.show[1]))
+        if args.json:
+            _print_json(entry)
+            return EXIT_OK
+        print(f"#{entry['id']}  {entry['time']}  {entry['backend']}")
+        print(f"Q: {entry['question']}")
+        if entry["searched"] != entry["question"]:
+            print(f"searched: {entry['searched']}")
+        print(f"\n{entry['answer']}")
+        if entry["citations"]:
+            print("\nReferences:")
+            for c in entry["citations"]:
+                print(
+                    f"  [{c['number']}] {c['title'] or '(untitled)'}" + (f" {c['url']}" if c["url"] else "")
+                )
+        if entry["fallback_reason"]:
+            print(f"\n(answered by {entry['backend']} after: {entry['fallback_reason']})")
+        return EXIT_OK
+    entries = assistant.logs(limit=max(1, args.n), query=args.q)
+    if args.json:
+        _print_json(entries)
+        return EXIT_OK
+    if not entries:
+        print("No logged answers" + (f" matching {args.q!r}." if args.q else "."))
+    for entry in entries:
+        first = entry["answer"].splitlines()[0] if entry["answer"] else ""
+        print(f"#{entry['id']}  {entry['time']}  {entry['question']}")
+        print(f"    {first[:100]}{'...' if len(first) > 100 else ''}")
+    return EXIT_OK
+
+
 def _num(value: float | None, *, signed: bool = False) -> str:
     if value is None:
         return "-"
@@ -375,6 +427,8 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         return _evaluate(args, assistant)
     if args.command == "chat":
         return _chat(args, assistant)
+    if args.command == "logs":
+        return _logs(args, assistant)
     if args.command == "models":
         listing = assistant.models()
         if args.json:
@@ -405,7 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import ConfigError, RagError
 
     try:
-        assistant = Assistant(load_settings(store_dir=args.store))
+        no_log = getattr(args, "no_log", False)
+        assistant = Assistant(load_settings(store_dir=args.store, log=False if no_log else None))
         if args.command in ("search", "info"):
             assistant.require_store()
         if getattr(args, "model", None):

@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     temperature: float = Field(
         0.0, ge=0, le=2, description="LLM sampling temperature (0: the same answer every time)."
     )
+    log: bool = Field(True, description="Record every answer in the answer log (RAG_LOG=0 or --no-log: not).")
+    log_path: Path | None = Field(
+        None, description="The answer log (SQLite); default: ~/.local/share/rag/logs.db ($XDG_DATA_HOME)."
+    )
     max_question_chars: int = Field(
         2000, ge=10, description="A longer question is cut to this many characters (and the cut reported)."
     )
@@ -190,12 +194,19 @@ class Paths:
     data_dir: Path
     prompts_dir: Path
     chat_history: Path
+    log: Path
 
 
 def _shipped(name: str) -> Path:
     """A directory shipped inside the wheel (rag/NAME), else the source checkout's NAME/."""
     inside = PACKAGE_DIR / name
     return inside if inside.is_dir() else PROJECT_DIR / name
+
+
+def default_log_path() -> Path:
+    """Where answers are logged unless RAG_LOG_PATH says otherwise: the user's data folder."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "rag" / "logs.db"
 
 
 def resolve_paths(settings: Settings) -> Paths:
@@ -214,6 +225,7 @@ def resolve_paths(settings: Settings) -> Paths:
         data_dir=data_dir,
         prompts_dir=prompts_dir,
         chat_history=store_dir / "chat_history",
+        log=(settings.log_path or default_log_path()).expanduser().resolve(),
     )
 
 

@@ -53,6 +53,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("RAG_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "absent.toml"))
+    # the answer log goes to the test's own data folder (inherited by `rag` subprocesses too)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
 
 

@@ -1,0 +1,113 @@
+"""A log of every answer in SQLite, searchable by its words: `rag logs`, like simonw/llm's logs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .answer import Answer
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    question TEXT NOT NULL,
+    searched TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    refused INTEGER NOT NULL,
+    citations TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    fallback_reason TEXT,
+    timings TEXT NOT NULL,
+    settings TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS answers_fts USING fts5(
+    question, answer, content='answers', content_rowid='id'
+);
+CREATE TRIGGER IF NOT EXISTS answers_ai AFTER INSERT ON answers BEGIN
+    INSERT INTO answers_fts(rowid, question, answer) VALUES (new.id, new.question, new.answer);
+END;
+"""
+
+
+class AnswerLog:
+    """The answers database; opened on first use, created owner-only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        new = not self.path.exists()
+        connection = sqlite3.connect(self.path, timeout=5)
+        if new:
+            self.path.chmod(0o600)
+        connection.executescript(_SCHEMA)
+        return connection
+
+    def record(self, answer: Answer, *, searched: str, settings: dict[str, Any]) -> int | None:
+        """Log one answer; its id, or None (with a note on stderr) if the log cannot be written:
+        writing the log never fails an answer."""
+        try:
+            with contextlib.closing(self._connect()) as connection, connection:
+                cursor = connection.execute(
+                    "INSERT INTO answers (time, question, searched, answer, refused, citations, backend,"
+                    " fallback_reason, timings, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                        answer.question,
+                        searched,
+                        answer.text,
+                        int(answer.refused),
+                        json.dumps([c.__dict__ for c in answer.citations], ensure_ascii=False),
+                        answer.backend,
+                        answer.fallback_reason,
+                        json.dumps({k: round(v, 2) for k, v in answer.timings.items()}),
+                        json.dumps(settings, ensure_ascii=False, default=str),
+                    ),
+                )
+                return cursor.lastrowid
+        except (sqlite3.Error, OSError) as exc:
+            print(f"rag: note: the answer was not logged ({self.path}: {exc})", file=sys.stderr)
+            return None
+
+    def entries(self, *, limit: int = 10, query: str | None = None) -> list[dict[str, Any]]:
+        """The latest answers, newest first; with a query, those matching its words (full text)."""
+        if not self.path.exists():
+            return []
+        with contextlib.closing(self._connect()) as connection:
+            connection.row_factory = sqlite3.Row
+            if query:
+                words = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
+                rows = connection.execute(
+                    "SELECT answers.* FROM answers_fts JOIN answers ON answers.id = answers_fts.rowid"
+                    " WHERE answers_fts MATCH ? ORDER BY answers.id DESC LIMIT ?",
+                    (words, limit),
+                ).fetchall()
+            else:
+                rows = connection.execute(
+                    "SELECT * FROM answers ORDER BY id DESC LIMIT ?", (limit,)
+                ).fetchall()
+        return [_entry(row) for row in rows]
+
+    def get(self, entry_id: int) -> dict[str, Any] | None:
+        """One logged answer by id."""
+        if not self.path.exists():
+            return None
+        with contextlib.closing(self._connect()) as connection:
+            connection.row_factory = sqlite3.Row
+            row = connection.execute("SELECT * FROM answers WHERE id = ?", (entry_id,)).fetchone()
+        return _entry(row) if row else None
+
+
+def _entry(row: sqlite3.Row) -> dict[str, Any]:
+    entry = dict(row)
+    entry["refused"] = bool(entry["refused"])
+    for key in ("citations", "timings", "settings"):
+        entry[key] = json.loads(entry[key])
+    return entry

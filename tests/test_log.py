@@ -1,0 +1,54 @@
+"""The answer log: every ask, chat turn and Python ask() recorded; `rag logs` lists, searches, shows."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from test_cli import run
+
+from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+
+QUESTION = "how much does engineered algae improve photosynthetic efficiency?"
+
+
+def test_answers_are_logged_listed_searched_and_shown(
+    tmp_path: Path, small_corpus: Path, embedder: OnnxMiniLM
+) -> None:
+    store = tmp_path / "store"
+    assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
+    assert run("ask", QUESTION, "--store", str(store), "--llm", "extractive").returncode == 0
+    assert run("ask", "how do microphones detect bee swarming?", "--store", str(store)).returncode == 0
+    assert run("ask", "glacier retreat radar", "--store", str(store), "--no-log").returncode == 0
+    log = Path(os.environ["XDG_DATA_HOME"]) / "rag" / "logs.db"
+    assert log.stat().st_mode & 0o777 == 0o600
+
+    listed = json.loads(run("logs", "--json").stdout)
+    assert [e["question"] for e in listed] == ["how do microphones detect bee swarming?", QUESTION]
+    first = listed[1]
+    assert first["backend"] == "extractive" and first["citations"][0]["title"].startswith("Photosynthetic")
+    assert first["settings"]["k"] == 5 and "total" in first["timings"] and first["refused"] is False
+
+    found = json.loads(run("logs", "-q", "algae", "--json").stdout)
+    assert [e["id"] for e in found] == [first["id"]]
+    assert run("logs", "-q", "nothing-like-this").stdout.startswith("No logged answers matching")
+    shown = run("logs", "show", str(first["id"]))
+    assert shown.returncode == 0 and f"Q: {QUESTION}" in shown.stdout
+    assert "References:\n  [1] Photosynthetic efficiency of engineered algae" in shown.stdout
+    missing = run("logs", "show", "999")
+    assert missing.returncode == 1 and "no answer 999 in the log" in missing.stderr
+
+    # Python's ask() is logged too; RAG_LOG_PATH moves the log; a log that cannot be written
+    # never fails the answer
+    moved = tmp_path / "elsewhere" / "answers.db"
+    settings = Settings(store_dir=store, log_path=moved)
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ask(QUESTION)
+    assert len(json.loads(run("logs", "--json", env={"RAG_LOG_PATH": str(moved)}).stdout)) == 1
+    blocked = tmp_path / "a-directory"
+    blocked.mkdir()
+    answer = run("ask", QUESTION, "--store", str(store), env={"RAG_LOG_PATH": str(blocked)})
+    assert answer.returncode == 0 and "[1]" in answer.stdout
+    assert "rag: note: the answer was not logged" in answer.stderr
