@@ -364,6 +364,20 @@ class Assistant:
             self._compose(question, self._k(k), llm, mode or self.settings.mode), on_answer=self._log
         )
 
+    def as_retriever(self, k: int | None = None, mode: SearchMode | None = None) -> Any:
+        """A llama-index BaseRetriever over this store: one node per paper (id = paper_id, text =
+        its evidence, metadata: title, url, authors, year, sources), scored by the fused score."""
+        from .llamaindex import PaperRetriever
+
+        return PaperRetriever(self, k=k, mode=mode)
+
+    def as_query_engine(self, llm: str | None = None, k: int | None = None) -> Any:
+        """A llama-index BaseQueryEngine whose query() gives a Response with the cited answer, the
+        cited papers as source_nodes (in citation order) and the full Answer in its metadata."""
+        from .llamaindex import CitedQueryEngine
+
+        return CitedQueryEngine(self, llm=llm, k=k)
+
     def _log(self, answer: Answer) -> None:
         """Record an answer in the answer log (unless RAG_LOG=0); never fails the answer."""
         if not self.settings.log:
