@@ -24,7 +24,7 @@ import numpy as np
 from rag.api import Assistant
 from rag.config import load_settings
 from rag.evaluate import _gold, _title_index, load_questions
-from rag.extractive import LIST_WEIGHTS, list_features
+from rag.extractive import LIST_WEIGHTS, list_features, ranked_sentences
 from rag.pipeline import add_sentences
 from rag.prompting import is_list_question
 
@@ -76,7 +76,8 @@ def collect(assistant: Assistant, questions_path: Path) -> list[Sample]:
         evidence = assistant.gather(q.question, k=3 * assistant.settings.k)
         papers = evidence.ranked_papers()
         add_sentences(papers, assistant.embedder)
-        features = list_features(evidence.question, evidence.question_vector, papers)
+        ranked = ranked_sentences(evidence.question, evidence.question_vector, papers)
+        features = list_features(ranked, papers)
         ids = {s.number: s.paper_id for s in evidence.sources}
         numbers = sorted(features)
         samples.append(

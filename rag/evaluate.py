@@ -229,37 +229,6 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     answered = [o for o in answerable if not o.answer.refused]
     lists = [o for o in answerable if len(o.gold) >= 2]
     unsupported = sum(o.unsupported_cited for o in outcomes)
-    answers: dict[str, float | None] = {
-        "contains_accuracy": _mean(
-            [
-                float(all(s.casefold() in o.answer.text.casefold() for s in o.question.answer_contains))
-                for o in with_contains
-            ]
-        ),
-        "label_accuracy": _mean(
-            [float(predicted_label(o.answer.text) == o.question.answer) for o in with_label]
-        ),
-        "refusal_precision": ratio(sum(1 for o in refused if not o.question.answerable), len(refused)),
-        "refusal_recall": ratio(sum(1 for o in unanswerable if o.answer.refused), len(unanswerable)),
-        "citation_validity": ratio(
-            sum(1 for o, c in citations if c.paper_id in {s.paper_id for s in o.answer.sources}),
-            len(citations),
-        ),
-        "citation_precision": ratio(
-            sum(1 for o, c in gold_citations if c.paper_id in o.gold), len(gold_citations)
-        ),
-        "support_rate": ratio(cited_sentences - unsupported, cited_sentences),
-        "false_refusal_rate": ratio(sum(1 for o in answerable if o.answer.refused), len(answerable)),
-        # questions with several gold papers: how many of them the answer cites, and how many it cites right
-        "list_recall": _mean([len(o.gold & cited_ids(o)) / len(o.gold) for o in lists]),
-        "list_precision": ratio(
-            sum(len(o.gold & cited_ids(o)) for o in lists), sum(len(cited_ids(o)) for o in lists)
-        ),
-        # answered (not refused) answerable questions whose answer cites at least one paper
-        "cited_answer_rate": ratio(sum(1 for o in answered if o.answer.citations), len(answered)),
-        # answers where the requested model's reply was not used (failed or rejected by the checks)
-        "replaced_rate": ratio(sum(1 for o in outcomes if o.answer.fallback_reason), len(outcomes)),
-    }
     retrieve_ms = [o.retrieve_ms for o in outcomes]
     answer_ms = [o.answer.timings.get("total", 0.0) for o in outcomes]
     first_ms = [o.answer.timings.get("first_token", 0.0) for o in outcomes if not o.answer.refused]
@@ -272,7 +241,6 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "answer_p50": percentile(answer_ms, 50),
         "answer_p95": percentile(answer_ms, 95),
     }
-    answers["prompt_tokens_p50"] = percentile(prompt_tokens, 50)
     contained = [
         o
         for o in with_contains
@@ -298,14 +266,21 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "support_rate": (cited_sentences - unsupported, cited_sentences),
         "false_refusal_rate": (sum(1 for o in answerable if o.answer.refused), len(answerable)),
         "list_precision": (sum(right for _, right, _ in listed), sum(cited for _, _, cited in listed)),
+        # answered (not refused) answerable questions whose answer cites at least one paper
         "cited_answer_rate": (sum(1 for o in answered if o.answer.citations), len(answered)),
+        # answers where the requested model's reply was not used (failed or rejected by the checks)
         "replaced_rate": (sum(1 for o in outcomes if o.answer.fallback_reason), len(outcomes)),
     }
-    counts = {
-        name: {"k": k, "n": n, "low": round(wilson(k, n)[0], 4), "high": round(wilson(k, n)[1], 4)}
-        for name, (k, n) in tallies.items()
-        if n
-    }
+    answers: dict[str, float | None] = {name: ratio(k, n) for name, (k, n) in tallies.items()}
+    # questions with several gold papers: the share of them the answer cites, per question
+    answers["list_recall"] = _mean([right / len(o.gold) for o, right, _ in listed])
+    answers["prompt_tokens_p50"] = percentile(prompt_tokens, 50)
+    answers = {key: answers[key] for key in ANSWER_KEYS}
+    counts = {}
+    for name, (k, n) in tallies.items():
+        if n:
+            low, high = wilson(k, n)
+            counts[name] = {"k": k, "n": n, "low": round(low, 4), "high": round(high, 4)}
     failures = {  # the questions behind each miss, by id
         "refused_but_answerable": [o.question.id for o in answerable if o.answer.refused],
         "answered_but_unanswerable": [o.question.id for o in unanswerable if not o.answer.refused],

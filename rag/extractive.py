@@ -31,31 +31,40 @@ def _best_sentences(question: str, question_vector: np.ndarray, paper: PaperText
     return sorted(scored, key=lambda item: (-item[0], item[1]))
 
 
-def list_features(
-    question: str, question_vector: np.ndarray, papers: list[PaperText]
-) -> dict[int, list[float]]:
+Ranked = dict[int, list[tuple[float, int]]]  # by paper number: its sentences as (score, position)
+
+
+def ranked_sentences(question: str, question_vector: np.ndarray, papers: list[PaperText]) -> Ranked:
+    """Every paper's sentences best first, for the papers that have any to quote."""
+    ranked = {p.number: _best_sentences(question, question_vector, p) for p in papers if p.sentences}
+    return {number: sentences for number, sentences in ranked.items() if sentences}
+
+
+def list_features(ranked: Ranked, papers: list[PaperText]) -> dict[int, list[float]]:
     """Per paper (by number), what tells a relevant paper of a list question from a neighbour."""
-    best = {p.number: _best_sentences(question, question_vector, p) for p in papers if p.sentences}
-    scores = {number: sentences[0][0] for number, sentences in best.items() if sentences}
-    if not scores:
+    if not ranked:
         return {}
-    top = max(scores.values())
+    top = max(sentences[0][0] for sentences in ranked.values())
     covered = max(p.covered for p in papers)
     named = max(p.named for p in papers)
     return {
-        p.number: [scores[p.number] - top, p.covered - covered, p.named - named, (place + 1) / len(papers)]
+        p.number: [
+            ranked[p.number][0][0] - top,
+            p.covered - covered,
+            p.named - named,
+            (place + 1) / len(papers),
+        ]
         for place, p in enumerate(papers)
-        if p.number in scores
+        if p.number in ranked
     }
 
 
-def list_members(question: str, question_vector: np.ndarray, papers: list[PaperText]) -> list[int]:
+def list_members(ranked: Ranked, papers: list[PaperText]) -> list[int]:
     """The numbers of the papers a "which papers ..." answer lists, in ranking order (at least one)."""
-    features = list_features(question, question_vector, papers)
     bias, *weights = LIST_WEIGHTS
     probability = {
         number: 1.0 / (1.0 + math.exp(-(bias + sum(w * x for w, x in zip(weights, f, strict=True)))))
-        for number, f in features.items()
+        for number, f in list_features(ranked, papers).items()
     }
     members = [number for number, p in probability.items() if p >= 0.5]
     if not members and probability:
@@ -67,12 +76,12 @@ def list_evidence(
     question: str, question_vector: np.ndarray, papers: list[PaperText], titles: dict[int, str], budget: int
 ) -> dict[int, str]:
     """For a model answering a list question: the best sentence of each listed paper, within a budget."""
+    ranked = ranked_sentences(question, question_vector, papers)
     by_number = {p.number: p for p in papers}
     chosen: dict[int, str] = {}
     spent = 0
-    for number in list_members(question, question_vector, papers):
-        paper = by_number[number]
-        sentence = paper.sentences[_best_sentences(question, question_vector, paper)[0][1]]
+    for number in list_members(ranked, papers):
+        sentence = by_number[number].sentences[ranked[number][0][1]]
         cost = estimate_tokens(sentence) + estimate_tokens(titles.get(number, "")) + 12
         if chosen and spent + cost > budget:
             break
@@ -90,12 +99,11 @@ def extractive_answer(question_vector: np.ndarray, question: str, papers: list[P
     question): that sentence, and a second one if it scores nearly as well. Quoting other papers
     too lowered citation precision on the calibration half.
     """
-    ranked = {p.number: _best_sentences(question, question_vector, p) for p in papers if p.sentences}
-    ranked = {number: sentences for number, sentences in ranked.items() if sentences}
+    ranked = ranked_sentences(question, question_vector, papers)
     if not ranked:
         return ""
     if is_list_question(question):
-        members = list_members(question, question_vector, [p for p in papers if p.number in ranked])
+        members = list_members(ranked, [p for p in papers if p.number in ranked])
         chosen = [(n, ranked[n][0][1]) for n in members]
     else:
         order = list(ranked)
