@@ -45,6 +45,15 @@ class Citation:
         year = f"({self.year})" if self.year else ""
         return " ".join(part for part in (names, year) if part)
 
+    def reference(self) -> str:
+        """'[1] Title - A. Lovelace (2024) https://...': what the corpus has of it."""
+        byline = self.byline()
+        return (
+            f"[{self.number}] {self.title or '(untitled)'}"
+            + (f" - {byline}" if byline else "")
+            + (f" {self.url}" if self.url else "")
+        )
+
 
 @dataclass
 class Answer:
@@ -75,12 +84,7 @@ class Answer:
 
     def references(self) -> list[str]:
         """The numbered reference lines: title, authors and year, url (what the corpus has)."""
-        return [
-            f"[{c.number}] {c.title or '(untitled)'}"
-            + (f" - {c.byline()}" if c.byline() else "")
-            + (f" {c.url}" if c.url else "")
-            for c in self.citations
-        ]
+        return [c.reference() for c in self.citations]
 
     def to_bibtex(self) -> str:
         """BibTeX for the cited papers, one entry each (`rag ask --bib`, `/bib` in chat)."""

@@ -184,35 +184,29 @@ def _command(session: ChatSession, line: str, write: Write, style: Style) -> boo
         session.turns.clear()
         write("Conversation forgotten.\n")
     elif name in ("save", "save!"):
-        target = Path(argument).expanduser()
-        if not argument:
-            write("/save takes a file name, e.g. /save notes.md\n")
-        elif name == "save" and target.exists():
-            write(f"{argument} exists: /save! {argument} overwrites it.\n")
-        else:
-            try:
-                target.write_text(session.transcript(), encoding="utf-8")
-                write(f"Saved {len(session.turns)} exchanges to {argument}.\n")
-            except OSError as exc:
-                write(f"Cannot write {argument}: {exc.strerror}\n")
+        _write_file(
+            write,
+            name,
+            argument,
+            example="notes.md",
+            content=session.transcript,
+            done=lambda text: f"Saved {len(session.turns)} exchanges to {argument}.\n",
+        )
     elif name in ("bib", "bib!"):
-        target = Path(argument).expanduser()
         every_citation = [c for turn in session.turns for c in turn.answer.citations]
-        if not argument:
-            write("/bib takes a file name, e.g. /bib refs.bib\n")
-        elif not every_citation:
+        if argument and not every_citation:
             write("No papers cited yet.\n")
-        elif name == "bib" and target.exists():
-            write(f"{argument} exists: /bib! {argument} overwrites it.\n")
         else:
             from .bibtex import to_bibtex
 
-            entries = to_bibtex(every_citation)
-            try:
-                target.write_text(entries, encoding="utf-8")
-                write(f"Wrote {entries.count('@misc{')} BibTeX entries to {argument}.\n")
-            except OSError as exc:
-                write(f"Cannot write {argument}: {exc.strerror}\n")
+            _write_file(
+                write,
+                name,
+                argument,
+                example="refs.bib",
+                content=lambda: to_bibtex(every_citation),
+                done=lambda text: f"Wrote {text.count('@misc{')} BibTeX entries to {argument}.\n",
+            )
     else:
         write(f"Unknown command /{name}: type /help for the commands.\n")
     return True
@@ -249,6 +243,32 @@ def _answer(session: ChatSession, question: str, write: Write, style: Style) -> 
     if answer.fallback_reason:
         write(style.dim(f"(answered by {answer.backend}: {answer.fallback_reason})") + "\n")
     session.turns.append(Turn(question, standalone, answer))
+
+
+def _write_file(
+    write: Write,
+    command: str,
+    argument: str,
+    *,
+    example: str,
+    content: Callable[[], str],
+    done: Callable[[str], str],
+) -> None:
+    """/save and /bib: write FILE, but never over an existing one unless the command ends in "!"."""
+    plain = command.rstrip("!")
+    if not argument:
+        write(f"/{plain} takes a file name, e.g. /{plain} {example}\n")
+        return
+    target = Path(argument).expanduser()
+    if not command.endswith("!") and target.exists():
+        write(f"{argument} exists: /{plain}! {argument} overwrites it.\n")
+        return
+    text = content()
+    try:
+        target.write_text(text, encoding="utf-8")
+        write(done(text))
+    except OSError as exc:
+        write(f"Cannot write {argument}: {exc.strerror}\n")
 
 
 def repl(session: ChatSession, read_line: ReadLine, write: Write, *, style: Style | None = None) -> int:

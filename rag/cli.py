@@ -82,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="remove stored papers that are no longer in the sources"
     )
     ingest.add_argument(
-        "--rebuild", action="store_true", help="empty the store first and embed everything again"
+        "--rebuild",
+        action="store_true",
+        help="embed everything again into a new collection, swapped in when complete "
+        "(a damaged store is moved aside first)",
     )
     ingest.add_argument("--json", action="store_true", help="print the ingest report as JSON")
 
@@ -363,10 +366,10 @@ def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
         print(f"\n{entry['answer']}")
         if entry["citations"]:
             print("\nReferences:")
-            for c in entry["citations"]:
-                print(
-                    f"  [{c['number']}] {c['title'] or '(untitled)'}" + (f" {c['url']}" if c["url"] else "")
-                )
+            from .answer import Citation
+
+            for fields in entry["citations"]:
+                print(f"  {Citation(**fields).reference()}")
         if entry["fallback_reason"]:
             print(f"\n(answered by {entry['backend']} after: {entry['fallback_reason']})")
         return EXIT_OK

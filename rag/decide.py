@@ -40,13 +40,15 @@ def gather_signals(
     papers: dict[int, PaperText],
     weights: dict[str, float],
     titles: dict[int, set[str]],
+    words: dict[int, set[str]],
     keyword: KeywordIndex,
     name_like: Callable[[str], bool],
 ) -> Signals:
     """Dense, keyword and agreement evidence for the decision to answer.
 
     Args:
-        weights: the question's terms with their IDF; titles: each hit's title terms, by number.
+        weights: the question's terms with their IDF; titles: each hit's title terms, by number;
+        words: each fetched paper's terms (title and text), by number.
     """
     similarity = max((float((p.chunk_vectors @ question_vector).max()) for p in papers.values()), default=0.0)
     total = sum(weights.values()) or 1.0
@@ -54,13 +56,9 @@ def gather_signals(
     coverage = title_rarity = 0.0
     for number in range(1, min(len(hits), 3) + 1):
         title_words = titles[number]
-        words = (
-            title_words.union(*(tokenize(c) for c in papers[number].chunk_texts))
-            if number in papers
-            else title_words
-        )
+        paper_words = words.get(number, title_words)
         # Relative to at least one rare word's weight: a question of common words only is unspecific.
-        coverage = max(coverage, sum(w for t, w in weights.items() if t in words) / max(total, rarest))
+        coverage = max(coverage, sum(w for t, w in weights.items() if t in paper_words) / max(total, rarest))
         title_rarity = max([title_rarity] + [w / rarest for t, w in weights.items() if t in title_words])
     unseen = sum(w for t, w in weights.items() if w >= rarest and name_like(t)) / total
     dense_top = max(hits, key=lambda h: h.similarity or 0.0, default=None)

@@ -110,12 +110,17 @@ def retrieve(
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query)}
     titles = {number: title_terms(hit.title, keyword) for number, hit in enumerate(hits, 1)}
     total = sum(weights.values()) or 1.0
+    words = {
+        number: titles[number].union(*(tokenize(text) for text in paper.chunk_texts))
+        for number, paper in papers.items()
+    }
     for number, paper in papers.items():  # how much the question names this paper, and its text covers
         paper.named = sum(w for t, w in weights.items() if t in titles[number]) / total
-        words = titles[number].union(*(tokenize(text) for text in paper.chunk_texts))
-        paper.covered = sum(w for t, w in weights.items() if t in words) / total
+        paper.covered = sum(w for t, w in weights.items() if t in words[number]) / total
     name_like = wordpiece_name_test(embedder.count_tokens)
-    evidence_signals = gather_signals(question_vector, hits, papers, weights, titles, keyword, name_like)
+    evidence_signals = gather_signals(
+        question_vector, hits, papers, weights, titles, words, keyword, name_like
+    )
     return Evidence(question, question_vector, sources, papers, evidence_signals)
 
 
