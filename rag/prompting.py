@@ -124,7 +124,7 @@ _UNITS = (
 )
 _RESULTS = re.compile(r"\b(results?|perform\w*|achiev\w*|how well|accuracy|findings?|find|outcomes?)\b", re.I)
 _METHOD = re.compile(r"^\s*(how (does|do|can|is|are)|what (is|are|does)|explain|describe)\b", re.IGNORECASE)
-_HAS_NUMBER = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _RESULT_SENTENCE = re.compile(
     r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
 )
@@ -195,11 +195,12 @@ def sentence_scores(question: str, question_vector: np.ndarray, paper: PaperText
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if quantity else None
     wants_result = bool(_RESULTS.search(question)) and not wants_number
     wants_method = bool(_METHOD.match(question)) and not wants_number
+    given = set(_NUMBER.findall(question))  # "Claude 3 Opus": a number the question states is no answer
     scores = []
     for sentence, similarity in zip(paper.sentences, paper.sentence_vectors @ question_vector, strict=True):
         overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
         score = float(similarity) + 0.2 * overlap + named
-        if wants_number and _HAS_NUMBER.search(sentence):
+        if wants_number and set(_NUMBER.findall(sentence)) - given:
             in_unit = bool(unit and unit.search(sentence))
             score += 0.2 if in_unit or _counts(sentence, counted) else 0.05
         if wants_result and _RESULT_SENTENCE.search(sentence):
