@@ -51,12 +51,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from rag import evaluate
 from rag.api import Assistant
 from rag.config import SearchMode, Settings, load_settings
 from rag.corpus import normalize_title, read
 from rag.embeddings import OnnxMiniLM
+from rag.evaluate import Question, percentile
 from rag.index import Chunker, embedding_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -106,20 +106,17 @@ def quality_rows(prefix: str, quality: dict[str, dict[str, dict[str, float]]]) -
     ]
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (linear interpolation, as numpy does it)."""
-    return float(np.percentile(values, q))
+def load_questions(path: Path = QUESTIONS_PATH) -> list[Question]:
+    """The dev questions, in file order, read by rag.evaluate; a bad line fails the benchmark."""
+    questions, problems = evaluate.load_questions(path)
+    if problems:
+        raise SystemExit(f"benchmark failed: {problems[0]}")
+    return questions
 
 
-def load_questions(path: Path = QUESTIONS_PATH) -> list[dict[str, Any]]:
-    """The dev questions, in file order."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def answerable(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def answerable(questions: list[Question]) -> list[Question]:
     """Questions of the kinds that have gold papers."""
-    return [q for q in questions if q["kind"] in ANSWERABLE_KINDS and q["gold_titles"]]
+    return [q for q in questions if q.kind in ANSWERABLE_KINDS and q.gold_titles]
 
 
 def build_chunk_texts(settings: Settings, embedder: OnnxMiniLM) -> list[str]:
@@ -134,19 +131,18 @@ def build_chunk_texts(settings: Settings, embedder: OnnxMiniLM) -> list[str]:
 
 
 def question_scores(titles: list[str], gold_titles: list[str]) -> dict[str, float]:
-    """Recall@5, recall@1 and reciprocal rank (within the given list) of one question's results."""
+    """Recall@5, recall@1 and reciprocal rank (within the given list), by rag.evaluate's metrics."""
     gold = {normalize_title(t) for t in gold_titles}
     found = [normalize_title(t) for t in titles]
-    first = next((rank for rank, title in enumerate(found, 1) if title in gold), None)
     return {
-        "recall@5": len(gold & set(found[:5])) / len(gold),
-        "recall@1": len(gold & set(found[:1])) / len(gold),
-        "mrr": 1.0 / first if first else 0.0,
+        "recall@5": evaluate.recall_at(found, gold, 5),
+        "recall@1": evaluate.recall_at(found, gold, 1),
+        "mrr": evaluate.reciprocal_rank(found, gold),
     }
 
 
 def evaluate_retrieval(
-    assistant: Assistant, questions: list[dict[str, Any]], modes: list[SearchMode]
+    assistant: Assistant, questions: list[Question], modes: list[SearchMode]
 ) -> tuple[dict[str, dict[str, dict[str, float]]], dict[str, dict[str, list[str]]]]:
     """Mean recall@5, recall@1 and MRR@5 per mode, overall ('all') and per kind.
 
@@ -158,10 +154,10 @@ def evaluate_retrieval(
         per_question = []
         rankings[mode] = {}
         for question in questions:
-            hits = assistant.search(question["question"], k=5, mode=mode)
+            hits = assistant.search(question.question, k=5, mode=mode)
             titles = [hit.title for hit in hits]
-            rankings[mode][question["id"]] = titles
-            per_question.append((question["kind"], question_scores(titles, question["gold_titles"])))
+            rankings[mode][question.id] = titles
+            per_question.append((question.kind, question_scores(titles, question.gold_titles or [])))
         results[mode] = {}
         groups = ["all", *[kind for kind in ANSWERABLE_KINDS if any(k == kind for k, _ in per_question)]]
         for group in groups:
@@ -175,11 +171,14 @@ def evaluate_retrieval(
     return results, rankings
 
 
-def missing_gold_titles(questions: list[dict[str, Any]]) -> list[str]:
+def missing_gold_titles(questions: list[Question]) -> list[str]:
     """Gold titles that match no paper of the bundled corpus (a broken question set)."""
     corpus_titles = {normalize_title(p.title) for p in read([DATA_DIR]).papers}
     return [
-        title for q in questions for title in q["gold_titles"] if normalize_title(title) not in corpus_titles
+        title
+        for q in questions
+        for title in q.gold_titles or []
+        if normalize_title(title) not in corpus_titles
     ]
 
 
@@ -329,10 +328,10 @@ def bench_reingest(store_dir: Path, full_seconds: float) -> dict[str, Any]:
     }
 
 
-def bench_latency(store_dir: Path, questions: list[str]) -> dict[str, dict[str, float]]:
+def bench_latency(store_dir: Path, questions: list[str]) -> dict[str, dict[str, float | None]]:
     """Part c: warm per-query latency of Assistant.search, per mode."""
     assistant = Assistant(load_settings(store_dir=store_dir, data_dir=DATA_DIR))
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, float | None]] = {}
     for mode in MODES:
         log(f"warm search latency, mode {mode}")
         for question in questions[:WARMUP_QUERIES]:
@@ -524,9 +523,9 @@ def main() -> int:
         results["ingest"], store_dir = bench_ingest(Path(tmp), args.repeats)
         results["store"] = str(store_dir)
         results["reingest"] = bench_reingest(store_dir, results["ingest"]["ingest_median_seconds"])
-        timed = [q["question"] for q in questions[: args.queries]]
+        timed = [q.question for q in questions[: args.queries]]
         results["latency"] = bench_latency(store_dir, timed)
-        results["cold"] = bench_cold(store_dir, questions[0]["question"])
+        results["cold"] = bench_cold(store_dir, questions[0].question)
         log("retrieval quality")
         assistant = Assistant(load_settings(store_dir=store_dir, data_dir=DATA_DIR))
         results["retrieval"], _ = evaluate_retrieval(assistant, gold_questions, MODES)

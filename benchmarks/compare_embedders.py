@@ -50,6 +50,7 @@ from bench_foundation import (
 from rag.api import Assistant
 from rag.config import SearchMode, load_settings
 from rag.embeddings import Embedder, OnnxMiniLM
+from rag.evaluate import Question
 
 MODES: list[SearchMode] = ["dense", "hybrid"]
 SIMILARITY_TEXTS = 50
@@ -80,7 +81,7 @@ def version(package: str) -> str:
 
 
 def bench_embedder(
-    spec: str, store_dir: Path, questions: list[dict[str, Any]]
+    spec: str, store_dir: Path, questions: list[Question]
 ) -> tuple[dict[str, Any], dict[str, dict[str, list[str]]], Embedder]:
     """Load, ingest and evaluate one embedder; return its results, top-5 titles and the embedder."""
     assistant = Assistant(load_settings(store_dir=store_dir, data_dir=DATA_DIR, embedder=spec))
@@ -99,7 +100,7 @@ def bench_embedder(
     query_times = []
     for question in questions:
         started = time.perf_counter()
-        embedder.embed([question["question"]])
+        embedder.embed([question.question])
         query_times.append((time.perf_counter() - started) * 1000)
 
     result = {
@@ -227,9 +228,7 @@ def main() -> int:
     first, second = embedders["minilm-int8"], embedders["st-fp32"]
     results["cosine"] = {
         "chunk texts": cosine_stats(first, second, sample),
-        "dev questions": cosine_stats(
-            first, second, [q["question"] for q in all_questions[:SIMILARITY_TEXTS]]
-        ),
+        "dev questions": cosine_stats(first, second, [q.question for q in all_questions[:SIMILARITY_TEXTS]]),
     }
     results["ranking_agreement"] = {
         mode: ranking_agreement(rankings["minilm-int8"][mode], rankings["st-fp32"][mode]) for mode in MODES

@@ -81,6 +81,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.corpus import normalize_title
 from rag.embeddings import OnnxMiniLM
+from rag.evaluate import Question
 
 if TYPE_CHECKING:
     from llama_index.core.indices.vector_store import VectorStoreIndex
@@ -286,9 +287,9 @@ def process_max_rss_mb() -> float:
 
 def time_calls(
     call: Callable[[str], Any], questions: list[str], warmup: int
-) -> tuple[dict[str, float], list[Any]]:
+) -> tuple[dict[str, float | None], list[Any]]:
     """Wall time per call over the questions (after `warmup` untimed calls): p50/p95/mean in ms."""
-    from bench_foundation import percentile
+    from rag.evaluate import percentile
 
     for question in questions[:warmup]:
         call(question)
@@ -307,11 +308,11 @@ def time_calls(
     return summary, results
 
 
-def retrieval_scores(rankings: list[tuple[dict[str, Any], list[str]]]) -> dict[str, float]:
+def retrieval_scores(rankings: list[tuple[Question, list[str]]]) -> dict[str, float]:
     """Mean recall@5, recall@1 and MRR@5 over (question, top titles) pairs, as bench_foundation scores."""
     from bench_foundation import question_scores
 
-    scores = [question_scores(titles, question["gold_titles"]) for question, titles in rankings]
+    scores = [question_scores(titles, question.gold_titles or []) for question, titles in rankings]
     return {
         "n": len(scores),
         "recall@5": statistics.fmean(s["recall@5"] for s in scores),
@@ -323,9 +324,7 @@ def retrieval_scores(rankings: list[tuple[dict[str, Any], list[str]]]) -> dict[s
 # Ours. ----------------------------------------------------------------------------------------------
 
 
-def bench_ours(
-    tmp: Path, timed: list[str], gold_questions: list[dict[str, Any]]
-) -> tuple[dict[str, Any], Path]:
+def bench_ours(tmp: Path, timed: list[str], gold_questions: list[Question]) -> tuple[dict[str, Any], Path]:
     """Ingest vs the raw embedder, warm search and answer latency, memory, recall. Returns the store."""
     from bench_foundation import WARMUP_QUERIES, bench_ingest, evaluate_retrieval
 
@@ -338,7 +337,10 @@ def bench_ours(
     log(f"ours: warm search latency (hybrid, {len(timed)} questions)")
     search, _ = time_calls(lambda q: assistant.search(q, k=K, mode="hybrid"), timed, WARMUP_QUERIES)
     log(f"ours: warm answer latency (extractive, {len(timed)} questions)")
-    answer, answers = time_calls(lambda q: assistant.ask(q, k=K, llm="extractive"), timed, WARMUP_QUERIES)
+    answer_times, answers = time_calls(
+        lambda q: assistant.ask(q, k=K, llm="extractive"), timed, WARMUP_QUERIES
+    )
+    answer: dict[str, Any] = dict(answer_times)
     answer["refused"] = sum(1 for a in answers if a.refused)
     stages = sorted({stage for a in answers for stage in a.timings})
     answer["stages_p50_ms"] = {
@@ -427,7 +429,7 @@ def build_peer(store_dir: Path, embed_model: MiniLMEmbedding) -> tuple[VectorSto
 
 
 def bench_peer(
-    tmp: Path, timed: list[str], gold_questions: list[dict[str, Any]], batch_size: int
+    tmp: Path, timed: list[str], gold_questions: list[Question], batch_size: int
 ) -> tuple[dict[str, Any], Path]:
     """The peer's ingest, warm search and answer latency, memory and recall. Returns its store."""
     from bench_foundation import WARMUP_QUERIES
@@ -458,7 +460,7 @@ def bench_peer(
     memory = process_max_rss_mb()
 
     log("peer: recall")
-    rankings = [(q, peer_search(retriever, q["question"])) for q in gold_questions]
+    rankings = [(q, peer_search(retriever, q.question)) for q in gold_questions]
     result = {
         "ingest": ingest,
         "search_ms": search,
@@ -593,13 +595,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     questions = load_questions()
     gold_questions = answerable(questions)
-    timed = [q["question"] for q in questions[: args.queries]]
+    timed = [q.question for q in questions[: args.queries]]
     settings = load_settings(data_dir=DATA_DIR)
     with tempfile.TemporaryDirectory(prefix="rag-perf-") as name:
         tmp = Path(name)
         ours, ours_store = bench_ours(tmp, timed, gold_questions)
         peer, peer_store = bench_peer(tmp, timed, gold_questions, settings.embed_batch_size)
-        cold = bench_cold(ours_store, peer_store, questions[0]["question"])
+        cold = bench_cold(ours_store, peer_store, questions[0].question)
     ours["cold"] = {"search": cold["ours_search"], "ask": cold["ours_ask"]}
     peer["cold"] = {"retrieve": cold["peer_retrieve"]}
     setup = {
@@ -610,7 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "embed_batch_size": settings.embed_batch_size,
-        "cold_question": questions[0]["question"],
+        "cold_question": questions[0].question,
     }
     ours["setup"] = peer["setup"] = setup
     results: dict[str, Any] = {

@@ -135,6 +135,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the embedded store: move it to DIR")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="rag-scale-") as tmp_name:
@@ -210,6 +211,8 @@ def main() -> None:
                 sum(p.stat().st_size for p in store_dir.glob("keyword-*.npz")) / 2**20, 1
             ),
         }
+        if args.keep and not args.server:
+            shutil.move(store_dir, args.keep)
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         print(json.dumps(result_line))

@@ -231,6 +231,14 @@ class Assistant:
         restrict_permissions(self.paths.store_dir)
         probe.remember_good(self.paths.store_dir)
 
+    def open(self) -> None:
+        """Open the store and its keyword index now rather than at the first question.
+
+        A new default store is filled with the bundled corpus here, its progress shown, so that
+        a terminal's spinner only covers the answering itself.
+        """
+        self._retriever()
+
     def _retriever(self) -> Retriever:
         from .index import ensure_keyword_index
         from .retrieve import Retriever

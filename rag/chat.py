@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from .decide import answer_probability
+from .display import Display, PlainDisplay, Write
 from .errors import RagError
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from .config import SearchMode
 
 ReadLine = Callable[[str], str]
-Write = Callable[[str], None]
 
 PROMPT = "rag> "
 # The contextual search must beat the question as typed by this much (answer probability) to be used.
@@ -45,19 +45,6 @@ class Turn:
     question: str
     standalone: str
     answer: Answer
-
-
-@dataclass
-class Style:
-    """How text is decorated: ANSI on a terminal, nothing otherwise."""
-
-    color: bool = False
-
-    def dim(self, text: str) -> str:
-        return f"\x1b[2m{text}\x1b[0m" if self.color else text
-
-    def bold(self, text: str) -> str:
-        return f"\x1b[1m{text}\x1b[0m" if self.color else text
 
 
 def carry_context(question: str, previous: Turn) -> str:
@@ -118,8 +105,9 @@ class ChatSession:
         return "\n".join(parts)
 
 
-def _command(session: ChatSession, line: str, write: Write, style: Style) -> bool:
+def _command(session: ChatSession, line: str, display: Display) -> bool:
     """Run a /command; return False when the session should end."""
+    write = display.text
     name, _, argument = line[1:].partition(" ")
     argument = argument.strip()
     last = session.last
@@ -148,13 +136,11 @@ def _command(session: ChatSession, line: str, write: Write, style: Style) -> boo
             )
         else:
             paper = session.assistant.paper(citations[int(argument) - 1].paper_id)
-            write(style.bold(paper["title"] or "(untitled)") + "\n")
+            display.heading(paper["title"] or "(untitled)")
             for key in ("paper_id", "authors", "year", "date", "url", "links", "sources"):
                 value = paper.get(key)
                 if value:
-                    write(
-                        style.dim(f"{key}: {', '.join(value) if isinstance(value, list) else value}") + "\n"
-                    )
+                    display.note(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
             write(paper["abstract"] + "\n")
     elif name == "k":
         if argument.isdigit() and int(argument) >= 1:
@@ -212,36 +198,30 @@ def _command(session: ChatSession, line: str, write: Write, style: Style) -> boo
     return True
 
 
-def _answer(session: ChatSession, question: str, write: Write, style: Style) -> None:
+def _answer(session: ChatSession, question: str, display: Display) -> None:
     standalone = session.standalone(question)
     if standalone != question:
-        write(style.dim(f"(searching for: {standalone})") + "\n")
+        display.note(f"(searching for: {standalone})")
     stream = session.assistant.stream(standalone, k=session.k, llm=session.llm, mode=session.mode)
-    streamed = []
     try:
-        for token in stream:
-            streamed.append(token)
-            write(token)
+        streamed = display.stream(stream)
     except KeyboardInterrupt:
-        write("\n" + style.dim("[answer cancelled]") + "\n")
+        display.text("\n")
+        display.note("[answer cancelled]")
         return
     answer = stream.answer
     assert answer is not None
-    if answer.refused and answer.text not in "".join(streamed):
-        write("\n" + answer.text)
-    write("\n")
+    if answer.refused and answer.text not in streamed:
+        display.text("\n" + answer.text)
+    display.text("\n")
     if answer.refused and answer.closest:
-        write(style.dim(answer.closest_line()) + "\n")
+        display.note(answer.closest_line())
     if answer.citations:
-        write("\n" + style.bold("References") + "\n")
-        for line in answer.references():
-            write(f"  {line}\n")
+        display.references(answer.references())
     if answer.unsupported:
-        write(
-            style.dim(f"({len(answer.unsupported)} sentence(s) not supported by the cited abstracts)") + "\n"
-        )
+        display.note(f"({len(answer.unsupported)} sentence(s) not supported by the cited abstracts)")
     if answer.fallback_reason:
-        write(style.dim(f"(answered by {answer.backend}: {answer.fallback_reason})") + "\n")
+        display.note(f"(answered by {answer.backend}: {answer.fallback_reason})")
     session.turns.append(Turn(question, standalone, answer))
 
 
@@ -271,28 +251,32 @@ def _write_file(
         write(f"Cannot write {argument}: {exc.strerror}\n")
 
 
-def repl(session: ChatSession, read_line: ReadLine, write: Write, *, style: Style | None = None) -> int:
-    """Run the chat until /quit or end of input; errors and Ctrl-C never end the session."""
-    style = style or Style()
-    write(style.dim("Ask about the indexed papers. /help for commands, Ctrl-D to leave.") + "\n")
+def repl(session: ChatSession, read_line: ReadLine, write: Write, *, display: Display | None = None) -> int:
+    """Run the chat until /quit or end of input; errors and Ctrl-C never end the session.
+
+    Output goes to `display` (rich on a terminal), else as plain text through `write`.
+    """
+    display = display or PlainDisplay(write)
+    display.note("Ask about the indexed papers. /help for commands, Ctrl-D to leave.")
     while True:
         try:
             line = read_line(PROMPT).strip()
         except EOFError:
-            write("\n")
+            display.text("\n")
             return 0
         except KeyboardInterrupt:
-            write("\n")
+            display.text("\n")
             continue
         if not line:
             continue
         try:
             if line.startswith("/"):
-                if not _command(session, line, write, style):
+                if not _command(session, line, display):
                     return 0
             else:
-                _answer(session, line, write, style)
+                _answer(session, line, display)
         except RagError as exc:
-            write(f"error: {exc}\n")
+            display.text(f"error: {exc}\n")
         except KeyboardInterrupt:
-            write("\n" + style.dim("[cancelled]") + "\n")
+            display.text("\n")
+            display.note("[cancelled]")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .answer import Answer
     from .api import Assistant
+    from .display import Display
     from .index import IngestReport
     from .retrieve import SearchHit
 
@@ -229,12 +230,6 @@ def _print_hits(hits: list[SearchHit]) -> None:
         print()
 
 
-def _echo(token: str) -> str:
-    sys.stdout.write(token)
-    sys.stdout.flush()
-    return token
-
-
 def _print_models(listing: dict[str, Any]) -> None:
     for model in listing["models"]:
         where = model.get("path") or model.get("url")
@@ -248,18 +243,17 @@ def _print_models(listing: dict[str, Any]) -> None:
     print(f"auto tries: {' -> '.join(listing['auto'])}")
 
 
-def _print_answer(answer: Answer, streamed: str) -> None:
+def _print_answer(answer: Answer, streamed: str, display: Display) -> None:
     if answer.refused and answer.text not in streamed:
         # The stream showed the model's own words; say the refusal plainly.
-        print(f"\n{answer.text}")
+        display.text(f"\n{answer.text}\n")
     else:
-        print()
+        display.text("\n")
     if answer.refused and answer.closest:
-        print(answer.closest_line())
+        display.text(answer.closest_line() + "\n")
     if answer.citations:
-        print("\nReferences:")
-        for line in answer.references():
-            print(f"  {line}")
+        display.references(answer.references())
+    sys.stdout.flush()
     for item in answer.unsupported:
         print(f"rag: not supported by the cited abstracts: {item.sentence} ({item.reason})", file=sys.stderr)
     if answer.fallback_reason:
@@ -321,7 +315,8 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
 
 
 def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
-    from .chat import ChatSession, Style, repl
+    from .chat import ChatSession, repl
+    from .display import for_stdout
 
     read_line = input
     history = assistant.paths.chat_history
@@ -332,6 +327,7 @@ def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
         if history.exists():
             readline.read_history_file(history)
         readline.set_history_length(1000)
+    assistant.open()
     session = ChatSession(
         assistant,
         k=args.k or assistant.settings.k,
@@ -344,7 +340,7 @@ def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
         sys.stdout.flush()
 
     try:
-        return repl(session, read_line, write, style=Style(color=sys.stdout.isatty()))
+        return repl(session, read_line, write, display=for_stdout())
     finally:
         if sys.stdin.isatty():
             readline.write_history_file(history)
@@ -412,11 +408,15 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             answer = assistant.ask(args.question, k=args.k, llm=args.llm, mode=args.mode)
             _print_json(answer.to_dict())
         else:
+            from .display import for_stdout
+
+            display = for_stdout()
+            assistant.open()
             stream = assistant.stream(args.question, k=args.k, llm=args.llm, mode=args.mode)
-            streamed = "".join(_echo(token) for token in stream)
+            streamed = display.stream(stream)
             assert stream.answer is not None
             answer = stream.answer
-            _print_answer(answer, streamed)
+            _print_answer(answer, streamed, display)
         if args.bib:
             try:
                 args.bib.write_text(answer.to_bibtex(), encoding="utf-8")

@@ -168,6 +168,7 @@ def test_rag_chat_in_a_real_terminal(settings: Settings, tmp_path: Path) -> None
         child.sendline("How well does a fine-tuned CLIP model re-identify basketball players?")
         child.expect("98.44 % mAP")
         child.expect("References")
+        assert "\x1b" not in str(child.before)  # TERM=dumb: plain text
         child.expect(r"\[1\] CLIP-ReIdent")
         child.expect("rag> ")
         child.sendline("/show 1")
