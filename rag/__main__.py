@@ -1,7 +1,5 @@
 """`python -m rag` is the `rag` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -49,6 +49,7 @@ class Assistant:
         self._llms: dict[str, LLM] = dict(llms or {})
         self._prompts: Prompts | None = None
         self._new_store = False  # whether this assistant created the store (on its first use)
+        self.wrote = False  # whether this assistant has written to the store (ingest)
 
     @property
     def embedder(self) -> Embedder:
@@ -127,6 +128,7 @@ class Assistant:
         from . import corpus
         from .lock import WriteLock
 
+        self.wrote = True
         sources = [Path(p) for p in paths] if paths else [self.paths.data_dir]
         if not paths and not self.paths.data_dir.is_dir():
             raise InputError(f"no corpus directory at {self.paths.data_dir}: give files to ingest")
