@@ -26,7 +26,15 @@ from .citations import (
     tidy,
 )
 from .config import SearchMode, Settings
-from .decide import Signals, decide, gather_signals, title_terms, wordpiece_name_test
+from .decide import (
+    Signals,
+    decide,
+    defined_acronyms,
+    gather_signals,
+    names_acronym,
+    title_terms,
+    wordpiece_name_test,
+)
 from .embeddings import Embedder
 from .extractive import extractive_answer, list_evidence
 from .keyword import tokenize
@@ -114,6 +122,16 @@ def retrieve(
         number: titles[number].union(*(tokenize(text) for text in paper.chunk_texts))
         for number, paper in papers.items()
     }
+    # A paper that writes a phrase of the question as its acronym (NAS) uses the phrase's terms.
+    texts = [text for paper in papers.values() for text in paper.chunk_texts]
+    for acronym, terms in defined_acronyms(query, texts).items():
+        for number, hit in enumerate(hits, 1):
+            if names_acronym(hit.title, acronym):
+                titles[number] |= terms
+                words.get(number, set()).update(terms)
+        for number, paper in papers.items():
+            if any(names_acronym(text, acronym) for text in paper.chunk_texts):
+                words[number] |= terms
     for number, paper in papers.items():  # how much the question names this paper, and its text covers
         paper.named = sum(w for t, w in weights.items() if t in titles[number]) / total
         paper.covered = sum(w for t, w in weights.items() if t in words[number]) / total
