@@ -35,7 +35,7 @@ _JOINERS = frozenset({"of", "and", "for", "to", "in", "on", "with"})
 
 def acronyms(question: str) -> dict[str, set[str]]:
     """The acronyms a question's phrases are written as, with the phrase's terms: "neural
-    architecture search" is NAS, "mixture of experts" MoE or ME; three letters or more."""
+    architecture search" is NAS, "mixture of experts" MoE; three letters or more."""
     words = [w.casefold() for w in _WORD.findall(question)]
     found: dict[str, set[str]] = {}
     for start in range(len(words)):
