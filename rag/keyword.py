@@ -242,7 +242,7 @@ class KeywordIndex:
     def load(cls, path: Path) -> KeywordIndex | None:
         """Read a saved index; None if it is missing, unreadable, damaged or of another format.
 
-        The arrays are memory-mapped, not read: a 100,000-paper index opens in milliseconds and
+        The arrays are memory-mapped, not read: a 100,000-paper index opens in about 0.05 s and
         only the postings of the terms searched are paged in.
         """
         try:
