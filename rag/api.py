@@ -13,7 +13,7 @@ from .errors import DamagedStoreError, EmptyStoreError, InputError, StoreError
 if TYPE_CHECKING:
     from .answer import Answer
     from .corpus import CorpusReport
-    from .embeddings import Embedder
+    from .embeddings import CachedEmbedder, Embedder
     from .index import IngestReport
     from .keyword import KeywordIndex
     from .llms import LLM
@@ -50,6 +50,7 @@ class Assistant:
         self._prompts: Prompts | None = None
         self._new_store = False  # whether this assistant created the store (on its first use)
         self.wrote = False  # whether this assistant has written to the store (ingest)
+        self._cached_embedder: CachedEmbedder | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -59,6 +60,16 @@ class Assistant:
 
             self._embedder = make_embedder(self.settings.embedder)
         return self._embedder
+
+    @property
+    def _answering_embedder(self) -> Embedder:
+        """The embedder for questions and evidence sentences, remembering what it embedded
+        (ingest uses `embedder` itself: chunks are embedded once anyway)."""
+        if self._cached_embedder is None or self._cached_embedder.inner is not self.embedder:
+            from .embeddings import CachedEmbedder
+
+            self._cached_embedder = CachedEmbedder(self.embedder)
+        return self._cached_embedder
 
     def _spec(self) -> dict[str, Any]:
         from .embeddings import OnnxMiniLM
@@ -251,7 +262,7 @@ class Assistant:
         self._keyword = ensure_keyword_index(self.store, self.paths.keyword_index, self._keyword)
         return Retriever(
             self.store,
-            self.embedder,
+            self._answering_embedder,
             self._keyword,
             candidates=self.settings.candidates,
             rrf_k=self.settings.rrf_k,
@@ -436,8 +447,8 @@ class Assistant:
         from .pipeline import ExtractiveWriter, LLMWriter
 
         if name == EXTRACTIVE:
-            return ExtractiveWriter(self.embedder)
-        return LLMWriter(self.llm(name), self.prompts, self.embedder, self.settings)
+            return ExtractiveWriter(self._answering_embedder)
+        return LLMWriter(self.llm(name), self.prompts, self._answering_embedder, self.settings)
 
     def gather(self, question: str, *, k: int | None = None, mode: SearchMode | None = None) -> Evidence:
         """The evidence for a question (sources, their texts and vectors, decision signals), unanswered."""
@@ -447,7 +458,7 @@ class Assistant:
             self._question(question),
             retriever=self._retriever(),
             store=self.store,
-            embedder=self.embedder,
+            embedder=self._answering_embedder,
             k=self._k(k),
             mode=mode or self.settings.mode,
         )
@@ -463,7 +474,7 @@ class Assistant:
             settings=self.settings,
             retriever=self._retriever,
             store=self.store,
-            embedder=self.embedder,
+            embedder=self._answering_embedder,
             writers=self._writer,
         )
         return pipeline.run(question, k=k, mode=mode, chain=chain_names(self.settings, llm))

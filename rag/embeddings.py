@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -151,6 +152,37 @@ class SentenceTransformerEmbedder:
         self.texts_embedded += len(texts)
         vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
+
+
+class CachedEmbedder:
+    """An embedder that remembers the vectors of the texts it embedded, the most recent `size`:
+    the sentences of papers that come back (a chat's follow-ups, an evaluation) are embedded once."""
+
+    def __init__(self, embedder: Embedder, size: int = 8192) -> None:
+        self.inner = embedder
+        self.name, self.dimension, self.max_tokens = embedder.name, embedder.dimension, embedder.max_tokens
+        self._size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def count_tokens(self, text: str) -> list[int]:
+        """The wrapped embedder's token ids."""
+        return self.inner.count_tokens(text)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for texts: remembered ones from memory, the rest from the wrapped embedder."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh = dict(zip(missing, self.inner.embed(missing).copy(), strict=True)) if missing else {}
+        rows = []
+        for text in texts:
+            vector = fresh.get(text)
+            if vector is None:
+                vector = self._vectors[text]
+                self._vectors.move_to_end(text)
+            rows.append(vector)
+        self._vectors.update(fresh)
+        while len(self._vectors) > self._size:
+            self._vectors.popitem(last=False)
+        return np.stack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
 
 
 def make_embedder(spec: str) -> Embedder:

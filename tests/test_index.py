@@ -139,3 +139,32 @@ def test_jsonl_only_corpus(tmp_path: Path, embedder: OnnxMiniLM) -> None:
     assistant = Assistant(Settings(store_dir=tmp_path / "s"), embedder=embedder)
     assert assistant.ingest([path]).embedded == 1
     assert assistant.search("otters with tools")[0].title == "T"
+
+
+def test_answers_embed_a_sentence_once_and_forget_the_oldest(
+    assistant: Assistant, embedder: OnnxMiniLM
+) -> None:
+    import numpy as np
+
+    from rag.embeddings import CachedEmbedder
+
+    cached = CachedEmbedder(embedder, size=3)
+    calls = embedder.calls
+    first = cached.embed(["a cat sat", "a dog ran", "a cat sat"])
+    assert embedder.calls == calls + 1 and np.allclose(first[0], first[2])
+    again = cached.embed(["a dog ran", "a cat sat"])
+    assert embedder.calls == calls + 1  # both remembered
+    assert np.allclose(again, embedder.embed(["a dog ran", "a cat sat"]), atol=1e-6)
+    cached.embed(["x", "y"])  # four texts for three places: the least recently used goes
+    calls = embedder.calls
+    cached.embed(["a cat sat"])
+    assert embedder.calls == calls
+    cached.embed(["a dog ran"])
+    assert embedder.calls == calls + 1
+    # an answer's evidence sentences come back from memory on a follow-up about the same papers
+    assistant.ingest()
+    question = "How well does a fine-tuned CLIP model re-identify basketball players?"
+    assistant.ask(question, llm="extractive")
+    texts = embedder.texts_embedded
+    assistant.ask(question + " (again)", llm="extractive")
+    assert embedder.texts_embedded - texts <= 1  # the new question only
