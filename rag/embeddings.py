@@ -163,6 +163,7 @@ class CachedEmbedder:
         self.name, self.dimension, self.max_tokens = embedder.name, embedder.dimension, embedder.max_tokens
         self._size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> list[int]:
         """The wrapped embedder's token ids."""
@@ -170,18 +171,23 @@ class CachedEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for texts: remembered ones from memory, the rest from the wrapped embedder."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         fresh = dict(zip(missing, self.inner.embed(missing).copy(), strict=True)) if missing else {}
-        rows = []
-        for text in texts:
-            vector = fresh.get(text)
-            if vector is None:
-                vector = self._vectors[text]
-                self._vectors.move_to_end(text)
-            rows.append(vector)
-        self._vectors.update(fresh)
-        while len(self._vectors) > self._size:
-            self._vectors.popitem(last=False)
+        with self._lock:  # one Assistant may answer from several threads
+            self._vectors.update(fresh)
+            rows = []
+            for text in texts:
+                vector = fresh.get(text)
+                if vector is None:
+                    vector = self._vectors.get(text)
+                    if vector is None:  # forgotten meanwhile by another thread
+                        vector = self.inner.embed([text])[0]
+                    else:
+                        self._vectors.move_to_end(text)
+                rows.append(vector)
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
         return np.stack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
 
 
