@@ -65,7 +65,7 @@ class Assistant:
     def _answering_embedder(self) -> Embedder:
         """The embedder for questions and evidence sentences, remembering what it embedded
         (ingest uses `embedder` itself: chunks are embedded once anyway)."""
-        if self._cached_embedder is None or self._cached_embedder.inner is not self.embedder:
+        if self._cached_embedder is None:
             from .embeddings import CachedEmbedder
 
             self._cached_embedder = CachedEmbedder(self.embedder)

@@ -77,6 +77,11 @@ def names_acronym(text: str, acronym: str) -> bool:
     )
 
 
+def acronym_terms(text: str, defined: dict[str, set[str]]) -> set[str]:
+    """The terms of the defined acronyms a text writes (ShiftNAS: neural, architecture, search)."""
+    return set().union(*(terms for acronym, terms in defined.items() if names_acronym(text, acronym)))
+
+
 def title_terms(title: str, keyword: KeywordIndex) -> set[str]:
     """A title's terms as the keyword index has them, joined names included."""
     return set(keyword.query_terms(title)) | set(tokenize(title))

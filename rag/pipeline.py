@@ -28,10 +28,10 @@ from .citations import (
 from .config import SearchMode, Settings
 from .decide import (
     Signals,
+    acronym_terms,
     decide,
     defined_acronyms,
     gather_signals,
-    names_acronym,
     title_terms,
     wordpiece_name_test,
 )
@@ -116,22 +116,20 @@ def retrieve(
     ]
     keyword = retriever.keyword
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query)}
-    titles = {number: title_terms(hit.title, keyword) for number, hit in enumerate(hits, 1)}
+    # A paper that writes a phrase of the question as an acronym the papers define (NAS) uses it.
+    defined = defined_acronyms(query, [text for paper in papers.values() for text in paper.chunk_texts])
+    titles = {
+        number: title_terms(hit.title, keyword) | acronym_terms(hit.title, defined)
+        for number, hit in enumerate(hits, 1)
+    }
     total = sum(weights.values()) or 1.0
     words = {
-        number: titles[number].union(*(tokenize(text) for text in paper.chunk_texts))
+        number: titles[number].union(
+            *(tokenize(text) for text in paper.chunk_texts),
+            *(acronym_terms(text, defined) for text in paper.chunk_texts),
+        )
         for number, paper in papers.items()
     }
-    # A paper that writes a phrase of the question as its acronym (NAS) uses the phrase's terms.
-    texts = [text for paper in papers.values() for text in paper.chunk_texts]
-    for acronym, terms in defined_acronyms(query, texts).items():
-        for number, hit in enumerate(hits, 1):
-            if names_acronym(hit.title, acronym):
-                titles[number] |= terms
-                words.get(number, set()).update(terms)
-        for number, paper in papers.items():
-            if any(names_acronym(text, acronym) for text in paper.chunk_texts):
-                words[number] |= terms
     for number, paper in papers.items():  # how much the question names this paper, and its text covers
         paper.named = sum(w for t, w in weights.items() if t in titles[number]) / total
         paper.covered = sum(w for t, w in weights.items() if t in words[number]) / total
