@@ -107,7 +107,7 @@ class Answer:
             lines += ["**References**", ""]
             for c in self.citations:
                 title = f"[{c.title or '(untitled)'}]({c.url})" if c.url else (c.title or "(untitled)")
-                lines.append(f"{c.number}. {title}" + (f", {c.byline()}" if c.byline() else ""))
+                lines.append(f"{c.number}. {title}" + (f", {byline}" if (byline := c.byline()) else ""))
         if self.unsupported:
             lines += ["", "**Not supported by the cited abstracts:**", ""]
             lines += [f"- {u.sentence} ({u.reason})" for u in self.unsupported]

@@ -298,11 +298,7 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
             print(f"{group}:")
             for key, value in report[group].items():
                 counted = report["counts"].get(key) if group == "answers" else None
-                extra = (
-                    f"  ({counted['k']}/{counted['n']}, 95% {counted['low']:.3f}-{counted['high']:.3f})"
-                    if counted and value is not None
-                    else ""
-                )
+                extra = f"  {evaluate.count_text(counted)}" if counted and value is not None else ""
                 print(f"  {key:20} {_num(value)}{extra}")
         misses = {name: ids for name, ids in report["failures"].items() if ids}
         if misses:
@@ -362,11 +358,10 @@ def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
             print(f"searched: {entry['searched']}")
         print(f"\n{entry['answer']}")
         if entry["citations"]:
-            print("\nReferences:")
             from .answer import Citation
+            from .display import PlainDisplay
 
-            for fields in entry["citations"]:
-                print(f"  {Citation(**fields).reference()}")
+            PlainDisplay(sys.stdout.write).references([Citation(**c).reference() for c in entry["citations"]])
         if entry["fallback_reason"]:
             print(f"\n(answered by {entry['backend']} after: {entry['fallback_reason']})")
         return EXIT_OK

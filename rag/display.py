@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 if TYPE_CHECKING:
     from rich.console import Console
 
-Write = Callable[[str], None]
+Write = Callable[[str], object]
 CITATION = re.compile(r"\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]")
 # A line that starts like a list item: continuation lines are indented under its text.
 _ITEM = re.compile(r"(?:[-*•]|\d+[.)])")

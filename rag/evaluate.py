@@ -311,6 +311,11 @@ def wilson(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def count_text(counted: dict[str, Any]) -> str:
+    """A counted rate's count and interval, as reports print it: '(43/48, 95% 0.779-0.955)'."""
+    return f"({counted['k']}/{counted['n']}, 95% {counted['low']:.3f}-{counted['high']:.3f})"
+
+
 def within_noise(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool | None:
     """Whether two counted rates differ by less than chance explains (a two-proportion z-test at
     95%); None without counts."""
@@ -456,11 +461,7 @@ def write_reports(out: Path, result: dict[str, Any], outcomes: Sequence[Outcome]
         for key, v in summary["answers"].items():
             if v is not None:
                 counted = summary["counts"].get(key)
-                extra = (
-                    f" ({counted['k']}/{counted['n']}, 95% {counted['low']:.3f}-{counted['high']:.3f})"
-                    if counted
-                    else ""
-                )
+                extra = f" {count_text(counted)}" if counted else ""
                 lines.append(f"| answers.{key} | {v:.3f}{extra} |")
         lines += [f"| {key} (ms) | {v:.0f} |" for key, v in summary["latency_ms"].items() if v is not None]
         lines.append("")
