@@ -23,6 +23,21 @@ from rag.evaluate import load_questions
 HERE = Path(__file__).resolve().parent
 
 
+def cold_search_seconds(question: str, store: Path, env: dict[str, str], cwd: Path | None = None) -> float:
+    """The wall time of one new `rag search` process; a failed one fails the benchmark."""
+    command = [sys.executable, "-m", "rag", "search", question, "--store", str(store), "-k", "5"]
+    started = time.perf_counter()
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=cwd, stdin=subprocess.DEVNULL
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0 or not result.stdout.startswith("1. "):
+        raise SystemExit(
+            f"benchmark failed: cold search in {cwd or '.'}: {result.stderr.strip() or result.stdout}"
+        )
+    return seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, required=True)
@@ -38,14 +53,7 @@ def main() -> int:
         for checkout in checkouts if run % 2 == 0 else checkouts[::-1]:
             env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
             env["PYTHONPATH"] = str(checkout)
-            command = [sys.executable, "-m", "rag", "search", questions[run % 3], "--store", str(args.store)]
-            started = time.perf_counter()
-            result = subprocess.run(
-                [*command, "-k", "5"], capture_output=True, text=True, env=env, cwd=checkout
-            )
-            seconds[checkout].append(time.perf_counter() - started)
-            if result.returncode != 0 or not result.stdout.startswith("1. "):
-                raise SystemExit(f"benchmark failed: {checkout}: {result.stderr.strip() or result.stdout}")
+            seconds[checkout].append(cold_search_seconds(questions[run % 3], args.store, env, cwd=checkout))
     for checkout, times in seconds.items():
         runs = " ".join(f"{t:.2f}" for t in times)
         print(f"{checkout}: median {statistics.median(times):.2f} s  (runs: {runs})")

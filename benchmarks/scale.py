@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cold_search import cold_search_seconds
 
 from rag.api import Assistant
 from rag.citations import split_sentences
@@ -175,19 +176,7 @@ def main() -> None:
                         fail(f"{mode} search", f"no result for {q!r}")
                 search_ms[mode] = percentiles(times)
 
-            cold = []
-            for q in queries[:3]:
-                begin = time.perf_counter()
-                result = subprocess.run(
-                    [sys.executable, "-m", "rag", "search", q, "--store", str(store_dir), "-k", "5"],
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                )
-                cold.append(time.perf_counter() - begin)
-                if result.returncode != 0 or not result.stdout.startswith("1. "):
-                    fail("cold search", result.stderr or result.stdout)
+            cold = [cold_search_seconds(q, store_dir, env) for q in queries[:3]]
             store_mb = directory_mb(tmp / "server-data" if args.server else store_dir)
             # this process (ingest, warm searches) and the search processes; not the server's
             peak_kb = max(
