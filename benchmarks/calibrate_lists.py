@@ -2,11 +2,13 @@
 
 For every list question of the dev set with several gold papers, the pipeline retrieves as it
 does for an answer (three times k) and `rag.extractive.list_features` describes each retrieved
-paper: its best sentence below the best paper's, its coverage of the question's terms below the
-best coverage, its title naming below the best naming, its place in the ranking. A logistic
-model is fitted on the "calibrate" half (Newton's method, light L2); leave-one-question-out
-cross-validation on that half and the untouched "report" half give cited-paper recall and
-precision at probability 0.5. Paste the printed weights into rag/extractive.py (LIST_WEIGHTS).
+paper: its best sentence below the best paper's, its coverage of the topic's terms below the
+best coverage, its place in the ranking. A logistic
+model is fitted on the "calibrate" half (Newton's method, light L2). The threshold is the lowest
+probability (in steps of 0.05) at which leave-one-question-out cross-validation on that half
+lists papers 85% relevant; at it, the cross-validated figures and the "report" half give
+cited-paper recall and precision. Paste the printed weights and threshold into
+rag/extractive.py (LIST_WEIGHTS, LIST_THRESHOLD).
 
 Run: .venv/bin/python benchmarks/calibrate_lists.py [--store DIR] [--json]
 """
@@ -24,7 +26,7 @@ import numpy as np
 from rag.api import Assistant
 from rag.config import load_settings
 from rag.evaluate import _gold, _title_index, load_questions
-from rag.extractive import LIST_WEIGHTS, list_features, ranked_sentences
+from rag.extractive import LIST_THRESHOLD, LIST_WEIGHTS, list_features, ranked_sentences
 from rag.pipeline import add_sentences
 from rag.prompting import is_list_question
 
@@ -43,21 +45,24 @@ def fit(features: np.ndarray, labels: np.ndarray, *, l2: float = 1e-3) -> np.nda
     return weights
 
 
-def listed(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
+PRECISION_GOAL = 0.85
+
+
+def listed(features: np.ndarray, weights: np.ndarray, threshold: float) -> np.ndarray:
     """Which papers the model lists (at least the most probable one), as `list_members` does."""
     p = 1 / (1 + np.exp(-(weights[0] + features @ weights[1:])))
-    chosen = p >= 0.5
+    chosen = p >= threshold
     if not chosen.any():
         chosen[np.argmax(p)] = True
     return chosen
 
 
-def score(samples: list[Sample], weights_for: Any) -> dict[str, float]:
+def score(samples: list[Sample], weights_for: Any, threshold: float) -> dict[str, float]:
     """Mean cited-gold recall per question and pooled precision."""
     recalls, right, cited = [], 0, 0
     for sample in samples:
         _, _, gold, features, labels = sample
-        chosen = listed(features, weights_for(sample))
+        chosen = listed(features, weights_for(sample), threshold)
         recalls.append(labels[chosen].sum() / gold)
         right += int(labels[chosen].sum())
         cited += int(chosen.sum())
@@ -113,17 +118,23 @@ def main() -> None:
         rest = [s for s in calibrate if s is not held]
         return fit(np.vstack([s[3] for s in rest]), np.concatenate([s[4] for s in rest]))
 
+    held_out = {s[0]: without(s) for s in calibrate}
+    thresholds = [round(0.05 * step, 2) for step in range(4, 20)]
+    precision = {t: score(calibrate, lambda s: held_out[s[0]], t)["precision"] for t in thresholds}
+    threshold = next((t for t in thresholds if precision[t] >= PRECISION_GOAL), thresholds[-1])
     result = {
         "weights": [round(float(w), 2) for w in weights],
-        "current": list(LIST_WEIGHTS),
-        "calibrate_cross_validated": score(calibrate, without),
-        "report": score(report, lambda _: weights),
-        "report_current": score(report, lambda _: np.array(LIST_WEIGHTS)),
+        "threshold": threshold,
+        "current": [*LIST_WEIGHTS, LIST_THRESHOLD],
+        "calibrate_cross_validated": score(calibrate, lambda s: held_out[s[0]], threshold),
+        "report": score(report, lambda _: weights, threshold),
+        "report_current": score(report, lambda _: np.array(LIST_WEIGHTS), LIST_THRESHOLD),
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"LIST_WEIGHTS = {tuple(result['weights'])}  (in rag/extractive.py: {tuple(LIST_WEIGHTS)})")
+    print(f"LIST_THRESHOLD = {threshold}  (in rag/extractive.py: {LIST_THRESHOLD})")
     for name in ("calibrate_cross_validated", "report", "report_current"):
         r = result[name]
         print(f"{name:27} {r['questions']:3d} questions  recall {r['recall']:.3f}", end="  ")

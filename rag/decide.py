@@ -29,59 +29,6 @@ class Signals:
         return [self.similarity, self.coverage, self.title_rarity, self.agreement, self.unseen]
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_JOINERS = frozenset({"of", "and", "for", "to", "in", "on", "with"})
-
-
-def acronyms(question: str) -> dict[str, set[str]]:
-    """The acronyms a question's phrases are written as, with the phrase's terms: "neural
-    architecture search" is NAS, "mixture of experts" MoE; three letters or more."""
-    words = [w.casefold() for w in _WORD.findall(question)]
-    found: dict[str, set[str]] = {}
-    for start in range(len(words)):
-        for end in range(start + 2, min(start + 6, len(words)) + 1):
-            phrase = words[start:end]
-            if phrase[0] in _JOINERS or phrase[-1] in _JOINERS:
-                continue
-            content = [w for w in phrase if w not in _JOINERS]
-            if len(content) < 2 or not all(tokenize(w) for w in content):  # "which", "papers": no
-                continue
-            terms = set(tokenize(" ".join(content)))
-            for letters in {"".join(w[0] for w in phrase), "".join(w[0] for w in content)}:
-                if len(letters) >= 3:
-                    found.setdefault(letters, set()).update(terms)
-    return found
-
-
-def defined_acronyms(question: str, texts: list[str]) -> dict[str, set[str]]:
-    """The acronyms of the question's phrases that the texts define ("neural architecture search
-    (NAS)"), with the phrase's terms; an initialism no text defines ("classical neural networks":
-    CNN) is not one."""
-    candidates = acronyms(question)
-    defined: dict[str, set[str]] = {}
-    for text in texts:
-        for match in re.finditer(r"\(([A-Za-z][A-Za-z0-9]{2,9}?)s?\)", text):
-            short = match.group(1).casefold()
-            terms = candidates.get(short)
-            if terms and terms <= set(tokenize(text[max(0, match.start() - 80) : match.start()])):
-                defined[short] = terms
-    return defined
-
-
-def names_acronym(text: str, acronym: str) -> bool:
-    """Whether a text writes an acronym: as a word of its own (NAS, MoE, nas) or in capitals
-    inside a name (ShiftNAS, Mamba-FSCIL)."""
-    return bool(
-        re.search(rf"(?<![A-Za-z0-9]){re.escape(acronym)}(?![A-Za-z0-9])", text, re.IGNORECASE)
-        or re.search(rf"(?<![A-Z]){re.escape(acronym.upper())}(?![A-Z])", text)
-    )
-
-
-def acronym_terms(text: str, defined: dict[str, set[str]]) -> set[str]:
-    """The terms of the defined acronyms a text writes (ShiftNAS: neural, architecture, search)."""
-    return set().union(*(terms for acronym, terms in defined.items() if names_acronym(text, acronym)))
-
-
 def title_terms(title: str, keyword: KeywordIndex) -> set[str]:
     """A title's terms as the keyword index has them, joined names included."""
     return set(keyword.query_terms(title)) | set(tokenize(title))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .acronyms import Definitions, Glossary
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
 _STOPWORDS = frozenset(
     """a about above after all also an and any are as at be been being both but by can
@@ -26,7 +28,7 @@ _STOPWORDS = frozenset(
     was we were what when where which while who whom whose why will with would you your
     paper papers study studies work propose proposed present show shows using use used""".split()
 )
-FORMAT_VERSION = 3  # 3: compact arrays in an .npz file
+FORMAT_VERSION = 4  # 3: compact arrays in an .npz file; 4: with the acronyms the texts define
 
 
 def _stem(token: str) -> str:
@@ -101,10 +103,12 @@ class KeywordIndex:
         lengths: np.ndarray,
         *,
         revision: str = "",
+        glossary: Definitions | None = None,
         k1: float = 1.2,
         b: float = 0.75,
     ) -> None:
         self.chunk_ids = chunk_ids
+        self.glossary = glossary or {}  # the acronyms the texts define
         self.vocabulary = vocabulary
         self._terms = {term: i for i, term in enumerate(vocabulary)}
         self._offsets = offsets
@@ -122,7 +126,9 @@ class KeywordIndex:
         """Index chunk texts (in memory proportional to the postings, 10 bytes each)."""
         terms: dict[str, int] = {}
         term_of, doc_of, frequency_of, lengths = array("i"), array("i"), array("i"), array("i")
+        glossary = Glossary()
         for doc, text in enumerate(texts):
+            glossary.add(text)
             counts = Counter(tokenize(text))
             lengths.append(sum(counts.values()))
             for term, tf in counts.items():
@@ -141,7 +147,16 @@ class KeywordIndex:
             else np.zeros(0, np.uint16)
         )
         length_array = np.frombuffer(lengths, dtype=np.int32).copy() if lengths else np.zeros(0, np.int32)
-        return cls(chunk_ids, vocabulary, offsets, docs, frequencies, length_array, revision=revision)
+        return cls(
+            chunk_ids,
+            vocabulary,
+            offsets,
+            docs,
+            frequencies,
+            length_array,
+            revision=revision,
+            glossary=glossary.definitions(),
+        )
 
     def __contains__(self, term: str) -> bool:
         return term in self._terms
@@ -226,6 +241,9 @@ class KeywordIndex:
                     revision=np.array([self.revision]),
                     chunk_ids=np.frombuffer("\n".join(self.chunk_ids).encode(), dtype=np.uint8),
                     vocabulary=np.frombuffer("\n".join(self.vocabulary).encode(), dtype=np.uint8),
+                    glossary=np.frombuffer(
+                        "\n".join(f"{w}\t{m}" for w, m in self.glossary.values()).encode(), dtype=np.uint8
+                    ),
                     offsets=self._offsets,
                     docs=self._docs,
                     frequencies=self._frequencies,
@@ -254,6 +272,9 @@ class KeywordIndex:
             chunk_ids = blob.split("\n") if blob else []
             blob = saved["vocabulary"].tobytes().decode()
             vocabulary = blob.split("\n") if blob else []
+            blob = saved["glossary"].tobytes().decode()
+            pairs = [line.split("\t") for line in blob.split("\n")] if blob else []
+            glossary = {written.casefold(): (written, meaning) for written, meaning in pairs}
             offsets, docs = saved["offsets"], saved["docs"]
             frequencies, lengths = saved["frequencies"], saved["lengths"]
         except (OSError, ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError, zipfile.BadZipFile):
@@ -268,4 +289,5 @@ class KeywordIndex:
         )
         if not sound:
             return None
-        return cls(chunk_ids, vocabulary, offsets, docs, frequencies, lengths, revision=revision)
+        arrays = (offsets, docs, frequencies, lengths)
+        return cls(chunk_ids, vocabulary, *arrays, revision=revision, glossary=glossary)

@@ -26,15 +26,7 @@ from .citations import (
     tidy,
 )
 from .config import SearchMode, Settings
-from .decide import (
-    Signals,
-    acronym_terms,
-    decide,
-    defined_acronyms,
-    gather_signals,
-    title_terms,
-    wordpiece_name_test,
-)
+from .decide import Signals, decide, gather_signals, title_terms, wordpiece_name_test
 from .embeddings import Embedder
 from .extractive import extractive_answer, list_evidence
 from .keyword import tokenize
@@ -52,6 +44,7 @@ from .prompting import (
 from .prompts import Prompts
 from .retrieve import Retriever
 from .store import Store
+from .topic import acronym_terms, alternatives, coverage, defined_acronyms, spelled_out
 
 _MODEL_REFUSAL = re.compile(
     r"(don't|do not|doesn't|does not|cannot|can't|can ?not|unable to)\s+(answer|provide|find|"
@@ -97,8 +90,13 @@ def retrieve(
 ) -> Evidence:
     """Search (for a list question, its topic), then fetch every chunk and vector of the papers found."""
     query = search_query(question)
-    question_vector = embedder.embed([query])[0]
-    hits = retriever.search(query, k=k, mode=mode, vector=question_vector)
+    listing = is_list_question(question)
+    # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
+    # learning); the evidence is weighed against the question as typed.
+    searched = retriever.expand(query) if listing else query
+    vectors = embedder.embed([query] if searched == query else [query, searched])
+    question_vector = vectors[0]
+    hits = retriever.search(searched, k=k, mode=mode, vector=vectors[-1])
     chunks = store.chunks_of([h.paper_id for h in hits])
     papers = {
         number: PaperText(
@@ -122,7 +120,6 @@ def retrieve(
         number: title_terms(hit.title, keyword) | acronym_terms(hit.title, defined)
         for number, hit in enumerate(hits, 1)
     }
-    total = sum(weights.values()) or 1.0
     words = {
         number: titles[number].union(
             *(tokenize(text) for text in paper.chunk_texts),
@@ -130,9 +127,16 @@ def retrieve(
         )
         for number, paper in papers.items()
     }
-    for number, paper in papers.items():  # how much the question names this paper, and its text covers
-        paper.named = sum(w for t, w in weights.items() if t in titles[number]) / total
-        paper.covered = sum(w for t, w in weights.items() if t in words[number]) / total
+    # How much the question names each paper, and its text covers. A list's topic may be covered
+    # through one side of an "or", in any form of its words, and an acronym by its long form
+    # ("reinforcement learning" for rl); calibrated on list questions only.
+    if listing:
+        for terms in (*titles.values(), *words.values()):
+            terms |= spelled_out(weights, keyword.glossary, terms)
+    term_sets = alternatives(query, set(weights)) if listing else [set(weights)]
+    for number, paper in papers.items():
+        paper.named = coverage(weights, term_sets, titles[number], forms=listing)
+        paper.covered = coverage(weights, term_sets, words[number], forms=listing)
     name_like = wordpiece_name_test(embedder.count_tokens)
     evidence_signals = gather_signals(
         question_vector, hits, papers, weights, titles, words, keyword, name_like

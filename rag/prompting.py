@@ -140,8 +140,17 @@ _LIST = re.compile(
     r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
-    r"|^\s*((are there|is there|show me|find|any|all) )?(the )?(papers|works|studies) "
+    r"|^\s*((are there|is there|show me|find|any|all) )?(the )?((recent|new|other) )?(papers|works|studies) "
     r"(on|about|that|which|using)\b",
+    re.IGNORECASE,
+)
+# "recommender system papers": a topic, then "papers"; not "who wrote these two papers?"
+_TOPIC_PAPERS = re.compile(
+    r"^\s*(?P<topic>[\w][\w\s,./+'-]*?)\s+(papers|works|studies)\s*\??\s*$", re.IGNORECASE
+)
+_NOT_A_TOPIC = re.compile(
+    r"^(how|why|who|whom|when|where|what|which|does|do|did|is|are|was|were|can|could|should|would|will)\b"
+    r"|\b(the|these|those|this|both|two|three|all|any|some|my|our|your|which|what|of|by|in|from)$",
     re.IGNORECASE,
 )
 
@@ -151,22 +160,30 @@ _LIST_PREAMBLE = re.compile(
     r"datasets|benchmarks|systems)\s+(in (this|the) (collection|corpus)\s+)?"
     r"((are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
     r"study|address|propose|do|use|describe|present|tackle|exist\s+for)?"
-    r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+)?(papers|works|studies)\s+"
-    r"(on|about|that|which|using)(\s+(are|is)\s+(about|on))?)\s*",
+    r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+)?((recent|new|other)\s+)?"
+    r"(papers|works|studies)\s+(on|about|that|which|using)(\s+(are|is)\s+(about|on))?)\s*",
     re.IGNORECASE,
 )
 
 
+def _topic_then_papers(question: str) -> str | None:
+    """The topic of "recommender system papers"; None for any other form."""
+    match = _TOPIC_PAPERS.match(question)
+    if not match or _NOT_A_TOPIC.search(match.group("topic")):
+        return None
+    return match.group("topic")
+
+
 def is_list_question(question: str) -> bool:
-    """Whether a question asks for several papers or approaches ("which papers ...")."""
-    return bool(_LIST.search(question))
+    """Whether a question asks for several papers or approaches ("which papers ...", "X papers")."""
+    return bool(_LIST.search(question)) or _topic_then_papers(question) is not None
 
 
 def search_query(question: str) -> str:
     """What to search for: a list question's topic without its preamble ("which papers study X?": X)."""
     if not is_list_question(question):
         return question
-    topic = _LIST_PREAMBLE.sub("", question).strip().rstrip("?").strip()
+    topic = _topic_then_papers(question) or _LIST_PREAMBLE.sub("", question).strip().rstrip("?").strip()
     return topic if len(topic) >= 3 else question
 
 

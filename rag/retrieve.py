@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .acronyms import expand
 from .config import SearchMode
 from .embeddings import Embedder
 from .index import paper_fields
@@ -73,6 +74,10 @@ class Retriever:
         self.keyword = keyword
         self.candidates = candidates
         self.rrf_k = rrf_k
+
+    def expand(self, query: str) -> str:
+        """The query with the long form of each acronym it writes that the papers define."""
+        return expand(query, self.keyword.glossary, lambda word: len(self.embedder.count_tokens(word)) == 1)
 
     def search(
         self, query: str, *, k: int, mode: SearchMode, vector: np.ndarray | None = None

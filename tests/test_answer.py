@@ -181,12 +181,25 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("any papers on named entity recognition?", "named entity recognition"),
         ("list papers about talking head generation", "talking head generation"),
         ("show me papers about model merging", "model merging"),
+        ("recommender system papers", "recommender system"),
+        ("recent papers on style transfer", "style transfer"),
+        ("LLM quantization papers?", "LLM quantization"),
     ],
 )
 def test_list_questions_are_recognised_and_searched_by_their_topic(question: str, topic: str) -> None:
     assert is_list_question(question) and search_query(question) == topic
 
 
-@pytest.mark.parametrize("question", ["what is model soups?", "how do papers on distillation compare?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is model soups?",
+        "how do papers on distillation compare?",
+        "who wrote these two papers?",
+        "what do the papers",
+        "what is the main idea of the papers?",
+        "how many papers?",
+    ],
+)
 def test_other_questions_are_not_lists(question: str) -> None:
     assert not is_list_question(question) and search_query(question) == question

@@ -11,6 +11,7 @@ from test_cli import run
 
 from rag.api import Assistant
 from rag.config import Settings
+from rag.corpus import normalize_title
 from rag.embeddings import OnnxMiniLM
 
 DEV = [
@@ -139,19 +140,36 @@ def test_a_refusal_names_the_closest_papers(full: Assistant, full_store: Path) -
     )
 
 
-def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> None:
-    # The issue's goal is 0.8 recall at 0.85 precision. On all 28 list questions of the dev set
-    # (both halves) the extractive answer cites 83 of the 114 relevant papers, and 83 of its 97
-    # citations are relevant (benchmarks/README.md). This guards that level.
-    lists = [q for q in DEV if len(q["gold_titles"]) >= 2]
+def _cited_relevant(full: Assistant, questions: list[dict]) -> tuple[int, int, int]:
+    """Relevant papers, papers cited, and relevant papers cited (titles matched as `rag eval` does)."""
     relevant = cited = cited_relevant = 0
-    for q in lists:
+    for q in questions:
         answer = full.ask(q["question"], llm="extractive")
-        titles = {c.title for c in answer.citations}
-        relevant += len(q["gold_titles"])
+        titles = {normalize_title(c.title) for c in answer.citations}
+        gold = {normalize_title(t) for t in q["gold_titles"]}
+        relevant += len(gold)
         cited += len(titles)
-        cited_relevant += len(titles & set(q["gold_titles"]))
+        cited_relevant += len(titles & gold)
+    return relevant, cited, cited_relevant
+
+
+def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> None:
+    # The issue's goal is 0.8 recall at 0.85 precision. The 28 list questions written first
+    # (dev-052 to dev-204, both halves): the extractive answer cites 86 of their 114 relevant papers,
+    # and 86 of its 101 citations are relevant (benchmarks/README.md). This guards that level with
+    # the floors set when there were only these 28.
+    lists = [q for q in DEV if len(q["gold_titles"]) >= 2]
+    first = [q for q in lists if int(q["id"].removeprefix("dev-")) < 205]
+    relevant, cited, cited_relevant = _cited_relevant(full, first)
+    assert len(first) == 28
     assert cited_relevant / relevant >= 0.7, (cited_relevant, relevant)
+    assert cited_relevant / cited >= 0.85, (cited_relevant, cited)
+    # The 35 added later (dev-205 to dev-239, broader topics, up to 18 relevant papers): 94 of 170
+    # relevant papers cited, 94 of 108 citations relevant.
+    later = [q for q in lists if q not in first]
+    relevant, cited, cited_relevant = _cited_relevant(full, later)
+    assert len(later) == 35
+    assert cited_relevant / relevant >= 0.5, (cited_relevant, relevant)
     assert cited_relevant / cited >= 0.85, (cited_relevant, cited)
     # -k widens a list: with k=2 the answer draws on 4 papers at most
     assert len(full.ask(lists[0]["question"], llm="extractive", k=2).citations) <= 4
@@ -182,7 +200,7 @@ def test_a_paper_that_writes_the_topic_as_its_defined_acronym_is_listed(full: As
 
 
 def test_acronyms_count_only_when_a_text_defines_them() -> None:
-    from rag.decide import acronyms, defined_acronyms, names_acronym
+    from rag.topic import acronyms, defined_acronyms, names_acronym
 
     assert acronyms("which papers use mixture of experts?") == {"moe": {"mixture", "expert"}}
     assert "nas" in acronyms("which papers propose neural architecture search methods?")

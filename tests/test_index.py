@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import bundled_entries, write_dump, write_jsonl
 
@@ -168,3 +169,21 @@ def test_answers_embed_a_sentence_once_and_forget_the_oldest(
     texts = embedder.texts_embedded
     assistant.ask(question + " (again)", llm="extractive")
     assert embedder.texts_embedded - texts <= 1  # the new question only
+
+
+def test_the_vector_index_searches_wide_enough_to_find_the_exact_nearest(assistant: Assistant) -> None:
+    from rag.store import SEARCH_EF
+
+    assistant.ingest()
+    collection = assistant.store._collection
+    assert collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
+    # a store made with Chroma's default gets the wider search from its next writer
+    collection.modify(configuration={"hnsw": {"ef_search": 100}})
+    assistant.store.bump_revision()
+    assert collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
+    # and finds what an exhaustive search finds
+    vector = assistant.embedder.embed(["contrastive training for player re-identification"])[0]
+    everything = collection.get(include=["embeddings"])
+    exact = np.argsort(-(np.array(everything["embeddings"]) @ vector))[:10]
+    found = [chunk.chunk_id for chunk in assistant.store.query(vector, 10)]
+    assert found == [everything["ids"][i] for i in exact]

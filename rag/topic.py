@@ -1,0 +1,110 @@
+"""What a question is about, as terms a text can cover: its "X or Y" alternatives, word forms
+(quantize, quantized, quantization) and the acronyms the papers define (NAS, MoE)."""
+
+from __future__ import annotations
+
+import re
+
+from .acronyms import Definitions
+from .keyword import tokenize
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_JOINERS = frozenset({"of", "and", "for", "to", "in", "on", "with"})
+
+
+def acronyms(question: str) -> dict[str, set[str]]:
+    """The acronyms a question's phrases are written as, with the phrase's terms: "neural
+    architecture search" is NAS, "mixture of experts" MoE; three letters or more."""
+    words = [w.casefold() for w in _WORD.findall(question)]
+    found: dict[str, set[str]] = {}
+    for start in range(len(words)):
+        for end in range(start + 2, min(start + 6, len(words)) + 1):
+            phrase = words[start:end]
+            if phrase[0] in _JOINERS or phrase[-1] in _JOINERS:
+                continue
+            content = [w for w in phrase if w not in _JOINERS]
+            if len(content) < 2 or not all(tokenize(w) for w in content):  # "which", "papers": no
+                continue
+            terms = set(tokenize(" ".join(content)))
+            for letters in {"".join(w[0] for w in phrase), "".join(w[0] for w in content)}:
+                if len(letters) >= 3:
+                    found.setdefault(letters, set()).update(terms)
+    return found
+
+
+def defined_acronyms(question: str, texts: list[str]) -> dict[str, set[str]]:
+    """The acronyms of the question's phrases that the texts define ("neural architecture search
+    (NAS)"), with the phrase's terms; an initialism no text defines ("classical neural networks":
+    CNN) is not one."""
+    candidates = acronyms(question)
+    defined: dict[str, set[str]] = {}
+    for text in texts:
+        for match in re.finditer(r"\(([A-Za-z][A-Za-z0-9]{2,9}?)s?\)", text):
+            short = match.group(1).casefold()
+            terms = candidates.get(short)
+            if terms and terms <= set(tokenize(text[max(0, match.start() - 80) : match.start()])):
+                defined[short] = terms
+    return defined
+
+
+def names_acronym(text: str, acronym: str) -> bool:
+    """Whether a text writes an acronym: as a word of its own (NAS, MoE, nas) or in capitals
+    inside a name (ShiftNAS, Mamba-FSCIL)."""
+    return bool(
+        re.search(rf"(?<![A-Za-z0-9]){re.escape(acronym)}(?![A-Za-z0-9])", text, re.IGNORECASE)
+        or re.search(rf"(?<![A-Z]){re.escape(acronym.upper())}(?![A-Z])", text)
+    )
+
+
+def acronym_terms(text: str, defined: dict[str, set[str]]) -> set[str]:
+    """The terms of the defined acronyms a text writes (ShiftNAS: neural, architecture, search)."""
+    return set().union(*(terms for acronym, terms in defined.items() if names_acronym(text, acronym)))
+
+
+def spelled_out(weights: dict[str, float], glossary: Definitions, terms: set[str]) -> set[str]:
+    """The question's acronyms (rl) whose long forms (reinforcement learning) the terms spell out."""
+    return {
+        acronym for acronym in weights if acronym in glossary and set(tokenize(glossary[acronym][1])) <= terms
+    }
+
+
+def alternatives(topic: str, terms: set[str]) -> list[set[str]]:
+    """The term sets a paper may cover to be about a topic: all its terms, or for "X or Y" the
+    terms without one side of the "or" (its one or two words next to it: "audio classification
+    or captioning" is also "audio classification" and "audio captioning")."""
+    words = _WORD.findall(topic)
+    found: list[set[str]] = []
+    for position, word in enumerate(words):
+        if word.casefold() != "or":
+            continue
+        for width in (1, 2):
+            before = words[max(0, position - width) : position]
+            for side in (before, words[position + 1 : position + 1 + width]):
+                rest = terms - set(tokenize(" ".join(side)))
+                if rest and rest != terms and rest not in found:
+                    found.append(rest)
+    return found or [terms]
+
+
+def same_word(term: str, word: str) -> bool:
+    """Whether two terms look like forms of one word: they share their first five letters or more, and
+    at least three quarters of the shorter (quantize, quantization; correct, correcting). Without a
+    dictionary it errs on a few pairs (general, generation)."""
+    if term == word:
+        return True
+    shorter = min(len(term), len(word))
+    shared = next((i for i, (a, b) in enumerate(zip(term, word, strict=False)) if a != b), shorter)
+    return shared >= 5 and shared >= 0.75 * shorter
+
+
+def coverage(weights: dict[str, float], term_sets: list[set[str]], words: set[str], *, forms: bool) -> float:
+    """The best share (by weight) of one term set that the words have; with `forms`, any form counts."""
+
+    def has(term: str) -> bool:
+        return term in words or (forms and any(same_word(term, word) for word in words))
+
+    best = 0.0
+    for terms in term_sets:
+        total = sum(weights.get(t, 0.0) for t in terms) or 1.0
+        best = max(best, sum(weights.get(t, 0.0) for t in terms if has(t)) / total)
+    return best

@@ -1,0 +1,81 @@
+"""What a list question is about: "X or Y" alternatives, word forms, and the acronyms the papers define."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rag.acronyms import definitions, expand, long_form
+from rag.keyword import FORMAT_VERSION, KeywordIndex, tokenize
+from rag.topic import alternatives, coverage, same_word
+
+ABSTRACTS = [
+    "We fine-tune diffusion models with reinforcement learning (RL) from human feedback.",
+    "Low-Rank Adaptation (LoRA) freezes the weights. We study RL agents.",
+    "The Zero Redundancy Optimizer (ZeRO) partitions optimizer states.",
+    "Out-of-distribution (OOD) inputs are flagged. Retrieval-augmented learning (REAL) helps.",
+    "Contrastive language-image pre-training (CLIP) learns from web image-text pairs.",
+    "Our SAMs (SAM) adapt.",
+]
+
+
+def test_a_topic_with_or_is_covered_by_either_side() -> None:
+    topic = "audio classification or captioning"
+    sets = alternatives(topic, set(tokenize(topic)))
+    assert {"audio", "classification"} in sets and {"audio", "captioning"} in sets
+    weights = {"audio": 1.0, "classification": 1.0, "captioning": 1.0}
+    # a paper on audio captioning only covers the whole topic through one side of the "or"
+    assert coverage(weights, sets, {"audio", "captioning"}, forms=False) == 1.0
+    assert coverage(weights, [set(weights)], {"audio", "captioning"}, forms=False) < 0.7
+    assert alternatives("dataset distillation", {"dataset", "distillation"}) == [{"dataset", "distillation"}]
+
+
+def test_word_forms_count_for_a_list_topic() -> None:
+    assert same_word("quantize", "quantization") and same_word("correcting", "correction")
+    assert not same_word("adapting", "adaptation") and not same_word("model", "modal")
+    weights = {"quantize": 2.0, "llm": 1.0}
+    words = {"quantization", "llm"}
+    assert coverage(weights, [set(weights)], words, forms=True) == 1.0
+    assert coverage(weights, [set(weights)], words, forms=False) == 1 / 3
+
+
+def test_acronyms_are_found_with_their_long_forms() -> None:
+    assert long_form("RL", "we tune diffusion models with reinforcement learning") == "reinforcement learning"
+    assert long_form("LoRA", "the weights are adapted by Low-Rank Adaptation") == "low-rank adaptation"
+    assert long_form("ZeRO", "The Zero Redundancy Optimizer") == "zero redundancy optimizer"
+    assert long_form("OOD", "Out-of-distribution") == "out-of-distribution"
+    assert long_form("SAM", "Our SAMs") is None  # a plural, not a definition
+    glossary = definitions(ABSTRACTS)
+    assert glossary["rl"] == ("RL", "reinforcement learning")
+    assert glossary["lora"] == ("LoRA", "low-rank adaptation")
+    assert "sam" not in glossary
+
+
+def test_a_question_is_searched_with_the_long_form_of_its_acronyms() -> None:
+    glossary = definitions(ABSTRACTS)
+    words = {"real", "clips", "clip", "zero", "set"}  # what an English vocabulary has whole
+
+    def is_word(word: str) -> bool:
+        return word in words
+
+    assert expand("papers using rl", glossary, is_word) == "papers using rl (reinforcement learning)"
+    assert expand("which papers use lora?", glossary, is_word).endswith("(low-rank adaptation)")
+    assert expand("what is ZeRO?", glossary, is_word) == "what is ZeRO? (zero redundancy optimizer)"
+    # a plain word that happens to be an acronym elsewhere is left alone
+    assert expand("what is zero?", glossary, is_word) == "what is zero?"
+    assert expand("papers on real video clips", glossary, is_word) == "papers on real video clips"
+    # spelled out already: nothing to add
+    spelled = "reinforcement learning (rl) agents"
+    assert expand(spelled, glossary, is_word) == spelled
+
+
+def test_the_keyword_index_keeps_the_acronyms_and_rebuilds_an_older_format(tmp_path: Path) -> None:
+    index = KeywordIndex.build([f"p{i}#0" for i in range(len(ABSTRACTS))], ABSTRACTS, revision="r1")
+    assert index.glossary["rl"] == ("RL", "reinforcement learning")
+    index.save(tmp_path / "kw.npz")
+    loaded = KeywordIndex.load(tmp_path / "kw.npz")
+    assert loaded is not None and loaded.glossary == index.glossary
+    # an index saved before the glossary (format 3) is not read: the caller rebuilds it
+    np.savez(tmp_path / "old.npz", format=np.array([FORMAT_VERSION - 1]))
+    assert KeywordIndex.load(tmp_path / "old.npz") is None
