@@ -70,16 +70,19 @@ def list_members(ranked: Ranked, papers: list[PaperText]) -> list[int]:
     return members
 
 
-def list_evidence(
-    question: str, question_vector: np.ndarray, papers: list[PaperText], titles: dict[int, str], budget: int
-) -> dict[int, str]:
-    """For a model answering a list question: the best sentence of each listed paper, within a budget."""
+def listed_sentences(question: str, question_vector: np.ndarray, papers: list[PaperText]) -> dict[int, str]:
+    """Each paper a "which papers ..." answer lists, in ranking order, with its best sentence."""
     ranked = ranked_sentences(question, question_vector, papers)
-    by_number = {p.number: p for p in papers}
+    candidates = [p for p in papers if p.number in ranked]
+    by_number = {p.number: p for p in candidates}
+    return {n: by_number[n].sentences[ranked[n][0][1]] for n in list_members(ranked, candidates)}
+
+
+def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -> dict[int, str]:
+    """For a model answering a list question: the first listed papers' sentences that fit a budget."""
     chosen: dict[int, str] = {}
     spent = 0
-    for number in list_members(ranked, papers):
-        sentence = by_number[number].sentences[ranked[number][0][1]]
+    for number, sentence in listed.items():
         cost = estimate_tokens(sentence) + estimate_tokens(titles.get(number, "")) + 12
         if chosen and spent + cost > budget:
             break
@@ -97,19 +100,16 @@ def extractive_answer(question_vector: np.ndarray, question: str, papers: list[P
     question): that sentence, and a second one if it scores nearly as well. Quoting other papers
     too lowered citation precision on the calibration half.
     """
+    if is_list_question(question):
+        listed = listed_sentences(question, question_vector, papers)
+        return " ".join(f"{sentence.rstrip()} [{number}]" for number, sentence in listed.items())
     ranked = ranked_sentences(question, question_vector, papers)
     if not ranked:
         return ""
-    if is_list_question(question):
-        members = list_members(ranked, [p for p in papers if p.number in ranked])
-        chosen = [(n, ranked[n][0][1]) for n in members]
-    else:
-        order = list(ranked)
-        number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
-        best = ranked[number][0][0]
-        chosen = [
-            (number, position) for score, position in ranked[number][:2] if score >= best - SENTENCE_MARGIN
-        ]
+    order = list(ranked)
+    number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
+    best = ranked[number][0][0]
+    chosen = [(number, position) for score, position in ranked[number][:2] if score >= best - SENTENCE_MARGIN]
     by_number = {p.number: p for p in papers}
     return " ".join(
         f"{by_number[number].sentences[position].rstrip()} [{number}]" for number, position in chosen

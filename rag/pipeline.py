@@ -3,6 +3,7 @@ generate (any backend, extractive included) -> verify (citations, support) -> An
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -28,7 +29,7 @@ from .citations import (
 from .config import SearchMode, Settings
 from .decide import Signals, decide, gather_signals, title_terms, wordpiece_name_test
 from .embeddings import Embedder
-from .extractive import extractive_answer, list_evidence
+from .extractive import extractive_answer, listed_sentences, within_budget
 from .keyword import tokenize
 from .llms import EXTRACTIVE, LLM, LLMUnavailable
 from .prompting import (
@@ -157,6 +158,10 @@ class Writer(Protocol):
         """The raw reply as it is generated; LLMUnavailable when the backend fails."""
         ...
 
+    def complete(self, cited: set[int]) -> str:
+        """What a verified reply that cites these sources leaves out and the answer must add ("")."""
+        ...
+
 
 class ExtractiveWriter:
     """No LLM: the question's most relevant sentences of the top papers, each cited."""
@@ -175,6 +180,10 @@ class ExtractiveWriter:
         for sentence in split_sentences(text):
             yield sentence + " "
 
+    def complete(self, cited: set[int]) -> str:
+        """Nothing: the extractive answer already quotes every paper it lists."""
+        return ""
+
 
 class LLMWriter:
     """An LLM answering from the evidence sentences that fit the token budget."""
@@ -187,6 +196,7 @@ class LLMWriter:
         self.settings = settings
         self.prompt_tokens: int | None = None
         self.citable: set[int] | None = None
+        self.listed: dict[int, str] = {}  # for a list question: each listed paper's best sentence
 
     def messages(self, evidence: Evidence) -> list[dict[str, str]]:
         """The chat messages: the fixed system prompt, then the chosen evidence and the question."""
@@ -196,7 +206,8 @@ class LLMWriter:
         if is_list_question(evidence.question):
             # The best sentence of each paper the list should name, in a wider budget.
             budget = 3 * self.settings.evidence_tokens
-            chosen = list_evidence(evidence.question, evidence.question_vector, papers, titles, budget)
+            self.listed = listed_sentences(evidence.question, evidence.question_vector, papers)
+            chosen = within_budget(self.listed, titles, budget)
         else:
             chosen = select_evidence(
                 evidence.question,
@@ -218,6 +229,14 @@ class LLMWriter:
             max_tokens=self.settings.max_answer_tokens,
             temperature=self.settings.temperature,
         )
+
+    def complete(self, cited: set[int]) -> str:
+        """A list is complete: each listed paper the model left out (or was not shown for want of
+        room in its prompt), with its best sentence."""
+        missing = [n for n in self.listed if n not in cited]
+        if not missing:
+            return ""
+        return "\n\nAlso on this topic:\n" + "\n".join(f"- {self.listed[n]} [{n}]" for n in missing)
 
 
 # --- verify ------------------------------------------------------------------------------------
@@ -435,15 +454,26 @@ class Pipeline:
             prompt_tokens = getattr(writer, "prompt_tokens", None) or prompt_tokens
             lap("generate")
             citable = writer.citable or every
-            streamed = tidy(rewrite_citations("".join(pieces), citable)[0])
-            verified = verify(
-                "".join(pieces),
-                evidence,
-                self._vectors_of(evidence),
+
+            checked = functools.partial(
+                verify,
+                evidence=evidence,
+                vectors_of=self._vectors_of(evidence),
                 citable=citable,
                 threshold=self.settings.support_threshold,
                 from_model=name != EXTRACTIVE,
             )
+            verified = checked("".join(pieces))
+            # A verified list names every paper it was given: those the model skipped are added.
+            completion = "" if verified.rejection else writer.complete(set(verified.order))
+            if completion:  # it may cite papers the model's budget left out
+                citable = citable | set(cited_numbers(completion))
+                pieces.append(completion)
+                if rewriter:
+                    rewriter.citable = frozenset(citable)
+                    yield rewriter.feed(completion) + rewriter.flush()
+                verified = checked("".join(pieces), citable=citable)
+            streamed = tidy(rewrite_citations("".join(pieces), citable)[0])
             lap("verify")
             if verified.rejection:
                 reasons.append(f"{name}: {verified.rejection}")

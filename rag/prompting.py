@@ -291,11 +291,13 @@ def format_sources(sources: list[Source], evidence: dict[int, str] | None = None
 def build_messages(
     prompts: Prompts, question: str, sources: list[Source], evidence: dict[int, str] | None = None
 ) -> Messages:
-    """The chat messages: the system rules (a fixed prefix the model caches), then sources and question."""
+    """The chat messages: the system rules (a fixed prefix the model caches), then sources and
+    question, in the list template for a "which papers ..." question."""
+    template = prompts.list if is_list_question(question) else prompts.answer
     return [
         {"role": "system", "content": prompts.system.format()},
         {
             "role": "user",
-            "content": prompts.answer.format(sources=format_sources(sources, evidence), question=question),
+            "content": template.format(sources=format_sources(sources, evidence), question=question),
         },
     ]

@@ -12,6 +12,7 @@ from .errors import InputError
 REQUIRED = {
     "system": set(),
     "answer": {"sources", "question"},
+    "list": {"sources", "question"},
     "condense": {"history", "question"},
 }
 
@@ -22,6 +23,7 @@ class Prompts:
 
     system: str
     answer: str
+    list: str  # the answer template for "which papers ..." questions
     condense: str
 
 

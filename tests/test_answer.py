@@ -85,7 +85,7 @@ def test_prompt_delimits_sources_and_withholds_injected_instructions() -> None:
 
 
 def test_prompt_templates_are_checked_for_their_placeholders(tmp_path: Path) -> None:
-    for name in ("system", "answer", "condense"):
+    for name in ("system", "answer", "list", "condense"):
         (tmp_path / f"{name}.txt").write_text((PROJECT_DIR / "prompts" / f"{name}.txt").read_text())
     assert load_prompts(tmp_path).answer.startswith("{sources}")
     (tmp_path / "answer.txt").write_text("Question: {question} {extra}")

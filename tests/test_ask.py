@@ -210,3 +210,21 @@ def test_acronyms_count_only_when_a_text_defines_them() -> None:
     assert names_acronym("ShiftNAS: Improving One-shot NAS", "nas")
     assert names_acronym("MoE++: Accelerating Mixture-of-Experts", "moe")
     assert not names_acronym("a canvas of art", "vas") and not names_acronym("NASNet", "nas")
+
+
+def test_a_model_list_names_every_listed_paper(full: Assistant) -> None:
+    from test_llms import Scripted
+
+    question = "which papers propose neural architecture search methods?"
+    listed = {c.title for c in full.ask(question, llm="extractive").citations}
+    # A model that names one of the papers it is given: the others are added with their sentences.
+    settings = Settings(**{**full.settings.model_dump(), "openai_api_key": "sk-test"})
+    reply = "- Trains one big single-stage model for neural architecture search [1]."
+    model = Assistant(settings, embedder=full.embedder, llms={"openai": Scripted(reply)})
+    tokens: list[str] = []
+    answer = model.ask(question, llm="openai", on_token=tokens.append)
+    assert answer.backend == "openai" and answer.text.startswith(reply)
+    assert "\n\nAlso on this topic:\n- " in answer.text
+    assert {c.title for c in answer.citations} == listed and len(listed) >= 5
+    assert answer.unsupported == []  # the added sentences are quotes
+    assert "".join(tokens).endswith(answer.text.split("Also on this topic:")[1])  # streamed, not replaced
