@@ -125,6 +125,17 @@ def tidy(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
+_LEADING_CITATION = re.compile(
+    r"^([ \t]*[-*\u2022][ \t]*)(\[[\d,\s\u2013-]+\])[ \t]*(\S.*?)[ \t]*$", re.MULTILINE
+)
+
+
+def citations_last(text: str) -> str:
+    """List items that open with their citation ("- [2] Text.") cite at the end instead ("- Text. [2]"),
+    where a citation belongs to the sentence before it."""
+    return _LEADING_CITATION.sub(r"\1\3 \2", text)
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text, each keeping the citations that follow it."""
     return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]

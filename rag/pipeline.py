@@ -19,6 +19,7 @@ from .citations import (
     Unsupported,
     add_citation,
     check_support,
+    citations_last,
     cited_numbers,
     keep_valid_citations,
     rewrite_citations,
@@ -203,6 +204,7 @@ class LLMWriter:
         papers = evidence.ranked_papers()
         add_sentences(papers, self.embedder)
         titles = {s.number: s.title for s in evidence.sources}
+        self.listed = {}
         if is_list_question(evidence.question):
             # The best sentence of each paper the list should name, in a wider budget.
             budget = 3 * self.settings.evidence_tokens
@@ -263,7 +265,7 @@ def verify(
     from_model: bool,
 ) -> Verified:
     """Check a raw reply: valid citations, uncited sentences attributed or removed, support."""
-    text = keep_valid_citations(re.sub(r"^\s*Answer:\s*", "", raw), citable)
+    text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
     if not text.strip():
         return Verified("", [], rejection="empty reply")
     if from_model and is_model_refusal(text) and not cited_numbers(text):
@@ -473,7 +475,7 @@ class Pipeline:
                     rewriter.citable = frozenset(citable)
                     yield rewriter.feed(completion) + rewriter.flush()
                 verified = checked("".join(pieces), citable=citable)
-            streamed = tidy(rewrite_citations("".join(pieces), citable)[0])
+            streamed = tidy(rewrite_citations(citations_last("".join(pieces)), citable)[0])
             lap("verify")
             if verified.rejection:
                 reasons.append(f"{name}: {verified.rejection}")
