@@ -12,6 +12,7 @@ from rag.citations import (
     CitationRewriter,
     PaperText,
     check_support,
+    citations_last,
     rewrite_citations,
     split_sentences,
     unsupported_numbers,
@@ -203,3 +204,20 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
 )
 def test_other_questions_are_not_lists(question: str) -> None:
     assert not is_list_question(question) and search_query(question) == question
+
+
+def test_a_list_question_gets_the_list_template() -> None:
+    prompts = load_prompts(PROJECT_DIR / "prompts")
+    source = Source(1, "p1", "Model soups", None, 1.0, "We average the weights of fine-tuned models.")
+    _, user = build_messages(prompts, "which papers merge models?", [source])
+    assert "one bullet per source" in user["content"]
+    assert "Question: which papers merge models?" in user["content"]
+    _, user = build_messages(prompts, "what is model soups?", [source])
+    assert "one bullet per source" not in user["content"]
+
+
+def test_list_items_that_open_with_their_citation_cite_at_the_end() -> None:
+    reply = "Papers:\n- [1] Soups average weights.\n- [2, 3] Merging uses permutations.\nText [4] stays."
+    assert citations_last(reply) == (
+        "Papers:\n- Soups average weights. [1]\n- Merging uses permutations. [2, 3]\nText [4] stays."
+    )
