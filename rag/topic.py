@@ -70,8 +70,9 @@ def spelled_out(weights: dict[str, float], glossary: Definitions, terms: set[str
 
 def alternatives(topic: str, terms: set[str]) -> list[set[str]]:
     """The term sets a paper may cover to be about a topic: all its terms, or for "X or Y" the
-    terms without one side of the "or" (its one or two words next to it: "audio classification
-    or captioning" is also "audio classification" and "audio captioning")."""
+    terms without one side of the "or" (its one or two words next to it): "audio classification
+    or captioning" is "audio classification", "audio captioning", and also "captioning" alone,
+    which lets a paper on video captioning in."""
     words = _WORD.findall(topic)
     found: list[set[str]] = []
     for position, word in enumerate(words):
