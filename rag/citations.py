@@ -11,7 +11,8 @@ import numpy as np
 _CITATION = re.compile(r"\[(\d+(?:\s*[-\u2013,]\s*\d+)*)\]")
 _OPEN_CITATION = re.compile(r"\[[\d\s,\-\u2013]*$")
 # A sentence ends at . ! ? (or at the citations or closing quote after one) followed by space and a capital.
-_SENTENCE_END = re.compile(r"(?<=[.!?\]\"\u201d])\s+(?=[A-Z0-9\"'(])")
+# a sentence ends before a capital (or digit, quote, parenthesis) after its stop, or at a line break
+_SENTENCE_END = re.compile(r"(?<=[.!?\]\"\u201d])\s+(?=[A-Z0-9\"'(])|[ \t]*\n\s*")
 
 
 @dataclass

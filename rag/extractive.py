@@ -94,15 +94,15 @@ def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -
 def extractive_answer(question_vector: np.ndarray, question: str, papers: list[PaperText]) -> str:
     """The sentences that answer the question, each cited; deterministic.
 
-    A "which papers ..." question gets the best sentence of every paper `list_members` keeps
-    (so -k widens the list). Any other question is answered by one paper, the one with the best
-    sentence (later-ranked papers pay a small penalty: retrieval already weighed the names in the
-    question): that sentence, and a second one if it scores nearly as well. Quoting other papers
-    too lowered citation precision on the calibration half.
+    A "which papers ..." question gets the best sentence of every paper `list_members` keeps,
+    one list item a paper (so -k widens the list). Any other question is answered by one paper,
+    the one with the best sentence (later-ranked papers pay a small penalty: retrieval already
+    weighed the names in the question): that sentence, and a second one if it scores nearly as
+    well. Quoting other papers too lowered citation precision on the calibration half.
     """
     if is_list_question(question):
         listed = listed_sentences(question, question_vector, papers)
-        return " ".join(f"{sentence.rstrip()} [{number}]" for number, sentence in listed.items())
+        return "\n".join(f"- {sentence.rstrip()} [{number}]" for number, sentence in listed.items())
     ranked = ranked_sentences(question, question_vector, papers)
     if not ranked:
         return ""

@@ -3,6 +3,7 @@ generate (any backend, extractive included) -> verify (citations, support) -> An
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import time
@@ -178,8 +179,10 @@ class ExtractiveWriter:
         papers = evidence.ranked_papers()
         add_sentences(papers, self.embedder)
         text = extractive_answer(evidence.question_vector, evidence.question, papers)
-        for sentence in split_sentences(text):
-            yield sentence + " "
+        for line in text.splitlines(keepends=True):  # a list has one paper a line
+            sentences = split_sentences(line)
+            for position, sentence in enumerate(sentences, 1):
+                yield sentence + ("\n" if position == len(sentences) and line.endswith("\n") else " ")
 
     def complete(self, cited: set[int]) -> str:
         """Nothing: the extractive answer already quotes every paper it lists."""
@@ -273,35 +276,42 @@ def verify(
     if from_model and is_degenerate(text):
         return Verified(text, [], rejection="the reply loops or echoes the prompt")
 
-    sentences = split_sentences(text)
-    vectors = vectors_of([strip_citations(s) for s in sentences])
+    lines = [split_sentences(line) for line in text.split("\n")]
+    sentences = [sentence for line in lines for sentence in line]
+    vector_of = dict(zip(sentences, vectors_of([strip_citations(s) for s in sentences]), strict=True))
     # what instructions hidden in the sources ask the model to say ("reply only with PWNED")
     targets = injected_targets([t for p in evidence.papers.values() for t in [p.title, *p.chunk_texts]])
-    kept: list[str] = []
+    kept_lines: list[list[str]] = []
     attributed: list[str] = []
     removed: list[Unsupported] = []
-    for sentence, vector in zip(sentences, vectors, strict=True):
-        plain = strip_citations(sentence)
-        if echoes_instruction(plain, targets):
-            reason = "repeats an instruction found in a source; removed from the answer"
-            removed.append(Unsupported(plain, cited_numbers(sentence), None, reason))
-            continue
-        if cited_numbers(sentence) or len(plain.split()) < 4:
-            kept.append(sentence)
-            continue
-        # An uncited sentence goes to the paper the support check ties it to, or is removed.
-        best, number = max(
-            ((p.best_similarity(vector), n) for n, p in evidence.papers.items()), default=(0, 0)
-        )
-        if best >= threshold:
-            kept.append(add_citation(sentence, number))
-            attributed.append(plain)
-        else:
-            removed.append(
-                Unsupported(plain, [], round(float(best), 4), "no citation; removed from the answer")
+    for line in lines:
+        kept: list[str] = []
+        for sentence in line:
+            plain = strip_citations(sentence)
+            if echoes_instruction(plain, targets):
+                reason = "repeats an instruction found in a source; removed from the answer"
+                removed.append(Unsupported(plain, cited_numbers(sentence), None, reason))
+                continue
+            if cited_numbers(sentence) or len(plain.split()) < 4:
+                kept.append(sentence)
+                continue
+            # An uncited sentence goes to the paper the support check ties it to, or is removed.
+            best, number = max(
+                ((p.best_similarity(vector_of[sentence]), n) for n, p in evidence.papers.items()),
+                default=(0, 0),
             )
-    # Rebuilt from sentences only when something changed, so a reply keeps its line breaks.
-    final, order = rewrite_citations(" ".join(kept) if attributed or removed else text, citable)
+            if best >= threshold:
+                kept.append(add_citation(sentence, number))
+                attributed.append(plain)
+            else:
+                removed.append(
+                    Unsupported(plain, [], round(float(best), 4), "no citation; removed from the answer")
+                )
+        if kept or not line:  # a line emptied by removals goes; a blank line stays
+            kept_lines.append(kept)
+    # Rebuilt from its lines' sentences only when something changed.
+    rebuilt = "\n".join(" ".join(kept) for kept in kept_lines)
+    final, order = rewrite_citations(rebuilt if attributed or removed else text, citable)
     if not order and any(u.reason.startswith("repeats an instruction") for u in removed):
         obeyed = "the reply obeys an instruction in a source"
         return Verified(final, [], removed, attributed, rejection=obeyed)
@@ -322,6 +332,14 @@ def verify(
             rejection=("no cited sentence is supported by the cited abstracts"),
         )
     return Verified(final, order, removed + unsupported, attributed)
+
+
+def with_completion(verified: Verified, completion: str, citable: set[int]) -> Verified:
+    """A verified reply with quoted text added after it, cited in the same numbering."""
+    rewriter = CitationRewriter(citable)
+    rewriter.order = list(verified.order)
+    added = rewriter.feed(completion) + rewriter.flush()
+    return dataclasses.replace(verified, text=tidy(verified.text + added), order=rewriter.order)
 
 
 # --- the pipeline ------------------------------------------------------------------------------
@@ -466,7 +484,8 @@ class Pipeline:
                 from_model=name != EXTRACTIVE,
             )
             verified = checked("".join(pieces))
-            # A verified list names every paper it was given: those the model skipped are added.
+            # A verified list names every paper it was given: those the model skipped are added,
+            # quoted (so not checked again).
             completion = "" if verified.rejection else writer.complete(set(verified.order))
             if completion:  # it may cite papers the model's budget left out
                 citable = citable | set(cited_numbers(completion))
@@ -474,7 +493,7 @@ class Pipeline:
                 if rewriter:
                     rewriter.citable = frozenset(citable)
                     yield rewriter.feed(completion) + rewriter.flush()
-                verified = checked("".join(pieces), citable=citable)
+                verified = with_completion(verified, completion, citable)
             streamed = tidy(rewrite_citations(citations_last("".join(pieces)), citable)[0])
             lap("verify")
             if verified.rejection:

@@ -221,3 +221,8 @@ def test_list_items_that_open_with_their_citation_cite_at_the_end() -> None:
     assert citations_last(reply) == (
         "Papers:\n- Soups average weights. [1]\n- Merging uses permutations. [2, 3]\nText [4] stays."
     )
+    # and each line is a sentence of its own for the support check
+    assert split_sentences(citations_last(reply))[1:3] == [
+        "- Soups average weights. [1]",
+        "- Merging uses permutations. [2, 3]",
+    ]

@@ -176,6 +176,8 @@ def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> Non
     # "papers on X" is a list question too: the papers whose abstracts are about X, nothing else
     answer = full.ask("papers on named entity recognition", llm="extractive")
     assert {c.title.split(":")[0] for c in answer.citations} >= {"CrossNER", "Reddit-Impacts"}
+    lines = answer.text.splitlines()  # one list item a paper, each cited
+    assert len(lines) == len(answer.citations) and all(line.startswith("- ") for line in lines)
 
 
 def test_the_figure_in_the_unit_asked_for_and_a_version_written_as_vn(full: Assistant) -> None:
