@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-_DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9]{1,9}?)s?\)")
+DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9]{1,9}?)s?\)")  # "(NAS)", "(LLMs)"
 _WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")  # "test-time" is one word
 _SMALL = frozenset({"a", "an", "the", "of", "and", "for", "to", "in", "on", "with", "by", "via"})
 
@@ -48,7 +48,7 @@ class Glossary:
 
     def add(self, text: str) -> None:
         """Note the definitions in one text."""
-        for match in _DEFINITION.finditer(text):
+        for match in DEFINITION.finditer(text):
             short = match.group(1)
             found = long_form(short, text[max(0, match.start() - 120) : match.start()])
             if found:

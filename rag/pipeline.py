@@ -4,7 +4,6 @@ generate (any backend, extractive included) -> verify (citations, support) -> An
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -47,7 +46,7 @@ from .prompting import (
 from .prompts import Prompts
 from .retrieve import Retriever
 from .store import Store
-from .topic import acronym_terms, alternatives, coverage, defined_acronyms, spelled_out
+from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms
 
 _MODEL_REFUSAL = re.compile(
     r"(don't|do not|doesn't|does not|cannot|can't|can ?not|unable to)\s+(answer|provide|find|"
@@ -134,8 +133,9 @@ def retrieve(
     # through one side of an "or", in any form of its words, and an acronym by its long form
     # ("reinforcement learning" for rl); calibrated on list questions only.
     if listing:
+        spelled = long_forms(weights, keyword.glossary)
         for terms in (*titles.values(), *words.values()):
-            terms |= spelled_out(weights, keyword.glossary, terms)
+            terms |= {acronym for acronym, parts in spelled.items() if parts <= terms}
     term_sets = alternatives(query, set(weights)) if listing else [set(weights)]
     for number, paper in papers.items():
         paper.named = coverage(weights, term_sets, titles[number], forms=listing)
@@ -474,16 +474,14 @@ class Pipeline:
             prompt_tokens = getattr(writer, "prompt_tokens", None) or prompt_tokens
             lap("generate")
             citable = writer.citable or every
-
-            checked = functools.partial(
-                verify,
-                evidence=evidence,
-                vectors_of=self._vectors_of(evidence),
+            verified = verify(
+                "".join(pieces),
+                evidence,
+                self._vectors_of(evidence),
                 citable=citable,
                 threshold=self.settings.support_threshold,
                 from_model=name != EXTRACTIVE,
             )
-            verified = checked("".join(pieces))
             # A verified list names every paper it was given: those the model skipped are added,
             # quoted (so not checked again).
             completion = "" if verified.rejection else writer.complete(set(verified.order))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .acronyms import Definitions
+from .acronyms import DEFINITION, Definitions
 from .keyword import tokenize
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -39,7 +39,7 @@ def defined_acronyms(question: str, texts: list[str]) -> dict[str, set[str]]:
     candidates = acronyms(question)
     defined: dict[str, set[str]] = {}
     for text in texts:
-        for match in re.finditer(r"\(([A-Za-z][A-Za-z0-9]{2,9}?)s?\)", text):
+        for match in DEFINITION.finditer(text):
             short = match.group(1).casefold()
             terms = candidates.get(short)
             if terms and terms <= set(tokenize(text[max(0, match.start() - 80) : match.start()])):
@@ -61,11 +61,10 @@ def acronym_terms(text: str, defined: dict[str, set[str]]) -> set[str]:
     return set().union(*(terms for acronym, terms in defined.items() if names_acronym(text, acronym)))
 
 
-def spelled_out(weights: dict[str, float], glossary: Definitions, terms: set[str]) -> set[str]:
-    """The question's acronyms (rl) whose long forms (reinforcement learning) the terms spell out."""
-    return {
-        acronym for acronym in weights if acronym in glossary and set(tokenize(glossary[acronym][1])) <= terms
-    }
+def long_forms(weights: dict[str, float], glossary: Definitions) -> dict[str, set[str]]:
+    """The question's acronyms (rl) with the terms of their long forms (reinforcement, learning):
+    a title or text that has all of those terms spells the acronym out."""
+    return {acronym: set(tokenize(glossary[acronym][1])) for acronym in weights if acronym in glossary}
 
 
 def alternatives(topic: str, terms: set[str]) -> list[set[str]]:
