@@ -176,6 +176,11 @@ def _number_values(text: str) -> list[tuple[str, set[float]]]:
     return found
 
 
+def figures(text: str) -> set[float]:
+    """The values of the numbers a text states (358k: 358 and 358,000)."""
+    return set().union(*(values for _, values in _number_values(text)))
+
+
 def unsupported_numbers(sentence: str, texts: list[str]) -> list[str]:
     """Numbers of a sentence (10 and above, or with a decimal point) that none of the texts states."""
     stated: set[float] = set()

@@ -21,6 +21,7 @@ from .citations import (
     check_support,
     citations_last,
     cited_numbers,
+    figures,
     keep_valid_citations,
     rewrite_citations,
     split_sentences,
@@ -35,6 +36,7 @@ from .keyword import tokenize
 from .llms import EXTRACTIVE, LLM, LLMUnavailable
 from .prompting import (
     add_sentences,
+    asks_for_figure,
     build_messages,
     echoes_instruction,
     estimate_tokens,
@@ -267,7 +269,8 @@ def verify(
     threshold: float,
     from_model: bool,
 ) -> Verified:
-    """Check a raw reply: valid citations, uncited sentences attributed or removed, support."""
+    """Check a raw reply: valid citations, uncited sentences attributed or removed, support, and
+    from a model asked for a number, a number its sources state."""
     text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
     if not text.strip():
         return Verified("", [], rejection="empty reply")
@@ -331,6 +334,12 @@ def verify(
             attributed,
             rejection=("no cited sentence is supported by the cited abstracts"),
         )
+    if from_model and asks_for_figure(evidence.question):
+        stated = figures(strip_citations(final)) - figures(evidence.question)  # "Claude 3 Opus": not 3
+        sources = " ".join(t for p in cited.values() for t in [p.title, *p.chunk_texts])
+        if not stated & figures(sources):
+            reason = "asked for a number, it gives none that its sources state"
+            return Verified(final, order, removed + unsupported, attributed, rejection=reason)
     return Verified(final, order, removed + unsupported, attributed)
 
 

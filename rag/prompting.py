@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from .answer import Source
-from .citations import PaperText, split_sentences
+from .citations import PaperText, figures, split_sentences
 from .embeddings import Embedder
 from .keyword import tokenize
 from .prompts import Prompts
@@ -111,20 +111,27 @@ def add_sentences(papers: list[PaperText], embedder: Embedder) -> None:
 
 _QUANTITY = re.compile(
     r"\b(how (many|much|fast|large|big|long|often|accurate)|what (percentage|fraction|share|number|"
-    r"accuracy|score|speed-?up|map|f1|bleu)|by how much)\b",
+    r"accuracy|score|speed-?up|map|f1|bleu)|by how much|"
+    # "what aggregate throughput did", "what ImageNet top-1 accuracy does", "what is the largest
+    # speed-up CopySpec reports"; not "what is the score function", "what learning rate schedule"
+    r"what('s)?(\s+[\w./-]+){0,3}?\s+(accuracy|throughput|auroc|auc|score|speed-?ups?|f1|bleu|rouge|"
+    r"perplexity|rate|flops|latency|fid)"
+    r"(?=\s+(do|does|did|is|are|was|were|of|on|at|for|in|with|from|has|have|had)\b|\s+(?-i:[A-Z])|\s*[?,.]|\s*$))\b",
     re.IGNORECASE,
 )
 # The unit a quantity question asks for: a sentence with a number in that unit answers it.
 _UNITS = (
     (re.compile(r"often|percentage|fraction|share|accura", re.I), re.compile(r"\d\s*%|\bpercent", re.I)),
     (
-        re.compile(r"fast|speed", re.I),  # a speed-up is written 2.35x, 3 times faster or 53% faster
-        re.compile(r"\d\s*(x|\u00d7)(?!\w)|\btimes (faster|speed)|\d\s*%", re.I),
+        re.compile(r"fast|speed", re.I),
+        # a speed-up is written 2.35x, 3 times faster or 53% faster; a speed also 3 seconds, 30 fps
+        re.compile(
+            r"\d\s*(x|\u00d7)(?!\w)|\btimes (faster|speed)|\d\s*(%|ms\b|s\b|seconds?|minutes?|fps)", re.I
+        ),
     ),
 )
 _RESULTS = re.compile(r"\b(results?|perform\w*|achiev\w*|how well|accuracy|findings?|find|outcomes?)\b", re.I)
 _METHOD = re.compile(r"^\s*(how (does|do|can|is|are)|what (is|are|does)|explain|describe)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _RESULT_SENTENCE = re.compile(
     r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
 )
@@ -190,6 +197,11 @@ def search_query(question: str) -> str:
 _AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?\s+([a-z]+)(?![-\w])", re.IGNORECASE)
 
 
+def asks_for_figure(question: str) -> bool:
+    """Whether a question asks for a number ("how much faster ...", "what top-1 accuracy ...")."""
+    return bool(_QUANTITY.search(question)) and not is_list_question(question)
+
+
 def _counts(sentence: str, counted: set[str]) -> bool:
     """Whether the sentence gives a number of the counted thing ("9.2M images", not "30.1M image-level")."""
     return any(set(tokenize(match.group(1))) & counted for match in _AMOUNT.finditer(sentence))
@@ -212,12 +224,12 @@ def sentence_scores(question: str, question_vector: np.ndarray, paper: PaperText
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if quantity else None
     wants_result = bool(_RESULTS.search(question)) and not wants_number
     wants_method = bool(_METHOD.match(question)) and not wants_number
-    given = set(_NUMBER.findall(question))  # "Claude 3 Opus": a number the question states is no answer
+    given = figures(question)  # "Claude 3 Opus": a number the question states is no answer
     scores = []
     for sentence, similarity in zip(paper.sentences, paper.sentence_vectors @ question_vector, strict=True):
         overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
         score = float(similarity) + 0.2 * overlap + named
-        if wants_number and set(_NUMBER.findall(sentence)) - given:
+        if wants_number and figures(sentence) - given:  # "Magic141" states no figure
             in_unit = bool(unit and unit.search(sentence))
             score += 0.2 if in_unit or _counts(sentence, counted) else 0.05
         if wants_result and _RESULT_SENTENCE.search(sentence):

@@ -13,6 +13,7 @@ from rag.citations import (
     PaperText,
     check_support,
     citations_last,
+    figures,
     rewrite_citations,
     split_sentences,
     unsupported_numbers,
@@ -20,7 +21,14 @@ from rag.citations import (
 from rag.config import PROJECT_DIR
 from rag.errors import InputError
 from rag.pipeline import is_model_refusal
-from rag.prompting import WITHHELD, build_messages, is_list_question, search_query, select_evidence
+from rag.prompting import (
+    WITHHELD,
+    asks_for_figure,
+    build_messages,
+    is_list_question,
+    search_query,
+    select_evidence,
+)
 from rag.prompts import load_prompts
 
 
@@ -204,6 +212,34 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
 )
 def test_other_questions_are_not_lists(question: str) -> None:
     assert not is_list_question(question) and search_query(question) == question
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("how much faster is flowturbo?", True),
+        ("how fast is mobileclip?", True),
+        ("what mAP does CLIP-ReIdent achieve?", True),
+        ("What aggregate throughput did the Zero Redundancy Optimizer achieve?", True),
+        ("What ImageNet top-1 accuracy did the ViT-G reach?", True),
+        ("What is the largest speed-up CopySpec reports on CNN/DM?", True),
+        ("what's the fid of nitrofusion?", True),
+        ("what accuracy does clip-reident get", True),
+        ("what is clip-reident?", False),
+        ("How well does a fine-tuned CLIP model re-identify basketball players?", False),
+        ("what is the score function in diffusion?", False),
+        ("what learning rate schedule does gptq use?", False),
+        ("which papers report the best accuracy?", False),
+    ],
+)
+def test_questions_asking_for_a_number_are_recognised(question: str, asks: bool) -> None:
+    assert asks_for_figure(question) is asks
+
+
+def test_figures_are_values_however_written() -> None:
+    assert figures("358k triplets") & figures("358,000 triplets")
+    assert figures("9.2M images") & figures("9.2 million images")
+    assert not figures("98.44 % mAP") & figures("98.4% mAP")
 
 
 def test_a_list_question_gets_the_list_template() -> None:

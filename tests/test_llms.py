@@ -255,6 +255,39 @@ def test_unverified_model_text_is_never_the_answer(assistant: Assistant, reply: 
     assert f"[openai's answer was not used: {reason}; next backend:]" in "".join(tokens)
 
 
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (
+            "CLIP-ReIdent reaches a very high mAP on the player re-identification challenge [1].",
+            "asked for a number, it gives none that its sources state",
+        ),
+        (  # an invented figure: the support check's number test rejects it
+            "CLIP-ReIdent reaches 99.1% mAP on the player re-identification challenge [1].",
+            "no cited sentence is supported by the cited abstracts",
+        ),
+        ("CLIP-ReIdent reaches 98.44% mAP on the player re-identification challenge [1].", None),
+    ],
+)
+def test_a_reply_asked_for_a_number_states_one_its_sources_give(
+    assistant: Assistant, reply: str, reason: str | None
+) -> None:
+    assistant.ingest()
+    answer = _scripted(assistant, reply).ask("what mAP does clip-reident achieve?")
+    if reason is None:
+        assert answer.backend == "openai" and answer.fallback_reason is None
+        return
+    assert answer.backend == "extractive" and "98.44 % mAP" in answer.text
+    assert answer.fallback_reason == f"openai: {reason}"
+
+
+def test_a_reply_not_asked_for_a_number_needs_none(assistant: Assistant) -> None:
+    assistant.ingest()
+    reply = "CLIP-ReIdent reaches a very high mAP on the player re-identification challenge [1]."
+    answer = _scripted(assistant, reply).ask("how well does clip-reident re-identify players?")
+    assert answer.backend == "openai" and answer.fallback_reason is None
+
+
 def test_credentials_in_urls_are_never_printed(assistant: Assistant) -> None:
     assistant.ingest()
     secret_url = "http://user:s3cret@127.0.0.1:9/v1"
