@@ -10,7 +10,10 @@ lists papers 85% relevant; at it, the cross-validated figures and the "report" h
 cited-paper recall and precision. Paste the printed weights and threshold into
 rag/extractive.py (LIST_WEIGHTS, LIST_THRESHOLD).
 
-Run: .venv/bin/python benchmarks/calibrate_lists.py [--store DIR] [--json]
+`--depth N` retrieves N papers instead of three times k, to see whether a wider pool would help;
+"ceiling" is the share of each question's gold papers the pool holds (the best recall possible).
+
+Run: .venv/bin/python benchmarks/calibrate_lists.py [--store DIR] [--depth N] [--json]
 """
 
 from __future__ import annotations
@@ -58,18 +61,24 @@ def listed(features: np.ndarray, weights: np.ndarray, threshold: float) -> np.nd
 
 
 def score(samples: list[Sample], weights_for: Any, threshold: float) -> dict[str, float]:
-    """Mean cited-gold recall per question and pooled precision."""
-    recalls, right, cited = [], 0, 0
+    """Mean cited-gold recall per question, pooled precision, and the recall the pool allows."""
+    recalls, ceilings, right, cited = [], [], 0, 0
     for sample in samples:
         _, _, gold, features, labels = sample
         chosen = listed(features, weights_for(sample), threshold)
         recalls.append(labels[chosen].sum() / gold)
+        ceilings.append(labels.sum() / gold)
         right += int(labels[chosen].sum())
         cited += int(chosen.sum())
-    return {"questions": len(samples), "recall": float(np.mean(recalls)), "precision": right / max(cited, 1)}
+    return {
+        "questions": len(samples),
+        "recall": float(np.mean(recalls)),
+        "precision": right / max(cited, 1),
+        "ceiling": float(np.mean(ceilings)),
+    }
 
 
-def collect(assistant: Assistant, questions_path: Path) -> list[Sample]:
+def collect(assistant: Assistant, questions_path: Path, depth: int) -> list[Sample]:
     """The features and labels of every retrieved paper of every list question."""
     questions, _ = load_questions(questions_path)
     titles = _title_index(assistant)
@@ -78,7 +87,7 @@ def collect(assistant: Assistant, questions_path: Path) -> list[Sample]:
         gold = _gold(q, titles)
         if not is_list_question(q.question) or len(gold) < 2:
             continue
-        evidence = assistant.gather(q.question, k=3 * assistant.settings.k)
+        evidence = assistant.gather(q.question, k=depth)
         papers = evidence.ranked_papers()
         add_sentences(papers, assistant.embedder)
         ranked = ranked_sentences(evidence.question, evidence.question_vector, papers)
@@ -101,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
     parser.add_argument("--questions", default=str(HERE / "dev_questions.jsonl"))
+    parser.add_argument("--depth", type=int, default=None, help="papers to choose from (default: 3 x k)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with (
@@ -109,7 +119,7 @@ def main() -> None:
     ):
         if not args.store:
             assistant.ingest(None)
-        samples = collect(assistant, Path(args.questions))
+        samples = collect(assistant, Path(args.questions), args.depth or 3 * assistant.settings.k)
     calibrate = [s for s in samples if s[1] == "calibrate"]
     report = [s for s in samples if s[1] == "report"]
     weights = fit(np.vstack([s[3] for s in calibrate]), np.concatenate([s[4] for s in calibrate]))
@@ -138,7 +148,7 @@ def main() -> None:
     for name in ("calibrate_cross_validated", "report", "report_current"):
         r = result[name]
         print(f"{name:27} {r['questions']:3d} questions  recall {r['recall']:.3f}", end="  ")
-        print(f"precision {r['precision']:.3f}")
+        print(f"precision {r['precision']:.3f}  ceiling {r['ceiling']:.3f}")
 
 
 if __name__ == "__main__":

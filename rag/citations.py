@@ -160,10 +160,11 @@ def add_citation(sentence: str, number: int) -> str:
 
 
 _NUMBER = re.compile(
-    r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|k|thousand|m|million|b|billion|x|times|\u00d7)?(?![\w])",
+    r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|k|thousand|m|million|b|billion|g|t|trillion|x|times|\u00d7)?(?![\w])",
     re.IGNORECASE,
 )
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9, "g": 1e9}
+_SCALE |= {"t": 1e12, "trillion": 1e12}
 
 
 def _number_values(text: str) -> list[tuple[str, set[float]]]:
@@ -179,6 +180,16 @@ def _number_values(text: str) -> list[tuple[str, set[float]]]:
 def figures(text: str) -> set[float]:
     """The values of the numbers a text states (358k: 358 and 358,000)."""
     return set().union(*(values for _, values in _number_values(text)))
+
+
+def written_figures(text: str) -> set[str]:
+    """The numbers a text states as written, with their magnitude (358k, 9.2 million, 5,000): what
+    a quote of the figure repeats; units do not count (98.44 % is 98.44%)."""
+    written = set()
+    for match in _NUMBER.finditer(text):
+        magnitude = (match.group(2) or "").casefold()
+        written.add(match.group(1) + (magnitude if magnitude in _SCALE else ""))
+    return written
 
 
 def unsupported_numbers(sentence: str, texts: list[str]) -> list[str]:

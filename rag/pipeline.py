@@ -21,12 +21,12 @@ from .citations import (
     check_support,
     citations_last,
     cited_numbers,
-    figures,
     keep_valid_citations,
     rewrite_citations,
     split_sentences,
     strip_citations,
     tidy,
+    written_figures,
 )
 from .config import SearchMode, Settings
 from .decide import Signals, decide, gather_signals, title_terms, wordpiece_name_test
@@ -270,7 +270,7 @@ def verify(
     from_model: bool,
 ) -> Verified:
     """Check a raw reply: valid citations, uncited sentences attributed or removed, support, and
-    from a model asked for a number, a number its sources state."""
+    from a model asked for a number, one quoted as its sources write it."""
     text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
     if not text.strip():
         return Verified("", [], rejection="empty reply")
@@ -334,11 +334,13 @@ def verify(
             attributed,
             rejection=("no cited sentence is supported by the cited abstracts"),
         )
+    # Asked for a number, the answer quotes one as its sources write it (9.2M, not 9.2 million:
+    # a reader finds it in the abstract, and a small model's conversions can go wrong).
     if from_model and asks_for_figure(evidence.question):
-        stated = figures(strip_citations(final)) - figures(evidence.question)  # "Claude 3 Opus": not 3
+        stated = written_figures(strip_citations(final)) - written_figures(evidence.question)
         sources = " ".join(t for p in cited.values() for t in [p.title, *p.chunk_texts])
-        if not stated & figures(sources):
-            reason = "asked for a number, it gives none that its sources state"
+        if not stated & written_figures(sources):
+            reason = "asked for a number, it quotes none as its sources write it"
             return Verified(final, order, removed + unsupported, attributed, rejection=reason)
     return Verified(final, order, removed + unsupported, attributed)
 

@@ -304,8 +304,13 @@ def build_messages(
     prompts: Prompts, question: str, sources: list[Source], evidence: dict[int, str] | None = None
 ) -> Messages:
     """The chat messages: the system rules (a fixed prefix the model caches), then sources and
-    question, in the list template for a "which papers ..." question."""
-    template = prompts.list if is_list_question(question) else prompts.answer
+    question, in the list template for a "which papers ..." question, the figure template for one
+    asking for a number."""
+    template = prompts.answer
+    if is_list_question(question):
+        template = prompts.list
+    elif asks_for_figure(question):
+        template = prompts.figure
     return [
         {"role": "system", "content": prompts.system.format()},
         {

@@ -13,6 +13,7 @@ REQUIRED = {
     "system": set(),
     "answer": {"sources", "question"},
     "list": {"sources", "question"},
+    "figure": {"sources", "question"},
     "condense": {"history", "question"},
 }
 
@@ -24,6 +25,7 @@ class Prompts:
     system: str
     answer: str
     list: str  # the answer template for "which papers ..." questions
+    figure: str  # the answer template for questions asking for a number
     condense: str
 
 

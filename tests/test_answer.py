@@ -17,6 +17,7 @@ from rag.citations import (
     rewrite_citations,
     split_sentences,
     unsupported_numbers,
+    written_figures,
 )
 from rag.config import PROJECT_DIR
 from rag.errors import InputError
@@ -94,7 +95,7 @@ def test_prompt_delimits_sources_and_withholds_injected_instructions() -> None:
 
 
 def test_prompt_templates_are_checked_for_their_placeholders(tmp_path: Path) -> None:
-    for name in ("system", "answer", "list", "condense"):
+    for name in ("system", "answer", "list", "figure", "condense"):
         (tmp_path / f"{name}.txt").write_text((PROJECT_DIR / "prompts" / f"{name}.txt").read_text())
     assert load_prompts(tmp_path).answer.startswith("{sources}")
     (tmp_path / "answer.txt").write_text("Question: {question} {extra}")
@@ -236,10 +237,15 @@ def test_questions_asking_for_a_number_are_recognised(question: str, asks: bool)
     assert asks_for_figure(question) is asks
 
 
-def test_figures_are_values_however_written() -> None:
+def test_figures_are_values_however_written_and_quoted_as_written() -> None:
     assert figures("358k triplets") & figures("358,000 triplets")
     assert figures("9.2M images") & figures("9.2 million images")
     assert not figures("98.44 % mAP") & figures("98.4% mAP")
+    # a quote repeats the figure as written, its magnitude too; a unit's spacing does not matter
+    assert written_figures("over 5M images and 200k labels") == {"5m", "200k"}
+    assert not written_figures("9.2 million images") & written_figures("9.2M images")
+    assert written_figures("98.44 % mAP") == written_figures("98.44% mAP") == {"98.44"}
+    assert written_figures("84.1% at 4.5G FLOPs") == {"84.1", "4.5g"}
 
 
 def test_a_list_question_gets_the_list_template() -> None:
@@ -250,6 +256,15 @@ def test_a_list_question_gets_the_list_template() -> None:
     assert "Question: which papers merge models?" in user["content"]
     _, user = build_messages(prompts, "what is model soups?", [source])
     assert "one bullet per source" not in user["content"]
+    assert "asks for a number" not in user["content"]
+
+
+def test_a_question_asking_for_a_number_gets_the_figure_template() -> None:
+    prompts = load_prompts(PROJECT_DIR / "prompts")
+    source = Source(1, "p1", "NHR-Edit", None, 1.0, "We release 358k high-quality triplets.")
+    _, user = build_messages(prompts, "how many triplets are in nhr-edit?", [source])
+    assert "asks for a number" in user["content"] and "358k stays 358k" in user["content"]
+    assert "Question: how many triplets are in nhr-edit?" in user["content"]
 
 
 def test_list_items_that_open_with_their_citation_cite_at_the_end() -> None:

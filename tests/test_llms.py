@@ -260,7 +260,7 @@ def test_unverified_model_text_is_never_the_answer(assistant: Assistant, reply: 
     [
         (
             "CLIP-ReIdent reaches a very high mAP on the player re-identification challenge [1].",
-            "asked for a number, it gives none that its sources state",
+            "asked for a number, it quotes none as its sources write it",
         ),
         (  # an invented figure: the support check's number test rejects it
             "CLIP-ReIdent reaches 99.1% mAP on the player re-identification challenge [1].",
