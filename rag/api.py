@@ -7,7 +7,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Paths, SearchMode, Settings, printable_settings, resolve_paths
+from .config import Paths, SearchMode, Settings, printable_settings, resolve_paths, shipped_prompts_dir
 from .errors import DamagedStoreError, EmptyStoreError, InputError, StoreError
 
 if TYPE_CHECKING:
@@ -332,7 +332,7 @@ class Assistant:
         if self._prompts is None:
             from .prompts import load_prompts
 
-            self._prompts = load_prompts(self.paths.prompts_dir)
+            self._prompts = load_prompts(self.paths.prompts_dir, shipped=shipped_prompts_dir())
         return self._prompts
 
     def llm(self, name: str) -> LLM:

@@ -203,6 +203,11 @@ def _shipped(name: str) -> Path:
     return inside if inside.is_dir() else PROJECT_DIR / name
 
 
+def shipped_prompts_dir() -> Path:
+    """The prompt templates that ship with rag."""
+    return _shipped("prompts")
+
+
 def default_log_path() -> Path:
     """Where answers are logged unless RAG_LOG_PATH says otherwise: the user's data folder."""
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
@@ -213,7 +218,7 @@ def resolve_paths(settings: Settings) -> Paths:
     """Resolve every path the assistant touches from the settings."""
     store_dir = settings.store_dir.expanduser().resolve()
     data_dir = (settings.data_dir or _shipped("data")).expanduser().resolve()
-    prompts_dir = (settings.prompts_dir or _shipped("prompts")).expanduser().resolve()
+    prompts_dir = (settings.prompts_dir or shipped_prompts_dir()).expanduser().resolve()
     index_name = f"keyword-{settings.collection}.npz"
     if settings.chroma_url:
         # The keyword index is derived data; for a server store it is a local cache.

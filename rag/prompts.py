@@ -16,6 +16,9 @@ REQUIRED = {
     "figure": {"sources", "question"},
     "condense": {"history", "question"},
 }
+# Templates added after the first release: a directory of one's own made before them uses the
+# shipped ones, so an upgrade does not stop it loading.
+ADDED = {"list", "figure"}
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,14 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
-def load_prompts(directory: Path) -> Prompts:
-    """Read and check every template in a directory; a missing or wrong one is an InputError."""
+def load_prompts(directory: Path, shipped: Path | None = None) -> Prompts:
+    """Read and check every template in a directory (one added since the first release may come
+    from `shipped` instead); a missing or wrong one is an InputError."""
     texts = {}
     for name, required in REQUIRED.items():
         path = directory / f"{name}.txt"
+        if shipped is not None and name in ADDED and not path.exists():
+            path = shipped / f"{name}.txt"
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:

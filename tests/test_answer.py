@@ -106,6 +106,18 @@ def test_prompt_templates_are_checked_for_their_placeholders(tmp_path: Path) -> 
         load_prompts(tmp_path)
 
 
+def test_prompts_of_ones_own_made_before_the_list_and_figure_templates_still_load(tmp_path: Path) -> None:
+    shipped = PROJECT_DIR / "prompts"
+    for name in ("system", "answer", "condense"):
+        (tmp_path / f"{name}.txt").write_text((shipped / f"{name}.txt").read_text() + "\nMine.")
+    prompts = load_prompts(tmp_path, shipped=shipped)
+    assert prompts.answer.endswith("Mine.") and prompts.figure == (shipped / "figure.txt").read_text().strip()
+    assert prompts.list == (shipped / "list.txt").read_text().strip()
+    (tmp_path / "answer.txt").unlink()  # the templates of the first release are still required
+    with pytest.raises(InputError, match="cannot read prompt template"):
+        load_prompts(tmp_path, shipped=shipped)
+
+
 def test_support_check_flags_uncited_and_unsupported_sentences() -> None:
     paper = PaperText(1, ["a chunk"], chunk_vectors=np.array([[1.0, 0.0]], dtype=np.float32))
     sentences = ["Supported claim here [1].", "Unsupported claim here [1].", "A claim with no citation."]
