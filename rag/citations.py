@@ -194,10 +194,7 @@ def written_figures(text: str) -> set[str]:
 
 def unsupported_numbers(sentence: str, texts: list[str]) -> list[str]:
     """Numbers of a sentence (10 and above, or with a decimal point) that none of the texts states."""
-    stated: set[float] = set()
-    for text in texts:
-        for _, values in _number_values(text):
-            stated |= values
+    stated = set().union(*map(figures, texts))
     missing = []
     for shown, values in _number_values(sentence):
         if max(values) < 10 and "." not in shown:
