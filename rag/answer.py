@@ -1,4 +1,5 @@
-"""The records an answer is made of (Answer, Source, Citation) and their rendering."""
+"""The records an answer is made of: one paper reference (PaperRef) shared by search hits, sources
+and citations; Source, Citation and Answer, with their JSON and Markdown forms."""
 
 from __future__ import annotations
 
@@ -12,32 +13,17 @@ REFUSAL = "The indexed papers don't answer this question."
 
 
 @dataclass
-class Source:
-    """A retrieved paper as numbered in the prompt."""
+class PaperRef:
+    """A stored paper as every record refers to it: its id and what the corpus says of it."""
 
-    number: int
     paper_id: str
     title: str
-    url: str | None
-    score: float
-    evidence: str
-    sources: list[str] = field(default_factory=list)
+    url: str | None = None
     authors: list[str] = field(default_factory=list)
     year: int | None = None
-
-
-@dataclass
-class Citation:
-    """A cited paper, numbered by first use in the answer."""
-
-    number: int
-    paper_id: str
-    title: str
-    url: str | None
-    evidence: str
-    sources: list[str] = field(default_factory=list)
-    authors: list[str] = field(default_factory=list)
-    year: int | None = None
+    date: str | None = None
+    links: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # the corpus files it was read from
 
     def byline(self) -> str:
         """'A. Lovelace, A. Turing (2024)', 'B. C, D. E et al. (2023)', or ''."""
@@ -45,14 +31,88 @@ class Citation:
         year = f"({self.year})" if self.year else ""
         return " ".join(part for part in (names, year) if part)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of a stored paper ("sources": the corpus files it was read from)."""
+        return {
+            "paper_id": self.paper_id,
+            "title": self.title,
+            "sources": self.files,
+            "authors": self.authors,
+            "links": self.links,
+            "url": self.url,
+            "year": self.year,
+            "date": self.date,
+        }
+
+
+@dataclass
+class Source:
+    """A retrieved paper as numbered in the evidence (and the prompt's source tags)."""
+
+    number: int
+    paper: PaperRef
+    score: float
+    evidence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form in an answer's "sources" and "closest"."""
+        p = self.paper
+        return {
+            "number": self.number,
+            "paper_id": p.paper_id,
+            "title": p.title,
+            "url": p.url,
+            "score": self.score,
+            "evidence": self.evidence,
+            "sources": p.files,
+            "authors": p.authors,
+            "year": p.year,
+        }
+
+
+@dataclass
+class Citation:
+    """A cited paper, numbered by first use in the answer."""
+
+    number: int
+    paper: PaperRef
+    evidence: str
+
     def reference(self) -> str:
         """'[1] Title - A. Lovelace (2024) https://...': what the corpus has of it."""
-        byline = self.byline()
+        byline = self.paper.byline()
         return (
-            f"[{self.number}] {self.title or '(untitled)'}"
+            f"[{self.number}] {self.paper.title or '(untitled)'}"
             + (f" - {byline}" if byline else "")
-            + (f" {self.url}" if self.url else "")
+            + (f" {self.paper.url}" if self.paper.url else "")
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form in an answer's "citations" and the answer log."""
+        p = self.paper
+        return {
+            "number": self.number,
+            "paper_id": p.paper_id,
+            "title": p.title,
+            "url": p.url,
+            "evidence": self.evidence,
+            "sources": p.files,
+            "authors": p.authors,
+            "year": p.year,
+        }
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Citation:
+        """A citation from its JSON form (the answer log)."""
+        paper = PaperRef(
+            str(record["paper_id"]),
+            str(record.get("title") or ""),
+            record.get("url"),
+            list(record.get("authors") or []),
+            record.get("year"),
+            files=list(record.get("sources") or []),
+        )
+        return cls(int(record["number"]), paper, str(record.get("evidence") or ""))
 
 
 @dataclass
@@ -77,6 +137,9 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (what `rag ask --json` prints)."""
         payload = asdict(self)
+        payload["citations"] = [c.to_dict() for c in self.citations]
+        payload["sources"] = [s.to_dict() for s in self.sources]
+        payload["closest"] = [s.to_dict() for s in self.closest]
         payload["timings"] = {k: round(v, 2) for k, v in self.timings.items()}
         if self.confidence is not None:
             payload["confidence"] = round(self.confidence, 4)
@@ -86,17 +149,11 @@ class Answer:
         """The numbered reference lines: title, authors and year, url (what the corpus has)."""
         return [c.reference() for c in self.citations]
 
-    def to_bibtex(self) -> str:
-        """BibTeX for the cited papers, one entry each (`rag ask --bib`, `/bib` in chat)."""
-        from .bibtex import to_bibtex
-
-        return to_bibtex(self.citations)
-
     def closest_line(self) -> str:
         """'Closest: [1] title; [2] title' for a refusal that found papers, else ''."""
         if not self.closest:
             return ""
-        return "Closest: " + "; ".join(f"[{s.number}] {s.title or '(untitled)'}" for s in self.closest)
+        return "Closest: " + "; ".join(f"[{s.number}] {s.paper.title or '(untitled)'}" for s in self.closest)
 
     def to_markdown(self) -> str:
         """The answer, then its references, as Markdown."""
@@ -106,8 +163,9 @@ class Answer:
         if self.citations:
             lines += ["**References**", ""]
             for c in self.citations:
-                title = f"[{c.title or '(untitled)'}]({c.url})" if c.url else (c.title or "(untitled)")
-                lines.append(f"{c.number}. {title}" + (f", {byline}" if (byline := c.byline()) else ""))
+                p = c.paper
+                title = f"[{p.title or '(untitled)'}]({p.url})" if p.url else (p.title or "(untitled)")
+                lines.append(f"{c.number}. {title}" + (f", {byline}" if (byline := p.byline()) else ""))
         if self.unsupported:
             lines += ["", "**Not supported by the cited abstracts:**", ""]
             lines += [f"- {u.sentence} ({u.reason})" for u in self.unsupported]

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from .library.layout import CHAT_HISTORY
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -27,10 +29,8 @@ def _config_file() -> Path:
     return Path(os.environ.get("RAG_CONFIG", "rag.toml"))
 
 
-class Settings(BaseSettings):
-    """Every knob of the assistant; read from RAG_* variables and an optional rag.toml."""
-
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", populate_by_name=True)
+class StoreSettings(BaseModel):
+    """Where the papers are stored and how they are chunked and embedded."""
 
     store_dir: Path = Field(
         Path("store"),
@@ -61,6 +61,24 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(200, ge=32, le=256, description="Chunk length in embedder (WordPiece) tokens.")
     chunk_overlap: int = Field(30, ge=0, description="Tokens shared by consecutive chunks of one abstract.")
+    max_abstract_chars: int = Field(
+        20000,
+        ge=100,
+        description="A longer abstract is cut to this many characters when ingested (and the cut reported).",
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_half_a_chunk(self) -> StoreSettings:
+        if self.chunk_overlap * 2 > self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be at most half of chunk_size ({self.chunk_size})"
+            )
+        return self
+
+
+class RetrievalSettings(BaseModel):
+    """How papers are found for a question."""
+
     k: int = Field(5, ge=1, description="Number of papers a search returns.")
     mode: SearchMode = Field(
         "hybrid", description="Retrieval mode: hybrid (dense + keyword), dense or keyword."
@@ -71,6 +89,56 @@ class Settings(BaseSettings):
         description="Chunks taken from each ranking before fusion and grouping by paper.",
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    max_question_chars: int = Field(
+        2000, ge=10, description="A longer question is cut to this many characters (and the cut reported)."
+    )
+
+
+class AnswerSettings(BaseModel):
+    """How an answer is decided, prompted, checked and logged."""
+
+    refusal_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Refuse without calling a model when the probability that the retrieved papers "
+        "answer the question is below this; the probability combines dense similarity, the question's "
+        "terms found in a paper (and its title) and the agreement of the dense and keyword rankings "
+        "(weights calibrated by benchmarks/calibrate.py).",
+    )
+    support_threshold: float = Field(
+        0.5,
+        description="A cited sentence is supported when its cosine similarity to a chunk of a "
+        "paper it cites reaches this.",
+    )
+    evidence_tokens: int = Field(
+        110,
+        ge=30,
+        description="Budget (in LLM tokens, estimated at four characters each) for the evidence sent "
+        "to an LLM: the sentences of the retrieved papers that best answer the question, with their "
+        "titles, not whole abstracts. Prompt evaluation is the local model's first-token cost.",
+    )
+    evidence_margin: float = Field(
+        0.15,
+        ge=0,
+        description="Evidence sentences must score within this of the best sentence (cosine "
+        "similarity to the question plus a word-overlap bonus) to be sent to an LLM.",
+    )
+    max_answer_tokens: int = Field(400, ge=16, description="Longest answer the LLM may write.")
+    temperature: float = Field(
+        0.0, ge=0, le=2, description="LLM sampling temperature (0: the same answer every time)."
+    )
+    prompts_dir: Path | None = Field(
+        None, description="Directory of prompt templates overriding the shipped prompts/."
+    )
+    log: bool = Field(True, description="Record every answer in the answer log (RAG_LOG=0 or --no-log: not).")
+    log_path: Path | None = Field(
+        None, description="The answer log (SQLite); default: ~/.local/share/rag/logs.db ($XDG_DATA_HOME)."
+    )
+
+
+class ModelSettings(BaseModel):
+    """Which backends write answers, and how they are reached."""
 
     llm: LLMChoice = Field(
         "auto",
@@ -110,66 +178,19 @@ class Settings(BaseSettings):
     local_base_url: str | None = Field(
         None,
         description="A local OpenAI-compatible server (Ollama, llama.cpp server) used as the "
-        "local backend instead of an in-process model.",
+        "local backend instead of a GGUF file run by llama.cpp.",
     )
     local_server_model: str = Field(
         "local", description="Model name sent to the local OpenAI-compatible server."
     )
     local_context: int = Field(4096, ge=512, description="Context window of the local model.")
-    evidence_tokens: int = Field(
-        110,
-        ge=30,
-        description="Budget (in LLM tokens, estimated at four characters each) for the evidence sent "
-        "to an LLM: the sentences of the retrieved papers that best answer the question, with their "
-        "titles, not whole abstracts. Prompt evaluation is the local model's first-token cost.",
-    )
-    evidence_margin: float = Field(
-        0.15,
-        ge=0,
-        description="Evidence sentences must score within this of the best sentence (cosine "
-        "similarity to the question plus a word-overlap bonus) to be sent to an LLM.",
-    )
-    max_answer_tokens: int = Field(400, ge=16, description="Longest answer the LLM may write.")
-    temperature: float = Field(
-        0.0, ge=0, le=2, description="LLM sampling temperature (0: the same answer every time)."
-    )
-    log: bool = Field(True, description="Record every answer in the answer log (RAG_LOG=0 or --no-log: not).")
-    log_path: Path | None = Field(
-        None, description="The answer log (SQLite); default: ~/.local/share/rag/logs.db ($XDG_DATA_HOME)."
-    )
-    max_question_chars: int = Field(
-        2000, ge=10, description="A longer question is cut to this many characters (and the cut reported)."
-    )
-    max_abstract_chars: int = Field(
-        20000,
-        ge=100,
-        description="A longer abstract is cut to this many characters when ingested (and the cut reported).",
-    )
-    refusal_threshold: float = Field(
-        0.5,
-        ge=0,
-        le=1,
-        description="Refuse without calling a model when the probability that the retrieved papers "
-        "answer the question is below this; the probability combines dense similarity, the question's "
-        "terms found in a paper (and its title) and the agreement of the dense and keyword rankings "
-        "(weights calibrated by benchmarks/calibrate.py).",
-    )
-    support_threshold: float = Field(
-        0.5,
-        description="A cited sentence is supported when its cosine similarity to a chunk of a "
-        "paper it cites reaches this.",
-    )
-    prompts_dir: Path | None = Field(
-        None, description="Directory of prompt templates overriding the shipped prompts/."
-    )
 
-    @model_validator(mode="after")
-    def _overlap_below_half_a_chunk(self) -> Settings:
-        if self.chunk_overlap * 2 > self.chunk_size:
-            raise ValueError(
-                f"chunk_overlap ({self.chunk_overlap}) must be at most half of chunk_size ({self.chunk_size})"
-            )
-        return self
+
+class Settings(ModelSettings, AnswerSettings, RetrievalSettings, StoreSettings, BaseSettings):
+    """Every knob of the assistant, grouped by concern; read from RAG_* variables and an optional
+    rag.toml. Each part takes the group it needs (a `RetrievalSettings`, ...): any Settings is one."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", populate_by_name=True)
 
     @classmethod
     def settings_customise_sources(
@@ -229,16 +250,16 @@ def resolve_paths(settings: Settings) -> Paths:
         keyword_index=store_dir / index_name,
         data_dir=data_dir,
         prompts_dir=prompts_dir,
-        chat_history=store_dir / "chat_history",
+        chat_history=store_dir / CHAT_HISTORY,
         log=(settings.log_path or default_log_path()).expanduser().resolve(),
     )
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from arguments, RAG_* variables and rag.toml; a bad value is an InputError."""
+    """Settings from arguments, RAG_* variables and rag.toml; a bad value is a ConfigError."""
     from pydantic import ValidationError
 
-    from .errors import InputError
+    from .errors import ConfigError
 
     _check_config_keys()
     try:
@@ -247,17 +268,17 @@ def load_settings(**overrides: Any) -> Settings:
         error = exc.errors()[0]
         name = ".".join(str(part) for part in error["loc"])
         if not name:  # a rule across several settings
-            raise InputError(f"invalid settings: {error['msg'].removeprefix('Value error, ')}") from None
-        raise InputError(f"invalid setting {name} (RAG_{name.upper()}): {error['msg']}") from None
+            raise ConfigError(f"invalid settings: {error['msg'].removeprefix('Value error, ')}") from None
+        raise ConfigError(f"invalid setting {name} (RAG_{name.upper()}): {error['msg']}") from None
     except ValueError as exc:  # a malformed rag.toml
-        raise InputError(f"cannot read the settings file {_config_file()}: {exc}") from None
+        raise ConfigError(f"cannot read the settings file {_config_file()}: {exc}") from None
 
 
 def _check_config_keys() -> None:
-    """A key of the settings file that is no setting is an InputError naming it and the file."""
+    """A key of the settings file that is no setting is a ConfigError naming it and the file."""
     import tomllib
 
-    from .errors import InputError
+    from .errors import ConfigError
 
     path = _config_file()
     try:
@@ -266,10 +287,10 @@ def _check_config_keys() -> None:
     except OSError:
         return  # no settings file
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"cannot read the settings file {path}: {exc}") from None
+        raise ConfigError(f"cannot read the settings file {path}: {exc}") from None
     unknown = sorted(keys - set(Settings.model_fields))
     if unknown:
-        raise InputError(f"unknown setting {unknown[0]!r} in {path} (`rag info` lists the settings)")
+        raise ConfigError(f"unknown setting {unknown[0]!r} in {path} (`rag info` lists the settings)")
 
 
 def package_file(package: str, *parts: str) -> Path:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .citations import PaperText
-from .keyword import KeywordIndex, tokenize
+from .library.keyword import KeywordIndex, tokenize
 from .retrieve import SearchHit
 
 

@@ -1,5 +1,7 @@
 """Typed errors whose messages say what to do; the CLI prints them as one line."""
 
+from __future__ import annotations
+
 
 class RagError(Exception):
     """Base of every error the assistant reports to a user."""
@@ -22,7 +24,8 @@ class EmptyStoreError(StoreError):
 
 
 class ConfigError(RagError):
-    """An explicit choice cannot work as configured (no API key, no model file): exit 2."""
+    """A setting, or an explicit choice, cannot work as configured (an invalid value, no API key,
+    no model file): exit 2."""
 
 
 class StoreBusyError(StoreError):
@@ -31,3 +34,11 @@ class StoreBusyError(StoreError):
 
 class DamagedStoreError(StoreError):
     """The store's files are damaged: `rag ingest --rebuild` recovers it."""
+
+    @classmethod
+    def at(cls, store_dir: object, problem: str) -> DamagedStoreError:
+        """The one-line error for a damaged store, with the command that recovers it."""
+        return cls(
+            f"the store at {store_dir} is damaged ({problem}); recover it with `rag ingest --rebuild` "
+            f"(re-reads your papers; the damaged files are kept in {store_dir}.damaged-<time>)"
+        )

@@ -7,7 +7,10 @@ import math
 import numpy as np
 
 from .citations import PaperText
-from .prompting import estimate_tokens, is_list_question, looks_like_instruction, sentence_scores
+from .injection import looks_like_instruction
+from .prompting import SOURCE_TAG_TOKENS, estimate_tokens
+from .query import Query
+from .sentences import sentence_scores
 
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
@@ -25,11 +28,11 @@ LIST_WEIGHTS = (3.27, 7.44, 5.54, -2.58)
 LIST_THRESHOLD = 0.55
 
 
-def _best_sentences(question: str, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:
+def _best_sentences(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:
     """A paper's sentences as (score, position), best first, instructions left out."""
     scored = [
         (score, position)
-        for position, score in enumerate(sentence_scores(question, question_vector, paper))
+        for position, score in enumerate(sentence_scores(query, question_vector, paper))
         if not looks_like_instruction(paper.sentences[position])
     ]
     return sorted(scored, key=lambda item: (-item[0], item[1]))
@@ -38,9 +41,9 @@ def _best_sentences(question: str, question_vector: np.ndarray, paper: PaperText
 Ranked = dict[int, list[tuple[float, int]]]  # by paper number: its sentences as (score, position)
 
 
-def ranked_sentences(question: str, question_vector: np.ndarray, papers: list[PaperText]) -> Ranked:
+def ranked_sentences(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> Ranked:
     """Every paper's sentences best first, for the papers that have any to quote."""
-    ranked = {p.number: _best_sentences(question, question_vector, p) for p in papers if p.sentences}
+    ranked = {p.number: _best_sentences(query, question_vector, p) for p in papers if p.sentences}
     return {number: sentences for number, sentences in ranked.items() if sentences}
 
 
@@ -70,9 +73,9 @@ def list_members(ranked: Ranked, papers: list[PaperText]) -> list[int]:
     return members
 
 
-def listed_sentences(question: str, question_vector: np.ndarray, papers: list[PaperText]) -> dict[int, str]:
+def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> dict[int, str]:
     """Each paper a "which papers ..." answer lists, in ranking order, with its best sentence."""
-    ranked = ranked_sentences(question, question_vector, papers)
+    ranked = ranked_sentences(query, question_vector, papers)
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
     return {n: by_number[n].sentences[ranked[n][0][1]] for n in list_members(ranked, candidates)}
@@ -83,7 +86,7 @@ def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -
     chosen: dict[int, str] = {}
     spent = 0
     for number, sentence in listed.items():
-        cost = estimate_tokens(sentence) + estimate_tokens(titles.get(number, "")) + 12
+        cost = estimate_tokens(sentence) + estimate_tokens(titles.get(number, "")) + SOURCE_TAG_TOKENS
         if chosen and spent + cost > budget:
             break
         chosen[number] = sentence
@@ -91,7 +94,7 @@ def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -
     return dict(sorted(chosen.items()))
 
 
-def extractive_answer(question_vector: np.ndarray, question: str, papers: list[PaperText]) -> str:
+def extractive_answer(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> str:
     """The sentences that answer the question, each cited; deterministic.
 
     A "which papers ..." question gets the best sentence of every paper `list_members` keeps,
@@ -100,10 +103,10 @@ def extractive_answer(question_vector: np.ndarray, question: str, papers: list[P
     weighed the names in the question): that sentence, and a second one if it scores nearly as
     well. Quoting other papers too lowered citation precision on the calibration half.
     """
-    if is_list_question(question):
-        listed = listed_sentences(question, question_vector, papers)
+    if query.is_list:
+        listed = listed_sentences(query, question_vector, papers)
         return "\n".join(f"- {sentence.rstrip()} [{number}]" for number, sentence in listed.items())
-    ranked = ranked_sentences(question, question_vector, papers)
+    ranked = ranked_sentences(query, question_vector, papers)
     if not ranked:
         return ""
     order = list(ranked)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .answer import Answer
+from .errors import InputError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -64,7 +65,7 @@ class AnswerLog:
                         searched,
                         answer.text,
                         int(answer.refused),
-                        json.dumps([c.__dict__ for c in answer.citations], ensure_ascii=False),
+                        json.dumps([c.to_dict() for c in answer.citations], ensure_ascii=False),
                         answer.backend,
                         answer.fallback_reason,
                         json.dumps({k: round(v, 2) for k, v in answer.timings.items()}),
@@ -95,14 +96,16 @@ class AnswerLog:
                 ).fetchall()
         return [_entry(row) for row in rows]
 
-    def get(self, entry_id: int) -> dict[str, Any] | None:
-        """One logged answer by id."""
-        if not self.path.exists():
-            return None
-        with contextlib.closing(self._connect()) as connection:
-            connection.row_factory = sqlite3.Row
-            row = connection.execute("SELECT * FROM answers WHERE id = ?", (entry_id,)).fetchone()
-        return _entry(row) if row else None
+    def entry(self, entry_id: int) -> dict[str, Any]:
+        """One logged answer by id (InputError if there is none)."""
+        row = None
+        if self.path.exists():
+            with contextlib.closing(self._connect()) as connection:
+                connection.row_factory = sqlite3.Row
+                row = connection.execute("SELECT * FROM answers WHERE id = ?", (entry_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no answer {entry_id} in the log {self.path}")
+        return _entry(row)
 
 
 def _entry(row: sqlite3.Row) -> dict[str, Any]:

@@ -2,47 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .acronyms import expand
+from .answer import PaperRef
 from .config import SearchMode
 from .embeddings import Embedder
-from .index import paper_fields
-from .keyword import KeywordIndex
-from .store import Chunk, Store
+from .library.acronyms import expand
+from .library.ingest import paper_ref
+from .library.keyword import KeywordIndex
+from .library.store import Chunk, Store
 
 
 @dataclass
 class SearchHit:
-    """A retrieved paper: its score, best evidence chunk and metadata."""
+    """A retrieved paper: its score and best evidence chunk."""
 
-    paper_id: str
-    title: str
+    paper: PaperRef
     score: float
     evidence: str
     chunk_id: str
-    sources: list[str] = field(default_factory=list)
-    url: str | None = None
-    links: list[str] = field(default_factory=list)
-    authors: list[str] = field(default_factory=list)
-    year: int | None = None
-    date: str | None = None
     similarity: float | None = None
     keyword_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form used by `rag search --json`."""
         return {
-            "paper_id": self.paper_id,
-            "title": self.title,
+            "paper_id": self.paper.paper_id,
+            "title": self.paper.title,
             "score": round(self.score, 6),
             "evidence": self.evidence,
-            "sources": self.sources,
-            "url": self.url,
-            "links": self.links,
+            "sources": self.paper.files,
+            "url": self.paper.url,
+            "links": self.paper.links,
             "similarity": None if self.similarity is None else round(self.similarity, 6),
             "keyword_score": None if self.keyword_score is None else round(self.keyword_score, 6),
         }
@@ -115,20 +109,12 @@ class Retriever:
             chunk = chunks.get(evidence_ids[paper_id])
             if chunk is None:  # the keyword index is ahead of a store changed under it
                 continue
-            fields = paper_fields(chunk.metadata)
             results.append(
                 SearchHit(
-                    paper_id=paper_id,
-                    title=fields["title"],
+                    paper=paper_ref(chunk.metadata),
                     score=score,
                     evidence=chunk.text,
                     chunk_id=chunk.chunk_id,
-                    sources=fields["sources"],
-                    url=fields["url"],
-                    links=fields["links"],
-                    authors=fields["authors"],
-                    year=fields["year"],
-                    date=fields["date"],
                     similarity=dense[paper_id][2] if paper_id in dense else None,
                     keyword_score=keyword[paper_id][2] if paper_id in keyword else None,
                 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .acronyms import DEFINITION, Definitions
-from .keyword import tokenize
+from .library.acronyms import DEFINITION, Definitions
+from .library.keyword import tokenize
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _JOINERS = frozenset({"of", "and", "for", "to", "in", "on", "with"})

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import CorpusReport, FileReport, Paper
-from .embeddings import Embedder
+from ..answer import PaperRef
+from ..embeddings import Embedder
 from .keyword import KeywordIndex
 from .store import Chunk, Metadata, Store
 
@@ -286,18 +287,21 @@ def ensure_keyword_index(store: Store, path: Path, cached: KeywordIndex | None =
     return build_keyword_index(store, path, revision)
 
 
-def paper_fields(metadata: Metadata) -> dict[str, Any]:
-    """A stored chunk's paper-level metadata, with list fields restored."""
-    return {
-        "paper_id": str(metadata.get("paper_id", "")),
-        "title": str(metadata.get("title", "")),
-        "sources": split_list(metadata.get("sources")),
-        "authors": split_list(metadata.get("authors")),
-        "links": split_list(metadata.get("links")),
-        "url": metadata.get("url"),
-        "year": metadata.get("year"),
-        "date": metadata.get("date"),
-    }
+def paper_ref(metadata: Metadata) -> PaperRef:
+    """The paper a stored chunk belongs to, with its list fields restored."""
+    year = metadata.get("year")
+    date = metadata.get("date")
+    url = metadata.get("url")
+    return PaperRef(
+        paper_id=str(metadata.get("paper_id", "")),
+        title=str(metadata.get("title", "")),
+        url=str(url) if url else None,
+        authors=split_list(metadata.get("authors")),
+        year=int(year) if isinstance(year, int) else None,
+        date=str(date) if date else None,
+        links=split_list(metadata.get("links")),
+        files=split_list(metadata.get("sources")),
+    )
 
 
 def merge_chunks(texts: list[str]) -> str:

@@ -17,9 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import DamagedStoreError
+from ..errors import DamagedStoreError
+from .layout import DATABASE, PROBE_STAMP
 
-STAMP_NAME = ".probe-ok"
 _TIMEOUT = 120.0
 
 
@@ -38,7 +38,7 @@ def _sample_digest(path: Path, blocks: int = 64, size: int = 4096) -> str:
 
 def signature(store_dir: Path) -> str:
     """What the vector files hold, sampled (Chroma rewrites them, unchanged, on every open, so
-    times would not do). chroma.sqlite3 is left out: damage there raises errors, never crashes."""
+    times would not do). The SQLite file is left out: damage there raises errors, never crashes."""
     parts = []
     for segment in sorted(store_dir.iterdir()):
         if segment.is_dir() and (segment / "header.bin").is_file():
@@ -48,37 +48,29 @@ def signature(store_dir: Path) -> str:
     return "\n".join(parts)
 
 
-def damaged(store_dir: Path, problem: str) -> DamagedStoreError:
-    """The one-line error for a damaged store, with the command that recovers it."""
-    return DamagedStoreError(
-        f"the store at {store_dir} is damaged ({problem}); recover it with `rag ingest --rebuild` "
-        f"(re-reads your papers; the damaged files are kept in {store_dir}.damaged-<time>)"
-    )
-
-
 def remember_good(store_dir: Path) -> None:
     """Record the store's current files as good (after a probe, or a write of our own)."""
-    if not (store_dir / "chroma.sqlite3").is_file():
+    if not (store_dir / DATABASE).is_file():
         return
     with tempfile.NamedTemporaryFile("w", dir=store_dir, prefix=".probe-", delete=False) as f:
         f.write(signature(store_dir))
-    os.replace(f.name, store_dir / STAMP_NAME)
+    os.replace(f.name, store_dir / PROBE_STAMP)
 
 
 def check(store_dir: Path, collection: str, *, force: bool = False) -> None:
     """Raise DamagedStoreError (with the fixing command) if the embedded store is damaged;
     force: probe even if the vector files are unchanged since the last good probe."""
-    if not (store_dir / "chroma.sqlite3").is_file():
+    if not (store_dir / DATABASE).is_file():
         return
-    if (store_dir / "chroma.sqlite3").stat().st_size == 0:  # Chroma would quietly start a new one
-        raise damaged(store_dir, "chroma.sqlite3 is empty")
-    stamp = store_dir / STAMP_NAME
+    if (store_dir / DATABASE).stat().st_size == 0:  # Chroma would quietly start a new one
+        raise DamagedStoreError.at(store_dir, f"{DATABASE} is empty")
+    stamp = store_dir / PROBE_STAMP
     with contextlib.suppress(OSError):
         if not force and stamp.read_text() == signature(store_dir):
             return
     try:
         child = subprocess.run(
-            [sys.executable, "-m", "rag.probe", str(store_dir), collection],
+            [sys.executable, "-m", "rag.library.probe", str(store_dir), collection],
             capture_output=True,
             text=True,
             timeout=_TIMEOUT,
@@ -97,36 +89,36 @@ def check(store_dir: Path, collection: str, *, force: bool = False) -> None:
         else:
             lines = child.stderr.strip().splitlines()
             problem = lines[-1] if lines else f"the check exited with code {child.returncode}"
-    raise damaged(store_dir, problem)
+    raise DamagedStoreError.at(store_dir, problem)
 
 
 def _probe(store_dir: Path, collection: str) -> str | None:
     """What is wrong with the store, or None; may crash, which is why it runs in a child."""
     import sqlite3
 
-    database = store_dir / "chroma.sqlite3"
+    database = store_dir / DATABASE
     if database.stat().st_size == 0:
-        return "chroma.sqlite3 is empty"
+        return f"{DATABASE} is empty"
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         result = connection.execute("PRAGMA quick_check").fetchone()
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
-        return f"chroma.sqlite3: {exc}"
+        return f"{DATABASE}: {exc}"
     finally:
         connection.close()
     if not result or result[0] != "ok":
-        return f"chroma.sqlite3: {result[0] if result else 'no answer to an integrity check'}"
+        return f"{DATABASE}: {result[0] if result else 'no answer to an integrity check'}"
     if "collections" not in tables:
-        return "chroma.sqlite3 is not a Chroma database"
+        return f"{DATABASE} is not a Chroma database"
     for segment in sorted(store_dir.iterdir()):
         if (segment / "header.bin").is_file():
             problem = _check_vector_files(segment)
             if problem:
                 return f"vector index: {problem}"
-    from .store import _client
+    from .store import connect
 
-    client = _client(None, str(store_dir))
+    client = connect(None, str(store_dir))
     try:
         chroma = client.get_collection(collection)
     except Exception:  # no such collection: nothing stored to be damaged
@@ -184,7 +176,7 @@ def _check_vector_files(segment: Path) -> str | None:
 
 
 def main() -> None:
-    """`python -m rag.probe STORE_DIR COLLECTION`: exit 0 if the store is sound, 3 with a reason if not."""
+    """`python -m rag.library.probe STORE_DIR COLLECTION`: exit 0 if the store is sound, 3 with a reason if not."""
     store_dir, collection = Path(sys.argv[1]), sys.argv[2]
     try:
         problem = _probe(store_dir, collection)

@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from .errors import StoreBusyError
-
-LOCK_NAME = ".write-lock"
+from ..errors import StoreBusyError
+from .layout import LOCK_NAME
 
 
 def _holder(fd: int) -> str:

@@ -14,8 +14,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .config import mask_url
-from .errors import StoreError, StoreMismatchError
+from ..config import mask_url
+from ..errors import DamagedStoreError, StoreError, StoreMismatchError
+from .layout import DATABASE
 
 SCHEMA_VERSION = 1
 _PAGE = 1000
@@ -46,7 +47,8 @@ class Chunk:
         return str(self.metadata["paper_id"])
 
 
-def _client(url: str | None, path: str) -> Any:
+def connect(url: str | None, path: str) -> Any:
+    """A Chroma client for a server URL, or for the embedded store at a path."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -135,9 +137,7 @@ def _damage(exc: BaseException, location: str) -> None:
     text = str(exc).casefold()
     sign = next((sign for sign in _DAMAGE if sign in text), None)
     if sign:
-        from .probe import damaged
-
-        raise damaged(Path(location), f"chroma.sqlite3: {sign}") from None
+        raise DamagedStoreError.at(Path(location), f"{DATABASE}: {sign}") from None
 
 
 def _is_not_found(exc: BaseException) -> bool:
@@ -157,7 +157,7 @@ class Store:
     @classmethod
     def open(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
         """Open (creating if needed) the collection at a path or server URL."""
-        return cls(_client(url, path), name, spec, mask_url(url) or path)
+        return cls(connect(url, path), name, spec, mask_url(url) or path)
 
     @classmethod
     def staging(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
@@ -167,7 +167,7 @@ class Store:
         searchable until the swap. A staging collection left by a killed rebuild is discarded.
         """
         store = cls.__new__(cls)
-        store._client = _client(url, path)
+        store._client = connect(url, path)
         store._name = name + STAGING_SUFFIX
         store.spec = {"schema_version": SCHEMA_VERSION, **spec}
         store.location = mask_url(url) or path

@@ -1,0 +1,172 @@
+"""Evidence -> answer: decide (answer or refuse), let each backend of the chain draft a reply until
+one is verified, and stream it all as typed events ending in `Done(Answer)`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from .answer import REFUSAL, Answer, Citation
+from .citations import CitationRewriter, cited_numbers, citations_last, rewrite_citations, tidy
+from .config import AnswerSettings
+from .decide import Decision, decide
+from .embeddings import Embedder
+from .events import Done, Event, Replaced, Token
+from .evidence import Evidence
+from .llm import EXTRACTIVE, LLMUnavailable
+from .verify import Verified, changes, verify, with_completion
+from .writers import Writer
+
+
+class Answerer:
+    """Answers from evidence already gathered; retrieval is not its business."""
+
+    def __init__(self, settings: AnswerSettings, writers: Callable[[str], Writer], embedder: Embedder) -> None:
+        self.settings = settings
+        self.writers = writers
+        self.embedder = embedder
+
+    def answer(self, evidence: Evidence, chain: list[str]) -> Iterator[Event]:
+        """The answer's events: the backends of the chain are tried in order until one is verified."""
+        return _Run(self, evidence, chain).events()
+
+    def vectors_of(self, evidence: Evidence) -> Callable[[list[str]], np.ndarray]:
+        """Embeds sentences, reusing the vectors of source sentences (verbatim quotes)."""
+        known: dict[str, np.ndarray] = {}
+        for paper in evidence.papers.values():
+            if paper.sentence_vectors is not None:
+                known.update(zip(paper.sentences, paper.sentence_vectors, strict=True))
+
+        def vectors_of(texts: list[str]) -> np.ndarray:
+            missing = [t for t in dict.fromkeys(texts) if t not in known]
+            if missing:
+                known.update(zip(missing, self.embedder.embed(missing), strict=True))
+            return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+        return vectors_of
+
+
+class _Run:
+    """The state of one answer: its timings, the reasons backends were passed over, the decision."""
+
+    def __init__(self, answerer: Answerer, evidence: Evidence, chain: list[str]) -> None:
+        self.answerer = answerer
+        self.evidence = evidence
+        self.chain = chain
+        self.timings: dict[str, float] = {"retrieve": evidence.retrieve_ms}
+        self.reasons: list[str] = []
+        self.prompt_tokens: int | None = None
+        self.started = self.clock = time.perf_counter()
+        self.first_token: float | None = None
+        self.decision = Decision(False, 0.0, "")
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - self.clock) * 1000
+        self.clock = now
+
+    def token(self, text: str) -> Token:
+        if text and self.first_token is None:
+            self.first_token = self.evidence.retrieve_ms + (time.perf_counter() - self.started) * 1000
+        return Token(text)
+
+    def events(self) -> Iterator[Event]:
+        evidence = self.evidence
+        self.decision = decide(evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold)
+        self.lap("decide")
+        if not self.decision.answer:
+            yield self.token(REFUSAL)
+            yield Done(self.refusal(), evidence.query)
+            return
+        for name in self.chain:
+            outcome = yield from self.attempt(name)
+            if outcome is not None:
+                yield Done(outcome, self.evidence.query)
+                return
+        raise AssertionError("the chain always ends with the extractive backend")
+
+    def attempt(self, name: str) -> Iterator[Event]:
+        """One backend's draft, streamed and verified; its Answer, or None to try the next backend."""
+        evidence = self.evidence
+        pieces: list[str] = []
+        try:
+            draft = self.answerer.writers(name).draft(evidence)
+            rewriter = CitationRewriter(draft.citable)
+            for token in draft.tokens:
+                pieces.append(token)
+                shown = rewriter.feed(token)
+                if shown:
+                    yield self.token(shown)
+            if pieces:
+                yield self.token(rewriter.flush())
+        except LLMUnavailable as exc:
+            self.reasons.append(f"{name}: {exc}")
+            self.lap("generate")
+            if pieces:
+                yield Replaced(name, f"{name} failed mid-answer ({exc}); the next backend answers")
+            return None
+        self.prompt_tokens = draft.prompt_tokens or self.prompt_tokens
+        self.lap("generate")
+        citable = set(draft.citable)
+        verified = verify(
+            "".join(pieces),
+            evidence,
+            self.answerer.vectors_of(evidence),
+            citable=citable,
+            threshold=self.answerer.settings.support_threshold,
+            from_model=name != EXTRACTIVE,
+        )
+        # A verified list names every paper it was given: those the model skipped are added, quoted
+        # (so not checked again); they may cite papers the model's budget left out.
+        completion = "" if verified.rejection else draft.completion(set(verified.order))
+        if completion:
+            citable |= set(cited_numbers(completion))
+            pieces.append(completion)
+            rewriter.citable = frozenset(citable)
+            yield self.token(rewriter.feed(completion) + rewriter.flush())
+            verified = with_completion(verified, completion, citable)
+        streamed = tidy(rewrite_citations(citations_last("".join(pieces)), citable)[0])
+        self.lap("verify")
+        if verified.rejection:
+            self.reasons.append(f"{name}: {verified.rejection}")
+            if name != EXTRACTIVE:
+                yield Replaced(name, f"{name}'s answer was not used: {verified.rejection}; next backend:")
+                return None
+            # The extractive answer quotes the papers: if even it fails, there is nothing to say.
+            yield Replaced(name, f"{name}'s answer was not used: {verified.rejection}")
+            yield self.token(REFUSAL)
+            return self.refusal(fallback_reason="; ".join(self.reasons))
+        if verified.text.split() != streamed.split():
+            yield Replaced(name, f"checked answer: {changes(verified)}")
+            yield self.token(verified.text)
+        return self.answer(verified.text, name, verified, fallback_reason="; ".join(self.reasons) or None)
+
+    def refusal(self, fallback_reason: str | None = None) -> Answer:
+        return self.answer(
+            REFUSAL, "none", refused=True, closest=self.evidence.sources[:3], fallback_reason=fallback_reason
+        )
+
+    def answer(self, text: str, backend: str, verified: Verified | None = None, **extra: object) -> Answer:
+        self.timings["total"] = sum(v for k, v in self.timings.items() if k != "first_token")
+        self.timings["first_token"] = self.first_token or self.timings["total"]
+        order = verified.order if verified else []
+        by_number = {s.number: s for s in self.evidence.sources}
+        citations = [
+            Citation(new, by_number[old].paper, by_number[old].evidence) for new, old in enumerate(order, 1)
+        ]
+        return Answer(
+            self.evidence.query.text,
+            text,
+            citations,
+            self.evidence.sources,
+            backend,
+            unsupported=verified.unsupported if verified else [],
+            attributed=verified.attributed if verified else [],
+            timings=self.timings,
+            confidence=self.decision.probability,
+            decision=self.decision.reason,
+            prompt_tokens=self.prompt_tokens,
+            **extra,  # type: ignore[arg-type]
+        )

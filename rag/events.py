@@ -1,0 +1,67 @@
+"""What an answer streams: its text as it is written, notices beside it, a withdrawn draft, the Answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .answer import Answer
+    from .query import Query
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer's text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A status line beside the answer (what was searched, what happened); never part of its text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """The text streamed since the last Replaced (or the start) is withdrawn: why, and by which backend."""
+
+    backend: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The answer is complete; the query it answers."""
+
+    answer: Answer
+    query: Query
+
+
+Event = Token | Notice | Replaced | Done
+
+
+class AnswerStream:
+    """An answer as it is written: iterate for its events; `.answer` is the Answer once done."""
+
+    def __init__(self, events: Iterator[Event], on_answer: Callable[[Done], None] | None = None) -> None:
+        self._events = events
+        self._on_answer = on_answer
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[Event]:
+        for event in self._events:
+            if isinstance(event, Done):
+                self.answer = event.answer
+                if self._on_answer is not None:
+                    self._on_answer(event)
+            yield event
+
+    def text(self) -> Iterator[str]:
+        """Only the answer's text pieces (a withdrawn draft included), for callers that print tokens."""
+        for event in self:
+            if isinstance(event, Token):
+                yield event.text

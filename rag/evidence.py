@@ -1,0 +1,100 @@
+"""Gathering evidence for a query: the papers found, numbered, with every chunk, its vector and the
+signals the decision weighs. Answering is a separate step (answerer.py), so evidence can be reused."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .answer import Source
+from .citations import PaperText
+from .config import SearchMode
+from .decide import Signals, gather_signals, title_terms, wordpiece_name_test
+from .embeddings import Embedder
+from .library.keyword import tokenize
+from .library.store import Store
+from .query import Query
+from .retrieve import Retriever
+from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms
+
+# "Which papers ..." looks this many times as far as -k; the list keeps the papers the evidence supports.
+LIST_BREADTH = 3
+
+
+@dataclass
+class Evidence:
+    """What retrieval found for a query: numbered sources and their texts and vectors."""
+
+    query: Query
+    question_vector: np.ndarray
+    sources: list[Source]  # the retrieved papers, numbered from 1 in ranking order
+    papers: dict[int, PaperText]  # their texts, by source number
+    signals: Signals
+    retrieve_ms: float = 0.0
+
+    def ranked_papers(self) -> list[PaperText]:
+        """The papers in source order."""
+        return [self.papers[n] for n in sorted(self.papers)]
+
+
+def depth(query: Query, k: int) -> int:
+    """How many papers to retrieve for a query whose answer draws on k."""
+    return LIST_BREADTH * k if query.is_list else k
+
+
+def gather(
+    query: Query, *, retriever: Retriever, store: Store, embedder: Embedder, k: int, mode: SearchMode
+) -> Evidence:
+    """Search (for a list, its topic), then fetch every chunk and vector of the papers found."""
+    started = time.perf_counter()
+    listing = query.is_list
+    # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
+    # learning); the evidence is weighed against the question as typed.
+    searched = retriever.expand(query.search) if listing else query.search
+    vectors = embedder.embed([query.search] if searched == query.search else [query.search, searched])
+    question_vector = vectors[0]
+    hits = retriever.search(searched, k=depth(query, k), mode=mode, vector=vectors[-1])
+    chunks = store.chunks_of([h.paper.paper_id for h in hits])
+    papers = {
+        number: PaperText(
+            number,
+            [c.text for c, _ in chunks[hit.paper.paper_id]],
+            np.stack([v for _, v in chunks[hit.paper.paper_id]]),
+            hit.paper.title,
+        )
+        for number, hit in enumerate(hits, 1)
+        if chunks.get(hit.paper.paper_id)
+    }
+    sources = [Source(n, h.paper, h.score, h.evidence) for n, h in enumerate(hits, 1)]
+    keyword = retriever.keyword
+    weights = {term: keyword.idf(term) for term in keyword.query_terms(query.search)}
+    # A paper that writes a phrase of the question as an acronym the papers define (NAS) uses it.
+    defined = defined_acronyms(query.search, [text for paper in papers.values() for text in paper.chunk_texts])
+    titles = {
+        number: title_terms(hit.paper.title, keyword) | acronym_terms(hit.paper.title, defined)
+        for number, hit in enumerate(hits, 1)
+    }
+    words = {
+        number: titles[number].union(
+            *(tokenize(text) for text in paper.chunk_texts),
+            *(acronym_terms(text, defined) for text in paper.chunk_texts),
+        )
+        for number, paper in papers.items()
+    }
+    # How much the question names each paper, and its text covers. A list's topic may be covered
+    # through one side of an "or", in any form of its words, and an acronym by its long form
+    # ("reinforcement learning" for rl); calibrated on list questions only.
+    if listing:
+        spelled = long_forms(weights, keyword.glossary)
+        for terms in (*titles.values(), *words.values()):
+            terms |= {acronym for acronym, parts in spelled.items() if parts <= terms}
+    term_sets = alternatives(query.search, set(weights)) if listing else [set(weights)]
+    for number, paper in papers.items():
+        paper.named = coverage(weights, term_sets, titles[number], forms=listing)
+        paper.covered = coverage(weights, term_sets, words[number], forms=listing)
+    name_like = wordpiece_name_test(embedder.count_tokens)
+    signals = gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
+    retrieve_ms = (time.perf_counter() - started) * 1000
+    return Evidence(query, question_vector, sources, papers, signals, retrieve_ms)

@@ -1,0 +1,34 @@
+"""The files of a store directory: Chroma's database, the writer lock, the probe's stamp, the keyword index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DATABASE = "chroma.sqlite3"  # Chroma's own name for its embedded database
+LOCK_NAME = ".write-lock"
+PROBE_STAMP = ".probe-ok"
+CHAT_HISTORY = "chat_history"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one store's files are: an embedded Chroma directory, or a server's local cache."""
+
+    root: Path
+    keyword_index: Path
+    server: str | None = None  # a Chroma server's URL: the store lives there, root keeps the cache
+
+    @property
+    def embedded(self) -> bool:
+        """Whether Chroma's files are in root (not on a server)."""
+        return self.server is None
+
+    @property
+    def database(self) -> Path:
+        """Chroma's SQLite file of an embedded store."""
+        return self.root / DATABASE
+
+    def exists(self) -> bool:
+        """Whether the store exists (a server's store is taken to)."""
+        return not self.embedded or self.database.is_file()

@@ -1,0 +1,284 @@
+"""A store of papers on disk (or on a Chroma server) as one object: opened and probed on first use,
+filled with the bundled corpus when new, ingested into by one writer at a time, rebuilt beside
+itself, and set aside when damaged."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import Paths, StoreSettings
+from ..errors import DamagedStoreError, EmptyStoreError, InputError, StoreError
+from .layout import CHAT_HISTORY, Layout
+
+if TYPE_CHECKING:
+    from ..answer import PaperRef
+    from ..embeddings import Embedder
+    from .corpus import CorpusReport
+    from .ingest import IngestReport
+    from .keyword import KeywordIndex
+    from .lock import WriteLock
+    from .store import Store
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class Library:
+    """The papers of one store, their chunks and vectors, and the keyword index beside them."""
+
+    def __init__(
+        self,
+        settings: StoreSettings,
+        paths: Paths,
+        *,
+        embedder: Embedder | None = None,
+        store: Store | None = None,
+        notify: Callable[[str], None] = _stderr,
+    ) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.layout = Layout(paths.store_dir, paths.keyword_index, settings.chroma_url or None)
+        self.notify = notify
+        self._embedder = embedder
+        self._store = store
+        self._keyword: KeywordIndex | None = None
+        self._new_store = False  # whether this library created the store (on its first use)
+        self.wrote = False  # whether it has written to the store (ingest)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model named by the settings, created on first use."""
+        if self._embedder is None:
+            from ..embeddings import make_embedder
+
+            self._embedder = make_embedder(self.settings.embedder)
+        return self._embedder
+
+    def spec(self) -> dict[str, Any]:
+        """What the store must have been built with: embedder, dimension, chunking."""
+        from ..embeddings import OnnxMiniLM
+
+        if self._embedder is None and self.settings.embedder == "minilm-int8":
+            name, dimension = OnnxMiniLM.name, OnnxMiniLM.dimension  # no model load needed
+        else:
+            name, dimension = self.embedder.name, self.embedder.dimension
+        return {
+            "embedder": name,
+            "dimension": dimension,
+            "chunk_size": self.settings.chunk_size,
+            "chunk_overlap": self.settings.chunk_overlap,
+        }
+
+    def require(self) -> None:
+        """Raise StoreError, creating nothing, when the configured embedded store does not exist."""
+        if not self.layout.exists():
+            raise StoreError(
+                f"no store at {self.layout.root}: create it with `rag ingest` (the bundled corpus) "
+                "or `rag ingest PATH`"
+            )
+
+    @property
+    def store(self) -> Store:
+        """The Chroma collection, probed and checked against the settings on first use."""
+        if self._store is None:
+            from . import probe
+            from .store import Store
+
+            if self.layout.embedded:
+                self._new_store = not self.layout.exists()  # the bundled corpus may fill it
+                probe.check(self.layout.root, self.settings.collection)
+            self.layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._store = Store.open(
+                path=str(self.layout.root),
+                url=self.settings.chroma_url,
+                name=self.settings.collection,
+                spec=self.spec(),
+            )
+        return self._store
+
+    def keyword_index(self) -> KeywordIndex:
+        """The keyword index for the store's contents; a new default store is filled first."""
+        from .ingest import ensure_keyword_index
+
+        # A warm library whose keyword index has chunks knows the store is not empty.
+        if (self._keyword is None or not self._keyword.chunk_ids) and self.store.count() == 0:
+            self._fill_new_store()
+        self._keyword = ensure_keyword_index(self.store, self.layout.keyword_index, self._keyword)
+        return self._keyword
+
+    def _fill_new_store(self) -> None:
+        """An empty store: the bundled corpus fills it only if this library just created it.
+
+        A store that exists and is empty may have held a user's papers (or be mid-rebuild), so it
+        is never filled with the demo corpus: the user is told how to fill it.
+        """
+        from .lock import writer
+
+        busy = writer(self.layout.root)
+        if busy:
+            raise EmptyStoreError(
+                f"the store at {self.store.location} is empty while {busy} writes to it; "
+                "try again when it has finished"
+            )
+        if not self._new_store or not self.paths.data_dir.is_dir():
+            raise EmptyStoreError(
+                f"the store at {self.store.location} holds no papers: add yours with `rag ingest PATH` "
+                "(or the bundled corpus with `rag ingest`)"
+            )
+        self.notify(
+            f"The store at {self.store.location} is new and empty: "
+            f"ingesting the bundled corpus ({self.paths.data_dir}) first."
+        )
+        self.ingest()
+
+    def ingest(
+        self,
+        paths: Sequence[str | Path] | None = None,
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: bool | None = None,
+    ) -> IngestReport:
+        """Read abstracts from files or directories (default: the bundled corpus) into the store.
+
+        One writer at a time (StoreBusyError otherwise). A rebuild fills a new collection beside
+        the old one and swaps it in at the end, so the old papers stay searchable until then and
+        a killed rebuild loses nothing; a damaged store is moved aside first.
+        """
+        from . import corpus
+        from .lock import WriteLock
+
+        self.wrote = True
+        sources = [Path(p) for p in paths] if paths else [self.paths.data_dir]
+        if not paths and not self.paths.data_dir.is_dir():
+            raise InputError(f"no corpus directory at {self.paths.data_dir}: give files to ingest")
+        with WriteLock(self.layout.root) as lock:  # a second writer is refused before any work
+            # bad input fails here, before the store is touched
+            report = corpus.read(sources, max_abstract_chars=self.settings.max_abstract_chars)
+            if rebuild and (not report.papers or any(not f.entries and f.problems for f in report.files)):
+                raise InputError(
+                    "not rebuilding: "
+                    + ("the sources hold no papers" if not report.papers else "some files could not be read")
+                    + f"; the store at {self.layout.root} is unchanged"
+                    + ("" if not report.problems else f" ({report.problems[0]})")
+                )
+            if rebuild:
+                lock = self._set_aside_if_damaged(lock)
+                try:
+                    return self._rebuild(report, progress)
+                finally:
+                    lock.release()
+            return self._update(report, prune=prune, progress=progress)
+
+    def _chunking(self) -> dict[str, int]:
+        s = self.settings
+        return {"chunk_size": s.chunk_size, "chunk_overlap": s.chunk_overlap, "batch_size": s.embed_batch_size}
+
+    def _update(self, report: CorpusReport, *, prune: bool, progress: bool | None) -> IngestReport:
+        from .ingest import ingest_corpus
+
+        result = ingest_corpus(
+            report,
+            self.store,
+            self.embedder,
+            **self._chunking(),
+            keyword_path=self.layout.keyword_index,
+            prune=prune,
+            progress=progress,
+        )
+        self._keyword = None
+        self._after_write()
+        return result
+
+    def _rebuild(self, report: CorpusReport, progress: bool | None) -> IngestReport:
+        from .ingest import build_keyword_index, ingest_corpus
+        from .store import Store
+
+        self.layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staging = Store.staging(
+            path=str(self.layout.root),
+            url=self.settings.chroma_url,
+            name=self.settings.collection,
+            spec=self.spec(),
+        )
+        # the keyword index is built for the swapped-in collection below
+        result = ingest_corpus(report, staging, self.embedder, **self._chunking(), keyword_path=None, progress=progress)
+        staging.swap_in()
+        self._store = staging
+        self._keyword = build_keyword_index(staging, self.layout.keyword_index, staging.revision)
+        self._after_write()
+        return result
+
+    def _set_aside_if_damaged(self, lock: WriteLock) -> WriteLock:
+        """Move a damaged embedded store to `<store>.damaged-<time>`; the lock moves to the new one."""
+        from . import probe
+        from .lock import WriteLock
+
+        root = self.layout.root
+        if not self.layout.embedded or not self.layout.exists():
+            return lock
+        try:
+            probe.check(root, self.settings.collection, force=True)
+            return lock
+        except DamagedStoreError as exc:
+            damage = str(exc)
+        aside = root.with_name(f"{root.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        root.rename(aside)
+        new_lock = WriteLock(root, lock.command)
+        new_lock.acquire()
+        lock.release()
+        if (aside / CHAT_HISTORY).is_file():
+            shutil.copy2(aside / CHAT_HISTORY, root / CHAT_HISTORY)
+        self._store = None
+        self._keyword = None
+        self.notify(f"{damage.split(';')[0]}; moved it to {aside} and rebuilding.")
+        return new_lock
+
+    def _after_write(self) -> None:
+        """Owner-only permissions on the embedded store, and its files remembered as sound."""
+        if not self.layout.embedded:
+            return
+        from . import probe
+        from .store import restrict_permissions
+
+        restrict_permissions(self.layout.root)
+        probe.remember_good(self.layout.root)
+
+    def cap(self, k: int, candidates: int) -> int:
+        """k papers, capped at what the store holds (a huge -k is not an error, nor an overflow)."""
+        if k <= candidates:
+            return k  # retrieval already asks for this many chunks; no count needed on the hot path
+        held = self.store.count()
+        if held and k > held:
+            self.notify(f"k={k} is more than the store holds ({held} chunks); using {held}.")
+            return held
+        return k
+
+    def paper(self, paper_id: str) -> tuple[PaperRef, str]:
+        """A stored paper and its full abstract (rebuilt from its chunks)."""
+        from .ingest import merge_chunks, paper_ref
+
+        chunks = self.store.chunks_of([paper_id]).get(paper_id)
+        if not chunks:
+            raise InputError(f"no paper {paper_id!r} in the store")
+        return paper_ref(chunks[0][0].metadata), merge_chunks([c.text for c, _ in chunks])
+
+    def info(self) -> dict[str, Any]:
+        """Where the store is and what it holds."""
+        store = self.store
+        return {
+            "store": store.location,
+            "collection": self.settings.collection,
+            "papers": len(store.papers()),
+            "chunks": store.count(),
+            "embedder": store.spec["embedder"],
+            "dimension": store.spec["dimension"],
+            "schema_version": store.spec["schema_version"],
+            "keyword_index": str(self.layout.keyword_index),
+        }

@@ -1,0 +1,126 @@
+"""Evidence sentences: a paper's sentences embedded once, scored against the query, and the best
+chosen within a prompt's token budget."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .citations import PaperText, figures, split_sentences
+from .embeddings import Embedder
+from .injection import looks_like_instruction
+from .library.keyword import tokenize
+from .prompting import SOURCE_TAG_TOKENS, estimate_tokens
+from .query import Query
+
+# How a sentence's score is made beyond its cosine similarity to the question: set by hand with the
+# commits that report their effect on the calibration half of benchmarks/dev_questions.jsonl
+# (extractive citation precision and facts quoted: 3f869e9, c03d2e6, 5036137).
+OVERLAP_WEIGHT = 0.2  # times the share of the question's terms the sentence has
+NAMED_WEIGHT = 0.15  # times how much the question names the paper's title
+NUMBER_IN_UNIT_BONUS = 0.2  # a number in the unit asked for, or next to what is counted
+NUMBER_BONUS = 0.05  # any other number, for a question asking for one
+RESULT_BONUS = 0.05  # a result sentence, for a question about results
+METHOD_BONUS = 0.05  # the method's presentation, for "how does X work"
+BOILERPLATE_PENALTY = 1.0  # code links and availability notes are never the answer
+
+_RESULT_SENTENCE = re.compile(
+    r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
+)
+_METHOD_SENTENCE = re.compile(
+    r"\b(we (propose|introduce|present|develop|design)|is an? |framework|approach|method)\b", re.I
+)
+_BOILERPLATE = re.compile(
+    r"https?://|github\.com|\b(code|models?|data(sets?)?|weights|checkpoints?)\b[^.]{0,40}\b(is|are|will be)"
+    r"\s+(made\s+)?(publicly\s+)?(available|released|open-sourced)|project page",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?\s+([a-z]+)(?![-\w])", re.IGNORECASE)
+
+
+def add_sentences(papers: list[PaperText], embedder: Embedder) -> None:
+    """Split each paper's chunks into distinct sentences and embed all that lack vectors in one call."""
+    todo = [p for p in papers if p.sentence_vectors is None]
+    for paper in todo:
+        seen: dict[str, None] = {}
+        for text in paper.chunk_texts:
+            seen.update(dict.fromkeys(split_sentences(text)))
+        paper.sentences = list(seen)
+    vectors = embedder.embed([s for p in todo for s in p.sentences])
+    start = 0
+    for paper in todo:
+        paper.sentence_vectors = vectors[start : start + len(paper.sentences)]
+        start += len(paper.sentences)
+
+
+def _counts(sentence: str, counted: frozenset[str]) -> bool:
+    """Whether the sentence gives a number of the counted thing ("9.2M images", not "30.1M image-level")."""
+    return any(set(tokenize(match.group(1))) & counted for match in _AMOUNT.finditer(sentence))
+
+
+def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[float]:
+    """How well each of a paper's sentences answers the question: similarity plus shared words,
+    more for the paper whose title the question names, plus what the question asks for (a number
+    for a quantity, a result for results, the method for "how does"); boilerplate (code links,
+    availability notes) never counts."""
+    assert paper.sentence_vectors is not None
+    terms = query.terms
+    # The paper the question names (its title has the question's rare words) is the one to quote.
+    named = NAMED_WEIGHT * paper.named
+    scores = []
+    for sentence, similarity in zip(paper.sentences, paper.sentence_vectors @ question_vector, strict=True):
+        overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
+        score = float(similarity) + OVERLAP_WEIGHT * overlap + named
+        # "Claude 3 Opus": a number the question states is no answer; "Magic141" states no figure
+        if query.quantity and figures(sentence) - query.given:
+            in_unit = bool(query.unit and query.unit.search(sentence))
+            score += NUMBER_IN_UNIT_BONUS if in_unit or _counts(sentence, query.counted) else NUMBER_BONUS
+        if query.wants_result and _RESULT_SENTENCE.search(sentence):
+            score += RESULT_BONUS
+        if query.wants_method and _METHOD_SENTENCE.search(sentence):
+            score += METHOD_BONUS
+        if _BOILERPLATE.search(sentence):
+            score -= BOILERPLATE_PENALTY
+        scores.append(score)
+    return scores
+
+
+def select_evidence(
+    query: Query,
+    question_vector: np.ndarray,
+    papers: list[PaperText],
+    titles: dict[int, str],
+    *,
+    budget: int,
+    margin: float,
+) -> dict[int, str]:
+    """The sentences that answer the question, by paper (in their original order), within a budget.
+
+    Sentences are taken best first while they score within `margin` of the best one and fit the
+    token budget, which also pays for each chosen paper's title; instruction-like sentences are
+    never chosen. Papers with no sentence chosen are left out of the prompt.
+    """
+    scored: list[tuple[float, int, int]] = []  # (score, paper number, sentence position)
+    for paper in papers:
+        for position, score in enumerate(sentence_scores(query, question_vector, paper)):
+            if not looks_like_instruction(paper.sentences[position]):
+                scored.append((score, paper.number, position))
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    by_number = {p.number: p for p in papers}
+    chosen: dict[int, set[int]] = {}
+    spent = 0
+    for score, number, position in scored:
+        if score < scored[0][0] - margin:
+            break
+        cost = estimate_tokens(by_number[number].sentences[position])
+        if number not in chosen:
+            cost += estimate_tokens(titles.get(number, "")) + SOURCE_TAG_TOKENS
+        if spent and spent + cost > budget:
+            continue
+        chosen.setdefault(number, set()).add(position)
+        spent += cost
+    return {
+        number: " ".join(by_number[number].sentences[i] for i in sorted(positions))
+        for number, positions in sorted(chosen.items())
+    }

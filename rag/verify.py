@@ -1,0 +1,164 @@
+"""Verifying a reply: valid citations, uncited sentences attributed or removed, each cited sentence
+supported by the paper it cites, numbers quoted as the sources write them."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .answer import REFUSAL
+from .citations import (
+    CitationRewriter,
+    Unsupported,
+    add_citation,
+    check_support,
+    citations_last,
+    cited_numbers,
+    keep_valid_citations,
+    rewrite_citations,
+    split_sentences,
+    strip_citations,
+    tidy,
+    written_figures,
+)
+from .evidence import Evidence
+from .injection import echoes_instruction, injected_targets
+
+_MODEL_REFUSAL = re.compile(
+    r"(don't|do not|doesn't|does not|cannot|can't|can ?not|unable to)\s+(answer|provide|find|"
+    r"contain|address|mention|say|determine)|not enough information|no (relevant )?information"
+    r"|not (mentioned|addressed|covered|discussed) in the (sources|papers|abstracts)",
+    re.IGNORECASE,
+)
+_PROMPT_ECHO = re.compile(r"</?source\b|^\s*(Title|Question|Sources):", re.IGNORECASE | re.MULTILINE)
+
+
+def is_model_refusal(text: str) -> bool:
+    """Whether a model's reply says, in its own words, that the sources don't answer."""
+    return text.strip() == REFUSAL or (len(text) < 300 and bool(_MODEL_REFUSAL.search(text)))
+
+
+def is_degenerate(text: str) -> bool:
+    """Whether a reply loops (a sentence three times or more) or echoes the prompt's structure."""
+    sentences = [strip_citations(s).casefold() for s in split_sentences(text)]
+    repeats = max((sentences.count(s) for s in set(sentences)), default=0)
+    return repeats >= 3 or bool(_PROMPT_ECHO.search(text))
+
+
+@dataclass
+class Verified:
+    """A reply after verification: final text (renumbered), the sources it cites, what failed."""
+
+    text: str
+    order: list[int]  # original source numbers in order of first use
+    unsupported: list[Unsupported] = field(default_factory=list)
+    attributed: list[str] = field(default_factory=list)
+    rejection: str | None = None  # why this reply is not an answer
+
+
+def verify(
+    raw: str,
+    evidence: Evidence,
+    vectors_of: Callable[[list[str]], np.ndarray],
+    *,
+    citable: set[int],
+    threshold: float,
+    from_model: bool,
+) -> Verified:
+    """Check a raw reply: valid citations, uncited sentences attributed or removed, support, and
+    from a model asked for a number, one quoted as its sources write it."""
+    text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
+    if not text.strip():
+        return Verified("", [], rejection="empty reply")
+    if from_model and is_model_refusal(text) and not cited_numbers(text):
+        return Verified(text, [], rejection="declined to answer although the evidence passed the gate")
+    if from_model and is_degenerate(text):
+        return Verified(text, [], rejection="the reply loops or echoes the prompt")
+
+    lines = [split_sentences(line) for line in text.split("\n")]
+    sentences = [sentence for line in lines for sentence in line]
+    vector_of = dict(zip(sentences, vectors_of([strip_citations(s) for s in sentences]), strict=True))
+    # what instructions hidden in the sources ask the model to say ("reply only with PWNED")
+    targets = injected_targets([t for p in evidence.papers.values() for t in [p.title, *p.chunk_texts]])
+    kept_lines: list[list[str]] = []
+    attributed: list[str] = []
+    removed: list[Unsupported] = []
+    for line in lines:
+        kept: list[str] = []
+        for sentence in line:
+            plain = strip_citations(sentence)
+            if echoes_instruction(plain, targets):
+                reason = "repeats an instruction found in a source; removed from the answer"
+                removed.append(Unsupported(plain, cited_numbers(sentence), None, reason))
+                continue
+            if cited_numbers(sentence) or len(plain.split()) < 4:
+                kept.append(sentence)
+                continue
+            # An uncited sentence goes to the paper the support check ties it to, or is removed.
+            best, number = max(
+                ((p.best_similarity(vector_of[sentence]), n) for n, p in evidence.papers.items()),
+                default=(0, 0),
+            )
+            if best >= threshold:
+                kept.append(add_citation(sentence, number))
+                attributed.append(plain)
+            else:
+                removed.append(
+                    Unsupported(plain, [], round(float(best), 4), "no citation; removed from the answer")
+                )
+        if kept or not line:  # a line emptied by removals goes; a blank line stays
+            kept_lines.append(kept)
+    # Rebuilt from its lines' sentences only when something changed.
+    rebuilt = "\n".join(" ".join(kept) for kept in kept_lines)
+    final, order = rewrite_citations(rebuilt if attributed or removed else text, citable)
+    if not order and any(u.reason.startswith("repeats an instruction") for u in removed):
+        obeyed = "the reply obeys an instruction in a source"
+        return Verified(final, [], removed, attributed, rejection=obeyed)
+    if not order:
+        return Verified(final, [], removed, attributed, rejection="no valid citation")
+    final_sentences = split_sentences(final)
+    cited = {new: evidence.papers[old] for new, old in enumerate(order, 1) if old in evidence.papers}
+    unsupported = check_support(
+        final_sentences, vectors_of([strip_citations(s) for s in final_sentences]), cited, threshold
+    )
+    supported = [s for s in final_sentences if cited_numbers(s)]
+    if len([u for u in unsupported if u.citations]) >= len(supported):
+        return Verified(
+            final,
+            order,
+            removed + unsupported,
+            attributed,
+            rejection=("no cited sentence is supported by the cited abstracts"),
+        )
+    # Asked for a number, the answer quotes one as its sources write it (9.2M, not 9.2 million:
+    # a reader finds it in the abstract, and a small model's conversions can go wrong).
+    if from_model and evidence.query.asks_figure:
+        stated = written_figures(strip_citations(final)) - evidence.query.written
+        sources = " ".join(t for p in cited.values() for t in [p.title, *p.chunk_texts])
+        if not stated & written_figures(sources):
+            reason = "asked for a number, it quotes none as its sources write it"
+            return Verified(final, order, removed + unsupported, attributed, rejection=reason)
+    return Verified(final, order, removed + unsupported, attributed)
+
+
+def with_completion(verified: Verified, completion: str, citable: set[int]) -> Verified:
+    """A verified reply with quoted text added after it, cited in the same numbering."""
+    rewriter = CitationRewriter(citable)
+    rewriter.order = list(verified.order)
+    added = rewriter.feed(completion) + rewriter.flush()
+    return dataclasses.replace(verified, text=tidy(verified.text + added), order=rewriter.order)
+
+
+def changes(verified: Verified) -> str:
+    """What verification changed in a reply that stands, in words."""
+    parts = []
+    if verified.attributed:
+        parts.append(f"{len(verified.attributed)} uncited sentence(s) attributed by the support check")
+    removed = [u for u in verified.unsupported if not u.citations]
+    if removed:
+        parts.append(f"{len(removed)} uncited sentence(s) removed")
+    return "; ".join(parts) or "citations renumbered"

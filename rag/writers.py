@@ -1,0 +1,116 @@
+"""The writers of an answer's raw text: the extractive one (no LLM) and an LLM's. Each turns evidence
+into a `Draft`: the text as it streams, with what the writer was shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .config import AnswerSettings
+from .citations import split_sentences
+from .embeddings import Embedder
+from .evidence import Evidence
+from .extractive import extractive_answer, listed_sentences, within_budget
+from .llm import EXTRACTIVE, LLM
+from .prompting import build_messages, estimate_tokens
+from .prompts import Prompts
+from .sentences import add_sentences, select_evidence
+
+# A model answering a list question gets the best sentence of each listed paper, in a budget this
+# many times the evidence budget (lists were cut short in the plain budget).
+LIST_BUDGET_FACTOR = 3
+
+
+@dataclass
+class Draft:
+    """One backend's reply to one evidence: its raw text as it streams (citing sources by number),
+    the source numbers it was shown, and for a list the papers it must name."""
+
+    backend: str
+    tokens: Iterator[str]
+    citable: frozenset[int]
+    prompt_tokens: int | None = None
+    listed: dict[int, str] = field(default_factory=dict)  # a list's papers, each with its best sentence
+
+    def completion(self, cited: set[int]) -> str:
+        """What a verified reply citing these leaves out of a list: each listed paper it skipped (or
+        was not shown for want of room in its prompt), with its best sentence; "" when none."""
+        missing = [n for n in self.listed if n not in cited]
+        if not missing:
+            return ""
+        return "\n\nAlso on this topic:\n" + "\n".join(f"- {self.listed[n]} [{n}]" for n in missing)
+
+
+class Writer(Protocol):
+    """A backend that drafts an answer from evidence."""
+
+    name: str
+
+    def draft(self, evidence: Evidence) -> Draft:
+        """The draft; its tokens raise LLMUnavailable when the backend fails."""
+        ...
+
+
+class ExtractiveWriter:
+    """No LLM: the question's most relevant sentences of the top papers, each cited."""
+
+    name = EXTRACTIVE
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def draft(self, evidence: Evidence) -> Draft:
+        """The chosen sentences, one piece each; any source may be cited."""
+        citable = frozenset(s.number for s in evidence.sources)
+        return Draft(self.name, self._pieces(evidence), citable)
+
+    def _pieces(self, evidence: Evidence) -> Iterator[str]:
+        papers = evidence.ranked_papers()
+        add_sentences(papers, self.embedder)
+        text = extractive_answer(evidence.query, evidence.question_vector, papers)
+        for line in text.splitlines(keepends=True):  # a list has one paper a line
+            sentences = split_sentences(line)
+            for position, sentence in enumerate(sentences, 1):
+                yield sentence + ("\n" if position == len(sentences) and line.endswith("\n") else " ")
+
+
+class LLMWriter:
+    """An LLM answering from the evidence sentences that fit the token budget."""
+
+    def __init__(self, llm: LLM, prompts: Prompts, embedder: Embedder, settings: AnswerSettings) -> None:
+        self.name = llm.name
+        self.llm = llm
+        self.prompts = prompts
+        self.embedder = embedder
+        self.settings = settings
+
+    def draft(self, evidence: Evidence) -> Draft:
+        """The prompt built from the chosen evidence, and the model's reply as it streams."""
+        papers = evidence.ranked_papers()
+        add_sentences(papers, self.embedder)
+        titles = {s.number: s.paper.title for s in evidence.sources}
+        listed: dict[int, str] = {}
+        if evidence.query.is_list:
+            listed = listed_sentences(evidence.query, evidence.question_vector, papers)
+            chosen = within_budget(listed, titles, LIST_BUDGET_FACTOR * self.settings.evidence_tokens)
+        else:
+            chosen = select_evidence(
+                evidence.query,
+                evidence.question_vector,
+                papers,
+                titles,
+                budget=self.settings.evidence_tokens,
+                margin=self.settings.evidence_margin,
+            )
+        messages = build_messages(self.prompts, evidence.query, evidence.sources, chosen)
+        tokens = self.llm.stream(
+            messages, max_tokens=self.settings.max_answer_tokens, temperature=self.settings.temperature
+        )
+        return Draft(
+            self.name,
+            tokens,
+            citable=frozenset(chosen) or frozenset(s.number for s in evidence.sources),
+            prompt_tokens=sum(estimate_tokens(m["content"]) for m in messages),
+            listed=listed,
+        )
