@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .calibration import load_calibration
 from .citations import PaperText
 from .library.keyword import KeywordIndex, tokenize
 from .retrieve import SearchHit
@@ -24,9 +24,9 @@ class Signals:
     agreement: float  # 1 when the dense and the keyword rankings put the same paper first
     unseen: float  # the share (IDF-weighted) of the question's names (not plain words) that no paper uses
 
-    def vector(self) -> list[float]:
-        """The signals in the order of the decision weights."""
-        return [self.similarity, self.coverage, self.title_rarity, self.agreement, self.unseen]
+    def features(self) -> dict[str, float]:
+        """The signals by field name: the features of the "decision" model in rag/calibration.json."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def title_terms(title: str, keyword: KeywordIndex) -> set[str]:
@@ -93,16 +93,9 @@ class Decision:
     reason: str
 
 
-# A logistic model over the signals, fitted by benchmarks/calibrate.py on the calibration half
-# of benchmarks/dev_questions.jsonl (named, paraphrased, figure, list and unanswerable questions).
-# bias, then the weights of: similarity, coverage, title rarity, agreement, unseen
-DECISION_WEIGHTS = (-10.97, 11.88, 11.96, 3.43, 1.98, -8.63)
-
-
-def answer_probability(signals: Signals, weights: tuple[float, ...] = DECISION_WEIGHTS) -> float:
-    """The probability, from the signals, that the retrieved papers answer the question."""
-    score = weights[0] + sum(w * x for w, x in zip(weights[1:], signals.vector(), strict=True))
-    return 1.0 / (1.0 + math.exp(-score))
+def answer_probability(signals: Signals) -> float:
+    """The probability that the retrieved papers answer the question (calibration.json's "decision")."""
+    return load_calibration().model("decision").probability(signals.features())
 
 
 def decide(signals: Signals | None, threshold: float) -> Decision:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from .calibration import load_calibration
 from .citations import PaperText
 from .injection import looks_like_instruction
 from .prompting import SOURCE_TAG_TOKENS, estimate_tokens
@@ -16,16 +15,6 @@ from .sentences import sentence_scores
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
 SENTENCE_MARGIN = 0.1  # a second sentence of the paper that answers
 RANK_PENALTY = 0.1  # per place in the retrieval ranking, when choosing the paper that answers
-
-# Which retrieved papers a "which papers ..." answer lists: a logistic model fitted by
-# benchmarks/calibrate_lists.py on the list questions of the calibration half.
-# bias, then the weights of: best sentence below the best paper's, topic coverage below the best
-# coverage, place in the ranking (as a share of the papers). How much the title names the topic
-# adds nothing the coverage does not already say (its fitted weight came out negative).
-LIST_WEIGHTS = (3.27, 7.44, 5.54, -2.58)
-# The probability a paper needs to be listed: the lowest (in steps of 0.05) at which the listed
-# papers are 85% relevant, cross-validated on the calibration half (the issue's precision goal).
-LIST_THRESHOLD = 0.55
 
 
 def _best_sentences(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:
@@ -47,14 +36,20 @@ def ranked_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
     return {number: sentences for number, sentences in ranked.items() if sentences}
 
 
-def list_features(ranked: Ranked, papers: list[PaperText]) -> dict[int, list[float]]:
+def list_features(ranked: Ranked, papers: list[PaperText]) -> dict[int, dict[str, float]]:
     """Per paper (by number), what tells a relevant paper of a list question from a neighbour."""
     if not ranked:
         return {}
     top = max(sentences[0][0] for sentences in ranked.values())
     covered = max(p.covered for p in papers)
+    # How much the title names the topic adds nothing the coverage does not already say (its
+    # fitted weight came out negative), so it is not a feature.
     return {
-        p.number: [ranked[p.number][0][0] - top, p.covered - covered, (place + 1) / len(papers)]
+        p.number: {
+            "sentence_below_best": ranked[p.number][0][0] - top,
+            "coverage_below_best": p.covered - covered,
+            "rank_share": (place + 1) / len(papers),  # place in the ranking, as a share of the papers
+        }
         for place, p in enumerate(papers)
         if p.number in ranked
     }
@@ -62,12 +57,11 @@ def list_features(ranked: Ranked, papers: list[PaperText]) -> dict[int, list[flo
 
 def list_members(ranked: Ranked, papers: list[PaperText]) -> list[int]:
     """The numbers of the papers a "which papers ..." answer lists, in ranking order (at least one)."""
-    bias, *weights = LIST_WEIGHTS
-    probability = {
-        number: 1.0 / (1.0 + math.exp(-(bias + sum(w * x for w, x in zip(weights, f, strict=True)))))
-        for number, f in list_features(ranked, papers).items()
-    }
-    members = [number for number, p in probability.items() if p >= LIST_THRESHOLD]
+    # The "list" model of rag/calibration.json, fitted by benchmarks/calibrate_lists.py on the list
+    # questions of the calibration half; its threshold: listed papers 85% relevant, cross-validated.
+    model = load_calibration().model("list")
+    probability = {number: model.probability(f) for number, f in list_features(ranked, papers).items()}
+    members = [number for number, p in probability.items() if p >= model.threshold]
     if not members and probability:
         members = [max(probability, key=lambda n: probability[n])]
     return members
