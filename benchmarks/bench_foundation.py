@@ -3,8 +3,8 @@
 What is measured (all on the bundled corpus data/*.txt and benchmarks/dev_questions.jsonl):
 
 a. Full ingest into a fresh temporary store (Assistant.ingest, wall time, papers/s, chunks), and
-   the raw embedder on exactly the same chunk texts (built with rag.index.Chunker and
-   rag.index.embedding_text as ingest_corpus builds them; chunking is timed separately and is
+   the raw embedder on exactly the same chunk texts (built with rag.library.ingest.Chunker and
+   rag.library.ingest.embedding_text as ingest_corpus builds them; chunking is timed separately and is
    not part of the raw figure), embedded by a fresh OnnxMiniLM in batches of
    settings.embed_batch_size. The two are timed alternately (raw, ingest, raw, ingest, ...; a
    new store for every ingest) and medians are reported. Pipeline overhead is
@@ -26,7 +26,7 @@ d. Cold wall time of one `rag --store TMP search "QUESTION" -k 5` process (5 run
    also whether a search process imports llama_index at all.
 e. Recall@5, recall@1 and MRR@5 of the gold papers per mode on the answerable dev questions
    (kinds lookup, figure, multi), overall and per kind. Recall of a question is the fraction of
-   its gold titles (compared by rag.corpus.normalize_title) among its top k papers; MRR@5 uses
+   its gold titles (compared by rag.library.corpus.normalize_title) among its top k papers; MRR@5 uses
    the rank of the first gold paper in the top 5 (0 if none). A multi question has several gold
    papers, so its recall@1 is at most 1/len(gold_titles).
 
@@ -54,10 +54,10 @@ from typing import Any
 from rag import evaluate
 from rag.api import Assistant
 from rag.config import SearchMode, Settings, load_settings
-from rag.corpus import normalize_title, read
+from rag.library.corpus import normalize_title, read
 from rag.embeddings import OnnxMiniLM
 from rag.evaluate import Question, percentile
-from rag.index import Chunker, embedding_text
+from rag.library.ingest import Chunker, embedding_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"

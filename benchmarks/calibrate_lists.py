@@ -35,8 +35,9 @@ from rag.calibration import LogisticModel, load_calibration, questions_sha256, w
 from rag.config import load_settings
 from rag.evaluate import _gold, _title_index, load_questions
 from rag.extractive import list_features, ranked_sentences
-from rag.pipeline import add_sentences
-from rag.prompting import is_list_question
+from rag.evidence import gather
+from rag.query import parse
+from rag.sentences import add_sentences
 
 HERE = Path(__file__).resolve().parent
 Sample = tuple[str, str, int, np.ndarray, np.ndarray]  # id, split, gold count, features, labels
@@ -91,14 +92,23 @@ def collect(assistant: Assistant, questions_path: Path, depth: int) -> tuple[lis
     names: list[str] = []
     for q in questions:
         gold = _gold(q, titles)
-        if not is_list_question(q.question) or len(gold) < 2:
+        query = parse(q.question)
+        if not query.is_list or len(gold) < 2:
             continue
-        evidence = assistant.gather(q.question, k=depth)
+        gatherer = assistant.gatherer
+        evidence = gather(
+            query,
+            retriever=gatherer.retriever(),
+            store=assistant.store,
+            embedder=gatherer.embedder,
+            papers=depth,
+            mode="hybrid",
+        )
         papers = evidence.ranked_papers()
         add_sentences(papers, assistant.embedder)
-        ranked = ranked_sentences(evidence.question, evidence.question_vector, papers)
+        ranked = ranked_sentences(query, evidence.question_vector, papers)
         features = list_features(ranked, papers)
-        ids = {s.number: s.paper_id for s in evidence.sources}
+        ids = {s.number: s.paper.paper_id for s in evidence.sources}
         numbers = sorted(features)
         names = names or [name for n in numbers[:1] for name in features[n]]
         samples.append(

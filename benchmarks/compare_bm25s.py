@@ -1,6 +1,6 @@
 """Keyword search from a library? `bm25s` against `rag/keyword.py`, side by side in one run.
 
-Both engines get the same tokens (rag.keyword.tokenize for documents, KeywordIndex.query_terms
+Both engines get the same tokens (rag.library.keyword.tokenize for documents, KeywordIndex.query_terms
 for questions, so typo correction and joined names help both) and BM25 with k1 = 1.2, b = 0.75.
 Documents are papers (title + abstract). Measured per corpus: build time, query p50 over the
 questions, recall@5 of the gold papers (answerable questions), and the peak memory the build
@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from rag.citations import split_sentences
-from rag.corpus import normalize_title, read
+from rag.library.corpus import normalize_title, read
 from rag.evaluate import load_questions, recall_at
-from rag.keyword import KeywordIndex, tokenize
+from rag.library.keyword import KeywordIndex, tokenize
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -124,7 +124,7 @@ def main() -> None:
             continue
         ids, texts, by_title = papers_of(paths)
         queries = questions_for(questions_path, by_title, KeywordIndex.build(ids, texts))
-        for name, build in (("rag.keyword", build_ours), ("bm25s", build_bm25s)):
+        for name, build in (("rag.library.keyword", build_ours), ("bm25s", build_bm25s)):
             rows.append({"corpus": label, **measure(name, build, ids, texts, queries)})
     # the scale row: synthetic papers of bundled sentences, the dev questions as queries (no gold)
     bundled = read([ROOT / "data"]).papers
@@ -136,7 +136,7 @@ def main() -> None:
     queries = [
         (index.query_terms(q.question), set()) for q in load_questions(HERE / "dev_questions.jsonl")[0]
     ]
-    for name, build in (("rag.keyword", build_ours), ("bm25s", build_bm25s)):
+    for name, build in (("rag.library.keyword", build_ours), ("bm25s", build_bm25s)):
         rows.append(
             {"corpus": f"synthetic ({args.papers:,} papers)", **measure(name, build, ids, texts, queries)}
         )

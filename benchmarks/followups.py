@@ -23,7 +23,7 @@ from typing import Any
 from rag.api import Assistant
 from rag.chat import ChatSession, Turn, carry_context
 from rag.config import load_settings
-from rag.corpus import normalize_title
+from rag.library.corpus import normalize_title
 
 HERE = Path(__file__).resolve().parent
 

@@ -18,8 +18,8 @@ ours (rag.api.Assistant on a fresh temporary store):
     (bench_foundation.evaluate_retrieval).
 
 peer (llama-index 0.14 + llama-index-vector-stores-chroma, the `bench` extra):
-  - one Document per paper (rag.index.embedding_text(title, abstract), i.e. "Title. Abstract", read by
-    rag.corpus.read like ours), the paper's normalized title in its metadata (kept out of the embedded
+  - one Document per paper (rag.library.ingest.embedding_text(title, abstract), i.e. "Title. Abstract", read by
+    rag.library.corpus.read like ours), the paper's normalized title in its metadata (kept out of the embedded
     and LLM text); SentenceSplitter(chunk_size, chunk_overlap, tokenizer=embedder.count_tokens);
     VectorStoreIndex over a ChromaVectorStore on a chromadb.PersistentClient in its own temporary
     directory (default collection settings, L2 distance: on unit vectors it ranks as cosine does);
@@ -79,7 +79,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.corpus import normalize_title
+from rag.library.corpus import normalize_title
 from rag.embeddings import OnnxMiniLM
 from rag.evaluate import Question
 
@@ -388,13 +388,13 @@ def build_peer(store_dir: Path, embed_model: MiniLMEmbedding) -> tuple[VectorSto
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from rag.config import load_settings
-    from rag.corpus import read
-    from rag.index import embedding_text
+    from rag.library.corpus import read
+    from rag.library.ingest import embedding_text
 
     settings = load_settings(data_dir=DATA_DIR)
     splitter = SentenceSplitter(
         chunk_size=settings.chunk_size,
-        # ours caps the overlap at half a chunk (rag.index.Chunker); the same here, so chunks match
+        # ours caps the overlap at half a chunk (rag.library.ingest.Chunker); the same here, so chunks match
         chunk_overlap=min(settings.chunk_overlap, settings.chunk_size // 2),
         tokenizer=embed_model.embedder.count_tokens,
     )

@@ -44,7 +44,7 @@ from cold_search import cold_search_seconds
 from rag.api import Assistant
 from rag.citations import split_sentences
 from rag.config import Settings
-from rag.corpus import read
+from rag.library.corpus import read
 from rag.embeddings import OnnxMiniLM
 from rag.evaluate import load_questions
 

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .answer import Answer, Citation
-    from .api import AnswerStream, Assistant, ask, ingest, search
+    from .api import Assistant, ask, ingest, search
     from .config import Settings
-    from .corpus import Paper
     from .errors import RagError
-    from .index import IngestReport
+    from .events import AnswerStream
+    from .library.corpus import Paper
+    from .library.ingest import IngestReport
     from .retrieve import SearchHit
 
 __all__ = [
@@ -36,15 +37,15 @@ __all__ = [
 _HOMES = {
     "Answer": "answer",
     "Citation": "answer",
-    "AnswerStream": "api",
+    "AnswerStream": "events",
     "Assistant": "api",
     "ask": "api",
     "ingest": "api",
     "search": "api",
     "Settings": "config",
-    "Paper": "corpus",
+    "Paper": "library.corpus",
     "RagError": "errors",
-    "IngestReport": "index",
+    "IngestReport": "library.ingest",
     "SearchHit": "retrieve",
 }
 

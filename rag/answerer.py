@@ -4,12 +4,12 @@ one is verified, and stream it all as typed events ending in `Done(Answer)`."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import numpy as np
 
 from .answer import REFUSAL, Answer, Citation
-from .citations import CitationRewriter, cited_numbers, citations_last, rewrite_citations, tidy
+from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_citations, tidy
 from .config import AnswerSettings
 from .decide import Decision, decide
 from .embeddings import Embedder
@@ -23,7 +23,9 @@ from .writers import Writer
 class Answerer:
     """Answers from evidence already gathered; retrieval is not its business."""
 
-    def __init__(self, settings: AnswerSettings, writers: Callable[[str], Writer], embedder: Embedder) -> None:
+    def __init__(
+        self, settings: AnswerSettings, writers: Callable[[str], Writer], embedder: Embedder
+    ) -> None:
         self.settings = settings
         self.writers = writers
         self.embedder = embedder
@@ -74,7 +76,9 @@ class _Run:
 
     def events(self) -> Iterator[Event]:
         evidence = self.evidence
-        self.decision = decide(evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold)
+        self.decision = decide(
+            evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold
+        )
         self.lap("decide")
         if not self.decision.answer:
             yield self.token(REFUSAL)
@@ -87,7 +91,7 @@ class _Run:
                 return
         raise AssertionError("the chain always ends with the extractive backend")
 
-    def attempt(self, name: str) -> Iterator[Event]:
+    def attempt(self, name: str) -> Generator[Event, None, Answer | None]:
         """One backend's draft, streamed and verified; its Answer, or None to try the next backend."""
         evidence = self.evidence
         pieces: list[str] = []

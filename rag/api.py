@@ -9,22 +9,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Paths, SearchMode, Settings, printable_settings, resolve_paths, shipped_prompts_dir
-from .errors import InputError
 from .library.library import Library
 
 if TYPE_CHECKING:
     from .answer import Answer
     from .embeddings import Embedder
     from .events import AnswerStream, Done, Event
-    from .evidence import Evidence
+    from .evidence import Evidence, Gatherer
     from .library.ingest import IngestReport
     from .library.store import Store
     from .llm import LLM
     from .log import AnswerLog
     from .prompts import Prompts
     from .query import Query
-    from .retrieve import Retriever, SearchHit
-    from .writers import Writer
+    from .retrieve import SearchHit
 
 
 def _stderr(message: str) -> None:
@@ -51,7 +49,7 @@ class Assistant:
         self.library = Library(self.settings, self.paths, embedder=embedder, store=store, notify=notify)
         self.pool = Pool(llms)
         self._prompts: Prompts | None = None
-        self._embedder: Embedder | None = None
+        self._gatherer: Gatherer | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -64,11 +62,6 @@ class Assistant:
         return self.library.store
 
     @property
-    def wrote(self) -> bool:
-        """Whether this assistant has written to the store."""
-        return self.library.wrote
-
-    @property
     def prompts(self) -> Prompts:
         """The prompt templates, loaded and checked on first use."""
         if self._prompts is None:
@@ -78,35 +71,29 @@ class Assistant:
         return self._prompts
 
     @property
-    def _answering_embedder(self) -> Embedder:
-        """The embedder for questions and evidence sentences, remembering what it embedded."""
-        if self._embedder is None:
+    def gatherer(self) -> Gatherer:
+        """Search and evidence, with an embedder that remembers what it embedded (answers reuse it)."""
+        if self._gatherer is None:
             from .embeddings import CachedEmbedder
+            from .evidence import Gatherer
 
-            self._embedder = CachedEmbedder(self.embedder)
-        return self._embedder
-
-    def require_store(self) -> None:
-        """Raise StoreError, creating nothing, when the configured store does not exist."""
-        self.library.require()
-
-    def open(self) -> None:
-        """Open the store and its keyword index now (a new default store is filled here)."""
-        self.library.keyword_index()
+            self._gatherer = Gatherer(self.library, CachedEmbedder(self.embedder), self.settings)
+        return self._gatherer
 
     def ingest(
-        self, paths: Sequence[str | Path] | None = None, *, prune: bool = False, rebuild: bool = False,
+        self,
+        paths: Sequence[str | Path] | None = None,
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
         progress: bool | None = None,
     ) -> IngestReport:
         """Read abstracts from files or directories (default: the bundled corpus) into the store."""
         return self.library.ingest(paths, prune=prune, rebuild=rebuild, progress=progress)
 
-    def _retriever(self) -> Retriever:
-        from .retrieve import Retriever
-
-        s = self.settings
-        keyword = self.library.keyword_index()
-        return Retriever(self.store, self._answering_embedder, keyword, candidates=s.candidates, rrf_k=s.rrf_k)
+    def open(self) -> None:
+        """Open the store and its keyword index now (a new default store is filled here)."""
+        self.library.keyword_index()
 
     def parse(self, question: str) -> Query:
         """The question parsed once (an empty one is an InputError, a long one cut, saying so)."""
@@ -116,33 +103,17 @@ class Assistant:
 
     def search(self, query: str, *, k: int | None = None, mode: SearchMode | None = None) -> list[SearchHit]:
         """The papers most relevant to a query, best first, each with its best evidence."""
-        text = self.parse(query).text
-        mode = mode or self.settings.mode
-        if mode not in ("hybrid", "dense", "keyword"):
-            raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
-        return self._retriever().search(text, k=self.library.cap(k or self.settings.k, self.settings.candidates), mode=mode)
+        return self.gatherer.search(self.parse(query).text, k=k, mode=mode)
 
-    def gather(self, question: str | Query, *, k: int | None = None, mode: SearchMode | None = None) -> Evidence:
+    def gather(
+        self, question: str | Query, *, k: int | None = None, mode: SearchMode | None = None
+    ) -> Evidence:
         """The evidence for a question, unanswered: what `answer` answers from."""
-        from .evidence import gather
-
         query = self.parse(question) if isinstance(question, str) else question
-        retriever = self._retriever()
-        mode = mode or self.settings.mode
-        k = self.library.cap(k or self.settings.k, self.settings.candidates)
-        return gather(query, retriever=retriever, store=self.store, embedder=self._answering_embedder, k=k, mode=mode)
-
-    def _writer(self, name: str) -> Writer:
-        from .llm import EXTRACTIVE
-        from .writers import ExtractiveWriter, LLMWriter
-
-        if name == EXTRACTIVE:
-            return ExtractiveWriter(self._answering_embedder)
-        llm = self.pool.get(name, self.settings)
-        return LLMWriter(llm, self.prompts, self._answering_embedder, self.settings)
+        return self.gatherer.gather(query, k=k, mode=mode)
 
     def chain(self, llm: str | None = None) -> list[str]:
-        """The backends an answer tries in order for a choice (checked: an unusable one is a ConfigError)."""
+        """The backends an answer tries, in order (an explicit choice that cannot work: ConfigError)."""
         from . import backends
 
         backends.check_choice(self.settings, llm)
@@ -161,15 +132,24 @@ class Assistant:
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:
         from .answerer import Answerer
-        from .events import AnswerStream, Done, Event
+        from .events import AnswerStream
+        from .writers import Writers
+
+        embedder = self.gatherer.embedder
+        writers = Writers(self.settings, self.pool, lambda: self.prompts, embedder)
 
         def events() -> Iterator[Event]:  # retrieval runs on the first iteration, under a spinner
-            yield from Answerer(self.settings, self._writer, self._answering_embedder).answer(evidence(), chain)
+            yield from Answerer(self.settings, writers, embedder).answer(evidence(), chain)
 
         return AnswerStream(events(), on_answer=self._log)
 
     def ask(
-        self, question: str, *, k: int | None = None, llm: str | None = None, mode: SearchMode | None = None,
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        llm: str | None = None,
+        mode: SearchMode | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer a question with cited papers (or a refusal); on_token sees the text as it streams."""
@@ -180,17 +160,18 @@ class Assistant:
         assert stream.answer is not None
         return stream.answer
 
-    def _log(self, done: Done) -> None:
-        """Record an answer in the answer log (unless RAG_LOG=0); never fails the answer."""
-        if self.settings.log:
-            self.log.record(done.answer, searched=done.query.search, settings=printable_settings(self.settings))
-
     @property
     def log(self) -> AnswerLog:
         """The answer log (`rag logs`)."""
         from .log import AnswerLog
 
         return AnswerLog(self.paths.log)
+
+    def _log(self, done: Done) -> None:
+        if self.settings.log:  # RAG_LOG=0: not; a failure to log never fails the answer
+            self.log.record(
+                done.answer, searched=done.query.search, settings=printable_settings(self.settings)
+            )
 
     def use_model(self, model: str) -> str:
         """Answer with a GGUF file or an OpenAI model from now on; returns the backend it needs."""
@@ -206,7 +187,10 @@ class Assistant:
         """The models usable here, and the chain `auto` would try."""
         from . import backends
 
-        return {"models": backends.available_models(self.settings), "auto": backends.chain(self.settings, "auto")}
+        return {
+            "models": backends.available_models(self.settings),
+            "auto": backends.chain(self.settings, "auto"),
+        }
 
     def paper(self, paper_id: str) -> dict[str, Any]:
         """A stored paper's metadata and full abstract (rebuilt from its chunks)."""
@@ -256,8 +240,12 @@ def _assistant(settings: Settings | None) -> Assistant:
 
 
 def ingest(
-    paths: Sequence[str | Path] | None = None, *, prune: bool = False, rebuild: bool = False,
-    settings: Settings | None = None, progress: bool | None = None,
+    paths: Sequence[str | Path] | None = None,
+    *,
+    prune: bool = False,
+    rebuild: bool = False,
+    settings: Settings | None = None,
+    progress: bool | None = None,
 ) -> IngestReport:
     """Ingest files or directories (default: the bundled corpus) into the store."""
     return _assistant(settings).ingest(paths, prune=prune, rebuild=rebuild, progress=progress)
@@ -271,7 +259,11 @@ def search(
 
 
 def ask(
-    question: str, *, k: int | None = None, llm: str | None = None, mode: SearchMode | None = None,
+    question: str,
+    *,
+    k: int | None = None,
+    llm: str | None = None,
+    mode: SearchMode | None = None,
     settings: Settings | None = None,
 ) -> Answer:
     """Answer a question from the indexed papers, every claim cited, or refuse."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .answer import Answer
     from .api import Assistant
     from .config import SearchMode
+    from .evidence import Evidence
 
 ReadLine = Callable[[str], str]
 
@@ -49,9 +50,39 @@ class Turn:
 
 def carry_context(question: str, previous: Turn) -> str:
     """Rule-based condensing: the follow-up plus the paper the last answer cited first, else its question."""
-    cited = [c.title for c in previous.answer.citations if c.title]
+    cited = [c.paper.title for c in previous.answer.citations if c.paper.title]
     topic = cited[0] if cited else previous.standalone
     return f"{question} (regarding: {topic})"
+
+
+# How a follow-up is rewritten by an LLM: the last answers' first characters as context, a short
+# reply, and only a reply that reads as a question of a sensible length counts.
+CONDENSE_ANSWER_CHARS = 400
+CONDENSE_MAX_TOKENS = 64
+CONDENSE_MAX_CHARS = 300
+
+
+def condense(assistant: Assistant, question: str, turns: list[Turn], *, llm: str | None = None) -> str | None:
+    """A follow-up rewritten by the LLM as a standalone question; None when no LLM gives one."""
+    from .llm import EXTRACTIVE, LLMUnavailable
+
+    lines = []
+    for turn in turns:
+        lines += [f"User: {turn.standalone}", f"Assistant: {turn.answer.text[:CONDENSE_ANSWER_CHARS]}"]
+    prompt = assistant.prompts.condense.format(history="\n".join(lines), question=question)
+    for name in assistant.chain(llm):
+        if name == EXTRACTIVE:
+            return None
+        try:
+            llm_of = assistant.pool.get(name, assistant.settings)
+            messages = [{"role": "user", "content": prompt}]
+            reply = "".join(llm_of.stream(messages, max_tokens=CONDENSE_MAX_TOKENS, temperature=0.0))
+        except LLMUnavailable:
+            continue
+        first = reply.strip().splitlines()[0].strip().strip('"') if reply.strip() else ""
+        # A small model often answers instead of rewriting; only a question counts.
+        return first if first.endswith("?") and 3 <= len(first) <= CONDENSE_MAX_CHARS else None
+    return None
 
 
 @dataclass
@@ -65,29 +96,28 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
     condense_with_llm: bool = True
 
-    def _strength(self, query: str) -> float:
-        """How likely the papers retrieved for a query answer it (the answer-or-refuse probability)."""
-        return answer_probability(self.assistant.gather(query, k=self.k, mode=self.mode).signals)
+    def _gather(self, question: str) -> Evidence:
+        return self.assistant.gather(question, k=self.k, mode=self.mode)
 
-    def standalone(self, question: str) -> str:
-        """The question to retrieve for: as typed, or with the conversation when that evidence is stronger.
+    def evidence(self, question: str) -> Evidence:
+        """The evidence to answer from: for the question as typed, or with the conversation when
+        that evidence is stronger.
 
         Whether a question leans on the conversation is decided by retrieval, not by its words:
         the question is searched as typed and with the last answer's first cited paper carried
         along, and the contextual form is kept only when its evidence is clearly stronger. With an
-        LLM, that form is then written as a standalone question (kept when it is one).
+        LLM, that form is then written as a standalone question (kept when it is one) and searched.
         """
+        typed = self._gather(question)
         if not self.turns:
-            return question
-        contextual = carry_context(question, self.turns[-1])
-        if self._strength(contextual) < self._strength(question) + FOLLOW_UP_MARGIN:
-            return question
+            return typed
+        contextual = self._gather(carry_context(question, self.turns[-1]))
+        if answer_probability(contextual.signals) < answer_probability(typed.signals) + FOLLOW_UP_MARGIN:
+            return typed
         if self.condense_with_llm:
-            condensed = self.assistant.condense(
-                question, [(t.standalone, t.answer.text) for t in self.turns[-3:]], llm=self.llm
-            )
+            condensed = condense(self.assistant, question, self.turns[-3:], llm=self.llm)
             if condensed:
-                return condensed
+                return self._gather(condensed)
         return contextual
 
     @property
@@ -119,13 +149,14 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
         if last is None:
             write("No answer yet.\n")
         for source in last.answer.sources if last else []:
+            found = source.paper
             cited = (
-                next((c.number for c in last.answer.citations if c.paper_id == source.paper_id), None)
+                next((c.number for c in last.answer.citations if c.paper.paper_id == found.paper_id), None)
                 if last
                 else None
             )
             mark = f"[{cited}]" if cited else "   "
-            write(f"{mark} {source.score:.4f}  {source.title or '(untitled)'}  ({source.paper_id})\n")
+            write(f"{mark} {source.score:.4f}  {found.title or '(untitled)'}  ({found.paper_id})\n")
     elif name == "show":
         citations = last.answer.citations if last else []
         if not argument.isdigit() or not 1 <= int(argument) <= len(citations):
@@ -135,7 +166,7 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
                 else "No references to show.\n"
             )
         else:
-            paper = session.assistant.paper(citations[int(argument) - 1].paper_id)
+            paper = session.assistant.paper(citations[int(argument) - 1].paper.paper_id)
             display.heading(paper["title"] or "(untitled)")
             for key in ("paper_id", "authors", "year", "date", "url", "links", "sources"):
                 value = paper.get(key)
@@ -179,7 +210,7 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
             done=lambda text: f"Saved {len(session.turns)} exchanges to {argument}.\n",
         )
     elif name in ("bib", "bib!"):
-        every_citation = [c for turn in session.turns for c in turn.answer.citations]
+        every_citation = [c.paper for turn in session.turns for c in turn.answer.citations]
         if argument and not every_citation:
             write("No papers cited yet.\n")
         else:
@@ -199,20 +230,19 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
 
 
 def _answer(session: ChatSession, question: str, display: Display) -> None:
-    standalone = session.standalone(question)
+    evidence = session.evidence(question)
+    standalone = evidence.query.text
     if standalone != question:
         display.note(f"(searching for: {standalone})")
-    stream = session.assistant.stream(standalone, k=session.k, llm=session.llm, mode=session.mode)
+    stream = session.assistant.answer(evidence, llm=session.llm)
     try:
-        streamed = display.stream(stream)
+        display.stream(stream)
     except KeyboardInterrupt:
         display.text("\n")
         display.note("[answer cancelled]")
         return
     answer = stream.answer
     assert answer is not None
-    if answer.refused and answer.text not in streamed:
-        display.text("\n" + answer.text)
     display.text("\n")
     if answer.refused and answer.closest:
         display.note(answer.closest_line())

@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from .answer import Answer
     from .api import Assistant
     from .display import Display
-    from .index import IngestReport
+    from .library.ingest import IngestReport
     from .retrieve import SearchHit
 
-EXIT_OK, EXIT_ERROR, EXIT_SKIPPED, EXIT_CONFIG = 0, 1, 1, 2
+# 3: the command did its work but skipped some input (bad entries, unreadable files)
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_SKIPPED = 0, 1, 2, 3
 
 
 def _positive(value: str) -> int:
@@ -75,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="read abstracts into the store",
         description="Read abstracts (daily-papers .txt dumps, .jsonl or .csv) into the store. "
-        "Unchanged papers are not embedded again. Exits 1 if anything was skipped.",
+        "Unchanged papers are not embedded again. Exits 3 if anything was skipped.",
     )
     ingest.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or directories (default: the bundled data/)"
@@ -220,10 +221,11 @@ def _print_hits(hits: list[SearchHit]) -> None:
     if not hits:
         print("No matching papers.")
     for rank, hit in enumerate(hits, 1):
-        print(f"{rank}. {hit.title or '(untitled)'}  [score {hit.score:.4f}]")
-        details = [hit.paper_id, *hit.sources]
-        if hit.url:
-            details.append(hit.url)
+        paper = hit.paper
+        print(f"{rank}. {paper.title or '(untitled)'}  [score {hit.score:.4f}]")
+        details = [paper.paper_id, *paper.files]
+        if paper.url:
+            details.append(paper.url)
         print(f"   {' · '.join(details)}")
         print(
             textwrap.fill(hit.evidence, width=100, initial_indent="   ", subsequent_indent="   ", max_lines=4)
@@ -244,12 +246,8 @@ def _print_models(listing: dict[str, Any]) -> None:
     print(f"auto tries: {' -> '.join(listing['auto'])}")
 
 
-def _print_answer(answer: Answer, streamed: str, display: Display) -> None:
-    if answer.refused and answer.text not in streamed:
-        # The stream showed the model's own words; say the refusal plainly.
-        display.text(f"\n{answer.text}\n")
-    else:
-        display.text("\n")
+def _print_answer(answer: Answer, display: Display) -> None:
+    display.text("\n")
     if answer.refused and answer.closest:
         display.text(answer.closest_line() + "\n")
     if answer.citations:
@@ -348,7 +346,7 @@ def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
     if args.show:
         if len(args.show) != 2 or args.show[0] != "show" or not args.show[1].isdigit():
             raise SystemExit("rag logs: error: use `rag logs show ID` (an id from `rag logs`)")
-        entry = assistant.log_entry(int(args.show[1]))
+        entry = assistant.log.entry(int(args.show[1]))
         if args.json:
             _print_json(entry)
             return EXIT_OK
@@ -361,11 +359,13 @@ def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
             from .answer import Citation
             from .display import PlainDisplay
 
-            PlainDisplay(sys.stdout.write).references([Citation(**c).reference() for c in entry["citations"]])
+            PlainDisplay(sys.stdout.write).references(
+                [Citation.from_dict(c).reference() for c in entry["citations"]]
+            )
         if entry["fallback_reason"]:
             print(f"\n(answered by {entry['backend']} after: {entry['fallback_reason']})")
         return EXIT_OK
-    entries = assistant.logs(limit=max(1, args.n), query=args.q)
+    entries = assistant.log.entries(limit=max(1, args.n), query=args.q)
     if args.json:
         _print_json(entries)
         return EXIT_OK
@@ -409,13 +409,15 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             display = for_stdout()
             assistant.open()
             stream = assistant.stream(args.question, k=args.k, llm=args.llm, mode=args.mode)
-            streamed = display.stream(stream)
+            display.stream(stream)
             assert stream.answer is not None
             answer = stream.answer
-            _print_answer(answer, streamed, display)
+            _print_answer(answer, display)
         if args.bib:
+            from .bibtex import to_bibtex
+
             try:
-                args.bib.write_text(answer.to_bibtex(), encoding="utf-8")
+                args.bib.write_text(to_bibtex([c.paper for c in answer.citations]), encoding="utf-8")
             except OSError as exc:
                 from .errors import InputError
 
@@ -484,7 +486,7 @@ def _main(args: argparse.Namespace) -> tuple[int, bool]:
         no_log = getattr(args, "no_log", False)
         assistant = Assistant(load_settings(store_dir=args.store, log=False if no_log else None))
         if args.command in ("search", "info"):
-            assistant.require_store()
+            assistant.library.require()
         if getattr(args, "model", None):
             backend = assistant.use_model(args.model)
             args.llm = args.llm or backend
@@ -505,4 +507,4 @@ def _main(args: argparse.Namespace) -> tuple[int, bool]:
     except BrokenPipeError:  # piped into head: end quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_OK
-    return code, assistant is None or assistant.wrote
+    return code, assistant is None or assistant.library.wrote

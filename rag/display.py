@@ -8,11 +8,14 @@ model works before its first token, and sets the references apart in a panel.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol, TextIO
+
+from .events import Event, Notice, Replaced, Token
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,8 +39,8 @@ class Display(Protocol):
     def heading(self, text: str) -> None:
         """A title line (bold)."""
 
-    def stream(self, tokens: Iterable[str]) -> str:
-        """Show the answer as it is written; return all of it."""
+    def stream(self, events: Iterable[Event]) -> None:
+        """Show an answer's events as they come: its text, notices, a withdrawn draft's reason."""
 
     def references(self, lines: list[str]) -> None:
         """The numbered references of an answer, set apart from it."""
@@ -82,12 +85,14 @@ class PlainDisplay:
     def heading(self, text: str) -> None:
         self.write(text + "\n")
 
-    def stream(self, tokens: Iterable[str]) -> str:
-        shown = []
-        for token in tokens:
-            shown.append(token)
-            self.write(token)
-        return "".join(shown)
+    def stream(self, events: Iterable[Event]) -> None:
+        for event in events:
+            if isinstance(event, Token):
+                self.write(event.text)
+            elif isinstance(event, Replaced):
+                self.write(f"\n\n[{event.reason}]\n\n")
+            elif isinstance(event, Notice):
+                self.write(f"\n[{event.text}]\n")
 
     def references(self, lines: list[str]) -> None:
         self.write("\nReferences:\n" + "".join(f"  {line}\n" for line in lines))
@@ -114,21 +119,22 @@ class RichDisplay:
 
         self.console.print(Text(text, style="bold"))
 
-    def stream(self, tokens: Iterable[str]) -> str:
-        iterator = iter(tokens)
+    def stream(self, events: Iterable[Event]) -> None:
+        iterator = iter(events)
         # The spinner runs until the first token: retrieval, the decision and the model's start.
         with self.console.status(SPINNER_TEXT, spinner="dots"):
             first = next(iterator, None)
-        if first is None:
-            return ""
         wrapper = _Wrapper(max(20, self.console.width - 1), self._emit)
-        shown = [first]
-        wrapper.feed(first)
-        for token in iterator:
-            shown.append(token)
-            wrapper.feed(token)
+        for event in itertools.chain([first] if first is not None else [], iterator):
+            if isinstance(event, Token):
+                wrapper.feed(event.text)
+            elif isinstance(event, Replaced | Notice):
+                wrapper.close()
+                reason = event.reason if isinstance(event, Replaced) else event.text
+                self.console.print()
+                self.note(f"\n[{reason}]")
+                wrapper = _Wrapper(max(20, self.console.width - 1), self._emit)
         wrapper.close()
-        return "".join(shown)
 
     def _emit(self, piece: str) -> None:
         from rich.text import Text

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .corpus import Problem, normalize_title
 from .errors import InputError
+from .library.corpus import Problem, normalize_title
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -198,7 +198,8 @@ class Outcome:
             "prompt_tokens": self.answer.prompt_tokens,
             "refused": self.answer.refused,
             "citations": [
-                {"number": c.number, "paper_id": c.paper_id, "title": c.title} for c in self.answer.citations
+                {"number": c.number, "paper_id": c.paper.paper_id, "title": c.paper.title}
+                for c in self.answer.citations
             ],
             "metrics": {
                 "recall@5": recall_at(self.ranked, self.gold, 5) if self.question.answerable else None,
@@ -256,11 +257,11 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "refusal_precision": (sum(1 for o in refused if not o.question.answerable), len(refused)),
         "refusal_recall": (sum(1 for o in unanswerable if o.answer.refused), len(unanswerable)),
         "citation_validity": (
-            sum(1 for o, c in citations if c.paper_id in {s.paper_id for s in o.answer.sources}),
+            sum(1 for o, c in citations if c.paper.paper_id in {s.paper.paper_id for s in o.answer.sources}),
             len(citations),
         ),
         "citation_precision": (
-            sum(1 for o, c in gold_citations if c.paper_id in o.gold),
+            sum(1 for o, c in gold_citations if c.paper.paper_id in o.gold),
             len(gold_citations),
         ),
         "support_rate": (cited_sentences - unsupported, cited_sentences),
@@ -287,7 +288,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "missing_answer_contains": [o.question.id for o in with_contains if o not in contained],
         "gold_not_in_top_5": [o.question.id for o in answerable if recall_at(o.ranked, o.gold, 5) < 1],
         "cites_a_non_gold_paper": sorted(
-            {o.question.id for o, c in gold_citations if c.paper_id not in o.gold}
+            {o.question.id for o, c in gold_citations if c.paper.paper_id not in o.gold}
         ),
         "list_incomplete": [o.question.id for o, right, _ in listed if right < len(o.gold)],
     }
@@ -329,7 +330,7 @@ def within_noise(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool | N
 
 def cited_ids(outcome: Outcome) -> set[str]:
     """The paper ids an answer cites."""
-    return {c.paper_id for c in outcome.answer.citations}
+    return {c.paper.paper_id for c in outcome.answer.citations}
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -388,7 +389,7 @@ def run(
         base = settings or (assistant.settings if assistant else SettingsClass())
         assistant = Assistant(
             SettingsClass(**{**base.model_dump(), "store_dir": Path(temp.name), "chroma_url": None}),
-            embedder=assistant._embedder if assistant else None,
+            embedder=assistant.embedder if assistant else None,
         )
         skipped += assistant.ingest(corpus, progress=progress).problems
     elif assistant is None:
@@ -405,7 +406,7 @@ def run(
             gold = _gold(question, titles)
             if question.answerable and not gold:
                 skipped.append(f"question {question.id}: no gold paper is in the corpus (scored as a miss)")
-            outcomes.append(Outcome(question, gold, [h.paper_id for h in hits], retrieve_ms, answer))
+            outcomes.append(Outcome(question, gold, [h.paper.paper_id for h in hits], retrieve_ms, answer))
     finally:
         if temp is not None:
             temp.cleanup()

@@ -10,13 +10,15 @@ import numpy as np
 
 from .answer import Source
 from .citations import PaperText
-from .config import SearchMode
+from .config import RetrievalSettings, SearchMode
 from .decide import Signals, gather_signals, title_terms, wordpiece_name_test
 from .embeddings import Embedder
+from .errors import InputError
 from .library.keyword import tokenize
+from .library.library import Library
 from .library.store import Store
 from .query import Query
-from .retrieve import Retriever
+from .retrieve import Retriever, SearchHit
 from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms
 
 # "Which papers ..." looks this many times as far as -k; the list keeps the papers the evidence supports.
@@ -45,9 +47,9 @@ def depth(query: Query, k: int) -> int:
 
 
 def gather(
-    query: Query, *, retriever: Retriever, store: Store, embedder: Embedder, k: int, mode: SearchMode
+    query: Query, *, retriever: Retriever, store: Store, embedder: Embedder, papers: int, mode: SearchMode
 ) -> Evidence:
-    """Search (for a list, its topic), then fetch every chunk and vector of the papers found."""
+    """Search that many papers (for a list, by its topic), then fetch every chunk and vector of each."""
     started = time.perf_counter()
     listing = query.is_list
     # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
@@ -55,9 +57,9 @@ def gather(
     searched = retriever.expand(query.search) if listing else query.search
     vectors = embedder.embed([query.search] if searched == query.search else [query.search, searched])
     question_vector = vectors[0]
-    hits = retriever.search(searched, k=depth(query, k), mode=mode, vector=vectors[-1])
+    hits = retriever.search(searched, k=papers, mode=mode, vector=vectors[-1])
     chunks = store.chunks_of([h.paper.paper_id for h in hits])
-    papers = {
+    texts = {
         number: PaperText(
             number,
             [c.text for c, _ in chunks[hit.paper.paper_id]],
@@ -68,10 +70,33 @@ def gather(
         if chunks.get(hit.paper.paper_id)
     }
     sources = [Source(n, h.paper, h.score, h.evidence) for n, h in enumerate(hits, 1)]
+    return Evidence(
+        query,
+        question_vector,
+        sources,
+        texts,
+        _signals(query, hits, texts, question_vector, retriever, embedder),
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+def _signals(
+    query: Query,
+    hits: list[SearchHit],
+    papers: dict[int, PaperText],
+    question_vector: np.ndarray,
+    retriever: Retriever,
+    embedder: Embedder,
+) -> Signals:
+    """How much the question names each paper and its text covers (set on the papers), and the
+    signals of the decision."""
+    listing = query.is_list
     keyword = retriever.keyword
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query.search)}
     # A paper that writes a phrase of the question as an acronym the papers define (NAS) uses it.
-    defined = defined_acronyms(query.search, [text for paper in papers.values() for text in paper.chunk_texts])
+    defined = defined_acronyms(
+        query.search, [text for paper in papers.values() for text in paper.chunk_texts]
+    )
     titles = {
         number: title_terms(hit.paper.title, keyword) | acronym_terms(hit.paper.title, defined)
         for number, hit in enumerate(hits, 1)
@@ -95,6 +120,40 @@ def gather(
         paper.named = coverage(weights, term_sets, titles[number], forms=listing)
         paper.covered = coverage(weights, term_sets, words[number], forms=listing)
     name_like = wordpiece_name_test(embedder.count_tokens)
-    signals = gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
-    retrieve_ms = (time.perf_counter() - started) * 1000
-    return Evidence(query, question_vector, sources, papers, signals, retrieve_ms)
+    return gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
+
+
+class Gatherer:
+    """Searches a library and gathers the evidence for queries, with the retrieval settings."""
+
+    def __init__(self, library: Library, embedder: Embedder, settings: RetrievalSettings) -> None:
+        self.library = library
+        self.embedder = embedder
+        self.settings = settings
+
+    def retriever(self) -> Retriever:
+        """A retriever over the library's current contents (a new default store is filled first)."""
+        keyword = self.library.keyword_index()
+        s = self.settings
+        return Retriever(self.library.store, self.embedder, keyword, candidates=s.candidates, rrf_k=s.rrf_k)
+
+    def _k(self, k: int | None) -> int:
+        return self.library.cap(k or self.settings.k, self.settings.candidates)
+
+    def search(self, text: str, *, k: int | None = None, mode: SearchMode | None = None) -> list[SearchHit]:
+        """The papers most relevant to a text, best first, each with its best evidence."""
+        mode = mode or self.settings.mode
+        if mode not in ("hybrid", "dense", "keyword"):
+            raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
+        return self.retriever().search(text, k=self._k(k), mode=mode)
+
+    def gather(self, query: Query, *, k: int | None = None, mode: SearchMode | None = None) -> Evidence:
+        """The evidence for a query, unanswered."""
+        return gather(
+            query,
+            retriever=self.retriever(),
+            store=self.library.store,
+            embedder=self.embedder,
+            papers=depth(query, self._k(k)),
+            mode=mode or self.settings.mode,
+        )

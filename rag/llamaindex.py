@@ -17,18 +17,19 @@ if TYPE_CHECKING:
     from .retrieve import SearchHit
 
 
-def paper_node(paper: SearchHit | Citation, score: float | None = None) -> NodeWithScore:
+def paper_node(found: SearchHit | Citation, score: float | None = None) -> NodeWithScore:
     """A paper as a node: id = paper_id, text = its evidence, metadata: title, url, authors, year,
     sources; the score a search gave it (a citation has none)."""
+    paper = found.paper
     metadata: dict[str, Any] = {
         "title": paper.title,
         "url": paper.url,
         "authors": paper.authors,
         "year": paper.year,
-        "sources": paper.sources,
+        "sources": paper.files,
     }
     return NodeWithScore(
-        node=TextNode(id_=paper.paper_id, text=paper.evidence, metadata=metadata), score=score
+        node=TextNode(id_=paper.paper_id, text=found.evidence, metadata=metadata), score=score
     )
 
 

@@ -84,7 +84,9 @@ _METADATA = re.compile(
 )
 # A name as a question writes it: capitals inside a word, letters and digits, or a + (CLIP-ReIdent,
 # MoE++, GPT-4, NHR-Edit); plain words in any case are not names.
-_NAME = re.compile(r"(?<![\w+-])(?=[\w+-]*(?:[a-z][A-Z]|[A-Z]{2}|[A-Za-z]\d|\d[A-Za-z]|\w\+))[\w][\w+.-]*[\w+]")
+_NAME = re.compile(
+    r"(?<![\w+-])(?=[\w+-]*(?:[a-z][A-Z]|[A-Z]{2}|[A-Za-z]\d|\d[A-Za-z]|\w\+))[\w][\w+.-]*[\w+]"
+)
 
 
 def _topic_then_papers(question: str) -> str | None:

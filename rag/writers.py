@@ -3,12 +3,12 @@ into a `Draft`: the text as it streams, with what the writer was shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .config import AnswerSettings
 from .citations import split_sentences
+from .config import AnswerSettings, Settings
 from .embeddings import Embedder
 from .evidence import Evidence
 from .extractive import extractive_answer, listed_sentences, within_budget
@@ -16,6 +16,9 @@ from .llm import EXTRACTIVE, LLM
 from .prompting import build_messages, estimate_tokens
 from .prompts import Prompts
 from .sentences import add_sentences, select_evidence
+
+if TYPE_CHECKING:
+    from .backends import Pool
 
 # A model answering a list question gets the best sentence of each listed paper, in a budget this
 # many times the evidence budget (lists were cut short in the plain budget).
@@ -114,3 +117,22 @@ class LLMWriter:
             prompt_tokens=sum(estimate_tokens(m["content"]) for m in messages),
             listed=listed,
         )
+
+
+class Writers:
+    """The writer of each backend name: extractive, or an LLM of the pool with the prompts."""
+
+    def __init__(
+        self, settings: Settings, pool: Pool, prompts: Callable[[], Prompts], embedder: Embedder
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.prompts = prompts
+        self.embedder = embedder
+
+    def __call__(self, name: str) -> Writer:
+        """The writer of that backend (an LLM is built on first use, and may raise LLMUnavailable)."""
+        if name == EXTRACTIVE:
+            return ExtractiveWriter(self.embedder)
+        llm = self.pool.get(name, self.settings)
+        return LLMWriter(llm, self.prompts(), self.embedder, self.settings)

@@ -11,7 +11,7 @@ from test_cli import run
 
 from rag.api import Assistant
 from rag.config import Settings
-from rag.corpus import normalize_title
+from rag.library.corpus import normalize_title
 from rag.embeddings import OnnxMiniLM
 
 DEV = [

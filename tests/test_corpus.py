@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import BUNDLED, bundled_entries, write_dump, write_jsonl
 
-from rag import corpus
+from rag.library import corpus
 
 
 def test_bundled_dumps_have_415_entries_and_364_papers() -> None:

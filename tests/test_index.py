@@ -13,7 +13,7 @@ from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import StoreMismatchError
-from rag.index import embedding_text, merge_chunks
+from rag.library.ingest import embedding_text, merge_chunks
 
 
 def test_ingest_stores_chunks_with_flat_metadata(assistant: Assistant) -> None:
@@ -172,7 +172,7 @@ def test_answers_embed_a_sentence_once_and_forget_the_oldest(
 
 
 def test_the_vector_index_searches_wide_enough_to_find_the_exact_nearest(assistant: Assistant) -> None:
-    from rag.store import SEARCH_EF
+    from rag.library.store import SEARCH_EF
 
     assistant.ingest()
     collection = assistant.store._collection

@@ -8,7 +8,7 @@ from conftest import write_jsonl
 
 from rag.api import Assistant
 from rag.embeddings import OnnxMiniLM
-from rag.keyword import KeywordIndex, tokenize
+from rag.library.keyword import KeywordIndex, tokenize
 
 
 def test_tokenize_folds_plurals_and_drops_stopwords() -> None:

@@ -21,8 +21,8 @@ from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import EmptyStoreError, StoreBusyError
-from rag.keyword import KeywordIndex
-from rag.lock import WriteLock
+from rag.library.keyword import KeywordIndex
+from rag.library.lock import WriteLock
 
 SLOW_INGEST = {"RAG_EMBED_BATCH_SIZE": "2"}  # many small batches: a kill lands mid-ingest
 
@@ -61,7 +61,7 @@ def _store_state(store_dir: Path, embedder: OnnxMiniLM) -> tuple[set[str], int]:
 
 
 def _titles(corpus: Path) -> set[str]:
-    from rag import corpus as reader
+    from rag.library import corpus as reader
 
     return {p.title for p in reader.read([corpus]).papers}
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.acronyms import definitions, expand, long_form
-from rag.keyword import FORMAT_VERSION, KeywordIndex, tokenize
+from rag.library.acronyms import definitions, expand, long_form
+from rag.library.keyword import FORMAT_VERSION, KeywordIndex, tokenize
 from rag.topic import alternatives, coverage, same_word
 
 ABSTRACTS = [

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corpus import CorpusReport, FileReport, Paper
 from ..answer import PaperRef
 from ..embeddings import Embedder
+from .corpus import CorpusReport, FileReport, Paper
 from .keyword import KeywordIndex
 from .store import Chunk, Metadata, Store
 

@@ -1,4 +1,5 @@
-"""The files of a store directory: Chroma's database, the writer lock, the probe's stamp, the keyword index."""
+"""The files of a store directory: Chroma's database, the writer lock, the probe's stamp, the
+keyword index."""
 
 from __future__ import annotations
 

@@ -178,7 +178,11 @@ class Library:
 
     def _chunking(self) -> dict[str, int]:
         s = self.settings
-        return {"chunk_size": s.chunk_size, "chunk_overlap": s.chunk_overlap, "batch_size": s.embed_batch_size}
+        return {
+            "chunk_size": s.chunk_size,
+            "chunk_overlap": s.chunk_overlap,
+            "batch_size": s.embed_batch_size,
+        }
 
     def _update(self, report: CorpusReport, *, prune: bool, progress: bool | None) -> IngestReport:
         from .ingest import ingest_corpus
@@ -187,7 +191,9 @@ class Library:
             report,
             self.store,
             self.embedder,
-            **self._chunking(),
+            chunk_size=self.settings.chunk_size,
+            chunk_overlap=self.settings.chunk_overlap,
+            batch_size=self.settings.embed_batch_size,
             keyword_path=self.layout.keyword_index,
             prune=prune,
             progress=progress,
@@ -208,7 +214,16 @@ class Library:
             spec=self.spec(),
         )
         # the keyword index is built for the swapped-in collection below
-        result = ingest_corpus(report, staging, self.embedder, **self._chunking(), keyword_path=None, progress=progress)
+        result = ingest_corpus(
+            report,
+            staging,
+            self.embedder,
+            chunk_size=self.settings.chunk_size,
+            chunk_overlap=self.settings.chunk_overlap,
+            batch_size=self.settings.embed_batch_size,
+            keyword_path=None,
+            progress=progress,
+        )
         staging.swap_in()
         self._store = staging
         self._keyword = build_keyword_index(staging, self.layout.keyword_index, staging.revision)

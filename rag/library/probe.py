@@ -176,7 +176,8 @@ def _check_vector_files(segment: Path) -> str | None:
 
 
 def main() -> None:
-    """`python -m rag.library.probe STORE_DIR COLLECTION`: exit 0 if the store is sound, 3 with a reason if not."""
+    """`python -m rag.library.probe STORE_DIR COLLECTION`: exit 0 if the store is sound, 3 with a
+    reason if not."""
     store_dir, collection = Path(sys.argv[1]), sys.argv[2]
     try:
         problem = _probe(store_dir, collection)
