@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .embeddings import CachedEmbedder, Embedder
     from .index import IngestReport
     from .keyword import KeywordIndex
-    from .llms import LLM
+    from .llm import LLM
     from .lock import WriteLock
     from .pipeline import Evidence, Writer
     from .prompts import Prompts
@@ -338,14 +338,14 @@ class Assistant:
     def llm(self, name: str) -> LLM:
         """The backend of that name, created once and kept (a local model stays loaded)."""
         if name not in self._llms:
-            from .llms import make_llm
+            from . import backends
 
-            self._llms[name] = make_llm(name, self.settings)
+            self._llms[name] = backends.build(name, self.settings)
         return self._llms[name]
 
     def use_model(self, model: str) -> str:
         """Answer with a GGUF file or an OpenAI model from now on; returns the backend it needs."""
-        from .llms import model_settings
+        from .backends import model_settings
 
         changes = model_settings(model, self.settings)
         backend = changes.pop("llm")
@@ -355,9 +355,9 @@ class Assistant:
 
     def models(self) -> dict[str, Any]:
         """The models usable here, and the chain `auto` would try."""
-        from .llms import available_models, chain_names
+        from .backends import available_models, chain
 
-        return {"models": available_models(self.settings), "auto": chain_names(self.settings, "auto")}
+        return {"models": available_models(self.settings), "auto": chain(self.settings, "auto")}
 
     def _close_llm(self, name: str) -> None:
         llm = self._llms.pop(name, None)
@@ -443,7 +443,7 @@ class Assistant:
         return stream.answer
 
     def _writer(self, name: str) -> Writer:
-        from .llms import EXTRACTIVE
+        from .llm import EXTRACTIVE
         from .pipeline import ExtractiveWriter, LLMWriter
 
         if name == EXTRACTIVE:
@@ -466,10 +466,10 @@ class Assistant:
     def _compose(
         self, question: str, k: int, llm: str | None, mode: SearchMode
     ) -> Generator[str, None, Answer]:
-        from .llms import chain_names, check_choice
+        from . import backends
         from .pipeline import Pipeline
 
-        check_choice(self.settings, llm)
+        backends.check_choice(self.settings, llm)
         pipeline = Pipeline(
             settings=self.settings,
             retriever=self._retriever,
@@ -477,7 +477,7 @@ class Assistant:
             embedder=self._answering_embedder,
             writers=self._writer,
         )
-        return pipeline.run(question, k=k, mode=mode, chain=chain_names(self.settings, llm))
+        return pipeline.run(question, k=k, mode=mode, chain=backends.chain(self.settings, llm))
 
     def paper(self, paper_id: str) -> dict[str, Any]:
         """A stored paper's metadata and full abstract (rebuilt from its chunks)."""
@@ -492,13 +492,14 @@ class Assistant:
         self, question: str, history: list[tuple[str, str]], *, llm: str | None = None
     ) -> str | None:
         """A follow-up rewritten by the LLM as a standalone question; None when no LLM gives one."""
-        from .llms import EXTRACTIVE, LLMUnavailable, chain_names
+        from . import backends
+        from .llm import EXTRACTIVE, LLMUnavailable
 
         lines = []
         for asked, answered in history:
             lines += [f"User: {asked}", f"Assistant: {answered[:400]}"]
         prompt = self.prompts.condense.format(history="\n".join(lines), question=question)
-        for name in chain_names(self.settings, llm):
+        for name in backends.chain(self.settings, llm):
             if name == EXTRACTIVE:
                 return None
             try:

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     local_base_url: str | None = Field(
         None,
         description="A local OpenAI-compatible server (Ollama, llama.cpp server) used as the "
-        "local backend instead of an in-process model.",
+        "local backend instead of a GGUF run by llama.cpp in a child process.",
     )
     local_server_model: str = Field(
         "local", description="Model name sent to the local OpenAI-compatible server."

@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from .llms import LLMUnavailable, Messages, OpenAIChat
+from .llm import LLMUnavailable, Messages
+from .openai_chat import OpenAIChat
 
 
 def physical_cores() -> int:

@@ -33,7 +33,7 @@ from .decide import Signals, decide, gather_signals, title_terms, wordpiece_name
 from .embeddings import Embedder
 from .extractive import extractive_answer, listed_sentences, within_budget
 from .keyword import tokenize
-from .llms import EXTRACTIVE, LLM, LLMUnavailable
+from .llm import EXTRACTIVE, LLM, LLMUnavailable
 from .prompting import (
     add_sentences,
     asks_for_figure,
