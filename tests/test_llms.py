@@ -1,4 +1,4 @@
-"""Backends and fallback: a scripted server for faults, the chain rules, bounded time."""
+"""Backends and fallback: a scripted server for faults, explicit choices, bounded time."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from test_cli import run
 from rag.api import Assistant
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.llms import chain_names
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
 
@@ -111,21 +110,6 @@ def test_openai_faults_fall_back_to_extractive_in_bounded_time(
     assert _Faulty.hits[fault] - before == requests  # one retry at most, never stacked
     # timeout x (1 + retries) + the client's back-off + Retry-After, with room for a busy machine
     assert elapsed < 12, elapsed
-
-
-def test_chain_order_and_never_local_to_remote() -> None:
-    key = {"openai_api_key": "sk-x"}
-    assert chain_names(Settings()) == ["extractive"]
-    assert chain_names(Settings(**key)) == ["openai", "extractive"]
-    assert chain_names(Settings(**key, local_base_url="http://127.0.0.1:1/v1")) == [
-        "openai",
-        "local",
-        "extractive",
-    ]
-    assert chain_names(Settings(local_model="m.gguf")) == ["local", "extractive"]
-    assert chain_names(Settings(**key), "local") == ["local", "extractive"]
-    assert chain_names(Settings(), "openai") == ["openai", "extractive"]
-    assert chain_names(Settings(**key), "extractive") == ["extractive"]
 
 
 def test_an_explicit_backend_without_its_setting_is_a_config_error(

@@ -18,11 +18,11 @@ from conftest import ROOT, bundled_entries, free_port, served, write_dump, write
 from test_cli import run
 
 from rag.api import Assistant
+from rag.backends import default_local_model
 from rag.chat import ChatSession, repl
 from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
-from rag.llms import default_local_model
 from rag.local import LocalModel, physical_cores
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
@@ -173,7 +173,18 @@ def test_the_chat_keeps_its_conversation_when_the_model_crashes(local_assistant:
     assert "CLIP-ReIdent" in text
 
 
-def test_the_model_process_dies_with_its_parent(local_settings: Settings, tmp_path: Path) -> None:
+def _process(pid: int) -> tuple[str, int, str] | None:
+    """A process's (state, parent id, start time) from /proc; None when there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # from field 3 on: the name may hold spaces
+    return fields[0], int(fields[1]), fields[19]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the death signal (PR_SET_PDEATHSIG) is Linux's")
+def test_the_model_process_dies_with_its_parent(local_settings: Settings) -> None:
     script = textwrap.dedent(
         f"""
         import sys, time
@@ -188,18 +199,29 @@ def test_the_model_process_dies_with_its_parent(local_settings: Settings, tmp_pa
     )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
-    child = int(parent.stdout.readline())
-    parent.kill()
-    parent.wait()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    os.kill(child, signal.SIGKILL)
-    pytest.fail("the model server outlived the process that started it")
+    child, before = 0, None
+    try:
+        line = parent.stdout.readline().strip()
+        assert line.isdigit(), f"the parent did not start the model server ({line!r})"
+        child = int(line)
+        before = _process(child)
+        # The server really runs, as the parent's own child, before the parent is killed.
+        assert before is not None and before[0] != "Z" and before[1] == parent.pid
+        assert b"llama_cpp.server" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[:3]
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 15
+        # Gone: no such process, a zombie nobody reaped yet, or the id reused by a later process.
+        while (after := _process(child)) and after[0] != "Z" and after[2] == before[2]:
+            if time.monotonic() > deadline:
+                pytest.fail("the model server outlived the process that started it")
+            time.sleep(0.1)
+    finally:
+        parent.kill()
+        parent.wait()
+        now = _process(child) if child else None
+        if before and now and now[0] != "Z" and now[2] == before[2]:
+            os.kill(child, signal.SIGKILL)
 
 
 def test_threads_are_physical_cores() -> None:
