@@ -83,8 +83,8 @@ def _answer(record: dict[str, Any]) -> Answer:
     return Answer(
         question=record["question"],
         text=record["text"],
-        citations=[Citation(**c) for c in record["citations"]],
-        sources=[Source(**s) for s in record["sources"]],
+        citations=[Citation.from_dict(c) for c in record["citations"]],
+        sources=[Source.from_dict(s) for s in record["sources"]],
         backend=record["backend"],
         fallback_reason=record["fallback_reason"],
         refused=record["refused"],
@@ -156,6 +156,20 @@ def by_kind(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
     return flat
 
 
+def changed(earlier: list[Outcome], later: list[Outcome]) -> list[dict[str, Any]]:
+    """The questions whose answer differs between the two sides: text, backend or cited papers."""
+
+    def key(outcome: Outcome) -> tuple[str, str, list[str]]:
+        answer = outcome.answer
+        return answer.text, answer.backend, [c.paper.paper_id for c in answer.citations]
+
+    return [
+        {"id": a.question.id, "before": key(a), "after": key(b)}
+        for a, b in zip(earlier, later, strict=True)
+        if key(a) != key(b)
+    ]
+
+
 def _cell(value: Any) -> str:
     if not isinstance(value, int | float):
         return "-"
@@ -199,9 +213,12 @@ def main() -> None:
             name = model.name if model else "extractive"
             out = args.out / (model.stem if model else "extractive") if args.out else None
             skip = args.before == "none"
+            earlier = [] if skip else before(args.before, store, model, questions, assistant)
+            later = after(assistant, model, questions, out)
             results["runs"][name] = {
-                "before": {} if skip else by_kind(before(args.before, store, model, questions, assistant)),
-                "after": by_kind(after(assistant, model, questions, out)),
+                "before": by_kind(earlier) if earlier else {},
+                "after": by_kind(later),
+                "changed": changed(earlier, later),
             }
     if args.json:
         print(json.dumps(results, indent=2))
@@ -222,6 +239,11 @@ def main() -> None:
         for label, key in SPEED:
             first, second = (_cell(pair[side].get("all", {}).get(key)) for side in ("before", "after"))
             print(f"{label:20} {first:>8} / {second}")
+        if pair["before"]:
+            differ = pair["changed"]
+            print(f"\nanswers that differ (text, backend or cited papers): {len(differ)} of {len(questions)}")
+            for row in differ:
+                print(f"  {row['id']}:\n    before: {row['before']}\n    after:  {row['after']}")
 
 
 if __name__ == "__main__":

@@ -54,9 +54,9 @@ from typing import Any
 from rag import evaluate
 from rag.api import Assistant
 from rag.config import SearchMode, Settings, load_settings
-from rag.library.corpus import normalize_title, read
 from rag.embeddings import OnnxMiniLM
 from rag.evaluate import Question, percentile
+from rag.library.corpus import normalize_title, read
 from rag.library.ingest import Chunker, embedding_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -155,7 +155,7 @@ def evaluate_retrieval(
         rankings[mode] = {}
         for question in questions:
             hits = assistant.search(question.question, k=5, mode=mode)
-            titles = [hit.title for hit in hits]
+            titles = [hit.paper.title for hit in hits]
             rankings[mode][question.id] = titles
             per_question.append((question.kind, question_scores(titles, question.gold_titles or [])))
         results[mode] = {}

@@ -34,8 +34,8 @@ from rag.api import Assistant
 from rag.calibration import LogisticModel, load_calibration, questions_sha256, write_model
 from rag.config import load_settings
 from rag.evaluate import _gold, _title_index, load_questions
-from rag.extractive import list_features, ranked_sentences
 from rag.evidence import gather
+from rag.extractive import list_features, ranked_sentences
 from rag.query import parse
 from rag.sentences import add_sentences
 

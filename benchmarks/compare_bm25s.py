@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.citations import split_sentences
-from rag.library.corpus import normalize_title, read
 from rag.evaluate import load_questions, recall_at
+from rag.library.corpus import normalize_title, read
 from rag.library.keyword import KeywordIndex, tokenize
 
 HERE = Path(__file__).resolve().parent

@@ -53,15 +53,15 @@ def main() -> None:
         queries = {
             "as typed": pair["followup"],
             "rule": carry_context(pair["followup"], session.turns[-1]),
-            "chat": session.standalone(pair["followup"]),
+            "chat": session.evidence(pair["followup"]).query.text,
         }
         if not args.no_llm:
             session.llm, session.condense_with_llm = "local", True
-            queries["chat + local LLM"] = session.standalone(pair["followup"])
+            queries["chat + local LLM"] = session.evidence(pair["followup"]).query.text
             accepted += queries["chat + local LLM"] not in (queries["as typed"], queries["rule"])
         row: dict[str, Any] = {"id": pair["id"], "kind": pair["kind"], "followup": pair["followup"]}
         for way, query in queries.items():
-            top = [normalize_title(h.title) for h in assistant.search(query, k=3)]
+            top = [normalize_title(h.paper.title) for h in assistant.search(query, k=3)]
             hit = gold in top
             found[pair["kind"], way] += hit
             row[way] = {"query": query, "hit": hit}

@@ -18,7 +18,7 @@ ours (rag.api.Assistant on a fresh temporary store):
     (bench_foundation.evaluate_retrieval).
 
 peer (llama-index 0.14 + llama-index-vector-stores-chroma, the `bench` extra):
-  - one Document per paper (rag.library.ingest.embedding_text(title, abstract), i.e. "Title. Abstract", read by
+  - one Document per paper (rag.library.ingest.embedding_text(title, abstract): "Title. Abstract", read by
     rag.library.corpus.read like ours), the paper's normalized title in its metadata (kept out of the embedded
     and LLM text); SentenceSplitter(chunk_size, chunk_overlap, tokenizer=embedder.count_tokens);
     VectorStoreIndex over a ChromaVectorStore on a chromadb.PersistentClient in its own temporary
@@ -79,9 +79,9 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from rag.library.corpus import normalize_title
 from rag.embeddings import OnnxMiniLM
 from rag.evaluate import Question
+from rag.library.corpus import normalize_title
 
 if TYPE_CHECKING:
     from llama_index.core.indices.vector_store import VectorStoreIndex

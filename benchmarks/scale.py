@@ -44,9 +44,9 @@ from cold_search import cold_search_seconds
 from rag.api import Assistant
 from rag.citations import split_sentences
 from rag.config import Settings
-from rag.library.corpus import read
 from rag.embeddings import OnnxMiniLM
 from rag.evaluate import load_questions
+from rag.library.corpus import read
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

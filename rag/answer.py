@@ -31,6 +31,20 @@ class PaperRef:
         year = f"({self.year})" if self.year else ""
         return " ".join(part for part in (names, year) if part)
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> PaperRef:
+        """A paper from the JSON of a record that holds one (a citation, a source, a stored paper)."""
+        return cls(
+            str(record["paper_id"]),
+            str(record.get("title") or ""),
+            record.get("url"),
+            list(record.get("authors") or []),
+            record.get("year"),
+            record.get("date"),
+            list(record.get("links") or []),
+            list(record.get("sources") or []),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of a stored paper ("sources": the corpus files it was read from)."""
         return {
@@ -69,6 +83,13 @@ class Source:
             "year": p.year,
         }
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Source:
+        """A source from its JSON form (`rag ask --json`)."""
+        return cls(
+            int(record["number"]), PaperRef.from_dict(record), float(record["score"]), record["evidence"]
+        )
+
 
 @dataclass
 class Citation:
@@ -104,15 +125,7 @@ class Citation:
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Citation:
         """A citation from its JSON form (the answer log)."""
-        paper = PaperRef(
-            str(record["paper_id"]),
-            str(record.get("title") or ""),
-            record.get("url"),
-            list(record.get("authors") or []),
-            record.get("year"),
-            files=list(record.get("sources") or []),
-        )
-        return cls(int(record["number"]), paper, str(record.get("evidence") or ""))
+        return cls(int(record["number"]), PaperRef.from_dict(record), str(record.get("evidence") or ""))
 
 
 @dataclass

@@ -46,10 +46,14 @@ class Assistant:
         self.settings = settings or Settings()
         self.paths: Paths = resolve_paths(self.settings)
         self.notify = notify
-        self.library = Library(self.settings, self.paths, embedder=embedder, store=store, notify=notify)
+        # notify is looked up at each call: a caller may replace it later
+        self.library = Library(self.settings, self.paths, embedder=embedder, store=store, notify=self._notify)
         self.pool = Pool(llms)
         self._prompts: Prompts | None = None
         self._gatherer: Gatherer | None = None
+
+    def _notify(self, message: str) -> None:
+        self.notify(message)
 
     @property
     def embedder(self) -> Embedder:

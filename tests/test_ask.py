@@ -11,8 +11,8 @@ from test_cli import run
 
 from rag.api import Assistant
 from rag.config import Settings
-from rag.library.corpus import normalize_title
 from rag.embeddings import OnnxMiniLM
+from rag.library.corpus import normalize_title
 
 DEV = [
     json.loads(line)
@@ -125,13 +125,13 @@ def test_rag_ask_json_is_the_answer_dict(full_store: Path) -> None:
 def test_questions_that_name_a_paper_are_answered_from_it(full: Assistant, question: str, title: str) -> None:
     answer = full.ask(question, llm="extractive")
     assert not answer.refused, answer.decision
-    assert answer.citations[0].title.startswith(title)
+    assert answer.citations[0].paper.title.startswith(title)
 
 
 def test_a_refusal_names_the_closest_papers(full: Assistant, full_store: Path) -> None:
     answer = full.ask("what is alphafold?", llm="extractive")
     assert answer.refused and len(answer.closest) == 3
-    assert answer.closest_line().startswith(f"Closest: [1] {answer.closest[0].title}; [2] ")
+    assert answer.closest_line().startswith(f"Closest: [1] {answer.closest[0].paper.title}; [2] ")
     result = run("--store", str(full_store), "ask", "how does kubernetes schedule pods?")
     assert result.returncode == 0
     lines = result.stdout.strip().splitlines()
@@ -145,7 +145,7 @@ def _cited_relevant(full: Assistant, questions: list[dict]) -> tuple[int, int, i
     relevant = cited = cited_relevant = 0
     for q in questions:
         answer = full.ask(q["question"], llm="extractive")
-        titles = {normalize_title(c.title) for c in answer.citations}
+        titles = {normalize_title(c.paper.title) for c in answer.citations}
         gold = {normalize_title(t) for t in q["gold_titles"]}
         relevant += len(gold)
         cited += len(titles)
@@ -175,7 +175,7 @@ def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> Non
     assert len(full.ask(lists[0]["question"], llm="extractive", k=2).citations) <= 4
     # "papers on X" is a list question too: the papers whose abstracts are about X, nothing else
     answer = full.ask("papers on named entity recognition", llm="extractive")
-    assert {c.title.split(":")[0] for c in answer.citations} >= {"CrossNER", "Reddit-Impacts"}
+    assert {c.paper.title.split(":")[0] for c in answer.citations} >= {"CrossNER", "Reddit-Impacts"}
     lines = answer.text.splitlines()  # one list item a paper, each cited
     assert len(lines) == len(answer.citations) and all(line.startswith("- ") for line in lines)
 
@@ -183,14 +183,17 @@ def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> Non
 def test_the_figure_in_the_unit_asked_for_and_a_version_written_as_vn(full: Assistant) -> None:
     # "how often" asks for a percentage; "version 4" is written "V4" in the title
     answer = full.ask("how often did claude 3 opus comply with harmful queries from free users?")
-    assert "14%" in answer.text and answer.citations[0].title == "Alignment faking in large language models"
+    assert (
+        "14%" in answer.text
+        and answer.citations[0].paper.title == "Alignment faking in large language models"
+    )
     answer = full.ask("how many images are in open images version 4?")
-    assert "9.2M" in answer.text and answer.citations[0].title.startswith("The Open Images Dataset V4")
+    assert "9.2M" in answer.text and answer.citations[0].paper.title.startswith("The Open Images Dataset V4")
 
 
 def test_the_extractive_answer_quotes_the_figure_asked_for(full: Assistant) -> None:
     answer = full.ask("how much faster is flowturbo?", llm="extractive")
-    assert "53.1%" in answer.text and answer.citations[0].title.startswith("FlowTurbo")
+    assert "53.1%" in answer.text and answer.citations[0].paper.title.startswith("FlowTurbo")
     assert answer.unsupported == []  # verbatim quotes are never unsupported
 
 
@@ -198,7 +201,7 @@ def test_a_paper_that_writes_the_topic_as_its_defined_acronym_is_listed(full: As
     # "Generalizing Few-Shot NAS ..." never spells out neural architecture search in its title;
     # the retrieved abstracts define NAS, so its title names the topic.
     answer = full.ask("which papers propose neural architecture search methods?", llm="extractive")
-    assert "Generalizing Few-Shot NAS with Gradient Matching" in {c.title for c in answer.citations}
+    assert "Generalizing Few-Shot NAS with Gradient Matching" in {c.paper.title for c in answer.citations}
 
 
 def test_acronyms_count_only_when_a_text_defines_them() -> None:
@@ -218,7 +221,7 @@ def test_a_model_list_names_every_listed_paper(full: Assistant) -> None:
     from test_llms import Scripted
 
     question = "which papers propose neural architecture search methods?"
-    listed = {c.title for c in full.ask(question, llm="extractive").citations}
+    listed = {c.paper.title for c in full.ask(question, llm="extractive").citations}
     # A model that names one of the papers it is given: the others are added with their sentences.
     settings = Settings(**{**full.settings.model_dump(), "openai_api_key": "sk-test"})
     reply = "- Trains one big single-stage model for neural architecture search [1]."
@@ -227,6 +230,6 @@ def test_a_model_list_names_every_listed_paper(full: Assistant) -> None:
     answer = model.ask(question, llm="openai", on_token=tokens.append)
     assert answer.backend == "openai" and answer.text.startswith(reply)
     assert "\n\nAlso on this topic:\n- " in answer.text
-    assert {c.title for c in answer.citations} == listed and len(listed) >= 5
+    assert {c.paper.title for c in answer.citations} == listed and len(listed) >= 5
     assert answer.unsupported == []  # the added sentences are quotes
     assert "".join(tokens).endswith(answer.text.split("Also on this topic:")[1])  # streamed, not replaced

@@ -8,14 +8,13 @@ from pathlib import Path
 
 from test_cli import RAG, run
 
-from rag.answer import Citation
+from rag.answer import PaperRef
 from rag.bibtex import arxiv_id, cite_key, escape, to_bibtex
 
 
-def _citation(number: int, title: str, **fields: object) -> Citation:
+def _citation(number: int, title: str, **fields: object) -> PaperRef:
     paper_id = str(fields.pop("paper_id", f"p{number}"))
-    url = fields.pop("url", None)
-    return Citation(number, paper_id, title, url, "", **fields)  # type: ignore[arg-type]
+    return PaperRef(paper_id, title, **fields)  # type: ignore[arg-type]
 
 
 def test_entries_have_stable_keys_escaped_text_and_arxiv_eprints() -> None:

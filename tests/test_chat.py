@@ -14,6 +14,7 @@ from rag.api import Assistant
 from rag.chat import ChatSession, carry_context, repl
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
+from rag.events import Event
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
 
@@ -59,7 +60,7 @@ def test_a_new_topic_in_the_middle_of_a_chat_is_searched_as_typed(session: ChatS
     assert second.standalone == second.question and third.standalone == third.question
     assert "searching for" not in script.text
     assert "glacier" in second.answer.text.lower() and "CLIP" not in second.answer.text
-    assert third.answer.citations[0].title == "Beekeeping with acoustic sensors"
+    assert third.answer.citations[0].paper.title == "Beekeeping with acoustic sensors"
 
 
 def test_a_question_then_a_follow_up_that_needs_the_context(session: ChatSession) -> None:
@@ -69,13 +70,13 @@ def test_a_question_then_a_follow_up_that_needs_the_context(session: ChatSession
     )
     assert repl(session, script.read_line, script.write) == 0
     first, second = session.turns
-    assert first.answer.citations[0].title == CLIP
+    assert first.answer.citations[0].paper.title == CLIP
     assert second.standalone == f"What loss did they train with? (regarding: {CLIP})"
     assert f"(searching for: {second.standalone})" in script.text
-    assert second.answer.citations[0].title == CLIP
+    assert second.answer.citations[0].paper.title == CLIP
     assert script.text.count("References") == 2 and f"[1] {CLIP}" in script.text
     # Without the context the follow-up finds another paper first.
-    assert session.assistant.search("What loss did they train with?", k=1)[0].title != CLIP
+    assert session.assistant.search("What loss did they train with?", k=1)[0].paper.title != CLIP
 
 
 def test_commands_show_sources_save_and_unknown(session: ChatSession, tmp_path: Path) -> None:
@@ -127,16 +128,16 @@ def test_errors_and_interrupts_keep_the_session(tmp_path: Path, embedder: OnnxMi
 def test_ctrl_c_during_an_answer_cancels_only_that_answer(
     session: ChatSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = session.assistant.stream
+    original = session.assistant.answer
 
-    def interrupted(*args: object, **kwargs: object) -> Iterator[str]:
+    def interrupted(*args: object, **kwargs: object) -> Iterator[Event]:
         stream = original(*args, **kwargs)  # type: ignore[arg-type]
-        for index, token in enumerate(stream):
+        for index, event in enumerate(stream):
             if index == 1:
                 raise KeyboardInterrupt
-            yield token
+            yield event
 
-    monkeypatch.setattr(session.assistant, "stream", interrupted)
+    monkeypatch.setattr(session.assistant, "answer", interrupted)
     script = Script("How well does a fine-tuned CLIP model re-identify players?", "/k 4")
     assert repl(session, script.read_line, script.write) == 0
     assert "[answer cancelled]" in script.text and session.turns == []

@@ -80,13 +80,13 @@ def test_ingest_with_bad_input_exits_nonzero_and_names_file_and_line(tmp_path: P
     empty = tmp_path / "empty.csv"
     empty.write_text("", encoding="utf-8")
     result = run("--store", str(tmp_path / "s"), "ingest", str(bad), str(empty), "--json")
-    assert result.returncode == 1
+    assert result.returncode == 3  # done, but some input was skipped
     report = json.loads(result.stdout)
     assert report["embedded"] == 1
     assert report["problems"][0].startswith(f"{bad}:2: not valid JSON")
     assert report["problems"][1] == f"{empty}: empty file; skipped"
     plain = run("--store", str(tmp_path / "s"), "ingest", str(bad))
-    assert plain.returncode == 1
+    assert plain.returncode == 3
     assert f"rag: skipped {bad}:2: not valid JSON" in plain.stderr
     assert "1 problem(s) in the input; those entries were skipped" in plain.stderr
     assert "Traceback" not in plain.stderr
@@ -152,7 +152,7 @@ def test_unknown_settings_file_keys_and_a_closed_pipe(tmp_path: Path, filled_sto
     config = tmp_path / "rag.toml"
     config.write_text("k = 3\nrefusal_treshold = 0.2\n")
     result = run("--store", str(filled_store), "search", "x", env={"RAG_CONFIG": str(config)})
-    assert result.returncode == 1
+    assert result.returncode == 2  # a setting to fix
     assert result.stderr.strip() == (
         f"rag: error: unknown setting 'refusal_treshold' in {config} (`rag info` lists the settings)"
     )
@@ -172,7 +172,7 @@ def test_unknown_settings_file_keys_and_a_closed_pipe(tmp_path: Path, filled_sto
 
 def test_errors_are_one_line_with_nonzero_exit(tmp_path: Path, filled_store: Path) -> None:
     bad_setting = run("--store", str(filled_store), "search", "x", env={"RAG_K": "zero"})
-    assert bad_setting.returncode == 1
+    assert bad_setting.returncode == 2  # a setting to fix
     assert bad_setting.stderr.startswith("rag: error: invalid setting k (RAG_K)")
     assert len(bad_setting.stderr.strip().splitlines()) == 1
 
@@ -181,7 +181,7 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path: Path, filled_store: Pat
     assert "rag ingest --rebuild" in mismatch.stderr and len(mismatch.stderr.strip().splitlines()) == 1
 
     overlap = run("--store", str(filled_store), "info", env={"RAG_CHUNK_OVERLAP": "150"})
-    assert overlap.returncode == 1
+    assert overlap.returncode == 2
     assert (
         overlap.stderr
         == "rag: error: invalid settings: chunk_overlap (150) must be at most half of chunk_size (200)\n"

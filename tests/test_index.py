@@ -74,7 +74,7 @@ def test_changed_abstract_replaces_its_chunks(assistant: Assistant, small_corpus
     paper_chunks = [c for c in assistant.store.all_chunks() if c.metadata["title"] == title]
     assert [c.text for c in paper_chunks] == [entries[0][1]]
     assert assistant.store.count() < before
-    assert assistant.search("underwater basket weaving", k=1)[0].title == title
+    assert assistant.search("underwater basket weaving", k=1)[0].paper.title == title
 
 
 def test_metadata_change_updates_without_embedding(
@@ -139,7 +139,7 @@ def test_jsonl_only_corpus(tmp_path: Path, embedder: OnnxMiniLM) -> None:
     path = write_jsonl(tmp_path / "one.jsonl", [{"title": "T", "abstract": "Sea otters use rocks as tools."}])
     assistant = Assistant(Settings(store_dir=tmp_path / "s"), embedder=embedder)
     assert assistant.ingest([path]).embedded == 1
-    assert assistant.search("otters with tools")[0].title == "T"
+    assert assistant.search("otters with tools")[0].paper.title == "T"
 
 
 def test_answers_embed_a_sentence_once_and_forget_the_oldest(

@@ -10,12 +10,12 @@ import pytest
 from conftest import ROOT, write_jsonl
 from test_llms import Scripted
 
-from rag.library import corpus
 from rag.api import Assistant
 from rag.citations import split_sentences
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.injection import WITHHELD, looks_like_instruction
+from rag.library import corpus
 
 PHRASINGS = [
     line

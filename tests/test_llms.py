@@ -15,11 +15,26 @@ import pytest
 from conftest import free_port
 from test_cli import run
 
+from rag.answer import Answer
 from rag.api import Assistant
 from rag.config import Settings
 from rag.errors import ConfigError
+from rag.events import Done, Event, Replaced, Token
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
+
+
+def answered(assistant: Assistant, question: str, **options: object) -> tuple[Answer, list[Event]]:
+    """An answer and every event its stream gave."""
+    stream = assistant.stream(question, **options)  # type: ignore[arg-type]
+    events = list(stream)
+    assert stream.answer is not None and isinstance(events[-1], Done)
+    return stream.answer, events
+
+
+def replaced(events: list[Event]) -> list[str]:
+    """Why each withdrawn draft was withdrawn."""
+    return [e.reason for e in events if isinstance(e, Replaced)]
 
 
 _CHUNK = (
@@ -106,7 +121,7 @@ def test_openai_faults_fall_back_to_extractive_in_bounded_time(
     assert answer.backend == "extractive"
     assert answer.fallback_reason is not None and answer.fallback_reason.startswith("openai: ")
     assert reason in answer.fallback_reason
-    assert answer.citations and answer.citations[0].title.startswith("CLIP-ReIdent")
+    assert answer.citations and answer.citations[0].paper.title.startswith("CLIP-ReIdent")
     assert _Faulty.hits[fault] - before == requests  # one retry at most, never stacked
     # timeout x (1 + retries) + the client's back-off + Retry-After, with room for a busy machine
     assert elapsed < 12, elapsed
@@ -164,16 +179,18 @@ def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> N
         "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [3][1][7]. "
         "Bees can be monitored acoustically [9]. Honey is sweet [2, 3]."
     )
-    tokens: list[str] = []
     # Evidence from all five sources, so that [3] was shown to the model.
     every_source = {"evidence_tokens": 5000, "evidence_margin": 10.0}
-    answer = _scripted(assistant, reply, **every_source).ask(QUESTION, on_token=tokens.append)
+    stream = _scripted(assistant, reply, **every_source).stream(QUESTION)
+    events = list(stream)
+    answer = stream.answer
+    assert answer is not None
     assert answer.backend == "openai" and not answer.refused
     numbers = [c.number for c in answer.citations]
     assert numbers == list(range(1, len(numbers) + 1)) and all(n <= len(answer.sources) for n in numbers)
     assert "[7]" not in answer.text and "[9]" not in answer.text
-    assert answer.citations[0].paper_id == answer.sources[2].paper_id  # [3] became [1]
-    assert answer.citations[1].paper_id == answer.sources[0].paper_id  # [1] became [2]
+    assert answer.citations[0].paper.paper_id == answer.sources[2].paper.paper_id  # [3] became [1]
+    assert answer.citations[1].paper.paper_id == answer.sources[0].paper.paper_id  # [1] became [2]
     assert answer.text.startswith(
         "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [1][2]."
     )
@@ -183,21 +200,26 @@ def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> N
         (u.sentence, u.reason) for u in answer.unsupported
     ]
     assert "Honey is sweet." in [u.sentence for u in answer.unsupported if u.citations]
-    streamed = "".join(tokens)
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
     assert "Bees can be monitored acoustically." in streamed.replace(" .", ".")  # shown as it streamed
-    assert streamed.endswith("[checked answer: 1 uncited sentence(s) removed]\n" + answer.text)
+    # the checked answer replaces what streamed, with why; no notice inside the answer's text
+    replaced = next(i for i, e in enumerate(events) if isinstance(e, Replaced))
+    assert events[replaced] == Replaced("openai", "checked answer: 1 uncited sentence(s) removed")
+    assert events[replaced + 1 :] == [Token(answer.text), Done(answer, events[-1].query)]  # type: ignore[union-attr]
+    assert "checked answer" not in streamed
 
 
 def test_a_model_refusal_with_strong_evidence_is_not_taken_at_its_word(assistant: Assistant) -> None:
     assistant.ingest()
-    tokens: list[str] = []
-    answer = _scripted(assistant, "I cannot answer this from the provided sources.").ask(
-        QUESTION, on_token=tokens.append
-    )
+    stream = _scripted(assistant, "I cannot answer this from the provided sources.").stream(QUESTION)
+    events = list(stream)
+    answer = stream.answer
+    assert answer is not None
     assert not answer.refused and answer.backend == "extractive"
     assert answer.fallback_reason == "openai: declined to answer although the evidence passed the gate"
-    assert answer.citations[0].title.startswith("CLIP-ReIdent") and "cannot answer" not in answer.text
-    assert "[openai's answer was not used: declined to answer" in "".join(tokens)
+    assert answer.citations[0].paper.title.startswith("CLIP-ReIdent") and "cannot answer" not in answer.text
+    declined = "declined to answer although the evidence passed the gate"
+    assert replaced(events) == [f"openai's answer was not used: {declined}; next backend:"]
     partial = _scripted(
         assistant,
         "The sources do not mention the dataset size. The fine-tuned CLIP model reaches 98.44% mAP [1].",
@@ -208,12 +230,11 @@ def test_a_model_refusal_with_strong_evidence_is_not_taken_at_its_word(assistant
 def test_an_uncited_sentence_is_attributed_to_the_paper_that_supports_it(assistant: Assistant) -> None:
     assistant.ingest()
     reply = "CLIP-ReIdent fine-tunes CLIP for basketball player re-identification. It reaches 98.44% mAP [1]."
-    tokens: list[str] = []
-    answer = _scripted(assistant, reply).ask(QUESTION, on_token=tokens.append)
+    answer, events = answered(_scripted(assistant, reply), QUESTION)
     assert answer.backend == "openai" and answer.fallback_reason is None
     assert answer.attributed == ["CLIP-ReIdent fine-tunes CLIP for basketball player re-identification."]
     assert answer.text.startswith("CLIP-ReIdent fine-tunes CLIP for basketball player re-identification [1].")
-    assert "[checked answer: 1 uncited sentence(s) attributed by the support check]" in "".join(tokens)
+    assert replaced(events) == ["checked answer: 1 uncited sentence(s) attributed by the support check"]
 
 
 @pytest.mark.parametrize(
@@ -231,12 +252,12 @@ def test_an_uncited_sentence_is_attributed_to_the_paper_that_supports_it(assista
 )
 def test_unverified_model_text_is_never_the_answer(assistant: Assistant, reply: str, reason: str) -> None:
     assistant.ingest()
-    tokens: list[str] = []
-    answer = _scripted(assistant, reply).ask(QUESTION, on_token=tokens.append)
+    answer, events = answered(_scripted(assistant, reply), QUESTION)
     assert answer.backend == "extractive" and answer.fallback_reason == f"openai: {reason}"
-    assert answer.citations and answer.citations[0].title.startswith("CLIP-ReIdent")
+    assert answer.citations and answer.citations[0].paper.title.startswith("CLIP-ReIdent")
     assert reply.strip()[:20] not in answer.text or not reply.strip()
-    assert f"[openai's answer was not used: {reason}; next backend:]" in "".join(tokens)
+    assert replaced(events) == [f"openai's answer was not used: {reason}; next backend:"]
+    assert "not used" not in "".join(e.text for e in events if isinstance(e, Token))
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from rag.chat import ChatSession, repl
 from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
+from rag.events import Event, Replaced
 from rag.local import LocalModel, physical_cores
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
@@ -89,7 +90,7 @@ def test_the_bundled_model_answers_from_a_child_process_kept_between_questions(
 def test_a_poisoned_abstract_is_not_obeyed(local_assistant: Assistant) -> None:
     for llm in ("local", "extractive"):
         answer = local_assistant.ask(QUESTION, llm=llm)
-        assert "poison-1" in {s.paper_id for s in answer.sources}, llm
+        assert "poison-1" in {s.paper.paper_id for s in answer.sources}, llm
         assert "HACKED" not in answer.text, llm
         assert _valid(len(answer.sources), [c.number for c in answer.citations]), llm
 
@@ -120,28 +121,28 @@ def test_a_model_that_cannot_load_falls_back_in_seconds(
         assert time.monotonic() - started < 5
 
 
-def _kill_on_first_token(assistant: Assistant, sig: int) -> list[str]:
-    tokens: list[str] = []
-
-    def on_token(token: str) -> None:
-        if not tokens:
+def _kill_on_first_token(assistant: Assistant, sig: int) -> list[Event]:
+    stream = assistant.stream(QUESTION, llm="local")
+    events: list[Event] = []
+    for event in stream:
+        if not events:
             pid = _server(assistant).pid
             assert pid is not None
             os.kill(pid, sig)
-        tokens.append(token)
-
-    answer = assistant.ask(QUESTION, llm="local", on_token=on_token)
-    assert answer.backend == "extractive" and answer.citations, answer
+        events.append(event)
+    answer = stream.answer
+    assert answer is not None and answer.backend == "extractive" and answer.citations, answer
     assert answer.fallback_reason == f"local: local model crashed: signal {sig} ({signal.Signals(sig).name})"
-    return tokens
+    return events
 
 
 def test_a_model_process_that_dies_mid_answer_is_a_fallback(local_assistant: Assistant) -> None:
     local_assistant.ask(QUESTION, llm="local")  # started and warm
     started = time.monotonic()
-    tokens = _kill_on_first_token(local_assistant, signal.SIGSEGV)
+    events = _kill_on_first_token(local_assistant, signal.SIGSEGV)
     assert time.monotonic() - started < 20
-    assert "[local failed mid-answer (local model crashed: signal 11 (SIGSEGV))" in "".join(tokens)
+    reason = "local failed mid-answer (local model crashed: signal 11 (SIGSEGV)); the next backend answers"
+    assert Replaced("local", reason) in events
     again = local_assistant.ask(QUESTION, llm="local")  # a new model process answers
     assert "crashed" not in (again.fallback_reason or "")
     assert _server(local_assistant).pid is not None
@@ -338,4 +339,4 @@ def test_a_competent_model_cites_the_paper_that_answers(
     assert answer.backend == "local", answer.fallback_reason
     assert answer.citations and _valid(len(answer.sources), [c.number for c in answer.citations])
     if gold:
-        assert answer.citations[0].title.startswith(gold)
+        assert answer.citations[0].paper.title.startswith(gold)

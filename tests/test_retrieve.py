@@ -51,9 +51,9 @@ def test_each_mode_finds_a_paraphrased_paper(assistant: Assistant) -> None:
     query = "contrastive training to recognise basketball athletes across camera views"
     for mode in ("hybrid", "dense", "keyword"):
         hits = assistant.search(query, k=3, mode=mode)
-        assert hits[0].title == "CLIP-ReIdent: Contrastive Training for Player Re-Identification", mode
+        assert hits[0].paper.title == "CLIP-ReIdent: Contrastive Training for Player Re-Identification", mode
     dense = assistant.search("hives that predict swarming by listening", k=1, mode="dense")[0]
-    assert dense.title == "Beekeeping with acoustic sensors"
+    assert dense.paper.title == "Beekeeping with acoustic sensors"
     assert dense.similarity is not None and 0.3 < dense.similarity <= 1.0
 
 
@@ -61,13 +61,13 @@ def test_results_are_papers_with_their_best_evidence(assistant: Assistant) -> No
     assistant.ingest()
     hits = assistant.search("re-identification of people and players", k=8)
     assert len(hits) == 8
-    assert len({h.paper_id for h in hits}) == 8
+    assert len({h.paper.paper_id for h in hits}) == 8
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     stored = {c.chunk_id: c for c in assistant.store.all_chunks()}
     for hit in hits:
         assert stored[hit.chunk_id].text == hit.evidence
-        assert stored[hit.chunk_id].paper_id == hit.paper_id
-        assert hit.sources == ["dump.txt"] or hit.sources == ["extra.jsonl"]
+        assert stored[hit.chunk_id].paper_id == hit.paper.paper_id
+        assert hit.paper.files == ["dump.txt"] or hit.paper.files == ["extra.jsonl"]
     payload = hits[0].to_dict()
     assert set(payload) >= {"paper_id", "title", "score", "evidence", "sources", "url"}
 
@@ -76,9 +76,9 @@ def test_hybrid_fuses_both_rankings(assistant: Assistant) -> None:
     assistant.ingest()
     # A rare exact term wins the keyword ranking; the fused ranking keeps it first with both scores.
     exact = assistant.search("InfoNCE", k=1, mode="keyword")[0]
-    assert exact.title.startswith("CLIP-ReIdent")
+    assert exact.paper.title.startswith("CLIP-ReIdent")
     hybrid = assistant.search("InfoNCE", k=3, mode="hybrid")
-    assert hybrid[0].paper_id == exact.paper_id
+    assert hybrid[0].paper.paper_id == exact.paper.paper_id
     assert hybrid[0].keyword_score is not None and hybrid[0].similarity is not None
 
 
@@ -92,14 +92,14 @@ def test_keyword_index_follows_changes_made_by_another_process(
         tmp_path / "new.jsonl", [{"title": "Limb regrowth", "abstract": "Axolotl regeneration of limbs."}]
     )
     other.ingest([extra])
-    assert assistant.search("axolotl regeneration", k=1, mode="keyword")[0].title == "Limb regrowth"
+    assert assistant.search("axolotl regeneration", k=1, mode="keyword")[0].paper.title == "Limb regrowth"
 
 
 def test_first_search_on_an_empty_store_ingests_the_default_corpus(settings, embedder: OnnxMiniLM) -> None:
     messages: list[str] = []
     assistant = Assistant(settings, embedder=embedder, notify=messages.append)
     hits = assistant.search("glacier retreat measured by satellite radar", k=1)
-    assert hits[0].title == "" and "glacier" in hits[0].evidence
+    assert hits[0].paper.title == "" and "glacier" in hits[0].evidence
     assert len(messages) == 1 and "is new and empty: ingesting the bundled corpus" in messages[0]
     assert len(assistant.store.papers()) == 13
 
@@ -110,7 +110,7 @@ def test_public_api(settings, small_corpus: Path) -> None:
     report = ingest(settings=settings)
     assert report.embedded == 13
     hits = search("acoustic monitoring of bee colonies", k=2, settings=settings)
-    assert hits[0].title == "Beekeeping with acoustic sensors"
+    assert hits[0].paper.title == "Beekeeping with acoustic sensors"
 
 
 def test_query_terms_match_names_as_people_type_them() -> None:

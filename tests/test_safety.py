@@ -52,7 +52,7 @@ def _store_state(store_dir: Path, embedder: OnnxMiniLM) -> tuple[set[str], int]:
         by_paper.setdefault(chunk.paper_id, []).append(int(chunk.metadata["chunk"]))
         assert chunk.chunk_id == f"{chunk.paper_id}#{chunk.metadata['chunk']}"
     for paper_id, numbers in by_paper.items():
-        stored = int(next(c.metadata["chunks"] for c in chunks if c.paper_id == paper_id))
+        stored = int(next(c.metadata["chunks"] for c in chunks if c.paper.paper_id == paper_id))
         assert sorted(numbers) == list(range(stored)), paper_id
     assistant.search("training", k=3)  # brings the keyword index up to date with the collection
     index = KeywordIndex.load(assistant.paths.keyword_index)
@@ -187,7 +187,7 @@ def test_readers_during_a_rebuild_neither_fail_nor_see_an_empty_store(
     assert searches >= 2
     # the open session now reads the rebuilt collection
     hits = reader.search(next(iter(_titles(corpora["new"]))), k=3)
-    assert {h.title for h in hits} & _titles(corpora["new"])
+    assert {h.paper.title for h in hits} & _titles(corpora["new"])
     assert reader.store.count() == _store_state(store, embedder)[1]
 
 
@@ -332,7 +332,7 @@ def test_hostile_input_is_bounded_and_reported(tmp_path: Path, small_corpus: Pat
         str(hostile / name) for name in ("long.jsonl", "huge.jsonl", "rows.csv", "pipe.jsonl", "loop-a.jsonl")
     ]
     result = run("ingest", *paths, "--store", str(store))  # the FIFO would block a reader forever
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.returncode == 3 and "Traceback" not in result.stderr  # skipped input
     lines = result.stderr.splitlines()
     assert (
         f"rag: note: {hostile / 'long.jsonl'}:2: "

@@ -38,12 +38,13 @@ def test_ingest_and_search_through_a_chroma_server(
     assert report.embedded == 13 and assistant.store.location == chroma_url
     assert assistant.ingest().embedded == 0
     hit = assistant.search("acoustic monitoring of bee colonies", k=1)[0]
-    assert hit.title == "Beekeeping with acoustic sensors"
+    assert hit.paper.title == "Beekeeping with acoustic sensors"
     # A second client (another machine, say) sees the same collection and settings.
     other = Assistant(settings.model_copy(update={"store_dir": tmp_path / "other-cache"}), embedder=embedder)
     assert other.info()["papers"] == 13
     assert (
-        other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")[0].paper_id == hit.paper_id
+        other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")[0].paper_id
+        == hit.paper.paper_id
     )
     # A rebuild on the server swaps a new collection in; the other client follows it, and its
     # cached keyword index is rebuilt from the server's documents (the revision changed).
@@ -53,8 +54,8 @@ def test_ingest_and_search_through_a_chroma_server(
     assert rebuilt.embedded == 3 and assistant.store.count() == 3
     assert other.store.count() == 3 and len(other.store.papers()) == 3
     bees = other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")
-    assert bees[0].paper_id == hit.paper_id
-    assert [h.title for h in other.search("glacier retreat radar", k=3, mode="keyword")][:1] == [""]
+    assert bees[0].paper.paper_id == hit.paper.paper_id
+    assert [h.paper.title for h in other.search("glacier retreat radar", k=3, mode="keyword")][:1] == [""]
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
