@@ -59,7 +59,7 @@ def local_assistant(local_settings: Settings, embedder: OnnxMiniLM) -> Iterator[
 
 
 def _server(assistant: Assistant) -> LocalModel:
-    model = assistant.llm("local")
+    model = assistant.pool.get("local", assistant.settings)
     assert isinstance(model, LocalModel)
     return model
 
@@ -155,7 +155,7 @@ def test_the_chat_keeps_its_conversation_when_the_model_crashes(local_assistant:
     killed: list[int] = []
 
     def write(text: str) -> None:
-        server = local_assistant._llms.get("local")
+        server = local_assistant.pool.get("local", local_assistant.settings)
         if not killed and isinstance(server, LocalModel) and server.pid and text.strip():
             killed.append(server.pid)
             os.kill(server.pid, signal.SIGKILL)
@@ -192,7 +192,7 @@ def test_the_model_process_dies_with_its_parent(local_settings: Settings) -> Non
         from rag.api import Assistant
         from rag.config import Settings
         assistant = Assistant(Settings(store_dir={str(local_settings.store_dir)!r}))
-        server = assistant.llm("local")
+        server = assistant.pool.get("local", assistant.settings)
         server._client_or_start()
         print(server.pid, flush=True)
         time.sleep(120)

@@ -52,7 +52,7 @@ def _store_state(store_dir: Path, embedder: OnnxMiniLM) -> tuple[set[str], int]:
         by_paper.setdefault(chunk.paper_id, []).append(int(chunk.metadata["chunk"]))
         assert chunk.chunk_id == f"{chunk.paper_id}#{chunk.metadata['chunk']}"
     for paper_id, numbers in by_paper.items():
-        stored = int(next(c.metadata["chunks"] for c in chunks if c.paper.paper_id == paper_id))
+        stored = int(next(c.metadata["chunks"] for c in chunks if c.paper_id == paper_id))
         assert sorted(numbers) == list(range(stored)), paper_id
     assistant.search("training", k=3)  # brings the keyword index up to date with the collection
     index = KeywordIndex.load(assistant.paths.keyword_index)

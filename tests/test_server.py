@@ -43,7 +43,7 @@ def test_ingest_and_search_through_a_chroma_server(
     other = Assistant(settings.model_copy(update={"store_dir": tmp_path / "other-cache"}), embedder=embedder)
     assert other.info()["papers"] == 13
     assert (
-        other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")[0].paper_id
+        other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")[0].paper.paper_id
         == hit.paper.paper_id
     )
     # A rebuild on the server swaps a new collection in; the other client follows it, and its
