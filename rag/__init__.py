@@ -1,7 +1,9 @@
 """Cited question answering over research-paper abstracts.
 
-The public API: `ask`, `ingest`, `search`, `Assistant`, `Answer`, `Citation`, `Settings`.
-Names load on first use so that `rag --help` starts without importing chromadb, onnxruntime or llama-index.
+The public API: `ask`, `ingest`, `search`, `Assistant` (with `gather` and `answer`), the records
+(`Answer`, `Citation`, `Source`, `PaperRef`, `SearchHit`, `Evidence`, `Query`), the events an answer
+streams (`Token`, `Notice`, `Replaced`, `Done`) and `Settings`. Names load on first use so that
+`rag --help` starts without importing chromadb, onnxruntime or llama-index.
 """
 
 from __future__ import annotations
@@ -10,44 +12,61 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .answer import Answer, Citation
+    from .answer import Answer, Citation, PaperRef, Source
     from .api import Assistant, ask, ingest, search
     from .config import Settings
     from .errors import RagError
-    from .events import AnswerStream
+    from .events import AnswerStream, Done, Notice, Replaced, Token
+    from .evidence import Evidence
     from .library.corpus import Paper
     from .library.ingest import IngestReport
+    from .query import Query
     from .retrieve import SearchHit
-
-__all__ = [
-    "Answer",
-    "AnswerStream",
-    "Assistant",
-    "Citation",
-    "IngestReport",
-    "Paper",
-    "RagError",
-    "SearchHit",
-    "Settings",
-    "ask",
-    "ingest",
-    "search",
-]
 
 _HOMES = {
     "Answer": "answer",
     "Citation": "answer",
-    "AnswerStream": "events",
+    "PaperRef": "answer",
+    "Source": "answer",
     "Assistant": "api",
     "ask": "api",
     "ingest": "api",
     "search": "api",
     "Settings": "config",
-    "Paper": "library.corpus",
     "RagError": "errors",
+    "AnswerStream": "events",
+    "Done": "events",
+    "Notice": "events",
+    "Replaced": "events",
+    "Token": "events",
+    "Evidence": "evidence",
+    "Paper": "library.corpus",
     "IngestReport": "library.ingest",
+    "Query": "query",
     "SearchHit": "retrieve",
 }
+__all__ = [
+    "Answer",
+    "AnswerStream",
+    "Assistant",
+    "Citation",
+    "Done",
+    "Evidence",
+    "IngestReport",
+    "Notice",
+    "Paper",
+    "PaperRef",
+    "Query",
+    "RagError",
+    "Replaced",
+    "SearchHit",
+    "Settings",
+    "Source",
+    "Token",
+    "ask",
+    "ingest",
+    "search",
+]
 
 
 def __getattr__(name: str) -> Any:

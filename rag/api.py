@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .answer import Answer
     from .embeddings import Embedder
     from .events import AnswerStream, Done, Event
-    from .evidence import Evidence, Gatherer
+    from .evidence import Evidence
     from .library.ingest import IngestReport
     from .library.store import Store
     from .llm import LLM
@@ -42,6 +42,7 @@ class Assistant:
         notify: Callable[[str], None] = _stderr,
     ) -> None:
         from .backends import Pool
+        from .evidence import Gatherer
 
         self.settings = settings or Settings()
         self.paths: Paths = resolve_paths(self.settings)
@@ -50,7 +51,7 @@ class Assistant:
         self.library = Library(self.settings, self.paths, embedder=embedder, store=store, notify=self._notify)
         self.pool = Pool(llms)
         self._prompts: Prompts | None = None
-        self._gatherer: Gatherer | None = None
+        self.gatherer = Gatherer(self.library, self.settings)
 
     def _notify(self, message: str) -> None:
         self.notify(message)
@@ -74,16 +75,6 @@ class Assistant:
             self._prompts = load_prompts(self.paths.prompts_dir, shipped=shipped_prompts_dir())
         return self._prompts
 
-    @property
-    def gatherer(self) -> Gatherer:
-        """Search and evidence, with an embedder that remembers what it embedded (answers reuse it)."""
-        if self._gatherer is None:
-            from .embeddings import CachedEmbedder
-            from .evidence import Gatherer
-
-            self._gatherer = Gatherer(self.library, CachedEmbedder(self.embedder), self.settings)
-        return self._gatherer
-
     def ingest(
         self,
         paths: Sequence[str | Path] | None = None,
@@ -99,22 +90,15 @@ class Assistant:
         """Open the store and its keyword index now (a new default store is filled here)."""
         self.library.keyword_index()
 
-    def parse(self, question: str) -> Query:
-        """The question parsed once (an empty one is an InputError, a long one cut, saying so)."""
-        from .query import parse_question
-
-        return parse_question(question, max_chars=self.settings.max_question_chars, notify=self.notify)
-
     def search(self, query: str, *, k: int | None = None, mode: SearchMode | None = None) -> list[SearchHit]:
         """The papers most relevant to a query, best first, each with its best evidence."""
-        return self.gatherer.search(self.parse(query).text, k=k, mode=mode)
+        return self.gatherer.search(query, k=k, mode=mode)
 
     def gather(
         self, question: str | Query, *, k: int | None = None, mode: SearchMode | None = None
     ) -> Evidence:
         """The evidence for a question, unanswered: what `answer` answers from."""
-        query = self.parse(question) if isinstance(question, str) else question
-        return self.gatherer.gather(query, k=k, mode=mode)
+        return self.gatherer.gather(question, k=k, mode=mode)
 
     def chain(self, llm: str | None = None) -> list[str]:
         """The backends an answer tries, in order (an explicit choice that cannot work: ConfigError)."""
@@ -131,7 +115,7 @@ class Assistant:
         self, question: str, *, k: int | None = None, llm: str | None = None, mode: SearchMode | None = None
     ) -> AnswerStream:
         """Answer a question: iterate for its events (Token, Notice, Replaced, Done), then read `.answer`."""
-        query, chain = self.parse(question), self.chain(llm)
+        query, chain = self.gatherer.parse(question), self.chain(llm)
         return self._answer(lambda: self.gather(query, k=k, mode=mode), chain)
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:
@@ -166,35 +150,30 @@ class Assistant:
 
     @property
     def log(self) -> AnswerLog:
-        """The answer log (`rag logs`)."""
+        """The answer log (`rag logs`); every answer is recorded unless RAG_LOG=0."""
         from .log import AnswerLog
 
         return AnswerLog(self.paths.log)
 
     def _log(self, done: Done) -> None:
-        if self.settings.log:  # RAG_LOG=0: not; a failure to log never fails the answer
+        if self.settings.log:  # a failure to log is a note, never the answer's failure
             self.log.record(
                 done.answer, searched=done.query.search, settings=printable_settings(self.settings)
             )
 
     def use_model(self, model: str) -> str:
         """Answer with a GGUF file or an OpenAI model from now on; returns the backend it needs."""
-        from . import backends
+        from .backends import with_model
 
-        changes = backends.model_settings(model, self.settings)
-        backend = str(changes.pop("llm"))
-        self.settings = self.settings.model_copy(update=changes)
-        self.pool.drop(backend)
+        self.settings, backend = with_model(self.settings, model)
+        self.pool.drop(backend)  # built with the old settings
         return backend
 
     def models(self) -> dict[str, Any]:
         """The models usable here, and the chain `auto` would try."""
-        from . import backends
+        from .backends import listing
 
-        return {
-            "models": backends.available_models(self.settings),
-            "auto": backends.chain(self.settings, "auto"),
-        }
+        return listing(self.settings)
 
     def paper(self, paper_id: str) -> dict[str, Any]:
         """A stored paper's metadata and full abstract (rebuilt from its chunks)."""
@@ -231,16 +210,14 @@ class Assistant:
 _default: Assistant | None = None
 
 
-def default_assistant() -> Assistant:
-    """The process-wide Assistant for the default settings (kept warm between calls)."""
+def _assistant(settings: Settings | None) -> Assistant:
+    """An assistant for these settings, or the process-wide one for the defaults (kept warm)."""
     global _default
+    if settings is not None:
+        return Assistant(settings)
     if _default is None:
         _default = Assistant()
     return _default
-
-
-def _assistant(settings: Settings | None) -> Assistant:
-    return Assistant(settings) if settings else default_assistant()
 
 
 def ingest(

@@ -206,6 +206,18 @@ def model_settings(model: str, settings: Settings) -> dict[str, Any]:
     return {"openai_model": model, "llm": "openai"}
 
 
+def with_model(settings: Settings, model: str) -> tuple[Settings, str]:
+    """The settings that answer with a -m/--model value, and the backend that needs."""
+    changes = model_settings(model, settings)
+    backend = str(changes.pop("llm"))
+    return settings.model_copy(update=changes), backend
+
+
+def listing(settings: Settings) -> dict[str, Any]:
+    """The models usable here, and the chain `auto` would try (`rag models`)."""
+    return {"models": available_models(settings), "auto": chain(settings, "auto")}
+
+
 def available_models(settings: Settings) -> list[dict[str, Any]]:
     """What can answer here: the bundled GGUF, GGUFs in model_dir, the configured ones, OpenAI."""
     models: list[dict[str, Any]] = []

@@ -17,7 +17,7 @@ from .errors import InputError
 from .library.keyword import tokenize
 from .library.library import Library
 from .library.store import Store
-from .query import Query
+from .query import Query, parse_question
 from .retrieve import Retriever, SearchHit
 from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms
 
@@ -124,12 +124,29 @@ def _signals(
 
 
 class Gatherer:
-    """Searches a library and gathers the evidence for queries, with the retrieval settings."""
+    """Parses questions, searches a library and gathers the evidence, with the retrieval settings."""
 
-    def __init__(self, library: Library, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(self, library: Library, settings: RetrievalSettings) -> None:
         self.library = library
-        self.embedder = embedder
         self.settings = settings
+        self._embedder: Embedder | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        """The library's embedder, remembering what it embedded (answers reuse the vectors)."""
+        if self._embedder is None:
+            from .embeddings import CachedEmbedder
+
+            self._embedder = CachedEmbedder(self.library.embedder)
+        return self._embedder
+
+    def parse(self, question: str | Query) -> Query:
+        """The question parsed once (an empty one is an InputError, a long one cut, saying so)."""
+        if isinstance(question, Query):
+            return question
+        return parse_question(
+            question, max_chars=self.settings.max_question_chars, notify=self.library.notify
+        )
 
     def retriever(self) -> Retriever:
         """A retriever over the library's current contents (a new default store is filled first)."""
@@ -141,14 +158,18 @@ class Gatherer:
         return self.library.cap(k or self.settings.k, self.settings.candidates)
 
     def search(self, text: str, *, k: int | None = None, mode: SearchMode | None = None) -> list[SearchHit]:
-        """The papers most relevant to a text, best first, each with its best evidence."""
+        """The papers most relevant to a text as typed, best first, each with its best evidence."""
+        text = self.parse(text).text
         mode = mode or self.settings.mode
         if mode not in ("hybrid", "dense", "keyword"):
             raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
         return self.retriever().search(text, k=self._k(k), mode=mode)
 
-    def gather(self, query: Query, *, k: int | None = None, mode: SearchMode | None = None) -> Evidence:
-        """The evidence for a query, unanswered."""
+    def gather(
+        self, question: str | Query, *, k: int | None = None, mode: SearchMode | None = None
+    ) -> Evidence:
+        """The evidence for a question, unanswered."""
+        query = self.parse(question)
         return gather(
             query,
             retriever=self.retriever(),
