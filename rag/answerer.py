@@ -17,7 +17,7 @@ from .events import Done, Event, Replaced, Token
 from .evidence import Evidence
 from .llm import EXTRACTIVE, LLMUnavailable
 from .verify import Verified, changes, verify, with_completion
-from .writers import Writer
+from .writers import Draft, Writer
 
 
 class Answerer:
@@ -69,10 +69,13 @@ class _Run:
         self.timings[stage] = self.timings.get(stage, 0.0) + (now - self.clock) * 1000
         self.clock = now
 
-    def token(self, text: str) -> Token:
-        if text and self.first_token is None:
+    def tokens(self, text: str) -> Iterator[Token]:
+        """The text as a Token, if there is any (the first one's time is the first token's)."""
+        if not text:
+            return
+        if self.first_token is None:
             self.first_token = self.evidence.retrieve_ms + (time.perf_counter() - self.started) * 1000
-        return Token(text)
+        yield Token(text)
 
     def events(self) -> Iterator[Event]:
         evidence = self.evidence
@@ -81,7 +84,7 @@ class _Run:
         )
         self.lap("decide")
         if not self.decision.answer:
-            yield self.token(REFUSAL)
+            yield from self.tokens(REFUSAL)
             yield Done(self.refusal(), evidence.query)
             return
         for name in self.chain:
@@ -93,18 +96,14 @@ class _Run:
 
     def attempt(self, name: str) -> Generator[Event, None, Answer | None]:
         """One backend's draft, streamed and verified; its Answer, or None to try the next backend."""
-        evidence = self.evidence
         pieces: list[str] = []
         try:
-            draft = self.answerer.writers(name).draft(evidence)
+            draft = self.answerer.writers(name).draft(self.evidence)
             rewriter = CitationRewriter(draft.citable)
             for token in draft.tokens:
                 pieces.append(token)
-                shown = rewriter.feed(token)
-                if shown:
-                    yield self.token(shown)
-            if pieces:
-                yield self.token(rewriter.flush())
+                yield from self.tokens(rewriter.feed(token))
+            yield from self.tokens(rewriter.flush())
         except LLMUnavailable as exc:
             self.reasons.append(f"{name}: {exc}")
             self.lap("generate")
@@ -113,11 +112,32 @@ class _Run:
             return None
         self.prompt_tokens = draft.prompt_tokens or self.prompt_tokens
         self.lap("generate")
+        verified, streamed = yield from self.verified(name, draft, rewriter, pieces)
+        self.lap("verify")
+        if verified.rejection:
+            self.reasons.append(f"{name}: {verified.rejection}")
+            if name != EXTRACTIVE:
+                yield Replaced(name, f"{name}'s answer was not used: {verified.rejection}; next backend:")
+                return None
+            # The extractive answer quotes the papers: if even it fails, there is nothing to say.
+            yield Replaced(name, f"{name}'s answer was not used: {verified.rejection}")
+            yield from self.tokens(REFUSAL)
+            return self.refusal(fallback_reason="; ".join(self.reasons))
+        if verified.text.split() != streamed.split():
+            yield Replaced(name, f"checked answer: {changes(verified)}")
+            yield from self.tokens(verified.text)
+        return self.answer(verified.text, name, verified, fallback_reason="; ".join(self.reasons) or None)
+
+    def verified(
+        self, name: str, draft: Draft, rewriter: CitationRewriter, pieces: list[str]
+    ) -> Generator[Event, None, tuple[Verified, str]]:
+        """The draft verified (a list completed with the papers it skipped, streamed too), and the
+        text as it streamed, in the final numbering."""
         citable = set(draft.citable)
         verified = verify(
             "".join(pieces),
-            evidence,
-            self.answerer.vectors_of(evidence),
+            self.evidence,
+            self.answerer.vectors_of(self.evidence),
             citable=citable,
             threshold=self.answerer.settings.support_threshold,
             from_model=name != EXTRACTIVE,
@@ -129,23 +149,9 @@ class _Run:
             citable |= set(cited_numbers(completion))
             pieces.append(completion)
             rewriter.citable = frozenset(citable)
-            yield self.token(rewriter.feed(completion) + rewriter.flush())
+            yield from self.tokens(rewriter.feed(completion) + rewriter.flush())
             verified = with_completion(verified, completion, citable)
-        streamed = tidy(rewrite_citations(citations_last("".join(pieces)), citable)[0])
-        self.lap("verify")
-        if verified.rejection:
-            self.reasons.append(f"{name}: {verified.rejection}")
-            if name != EXTRACTIVE:
-                yield Replaced(name, f"{name}'s answer was not used: {verified.rejection}; next backend:")
-                return None
-            # The extractive answer quotes the papers: if even it fails, there is nothing to say.
-            yield Replaced(name, f"{name}'s answer was not used: {verified.rejection}")
-            yield self.token(REFUSAL)
-            return self.refusal(fallback_reason="; ".join(self.reasons))
-        if verified.text.split() != streamed.split():
-            yield Replaced(name, f"checked answer: {changes(verified)}")
-            yield self.token(verified.text)
-        return self.answer(verified.text, name, verified, fallback_reason="; ".join(self.reasons) or None)
+        return verified, tidy(rewrite_citations(citations_last("".join(pieces)), citable)[0])
 
     def refusal(self, fallback_reason: str | None = None) -> Answer:
         return self.answer(
