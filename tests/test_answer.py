@@ -325,3 +325,29 @@ def test_a_query_carries_what_the_stages_need() -> None:
     assert not faster.unit.search("it improves quality")
     listing = parse("which papers study dataset distillation?")
     assert listing.search == "dataset distillation" and not listing.names
+
+
+def test_one_paper_record_behind_hits_sources_and_citations() -> None:
+    from rag.answer import Answer, Citation
+
+    paper = PaperRef("arxiv:1", "Model soups", "https://arxiv.org/abs/1", ["A. B"], 2022, files=["x.jsonl"])
+    citation = Citation(1, paper, "We average weights.")
+    source = Source(1, paper, 0.5, "We average weights.")
+    answer = Answer("q", "We average weights [1].", [citation], [source], "extractive")
+    payload = answer.to_dict()
+    # the JSON keeps its flat form: "sources" of a paper are the corpus files it was read from
+    assert payload["citations"][0] == {
+        "number": 1,
+        "paper_id": "arxiv:1",
+        "title": "Model soups",
+        "url": "https://arxiv.org/abs/1",
+        "evidence": "We average weights.",
+        "sources": ["x.jsonl"],
+        "authors": ["A. B"],
+        "year": 2022,
+    }
+    assert payload["sources"][0]["score"] == 0.5 and payload["sources"][0]["sources"] == ["x.jsonl"]
+    assert Citation.from_dict(payload["citations"][0]) == citation  # the answer log reads it back
+    assert Source.from_dict(payload["sources"][0]) == source
+    assert citation.paper is source.paper  # one record, not copies
+    assert citation.reference() == "[1] Model soups - A. B (2022) https://arxiv.org/abs/1"

@@ -201,3 +201,37 @@ def test_save_never_overwrites_without_the_bang_and_a_huge_k_is_capped(
     assert f"{notes} exists: /save! {notes} overwrites it." in script.text
     assert notes.read_text().startswith("# Conversation") and session.turns
     assert any("is more than the store holds" in n for n in notices)
+
+
+def test_a_turn_answers_from_the_evidence_it_decided_with(
+    session: ChatSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deciding between the question as typed and its follow-up reading takes two retrievals; the
+    answer is written from the evidence chosen, without a third."""
+    searched: list[str] = []
+    original = session.assistant.gatherer.retriever
+
+    def counting() -> object:
+        retriever = original()
+        search = retriever.search
+
+        def recorded(text: str, **options: object) -> object:
+            searched.append(text)
+            return search(text, **options)  # type: ignore[arg-type]
+
+        retriever.search = recorded  # type: ignore[method-assign]
+        return retriever
+
+    monkeypatch.setattr(session.assistant.gatherer, "retriever", counting)
+    script = Script("How well does a fine-tuned CLIP model re-identify basketball players?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert len(searched) == 1  # a first question: searched once, as typed
+    searched.clear()
+    script = Script("What loss did they train with?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert searched == [
+        "What loss did they train with?",
+        f"What loss did they train with? (regarding: {CLIP})",
+    ]
+    assert session.turns[-1].standalone == searched[-1]
+    assert session.turns[-1].answer.citations[0].paper.title == CLIP
