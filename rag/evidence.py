@@ -95,7 +95,7 @@ def _signals(
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query.search)}
     # A paper that writes a phrase of the question as an acronym the papers define (NAS) uses it.
     defined = defined_acronyms(
-        query.search, [text for paper in papers.values() for text in paper.chunk_texts]
+        query.acronyms, [text for paper in papers.values() for text in paper.chunk_texts]
     )
     titles = {
         number: title_terms(hit.paper.title, keyword) | acronym_terms(hit.paper.title, defined)

@@ -14,6 +14,7 @@ from typing import Literal
 from .citations import figures, written_figures
 from .errors import InputError
 from .library.keyword import tokenize
+from .topic import acronyms
 
 Kind = Literal["lookup", "list", "figure", "comparison", "yesno", "metadata"]
 
@@ -140,6 +141,7 @@ class Query:
     wants_method: bool  # "how does", "what is": the sentence presenting the method answers it
     given: frozenset[float]  # the values of the numbers it states itself (no answer to it)
     written: frozenset[str]  # those numbers as written (358k)
+    acronyms: dict[str, set[str]]  # what its searched phrases would be as acronyms (NAS), with their terms
 
     @property
     def is_list(self) -> bool:
@@ -159,9 +161,10 @@ def parse(question: str) -> Query:
     asked_for = question[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
     counted = frozenset(tokenize(question[match.end() : match.end() + 40])[:2]) if match else frozenset()
+    search = _search_text(question, listing)
     return Query(
         text=question,
-        search=_search_text(question, listing),
+        search=search,
         kind=_kind(question, listing, bool(match)),
         names=tuple(dict.fromkeys(_NAME.findall(question))),
         terms=frozenset(tokenize(question)),
@@ -172,6 +175,7 @@ def parse(question: str) -> Query:
         wants_method=bool(_METHOD.match(question)) and not match,
         given=frozenset(figures(question)),
         written=frozenset(written_figures(question)),
+        acronyms=acronyms(search),
     )
 
 

@@ -32,11 +32,10 @@ def acronyms(question: str) -> dict[str, set[str]]:
     return found
 
 
-def defined_acronyms(question: str, texts: list[str]) -> dict[str, set[str]]:
-    """The acronyms of the question's phrases that the texts define ("neural architecture search
-    (NAS)"), with the phrase's terms; an initialism no text defines ("classical neural networks":
-    CNN) is not one."""
-    candidates = acronyms(question)
+def defined_acronyms(candidates: dict[str, set[str]], texts: list[str]) -> dict[str, set[str]]:
+    """The acronyms of a question's phrases (`acronyms`) that the texts define ("neural
+    architecture search (NAS)"), with the phrase's terms; an initialism no text defines
+    ("classical neural networks": CNN) is not one."""
     defined: dict[str, set[str]] = {}
     for text in texts:
         for match in DEFINITION.finditer(text):
