@@ -94,3 +94,29 @@ def test_the_facade_stays_thin() -> None:
         if isinstance(method, ast.FunctionDef) and method.name != "__init__":
             body = [n for n in method.body if not isinstance(n, ast.Expr | ast.ImportFrom)]
             assert len(body) <= 6, f"Assistant.{method.name} does work of its own: move it where it belongs"
+
+
+# Every setting of the first release, each read from RAG_<NAME> (and OPENAI_* for the key and URL).
+SETTINGS = (
+    "store_dir chroma_url collection data_dir embedder embed_batch_size chunk_size chunk_overlap k mode "
+    "candidates rrf_k llm openai_api_key openai_base_url openai_model llm_timeout llm_max_retries "
+    "local_model model_dir local_threads local_base_url local_server_model local_context evidence_tokens "
+    "evidence_margin max_answer_tokens temperature log log_path max_question_chars max_abstract_chars "
+    "refusal_threshold support_threshold prompts_dir"
+).split()
+
+
+def test_settings_are_grouped_and_keep_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.config import AnswerSettings, ModelSettings, RetrievalSettings, Settings, StoreSettings
+
+    groups = (StoreSettings, RetrievalSettings, AnswerSettings, ModelSettings)
+    assert sorted(Settings.model_fields) == sorted(SETTINGS)
+    assert sorted(name for group in groups for name in group.model_fields) == sorted(SETTINGS)
+    monkeypatch.setenv("RAG_K", "7")
+    monkeypatch.setenv("RAG_LOCAL_CONTEXT", "1024")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    monkeypatch.setenv("RAG_STORE_DIR", "elsewhere")
+    settings = Settings()
+    assert settings.k == 7 and settings.local_context == 1024 and str(settings.store_dir) == "elsewhere"
+    assert settings.openai_api_key is not None and settings.openai_api_key.get_secret_value() == "sk-env"
+    assert all(isinstance(settings, group) for group in groups)  # each part takes the group it needs
