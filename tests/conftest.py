@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -42,8 +43,21 @@ def write_dump(path: Path, entries: list[tuple[str, str]]) -> Path:
 
 
 def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
+    """Write records as JSON lines."""
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+@contextmanager
+def no_user_settings(directory: Path) -> Iterator[None]:
+    """No RAG_* variable and no rag.toml while the block runs: for session and module fixtures,
+    which are set up before the first test's _clean_env."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in list(os.environ):
+            if name.startswith("RAG_"):
+                env.delenv(name)
+        env.setenv("RAG_CONFIG", str(directory / "absent.toml"))
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -64,10 +78,8 @@ def embedder() -> OnnxMiniLM:
     return OnnxMiniLM()
 
 
-@pytest.fixture
-def small_corpus(tmp_path: Path) -> Path:
-    """A directory with a 10-paper dump and a 3-record JSONL file (one untitled)."""
-    corpus = tmp_path / "corpus"
+def fill_small_corpus(corpus: Path) -> Path:
+    """Write the small corpus into a new directory: a 10-paper dump and a 3-record JSONL file."""
     corpus.mkdir()
     write_dump(corpus / "dump.txt", bundled_entries(10))
     write_jsonl(
@@ -98,13 +110,51 @@ def small_corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """A directory with a 10-paper dump and a 3-record JSONL file (one untitled)."""
+    return fill_small_corpus(tmp_path / "corpus")
+
+
+def copy_store(built: Path, destination: Path) -> Path:
+    """A copy of a built embedded store to write to: the Chroma files, the keyword index
+    (keyed by the collection's revision) and the .probe-ok stamp (no probe on opening it)."""
+    shutil.copytree(built, destination)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def small_store(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxMiniLM) -> Path:
+    """The small corpus ingested once per run; never written to: tests write to copies (copy_store)."""
+    root = tmp_path_factory.mktemp("small-store")
+    with no_user_settings(root):
+        settings = Settings(store_dir=root / "store", data_dir=fill_small_corpus(root / "corpus"))
+        report = Assistant(settings, embedder=embedder, notify=lambda message: None).ingest()
+    assert report.ok and report.embedded == 13, report.to_dict()
+    return settings.store_dir
+
+
+@pytest.fixture
 def settings(tmp_path: Path, small_corpus: Path) -> Settings:
     """Settings for a fresh store in a temp directory whose default corpus is small_corpus."""
     return Settings(store_dir=tmp_path / "store", data_dir=small_corpus)
 
 
 @pytest.fixture
-def assistant(settings: Settings, embedder: OnnxMiniLM) -> Iterator[Assistant]:
+def filled_settings(settings: Settings, small_store: Path) -> Settings:
+    """The settings, their store a copy of the small corpus already ingested (as `ingest` would)."""
+    copy_store(small_store, settings.store_dir)
+    return settings
+
+
+@pytest.fixture
+def assistant(filled_settings: Settings, embedder: OnnxMiniLM) -> Iterator[Assistant]:
+    """An assistant over its own copy of the ingested small corpus (an ingest finds it unchanged)."""
+    yield Assistant(filled_settings, embedder=embedder, notify=lambda message: None)
+
+
+@pytest.fixture
+def fresh_assistant(settings: Settings, embedder: OnnxMiniLM) -> Iterator[Assistant]:
+    """An assistant over a new, empty store: its first ingest embeds the small corpus for real."""
     yield Assistant(settings, embedder=embedder, notify=lambda message: None)
 
 

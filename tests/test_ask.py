@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, no_user_settings
 from test_cli import run
 
 from rag.api import Assistant
+from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.library.corpus import normalize_title
@@ -22,15 +23,18 @@ DEV = [
 
 
 @pytest.fixture(scope="module")
-def full_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def full_store(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxMiniLM) -> Path:
+    """The bundled corpus, ingested once; the tests only read it."""
     store = tmp_path_factory.mktemp("full-store")
-    Assistant(Settings(store_dir=store), embedder=OnnxMiniLM()).ingest()
+    with no_user_settings(store):
+        Assistant(Settings(store_dir=store), embedder=embedder).ingest()
     return store
 
 
 @pytest.fixture(scope="module")
-def full(full_store: Path) -> Assistant:
-    return Assistant(Settings(store_dir=full_store), embedder=OnnxMiniLM())
+def full(full_store: Path, embedder: OnnxMiniLM) -> Assistant:
+    """An assistant over the bundled corpus, shared by the tests of this module (it only reads)."""
+    return Assistant(Settings(store_dir=full_store), embedder=embedder)
 
 
 @pytest.mark.parametrize(
@@ -54,14 +58,19 @@ def test_off_topic_questions_are_refused_without_a_model(full: Assistant, questi
 
 
 def test_dev_set_refusal_and_answer_rates(full: Assistant) -> None:
-    refused = {q["id"]: full.ask(q["question"], llm="extractive").refused for q in DEV}
-    unanswerable = [q["id"] for q in DEV if not q["gold_titles"]]
-    answerable = [q["id"] for q in DEV if q["gold_titles"]]
+    # Measured on the "report" half only: benchmarks/calibrate.py fits the decision's weights on
+    # the "calibrate" half, so these are questions the weights never saw.
+    report = [q for q in DEV if q["split"] == "report"]
+    assert {q["split"] for q in DEV} == {"calibrate", "report"}
+    refused = {q["id"]: full.ask(q["question"], llm="extractive").refused for q in report}
+    unanswerable = [q["id"] for q in report if not q["gold_titles"]]
+    answerable = [q["id"] for q in report if q["gold_titles"]]
+    assert (len(unanswerable), len(answerable)) == (26, 93)
     refusal_recall = sum(refused[i] for i in unanswerable) / len(unanswerable)
     answer_rate = sum(not refused[i] for i in answerable) / len(answerable)
-    # Calibrated on this set (benchmarks/calibrate.py): 16/16 refused, 53/58 answered.
-    assert refusal_recall >= 0.9, refusal_recall
-    assert answer_rate >= 0.9, answer_rate
+    # On the report half (2026-12-04): 25/26 refused (dev-157 answered), 90/93 answered.
+    assert refusal_recall >= 0.9, (refusal_recall, [i for i in unanswerable if not refused[i]])
+    assert answer_rate >= 0.9, (answer_rate, [i for i in answerable if refused[i]])
 
 
 def test_extractive_answers_cite_the_paper_holding_the_figure(full: Assistant) -> None:
@@ -71,7 +80,12 @@ def test_extractive_answers_cite_the_paper_holding_the_figure(full: Assistant) -
         answer = full.ask(q["question"], llm="extractive")
         if any(s in answer.text for s in q["answer_contains"]):
             hits += 1
-            assert answer.citations and answer.citations[0].number == 1
+            # the sentences quoting the figure cite the question's gold paper
+            quoting = [s for s in split_sentences(answer.text) if any(f in s for f in q["answer_contains"])]
+            numbers = {n for sentence in quoting for n in cited_numbers(sentence)}
+            cited = {normalize_title(c.title) for c in answer.citations if c.number in numbers}
+            gold = {normalize_title(t) for t in q["gold_titles"]}
+            assert quoting and cited & gold, (q["id"], answer.text, answer.references())
     assert hits / len(figure) >= 0.5
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from conftest import copy_store
 from test_cli import RAG, run
 
 from rag.answer import PaperRef
@@ -43,10 +44,9 @@ def test_entries_have_stable_keys_escaped_text_and_arxiv_eprints() -> None:
 
 
 def test_references_show_authors_year_and_url_and_ask_writes_bibtex(
-    tmp_path: Path, small_corpus: Path
+    tmp_path: Path, small_store: Path
 ) -> None:
-    store = tmp_path / "store"
-    assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
+    store = copy_store(small_store, tmp_path / "store")  # the small corpus, ingested
     bib = tmp_path / "refs.bib"
     question = "how much does engineered algae improve photosynthetic efficiency in bioreactors?"
     result = run("ask", question, "--store", str(store), "--llm", "extractive", "--bib", str(bib))

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import bundled_entries, write_dump, write_jsonl
 
+from rag.config import Settings
+
 RAG = str(Path(sys.executable).with_name("rag"))
 HEAVY = ("chromadb", "onnxruntime", "llama_index", "openai", "torch")
 
@@ -70,6 +72,16 @@ def test_ingest_reports_per_file_and_is_idempotent(filled_store: Path, corpus_di
     assert result.returncode == 0
     assert f"{corpus_dir / 'dump.txt'}: 8 entries, 8 new papers, 0 merged duplicates" in result.stdout
     assert "0 embedded (0 chunks)" in result.stdout and "8 unchanged" in result.stdout
+
+
+def test_ingest_without_paths_reads_the_data_dir_setting(settings: Settings) -> None:
+    env = {"RAG_STORE_DIR": str(settings.store_dir), "RAG_DATA_DIR": str(settings.data_dir)}
+    result = run("ingest", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"{settings.data_dir / 'dump.txt'}: 10 entries, 10 new papers, 0 merged duplicates" in result.stdout
+    )
+    assert f"{settings.store_dir}: 13 papers read; 13 embedded (" in result.stdout
 
 
 def test_ingest_with_bad_input_exits_nonzero_and_names_file_and_line(tmp_path: Path) -> None:

@@ -97,12 +97,9 @@ def test_plain_output_is_chosen_for_pipes_no_color_and_dumb_terminals(tmp_path: 
 
 
 @pytest.fixture
-def built(settings: Settings, tmp_path: Path) -> Settings:
-    result = subprocess.run(
-        [RAG, "ingest"], env=_env(settings), capture_output=True, text=True, timeout=300, cwd=tmp_path
-    )
-    assert result.returncode == 0, result.stderr
-    return settings
+def built(filled_settings: Settings) -> Settings:
+    """Settings whose store holds the small corpus (a copy of the one ingested for this run)."""
+    return filled_settings
 
 
 def test_ask_in_a_terminal_shows_a_spinner_wraps_and_sets_references_apart(

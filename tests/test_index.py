@@ -7,16 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import bundled_entries, write_dump, write_jsonl
+from conftest import bundled_entries, copy_store, write_dump, write_jsonl
 
 from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import StoreMismatchError
 from rag.library.ingest import embedding_text, merge_chunks
+from rag.library.keyword import KeywordIndex
 
 
-def test_ingest_stores_chunks_with_flat_metadata(assistant: Assistant) -> None:
+def test_ingest_stores_chunks_with_flat_metadata(fresh_assistant: Assistant) -> None:
+    assistant = fresh_assistant
     report = assistant.ingest()
     assert (report.papers, report.embedded, report.entries) == (13, 13, 13)
     assert report.ok
@@ -52,8 +54,9 @@ def test_chunks_respect_the_embedder_token_budget(
     )
 
 
-def test_second_ingest_embeds_nothing(assistant: Assistant, embedder: OnnxMiniLM) -> None:
-    assistant.ingest()
+def test_second_ingest_embeds_nothing(fresh_assistant: Assistant, embedder: OnnxMiniLM) -> None:
+    assistant = fresh_assistant
+    assert assistant.ingest().embedded == 13
     calls, texts = embedder.calls, embedder.texts_embedded
     revision = assistant.store.revision
     report = assistant.ingest()
@@ -117,7 +120,10 @@ def test_rebuild_starts_over(assistant: Assistant, embedder: OnnxMiniLM) -> None
     assert report.embedded == 13
 
 
-def test_store_built_with_other_settings_is_a_clear_error(settings: Settings, embedder: OnnxMiniLM) -> None:
+def test_store_built_with_other_settings_is_a_clear_error(
+    filled_settings: Settings, embedder: OnnxMiniLM
+) -> None:
+    settings = filled_settings
     Assistant(settings, embedder=embedder).ingest()
     other = Assistant(settings.model_copy(update={"chunk_size": 128}), embedder=embedder)
     with pytest.raises(StoreMismatchError, match=r"chunk_size=200 \(now 128\).*rag ingest --rebuild"):
@@ -187,3 +193,31 @@ def test_the_vector_index_searches_wide_enough_to_find_the_exact_nearest(assista
     exact = np.argsort(-(np.array(everything["embeddings"]) @ vector))[:10]
     found = [chunk.chunk_id for chunk in assistant.store.query(vector, 10)]
     assert found == [everything["ids"][i] for i in exact]
+
+
+def test_a_copied_store_opens_with_the_same_contents_and_no_probe(
+    small_store: Path, tmp_path: Path, embedder: OnnxMiniLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import probe
+
+    original = Assistant(Settings(store_dir=small_store), embedder=embedder)
+    expected = {c.chunk_id: (c.text, c.metadata) for c in original.store.all_chunks()}
+    revision = original.store.revision
+    copy = copy_store(small_store, tmp_path / "copy")
+
+    def no_probe(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the copy was probed: its .probe-ok stamp did not match")
+
+    monkeypatch.setattr(probe.subprocess, "run", no_probe)
+    assistant = Assistant(Settings(store_dir=copy), embedder=embedder)
+    assert {c.chunk_id: (c.text, c.metadata) for c in assistant.store.all_chunks()} == expected
+    assert len(expected) > 13 and assistant.store.revision == revision
+    index_path = assistant.paths.keyword_index
+    assert index_path.parent == copy and index_path.name == "keyword-papers.npz"
+    saved = index_path.read_bytes()
+    assert assistant.search("acoustic monitoring of bee colonies", k=1)[0].title == (
+        "Beekeeping with acoustic sensors"
+    )
+    assert index_path.read_bytes() == saved  # the copied keyword index was current: not rebuilt
+    index = KeywordIndex.load(index_path)
+    assert index is not None and index.revision == revision

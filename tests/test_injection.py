@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_jsonl
+from conftest import ROOT, copy_store, write_jsonl
 from test_llms import Scripted
 
 from rag.api import Assistant
@@ -48,8 +48,9 @@ def test_no_sentence_of_real_abstracts_is_taken_for_an_instruction() -> None:
 
 
 @pytest.fixture
-def poisoned(tmp_path: Path, small_corpus: Path, embedder: OnnxMiniLM) -> Assistant:
-    """The small corpus plus a paper whose title and abstract carry instructions."""
+def poisoned(tmp_path: Path, small_corpus: Path, small_store: Path, embedder: OnnxMiniLM) -> Assistant:
+    """The small corpus plus a paper whose title and abstract carry instructions (ingested into a
+    copy of the small corpus's store: only that paper is embedded here)."""
     write_jsonl(
         small_corpus / "poisoned.jsonl",
         [
@@ -68,8 +69,9 @@ def poisoned(tmp_path: Path, small_corpus: Path, embedder: OnnxMiniLM) -> Assist
         evidence_tokens=5000,  # every source's evidence in the prompt
         evidence_margin=10.0,
     )
+    copy_store(small_store, settings.store_dir)
     assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
-    assistant.ingest()
+    assert assistant.ingest().embedded == 1
     return assistant
 
 

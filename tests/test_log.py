@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from conftest import copy_store
 from test_cli import run
 
 from rag.api import Assistant
@@ -16,10 +17,9 @@ QUESTION = "how much does engineered algae improve photosynthetic efficiency?"
 
 
 def test_answers_are_logged_listed_searched_and_shown(
-    tmp_path: Path, small_corpus: Path, embedder: OnnxMiniLM
+    tmp_path: Path, small_store: Path, embedder: OnnxMiniLM
 ) -> None:
-    store = tmp_path / "store"
-    assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
+    store = copy_store(small_store, tmp_path / "store")  # the small corpus, ingested
     assert run("ask", QUESTION, "--store", str(store), "--llm", "extractive").returncode == 0
     assert run("ask", "how do microphones detect bee swarming?", "--store", str(store)).returncode == 0
     assert run("ask", "glacier retreat radar", "--store", str(store), "--no-log").returncode == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import bundled_entries, write_dump, write_jsonl
+from conftest import bundled_entries, copy_store, no_user_settings, write_dump, write_jsonl
 from test_cli import RAG, run
 
 from rag.api import Assistant
@@ -39,6 +39,19 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         write_dump(root / name / "dump.txt", entries)
         paths[name] = root / name
     return paths
+
+
+@pytest.fixture(scope="module")
+def old_store(
+    tmp_path_factory: pytest.TempPathFactory, corpora: dict[str, Path], embedder: OnnxMiniLM
+) -> Path:
+    """'old' ingested once, for tests that start from it (they write to copies)."""
+    store = tmp_path_factory.mktemp("safety-old") / "store"
+    with no_user_settings(store.parent):
+        Assistant(Settings(store_dir=store), embedder=embedder, notify=lambda m: None).ingest(
+            [corpora["old"]]
+        )
+    return store
 
 
 def _store_state(store_dir: Path, embedder: OnnxMiniLM) -> tuple[set[str], int]:
@@ -116,10 +129,9 @@ def test_killed_ingest_prune_and_rebuild_converge_and_a_rebuild_never_empties_th
 
 
 def test_a_failed_embedding_keeps_earlier_papers_and_the_old_version_of_a_changed_one(
-    tmp_path: Path, corpora: dict[str, Path], embedder: OnnxMiniLM
+    tmp_path: Path, corpora: dict[str, Path], old_store: Path, embedder: OnnxMiniLM
 ) -> None:
-    settings = Settings(store_dir=tmp_path / "store", embed_batch_size=4)
-    Assistant(settings, embedder=embedder, notify=lambda m: None).ingest([corpora["old"]])
+    settings = Settings(store_dir=copy_store(old_store, tmp_path / "store"), embed_batch_size=4)
     before = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).store.all_chunks()}
 
     class FailingEmbedder(OnnxMiniLM):
@@ -163,10 +175,9 @@ def test_one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over(
 
 
 def test_readers_during_a_rebuild_neither_fail_nor_see_an_empty_store(
-    tmp_path: Path, corpora: dict[str, Path], embedder: OnnxMiniLM
+    tmp_path: Path, corpora: dict[str, Path], old_store: Path, embedder: OnnxMiniLM
 ) -> None:
-    store = tmp_path / "store"
-    assert run("ingest", str(corpora["old"]), "--store", str(store)).returncode == 0
+    store = copy_store(old_store, tmp_path / "store")  # 'old', ingested
     reader = Assistant(Settings(store_dir=store), embedder=embedder, notify=lambda m: None)
     assert reader.search("training", k=1)  # an open session, as a chat holds one
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | SLOW_INGEST
@@ -243,7 +254,7 @@ def large_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             {
                 "id": f"s{i}",
                 "title": f"Study {i} of {' '.join(rng.sample(words, 3))}",
-                "abstract": " ".join(rng.choices(words, k=25)) + f" number {i}.",
+                "abstract": " ".join(rng.choices(words, k=8)) + f" number {i}.",  # short: quick to embed
             }
             for i in range(1100)
         ],
@@ -282,9 +293,8 @@ def test_a_damaged_store_is_diagnosed_and_recovered_by_a_rebuild(
     assert again.returncode == 0 and again.stdout.startswith("1. Study 17 of"), again.stdout
 
 
-def test_a_malformed_keyword_index_is_rebuilt_from_the_collection(tmp_path: Path, small_corpus: Path) -> None:
-    store = tmp_path / "store"
-    assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
+def test_a_malformed_keyword_index_is_rebuilt_from_the_collection(tmp_path: Path, small_store: Path) -> None:
+    store = copy_store(small_store, tmp_path / "store")  # the small corpus, ingested
     index_path = store / "keyword-papers.npz"
     good = index_path.read_bytes()
     with np.load(index_path) as saved:
