@@ -83,7 +83,7 @@ def test_extractive_answers_cite_the_paper_holding_the_figure(full: Assistant) -
             # the sentences quoting the figure cite the question's gold paper
             quoting = [s for s in split_sentences(answer.text) if any(f in s for f in q["answer_contains"])]
             numbers = {n for sentence in quoting for n in cited_numbers(sentence)}
-            cited = {normalize_title(c.title) for c in answer.citations if c.number in numbers}
+            cited = {normalize_title(c.paper.title) for c in answer.citations if c.number in numbers}
             gold = {normalize_title(t) for t in q["gold_titles"]}
             assert quoting and cited & gold, (q["id"], answer.text, answer.references())
     assert hits / len(figure) >= 0.5
