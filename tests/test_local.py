@@ -41,14 +41,14 @@ def _valid(answer_sources: int, numbers: list[int]) -> bool:
 
 
 @pytest.fixture(scope="module")
-def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def local_settings(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxMiniLM) -> Settings:
     corpus = tmp_path_factory.mktemp("local-corpus")
     write_dump(corpus / "dump.txt", bundled_entries(10))
     write_jsonl(corpus / "poison.jsonl", [POISON])
     settings = Settings(
         store_dir=tmp_path_factory.mktemp("local-store"), data_dir=corpus, max_answer_tokens=80
     )
-    Assistant(settings, embedder=OnnxMiniLM(), notify=lambda m: None).ingest()
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ingest()
     return settings
 
 
