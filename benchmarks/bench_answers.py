@@ -218,7 +218,7 @@ def main() -> None:
             results["runs"][name] = {
                 "before": by_kind(earlier) if earlier else {},
                 "after": by_kind(later),
-                "changed": changed(earlier, later),
+                "changed": changed(earlier, later) if earlier else [],
             }
     if args.json:
         print(json.dumps(results, indent=2))

@@ -102,7 +102,7 @@ def collect(assistant: Assistant, questions_path: Path, depth: int) -> tuple[lis
             store=assistant.store,
             embedder=gatherer.embedder,
             papers=depth,
-            mode="hybrid",
+            mode=assistant.settings.mode,
         )
         papers = evidence.ranked_papers()
         add_sentences(papers, assistant.embedder)

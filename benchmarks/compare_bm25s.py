@@ -1,4 +1,4 @@
-"""Keyword search from a library? `bm25s` against `rag/keyword.py`, side by side in one run.
+"""Keyword search from a library? `bm25s` against `rag/library/keyword.py`, side by side in one run.
 
 Both engines get the same tokens (rag.library.keyword.tokenize for documents, KeywordIndex.query_terms
 for questions, so typo correction and joined names help both) and BM25 with k1 = 1.2, b = 0.75.

@@ -53,11 +53,11 @@ def main() -> None:
         queries = {
             "as typed": pair["followup"],
             "rule": carry_context(pair["followup"], session.turns[-1]),
-            "chat": session.evidence(pair["followup"]).query.text,
+            "chat": session.evidence(pair["followup"])[0].query.text,
         }
         if not args.no_llm:
             session.llm, session.condense_with_llm = "local", True
-            queries["chat + local LLM"] = session.evidence(pair["followup"]).query.text
+            queries["chat + local LLM"] = session.evidence(pair["followup"])[0].query.text
             accepted += queries["chat + local LLM"] not in (queries["as typed"], queries["rule"])
         row: dict[str, Any] = {"id": pair["id"], "kind": pair["kind"], "followup": pair["followup"]}
         for way, query in queries.items():

@@ -142,7 +142,7 @@ class Answer:
     unsupported: list[Unsupported] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     confidence: float | None = None  # the decision's probability that the papers answer the question
-    decision: str | None = None  # why the pipeline answered or refused
+    decision: str | None = None  # why it was answered or refused
     closest: list[Source] = field(default_factory=list)  # a refusal's nearest papers, to rephrase
     attributed: list[str] = field(default_factory=list)  # uncited sentences the support check attributed
     prompt_tokens: int | None = None  # estimated size of the prompt sent to an LLM

@@ -60,7 +60,7 @@ class _Run:
         self.timings: dict[str, float] = {"retrieve": evidence.retrieve_ms}
         self.reasons: list[str] = []
         self.prompt_tokens: int | None = None
-        self.started = self.clock = time.perf_counter()
+        self.started = self.clock = 0.0  # set when the answer starts to be iterated
         self.first_token: float | None = None
         self.decision = Decision(False, 0.0, "")
 
@@ -79,6 +79,7 @@ class _Run:
 
     def events(self) -> Iterator[Event]:
         evidence = self.evidence
+        self.started = self.clock = time.perf_counter()
         self.decision = decide(
             evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold
         )

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .answer import Answer
     from .embeddings import Embedder
     from .events import AnswerStream, Done, Event
-    from .evidence import Evidence
+    from .evidence import Evidence, Gatherer
     from .library.ingest import IngestReport
     from .library.store import Store
     from .llm import LLM
@@ -42,19 +42,40 @@ class Assistant:
         notify: Callable[[str], None] = _stderr,
     ) -> None:
         from .backends import Pool
-        from .evidence import Gatherer
 
-        self.settings = settings or Settings()
-        self.paths: Paths = resolve_paths(self.settings)
+        self._settings = settings or Settings()
+        self.paths: Paths = resolve_paths(self._settings)
         self.notify = notify
         # notify is looked up at each call: a caller may replace it later
-        self.library = Library(self.settings, self.paths, embedder=embedder, store=store, notify=self._notify)
+        self.library = Library(
+            self._settings, self.paths, embedder=embedder, store=store, notify=self._notify
+        )
         self.pool = Pool(llms)
         self._prompts: Prompts | None = None
-        self.gatherer = Gatherer(self.library, self.settings)
+        self._gatherer: Gatherer | None = None
 
     def _notify(self, message: str) -> None:
         self.notify(message)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in effect; replacing them reaches every part (paths stay as resolved)."""
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        self._settings = self.library.settings = settings
+        if self._gatherer is not None:
+            self._gatherer.settings = settings
+
+    @property
+    def gatherer(self) -> Gatherer:
+        """Question parsing, search and evidence gathering over the library."""
+        if self._gatherer is None:
+            from .evidence import Gatherer
+
+            self._gatherer = Gatherer(self.library, self.settings)
+        return self._gatherer
 
     @property
     def embedder(self) -> Embedder:
@@ -100,6 +121,10 @@ class Assistant:
         """The evidence for a question, unanswered: what `answer` answers from."""
         return self.gatherer.gather(question, k=k, mode=mode)
 
+    def llm(self, name: str) -> LLM:
+        """The backend of that name, built once and kept (a local model stays loaded)."""
+        return self.pool.get(name, self.settings)
+
     def chain(self, llm: str | None = None) -> list[str]:
         """The backends an answer tries, in order (an explicit choice that cannot work: ConfigError)."""
         from . import backends
@@ -115,7 +140,9 @@ class Assistant:
         self, question: str, *, k: int | None = None, llm: str | None = None, mode: SearchMode | None = None
     ) -> AnswerStream:
         """Answer a question: iterate for its events (Token, Notice, Replaced, Done), then read `.answer`."""
-        query, chain = self.gatherer.parse(question), self.chain(llm)
+        query, k = self.gatherer.parse(question), self.gatherer.cap(k)
+        chain = self.chain(llm)
+        self.library.store  # noqa: B018 - opened (and checked) now: its errors are the call's
         return self._answer(lambda: self.gather(query, k=k, mode=mode), chain)
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:

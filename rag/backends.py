@@ -28,7 +28,7 @@ class Backend:
     name: str
     description: str
     configured: Callable[[Settings], bool]  # whether `auto` (or a fallback) may use it
-    build: Callable[[Settings], LLM] | None  # None: no model (the pipeline quotes the sources itself)
+    build: Callable[[Settings], LLM] | None  # None: no model (the extractive writer quotes the sources)
     check: Callable[[Settings], None]  # raises ConfigError when an explicit choice of it cannot work
 
 

@@ -5,7 +5,7 @@ The loop takes its input and output as callables, so tests can script a whole se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 from .decide import answer_probability
 from .display import Display, PlainDisplay, Write
 from .errors import RagError
+from .events import AnswerStream, Event, Notice
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -74,7 +75,7 @@ def condense(assistant: Assistant, question: str, turns: list[Turn], *, llm: str
         if name == EXTRACTIVE:
             return None
         try:
-            llm_of = assistant.pool.get(name, assistant.settings)
+            llm_of = assistant.llm(name)
             messages = [{"role": "user", "content": prompt}]
             reply = "".join(llm_of.stream(messages, max_tokens=CONDENSE_MAX_TOKENS, temperature=0.0))
         except LLMUnavailable:
@@ -99,9 +100,9 @@ class ChatSession:
     def _gather(self, question: str) -> Evidence:
         return self.assistant.gather(question, k=self.k, mode=self.mode)
 
-    def evidence(self, question: str) -> Evidence:
-        """The evidence to answer from: for the question as typed, or with the conversation when
-        that evidence is stronger.
+    def evidence(self, question: str) -> tuple[Evidence, bool]:
+        """The evidence to answer from, and whether it is the follow-up reading: for the question
+        as typed, or with the conversation when that evidence is stronger.
 
         Whether a question leans on the conversation is decided by retrieval, not by its words:
         the question is searched as typed and with the last answer's first cited paper carried
@@ -110,15 +111,27 @@ class ChatSession:
         """
         typed = self._gather(question)
         if not self.turns:
-            return typed
+            return typed, False
         contextual = self._gather(carry_context(question, self.turns[-1]))
         if answer_probability(contextual.signals) < answer_probability(typed.signals) + FOLLOW_UP_MARGIN:
-            return typed
+            return typed, False
         if self.condense_with_llm:
             condensed = condense(self.assistant, question, self.turns[-3:], llm=self.llm)
             if condensed:
-                return self._gather(condensed)
-        return contextual
+                return self._gather(condensed), True
+        return contextual, True
+
+    def answer(self, question: str) -> AnswerStream:
+        """A chat question's answer as events: a notice when it is read as a follow-up, then the
+        answer's; retrieval runs on the first iteration (under a terminal's spinner)."""
+
+        def events() -> Iterator[Event]:
+            evidence, follow_up = self.evidence(question)
+            if follow_up:
+                yield Notice(f"(searching for: {evidence.query.text})")
+            yield from self.assistant.answer(evidence, llm=self.llm)
+
+        return AnswerStream(events())
 
     @property
     def last(self) -> Turn | None:
@@ -230,19 +243,15 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
 
 
 def _answer(session: ChatSession, question: str, display: Display) -> None:
-    evidence = session.evidence(question)
-    standalone = evidence.query.text
-    if standalone != question:
-        display.note(f"(searching for: {standalone})")
-    stream = session.assistant.answer(evidence, llm=session.llm)
+    stream = session.answer(question)
     try:
         display.stream(stream)
     except KeyboardInterrupt:
         display.text("\n")
         display.note("[answer cancelled]")
         return
-    answer = stream.answer
-    assert answer is not None
+    answer, query = stream.answer, stream.query
+    assert answer is not None and query is not None
     display.text("\n")
     if answer.refused and answer.closest:
         display.note(answer.closest_line())
@@ -252,7 +261,7 @@ def _answer(session: ChatSession, question: str, display: Display) -> None:
         display.note(f"({len(answer.unsupported)} sentence(s) not supported by the cited abstracts)")
     if answer.fallback_reason:
         display.note(f"(answered by {answer.backend}: {answer.fallback_reason})")
-    session.turns.append(Turn(question, standalone, answer))
+    session.turns.append(Turn(question, query.text, answer))
 
 
 def _write_file(

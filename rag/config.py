@@ -16,7 +16,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from .library.layout import CHAT_HISTORY
+CHAT_HISTORY = "chat_history"  # the chat's readline history, kept with the store
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent

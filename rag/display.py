@@ -90,9 +90,9 @@ class PlainDisplay:
             if isinstance(event, Token):
                 self.write(event.text)
             elif isinstance(event, Replaced):
-                self.write(f"\n\n[{event.reason}]\n\n")
+                self.write(f"\n\n[{event.reason}]\n")
             elif isinstance(event, Notice):
-                self.write(f"\n[{event.text}]\n")
+                self.note(event.text)
 
     def references(self, lines: list[str]) -> None:
         self.write("\nReferences:\n" + "".join(f"  {line}\n" for line in lines))
@@ -121,20 +121,31 @@ class RichDisplay:
 
     def stream(self, events: Iterable[Event]) -> None:
         iterator = iter(events)
+        first: Token | None = None
         # The spinner runs until the first token: retrieval, the decision and the model's start.
         with self.console.status(SPINNER_TEXT, spinner="dots"):
-            first = next(iterator, None)
+            for event in iterator:
+                if isinstance(event, Token):
+                    first = event
+                    break
+                self._aside(event)
         wrapper = _Wrapper(max(20, self.console.width - 1), self._emit)
-        for event in itertools.chain([first] if first is not None else [], iterator):
+        for event in itertools.chain([first] if first else [], iterator):
             if isinstance(event, Token):
                 wrapper.feed(event.text)
             elif isinstance(event, Replaced | Notice):
                 wrapper.close()
-                reason = event.reason if isinstance(event, Replaced) else event.text
                 self.console.print()
-                self.note(f"\n[{reason}]")
+                self._aside(event)
                 wrapper = _Wrapper(max(20, self.console.width - 1), self._emit)
         wrapper.close()
+
+    def _aside(self, event: Event) -> None:
+        """A notice, or why a draft was withdrawn, as a dim line of its own."""
+        if isinstance(event, Replaced):
+            self.note(f"[{event.reason}]")
+        elif isinstance(event, Notice):
+            self.note(event.text)
 
     def _emit(self, piece: str) -> None:
         from rich.text import Text

@@ -51,17 +51,21 @@ class AnswerStream:
         self._events = events
         self._on_answer = on_answer
         self.answer: Answer | None = None
+        self.query: Query | None = None  # the query answered (a chat's follow-up reading, say)
 
     def __iter__(self) -> Iterator[Event]:
         for event in self._events:
             if isinstance(event, Done):
-                self.answer = event.answer
+                self.answer, self.query = event.answer, event.query
                 if self._on_answer is not None:
                     self._on_answer(event)
             yield event
 
     def text(self) -> Iterator[str]:
-        """Only the answer's text pieces (a withdrawn draft included), for callers that print tokens."""
+        """The answer's text as it streams, for callers that print it: a withdrawn draft is followed
+        by a blank line, then the text that replaces it (the events say why)."""
         for event in self:
             if isinstance(event, Token):
                 yield event.text
+            elif isinstance(event, Replaced):
+                yield "\n\n"

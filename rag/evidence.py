@@ -154,7 +154,8 @@ class Gatherer:
         s = self.settings
         return Retriever(self.library.store, self.embedder, keyword, candidates=s.candidates, rrf_k=s.rrf_k)
 
-    def _k(self, k: int | None) -> int:
+    def cap(self, k: int | None) -> int:
+        """k (default: the setting), capped at what the store holds."""
         return self.library.cap(k or self.settings.k, self.settings.candidates)
 
     def search(self, text: str, *, k: int | None = None, mode: SearchMode | None = None) -> list[SearchHit]:
@@ -163,18 +164,21 @@ class Gatherer:
         mode = mode or self.settings.mode
         if mode not in ("hybrid", "dense", "keyword"):
             raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
-        return self.retriever().search(text, k=self._k(k), mode=mode)
+        return self.retriever().search(text, k=self.cap(k), mode=mode)
 
     def gather(
         self, question: str | Query, *, k: int | None = None, mode: SearchMode | None = None
     ) -> Evidence:
         """The evidence for a question, unanswered."""
+        started = time.perf_counter()
         query = self.parse(question)
-        return gather(
+        evidence = gather(
             query,
-            retriever=self.retriever(),
+            retriever=self.retriever(),  # brings the keyword index up to date: part of retrieval
             store=self.library.store,
             embedder=self.embedder,
-            papers=depth(query, self._k(k)),
+            papers=depth(query, self.cap(k)),
             mode=mode or self.settings.mode,
         )
+        evidence.retrieve_ms = (time.perf_counter() - started) * 1000
+        return evidence

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .calibration import load_calibration
 from .citations import PaperText
 from .injection import looks_like_instruction
-from .prompting import SOURCE_TAG_TOKENS, estimate_tokens
 from .query import Query
 from .sentences import sentence_scores
 

@@ -3,21 +3,12 @@ kind asks for."""
 
 from __future__ import annotations
 
-import math
-
 from .answer import Source
 from .injection import defuse
 from .prompts import Prompts
 from .query import Query
 
 Messages = list[dict[str, str]]
-# What a source's tags and title line cost beyond its text, in estimated tokens.
-SOURCE_TAG_TOKENS = 12
-
-
-def estimate_tokens(text: str) -> int:
-    """An LLM token count estimate: about four characters a token for English text."""
-    return math.ceil(len(text) / 4)
 
 
 def _escape(text: str) -> str:

@@ -1,14 +1,15 @@
 """The question parsed once: what to search, what kind of answer it wants, what it names and counts.
 
-Every stage downstream (retrieval, the decision, the writers, verification) reads the `Query`;
-none looks at the question's words again.
+Every stage downstream (retrieval, the decision, the writers, verification) reads the `Query`.
+Only what needs the store's index is read from its search text there: the index's own terms and
+their weights (joined names, IDF), and which of those fall on each side of an "or".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .citations import figures, written_figures
@@ -141,7 +142,8 @@ class Query:
     wants_method: bool  # "how does", "what is": the sentence presenting the method answers it
     given: frozenset[float]  # the values of the numbers it states itself (no answer to it)
     written: frozenset[str]  # those numbers as written (358k)
-    acronyms: dict[str, set[str]]  # what its searched phrases would be as acronyms (NAS), with their terms
+    # what its searched phrases would be as acronyms (NAS), with their terms (derived from search)
+    acronyms: dict[str, set[str]] = field(compare=False)
 
     @property
     def is_list(self) -> bool:

@@ -7,11 +7,11 @@ import re
 
 import numpy as np
 
+from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .citations import PaperText, figures, split_sentences
 from .embeddings import Embedder
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
-from .prompting import SOURCE_TAG_TOKENS, estimate_tokens
 from .query import Query
 
 # How a sentence's score is made beyond its cosine similarity to the question: set by hand with the

@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from .budget import estimate_tokens
 from .citations import split_sentences
 from .config import AnswerSettings, Settings
 from .embeddings import Embedder
 from .evidence import Evidence
 from .extractive import extractive_answer, listed_sentences, within_budget
 from .llm import EXTRACTIVE, LLM
-from .prompting import build_messages, estimate_tokens
+from .prompting import build_messages
 from .prompts import Prompts
 from .sentences import add_sentences, select_evidence
 

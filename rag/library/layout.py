@@ -9,7 +9,6 @@ from pathlib import Path
 DATABASE = "chroma.sqlite3"  # Chroma's own name for its embedded database
 LOCK_NAME = ".write-lock"
 PROBE_STAMP = ".probe-ok"
-CHAT_HISTORY = "chat_history"
 
 
 @dataclass(frozen=True)

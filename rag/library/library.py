@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Paths, StoreSettings
 from ..errors import DamagedStoreError, EmptyStoreError, InputError, StoreError
-from .layout import CHAT_HISTORY, Layout
+from .layout import Layout
 
 if TYPE_CHECKING:
     from ..answer import PaperRef
@@ -176,14 +176,6 @@ class Library:
                     lock.release()
             return self._update(report, prune=prune, progress=progress)
 
-    def _chunking(self) -> dict[str, int]:
-        s = self.settings
-        return {
-            "chunk_size": s.chunk_size,
-            "chunk_overlap": s.chunk_overlap,
-            "batch_size": s.embed_batch_size,
-        }
-
     def _update(self, report: CorpusReport, *, prune: bool, progress: bool | None) -> IngestReport:
         from .ingest import ingest_corpus
 
@@ -248,8 +240,9 @@ class Library:
         new_lock = WriteLock(root, lock.command)
         new_lock.acquire()
         lock.release()
-        if (aside / CHAT_HISTORY).is_file():
-            shutil.copy2(aside / CHAT_HISTORY, root / CHAT_HISTORY)
+        history = self.paths.chat_history.name  # the chat's history stays with the store
+        if (aside / history).is_file():
+            shutil.copy2(aside / history, root / history)
         self._store = None
         self._keyword = None
         self.notify(f"{damage.split(';')[0]}; moved it to {aside} and rebuilding.")
