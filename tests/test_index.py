@@ -198,7 +198,7 @@ def test_the_vector_index_searches_wide_enough_to_find_the_exact_nearest(assista
 def test_a_copied_store_opens_with_the_same_contents_and_no_probe(
     small_store: Path, tmp_path: Path, embedder: OnnxMiniLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag import probe
+    from rag.library import probe
 
     original = Assistant(Settings(store_dir=small_store), embedder=embedder)
     expected = {c.chunk_id: (c.text, c.metadata) for c in original.store.all_chunks()}
@@ -215,7 +215,7 @@ def test_a_copied_store_opens_with_the_same_contents_and_no_probe(
     index_path = assistant.paths.keyword_index
     assert index_path.parent == copy and index_path.name == "keyword-papers.npz"
     saved = index_path.read_bytes()
-    assert assistant.search("acoustic monitoring of bee colonies", k=1)[0].title == (
+    assert assistant.search("acoustic monitoring of bee colonies", k=1)[0].paper.title == (
         "Beekeeping with acoustic sensors"
     )
     assert index_path.read_bytes() == saved  # the copied keyword index was current: not rebuilt
