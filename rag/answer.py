@@ -59,6 +59,13 @@ class PaperRef:
         }
 
 
+def _numbered(number: int, paper: PaperRef, evidence: str, **before_evidence: Any) -> dict[str, Any]:
+    """A numbered paper's flat JSON, its keys in the order of the first release."""
+    head = {"number": number, "paper_id": paper.paper_id, "title": paper.title, "url": paper.url}
+    tail = {"sources": paper.files, "authors": paper.authors, "year": paper.year}
+    return {**head, **before_evidence, "evidence": evidence, **tail}
+
+
 @dataclass
 class Source:
     """A retrieved paper as numbered in the evidence (and the prompt's source tags)."""
@@ -70,18 +77,7 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form in an answer's "sources" and "closest"."""
-        p = self.paper
-        return {
-            "number": self.number,
-            "paper_id": p.paper_id,
-            "title": p.title,
-            "url": p.url,
-            "score": self.score,
-            "evidence": self.evidence,
-            "sources": p.files,
-            "authors": p.authors,
-            "year": p.year,
-        }
+        return _numbered(self.number, self.paper, self.evidence, score=self.score)
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Source:
@@ -110,17 +106,7 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form in an answer's "citations" and the answer log."""
-        p = self.paper
-        return {
-            "number": self.number,
-            "paper_id": p.paper_id,
-            "title": p.title,
-            "url": p.url,
-            "evidence": self.evidence,
-            "sources": p.files,
-            "authors": p.authors,
-            "year": p.year,
-        }
+        return _numbered(self.number, self.paper, self.evidence)
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Citation:

@@ -346,6 +346,27 @@ def test_one_paper_record_behind_hits_sources_and_citations() -> None:
         "authors": ["A. B"],
         "year": 2022,
     }
+    assert list(payload["citations"][0]) == [
+        "number",
+        "paper_id",
+        "title",
+        "url",
+        "evidence",
+        "sources",
+        "authors",
+        "year",
+    ]  # the order `rag ask --json` always had
+    assert list(payload["sources"][0]) == [
+        "number",
+        "paper_id",
+        "title",
+        "url",
+        "score",
+        "evidence",
+        "sources",
+        "authors",
+        "year",
+    ]
     assert payload["sources"][0]["score"] == 0.5 and payload["sources"][0]["sources"] == ["x.jsonl"]
     assert Citation.from_dict(payload["citations"][0]) == citation  # the answer log reads it back
     assert Source.from_dict(payload["sources"][0]) == source

@@ -5,7 +5,6 @@ itself, and set aside when damaged."""
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,10 +24,6 @@ if TYPE_CHECKING:
     from .store import Store
 
 
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 class Library:
     """The papers of one store, their chunks and vectors, and the keyword index beside them."""
 
@@ -39,7 +34,7 @@ class Library:
         *,
         embedder: Embedder | None = None,
         store: Store | None = None,
-        notify: Callable[[str], None] = _stderr,
+        notify: Callable[[str], None],
     ) -> None:
         self.settings = settings
         self.paths = paths
