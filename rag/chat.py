@@ -223,8 +223,8 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
             done=lambda text: f"Saved {len(session.turns)} exchanges to {argument}.\n",
         )
     elif name in ("bib", "bib!"):
-        every_citation = [c.paper for turn in session.turns for c in turn.answer.citations]
-        if argument and not every_citation:
+        cited_papers = [c.paper for turn in session.turns for c in turn.answer.citations]
+        if argument and not cited_papers:
             write("No papers cited yet.\n")
         else:
             from .bibtex import to_bibtex
@@ -234,7 +234,7 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
                 name,
                 argument,
                 example="refs.bib",
-                content=lambda: to_bibtex(every_citation),
+                content=lambda: to_bibtex(cited_papers),
                 done=lambda text: f"Wrote {text.count('@misc{')} BibTeX entries to {argument}.\n",
             )
     else:

@@ -34,11 +34,15 @@ class Evidence:
     sources: list[Source]  # the retrieved papers, numbered from 1 in ranking order
     papers: dict[int, PaperText]  # their texts, by source number
     signals: Signals
-    retrieve_ms: float = 0.0
+    retrieve_ms: float = 0.0  # set by the Gatherer, which times the whole retrieval
 
     def ranked_papers(self) -> list[PaperText]:
         """The papers in source order."""
         return [self.papers[n] for n in sorted(self.papers)]
+
+    def numbers(self) -> frozenset[int]:
+        """Every source number (what a reply may cite when its writer saw all the sources)."""
+        return frozenset(s.number for s in self.sources)
 
 
 def depth(query: Query, k: int) -> int:
@@ -50,7 +54,6 @@ def gather(
     query: Query, *, retriever: Retriever, store: Store, embedder: Embedder, papers: int, mode: SearchMode
 ) -> Evidence:
     """Search that many papers (for a list, by its topic), then fetch every chunk and vector of each."""
-    started = time.perf_counter()
     listing = query.is_list
     # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
     # learning); the evidence is weighed against the question as typed.
@@ -70,14 +73,8 @@ def gather(
         if chunks.get(hit.paper.paper_id)
     }
     sources = [Source(n, h.paper, h.score, h.evidence) for n, h in enumerate(hits, 1)]
-    return Evidence(
-        query,
-        question_vector,
-        sources,
-        texts,
-        _signals(query, hits, texts, question_vector, retriever, embedder),
-        (time.perf_counter() - started) * 1000,
-    )
+    signals = _signals(query, hits, texts, question_vector, retriever, embedder)
+    return Evidence(query, question_vector, sources, texts, signals)
 
 
 def _signals(

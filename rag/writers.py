@@ -66,8 +66,7 @@ class ExtractiveWriter:
 
     def draft(self, evidence: Evidence) -> Draft:
         """The chosen sentences, one piece each; any source may be cited."""
-        citable = frozenset(s.number for s in evidence.sources)
-        return Draft(self.name, self._pieces(evidence), citable)
+        return Draft(self.name, self._pieces(evidence), evidence.numbers())
 
     def _pieces(self, evidence: Evidence) -> Iterator[str]:
         papers = evidence.ranked_papers()
@@ -114,7 +113,7 @@ class LLMWriter:
         return Draft(
             self.name,
             tokens,
-            citable=frozenset(chosen) or frozenset(s.number for s in evidence.sources),
+            citable=frozenset(chosen) or evidence.numbers(),
             prompt_tokens=sum(estimate_tokens(m["content"]) for m in messages),
             listed=listed,
         )
