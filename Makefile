@@ -59,4 +59,4 @@ lint: install-dev
 
 ## test: set up with the dev tools and the local model, then lint, type-check and run the tests
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import bundled_entries, write_dump, write_jsonl
+from forkserver import ForkServer
 
 from rag.config import Settings
 
@@ -17,12 +18,19 @@ RAG = str(Path(sys.executable).with_name("rag"))
 HEAVY = ("chromadb", "onnxruntime", "llama_index", "openai", "torch")
 
 
+FORKS = ForkServer()
+
+
+def command_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The test's environment without RAG_* settings, plus ENV."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | (env or {})
+
+
 def run(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    full_env.update(env or {})
-    return subprocess.run([RAG, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300)
+    """`rag ARGS` as its own process (a fork of one that imported the package: see forkserver.py)."""
+    return FORKS.start(list(args), command_env(env), cwd).result(timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import bundled_entries, copy_store, no_user_settings, write_dump, write_jsonl
-from test_cli import RAG, run
+from test_cli import FORKS, RAG, command_env, run
 
 from rag.api import Assistant
 from rag.config import Settings
@@ -81,10 +81,7 @@ def _titles(corpus: Path) -> set[str]:
 
 def _killed(args: list[str], after: float, env: dict[str, str]) -> int:
     """Run `rag ARGS`, SIGKILL it after some seconds; its exit code (negative if killed)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | env
-    process = subprocess.Popen(
-        [RAG, *args], env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = FORKS.start(args, command_env(env))
     try:
         process.wait(timeout=after)
     except subprocess.TimeoutExpired:

@@ -1,0 +1,195 @@
+"""Runs `rag` commands as forks of one process that has imported the heavy modules once.
+
+Each command is still a process of its own, started through the real entry point
+(`rag.cli.run`) with its own arguments, environment, working directory, stdin, stdout, stderr
+and exit code; only the interpreter's start-up and imports (1-2 s of CPU a command) are shared.
+The server process starts no thread before it forks, so a fork copies no held lock.
+
+Protocol, one JSON line each way: the request {args, env, cwd, stdout, stderr}; the replies
+{"pid": N} when the command starts, then {"exit": CODE} when it ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import locale
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+PRELOAD = (
+    "rag.cli",
+    "rag.api",
+    "rag.library.store",
+    "rag.embeddings",
+    "chromadb",
+    "onnxruntime",
+    "llama_index.core",
+    "openai",
+    "rich",
+)
+
+
+def _child(request: dict[str, object]) -> int:
+    """Become the command: its directory, environment and files, then the entry point."""
+    os.chdir(str(request["cwd"]))
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})  # type: ignore[call-overload]
+    for fd, path, flags in (
+        (0, os.devnull, os.O_RDONLY),
+        (1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+        (2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+    ):
+        opened = os.open(str(path), flags, 0o600)
+        os.dup2(opened, fd)
+        os.close(opened)
+    sys.argv = ["rag", *[str(a) for a in request["args"]]]  # type: ignore[attr-defined]
+    import rag.cli
+
+    try:
+        rag.cli.run()
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if exit_.code is not None and not isinstance(exit_.code, int):
+            print(exit_.code, file=sys.stderr)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    return code
+
+
+def _finish(code: int) -> None:
+    """End as the interpreter would: join threads, run exit handlers, flush, exit."""
+    import atexit
+    import threading
+
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+
+def serve() -> None:
+    """Read requests from stdin; fork one child per request and report its pid and exit code."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    for line in sys.stdin:
+        request = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _finish(_child(request))
+        replies.write(json.dumps({"pid": pid}) + "\n")
+        _, status = os.waitpid(pid, 0)
+        replies.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
+
+
+class Command:
+    """A `rag` command running in a fork of the server: like `subprocess.Popen`, for what tests use."""
+
+    def __init__(self, server: ForkServer, args: list[str], pid: int, outputs: Path) -> None:
+        self.server, self.args, self.pid, self._outputs = server, args, pid, outputs
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code; `subprocess.TimeoutExpired` if the command outlives the timeout."""
+        if self.returncode is None:
+            reply = self.server.read_reply(timeout)
+            if reply is None:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+            self.returncode = int(reply["exit"])
+            self.server.release()
+        return self.returncode
+
+    def send_signal(self, number: int) -> None:
+        """Signal the command's process."""
+        if self.returncode is None:
+            os.kill(self.pid, number)
+
+    def result(self, timeout: float | None) -> subprocess.CompletedProcess[str]:
+        """Wait (killing the command past the timeout) and collect what it printed."""
+        try:
+            self.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.send_signal(signal.SIGKILL)
+            self.wait()
+            raise
+        encoding = locale.getpreferredencoding(False)
+        stdout = (self._outputs / "stdout").read_text(encoding)
+        stderr = (self._outputs / "stderr").read_text(encoding)
+        assert self.returncode is not None
+        return subprocess.CompletedProcess(["rag", *self.args], self.returncode, stdout, stderr)
+
+
+class ForkServer:
+    """The client: one server process, one command at a time."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._busy = threading.Lock()
+        self._outputs = Path(tempfile.mkdtemp(prefix="rag-forks-"))
+        self._pending = b""
+
+    def start(self, args: list[str], env: dict[str, str], cwd: Path | None = None) -> Command:
+        """Start `rag ARGS` in a fork; the caller must wait for it before the next command."""
+        if not self._busy.acquire(timeout=600):
+            raise RuntimeError("the fork server is still running another command")
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+            self._pending = b""
+        request = {
+            "args": args,
+            "env": env,
+            "cwd": str(cwd or Path.cwd()),
+            "stdout": str(self._outputs / "stdout"),
+            "stderr": str(self._outputs / "stderr"),
+        }
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(request) + "\n")
+        self._process.stdin.flush()
+        reply = self.read_reply(120)
+        if reply is None:
+            raise RuntimeError("the fork server did not start the command")
+        return Command(self, args, int(reply["pid"]), self._outputs)
+
+    def read_reply(self, timeout: float | None) -> dict[str, int] | None:
+        """The server's next reply, or None past the timeout."""
+        assert self._process is not None and self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        while b"\n" not in self._pending:
+            if not select.select([fd], [], [], timeout)[0]:
+                return None
+            data = os.read(fd, 4096)
+            if not data:
+                raise RuntimeError("the fork server died")
+            self._pending += data
+        line, _, self._pending = self._pending.partition(b"\n")
+        reply: dict[str, int] = json.loads(line)
+        return reply
+
+    def release(self) -> None:
+        """The command ended: the server takes the next one."""
+        self._busy.release()
+
+
+if __name__ == "__main__":
+    serve()
