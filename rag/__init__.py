@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .answer import Answer, Citation, PaperRef, Source
-    from .api import Assistant, ask, ingest, search
+    from .api import Assistant
     from .config import Settings
     from .errors import RagError
     from .events import AnswerStream, Done, Notice, Replaced, Token
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .library.ingest import IngestReport
     from .query import Query
     from .retrieve import SearchHit
+    from .shortcuts import ask, ingest, search
 
 _HOMES = {
     "Answer": "answer",
@@ -29,9 +30,6 @@ _HOMES = {
     "PaperRef": "answer",
     "Source": "answer",
     "Assistant": "api",
-    "ask": "api",
-    "ingest": "api",
-    "search": "api",
     "Settings": "config",
     "RagError": "errors",
     "AnswerStream": "events",
@@ -44,6 +42,9 @@ _HOMES = {
     "IngestReport": "library.ingest",
     "Query": "query",
     "SearchHit": "retrieve",
+    "ask": "shortcuts",
+    "ingest": "shortcuts",
+    "search": "shortcuts",
 }
 __all__ = [
     "Answer",

@@ -13,7 +13,7 @@ from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_
 from .config import AnswerSettings
 from .decide import Decision, decide
 from .embeddings import Embedder
-from .events import Done, Event, Replaced, Token
+from .events import AnswerStream, Done, Event, Replaced, Token
 from .evidence import Evidence
 from .llm import EXTRACTIVE, LLMUnavailable
 from .verify import Verified, changes, verify, with_completion
@@ -33,6 +33,16 @@ class Answerer:
     def answer(self, evidence: Evidence, chain: list[str]) -> Iterator[Event]:
         """The answer's events: the backends of the chain are tried in order until one is verified."""
         return _Run(self, evidence, chain).events()
+
+    def stream(
+        self, evidence: Callable[[], Evidence], chain: list[str], on_answer: Callable[[Done], None]
+    ) -> AnswerStream:
+        """The answer as a stream; the evidence is gathered on the first iteration (under a spinner)."""
+
+        def events() -> Iterator[Event]:
+            yield from self.answer(evidence(), chain)
+
+        return AnswerStream(events(), on_answer=on_answer)
 
     def vectors_of(self, evidence: Evidence) -> Callable[[list[str]], np.ndarray]:
         """Embeds sentences, reusing the vectors of source sentences (verbatim quotes)."""

@@ -1,10 +1,9 @@
-"""The public API: `Assistant`, a thin facade that wires the library, the backends and the answerer,
-and the module-level `ask`, `search` and `ingest` over a process-wide assistant."""
+"""The public API: `Assistant`, a thin facade that wires the library, the backends and the answerer."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,7 @@ from .library.library import Library
 if TYPE_CHECKING:
     from .answer import Answer
     from .embeddings import Embedder
-    from .events import AnswerStream, Done, Event
+    from .events import AnswerStream, Done
     from .evidence import Evidence, Gatherer
     from .library.ingest import IngestReport
     from .library.store import Store
@@ -147,16 +146,11 @@ class Assistant:
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:
         from .answerer import Answerer
-        from .events import AnswerStream
         from .writers import Writers
 
         embedder = self.gatherer.embedder
         writers = Writers(self.settings, self.pool, lambda: self.prompts, embedder)
-
-        def events() -> Iterator[Event]:  # retrieval runs on the first iteration, under a spinner
-            yield from Answerer(self.settings, writers, embedder).answer(evidence(), chain)
-
-        return AnswerStream(events(), on_answer=self._log)
+        return Answerer(self.settings, writers, embedder).stream(evidence, chain, on_answer=self._log)
 
     def ask(
         self,
@@ -232,47 +226,3 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-_default: Assistant | None = None
-
-
-def _assistant(settings: Settings | None) -> Assistant:
-    """An assistant for these settings, or the process-wide one for the defaults (kept warm)."""
-    global _default
-    if settings is not None:
-        return Assistant(settings)
-    if _default is None:
-        _default = Assistant()
-    return _default
-
-
-def ingest(
-    paths: Sequence[str | Path] | None = None,
-    *,
-    prune: bool = False,
-    rebuild: bool = False,
-    settings: Settings | None = None,
-    progress: bool | None = None,
-) -> IngestReport:
-    """Ingest files or directories (default: the bundled corpus) into the store."""
-    return _assistant(settings).ingest(paths, prune=prune, rebuild=rebuild, progress=progress)
-
-
-def search(
-    query: str, *, k: int | None = None, mode: SearchMode | None = None, settings: Settings | None = None
-) -> list[SearchHit]:
-    """The k papers most relevant to a query, best first."""
-    return _assistant(settings).search(query, k=k, mode=mode)
-
-
-def ask(
-    question: str,
-    *,
-    k: int | None = None,
-    llm: str | None = None,
-    mode: SearchMode | None = None,
-    settings: Settings | None = None,
-) -> Answer:
-    """Answer a question from the indexed papers, every claim cited, or refuse."""
-    return _assistant(settings).ask(question, k=k, llm=llm, mode=mode)
