@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 
 def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
+    from .untrusted import printable
+
+    print(printable(message), file=sys.stderr)
 
 
 class Assistant:
