@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 
 def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
+    from .untrusted import printable
+
+    print(printable(message), file=sys.stderr)
 
 
 class Assistant:

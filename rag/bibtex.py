@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from .answer import PaperRef
+from .untrusted import without_controls
 
 _ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/([a-z\-]+/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
 _SPECIAL = {
@@ -21,12 +22,44 @@ _SPECIAL = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
+# BibTeX counts \{ and \} as braces too: a brace without its partner is written as a command.
+_UNMATCHED = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
 _STOP = {"a", "an", "the", "on", "of", "for", "to", "in", "and", "with", "via", "towards", "toward"}
+_LINEAGE = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+# What makes BibTeX read one name as several or misread it: "and" between words (the separator of
+# names), more than two commas ("von Last, Jr, First" has the most), a comma at an end, "others".
+_NAME_SPLITS = re.compile(r"(?:^|\s)and(?:\s|$)|,.*,.*,|^,|,$|^others$", re.IGNORECASE)
+_URL_UNSAFE = re.compile(r"[\s{}\\\"]")
+
+
+def _unmatched(text: str) -> set[int]:
+    """The positions of the braces that have no partner."""
+    opened: list[int] = []
+    alone: set[int] = set()
+    for i, ch in enumerate(text):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}":
+            if opened:
+                opened.pop()
+            else:
+                alone.add(i)
+    return alone | set(opened)
 
 
 def escape(text: str) -> str:
-    """Text safe inside a BibTeX field: LaTeX specials escaped, braces balanced by escaping."""
-    return "".join(_SPECIAL.get(ch, ch) for ch in " ".join(text.split()))
+    """Text safe inside a BibTeX field: control characters removed, LaTeX specials escaped, braces
+    kept balanced."""
+    text = " ".join(without_controls(text).split())
+    alone = _unmatched(text)
+    return "".join(_UNMATCHED[ch] if i in alone else _SPECIAL.get(ch, ch) for i, ch in enumerate(text))
+
+
+def _name(author: str) -> str:
+    """One author of the author field, escaped; in braces when BibTeX would split or misread it
+    ("Research and Development Lab")."""
+    name = escape(author)
+    return "{" + name + "}" if _NAME_SPLITS.search(name) else name
 
 
 def _ascii(word: str) -> str:
@@ -34,14 +67,41 @@ def _ascii(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().casefold())
 
 
+def family_name(author: str) -> str:
+    """The last word of the family name of "Given Family", "Family, Given" or "Family, Jr., Given",
+    as BibTeX's Last ("Oord" of "Aaron van den Oord"); never a Jr. or III."""
+    if "," in author:
+        words = author.split(",")[0].split()
+    else:
+        words = author.split()
+        while len(words) > 1 and words[-1].casefold() in _LINEAGE:
+            words.pop()
+    return words[-1] if words else ""
+
+
 def cite_key(paper: PaperRef) -> str:
     """author surname + year + first significant title word ("lovelace2024photosynthetic"); without
     authors or year, what there is; never empty."""
-    surname = _ascii(paper.authors[0].replace(",", " ").split()[-1]) if paper.authors else ""
+    surname = _ascii(family_name(without_controls(paper.authors[0]))) if paper.authors else ""
     words = [_ascii(w) for w in re.split(r"[\s:\-]+", paper.title)]
     word = next((w for w in words if w and w not in _STOP), "")
     key = f"{surname}{paper.year or ''}{word}"
     return key or _ascii(paper.paper_id) or "paper"
+
+
+def _url(url: str) -> str:
+    """A url as the url field holds it (verbatim): what would end the field percent-encoded."""
+    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", without_controls(url).strip())
+
+
+def _letters(number: int) -> str:
+    """a, b, ..., z, aa, ab, ...: the suffix that tells apart keys that would be the same."""
+    letters = ""
+    number += 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
 
 
 def arxiv_id(url: str | None) -> str | None:
@@ -60,20 +120,21 @@ def to_bibtex(papers: Sequence[PaperRef]) -> str:
             continue
         seen.add(paper.paper_id)
         base = key = cite_key(paper)
-        suffix = ord("a")
+        suffix = 0
         while key in keys:
-            key, suffix = f"{base}{chr(suffix)}", suffix + 1
+            key, suffix = f"{base}{_letters(suffix)}", suffix + 1
         keys.add(key)
         fields = [("title", "{" + escape(paper.title or "(untitled)") + "}")]
-        if paper.authors:
-            fields.append(("author", " and ".join(escape(a) for a in paper.authors)))
+        authors = [name for name in map(_name, paper.authors) if name]
+        if authors:
+            fields.append(("author", " and ".join(authors)))
         if paper.year:
-            fields.append(("year", str(paper.year)))
+            fields.append(("year", escape(str(paper.year))))
         eprint = arxiv_id(paper.url)
         if eprint:
             fields += [("eprint", eprint), ("archiveprefix", "arXiv")]
         if paper.url:
-            fields.append(("url", escape(paper.url).replace(r"\_", "_").replace(r"\%", "%")))
+            fields.append(("url", _url(paper.url)))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         entries.append(f"@misc{{{key},\n{body}\n}}\n")
     return "\n".join(entries)

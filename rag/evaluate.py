@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import statistics
 import sys
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .api import Assistant
     from .config import SearchMode, Settings
 
+REPORT_FILES = ("report.json", "report.md", "per_question.jsonl")
 RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10")
 ANSWER_KEYS = (
     "contains_accuracy",
@@ -377,6 +379,8 @@ def run(
     from .api import Assistant
     from .config import Settings as SettingsClass
 
+    if out is not None:
+        prepare_out(out)  # before any question is asked: a report that cannot be written is found now
     problems: list[Problem] = []
     if isinstance(questions, Path):
         questions, problems = load_questions(questions)
@@ -438,8 +442,29 @@ def _timed_search(assistant: Assistant, question: str, mode: SearchMode) -> tupl
     return hits, (time.perf_counter() - started) * 1000
 
 
+def prepare_out(out: Path) -> None:
+    """The directory the reports go to, created now; InputError if it cannot be."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file: give a directory for {', '.join(REPORT_FILES)}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create the directory ({exc.strerror})") from None
+    blocked = [name for name in REPORT_FILES if (out / name).is_dir()]
+    if blocked or not os.access(out, os.W_OK | os.X_OK):
+        what = f"{out / blocked[0]} is a directory" if blocked else "not writable"
+        raise InputError(f"--out {out}: {what}")
+
+
 def write_reports(out: Path, result: dict[str, Any], outcomes: Sequence[Outcome]) -> None:
     """Write report.json, report.md (a table per kind of question) and per_question.jsonl."""
+    try:
+        _write_reports(out, result, outcomes)
+    except OSError as exc:
+        raise InputError(f"cannot write the reports in {out}: {exc.strerror or exc}") from None
+
+
+def _write_reports(out: Path, result: dict[str, Any], outcomes: Sequence[Outcome]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     with (out / "per_question.jsonl").open("w", encoding="utf-8") as f:

@@ -12,6 +12,9 @@ from typing import Any
 
 from .answer import Answer
 from .errors import InputError
+from .untrusted import printable
+
+_SQLITE_MAX = 2**63 - 1  # the largest integer SQLite holds: an id or a limit beyond it overflows
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -74,13 +77,16 @@ class AnswerLog:
                 )
                 return cursor.lastrowid
         except (sqlite3.Error, OSError) as exc:
-            print(f"rag: note: the answer was not logged ({self.path}: {exc})", file=sys.stderr)
+            print(printable(f"rag: note: the answer was not logged ({self.path}: {exc})"), file=sys.stderr)
             return None
 
     def entries(self, *, limit: int = 10, query: str | None = None) -> list[dict[str, Any]]:
         """The latest answers, newest first; with a query, those matching its words (full text)."""
+        if query is not None and not query.split():
+            raise InputError("nothing to search the log for: give some words")
         if not self.path.exists():
             return []
+        limit = min(limit, _SQLITE_MAX)  # "as many as there are"
         with contextlib.closing(self._connect()) as connection:
             connection.row_factory = sqlite3.Row
             if query:
@@ -99,7 +105,7 @@ class AnswerLog:
     def entry(self, entry_id: int) -> dict[str, Any]:
         """One logged answer by id (InputError if there is none)."""
         row = None
-        if self.path.exists():
+        if self.path.exists() and 0 <= entry_id <= _SQLITE_MAX:
             with contextlib.closing(self._connect()) as connection:
                 connection.row_factory = sqlite3.Row
                 row = connection.execute("SELECT * FROM answers WHERE id = ?", (entry_id,)).fetchone()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -184,3 +185,19 @@ def served(command: list[str], ready_url: str, log_path: Path, *, timeout: float
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+# A paper whose every field carries terminal escapes: OSC (window title) ended by BEL, CSI (clear
+# screen, red, conceal, blink), a C1 CSI, NUL, CR; and rich markup in its title.
+HOSTILE_PAPER = {
+    "id": "hostile-1",
+    "title": "\x1b]0;pwned\x07Octopus \x1b[2J\x1b[31mcamouflage [bold red]on coral[/] reefs\x9b5m",
+    "abstract": "Octopuses match the colour of coral reefs within 200 milliseconds \x1b[8mhidden\x1b[0m "
+    "using chromatophores.\x00\x07 Their skin \x1b[5mblinks\r at night.",
+    "authors": ["Eve \x1b[5mBlink", "Smith, J."],
+    "year": 2023,
+    "url": "https://example.org/octopus\x1b[8m",
+}
+# What a terminal must never receive from papers, models or the user: the control characters but
+# newline and tab (a terminal's own styling is checked for the hostile sequences themselves).
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
-from conftest import copy_store
+import pytest
+from conftest import CONTROLS, copy_store
 from test_cli import RAG, run
 
 from rag.answer import PaperRef
 from rag.bibtex import arxiv_id, cite_key, escape, to_bibtex
+from rag.untrusted import without_controls
 
 
 def _citation(number: int, title: str, **fields: object) -> PaperRef:
@@ -43,6 +46,7 @@ def test_entries_have_stable_keys_escaped_text_and_arxiv_eprints() -> None:
     assert bib.count("{") == bib.count("}") + bib.count(r"\}") - bib.count(r"\{")  # braces balance
 
 
+@pytest.mark.fault
 def test_references_show_authors_year_and_url_and_ask_writes_bibtex(
     tmp_path: Path, small_store: Path
 ) -> None:
@@ -77,3 +81,111 @@ def test_references_show_authors_year_and_url_and_ask_writes_bibtex(
     assert f"{chat_bib} exists: /bib! {chat_bib} overwrites it." in chat.stdout
     assert chat_bib.read_text().startswith("@misc{lovelace2024photosynthetic,")
     assert "Ada Lovelace, Alan Turing (2024)" in notes.read_text()
+
+
+# What the LaTeX in a field means, written out independently of rag.bibtex.
+_LATEX = {
+    r"\textbackslash{}": "\\",
+    r"\textbraceleft{}": "{",
+    r"\textbraceright{}": "}",
+    r"\textasciitilde{}": "~",
+    r"\textasciicircum{}": "^",
+    **{f"\\{ch}": ch for ch in "{}&%$#_"},
+}
+_LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_LATEX, key=len, reverse=True)))
+
+
+def _text(field: str) -> str:
+    """A field's text: its LaTeX decoded, its enclosing braces (case kept, a name kept whole) removed."""
+    while field.startswith("{") and field.endswith("}"):
+        field = field[1:-1]
+    return _LATEX_PATTERN.sub(lambda m: _LATEX[m.group()], field)
+
+
+def _read_back(bib: str) -> list[tuple[str, str, list[str], str]]:
+    """(key, title, authors, year) of each entry as bibtexparser v2 and pybtex read them: the two
+    must read the same entries, the same fields and the same number of authors."""
+    import bibtexparser
+    from bibtexparser.middlewares import SeparateCoAuthors
+    from pybtex.database import parse_string
+
+    library = bibtexparser.parse_string(bib, append_middleware=[SeparateCoAuthors()])
+    assert not library.failed_blocks
+    other = parse_string(bib, "bibtex").entries
+    assert [e.key for e in library.entries] == list(other)
+    entries = []
+    for entry in library.entries:
+        fields = {name: field.value for name, field in entry.fields_dict.items()}
+        twin = other[entry.key]
+        assert set(fields) == {name.lower() for name in twin.fields} | ({"author"} & set(fields))
+        assert all(fields[name.lower()] == value for name, value in twin.fields.items())
+        authors = fields.get("author", [])
+        assert len(twin.persons.get("author", [])) == len(authors)
+        entries.append(
+            (entry.key, _text(fields["title"]), [_text(a) for a in authors], fields.get("year", ""))
+        )
+    return entries
+
+
+@pytest.mark.fault
+def test_every_bibtex_file_reads_back_the_same_with_two_parsers() -> None:
+    """Unbalanced braces, a name with " and ", "Family, Given" names, control characters: bibtexparser
+    and pybtex both read every entry whole, with its title, its authors and its year."""
+    papers = [
+        _citation(
+            1, "Closing } brace first", authors=["Smith, J.", "Research and Development Lab"], year=2023
+        ),
+        _citation(2, "{ open only, and a }{ pair } inverted", authors=["A, B, C, D", "others"], year=2022),
+        _citation(3, "Line \x00 NUL \x1b[31m escape", authors=["Eve \x1b[5mBlink"], year=2021),
+        _citation(4, r"ends with a backslash \ ", authors=["Martin Luther King Jr."], year=2020),
+        _citation(5, '@misc{x, title={y}} "quoted" 50% & #1 ~ ^ $ _', authors=["van den Oord, Aäron"]),
+        _citation(6, "Names braced", authors=["{Braced} Name", "Name}", "AND Smith", ",lead"], year=2019),
+        _citation(7, "Unicode: Zoë 中文 ∑≤∞", authors=["Zoë Ünïcode"], year=2018),
+    ]
+    bib = to_bibtex(papers)
+    assert not CONTROLS.search(bib.replace("\n", " "))
+    read = _read_back(bib)
+    assert [key for key, *_ in read] == [
+        "smith2023closing",
+        "a2022open",
+        "blink2021line",
+        "king2020ends",
+        "oordmiscx",
+        "name2019names",
+        "unicode2018unicode",
+    ]
+    for paper, (_, title, authors, year) in zip(papers, read, strict=True):
+        assert title == " ".join(without_controls(paper.title).split())
+        assert authors == [" ".join(without_controls(a).split()) for a in paper.authors]
+        assert year == (str(paper.year) if paper.year else "")
+    assert cite_key(_citation(8, "x", authors=["Smith, J."], year=2023)) == "smith2023x"
+
+
+@pytest.mark.fault
+def test_ask_bib_never_writes_over_a_file_unless_forced_nor_writes_nothing(
+    tmp_path: Path, small_store: Path
+) -> None:
+    """As chat's /bib: an existing file is refused before the question is answered (--force writes
+    over it), and an answer that cites nothing leaves the file as it was (a note, exit 0)."""
+    store = copy_store(small_store, tmp_path / "store")
+    bib = tmp_path / "refs.bib"
+    bib.write_text("my own references")
+    question = "how much does engineered algae improve photosynthetic efficiency in bioreactors?"
+    refused = run("ask", question, "--store", str(store), "--llm", "extractive", "--bib", str(bib))
+    assert refused.returncode == 1 and refused.stdout == ""  # before any answer
+    assert refused.stderr == f"rag: error: {bib} exists: --bib {bib} --force overwrites it\n"
+    assert bib.read_text() == "my own references"
+
+    forced = run("ask", question, "--store", str(store), "--llm", "extractive", "--bib", str(bib), "--force")
+    assert forced.returncode == 0 and f"rag: wrote 1 BibTeX entries to {bib}" in forced.stderr
+    written = bib.read_text()
+    assert written.startswith("@misc{lovelace2024photosynthetic,")
+
+    unanswerable = "what was the population of Ulaanbaatar in 1650?"
+    for target in (bib, tmp_path / "new.bib"):
+        nothing = run(
+            "ask", unanswerable, "--store", str(store), "--llm", "extractive", "--bib", str(target), "--force"
+        )
+        assert nothing.returncode == 0 and "The indexed papers don't answer this question." in nothing.stdout
+        assert f"rag: note: the answer cites no paper: {target} not written" in nothing.stderr
+    assert bib.read_text() == written and not (tmp_path / "new.bib").exists()

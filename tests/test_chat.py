@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import CONTROLS
+from test_llms import Scripted
 
 from rag.api import Assistant
 from rag.chat import ChatSession, carry_context, repl
@@ -113,6 +115,7 @@ def test_commands_show_sources_save_and_unknown(session: ChatSession, tmp_path: 
     assert script.lines == ["never read"]
 
 
+@pytest.mark.fault
 def test_errors_and_interrupts_keep_the_session(tmp_path: Path, embedder: OnnxMiniLM) -> None:
     empty = Assistant(
         Settings(store_dir=tmp_path / "empty", data_dir=tmp_path / "missing"), embedder=embedder
@@ -125,6 +128,7 @@ def test_errors_and_interrupts_keep_the_session(tmp_path: Path, embedder: OnnxMi
     assert "Answers now draw on 3 papers." in script.text
 
 
+@pytest.mark.fault
 def test_ctrl_c_during_an_answer_cancels_only_that_answer(
     session: ChatSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,6 +188,7 @@ def test_rag_chat_in_a_real_terminal(settings: Settings, tmp_path: Path) -> None
     assert "How well does a fine-tuned CLIP model" in history.read_text()
 
 
+@pytest.mark.fault
 def test_save_never_overwrites_without_the_bang_and_a_huge_k_is_capped(
     session: ChatSession, tmp_path: Path
 ) -> None:
@@ -235,3 +240,46 @@ def test_a_turn_answers_from_the_evidence_it_decided_with(
     ]
     assert session.turns[-1].standalone == searched[-1]
     assert session.turns[-1].answer.citations[0].paper.title == CLIP
+
+
+@pytest.mark.fault
+def test_numbers_that_are_not_numbers_are_one_line_answers_and_the_chat_goes_on(session: ChatSession) -> None:
+    """str.isdigit() takes superscripts, which int() refuses; int() refuses 5,000 digits: each is
+    the command's own one-line reply, and the session answers the next question."""
+    script = Script(
+        "Which hives predict swarming by listening?",
+        "/k ¹",
+        "/show ²",
+        "/show " + "9" * 5000,
+        "/k " + "9" * 5000,
+        "/k ٣",  # Arabic-Indic 3: a decimal digit int() reads
+        "What is the capital of Peru?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    text = script.text
+    assert text.count("/k takes a number of papers, e.g. /k 5") == 2
+    assert text.count("/show takes a reference number from the last answer (1-") == 2
+    assert "Answers now draw on 3 papers." in text and session.k == 3
+    assert len(session.turns) == 2 and "Traceback" not in text
+
+
+@pytest.mark.fault
+def test_a_reply_with_escapes_is_shown_and_saved_as_visible_text(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    """The chat prints a model's escapes as visible symbols, and /save writes none to the transcript."""
+    assistant.ingest()
+    reply = (
+        "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]. "
+        "\x1b]0;pwned\x07\x1b[2J\x1b[8mHidden.\x1b[0m"
+    )
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(reply)})
+    session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
+    notes = tmp_path / "notes.md"
+    script = Script("what mAP does clip-reident achieve?", f"/save {notes}")
+    assert repl(session, script.read_line, script.write) == 0
+    assert session.turns[0].answer.backend == "openai", session.turns[0].answer.fallback_reason
+    assert not CONTROLS.search(script.text) and "␛]0;pwned␇␛[2J␛[8mHidden.␛[0m" in script.text
+    saved = notes.read_text()
+    assert not CONTROLS.search(saved) and "␛[8mHidden." in saved

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
-from conftest import BUNDLED, bundled_entries, write_dump, write_jsonl
+import pytest
+from conftest import BUNDLED, CONTROLS, HOSTILE_PAPER, bundled_entries, write_dump, write_jsonl
 
 from rag.library import corpus
 
@@ -89,6 +91,7 @@ def _problems(path: Path) -> list[str]:
     return [str(p) for p in corpus.read([path]).problems]
 
 
+@pytest.mark.fault
 def test_bad_files_are_reported_and_skipped(tmp_path: Path) -> None:
     (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
     (tmp_path / "binary.csv").write_bytes(b"abstract\n\x00\x01\x02")
@@ -105,6 +108,7 @@ def test_bad_files_are_reported_and_skipped(tmp_path: Path) -> None:
     assert "no such file" in _problems(tmp_path / "missing.jsonl")[0]
 
 
+@pytest.mark.fault
 def test_bad_lines_are_skipped_and_the_rest_is_read(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
     path.write_text(
@@ -124,6 +128,7 @@ def test_bad_lines_are_skipped_and_the_rest_is_read(tmp_path: Path) -> None:
     assert "no such file" in problems[3]
 
 
+@pytest.mark.fault
 def test_dump_entry_without_abstract_is_skipped(tmp_path: Path) -> None:
     (a, b, c) = bundled_entries(3)
     path = write_dump(tmp_path / "d.txt", [a, b, c])
@@ -134,3 +139,40 @@ def test_dump_entry_without_abstract_is_skipped(tmp_path: Path) -> None:
     assert [p.title for p in report.papers] == [a[0], c[0]]
     assert len(report.problems) == 1 and "empty abstract" in str(report.problems[0])
     assert f"{path}:" in str(report.problems[0])
+
+
+@pytest.mark.fault
+def test_escape_sequences_and_control_characters_are_removed_when_read(tmp_path: Path) -> None:
+    """A terminal obeys what it is sent: no paper keeps a control character (newline and tab aside),
+    whatever file it came from, and an escape sequence goes whole ("[31m" is not left behind).
+    (A NUL in a dump or CSV makes it a binary file, skipped: JSON brings one in as \\u0000.)"""
+    jsonl = write_jsonl(tmp_path / "hostile.jsonl", [HOSTILE_PAPER])
+    dump = write_dump(
+        tmp_path / "hostile.txt",
+        [("Bell \x07ringing \x1b[1mtitle", "An abstract \x1b]0;retitled\x1b\\about \x0enothing at all.")],
+    )
+    with (tmp_path / "hostile.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(
+            [["title", "abstract", "authors"], ["\x9b2JCSV title", "A CSV \x7fabstract.", "Ann \x1b[8mOwl"]]
+        )
+    report = corpus.read([jsonl, dump, tmp_path / "hostile.csv"])
+    assert report.problems == [] and len(report.papers) == 3
+    for paper in report.papers:
+        texts = [
+            paper.paper_id,
+            paper.title,
+            paper.abstract,
+            *paper.authors,
+            paper.url or "",
+            paper.date or "",
+        ]
+        assert not [t for t in texts if CONTROLS.search(t)], texts
+    octopus, bell, owl = report.papers
+    assert octopus.title == "Octopus camouflage [bold red]on coral[/] reefs"
+    assert octopus.abstract == (
+        "Octopuses match the colour of coral reefs within 200 milliseconds hidden using chromatophores. "
+        "Their skin blinks at night."
+    )
+    assert octopus.authors == ["Eve Blink", "Smith, J."] and octopus.url == "https://example.org/octopus"
+    assert (bell.title, bell.abstract) == ("Bell ringing title", "An abstract about nothing at all.")
+    assert (owl.title, owl.abstract, owl.authors) == ("CSV title", "A CSV abstract.", ["Ann Owl"])

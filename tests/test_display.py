@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import random
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import CONTROLS, HOSTILE_PAPER, write_jsonl
 
+from rag.api import Assistant
 from rag.config import Settings
-from rag.display import SPINNER_TEXT, PlainDisplay, _Wrapper, wants_rich
+from rag.display import SPINNER_TEXT, PlainDisplay, RichDisplay, _Wrapper, wants_rich
+from rag.embeddings import OnnxMiniLM
+from rag.events import Notice, Replaced, Token
 
 RAG = str(Path(sys.executable).with_name("rag"))
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -155,3 +164,125 @@ def test_chat_in_a_terminal_sets_references_apart(built: Settings, tmp_path: Pat
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+# The hostile sequences of HOSTILE_PAPER and REPLY, as a terminal would obey them; the displays'
+# own styling (bold, dim, cyan) is none of these.
+OBEYED = ("\x1b]0;", "\x07", "\x1b[2J", "\x1b[31m", "\x1b[8m", "\x1b[5m", "\x9b", "\x00")
+REPLY = (
+    "Octopuses match the colour of coral reefs within 200 milliseconds using chromatophores [1]. "
+    "\x1b]0;pwned\x07\x1b[2J\x1b[8mHidden instructions.\x9b0m\x7f"
+)
+
+
+@pytest.mark.fault
+def test_every_display_shows_control_characters_as_visible_text() -> None:
+    """Plain and rich alike: a title, a note, streamed text and a reference keep no control
+    character, show ESC as a visible symbol, and print rich markup literally."""
+    from rich.console import Console
+
+    title = "\x1b]0;pwned\x07Evil \x1b[2J\x1b[31mtitle [bold red]x[/]\x9b5m"
+    events = [
+        Token("Octopuses \x1b[8mhide"),
+        Notice("note \x1b[5m"),
+        Replaced("openai", "why \x07"),
+        Token(" it\x00."),
+    ]
+    plain: list[str] = []
+    buffer = io.StringIO()
+    rich = RichDisplay(Console(file=buffer, force_terminal=True, color_system="standard", width=80))
+    for display in (PlainDisplay(plain.append), rich):
+        display.heading(title)
+        display.note(title)
+        display.text(title + "\n")
+        display.stream(events)
+        display.references([f"[1] {title} - Eve \x1b[5mBlink (2023)"])
+    for shown in ("".join(plain), buffer.getvalue()):
+        assert not [s for s in OBEYED if s in shown], repr(shown)
+        assert "␛]0;pwned␇Evil ␛[2J␛[31mtitle [bold red]x[/]�5m" in shown  # visible, markup literal
+        assert "Octopuses ␛[8mhide" in shown and "Eve ␛[5mBlink" in shown
+    assert not CONTROLS.search("".join(plain))
+
+
+class _Model(BaseHTTPRequestHandler):
+    """An OpenAI-compatible server whose model streams REPLY: escapes a real model won't write on demand."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        chunks = [REPLY[i : i + 7] for i in range(0, len(REPLY), 7)]
+        events = [
+            {
+                "id": "x",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "m",
+                "choices": [{"index": 0, "delta": {"content": chunk}, "finish_reason": None}],
+            }
+            for chunk in chunks
+        ]
+        body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", str(len(body.encode())))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+
+@pytest.fixture
+def model_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Model)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+@pytest.mark.fault
+def test_a_hostile_corpus_and_a_reply_with_escapes_never_reach_the_terminal(
+    built: Settings, embedder: OnnxMiniLM, model_url: str, tmp_path: Path
+) -> None:
+    """Escapes in a paper are gone once it is read; escapes in a model's reply are shown as visible
+    symbols by `rag ask` (piped and in a real terminal) and `rag logs show`, and kept as written
+    (escaped) in `rag logs --json`."""
+    Assistant(built, embedder=embedder, notify=lambda m: None).ingest(
+        [write_jsonl(tmp_path / "hostile.jsonl", [HOSTILE_PAPER])]
+    )
+    question = "how fast do octopuses match the colour of coral reefs?"
+    env = _env(built, RAG_LOG="1", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=model_url)
+
+    def piped(*args: str) -> str:
+        result = subprocess.run(
+            [RAG, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+        assert not CONTROLS.search(result.stdout + result.stderr), repr(result.stdout + result.stderr)
+        return result.stdout
+
+    searched = piped("search", question, "-k", "1")
+    assert "1. Octopus camouflage [bold red]on coral[/] reefs" in searched
+    assert "hidden using chromatophores. Their skin blinks at night." in " ".join(searched.split())
+    assert json.loads(piped("search", question, "-k", "1", "--json"))["results"][0]["title"] == (
+        "Octopus camouflage [bold red]on coral[/] reefs"
+    )
+    extractive = piped("ask", question, "--llm", "extractive")
+    assert "[1] Octopus camouflage [bold red]on coral[/] reefs - Eve Blink, Smith, J. (2023)" in extractive
+    answered = piped("ask", question, "--llm", "openai")
+    assert "[1]. ␛]0;pwned␇␛[2J␛[8mHidden instructions.�0m␡" in answered
+
+    drawn = _in_terminal(["ask", question, "--llm", "openai"], env, tmp_path)
+    assert not [s for s in OBEYED if s in drawn], repr(drawn)
+    visible = ESCAPE.sub("", drawn)
+    assert (
+        "␛]0;pwned␇␛[2J␛[8mHidden" in visible and "│ [1] Octopus camouflage [bold red]on coral[/]" in visible
+    )
+
+    logged = json.loads(piped("logs", "--json"))  # JSON keeps what the model wrote, escaped
+    assert [e["backend"] for e in logged] == ["openai", "openai", "extractive"]
+    assert logged[0]["answer"].endswith("\x1b]0;pwned\x07\x1b[2J\x1b[8mHidden instructions.\x9b0m\x7f")
+    shown = piped("logs", "show", str(logged[0]["id"]))
+    assert "␛]0;pwned␇␛[2J␛[8mHidden instructions.�0m␡" in shown
+    assert "[1] Octopus camouflage [bold red]on coral[/] reefs - Eve Blink, Smith, J. (2023)" in shown
+    assert piped("logs").count(question) == 3  # the list, its controls checked by piped()

@@ -87,6 +87,7 @@ def test_wilson_intervals_and_noise() -> None:
     assert evaluate.within_noise(None, {"k": 1, "n": 2}) is None
 
 
+@pytest.mark.fault
 def test_bad_question_lines_are_reported_by_line(tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
     path.write_text(
@@ -220,6 +221,7 @@ def test_rag_eval_json_on_a_tiny_corpus(tmp_path: Path, tiny: tuple[Path, Path])
     assert "refusal_recall" in plain.stdout and "(1/1, 95% " in plain.stdout
 
 
+@pytest.mark.fault
 def test_python_api_matches_and_bad_lines_exit_nonzero(tmp_path: Path, tiny: tuple[Path, Path]) -> None:
     corpus, questions = tiny
     report = evaluate.run(questions, corpus=[corpus], llm="extractive", progress=False)
@@ -230,3 +232,35 @@ def test_python_api_matches_and_bad_lines_exit_nonzero(tmp_path: Path, tiny: tup
     assert result.returncode == 3  # evaluated, but a question line was skipped
     assert json.loads(result.stdout)["n"] == 3
     assert f"rag: skipped {questions}:4: not valid JSON" in result.stderr
+
+
+@pytest.mark.fault
+def test_an_out_path_that_cannot_take_the_reports_fails_before_any_question(
+    tmp_path: Path, tiny: tuple[Path, Path]
+) -> None:
+    """A file given as --out (or under one) is a one-line error before the corpus is read or a
+    question asked: no answer is logged, the file is untouched."""
+    corpus, questions = tiny
+    taken = tmp_path / "results.txt"
+    taken.write_text("not a directory")
+    log = tmp_path / "answers.db"
+    for out, error in (
+        (taken, f"--out {taken} is a file: give a directory for report.json, report.md, per_question.jsonl"),
+        (taken / "run-1", f"--out {taken / 'run-1'}: cannot create the directory (Not a directory)"),
+    ):
+        result = run(
+            "eval",
+            str(questions),
+            "--corpus",
+            str(corpus),
+            "--llm",
+            "extractive",
+            "--out",
+            str(out),
+            env={"RAG_LOG_PATH": str(log)},
+        )
+        assert (result.returncode, result.stdout, result.stderr) == (1, "", f"rag: error: {error}\n")
+    assert not log.exists()  # no question was answered
+    assert taken.read_text() == "not a directory"
+    with pytest.raises(evaluate.InputError, match="is a file"):
+        evaluate.run(questions, corpus=[corpus], out=taken, progress=False)

@@ -92,6 +92,7 @@ def faulty_url() -> Iterator[str]:
     server.shutdown()
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("fault", "reason", "requests"),
     [
@@ -173,6 +174,7 @@ def _scripted(assistant: Assistant, reply: str, **changes: object) -> Assistant:
     return Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(reply)})
 
 
+@pytest.mark.fault
 def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> None:
     assistant.ingest()
     reply = (
@@ -209,6 +211,7 @@ def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> N
     assert "checked answer" not in streamed
 
 
+@pytest.mark.fault
 def test_a_model_refusal_with_strong_evidence_is_not_taken_at_its_word(assistant: Assistant) -> None:
     assistant.ingest()
     stream = _scripted(assistant, "I cannot answer this from the provided sources.").stream(QUESTION)
@@ -237,6 +240,7 @@ def test_an_uncited_sentence_is_attributed_to_the_paper_that_supports_it(assista
     assert replaced(events) == ["checked answer: 1 uncited sentence(s) attributed by the support check"]
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("reply", "reason"),
     [
@@ -260,6 +264,7 @@ def test_unverified_model_text_is_never_the_answer(assistant: Assistant, reply: 
     assert "not used" not in "".join(e.text for e in events if isinstance(e, Token))
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("reply", "reason"),
     [
@@ -310,6 +315,7 @@ def test_credentials_in_urls_are_never_printed(assistant: Assistant) -> None:
         assert "s3cret" not in result.stdout + result.stderr and "***@127.0.0.1" in result.stdout
 
 
+@pytest.mark.fault
 def test_a_source_the_model_was_not_shown_cannot_be_cited(assistant: Assistant) -> None:
     assistant.ingest()
     reply = "CLIP-ReIdent reaches 98.44% mAP [1][4]."  # source 4 is not in the prompt's evidence
@@ -324,3 +330,12 @@ def test_a_source_the_model_was_not_shown_cannot_be_cited(assistant: Assistant) 
     answer = Assistant(settings, embedder=assistant.embedder, llms={"openai": Recording(reply)}).ask(QUESTION)
     assert '<source id="4">' not in prompts[0] and '<source id="1">' in prompts[0]
     assert [c.number for c in answer.citations] == [1] and answer.text.endswith("mAP [1].")
+
+
+@pytest.mark.fault
+def test_citation_numbers_no_int_can_hold_are_dropped_not_a_crash(assistant: Assistant) -> None:
+    """int() refuses a number of over 4,300 digits: such a citation is not a source, and is dropped."""
+    assistant.ingest()
+    reply = f"CLIP-ReIdent reaches 98.44% mAP [1][{'9' * 5000}][2-{'9' * 5000}]."
+    answer = _scripted(assistant, reply).ask("what mAP does clip-reident achieve?")
+    assert answer.backend == "openai" and answer.text.endswith("98.44% mAP [1].")

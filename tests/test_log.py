@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from conftest import copy_store
 from test_cli import run
 
@@ -16,6 +17,7 @@ from rag.embeddings import OnnxMiniLM
 QUESTION = "how much does engineered algae improve photosynthetic efficiency?"
 
 
+@pytest.mark.fault
 def test_answers_are_logged_listed_searched_and_shown(
     tmp_path: Path, small_store: Path, embedder: OnnxMiniLM
 ) -> None:
@@ -52,3 +54,29 @@ def test_answers_are_logged_listed_searched_and_shown(
     answer = run("ask", QUESTION, "--store", str(store), env={"RAG_LOG_PATH": str(blocked)})
     assert answer.returncode == 0 and "[1]" in answer.stdout
     assert "rag: note: the answer was not logged" in answer.stderr
+
+
+@pytest.mark.fault
+def test_ids_counts_and_searches_that_cannot_be_used_are_one_line_errors(
+    tmp_path: Path, filled_settings: Settings, embedder: OnnxMiniLM
+) -> None:
+    """A superscript id, numbers past SQLite's integers and a search without words: one line each,
+    never a traceback; a count too large lists every answer."""
+    log = tmp_path / "answers.db"
+    settings = filled_settings.model_copy(update={"log_path": log})
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ask(QUESTION, llm="extractive")
+    env = {"RAG_LOG_PATH": str(log)}
+    huge = "99999999999999999999"
+    for args, code, message in (
+        (["show", "¹"], 1, "rag logs: error: use `rag logs show ID` (an id from `rag logs`)"),
+        (["show", huge], 1, f"rag: error: no answer {huge} in the log {log}"),
+        (["-q", "   "], 1, "rag: error: nothing to search the log for: give some words"),
+    ):
+        result = run("logs", *args, env=env)
+        assert (result.returncode, result.stdout, result.stderr) == (code, "", message + "\n"), args
+    listed = run("logs", "-n", huge, "--json", env=env)
+    assert listed.returncode == 0 and [e["question"] for e in json.loads(listed.stdout)] == [QUESTION]
+    for count in ("¹", "0"):
+        wrong = run("logs", "-n", count, env=env)
+        assert wrong.returncode == 2 and "argument -n: must be a whole number of at least 1" in wrong.stderr
+        assert "Traceback" not in wrong.stderr

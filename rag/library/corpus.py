@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..untrusted import without_controls
+
 SUPPORTED_SUFFIXES = {".txt": "dump", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 _HEADER_LINES = {
     "new",
@@ -396,6 +398,18 @@ class _Deduplicator:
         return False
 
 
+def _clean(entry: _Entry) -> None:
+    """Escape sequences and control characters removed from every text of an entry: a terminal
+    would obey them wherever the paper is shown."""
+    entry.title = without_controls(entry.title)
+    entry.abstract = without_controls(entry.abstract)
+    entry.authors = [name for name in map(without_controls, entry.authors) if name]
+    for name in ("source_id", "url", "date"):
+        value = getattr(entry, name)
+        if value is not None:
+            setattr(entry, name, without_controls(value) or None)
+
+
 def detect_format(path: Path) -> str | None:
     """The reader for a file, by its suffix: dump, jsonl or csv."""
     return SUPPORTED_SUFFIXES.get(path.suffix.lower())
@@ -422,6 +436,7 @@ def read(paths: Iterable[Path | str], *, max_abstract_chars: int = 20000) -> Cor
             report.problems.append(Problem(str(path), None, "empty file; skipped"))
             continue
         for entry in _READERS[fmt](path, _lines(path, report), report):
+            _clean(entry)
             if not entry.abstract:
                 report.problems.append(Problem(str(path), entry.line, "empty abstract; skipped"))
                 continue
