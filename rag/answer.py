@@ -24,6 +24,12 @@ class PaperRef:
     date: str | None = None
     links: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # the corpus files it was read from
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    categories: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
     def byline(self) -> str:
         """'A. Lovelace, A. Turing (2024)', 'B. C, D. E et al. (2023)', or ''."""
@@ -43,6 +49,12 @@ class PaperRef:
             record.get("date"),
             list(record.get("links") or []),
             list(record.get("sources") or []),
+            record.get("venue"),
+            record.get("doi"),
+            record.get("arxiv_id"),
+            list(record.get("categories") or []),
+            list(record.get("keywords") or []),
+            list(record.get("tags") or []),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +68,12 @@ class PaperRef:
             "url": self.url,
             "year": self.year,
             "date": self.date,
+            "venue": self.venue,
+            "doi": self.doi,
+            "arxiv_id": self.arxiv_id,
+            "categories": self.categories,
+            "keywords": self.keywords,
+            "tags": self.tags,
         }
 
 

@@ -44,6 +44,12 @@ class Paper:
     date: str | None = None
     links: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    venue: str | None = None  # journal, proceedings or conference
+    doi: str | None = None  # lowercase, without a resolver prefix: "10.1145/3442188.3445922"
+    arxiv_id: str | None = None  # without its version: "2301.01234", "hep-th/9901001"
+    categories: list[str] = field(default_factory=list)  # arXiv categories: "cs.CL"
+    keywords: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # an export's collections and tags
 
 
 @dataclass

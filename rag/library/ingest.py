@@ -18,6 +18,7 @@ from .keyword import KeywordIndex
 from .store import Chunk, Metadata, Store
 
 LIST_SEPARATOR = " | "
+LIST_FIELDS = ("categories", "keywords", "tags")  # stored only when not empty
 
 
 @dataclass
@@ -90,8 +91,12 @@ def paper_metadata(paper: Paper) -> Metadata:
         "authors": LIST_SEPARATOR.join(paper.authors),
         "links": LIST_SEPARATOR.join(paper.links),
     }
-    if paper.url:
-        meta["url"] = paper.url
+    for name in LIST_FIELDS:
+        if getattr(paper, name):
+            meta[name] = LIST_SEPARATOR.join(getattr(paper, name))
+    for name in ("url", "venue", "doi", "arxiv_id"):
+        if getattr(paper, name):
+            meta[name] = getattr(paper, name)
     if paper.year is not None:
         meta["year"] = paper.year
     if paper.date:
@@ -301,7 +306,17 @@ def paper_ref(metadata: Metadata) -> PaperRef:
         date=str(date) if date else None,
         links=split_list(metadata.get("links")),
         files=split_list(metadata.get("sources")),
+        venue=_text(metadata.get("venue")),
+        doi=_text(metadata.get("doi")),
+        arxiv_id=_text(metadata.get("arxiv_id")),
+        categories=split_list(metadata.get("categories")),
+        keywords=split_list(metadata.get("keywords")),
+        tags=split_list(metadata.get("tags")),
     )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None
 
 
 def merge_chunks(texts: list[str]) -> str:
