@@ -152,6 +152,7 @@ class _Run:
             citable=citable,
             threshold=self.answerer.settings.support_threshold,
             from_model=name != EXTRACTIVE,
+            max_chars=draft.max_chars,
         )
         # A verified list names every paper it was given: those the model skipped are added, quoted
         # (so not checked again); they may cite papers the model's budget left out.

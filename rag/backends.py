@@ -64,6 +64,7 @@ def _build_openai(settings: Settings) -> LLM:
         base_url=settings.openai_base_url,
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
+        deadline=settings.llm_answer_timeout,
     )
 
 
@@ -81,6 +82,7 @@ def _build_local(settings: Settings) -> LLM:
             base_url=settings.local_base_url,
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
+            deadline=settings.llm_answer_timeout,
         )
     from .local import LocalModel
 
@@ -89,6 +91,7 @@ def _build_local(settings: Settings) -> LLM:
         context=settings.local_context,
         threads=settings.local_threads,
         timeout=settings.llm_timeout,
+        deadline=settings.llm_answer_timeout,
     )
 
 

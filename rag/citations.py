@@ -10,8 +10,10 @@ import numpy as np
 
 from .untrusted import whole_number
 
-_CITATION = re.compile(r"\[(\d+(?:\s*[-\u2013,]\s*\d+)*)\]")
-_OPEN_CITATION = re.compile(r"\[[\d\s,\-\u2013]*$")
+# [n], [n, m], [n-m]; a footnote mark [^n] cites source n too (normalised to [n], or dropped like any
+# invalid mark), and one that names no number ([^note]) is always invalid.
+_CITATION = re.compile(r"\[\^?(\d+(?:\s*[-\u2013,]\s*\d+)*)\]|\[\^[^\]\n]{0,40}\]")
+_OPEN_CITATION = re.compile(r"\[(?:\^[^\]\n]*|[\d\s,\-\u2013]*)$")
 # A sentence ends at . ! ? (or at the citations or closing quote after one) followed by space and a capital.
 # a sentence ends before a capital (or digit, quote, parenthesis) after its stop, or at a line break
 _SENTENCE_END = re.compile(r"(?<=[.!?\]\"\u201d])\s+(?=[A-Z0-9\"'(])|[ \t]*\n\s*")
@@ -48,8 +50,10 @@ class PaperText:
         return best
 
 
-def _numbers(inside: str) -> list[int]:
+def _numbers(inside: str | None) -> list[int]:
     numbers: list[int] = []
+    if inside is None:  # a footnote mark without a number
+        return numbers
     for part in re.split(r"\s*,\s*", inside.strip()):
         bounds = re.split(r"\s*[-\u2013]\s*", part)
         low, high = (whole_number(b) for b in bounds) if len(bounds) == 2 else (None, None)
@@ -129,7 +133,7 @@ def tidy(text: str) -> str:
 
 
 _LEADING_CITATION = re.compile(
-    r"^([ \t]*[-*\u2022][ \t]*)(\[[\d,\s\u2013-]+\])[ \t]*(\S.*?)[ \t]*$", re.MULTILINE
+    r"^([ \t]*[-*\u2022][ \t]*)(\[\^?[\d,\s\u2013-]+\])[ \t]*(\S.*?)[ \t]*$", re.MULTILINE
 )
 
 

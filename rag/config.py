@@ -157,7 +157,16 @@ class ModelSettings(BaseModel):
     )
     openai_model: str = Field("gpt-4o-mini", description="Chat model used on the OpenAI backend.")
     llm_timeout: float = Field(
-        30.0, gt=0, description="Seconds one LLM request may take before it counts as failed."
+        30.0,
+        gt=0,
+        description="Seconds an LLM server may stay silent (to connect, to start its reply, between "
+        "two pieces of it) before the request counts as failed.",
+    )
+    llm_answer_timeout: float = Field(
+        120.0,
+        gt=0,
+        description="Seconds a whole LLM reply may take, from the request to its last piece; a reply "
+        "still streaming then is cut off and counts as failed (as does one past max_answer_tokens).",
     )
     llm_max_retries: int = Field(
         1, ge=0, le=5, description="Retries of a failed remote LLM request before falling back."

@@ -9,10 +9,22 @@ from .errors import RagError
 
 Messages = list[dict[str, str]]
 EXTRACTIVE = "extractive"
+# A reply holds at most this many characters a token asked for (twice the four of an English token:
+# numbers, short words); a longer one ignored its max_tokens.
+REPLY_CHARS_PER_TOKEN = 8
+
+
+def reply_char_limit(max_tokens: int) -> int:
+    """The most characters a reply of max_tokens tokens can hold."""
+    return max_tokens * REPLY_CHARS_PER_TOKEN
 
 
 class LLMUnavailable(RagError):
     """A backend failed in a way the chain falls back from (connection, timeout, 429, 5xx, 401)."""
+
+
+class ReplyCut(LLMUnavailable):
+    """A reply cut off on this side, past its deadline or its tokens; the backend itself may be fine."""
 
 
 class LLM(Protocol):

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from .llm import LLMUnavailable, Messages
+from .llm import LLMUnavailable, Messages, ReplyCut
 from .openai_chat import OpenAIChat
 
 
@@ -89,6 +89,7 @@ class LocalModel:
         context: int,
         threads: int | None = None,
         timeout: float = 30.0,
+        deadline: float = 120.0,
         startup_timeout: float = 120.0,
     ) -> None:
         self.name = "local"
@@ -96,6 +97,7 @@ class LocalModel:
         self.context = context
         self.threads = threads or physical_cores()
         self.timeout = timeout
+        self.deadline = deadline  # for each reply, once the server runs
         self.startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None
         self._client: OpenAIChat | None = None
@@ -162,7 +164,13 @@ class LocalModel:
                     ) from None
                 time.sleep(0.2)
         return OpenAIChat(
-            name="local", model="local", api_key="local", base_url=url, timeout=self.timeout, max_retries=0
+            name="local",
+            model="local",
+            api_key="local",
+            base_url=url,
+            timeout=self.timeout,
+            max_retries=0,
+            deadline=self.deadline,
         )
 
     def _client_or_start(self) -> OpenAIChat:
@@ -182,10 +190,13 @@ class LocalModel:
         return None if process.returncode is None else f"local model {describe_exit(process.returncode)}"
 
     def stream(self, messages: Messages, *, max_tokens: int, temperature: float) -> Iterator[str]:
-        """Stream a reply from the served model; its death mid-answer is LLMUnavailable."""
+        """Stream a reply from the served model; its death mid-answer is LLMUnavailable (and so is a
+        reply past its deadline or tokens, which leaves the server running)."""
         client = self._client_or_start()
         try:
             yield from client.stream(messages, max_tokens=max_tokens, temperature=temperature)
+        except ReplyCut:
+            raise  # the server stops generating when the connection closes, and stays loaded
         except LLMUnavailable as exc:
             death = self._death()
             self.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,8 +45,8 @@ def is_model_refusal(text: str) -> bool:
 
 def is_degenerate(text: str) -> bool:
     """Whether a reply loops (a sentence three times or more) or echoes the prompt's structure."""
-    sentences = [strip_citations(s).casefold() for s in split_sentences(text)]
-    repeats = max((sentences.count(s) for s in set(sentences)), default=0)
+    sentences = Counter(strip_citations(s).casefold() for s in split_sentences(text))
+    repeats = max(sentences.values(), default=0)
     return repeats >= 3 or bool(_PROMPT_ECHO.search(text))
 
 
@@ -68,9 +69,13 @@ def verify(
     citable: set[int],
     threshold: float,
     from_model: bool,
+    max_chars: int | None = None,
 ) -> Verified:
     """Check a raw reply: valid citations, uncited sentences attributed or removed, support, and
-    from a model asked for a number, one quoted as its sources write it."""
+    from a model asked for a number, one quoted as its sources write it. A reply over max_chars is
+    rejected unread (checking is linear in its sentences, each embedded)."""
+    if max_chars is not None and len(raw) > max_chars:
+        return Verified("", [], rejection=f"the reply is longer than {max_chars:,} characters")
     text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
     if not text.strip():
         return Verified("", [], rejection="empty reply")

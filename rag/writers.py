@@ -13,7 +13,7 @@ from .config import AnswerSettings, Settings
 from .embeddings import Embedder
 from .evidence import Evidence
 from .extractive import extractive_answer, listed_sentences, within_budget
-from .llm import EXTRACTIVE, LLM
+from .llm import EXTRACTIVE, LLM, reply_char_limit
 from .prompting import build_messages
 from .prompts import Prompts
 from .sentences import add_sentences, select_evidence
@@ -36,6 +36,7 @@ class Draft:
     citable: frozenset[int]
     prompt_tokens: int | None = None
     listed: dict[int, str] = field(default_factory=dict)  # a list's papers, each with its best sentence
+    max_chars: int | None = None  # a longer reply ran past the tokens asked for (None: no cap)
 
     def completion(self, cited: set[int]) -> str:
         """What a verified reply citing these leaves out of a list: each listed paper it skipped (or
@@ -116,6 +117,7 @@ class LLMWriter:
             citable=frozenset(chosen) or evidence.numbers(),
             prompt_tokens=sum(estimate_tokens(m["content"]) for m in messages),
             listed=listed,
+            max_chars=reply_char_limit(self.settings.max_answer_tokens),
         )
 
 

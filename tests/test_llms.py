@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pytest
 from conftest import free_port
+from test_chat import Script
 from test_cli import run
 
 from rag.answer import Answer
 from rag.api import Assistant
+from rag.chat import ChatSession, repl
+from rag.citations import split_sentences
 from rag.config import Settings
 from rag.errors import ConfigError
 from rag.events import Done, Event, Replaced, Token
+from rag.llm import reply_char_limit
+from rag.verify import verify
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
 
@@ -48,6 +55,34 @@ _BODIES = {
 }
 
 
+def _chunk(content: object) -> str:
+    """One server-sent chunk of a streamed reply whose delta.content is `content`."""
+    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+    chunk["choices"] = [{"index": 0, "delta": {"content": content}, "finish_reason": None}]
+    return f"data: {json.dumps(chunk)}\n\n"
+
+
+def _forever(event: str, pause: float) -> Iterator[str]:
+    while True:
+        yield event
+        time.sleep(pause)
+
+
+_ERROR = {"error": {"message": "upstream died", "type": "server_error"}}
+# Replies that start well and go wrong: each streams a first piece, then its fault.
+_STREAMS: dict[str, Callable[[], Iterable[str]]] = {
+    "miderror": lambda: [f"data: {json.dumps(_ERROR)}\n\n"],
+    "eventerror": lambda: [f"event: error\ndata: {json.dumps(_ERROR)}\n\n"],
+    "number": lambda: [_chunk(12345), "data: [DONE]\n\n"],
+    "nochoices": lambda: ['data: {"id": "x", "object": "chat.completion.chunk"}\n\n', "data: [DONE]\n\n"],
+    "notobject": lambda: ["data: 42\n\n", "data: [DONE]\n\n"],
+    "endless": lambda: _forever(_chunk(" reaches"), 0.05),  # a token every 50 ms, never ending
+    "keepalive": lambda: _forever(": ping\n\n", 0.2),  # comments only: no read ever times out
+    "flood": lambda: _forever(_chunk(" reaches"), 0),  # max_tokens ignored
+    "huge": lambda: [_chunk("It reaches 98.44% mAP [1]. " * 16_000), "data: [DONE]\n\n"],  # 430 KB
+}
+
+
 class _Faulty(BaseHTTPRequestHandler):
     """Answers /<fault>/v1/chat/completions with that fault."""
 
@@ -62,6 +97,9 @@ class _Faulty(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if fault == "hang":
             time.sleep(4)
+            return
+        if fault in _STREAMS:
+            self._stream(_STREAMS[fault]())
             return
         if fault in _BODIES:  # a 200 whose body is not what the API promises
             content_type, payload = _BODIES[fault]
@@ -80,6 +118,18 @@ class _Faulty(BaseHTTPRequestHandler):
             self.send_header("Retry-After", "1")
         self.end_headers()
         self.wfile.write(body)
+
+    def _stream(self, events: Iterable[str]) -> None:
+        """A 200 event stream, its end the connection's close, until the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        try:
+            for event in itertools.chain([_chunk("CLIP-ReIdent reaches")], events):
+                self.wfile.write(event.encode())
+                self.wfile.flush()
+        except OSError:  # the client cut the reply off
+            pass
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +178,88 @@ def test_openai_faults_fall_back_to_extractive_in_bounded_time(
     assert elapsed < 12, elapsed
 
 
+CUT_AT_DEADLINE = "no complete reply within 1.5 s (RAG_LLM_ANSWER_TIMEOUT)"
+
+
+def _faulted(assistant: Assistant, base_url: str, **changes: object) -> Assistant:
+    """An assistant whose OpenAI backend is the scripted server at base_url."""
+    settings = {"openai_api_key": "sk-test", "openai_base_url": base_url, **changes}
+    return Assistant(Settings(**{**assistant.settings.model_dump(), **settings}), embedder=assistant.embedder)
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("miderror", "{url} sent an error: upstream died"),
+        ("eventerror", "{url} sent an error: upstream died"),
+        ("number", "malformed reply from {url}: delta.content is int, not text"),
+        ("nochoices", "malformed reply from {url}: a chunk without a list of choices"),
+        ("notobject", "malformed reply from {url}: a chunk without a list of choices"),
+        ("endless", CUT_AT_DEADLINE),
+        ("keepalive", CUT_AT_DEADLINE),
+        ("flood", "the reply ran past the 400 tokens asked for"),
+        ("huge", "the reply ran past the 400 tokens asked for"),
+    ],
+)
+def test_a_reply_that_fails_midway_falls_back_with_the_reason(
+    assistant: Assistant, faulty_url: str, fault: str, reason: str
+) -> None:
+    url = f"{faulty_url}/{fault}/v1"
+    faulted = _faulted(assistant, url, llm_answer_timeout=1.5, llm_timeout=5.0)
+    started = time.monotonic()
+    answer, events = answered(faulted, QUESTION, llm="openai")
+    elapsed = time.monotonic() - started
+    reason = reason.format(url=url)
+    assert answer.backend == "extractive" and answer.fallback_reason == f"openai: {reason}"
+    assert replaced(events) == [f"openai failed mid-answer ({reason}); the next backend answers"]
+    withdrawn = next(i for i, e in enumerate(events) if isinstance(e, Replaced))
+    assert "".join(e.text for e in events[:withdrawn] if isinstance(e, Token)).startswith("CLIP-ReIdent")
+    assert answer.text.startswith("With a fine-tuned CLIP ViT-L/14 model")
+    assert "reaches reaches" not in answer.text
+    assert answer.citations[0].paper.title.startswith("CLIP-ReIdent")
+    # the per-read time-out (5 s) never fires: the deadline and the token cap end the reply
+    assert elapsed < 5, elapsed
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    ("fault", "env", "reason"),
+    [
+        ("miderror", {}, "sent an error: upstream died"),
+        ("endless", {"RAG_LLM_TIMEOUT": "5", "RAG_LLM_ANSWER_TIMEOUT": "1.5"}, CUT_AT_DEADLINE),
+    ],
+)
+def test_rag_ask_answers_when_the_model_fails_midway(
+    assistant: Assistant, faulty_url: str, fault: str, env: dict[str, str], reason: str
+) -> None:
+    env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": f"{faulty_url}/{fault}/v1", **env}
+    result = run("--store", str(assistant.settings.store_dir), "ask", QUESTION, "--llm", "openai", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    partial, withdrawn, rest = result.stdout.partition("\n\n[openai failed mid-answer (")
+    assert partial.startswith("CLIP-ReIdent reaches") and withdrawn
+    why, _, answer = rest.partition("); the next backend answers]\n")
+    assert reason in why and answer.startswith("With a fine-tuned CLIP ViT-L/14 model")
+    assert "References:\n  [1] CLIP-ReIdent" in answer
+    assert result.stderr.startswith("rag: answered by extractive after: openai: ") and reason in result.stderr
+
+
+@pytest.mark.fault
+def test_the_chat_survives_a_model_failing_midway_and_saves_the_conversation(
+    assistant: Assistant, faulty_url: str, tmp_path: Path
+) -> None:
+    session = ChatSession(_faulted(assistant, f"{faulty_url}/miderror/v1"), k=5, llm="openai", mode="hybrid")
+    transcript = tmp_path / "chat.md"
+    script = Script(QUESTION, f"/save {transcript}", "/k 3")
+    assert repl(session, script.read_line, script.write) == 0
+    assert "[openai failed mid-answer (" in script.text and "sent an error: upstream died" in script.text
+    assert [turn.answer.backend for turn in session.turns] == ["extractive"]
+    saved = transcript.read_text()
+    assert f"## {QUESTION}" in saved and "98.44 % mAP" in saved and "1. CLIP-ReIdent" in saved
+    assert "Answers now draw on 3 papers." in script.text  # the session went on
+
+
 def test_an_explicit_backend_without_its_setting_is_a_config_error(
     assistant: Assistant, tmp_path: Path
 ) -> None:
@@ -161,12 +293,13 @@ class Scripted:
 
     name = "openai"
 
-    def __init__(self, reply: str) -> None:
+    def __init__(self, reply: str, piece: int = 3) -> None:
         self.reply = reply
+        self.piece = piece
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float) -> Iterator[str]:
-        for start in range(0, len(self.reply), 3):
-            yield self.reply[start : start + 3]
+        for start in range(0, len(self.reply), self.piece):
+            yield self.reply[start : start + self.piece]
 
 
 def _scripted(assistant: Assistant, reply: str, **changes: object) -> Assistant:
@@ -339,3 +472,57 @@ def test_citation_numbers_no_int_can_hold_are_dropped_not_a_crash(assistant: Ass
     reply = f"CLIP-ReIdent reaches 98.44% mAP [1][{'9' * 5000}][2-{'9' * 5000}]."
     answer = _scripted(assistant, reply).ask("what mAP does clip-reident achieve?")
     assert answer.backend == "openai" and answer.text.endswith("98.44% mAP [1].")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "CLIP-ReIdent reaches 98.44% mAP on basketball player re-identification [^1].",
+        "CLIP-ReIdent reaches 98.44% mAP on basketball player re-identification [^1][^9].",  # 9: no source
+        "CLIP-ReIdent reaches 98.44% mAP on basketball player re-identification [1][^note].",
+    ],
+)
+def test_a_footnote_mark_is_a_citation_in_the_products_form_or_dropped(
+    assistant: Assistant, reply: str
+) -> None:
+    answer, events = answered(_scripted(assistant, reply), QUESTION)
+    assert answer.backend == "openai" and answer.fallback_reason is None
+    assert answer.text == "CLIP-ReIdent reaches 98.44% mAP on basketball player re-identification [1]."
+    assert [c.paper.title[:12] for c in answer.citations] == ["CLIP-ReIdent"]
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    # rewritten as it streamed, in pieces of three characters
+    assert streamed == answer.text and replaced(events) == []
+
+
+@pytest.mark.fault
+def test_a_huge_reply_is_rejected_unread(assistant: Assistant) -> None:
+    sentence = "CLIP-ReIdent reaches 98.44% mAP on player re-identification in run {} [1]. "
+    huge = "".join(sentence.format(n) for n in range(6000))  # every sentence different
+    assert len(huge) > 400_000
+    evidence = assistant.gather(QUESTION)
+    embedded: list[str] = []
+
+    def vectors_of(texts: list[str]) -> np.ndarray:
+        embedded.extend(texts)
+        return assistant.embedder.embed(texts)
+
+    limit = reply_char_limit(assistant.settings.max_answer_tokens)
+    started = time.monotonic()
+    verified = verify(
+        huge, evidence, vectors_of, citable={1}, threshold=0.5, from_model=True, max_chars=limit
+    )
+    assert time.monotonic() - started < 2
+    assert verified.rejection == f"the reply is longer than {limit:,} characters" and embedded == []
+    # A reply within the cap is checked, every sentence of it once (and again as the final text).
+    within = huge[: huge.rindex(". ", 0, limit) + 1]
+    verify(within, evidence, vectors_of, citable={1}, threshold=0.5, from_model=True, max_chars=limit)
+    assert 0 < len(embedded) <= 2 * len(split_sentences(within))
+    # A model the client's cap is not in front of: its reply streams, then is withdrawn at once.
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    flooding = Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(huge, piece=4096)})
+    started = time.monotonic()
+    answer, events = answered(flooding, QUESTION)
+    assert time.monotonic() - started < 10
+    why = f"the reply is longer than {limit:,} characters"
+    assert answer.backend == "extractive" and answer.fallback_reason == f"openai: {why}"
+    assert replaced(events) == [f"openai's answer was not used: {why}; next backend:"]

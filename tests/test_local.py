@@ -87,6 +87,7 @@ def test_the_bundled_model_answers_from_a_child_process_kept_between_questions(
         os.kill(pid, 0)
 
 
+@pytest.mark.fault
 def test_a_poisoned_abstract_is_not_obeyed(local_assistant: Assistant) -> None:
     for llm in ("local", "extractive"):
         answer = local_assistant.ask(QUESTION, llm=llm)
@@ -95,6 +96,7 @@ def test_a_poisoned_abstract_is_not_obeyed(local_assistant: Assistant) -> None:
         assert _valid(len(answer.sources), [c.number for c in answer.citations]), llm
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("kind", ["garbage", "truncated"])
 def test_a_model_that_cannot_load_falls_back_in_seconds(
     local_settings: Settings, embedder: OnnxMiniLM, tmp_path: Path, kind: str
@@ -136,6 +138,7 @@ def _kill_on_first_token(assistant: Assistant, sig: int) -> list[Event]:
     return events
 
 
+@pytest.mark.fault
 def test_a_model_process_that_dies_mid_answer_is_a_fallback(local_assistant: Assistant) -> None:
     local_assistant.ask(QUESTION, llm="local")  # started and warm
     started = time.monotonic()
@@ -148,6 +151,7 @@ def test_a_model_process_that_dies_mid_answer_is_a_fallback(local_assistant: Ass
     assert _server(local_assistant).pid is not None
 
 
+@pytest.mark.fault
 def test_the_chat_keeps_its_conversation_when_the_model_crashes(local_assistant: Assistant) -> None:
     session = ChatSession(local_assistant, k=5, llm="local", mode="hybrid", condense_with_llm=False)
     lines = iter([QUESTION, "what dataset did they use?", "/sources"])
@@ -174,6 +178,18 @@ def test_the_chat_keeps_its_conversation_when_the_model_crashes(local_assistant:
     assert "CLIP-ReIdent" in text
 
 
+@pytest.mark.fault
+def test_the_answer_deadline_holds_for_the_local_model(
+    local_settings: Settings, embedder: OnnxMiniLM
+) -> None:
+    settings = Settings(**{**local_settings.model_dump(), "llm_answer_timeout": 0.01})
+    with Assistant(settings, embedder=embedder) as assistant:
+        answer = assistant.ask(QUESTION, llm="local")  # the server starts first: the deadline is the reply's
+        assert answer.backend == "extractive" and answer.citations
+        assert answer.fallback_reason == "local: no complete reply within 0.01 s (RAG_LLM_ANSWER_TIMEOUT)"
+        assert _server(assistant).pid is not None  # cut off on this side: the model stays loaded
+
+
 def _process(pid: int) -> tuple[str, int, str] | None:
     """A process's (state, parent id, start time) from /proc; None when there is none."""
     try:
@@ -184,6 +200,7 @@ def _process(pid: int) -> tuple[str, int, str] | None:
     return fields[0], int(fields[1]), fields[19]
 
 
+@pytest.mark.fault
 @pytest.mark.skipif(sys.platform != "linux", reason="the death signal (PR_SET_PDEATHSIG) is Linux's")
 def test_the_model_process_dies_with_its_parent(local_settings: Settings) -> None:
     script = textwrap.dedent(
