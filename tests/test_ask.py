@@ -232,7 +232,7 @@ def test_acronyms_count_only_when_a_text_defines_them() -> None:
 
 
 def test_a_model_list_names_every_listed_paper(full: Assistant) -> None:
-    from test_llms import Scripted
+    from doubles import Scripted
 
     question = "which papers propose neural architecture search methods?"
     listed = {c.paper.title for c in full.ask(question, llm="extractive").citations}

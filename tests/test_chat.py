@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 from conftest import CONTROLS
-from test_llms import Scripted
+from doubles import Script, Scripted
 
 from rag.api import Assistant
 from rag.chat import ChatSession, carry_context, repl
@@ -19,30 +19,6 @@ from rag.embeddings import OnnxMiniLM
 from rag.events import Event
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
-
-
-class Script:
-    """Feeds lines to the REPL and collects what it writes; raises EOFError when out of lines."""
-
-    def __init__(self, *lines: str | type[BaseException]) -> None:
-        self.lines = list(lines)
-        self.output: list[str] = []
-
-    def read_line(self, prompt: str) -> str:
-        self.output.append(prompt)
-        if not self.lines:
-            raise EOFError
-        line = self.lines.pop(0)
-        if isinstance(line, type):
-            raise line()
-        return line
-
-    def write(self, text: str) -> None:
-        self.output.append(text)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.output)
 
 
 @pytest.fixture

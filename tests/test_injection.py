@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_store, write_jsonl
-from test_llms import Scripted
+from doubles import Scripted
 
 from rag.api import Assistant
 from rag.citations import split_sentences
