@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 # C0 controls except tab and newline, DEL, and the C1 controls (U+0080-U+009F; U+009B is CSI).
@@ -20,6 +21,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SEQUENCE = re.compile(
     "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)"
 )
+# An escape sequence begun at the end of a piece of a stream, its end still to come.
+_OPEN_SEQUENCE = re.compile("(?:\x1b\\[?|\x9b)[0-?]*[ -/]*$|(?:\x1b\\]|\x9d)[^\x07\x1b\x9c]*\x1b?$")
+_LONGEST_SEQUENCE = 256  # held back no longer: past it, the ESC is a lone control character
 # JSON text escapes C0 itself; DEL and C1 pass through json.dumps(ensure_ascii=False).
 _JSON_UNESCAPED = re.compile("[\x7f-\x9f]")
 _REPLACEMENT = "\ufffd"
@@ -33,6 +37,21 @@ def without_controls(text: str) -> str:
         return text
     cleaned = _CONTROL.sub(" ", _SEQUENCE.sub(" ", text))
     return "\n".join(" ".join(line.split()) for line in cleaned.split("\n")).strip()
+
+
+def stream_without_controls(pieces: Iterable[str]) -> Iterator[str]:
+    """A model's reply, piece by piece, without escape sequences and control characters (tab and
+    newline kept); a sequence split between pieces is held back until it ends."""
+    held = ""
+    for piece in pieces:
+        text = held + piece
+        opened = _OPEN_SEQUENCE.search(text)
+        cut = opened.start() if opened and len(text) - opened.start() <= _LONGEST_SEQUENCE else len(text)
+        text, held = text[:cut], text[cut:]
+        if cleaned := _CONTROL.sub("", _SEQUENCE.sub("", text)):
+            yield cleaned
+    if cleaned := _CONTROL.sub("", _SEQUENCE.sub("", held)):
+        yield cleaned
 
 
 def _visible(match: re.Match[str]) -> str:

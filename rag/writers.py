@@ -17,6 +17,7 @@ from .llm import EXTRACTIVE, LLM, reply_char_limit
 from .prompting import build_messages
 from .prompts import Prompts
 from .sentences import add_sentences, select_evidence
+from .untrusted import stream_without_controls
 
 if TYPE_CHECKING:
     from .backends import Pool
@@ -108,8 +109,10 @@ class LLMWriter:
                 margin=self.settings.evidence_margin,
             )
         messages = build_messages(self.prompts, evidence.query, evidence.sources, chosen)
-        tokens = self.llm.stream(
-            messages, max_tokens=self.settings.max_answer_tokens, temperature=self.settings.temperature
+        tokens = stream_without_controls(
+            self.llm.stream(
+                messages, max_tokens=self.settings.max_answer_tokens, temperature=self.settings.temperature
+            )
         )
         return Draft(
             self.name,
