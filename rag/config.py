@@ -50,14 +50,37 @@ class StoreSettings(BaseModel):
     embedder: str = Field(
         "minilm-int8",
         description="Embedding model: 'minilm-int8' (all-MiniLM-L6-v2, int8 ONNX, "
-        "runs on onnxruntime) or 'st:<model name or path>' (sentence-transformers, "
-        "needs PyTorch; not installed by default).",
+        "runs on onnxruntime), 'openai:<model>' (an OpenAI-compatible /v1/embeddings server: "
+        "text-embeddings-inference, vLLM, Ollama, Infinity, OpenAI; see embed_base_url) or "
+        "'st:<model name or path>' (sentence-transformers, needs PyTorch; not installed by default).",
+    )
+    embed_base_url: str | None = Field(
+        None,
+        description="Base URL of the embeddings server of an 'openai:<model>' embedder "
+        "(e.g. http://127.0.0.1:8080/v1); default: the chat's server (OPENAI_BASE_URL), else OpenAI.",
+    )
+    embed_api_key: SecretStr | None = Field(
+        None,
+        description="API key of the embeddings server; default: OPENAI_API_KEY, but only when the "
+        "embeddings go to the chat's server (it is never sent to embed_base_url).",
+    )
+    embed_timeout: float = Field(
+        60.0, gt=0, description="Seconds one request to the embeddings server may take before it is retried."
+    )
+    embed_max_retries: int = Field(
+        5,
+        ge=0,
+        le=10,
+        description="Retries of a request to the embeddings server that failed with 429, 5xx, a timeout "
+        "or a lost connection (waits doubling from 0.5 s, or the server's Retry-After, at most 30 s "
+        "each) before the command gives up.",
     )
     embed_batch_size: int = Field(
         32,
         ge=1,
         description="Chunks per embedding call during ingest (papers are not split across calls, "
-        "so a call may hold a few more); ingest streams batch by batch.",
+        "so a call may hold a few more); ingest streams batch by batch. An 'openai:<model>' embedder "
+        "sends at most this many texts in one request.",
     )
     chunk_size: int = Field(200, ge=32, le=256, description="Chunk length in embedder (WordPiece) tokens.")
     chunk_overlap: int = Field(30, ge=0, description="Tokens shared by consecutive chunks of one abstract.")
@@ -315,6 +338,16 @@ def package_file(package: str, *parts: str) -> Path:
     return path
 
 
+def embeddings_server(settings: StoreSettings) -> tuple[str | None, str | None]:
+    """The base URL and API key of an 'openai:<model>' embedder: embed_base_url with embed_api_key,
+    else the chat's server (openai_base_url, None: OpenAI) with embed_api_key or openai_api_key."""
+    own_key = settings.embed_api_key.get_secret_value() if settings.embed_api_key else None
+    if settings.embed_base_url or not isinstance(settings, ModelSettings):
+        return settings.embed_base_url, own_key  # the chat's key never goes to another server
+    chat_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return settings.openai_base_url, own_key or chat_key
+
+
 def mask_url(url: str | None) -> str | None:
     """A URL with any user name and password replaced by *** (for printing settings and errors)."""
     if not url or "@" not in url:
@@ -332,6 +365,6 @@ def mask_url(url: str | None) -> str | None:
 def printable_settings(settings: Settings) -> dict[str, Any]:
     """The settings as JSON-ready values, secrets hidden and credentials in URLs masked."""
     values = settings.model_dump(mode="json")
-    for key in ("chroma_url", "openai_base_url", "local_base_url"):
+    for key in ("chroma_url", "openai_base_url", "local_base_url", "embed_base_url"):
         values[key] = mask_url(values.get(key))
     return values

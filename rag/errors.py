@@ -42,3 +42,7 @@ class DamagedStoreError(StoreError):
             f"the store at {store_dir} is damaged ({problem}); recover it with `rag ingest --rebuild` "
             f"(re-reads your papers; the damaged files are kept in {store_dir}.damaged-<time>)"
         )
+
+
+class EmbedderError(RagError):
+    """The embeddings server failed, gave up after its retries, or sent vectors that cannot be used."""

@@ -96,14 +96,15 @@ def test_the_facade_stays_thin() -> None:
             assert len(body) <= 6, f"Assistant.{method.name} does work of its own: move it where it belongs"
 
 
-# Every setting (those of the first release and the later ones), each read from RAG_<NAME> (and OPENAI_*
-# for the key and URL).
+# Every setting, each read from RAG_<NAME> (and OPENAI_* for the key and URL): those of the first
+# release, then the later ones.
 SETTINGS = (
     "store_dir chroma_url collection data_dir embedder embed_batch_size chunk_size chunk_overlap k mode "
     "candidates rrf_k llm openai_api_key openai_base_url openai_model llm_timeout llm_max_retries "
-    "llm_answer_timeout local_model model_dir local_threads local_base_url local_server_model local_context "
-    "evidence_tokens evidence_margin max_answer_tokens temperature log log_path max_question_chars "
-    "max_abstract_chars refusal_threshold support_threshold prompts_dir"
+    "local_model model_dir local_threads local_base_url local_server_model local_context evidence_tokens "
+    "evidence_margin max_answer_tokens temperature log log_path max_question_chars max_abstract_chars "
+    "refusal_threshold support_threshold prompts_dir "
+    "llm_answer_timeout embed_base_url embed_api_key embed_timeout embed_max_retries"
 ).split()
 
 

@@ -4,14 +4,15 @@ itself, and set aside when damaged."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Paths, StoreSettings
-from ..errors import DamagedStoreError, EmptyStoreError, InputError, StoreError
+from ..errors import DamagedStoreError, EmbedderError, EmptyStoreError, InputError, StoreError
 from .layout import Layout
 
 if TYPE_CHECKING:
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
     from .keyword import KeywordIndex
     from .lock import WriteLock
     from .store import Store
+
+
+@contextlib.contextmanager
+def _embedding_failure(outcome: str) -> Iterator[None]:
+    """An embedding server that gave up mid-ingest: its error says what became of the store."""
+    try:
+        yield
+    except EmbedderError as exc:
+        raise EmbedderError(f"{exc}; {outcome}") from None
 
 
 class Library:
@@ -52,7 +62,7 @@ class Library:
         if self._embedder is None:
             from ..embeddings import make_embedder
 
-            self._embedder = make_embedder(self.settings.embedder)
+            self._embedder = make_embedder(self.settings, notify=self.notify)
         return self._embedder
 
     def spec(self) -> dict[str, Any]:
@@ -174,17 +184,19 @@ class Library:
     def _update(self, report: CorpusReport, *, prune: bool, progress: bool | None) -> IngestReport:
         from .ingest import ingest_corpus
 
-        result = ingest_corpus(
-            report,
-            self.store,
-            self.embedder,
-            chunk_size=self.settings.chunk_size,
-            chunk_overlap=self.settings.chunk_overlap,
-            batch_size=self.settings.embed_batch_size,
-            keyword_path=self.layout.keyword_index,
-            prune=prune,
-            progress=progress,
-        )
+        store = self.store
+        with _embedding_failure("the papers embedded before it are stored: run the ingest again to finish"):
+            result = ingest_corpus(
+                report,
+                store,
+                self.embedder,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                batch_size=self.settings.embed_batch_size,
+                keyword_path=self.layout.keyword_index,
+                prune=prune,
+                progress=progress,
+            )
         self._keyword = None
         self._after_write()
         return result
@@ -201,16 +213,17 @@ class Library:
             spec=self.spec(),
         )
         # the keyword index is built for the swapped-in collection below
-        result = ingest_corpus(
-            report,
-            staging,
-            self.embedder,
-            chunk_size=self.settings.chunk_size,
-            chunk_overlap=self.settings.chunk_overlap,
-            batch_size=self.settings.embed_batch_size,
-            keyword_path=None,
-            progress=progress,
-        )
+        with _embedding_failure(f"the store at {self.layout.root} is unchanged"):
+            result = ingest_corpus(
+                report,
+                staging,
+                self.embedder,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                batch_size=self.settings.embed_batch_size,
+                keyword_path=None,
+                progress=progress,
+            )
         staging.swap_in()
         self._store = staging
         self._keyword = build_keyword_index(staging, self.layout.keyword_index, staging.revision)
