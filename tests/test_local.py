@@ -87,6 +87,7 @@ def test_the_bundled_model_answers_from_a_child_process_kept_between_questions(
         os.kill(pid, 0)
 
 
+@pytest.mark.fault
 def test_a_poisoned_abstract_is_not_obeyed(local_assistant: Assistant) -> None:
     for llm in ("local", "extractive"):
         answer = local_assistant.ask(QUESTION, llm=llm)
@@ -95,6 +96,7 @@ def test_a_poisoned_abstract_is_not_obeyed(local_assistant: Assistant) -> None:
         assert _valid(len(answer.sources), [c.number for c in answer.citations]), llm
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("kind", ["garbage", "truncated"])
 def test_a_model_that_cannot_load_falls_back_in_seconds(
     local_settings: Settings, embedder: OnnxMiniLM, tmp_path: Path, kind: str
@@ -136,6 +138,7 @@ def _kill_on_first_token(assistant: Assistant, sig: int) -> list[Event]:
     return events
 
 
+@pytest.mark.fault
 def test_a_model_process_that_dies_mid_answer_is_a_fallback(local_assistant: Assistant) -> None:
     local_assistant.ask(QUESTION, llm="local")  # started and warm
     started = time.monotonic()
@@ -148,6 +151,7 @@ def test_a_model_process_that_dies_mid_answer_is_a_fallback(local_assistant: Ass
     assert _server(local_assistant).pid is not None
 
 
+@pytest.mark.fault
 def test_the_chat_keeps_its_conversation_when_the_model_crashes(local_assistant: Assistant) -> None:
     session = ChatSession(local_assistant, k=5, llm="local", mode="hybrid", condense_with_llm=False)
     lines = iter([QUESTION, "what dataset did they use?", "/sources"])
@@ -184,6 +188,7 @@ def _process(pid: int) -> tuple[str, int, str] | None:
     return fields[0], int(fields[1]), fields[19]
 
 
+@pytest.mark.fault
 @pytest.mark.skipif(sys.platform != "linux", reason="the death signal (PR_SET_PDEATHSIG) is Linux's")
 def test_the_model_process_dies_with_its_parent(local_settings: Settings) -> None:
     script = textwrap.dedent(
@@ -223,6 +228,47 @@ def test_the_model_process_dies_with_its_parent(local_settings: Settings) -> Non
         now = _process(child) if child else None
         if before and now and now[0] != "Z" and now[2] == before[2]:
             os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.fault
+@pytest.mark.skipif(sys.platform != "linux", reason="the death signal (PR_SET_PDEATHSIG) is Linux's")
+def test_ctrl_c_in_the_terminal_leaves_the_model_loaded(local_settings: Settings) -> None:
+    """A terminal sends Ctrl-C's SIGINT to its whole foreground process group: the chat cancels the
+    answer, and the model server, in a session of its own, stays loaded for the next question."""
+    script = textwrap.dedent(
+        f"""
+        import time
+        from rag.api import Assistant
+        from rag.config import Settings
+        assistant = Assistant(Settings(store_dir={str(local_settings.store_dir)!r}))
+        server = assistant.pool.get("local", assistant.settings)
+        server._client_or_start()
+        try:
+            print(server.pid, flush=True)
+            time.sleep(120)
+        except KeyboardInterrupt:
+            time.sleep(0.5)  # a server that got the SIGINT too has stopped by now
+        messages = [{{"role": "user", "content": "Say hello."}}]
+        reply = "".join(server.stream(messages, max_tokens=4, temperature=0.0))
+        print(server.pid, bool(reply), flush=True)
+        assistant.close()
+        """
+    )
+    # the parent leads its own process group, as a shell makes a foreground job
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert parent.stdout is not None
+        line = parent.stdout.readline().strip()
+        assert line.isdigit(), f"the parent did not start the model server ({line!r})"
+        os.killpg(parent.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        answered = parent.communicate(timeout=60)[0].split()
+        assert answered == [line, "True"], "the model server was stopped (or restarted) by Ctrl-C"
+        assert parent.returncode == 0
+    finally:
+        parent.kill()
+        parent.wait()
 
 
 def test_threads_are_physical_cores() -> None:
