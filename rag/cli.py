@@ -310,18 +310,12 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
 
 
 def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
-    from .chat import ChatSession, repl
+    from .chat import ChatSession, load_history, repl, save_history
     from .display import for_stdout
 
     read_line = input
     history = assistant.paths.chat_history
-    if sys.stdin.isatty():
-        import readline  # line editing and history for input()
-
-        history.parent.mkdir(parents=True, exist_ok=True)
-        if history.exists():
-            readline.read_history_file(history)
-        readline.set_history_length(1000)
+    loaded = load_history(history) if sys.stdin.isatty() else 0  # line editing for input()
     assistant.open()
     session = ChatSession(
         assistant,
@@ -338,8 +332,7 @@ def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
         return repl(session, read_line, write, display=for_stdout())
     finally:
         if sys.stdin.isatty():
-            readline.write_history_file(history)
-            history.chmod(0o600)  # questions may be private
+            save_history(history, loaded)
 
 
 def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
