@@ -28,6 +28,10 @@ class ConfigError(RagError):
     no model file): exit 2."""
 
 
+class LogError(RagError):
+    """The answer log cannot be read: locked by another process, or damaged (then set aside)."""
+
+
 class StoreBusyError(StoreError):
     """Another process is writing to the store."""
 
