@@ -160,6 +160,26 @@ def test_search_and_info_on_a_missing_store_say_so_and_create_nothing(
     )
 
 
+@pytest.mark.fault
+def test_a_store_path_that_cannot_be_a_store_is_a_one_line_error(tmp_path: Path, corpus_dir: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a store")
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    problems = {
+        a_file: f"the store path {a_file} is a file, not a directory: give a directory",
+        tmp_path / "loop-a": f"the store path {tmp_path / 'loop-a'} is a symlink loop",
+        a_file / "store": f"the store path {a_file / 'store'} cannot be a directory: {a_file} is a file",
+    }
+    commands = (["search", "players"], ["ask", "players"], ["info"], ["ingest", str(corpus_dir)])
+    for store, problem in problems.items():
+        for command in commands:
+            result = run(*command, "--store", str(store))
+            assert (result.returncode, result.stdout) == (1, ""), (command, result.stderr)
+            assert result.stderr == f"rag: error: {problem}\n", command
+    assert a_file.read_text() == "not a store"
+
+
 def test_unknown_settings_file_keys_and_a_closed_pipe(tmp_path: Path, filled_store: Path) -> None:
     config = tmp_path / "rag.toml"
     config.write_text("k = 3\nrefusal_treshold = 0.2\n")

@@ -10,7 +10,11 @@ import random
 import shutil
 import signal
 import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -234,6 +238,105 @@ def test_the_store_is_private_to_its_owner(tmp_path: Path, small_corpus: Path) -
     assert store.stat().st_mode & 0o777 == 0o700
     for path in store.rglob("*"):
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+NOBODY = 65534
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root with its size and modification time."""
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def _chmod_tree(root: Path, directories: int, files: int) -> None:
+    for path in [root, *root.rglob("*")]:
+        path.chmod(directories if path.is_dir() else files)
+
+
+@contextmanager
+def _read_only_store(built: Path, tmp_path: Path, how: str) -> Iterator[tuple[Path, Callable[..., Any]]]:
+    """A copy of a built store that this test's `rag` cannot write, and how to run `rag` on it.
+
+    bind-mount: a read-only bind mount (needs root and mount permission). unprivileged: files without
+    write permission, `rag` run as this user or, for root (whom modes do not stop), as nobody.
+    """
+    cache = Path(tempfile.mkdtemp(prefix="rag-ro-cache-"))  # the read-only copy goes here
+    cache.chmod(0o777)
+    env = {"XDG_CACHE_HOME": str(cache), "XDG_DATA_HOME": str(cache)}
+    if how == "bind-mount":
+        if os.geteuid() != 0:
+            pytest.skip("a bind mount needs root; the unprivileged variant covers this user")
+        store = tmp_path / "read-only"
+        store.mkdir()
+        mounted = subprocess.run(["mount", "--bind", str(copy_store(built, tmp_path / "rw")), str(store)])
+        if mounted.returncode != 0:
+            pytest.skip("mounting is not permitted here; the unprivileged variant covers it")
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(store)], check=True)
+            yield store, lambda *args: run(*args, env=env)
+        finally:
+            subprocess.run(["umount", str(store)], check=True)
+            shutil.rmtree(cache)
+        return
+    home = Path(tempfile.mkdtemp(prefix="rag-ro-store-"))  # reachable by nobody, unlike tmp_path
+    home.chmod(0o755)
+    store = copy_store(built, home / "store")
+    _chmod_tree(store, 0o555, 0o444)
+    try:
+        if os.geteuid() != 0:
+            yield store, lambda *args: run(*args, env=env)
+            return
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+        full_env |= env | {"HOME": str(cache)}
+
+        def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [RAG, *args],
+                capture_output=True,
+                text=True,
+                env=full_env,
+                cwd=cache,
+                timeout=300,
+                user=NOBODY,
+                group=NOBODY,
+                extra_groups=[],
+            )
+
+        try:
+            runs = as_nobody("--help").returncode == 0
+        except PermissionError:
+            runs = False
+        if not runs:
+            pytest.skip("nobody cannot run this Python or rag (their files are private to root)")
+        yield store, as_nobody
+    finally:
+        _chmod_tree(store, 0o700, 0o600)
+        shutil.rmtree(home)
+        shutil.rmtree(cache)
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("how", ["bind-mount", "unprivileged"])
+def test_a_read_only_store_is_searched_and_ingest_says_it_cannot_write(
+    tmp_path: Path, small_store: Path, small_corpus: Path, how: str
+) -> None:
+    with _read_only_store(small_store, tmp_path, how) as (store, rag):
+        before = _tree(store)
+        searched = rag("search", "bioreactors", "-k", "1", "--store", str(store))
+        assert searched.returncode == 0 and "algae" in searched.stdout, searched.stderr
+        assert f"The store at {store} is read-only: reading a copy of it in " in searched.stderr
+        asked = rag("ask", "how do microphones detect bee swarming?", "--store", str(store))
+        assert asked.returncode == 0 and "[1]" in asked.stdout, asked.stderr
+        assert "read-only" not in asked.stderr  # the copy is reused while the store is unchanged
+        info = json.loads(rag("info", "--json", "--store", str(store)).stdout)
+        assert (info["store"], info["papers"]) == (str(store), 13)
+        ingest = rag("ingest", str(small_corpus), "--store", str(store))
+        assert ingest.returncode == 1 and ingest.stdout == ""
+        assert ingest.stderr.startswith(f"rag: error: cannot write to the store at {store} (")
+        assert ingest.stderr.endswith(
+            "): a store that cannot be written can be searched (search, ask, info), not ingested into\n"
+        )
+        assert _tree(store) == before
 
 
 def _garble(path: Path, offset: int = 4096) -> None:

@@ -44,6 +44,7 @@ class Library:
         self._store = store
         self._keyword: KeywordIndex | None = None
         self._new_store = False  # whether this library created the store (on its first use)
+        self._read = self.layout  # where the store is read: a copy when it cannot be written
         self.wrote = False  # whether it has written to the store (ingest)
 
     @property
@@ -72,6 +73,7 @@ class Library:
 
     def require(self) -> None:
         """Raise StoreError, creating nothing, when the configured embedded store does not exist."""
+        self.layout.check_path()
         if not self.layout.exists():
             raise StoreError(
                 f"no store at {self.layout.root}: create it with `rag ingest` (the bundled corpus) "
@@ -82,18 +84,23 @@ class Library:
     def store(self) -> Store:
         """The Chroma collection, probed and checked against the settings on first use."""
         if self._store is None:
-            from . import probe
+            from . import probe, readonly
             from .store import Store
 
+            self._read = self.layout
             if self.layout.embedded:
+                self.layout.check_path()
                 self._new_store = not self.layout.exists()  # the bundled corpus may fill it
-                probe.check(self.layout.root, self.settings.collection)
-            self.layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not self._new_store and not readonly.writable(self.layout):
+                    self._read = readonly.reading_copy(self.layout, self.paths.read_only_copies, self.notify)
+                probe.check(self._read.root, self.settings.collection)
+            self._read.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._store = Store.open(
-                path=str(self.layout.root),
+                path=str(self._read.root),
                 url=self.settings.chroma_url,
                 name=self.settings.collection,
                 spec=self.spec(),
+                location=str(self.layout.root),
             )
         return self._store
 
@@ -104,7 +111,8 @@ class Library:
         # A warm library whose keyword index has chunks knows the store is not empty.
         if (self._keyword is None or not self._keyword.chunk_ids) and self.store.count() == 0:
             self._fill_new_store()
-        self._keyword = ensure_keyword_index(self.store, self.layout.keyword_index, self._keyword)
+        store = self.store
+        self._keyword = ensure_keyword_index(store, self._read.keyword_index, self._keyword)
         return self._keyword
 
     def _fill_new_store(self) -> None:
@@ -150,6 +158,7 @@ class Library:
         from .lock import WriteLock
 
         self.wrote = True
+        self.layout.check_path()
         sources = [Path(p) for p in paths] if paths else [self.paths.data_dir]
         if not paths and not self.paths.data_dir.is_dir():
             raise InputError(f"no corpus directory at {self.paths.data_dir}: give files to ingest")
@@ -283,5 +292,5 @@ class Library:
             "embedder": store.spec["embedder"],
             "dimension": store.spec["dimension"],
             "schema_version": store.spec["schema_version"],
-            "keyword_index": str(self.layout.keyword_index),
+            "keyword_index": str(self._read.keyword_index),
         }

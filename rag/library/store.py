@@ -155,9 +155,12 @@ class Store:
         self._collection = self._open_collection()
 
     @classmethod
-    def open(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
-        """Open (creating if needed) the collection at a path or server URL."""
-        return cls(connect(url, path), name, spec, mask_url(url) or path)
+    def open(
+        cls, *, path: str, url: str | None, name: str, spec: dict[str, Any], location: str | None = None
+    ) -> Store:
+        """Open (creating if needed) the collection at a path or server URL; location: the store's
+        name in messages, when path is a copy of it."""
+        return cls(connect(url, path), name, spec, mask_url(url) or location or path)
 
     @classmethod
     def staging(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
