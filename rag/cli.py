@@ -198,16 +198,17 @@ def _print_json(value: Any) -> None:
 
 def _print_ingest(report: IngestReport) -> None:
     for f in report.files:
-        print(f"{f.path}: {f.entries} entries, {f.new} new papers, {f.merged} merged duplicates")
+        print(f"{f.path}: {f.entries} entries, {f.new} papers, {f.merged} merged duplicates")
     for problem in report.problems:
         print(f"rag: skipped {problem}", file=sys.stderr)
     for note in report.notes:
         print(f"rag: note: {note}", file=sys.stderr)
     print(
-        f"{report.store}: {report.papers} papers read; {report.embedded} embedded "
-        f"({report.chunks_embedded} chunks), {report.metadata_updated} metadata updated, "
-        f"{report.unchanged} unchanged, {report.removed} removed ({report.seconds:.1f} s)"
+        f"{report.store}: {report.papers} papers read: {report.new} new, {report.changed} changed, "
+        f"{report.metadata_updated} metadata updated, {report.unchanged} unchanged; {report.embedded} "
+        f"embedded ({report.chunks_embedded} chunks), {report.removed} removed ({report.seconds:.1f} s)"
     )
+    print(f"{report.store} holds {report.store_papers} papers ({report.store_chunks} chunks)")
     if report.prune_refused:
         print(f"rag: {report.prune_refused}", file=sys.stderr)
     if report.problems:

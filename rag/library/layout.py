@@ -11,6 +11,7 @@ from ..errors import StoreError
 DATABASE = "chroma.sqlite3"  # Chroma's own name for its embedded database
 LOCK_NAME = ".write-lock"
 PROBE_STAMP = ".probe-ok"
+SNAPSHOT_NAME = ".before-write"  # the store's files as they were before the write under way
 
 
 @dataclass(frozen=True)

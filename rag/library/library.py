@@ -4,9 +4,10 @@ itself, and set aside when damaged."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .ingest import IngestReport
     from .keyword import KeywordIndex
     from .lock import WriteLock
+    from .space import WriteGuard
     from .store import Store
 
 
@@ -46,6 +48,7 @@ class Library:
         self._new_store = False  # whether this library created the store (on its first use)
         self._read = self.layout  # where the store is read: a copy when it cannot be written
         self.wrote = False  # whether it has written to the store (ingest)
+        self._staging: Store | None = None  # a rebuild's new collection until it is swapped in
 
     @property
     def embedder(self) -> Embedder:
@@ -180,50 +183,78 @@ class Library:
                     lock.release()
             return self._update(report, prune=prune, progress=progress)
 
+    @contextlib.contextmanager
+    def _guarded(self) -> Iterator[WriteGuard | None]:
+        """A write to an embedded store, checked for disk space first and undone if the disk fills
+        up (DiskFullError); None for a server's store, whose disk is not ours to watch."""
+        if not self.layout.embedded:
+            yield None
+            return
+        from .space import WriteGuard
+
+        guard = WriteGuard(self.layout.root, keep={self.paths.chat_history.name})
+        try:
+            yield guard
+        except BaseException as exc:  # Chroma's Rust core panics with a BaseException
+            if isinstance(exc, KeyboardInterrupt | SystemExit) or not guard.full(exc):
+                raise
+            for store in {id(s): s for s in (self._store, self._staging) if s}.values():
+                store.close()  # Chroma lets go of the files before they are put back
+            self._store = self._staging = self._keyword = None
+            raise guard.restore() from None
+        finally:
+            guard.done()
+
     def _update(self, report: CorpusReport, *, prune: bool, progress: bool | None) -> IngestReport:
         from .ingest import ingest_corpus
 
-        result = ingest_corpus(
-            report,
-            self.store,
-            self.embedder,
-            chunk_size=self.settings.chunk_size,
-            chunk_overlap=self.settings.chunk_overlap,
-            batch_size=self.settings.embed_batch_size,
-            keyword_path=self.layout.keyword_index,
-            prune=prune,
-            progress=progress,
-        )
-        self._keyword = None
-        self._after_write()
+        with self._guarded() as guard:
+            result = ingest_corpus(
+                report,
+                self.store,
+                self.embedder,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                batch_size=self.settings.embed_batch_size,
+                keyword_path=self.layout.keyword_index,
+                prune=prune,
+                progress=progress,
+                before_write=guard.before_write if guard else None,
+            )
+            self._keyword = None
+            self._after_write()
         return result
 
     def _rebuild(self, report: CorpusReport, progress: bool | None) -> IngestReport:
-        from .ingest import build_keyword_index, ingest_corpus
+        from .ingest import Chunker, build_keyword_index, ingest_corpus
         from .store import Store
 
         self.layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        staging = Store.staging(
-            path=str(self.layout.root),
-            url=self.settings.chroma_url,
-            name=self.settings.collection,
-            spec=self.spec(),
-        )
-        # the keyword index is built for the swapped-in collection below
-        result = ingest_corpus(
-            report,
-            staging,
-            self.embedder,
-            chunk_size=self.settings.chunk_size,
-            chunk_overlap=self.settings.chunk_overlap,
-            batch_size=self.settings.embed_batch_size,
-            keyword_path=None,
-            progress=progress,
-        )
-        staging.swap_in()
-        self._store = staging
-        self._keyword = build_keyword_index(staging, self.layout.keyword_index, staging.revision)
-        self._after_write()
+        with self._guarded() as guard:
+            if guard:  # everything is embedded again, beside the old collection
+                chunker = Chunker(self.embedder, self.settings.chunk_size, self.settings.chunk_overlap)
+                guard.before_write(sum(len(chunker.chunks(paper)) for paper in report.papers))
+            self._staging = staging = Store.staging(
+                path=str(self.layout.root),
+                url=self.settings.chroma_url,
+                name=self.settings.collection,
+                spec=self.spec(),
+            )
+            # the keyword index is built for the swapped-in collection below
+            result = ingest_corpus(
+                report,
+                staging,
+                self.embedder,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                batch_size=self.settings.embed_batch_size,
+                keyword_path=None,
+                progress=progress,
+            )
+            staging.swap_in()
+            self._store, self._staging = staging, None
+            self._keyword = build_keyword_index(staging, self.layout.keyword_index, staging.revision)
+            self._after_write()
         return result
 
     def _set_aside_if_damaged(self, lock: WriteLock) -> WriteLock:

@@ -281,6 +281,11 @@ class Store:
             self._run(lambda c: c.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}}))
         return revision
 
+    def close(self) -> None:
+        """Let go of the Chroma client (its database connections and loaded index)."""
+        with contextlib.suppress(Exception):
+            self._client.close()
+
     def _drop(self) -> None:
         with contextlib.suppress(Exception):  # already gone
             self._client.delete_collection(self._name)
