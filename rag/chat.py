@@ -5,10 +5,13 @@ The loop takes its input and output as callables, so tests can script a whole se
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from .decide import answer_probability
 from .display import Display, PlainDisplay, Write
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
 ReadLine = Callable[[str], str]
 
 PROMPT = "rag> "
+HISTORY_LINES = 1000  # the history file keeps the latest questions of every session, up to this many
+_LIBEDIT_HEADER = "_HiStOrY_V2_"  # the first line of a history file written by libedit (macOS)
 # The contextual search must beat the question as typed by this much (answer probability) to be used.
 FOLLOW_UP_MARGIN = 0.1
 HELP = """Ask a question, or use a command:
@@ -326,3 +331,47 @@ def repl(session: ChatSession, read_line: ReadLine, write: Write, *, display: Di
         except KeyboardInterrupt:
             display.text("\n")
             display.note("[cancelled]")
+
+
+def load_history(path: Path) -> int:
+    """Read the history file into readline (line editing, arrow keys); how many lines it held."""
+    import readline
+
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(-1)  # the file is capped, not the session: new lines are counted
+    return int(readline.get_current_history_length())
+
+
+def save_history(path: Path, loaded: int) -> None:
+    """Append this session's lines to the history file, whose other sessions' lines stay, and cap
+    it at its last HISTORY_LINES lines; a file that cannot be written is a note on stderr."""
+    import fcntl
+    import readline
+
+    new = readline.get_current_history_length() - loaded
+    if new <= 0:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # questions may be private
+        with os.fdopen(fd, "r+", encoding="utf-8", errors="surrogateescape") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)  # two sessions ending at once append in turn
+            readline.append_history_file(new, str(path))
+            _cap(f)
+        path.chmod(0o600)
+    except OSError as exc:
+        print(f"rag: note: the chat history was not saved ({path}: {exc.strerror})", file=sys.stderr)
+
+
+def _cap(f: TextIO) -> None:
+    """Keep the last HISTORY_LINES lines of an open history file (and libedit's header line)."""
+    f.seek(0)
+    lines = f.readlines()
+    header = lines[:1] if lines and lines[0].strip() == _LIBEDIT_HEADER else []
+    body = lines[len(header) :]
+    if len(body) <= HISTORY_LINES:
+        return
+    f.seek(0)
+    f.writelines(header + body[-HISTORY_LINES:])
+    f.truncate()

@@ -209,16 +209,17 @@ def _print_json(value: Any) -> None:
 
 def _print_ingest(report: IngestReport) -> None:
     for f in report.files:
-        _out(f"{f.path}: {f.entries} entries, {f.new} new papers, {f.merged} merged duplicates")
+        _out(f"{f.path}: {f.entries} entries, {f.new} papers, {f.merged} merged duplicates")
     for problem in report.problems:
         _out(f"rag: skipped {problem}", err=True)
     for note in report.notes:
         _out(f"rag: note: {note}", err=True)
     _out(
-        f"{report.store}: {report.papers} papers read; {report.embedded} embedded "
-        f"({report.chunks_embedded} chunks), {report.metadata_updated} metadata updated, "
-        f"{report.unchanged} unchanged, {report.removed} removed ({report.seconds:.1f} s)"
+        f"{report.store}: {report.papers} papers read: {report.new} new, {report.changed} changed, "
+        f"{report.metadata_updated} metadata updated, {report.unchanged} unchanged; {report.embedded} "
+        f"embedded ({report.chunks_embedded} chunks), {report.removed} removed ({report.seconds:.1f} s)"
     )
+    _out(f"{report.store} holds {report.store_papers} papers ({report.store_chunks} chunks)")
     if report.prune_refused:
         _out(f"rag: {report.prune_refused}", err=True)
     if report.problems:
@@ -356,18 +357,12 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
 
 
 def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
-    from .chat import ChatSession, repl
+    from .chat import ChatSession, load_history, repl, save_history
     from .display import for_stdout
 
     read_line = input
     history = assistant.paths.chat_history
-    if sys.stdin.isatty():
-        import readline  # line editing and history for input()
-
-        history.parent.mkdir(parents=True, exist_ok=True)
-        if history.exists():
-            readline.read_history_file(history)
-        readline.set_history_length(1000)
+    loaded = load_history(history) if sys.stdin.isatty() else 0  # line editing for input()
     assistant.open()
     session = ChatSession(
         assistant,
@@ -384,8 +379,7 @@ def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
         return repl(session, read_line, write, display=for_stdout())
     finally:
         if sys.stdin.isatty():
-            readline.write_history_file(history)
-            history.chmod(0o600)  # questions may be private
+            save_history(history, loaded)
 
 
 def _logs(args: argparse.Namespace, assistant: Assistant) -> int:

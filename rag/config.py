@@ -248,6 +248,7 @@ class Paths:
     prompts_dir: Path
     chat_history: Path
     log: Path
+    read_only_copies: Path  # where a store that cannot be written is copied to be read
 
 
 def _shipped(name: str) -> Path:
@@ -267,11 +268,31 @@ def default_log_path() -> Path:
     return base / "rag" / "logs.db"
 
 
+def default_cache_dir() -> Path:
+    """The user's cache folder for rag ($XDG_CACHE_HOME/rag, default ~/.cache/rag)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
+
+
+def _resolve(path: Path, what: str) -> Path:
+    """An absolute path; a symlink loop is an error naming the path."""
+    import errno
+
+    from .errors import ConfigError, StoreError
+
+    try:
+        return path.expanduser().resolve()
+    except (RuntimeError, OSError) as exc:  # RuntimeError: Python < 3.13's "Symlink loop from ..."
+        error = StoreError if what == "store" else ConfigError
+        loop = isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP
+        problem = "is a symlink loop" if loop else f"cannot be used ({exc})"
+        raise error(f"the {what} path {path} {problem}") from None
+
+
 def resolve_paths(settings: Settings) -> Paths:
     """Resolve every path the assistant touches from the settings."""
-    store_dir = settings.store_dir.expanduser().resolve()
-    data_dir = (settings.data_dir or _shipped("data")).expanduser().resolve()
-    prompts_dir = (settings.prompts_dir or shipped_prompts_dir()).expanduser().resolve()
+    store_dir = _resolve(settings.store_dir, "store")
+    data_dir = _resolve(settings.data_dir or _shipped("data"), "corpus (RAG_DATA_DIR)")
+    prompts_dir = _resolve(settings.prompts_dir or shipped_prompts_dir(), "prompts (RAG_PROMPTS_DIR)")
     index_name = f"keyword-{settings.collection}.npz"
     if settings.chroma_url:
         # The keyword index is derived data; for a server store it is a local cache.
@@ -283,7 +304,8 @@ def resolve_paths(settings: Settings) -> Paths:
         data_dir=data_dir,
         prompts_dir=prompts_dir,
         chat_history=store_dir / CHAT_HISTORY,
-        log=(settings.log_path or default_log_path()).expanduser().resolve(),
+        log=_resolve(settings.log_path or default_log_path(), "answer log (RAG_LOG_PATH)"),
+        read_only_copies=default_cache_dir() / "read-only-stores",
     )
 
 

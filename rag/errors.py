@@ -28,6 +28,14 @@ class ConfigError(RagError):
     no model file): exit 2."""
 
 
+class DiskFullError(StoreError):
+    """No room on the disk for a write to the store; the store is as it was before it."""
+
+
+class LogError(RagError):
+    """The answer log cannot be read: locked by another process, or damaged (then set aside)."""
+
+
 class StoreBusyError(StoreError):
     """Another process is writing to the store."""
 

@@ -139,6 +139,9 @@ class LocalModel:
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            # Its own session: a terminal's Ctrl-C (SIGINT to the foreground process group) reaches
+            # the chat, not the model, which stays loaded; it still dies with its parent.
+            start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         self._finalizer = weakref.finalize(self, _stop, self._process, self._log)

@@ -13,7 +13,7 @@ from conftest import CONTROLS
 from doubles import Script, Scripted
 
 from rag.api import Assistant
-from rag.chat import ChatSession, carry_context, repl
+from rag.chat import HISTORY_LINES, ChatSession, carry_context, repl
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event
@@ -165,6 +165,43 @@ def test_rag_chat_in_a_real_terminal(settings: Settings, tmp_path: Path) -> None
 
 
 @pytest.mark.fault
+def test_two_chats_on_one_store_keep_both_histories(filled_settings: Settings, tmp_path: Path) -> None:
+    """Each session appends its own questions when it ends; the file keeps the latest HISTORY_LINES."""
+    history = filled_settings.store_dir / "chat_history"
+    history.write_text("".join(f"old question {i}\n" for i in range(HISTORY_LINES)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update({"RAG_STORE_DIR": str(filled_settings.store_dir), "TERM": "dumb"})
+    rag = str(Path(sys.executable).with_name("rag"))
+    first, second = (
+        pexpect.spawn(rag, ["chat", "--llm", "extractive"], env=env, encoding="utf-8", timeout=120)
+        for _ in range(2)
+    )
+    try:
+        for chat in (first, second):
+            chat.expect("rag> ")
+        first.sendline("Which hives predict swarming by listening?")
+        first.expect("rag> ")
+        second.sendline("How efficient are engineered algae?")
+        second.expect("rag> ")
+        second.sendeof()  # the second session ends first
+        second.expect(pexpect.EOF)
+        first.sendline("/help")
+        first.expect("rag> ")
+        first.sendeof()
+        first.expect(pexpect.EOF)
+    finally:
+        first.close()
+        second.close()
+    lines = history.read_text().splitlines()
+    assert lines[-3:] == [
+        "How efficient are engineered algae?",
+        "Which hives predict swarming by listening?",
+        "/help",
+    ]
+    assert len(lines) == HISTORY_LINES and lines[0] == "old question 3"
+    assert history.stat().st_mode & 0o777 == 0o600
+
+
 def test_save_never_overwrites_without_the_bang_and_a_huge_k_is_capped(
     session: ChatSession, tmp_path: Path
 ) -> None:

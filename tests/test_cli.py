@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,7 +79,7 @@ def test_search_does_not_import_llama_index(filled_store: Path) -> None:
 def test_ingest_reports_per_file_and_is_idempotent(filled_store: Path, corpus_dir: Path) -> None:
     result = run("--store", str(filled_store), "ingest", str(corpus_dir))
     assert result.returncode == 0
-    assert f"{corpus_dir / 'dump.txt'}: 8 entries, 8 new papers, 0 merged duplicates" in result.stdout
+    assert f"{corpus_dir / 'dump.txt'}: 8 entries, 8 papers, 0 merged duplicates" in result.stdout
     assert "0 embedded (0 chunks)" in result.stdout and "8 unchanged" in result.stdout
 
 
@@ -86,10 +87,65 @@ def test_ingest_without_paths_reads_the_data_dir_setting(settings: Settings) -> 
     env = {"RAG_STORE_DIR": str(settings.store_dir), "RAG_DATA_DIR": str(settings.data_dir)}
     result = run("ingest", env=env)
     assert result.returncode == 0, result.stderr
-    assert (
-        f"{settings.data_dir / 'dump.txt'}: 10 entries, 10 new papers, 0 merged duplicates" in result.stdout
+    assert f"{settings.data_dir / 'dump.txt'}: 10 entries, 10 papers, 0 merged duplicates" in result.stdout
+    assert f"{settings.store_dir}: 13 papers read: 13 new, 0 changed, " in result.stdout
+
+
+_FILE_LINE = re.compile(r"^(.+): (\d+) entries, (\d+) papers, (\d+) merged duplicates$")
+_SUMMARY = re.compile(
+    r"^(.+): (\d+) papers read: (\d+) new, (\d+) changed, (\d+) metadata updated, (\d+) unchanged; "
+    r"(\d+) embedded \((\d+) chunks\), (\d+) removed \([\d.]+ s\)$"
+)
+
+
+def _ingest_figures(store: Path, *args: str) -> dict[str, int]:
+    """`rag ingest ARGS`, its printed figures checked against each other and against `rag info`."""
+    result = run("ingest", *args, "--store", str(store))
+    assert result.returncode in (0, 3), result.stderr
+    lines = result.stdout.splitlines()
+    files = [_FILE_LINE.match(line) for line in lines[:-2]]
+    summary, holds = _SUMMARY.match(lines[-2]), lines[-1]
+    assert summary and all(files), result.stdout
+    names = ("read", "new", "changed", "updated", "unchanged", "embedded", "chunks", "removed")
+    figures = dict(zip(names, map(int, summary.groups()[1:]), strict=True))
+    assert sum(int(f.group(3)) for f in files if f) == figures["read"]  # each paper counted once
+    assert all(int(f.group(2)) == int(f.group(3)) + int(f.group(4)) for f in files if f)
+    assert figures["new"] + figures["changed"] + figures["updated"] + figures["unchanged"] == figures["read"]
+    assert figures["new"] + figures["changed"] == figures["embedded"]
+    info = json.loads(run("info", "--json", "--store", str(store)).stdout)
+    assert holds == f"{store} holds {info['papers']} papers ({info['chunks']} chunks)"
+    return figures | {"held": info["papers"]}
+
+
+@pytest.mark.fault
+def test_every_figure_of_the_ingest_report_matches_the_store(tmp_path: Path) -> None:
+    entries = bundled_entries(14)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_dump(corpus / "a.txt", [*entries[:6], entries[0]])  # a duplicate within the file
+    write_dump(corpus / "b.txt", entries[4:10])  # two papers of a.txt again
+    write_jsonl(
+        corpus / "c.jsonl",
+        [
+            {"id": "x1", "title": entries[10][0], "abstract": entries[10][1]},
+            {"id": "x1", "title": entries[10][0], "abstract": entries[10][1]},  # the same id
+            {"title": "", "abstract": ""},  # skipped
+            {"id": "x2", "title": entries[11][0], "abstract": entries[11][1]},
+            {"title": entries[11][0].upper(), "abstract": entries[11][1] + " Changed."},  # its title
+        ],
     )
-    assert f"{settings.store_dir}: 13 papers read; 13 embedded (" in result.stdout
+    store = tmp_path / "store"
+    first = _ingest_figures(store, str(corpus))
+    assert (first["read"], first["new"], first["embedded"], first["held"]) == (12, 12, 12, 12)
+    # a paper's text changed, b.txt gone (4 papers pruned, 2 lose a source), one new paper
+    write_dump(corpus / "a.txt", [(entries[0][0], entries[0][1] + " Revised."), *entries[1:6]])
+    (corpus / "b.txt").unlink()
+    write_dump(corpus / "d.txt", [entries[13]])
+    second = _ingest_figures(store, "--prune", str(corpus))
+    expected = {"read": 9, "new": 1, "changed": 1, "updated": 2, "unchanged": 5, "removed": 4, "held": 9}
+    assert {k: second[k] for k in expected} == expected
+    again = _ingest_figures(store, str(corpus))  # nothing to do
+    assert (again["unchanged"], again["embedded"], again["held"]) == (9, 0, 9)
 
 
 def test_ingest_with_bad_input_exits_nonzero_and_names_file_and_line(tmp_path: Path) -> None:
@@ -166,6 +222,26 @@ def test_search_and_info_on_a_missing_store_say_so_and_create_nothing(
     assert run("search", "re-identification", "-k", "1", "--store", str(missing), env=env).stdout.startswith(
         "1. "
     )
+
+
+@pytest.mark.fault
+def test_a_store_path_that_cannot_be_a_store_is_a_one_line_error(tmp_path: Path, corpus_dir: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a store")
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    problems = {
+        a_file: f"the store path {a_file} is a file, not a directory: give a directory",
+        tmp_path / "loop-a": f"the store path {tmp_path / 'loop-a'} is a symlink loop",
+        a_file / "store": f"the store path {a_file / 'store'} cannot be a directory: {a_file} is a file",
+    }
+    commands = (["search", "players"], ["ask", "players"], ["info"], ["ingest", str(corpus_dir)])
+    for store, problem in problems.items():
+        for command in commands:
+            result = run(*command, "--store", str(store))
+            assert (result.returncode, result.stdout) == (1, ""), (command, result.stderr)
+            assert result.stderr == f"rag: error: {problem}\n", command
+    assert a_file.read_text() == "not a store"
 
 
 def test_unknown_settings_file_keys_and_a_closed_pipe(tmp_path: Path, filled_store: Path) -> None:

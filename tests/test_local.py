@@ -242,6 +242,47 @@ def test_the_model_process_dies_with_its_parent(local_settings: Settings) -> Non
             os.kill(child, signal.SIGKILL)
 
 
+@pytest.mark.fault
+@pytest.mark.skipif(sys.platform != "linux", reason="the death signal (PR_SET_PDEATHSIG) is Linux's")
+def test_ctrl_c_in_the_terminal_leaves_the_model_loaded(local_settings: Settings) -> None:
+    """A terminal sends Ctrl-C's SIGINT to its whole foreground process group: the chat cancels the
+    answer, and the model server, in a session of its own, stays loaded for the next question."""
+    script = textwrap.dedent(
+        f"""
+        import time
+        from rag.api import Assistant
+        from rag.config import Settings
+        assistant = Assistant(Settings(store_dir={str(local_settings.store_dir)!r}))
+        server = assistant.pool.get("local", assistant.settings)
+        server._client_or_start()
+        try:
+            print(server.pid, flush=True)
+            time.sleep(120)
+        except KeyboardInterrupt:
+            time.sleep(0.5)  # a server that got the SIGINT too has stopped by now
+        messages = [{{"role": "user", "content": "Say hello."}}]
+        reply = "".join(server.stream(messages, max_tokens=4, temperature=0.0))
+        print(server.pid, bool(reply), flush=True)
+        assistant.close()
+        """
+    )
+    # the parent leads its own process group, as a shell makes a foreground job
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert parent.stdout is not None
+        line = parent.stdout.readline().strip()
+        assert line.isdigit(), f"the parent did not start the model server ({line!r})"
+        os.killpg(parent.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        answered = parent.communicate(timeout=60)[0].split()
+        assert answered == [line, "True"], "the model server was stopped (or restarted) by Ctrl-C"
+        assert parent.returncode == 0
+    finally:
+        parent.kill()
+        parent.wait()
+
+
 def test_threads_are_physical_cores() -> None:
     assert 1 <= physical_cores() <= (os.cpu_count() or 1)
     assert LocalModel(Path("m.gguf"), context=512).threads == physical_cores()

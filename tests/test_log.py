@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from test_cli import run
 from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
+from rag.log import LOCK_TIMEOUT
 
 QUESTION = "how much does engineered algae improve photosynthetic efficiency?"
 
@@ -80,3 +82,42 @@ def test_ids_counts_and_searches_that_cannot_be_used_are_one_line_errors(
         wrong = run("logs", "-n", count, env=env)
         assert wrong.returncode == 2 and "argument -n: must be a whole number of at least 1" in wrong.stderr
         assert "Traceback" not in wrong.stderr
+
+
+def test_a_damaged_log_is_set_aside_and_a_locked_one_is_one_line(tmp_path: Path, small_store: Path) -> None:
+    log = Path(os.environ["XDG_DATA_HOME"]) / "rag" / "logs.db"
+    log.parent.mkdir(parents=True)
+    for command in (["logs"], ["logs", "-q", "algae"], ["logs", "show", "1"]):
+        garbage = os.urandom(20000)
+        log.write_bytes(garbage)
+        result = run(*command)
+        assert result.returncode == 1 and result.stdout == "", (command, result.stderr)
+        line = result.stderr.strip()
+        assert line.startswith(f"rag: error: the answer log {log} was damaged (file is not a database); ")
+        assert "\n" not in line
+        aside = Path(line.split("moved it to ")[1].split(" and started")[0])
+        assert aside.read_bytes() == garbage  # kept, not deleted
+    assert run("logs").stdout == "No logged answers.\n"  # the new log
+    assert len(list(log.parent.glob("logs.db.damaged-*"))) == 3
+
+    # an answer is logged in a new log when the old one is damaged
+    log.write_bytes(os.urandom(20000))
+    store = copy_store(small_store, tmp_path / "store")
+    answer = run("ask", QUESTION, "--store", str(store), "--llm", "extractive")
+    assert answer.returncode == 0 and "[1]" in answer.stdout
+    note = f"rag: note: the answer log {log} was damaged (file is not a database); moved it to"
+    assert note in answer.stderr
+    assert [e["question"] for e in json.loads(run("logs", "--json").stdout)] == [QUESTION]
+
+    # a log another process holds locked: one line, after the wait
+    holder = sqlite3.connect(log)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        locked = run("logs")
+        assert locked.returncode == 1 and locked.stderr == (
+            f"rag: error: the answer log {log} is locked by another process "
+            f"(database is locked for {LOCK_TIMEOUT:g} s); try again\n"
+        )
+    finally:
+        holder.close()
+    assert run("logs").returncode == 0

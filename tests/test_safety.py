@@ -10,7 +10,13 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -89,6 +95,7 @@ def _killed(args: list[str], after: float, env: dict[str, str]) -> int:
     return process.wait(timeout=30)
 
 
+@pytest.mark.fault
 def test_killed_ingest_prune_and_rebuild_converge_and_a_rebuild_never_empties_the_store(
     tmp_path: Path, corpora: dict[str, Path], embedder: OnnxMiniLM
 ) -> None:
@@ -125,6 +132,7 @@ def test_killed_ingest_prune_and_rebuild_converge_and_a_rebuild_never_empties_th
     assert _store_state(store, embedder)[0] == new
 
 
+@pytest.mark.fault
 def test_a_failed_embedding_keeps_earlier_papers_and_the_old_version_of_a_changed_one(
     tmp_path: Path, corpora: dict[str, Path], old_store: Path, embedder: OnnxMiniLM
 ) -> None:
@@ -152,6 +160,7 @@ def test_a_failed_embedding_keeps_earlier_papers_and_the_old_version_of_a_change
     assert titles == _titles(corpora["changed"])
 
 
+@pytest.mark.fault
 def test_one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over(
     tmp_path: Path, corpora: dict[str, Path]
 ) -> None:
@@ -171,6 +180,7 @@ def test_one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over(
     assert run("ingest", str(corpora["old"]), "--store", str(store)).returncode == 0
 
 
+@pytest.mark.fault
 def test_readers_during_a_rebuild_neither_fail_nor_see_an_empty_store(
     tmp_path: Path, corpora: dict[str, Path], old_store: Path, embedder: OnnxMiniLM
 ) -> None:
@@ -233,6 +243,238 @@ def test_the_store_is_private_to_its_owner(tmp_path: Path, small_corpus: Path) -
         assert path.stat().st_mode & 0o077 == 0, path
 
 
+NOBODY = 65534
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root with its size and modification time."""
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def _chmod_tree(root: Path, directories: int, files: int) -> None:
+    for path in [root, *root.rglob("*")]:
+        path.chmod(directories if path.is_dir() else files)
+
+
+@contextmanager
+def _read_only_store(built: Path, tmp_path: Path, how: str) -> Iterator[tuple[Path, Callable[..., Any]]]:
+    """A copy of a built store that this test's `rag` cannot write, and how to run `rag` on it.
+
+    bind-mount: a read-only bind mount (needs root and mount permission). unprivileged: files without
+    write permission, `rag` run as this user or, for root (whom modes do not stop), as nobody.
+    """
+    cache = Path(tempfile.mkdtemp(prefix="rag-ro-cache-"))  # the read-only copy goes here
+    cache.chmod(0o777)
+    env = {"XDG_CACHE_HOME": str(cache), "XDG_DATA_HOME": str(cache)}
+    if how == "bind-mount":
+        if os.geteuid() != 0:
+            pytest.skip("a bind mount needs root; the unprivileged variant covers this user")
+        store = tmp_path / "read-only"
+        store.mkdir()
+        mounted = subprocess.run(["mount", "--bind", str(copy_store(built, tmp_path / "rw")), str(store)])
+        if mounted.returncode != 0:
+            pytest.skip("mounting is not permitted here; the unprivileged variant covers it")
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(store)], check=True)
+            yield store, lambda *args: run(*args, env=env)
+        finally:
+            subprocess.run(["umount", str(store)], check=True)
+            shutil.rmtree(cache)
+        return
+    home = Path(tempfile.mkdtemp(prefix="rag-ro-store-"))  # reachable by nobody, unlike tmp_path
+    home.chmod(0o755)
+    store = copy_store(built, home / "store")
+    _chmod_tree(store, 0o555, 0o444)
+    try:
+        if os.geteuid() != 0:
+            yield store, lambda *args: run(*args, env=env)
+            return
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+        full_env |= env | {"HOME": str(cache)}
+
+        def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [RAG, *args],
+                capture_output=True,
+                text=True,
+                env=full_env,
+                cwd=cache,
+                timeout=300,
+                user=NOBODY,
+                group=NOBODY,
+                extra_groups=[],
+            )
+
+        try:
+            runs = as_nobody("--help").returncode == 0
+        except PermissionError:
+            runs = False
+        if not runs:
+            pytest.skip("nobody cannot run this Python or rag (their files are private to root)")
+        yield store, as_nobody
+    finally:
+        _chmod_tree(store, 0o700, 0o600)
+        shutil.rmtree(home)
+        shutil.rmtree(cache)
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("how", ["bind-mount", "unprivileged"])
+def test_a_read_only_store_is_searched_and_ingest_says_it_cannot_write(
+    tmp_path: Path, small_store: Path, small_corpus: Path, how: str
+) -> None:
+    with _read_only_store(small_store, tmp_path, how) as (store, rag):
+        before = _tree(store)
+        searched = rag("search", "bioreactors", "-k", "1", "--store", str(store))
+        assert searched.returncode == 0 and "algae" in searched.stdout, searched.stderr
+        assert f"The store at {store} is read-only: reading a copy of it in " in searched.stderr
+        asked = rag("ask", "how do microphones detect bee swarming?", "--store", str(store))
+        assert asked.returncode == 0 and "[1]" in asked.stdout, asked.stderr
+        assert "read-only" not in asked.stderr  # the copy is reused while the store is unchanged
+        info = json.loads(rag("info", "--json", "--store", str(store)).stdout)
+        assert (info["store"], info["papers"]) == (str(store), 13)
+        ingest = rag("ingest", str(small_corpus), "--store", str(store))
+        assert ingest.returncode == 1 and ingest.stdout == ""
+        assert ingest.stderr.startswith(f"rag: error: cannot write to the store at {store} (")
+        assert ingest.stderr.endswith(
+            "): a store that cannot be written can be searched (search, ask, info), not ingested into\n"
+        )
+        assert _tree(store) == before
+
+
+ROOM = 300 * 1024  # what the full disk has left
+
+
+def _rag_patched(prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`rag ARGS` in a process whose code was first changed by the prelude (a scripted fault)."""
+    script = f"import sys\n{textwrap.dedent(prelude)}\nfrom rag.cli import main\nsys.exit(main(sys.argv[1:]))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | SLOW_INGEST  # several batches
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+class _TightDisk:
+    """The disk of a store with little room: a real 12 MB tmpfs filled up (root, mount permitted), or
+    scripted (the free space reported, ENOSPC raised by the store's writes)."""
+
+    def __init__(self, root: Path, real: bool) -> None:
+        self.root, self.real = root, real
+        self.filler = root / "filler"
+
+    def fill(self, leave: int) -> None:
+        """Leave this many bytes free (really)."""
+        self.filler.unlink(missing_ok=True)
+        free = shutil.disk_usage(self.root).free
+        with self.filler.open("wb") as f:
+            os.posix_fallocate(f.fileno(), 0, free - leave)
+
+    def refused(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`rag ARGS` with ROOM bytes free on the disk: the check before writing refuses."""
+        if self.real:
+            self.fill(ROOM)
+            return run(*args)
+        prelude = f"""
+            import shutil
+            real = shutil.disk_usage
+            def disk_usage(path):
+                usage = real(path)
+                return usage._replace(free={ROOM}) if str(path).startswith({str(self.root)!r}) else usage
+            shutil.disk_usage = disk_usage
+            """
+        return _rag_patched(prelude, *args)
+
+    def fills_up(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`rag ARGS` with the disk filling up once the check has passed (another process took the room)."""
+        if self.real:
+            self.filler.unlink(missing_ok=True)
+            prelude = f"""
+                import os, shutil
+                from rag.library.space import WriteGuard
+                checked = WriteGuard.before_write
+                def before_write(self, chunks):
+                    checked(self, chunks)
+                    with open({str(self.filler)!r}, "wb") as f:
+                        os.posix_fallocate(f.fileno(), 0, shutil.disk_usage(f.name).free - {ROOM})
+                WriteGuard.before_write = before_write
+                """
+        else:
+            prelude = """
+                import errno
+                from rag.library.store import Store
+                upsert, calls = Store.upsert, []
+                def failing(self, chunks, vectors):
+                    calls.append(len(chunks))
+                    if len(calls) == 2:
+                        raise OSError(errno.ENOSPC, "No space left on device")
+                    return upsert(self, chunks, vectors)
+                Store.upsert = failing
+                """
+        return _rag_patched(prelude, *args)
+
+    def free_space(self) -> None:
+        self.filler.unlink(missing_ok=True)
+
+
+@pytest.fixture(params=["tmpfs", "scripted"])
+def tight_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[_TightDisk]:
+    root = tmp_path / "disk"
+    root.mkdir()
+    if request.param == "scripted":
+        yield _TightDisk(root, real=False)
+        return
+    mount = ["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(root)]
+    mounted = subprocess.run(mount, capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("mounting a tmpfs is not permitted here; the scripted variant runs the same steps")
+    try:
+        yield _TightDisk(root, real=True)
+    finally:
+        subprocess.run(["umount", str(root)], check=True)
+
+
+@pytest.mark.fault
+def test_a_full_disk_refuses_or_undoes_an_ingest_and_the_old_store_still_answers(
+    tight_disk: _TightDisk, old_store: Path, tmp_path: Path
+) -> None:
+    store = copy_store(old_store, tight_disk.root / "store")  # 'old': 40 papers
+    (store / "chat_history").write_text("what is model soups?\n")
+    papers = write_dump(tmp_path / "more.txt", bundled_entries(60, 1)[40:])  # in neither 'old' nor 'new'
+    ingest = ["ingest", str(papers), "--store", str(store)]
+
+    def unchanged() -> None:
+        info = json.loads(run("info", "--json", "--store", str(store)).stdout)
+        assert (info["papers"], info["chunks"]) == (before["papers"], before["chunks"])
+        searched = run("search", "training", "-k", "3", "--store", str(store), "--json")
+        assert searched.returncode == 0 and json.loads(searched.stdout) == hits, searched.stderr
+        assert not (store / ".before-write").exists()
+        assert (store / "chat_history").read_text() == "what is model soups?\n"
+
+    before = json.loads(run("info", "--json", "--store", str(store)).stdout)
+    hits = json.loads(run("search", "training", "-k", "3", "--store", str(store), "--json").stdout)
+    refused = tight_disk.refused(*ingest)
+    assert refused.returncode == 1 and refused.stdout == "", refused.stderr
+    line = refused.stderr.strip()
+    assert line.startswith("rag: error: not enough disk space for this ingest: 0.3 MB free on "), line
+    disk = f"{tight_disk.root} " if tight_disk.real else ""  # the mount point: the tmpfs, or wherever tmp is
+    assert f"{disk}(the disk of the store {store}), about " in line and "\n" not in line
+    assert line.endswith("the store is unchanged: free some space and run it again")
+    unchanged()
+
+    filled = tight_disk.fills_up(*ingest)
+    assert filled.returncode == 1 and "Traceback" not in filled.stderr, filled.stderr
+    line = filled.stderr.strip()
+    assert line.startswith(f"rag: error: the disk of the store {store} (") and "\n" not in line
+    assert "filled up during the ingest; the store was put back as it was before it: " in line
+    unchanged()
+
+    tight_disk.free_space()
+    again = run(*ingest)
+    assert again.returncode == 0, again.stderr
+    info = json.loads(run("info", "--json", "--store", str(store)).stdout)
+    assert info["papers"] == before["papers"] + 20
+
+
 def _garble(path: Path, offset: int = 4096) -> None:
     with path.open("r+b") as f:
         f.seek(offset)
@@ -260,6 +502,7 @@ def large_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return root / "store", root / "papers.jsonl"
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("damage", ["sqlite-garbled", "sqlite-emptied", "hnsw-garbled", "hnsw-emptied"])
 def test_a_damaged_store_is_diagnosed_and_recovered_by_a_rebuild(
     tmp_path: Path, large_store: tuple[Path, Path], damage: str
@@ -293,6 +536,7 @@ def test_a_damaged_store_is_diagnosed_and_recovered_by_a_rebuild(
     assert again.returncode == 0 and again.stdout.startswith("1. Study 17 of"), again.stdout
 
 
+@pytest.mark.fault
 def test_a_malformed_keyword_index_is_rebuilt_from_the_collection(tmp_path: Path, small_store: Path) -> None:
     store = copy_store(small_store, tmp_path / "store")  # the small corpus, ingested
     index_path = store / "keyword-papers.npz"
@@ -318,6 +562,7 @@ def test_a_malformed_keyword_index_is_rebuilt_from_the_collection(tmp_path: Path
         assert KeywordIndex.load(index_path) is not None  # rebuilt and saved
 
 
+@pytest.mark.fault
 def test_hostile_input_is_bounded_and_reported(tmp_path: Path, small_corpus: Path) -> None:
     store = tmp_path / "store"
     hostile = tmp_path / "hostile"

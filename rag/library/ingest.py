@@ -6,7 +6,7 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,14 @@ class IngestReport:
     entries: int = 0
     papers: int = 0
     embedded: int = 0
+    new: int = 0  # embedded papers the store did not hold
+    changed: int = 0  # embedded papers whose text changed
     chunks_embedded: int = 0
     metadata_updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    store_papers: int = 0  # what the store holds afterwards
+    store_chunks: int = 0
     prune_refused: str | None = None
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -62,10 +66,13 @@ class IngestReport:
             "entries": self.entries,
             "papers": self.papers,
             "embedded": self.embedded,
+            "new": self.new,
+            "changed": self.changed,
             "chunks_embedded": self.chunks_embedded,
             "metadata_updated": self.metadata_updated,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "holds": {"papers": self.store_papers, "chunks": self.store_chunks},
             "prune_refused": self.prune_refused,
             "problems": self.problems,
             "notes": self.notes,
@@ -182,9 +189,11 @@ def ingest_corpus(
     keyword_path: Path | None,
     prune: bool = False,
     progress: bool | None = None,
+    before_write: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Bring the store in line with the corpus: embed new and changed papers only; then rebuild
-    the keyword index at keyword_path (None: the caller builds it)."""
+    the keyword index at keyword_path (None: the caller builds it). before_write is told how many
+    chunks will be embedded before the first write (and may refuse it by raising)."""
     started = time.perf_counter()
     report = IngestReport(
         store=store.location, files=corpus.files, entries=corpus.entries, papers=len(corpus.papers)
@@ -215,8 +224,12 @@ def ingest_corpus(
         report.seconds = time.perf_counter() - started
         if keyword_path is not None:
             ensure_keyword_index(store, keyword_path)
+        report.store_papers, report.store_chunks = len(stored), store.count()
         return report
 
+    chunker = Chunker(embedder, chunk_size, chunk_overlap)
+    if before_write is not None:
+        before_write(sum(len(chunker.chunks(paper)) for paper in to_embed))
     store.bump_revision()  # the keyword index is stale from the first write on
     if to_update:
         existing = store.get(
@@ -240,7 +253,6 @@ def ingest_corpus(
         store.delete_papers(stale)
         report.removed = len(stale)
     if to_embed:
-        chunker = Chunker(embedder, chunk_size, chunk_overlap)
         with _progress(len(to_embed), progress) as bar:
             for papers, chunks in _batches(to_embed, chunker, batch_size):
                 vectors = embedder.embed([embedding_text(str(c.metadata["title"]), c.text) for c in chunks])
@@ -258,11 +270,15 @@ def ingest_corpus(
                 if leftovers:
                     store.delete_chunks(leftovers)
                 report.embedded += len(papers)
+                report.new += sum(p.paper_id not in stored for p in papers)
+                report.changed += sum(p.paper_id in stored for p in papers)
                 report.chunks_embedded += len(chunks)
                 bar.update(len(papers))
     revision = store.bump_revision()
     if keyword_path is not None:
         build_keyword_index(store, keyword_path, revision)
+    report.store_papers = len(stored) + report.new - report.removed
+    report.store_chunks = store.count()
     report.seconds = time.perf_counter() - started
     return report
 

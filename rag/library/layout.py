@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import StoreError
+
 DATABASE = "chroma.sqlite3"  # Chroma's own name for its embedded database
 LOCK_NAME = ".write-lock"
 PROBE_STAMP = ".probe-ok"
+SNAPSHOT_NAME = ".before-write"  # the store's files as they were before the write under way
 
 
 @dataclass(frozen=True)
@@ -32,3 +35,16 @@ class Layout:
     def exists(self) -> bool:
         """Whether the store exists (a server's store is taken to)."""
         return not self.embedded or self.database.is_file()
+
+    def check_path(self) -> None:
+        """StoreError naming the path when the store directory cannot be one: a file is there, or
+        above it."""
+        if not self.embedded:
+            return
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"the store path {self.root} is a file, not a directory: give a directory")
+        for parent in self.root.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise StoreError(f"the store path {self.root} cannot be a directory: {parent} is a file")
+                return

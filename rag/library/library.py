@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .ingest import IngestReport
     from .keyword import KeywordIndex
     from .lock import WriteLock
+    from .space import WriteGuard
     from .store import Store
 
 
@@ -54,7 +55,9 @@ class Library:
         self._store = store
         self._keyword: KeywordIndex | None = None
         self._new_store = False  # whether this library created the store (on its first use)
+        self._read = self.layout  # where the store is read: a copy when it cannot be written
         self.wrote = False  # whether it has written to the store (ingest)
+        self._staging: Store | None = None  # a rebuild's new collection until it is swapped in
 
     @property
     def embedder(self) -> Embedder:
@@ -82,6 +85,7 @@ class Library:
 
     def require(self) -> None:
         """Raise StoreError, creating nothing, when the configured embedded store does not exist."""
+        self.layout.check_path()
         if not self.layout.exists():
             raise StoreError(
                 f"no store at {self.layout.root}: create it with `rag ingest` (the bundled corpus) "
@@ -92,18 +96,23 @@ class Library:
     def store(self) -> Store:
         """The Chroma collection, probed and checked against the settings on first use."""
         if self._store is None:
-            from . import probe
+            from . import probe, readonly
             from .store import Store
 
+            self._read = self.layout
             if self.layout.embedded:
+                self.layout.check_path()
                 self._new_store = not self.layout.exists()  # the bundled corpus may fill it
-                probe.check(self.layout.root, self.settings.collection)
-            self.layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not self._new_store and not readonly.writable(self.layout):
+                    self._read = readonly.reading_copy(self.layout, self.paths.read_only_copies, self.notify)
+                probe.check(self._read.root, self.settings.collection)
+            self._read.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._store = Store.open(
-                path=str(self.layout.root),
+                path=str(self._read.root),
                 url=self.settings.chroma_url,
                 name=self.settings.collection,
                 spec=self.spec(),
+                location=str(self.layout.root),
             )
         return self._store
 
@@ -114,7 +123,8 @@ class Library:
         # A warm library whose keyword index has chunks knows the store is not empty.
         if (self._keyword is None or not self._keyword.chunk_ids) and self.store.count() == 0:
             self._fill_new_store()
-        self._keyword = ensure_keyword_index(self.store, self.layout.keyword_index, self._keyword)
+        store = self.store
+        self._keyword = ensure_keyword_index(store, self._read.keyword_index, self._keyword)
         return self._keyword
 
     def _fill_new_store(self) -> None:
@@ -160,6 +170,7 @@ class Library:
         from .lock import WriteLock
 
         self.wrote = True
+        self.layout.check_path()
         sources = [Path(p) for p in paths] if paths else [self.paths.data_dir]
         if not paths and not self.paths.data_dir.is_dir():
             raise InputError(f"no corpus directory at {self.paths.data_dir}: give files to ingest")
@@ -181,14 +192,38 @@ class Library:
                     lock.release()
             return self._update(report, prune=prune, progress=progress)
 
+    @contextlib.contextmanager
+    def _guarded(self) -> Iterator[WriteGuard | None]:
+        """A write to an embedded store, checked for disk space first and undone if the disk fills
+        up (DiskFullError); None for a server's store, whose disk is not ours to watch."""
+        if not self.layout.embedded:
+            yield None
+            return
+        from .space import WriteGuard
+
+        guard = WriteGuard(self.layout.root, keep={self.paths.chat_history.name})
+        try:
+            yield guard
+        except BaseException as exc:  # Chroma's Rust core panics with a BaseException
+            if isinstance(exc, KeyboardInterrupt | SystemExit) or not guard.full(exc):
+                raise
+            for store in {id(s): s for s in (self._store, self._staging) if s}.values():
+                store.close()  # Chroma lets go of the files before they are put back
+            self._store = self._staging = self._keyword = None
+            raise guard.restore() from None
+        finally:
+            guard.done()
+
     def _update(self, report: CorpusReport, *, prune: bool, progress: bool | None) -> IngestReport:
         from .ingest import ingest_corpus
 
-        store = self.store
-        with _embedding_failure("the papers embedded before it are stored: run the ingest again to finish"):
+        with (
+            self._guarded() as guard,
+            _embedding_failure("the papers embedded before it are stored: run the ingest again to finish"),
+        ):
             result = ingest_corpus(
                 report,
-                store,
+                self.store,
                 self.embedder,
                 chunk_size=self.settings.chunk_size,
                 chunk_overlap=self.settings.chunk_overlap,
@@ -196,38 +231,43 @@ class Library:
                 keyword_path=self.layout.keyword_index,
                 prune=prune,
                 progress=progress,
+                before_write=guard.before_write if guard else None,
             )
-        self._keyword = None
-        self._after_write()
+            self._keyword = None
+            self._after_write()
         return result
 
     def _rebuild(self, report: CorpusReport, progress: bool | None) -> IngestReport:
-        from .ingest import build_keyword_index, ingest_corpus
+        from .ingest import Chunker, build_keyword_index, ingest_corpus
         from .store import Store
 
         self.layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        staging = Store.staging(
-            path=str(self.layout.root),
-            url=self.settings.chroma_url,
-            name=self.settings.collection,
-            spec=self.spec(),
-        )
-        # the keyword index is built for the swapped-in collection below
-        with _embedding_failure(f"the store at {self.layout.root} is unchanged"):
-            result = ingest_corpus(
-                report,
-                staging,
-                self.embedder,
-                chunk_size=self.settings.chunk_size,
-                chunk_overlap=self.settings.chunk_overlap,
-                batch_size=self.settings.embed_batch_size,
-                keyword_path=None,
-                progress=progress,
+        with self._guarded() as guard:
+            if guard:  # everything is embedded again, beside the old collection
+                chunker = Chunker(self.embedder, self.settings.chunk_size, self.settings.chunk_overlap)
+                guard.before_write(sum(len(chunker.chunks(paper)) for paper in report.papers))
+            self._staging = staging = Store.staging(
+                path=str(self.layout.root),
+                url=self.settings.chroma_url,
+                name=self.settings.collection,
+                spec=self.spec(),
             )
-        staging.swap_in()
-        self._store = staging
-        self._keyword = build_keyword_index(staging, self.layout.keyword_index, staging.revision)
-        self._after_write()
+            # the keyword index is built for the swapped-in collection below
+            with _embedding_failure(f"the store at {self.layout.root} is unchanged"):
+                result = ingest_corpus(
+                    report,
+                    staging,
+                    self.embedder,
+                    chunk_size=self.settings.chunk_size,
+                    chunk_overlap=self.settings.chunk_overlap,
+                    batch_size=self.settings.embed_batch_size,
+                    keyword_path=None,
+                    progress=progress,
+                )
+            staging.swap_in()
+            self._store, self._staging = staging, None
+            self._keyword = build_keyword_index(staging, self.layout.keyword_index, staging.revision)
+            self._after_write()
         return result
 
     def _set_aside_if_damaged(self, lock: WriteLock) -> WriteLock:
@@ -296,5 +336,5 @@ class Library:
             "embedder": store.spec["embedder"],
             "dimension": store.spec["dimension"],
             "schema_version": store.spec["schema_version"],
-            "keyword_index": str(self.layout.keyword_index),
+            "keyword_index": str(self._read.keyword_index),
         }

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from ..errors import StoreBusyError
+from ..errors import StoreBusyError, StoreError
 from .layout import LOCK_NAME
 
 
@@ -41,8 +41,14 @@ class WriteLock:
 
     def acquire(self) -> None:
         """Take the lock at once, or raise StoreBusyError naming the writer that holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to the store at {self.path.parent} ({exc.strerror or exc}): "
+                "a store that cannot be written can be searched (search, ask, info), not ingested into"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -155,9 +155,12 @@ class Store:
         self._collection = self._open_collection()
 
     @classmethod
-    def open(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
-        """Open (creating if needed) the collection at a path or server URL."""
-        return cls(connect(url, path), name, spec, mask_url(url) or path)
+    def open(
+        cls, *, path: str, url: str | None, name: str, spec: dict[str, Any], location: str | None = None
+    ) -> Store:
+        """Open (creating if needed) the collection at a path or server URL; location: the store's
+        name in messages, when path is a copy of it."""
+        return cls(connect(url, path), name, spec, mask_url(url) or location or path)
 
     @classmethod
     def staging(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
@@ -277,6 +280,11 @@ class Store:
         if hnsw.get("ef_search", SEARCH_EF) < SEARCH_EF:
             self._run(lambda c: c.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}}))
         return revision
+
+    def close(self) -> None:
+        """Let go of the Chroma client (its database connections and loaded index)."""
+        with contextlib.suppress(Exception):
+            self._client.close()
 
     def _drop(self) -> None:
         with contextlib.suppress(Exception):  # already gone
