@@ -277,10 +277,10 @@ def test_numbers_that_are_not_numbers_are_one_line_answers_and_the_chat_goes_on(
 
 
 @pytest.mark.fault
-def test_a_reply_with_escapes_is_shown_and_saved_as_visible_text(
+def test_a_replys_escapes_reach_neither_the_chat_nor_its_transcript(
     assistant: Assistant, tmp_path: Path
 ) -> None:
-    """The chat prints a model's escapes as visible symbols, and /save writes none to the transcript."""
+    """A model's escape sequences are removed as the reply streams: neither printed nor saved."""
     assistant.ingest()
     reply = (
         "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]. "
@@ -293,6 +293,6 @@ def test_a_reply_with_escapes_is_shown_and_saved_as_visible_text(
     script = Script("what mAP does clip-reident achieve?", f"/save {notes}")
     assert repl(session, script.read_line, script.write) == 0
     assert session.turns[0].answer.backend == "openai", session.turns[0].answer.fallback_reason
-    assert not CONTROLS.search(script.text) and "␛]0;pwned␇␛[2J␛[8mHidden.␛[0m" in script.text
+    assert not CONTROLS.search(script.text) and "pwned" not in script.text and "␛" not in script.text
     saved = notes.read_text()
-    assert not CONTROLS.search(saved) and "␛[8mHidden." in saved
+    assert not CONTROLS.search(saved) and "pwned" not in saved and "98.44% mAP" in saved
