@@ -628,3 +628,24 @@ def test_hostile_input_is_bounded_and_reported(tmp_path: Path, small_corpus: Pat
     )
     assert chat.returncode == 0 and "Traceback" not in chat.stdout + chat.stderr
     assert "An endless abstract" in chat.stdout
+
+
+@pytest.mark.fault
+def test_a_disk_with_room_for_the_papers_but_not_a_copy_ingests_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.library import space
+
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "chroma.sqlite3").write_bytes(os.urandom(2 << 20))  # the store: 2 MB to copy
+    needed = 10 * space.BYTES_PER_CHUNK + space.SLACK
+    real = shutil.disk_usage
+    notes: list[str] = []
+    for free, copied in ((needed + (1 << 20), False), (needed + (3 << 20), True)):
+        monkeypatch.setattr(shutil, "disk_usage", lambda p, free=free: real(p)._replace(free=free))
+        guard = space.WriteGuard(store, keep=set(), notify=notes.append)
+        guard.before_write(10)
+        assert guard.taken == copied and (store / ".before-write" / "chroma.sqlite3").exists() == copied
+        guard.done()
+    assert len(notes) == 1 and notes[0].startswith("no room on ") and "2.0 MB safety copy" in notes[0]

@@ -201,7 +201,7 @@ class Library:
             return
         from .space import WriteGuard
 
-        guard = WriteGuard(self.layout.root, keep={self.paths.chat_history.name})
+        guard = WriteGuard(self.layout.root, keep={self.paths.chat_history.name}, notify=self.notify)
         try:
             yield guard
         except BaseException as exc:  # Chroma's Rust core panics with a BaseException

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import DiskFullError, StoreError
@@ -65,8 +66,9 @@ def _disk_full(exc: BaseException) -> bool:
 class WriteGuard:
     """The check before a write to an embedded store, and its snapshot (`STORE/.before-write`)."""
 
-    def __init__(self, root: Path, keep: set[str]) -> None:
+    def __init__(self, root: Path, keep: set[str], notify: Callable[[str], None]) -> None:
         self.root = root
+        self.notify = notify
         self.snapshot = root / SNAPSHOT_NAME
         self._skip = {LOCK_NAME, SNAPSHOT_NAME, *keep}  # kept in place: the lock, the chat's history
         self.needed = 0
@@ -74,20 +76,26 @@ class WriteGuard:
         self.taken = False
 
     def before_write(self, chunks: int) -> None:
-        """Check there is room for this many new chunks and the snapshot, then take the snapshot:
-        DiskFullError (nothing written) if there is not."""
+        """Check there is room for this many new chunks (DiskFullError, nothing written, if there is
+        not), then take the snapshot if there is room for it too (a note if there is not)."""
         shutil.rmtree(self.snapshot, ignore_errors=True)  # left by a killed writer
         copy = _size(self.root, self._skip)
-        self._data = chunks * BYTES_PER_CHUNK + SLACK
-        self.needed = copy + self._data
+        self._data = self.needed = chunks * BYTES_PER_CHUNK + SLACK
         free = shutil.disk_usage(_existing(self.root)).free
-        if free < self.needed:
+        if free < self._data:
             raise DiskFullError(
                 f"not enough disk space for this ingest: {_megabytes(free)} free on {_mount(self.root)} "
                 f"(the disk of the store {self.root}), about {_megabytes(self.needed)} needed ({chunks} "
-                f"chunks at {BYTES_PER_CHUNK // 1024} KB each, and a {_megabytes(copy)} copy of the store "
-                "kept until the ingest is done); the store is unchanged: free some space and run it again"
+                f"chunks at {BYTES_PER_CHUNK // 1024} KB each); the store is unchanged: free some space "
+                "and run it again"
             )
+        if free < self._data + copy:  # the estimate leaves room; refusing would be worse
+            self.notify(
+                f"no room on {_mount(self.root)} for a {_megabytes(copy)} safety copy of the store: "
+                "ingesting without one (should the disk fill up all the same, the store may need --rebuild)"
+            )
+            return
+        self.needed += copy
         try:
             self.snapshot.mkdir(mode=0o700)
             for entry in self.root.iterdir():
