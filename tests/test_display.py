@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -244,9 +246,9 @@ def model_url() -> Iterator[str]:
 def test_a_hostile_corpus_and_a_reply_with_escapes_never_reach_the_terminal(
     built: Settings, embedder: OnnxMiniLM, model_url: str, tmp_path: Path
 ) -> None:
-    """Escapes in a paper are gone once it is read; escapes in a model's reply are shown as visible
-    symbols by `rag ask` (piped and in a real terminal) and `rag logs show`, and kept as written
-    (escaped) in `rag logs --json`."""
+    """Escapes in a paper are gone once it is read; escapes in a model's reply are removed as it
+    streams, so that `rag ask` (piped and in a real terminal) and the log never see them; a log
+    written before that rule shows them as visible symbols in `rag logs show`."""
     Assistant(built, embedder=embedder, notify=lambda m: None).ingest(
         [write_jsonl(tmp_path / "hostile.jsonl", [HOSTILE_PAPER])]
     )
@@ -270,18 +272,21 @@ def test_a_hostile_corpus_and_a_reply_with_escapes_never_reach_the_terminal(
     extractive = piped("ask", question, "--llm", "extractive")
     assert "[1] Octopus camouflage [bold red]on coral[/] reefs - Eve Blink, Smith, J. (2023)" in extractive
     answered = piped("ask", question, "--llm", "openai")
-    assert "[1]. ␛]0;pwned␇␛[2J␛[8mHidden instructions.�0m␡" in answered
+    assert "[1]. Hidden instructions." in answered and "pwned" not in answered
 
     drawn = _in_terminal(["ask", question, "--llm", "openai"], env, tmp_path)
     assert not [s for s in OBEYED if s in drawn], repr(drawn)
     visible = ESCAPE.sub("", drawn)
-    assert (
-        "␛]0;pwned␇␛[2J␛[8mHidden" in visible and "│ [1] Octopus camouflage [bold red]on coral[/]" in visible
-    )
+    assert "pwned" not in visible and "│ [1] Octopus camouflage [bold red]on coral[/]" in visible
 
-    logged = json.loads(piped("logs", "--json"))  # JSON keeps what the model wrote, escaped
+    logged = json.loads(piped("logs", "--json"))
     assert [e["backend"] for e in logged] == ["openai", "openai", "extractive"]
-    assert logged[0]["answer"].endswith("\x1b]0;pwned\x07\x1b[2J\x1b[8mHidden instructions.\x9b0m\x7f")
+    assert logged[0]["answer"].endswith("[1]. Hidden instructions.")
+    # an answer logged raw (before replies lost their escapes) is shown with visible symbols
+    raw = logged[0]["answer"].replace("Hidden", "\x1b]0;pwned\x07\x1b[2J\x1b[8mHidden") + "\x9b0m\x7f"
+    with contextlib.closing(sqlite3.connect(Path(os.environ["XDG_DATA_HOME"]) / "rag" / "logs.db")) as db, db:
+        db.execute("UPDATE answers SET answer = ? WHERE id = ?", (raw, logged[0]["id"]))
+    assert json.loads(piped("logs", "--json"))[0]["answer"] == raw  # JSON keeps it, escaped
     shown = piped("logs", "show", str(logged[0]["id"]))
     assert "␛]0;pwned␇␛[2J␛[8mHidden instructions.�0m␡" in shown
     assert "[1] Octopus camouflage [bold red]on coral[/] reefs - Eve Blink, Smith, J. (2023)" in shown
