@@ -146,6 +146,16 @@ class _Entry:
     year: int | None = None
     url: str | None = None
     date: str | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    categories: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+class FieldError(ValueError):
+    """A record's field of the wrong type: the entry is skipped, the message names the field."""
 
 
 def _special(path: Path) -> str | None:
@@ -287,6 +297,49 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split()) if value not in (None, "") else ""
 
 
+_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_ARXIV_PREFIX = re.compile(r"^\s*(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:\s*)", re.IGNORECASE)
+
+
+def _string(fields: dict[str, Any], name: str) -> str | None:
+    """A text field: a string (or absent); anything else is a FieldError naming it."""
+    value = fields.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise FieldError(f"field '{name}' must be text, not {type(value).__name__}; entry skipped")
+    return _text(value) or None
+
+
+def _strings(fields: dict[str, Any], name: str, separators: str) -> list[str]:
+    """A list field: a list of strings, or one string split at the first separator it holds."""
+    value = fields.get(name)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        sep = next((s for s in separators if s in value), None)
+        items = value.split(sep) if sep else [value]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = value
+    else:
+        raise FieldError(f"field '{name}' must be a list of text, not {type(value).__name__}; entry skipped")
+    return list(dict.fromkeys(t for t in (_text(v) for v in items) if t))
+
+
+def _doi(value: str | None) -> str | None:
+    """A DOI lowercased, without a resolver prefix."""
+    if not value:
+        return None
+    return _DOI_PREFIX.sub("", value).strip().lower() or None
+
+
+def _arxiv(value: str | None) -> str | None:
+    """An arXiv id without a URL, an "arXiv:" prefix or its version."""
+    if not value:
+        return None
+    return re.sub(r"v\d+$", "", _ARXIV_PREFIX.sub("", value).strip()) or None
+
+
 def _record_entry(record: dict[str, Any], line: int) -> _Entry:
     fields = {str(k).strip().lower(): v for k, v in record.items()}
     return _Entry(
@@ -298,6 +351,12 @@ def _record_entry(record: dict[str, Any], line: int) -> _Entry:
         year=_year(fields.get("year")),
         url=_text(fields.get("url")) or None,
         date=_text(fields.get("date")) or None,
+        venue=_string(fields, "venue"),
+        doi=_doi(_string(fields, "doi")),
+        arxiv_id=_arxiv(_string(fields, "arxiv_id")),
+        categories=_strings(fields, "categories", " ,;"),
+        keywords=_strings(fields, "keywords", ";,"),
+        tags=_strings(fields, "tags", ";,"),
     )
 
 
@@ -313,7 +372,10 @@ def _read_jsonl(path: Path, lines: Iterator[tuple[int, str]], report: FileReport
         if not isinstance(record, dict):
             report.problems.append(Problem(str(path), n, "not a JSON object; skipped"))
             continue
-        yield _record_entry(record, n)
+        try:
+            yield _record_entry(record, n)
+        except FieldError as exc:
+            report.problems.append(Problem(str(path), n, str(exc)))
 
 
 def _read_csv(path: Path, lines: Iterator[tuple[int, str]], report: FileReport) -> Iterator[_Entry]:
@@ -350,7 +412,10 @@ def _read_csv(path: Path, lines: Iterator[tuple[int, str]], report: FileReport) 
             return
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
-        yield _record_entry(row, start)
+        try:
+            yield _record_entry(row, start)
+        except FieldError as exc:
+            report.problems.append(Problem(str(path), start, str(exc)))
 
 
 _READERS = {"dump": _read_dump, "jsonl": _read_jsonl, "csv": _read_csv}
@@ -387,6 +452,12 @@ class _Deduplicator:
                 date=entry.date,
                 links=find_links(entry.abstract),
                 sources=[source],
+                venue=entry.venue,
+                doi=entry.doi,
+                arxiv_id=entry.arxiv_id,
+                categories=entry.categories,
+                keywords=entry.keywords,
+                tags=entry.tags,
             )
             self.papers.append(paper)
             for key in keys:
@@ -399,6 +470,11 @@ class _Deduplicator:
         existing.year = existing.year or entry.year
         existing.url = existing.url or entry.url
         existing.date = existing.date or entry.date
+        existing.venue = existing.venue or entry.venue
+        existing.doi = existing.doi or entry.doi
+        existing.arxiv_id = existing.arxiv_id or entry.arxiv_id
+        for name in ("categories", "keywords", "tags"):  # the same paper in two collections has both
+            setattr(existing, name, list(dict.fromkeys([*getattr(existing, name), *getattr(entry, name)])))
         for key in keys:
             self._by_key.setdefault(key, existing)
         return False
@@ -410,10 +486,12 @@ def _clean(entry: _Entry) -> None:
     entry.title = without_controls(entry.title)
     entry.abstract = without_controls(entry.abstract)
     entry.authors = [name for name in map(without_controls, entry.authors) if name]
-    for name in ("source_id", "url", "date"):
+    for name in ("source_id", "url", "date", "venue", "doi", "arxiv_id"):
         value = getattr(entry, name)
         if value is not None:
             setattr(entry, name, without_controls(value) or None)
+    for name in ("categories", "keywords", "tags"):
+        setattr(entry, name, [text for text in map(without_controls, getattr(entry, name)) if text])
 
 
 def detect_format(path: Path) -> str | None:
