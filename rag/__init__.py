@@ -1,7 +1,8 @@
 """Cited question answering over research-paper abstracts.
 
 The public API: `ask`, `ingest`, `search`, `Assistant` (with `gather` and `answer`), the records
-(`Answer`, `Citation`, `Source`, `PaperRef`, `SearchHit`, `Evidence`, `Query`), the events an answer
+(`Answer`, `Citation`, `Source`, `PaperRef`, `SearchHit`, `Evidence`, `Query`), `Filter` (which papers a
+search may return: `filters=` on ask, search, gather and stream), the events an answer
 streams (`Token`, `Notice`, `Replaced`, `Done`) and `Settings`. Names load on first use so that
 `rag --help` starts without importing chromadb, onnxruntime or llama-index.
 """
@@ -15,10 +16,11 @@ if TYPE_CHECKING:
     from .answer import Answer, Citation, PaperRef, Source
     from .api import Assistant
     from .config import Settings
-    from .errors import RagError
+    from .errors import NoMatchError, RagError
     from .events import AnswerStream, Done, Notice, Replaced, Token
     from .evidence import Evidence
     from .library.corpus import Paper
+    from .library.filters import Filter
     from .library.ingest import IngestReport
     from .query import Query
     from .retrieve import SearchHit
@@ -32,6 +34,8 @@ _HOMES = {
     "Assistant": "api",
     "Settings": "config",
     "RagError": "errors",
+    "NoMatchError": "errors",
+    "Filter": "library.filters",
     "AnswerStream": "events",
     "Done": "events",
     "Notice": "events",
@@ -53,7 +57,9 @@ __all__ = [
     "Citation",
     "Done",
     "Evidence",
+    "Filter",
     "IngestReport",
+    "NoMatchError",
     "Notice",
     "Paper",
     "PaperRef",

@@ -37,6 +37,23 @@ class PaperRef:
         year = f"({self.year})" if self.year else ""
         return " ".join(part for part in (names, year) if part)
 
+    def identifiers(self) -> list[str]:
+        """'doi:10.1/x', 'arXiv:2401.00001' (each unless the url already is it), then the url."""
+        url = (self.url or "").casefold()
+        found = []
+        if self.doi and self.doi.casefold() not in url:
+            found.append(f"doi:{self.doi}")
+        if self.arxiv_id and self.arxiv_id.casefold() not in url:
+            found.append(f"arXiv:{self.arxiv_id}")
+        return found + ([self.url] if self.url else [])
+
+    def labels(self) -> str:
+        """'[cs.CL, cs.LG; tags: thesis, to read]': the categories and tags, or ''."""
+        parts = [", ".join(self.categories)] if self.categories else []
+        if self.tags:
+            parts.append("tags: " + ", ".join(self.tags))
+        return f"[{'; '.join(parts)}]" if parts else ""
+
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> PaperRef:
         """A paper from the JSON of a record that holds one (a citation, a source, a stored paper)."""
@@ -78,10 +95,20 @@ class PaperRef:
 
 
 def _numbered(number: int, paper: PaperRef, evidence: str, **before_evidence: Any) -> dict[str, Any]:
-    """A numbered paper's flat JSON, its keys in the order of the first release."""
+    """A numbered paper's flat JSON, its keys in the order of the first release, the metadata
+    added since after them."""
     head = {"number": number, "paper_id": paper.paper_id, "title": paper.title, "url": paper.url}
     tail = {"sources": paper.files, "authors": paper.authors, "year": paper.year}
-    return {**head, **before_evidence, "evidence": evidence, **tail}
+    later = {
+        "date": paper.date,
+        "venue": paper.venue,
+        "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id,
+        "categories": paper.categories,
+        "keywords": paper.keywords,
+        "tags": paper.tags,
+    }
+    return {**head, **before_evidence, "evidence": evidence, **tail, **later}
 
 
 @dataclass
@@ -114,12 +141,19 @@ class Citation:
     evidence: str
 
     def reference(self) -> str:
-        """'[1] Title - A. Lovelace (2024) https://...': what the corpus has of it."""
-        byline = self.paper.byline()
-        return (
-            f"[{self.number}] {self.paper.title or '(untitled)'}"
-            + (f" - {byline}" if byline else "")
-            + (f" {self.paper.url}" if self.paper.url else "")
+        """'[1] Title - A. Lovelace (2024), Nature doi:10.1/x https://... [cs.CL; tags: thesis]':
+        what the corpus has of it."""
+        paper = self.paper
+        byline = paper.byline()
+        venue = f", {paper.venue}" if paper.venue and byline else f" - {paper.venue}" if paper.venue else ""
+        return " ".join(
+            part
+            for part in (
+                f"[{self.number}] {paper.title or '(untitled)'}" + (f" - {byline}" if byline else "") + venue,
+                *paper.identifiers(),
+                paper.labels(),
+            )
+            if part
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -150,6 +184,7 @@ class Answer:
     closest: list[Source] = field(default_factory=list)  # a refusal's nearest papers, to rephrase
     attributed: list[str] = field(default_factory=list)  # uncited sentences the support check attributed
     prompt_tokens: int | None = None  # estimated size of the prompt sent to an LLM
+    filters: dict[str, Any] = field(default_factory=dict)  # the filter it was answered within (JSON form)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (what `rag ask --json` prints)."""
@@ -182,7 +217,8 @@ class Answer:
             for c in self.citations:
                 p = c.paper
                 title = f"[{p.title or '(untitled)'}]({p.url})" if p.url else (p.title or "(untitled)")
-                lines.append(f"{c.number}. {title}" + (f", {byline}" if (byline := p.byline()) else ""))
+                extra = [p.byline(), p.venue or "", *p.identifiers()[: -1 if p.url else None], p.labels()]
+                lines.append(f"{c.number}. {title}" + "".join(f", {part}" for part in extra if part))
         if self.unsupported:
             lines += ["", "**Not supported by the cited abstracts:**", ""]
             lines += [f"- {u.sentence} ({u.reason})" for u in self.unsupported]

@@ -190,5 +190,6 @@ class _Run:
             confidence=self.decision.probability,
             decision=self.decision.reason,
             prompt_tokens=self.prompt_tokens,
+            filters=self.evidence.query.filters.to_dict(),
             **extra,  # type: ignore[arg-type]
         )

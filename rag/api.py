@@ -12,10 +12,13 @@ from .config import Paths, SearchMode, Settings, printable_settings, resolve_pat
 from .library.library import Library
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from .answer import Answer
     from .embeddings import Embedder
     from .events import AnswerStream, Done
     from .evidence import Evidence, Gatherer
+    from .library.filters import Filter
     from .library.ingest import IngestReport
     from .library.store import Store
     from .llm import LLM
@@ -23,6 +26,14 @@ if TYPE_CHECKING:
     from .prompts import Prompts
     from .query import Query
     from .retrieve import SearchHit
+
+
+def _filter(filters: Filter | Mapping[str, object] | str | None) -> Filter | None:
+    """A caller's filters as a Filter: a Filter, a dict of options ({"year": "2021..2023",
+    "author": "Turing"}), /filter's text ("year=2023 category=cs.CL"), or None for none."""
+    from .library.filters import as_filter
+
+    return as_filter(filters) if filters is not None else None
 
 
 def _stderr(message: str) -> None:
@@ -118,15 +129,28 @@ class Assistant:
         """Open the store and its keyword index now (a new default store is filled here)."""
         self.library.keyword_index()
 
-    def search(self, query: str, *, k: int | None = None, mode: SearchMode | None = None) -> list[SearchHit]:
-        """The papers most relevant to a query, best first, each with its best evidence."""
-        return self.gatherer.search(query, k=k, mode=mode)
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        mode: SearchMode | None = None,
+        filters: Filter | Mapping[str, object] | str | None = None,
+    ) -> list[SearchHit]:
+        """The papers most relevant to a query, best first, each with its best evidence; with
+        filters, only the papers they let through (NoMatchError when none)."""
+        return self.gatherer.search(query, k=k, mode=mode, filters=_filter(filters))
 
     def gather(
-        self, question: str | Query, *, k: int | None = None, mode: SearchMode | None = None
+        self,
+        question: str | Query,
+        *,
+        k: int | None = None,
+        mode: SearchMode | None = None,
+        filters: Filter | Mapping[str, object] | str | None = None,
     ) -> Evidence:
         """The evidence for a question, unanswered: what `answer` answers from."""
-        return self.gatherer.gather(question, k=k, mode=mode)
+        return self.gatherer.gather(question, k=k, mode=mode, filters=_filter(filters))
 
     def llm(self, name: str) -> LLM:
         """The backend of that name, built once and kept (a local model stays loaded)."""
@@ -144,12 +168,19 @@ class Assistant:
         return self._answer(lambda: evidence, self.chain(llm))
 
     def stream(
-        self, question: str, *, k: int | None = None, llm: str | None = None, mode: SearchMode | None = None
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        llm: str | None = None,
+        mode: SearchMode | None = None,
+        filters: Filter | Mapping[str, object] | str | None = None,
     ) -> AnswerStream:
         """Answer a question: iterate for its events (Token, Notice, Replaced, Done), then read `.answer`."""
-        query, k = self.gatherer.parse(question), self.gatherer.cap(k)
+        query, k = self.gatherer.parse(question, _filter(filters)), self.gatherer.cap(k)
         chain = self.chain(llm)
         self.library.store  # noqa: B018 - opened (and checked) now: its errors are the call's
+        self.gatherer.scope(query.filters)  # so is a filter that matches no paper
         return self._answer(lambda: self.gather(query, k=k, mode=mode), chain)
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:
@@ -168,9 +199,11 @@ class Assistant:
         llm: str | None = None,
         mode: SearchMode | None = None,
         on_token: Callable[[str], None] | None = None,
+        filters: Filter | Mapping[str, object] | str | None = None,
     ) -> Answer:
-        """Answer a question with cited papers (or a refusal); on_token sees the text as it streams."""
-        stream = self.stream(question, k=k, llm=llm, mode=mode)
+        """Answer a question with cited papers (or a refusal) from the papers the filters let
+        through; on_token sees the text as it streams."""
+        stream = self.stream(question, k=k, llm=llm, mode=mode, filters=filters)
         for text in stream.text():
             if on_token:
                 on_token(text)
@@ -213,11 +246,12 @@ class Assistant:
         """Where the store is, what it holds, and the settings in effect."""
         return {**self.library.info(), "settings": printable_settings(self.settings)}
 
-    def as_retriever(self, k: int | None = None, mode: SearchMode | None = None) -> Any:
-        """A llama-index BaseRetriever over this store, one node per paper (llamaindex.py)."""
+    def as_retriever(self, k: int | None = None, mode: SearchMode | None = None, filters: Any = None) -> Any:
+        """A llama-index BaseRetriever over this store, one node per paper (llamaindex.py); filters:
+        llama-index MetadataFilters, or what `search` takes."""
         from .llamaindex import PaperRetriever
 
-        return PaperRetriever(self, k=k, mode=mode)
+        return PaperRetriever(self, k=k, mode=mode, filters=filters)
 
     def as_query_engine(self, llm: str | None = None, k: int | None = None) -> Any:
         """A llama-index BaseQueryEngine whose responses carry the cited answer (llamaindex.py)."""

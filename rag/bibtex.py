@@ -1,4 +1,5 @@
-"""BibTeX for cited papers: one entry each, stable keys, escaped text, arXiv eprints."""
+"""BibTeX for cited papers: one entry each, stable keys, escaped text, DOIs, arXiv eprints, the venue
+as journal or booktitle, keywords."""
 
 from __future__ import annotations
 
@@ -30,6 +31,14 @@ _LINEAGE = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 # names), more than two commas ("von Last, Jr, First" has the most), a comma at an end, "others".
 _NAME_SPLITS = re.compile(r"(?:^|\s)and(?:\s|$)|,.*,.*,|^,|,$|^others$", re.IGNORECASE)
 _URL_UNSAFE = re.compile(r"[\s{}\\\"]")
+# A venue that names a meeting is a booktitle (@inproceedings); any other a journal (@article).
+_PROCEEDINGS = re.compile(
+    r"\b(proceedings|conference|workshops?|symposium|meeting|congress|findings of)\b|\bproc\."
+    r"|^(acl|emnlp|naacl|eacl|coling|neurips|nips|icml|iclr|cvpr|iccv|eccv|aaai|ijcai|kdd|sigir|www|"
+    r"chi|uai|aistats|colt|interspeech|icassp|miccai|wacv|bmvc|corl|rss|icra|iros)\b",
+    re.IGNORECASE,
+)
+_PREPRINT = re.compile(r"^\s*(arxiv|corr|biorxiv|medrxiv|ssrn)\b", re.IGNORECASE)
 
 
 def _unmatched(text: str) -> set[int]:
@@ -110,6 +119,39 @@ def arxiv_id(url: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def entry_type(venue: str | None) -> tuple[str, str | None]:
+    """@inproceedings with a booktitle for a meeting, @article with a journal for another venue,
+    @misc for none or a preprint server."""
+    if not venue or _PREPRINT.match(venue):
+        return "misc", None
+    return ("inproceedings", "booktitle") if _PROCEEDINGS.search(venue.strip()) else ("article", "journal")
+
+
+def _fields(paper: PaperRef) -> list[tuple[str, str]]:
+    """The entry's fields, in the order BibTeX exports usually write them."""
+    fields = [("title", "{" + escape(paper.title or "(untitled)") + "}")]
+    authors = [name for name in map(_name, paper.authors) if name]
+    if authors:
+        fields.append(("author", " and ".join(authors)))
+    _, venue_field = entry_type(paper.venue)
+    if venue_field and paper.venue:
+        fields.append((venue_field, escape(paper.venue)))
+    if paper.year:
+        fields.append(("year", escape(str(paper.year))))
+    if paper.doi:
+        fields.append(("doi", _url(paper.doi)))
+    eprint = paper.arxiv_id or arxiv_id(paper.url)
+    if eprint:
+        fields += [("eprint", escape(eprint)), ("archiveprefix", "arXiv")]
+        if paper.categories:
+            fields.append(("primaryclass", escape(paper.categories[0])))
+    if paper.url:
+        fields.append(("url", _url(paper.url)))
+    if paper.keywords:
+        fields.append(("keywords", escape(", ".join(paper.keywords))))
+    return fields
+
+
 def to_bibtex(papers: Sequence[PaperRef]) -> str:
     """One entry per distinct cited paper, in citation order; keys made unique with a, b, ..."""
     entries: list[str] = []
@@ -124,17 +166,6 @@ def to_bibtex(papers: Sequence[PaperRef]) -> str:
         while key in keys:
             key, suffix = f"{base}{_letters(suffix)}", suffix + 1
         keys.add(key)
-        fields = [("title", "{" + escape(paper.title or "(untitled)") + "}")]
-        authors = [name for name in map(_name, paper.authors) if name]
-        if authors:
-            fields.append(("author", " and ".join(authors)))
-        if paper.year:
-            fields.append(("year", escape(str(paper.year))))
-        eprint = arxiv_id(paper.url)
-        if eprint:
-            fields += [("eprint", eprint), ("archiveprefix", "arXiv")]
-        if paper.url:
-            fields.append(("url", _url(paper.url)))
-        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-        entries.append(f"@misc{{{key},\n{body}\n}}\n")
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in _fields(paper))
+        entries.append(f"@{entry_type(paper.venue)[0]}{{{key},\n{body}\n}}\n")
     return "\n".join(entries)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,9 +16,10 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from .decide import answer_probability
 from .display import Display, PlainDisplay, Write
-from .errors import RagError
+from .errors import NoMatchError, RagError
 from .events import AnswerStream, Event, Notice
 from .files import write_file
+from .library.filters import NO_FILTER, Filter
 from .untrusted import printable, whole_number
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from .evidence import Evidence
 
 ReadLine = Callable[[str], str]
+ENTRY = re.compile(r"^@\w+\{", re.MULTILINE)  # a BibTeX entry's first line
 
 PROMPT = "rag> "
 HISTORY_LINES = 1000  # the history file keeps the latest questions of every session, up to this many
@@ -41,6 +44,8 @@ HELP = """Ask a question, or use a command:
   /llm NAME          auto, openai, local or extractive
   /model MODEL       a GGUF file (or a name in the model folder) or an OpenAI model
   /mode MODE         hybrid, dense or keyword retrieval
+  /filter            the filter in effect; /filter year=2021..2023 author=NAME category=cs.CL
+                     venue=NAME tag=TAG (also since=DATE until=DATE) sets it, /filter off removes it
   /reset             forget the conversation
   /save FILE         the transcript as Markdown, with references (/save! FILE overwrites)
   /bib FILE          BibTeX for every paper cited in the conversation (/bib! FILE overwrites)
@@ -103,9 +108,10 @@ class ChatSession:
     mode: SearchMode
     turns: list[Turn] = field(default_factory=list)
     condense_with_llm: bool = True
+    filters: Filter = NO_FILTER  # which papers every question is answered from (/filter)
 
     def _gather(self, question: str) -> Evidence:
-        return self.assistant.gather(question, k=self.k, mode=self.mode)
+        return self.assistant.gather(question, k=self.k, mode=self.mode, filters=self.filters)
 
     def evidence(self, question: str) -> tuple[Evidence, bool]:
         """The evidence to answer from, and whether it is the follow-up reading: for the question
@@ -151,6 +157,8 @@ class ChatSession:
             parts.append(f"## {turn.question}")
             if turn.standalone != turn.question:
                 parts.append(f"*Searched for: {turn.standalone}*")
+            if turn.answer.filters:
+                parts.append(f"*Filter: {Filter.parse(turn.answer.filters).describe()}*")
             parts += ["", turn.answer.to_markdown()]
         return "\n".join(parts)
 
@@ -189,7 +197,8 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
         else:
             paper = session.assistant.paper(citations[number - 1].paper.paper_id)
             display.heading(paper["title"] or "(untitled)")
-            for key in ("paper_id", "authors", "year", "date", "url", "links", "sources"):
+            keys = ("paper_id", "authors", "year", "date", "venue", "doi", "arxiv_id", "url")
+            for key in (*keys, "categories", "keywords", "tags", "links", "sources"):
                 value = paper.get(key)
                 if value:
                     display.note(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
@@ -219,6 +228,8 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
             write(f"Retrieval mode: {argument}.\n")
         else:
             write("/mode takes hybrid, dense or keyword\n")
+    elif name == "filter":
+        _filter(session, argument, write)
     elif name == "reset":
         session.turns.clear()
         write("Conversation forgotten.\n")
@@ -244,11 +255,35 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
                 argument,
                 example="refs.bib",
                 content=lambda: to_bibtex(cited_papers),
-                done=lambda text: f"Wrote {text.count('@misc{')} BibTeX entries to {argument}.\n",
+                done=lambda text: f"Wrote {len(ENTRY.findall(text))} BibTeX entries to {argument}.\n",
             )
     else:
         write(f"Unknown command /{name}: type /help for the commands.\n")
     return True
+
+
+def _filter(session: ChatSession, argument: str, write: Write) -> None:
+    """/filter: show the filter in effect, replace it (checked against the store first), or remove it."""
+    if not argument:
+        shown = (
+            f"Filter: {session.filters.describe()}"
+            if session.filters
+            else "No filter: every paper is searched"
+        )
+        write(f"{shown}. /filter year=2021..2023 author=NAME ... sets it, /filter off removes it.\n")
+    elif argument in ("off", "none", "clear"):
+        session.filters = NO_FILTER
+        write("Filter removed: every paper is searched.\n")
+    else:
+        wanted = Filter.from_words(argument)  # an unusable value is an InputError: one line, nothing changed
+        try:
+            scope = session.assistant.gatherer.scope(wanted)
+        except NoMatchError as exc:
+            message = str(exc)
+            write(f"{message[:1].upper()}{message[1:]}; the filter is unchanged.\n")
+            return
+        session.filters = wanted
+        write(f"Filter: {scope.describe() if scope else wanted.describe()}.\n")
 
 
 def _answer(session: ChatSession, question: str, display: Display) -> None:

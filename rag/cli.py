@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .answer import Answer
     from .api import Assistant
     from .display import Display
+    from .library.filters import Filter
     from .library.ingest import IngestReport
     from .retrieve import SearchHit
 
@@ -48,8 +49,74 @@ def _since(value: str) -> str:
         ) from None
 
 
+def _checked(option: str) -> Any:
+    """An argparse type that checks one filter option's value as Filter.parse will read it."""
+
+    def check(value: str) -> str:
+        from .errors import InputError
+        from .library.filters import Filter
+
+        try:
+            Filter.parse({option: value})
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(option).lstrip(": ")) from None
+        return value
+
+    return check
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    """--year, --since, --until, --author, --category, --venue, --tag: which papers may be used."""
+    group = parser.add_argument_group(
+        "filters", "only papers that match every option given (any of the values of a repeated one)"
+    )
+    group.add_argument(
+        "--year", type=_checked("year"), metavar="YEARS", help="2023, 2021..2023, 2021.. or ..2023"
+    )
+    group.add_argument(
+        "--since", type=_checked("since"), metavar="DATE", help="from this date: 2023-06-01, 2023-06 or 2023"
+    )
+    group.add_argument("--until", type=_checked("until"), metavar="DATE", help="up to this date")
+    group.add_argument(
+        "--author",
+        action="append",
+        type=_checked("author"),
+        metavar="NAME",
+        help='family or full name: Turing, "Alan Turing", "A. Turing"',
+    )
+    group.add_argument(
+        "--category",
+        action="append",
+        type=_checked("category"),
+        metavar="CAT",
+        help="an arXiv category or archive: cs.CL, cs.CL,cs.LG, cs",
+    )
+    group.add_argument(
+        "--venue",
+        action="append",
+        type=_checked("venue"),
+        metavar="NAME",
+        help="words of the journal or conference: ACL",
+    )
+    group.add_argument(
+        "--tag",
+        action="append",
+        type=_checked("tag"),
+        metavar="TAG",
+        help="a tag or collection of the export",
+    )
+
+
+def _filters(args: argparse.Namespace) -> Filter:
+    """The filter the options give (empty when none is)."""
+    from .library.filters import Filter
+
+    names = ("year", "since", "until", "author", "category", "venue", "tag")
+    return Filter.parse({name: getattr(args, name, None) for name in names})
+
+
 def _retrieval_options(parser: argparse.ArgumentParser, *, papers: str, llm: bool = False) -> None:
-    """-k, --mode and (for commands that answer) --llm, the same on every command."""
+    """-k, --mode, the filters and (for commands that answer) --llm, the same on every command."""
     parser.add_argument(
         "-k", type=_positive, default=None, metavar="N", help=f"{papers} (default: $RAG_K or 5)"
     )
@@ -59,6 +126,7 @@ def _retrieval_options(parser: argparse.ArgumentParser, *, papers: str, llm: boo
         default=None,
         help="retrieval mode (default: $RAG_MODE or hybrid)",
     )
+    _filter_options(parser)
     if llm:
         parser.add_argument(
             "--llm",
@@ -136,7 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     search.add_argument("question", help="the question or keywords")
     _retrieval_options(search, papers="number of papers")
-    search.add_argument("--json", action="store_true", help="print {query, results} as JSON")
+    search.add_argument("--json", action="store_true", help="print {query, results, filters} as JSON")
 
     ask = commands.add_parser(
         "ask",
@@ -162,7 +230,9 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="measure retrieval, answers, citations, refusals and latency on a question set",
         description="Evaluate on a JSONL question file (question; optional id, kind, gold_ids or "
-        "gold_titles, answer_contains, answer). An empty gold list marks an unanswerable question. "
+        "gold_titles, answer_contains, answer, filter). An empty gold list marks an unanswerable question; "
+        'a question\'s filter ({"year": "2021..2023", "author": ...}) replaces the fields of the '
+        "filter options it sets. "
         "Bad lines are reported and skipped (exit 1). Or compare two reports with --compare.",
     )
     evaluate.add_argument("questions", nargs="?", type=Path, help="the question file (JSONL)")
@@ -224,7 +294,8 @@ def _parser() -> argparse.ArgumentParser:
         "info",
         parents=[common],
         help="what the store holds and the settings in effect",
-        description="Show the store location, paper and chunk counts, the embedder "
+        description="Show the store location, paper and chunk counts, the embedder, what the papers' "
+        "metadata covers (papers by year, the most frequent categories, venues and tags) "
         "and the settings in effect.",
     )
     info.add_argument("--json", action="store_true", help="print as JSON")
@@ -292,14 +363,40 @@ def _print_hits(hits: list[SearchHit]) -> None:
     for rank, hit in enumerate(hits, 1):
         paper = hit.paper
         _out(f"{rank}. {paper.title or '(untitled)'}  [score {hit.score:.4f}]")
-        details = [paper.paper_id, *paper.files]
-        if paper.url:
-            details.append(paper.url)
-        _out(f"   {' · '.join(details)}")
+        byline = ", ".join(part for part in (paper.byline(), paper.venue) if part)
+        if byline:
+            _out(f"   {byline}")
+        details = [paper.paper_id, *paper.files, *paper.identifiers(), paper.labels()]
+        _out(f"   {' · '.join(d for d in details if d)}")
         _out(
             textwrap.fill(hit.evidence, width=100, initial_indent="   ", subsequent_indent="   ", max_lines=4)
         )
         _out()
+
+
+def _print_filter(assistant: Assistant, filters: Filter, write: Any) -> None:
+    """'Filter: year=2021..2023 author=Turing (12 papers)', when there is a filter."""
+    scope = assistant.gatherer.scope(filters)
+    if scope is not None:
+        write(f"Filter: {scope.describe()}")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} ({count})" for name, count in counts.items()) or "-"
+
+
+def _print_info(info: dict[str, Any]) -> None:
+    for key, value in info.items():
+        if key not in ("settings", "metadata"):
+            _out(f"{key}: {value}")
+    metadata, papers = info["metadata"], info["papers"]
+    _out("metadata (papers that have it):")
+    _out("  " + ", ".join(f"{name} {count}/{papers}" for name, count in metadata["with"].items()))
+    for name in ("years", "categories", "venues", "tags"):
+        _out(f"  {name}: {_counts(metadata[name])}")
+    _out("settings:")
+    for key, value in info["settings"].items():
+        _out(f"  {key}: {value}")
 
 
 def _print_models(listing: dict[str, Any]) -> None:
@@ -387,6 +484,7 @@ def _evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
         mode=args.mode,
         k=args.k,
         out=args.out,
+        filters=_filters(args),
     )
     problems = report["settings"]["problems"]
     for problem in problems:
@@ -426,7 +524,10 @@ def _chat(args: argparse.Namespace, assistant: Assistant) -> int:
         k=args.k or assistant.settings.k,
         llm=args.llm or assistant.settings.llm,
         mode=args.mode or assistant.settings.mode,
+        filters=_filters(args),
     )
+    if session.filters:
+        assistant.gatherer.scope(session.filters)  # a filter that matches nothing ends here, in one line
 
     def write(text: str) -> None:
         sys.stdout.write(text)
@@ -452,6 +553,10 @@ def _logs(args: argparse.Namespace, assistant: Assistant) -> int:
         _out(f"Q: {entry['question']}")
         if entry["searched"] != entry["question"]:
             _out(f"searched: {entry['searched']}")
+        if entry["filters"]:
+            from .library.filters import Filter
+
+            _out(f"filter: {Filter.parse(entry['filters']).describe()}")
         _out(f"\n{entry['answer']}")
         if entry["citations"]:
             from .answer import Citation
@@ -497,24 +602,29 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             _print_ingest(report)
         return EXIT_OK if report.ok else EXIT_SKIPPED
     if args.command == "search":
-        hits = assistant.search(args.question, k=args.k, mode=args.mode)
+        filters = _filters(args)
+        hits = assistant.search(args.question, k=args.k, mode=args.mode, filters=filters)
         if args.json:
-            _print_json({"query": args.question, "results": [h.to_dict() for h in hits]})
+            results = [h.to_dict() for h in hits]
+            _print_json({"query": args.question, "results": results, "filters": filters.to_dict()})
         else:
+            _print_filter(assistant, filters, _out)
             _print_hits(hits)
         return EXIT_OK
     if args.command == "ask":
         if args.bib:
             _check_bib(args.bib, force=args.force)
+        filters = _filters(args)
         if args.json:
-            answer = assistant.ask(args.question, k=args.k, llm=args.llm, mode=args.mode)
+            answer = assistant.ask(args.question, k=args.k, llm=args.llm, mode=args.mode, filters=filters)
             _print_json(answer.to_dict())
         else:
             from .display import for_stdout
 
             display = for_stdout()
             assistant.open()
-            stream = assistant.stream(args.question, k=args.k, llm=args.llm, mode=args.mode)
+            stream = assistant.stream(args.question, k=args.k, llm=args.llm, mode=args.mode, filters=filters)
+            _print_filter(assistant, filters, display.note)
             display.stream(stream)
             assert stream.answer is not None
             answer = stream.answer
@@ -540,12 +650,7 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         if args.json:
             _print_json(info)
         else:
-            for key, value in info.items():
-                if key != "settings":
-                    _out(f"{key}: {value}")
-            _out("settings:")
-            for key, value in info["settings"].items():
-                _out(f"  {key}: {value}")
+            _print_info(info)
         return EXIT_OK
     raise AssertionError(args.command)
 

@@ -11,6 +11,10 @@ class InputError(RagError):
     """A file or argument the user gave cannot be used."""
 
 
+class NoMatchError(InputError):
+    """No stored paper passes the filter a search was given."""
+
+
 class StoreError(RagError):
     """The store cannot be opened or used as configured."""
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from .errors import InputError, NoMatchError
 from .library.corpus import Problem, normalize_title
+from .library.filters import NO_FILTER, Filter
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -62,6 +63,7 @@ class Question:
     answer_contains: list[str] = field(default_factory=list)
     answer: str | None = None
     split: str | None = None  # e.g. "calibrate" or "report": which questions tune, which measure
+    filters: Filter = NO_FILTER  # the papers it is asked of ("filter": {"year": "2021..2023", ...})
 
     @property
     def answerable(self) -> bool:
@@ -79,6 +81,22 @@ def _string_list(record: dict[str, Any], key: str) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
         raise ValueError(f"'{key}' must be a list of strings")
     return [str(v) for v in value]
+
+
+def _filter(record: dict[str, Any]) -> Filter:
+    """A question's own filter: "filter": {"year": "2021..2023", "author": "Turing", ...} or its
+    /filter text ("year=2023 category=cs.CL")."""
+    value = record.get("filter")
+    if value is None:
+        return NO_FILTER
+    if isinstance(value, dict):
+        return Filter.parse(value, origin="'filter'.")
+    if isinstance(value, str):
+        try:
+            return Filter.from_words(value)
+        except InputError as exc:
+            raise InputError(f"'filter': {exc}") from None
+    raise InputError(f'\'filter\' must be an object like {{"year": "2023"}}, not {type(value).__name__}')
 
 
 def load_questions(path: Path) -> tuple[list[Question], list[Problem]]:
@@ -110,11 +128,12 @@ def load_questions(path: Path) -> tuple[list[Question], list[Problem]]:
                     answer_contains=_string_list(record, "answer_contains") or [],
                     answer=str(label).strip().lower() if label not in (None, "") else None,
                     split=str(record["split"]) if record.get("split") else None,
+                    filters=_filter(record),
                 )
             )
         except json.JSONDecodeError as exc:
             problems.append(Problem(str(path), number, f"not valid JSON ({exc.msg}); skipped"))
-        except ValueError as exc:
+        except (ValueError, InputError) as exc:
             problems.append(Problem(str(path), number, f"{exc}; skipped"))
     return questions, problems
 
@@ -203,6 +222,7 @@ class Outcome:
                 {"number": c.number, "paper_id": c.paper.paper_id, "title": c.paper.title}
                 for c in self.answer.citations
             ],
+            "filters": self.answer.filters,
             "metrics": {
                 "recall@5": recall_at(self.ranked, self.gold, 5) if self.question.answerable else None,
                 "mrr": reciprocal_rank(self.ranked, self.gold) if self.question.answerable else None,
@@ -365,12 +385,14 @@ def run(
     out: Path | None = None,
     progress: bool | None = None,
     collect: list[Outcome] | None = None,
+    filters: Filter = NO_FILTER,
 ) -> dict[str, Any]:
     """Evaluate retrieval and answers on a question set; the same report `rag eval --json` prints.
 
     Args:
         corpus: evaluate on these files in a temporary store of their own (the user's store
             is never touched); default: the assistant's current store.
+        filters: every question's filter; a question's own "filter" replaces the fields it sets.
         out: also write report.json, report.md and per_question.jsonl there.
         collect: a list that receives every question's Outcome (to slice the report by kind).
     """
@@ -405,8 +427,13 @@ def run(
         show = sys.stderr.isatty() if progress is None else progress
         outcomes: list[Outcome] = []
         for question in tqdm(questions, desc="evaluating", unit="q", file=sys.stderr, disable=not show):
-            hits, retrieve_ms = _timed_search(assistant, question.question, mode)
-            answer = assistant.ask(question.question, k=k, llm=llm, mode=mode)
+            scope = filters.override(question.filters)
+            try:
+                hits, retrieve_ms = _timed_search(assistant, question.question, mode, scope)
+            except NoMatchError as exc:
+                skipped.append(f"question {question.id}: {exc}; skipped")
+                continue
+            answer = assistant.ask(question.question, k=k, llm=llm, mode=mode, filters=scope)
             gold = _gold(question, titles)
             if question.answerable and not gold:
                 skipped.append(f"question {question.id}: no gold paper is in the corpus (scored as a miss)")
@@ -428,17 +455,20 @@ def run(
         "corpus": [str(p) for p in corpus] if corpus else "current store",
         "backends": sorted({o.answer.backend for o in outcomes}),
         "problems": skipped,
+        "filters": filters.to_dict(),
     }
     if out is not None:
         write_reports(out, result, outcomes)
     return result
 
 
-def _timed_search(assistant: Assistant, question: str, mode: SearchMode) -> tuple[list[Any], float]:
+def _timed_search(
+    assistant: Assistant, question: str, mode: SearchMode, filters: Filter
+) -> tuple[list[Any], float]:
     import time
 
     started = time.perf_counter()
-    hits = assistant.search(question, k=10, mode=mode)
+    hits = assistant.search(question, k=10, mode=mode, filters=filters)
     return hits, (time.perf_counter() - started) * 1000
 
 

@@ -4,7 +4,7 @@ signals the decision weighs. Answering is a separate step (answerer.py), so evid
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -13,7 +13,8 @@ from .citations import PaperText
 from .config import RetrievalSettings, SearchMode
 from .decide import Signals, gather_signals, title_terms, wordpiece_name_test
 from .embeddings import Embedder
-from .errors import InputError
+from .errors import InputError, NoMatchError
+from .library.filters import NO_FILTER, Filter, Scope
 from .library.keyword import tokenize
 from .library.library import Library
 from .library.store import Store
@@ -137,41 +138,75 @@ class Gatherer:
             self._embedder = CachedEmbedder(self.library.embedder)
         return self._embedder
 
-    def parse(self, question: str | Query) -> Query:
-        """The question parsed once (an empty one is an InputError, a long one cut, saying so)."""
+    def parse(self, question: str | Query, filters: Filter | None = None) -> Query:
+        """The question parsed once (an empty one is an InputError, a long one cut, saying so),
+        carrying the filter given (a Query given keeps its own unless one is)."""
         if isinstance(question, Query):
-            return question
+            return question if filters is None else replace(question, filters=filters)
         return parse_question(
-            question, max_chars=self.settings.max_question_chars, notify=self.library.notify
+            question,
+            max_chars=self.settings.max_question_chars,
+            notify=self.library.notify,
+            filters=filters or NO_FILTER,
         )
 
-    def retriever(self) -> Retriever:
-        """A retriever over the library's current contents (a new default store is filled first)."""
+    def scope(self, filters: Filter) -> Scope | None:
+        """The chunks a filter lets through (None: no filter); NoMatchError when it lets none."""
+        if not filters:
+            return None
+        self.library.keyword_index()  # a new default store is filled before it is filtered
+        scope = self.library.scope(filters)
+        if not scope.chunk_ids:
+            raise NoMatchError(f"no paper in the store matches the filter {filters.describe()}")
+        return scope
+
+    def retriever(self, filters: Filter = NO_FILTER) -> Retriever:
+        """A retriever over the library's current contents (a new default store is filled first),
+        searching only what the filter lets through."""
         keyword = self.library.keyword_index()
         s = self.settings
-        return Retriever(self.library.store, self.embedder, keyword, candidates=s.candidates, rrf_k=s.rrf_k)
+        return Retriever(
+            self.library.store,
+            self.embedder,
+            keyword,
+            candidates=s.candidates,
+            rrf_k=s.rrf_k,
+            scope=self.scope(filters),
+        )
 
     def cap(self, k: int | None) -> int:
         """k (default: the setting), capped at what the store holds."""
         return self.library.cap(k or self.settings.k, self.settings.candidates)
 
-    def search(self, text: str, *, k: int | None = None, mode: SearchMode | None = None) -> list[SearchHit]:
+    def search(
+        self,
+        text: str,
+        *,
+        k: int | None = None,
+        mode: SearchMode | None = None,
+        filters: Filter | None = None,
+    ) -> list[SearchHit]:
         """The papers most relevant to a text as typed, best first, each with its best evidence."""
-        text = self.parse(text).text
+        query = self.parse(text, filters)
         mode = mode or self.settings.mode
         if mode not in ("hybrid", "dense", "keyword"):
             raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
-        return self.retriever().search(text, k=self.cap(k), mode=mode)
+        return self.retriever(query.filters).search(query.text, k=self.cap(k), mode=mode)
 
     def gather(
-        self, question: str | Query, *, k: int | None = None, mode: SearchMode | None = None
+        self,
+        question: str | Query,
+        *,
+        k: int | None = None,
+        mode: SearchMode | None = None,
+        filters: Filter | None = None,
     ) -> Evidence:
         """The evidence for a question, unanswered."""
         started = time.perf_counter()
-        query = self.parse(question)
+        query = self.parse(question, filters)
         evidence = gather(
             query,
-            retriever=self.retriever(),  # brings the keyword index up to date: part of retrieval
+            retriever=self.retriever(query.filters),  # brings the keyword index up to date: part of retrieval
             store=self.library.store,
             embedder=self.embedder,
             papers=depth(query, self.cap(k)),

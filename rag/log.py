@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS answers (
     backend TEXT NOT NULL,
     fallback_reason TEXT,
     timings TEXT NOT NULL,
-    settings TEXT NOT NULL
+    settings TEXT NOT NULL,
+    filters TEXT
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS answers_fts USING fts5(
     question, answer, content='answers', content_rowid='id'
@@ -58,6 +59,9 @@ class AnswerLog:
             if new:
                 self.path.chmod(0o600)
             connection.executescript(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(answers)")}
+            if "filters" not in columns:  # a log made before filters
+                connection.execute("ALTER TABLE answers ADD COLUMN filters TEXT")
         except BaseException:
             connection.close()
             raise
@@ -115,6 +119,7 @@ class AnswerLog:
             answer.fallback_reason,
             json.dumps({k: round(v, 2) for k, v in answer.timings.items()}),
             json.dumps(settings, ensure_ascii=False, default=str),
+            json.dumps(answer.filters, ensure_ascii=False) if answer.filters else None,
         )
         try:
             return self._insert(row)
@@ -135,7 +140,7 @@ class AnswerLog:
         with contextlib.closing(self._connect()) as connection, connection:
             cursor = connection.execute(
                 "INSERT INTO answers (time, question, searched, answer, refused, citations, backend,"
-                " fallback_reason, timings, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " fallback_reason, timings, settings, filters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             return cursor.lastrowid
@@ -194,4 +199,5 @@ def _entry(row: sqlite3.Row) -> dict[str, Any]:
     entry["refused"] = bool(entry["refused"])
     for key in ("citations", "timings", "settings"):
         entry[key] = json.loads(entry[key])
+    entry["filters"] = json.loads(entry["filters"]) if entry.get("filters") else {}
     return entry

@@ -14,6 +14,7 @@ from typing import Literal
 
 from .citations import figures, written_figures
 from .errors import InputError
+from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
 from .topic import acronyms
 
@@ -144,6 +145,7 @@ class Query:
     written: frozenset[str]  # those numbers as written (358k)
     # what its searched phrases would be as acronyms (NAS), with their terms (derived from search)
     acronyms: dict[str, set[str]] = field(compare=False)
+    filters: Filter = NO_FILTER  # which papers it may be answered from (--year, --author ...)
 
     @property
     def is_list(self) -> bool:
@@ -156,8 +158,8 @@ class Query:
         return self.kind == "figure"
 
 
-def parse(question: str) -> Query:
-    """Parse a question once for every stage that follows."""
+def parse(question: str, filters: Filter = NO_FILTER) -> Query:
+    """Parse a question once for every stage that follows (searched within the filter's papers)."""
     listing = is_list_question(question)
     match = _QUANTITY.search(question)
     asked_for = question[match.start() : match.end() + 12] if match else ""  # "how much faster"
@@ -178,10 +180,13 @@ def parse(question: str) -> Query:
         given=frozenset(figures(question)),
         written=frozenset(written_figures(question)),
         acronyms=acronyms(search),
+        filters=filters,
     )
 
 
-def parse_question(question: str, *, max_chars: int, notify: Callable[[str], None]) -> Query:
+def parse_question(
+    question: str, *, max_chars: int, notify: Callable[[str], None], filters: Filter = NO_FILTER
+) -> Query:
     """A question as typed, parsed: stripped, an empty one an InputError, a long one cut (saying so)."""
     question = question.strip()
     if not question:
@@ -192,4 +197,4 @@ def parse_question(question: str, *, max_chars: int, notify: Callable[[str], Non
             "(RAG_MAX_QUESTION_CHARS)."
         )
         question = question[:max_chars]
-    return parse(question)
+    return parse(question, filters)

@@ -11,6 +11,7 @@ from .answer import PaperRef
 from .config import SearchMode
 from .embeddings import Embedder
 from .library.acronyms import expand
+from .library.filters import Scope
 from .library.ingest import paper_ref
 from .library.keyword import KeywordIndex
 from .library.store import Chunk, Store
@@ -39,7 +40,12 @@ class SearchHit:
             "links": self.paper.links,
             "similarity": None if self.similarity is None else round(self.similarity, 6),
             "keyword_score": None if self.keyword_score is None else round(self.keyword_score, 6),
+            **{key: value for key, value in self.paper.to_dict().items() if key in METADATA_KEYS},
         }
+
+
+# What `rag search --json` adds after the keys of its first release: the paper's metadata.
+METADATA_KEYS = ("authors", "year", "date", "venue", "doi", "arxiv_id", "categories", "keywords", "tags")
 
 
 def paper_of(chunk_id: str) -> str:
@@ -58,16 +64,25 @@ def _best_per_paper(ranked: list[tuple[str, float]]) -> dict[str, tuple[int, str
 
 
 class Retriever:
-    """Runs a query against the store's vectors and the keyword index, and fuses them."""
+    """Runs a query against the store's vectors and the keyword index, and fuses them; with a
+    scope, both search only the chunks its filter lets through."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, keyword: KeywordIndex, *, candidates: int, rrf_k: int
+        self,
+        store: Store,
+        embedder: Embedder,
+        keyword: KeywordIndex,
+        *,
+        candidates: int,
+        rrf_k: int,
+        scope: Scope | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.keyword = keyword
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.scope = scope
 
     def expand(self, query: str) -> str:
         """The query with the long form of each acronym it writes that the papers define."""
@@ -84,11 +99,12 @@ class Retriever:
         if mode in ("dense", "hybrid"):
             if vector is None:
                 vector = self.embedder.embed([query])[0]
-            hits = self.store.query(vector, n)
+            hits = self.store.query(vector, n, where=self.scope.where if self.scope else None)
             dense_chunks = {c.chunk_id: c for c in hits}
             dense = _best_per_paper([(c.chunk_id, c.similarity or 0.0) for c in hits])
         if mode in ("keyword", "hybrid"):
-            keyword = _best_per_paper(self.keyword.search(query, n))
+            allowed = self.keyword.mask(self.scope.chunk_ids) if self.scope else None
+            keyword = _best_per_paper(self.keyword.search(query, n, allowed))
 
         if mode == "dense":
             scores = {p: s for p, (_, _, s) in dense.items()}

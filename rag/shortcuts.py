@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ from .config import SearchMode, Settings
 
 if TYPE_CHECKING:
     from .answer import Answer
+    from .library.filters import Filter
     from .library.ingest import IngestReport
     from .retrieve import SearchHit
 
@@ -45,10 +46,16 @@ def ingest(
 
 
 def search(
-    query: str, *, k: int | None = None, mode: SearchMode | None = None, settings: Settings | None = None
+    query: str,
+    *,
+    k: int | None = None,
+    mode: SearchMode | None = None,
+    settings: Settings | None = None,
+    filters: Filter | Mapping[str, object] | str | None = None,
 ) -> list[SearchHit]:
-    """The k papers most relevant to a query, best first."""
-    return _assistant(settings).search(query, k=k, mode=mode)
+    """The k papers most relevant to a query, best first; with filters ({"year": "2021..2023",
+    "author": "Turing", "category": "cs.CL", "venue": ..., "tag": ...}), among those they let through."""
+    return _assistant(settings).search(query, k=k, mode=mode, filters=filters)
 
 
 def ask(
@@ -58,6 +65,8 @@ def ask(
     llm: str | None = None,
     mode: SearchMode | None = None,
     settings: Settings | None = None,
+    filters: Filter | Mapping[str, object] | str | None = None,
 ) -> Answer:
-    """Answer a question from the indexed papers, every claim cited, or refuse."""
-    return _assistant(settings).ask(question, k=k, llm=llm, mode=mode)
+    """Answer a question from the indexed papers (those the filters let through), every claim
+    cited, or refuse."""
+    return _assistant(settings).ask(question, k=k, llm=llm, mode=mode, filters=filters)

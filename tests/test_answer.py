@@ -345,7 +345,10 @@ def test_one_paper_record_behind_hits_sources_and_citations() -> None:
         "sources": ["x.jsonl"],
         "authors": ["A. B"],
         "year": 2022,
+        **dict.fromkeys(("date", "venue", "doi", "arxiv_id")),
+        **{"categories": [], "keywords": [], "tags": []},
     }
+    later = ["date", "venue", "doi", "arxiv_id", "categories", "keywords", "tags"]  # added since, at the end
     assert list(payload["citations"][0]) == [
         "number",
         "paper_id",
@@ -355,6 +358,7 @@ def test_one_paper_record_behind_hits_sources_and_citations() -> None:
         "sources",
         "authors",
         "year",
+        *later,
     ]  # the order `rag ask --json` always had
     assert list(payload["sources"][0]) == [
         "number",
@@ -366,9 +370,35 @@ def test_one_paper_record_behind_hits_sources_and_citations() -> None:
         "sources",
         "authors",
         "year",
+        *later,
     ]
+    assert list(payload)[-1] == "filters" and payload["filters"] == {}  # the answer's, added at the end
     assert payload["sources"][0]["score"] == 0.5 and payload["sources"][0]["sources"] == ["x.jsonl"]
     assert Citation.from_dict(payload["citations"][0]) == citation  # the answer log reads it back
     assert Source.from_dict(payload["sources"][0]) == source
     assert citation.paper is source.paper  # one record, not copies
     assert citation.reference() == "[1] Model soups - A. B (2022) https://arxiv.org/abs/1"
+
+
+def test_references_show_venue_identifiers_categories_and_tags_once() -> None:
+    from rag.answer import Citation
+
+    full = PaperRef(
+        "p",
+        "Soups",
+        "https://doi.org/10.1/ABC",
+        ["Ada Lovelace"],
+        2023,
+        venue="ICML",
+        doi="10.1/abc",
+        arxiv_id="2301.00001",
+        categories=["cs.LG"],
+        tags=["thesis"],
+    )
+    # the DOI is the url already: shown once; the arXiv id is not
+    assert Citation(2, full, "").reference() == (
+        "[2] Soups - Ada Lovelace (2023), ICML arXiv:2301.00001 https://doi.org/10.1/ABC "
+        "[cs.LG; tags: thesis]"
+    )
+    bare = PaperRef("q", "Untitled work", venue="Nature", doi="10.2/x")
+    assert Citation(1, bare, "").reference() == "[1] Untitled work - Nature doi:10.2/x"

@@ -189,3 +189,45 @@ def test_ask_bib_never_writes_over_a_file_unless_forced_nor_writes_nothing(
         assert nothing.returncode == 0 and "The indexed papers don't answer this question." in nothing.stdout
         assert f"rag: note: the answer cites no paper: {target} not written" in nothing.stderr
     assert bib.read_text() == written and not (tmp_path / "new.bib").exists()
+
+
+def test_entries_carry_doi_eprint_venue_and_keywords_and_read_back() -> None:
+    import bibtexparser
+
+    papers = [
+        _citation(
+            1,
+            "Model soups",
+            authors=["Mitchell Wortsman"],
+            year=2022,
+            venue="Proceedings of the 39th International Conference on Machine Learning",
+            doi="10.48550/arxiv.2203.05482",
+            arxiv_id="2203.05482",
+            categories=["cs.LG", "cs.CV"],
+            keywords=["weight averaging", "fine-tuning & robustness"],
+        ),
+        _citation(2, "A letter", authors=["Ada Lovelace"], year=2021, venue="Nature", doi="10.1038/x_y"),
+        _citation(3, "A preprint", authors=["Alan Turing"], year=2020, venue="arXiv preprint"),
+        _citation(4, "Meeting notes", authors=["Grace Hopper"], year=2019, venue="NeurIPS 2019"),
+    ]
+    bib = to_bibtex(papers)
+    assert "@inproceedings{wortsman2022model,\n" in bib and "@article{lovelace2021letter,\n" in bib
+    assert "@misc{turing2020preprint,\n" in bib and "@inproceedings{hopper2019meeting,\n" in bib
+    assert "booktitle = {Proceedings of the 39th International Conference on Machine Learning}" in bib
+    assert "doi = {10.48550/arxiv.2203.05482}" in bib and "eprint = {2203.05482}" in bib
+    assert "archiveprefix = {arXiv}" in bib and "primaryclass = {cs.LG}" in bib
+    assert r"keywords = {weight averaging, fine-tuning \& robustness}" in bib
+    assert "journal = {Nature}" in bib and "doi = {10.1038/x_y}" in bib and "howpublished" not in bib
+    assert [key for key, *_ in _read_back(bib)] == [
+        "wortsman2022model",
+        "lovelace2021letter",
+        "turing2020preprint",
+        "hopper2019meeting",
+    ]
+    types = {e.key: e.entry_type for e in bibtexparser.parse_string(bib).entries}
+    assert types == {
+        "wortsman2022model": "inproceedings",
+        "lovelace2021letter": "article",
+        "turing2020preprint": "misc",
+        "hopper2019meeting": "inproceedings",
+    }

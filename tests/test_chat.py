@@ -229,8 +229,8 @@ def test_a_turn_answers_from_the_evidence_it_decided_with(
     searched: list[str] = []
     original = session.assistant.gatherer.retriever
 
-    def counting() -> object:
-        retriever = original()
+    def counting(*args: object, **kwargs: object) -> object:
+        retriever = original(*args, **kwargs)  # type: ignore[arg-type]
         search = retriever.search
 
         def recorded(text: str, **options: object) -> object:

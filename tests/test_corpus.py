@@ -185,3 +185,49 @@ def test_escape_sequences_and_control_characters_are_removed_when_read(tmp_path:
     assert octopus.authors == ["Eve Blink", "Smith, J."] and octopus.url == "https://example.org/octopus"
     assert (bell.title, bell.abstract) == ("Bell ringing title", "An abstract about nothing at all.")
     assert (owl.title, owl.abstract, owl.authors) == ("CSV title", "A CSV abstract.", ["Ann Owl"])
+
+
+def test_jsonl_records_keep_venue_doi_arxiv_id_categories_keywords_and_tags(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "meta.jsonl",
+        [
+            {
+                "id": "a",
+                "title": "Soups",
+                "abstract": "We average weights.",
+                "venue": "ICML  2022",
+                "doi": "https://doi.org/10.48550/ARXIV.2203.05482",
+                "arxiv_id": "arXiv:2203.05482v3",
+                "categories": "cs.LG cs.CV",
+                "keywords": "model soups; fine-tuning",
+                "tags": ["to read", "thesis"],
+            },
+            {"id": "b", "title": "Plain", "abstract": "Nothing else."},
+        ],
+    )
+    soups, plain = corpus.read([path]).papers
+    assert soups.venue == "ICML 2022" and soups.doi == "10.48550/arxiv.2203.05482"
+    assert soups.arxiv_id == "2203.05482" and soups.categories == ["cs.LG", "cs.CV"]
+    assert soups.keywords == ["model soups", "fine-tuning"] and soups.tags == ["to read", "thesis"]
+    assert plain.venue is None and plain.categories == [] and plain.tags == []
+
+
+@pytest.mark.fault
+def test_a_metadata_field_of_the_wrong_type_skips_its_entry_naming_line_and_field(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "typed.jsonl",
+        [
+            {"id": "a", "title": "Fine", "abstract": "Kept.", "tags": ["x"]},
+            {"id": "b", "title": "Number", "abstract": "Dropped.", "arxiv_id": 2301.0123},
+            {"id": "c", "title": "Object", "abstract": "Dropped.", "venue": {"name": "ACL"}},
+            {"id": "d", "title": "Mixed list", "abstract": "Dropped.", "categories": ["cs.CL", 3]},
+            {"id": "e", "title": "Also fine", "abstract": "Kept too."},
+        ],
+    )
+    report = corpus.read([path])
+    assert [p.paper_id for p in report.papers] == ["a", "e"]
+    assert [str(p) for p in report.problems] == [
+        f"{path}:2: field 'arxiv_id' must be text, not float; entry skipped",
+        f"{path}:3: field 'venue' must be text, not dict; entry skipped",
+        f"{path}:4: field 'categories' must be a list of text, not list; entry skipped",
+    ]

@@ -13,6 +13,7 @@ from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import StoreMismatchError
+from rag.library.filters import DERIVED
 from rag.library.ingest import embedding_text, merge_chunks
 from rag.library.keyword import KeywordIndex
 
@@ -30,7 +31,12 @@ def test_ingest_stores_chunks_with_flat_metadata(fresh_assistant: Assistant) -> 
     assert algae["links"] == "https://github.com/example/algae"
     assert algae["sources"] == "extra.jsonl"
     assert algae["chunk"] == 0 and algae["chunks"] >= 1
-    assert all(isinstance(v, str | int | float | bool) for v in algae.values())
+    own = {k: v for k, v in algae.items() if k not in DERIVED}
+    assert all(isinstance(v, str | int | float | bool) for v in own.values())
+    # and the keys filters test (filters.py): scalars, or lists of text Chroma's $contains tests
+    assert algae["f_day_from"] == 20240101 and algae["f_day_to"] == 20241231
+    assert {"lovelace", "ada lovelace", "turing", "a turing"} <= set(algae["f_authors"])
+    assert set(algae) & set(DERIVED) == {"f_day_from", "f_day_to", "f_authors"}  # none for what it lacks
     assert assistant.store.count() == report.chunks_embedded > 13  # long abstracts split
 
 

@@ -121,3 +121,44 @@ def test_a_damaged_log_is_set_aside_and_a_locked_one_is_one_line(tmp_path: Path,
     finally:
         holder.close()
     assert run("logs").returncode == 0
+
+
+def test_the_log_keeps_the_filter_and_a_log_made_before_filters_takes_it(
+    tmp_path: Path, filled_settings: Settings, embedder: OnnxMiniLM
+) -> None:
+    import sqlite3
+
+    log = tmp_path / "answers.db"
+    with sqlite3.connect(log) as old:  # the table as the release before filters made it
+        old.execute(
+            "CREATE TABLE answers (id INTEGER PRIMARY KEY, time TEXT NOT NULL, question TEXT NOT NULL,"
+            " searched TEXT NOT NULL, answer TEXT NOT NULL, refused INTEGER NOT NULL,"
+            " citations TEXT NOT NULL, backend TEXT NOT NULL, fallback_reason TEXT,"
+            " timings TEXT NOT NULL, settings TEXT NOT NULL)"
+        )
+        old.execute(
+            "INSERT INTO answers VALUES"
+            " (1, 't', 'old question', 'old', 'x', 0, '[]', 'none', NULL, '{}', '{}')"
+        )
+    old.close()
+    settings = filled_settings.model_copy(update={"log_path": log})
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ask(
+        QUESTION, llm="extractive", filters={"year": "2024", "author": "Lovelace"}
+    )
+    env = {"RAG_LOG_PATH": str(log)}
+    entries = json.loads(run("logs", "--json", env=env).stdout)
+    assert [e["question"] for e in entries] == [QUESTION, "old question"]
+    assert entries[0]["filters"] == {"since": "2024-01-01", "until": "2024-12-31", "author": ["Lovelace"]}
+    assert entries[1]["filters"] == {}
+    cited = entries[0]["citations"][0]
+    assert cited["authors"] == ["Ada Lovelace", "Alan Turing"] and list(cited)[-3:] == [
+        "categories",
+        "keywords",
+        "tags",
+    ]
+    shown = run("logs", "show", str(entries[0]["id"]), env=env).stdout
+    assert "filter: year=2024 author=Lovelace\n" in shown
+    assert (
+        "[1] Photosynthetic efficiency of engineered algae in bioreactors - Ada Lovelace, Alan Turing (2024)"
+        in shown
+    )

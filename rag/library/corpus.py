@@ -89,6 +89,8 @@ def _clean(entry: Entry) -> None:
         value = getattr(entry, name)
         if value is not None:
             setattr(entry, name, without_controls(value) or None)
+    for name in ("categories", "keywords", "tags"):
+        setattr(entry, name, [text for text in map(without_controls, getattr(entry, name)) if text])
 
 
 def _cut(entry: Entry, report: FileReport, max_abstract_chars: int) -> None:

@@ -13,9 +13,10 @@ from typing import Any
 
 from ..answer import PaperRef
 from ..embeddings import Embedder
+from . import filters
 from .corpus import CorpusReport, FileReport, Paper
 from .keyword import KeywordIndex
-from .store import Chunk, Metadata, Store
+from .store import Chunk, Metadata, Store, whole
 
 LIST_SEPARATOR = " | "
 LIST_FIELDS = ("categories", "keywords", "tags")  # stored only when not empty
@@ -98,7 +99,8 @@ def text_hash(paper: Paper) -> str:
 
 
 def paper_metadata(paper: Paper) -> Metadata:
-    """The paper's metadata as flat values Chroma can filter on."""
+    """The paper's metadata as flat values Chroma can filter on, with the derived filter keys
+    (filters.py; not part of meta_hash, as they follow from the rest)."""
     meta: Metadata = {
         "paper_id": paper.paper_id,
         "title": paper.title,
@@ -118,6 +120,7 @@ def paper_metadata(paper: Paper) -> Metadata:
         meta["date"] = paper.date
     meta["text_hash"] = text_hash(paper)
     meta["meta_hash"] = _hash(sorted(meta.items()))
+    meta.update(filters.fields(paper_ref(meta)))
     return meta
 
 
@@ -244,7 +247,7 @@ def ingest_corpus(
     store.bump_revision()  # the keyword index is stale from the first write on
     if to_update:
         existing = store.get(
-            [f"{p.paper_id}#{i}" for p in to_update for i in range(int(stored[p.paper_id]["chunks"]))]
+            [f"{p.paper_id}#{i}" for p in to_update for i in range(whole(stored[p.paper_id]["chunks"]))]
         )
         updates = []
         for paper in to_update:
@@ -275,7 +278,7 @@ def ingest_corpus(
                     f"{p.paper_id}#{i}"
                     for p in papers
                     if p.paper_id in stored
-                    for i in range(int(stored[p.paper_id].get("chunks", 0)))
+                    for i in range(whole(stored[p.paper_id].get("chunks")))
                     if f"{p.paper_id}#{i}" not in new_ids
                 ]
                 if leftovers:
@@ -353,6 +356,18 @@ def ensure_keyword_index(store: Store, path: Path, cached: KeywordIndex | None =
     if index is not None and index.revision == revision:
         return index
     return build_keyword_index(store, path, revision)
+
+
+def add_filter_fields(store: Store, *, page: int = 1000) -> int:
+    """Write the filter keys onto every chunk of a store made before them, from the metadata it
+    already holds (nothing is re-embedded), then record their version; the number of chunks."""
+    updates = [
+        Chunk(chunk.chunk_id, "", filters.fields(paper_ref(chunk.metadata))) for chunk in store.all_metadata()
+    ]
+    for start in range(0, len(updates), page):
+        store.update_metadata(updates[start : start + page])
+    store.mark_filter_fields(filters.FIELDS_VERSION)
+    return len(updates)
 
 
 def paper_ref(metadata: Metadata) -> PaperRef:

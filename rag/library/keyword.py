@@ -120,6 +120,7 @@ class KeywordIndex:
         self.b = b
         self._avg = float(lengths.mean()) if len(lengths) else 0.0
         self._by_initial: dict[str, list[str]] | None = None
+        self._rows: dict[str, int] | None = None
 
     @classmethod
     def build(cls, chunk_ids: list[str], texts: Iterable[str], *, revision: str = "") -> KeywordIndex:
@@ -210,8 +211,18 @@ class KeywordIndex:
         frequency = len(self._postings(term)[0])
         return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
 
-    def search(self, query: str, n: int) -> list[tuple[str, float]]:
-        """The n best chunks for a query as (chunk_id, BM25 score), best first."""
+    def mask(self, chunk_ids: Iterable[str]) -> np.ndarray:
+        """Which indexed chunks are among these (ids the index does not hold are ignored)."""
+        if self._rows is None:
+            self._rows = {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
+        rows = [row for row in map(self._rows.get, chunk_ids) if row is not None]
+        allowed = np.zeros(len(self.chunk_ids), dtype=bool)
+        allowed[rows] = True
+        return allowed
+
+    def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """The n best chunks for a query as (chunk_id, BM25 score), best first; only those `allowed`
+        (a mask from `mask`) when given, scored as in the whole index."""
         if not self.chunk_ids:
             return []
         scores = np.zeros(len(self.chunk_ids), dtype=np.float64)
@@ -222,6 +233,8 @@ class KeywordIndex:
             tf = frequencies.astype(np.float64)
             norm = self.k1 * (1 - self.b + self.b * self._lengths[docs] / self._avg)
             scores[docs] += self.idf(term) * tf * (self.k1 + 1) / (tf + norm)
+        if allowed is not None:
+            scores[~allowed] = 0.0
         matched = np.flatnonzero(scores)
         if len(matched) > n:
             matched = matched[np.argpartition(-scores[matched], n - 1)[:n]]

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Paths, StoreSettings
 from ..errors import DamagedStoreError, EmbedderError, EmptyStoreError, InputError, StoreError
+from .filters import FIELDS_VERSION
 from .layout import Layout
 
 if TYPE_CHECKING:
     from ..answer import PaperRef
     from ..embeddings import Embedder
     from .corpus import CorpusReport
+    from .filters import Filter, Scope
     from .ingest import IngestReport
     from .keyword import KeywordIndex
     from .lock import WriteLock
@@ -59,6 +61,7 @@ class Library:
         self._read = self.layout  # where the store is read: a copy when it cannot be written
         self.wrote = False  # whether it has written to the store (ingest)
         self._staging: Store | None = None  # a rebuild's new collection until it is swapped in
+        self._scope: tuple[tuple[Filter, str], Scope] | None = None  # the last filter resolved
 
     @property
     def embedder(self) -> Embedder:
@@ -114,6 +117,7 @@ class Library:
                 name=self.settings.collection,
                 spec=self.spec(),
                 location=str(self.layout.root),
+                filter_fields=FIELDS_VERSION,
             )
         return self._store
 
@@ -262,6 +266,7 @@ class Library:
                 url=self.settings.chroma_url,
                 name=self.settings.collection,
                 spec=self.spec(),
+                filter_fields=FIELDS_VERSION,
             )
             # the keyword index is built for the swapped-in collection below
             with _embedding_failure(f"the store at {self.layout.root} is unchanged"):
@@ -317,6 +322,41 @@ class Library:
         restrict_permissions(self.layout.root)
         probe.remember_good(self.layout.root)
 
+    def scope(self, filters: Filter) -> Scope:
+        """A filter resolved against the store as it is now: its where and the chunks it lets
+        through (kept until the store changes). A store made before the filter keys gets them first."""
+        from .filters import Scope
+
+        where = filters.where()
+        if where is None:
+            raise ValueError("an empty filter has no scope")
+        self._add_filter_fields()
+        key = (filters, self.store.revision)
+        if self._scope is None or self._scope[0] != key:
+            ids = frozenset(self.store.ids(where))
+            papers = len({chunk_id.rsplit("#", 1)[0] for chunk_id in ids})
+            self._scope = (key, Scope(filters, where, ids, papers))
+        return self._scope[1]
+
+    def _add_filter_fields(self) -> None:
+        """Give every chunk of a store made before the filter keys those keys (once, metadata only,
+        as its writer: StoreBusyError while another process writes)."""
+        if self.store.filter_fields >= FIELDS_VERSION:
+            return
+        from .ingest import add_filter_fields
+        from .lock import WriteLock
+
+        with WriteLock(self.layout.root):
+            if self.store.filter_fields >= FIELDS_VERSION:  # another process did it meanwhile
+                return
+            self.notify(
+                f"The store at {self.store.location} was made before filters: adding their fields "
+                "to its papers (once; nothing is embedded again)."
+            )
+            self.wrote = True
+            add_filter_fields(self.store)
+            self._after_write()
+
     def cap(self, k: int, candidates: int) -> int:
         """k papers, capped at what the store holds (a huge -k is not an error, nor an overflow)."""
         if k <= candidates:
@@ -337,15 +377,44 @@ class Library:
         return paper_ref(chunks[0][0].metadata), merge_chunks([c.text for c, _ in chunks])
 
     def info(self) -> dict[str, Any]:
-        """Where the store is and what it holds."""
+        """Where the store is and what it holds: counts, and what its papers' metadata covers."""
+        from .ingest import paper_ref
+
         store = self.store
+        papers = [paper_ref(meta) for meta in store.papers().values()]
         return {
             "store": store.location,
             "collection": self.settings.collection,
-            "papers": len(store.papers()),
+            "papers": len(papers),
             "chunks": store.count(),
             "embedder": store.spec["embedder"],
             "dimension": store.spec["dimension"],
             "schema_version": store.spec["schema_version"],
             "keyword_index": str(self._read.keyword_index),
+            "metadata": metadata_summary(papers),
+            "filter_fields": store.filter_fields >= FIELDS_VERSION,
         }
+
+
+TOP = 10  # the most frequent categories, venues and tags `rag info` names
+
+
+def metadata_summary(papers: Sequence[PaperRef]) -> dict[str, Any]:
+    """What the papers' metadata covers: how many have each field, papers by year, the most
+    frequent categories, venues and tags."""
+    from collections import Counter
+
+    def top(counter: Counter[str]) -> dict[str, int]:
+        return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP])
+
+    years = Counter(p.year for p in papers if p.year)
+    return {
+        "with": {
+            name: sum(1 for p in papers if getattr(p, name))
+            for name in ("authors", "year", "date", "venue", "doi", "arxiv_id", "url", "categories", "tags")
+        },
+        "years": {str(year): years[year] for year in sorted(years)},
+        "categories": top(Counter(c for p in papers for c in p.categories)),
+        "venues": top(Counter(p.venue for p in papers if p.venue)),
+        "tags": top(Counter(t for p in papers for t in p.tags)),
+    }

@@ -30,7 +30,15 @@ _SWAP_WAIT = 10.0  # seconds a reader waits for a swap (old collection gone, new
 # Collection metadata that must match the current settings for a store to be usable.
 SPEC_KEYS = ("schema_version", "embedder", "dimension", "chunk_size", "chunk_overlap")
 
-Metadata = dict[str, str | int | float | bool]
+# Flat values Chroma can filter on; lists only for the derived filter keys (filters.py), None only
+# on the way in (an upsert or update removes that key).
+Metadata = dict[str, str | int | float | bool | list[str] | None]
+FILTER_FIELDS = "filter_fields"  # collection metadata: the version of the filter keys every chunk has
+
+
+def whole(value: object) -> int:
+    """A stored count or position as an int (0 when absent)."""
+    return int(value) if isinstance(value, int | float | str) else 0
 
 
 @dataclass
@@ -147,23 +155,37 @@ def _is_not_found(exc: BaseException) -> bool:
 class Store:
     """A Chroma collection of chunks, with the settings it was built with in its metadata."""
 
-    def __init__(self, client: Any, name: str, spec: dict[str, Any], location: str) -> None:
+    def __init__(
+        self, client: Any, name: str, spec: dict[str, Any], location: str, *, filter_fields: int = 0
+    ) -> None:
         self._client = client
         self._name = name
         self.spec = {"schema_version": SCHEMA_VERSION, **spec}
         self.location = location
+        self._new_filter_fields = filter_fields  # recorded on a collection created here
         self._collection = self._open_collection()
 
     @classmethod
     def open(
-        cls, *, path: str, url: str | None, name: str, spec: dict[str, Any], location: str | None = None
+        cls,
+        *,
+        path: str,
+        url: str | None,
+        name: str,
+        spec: dict[str, Any],
+        location: str | None = None,
+        filter_fields: int = 0,
     ) -> Store:
-        """Open (creating if needed) the collection at a path or server URL; location: the store's
-        name in messages, when path is a copy of it."""
-        return cls(connect(url, path), name, spec, mask_url(url) or location or path)
+        """Open (creating if needed, with that version of the filter keys) the collection at a path
+        or server URL; location: the store's name in messages, when path is a copy of it."""
+        return cls(
+            connect(url, path), name, spec, mask_url(url) or location or path, filter_fields=filter_fields
+        )
 
     @classmethod
-    def staging(cls, *, path: str, url: str | None, name: str, spec: dict[str, Any]) -> Store:
+    def staging(
+        cls, *, path: str, url: str | None, name: str, spec: dict[str, Any], filter_fields: int = 0
+    ) -> Store:
         """A new, empty collection beside `name` for a rebuild; `swap_in` replaces `name` with it.
 
         The collection under `name` is not touched (nor checked against the settings): it stays
@@ -174,6 +196,7 @@ class Store:
         store._name = name + STAGING_SUFFIX
         store.spec = {"schema_version": SCHEMA_VERSION, **spec}
         store.location = mask_url(url) or path
+        store._new_filter_fields = filter_fields
         store._drop()
         store._collection = store._open_collection()
         return store
@@ -214,7 +237,11 @@ class Store:
                     self._name,
                     embedding_function=None,
                     configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}},
-                    metadata={**self.spec, "revision": uuid.uuid4().hex},
+                    metadata={
+                        **self.spec,
+                        "revision": uuid.uuid4().hex,
+                        FILTER_FIELDS: self._new_filter_fields,
+                    },
                 )
         except BaseException as exc:
             if not _chroma_failure(exc):
@@ -271,11 +298,27 @@ class Store:
         metadata = self._run(lambda _: self._get_collection().metadata) or {}
         return str(metadata.get("revision", ""))
 
+    @property
+    def filter_fields(self) -> int:
+        """The version of the filter keys every chunk carries (0: a store made before them)."""
+        metadata = self._run(lambda _: self._get_collection().metadata) or {}
+        value = metadata.get(FILTER_FIELDS, 0)
+        return value if isinstance(value, int) else 0
+
+    def mark_filter_fields(self, version: int) -> None:
+        """Record that every chunk now carries the filter keys of this version."""
+        self._modify_metadata({FILTER_FIELDS: version})
+
+    def _modify_metadata(self, changes: dict[str, Any]) -> None:
+        # Chroma replaces a collection's metadata whole: what is not changed is written back.
+        metadata = self._run(lambda _: self._get_collection().metadata) or {}
+        self._run(lambda c: c.modify(metadata={**metadata, **self.spec, **changes}))
+
     def bump_revision(self) -> str:
         """Mark the contents as changed; return the new revision. A store made before SEARCH_EF
         gets it here, from its writer."""
         revision = uuid.uuid4().hex
-        self._run(lambda c: c.modify(metadata={**self.spec, "revision": revision}))
+        self._modify_metadata({"revision": revision})
         hnsw = (self._run(lambda c: c.configuration) or {}).get("hnsw") or {}
         if hnsw.get("ef_search", SEARCH_EF) < SEARCH_EF:
             self._run(lambda c: c.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}}))
@@ -311,6 +354,10 @@ class Store:
         """Metadata of every stored paper (from its first chunk), by paper id."""
         return {c.paper_id: c.metadata for c in self._pages(["metadatas"], where={"chunk": 0})}
 
+    def all_metadata(self) -> Iterator[Chunk]:
+        """Every chunk with its metadata (no text), page by page."""
+        return self._pages(["metadatas"])
+
     def all_chunks(self) -> Iterator[Chunk]:
         """Every chunk with its text and metadata, page by page."""
         return self._pages(["documents", "metadatas"])
@@ -342,7 +389,7 @@ class Store:
             chunk = Chunk(cid, doc or "", dict(meta or {}))
             found.setdefault(chunk.paper_id, []).append((chunk, np.asarray(vector, dtype=np.float32)))
         for chunks in found.values():
-            chunks.sort(key=lambda item: int(item[0].metadata.get("chunk", 0)))
+            chunks.sort(key=lambda item: whole(item[0].metadata.get("chunk")))
         return found
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
@@ -376,12 +423,18 @@ class Store:
             batch = list(chunk_ids[start : start + _PAGE])
             self._run(lambda c, batch=batch: c.delete(ids=batch))
 
-    def query(self, embedding: np.ndarray, n: int) -> list[Chunk]:
-        """The n chunks nearest to a vector, with cosine similarity, best first."""
+    def ids(self, where: dict[str, Any]) -> list[str]:
+        """The ids of the chunks whose metadata passes a `where`."""
+        return [chunk.chunk_id for chunk in self._pages([], where=where)]
+
+    def query(self, embedding: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[Chunk]:
+        """The n chunks nearest to a vector (of those passing `where`), with cosine similarity, best
+        first."""
         result = self._run(
             lambda c: c.query(
                 query_embeddings=[embedding],
                 n_results=n,
+                where=where,
                 include=["documents", "metadatas", "distances"],
             )
         )
