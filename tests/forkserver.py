@@ -175,8 +175,10 @@ class ForkServer:
         """The server's next reply, or None past the timeout."""
         assert self._process is not None and self._process.stdout is not None
         fd = self._process.stdout.fileno()
+        poll = select.poll()  # not select(): it fails on a descriptor numbered past 1024
+        poll.register(fd, select.POLLIN)
         while b"\n" not in self._pending:
-            if not select.select([fd], [], [], timeout)[0]:
+            if not poll.poll(None if timeout is None else timeout * 1000):
                 return None
             data = os.read(fd, 4096)
             if not data:

@@ -142,7 +142,13 @@ def test_rag_chat_in_a_real_terminal(settings: Settings, tmp_path: Path) -> None
     )
     rag = str(Path(sys.executable).with_name("rag"))
     child = pexpect.spawn(
-        rag, ["chat", "--llm", "extractive"], env=env, encoding="utf-8", timeout=180, cwd=str(tmp_path)
+        rag,
+        ["chat", "--llm", "extractive"],
+        env=env,
+        encoding="utf-8",
+        timeout=180,
+        cwd=str(tmp_path),
+        use_poll=True,  # select() fails on a descriptor numbered past 1024
     )
     try:
         child.expect("rag> ")  # the first question ingests the small corpus
@@ -173,7 +179,9 @@ def test_two_chats_on_one_store_keep_both_histories(filled_settings: Settings, t
     env.update({"RAG_STORE_DIR": str(filled_settings.store_dir), "TERM": "dumb"})
     rag = str(Path(sys.executable).with_name("rag"))
     first, second = (
-        pexpect.spawn(rag, ["chat", "--llm", "extractive"], env=env, encoding="utf-8", timeout=120)
+        pexpect.spawn(
+            rag, ["chat", "--llm", "extractive"], env=env, encoding="utf-8", timeout=120, use_poll=True
+        )
         for _ in range(2)
     )
     try:

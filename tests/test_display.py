@@ -50,7 +50,7 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
 def _in_terminal(args: list[str], env: dict[str, str], cwd: Path) -> str:
     """Run `rag ARGS` in a real 60-column pseudo-terminal; return everything it drew."""
     child = pexpect.spawn(
-        RAG, args, env=env, encoding="utf-8", timeout=240, cwd=str(cwd), dimensions=(40, 60)
+        RAG, args, env=env, encoding="utf-8", timeout=240, cwd=str(cwd), dimensions=(40, 60), use_poll=True
     )
     child.expect(pexpect.EOF)
     child.close()
@@ -153,6 +153,7 @@ def test_chat_in_a_terminal_sets_references_apart(built: Settings, tmp_path: Pat
         timeout=240,
         cwd=str(tmp_path),
         dimensions=(40, 60),
+        use_poll=True,  # select() fails on a descriptor numbered past 1024
     )
     try:
         child.expect("rag> ")
