@@ -16,6 +16,8 @@ from .embeddings import Embedder
 from .events import AnswerStream, Done, Event, Replaced, Token
 from .evidence import Evidence
 from .llm import EXTRACTIVE, LLMUnavailable
+from .query import RecordField
+from .record_answer import RECORD, named_source, record_answer
 from .verify import Verified, changes, verify, with_completion
 from .writers import Draft, Writer
 
@@ -98,12 +100,30 @@ class _Run:
             yield from self.tokens(REFUSAL)
             yield Done(self.refusal(), evidence.query)
             return
+        if evidence.query.record_field:
+            yield Done((yield from self.from_record(evidence.query.record_field)), evidence.query)
+            return
         for name in self.chain:
             outcome = yield from self.attempt(name)
             if outcome is not None:
                 yield Done(outcome, self.evidence.query)
                 return
         raise AssertionError("the chain always ends with the extractive backend")
+
+    def from_record(self, asked: RecordField) -> Generator[Event, None, Answer]:
+        """A question about the record of the paper it names, answered from that record; refused when
+        no paper found is the one it names."""
+        source = named_source(self.evidence)
+        if source is None:
+            self.decision = Decision(
+                False, self.decision.probability, "no title found names the paper asked about"
+            )
+            yield from self.tokens(REFUSAL)
+            return self.refusal()
+        text = record_answer(source.paper, asked)
+        yield from self.tokens(text)
+        self.lap("generate")
+        return self.answer(text, RECORD, Verified(text, order=[source.number]))
 
     def attempt(self, name: str) -> Generator[Event, None, Answer | None]:
         """One backend's draft, streamed and verified; its Answer, or None to try the next backend."""

@@ -16,6 +16,7 @@ from .citations import figures, written_figures
 from .errors import InputError
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
+from .scope import scope
 from .topic import acronyms
 
 Kind = Literal["lookup", "list", "figure", "comparison", "yesno", "metadata"]
@@ -80,9 +81,83 @@ _COMPARISON = re.compile(
 _YES_NO = re.compile(
     r"^\s*(does|do|did|is|are|was|were|can|could|has|have|had|will|would|should)\b", re.IGNORECASE
 )
-_METADATA = re.compile(
-    r"\b(who (wrote|authored|are the authors|is the author)|authors? of|when was\b[^?]*\b(published|released)"
-    r"|(what|which) (year|venue|conference|journal))\b",
+# What a question about a paper's record asks for: one field of the record.
+RecordField = Literal["authors", "date", "venue", "doi", "url", "arxiv_id"]
+_S = r"(?P<subject>.+?)"
+_WAS = r"(?:was|were|is|did|does)"
+_RECORD_FORMS: tuple[tuple[RecordField, str], ...] = (
+    (
+        "authors",
+        rf"(?:who|which (?:people|researchers|authors))\s+(?:co-?)?(?:wrote|authored|(?:is|are|were|was)\s+"
+        rf"(?:the\s+)?(?:authors?|writers?|behind)(?:\s+(?:of|for))?)\s+{_S}",
+    ),
+    (
+        "authors",
+        rf"(?:(?:what|who)\s+(?:is|are|were)\s+|(?:list|name|give me|tell me|show me)\s+)?(?:the\s+)?"
+        rf"(?:names?\s+of\s+the\s+)?(?:authors?|writers?)\s+(?:of|for|on)\s+{_S}",
+    ),
+    ("authors", rf"(?:who|by whom)\s+(?:was|were|is)\s+{_S}\s+(?:written|authored)(?:\s+by)?"),
+    ("authors", rf"{_S}(?:'s?)?\s+authors?"),
+    (
+        "date",
+        rf"(?:when|(?:in\s+)?(?:what|which)\s+year|(?:on\s+)?what\s+date)\s+{_WAS}\s+{_S}\s+(?:(?:first\s+)?"
+        r"(?:published|released|written|posted|submitted|announced|out)|(?:come|came)\s+out|appear(?:ed)?)",
+    ),
+    (
+        "date",
+        rf"(?:(?:what|which)(?:'s|\s+is|\s+was)\s+)?(?:the\s+)?(?:publication\s+)?(?:year|date)\s+(?:of|for)\s+{_S}",
+    ),
+    ("date", rf"{_S}(?:'s?)?\s+publication\s+(?:year|date)"),
+    (
+        "venue",
+        rf"(?:where|(?:in|at)\s+(?:what|which)\s+(?:venue|conference|journal|workshop))\s+{_WAS}\s+{_S}\s+"
+        r"(?:published|presented|accepted|appear(?:ed)?|(?:come|came)\s+out)",
+    ),
+    (
+        "venue",
+        rf"(?:what|which)\s+(?:venue|conference|journal|workshop)\s+{_WAS}\s+{_S}\s+(?:(?:published|presented|"
+        r"appear(?:ed)?|accepted)\s+)?(?:in|at|to|from)",
+    ),
+    (
+        "venue",
+        rf"(?:(?:what|which)(?:'s|\s+is|\s+was)\s+)?(?:the\s+)?(?:venue|journal|conference)\s+(?:of|for)\s+{_S}",
+    ),
+    ("venue", rf"{_S}(?:'s?)?\s+venue"),
+    (
+        "doi",
+        rf"(?:(?:what|which)(?:'s|\s+is|\s+was)\s+|(?:give|send|show|tell)\s+me\s+)?(?:the\s+)?doi\s+(?:of|for)\s+{_S}",
+    ),
+    ("doi", rf"{_S}(?:'s?)?\s+doi"),
+    (
+        "arxiv_id",
+        rf"(?:(?:what|which)(?:'s|\s+is|\s+was)\s+|(?:give|tell)\s+me\s+)?(?:the\s+)?arxiv\s+"
+        rf"(?:id|number|identifier)\s+(?:of|for)\s+{_S}",
+    ),
+    (
+        "url",
+        rf"(?:(?:what|which)(?:'s|\s+is|\s+was)\s+|(?:give|send|show|tell)\s+me\s+)?(?:the\s+|a\s+)?"
+        rf"(?:link|url|web\s*page|address|pdf)\s+(?:of|for|to)\s+{_S}",
+    ),
+    ("url", rf"where\s+can\s+i\s+(?:find|read|get|download)\s+{_S}"),
+    ("url", rf"{_S}(?:'s?)?\s+(?:link|url)"),
+)
+_RECORD_QUESTIONS = tuple((name, re.compile(form, re.IGNORECASE)) for name, form in _RECORD_FORMS)
+_POLITE = re.compile(
+    r"^(?:(?:can|could) you\s+)?(?:please\s+)?(?:(?:tell|show) me\s+|do you know\s+)?"
+    r"(?:(?:what|which)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?=the\b|a\b))?",
+    re.IGNORECASE,
+)
+# "who wrote these two papers?" points back at papers already shown; it names none.
+_POINTING = re.compile(
+    r"^(?:these|those|this|that|both|each|all|them|they|it|its|the (?:two|three|first|second|last))\b", re.I
+)
+_QUESTION_WORD = re.compile(
+    r"^(?:how|why|who|whom|when|where|what|which|is|are|was|were|do|does|did)\b", re.I
+)
+# What is left around a paper's name: "the ... paper", "the paper called ...", quotes.
+_SUBJECT_WRAPPING = re.compile(
+    r"^(?:the\s+)?(?:(?:paper|article|work|preprint)\s+(?:called|titled|named|on|about)?\s*)?"
+    r"|\s+(?:paper|article|work|preprint)$",
     re.IGNORECASE,
 )
 # A name as a question writes it: capitals inside a word, letters and digits, or a + (CLIP-ReIdent,
@@ -90,6 +165,21 @@ _METADATA = re.compile(
 _NAME = re.compile(
     r"(?<![\w+-])(?=[\w+-]*(?:[a-z][A-Z]|[A-Z]{2}|[A-Za-z]\d|\d[A-Za-z]|\w\+))[\w][\w+.-]*[\w+]"
 )
+
+
+def record_question(question: str) -> tuple[RecordField, str] | None:
+    """The record field a question asks for and the paper it names ("who wrote X?": authors, X)."""
+    text = _POLITE.sub("", question.replace("\u2019", "'").strip().rstrip("?.! ").strip())
+    for name, form in _RECORD_QUESTIONS:
+        match = form.fullmatch(text)
+        if not match:
+            continue
+        subject = _SUBJECT_WRAPPING.sub("", match.group("subject").strip(" \"'\u201c\u201d")).strip(
+            " \"'\u201c\u201d"
+        )
+        if len(subject) >= 3 and not _QUESTION_WORD.match(subject) and not _POINTING.match(subject):
+            return name, subject
+    return None
 
 
 def _topic_then_papers(question: str) -> str | None:
@@ -113,13 +203,13 @@ def _search_text(question: str, listing: bool) -> str:
     return topic if len(topic) >= 3 else question
 
 
-def _kind(question: str, listing: bool, quantity: bool) -> Kind:
+def _kind(question: str, listing: bool, quantity: bool, record: bool) -> Kind:
+    if record:
+        return "metadata"
     if listing:
         return "list"
     if quantity:
         return "figure"
-    if _METADATA.search(question):
-        return "metadata"
     if _COMPARISON.search(question):
         return "comparison"
     if _YES_NO.match(question):
@@ -146,6 +236,10 @@ class Query:
     # what its searched phrases would be as acronyms (NAS), with their terms (derived from search)
     acronyms: dict[str, set[str]] = field(compare=False)
     filters: Filter = NO_FILTER  # which papers it may be answered from (--year, --author ...)
+    record_field: RecordField | None = None  # the field of a paper's record it asks for (authors)
+    # the author and years it restricts its papers to ("papers by NAME from 2023"); not applied yet
+    author: str | None = None
+    years: tuple[int | None, int | None] | None = None
 
     @property
     def is_list(self) -> bool:
@@ -160,16 +254,18 @@ class Query:
 
 def parse(question: str, filters: Filter = NO_FILTER) -> Query:
     """Parse a question once for every stage that follows (searched within the filter's papers)."""
-    listing = is_list_question(question)
-    match = _QUANTITY.search(question)
+    record = record_question(question)
+    listing = is_list_question(question) and not record
+    match = None if record else _QUANTITY.search(question)
     asked_for = question[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
     counted = frozenset(tokenize(question[match.end() : match.end() + 40])[:2]) if match else frozenset()
-    search = _search_text(question, listing)
+    search = record[1] if record else _search_text(question, listing)
+    scoped = scope(question)
     return Query(
         text=question,
         search=search,
-        kind=_kind(question, listing, bool(match)),
+        kind=_kind(question, listing, bool(match), bool(record)),
         names=tuple(dict.fromkeys(_NAME.findall(question))),
         terms=frozenset(tokenize(question)),
         quantity=bool(match),
@@ -181,6 +277,9 @@ def parse(question: str, filters: Filter = NO_FILTER) -> Query:
         written=frozenset(written_figures(question)),
         acronyms=acronyms(search),
         filters=filters,
+        record_field=record[0] if record else None,
+        author=scoped.author,
+        years=scoped.years,
     )
 
 

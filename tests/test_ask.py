@@ -247,3 +247,23 @@ def test_a_model_list_names_every_listed_paper(full: Assistant) -> None:
     assert {c.paper.title for c in answer.citations} == listed and len(listed) >= 5
     assert answer.unsupported == []  # the added sentences are quotes
     assert "".join(tokens).endswith(answer.text.split("Also on this topic:")[1])  # streamed, not replaced
+
+
+def test_record_questions_over_the_bundled_corpus_answer_from_the_named_record(
+    full: Assistant,
+) -> None:
+    # The Daily Papers dumps carry no authors, venue or DOI: the answer says so, never quotes the abstract.
+    answer = full.ask("who are the authors of model soups?", llm="extractive")
+    assert answer.text == "The record of [1] has no authors." and answer.backend == "record"
+    assert [c.paper.title.split(":")[0] for c in answer.citations] == ["Model soups"]
+    dated = full.ask("when was model soups published?", llm="extractive")
+    assert dated.text.startswith("The record of [1] has no date or year. It is dated ")
+    # The gate alone would answer these from an unrelated paper (one title word in common, or none):
+    # no title found names the paper asked about.
+    for question in (
+        "who wrote the attention is all you need paper?",
+        "who wrote the bert paper?",
+        "when was GPT-4 released?",
+    ):
+        refused = full.ask(question, llm="extractive")
+        assert refused.refused and refused.citations == [] and refused.closest, (question, refused.text)

@@ -229,5 +229,6 @@ def test_a_metadata_field_of_the_wrong_type_skips_its_entry_naming_line_and_fiel
     assert [str(p) for p in report.problems] == [
         f"{path}:2: field 'arxiv_id' must be text, not a number (2301.0123); entry skipped",
         f"{path}:3: field 'venue' must be text, not an object; entry skipped",
-        f"{path}:4: field 'categories' must be a list of texts, not a list holding a number (3); entry skipped",
+        f"{path}:4: field 'categories' must be a list of texts, not a list holding a number (3); "
+        "entry skipped",
     ]

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rag"
 # What each layer may import from the package; anything else would call back up.
 LOWER = {
     "library": {"config", "errors", "answer", "embeddings", "library", "untrusted"},
-    "query": {"citations", "errors", "library", "topic"},
+    "query": {"citations", "errors", "library", "scope", "topic"},
     "evidence": {
         "answer",
         "citations",
@@ -34,6 +34,8 @@ LOWER = {
         "events",
         "evidence",
         "llm",
+        "query",
+        "record_answer",
         "verify",
         "writers",
         "calibration",

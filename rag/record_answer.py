@@ -1,0 +1,95 @@
+"""Questions about a paper's record ("who wrote X?", "when was X published?") answered from the stored
+fields of the paper the question names, cited [1]; a missing field is said to be missing."""
+
+from __future__ import annotations
+
+from .answer import PaperRef, Source
+from .evidence import Evidence
+from .query import RecordField
+
+RECORD = "record"  # the backend an answer written from the record reports
+MAX_AUTHORS = 10  # a longer list is cut, saying how many more there are
+# The share (IDF) of the named paper's terms its title must have: on the bundled corpus a paper named
+# by its title or its name has 1.0, the best unrelated title 0.55 ("attention is all you need").
+NAMED = 0.8
+
+_MISSING: dict[RecordField, str] = {
+    "authors": "authors",
+    "date": "date or year",
+    "venue": "venue",
+    "doi": "DOI",
+    "url": "link",
+    "arxiv_id": "arXiv id",
+}
+
+
+def named_source(evidence: Evidence) -> Source | None:
+    """The source whose title the question names (the best named of the top ones), or None."""
+    named = max(evidence.papers.items(), key=lambda item: (item[1].named, -item[0]), default=None)
+    if named is None or named[1].named < NAMED:
+        return None
+    return next(s for s in evidence.sources if s.number == named[0])
+
+
+def _joined(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, ..., J and 5 others'."""
+    shown = names[:MAX_AUTHORS]
+    rest = len(names) - len(shown)
+    if rest:
+        return ", ".join(shown) + f" and {rest} other{'s' if rest > 1 else ''}"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _when(paper: PaperRef) -> str | None:
+    """'on 2022-03-10', 'in 2022 (dated Mar 10)', 'in 2022', or None without a year."""
+    if paper.year is None:
+        return None
+    if paper.date and str(paper.year) in paper.date:
+        return f"on {paper.date}"
+    return f"in {paper.year}" + (f" (dated {paper.date})" if paper.date else "")
+
+
+def _link(paper: PaperRef) -> str | None:
+    """The paper's own address: its url, else its DOI's or its arXiv id's."""
+    if paper.url:
+        return paper.url
+    if paper.doi:
+        return f"https://doi.org/{paper.doi}"
+    return f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
+
+
+def _stated(paper: PaperRef, asked: RecordField, name: str) -> str | None:
+    """The sentence stating the field, or None when the record lacks it."""
+    if asked == "authors" and paper.authors:
+        return f"{name} was written by {_joined(paper.authors)}"
+    if asked == "date" and (when := _when(paper)):
+        return f"{name} was published {when}"
+    if asked == "venue" and paper.venue:
+        return f"{name} appeared in {paper.venue}" + (f" ({paper.year})" if paper.year else "")
+    if asked == "doi" and paper.doi:
+        return f"The DOI of {name} is {paper.doi} (https://doi.org/{paper.doi})"
+    if asked == "arxiv_id" and paper.arxiv_id:
+        return f"The arXiv id of {name} is {paper.arxiv_id}"
+    if asked == "url" and (link := _link(paper)):
+        return f"The link of {name} is {link}"
+    return None
+
+
+def _instead(paper: PaperRef, asked: RecordField) -> str:
+    """What the record has in place of a missing field, as a second sentence ('' when nothing)."""
+    if asked == "date" and paper.date:
+        return f" It is dated {paper.date}, without a year."
+    if asked in ("venue", "doi") and paper.arxiv_id:
+        return f" It is arXiv {paper.arxiv_id}."
+    if asked == "url" and paper.links:
+        return " Its abstract links to " + ", ".join(paper.links[:3]) + "."
+    return ""
+
+
+def record_answer(paper: PaperRef, asked: RecordField, number: int = 1) -> str:
+    """The answer from a paper's record, citing it as [number]; a missing field is said to be."""
+    name = f'"{paper.title}"' if paper.title else "This paper"
+    stated = _stated(paper, asked, name)
+    if stated:
+        return f"{stated} [{number}]."
+    return f"The record of [{number}] has no {_MISSING[asked]}.{_instead(paper, asked)}"

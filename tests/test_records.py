@@ -1,0 +1,244 @@
+"""Questions about a paper's record ("who wrote X?", "when was X published?") answered from its stored
+fields, cited; a missing field said to be missing; a paper not in the store refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import bundled_entries, no_user_settings, write_jsonl
+from test_cli import run
+
+from rag.answer import REFUSAL, PaperRef
+from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+from rag.query import parse
+from rag.record_answer import record_answer
+
+ENTRIES = dict(bundled_entries(8))
+CLIP_REIDENT = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
+GIM = "GIM: Learning Generalizable Image Matcher From Internet Videos"
+DUQGEN = (
+    "DUQGen: Effective Unsupervised Domain Adaptation of Neural Rankers by Diversifying Synthetic "
+    "Query Generation"
+)
+# Bundled papers with the fields an export carries; DUQGen has a year but no authors, venue or DOI.
+RECORDS = [
+    {
+        "id": "clip-reident",
+        "title": CLIP_REIDENT,
+        "abstract": ENTRIES[CLIP_REIDENT],
+        "authors": ["Konrad Habel", "Fabian Deuser", "Norbert Oswald"],
+        "year": 2023,
+        "date": "2023-03-21",
+        "venue": "CVPR Workshops",
+        "doi": "https://doi.org/10.1109/CVPRW59228.2023.00573",
+        "arxiv_id": "2303.11855v1",
+    },
+    {
+        "id": "gim",
+        "title": GIM,
+        "abstract": ENTRIES[GIM],
+        "authors": ["Xuelun Shen", "Zhipeng Cai", "Wei Yin", "Matthias Müller"],
+        "year": 2024,
+        "venue": "ICLR",
+        "url": "https://arxiv.org/abs/2402.11095",
+    },
+    {"id": "duqgen", "title": DUQGEN, "abstract": ENTRIES[DUQGEN], "arxiv_id": "2404.02489"},
+    *(
+        {"id": f"plain-{n}", "title": title, "abstract": abstract}
+        for n, (title, abstract) in enumerate(bundled_entries(8))
+        if title not in (CLIP_REIDENT, GIM, DUQGEN)
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def records_store(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxMiniLM) -> Path:
+    """Eight bundled papers, three with (some) bibliographic fields, ingested once; only read."""
+    root = tmp_path_factory.mktemp("records")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    write_jsonl(corpus / "library.jsonl", RECORDS)
+    with no_user_settings(root):
+        settings = Settings(store_dir=root / "store", data_dir=corpus)
+        report = Assistant(settings, embedder=embedder, notify=lambda message: None).ingest()
+    assert report.ok and report.embedded == 8, report.to_dict()
+    return root / "store"
+
+
+@pytest.fixture
+def library(records_store: Path, embedder: OnnxMiniLM) -> Assistant:
+    return Assistant(Settings(store_dir=records_store), embedder=embedder, notify=lambda message: None)
+
+
+@pytest.mark.parametrize(
+    ("question", "field", "subject"),
+    [
+        ("who wrote CLIP-ReIdent?", "authors", "CLIP-ReIdent"),
+        ("who are the authors of model soups?", "authors", "model soups"),
+        ("Who is the author of the GIM paper?", "authors", "GIM"),
+        ("authors of clip-reident", "authors", "clip-reident"),
+        ("model soups authors", "authors", "model soups"),
+        ("by whom was DUQGen written?", "authors", "DUQGen"),
+        ("when was clip-reident published?", "date", "clip-reident"),
+        ("what year was GIM released?", "date", "GIM"),
+        ("when did gim come out?", "date", "gim"),
+        ("where did clip-reident appear?", "venue", "clip-reident"),
+        ("which conference was GIM published at?", "venue", "GIM"),
+        ("in which journal was the paper called \u201cGIM\u201d published?", "venue", "GIM"),
+        ("what is the doi of clip-reident?", "doi", "clip-reident"),
+        ("What\u2019s the DOI of CLIP-ReIdent", "doi", "CLIP-ReIdent"),
+        ("the link to gim", "url", "gim"),
+        ("where can I find the duqgen paper?", "url", "duqgen"),
+        ("what is the arxiv id of duqgen?", "arxiv_id", "duqgen"),
+        ("can you tell me who wrote gim?", "authors", "gim"),
+    ],
+)
+def test_questions_about_a_record_name_the_field_and_the_paper(
+    question: str, field: str, subject: str
+) -> None:
+    query = parse(question)
+    assert (query.kind, query.record_field, query.search) == ("metadata", field, subject)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how does clip-reident work?",
+        "which papers study player re-identification?",
+        "when was the eiffel tower built?",
+        "what happened last year?",
+        "where do the gains of gim come from?",
+        "how many authors does the survey cite?",
+    ],
+)
+def test_other_questions_ask_for_no_record_field(question: str) -> None:
+    query = parse(question)
+    assert query.record_field is None and query.kind != "metadata"
+
+
+def test_who_wrote_a_paper_is_answered_from_its_record_and_cited(library: Assistant) -> None:
+    for question in ("who wrote CLIP-ReIdent?", "who are the authors of clip-reident?"):
+        answer = library.ask(question, llm="extractive")
+        assert not answer.refused and answer.backend == "record", answer.decision
+        assert (
+            answer.text
+            == f'"{CLIP_REIDENT}" was written by Konrad Habel, Fabian Deuser and Norbert Oswald [1].'
+        )
+        assert [c.paper.paper_id for c in answer.citations] == ["clip-reident"]
+        assert answer.citations[0].paper.authors == ["Konrad Habel", "Fabian Deuser", "Norbert Oswald"]
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("when was clip-reident published?", "was published on 2023-03-21 [1]."),
+        ("when was GIM published?", "was published in 2024 [1]."),
+        ("where did clip-reident appear?", "appeared in CVPR Workshops (2023) [1]."),
+        ("which conference was gim published at?", "appeared in ICLR (2024) [1]."),
+        (
+            "what is the doi of clip-reident?",
+            "is 10.1109/cvprw59228.2023.00573 (https://doi.org/10.1109/cvprw59228.2023.00573) [1].",
+        ),
+        ("what is the arxiv id of clip-reident?", "is 2303.11855 [1]."),
+        ("the link to gim", "is https://arxiv.org/abs/2402.11095 [1]."),
+        ("who wrote gim?", "was written by Xuelun Shen, Zhipeng Cai, Wei Yin and Matthias Müller [1]."),
+    ],
+)
+def test_each_field_is_answered_from_the_record(library: Assistant, question: str, says: str) -> None:
+    answer = library.ask(question, llm="extractive")
+    assert answer.backend == "record" and answer.text.endswith(says), answer.text
+    assert len(answer.citations) == 1 and answer.citations[0].paper.title in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("who wrote duqgen?", "The record of [1] has no authors."),
+        ("where did DUQGen appear?", "The record of [1] has no venue. It is arXiv 2404.02489."),
+        ("what is the doi of duqgen?", "The record of [1] has no DOI. It is arXiv 2404.02489."),
+        ("when was duqgen published?", "The record of [1] has no date or year."),
+    ],
+)
+def test_a_field_the_record_lacks_is_said_to_be_missing(library: Assistant, question: str, text: str) -> None:
+    # today (before): a sentence of the abstract, unrelated to the question, was the answer
+    answer = library.ask(question, llm="extractive")
+    assert answer.text == text and answer.backend == "record" and not answer.refused
+    assert [c.paper.paper_id for c in answer.citations] == ["duqgen"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who wrote the attention is all you need paper?", "who wrote hamlet?", "when was GPT-4 released?"],
+)
+def test_a_paper_not_in_the_store_is_refused_with_the_closest(library: Assistant, question: str) -> None:
+    answer = library.ask(question, llm="extractive")
+    assert answer.refused and answer.text == REFUSAL and answer.citations == [] and answer.closest
+
+
+def test_a_record_question_is_answered_from_the_record_whatever_the_backend(library: Assistant) -> None:
+    # An OpenAI backend nobody listens for: a model call would fall back and say so.
+    settings = {
+        **library.settings.model_dump(),
+        "openai_api_key": "sk-x",
+        "openai_base_url": "http://127.0.0.1:9/v1",
+    }
+    assistant = Assistant(Settings(**settings), embedder=library.embedder, notify=lambda message: None)
+    answer = assistant.ask("Who wrote GIM?", llm="openai")
+    assert answer.backend == "record" and answer.fallback_reason is None
+    assert "Matthias Müller [1]." in answer.text
+
+
+def test_rag_ask_answers_from_the_record_with_the_reference(records_store: Path) -> None:
+    result = run("--store", str(records_store), "ask", "--llm", "extractive", "who wrote clip-reident?")
+    assert result.returncode == 0, result.stderr
+    assert "was written by Konrad Habel, Fabian Deuser and Norbert Oswald [1]." in result.stdout
+    assert f"[1] {CLIP_REIDENT} - Konrad Habel, Fabian Deuser, Norbert Oswald (2023)" in result.stdout
+    result = run("--store", str(records_store), "ask", "--json", "--llm", "extractive", "doi of clip-reident")
+    payload = json.loads(result.stdout)
+    assert payload["backend"] == "record" and payload["citations"][0]["paper_id"] == "clip-reident"
+
+
+def test_the_record_answer_cuts_a_long_author_list_and_names_an_untitled_paper() -> None:
+    many = PaperRef("p", "A big collaboration", authors=[f"Author {n}" for n in range(1, 13)])
+    assert record_answer(many, "authors").endswith("Author 10 and 2 others [1].")
+    one = PaperRef("q", "", authors=["Ada Lovelace"], date="Mar 11")
+    assert record_answer(one, "authors") == "This paper was written by Ada Lovelace [1]."
+    assert (
+        record_answer(one, "date")
+        == "The record of [1] has no date or year. It is dated Mar 11, without a year."
+    )
+    linked = PaperRef("r", "T", links=["https://github.com/x/y"])
+    assert (
+        record_answer(linked, "url")
+        == "The record of [1] has no link. Its abstract links to https://github.com/x/y."
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "author", "years"),
+    [
+        ("papers by Geoffrey Hinton", "Geoffrey Hinton", None),
+        ("papers by yann lecun on self-supervised learning", "yann lecun", None),
+        ("papers written by A. Turing in 2024", "A. Turing", (2024, 2024)),
+        ("which papers did Jian Sun write?", "Jian Sun", None),
+        ("papers from 2023 on diffusion models", None, (2023, 2023)),
+        ("which papers from 2021 to 2023 study distillation?", None, (2021, 2023)),
+        ("publications by Ada Lovelace between 2019 and 2021", "Ada Lovelace", (2019, 2021)),
+        ("papers on rlhf 2021-2023", None, (2021, 2023)),
+        ("papers on rl since 2022", None, (2022, None)),
+        ("papers from 2021 onwards about rl", None, (2021, None)),
+        ("papers after 2022 on rlhf", None, (2023, None)),
+        ("works published before 2020 about transformers", None, (None, 2019)),
+        ("which papers study dpo?", None, None),
+        ("how many images were released in 2021?", None, None),  # no papers asked for: no scope
+    ],
+)
+def test_the_author_and_years_a_question_names_are_parsed_for_the_filters(
+    question: str, author: str | None, years: tuple[int | None, int | None] | None
+) -> None:
+    query = parse(question)
+    assert (query.author, query.years) == (author, years)
