@@ -142,6 +142,9 @@ class Library:
 
         busy = writer(self.layout.root)
         if busy:
+            self._store = None  # a rebuild may have swapped its collection in since we opened ours
+            if self.store.count():
+                return
             raise EmptyStoreError(
                 f"the store at {self.store.location} is empty while {busy} writes to it; "
                 "try again when it has finished"
