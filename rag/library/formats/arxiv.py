@@ -3,7 +3,6 @@ streamed in constant memory, --category and --since applied before a line is eve
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
@@ -11,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import fields
-from ..records import Entry, FileReport, Problem
+from ..records import Entry, FileReport
 from ..selection import Selection
+from .plain import json_objects
 
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
 _UPDATED = re.compile(r'"update_date"\s*:\s*"(\d{4}-\d{2}-\d{2})"')
@@ -28,20 +28,11 @@ def read_arxiv(
 ) -> Iterator[Entry]:
     """Each record as an entry: the arXiv id, categories, authors, first-version date, DOI, journal-ref."""
     decoder = None
-    for n, line in lines:
-        if not line.strip():
-            continue
-        if not selection.may_keep_line(line) or _updated_before(line, selection.since):
-            report.filtered += 1
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.problems.append(Problem(str(path), n, f"not valid JSON ({exc.msg}); skipped"))
-            continue
-        if not isinstance(record, dict):
-            report.problems.append(Problem(str(path), n, "not a JSON object; skipped"))
-            continue
+
+    def keep(line: str) -> bool:
+        return selection.may_keep_line(line) and not _updated_before(line, selection.since)
+
+    for n, record in json_objects(path, lines, report, keep):
         key = record.get("id") if isinstance(record.get("id"), str) else None
         try:
             if decoder is None:

@@ -3,14 +3,14 @@ abstract_inverted_index turned back into text."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .. import fields
-from ..records import Entry, FileReport, Problem
+from ..records import Entry, FileReport
 from ..selection import Selection
+from .plain import json_objects
 
 _PREFIX = "https://openalex.org/"
 MIN_CONCEPT_SCORE = 0.3  # OpenAlex tags a work with dozens of concepts; the weak ones say little
@@ -28,17 +28,7 @@ def read_openalex(
     path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
 ) -> Iterator[Entry]:
     """Each work a line; its OpenAlex id names it in messages."""
-    for n, line in lines:
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.problems.append(Problem(str(path), n, f"not valid JSON ({exc.msg}); skipped"))
-            continue
-        if not isinstance(record, dict):
-            report.problems.append(Problem(str(path), n, "not a JSON object; skipped"))
-            continue
+    for n, record in json_objects(path, lines, report):
         key = record.get("id") if isinstance(record.get("id"), str) else None
         key = key.removeprefix(_PREFIX) if key else None
         try:

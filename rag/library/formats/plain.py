@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +84,19 @@ def record_entry(record: dict[str, Any], line: int) -> Entry:
     )
 
 
-def read_jsonl(
-    path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
-) -> Iterator[Entry]:
-    """One JSON object a line: title, abstract, id, authors, year, url, date and the newer fields."""
+def json_objects(
+    path: Path,
+    lines: Iterator[tuple[int, str]],
+    report: FileReport,
+    keep: Callable[[str], bool] | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each line's JSON object with its number; blank lines passed over, a line keep() refuses
+    counted as filtered (before it is parsed), anything else reported and skipped."""
     for n, line in lines:
         if not line.strip():
+            continue
+        if keep is not None and not keep(line):
+            report.filtered += 1
             continue
         try:
             record = json.loads(line)
@@ -99,6 +106,14 @@ def read_jsonl(
         if not isinstance(record, dict):
             report.problems.append(Problem(str(path), n, "not a JSON object; skipped"))
             continue
+        yield n, record
+
+
+def read_jsonl(
+    path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
+) -> Iterator[Entry]:
+    """One JSON object a line: title, abstract, id, authors, year, url, date and the newer fields."""
+    for n, record in json_objects(path, lines, report):
         try:
             yield record_entry(record, n)
         except fields.FieldError as exc:
