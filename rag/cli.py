@@ -77,34 +77,14 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
         "--since", type=_checked("since"), metavar="DATE", help="from this date: 2023-06-01, 2023-06 or 2023"
     )
     group.add_argument("--until", type=_checked("until"), metavar="DATE", help="up to this date")
-    group.add_argument(
-        "--author",
-        action="append",
-        type=_checked("author"),
-        metavar="NAME",
-        help='family or full name: Turing, "Alan Turing", "A. Turing"',
+    repeatable = (
+        ("author", "NAME", 'family or full name: Turing, "Alan Turing", "A. Turing"'),
+        ("category", "CAT", "an arXiv category or archive: cs.CL, cs.CL,cs.LG, cs"),
+        ("venue", "NAME", "words of the journal or conference: ACL"),
+        ("tag", "TAG", "a tag or collection of the export"),
     )
-    group.add_argument(
-        "--category",
-        action="append",
-        type=_checked("category"),
-        metavar="CAT",
-        help="an arXiv category or archive: cs.CL, cs.CL,cs.LG, cs",
-    )
-    group.add_argument(
-        "--venue",
-        action="append",
-        type=_checked("venue"),
-        metavar="NAME",
-        help="words of the journal or conference: ACL",
-    )
-    group.add_argument(
-        "--tag",
-        action="append",
-        type=_checked("tag"),
-        metavar="TAG",
-        help="a tag or collection of the export",
-    )
+    for name, metavar, text in repeatable:
+        group.add_argument(f"--{name}", action="append", type=_checked(name), metavar=metavar, help=text)
 
 
 def _filters(args: argparse.Namespace) -> Filter:
