@@ -3,7 +3,9 @@
 Each command is still a process of its own, started through the real entry point
 (`rag.cli.run`) with its own arguments, environment, working directory, stdin, stdout, stderr
 and exit code; only the interpreter's start-up and imports (1-2 s of CPU a command) are shared.
-The server process starts no thread before it forks, so a fork copies no held lock.
+The server only imports before it forks. The imports start two native threads (chromadb's and
+onnxruntime's, idle); a fork copies only the forking thread, so a lock either held at that moment
+would stay held in the child. No command has hung on one in the suite's runs.
 
 Protocol, one JSON line each way: the request {args, env, cwd, stdout, stderr}; the replies
 {"pid": N} when the command starts, then {"exit": CODE} when it ends.
