@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -104,9 +105,14 @@ class Assistant:
         prune: bool = False,
         rebuild: bool = False,
         progress: bool | None = None,
+        category: str | Sequence[str] | None = None,
+        since: str | datetime.date | None = None,
     ) -> IngestReport:
-        """Read abstracts from files or directories (default: the bundled corpus) into the store."""
-        return self.library.ingest(paths, prune=prune, rebuild=rebuild, progress=progress)
+        """Read abstracts from files or directories (default: the bundled corpus) into the store;
+        category ('cs.CL,cs.LG') and since ('2023-01-01') select records while reading."""
+        return self.library.ingest(
+            paths, prune=prune, rebuild=rebuild, progress=progress, category=category, since=since
+        )
 
     def open(self) -> None:
         """Open the store and its keyword index now (a new default store is filled here)."""

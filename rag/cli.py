@@ -36,6 +36,18 @@ def _positive(value: str) -> int:
     return number
 
 
+def _since(value: str) -> str:
+    from .errors import InputError
+    from .library.selection import Selection
+
+    try:
+        return Selection.of(since=value).since
+    except InputError:
+        raise argparse.ArgumentTypeError(
+            f"must be a date (YYYY, YYYY-MM or YYYY-MM-DD), not {value!r}"
+        ) from None
+
+
 def _retrieval_options(parser: argparse.ArgumentParser, *, papers: str, llm: bool = False) -> None:
     """-k, --mode and (for commands that answer) --llm, the same on every command."""
     parser.add_argument(
@@ -82,8 +94,11 @@ def _parser() -> argparse.ArgumentParser:
         "ingest",
         parents=[common],
         help="read abstracts into the store",
-        description="Read abstracts (daily-papers .txt dumps, .jsonl or .csv) into the store. "
-        "Unchanged papers are not embedded again. Exits 3 if anything was skipped.",
+        description="Read abstracts into the store: BibTeX (Zotero, Better BibTeX, JabRef), RIS, "
+        "CSL-JSON, the arXiv metadata snapshot, OpenAlex works, JSONL, CSV and Daily Papers dumps, "
+        "each recognised by its content. Entries that are one paper (same DOI or arXiv id; without "
+        "ids, same title) are merged, and every merge is reported. Unchanged papers are not "
+        "embedded again. Exits 3 if anything was skipped.",
     )
     ingest.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or directories (default: the bundled data/)"
@@ -96,6 +111,19 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="embed everything again into a new collection, swapped in when complete "
         "(a damaged store is moved aside first)",
+    )
+    ingest.add_argument(
+        "--category",
+        metavar="CATS",
+        help="keep only records of these arXiv categories, comma-separated (cs.CL,cs.LG; 'cs' is every "
+        "cs.*); records without categories, as from a .bib, are kept",
+    )
+    ingest.add_argument(
+        "--since",
+        metavar="DATE",
+        type=_since,
+        help="keep only records first published on or after DATE (YYYY[-MM[-DD]]); records without "
+        "a date are kept",
     )
     ingest.add_argument("--json", action="store_true", help="print the ingest report as JSON")
 
@@ -207,13 +235,42 @@ def _print_json(value: Any) -> None:
     print(printable_json(value))
 
 
+MAX_MERGES_SHOWN = 20  # --json lists them all
+
+
 def _print_ingest(report: IngestReport) -> None:
+    from .library.corpus import format_name
+
     for f in report.files:
-        _out(f"{f.path}: {f.entries} entries, {f.new} new papers, {f.merged} merged duplicates")
+        extra = "".join(
+            f", {count} {what}"
+            for count, what in ((f.replaced, "replaced"), (f.filtered, "outside --category/--since"))
+            if count
+        )
+        kind = f" ({format_name(f.format)})" if f.format != "unknown" else ""
+        _out(f"{f.path}: {f.entries} entries, {f.new} new papers, {f.merged} merged duplicates{extra}{kind}")
     for problem in report.problems:
         _out(f"rag: skipped {problem}", err=True)
     for note in report.notes:
         _out(f"rag: note: {note}", err=True)
+    merges = [m for f in report.files for m in f.merges]
+    for merge in merges[:MAX_MERGES_SHOWN]:
+        _out(f"rag: {merge}", err=True)
+    if len(merges) > MAX_MERGES_SHOWN:
+        _out(f"rag: ... and {len(merges) - MAX_MERGES_SHOWN} more merges (--json lists them all)", err=True)
+    if report.replaced:
+        shown = ", ".join(report.replaced[:MAX_MERGES_SHOWN])
+        more = (
+            f" and {len(report.replaced) - MAX_MERGES_SHOWN} more"
+            if len(report.replaced) > MAX_MERGES_SHOWN
+            else ""
+        )
+        _out(
+            f"rag: note: {len(report.replaced)} stored paper(s) replaced by another text: {shown}{more}",
+            err=True,
+        )
+    for adopted in report.adopted:
+        _out(f"rag: note: {adopted}: the stored paper with the same DOI or arXiv id", err=True)
     _out(
         f"{report.store}: {report.papers} papers read; {report.embedded} embedded "
         f"({report.chunks_embedded} chunks), {report.metadata_updated} metadata updated, "
@@ -433,7 +490,13 @@ def _num(value: float | None, *, signed: bool = False) -> str:
 
 def _run(args: argparse.Namespace, assistant: Assistant) -> int:
     if args.command == "ingest":
-        report = assistant.ingest(args.paths or None, prune=args.prune, rebuild=args.rebuild)
+        report = assistant.ingest(
+            args.paths or None,
+            prune=args.prune,
+            rebuild=args.rebuild,
+            category=args.category,
+            since=args.since,
+        )
         if args.json:
             _print_json(report.to_dict())
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,9 +35,13 @@ def ingest(
     rebuild: bool = False,
     settings: Settings | None = None,
     progress: bool | None = None,
+    category: str | Sequence[str] | None = None,
+    since: str | datetime.date | None = None,
 ) -> IngestReport:
     """Ingest files or directories (default: the bundled corpus) into the store."""
-    return _assistant(settings).ingest(paths, prune=prune, rebuild=rebuild, progress=progress)
+    return _assistant(settings).ingest(
+        paths, prune=prune, rebuild=rebuild, progress=progress, category=category, since=since
+    )
 
 
 def search(

@@ -92,6 +92,7 @@ def test_ingest_without_paths_reads_the_data_dir_setting(settings: Settings) -> 
     assert f"{settings.store_dir}: 13 papers read; 13 embedded (" in result.stdout
 
 
+@pytest.mark.fault
 def test_ingest_with_bad_input_exits_nonzero_and_names_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
@@ -241,3 +242,166 @@ def test_changed_corpus_through_the_cli(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["removed"] == 1
     info = json.loads(run("--store", store, "info", "--json").stdout)
     assert info["papers"] == 1
+
+
+LIBRARY = Path(__file__).parent / "data" / "library"
+EXPORTS = [
+    LIBRARY / name
+    for name in (
+        "zotero.bib",
+        "mendeley.ris",
+        "zotero-csl.json",
+        "arxiv-metadata-oai-snapshot.json",
+        "openalex-works.jsonl",
+    )
+]
+
+
+def test_ingest_a_researchers_library_then_an_edited_export(tmp_path: Path) -> None:
+    """Zotero, Mendeley, the arXiv snapshot and OpenAlex in one ingest: each file's format and counts,
+    entries without abstracts counted (exit 3), merges reported; again: nothing embedded; an edited
+    export: only the changed paper is embedded, and the report says it replaced the stored one."""
+    store = str(tmp_path / "s")
+    first = run("--store", store, "ingest", *map(str, EXPORTS), "--json")
+    assert first.returncode == 3, first.stderr
+    report = json.loads(first.stdout)
+    files = {Path(f["path"]).name: f for f in report["files"]}
+    assert {
+        name: (f["format"], f["entries"], f["new"], f["merged"], f["no_abstract"])
+        for name, f in files.items()
+    } == {
+        "zotero.bib": ("bibtex", 8, 7, 1, 1),
+        "mendeley.ris": ("ris", 4, 3, 1, 1),  # model soups: no ids in either file, the same title
+        "zotero-csl.json": ("csljson", 4, 4, 0, 1),
+        # ELECTRA (RIS) and four .bib entries by arXiv id or DOI; "CNN Features off-the-shelf" is
+        # not merged: the RIS entry has only a DOI, the snapshot's record only an arXiv id
+        "arxiv-metadata-oai-snapshot.json": ("arxiv", 8, 3, 5, 0),
+        "openalex-works.jsonl": ("openalex", 4, 3, 1, 1),
+    }
+    assert report["papers"] == report["embedded"] == 20
+    assert sorted(report["problems"]) == sorted(
+        [
+            f"{EXPORTS[0]}: 1 of 9 entries has no abstract; skipped (goodfellow_deep_2016)",
+            f"{EXPORTS[1]}: 1 of 5 entries has no abstract; skipped (line 58)",
+            f"{EXPORTS[2]}: 1 of 5 entries has no abstract; skipped "
+            "(http://zotero.org/users/local/kZmH3Rjd/items/5MJH8RZC (item 4))",
+            f"{EXPORTS[4]}: 1 of 5 entries has no abstract; skipped (W4387968216)",
+        ]
+    )
+    assert (
+        f"{EXPORTS[1]}:66 merged into {EXPORTS[0]}:1 (wortsman_model_2022): same title"
+        in files["mendeley.ris"]["merges"]
+    )
+    hit = json.loads(
+        run("--store", store, "search", "averaging weights of fine-tuned models", "-k", "1", "--json").stdout
+    )
+    assert hit["results"][0]["title"].startswith("Model soups") and hit["results"][0]["sources"] == [
+        "zotero.bib",
+        "mendeley.ris",
+    ]
+
+    again = run("--store", store, "ingest", *map(str, EXPORTS))
+    assert again.returncode == 3 and "Traceback" not in again.stderr
+    assert f"{EXPORTS[0]}: 8 entries, 7 new papers, 1 merged duplicates (BibTeX)" in again.stdout
+    assert "20 papers read; 0 embedded (0 chunks), 0 metadata updated, 20 unchanged" in again.stdout
+    assert (
+        f"rag: skipped {EXPORTS[0]}: 1 of 9 entries has no abstract; skipped (goodfellow_deep_2016)"
+        in again.stderr
+    )
+    assert f"rag: {EXPORTS[0]}:86 (rajbhandari_zero_2020-1) merged into {EXPORTS[0]}:69" in again.stderr
+
+    edited = tmp_path / "zotero.bib"  # the library exported again: one abstract edited, one entry gone
+    text = (
+        EXPORTS[0]
+        .read_text(encoding="utf-8")
+        .replace("Language model post-training is applied", "Post-training is applied")
+    )
+    start = text.index("@article{ganin_domain-adversarial_2016")
+    edited.write_text(
+        text[:start] + text[text.index("@misc{blattmann_semi-parametric_2022") :], encoding="utf-8"
+    )
+    changed = run("--store", store, "ingest", str(edited), *map(str, EXPORTS[1:]), "--prune", "--json")
+    assert changed.returncode == 3, changed.stderr
+    result = json.loads(changed.stdout)
+    assert (result["embedded"], result["unchanged"], result["removed"]) == (1, 18, 1)
+    assert result["replaced"] == ["arxiv:2411.15124"]  # the .bib's text, read first, is the paper's
+    plain = run("--store", store, "ingest", str(edited), *map(str, EXPORTS[1:]))
+    assert "0 embedded" in plain.stdout and "replaced by another text" not in plain.stderr
+
+
+def test_ingest_selects_categories_and_dates_and_refuses_a_bad_date(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    snapshot = str(LIBRARY / "arxiv-metadata-oai-snapshot.json")
+    result = run(
+        "--store", store, "ingest", snapshot, "--category", "cs.CL,cs.LG", "--since", "2023-01-01", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    (file,) = json.loads(result.stdout)["files"]
+    assert (file["entries"], file["filtered"]) == (2, 6)
+    plain = run("--store", store, "ingest", snapshot, "--category", "cs.CL,cs.LG", "--since", "2023-01-01")
+    assert (
+        f"{snapshot}: 2 entries, 2 new papers, 0 merged duplicates, 6 outside --category/--since"
+        in plain.stdout
+    )
+    bad = run("--store", store, "ingest", snapshot, "--since", "2023-13-01")
+    assert (
+        bad.returncode == 2
+        and "argument --since: must be a date (YYYY, YYYY-MM or YYYY-MM-DD), not '2023-13-01'" in bad.stderr
+    )
+    assert bad.stderr.strip().splitlines()[-1].startswith("rag ingest: error: argument --since")
+
+
+@pytest.mark.fault
+def test_ingest_keeps_distinct_ids_apart_replaces_same_ids_and_refuses_wrong_types(tmp_path: Path) -> None:
+    """The measured cases: 4 ids sharing titles and abstracts were 2 papers; the same id twice lost
+    the first text silently; wrong types were stored as Python text."""
+    ids = write_jsonl(
+        tmp_path / "ids.jsonl",
+        [
+            {
+                "id": "arx-1",
+                "title": "A Survey",
+                "abstract": "We survey graph neural networks for molecules.",
+            },
+            {"id": "arx-2", "title": "A Survey", "abstract": "We survey coral reef bleaching since 1998."},
+            {"id": "arx-3", "title": "Owls at night", "abstract": "Barn owls locate prey by sound alone."},
+            {"id": "arx-4", "title": "Hearing in owls", "abstract": "Barn owls locate prey by sound alone."},
+            {"id": "arx-1", "title": "A Survey", "abstract": "We survey graph transformers for molecules."},
+        ],
+    )
+    types = write_jsonl(
+        tmp_path / "types.jsonl",
+        [
+            {"id": "t-1", "title": {"nested": 1}, "abstract": "A paper whose title is an object."},
+            {"id": "t-2", "title": "Abstract is true", "abstract": True},
+            {
+                "id": "t-3",
+                "title": "Url list",
+                "abstract": "A paper whose url is a list.",
+                "url": ["http://x"],
+            },
+            {"id": "t-4", "title": "Far future", "abstract": "A paper from the far future.", "year": 99999},
+        ],
+    )
+    store = str(tmp_path / "s")
+    result = run("--store", store, "ingest", str(ids), str(types))
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert f"{ids}: 5 entries, 4 new papers, 0 merged duplicates, 1 replaced (JSON lines)" in result.stdout
+    assert (
+        f"rag: note: {ids}:5: id arx-1 is also on {ids}:1, with another text: this later entry replaces it"
+        in result.stderr
+    )
+    for line in (
+        f"rag: skipped {types}:1: field 'title' must be text, not an object; entry skipped",
+        f"rag: skipped {types}:2: field 'abstract' must be text, not true; entry skipped",
+        f"rag: skipped {types}:3: field 'url' must be text, not a list; entry skipped",
+        f"rag: skipped {types}:4: field 'year' must be a year between 1000 and 2100, not 99999; "
+        "entry skipped",
+    ):
+        assert line in result.stderr
+    info = json.loads(run("--store", store, "info", "--json").stdout)
+    assert info["papers"] == 4
+    hits = json.loads(run("--store", store, "search", "coral reef bleaching", "-k", "1", "--json").stdout)
+    assert hits["results"][0]["paper_id"] == "arx-2"
+    hits = json.loads(run("--store", store, "search", "graph transformers", "-k", "1", "--json").stdout)
+    assert hits["results"][0]["paper_id"] == "arx-1"

@@ -65,6 +65,8 @@ def test_csv_reader(tmp_path: Path) -> None:
 
 
 def test_dedup_across_files_by_id_then_title_then_abstract(tmp_path: Path) -> None:
+    """The same id is one paper (its later text replaces the earlier, and the report says so);
+    without ids, the same title is one paper, and without a title the same abstract."""
     write_jsonl(
         tmp_path / "a.jsonl",
         [
@@ -84,7 +86,14 @@ def test_dedup_across_files_by_id_then_title_then_abstract(tmp_path: Path) -> No
     report = corpus.read([tmp_path])
     assert len(report.papers) == 3
     assert all(p.sources == ["a.jsonl", "b.jsonl"] for p in report.papers)
-    assert [f.merged for f in report.files] == [0, 3]
+    assert [f.merged for f in report.files] == [0, 2]
+    assert [f.replaced for f in report.files] == [0, 1]
+    assert (report.papers[0].title, report.papers[0].abstract) == ("First (v2)", "Alpha v2.")
+    assert report.notes[0].message.startswith("id x1 is also on " + str(tmp_path / "a.jsonl") + ":1")
+    assert report.merges == [
+        f"{tmp_path / 'b.jsonl'}:2 merged into {tmp_path / 'a.jsonl'}:2: same title",
+        f"{tmp_path / 'b.jsonl'}:3 merged into {tmp_path / 'a.jsonl'}:3: same abstract",
+    ]
 
 
 def _problems(path: Path) -> list[str]:
@@ -124,7 +133,7 @@ def test_bad_lines_are_skipped_and_the_rest_is_read(tmp_path: Path) -> None:
     problems = [str(p) for p in report.problems]
     assert problems[0].startswith(f"{path}:2: not valid JSON")
     assert problems[1] == f"{path}:3: not a JSON object; skipped"
-    assert problems[2] == f"{path}:4: empty abstract; skipped"
+    assert problems[2] == f"{path}: 1 of 3 entries has no abstract; skipped (line 4)"
     assert "no such file" in problems[3]
 
 

@@ -36,6 +36,8 @@ class IngestReport:
     metadata_updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    replaced: list[str] = field(default_factory=list)  # stored papers whose text another replaced
+    adopted: list[str] = field(default_factory=list)  # "doi:x -> arxiv:y": read under a stored id
     prune_refused: str | None = None
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -56,6 +58,10 @@ class IngestReport:
                     "entries": f.entries,
                     "new": f.new,
                     "merged": f.merged,
+                    "replaced": f.replaced,
+                    "filtered": f.filtered,
+                    "no_abstract": f.no_abstract,
+                    "merges": f.merges,
                     "problems": [str(p) for p in f.problems],
                     "notes": [str(n) for n in f.notes],
                 }
@@ -68,6 +74,8 @@ class IngestReport:
             "metadata_updated": self.metadata_updated,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "replaced": self.replaced,
+            "adopted": self.adopted,
             "prune_refused": self.prune_refused,
             "problems": self.problems,
             "notes": self.notes,
@@ -268,12 +276,15 @@ def ingest_corpus(
     report.problems = [str(p) for p in corpus.problems]
     report.notes = [str(n) for n in corpus.notes]
     stored = store.papers()
+    report.adopted = adopt_stored_ids(corpus, stored)
     to_embed: list[Paper] = []
     to_update: list[Paper] = []
     for paper in corpus.papers:
         previous = stored.get(paper.paper_id)
         if previous is None or previous.get("text_hash") != text_hash(paper):
             to_embed.append(paper)
+            if previous is not None:
+                report.replaced.append(paper.paper_id)
         elif previous.get("meta_hash") != paper_metadata(paper)["meta_hash"]:
             to_update.append(paper)
         else:
@@ -324,6 +335,42 @@ def ingest_corpus(
         build_keyword_index(store, keyword_path, revision)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def adopt_stored_ids(corpus: CorpusReport, stored: dict[str, Metadata]) -> list[str]:
+    """Papers read under a new id that a stored paper has by DOI or arXiv id take the stored id
+    (a .bib entry stored as doi:X, then the arXiv snapshot's record of it): one paper, not two.
+    Ids a file gave (JSONL `id`) are kept as given; each stored paper is taken once."""
+    by_key: dict[str, str] = {}
+    for stored_id, stored_meta in stored.items():
+        for name in ("doi", "arxiv_id"):
+            if stored_meta.get(name):
+                by_key.setdefault(f"{name}:{stored_meta[name]}", stored_id)
+    taken = {p.paper_id for p in corpus.papers}
+    adopted = []
+    for paper in corpus.papers:
+        if paper.paper_id in stored or paper.paper_id in corpus.given_ids:
+            continue
+        for key in (
+            f"doi:{paper.doi}" if paper.doi else "",
+            f"arxiv_id:{paper.arxiv_id}" if paper.arxiv_id else "",
+        ):
+            pid = by_key.get(key, "")
+            if not pid or pid in taken or _contradicts(stored[pid], paper):
+                continue
+            adopted.append(f"{paper.paper_id} -> {pid}")
+            taken.add(pid)
+            paper.paper_id = pid
+            break
+    return adopted
+
+
+def _contradicts(meta: Metadata, paper: Paper) -> bool:
+    """Whether a stored paper has another DOI or arXiv id than this one."""
+    return any(
+        meta.get(name) and getattr(paper, name) and meta.get(name) != getattr(paper, name)
+        for name in ("doi", "arxiv_id")
+    )
 
 
 def build_keyword_index(store: Store, path: Path, revision: str) -> KeywordIndex:

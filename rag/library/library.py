@@ -5,6 +5,7 @@ itself, and set aside when damaged."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -149,8 +150,14 @@ class Library:
         prune: bool = False,
         rebuild: bool = False,
         progress: bool | None = None,
+        category: str | Sequence[str] | None = None,
+        since: str | datetime.date | None = None,
     ) -> IngestReport:
         """Read abstracts from files or directories (default: the bundled corpus) into the store.
+
+        category ("cs.CL,cs.LG" or a list; "cs" is every cs.*) and since ("2023-01-01") keep only
+        the records of those categories and dates, chosen while reading (records that carry no
+        categories, or no date, are kept).
 
         One writer at a time (StoreBusyError otherwise). A rebuild fills a new collection beside
         the old one and swaps it in at the end, so the old papers stay searchable until then and
@@ -158,14 +165,18 @@ class Library:
         """
         from . import corpus
         from .lock import WriteLock
+        from .selection import Selection
 
+        selection = Selection.of(category, since)  # a bad --since fails before anything is touched
         self.wrote = True
         sources = [Path(p) for p in paths] if paths else [self.paths.data_dir]
         if not paths and not self.paths.data_dir.is_dir():
             raise InputError(f"no corpus directory at {self.paths.data_dir}: give files to ingest")
         with WriteLock(self.layout.root) as lock:  # a second writer is refused before any work
             # bad input fails here, before the store is touched
-            report = corpus.read(sources, max_abstract_chars=self.settings.max_abstract_chars)
+            report = corpus.read(
+                sources, max_abstract_chars=self.settings.max_abstract_chars, selection=selection
+            )
             if rebuild and (not report.papers or any(not f.entries and f.problems for f in report.files)):
                 raise InputError(
                     "not rebuilding: "

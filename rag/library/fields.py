@@ -1,0 +1,181 @@
+"""Field values checked and normalised as they are read: text, names, years, dates, DOIs, arXiv ids.
+
+A value of the wrong type raises FieldError naming the field: the entry is skipped, never stored
+as the text of a Python object ("{'nested': 1}", "True", "['http://x']").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MIN_YEAR, MAX_YEAR = 1000, 2100
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+_ARXIV_NEW = r"\d{4}\.\d{4,5}"
+_ARXIV_OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
+_ARXIV = re.compile(rf"^(?:arxiv:\s*)?({_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?$", re.IGNORECASE)
+_ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?", re.IGNORECASE)
+_ARXIV_IN_TEXT = re.compile(rf"\barxiv:\s*({_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?(?:[T ].*)?$")
+_YEAR = re.compile(r"^\s*(\d+)(?=\D|$)")
+
+
+class FieldError(ValueError):
+    """A field whose value has the wrong type or cannot be what its name says."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"field {name!r} {message}")
+        self.name = name
+
+
+def kind(value: Any) -> str:
+    """What a JSON value is, in words: 'an object', 'a list', 'true'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    return type(value).__name__
+
+
+def text(value: Any, name: str) -> str:
+    """A text field, white space collapsed ('' when absent)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FieldError(name, f"must be text, not {kind(value)}")
+    return " ".join(value.split())
+
+
+def optional(value: Any, name: str) -> str | None:
+    """A text field, None when absent or blank."""
+    return text(value, name) or None
+
+
+def identifier(value: Any, name: str) -> str | None:
+    """An id: text or a whole number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return optional(value, name)
+
+
+def year(value: Any, name: str = "year") -> int | None:
+    """A year between MIN_YEAR and MAX_YEAR, from a number or text that starts with one ('2023-05')."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        match = _YEAR.match(value)
+        if not match:
+            return None  # "in press", "n.d.": no year, and nothing wrong
+        number = int(match.group(1))
+    else:
+        raise FieldError(name, f"must be a year, not {kind(value)}")
+    if not MIN_YEAR <= number <= MAX_YEAR:
+        raise FieldError(name, f"must be a year between {MIN_YEAR} and {MAX_YEAR}, not {number}")
+    return number
+
+
+def names(value: Any, name: str) -> list[str]:
+    """People: a list of names, or one text with names separated by ';' (else ',')."""
+    if isinstance(value, str):
+        sep = ";" if ";" in value else ","
+        return [n for n in (" ".join(part.split()) for part in value.split(sep)) if n]
+    return strings(value, name)
+
+
+def strings(value: Any, name: str) -> list[str]:
+    """A list of texts (absent: empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FieldError(name, f"must be a list of texts, not {kind(value)}")
+    items = []
+    for item in value:
+        if not isinstance(item, str):
+            raise FieldError(name, f"must be a list of texts, not a list holding {kind(item)}")
+        if item.strip():
+            items.append(" ".join(item.split()))
+    return items
+
+
+def terms(value: Any, name: str, *, spaces: bool = False) -> list[str]:
+    """Keywords, tags or categories: a list, or one text separated by ';' or ',' (or, with
+    spaces, white space: 'cs.CL cs.LG')."""
+    if isinstance(value, str):
+        sep = ";" if ";" in value else "," if "," in value else None
+        parts = value.split(sep) if sep or spaces else [value]
+        return list(dict.fromkeys(p for p in (" ".join(part.split()) for part in parts) if p))
+    return list(dict.fromkeys(strings(value, name)))
+
+
+def doi(value: Any, name: str = "doi") -> str | None:
+    """A DOI, lowercase, without its resolver prefix."""
+    raw = optional(value, name)
+    if raw is None:
+        return None
+    bare = _DOI_PREFIX.sub("", raw).strip().lower()
+    if not _DOI.match(bare):
+        raise FieldError(name, f"is not a DOI: {raw[:80]!r}")
+    return bare
+
+
+def arxiv_id(value: Any, name: str = "arxiv_id") -> str | None:
+    """An arXiv id without its version ('2301.01234', 'hep-th/9901001')."""
+    raw = identifier(value, name)
+    if raw is None:
+        return None
+    match = _ARXIV.match(raw) or _ARXIV_URL.search(raw)
+    if not match:
+        raise FieldError(name, f"is not an arXiv id: {raw[:80]!r}")
+    return match.group(1)
+
+
+def arxiv_in(*texts: str | None) -> str | None:
+    """The arXiv id that an arXiv DOI, URL or 'arXiv:ID' note names, if any."""
+    for value in texts:
+        if not value:
+            continue
+        match = _ARXIV_DOI.match(value) or _ARXIV_URL.search(value) or _ARXIV_IN_TEXT.search(value)
+        if match:
+            found = _ARXIV.match(match.group(1))
+            if found:
+                return found.group(1)
+    return None
+
+
+def iso_date(value: Any, name: str = "date") -> str | None:
+    """A date as 'YYYY-MM-DD', 'YYYY-MM' or 'YYYY'; None for text that is not one."""
+    raw = optional(value, name)
+    if raw is None:
+        return None
+    match = _ISO_DATE.match(raw)
+    if not match:
+        return None
+    return date_of(*(int(g) if g else None for g in match.groups()))
+
+
+def date_of(year_: int | None, month: int | None = None, day: int | None = None) -> str | None:
+    """'YYYY-MM-DD' (or shorter) from its parts; None without a year or with impossible parts."""
+    if year_ is None or not MIN_YEAR <= year_ <= MAX_YEAR:
+        return None
+    if month is None or not 1 <= month <= 12:
+        return f"{year_:04d}"
+    if day is None or not 1 <= day <= 31:
+        return f"{year_:04d}-{month:02d}"
+    return f"{year_:04d}-{month:02d}-{day:02d}"
+
+
+def person(given: str, family: str, suffix: str = "") -> str:
+    """'Given Family, Suffix' from name parts."""
+    full = " ".join(f"{given} {family}".split())
+    return f"{full}, {suffix}" if suffix.strip() else full

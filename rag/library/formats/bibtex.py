@@ -1,0 +1,168 @@
+"""BibTeX and BibLaTeX as Zotero, Better BibTeX, JabRef and Mendeley export them (bibtexparser v2).
+
+LaTeX is decoded ({\\"u} is ü, braces go, math becomes text); tags are Zotero's `keywords`,
+JabRef's `groups` and Mendeley's `mendeley-tags`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .. import fields
+from ..records import Entry, FileReport, Problem
+from ..selection import Selection
+
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_VENUES = ("journal", "journaltitle", "booktitle", "eventtitle")
+_TAGS = ("groups", "mendeley-tags", "mendeley-groups")
+_CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+# The fields read as text are LaTeX decoded; url, doi and eprint stay verbatim (~ or %20 in a URL).
+_DECODED = frozenset({"title", "abstract", "note", "number", "keywords", *_VENUES, *_TAGS})
+# What LaTeX means by the escapes most exports use, for text that holds no other LaTeX.
+_SIMPLE = (
+    ("\\%", "%"),
+    ("\\&", "&"),
+    ("\\_", "_"),
+    ("\\#", "#"),
+    ("\\$", "$"),
+    ("---", "\u2014"),
+    ("--", "\u2013"),
+)
+_LATEX = re.compile(r"[\\$~`]|''")  # beyond these, braces only group: they go
+
+
+def _decoding() -> Any:
+    """bibtexparser's LaTeX decoding middleware, for the text fields only, with a fast path: pylatexenc
+    takes milliseconds on a long abstract, and most abstracts hold no LaTeX but \\%."""
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+    from bibtexparser.model import MiddlewareErrorBlock
+
+    class TextDecoding(LatexDecodingMiddleware):
+        def decode(self, value: str) -> str:
+            """A value as text: LaTeX decoded, a bare % kept as a per cent sign."""
+            simple = value
+            for latex, text in _SIMPLE:
+                simple = simple.replace(latex, text)
+            if not _LATEX.search(simple):
+                return simple.replace("{", "").replace("}", "")
+            decoded, error = self._transform_python_value_string(_UNESCAPED_PERCENT.sub(r"\\%", value))
+            if error:
+                raise ValueError(error)
+            return str(decoded)
+
+        def transform_entry(self, entry: Any, library: Any) -> Any:
+            for item in entry.fields:
+                if item.key.lower() in _DECODED and isinstance(item.value, str):
+                    try:
+                        item.value = self.decode(item.value)
+                    except ValueError as exc:
+                        return MiddlewareErrorBlock(block=entry, error=exc)
+            return entry
+
+    return TextDecoding(keep_math_mode=False)
+
+
+def read_bibtex(
+    path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
+) -> Iterator[Entry]:
+    """Every @entry of a .bib file; a block that does not parse is reported on its line."""
+    import bibtexparser
+    from bibtexparser import model
+    from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
+
+    decoding = _decoding()
+    # Names are split before decoding, so that a braced {Google Research} stays one name.
+    library = bibtexparser.parse_string(
+        "\n".join(line for _, line in lines),
+        append_middleware=[SeparateCoAuthors(), SplitNameParts(), decoding],
+    )
+    for block in library.failed_blocks:
+        line = (block.start_line or 0) + 1
+        key = getattr(block.ignore_error_block, "key", None)
+        if isinstance(block, model.DuplicateBlockKeyBlock):
+            report.skip(line, block.key, "an earlier entry has the same key")
+        elif isinstance(block, model.DuplicateFieldKeyBlock):
+            report.skip(line, key, f"{', '.join(sorted(block.duplicate_keys))} given twice")
+        elif isinstance(block, model.MiddlewareErrorBlock):
+            report.skip(line, key, f"LaTeX not decoded ({block.error})")
+        else:
+            first = (str(block.error).strip().splitlines() or ["syntax error"])[0]
+            report.problems.append(Problem(str(path), line, f"not valid BibTeX ({first}); skipped"))
+    for item in library.entries:
+        line = (item.start_line or 0) + 1
+        try:
+            yield _entry(item, line, decoding.decode)
+        except fields.FieldError as exc:
+            report.skip(line, item.key, str(exc))
+        except ValueError as exc:  # a name whose LaTeX does not decode
+            report.skip(line, item.key, f"LaTeX not decoded in 'author' ({exc})")
+
+
+def _entry(item: Any, line: int, decode: Callable[[str], str]) -> Entry:
+    values = {f.key.lower(): f.value for f in item.fields}
+    text = {k: v for k, v in values.items() if isinstance(v, str)}
+    doi = fields.doi(text.get("doi"))
+    url = fields.optional(text.get("url"), "url")
+    arxiv = _arxiv(text, doi, url)
+    date = fields.iso_date(text.get("date", "").split("/")[0])
+    year = fields.year(text.get("year")) or (int(date[:4]) if date else None)
+    if date is None and year is not None:
+        date = fields.date_of(year, _month(text.get("month", "")))
+    categories = []
+    if arxiv and _CATEGORY.match(text.get("eprintclass", text.get("primaryclass", "")).strip()):
+        categories = [text.get("eprintclass", text.get("primaryclass", "")).strip()]
+    return Entry(
+        line=line,
+        key=item.key,
+        title=fields.text(text.get("title"), "title"),
+        abstract=fields.text(text.get("abstract"), "abstract"),
+        authors=_authors(values.get("author"), decode),
+        year=year,
+        date=date,
+        url=url,
+        venue=next((fields.text(text[k], k) for k in _VENUES if text.get(k, "").strip()), None),
+        doi=None if doi and fields.arxiv_in(doi) else doi,
+        arxiv_id=arxiv,
+        categories=categories,
+        keywords=fields.terms(text.get("keywords", ""), "keywords"),
+        tags=[t for k in _TAGS for t in fields.terms(text.get(k, ""), k)],
+    )
+
+
+def _arxiv(text: dict[str, str], doi: str | None, url: str | None) -> str | None:
+    """The arXiv id of an entry: its eprint when that is an arXiv one, else what its DOI, URL,
+    note or journal names ('arXiv:2204.11824 [cs]', 'arXiv preprint arXiv:...')."""
+    kind = (text.get("eprinttype") or text.get("archiveprefix") or "").strip().lower()
+    eprint = text.get("eprint", "").strip()
+    if eprint and kind in ("", "arxiv"):
+        try:
+            return fields.arxiv_id(eprint, "eprint")
+        except fields.FieldError:
+            if kind == "arxiv":
+                raise
+    return fields.arxiv_in(doi, url, text.get("note"), text.get("journal"), text.get("number"))
+
+
+def _month(value: str) -> int | None:
+    value = value.strip().lower()
+    if value.isdigit():
+        return int(value)
+    return _MONTHS.get(value[:3])
+
+
+def _authors(value: Any, decode: Callable[[str], str]) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    people = []
+    for name in value:
+        if isinstance(name, str):
+            people.append(" ".join(decode(name).split()))
+            continue
+        given = decode(" ".join(name.first + name.von))
+        family = decode(" ".join(name.last))
+        people.append(fields.person(given, family, decode(" ".join(name.jr))))
+    return [p for p in people if p]

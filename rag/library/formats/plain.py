@@ -1,0 +1,148 @@
+"""The formats read since the first release: Daily Papers dumps, JSON lines and CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .. import fields
+from ..records import Entry, FileReport, Problem
+from ..selection import Selection
+
+HEADER_LINES = {
+    "new",
+    "gettrendingpapersinyouremailinbox",
+    "subscribe",
+    "dailypapers",
+    "byakandtheresearchcommunity",
+}
+_DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2}(, \d{4})?$")
+# A dump line this long is an abstract, never a title.
+_MAX_TITLE_CHARS = 400
+
+
+def squeeze(text: str) -> str:
+    """A header line's letters only, lower-cased: how dump headers are recognised."""
+    return re.sub(r"[^a-z]", "", text.casefold())
+
+
+def read_dump(
+    path: Path, stream: Iterator[tuple[int, str]], report: FileReport, selection: Selection
+) -> Iterator[Entry]:
+    """A Daily Papers page saved as text: a header, then title and abstract lines, dates between."""
+    lines = [(n, line.strip()) for n, line in stream if line.strip()]
+    date: str | None = None
+    i = 0
+    while i < len(lines) and (squeeze(lines[i][1]) in HEADER_LINES or _DATE_LINE.match(lines[i][1])):
+        if _DATE_LINE.match(lines[i][1]):
+            date = lines[i][1]
+        i += 1
+    while i < len(lines):
+        n, title = lines[i]
+        if _DATE_LINE.match(title):
+            date = title
+            i += 1
+            continue
+        if len(title) > _MAX_TITLE_CHARS:
+            report.problems.append(Problem(str(path), n, "abstract without a title; skipped"))
+            i += 1
+            continue
+        following = lines[i + 1][1] if i + 1 < len(lines) else ""
+        after = lines[i + 2][1] if i + 2 < len(lines) else ""
+        # A short line followed by a short line then a long one: this title lost its abstract.
+        title_like = len(following) <= _MAX_TITLE_CHARS and len(after) > _MAX_TITLE_CHARS
+        if not following or title_like:
+            report.problems.append(Problem(str(path), n, f"empty abstract for {title[:60]!r}; skipped"))
+            i += 1
+            continue
+        yield Entry(line=n, title=title, abstract=following, date=date)
+        i += 2
+
+
+def record_entry(record: dict[str, Any], line: int) -> Entry:
+    """An entry from a JSON object or CSV row (keys case-insensitive); FieldError for a wrong type."""
+    get = {str(k).strip().lower(): v for k, v in record.items()}.get
+    return Entry(
+        line=line,
+        title=fields.text(get("title"), "title"),
+        abstract=fields.text(get("abstract"), "abstract"),
+        source_id=fields.identifier(get("id"), "id"),
+        authors=fields.names(get("authors"), "authors"),
+        year=fields.year(get("year")),
+        url=fields.optional(get("url"), "url"),
+        date=fields.optional(get("date"), "date"),
+        venue=fields.optional(get("venue"), "venue"),
+        doi=fields.doi(get("doi")),
+        arxiv_id=fields.arxiv_id(get("arxiv_id")),
+        categories=fields.terms(get("categories"), "categories", spaces=True),
+        keywords=fields.terms(get("keywords"), "keywords"),
+        tags=fields.terms(get("tags"), "tags"),
+    )
+
+
+def read_jsonl(
+    path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
+) -> Iterator[Entry]:
+    """One JSON object a line: title, abstract, id, authors, year, url, date and the newer fields."""
+    for n, line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report.problems.append(Problem(str(path), n, f"not valid JSON ({exc.msg}); skipped"))
+            continue
+        if not isinstance(record, dict):
+            report.problems.append(Problem(str(path), n, "not a JSON object; skipped"))
+            continue
+        try:
+            yield record_entry(record, n)
+        except fields.FieldError as exc:
+            report.skip(n, None, str(exc))
+
+
+def read_csv(
+    path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
+) -> Iterator[Entry]:
+    """A CSV file with a header row that has an 'abstract' column."""
+    numbers = [0]  # the physical line last read, for messages
+
+    def text() -> Iterator[str]:
+        for n, line in lines:
+            numbers[0] = n
+            yield line + "\n"
+
+    reader = csv.DictReader(text())
+    try:
+        columns = [c.strip().lower() for c in reader.fieldnames or []]
+    except csv.Error as exc:
+        report.problems.append(Problem(str(path), numbers[0], f"malformed CSV header ({exc}); file skipped"))
+        return
+    if "abstract" not in columns:
+        report.problems.append(
+            Problem(
+                str(path),
+                1,
+                f"no 'abstract' column (columns: {', '.join(columns) or 'none'}); file skipped",
+            )
+        )
+        return
+    while True:
+        start = numbers[0] + 1  # a record may span lines: report the line it starts on
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.problems.append(Problem(str(path), start, f"malformed CSV ({exc}); rest of file skipped"))
+            return
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        try:  # values beyond the header's columns (key None) are ignored, as are missing ones
+            yield record_entry({k: v for k, v in row.items() if k is not None and v is not None}, start)
+        except fields.FieldError as exc:
+            report.skip(start, None, str(exc))

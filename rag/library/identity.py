@@ -1,0 +1,211 @@
+"""Which entries are one paper, and the paper they make.
+
+Two entries are one paper when they share a DOI or an arXiv id (and neither has a different one),
+when they carry the same id, or, only when neither has any such id, the same normalised title
+(untitled: the same abstract). Two entries with different ids are never merged on a title or an
+abstract. Merged entries give the paper the union of their lists and the first non-empty value of
+each other field; an entry with the same given id and another text replaces the earlier one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, fields
+
+from .records import Entry, FileReport, Paper, Problem
+
+# Formats read before DOIs and arXiv ids were known: their paper ids stay as they were, so that
+# existing stores are not embedded again.
+LEGACY_FORMATS = frozenset({"dump", "jsonl", "csv"})
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
+_LISTS = ("categories", "keywords", "tags", "links", "sources")
+
+
+def normalize_title(title: str) -> str:
+    """Lower-case a title and keep only letters and digits, single-spaced."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def make_paper_id(source_id: str | None, title: str, abstract: str) -> str:
+    """A stable id: the source id, else a hash of the normalized title, else of the abstract."""
+    if source_id:
+        return source_id
+    if normalize_title(title):
+        return "t-" + _digest(normalize_title(title))
+    return "a-" + _digest(" ".join(abstract.split()))
+
+
+def find_links(text: str) -> list[str]:
+    """URLs mentioned in a text (code and project links), in order, without duplicates."""
+    links = [m.rstrip(".,;:") for m in _URL.findall(text)]
+    return list(dict.fromkeys(links))
+
+
+def paper_id_of(entry: Entry, fmt: str) -> str:
+    """The id an entry's paper gets: the given id; for the newer formats its arXiv id, DOI or
+    database id; else a hash of its title (or abstract)."""
+    if entry.source_id or fmt in LEGACY_FORMATS:
+        return make_paper_id(entry.source_id, entry.title, entry.abstract)
+    if entry.arxiv_id:
+        return f"arxiv:{entry.arxiv_id}"
+    if entry.doi:
+        return f"doi:{entry.doi}"
+    return entry.own_id or make_paper_id(None, entry.title, entry.abstract)
+
+
+@dataclass
+class _Held:
+    """A paper being assembled, and what identifies it."""
+
+    paper: Paper
+    where: str
+    given_id: bool  # its id was given (JSONL `id`, an OpenAlex id): same id, same paper
+    identified: bool  # it has an id of some kind: never merged on a title
+    dois: set[str] = field(default_factory=set)
+    arxiv_ids: set[str] = field(default_factory=set)
+
+
+def _same_text(a: Paper, entry: Entry) -> bool:
+    return (normalize_title(a.title), " ".join(a.abstract.split())) == (
+        normalize_title(entry.title),
+        " ".join(entry.abstract.split()),
+    )
+
+
+class Identities:
+    """Turns entries into papers, one entry at a time, and reports every merge and replacement."""
+
+    def __init__(self) -> None:
+        self.papers: list[Paper] = []
+        self.given_ids: set[str] = set()
+        self._by_key: dict[str, _Held] = {}
+
+    def add(self, entry: Entry, fmt: str, report: FileReport, source: str) -> str:
+        """Add an entry read from a file; return 'new', 'merged' or 'replaced'."""
+        where = entry.where(report.path)
+        pid = paper_id_of(entry, fmt)
+        given = pid in (entry.source_id, entry.own_id)  # the id is its own, not derived
+        match, reason = self._match(entry, pid, given)
+        if match is None:
+            self._new(entry, pid, given, where, source)
+            return "new"
+        if given and match.given_id and match.paper.paper_id == pid and not _same_text(match.paper, entry):
+            self._replace(match, entry, source)
+            report.notes.append(
+                Problem(
+                    report.path,
+                    entry.line,
+                    f"id {pid} is also on {match.where}, with another text: this later entry replaces it",
+                )
+            )
+            match.where = where
+            return "replaced"
+        self._merge(match, entry, source)
+        report.merges.append(f"{where} merged into {match.where}: {reason}")
+        return "merged"
+
+    def _match(self, entry: Entry, pid: str, given: bool) -> tuple[_Held | None, str]:
+        held = self._by_key.get(f"id:{pid}")
+        if held is not None and (given or held.given_id):
+            return held, f"same id {pid}"
+        for key, reason in (
+            (f"doi:{entry.doi}" if entry.doi else "", f"same DOI {entry.doi}"),
+            (f"arxiv:{entry.arxiv_id}" if entry.arxiv_id else "", f"same arXiv id {entry.arxiv_id}"),
+        ):
+            strong = self._by_key.get(key) if key else None
+            if strong is not None and self._compatible(strong, entry):
+                return strong, reason
+        if held is not None and not (held.identified or given or entry.doi or entry.arxiv_id):
+            return held, "same title" if normalize_title(entry.title) else "same abstract"
+        return None, ""
+
+    @staticmethod
+    def _compatible(held: _Held, entry: Entry) -> bool:
+        """Whether no DOI or arXiv id of the entry contradicts the paper's."""
+        return not (
+            (entry.doi and held.dois and entry.doi not in held.dois)
+            or (entry.arxiv_id and held.arxiv_ids and entry.arxiv_id not in held.arxiv_ids)
+        )
+
+    def _new(self, entry: Entry, pid: str, given: bool, where: str, source: str) -> None:
+        if f"id:{pid}" in self._by_key:  # a derived id taken by a paper this one contradicts
+            pid = f"{pid}-{_digest(entry.doi or entry.arxiv_id or entry.abstract)[:8]}"
+        paper = Paper(
+            paper_id=pid,
+            title=entry.title,
+            abstract=entry.abstract,
+            authors=entry.authors,
+            year=entry.year,
+            url=entry.url,
+            date=entry.date,
+            links=find_links(entry.abstract),
+            sources=[source],
+            venue=entry.venue,
+            doi=entry.doi,
+            arxiv_id=entry.arxiv_id,
+            categories=list(entry.categories),
+            keywords=list(entry.keywords),
+            tags=list(entry.tags),
+        )
+        identified = given or bool(entry.doi or entry.arxiv_id)
+        held = _Held(paper, where, given, identified)
+        self.papers.append(paper)
+        if given:
+            self.given_ids.add(pid)
+        self._index(held, entry)
+        self._by_key[f"id:{pid}"] = held
+
+    def _index(self, held: _Held, entry: Entry) -> None:
+        if entry.doi:
+            held.dois.add(entry.doi)
+            self._by_key.setdefault(f"doi:{entry.doi}", held)
+        if entry.arxiv_id:
+            held.arxiv_ids.add(entry.arxiv_id)
+            self._by_key.setdefault(f"arxiv:{entry.arxiv_id}", held)
+        held.identified = held.identified or bool(entry.doi or entry.arxiv_id)
+
+    def _merge(self, held: _Held, entry: Entry, source: str) -> None:
+        """First non-empty value of each field, the union of each list."""
+        paper = held.paper
+        for item in fields(Paper):
+            name = item.name
+            if name in ("paper_id", *_LISTS) or not hasattr(entry, name):
+                continue
+            if getattr(paper, name) in (None, "", []):
+                setattr(paper, name, getattr(entry, name))
+        for name in ("categories", "keywords", "tags"):
+            setattr(paper, name, list(dict.fromkeys([*getattr(paper, name), *getattr(entry, name)])))
+        paper.links = list(dict.fromkeys([*paper.links, *find_links(entry.abstract)]))
+        if source not in paper.sources:
+            paper.sources.append(source)
+        self._index(held, entry)
+
+    def _replace(self, held: _Held, entry: Entry, source: str) -> None:
+        """The later entry's text and metadata; the files it was read from are kept."""
+        sources = held.paper.sources
+        replacement = Paper(paper_id=held.paper.paper_id, title=entry.title, abstract=entry.abstract)
+        for name in (
+            "authors",
+            "year",
+            "url",
+            "date",
+            "venue",
+            "doi",
+            "arxiv_id",
+            "categories",
+            "keywords",
+            "tags",
+        ):
+            setattr(replacement, name, getattr(entry, name))
+        replacement.links = find_links(entry.abstract)
+        replacement.sources = sources if source in sources else [*sources, source]
+        for name in (f.name for f in fields(Paper)):
+            setattr(held.paper, name, getattr(replacement, name))
+        self._index(held, entry)

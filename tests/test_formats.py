@@ -1,0 +1,410 @@
+"""A researcher's library read: Zotero BibTeX (and Better BibTeX), Mendeley RIS, Zotero CSL-JSON, the
+arXiv snapshot and OpenAlex works, each recognised by its content; papers merged only by identity;
+fields of the wrong type refused with the file, line or entry and field named."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from conftest import BUNDLED, write_jsonl
+
+from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
+from rag.errors import InputError
+from rag.library import corpus
+from rag.library.corpus import Selection
+from rag.library.formats.openalex import abstract_text
+
+LIBRARY = Path(__file__).parent / "data" / "library"
+BIB = LIBRARY / "zotero.bib"
+RIS = LIBRARY / "mendeley.ris"
+CSL = LIBRARY / "zotero-csl.json"
+ARXIV = LIBRARY / "arxiv-metadata-oai-snapshot.json"
+OPENALEX = LIBRARY / "openalex-works.jsonl"
+
+
+def _papers(*paths: Path, **options: object) -> dict[str, corpus.Paper]:
+    return {p.paper_id: p for p in corpus.read(list(paths), **options).papers}  # type: ignore[arg-type]
+
+
+def _bundled_abstract(title_start: str) -> str:
+    return next(p.abstract for p in corpus.read([BUNDLED]).papers if p.title.startswith(title_start))
+
+
+def test_paper_ids_of_the_formats_read_before_stay_as_they_were() -> None:
+    """Existing stores are not embedded again: the bundled corpus's 364 ids are the ones the reader
+    of the commit before this one gave (their digest was computed with it)."""
+    ids = sorted(p.paper_id for p in corpus.read([BUNDLED]).papers)
+    assert hashlib.sha1("\n".join(ids).encode()).hexdigest() == "b5cf1ad6df52c78fe379b38c4fa813795e685783"
+
+
+def test_zotero_bibtex_export() -> None:
+    report = corpus.read([BIB])
+    (file,) = report.files
+    assert (file.format, file.entries, file.new, file.merged, file.no_abstract) == ("bibtex", 8, 7, 1, 1)
+    assert [str(p) for p in report.problems] == [
+        f"{BIB}: 1 of 9 entries has no abstract; skipped (goodfellow_deep_2016)"
+    ]
+    assert report.merges == [
+        f"{BIB}:86 (rajbhandari_zero_2020-1) merged into {BIB}:69 (rajbhandari_zero_2020): "
+        "same DOI 10.1109/sc41405.2020.00024"
+    ]
+    papers = {p.paper_id: p for p in report.papers}
+    soups = papers["t-20f3d07f7ccb23a2"]  # no DOI, no arXiv id: the title's hash, as for a dump
+    assert soups.title.startswith("Model soups: averaging weights")  # {Model}: braces gone
+    # \% is a per cent sign and -- an en dash, as LaTeX reads them
+    assert soups.abstract == _bundled_abstract("Model soups").replace("--", "\u2013")
+    assert soups.authors[:2] == ["Mitchell Wortsman", "Gabriel Ilharco"] and len(soups.authors) == 11
+    assert (soups.year, soups.date) == (2022, "2022-06")
+    assert soups.venue == "Proceedings of the 39th International Conference on Machine Learning"
+    assert soups.url == "https://proceedings.mlr.press/v162/wortsman22a.html"
+    assert soups.keywords == ["ensembles", "fine-tuning", "weight averaging"]
+    assert "François Laviolette" in papers["t-8406baa065639725"].authors  # Fran{\c{c}}ois
+    semi = papers["arxiv:2204.11824"]  # Zotero's arXiv preprint: the id from its DOI 10.48550/arXiv.*
+    assert semi.authors[3:] == ["Jonas Müller", "Björn Ommer"] and semi.doi is None
+    assert semi.keywords == ["Computer Science - Computer Vision and Pattern Recognition"]
+    tulu = papers["arxiv:2411.15124"]
+    assert tulu.title == "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"
+    assert 'T\\"ULU' not in tulu.abstract and "we introduce TÜLU 3, a family" in tulu.abstract
+    zero = papers["doi:10.1109/sc41405.2020.00024"]  # the duplicate's keywords joined the first's
+    assert zero.keywords == ["distributed training", "memory", "deepspeed"] and zero.venue.startswith(
+        "SC20: "
+    )
+    clip = papers["arxiv:2103.00020"]  # Better BibTeX: eprint + eprinttype, date, eprintclass
+    assert clip.title == "Learning Transferable Visual Models From Natural Language Supervision"
+    assert (clip.date, clip.year, clip.categories) == ("2021-02-26", 2021, ["cs.CV"])
+    assert clip.keywords == [
+        "Computer Science - Computer Vision and Pattern Recognition",
+        "Computer Science - Machine Learning",
+        "zero-shot",
+    ]
+
+
+@pytest.mark.fault
+def test_bibtex_latex_tags_and_bad_entries(tmp_path: Path) -> None:
+    """JabRef's groups and Mendeley's tags are tags; a bare % is a per cent sign; a broken block,
+    a duplicate key and a year that is no year are errors naming line and key; the rest is read."""
+    path = tmp_path / "jabref.bib"
+    path.write_text(
+        "% Encoding: UTF-8\n\n"
+        "@Article{good,\n  author = {{Google Research} and de la Fuente, Juan},\n"
+        "  title = {Gains of 5% with $\\alpha$-divergence},\n"
+        "  abstract = {We gain 5% on {ImageNet} with \\emph{one} trick.},\n"
+        "  year = {2021},\n  groups = {reading list, to cite},\n  mendeley-tags = {favourite},\n}\n\n"
+        "@Article{future,\n  title = {From the future},\n  abstract = {Not yet written.},\n"
+        "  year = {99999},\n}\n\n"
+        "@Article{broken,\n  title = {Unclosed,\n\n"
+        "@Article{good,\n  title = {Same key},\n  abstract = {Another text.},\n}\n",
+        encoding="utf-8",
+    )
+    report = corpus.read([path])
+    assert corpus.detect_format(path) == "bibtex"
+    (paper,) = report.papers
+    assert paper.title == "Gains of 5% with \u03b1-divergence"
+    assert paper.abstract == "We gain 5% on ImageNet with one trick."
+    assert paper.authors == ["Google Research", "Juan de la Fuente"]
+    assert paper.tags == ["reading list", "to cite", "favourite"]
+    problems = sorted(str(p) for p in report.problems)
+    assert (
+        f"{path}:12: entry future: field 'year' must be a year between 1000 and 2100, not 99999; "
+        "entry skipped" in problems
+    )
+    assert any(p.startswith(f"{path}:18: not valid BibTeX (") for p in problems), problems
+    assert f"{path}:21: entry good: an earlier entry has the same key; entry skipped" in problems
+
+
+def test_mendeley_ris_export() -> None:
+    report = corpus.read([RIS])
+    assert report.files[0].format == "ris"
+    assert [str(p) for p in report.problems] == [f"{RIS}: 1 of 5 entries has no abstract; skipped (line 58)"]
+    papers = {p.paper_id: p for p in report.papers}
+    images = papers["doi:10.1007/s11263-020-01316-z"]
+    assert images.authors[0] == "Alina Kuznetsova" and len(images.authors) == 12
+    assert (images.year, images.venue) == (2020, "International Journal of Computer Vision")
+    assert images.keywords == ["Image classification", "Object detection", "Visual relationship detection"]
+    assert images.abstract == _bundled_abstract("The Open Images Dataset V4")
+    electra = papers["arxiv:2003.10555"]  # its arXiv id from its URL, version stripped
+    assert electra.url == "https://arxiv.org/abs/2003.10555v1" and electra.arxiv_id == "2003.10555"
+    assert electra.venue == "International Conference on Learning Representations"
+
+
+def test_zotero_csl_json_export() -> None:
+    report = corpus.read([CSL])
+    assert report.files[0].format == "csljson"
+    assert report.files[0].no_abstract == 1 and "kZmH3Rjd/items/5MJH8RZC (item 4)" in str(report.problems[0])
+    papers = {p.title.split(":")[0]: p for p in report.papers}
+    blip = papers["InstructBLIP"]
+    assert (blip.paper_id, blip.date, blip.year) == ("arxiv:2305.06500", "2023-06-15", 2023)
+    assert blip.authors[3] == "Anthony Meng Huat Tiong"
+    mrl = papers["Matryoshka Representation Learning"]
+    assert mrl.keywords == ["embeddings", "representation learning"] and mrl.date == "2022-12"
+    assert mrl.venue == "Advances in Neural Information Processing Systems"
+
+
+def test_arxiv_snapshot_fields() -> None:
+    report = corpus.read([ARXIV])
+    assert report.files[0].format == "arxiv" and report.problems == []
+    papers = {p.paper_id: p for p in report.papers}
+    assert len(papers) == 8
+    semi = papers["arxiv:2204.11824"]
+    assert semi.authors == ["Andreas Blattmann", "Robin Rombach", "Kaan Oktay", "Jonas Müller", "Björn Ommer"]
+    assert (semi.date, semi.year) == ("2022-04-25", 2022)  # the first version's date
+    assert semi.abstract == _bundled_abstract("Semi-Parametric Neural Image Synthesis")  # lines joined
+    reident = papers["arxiv:2303.11855"]
+    assert reident.doi == "10.1145/3552437.3555698" and reident.venue.startswith("In Proceedings of the 5th")
+    assert reident.url == "https://arxiv.org/abs/2303.11855"
+    assert papers["arxiv:2304.14108"].categories == ["cs.CV", "cs.CL", "cs.LG"]
+    assert papers["arxiv:2411.15124"].title.startswith("TÜLU 3: ")
+
+
+def test_arxiv_snapshot_category_and_since_applied_while_reading() -> None:
+    def read(category: str | None, since: str | None) -> corpus.CorpusReport:
+        return corpus.read([ARXIV], selection=Selection.of(category, since))
+
+    cl = read("cs.CL,cs.LG", None)
+    assert sorted(p.arxiv_id or "" for p in cl.papers) == [
+        "2003.10555",
+        "2103.00020",
+        "2304.14108",
+        "2411.15124",
+    ]
+    assert cl.files[0].filtered == 4 and cl.problems == []
+    recent = read("cs.CL", "2023-01-01")
+    assert sorted(p.arxiv_id or "" for p in recent.papers) == ["2304.14108", "2411.15124"]
+    assert read(None, "2024").files[0].entries == 2
+    assert read("cs", "2024-02-16").files[0].entries == 2  # 'cs' is every cs.*; the day itself counts
+    with pytest.raises(InputError, match="--since '2023-13-01' is not a date"):
+        Selection.of(None, "2023-13-01")
+
+
+def test_the_arxiv_snapshot_is_streamed_in_constant_memory(tmp_path: Path) -> None:
+    """3,000 lines (7 MB): reading them, parsed or only glanced at, holds one line at a time."""
+    line = ARXIV.read_text(encoding="utf-8").splitlines()[2]
+    big = tmp_path / "snapshot.json"
+    with big.open("w", encoding="utf-8") as handle:
+        for i in range(3000):
+            handle.write(line.replace('"2103.00020"', f'"2103.{i:05d}"') + "\n")
+    assert big.stat().st_size > 7_000_000
+    # "math.AG" is in no line: none is parsed; "cs.C" is in every line and no category: all are
+    for category in ("math.AG", "cs.C"):
+        tracemalloc.start()
+        try:
+            report = corpus.read([big], selection=Selection.of(category))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert (report.files[0].filtered, report.papers) == (3000, [])
+        assert peak < 1_000_000, peak
+
+
+def test_openalex_works() -> None:
+    report = corpus.read([OPENALEX])
+    assert report.files[0].format == "openalex"
+    assert [str(p) for p in report.problems] == [
+        f"{OPENALEX}: 1 of 5 entries has no abstract; skipped (W4387968216)"
+    ]
+    papers = {p.paper_id: p for p in report.papers}
+    laion = papers["arxiv:2210.08402"]  # the arXiv DOI gives the arXiv id
+    assert laion.abstract == _bundled_abstract("LAION-5B")  # rebuilt from the inverted index
+    assert (laion.doi, laion.date, laion.venue) == (None, "2022-10-16", "arXiv (Cornell University)")
+    assert laion.keywords == ["Image-text dataset", "Computer science", "Artificial intelligence"]  # not 0.12
+    align = papers["openalex:W3128646645"]  # no DOI, no arXiv id: its OpenAlex id
+    assert align.venue == "International Conference on Machine Learning" and align.authors[0] == "Chao Jia"
+    assert papers["arxiv:2309.16671"].arxiv_id == "2309.16671"  # ids.arxiv, version stripped
+    assert abstract_text({"b": [1], "a": [0, 2]}) == "a b a"
+
+
+def test_formats_are_recognised_by_content_not_name(tmp_path: Path) -> None:
+    expected = {BIB: "bibtex", RIS: "ris", CSL: "csljson", ARXIV: "arxiv", OPENALEX: "openalex"}
+    for source, fmt in expected.items():
+        for name in ("export.txt", "export.dat"):
+            target = tmp_path / f"{fmt}-{name}"
+            shutil.copy(source, target)
+            assert corpus.detect_format(target) == fmt, target
+    write_jsonl(tmp_path / "plain.txt", [{"title": "T", "abstract": "A."}])
+    assert corpus.detect_format(tmp_path / "plain.txt") == "jsonl"
+    (tmp_path / "rows.dat").write_text("title,abstract\nT,A.\n", encoding="utf-8")
+    assert corpus.detect_format(tmp_path / "rows.dat") == "csv"
+    (tmp_path / "notes.dat").write_text("just some notes\n", encoding="utf-8")
+    assert corpus.detect_format(tmp_path / "notes.dat") is None
+    dump = tmp_path / "dump.txt"
+    dump.write_text("[Re] A reproduction\n\n" + "An abstract. " * 40 + "\n", encoding="utf-8")
+    assert corpus.detect_format(dump) == "dump"  # a title starting with '[' is not JSON
+    directory = tmp_path / "library"
+    directory.mkdir()
+    for source in expected:
+        shutil.copy(source, directory / source.name)
+    assert sorted(f.format for f in corpus.read([directory]).files) == sorted(expected.values())
+
+
+def test_the_same_paper_from_a_bib_and_the_arxiv_snapshot_is_one_paper_with_both_metadata() -> None:
+    report = corpus.read([BIB, ARXIV])
+    papers = {p.paper_id: p for p in report.papers}
+    clip = papers["arxiv:2103.00020"]
+    assert clip.sources == ["zotero.bib", "arxiv-metadata-oai-snapshot.json"]
+    assert clip.categories == ["cs.CV", "cs.LG"]  # the .bib's eprintclass and the snapshot's
+    assert "zero-shot" in clip.keywords and clip.date == "2021-02-26"
+    reident = papers["doi:10.1145/3552437.3555698"]  # by DOI; the snapshot adds the arXiv id
+    assert reident.arxiv_id == "2303.11855" and reident.categories == ["cs.CV"]
+    assert (
+        reident.venue
+        == "Proceedings of the 5th International ACM Workshop on Multimedia Content Analysis in Sports"
+    )
+    assert (
+        f"{ARXIV}:5 (2303.11855) merged into {BIB}:97 (habel_clip-reident_2022): "
+        "same DOI 10.1145/3552437.3555698" in report.merges
+    )
+    assert len(report.merges) == 5  # the DOI duplicate, then CLIP, Semi-Parametric, CLIP-ReIdent, TÜLU 3
+    assert len(papers) == 7 + 8 - 4
+
+
+@pytest.mark.fault
+def test_four_distinct_ids_are_four_papers_whatever_they_share(tmp_path: Path) -> None:
+    """Measured: two records sharing a title and two sharing an abstract, four ids, were 2 papers."""
+    path = write_jsonl(
+        tmp_path / "ids.jsonl",
+        [
+            {
+                "id": "arx-1",
+                "title": "A Survey",
+                "abstract": "We survey graph neural networks for molecules.",
+            },
+            {"id": "arx-2", "title": "A Survey", "abstract": "We survey coral reef bleaching since 1998."},
+            {"id": "arx-3", "title": "Owls at night", "abstract": "Barn owls locate prey by sound alone."},
+            {"id": "arx-4", "title": "Hearing in owls", "abstract": "Barn owls locate prey by sound alone."},
+        ],
+    )
+    report = corpus.read([path])
+    assert [p.paper_id for p in report.papers] == ["arx-1", "arx-2", "arx-3", "arx-4"]
+    assert (report.files[0].new, report.files[0].merged, report.merges) == (4, 0, [])
+
+
+@pytest.mark.fault
+def test_an_id_or_a_doi_keeps_papers_apart_that_share_a_title(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [
+            {"title": "A Survey", "abstract": "First survey.", "doi": "10.1000/one"},
+            {"title": "A Survey", "abstract": "Second survey.", "doi": "https://doi.org/10.1000/TWO"},
+            {"title": "A Survey", "abstract": "Third survey, without any id."},
+            {"id": "s4", "title": "A Survey", "abstract": "Fourth survey, with an id."},
+            {"title": "Other", "abstract": "Fifth: the first one's DOI.", "doi": "10.1000/ONE"},
+        ],
+    )
+    report = corpus.read([path])
+    assert [p.abstract for p in report.papers] == [
+        "First survey.",
+        "Second survey.",
+        "Third survey, without any id.",
+        "Fourth survey, with an id.",
+    ]
+    assert report.papers[1].doi == "10.1000/two"
+    assert len({p.paper_id for p in report.papers}) == 4
+    assert report.merges == [f"{path}:5 merged into {path}:1: same DOI 10.1000/one"]
+
+
+@pytest.mark.fault
+def test_fields_of_the_wrong_type_are_errors_naming_file_line_and_field(tmp_path: Path) -> None:
+    """Measured: these were stored as "{'nested': 1}", "True", "['http://x']" and year 9999."""
+    path = write_jsonl(
+        tmp_path / "types.jsonl",
+        [
+            {"id": "t-1", "title": {"nested": 1}, "abstract": "A paper whose title is an object."},
+            {"id": "t-2", "title": "Abstract is true", "abstract": True},
+            {
+                "id": "t-3",
+                "title": "Url list",
+                "abstract": "A paper whose url is a list.",
+                "url": ["http://x"],
+            },
+            {"id": "t-4", "title": "Far future", "abstract": "A paper from the far future.", "year": 99999},
+            {"id": "t-5", "title": "Fine", "abstract": "A fine paper.", "year": "2021", "authors": ["A. B."]},
+            {"id": "t-6", "title": "Authors", "abstract": "Names are objects.", "authors": [{"name": "X"}]},
+        ],
+    )
+    report = corpus.read([path])
+    assert [p.paper_id for p in report.papers] == ["t-5"]
+    assert [str(p) for p in report.problems] == [
+        f"{path}:1: field 'title' must be text, not an object; entry skipped",
+        f"{path}:2: field 'abstract' must be text, not true; entry skipped",
+        f"{path}:3: field 'url' must be text, not a list; entry skipped",
+        f"{path}:4: field 'year' must be a year between 1000 and 2100, not 99999; entry skipped",
+        f"{path}:6: field 'authors' must be a list of texts, not a list holding an object; entry skipped",
+    ]
+
+
+@pytest.mark.fault
+def test_wrong_types_in_the_new_formats_name_the_entry(tmp_path: Path) -> None:
+    csl = tmp_path / "csl.json"
+    csl.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "ok",
+                    "title": "Fine",
+                    "abstract": "A fine abstract.",
+                    "issued": {"date-parts": [[2020]]},
+                },
+                {"id": "bad", "title": ["A", "list"], "abstract": "Title is a list."},
+                {"id": "date", "title": "Date", "abstract": "Issued is text.", "issued": "2020"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    arxiv_line = json.loads(ARXIV.read_text(encoding="utf-8").splitlines()[1])
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(
+        json.dumps(arxiv_line)
+        + "\n"
+        + json.dumps({**arxiv_line, "id": "2401.00002", "authors_parsed": "X"})
+        + "\n",
+        encoding="utf-8",
+    )
+    works = tmp_path / "works.jsonl"
+    work = json.loads(OPENALEX.read_text(encoding="utf-8").splitlines()[0])
+    works.write_text(json.dumps({**work, "abstract_inverted_index": {"word": "0"}}) + "\n", encoding="utf-8")
+    report = corpus.read([csl, snapshot, works])
+    assert [p.title for p in report.papers] == ["Fine", " ".join(arxiv_line["title"].split())]
+    assert [str(p) for p in report.problems] == [
+        f"{csl}: entry bad (item 2): field 'title' must be text, not a list; entry skipped",
+        f"{csl}: entry date (item 3): field 'issued' must be a CSL date object, not str; entry skipped",
+        f"{snapshot}:2: entry 2401.00002: field 'authors_parsed' must be a list of [family, given, suffix] "
+        "lists of texts; entry skipped",
+        f"{works}:1: entry W4306815823: field 'abstract_inverted_index' positions of 'word' must be a list "
+        "of numbers; entry skipped",
+    ]
+
+
+def test_python_api_stores_the_fields_and_reports_replacements(
+    settings: Settings, embedder: OnnxMiniLM, tmp_path: Path
+) -> None:
+    assistant = Assistant(settings, embedder=embedder, notify=lambda message: None)
+    report = assistant.ingest([BIB, ARXIV], category="cs.CV,cs.CL,cs.LG", since="2021")
+    # the 2016 and 2020 entries of the .bib, the 2014 and 2020 records of the snapshot: not read
+    assert [f.filtered for f in report.files] == [4, 2] and report.papers == 7
+    clip = assistant.paper("arxiv:2103.00020")
+    assert clip["categories"] == ["cs.CV", "cs.LG"] and clip["date"] == "2021-02-26"
+    assert clip["authors"][0] == "Alec Radford" and "zero-shot" in clip["keywords"]
+    assert clip["sources"] == ["zotero.bib", "arxiv-metadata-oai-snapshot.json"]
+    soups = assistant.paper("t-20f3d07f7ccb23a2")
+    assert soups["venue"] == "Proceedings of the 39th International Conference on Machine Learning"
+    assert soups["year"] == 2022 and "Mitchell Wortsman" in soups["authors"]
+    assert (
+        assistant.search("averaging weights of fine-tuned models", k=1)[0].paper.paper_id == soups["paper_id"]
+    )
+    # The snapshot alone later: the CLIP-ReIdent record finds its stored paper by DOI, and its
+    # other abstract replaces the stored one, which the report says.
+    edited = tmp_path / "snapshot.json"
+    lines = ARXIV.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[4])
+    edited.write_text(json.dumps({**record, "abstract": record["abstract"] + " Code is released."}) + "\n")
+    again = assistant.ingest([edited])
+    assert again.adopted == ["arxiv:2303.11855 -> doi:10.1145/3552437.3555698"]
+    assert again.replaced == ["doi:10.1145/3552437.3555698"] and again.embedded == 1
+    assert assistant.paper("doi:10.1145/3552437.3555698")["abstract"].endswith("Code is released.")
