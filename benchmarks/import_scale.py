@@ -6,11 +6,13 @@ imports and model load are done before the clock starts) and reports
   papers/s, chunks/s    papers and chunks stored over the ingest's wall time
   peak RSS              the process's maximum resident memory (getrusage), and its RSS after
                         startup, after reading, and at the end
-  where the time goes   CPU seconds of each stage, in whatever thread it ran: parse (reading the
-                        file into papers), chunk (sentence splitting, of which count tokens is the
-                        tokenizer sizing chunks), tokenize (the model's input ids), model (onnxruntime
-                        and pooling), write (Chroma upserts and deletes), keyword index, lookup (the
-                        stored papers); and the ingest's wall and CPU seconds
+  where the time goes   for each stage, the CPU seconds of the threads that called it (work it
+                        hands to native threads, Chroma's or the tokenizer's, is not counted)
+                        and its wall seconds summed over calls: parse (reading the file into
+                        papers), chunk (sentence splitting, of which count tokens is the
+                        tokenizer sizing chunks), tokenize (the model's input ids), model
+                        (onnxruntime and pooling), write (Chroma upserts and deletes), keyword
+                        index, lookup (the stored papers); and the ingest's wall and CPU seconds
 `--read-only` reads the file without ingesting (memory of the reader and the papers it holds).
 The arXiv reader is used when this checkout has it, else (or with --jsonl) the same papers as
 plain JSON lines through the JSONL reader; the output says which.
@@ -136,6 +138,16 @@ def child_ingest(path: Path) -> dict[str, Any]:
     embedder.embed(["warm up the model"])
     embedder._tokenizer = _TimedTokenizer(embedder._tokenizer, stages)  # type: ignore[assignment]
     memory = {"startup_mb": rss_mb()}
+    from rag.library import corpus
+
+    read = corpus.read
+
+    def read_and_measure(*args: Any, **kwargs: Any) -> Any:
+        papers = read(*args, **kwargs)
+        memory["after_read_mb"] = rss_mb()
+        return papers
+
+    corpus.read = read_and_measure  # type: ignore[assignment]
     samples: list[tuple[float, int, float]] = []
     done = threading.Event()
     started = time.perf_counter()
@@ -232,14 +244,16 @@ def describe(result: dict[str, Any]) -> str:
     )
     if "papers_per_s" in result:
         text += f"; {result['papers_per_s']:.2f} papers/s, {result['chunks_per_s']:.2f} chunks/s"
+    after_read = f", after reading {memory['after_read_mb']:.0f} MB" if "after_read_mb" in memory else ""
     text += (
-        f"\n  RSS: startup {memory['startup_mb']:.0f} MB, end {memory['end_mb']:.0f} MB, "
+        f"\n  RSS: startup {memory['startup_mb']:.0f} MB{after_read}, end {memory['end_mb']:.0f} MB, "
         f"peak {memory['peak_mb']:.0f} MB"
     )
     if "stages_cpu_s" in result:
         total = result["cpu_s"]
         for stage, seconds in sorted(result["stages_cpu_s"].items(), key=lambda kv: -kv[1]):
-            text += f"\n  {stage:14s} {seconds:8.1f} s CPU ({seconds / total:6.1%})"
+            wall = result["stages_wall_s"][stage]
+            text += f"\n  {stage:14s} {seconds:8.1f} s CPU ({seconds / total:6.1%}), {wall:8.1f} s wall"
         text += f"\n  store on disk {result['store_mb']:.0f} MB; {result['threads']} embedding threads"
     return text
 
