@@ -3,6 +3,7 @@ embeddings server (rag/openai_embed.py), optional sentence-transformers."""
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections import OrderedDict
@@ -30,18 +31,36 @@ _RUN_ROWS = 16
 
 
 def physical_cores() -> int:
-    """The physical cores this process may run on (hyper-threads of one core count once)."""
+    """The physical cores this process may run on (hyper-threads of one core count once), at
+    most what a container's CPU quota allows."""
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
-    cores = set()
-    for cpu in cpus:
-        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+    try:
+        count = len({_core(cpu) for cpu in cpus})
+    except OSError:  # no topology in /sys
+        count = len(cpus)
+    quota = _cpu_quota()
+    return max(1, min(count, math.ceil(quota)) if quota else count)
+
+
+def _core(cpu: int) -> tuple[str, str]:
+    topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+    return (topology / "physical_package_id").read_text(), (topology / "core_id").read_text()
+
+
+def _cpu_quota() -> float | None:
+    """CPUs' worth of time a cgroup (v2, else v1) allows this process, if limited."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
         try:
-            package = (topology / "physical_package_id").read_text().strip()
-            core = (topology / "core_id").read_text().strip()
+            quota = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text().strip()
+            period = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text().strip()
         except OSError:
-            return max(1, len(cpus))
-        cores.add((package, core))
-    return max(1, len(cores))
+            return None
+    try:
+        return int(quota) / int(period) if int(quota) > 0 else None
+    except ValueError:  # "max": no limit
+        return None
 
 
 class Embedder(Protocol):
@@ -90,7 +109,7 @@ class OnnxMiniLM:
 
     def __init__(self, *, model_path: Path | None = None, threads: int | None = None) -> None:
         self._model_path = model_path
-        self.threads = threads or physical_cores()
+        self._threads = threads
         self._session: Any = None
         self._tokenizer: Tokenizer | None = None
         self._counter: Tokenizer | None = None
@@ -99,6 +118,13 @@ class OnnxMiniLM:
         self._pool_pid = 0
         self.calls = 0
         self.texts_embedded = 0
+
+    @property
+    def threads(self) -> int:
+        """How many runs of the model go side by side."""
+        if self._threads is None:
+            self._threads = physical_cores()
+        return self._threads
 
     def _load(self) -> None:
         with self._lock:
