@@ -227,3 +227,13 @@ def test_a_copied_store_opens_with_the_same_contents_and_no_probe(
     assert index_path.read_bytes() == saved  # the copied keyword index was current: not rebuilt
     index = KeywordIndex.load(index_path)
     assert index is not None and index.revision == revision
+
+
+def test_a_texts_vector_does_not_depend_on_its_batch_or_thread(embedder: OnnxMiniLM) -> None:
+    # embed() groups texts by length and runs the groups side by side: each row stays its text's
+    entries = bundled_entries(6)
+    texts = [embedding_text(t, a) for t, a in entries] + [t for t, _ in entries] + ["gpt", "a b c d"]
+    together = embedder.embed(texts)
+    alone = np.stack([embedder.embed([text])[0] for text in texts])
+    assert together.shape == (len(texts), embedder.dimension)
+    assert np.abs(together - alone).max() < 1e-5

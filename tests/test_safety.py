@@ -161,6 +161,41 @@ def test_a_failed_embedding_keeps_earlier_papers_and_the_old_version_of_a_change
 
 
 @pytest.mark.fault
+def test_a_failed_write_stops_the_ingest_and_a_rerun_converges(
+    tmp_path: Path,
+    corpora: dict[str, Path],
+    old_store: Path,
+    embedder: OnnxMiniLM,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # batches are written in a thread beside the embedding: its failure (a disk error; a full disk
+    # puts the whole store back instead) must stop the ingest with that error, after the batches
+    # before it were written
+    from rag.library.store import Store
+
+    settings = Settings(store_dir=copy_store(old_store, tmp_path / "store"), embed_batch_size=4)
+    upsert, writes = Store.upsert, []
+
+    def full_disk(self: Store, chunks, embeddings) -> None:  # type: ignore[no-untyped-def]
+        writes.append(len(chunks))
+        if len(writes) == 3:
+            raise OSError(5, "Input/output error")
+        upsert(self, chunks, embeddings)
+
+    monkeypatch.setattr(Store, "upsert", full_disk)
+    with pytest.raises(OSError, match="Input/output error"):
+        Assistant(settings, embedder=embedder, notify=lambda m: None).ingest([corpora["changed"]])
+    assert len(writes) == 3  # nothing written after the failure
+    monkeypatch.setattr(Store, "upsert", upsert)
+    after = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).store.all_chunks()}
+    updated = {cid.split("#")[0] for cid in after if "updated benchmark" in after[cid]}
+    assert 0 < len(updated) < 20  # the first two batches landed, the rest kept their old text
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ingest([corpora["changed"]])
+    titles, _ = _store_state(settings.store_dir, embedder)
+    assert titles == _titles(corpora["changed"])
+
+
+@pytest.mark.fault
 def test_one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over(
     tmp_path: Path, corpora: dict[str, Path]
 ) -> None:

@@ -6,13 +6,15 @@ import hashlib
 import json
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..answer import PaperRef
-from ..embeddings import Embedder
+from ..embeddings import Embedder, OnnxMiniLM
 from . import filters
 from .corpus import CorpusReport, FileReport, Paper
 from .keyword import KeywordIndex
@@ -182,6 +184,82 @@ def _batches(papers: list[Paper], chunker: Chunker, size: int) -> Iterator[tuple
         yield batch_papers, batch_chunks
 
 
+def _write(
+    store: Store, papers: list[Paper], chunks: list[Chunk], vectors: Any, stored: dict[str, Metadata]
+) -> None:
+    """Store a batch of whole papers with their vectors."""
+    store.upsert(chunks, vectors)
+    # A changed paper's old chunks are replaced in place (same ids), so a failure before this
+    # point leaves its old version; chunks beyond its new count go now.
+    new_ids = {c.chunk_id for c in chunks}
+    leftovers = [
+        f"{p.paper_id}#{i}"
+        for p in papers
+        if p.paper_id in stored
+        for i in range(whole(stored[p.paper_id].get("chunks")))
+        if f"{p.paper_id}#{i}" not in new_ids
+    ]
+    if leftovers:
+        store.delete_chunks(leftovers)
+
+
+def _embed_and_write(
+    batches: Iterator[tuple[list[Paper], list[Chunk]]],
+    embedder: Embedder,
+    store: Store,
+    stored: dict[str, Metadata],
+    report: IngestReport,
+    bar: Any,
+) -> None:
+    """Embed the batches, the next one chunked and the last one written meanwhile, in threads
+    (onnxruntime, the tokenizer and Chroma release the GIL). The local model embeds two batches
+    at once, so that its threads never wait between them; a server gets one request at a time,
+    in order. Batches are written whole and in order; those embedded before a failure are
+    written before it is raised, none after it."""
+    at_once = 2 if isinstance(embedder, OnnxMiniLM) else 1
+    embedding: deque[tuple[list[Paper], list[Chunk], Future[Any]]] = deque()
+    writes: deque[tuple[list[Paper], list[Chunk], Future[None]]] = deque()
+
+    def finish_writes() -> None:
+        while writes:
+            papers, chunks, written = writes.popleft()
+            written.result()
+            report.embedded += len(papers)
+            report.new += sum(p.paper_id not in stored for p in papers)
+            report.changed += sum(p.paper_id in stored for p in papers)
+            report.chunks_embedded += len(chunks)
+            bar.update(len(papers))
+
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="chunk") as chunker,
+        ThreadPoolExecutor(at_once, thread_name_prefix="embed-call") as embedder_calls,
+        ThreadPoolExecutor(1, thread_name_prefix="write") as writer,
+    ):
+        upcoming = chunker.submit(next, batches, None)
+
+        def start_embedding() -> None:
+            nonlocal upcoming
+            batch = upcoming.result()
+            if batch is not None:
+                upcoming = chunker.submit(next, batches, None)
+                texts = [embedding_text(str(c.metadata["title"]), c.text) for c in batch[1]]
+                embedding.append((*batch, embedder_calls.submit(embedder.embed, texts)))
+
+        try:
+            for _ in range(at_once):
+                start_embedding()
+            while embedding:
+                papers, chunks, vectors = embedding.popleft()
+                vectors.result()
+                start_embedding()
+                finish_writes()
+                writes.append(
+                    (papers, chunks, writer.submit(_write, store, papers, chunks, vectors.result(), stored))
+                )
+        finally:
+            finish_writes()
+
+
 def _progress(total: int, enabled: bool | None) -> Any:
     from tqdm import tqdm
 
@@ -268,26 +346,7 @@ def ingest_corpus(
         report.removed = len(stale)
     if to_embed:
         with _progress(len(to_embed), progress) as bar:
-            for papers, chunks in _batches(to_embed, chunker, batch_size):
-                vectors = embedder.embed([embedding_text(str(c.metadata["title"]), c.text) for c in chunks])
-                store.upsert(chunks, vectors)
-                # A changed paper's old chunks are replaced in place (same ids), so a failure before
-                # this point leaves its old version; chunks beyond its new count go now.
-                new_ids = {c.chunk_id for c in chunks}
-                leftovers = [
-                    f"{p.paper_id}#{i}"
-                    for p in papers
-                    if p.paper_id in stored
-                    for i in range(whole(stored[p.paper_id].get("chunks")))
-                    if f"{p.paper_id}#{i}" not in new_ids
-                ]
-                if leftovers:
-                    store.delete_chunks(leftovers)
-                report.embedded += len(papers)
-                report.new += sum(p.paper_id not in stored for p in papers)
-                report.changed += sum(p.paper_id in stored for p in papers)
-                report.chunks_embedded += len(chunks)
-                bar.update(len(papers))
+            _embed_and_write(_batches(to_embed, chunker, batch_size), embedder, store, stored, report, bar)
     revision = store.bump_revision()
     if keyword_path is not None:
         build_keyword_index(store, keyword_path, revision)
