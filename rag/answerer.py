@@ -17,7 +17,7 @@ from .events import AnswerStream, Done, Event, Replaced, Token
 from .evidence import Evidence
 from .llm import EXTRACTIVE, LLMUnavailable
 from .query import RecordField
-from .record_answer import RECORD, named_source, record_answer
+from .record_answer import RECORD, catalogue_answer, named_source, newest_first, record_answer
 from .verify import Verified, changes, verify, with_completion
 from .writers import Draft, Writer
 
@@ -96,6 +96,9 @@ class _Run:
             evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold
         )
         self.lap("decide")
+        if evidence.query.catalogue and evidence.sources:  # the papers a filter lets through, no topic
+            yield Done((yield from self.from_catalogue()), evidence.query)
+            return
         if not self.decision.answer:
             yield from self.tokens(REFUSAL)
             yield Done(self.refusal(), evidence.query)
@@ -124,6 +127,16 @@ class _Run:
         yield from self.tokens(text)
         self.lap("generate")
         return self.answer(text, RECORD, Verified(text, order=[source.number]))
+
+    def from_catalogue(self) -> Generator[Event, None, Answer]:
+        """The papers of the question's scope ("papers by NAME"), listed from their records."""
+        listed = newest_first(self.evidence.sources)
+        described = self.evidence.query.filters.describe()
+        text = catalogue_answer([s.paper for s in listed], self.evidence.in_scope, described)
+        yield from self.tokens(text)
+        self.lap("generate")
+        self.decision = Decision(True, self.decision.probability, "the papers the filter lets through")
+        return self.answer(text, RECORD, Verified(text, order=[s.number for s in listed]))
 
     def attempt(self, name: str) -> Generator[Event, None, Answer | None]:
         """One backend's draft, streamed and verified; its Answer, or None to try the next backend."""

@@ -180,7 +180,7 @@ class Assistant:
         query, k = self.gatherer.parse(question, _filter(filters)), self.gatherer.cap(k)
         chain = self.chain(llm)
         self.library.store  # noqa: B018 - opened (and checked) now: its errors are the call's
-        self.gatherer.scope(query.filters)  # so is a filter that matches no paper
+        self.gatherer.scope(query.filters, query.asked)  # so is a filter that matches no paper
         return self._answer(lambda: self.gather(query, k=k, mode=mode), chain)
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:

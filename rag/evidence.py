@@ -36,6 +36,7 @@ class Evidence:
     papers: dict[int, PaperText]  # their texts, by source number
     signals: Signals
     retrieve_ms: float = 0.0  # set by the Gatherer, which times the whole retrieval
+    in_scope: int | None = None  # how many papers the query's filter lets through (None: no filter)
 
     def ranked_papers(self) -> list[PaperText]:
         """The papers in source order."""
@@ -142,7 +143,9 @@ class Gatherer:
         """The question parsed once (an empty one is an InputError, a long one cut, saying so),
         carrying the filter given (a Query given keeps its own unless one is)."""
         if isinstance(question, Query):
-            return question if filters is None else replace(question, filters=filters)
+            if filters is None:
+                return question
+            return replace(question, filters=question.asked.override(filters))
         return parse_question(
             question,
             max_chars=self.settings.max_question_chars,
@@ -150,17 +153,19 @@ class Gatherer:
             filters=filters or NO_FILTER,
         )
 
-    def scope(self, filters: Filter) -> Scope | None:
-        """The chunks a filter lets through (None: no filter); NoMatchError when it lets none."""
+    def scope(self, filters: Filter, asked: Filter = NO_FILTER) -> Scope | None:
+        """The chunks a filter lets through (None: no filter); NoMatchError when it lets none, saying
+        which part the question's own words wrote (asked)."""
         if not filters:
             return None
         self.library.keyword_index()  # a new default store is filled before it is filtered
         scope = self.library.scope(filters)
         if not scope.chunk_ids:
-            raise NoMatchError(f"no paper in the store matches the filter {filters.describe()}")
+            read = f" ({asked.describe()} read from the question)" if asked else ""
+            raise NoMatchError(f"no paper in the store matches the filter {filters.describe()}{read}")
         return scope
 
-    def retriever(self, filters: Filter = NO_FILTER) -> Retriever:
+    def retriever(self, filters: Filter = NO_FILTER, asked: Filter = NO_FILTER) -> Retriever:
         """A retriever over the library's current contents (a new default store is filled first),
         searching only what the filter lets through."""
         keyword = self.library.keyword_index()
@@ -171,7 +176,7 @@ class Gatherer:
             keyword,
             candidates=s.candidates,
             rrf_k=s.rrf_k,
-            scope=self.scope(filters),
+            scope=self.scope(filters, asked),
         )
 
     def cap(self, k: int | None) -> int:
@@ -191,7 +196,7 @@ class Gatherer:
         mode = mode or self.settings.mode
         if mode not in ("hybrid", "dense", "keyword"):
             raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")
-        return self.retriever(query.filters).search(query.text, k=self.cap(k), mode=mode)
+        return self.retriever(query.filters, query.asked).search(query.text, k=self.cap(k), mode=mode)
 
     def gather(
         self,
@@ -204,13 +209,15 @@ class Gatherer:
         """The evidence for a question, unanswered."""
         started = time.perf_counter()
         query = self.parse(question, filters)
+        retriever = self.retriever(query.filters, query.asked)  # brings the keyword index up to date
         evidence = gather(
             query,
-            retriever=self.retriever(query.filters),  # brings the keyword index up to date: part of retrieval
+            retriever=retriever,
             store=self.library.store,
             embedder=self.embedder,
             papers=depth(query, self.cap(k)),
             mode=mode or self.settings.mode,
         )
+        evidence.in_scope = retriever.scope.papers if retriever.scope else None
         evidence.retrieve_ms = (time.perf_counter() - started) * 1000
         return evidence

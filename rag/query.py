@@ -16,7 +16,7 @@ from .citations import figures, written_figures
 from .errors import InputError
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
-from .scope import scope
+from .scope import asked_filter
 from .topic import acronyms
 
 Kind = Literal["lookup", "list", "figure", "comparison", "yesno", "metadata"]
@@ -72,6 +72,39 @@ _LIST_PREAMBLE = re.compile(
     r"(papers|works|studies)\s+(on|about|that|which|using)(\s+(are|is)\s+(about|on))?)\s*",
     re.IGNORECASE,
 )
+
+
+# What is left of "show me all the papers by NAME" once its scope is read: no topic to search.
+_NO_TOPIC = {
+    "list",
+    "show",
+    "me",
+    "all",
+    "every",
+    "find",
+    "give",
+    "paper",
+    "work",
+    "article",
+    "study",
+    "publication",
+    "preprint",
+    "written",
+    "wrote",
+    "write",
+    "published",
+    "publish",
+    "what",
+    "which",
+    "any",
+    "there",
+    "papers",
+    "works",
+    "articles",
+    "studies",
+    "publications",
+    "preprints",
+}
 
 
 _COMPARISON = re.compile(
@@ -237,9 +270,10 @@ class Query:
     acronyms: dict[str, set[str]] = field(compare=False)
     filters: Filter = NO_FILTER  # which papers it may be answered from (--year, --author ...)
     record_field: RecordField | None = None  # the field of a paper's record it asks for (authors)
-    # the author and years it restricts its papers to ("papers by NAME from 2023"); not applied yet
-    author: str | None = None
-    years: tuple[int | None, int | None] | None = None
+    # the author and years its own words restrict its papers to ("papers by NAME from 2023"), part
+    # of `filters`; a filter given for the same field replaces the question's
+    asked: Filter = NO_FILTER
+    catalogue: bool = False  # it asks for the papers of its scope, without a topic ("papers by NAME")
 
     @property
     def is_list(self) -> bool:
@@ -255,13 +289,14 @@ class Query:
 def parse(question: str, filters: Filter = NO_FILTER) -> Query:
     """Parse a question once for every stage that follows (searched within the filter's papers)."""
     record = record_question(question)
-    listing = is_list_question(question) and not record
-    match = None if record else _QUANTITY.search(question)
-    asked_for = question[match.start() : match.end() + 12] if match else ""  # "how much faster"
+    asked, rest = (NO_FILTER, question) if record else asked_filter(question)
+    listing = bool(asked) or (is_list_question(question) and not record)
+    match = None if record else _QUANTITY.search(rest)
+    asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
-    counted = frozenset(tokenize(question[match.end() : match.end() + 40])[:2]) if match else frozenset()
-    search = record[1] if record else _search_text(question, listing)
-    scoped = scope(question)
+    counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
+    search = record[1] if record else _search_text(rest, listing)
+    catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
     return Query(
         text=question,
         search=search,
@@ -276,10 +311,10 @@ def parse(question: str, filters: Filter = NO_FILTER) -> Query:
         given=frozenset(figures(question)),
         written=frozenset(written_figures(question)),
         acronyms=acronyms(search),
-        filters=filters,
+        filters=asked.override(filters),
         record_field=record[0] if record else None,
-        author=scoped.author,
-        years=scoped.years,
+        asked=asked,
+        catalogue=catalogue,
     )
 
 

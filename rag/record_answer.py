@@ -93,3 +93,29 @@ def record_answer(paper: PaperRef, asked: RecordField, number: int = 1) -> str:
     if stated:
         return f"{stated} [{number}]."
     return f"The record of [{number}] has no {_MISSING[asked]}.{_instead(paper, asked)}"
+
+
+def catalogue_answer(papers: list[PaperRef], in_scope: int | None, described: str) -> str:
+    """The papers of a scope asked for without a topic ("papers by NAME"), newest first, cited [1], [2]
+    ... in the order given (which the caller sorts with `newest_first`)."""
+    listed = "; ".join(
+        f'"{paper.title}"' + (f" ({paper.year})" if paper.year else "") + f" [{number}]"
+        for number, paper in enumerate(papers, 1)
+    )
+    total = in_scope or len(papers)
+    if total > len(papers):
+        return (
+            f"{total} papers in the store match {described}; {len(papers)} of them, newest first: {listed}. "
+            "Name a topic to narrow them down."
+        )
+    return f"{_count(total)} in the store match{'es' if total == 1 else ''} {described}: {listed}."
+
+
+def _count(n: int) -> str:
+    return "One paper" if n == 1 else f"{n} papers"
+
+
+def newest_first(sources: list[Source]) -> list[Source]:
+    """Sources by date, newest first; those without a year last, in their order."""
+    by_date = sorted(sources, key=lambda s: s.paper.date or "", reverse=True)
+    return sorted(by_date, key=lambda s: -(s.paper.year or 0))

@@ -4,6 +4,7 @@ fields, cited; a missing field said to be missing; a paper not in the store refu
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from rag.answer import REFUSAL, PaperRef
 from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
+from rag.errors import NoMatchError
+from rag.library.filters import Filter
 from rag.query import parse
 from rag.record_answer import record_answer
 
@@ -235,10 +238,68 @@ def test_the_record_answer_cuts_a_long_author_list_and_names_an_untitled_paper()
         ("works published before 2020 about transformers", None, (None, 2019)),
         ("which papers study dpo?", None, None),
         ("how many images were released in 2021?", None, None),  # no papers asked for: no scope
+        ("papers by the same authors", None, None),  # not a name
+        ("which papers improve accuracy by 5%?", None, None),
+        ("papers by using reinforcement learning", None, None),
     ],
 )
 def test_the_author_and_years_a_question_names_are_parsed_for_the_filters(
     question: str, author: str | None, years: tuple[int | None, int | None] | None
 ) -> None:
     query = parse(question)
-    assert (query.author, query.years) == (author, years)
+    low, high = years or (None, None)
+    expected = Filter(
+        start=low * 10000 + 101 if low else None,
+        end=high * 10000 + 1231 if high else None,
+        authors=(author,) if author else (),
+    )
+    assert query.asked == expected and query.filters == expected
+    if expected:
+        assert query.is_list
+        # the scope's words are not searched: "papers by X on Y" searches Y
+        assert not (author and author.lower() in query.search.lower()) and not re.search(r"\d{4}", query.search)
+
+
+def test_a_filter_given_replaces_the_field_the_question_writes() -> None:
+    query = parse("papers by Ada Lovelace from 2023 on engines", Filter.parse({"year": "2024"}))
+    assert query.filters == Filter(start=20240101, end=20241231, authors=("Ada Lovelace",))
+    assert query.search == "engines" and not query.catalogue
+
+
+@pytest.mark.parametrize(
+    ("question", "listed"),
+    [
+        ("papers by habel", ["clip-reident"]),
+        ("which papers did Matthias Muller write?", ["gim"]),  # the record has "Müller"
+        ("what has Fabian Deuser written?", ["clip-reident"]),
+        ("papers from 2024", ["gim"]),
+        ("show me all the papers since 2023", ["gim", "clip-reident"]),  # newest first
+        ("papers published before 2024", ["clip-reident"]),
+    ],
+)
+def test_papers_by_name_or_year_are_listed_from_the_records(
+    library: Assistant, question: str, listed: list[str]
+) -> None:
+    answer = library.ask(question, llm="extractive")
+    assert answer.backend == "record" and not answer.refused, answer.text
+    assert [c.paper.paper_id for c in answer.citations] == listed
+    for number, citation in enumerate(answer.citations, 1):
+        assert f'"{citation.paper.title}" ({citation.paper.year}) [{number}]' in answer.text
+    count = "One paper" if len(listed) == 1 else f"{len(listed)} papers"
+    assert answer.text.startswith(f"{count} in the store"), answer.text
+
+
+def test_papers_by_name_on_a_topic_are_searched_within_the_authors_papers(library: Assistant) -> None:
+    answer = library.ask("papers by Norbert Oswald on re-identification", llm="extractive")
+    assert not answer.refused, answer.decision
+    assert {c.paper.paper_id for c in answer.citations} == {"clip-reident"}
+    hits = library.search("papers from 2024 on image matching")
+    assert [h.paper.paper_id for h in hits] == ["gim"]
+
+
+def test_a_scope_nobody_matches_says_so_in_one_line(library: Assistant, records_store: Path) -> None:
+    with pytest.raises(NoMatchError, match=r"author=hinton \(author=hinton read from the question\)"):
+        library.ask("papers by hinton on capsules", llm="extractive")
+    result = run("--store", str(records_store), "ask", "--llm", "extractive", "papers from 1999")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "year=1999 read from the question" in result.stderr
