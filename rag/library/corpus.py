@@ -4,7 +4,7 @@ checked, selected (--category, --since), merged into papers by identity, and rep
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..untrusted import without_controls
@@ -12,6 +12,7 @@ from .formats import MAX_LINE_BYTES, NAMES, READERS, SUFFIXES, blank, detect, li
 from .identity import Identities, find_links, make_paper_id, normalize_title
 from .records import Entry, FileReport, Paper, Problem
 from .selection import Selection
+from .shelf import Shelf
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -39,9 +40,8 @@ MAX_NAMED = 5  # entries named in one summary line
 class CorpusReport:
     """All papers read from a set of paths, and one report per file."""
 
-    papers: list[Paper]
+    papers: Shelf  # on disk, in the order read
     files: list[FileReport]
-    given_ids: set[str] = field(default_factory=set)  # ids a file gave, never exchanged for another
 
     @property
     def entries(self) -> int:
@@ -175,7 +175,7 @@ def read(
                 report.replaced += 1
         if missing:
             _no_abstract_summary(report, missing)
-    return CorpusReport(papers=identities.papers, files=reports, given_ids=identities.given_ids)
+    return CorpusReport(papers=identities.papers, files=reports)
 
 
 def format_name(fmt: str) -> str:

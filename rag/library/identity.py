@@ -13,8 +13,10 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from .records import Entry, FileReport, Paper, Problem
+from .shelf import Shelf
 
 # Formats read before DOIs and arXiv ids were known: their paper ids stay as they were, so that
 # existing stores are not embedded again.
@@ -64,12 +66,23 @@ def paper_id_of(entry: Entry, fmt: str) -> str:
 class _Held:
     """A paper being assembled, and what identifies it."""
 
+    seq: int  # its place on the shelf
     paper: Paper
     where: str
     given_id: bool  # its id was given (JSONL `id`, an OpenAlex id): same id, same paper
     identified: bool  # it has an id of some kind: never merged on a title
     dois: set[str] = field(default_factory=set)
     arxiv_ids: set[str] = field(default_factory=set)
+
+    def kept(self) -> dict[str, Any]:
+        """What the shelf keeps beside the paper."""
+        return {
+            "where": self.where,
+            "given_id": self.given_id,
+            "identified": self.identified,
+            "dois": sorted(self.dois),
+            "arxiv_ids": sorted(self.arxiv_ids),
+        }
 
 
 def _same_text(a: Paper, entry: Entry) -> bool:
@@ -80,12 +93,26 @@ def _same_text(a: Paper, entry: Entry) -> bool:
 
 
 class Identities:
-    """Turns entries into papers, one entry at a time, and reports every merge and replacement."""
+    """Turns entries into papers, one entry at a time, and reports every merge and replacement.
+    The papers wait on a `Shelf` (on disk), so memory does not grow with the files read."""
 
     def __init__(self) -> None:
-        self.papers: list[Paper] = []
-        self.given_ids: set[str] = set()
-        self._by_key: dict[str, _Held] = {}
+        self.papers = Shelf()
+
+    def _held(self, key: str) -> _Held | None:
+        seq = self.papers.find(key)
+        if seq is None:
+            return None
+        paper, kept = self.papers.load(seq)
+        return _Held(
+            seq,
+            paper,
+            kept["where"],
+            kept["given_id"],
+            kept["identified"],
+            set(kept["dois"]),
+            set(kept["arxiv_ids"]),
+        )
 
     def add(self, entry: Entry, fmt: str, report: FileReport, source: str) -> str:
         """Add an entry read from a file; return 'new', 'merged' or 'replaced'."""
@@ -106,20 +133,22 @@ class Identities:
                 )
             )
             match.where = where
+            self.papers.save(match.seq, match.paper, match.kept())
             return "replaced"
         self._merge(match, entry, source)
+        self.papers.save(match.seq, match.paper, match.kept())
         report.merges.append(f"{where} merged into {match.where}: {reason}")
         return "merged"
 
     def _match(self, entry: Entry, pid: str, given: bool) -> tuple[_Held | None, str]:
-        held = self._by_key.get(f"id:{pid}")
+        held = self._held(f"id:{pid}")
         if held is not None and (given or held.given_id):
             return held, f"same id {pid}"
         for key, reason in (
             (f"doi:{entry.doi}" if entry.doi else "", f"same DOI {entry.doi}"),
             (f"arxiv:{entry.arxiv_id}" if entry.arxiv_id else "", f"same arXiv id {entry.arxiv_id}"),
         ):
-            strong = self._by_key.get(key) if key else None
+            strong = self._held(key) if key else None
             if strong is not None and self._compatible(strong, entry):
                 return strong, reason
         if held is not None and not (held.identified or given or entry.doi or entry.arxiv_id):
@@ -135,7 +164,7 @@ class Identities:
         )
 
     def _new(self, entry: Entry, pid: str, given: bool, where: str, source: str) -> None:
-        if f"id:{pid}" in self._by_key:  # a derived id taken by a paper this one contradicts
+        if self.papers.find(f"id:{pid}") is not None:  # a derived id taken by a paper this one contradicts
             pid = f"{pid}-{_digest(entry.doi or entry.arxiv_id or entry.abstract)[:8]}"
         paper = Paper(
             paper_id=pid,
@@ -155,21 +184,25 @@ class Identities:
             tags=list(entry.tags),
         )
         identified = given or bool(entry.doi or entry.arxiv_id)
-        held = _Held(paper, where, given, identified)
-        self.papers.append(paper)
-        if given:
-            self.given_ids.add(pid)
+        held = _Held(0, paper, where, given, identified)
         self._index(held, entry)
-        self._by_key[f"id:{pid}"] = held
+        held.seq = self.papers.add(paper, given, held.kept())
+        self._point(held, entry)
+        self.papers.point(f"id:{pid}", held.seq, replace=True)
 
     def _index(self, held: _Held, entry: Entry) -> None:
         if entry.doi:
             held.dois.add(entry.doi)
-            self._by_key.setdefault(f"doi:{entry.doi}", held)
         if entry.arxiv_id:
             held.arxiv_ids.add(entry.arxiv_id)
-            self._by_key.setdefault(f"arxiv:{entry.arxiv_id}", held)
         held.identified = held.identified or bool(entry.doi or entry.arxiv_id)
+
+    def _point(self, held: _Held, entry: Entry) -> None:
+        """The entry's DOI and arXiv id point to the paper, unless they point to another already."""
+        if entry.doi:
+            self.papers.point(f"doi:{entry.doi}", held.seq)
+        if entry.arxiv_id:
+            self.papers.point(f"arxiv:{entry.arxiv_id}", held.seq)
 
     def _merge(self, held: _Held, entry: Entry, source: str) -> None:
         """First non-empty value of each field, the union of each list."""
@@ -186,6 +219,7 @@ class Identities:
         if source not in paper.sources:
             paper.sources.append(source)
         self._index(held, entry)
+        self._point(held, entry)
 
     def _replace(self, held: _Held, entry: Entry, source: str) -> None:
         """The later entry's text and metadata; the files it was read from are kept."""
@@ -209,3 +243,4 @@ class Identities:
         for name in (f.name for f in fields(Paper)):
             setattr(held.paper, name, getattr(replacement, name))
         self._index(held, entry)
+        self._point(held, entry)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from .corpus import CorpusReport, FileReport, Paper
 from .keyword import KeywordIndex
 from .store import Chunk, Metadata, Store, whole
 
+# English WordPiece averages four characters a token; three errs on the side of more chunks.
+CHARS_PER_TOKEN = 3
 LIST_SEPARATOR = " | "
 LIST_FIELDS = ("categories", "keywords", "tags")  # stored only when not empty
 
@@ -160,6 +163,11 @@ class Chunker:
             )
         return self._splitters[size]
 
+    def estimate(self, paper: Paper) -> int:
+        """About how many chunks a paper makes, at most, without splitting it (for the disk check)."""
+        tokens = len(paper.abstract) / CHARS_PER_TOKEN
+        return max(1, math.ceil((tokens - self._overlap) / max(1, self._size - self._overlap)))
+
     def chunks(self, paper: Paper) -> list[Chunk]:
         """The paper's chunks with deterministic ids and its metadata on each."""
         splitter = self._splitter(paper.title)
@@ -171,7 +179,21 @@ class Chunker:
         ]
 
 
-def _batches(papers: list[Paper], chunker: Chunker, size: int) -> Iterator[tuple[list[Paper], list[Chunk]]]:
+def picked(papers: Iterable[Paper], indexes: list[int]) -> Iterator[Paper]:
+    """The papers at these indexes (ascending), read in one pass."""
+    wanted = iter(indexes)
+    following = next(wanted, None)
+    for index, paper in enumerate(papers):
+        if index == following:
+            yield paper
+            following = next(wanted, None)
+            if following is None:
+                return
+
+
+def _batches(
+    papers: Iterable[Paper], chunker: Chunker, size: int
+) -> Iterator[tuple[list[Paper], list[Chunk]]]:
     batch_papers: list[Paper] = []
     batch_chunks: list[Chunk] = []
     for paper in papers:
@@ -291,20 +313,19 @@ def ingest_corpus(
     report.notes = [str(n) for n in corpus.notes]
     stored = store.papers()
     report.adopted = adopt_stored_ids(corpus, stored)
-    to_embed: list[Paper] = []
+    to_embed: list[int] = []  # indexes into corpus.papers, which stay on disk until embedded
     to_update: list[Paper] = []
-    for paper in corpus.papers:
+    for index, paper in enumerate(corpus.papers):
         previous = stored.get(paper.paper_id)
         if previous is None or previous.get("text_hash") != text_hash(paper):
-            to_embed.append(paper)
+            to_embed.append(index)
             if previous is not None:
                 report.replaced.append(paper.paper_id)
         elif previous.get("meta_hash") != paper_metadata(paper)["meta_hash"]:
             to_update.append(paper)
         else:
             report.unchanged += 1
-    current = {p.paper_id for p in corpus.papers}
-    stale = [pid for pid in stored if pid not in current] if prune else []
+    stale = [pid for pid in stored if not corpus.papers.has_id(pid)] if prune else []
     if stale and any(not f.entries and f.problems for f in corpus.files):
         report.prune_refused = (
             "not pruning: some files could not be read, and their papers would be lost; "
@@ -321,7 +342,7 @@ def ingest_corpus(
 
     chunker = Chunker(embedder, chunk_size, chunk_overlap)
     if before_write is not None:
-        before_write(sum(len(chunker.chunks(paper)) for paper in to_embed))
+        before_write(sum(chunker.estimate(paper) for paper in picked(corpus.papers, to_embed)))
     store.bump_revision()  # the keyword index is stale from the first write on
     if to_update:
         existing = store.get(
@@ -346,7 +367,8 @@ def ingest_corpus(
         report.removed = len(stale)
     if to_embed:
         with _progress(len(to_embed), progress) as bar:
-            _embed_and_write(_batches(to_embed, chunker, batch_size), embedder, store, stored, report, bar)
+            batches = _batches(picked(corpus.papers, to_embed), chunker, batch_size)
+            _embed_and_write(batches, embedder, store, stored, report, bar)
     revision = store.bump_revision()
     if keyword_path is not None:
         build_keyword_index(store, keyword_path, revision)
@@ -365,21 +387,23 @@ def adopt_stored_ids(corpus: CorpusReport, stored: dict[str, Metadata]) -> list[
         for name in ("doi", "arxiv_id"):
             if stored_meta.get(name):
                 by_key.setdefault(f"{name}:{stored_meta[name]}", stored_id)
-    taken = {p.paper_id for p in corpus.papers}
+    if not by_key:
+        return []
+    taken: set[str] = set()  # stored ids adopted so far
     adopted = []
-    for paper in corpus.papers:
-        if paper.paper_id in stored or paper.paper_id in corpus.given_ids:
+    for index, paper in enumerate(corpus.papers):
+        if paper.paper_id in stored or corpus.papers.given(paper.paper_id):
             continue
         for key in (
             f"doi:{paper.doi}" if paper.doi else "",
             f"arxiv_id:{paper.arxiv_id}" if paper.arxiv_id else "",
         ):
             pid = by_key.get(key, "")
-            if not pid or pid in taken or _contradicts(stored[pid], paper):
+            if not pid or pid in taken or corpus.papers.has_id(pid) or _contradicts(stored[pid], paper):
                 continue
             adopted.append(f"{paper.paper_id} -> {pid}")
             taken.add(pid)
-            paper.paper_id = pid
+            corpus.papers.rename(index, pid)
             break
     return adopted
 

@@ -263,7 +263,7 @@ class Library:
         with self._guarded() as guard:
             if guard:  # everything is embedded again, beside the old collection
                 chunker = Chunker(self.embedder, self.settings.chunk_size, self.settings.chunk_overlap)
-                guard.before_write(sum(len(chunker.chunks(paper)) for paper in report.papers))
+                guard.before_write(sum(chunker.estimate(paper) for paper in report.papers))
             self._staging = staging = Store.staging(
                 path=str(self.layout.root),
                 url=self.settings.chroma_url,
