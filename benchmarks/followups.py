@@ -7,7 +7,11 @@ LLM (by evidence: the contextual search only when it is clearly stronger), and a
 decides with the local LLM (its rewrite when it is a question; the bundled SmolLM2-135M unless
 RAG_LOCAL_MODEL names a better GGUF). Pairs are of two kinds: "follow-up" (the second question
 only makes sense in context) and "new-topic" (a standalone question about another paper).
-Reported per kind: the fraction whose top-3 papers contain the intended paper.
+Reported per kind: the fraction whose top-3 papers contain the intended paper; and, for the
+evidence the chat (without an LLM) answers from, the first paper right (a follow-up stays on its
+paper, a new topic leaves it) per kind and split (calibration, report) and per kind and form of
+the second question (pronoun, possessive, "the authors", ellipsis, none).
+Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
 Run: .venv/bin/python benchmarks/followups.py [--store DIR] [--no-llm] [--json]
 """
@@ -45,21 +49,29 @@ def main() -> None:
     found = {(kind, way): 0 for kind in kinds for way in ways}
     rows: list[dict[str, Any]] = []
     accepted = 0
+    firsts: dict[tuple[str, str], list[int]] = {}
     for pair in pairs:
         gold = normalize_title(pair["gold_titles"][0])
         session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
         first = assistant.ask(pair["question"], llm="extractive")
         session.turns.append(Turn(pair["question"], pair["question"], first))
+        chosen = session.evidence(pair["followup"])[0]
         queries = {
             "as typed": pair["followup"],
             "rule": carry_context(pair["followup"], session.turns[-1]),
-            "chat": session.evidence(pair["followup"])[0].query.text,
+            "chat": chosen.query.text,
         }
+        right = bool(chosen.sources) and normalize_title(chosen.sources[0].paper.title) == gold
+        for group in ((pair["kind"], pair["split"]), (pair["kind"], pair["form"])):
+            firsts.setdefault(group, [0, 0])
+            firsts[group][0] += right
+            firsts[group][1] += 1
         if not args.no_llm:
             session.llm, session.condense_with_llm = "local", True
             queries["chat + local LLM"] = session.evidence(pair["followup"])[0].query.text
             accepted += queries["chat + local LLM"] not in (queries["as typed"], queries["rule"])
         row: dict[str, Any] = {"id": pair["id"], "kind": pair["kind"], "followup": pair["followup"]}
+        row["first"] = chosen.sources[0].paper.title if chosen.sources else None
         for way, query in queries.items():
             top = [normalize_title(h.paper.title) for h in assistant.search(query, k=3)]
             hit = gold in top
@@ -72,6 +84,7 @@ def main() -> None:
     }
     if not args.no_llm:
         result["llm_rewrites_accepted"] = accepted
+    result["chat_first_paper_right"] = {f"{k} {g}": f"{a}/{n}" for (k, g), (a, n) in sorted(firsts.items())}
     if args.json:
         print(json.dumps({"top3_contains_intended": result, "per_pair": rows}, indent=2))
     else:
@@ -80,10 +93,14 @@ def main() -> None:
             print(f"  {kind:10} " + "  ".join(f"{way}: {result[kind][way]}" for way in ways))
         if not args.no_llm:
             print(f"LLM rewrites used: {accepted}/{len(pairs)}")
+        print("chat's evidence, first paper right (follow-up: stays; new-topic: leaves):")
+        for group, figure in result["chat_first_paper_right"].items():
+            print(f"  {group:30} {figure}")
         for row in rows:
             print(
                 f"  {row['id']}: chat searched {row['chat']['query']!r}"
                 + ("" if row["chat"]["hit"] else " (miss)")
+                + f"; first: {row['first']!r}"
             )
 
 

@@ -148,9 +148,11 @@ class Assistant:
         k: int | None = None,
         mode: SearchMode | None = None,
         filters: Filter | Mapping[str, object] | str | None = None,
+        pinned: Sequence[str] = (),
     ) -> Evidence:
-        """The evidence for a question, unanswered: what `answer` answers from."""
-        return self.gatherer.gather(question, k=k, mode=mode, filters=_filter(filters))
+        """The evidence for a question, unanswered: what `answer` answers from (the `pinned`
+        papers, by id, ranked first)."""
+        return self.gatherer.gather(question, k=k, mode=mode, filters=_filter(filters), pinned=pinned)
 
     def llm(self, name: str) -> LLM:
         """The backend of that name, built once and kept (a local model stays loaded)."""

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
@@ -20,6 +20,8 @@ from .errors import NoMatchError, RagError
 from .events import AnswerStream, Event, Notice
 from .files import write_file
 from .library.filters import NO_FILTER, Filter
+from .library.keyword import tokenize
+from .library.names import title_names
 from .untrusted import printable, whole_number
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from .api import Assistant
     from .config import SearchMode
     from .evidence import Evidence
+    from .query import Query
 
 ReadLine = Callable[[str], str]
 ENTRY = re.compile(r"^@\w+\{", re.MULTILINE)  # a BibTeX entry's first line
@@ -36,6 +39,10 @@ HISTORY_LINES = 1000  # the history file keeps the latest questions of every ses
 _LIBEDIT_HEADER = "_HiStOrY_V2_"  # the first line of a history file written by libedit (macOS)
 # The contextual search must beat the question as typed by this much (answer probability) to be used.
 FOLLOW_UP_MARGIN = 0.1
+# A question whose form points back stays on the last answer's papers unless it names another paper
+# or the question as typed beats the contextual search by this much, on another paper (a new topic).
+NEW_TOPIC_MARGIN = 0.3
+MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
 HELP = """Ask a question, or use a command:
   /help              this help
   /sources           the last answer's papers with their scores
@@ -62,10 +69,42 @@ class Turn:
 
 
 def carry_context(question: str, previous: Turn) -> str:
-    """Rule-based condensing: the follow-up plus the paper the last answer cited first, else its question."""
+    """Rule-based condensing: the follow-up plus the paper the last answer cited first (by its short
+    name when its title has one: "Model soups"), else its question."""
     cited = [c.paper.title for c in previous.answer.citations if c.paper.title]
-    topic = cited[0] if cited else previous.standalone
+    topic = (title_names(cited[0]) or cited)[0] if cited else previous.standalone
     return f"{question} (regarding: {topic})"
+
+
+def previous_papers(previous: Turn) -> list[str]:
+    """The papers the last answer cited (ids, in the order cited): where a follow-up stays."""
+    return list(dict.fromkeys(c.paper.paper_id for c in previous.answer.citations))[:MAX_PINNED]
+
+
+# A question pointing back at the last answer's papers: a pronoun or possessive standing for them,
+# "this paper", "the authors", or an ellipsis ("and on ImageNet?", "what about ..."). Not the "it"
+# of "is it possible", nor "this collection".
+_REFERS_BACK = re.compile(
+    r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
+    r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
+    r"system|authors?|proposed))\b"
+    r"|^\s*(?:and|also|what about|how about|same for|what of)\b",
+    re.IGNORECASE,
+)
+_NOT_BACK = re.compile(
+    r"\b(?:this|these|the)\s+(?:collection|corpus|library|field|area|topic|list)\b"
+    r"|\b(?:(?:is|was)\s+it|it\s+(?:is|was))\s+(?:possible|true|known|necessary|feasible)\b",
+    re.IGNORECASE,
+)
+
+
+_POINTING_WORDS = frozenset({"author", "method", "model", "approach", "dataset", "benchmark", "result"})
+
+
+def refers_back(question: str) -> bool:
+    """Whether a question's form points back at the previous answer (a pronoun, "the authors", an
+    ellipsis)."""
+    return bool(_REFERS_BACK.search(_NOT_BACK.sub(" ", question)))
 
 
 # How a follow-up is rewritten by an LLM: the last answers' first characters as context, a short
@@ -110,8 +149,33 @@ class ChatSession:
     condense_with_llm: bool = True
     filters: Filter = NO_FILTER  # which papers every question is answered from (/filter)
 
-    def _gather(self, question: str) -> Evidence:
-        return self.assistant.gather(question, k=self.k, mode=self.mode, filters=self.filters)
+    def _gather(self, question: str | Query, pinned: list[str] | None = None) -> Evidence:
+        return self.assistant.gather(
+            question, k=self.k, mode=self.mode, filters=self.filters, pinned=pinned or ()
+        )
+
+    def _pointing(self, question: str, carried: str) -> Query | str:
+        """The follow-up reading of a question pointing back: "what models was it applied to?" asks
+        about the paper it points at, not for a list of papers."""
+        query = self.assistant.gatherer.parse(carried, self.filters)
+        if query.is_list and refers_back(question):
+            return replace(query, kind="lookup", search=carried)
+        return query
+
+    def _follows(self, question: str, typed: Evidence, contextual: Evidence, previous: list[str]) -> bool:
+        """Whether the follow-up reading wins: by the question's form (pointing back, naming no other
+        paper, and no new topic found as typed), else by the evidence alone."""
+        gain = answer_probability(contextual.signals) - answer_probability(typed.signals)
+        if not refers_back(question):
+            return gain >= FOLLOW_UP_MARGIN
+        named = self.assistant.gatherer.retriever(self.filters).named(question)
+        if any(p not in previous for p in named):
+            return False
+        # A new topic has words of its own ("how do they detect memorized images?"); "who are the
+        # authors?" or "and on ImageNet?" has too few to be one.
+        own = len(set(tokenize(question)) - _POINTING_WORDS) >= 2
+        elsewhere = bool(typed.sources) and typed.sources[0].paper.paper_id not in previous
+        return not (own and elsewhere and -gain >= NEW_TOPIC_MARGIN)
 
     def evidence(self, question: str) -> tuple[Evidence, bool]:
         """The evidence to answer from, and whether it is the follow-up reading: for the question
@@ -119,19 +183,24 @@ class ChatSession:
 
         Whether a question leans on the conversation is decided by retrieval, not by its words:
         the question is searched as typed and with the last answer's first cited paper carried
-        along, and the contextual form is kept only when its evidence is clearly stronger. With an
+        along (its cited papers ranked first). A question whose form points back ("they", "the
+        authors", "and on ImageNet?") keeps the contextual form unless it names another paper or
+        finds a clearly stronger answer elsewhere as typed; any other keeps it only when its evidence
+        is clearly stronger. With an
         LLM, that form is then written as a standalone question (kept when it is one) and searched.
         """
         typed = self._gather(question)
         if not self.turns:
             return typed, False
-        contextual = self._gather(carry_context(question, self.turns[-1]))
-        if answer_probability(contextual.signals) < answer_probability(typed.signals) + FOLLOW_UP_MARGIN:
+        previous = previous_papers(self.turns[-1])
+        carried = carry_context(question, self.turns[-1])
+        contextual = self._gather(self._pointing(question, carried) if previous else carried, previous)
+        if not self._follows(question, typed, contextual, previous):
             return typed, False
         if self.condense_with_llm:
             condensed = condense(self.assistant, question, self.turns[-3:], llm=self.llm)
             if condensed:
-                return self._gather(condensed), True
+                return self._gather(condensed, previous), True
         return contextual, True
 
     def answer(self, question: str) -> AnswerStream:

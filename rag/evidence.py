@@ -4,6 +4,7 @@ signals the decision weighs. Answering is a separate step (answerer.py), so evid
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -53,16 +54,24 @@ def depth(query: Query, k: int) -> int:
 
 
 def gather(
-    query: Query, *, retriever: Retriever, store: Store, embedder: Embedder, papers: int, mode: SearchMode
+    query: Query,
+    *,
+    retriever: Retriever,
+    store: Store,
+    embedder: Embedder,
+    papers: int,
+    mode: SearchMode,
+    pinned: Sequence[str] = (),
 ) -> Evidence:
-    """Search that many papers (for a list, by its topic), then fetch every chunk and vector of each."""
+    """Search that many papers (for a list, by its topic; `pinned` ones first), then fetch every
+    chunk and vector of each."""
     listing = query.is_list
     # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
     # learning); the evidence is weighed against the question as typed.
     searched = retriever.expand(query.search) if listing else query.search
     vectors = embedder.embed([query.search] if searched == query.search else [query.search, searched])
     question_vector = vectors[0]
-    hits = retriever.search(searched, k=papers, mode=mode, vector=vectors[-1])
+    hits = retriever.search(searched, k=papers, mode=mode, vector=vectors[-1], pinned=pinned)
     chunks = store.chunks_of([h.paper.paper_id for h in hits])
     texts = {
         number: PaperText(
@@ -205,8 +214,9 @@ class Gatherer:
         k: int | None = None,
         mode: SearchMode | None = None,
         filters: Filter | None = None,
+        pinned: Sequence[str] = (),
     ) -> Evidence:
-        """The evidence for a question, unanswered."""
+        """The evidence for a question, unanswered; the `pinned` papers (by id) ranked first."""
         started = time.perf_counter()
         query = self.parse(question, filters)
         retriever = self.retriever(query.filters, query.asked)  # brings the keyword index up to date
@@ -217,6 +227,7 @@ class Gatherer:
             embedder=self.embedder,
             papers=depth(query, self.cap(k)),
             mode=mode or self.settings.mode,
+            pinned=pinned,
         )
         evidence.in_scope = retriever.scope.papers if retriever.scope else None
         evidence.retrieve_ms = (time.perf_counter() - started) * 1000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ class SearchHit:
     chunk_id: str
     similarity: float | None = None
     keyword_score: float | None = None
+    named: bool = False  # the query names this paper (its short name), which ranks it first
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form used by `rag search --json`."""
@@ -86,12 +88,32 @@ class Retriever:
 
     def expand(self, query: str) -> str:
         """The query with the long form of each acronym it writes that the papers define."""
-        return expand(query, self.keyword.glossary, lambda word: len(self.embedder.count_tokens(word)) == 1)
+        return expand(query, self.keyword.glossary, self.is_word)
+
+    def is_word(self, word: str) -> bool:
+        """Whether a (lower-case) word is an ordinary word: one token of the embedder's vocabulary."""
+        return len(self.embedder.count_tokens(word)) == 1
+
+    def named(self, query: str) -> list[str]:
+        """The papers the query names by their short names, in the order it names them (within
+        the scope)."""
+        matches = self.keyword.names.find(query, is_word=self.is_word, shared=self.keyword.shared)
+        papers = [m.paper_id for m in matches]
+        if self.scope is not None:
+            papers = [p for p in papers if f"{p}#0" in self.scope.chunk_ids]
+        return papers
 
     def search(
-        self, query: str, *, k: int, mode: SearchMode, vector: np.ndarray | None = None
+        self,
+        query: str,
+        *,
+        k: int,
+        mode: SearchMode,
+        vector: np.ndarray | None = None,
+        pinned: Sequence[str] = (),
     ) -> list[SearchHit]:
-        """The k best papers for a query (its embedding may be given), best first."""
+        """The k best papers for a query (its embedding may be given), best first; `pinned` papers
+        (a follow-up's: the previous answer's) first of all, then the papers the query names."""
         n = max(self.candidates, 4 * k)
         dense_chunks: dict[str, Chunk] = {}
         dense: dict[str, tuple[int, str, float]] = {}
@@ -115,9 +137,22 @@ class Retriever:
             for ranking in (dense, keyword):
                 for paper_id, (rank, _, _) in ranking.items():
                     scores[paper_id] = scores.get(paper_id, 0.0) + 1.0 / (self.rrf_k + rank)
-        top = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        # Pinned papers, then those the query names (every paper bearing the name, in the order
+        # named; not when only vectors are asked for), come first, just above the best of the rest.
+        named = self.named(query) if mode != "dense" else []
+        if self.scope is not None:
+            pinned = [p for p in pinned if f"{p}#0" in self.scope.chunk_ids]
+        ahead = list(dict.fromkeys([*pinned, *named]))[:k]
+        best = ranked[0][1] if ranked else 0.0
+        first = [(p, best + (len(ahead) - i) * 1e-3) for i, p in enumerate(ahead)]
+        top = (first + [item for item in ranked if item[0] not in ahead])[:k]
 
-        evidence_ids = {p: (dense.get(p) or keyword[p])[1] for p, _ in top}
+        def evidence_of(paper_id: str) -> str:
+            found = dense.get(paper_id) or keyword.get(paper_id)
+            return found[1] if found else f"{paper_id}#0"
+
+        evidence_ids = {p: evidence_of(p) for p, _ in top}
         missing = [cid for cid in evidence_ids.values() if cid not in dense_chunks]
         chunks = {**dense_chunks, **self.store.get(missing)}
         results = []
@@ -133,6 +168,7 @@ class Retriever:
                     chunk_id=chunk.chunk_id,
                     similarity=dense[paper_id][2] if paper_id in dense else None,
                     keyword_score=keyword[paper_id][2] if paper_id in keyword else None,
+                    named=paper_id in named,
                 )
             )
         return results

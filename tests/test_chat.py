@@ -49,7 +49,7 @@ def test_a_question_then_a_follow_up_that_needs_the_context(session: ChatSession
     assert repl(session, script.read_line, script.write) == 0
     first, second = session.turns
     assert first.answer.citations[0].paper.title == CLIP
-    assert second.standalone == f"What loss did they train with? (regarding: {CLIP})"
+    assert second.standalone == "What loss did they train with? (regarding: CLIP-ReIdent)"
     assert f"(searching for: {second.standalone})" in script.text
     assert second.answer.citations[0].paper.title == CLIP
     assert script.text.count("References") == 2 and f"[1] {CLIP}" in script.text
@@ -257,7 +257,7 @@ def test_a_turn_answers_from_the_evidence_it_decided_with(
     assert repl(session, script.read_line, script.write) == 0
     assert searched == [
         "What loss did they train with?",
-        f"What loss did they train with? (regarding: {CLIP})",
+        "What loss did they train with? (regarding: CLIP-ReIdent)",
     ]
     assert session.turns[-1].standalone == searched[-1]
     assert session.turns[-1].answer.citations[0].paper.title == CLIP
@@ -304,3 +304,14 @@ def test_a_replys_escapes_reach_neither_the_chat_nor_its_transcript(
     assert not CONTROLS.search(script.text) and "pwned" not in script.text and "␛" not in script.text
     saved = notes.read_text()
     assert not CONTROLS.search(saved) and "pwned" not in saved and "98.44% mAP" in saved
+
+
+def test_a_follow_up_pointing_back_stays_on_the_paper(session: ChatSession) -> None:
+    script = Script("what is clip-reident?", "what accuracy do they reach?", "who are the authors?")
+    assert repl(session, script.read_line, script.write) == 0
+    first, second, third = session.turns
+    assert first.answer.citations[0].paper.title == CLIP
+    for follow_up in (second, third):
+        assert follow_up.standalone.endswith("(regarding: CLIP-ReIdent)")
+        assert follow_up.answer.sources[0].paper.title == CLIP
+    assert "98.44" in second.answer.text

@@ -8,6 +8,7 @@ import numpy as np
 
 from rag.library.acronyms import definitions, expand, long_form
 from rag.library.keyword import FORMAT_VERSION, KeywordIndex, tokenize
+from rag.library.names import NameCollector, NameIndex
 from rag.topic import alternatives, coverage, same_word
 
 ABSTRACTS = [
@@ -79,3 +80,54 @@ def test_the_keyword_index_keeps_the_acronyms_and_rebuilds_an_older_format(tmp_p
     # an index saved before the glossary (format 3) is not read: the caller rebuilds it
     np.savez(tmp_path / "old.npz", format=np.array([FORMAT_VERSION - 1]))
     assert KeywordIndex.load(tmp_path / "old.npz") is None
+
+
+def _names() -> NameIndex:
+    collector = NameCollector()
+    papers = {
+        "toon": ("ToonTalker: Cross-Domain Face Reenactment", "We target cross-domain face reenactment."),
+        "sfda": (
+            "SF(DA)^2: Source-free Domain Adaptation Through the Lens of Data Augmentation",
+            "We adapt.",
+        ),
+        "moe": ("MoE++: Accelerating Mixture-of-Experts Methods with Zero-Computation Experts", "Experts."),
+        "ofa": ("One for All: Towards Training One Graph Model for All Classification Tasks", "Graphs."),
+        "rmt": ("RMT: Retentive Networks Meet Vision Transformers", "A vision backbone."),
+        "teacher": ("Robust Mean Teacher", "We propose a robust mean teacher (RMT) for adaptation."),
+    }
+    for paper_id, (title, text) in papers.items():
+        collector.add(paper_id, title, text)
+    return collector.index()
+
+
+def _find(index: NameIndex, question: str) -> list[str]:
+    ordinary = {"one", "for", "all", "robust", "mean", "teacher"}
+
+    def shared(text: str) -> int:  # ordinary words are written by many papers, names by one
+        return 99 if text.casefold().split() and set(text.casefold().split()) <= ordinary else 1
+
+    found = index.find(question, is_word=lambda w: w in ordinary, shared=shared)
+    return [m.paper_id for m in found]
+
+
+def test_papers_are_found_by_their_short_names_in_any_case_spacing_and_punctuation() -> None:
+    index = _names()
+    assert _find(index, "what are the main results of toontalker?") == ["toon"]
+    assert _find(index, "how does Toon-Talker work") == ["toon"]
+    for written in ("SF(DA)^2", "sf(da)^2", "sfda2", "sf da 2"):
+        assert _find(index, f"what does {written} propose?") == ["sfda"]
+    assert _find(index, "is moe++ faster than moe?") == ["moe"]
+    assert _find(index, "which papers use mixture of experts?") == []
+    # a name two papers bear brings both, the title's first
+    assert _find(index, "what accuracy does RMT reach?") == ["rmt", "teacher"]
+    # the names survive the keyword index's file
+    assert NameIndex.from_lines(index.lines()).names == index.names
+
+
+def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one() -> None:
+    index = _names()
+    assert _find(index, "what are the main results of One for All?") == ["ofa"]
+    assert _find(index, "what is one for all?") == ["ofa"]
+    assert _find(index, 'is "one for all" trained on graphs?') == ["ofa"]
+    assert _find(index, "is there one model that works for all tasks?") == []
+    assert _find(index, "can one for all tasks be trained with a single model?") == []

@@ -19,6 +19,7 @@ from ..embeddings import Embedder, OnnxMiniLM
 from . import filters
 from .corpus import CorpusReport, FileReport, Paper
 from .keyword import KeywordIndex
+from .names import NameCollector
 from .store import Chunk, Metadata, Store, whole
 
 # English WordPiece averages four characters a token; three errs on the side of more chunks.
@@ -417,15 +418,20 @@ def _contradicts(meta: Metadata, paper: Paper) -> bool:
 
 
 def build_keyword_index(store: Store, path: Path, revision: str) -> KeywordIndex:
-    """Rebuild the keyword index from the collection's documents (page by page) and save it."""
+    """Rebuild the keyword index (with the papers' names) from the collection's documents (page by
+    page) and save it."""
     ids: list[str] = []
+    names = NameCollector()
 
     def texts() -> Iterator[str]:
         for chunk in store.all_chunks():
             ids.append(chunk.chunk_id)
-            yield embedding_text(str(chunk.metadata.get("title", "")), chunk.text)
+            title = str(chunk.metadata.get("title", ""))
+            names.add(chunk.chunk_id.rsplit("#", 1)[0], title, chunk.text)
+            yield embedding_text(title, chunk.text)
 
     index = KeywordIndex.build(ids, texts(), revision=revision)
+    index.names = names.index()
     index.save(path)
     return index
 

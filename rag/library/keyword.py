@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .acronyms import Definitions, Glossary
+from .names import NameIndex
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
 _STOPWORDS = frozenset(
@@ -28,7 +29,8 @@ _STOPWORDS = frozenset(
     was we were what when where which while who whom whose why will with would you your
     paper papers study studies work propose proposed present show shows using use used""".split()
 )
-FORMAT_VERSION = 4  # 3: compact arrays in an .npz file; 4: with the acronyms the texts define
+# 3: compact arrays in an .npz file; 4: with the acronyms the texts define; 5: with the papers' names
+FORMAT_VERSION = 5
 
 
 def _stem(token: str) -> str:
@@ -104,11 +106,13 @@ class KeywordIndex:
         *,
         revision: str = "",
         glossary: Definitions | None = None,
+        names: NameIndex | None = None,
         k1: float = 1.2,
         b: float = 0.75,
     ) -> None:
         self.chunk_ids = chunk_ids
         self.glossary = glossary or {}  # the acronyms the texts define
+        self.names = names or NameIndex()  # the papers' short names
         self.vocabulary = vocabulary
         self._terms = {term: i for i, term in enumerate(vocabulary)}
         self._offsets = offsets
@@ -123,7 +127,9 @@ class KeywordIndex:
         self._rows: dict[str, int] | None = None
 
     @classmethod
-    def build(cls, chunk_ids: list[str], texts: Iterable[str], *, revision: str = "") -> KeywordIndex:
+    def build(
+        cls, chunk_ids: list[str], texts: Iterable[str], *, revision: str = "", names: NameIndex | None = None
+    ) -> KeywordIndex:
         """Index chunk texts (in memory proportional to the postings, 10 bytes each)."""
         terms: dict[str, int] = {}
         term_of, doc_of, frequency_of, lengths = array("i"), array("i"), array("i"), array("i")
@@ -157,6 +163,7 @@ class KeywordIndex:
             length_array,
             revision=revision,
             glossary=glossary.definitions(),
+            names=names,
         )
 
     def __contains__(self, term: str) -> bool:
@@ -204,6 +211,18 @@ class KeywordIndex:
             return self._docs[:0], self._frequencies[:0]
         start, end = int(self._offsets[i]), int(self._offsets[i + 1])
         return self._docs[start:end], self._frequencies[start:end]
+
+    def shared(self, text: str, most: int = 50) -> int:
+        """How many papers write every term of a text (past `most`: more than `most`; a text of
+        stop words only: more than any)."""
+        papers: set[str] | None = None
+        for term in dict.fromkeys(tokenize(text)):
+            docs = self._postings(term)[0]
+            if len(docs) > 4 * most:
+                return most + 1
+            found = {self.chunk_ids[d].rsplit("#", 1)[0] for d in docs.tolist()}
+            papers = found if papers is None else papers & found
+        return len(self.chunk_ids) + 1 if papers is None else min(len(papers), most + 1)
 
     def idf(self, term: str) -> float:
         """The BM25 inverse document frequency of a (tokenized) term; highest for unseen terms."""
@@ -257,6 +276,7 @@ class KeywordIndex:
                     glossary=np.frombuffer(
                         "\n".join(f"{w}\t{m}" for w, m in self.glossary.values()).encode(), dtype=np.uint8
                     ),
+                    names=np.frombuffer("\n".join(self.names.lines()).encode(), dtype=np.uint8),
                     offsets=self._offsets,
                     docs=self._docs,
                     frequencies=self._frequencies,
@@ -288,6 +308,8 @@ class KeywordIndex:
             blob = saved["glossary"].tobytes().decode()
             pairs = [line.split("\t") for line in blob.split("\n")] if blob else []
             glossary = {written.casefold(): (written, meaning) for written, meaning in pairs}
+            blob = saved["names"].tobytes().decode()
+            names = NameIndex.from_lines(blob.split("\n") if blob else [])
             offsets, docs = saved["offsets"], saved["docs"]
             frequencies, lengths = saved["frequencies"], saved["lengths"]
         except (OSError, ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError, zipfile.BadZipFile):
@@ -303,4 +325,4 @@ class KeywordIndex:
         if not sound:
             return None
         arrays = (offsets, docs, frequencies, lengths)
-        return cls(chunk_ids, vocabulary, *arrays, revision=revision, glossary=glossary)
+        return cls(chunk_ids, vocabulary, *arrays, revision=revision, glossary=glossary, names=names)

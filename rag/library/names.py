@@ -1,0 +1,238 @@
+"""Papers' short names, so that a question naming a paper finds it: the title's head before a colon
+("ToonTalker", "SF(DA)^2", "One for All") and the acronym an abstract coins for its own method
+("we propose ... (OFA)"), matched whatever their case, hyphens, punctuation and spacing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .acronyms import DEFINITION, long_form
+
+# A name's pieces: letters and digits, a trailing "+" kept (MoE++ is not MoE).
+_PIECE = re.compile(r"[^\W_]+\+*")
+# The head of a title: what comes before its colon, " -- ", "!" or "?" (at most MAX_WORDS words).
+_HEAD = re.compile(r"^\s*(?P<head>[^:!?]+?)\s*(?::|!|\?\s|\s--?\s|,\s+A\s)")
+MAX_WORDS = 4
+COMMON = 2  # a word more papers than this write is an ordinary word of the collection
+MAX_SPAN = 8  # pieces of a question joined into one name at most ("sf(da)^2" is three)
+# An abstract coins a name for its own contribution: "we propose X (ABC)", "a method called ABC".
+_COINING = re.compile(
+    r"\b(propos|introduc|present|develop|design|devis|releas|curat|construct|build|call|dub|term|nam|our)\w*\b",
+    re.I,
+)
+# "called X" names X when X looks like a name: capitals inside, a digit or a "+" (not "named Unknown").
+_CALLED = re.compile(
+    r"\b(?:called|named|dubbed|termed|coined)\s+(?P<name>(?=[\w+-]*(?:[a-z][A-Z]|[A-Z]{2}|\d|\+))[A-Z][\w+-]*[\w+])"
+)
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
+# A name of ordinary words counts when the question frames it as a name: "what is X?", "tell me
+# about X", "the X paper".
+_KINDS = (
+    r"(?:paper|article|work|method|model|approach|framework|benchmark|dataset|system|technique|algorithm)s?"
+)
+_FRAME = re.compile(
+    r"(?:^|\b(?:what|who)(?:'s|\s+is|\s+are|\s+was)|tell me about|explain|describe|summari[sz]e)(?:\s+the)?$",
+    re.I,
+)
+_QUOTES = "\"'\u201c\u201d\u2018\u2019`"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def key(pieces: Iterable[str]) -> str:
+    """A name's lookup key: its pieces folded and joined, a plural "s" dropped (TTMs: ttm)."""
+    joined = "".join(fold(p) for p in pieces)
+    return joined[:-1] if len(joined) > 4 and joined.endswith("s") and not joined.endswith("ss") else joined
+
+
+@dataclass(frozen=True)
+class Name:
+    """One name of one paper: as written, and where it was read (title or abstract)."""
+
+    paper_id: str
+    written: str
+    source: str  # "title" or "abstract"
+
+
+def title_names(title: str) -> list[str]:
+    """The short names a title gives its paper: its head (and the parts of "X and Y", "X (Y)")."""
+    match = _HEAD.match(title)
+    if not match:
+        return []
+    head = match.group("head").strip(" " + _QUOTES)
+    parts = [head]
+    inner = re.fullmatch(r"(?P<outer>.+?)\s*\((?P<inner>[^()]+)\)", head)  # Tiny Time Mixers (TTMs)
+    if inner:
+        parts = [inner.group("outer"), inner.group("inner")]
+    parts = [p for part in parts for p in (part, *re.split(r"\s+(?:and|&)\s+", part))]
+    return [p for p in dict.fromkeys(parts) if p and len(p.split()) <= MAX_WORDS and _PIECE.search(p)]
+
+
+def coined_names(text: str) -> list[str]:
+    """The acronyms and "called X" names an abstract coins for its own contribution."""
+    found = [m.group("name") for m in _CALLED.finditer(text)]
+    for match in DEFINITION.finditer(text):
+        short = match.group(1)
+        if not any(c.isupper() for c in short[1:]) and not any(c.isdigit() for c in short):
+            continue  # "(Our)", "(see)": no acronym
+        before = text[max(0, match.start() - 160) : match.start()]
+        sentence = _SENTENCE_END.split(before)[-1]
+        if long_form(short, before) and _COINING.search(sentence):
+            found.append(short)
+    return found
+
+
+class NameCollector:
+    """Collects the names of papers as their chunks are read (the title once per paper)."""
+
+    def __init__(self) -> None:
+        self._names: list[Name] = []
+        self._titled: set[str] = set()
+
+    def add(self, paper_id: str, title: str, text: str) -> None:
+        """Note the names one chunk of a paper gives it."""
+        if paper_id not in self._titled:
+            self._titled.add(paper_id)
+            self._names += [Name(paper_id, n, "title") for n in title_names(title)]
+        self._names += [Name(paper_id, n, "abstract") for n in coined_names(text)]
+
+    def index(self) -> NameIndex:
+        """The names collected, indexed by key."""
+        return NameIndex(self._names)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A paper a question names, and the words of the question that name it."""
+
+    paper_id: str
+    written: str
+    start: int  # where the name starts in the question
+
+
+class NameIndex:
+    """Names by lookup key; finds the papers a question names."""
+
+    def __init__(self, names: Iterable[Name] = ()) -> None:
+        self.names: list[Name] = []
+        self._by_key: dict[str, list[Name]] = {}
+        for name in dict.fromkeys(names):
+            k = key(_PIECE.findall(name.written))
+            if len(k) >= 2:
+                self.names.append(name)
+                self._by_key.setdefault(k, []).append(name)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def lines(self) -> list[str]:
+        """The names as tab-separated lines (how the keyword index saves them)."""
+        return [f"{n.paper_id}\t{n.source}\t{n.written}" for n in self.names]
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> NameIndex:
+        """The index saved by `lines`."""
+        fields = (line.split("\t", 2) for line in lines if line.count("\t") >= 2)
+        return cls(Name(paper_id, written, source) for paper_id, source, written in fields)
+
+    def find(
+        self,
+        question: str,
+        *,
+        is_word: Callable[[str], bool],
+        shared: Callable[[str], int],
+    ) -> list[Match]:
+        """The papers a question names, in the order it names them. A name of ordinary words
+        (`is_word` for each) counts only where the question uses it as a name (see `_as_name`);
+        `shared(name)` says how many papers write all the words of a name."""
+        pieces = list(_PIECE.finditer(question))
+        matches: list[Match] = []
+        position = 0
+        while position < len(pieces):
+            found = self._longest(question, pieces, position, is_word, shared)
+            if found:
+                span, names = found
+                start = pieces[position].start()
+                matches += [Match(n.paper_id, n.written, start) for n in names]
+                position += span
+            else:
+                position += 1
+        return list({m.paper_id: m for m in reversed(matches)}.values())[::-1]
+
+    def _longest(
+        self,
+        question: str,
+        pieces: list[re.Match[str]],
+        position: int,
+        is_word: Callable[[str], bool],
+        shared: Callable[[str], int],
+    ) -> tuple[int, list[Name]] | None:
+        """The longest name starting at this piece of the question that it uses as a name."""
+        for span in range(min(MAX_SPAN, len(pieces) - position), 0, -1):
+            words = [p.group() for p in pieces[position : position + span]]
+            k = key(words)
+            if k not in self._by_key or (span > 1 and len(k) <= 3):
+                continue  # a short name is one word of the question, not "a b c" run together
+            start, end = pieces[position].start(), pieces[position + span - 1].end()
+            names = [
+                n
+                for n in self._by_key[k]
+                if _as_name(question, start, end, n, len(self._by_key[k]), is_word, shared)
+            ]
+            if names:  # a title's name before an abstract's (RMT: a title, and another's acronym)
+                return span, sorted(names, key=lambda n: n.source != "title")
+        return None
+
+
+def ordinary(written: str, is_word: Callable[[str], bool], shared: Callable[[str], int]) -> bool:
+    """Whether a name is made of ordinary words ("One for All", "A New Benchmark", "POINTS"): each
+    a word of the vocabulary (`is_word`) or written by more than COMMON papers (`shared`)."""
+    pieces = _PIECE.findall(written)
+    return all(p.isalpha() and (is_word(fold(p)) or shared(p) > COMMON) for p in pieces)
+
+
+def _as_name(
+    question: str,
+    start: int,
+    end: int,
+    name: Name,
+    bearers: int,
+    is_word: Callable[[str], bool],
+    shared: Callable[[str], int],
+) -> bool:
+    """Whether the question uses these words as the name: always for a name no dictionary has
+    (ToonTalker, MoE++, SF(DA)^2); for ordinary words, when written as the paper writes them
+    (with its capitals), quoted, framed as a name ("what is X?", "the X paper"), or when no other
+    paper writes all of the name's words. A name read from an abstract counts only if at most one
+    paper besides its own writes it."""
+    written = question[start:end]
+    if name.source == "abstract" and shared(name.written) > bearers + 1:
+        return False  # an acronym many papers write (LLM, LoRA) names none of them
+    if len(key([written])) <= 2 and _letters(written) != _letters(name.written):
+        return False  # two letters name something only as written ("CO", not "co")
+    if not ordinary(name.written, is_word, shared):
+        return True
+    same = _letters(written) == _letters(name.written) and any(c.isupper() for c in name.written)
+    if same and not (start == 0 and name.written[1:].islower() and " " not in name.written):
+        return True
+    if start > 0 and question[start - 1] in _QUOTES:
+        return True
+    before, after = question[:start].strip(), question[end:].strip()
+    framed = _FRAME.search(before)
+    if framed and re.fullmatch(r"[?.!]*", after):
+        return True
+    if re.match(rf"{_KINDS}\b", after, re.I) and re.search(r"\bthe$", before, re.I):
+        return True
+    return len(_PIECE.findall(name.written)) > 1 and shared(name.written) <= bearers
+
+
+def _letters(text: str) -> str:
+    """Letters and digits of a text as written (case kept)."""
+    return "".join(_PIECE.findall(text))
