@@ -176,7 +176,9 @@ class PaperTools:
 
         with self._call() as assistant:
             answer = assistant.ask(question, k=k, filters=filters)
-        quoted = quotes(answer)
+            cited = {c.paper.paper_id for c in answer.citations}
+            texts = {paper_id: str(assistant.paper(paper_id)["abstract"]) for paper_id in cited}
+        quoted = quotes(answer, texts)
         return {
             "question": answer.question,
             "answer": answer.text,
@@ -312,6 +314,8 @@ def serve(
     chain = assistant.chain(None)  # an explicit backend that cannot work ends here, not in `ask`
     server = build(PaperTools(assistant, max_chars=max_chars), chain)
     if not http:
+        if sys.stdin.isatty():
+            print("rag mcp: serving MCP on stdin/stdout, for an MCP client (Ctrl-D ends)", file=sys.stderr)
         server.run("stdio")
         return 0
     _check_port(port)

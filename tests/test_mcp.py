@@ -22,10 +22,11 @@ from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from rag.answer import REFUSAL
+from rag.answer import REFUSAL, Answer, Citation, PaperRef
 from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
+from rag.quotes import quotes
 
 HEAVY = ("chromadb", "onnxruntime", "llama_index", "openai", "torch")
 ALGAE = "how much does engineered algae improve photosynthetic efficiency in bioreactors?"
@@ -225,6 +226,40 @@ def test_bad_arguments_are_one_line_tool_errors_and_the_server_keeps_serving(cli
     for name, arguments, message in expected:
         assert message in client.error(name, arguments), (name, arguments)
     assert client.result("search", {"query": "algae", "k": 1})["results"]
+
+
+def test_the_evidence_of_a_paraphrase_is_the_sentence_it_draws_on() -> None:
+    algae = PaperRef("a", "Engineered algae")
+    evidence = (
+        "Microalgae are a source of biofuel. We engineer microalgae whose photosynthetic efficiency in "
+        "tubular bioreactors rises by 41% under low light. Code is available."
+    )
+    bees = PaperRef("b", "Beekeeping")
+    hum = "Microphones inside beehives detect swarming. The colony's hum changes two days before."
+    answer = Answer(
+        "q",
+        "In low light, engineered algae are 41% more efficient at photosynthesis [1]. Hives hum "
+        "differently two days before they swarm [2].\n- Algae also yield biofuel [1].",
+        [Citation(1, algae, evidence), Citation(2, bees, hum), Citation(3, bees, hum)],
+        [],
+        "openai",
+    )
+    assert (
+        quotes(answer)
+        == quotes(answer, {})
+        == {
+            1: "We engineer microalgae whose photosynthetic efficiency in tubular bioreactors rises by 41% "
+            "under low light.",
+            2: "The colony's hum changes two days before.",
+            3: "Microphones inside beehives detect swarming.",  # cited nowhere in the text: its first
+        }
+    )
+    # with the paper's whole text, its sentences are the candidates, not only the writer's evidence
+    whole = "Bees are social insects. " + hum + " Colonies swarm in spring."
+    assert quotes(answer, {"b": whole})[2] == "The colony's hum changes two days before."
+    assert quotes(answer, {"b": "Colonies swarm two days after a change in their hum."})[2].startswith(
+        "Colonies"
+    )
 
 
 def _imports(stderr: str) -> set[str]:
