@@ -104,7 +104,7 @@ class PaperTools:
         if offset + k > MAX_RESULTS:
             raise ToolError(f"search: offset + k must be at most {MAX_RESULTS}, not {offset + k}")
         with self._call() as assistant:
-            hits = assistant.search(query, k=offset + k + 1, filters=filters)
+            hits = assistant.search(query, k=min(offset + k + 1, MAX_RESULTS), filters=filters)
         page = self._page(hits[offset : offset + k])
         more = len(hits) > offset + len(page)
         return {

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,20 @@ def test_search_pages_through_every_paper(client: Client) -> None:
         assert page["more"] is (offset is not None)
     assert [len(p) for p in pages] == [5, 5, 3]
     assert [i for p in pages for i in p] == whole
+
+
+def test_http_answers_two_clients_at_once(http_port: int) -> None:
+    url = f"http://127.0.0.1:{http_port}/mcp"
+    with connected(streamable_http_client(url)) as first, connected(streamable_http_client(url)) as second:
+        with ThreadPoolExecutor(2) as pool:
+            searches = [
+                pool.submit(client.result, "search", {"query": "beehives swarming", "k": 1})
+                for client in (first, second) * 3
+            ]
+            answer = pool.submit(first.result, "ask", {"question": ALGAE})
+            titles = {future.result()["results"][0]["title"] for future in searches}
+        assert titles == {"Beekeeping with acoustic sensors"}
+        assert not answer.result()["refused"]
 
 
 def test_fetch_returns_the_whole_record(client: Client, local: Assistant) -> None:
