@@ -279,6 +279,23 @@ def _parser() -> argparse.ArgumentParser:
         "and the settings in effect.",
     )
     info.add_argument("--json", action="store_true", help="print as JSON")
+
+    mcp = commands.add_parser(
+        "mcp",
+        parents=[common],
+        help="serve search, fetch and ask to agents over MCP (stdio, or --http)",
+        description="An MCP server for agents and desktop assistants: the tools search, fetch and ask "
+        "over the store, on stdin/stdout (default) or Streamable HTTP at http://127.0.0.1:PORT/mcp. "
+        "The store and models load on the first call. Answers use $RAG_LLM (see `rag models`).",
+    )
+    mcp.add_argument("--http", action="store_true", help="serve Streamable HTTP on 127.0.0.1 instead")
+    mcp.add_argument("--port", type=_positive, default=8765, help="the HTTP port (default 8765)")
+    mcp.add_argument(
+        "--max-chars", type=_positive, default=16000, metavar="N", help="paper text per page (default 16000)"
+    )
+    mcp.add_argument(
+        "--config", action="store_true", help="print the mcpServers JSON that runs this install on this store"
+    )
     return parser
 
 
@@ -625,6 +642,10 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         else:
             _print_models(listing)
         return EXIT_OK
+    if args.command == "mcp":
+        from .mcp_server import serve
+
+        return serve(assistant, http=args.http, port=args.port, max_chars=args.max_chars, config=args.config)
     if args.command == "info":
         info = assistant.info()
         if args.json:
