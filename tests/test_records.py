@@ -257,7 +257,9 @@ def test_the_author_and_years_a_question_names_are_parsed_for_the_filters(
     if expected:
         assert query.is_list
         # the scope's words are not searched: "papers by X on Y" searches Y
-        assert not (author and author.lower() in query.search.lower()) and not re.search(r"\d{4}", query.search)
+        assert not (author and author.lower() in query.search.lower()) and not re.search(
+            r"\d{4}", query.search
+        )
 
 
 def test_a_filter_given_replaces_the_field_the_question_writes() -> None:
