@@ -212,6 +212,9 @@ def test_bad_and_oversized_bodies_get_openai_errors(server: str) -> None:
         assert words in error["message"] and error["type"] == "invalid_request_error", error
     assert httpx.get(f"{server}/nowhere").json()["error"]["message"] == "No such endpoint: GET /nowhere"
     assert httpx.get(f"{server}/search").status_code == 400
+    # no CORS unless asked for: another origin's page cannot read the answers
+    headers = {"Origin": "http://elsewhere.example"}
+    assert "access-control-allow-origin" not in httpx.get(f"{server}/healthz", headers=headers).headers
     # a page elsewhere naming this server by another host (DNS rebinding) is refused
     assert httpx.get(f"{server}/healthz", headers={"Host": "attacker.example"}).status_code == 400
 
@@ -431,10 +434,19 @@ def test_off_loopback_needs_an_api_key(tmp_path: Path, small_store: Path) -> Non
     # With a key, every API call needs it (checked here on loopback, where a key may be set too).
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    command = serve_command(store, port, "--cors", "http://app.example")
     with (
         _env(server_env(tmp_path, RAG_API_KEY=KEY)),
-        served(serve_command(store, port), f"{url}/healthz", tmp_path / "serve.log", timeout=120),
+        served(command, f"{url}/healthz", tmp_path / "serve.log", timeout=120),
     ):
+        preflight = {
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        }
+        allowed = httpx.options(f"{url}/v1/models", headers={"Origin": "http://app.example"} | preflight)
+        assert allowed.headers["access-control-allow-origin"] == "http://app.example"
+        other = httpx.options(f"{url}/v1/models", headers={"Origin": "http://other.example"} | preflight)
+        assert "access-control-allow-origin" not in other.headers
         with pytest.raises(openai.AuthenticationError):
             client(url).models.list()
         with pytest.raises(openai.AuthenticationError):

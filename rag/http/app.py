@@ -118,7 +118,7 @@ class Api:
             filters=asked.filters,
         )
         pump: Pump[Event] = Pump(lambda: self.fresh.iterate(lambda: iter(chat.answer(asked.question))))
-        self.pumps.append(pump)
+        self.pumps = [p for p in self.pumps if not p.finished.is_set()] + [pump]
         events = pump.events()
         first = await anext(events)  # retrieval's failures are the request's, with their status
         completion = completions.Completion(asked.model)
