@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import RagError
-from ..events import Done, Event, Replaced, Token
+from ..events import Done, Event
 from . import completions, models
 from .conversation import Replies, session
 from .errors import ApiError, from_rag
@@ -139,23 +139,14 @@ class Api:
         self, question: str, completion: completions.Completion, first: Event, events: AsyncIterator[Event]
     ) -> AsyncIterator[str]:
         yield completion.chunk({"role": "assistant", "content": ""})
-        sent: list[str] = []
-        held = ""  # trailing whitespace held back: the answer's text ends without it
+        writer = completions.Streamed(completion)
         try:
             event: Event | None = first
             while event is not None:
-                if isinstance(event, Token):
-                    text = held + event.text
-                    held = text[len(text.rstrip()) :]
-                    event = Token(text.rstrip())
-                elif isinstance(event, Replaced):
-                    held = ""
-                piece = completion.event(event) if not isinstance(event, Token) or event.text else ""
-                if isinstance(event, Done):
+                piece = writer.write(event)
+                if isinstance(event, Done):  # the reply as written here, and as the client collected it
                     self._remember(question, completions.reply_text(event.answer), event)
-                    self._remember(question, "".join(sent) + completions.tail(event.answer), event)
-                else:
-                    sent.append(completions.content_of(event))
+                    self._remember(question, writer.text, event)
                 if piece:
                     yield piece
                 event = await anext(events, None)

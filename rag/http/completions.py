@@ -241,6 +241,35 @@ def tail(answer: Answer) -> str:
     return markdown[len(answer.text) :] if markdown.startswith(answer.text) else "\n\n" + markdown
 
 
+class Streamed:
+    """A streamed reply as it is sent: each event's chunk, with a token's trailing whitespace held
+    back (the answer's text ends without it, and the references follow it), and the text sent."""
+
+    def __init__(self, completion: Completion) -> None:
+        self.completion = completion
+        self.sent: list[str] = []
+        self._held = ""
+
+    def write(self, event: Event) -> str:
+        """The server-sent event(s) for one answer event ('' when nothing is to be sent yet)."""
+        if isinstance(event, Token):
+            text = self._held + event.text
+            kept = text.rstrip()
+            self._held = text[len(kept) :]
+            if not kept:
+                return ""
+            event = Token(kept)
+        elif isinstance(event, Replaced | Done):
+            self._held = ""
+        self.sent.append(tail(event.answer) if isinstance(event, Done) else content_of(event))
+        return self.completion.event(event)
+
+    @property
+    def text(self) -> str:
+        """The reply's text as the client has it."""
+        return "".join(self.sent)
+
+
 def _usage(answer: Answer, text: str) -> dict[str, int]:
     prompt = answer.prompt_tokens or 0
     written = max(1, len(text) // 4)  # an estimate, as prompt_tokens is: no tokenizer of the model here
