@@ -231,14 +231,23 @@ def test_a_client_that_disconnects_stops_the_generation(server: str, slow_model:
     assert "98.44% mAP" in "".join(texts)
     assert httpx.get(f"{slow_model}/state").json()["open"] == before["open"] + 1
     stream.close()  # the client goes away mid-answer
-    deadline = time.monotonic() + 10
-    while httpx.get(f"{slow_model}/state").json()["open"] > before["open"]:
-        assert time.monotonic() < deadline, "the model still writes for a client that left"
-        time.sleep(0.1)
+    _wait_until_closed(slow_model, before["open"])
     sent = httpx.get(f"{slow_model}/state").json()["tokens"]
     time.sleep(0.5)
     assert httpx.get(f"{slow_model}/state").json()["tokens"] == sent
     assert httpx.get(f"{server}/healthz").json()["answers_running"] == 0
+    # so does one that gives up waiting for a whole (not streamed) reply
+    body = {"model": "rag-openai", "messages": [{"role": "user", "content": CLIP_QUESTION}]}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{server}/v1/chat/completions", json=body, timeout=httpx.Timeout(30, read=2))
+    _wait_until_closed(slow_model, before["open"])
+
+
+def _wait_until_closed(slow_model: str, open_before: int) -> None:
+    deadline = time.monotonic() + 10
+    while httpx.get(f"{slow_model}/state").json()["open"] > open_before:
+        assert time.monotonic() < deadline, "the model still writes for a client that left"
+        time.sleep(0.1)
 
 
 def test_parallel_searches_and_answers(server: str) -> None:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -123,10 +124,7 @@ class Api:
         first = await anext(events)  # retrieval's failures are the request's, with their status
         completion = completions.Completion(asked.model)
         if not asked.stream:
-            done = first if isinstance(first, Done) else None
-            async for event in events:
-                done = event if isinstance(event, Done) else done
-            assert done is not None
+            done = await _until_done(request, first, events)
             self._remember(asked.question, completions.reply_text(done.answer), done)
             return JSONResponse(completion.whole(done.answer, done.query))
         return StreamingResponse(
@@ -168,6 +166,26 @@ class Api:
 
     async def page(self, request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+
+
+async def _until_done(request: Request, first: Event, events: AsyncIterator[Event]) -> Done:
+    """The answer's Done, read to the end; a client that leaves meanwhile stops the answer."""
+    found: list[Done] = [first] if isinstance(first, Done) else []
+    async with anyio.create_task_group() as group:
+
+        async def watch() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            group.cancel_scope.cancel()  # the reading below stops, and with it the answer
+
+        group.start_soon(watch)
+        async for event in events:
+            if isinstance(event, Done):
+                found.append(event)
+        group.cancel_scope.cancel()
+    if not found:
+        raise ApiError(499, "The client closed the request before the answer was done")
+    return found[-1]
 
 
 def _whole(value: str | None, name: str) -> int | None:
