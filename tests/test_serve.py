@@ -274,41 +274,45 @@ def test_parallel_searches_and_answers(server: str) -> None:
     assert cited == [[CLIP, BEES, ALGAE][i % 3] for i in range(8)]
 
 
-def test_a_local_model_writes_one_reply_at_a_time() -> None:
+def test_a_local_model_writes_one_reply_at_a_time(tmp_path: Path) -> None:
+    from rag.backends import build
+    from rag.config import Settings
     from rag.http.pool import Queued
 
-    writing: list[int] = []
-    overlaps: list[int] = []
+    model = build("local", Settings(store_dir=tmp_path / "store"))  # the bundled GGUF in llama.cpp's server
+    messages = [{"role": "user", "content": "Write the numbers from 1 to 60, separated by commas."}]
 
-    class Slow:
-        name = "local"
+    def two_at_once(llm: Any) -> list[str]:
+        replies = ["", ""]
 
-        def stream(self, messages: Any, *, max_tokens: int, temperature: float) -> Iterator[str]:
-            writing.append(1)
-            overlaps.append(len(writing))
-            for piece in ("a", "b", "c"):
-                time.sleep(0.05)
-                yield piece
-            writing.pop()
+        def reply(i: int) -> None:
+            replies[i] = "".join(llm.stream(messages, max_tokens=24, temperature=0.0))
 
-    queued = Queued(Slow())  # type: ignore[arg-type]
-    replies: list[str] = []
-    threads = [
-        threading.Thread(
-            target=lambda: replies.append("".join(queued.stream([], max_tokens=8, temperature=0)))
-        )
-        for _ in range(4)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert replies == ["abc"] * 4 and max(overlaps) == 1
-    # a reply abandoned half-way frees the model for the next
-    half = queued.stream([], max_tokens=8, temperature=0)
-    next(half)
-    half.close()
-    assert "".join(queued.stream([], max_tokens=8, temperature=0)) == "abc"
+        threads = [threading.Thread(target=reply, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.5)  # the first is writing when the second comes
+        for thread in threads:
+            thread.join()
+        return replies
+
+    try:
+        whole = "".join(model.stream(messages, max_tokens=24, temperature=0.0))
+        assert len(whole) > 12
+        # llama.cpp's server cuts a reply short when the next request comes ...
+        cut, _ = two_at_once(model)
+        assert len(cut) < len(whole)
+        # ... so the server's pool queues them: both replies whole
+        queued = Queued(model)
+        assert two_at_once(queued) == [whole, whole]
+        half = queued.stream(messages, max_tokens=24, temperature=0.0)
+        next(half)
+        half.close()  # a reply abandoned half-way (a client gone) frees the model for the next
+        assert queued._turn.acquire(timeout=1)
+    finally:
+        close = getattr(model, "close", None)
+        if close is not None:
+            close()
 
 
 HOSTILE = {
