@@ -16,7 +16,7 @@ LLAMA_KEY := $(shell printf '%s %s' '$(LLAMA_VERSION)' '$(LLAMA_CMAKE_ARGS)' | s
 WHEEL_CACHE ?= $(HOME)/.cache/rag-wheels
 LLAMA_WHEELS := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_KEY)
 
-.PHONY: demo test install install-dev install-local lint llama-wheel
+.PHONY: demo test install install-dev install-local lint llama-wheel chromium
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -57,6 +57,13 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check rag tests benchmarks
 	$(VENV)/bin/mypy
 
+# The web page is tested in a real headless Chromium (Debian's package); as root it is installed
+# when missing, otherwise the page's tests fail saying how to install it.
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium; } || \
+	  echo "make: no Chromium: the web page's tests will fail (apt-get install chromium)"
+
 ## test: set up with the dev tools and the local model, then lint, type-check and run the tests
-test: lint
+test: lint chromium
 	$(PY) -m pytest -n 2 --dist loadfile

@@ -296,6 +296,18 @@ def _parser() -> argparse.ArgumentParser:
     mcp.add_argument(
         "--config", action="store_true", help="print the mcpServers JSON that runs this install on this store"
     )
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="an OpenAI-compatible HTTP API and a web page over the papers",
+        description="Serve POST /v1/chat/completions (OpenAI-compatible; models rag, rag-extractive, ...), "
+        "GET /v1/models, /search, /papers/ID, /healthz and a web page at /. Listens on 127.0.0.1; "
+        "another address needs RAG_API_KEY (clients send 'Authorization: Bearer KEY').",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_positive, default=8000, help="the port (default 8000)")
+    serve.add_argument("--cors", action="append", metavar="ORIGIN", help="let this web origin call the API")
     return parser
 
 
@@ -653,6 +665,10 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         else:
             _print_info(info)
         return EXIT_OK
+    if args.command == "serve":
+        from .http.server import serve
+
+        return serve(assistant, host=args.host, port=args.port, cors=args.cors)
     raise AssertionError(args.command)
 
 

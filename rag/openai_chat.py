@@ -61,7 +61,8 @@ class OpenAIChat:
                 temperature=temperature,
                 stream=True,
             )
-            with _cut_at(ends, response, cut):
+            # closed when the reader stops early too (a client gone): the server stops writing
+            with _cut_at(ends, response, cut), contextlib.closing(response):  # type: ignore[type-var]
                 yield from _bounded(response, ends, max_tokens, self.deadline)
         except ReplyCut:
             raise

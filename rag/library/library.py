@@ -121,6 +121,15 @@ class Library:
             )
         return self._store
 
+    def reopen(self) -> None:
+        """Let go of the open store and keyword index: the next use opens them as they are now
+        (another process wrote to the store, and an open Chroma client keeps its old vector index)."""
+        if self._store is not None:
+            self._store.close()
+        self._store = None
+        self._keyword = None
+        self._scope = None
+
     def keyword_index(self) -> KeywordIndex:
         """The keyword index for the store's contents; a new default store is filled first."""
         from .ingest import ensure_keyword_index

@@ -1,0 +1,1 @@
+"""`rag serve`: the OpenAI-compatible HTTP API and the web page, on Starlette and uvicorn."""
