@@ -655,9 +655,11 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             _print_models(listing)
         return EXIT_OK
     if args.command == "mcp":
-        from .mcp_server import serve
+        from .mcp_server import serve as serve_mcp
 
-        return serve(assistant, http=args.http, port=args.port, max_chars=args.max_chars, config=args.config)
+        return serve_mcp(
+            assistant, http=args.http, port=args.port, max_chars=args.max_chars, config=args.config
+        )
     if args.command == "info":
         info = assistant.info()
         if args.json:
@@ -666,9 +668,9 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
             _print_info(info)
         return EXIT_OK
     if args.command == "serve":
-        from .http.server import serve
+        from .http.server import serve as serve_http
 
-        return serve(assistant, host=args.host, port=args.port, cors=args.cors)
+        return serve_http(assistant, host=args.host, port=args.port, cors=args.cors)
     raise AssertionError(args.command)
 
 
