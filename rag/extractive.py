@@ -133,15 +133,17 @@ def _comparison(
     return "\n".join(f"- {sides[n]}: {text} [{n}]" for n, text in chosen.items())
 
 
-def settled(query: Query, paper: PaperText, ranked: list[tuple[float, int]]) -> tuple[str, int]:
-    """The verdict of a yes/no question ("Yes."/"No.") and the position of the best-scoring sentence
-    of the paper that settles it; ("", -1) when none does."""
+def settled(query: Query, paper: PaperText, ranked: list[tuple[float, int]]) -> tuple[str, str]:
+    """The verdict of a yes/no question ("Yes."/"No.") and what settles it: the best-scoring
+    sentence of the paper that does, else its title ("MotionMaster: Training-free ..."), quoted;
+    ("", "") when neither does."""
     asked = asked_terms(query.text, paper.title)
     for _, position in ranked:
         said = verdict(query.text, paper.sentences[position], asked)
         if said:
-            return said, position
-    return "", -1
+            return said, paper.sentences[position].rstrip()
+    said = verdict(query.text, paper.title, asked)
+    return (said, f'Its title says "{paper.title}".') if said else ("", "")
 
 
 def extractive_answer(
@@ -170,9 +172,9 @@ def extractive_answer(
     number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
     by_number = {p.number: p for p in papers}
     if query.kind == "yesno":
-        said, position = settled(query, by_number[number], ranked[number])
+        said, quoted = settled(query, by_number[number], ranked[number])
         if said:
-            return f"{said} {by_number[number].sentences[position].rstrip()} [{number}]"
+            return f"{said} {quoted} [{number}]"
     best = ranked[number][0][0]
     chosen = [(number, position) for score, position in ranked[number][:2] if score >= best - SENTENCE_MARGIN]
     return " ".join(

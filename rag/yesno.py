@@ -21,15 +21,20 @@ _NEGATION = re.compile(
 )
 _QUESTION_NEGATION = re.compile(r"\b(?:without|not|no|never)\b|n't\b|-free\b", re.I)
 _NEGATING = frozenset(tokenize("without not no never"))
+# "existing methods pre-define camera motion types during training": what others do, not the paper
+_OTHER_WORK = re.compile(
+    r"\b(?:existing|previous|prior|current|conventional|traditional|standard|typical|most|many|other|earlier)\s+"
+    r"(?:\w+\s+)?(?:methods|approaches|works?|models|techniques|systems|studies|solutions)\b",
+    re.I,
+)
 NEGATION_REACH = 5  # words before an asked term a negation may stand
 
 
 def asked_terms(question: str, title: str) -> set[str]:
     """What a yes/no question asks about: its terms, less its asking verbs and the paper's name (its
     title's part before a colon, else the title)."""
-    return (
-        set(tokenize(question)) - _ASKING - set(tokenize(title)) - set(tokenize(_QUESTION_NEGATION.pattern))
-    )
+    name = title.split(":", 1)[0] if ":" in title else title  # "DNA-GPT: ... Training-Free ...": DNA-GPT
+    return set(tokenize(question)) - _ASKING - _NEGATING - set(tokenize(name))
 
 
 def settles(sentence: str, asked: set[str]) -> bool:
@@ -50,7 +55,8 @@ def _negated(sentence: str, asked: set[str]) -> bool:
 
 
 def verdict(question: str, sentence: str, asked: set[str]) -> str | None:
-    """ "Yes." or "No." when the sentence settles the question, else None."""
-    if not settles(sentence, asked):
+    """ "Yes." or "No." when the sentence settles the question, else None (a sentence about other
+    work settles nothing about this paper)."""
+    if not settles(sentence, asked) or _OTHER_WORK.search(sentence):
         return None
     return "Yes." if _negated(sentence, asked) == bool(_QUESTION_NEGATION.search(question)) else "No."

@@ -189,3 +189,29 @@ def test_a_list_quotes_what_a_paper_contributes_not_its_background() -> None:
     assert contribution(paper, [(0.9, 0), (0.5, 1)]).startswith("Dataset distillation")  # far below: best
     assert _BOILERPLATE.search("In short, we provide in this paper two important things to share.")
     assert _BOILERPLATE.search("Code is available at our project page.")
+
+
+def test_a_sentence_about_other_work_settles_nothing_and_the_title_may() -> None:
+    question = "Does MotionMaster work without training?"
+    title = "MotionMaster: Training-free Camera Motion Transfer For Video Generation"
+    asked = asked_terms(question, title)
+    assert asked == asked_terms(question, "MotionMaster") and asked  # the title's name part only
+    assert (
+        verdict(question, "Existing methods pre-define camera motion types during training.", asked) is None
+    )
+    assert verdict(question, title, asked) == "Yes."
+
+
+def test_a_yes_no_question_only_the_title_settles_quotes_the_title() -> None:
+    import numpy as np
+
+    from rag.extractive import settled
+
+    paper = _paper(
+        "MotionMaster: Training-free Camera Motion Transfer For Video Generation",
+        "Existing methods pre-define camera motion types during training.",
+        "We transfer camera motion from a source video to a generated one.",
+    )
+    paper.sentence_vectors = np.zeros((2, 2), dtype=np.float32)
+    said, quoted = settled(parse("Does MotionMaster work without training?"), paper, [(0.9, 0), (0.8, 1)])
+    assert said == "Yes." and quoted == f'Its title says "{paper.title}".'
