@@ -161,7 +161,7 @@ def test_comparisons_and_yes_no_questions_get_their_templates() -> None:
     _, user = build_messages(prompts, parse("How do GIM and ZEB differ?"), [])
     assert "compares the papers" in user["content"]
     _, user = build_messages(prompts, parse("Does GIM use internet videos?"), [])
-    assert 'Begin your answer with "Yes." or "No."' in user["content"]
+    assert 'Reply with exactly one of "Yes.", "No."' in user["content"]
     _, user = build_messages(prompts, parse("what is GIM?"), [])
     assert "compares" not in user["content"] and "Yes." not in user["content"]
 
