@@ -95,6 +95,9 @@ class _Run:
         self.decision = decide(
             evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold
         )
+        if not self.decision.answer and evidence.sides_named():
+            reason = "the papers the comparison names, found by their titles"
+            self.decision = Decision(True, self.decision.probability, reason)
         self.lap("decide")
         if evidence.query.catalogue and evidence.sources:  # the papers a filter lets through, no topic
             yield Done((yield from self.from_catalogue()), evidence.query)

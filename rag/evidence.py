@@ -3,9 +3,10 @@ signals the decision weighs. Answering is a separate step (answerer.py), so evid
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long
 
 # "Which papers ..." looks this many times as far as -k; the list keeps the papers the evidence supports.
 LIST_BREADTH = 3
+SIDE_DEPTH = 5  # the papers searched for each side of a comparison, to find the one its title names
 
 
 @dataclass
@@ -38,6 +40,14 @@ class Evidence:
     signals: Signals
     retrieve_ms: float = 0.0  # set by the Gatherer, which times the whole retrieval
     in_scope: int | None = None  # how many papers the query's filter lets through (None: no filter)
+    sides: dict[int, str] = field(default_factory=dict)  # a comparison's papers: source number -> side
+
+    def sides_named(self) -> bool:
+        """Whether a comparison found each paper it compares by the name its title writes."""
+        return len(self.sides) >= 2 and all(
+            folded(side) in folded(self.sources[number - 1].paper.title)
+            for number, side in self.sides.items()
+        )
 
     def ranked_papers(self) -> list[PaperText]:
         """The papers in source order."""
@@ -72,6 +82,7 @@ def gather(
     vectors = embedder.embed([query.search] if searched == query.search else [query.search, searched])
     question_vector = vectors[0]
     hits = retriever.search(searched, k=papers, mode=mode, vector=vectors[-1], pinned=pinned)
+    hits, sides = _with_sides(query, hits, retriever, papers, mode)
     chunks = store.chunks_of([h.paper.paper_id for h in hits])
     texts = {
         number: PaperText(
@@ -85,7 +96,34 @@ def gather(
     }
     sources = [Source(n, h.paper, h.score, h.evidence) for n, h in enumerate(hits, 1)]
     signals = _signals(query, hits, texts, question_vector, retriever, embedder)
-    return Evidence(query, question_vector, sources, texts, signals)
+    return Evidence(query, question_vector, sources, texts, signals, sides=sides)
+
+
+def folded(text: str) -> str:
+    """Text as a name is matched: lower case, letters and digits only."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _with_sides(
+    query: Query, hits: list[SearchHit], retriever: Retriever, papers: int, mode: SearchMode
+) -> tuple[list[SearchHit], dict[int, str]]:
+    """For a comparison, each side searched on its own and its first paper put first (the others of
+    the question's search follow); the source number of each side's paper, with the side."""
+    if len(query.sides) < 2:
+        return hits, {}
+    first: dict[str, tuple[str, SearchHit]] = {}  # by paper id: the side it was found for, its hit
+    for side in query.sides:
+        found = [h for h in retriever.search(side, k=SIDE_DEPTH, mode=mode) if h.paper.paper_id not in first]
+        # of the papers found for a side, one whose title writes it ("One for All: ...") comes first
+        hit = next((h for h in found if folded(side) in folded(h.paper.title)), None) or next(
+            iter(found), None
+        )
+        if hit is not None:
+            first[hit.paper.paper_id] = (side, hit)
+    rest = [h for h in hits if h.paper.paper_id not in first]
+    merged = [*(hit for _, hit in first.values()), *rest][: max(papers, len(first))]
+    sides = {n: first[h.paper.paper_id][0] for n, h in enumerate(merged, 1) if h.paper.paper_id in first}
+    return merged, sides
 
 
 def _signals(

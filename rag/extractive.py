@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
@@ -10,11 +12,17 @@ from .citations import PaperText
 from .injection import looks_like_instruction
 from .query import Query
 from .sentences import sentence_scores
+from .yesno import asked_terms, verdict
 
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
 SENTENCE_MARGIN = 0.1  # a second sentence of the paper that answers
 RANK_PENALTY = 0.1  # per place in the retrieval ranking, when choosing the paper that answers
+_CONTRIBUTION = re.compile(
+    r"\b(we|our|this (paper|work|study)|here)\b[^.]{0,80}\b(propos|introduc|present|develop|design|show|"
+    r"find|found|demonstrat|achiev|outperform|improv|reduc|enabl|offer|establish|provid)\w*",
+    re.IGNORECASE,
+)
 
 
 def _best_sentences(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:
@@ -67,12 +75,24 @@ def list_members(ranked: Ranked, papers: list[PaperText]) -> list[int]:
     return members
 
 
+def contribution(paper: PaperText, ranked: list[tuple[float, int]]) -> str:
+    """The sentence a list quotes for a paper: its best one that says what the paper contributes
+    (proposes, finds, achieves), if one scores within the margin of its best; else its best."""
+    best = ranked[0][0]
+    for score, position in ranked:
+        if score < best - SENTENCE_MARGIN:
+            break
+        if _CONTRIBUTION.search(paper.sentences[position]):
+            return paper.sentences[position]
+    return paper.sentences[ranked[0][1]]
+
+
 def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> dict[int, str]:
-    """Each paper a "which papers ..." answer lists, in ranking order, with its best sentence."""
+    """Each paper a "which papers ..." answer lists, in ranking order, with its contribution sentence."""
     ranked = ranked_sentences(query, question_vector, papers)
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
-    return {n: by_number[n].sentences[ranked[n][0][1]] for n in list_members(ranked, candidates)}
+    return {n: contribution(by_number[n], ranked[n]) for n in list_members(ranked, candidates)}
 
 
 def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -> dict[int, str]:
@@ -88,26 +108,75 @@ def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -
     return dict(sorted(chosen.items()))
 
 
-def extractive_answer(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> str:
+def compared_sentences(
+    query: Query, question_vector: np.ndarray, papers: list[PaperText], sides: dict[int, str]
+) -> dict[int, str]:
+    """Each compared paper (by number, in the order of its side) with its sentences that answer
+    the question best: the best one, and a second if it scores nearly as well."""
+    ranked = ranked_sentences(query, question_vector, [p for p in papers if p.number in sides])
+    by_number = {p.number: p for p in papers}
+    chosen = {}
+    for number in sides:
+        if number not in ranked:
+            continue
+        best = ranked[number][0][0]
+        positions = sorted(p for score, p in ranked[number][:2] if score >= best - SENTENCE_MARGIN)
+        chosen[number] = " ".join(by_number[number].sentences[p].rstrip() for p in positions)
+    return chosen
+
+
+def _comparison(
+    query: Query, question_vector: np.ndarray, papers: list[PaperText], sides: dict[int, str]
+) -> str:
+    """One line a compared paper, its side's name first, then its sentences, cited."""
+    chosen = compared_sentences(query, question_vector, papers, sides)
+    return "\n".join(f"- {sides[n]}: {text} [{n}]" for n, text in chosen.items())
+
+
+def settled(query: Query, paper: PaperText, ranked: list[tuple[float, int]]) -> tuple[str, str]:
+    """The verdict of a yes/no question ("Yes."/"No.") and what settles it: the best-scoring
+    sentence of the paper that does, else its title ("MotionMaster: Training-free ..."), quoted;
+    ("", "") when neither does."""
+    asked = asked_terms(query.text, paper.title)
+    for _, position in ranked:
+        said = verdict(query.text, paper.sentences[position], asked)
+        if said:
+            return said, paper.sentences[position].rstrip()
+    said = verdict(query.text, paper.title, asked)
+    return (said, f'Its title says "{paper.title}".') if said else ("", "")
+
+
+def extractive_answer(
+    query: Query, question_vector: np.ndarray, papers: list[PaperText], sides: dict[int, str] | None = None
+) -> str:
     """The sentences that answer the question, each cited; deterministic.
 
     A "which papers ..." question gets the best sentence of every paper `list_members` keeps,
     one list item a paper (so -k widens the list). Any other question is answered by one paper,
     the one with the best sentence (later-ranked papers pay a small penalty: retrieval already
     weighed the names in the question): that sentence, and a second one if it scores nearly as
-    well. Quoting other papers too lowered citation precision on the calibration half.
+    well. Quoting other papers too lowered citation precision on the calibration half. A yes/no
+    question is answered "Yes." or "No." only when a sentence of that paper settles it (then that
+    sentence is quoted), else like any other, without a verdict; a comparison quotes each
+    compared paper (`sides`: source number -> the name the question gives it), one line each.
     """
     if query.is_list:
         listed = listed_sentences(query, question_vector, papers)
         return "\n".join(f"- {sentence.rstrip()} [{number}]" for number, sentence in listed.items())
+    if sides and len(sides) >= 2:
+        return _comparison(query, question_vector, papers, sides)
     ranked = ranked_sentences(query, question_vector, papers)
     if not ranked:
         return ""
     order = list(ranked)
     number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
+    by_number = {p.number: p for p in papers}
+    if query.kind == "yesno":
+        said, quoted = settled(query, by_number[number], ranked[number])
+        if said:
+            return f"{said} {quoted} [{number}]"
     best = ranked[number][0][0]
     chosen = [(number, position) for score, position in ranked[number][:2] if score >= best - SENTENCE_MARGIN]
-    by_number = {p.number: p for p in papers}
     return " ".join(
         f"{by_number[number].sentences[position].rstrip()} [{number}]" for number, position in chosen
     )

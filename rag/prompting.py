@@ -34,12 +34,16 @@ def build_messages(
 ) -> Messages:
     """The chat messages: the system rules (a fixed prefix the model caches), then sources and
     question, in the list template for a "which papers ..." question, the figure template for one
-    asking for a number."""
+    asking for a number, the compare template for a comparison, the yesno one for a yes/no question."""
     template = prompts.answer
     if query.is_list:
         template = prompts.list
     elif query.asks_figure:
         template = prompts.figure
+    elif query.sides:
+        template = prompts.compare
+    elif query.kind == "yesno":
+        template = prompts.yesno
     return [
         {"role": "system", "content": prompts.system.format()},
         {

@@ -14,11 +14,13 @@ REQUIRED = {
     "answer": {"sources", "question"},
     "list": {"sources", "question"},
     "figure": {"sources", "question"},
+    "compare": {"sources", "question"},
+    "yesno": {"sources", "question"},
     "condense": {"history", "question"},
 }
 # Templates added after the first release: a directory of one's own made before them uses the
 # shipped ones, so an upgrade does not stop it loading.
-ADDED = {"list", "figure"}
+ADDED = {"list", "figure", "compare", "yesno"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Prompts:
     answer: str
     list: str  # the answer template for "which papers ..." questions
     figure: str  # the answer template for questions asking for a number
+    compare: str  # the answer template for a comparison of named papers
+    yesno: str  # the answer template for a yes/no question
     condense: str
 
 

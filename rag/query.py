@@ -66,8 +66,10 @@ _NOT_A_TOPIC = re.compile(
 _LIST_PREAMBLE = re.compile(
     r"^\s*((which|what)\s+(other\s+)?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\s+(in (this|the) (collection|corpus)\s+)?"
-    r"((are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
-    r"study|address|propose|do|use|describe|present|tackle|exist\s+for)?"
+    r"(?:((does|do|is|are)\s+(the|this|my|our)\s+(collection|corpus|library|store)\s+(have|hold|contain|"
+    r"include|offer)\s+(for|on|about|to)?|"
+    r"(are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
+    r"study|address|propose|do|use|describe|present|tackle|exist\s+for)(?!\w))?"
     r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+)?((recent|new|other)\s+)?"
     r"(papers|works|studies)\s+(on|about|that|which|using)(\s+(are|is)\s+(about|on))?)\s*",
     re.IGNORECASE,
@@ -111,6 +113,50 @@ _COMPARISON = re.compile(
     r"\b(differ|differs|difference|differences|compare|compared|comparison|versus|vs\.?|contrast)\b",
     re.IGNORECASE,
 )
+# Where a comparison writes the things it compares ("how do A and B differ", "A vs B: ..."), and
+# what separates them ("A and B", "A, B and C", "A with B").
+_COMPARED = (
+    re.compile(r"\b(?:differences?|contrast|distinction)\s+between\s+(?P<sides>.+)", re.I),
+    re.compile(
+        r"^\s*(?:how|in what ways?|where)\s+(?:do|does|did)\s+(?P<sides>.+?)\s+(?:differ|compare|contrast)\b"
+        r"(?:\s+(?:with|to|from|against)\s+(?P<other>[^?]+))?",
+        re.I,
+    ),
+    re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+(?P<sides>.+)", re.I),
+    re.compile(r"^\s*(?:what\s+is\s+|what's\s+)?(?P<sides>.+?\s+(?:vs\.?|versus)\s+[^:?]+)", re.I),
+)
+_ASPECT = re.compile(
+    r"\s*(?:[:?;]|\b(?:in|on|regarding|with respect to|in terms of|when it comes to)\s+"
+    r"(?:the|their|how|what|terms)\b).*$",
+    re.I,
+)
+_SIDE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|vs\.?|versus|with|to|against)\s+", re.I)
+_NOT_A_SIDE = re.compile(
+    r"^(?:it|they|them|each|both|the two|others?)$"
+    r"|^(?:this|that|these|those|its|their|prior|previous|existing|other|earlier)\b",
+    re.I,
+)
+MAX_SIDE_WORDS = 8
+
+
+def compared(question: str) -> tuple[str, ...]:
+    """The things a comparison names, as written ("how do A and B differ?": A, B); () for none."""
+    for form in _COMPARED:
+        match = form.search(question.strip())
+        if not match:
+            continue
+        written = match.group("sides") + (f" and {match['other']}" if match.groupdict().get("other") else "")
+        text = _ASPECT.sub("", written).strip(" \"'\u201c\u201d.")
+        sides = [s.strip(" \"'\u201c\u201d.") for s in _SIDE_SEPARATOR.split(text)]
+        sides = [re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.I) for s in sides if s]
+        if len(sides) >= 2 and all(
+            len(s.split()) <= MAX_SIDE_WORDS and not _NOT_A_SIDE.match(s) for s in sides
+        ):
+            return tuple(dict.fromkeys(sides))
+        return ()
+    return ()
+
+
 _YES_NO = re.compile(
     r"^\s*(does|do|did|is|are|was|were|can|could|has|have|had|will|would|should)\b", re.IGNORECASE
 )
@@ -274,6 +320,7 @@ class Query:
     # of `filters`; a filter given for the same field replaces the question's
     asked: Filter = NO_FILTER
     catalogue: bool = False  # it asks for the papers of its scope, without a topic ("papers by NAME")
+    sides: tuple[str, ...] = ()  # what a comparison compares, as written ("A vs B": A, B)
 
     @property
     def is_list(self) -> bool:
@@ -297,10 +344,11 @@ def parse(question: str, filters: Filter = NO_FILTER) -> Query:
     counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
     search = record[1] if record else _search_text(rest, listing)
     catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
+    kind = _kind(question, listing, bool(match), bool(record))
     return Query(
         text=question,
         search=search,
-        kind=_kind(question, listing, bool(match), bool(record)),
+        kind=kind,
         names=tuple(dict.fromkeys(_NAME.findall(question))),
         terms=frozenset(tokenize(question)),
         quantity=bool(match),
@@ -315,6 +363,7 @@ def parse(question: str, filters: Filter = NO_FILTER) -> Query:
         record_field=record[0] if record else None,
         asked=asked,
         catalogue=catalogue,
+        sides=compared(question) if kind == "comparison" else (),
     )
 
 

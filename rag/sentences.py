@@ -33,7 +33,7 @@ _METHOD_SENTENCE = re.compile(
 )
 _BOILERPLATE = re.compile(
     r"https?://|github\.com|\b(code|models?|data(sets?)?|weights|checkpoints?)\b[^.]{0,40}\b(is|are|will be)"
-    r"\s+(made\s+)?(publicly\s+)?(available|released|open-sourced)|project page",
+    r"\s+(made\s+)?(publicly\s+)?(available|released|open-sourced)|project page|things to share",
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?\s+([a-z]+)(?![-\w])", re.IGNORECASE)

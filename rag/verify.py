@@ -28,6 +28,7 @@ from .citations import (
 )
 from .evidence import Evidence
 from .injection import echoes_instruction, injected_targets
+from .yesno import VERDICT
 
 _MODEL_REFUSAL = re.compile(
     r"(don't|do not|doesn't|does not|cannot|can't|can ?not|unable to)\s+(answer|provide|find|"
@@ -100,7 +101,9 @@ def verify(
                 reason = "repeats an instruction found in a source; removed from the answer"
                 removed.append(Unsupported(plain, cited_numbers(sentence), None, reason))
                 continue
-            if cited_numbers(sentence) or len(plain.split()) < 4:
+            # a yes/no answer's verdict ("Yes.", "The abstracts don't say.") stands uncited
+            opens = not kept_lines and not kept and evidence.query.kind == "yesno" and VERDICT.match(plain)
+            if cited_numbers(sentence) or len(plain.split()) < 4 or opens:
                 kept.append(sentence)
                 continue
             # An uncited sentence goes to the paper the support check ties it to, or is removed.

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .budget import estimate_tokens
-from .citations import split_sentences
+from .citations import PaperText, split_sentences
 from .config import AnswerSettings, Settings
 from .embeddings import Embedder
 from .evidence import Evidence
-from .extractive import extractive_answer, listed_sentences, within_budget
+from .extractive import compared_sentences, extractive_answer, listed_sentences, within_budget
 from .llm import EXTRACTIVE, LLM, reply_char_limit
 from .prompting import build_messages
 from .prompts import Prompts
@@ -25,12 +25,14 @@ if TYPE_CHECKING:
 # A model answering a list question gets the best sentence of each listed paper, in a budget this
 # many times the evidence budget (lists were cut short in the plain budget).
 LIST_BUDGET_FACTOR = 3
+LIST_HEADING = "Also on this topic:"
+COMPARED_HEADING = "Also compared:"
 
 
 @dataclass
 class Draft:
     """One backend's reply to one evidence: its raw text as it streams (citing sources by number),
-    the source numbers it was shown, and for a list the papers it must name."""
+    the source numbers it was shown, and for a list or a comparison the papers it must name."""
 
     backend: str
     tokens: Iterator[str]
@@ -38,6 +40,7 @@ class Draft:
     prompt_tokens: int | None = None
     listed: dict[int, str] = field(default_factory=dict)  # a list's papers, each with its best sentence
     max_chars: int | None = None  # a longer reply ran past the tokens asked for (None: no cap)
+    heading: str = LIST_HEADING  # what introduces the listed papers a reply skipped
 
     def completion(self, cited: set[int]) -> str:
         """What a verified reply citing these leaves out of a list: each listed paper it skipped (or
@@ -45,7 +48,7 @@ class Draft:
         missing = [n for n in self.listed if n not in cited]
         if not missing:
             return ""
-        return "\n\nAlso on this topic:\n" + "\n".join(f"- {self.listed[n]} [{n}]" for n in missing)
+        return f"\n\n{self.heading}\n" + "\n".join(f"- {self.listed[n]} [{n}]" for n in missing)
 
 
 class Writer(Protocol):
@@ -73,7 +76,7 @@ class ExtractiveWriter:
     def _pieces(self, evidence: Evidence) -> Iterator[str]:
         papers = evidence.ranked_papers()
         add_sentences(papers, self.embedder)
-        text = extractive_answer(evidence.query, evidence.question_vector, papers)
+        text = extractive_answer(evidence.query, evidence.question_vector, papers, evidence.sides)
         for line in text.splitlines(keepends=True):  # a list has one paper a line
             sentences = split_sentences(line)
             for position, sentence in enumerate(sentences, 1):
@@ -96,9 +99,16 @@ class LLMWriter:
         add_sentences(papers, self.embedder)
         titles = {s.number: s.paper.title for s in evidence.sources}
         listed: dict[int, str] = {}
+        heading = LIST_HEADING
         if evidence.query.is_list:
             listed = listed_sentences(evidence.query, evidence.question_vector, papers)
             chosen = within_budget(listed, titles, LIST_BUDGET_FACTOR * self.settings.evidence_tokens)
+        elif len(evidence.sides) >= 2:
+            # the budget shared between the compared papers; a reply leaving one out gets its sentences
+            compared = compared_sentences(evidence.query, evidence.question_vector, papers, evidence.sides)
+            listed = {n: f"{evidence.sides[n]}: {text}" for n, text in compared.items()}
+            chosen = self._shared(evidence, [p for p in papers if p.number in evidence.sides], titles)
+            heading = COMPARED_HEADING
         else:
             chosen = select_evidence(
                 evidence.query,
@@ -120,8 +130,24 @@ class LLMWriter:
             citable=frozenset(chosen) or evidence.numbers(),
             prompt_tokens=sum(estimate_tokens(m["content"]) for m in messages),
             listed=listed,
+            heading=heading,
             max_chars=reply_char_limit(self.settings.max_answer_tokens),
         )
+
+    def _shared(self, evidence: Evidence, papers: list[PaperText], titles: dict[int, str]) -> dict[int, str]:
+        """The evidence of each compared paper, each in an equal share of the budget."""
+        share = self.settings.evidence_tokens // len(papers)
+        chosen: dict[int, str] = {}
+        for paper in papers:
+            chosen |= select_evidence(
+                evidence.query,
+                evidence.question_vector,
+                [paper],
+                titles,
+                budget=share,
+                margin=self.settings.evidence_margin,
+            )
+        return dict(sorted(chosen.items()))
 
 
 class Writers:

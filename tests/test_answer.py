@@ -90,7 +90,7 @@ def test_prompt_delimits_sources_and_withholds_injected_instructions() -> None:
 
 
 def test_prompt_templates_are_checked_for_their_placeholders(tmp_path: Path) -> None:
-    for name in ("system", "answer", "list", "figure", "condense"):
+    for name in ("system", "answer", "list", "figure", "compare", "yesno", "condense"):
         (tmp_path / f"{name}.txt").write_text((PROJECT_DIR / "prompts" / f"{name}.txt").read_text())
     assert load_prompts(tmp_path).answer.startswith("{sources}")
     (tmp_path / "answer.txt").write_text("Question: {question} {extra}")
@@ -108,6 +108,8 @@ def test_prompts_of_ones_own_made_before_the_list_and_figure_templates_still_loa
     prompts = load_prompts(tmp_path, shipped=shipped)
     assert prompts.answer.endswith("Mine.") and prompts.figure == (shipped / "figure.txt").read_text().strip()
     assert prompts.list == (shipped / "list.txt").read_text().strip()
+    assert prompts.compare == (shipped / "compare.txt").read_text().strip()
+    assert prompts.yesno == (shipped / "yesno.txt").read_text().strip()
     (tmp_path / "answer.txt").unlink()  # the templates of the first release are still required
     with pytest.raises(InputError, match="cannot read prompt template"):
         load_prompts(tmp_path, shipped=shipped)

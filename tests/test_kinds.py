@@ -1,0 +1,217 @@
+"""Comparisons, yes/no questions and overviews: each kind answered the way it asks (issue #22)."""
+
+from __future__ import annotations
+
+import pytest
+from doubles import Scripted
+
+from rag.api import Assistant
+from rag.citations import PaperText
+from rag.config import PROJECT_DIR, Settings
+from rag.embeddings import OnnxMiniLM
+from rag.extractive import contribution
+from rag.prompting import build_messages
+from rag.prompts import load_prompts
+from rag.query import compared, parse
+from rag.sentences import _BOILERPLATE
+from rag.verify import verify
+from rag.yesno import asked_terms, verdict
+
+CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
+GIM = "GIM: Learning Generalizable Image Matcher From Internet Videos"
+HDA = "Few-shot Hybrid Domain Adaptation of Image Generators"
+
+
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        (
+            "How do ToonTalker and Model soups differ in the way they speed up generation?",
+            ("ToonTalker", "Model soups"),
+        ),
+        ("What is the difference between ZeRO and SPDF?", ("ZeRO", "SPDF")),
+        ("FoPro vs PS-TTL: what does each one do?", ("FoPro", "PS-TTL")),
+        ("Compare MoE++ and OneRec.", ("MoE++", "OneRec")),
+        ("How does ZeroI2V compare with ComPEFT?", ("ZeroI2V", "ComPEFT")),
+        ("differences between LoRA, QLoRA and DoRA", ("LoRA", "QLoRA", "DoRA")),
+        ("One for All versus Follow the Rules", ("One for All", "Follow the Rules")),
+        ("how does this method compare to prior work?", ()),
+        ("what is the difference in accuracy?", ()),
+    ],
+)
+def test_a_comparison_names_what_it_compares(question: str, sides: tuple[str, ...]) -> None:
+    assert compared(question) == sides
+    assert parse(question).kind == "comparison" and parse(question).sides == sides
+
+
+@pytest.mark.parametrize(
+    "question", ["How do CLIP-ReIdent and GIM differ?", "GIM vs CLIP-ReIdent: what does each one do?"]
+)
+def test_a_comparison_quotes_each_named_paper_on_its_own_line(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question, llm="extractive")
+    assert not answer.refused
+    assert {c.paper.title for c in answer.citations} == {CLIP, GIM}
+    lines = answer.text.splitlines()
+    assert len(lines) == 2
+    for line, side in zip(lines, parse(question).sides, strict=True):
+        assert line.startswith(f"- {side}: ") and line.rstrip().endswith("]")
+
+
+def test_a_comparison_is_answered_although_its_question_shares_few_words_with_the_papers(
+    assistant: Assistant,
+) -> None:
+    # "Compare X and Y." says nothing of a topic: the names found in the titles settle it
+    answer = assistant.ask("Compare ParZC and DUQGen.", llm="extractive")
+    assert not answer.refused and len({c.paper.paper_id for c in answer.citations}) == 2
+
+
+@pytest.mark.fault
+def test_a_model_comparing_one_paper_gets_the_other_added(assistant: Assistant) -> None:
+    reply = "CLIP-ReIdent trains CLIP contrastively with the InfoNCE loss for player re-identification [1]."
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(reply)})
+    evidence = scripted.gather("How do CLIP-ReIdent and GIM differ?")
+    assert sorted(evidence.sides.values()) == ["CLIP-ReIdent", "GIM"]
+    answer = scripted.ask("How do CLIP-ReIdent and GIM differ?", llm="openai")
+    assert answer.backend == "openai"
+    assert {c.paper.title for c in answer.citations} == {CLIP, GIM}
+    assert "Also compared:\n- GIM: " in answer.text
+
+
+def test_the_prompt_of_a_comparison_shares_its_budget_between_the_papers(assistant: Assistant) -> None:
+    from rag.writers import Writers
+
+    small = Settings(
+        **{**assistant.settings.model_dump(), "evidence_tokens": 120, "openai_api_key": "sk-test"}
+    )
+    scripted = Assistant(small, embedder=assistant.embedder, llms={"openai": Scripted("x")})
+    evidence = scripted.gather("How do CLIP-ReIdent and GIM differ?")
+    draft = Writers(small, scripted.pool, lambda: scripted.prompts, scripted.gatherer.embedder)(
+        "openai"
+    ).draft(evidence)
+    assert set(draft.citable) == set(evidence.sides)  # each paper in the prompt, no other
+
+
+@pytest.mark.parametrize(
+    ("question", "opens", "quotes"),
+    [
+        ("Does CLIP-ReIdent use the InfoNCE loss?", "Yes. ", "InfoNCE loss"),
+        (
+            "Does Few-shot Hybrid Domain Adaptation of Image Generators use a discriminator?",
+            "No. ",
+            "discriminator-free",
+        ),
+        ("Does CLIP-ReIdent work without fine-tuning?", "Yes. ", "without any fine-tuning"),
+    ],
+)
+def test_a_yes_no_question_settled_by_a_sentence_gets_its_verdict_first(
+    assistant: Assistant, question: str, opens: str, quotes: str
+) -> None:
+    answer = assistant.ask(question, llm="extractive")
+    assert answer.text.startswith(opens) and quotes in answer.text
+    assert len(answer.citations) == 1
+
+
+def test_a_yes_no_question_no_sentence_settles_is_quoted_without_a_verdict(assistant: Assistant) -> None:
+    answer = assistant.ask("Does CLIP-ReIdent use reinforcement learning?", llm="extractive")
+    assert not answer.refused and answer.citations
+    assert not answer.text.lower().startswith(("yes", "no"))
+
+
+def test_a_verdict_is_given_only_by_a_sentence_writing_what_is_asked() -> None:
+    question = "Does ToonTalker require paired data?"
+    asked = asked_terms(question, "ToonTalker: Cross-Domain Face Reenactment")
+    assert asked == asked_terms(question, "ToonTalker") and asked
+    assert verdict(question, "We reenact faces without paired data.", asked) == "No."
+    assert verdict(question, "Paired data is collected from two domains.", asked) == "Yes."
+    assert verdict(question, "We reenact cartoon faces.", asked) is None
+    assert verdict("Does ToonTalker work without paired data?", "No paired data is needed.", asked) == "Yes."
+    assert (
+        verdict("Is X training-free?", "A training-free method.", asked_terms("Is X training-free?", "X"))
+        == "Yes."
+    )
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Yes. CLIP-ReIdent reformulates CLIP as image-to-image training with the InfoNCE loss [1].",
+        "The abstracts don't say. CLIP-ReIdent trains with the InfoNCE loss as training objective [1].",
+    ],
+)
+def test_a_models_verdict_survives_verification(
+    assistant: Assistant, embedder: OnnxMiniLM, reply: str
+) -> None:
+    evidence = assistant.gather("Does CLIP-ReIdent use the InfoNCE loss?")
+    checked = verify(
+        reply,
+        evidence,
+        embedder.embed,
+        citable=set(evidence.numbers()),
+        threshold=assistant.settings.support_threshold,
+        from_model=True,
+    )
+    assert checked.rejection is None
+    assert checked.text.split(".")[0] == reply.split(".")[0]
+
+
+def test_comparisons_and_yes_no_questions_get_their_templates() -> None:
+    prompts = load_prompts(PROJECT_DIR / "prompts")
+    _, user = build_messages(prompts, parse("How do GIM and ZEB differ?"), [])
+    assert "compares the papers" in user["content"]
+    _, user = build_messages(prompts, parse("Does GIM use internet videos?"), [])
+    assert 'Reply with exactly one of "Yes.", "No."' in user["content"]
+    _, user = build_messages(prompts, parse("what is GIM?"), [])
+    assert "compares" not in user["content"] and "Yes." not in user["content"]
+
+
+def test_an_overview_is_searched_by_its_topic() -> None:
+    query = parse("What approaches does the collection have for dataset distillation?")
+    assert query.is_list and query.search == "dataset distillation"
+
+
+def _paper(title: str, *sentences: str) -> PaperText:
+    import numpy as np
+
+    paper = PaperText(1, [" ".join(sentences)], np.zeros((1, 2), dtype=np.float32), title)
+    paper.sentences = list(sentences)
+    return paper
+
+
+def test_a_list_quotes_what_a_paper_contributes_not_its_background() -> None:
+    paper = _paper(
+        "Dataset distillation with smooth trajectories",
+        "Dataset distillation has thus recently come to the fore.",
+        "We propose a trajectory matching method that distills ImageNet into 10 images per class.",
+    )
+    assert contribution(paper, [(0.9, 0), (0.85, 1)]).startswith("We propose")
+    assert contribution(paper, [(0.9, 0), (0.5, 1)]).startswith("Dataset distillation")  # far below: best
+    assert _BOILERPLATE.search("In short, we provide in this paper two important things to share.")
+    assert _BOILERPLATE.search("Code is available at our project page.")
+
+
+def test_a_sentence_about_other_work_settles_nothing_and_the_title_may() -> None:
+    question = "Does MotionMaster work without training?"
+    title = "MotionMaster: Training-free Camera Motion Transfer For Video Generation"
+    asked = asked_terms(question, title)
+    assert asked == asked_terms(question, "MotionMaster") and asked  # the title's name part only
+    assert (
+        verdict(question, "Existing methods pre-define camera motion types during training.", asked) is None
+    )
+    assert verdict(question, title, asked) == "Yes."
+
+
+def test_a_yes_no_question_only_the_title_settles_quotes_the_title() -> None:
+    import numpy as np
+
+    from rag.extractive import settled
+
+    paper = _paper(
+        "MotionMaster: Training-free Camera Motion Transfer For Video Generation",
+        "Existing methods pre-define camera motion types during training.",
+        "We transfer camera motion from a source video to a generated one.",
+    )
+    paper.sentence_vectors = np.zeros((2, 2), dtype=np.float32)
+    said, quoted = settled(parse("Does MotionMaster work without training?"), paper, [(0.9, 0), (0.8, 1)])
+    assert said == "Yes." and quoted == f'Its title says "{paper.title}".'
