@@ -26,6 +26,15 @@ from typing import IO
 from .llm import LLMUnavailable, Messages, ReplyCut
 from .openai_chat import OpenAIChat
 
+# How the server runs the model (measured in benchmarks/README.md, "Issue #22: the local model"):
+# - logits only for the last token: the server's default keeps the whole vocabulary's logits of
+#   every prompt token (and copies them), which only log-probabilities need;
+# - a prompt cache in memory: a chat condenses a follow-up with a prompt of its own, which pushes
+#   the answers' system prompt out of the model's context; the cache restores the state of the
+#   longest matching prefix, so the next answer evaluates only its new tokens.
+SERVER_OPTIONS = ["--verbose", "False", "--logits_all", "False"]
+SERVER_OPTIONS += ["--cache", "True", "--cache_type", "ram", "--cache_size", str(256 << 20)]
+
 
 def physical_cores() -> int:
     """The number of physical cores this process may run on (hyper-threads do not help llama.cpp)."""
@@ -93,6 +102,7 @@ class LocalModel:
         startup_timeout: float = 120.0,
     ) -> None:
         self.name = "local"
+        self.model = model_path.name
         self.model_path = model_path
         self.context = context
         self.threads = threads or physical_cores()
@@ -132,7 +142,7 @@ class LocalModel:
         command = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path)]
         command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(self.context)]
         command += ["--n_threads", str(self.threads), "--n_threads_batch", str(self.threads)]
-        command += ["--verbose", "False"]
+        command += SERVER_OPTIONS
         self._log = tempfile.NamedTemporaryFile(prefix="rag-local-model-", suffix=".log")  # noqa: SIM115
         self._process = subprocess.Popen(
             command,

@@ -38,6 +38,7 @@ class Draft:
     prompt_tokens: int | None = None
     listed: dict[int, str] = field(default_factory=dict)  # a list's papers, each with its best sentence
     max_chars: int | None = None  # a longer reply ran past the tokens asked for (None: no cap)
+    model: str | None = None  # the model behind the backend
 
     def completion(self, cited: set[int]) -> str:
         """What a verified reply citing these leaves out of a list: each listed paper it skipped (or
@@ -121,6 +122,7 @@ class LLMWriter:
             prompt_tokens=sum(estimate_tokens(m["content"]) for m in messages),
             listed=listed,
             max_chars=reply_char_limit(self.settings.max_answer_tokens),
+            model=getattr(self.llm, "model", None),  # the LLM contract does not require it
         )
 
 
