@@ -410,7 +410,10 @@ def _pull(args: argparse.Namespace, assistant: Assistant) -> int:
     if args.json:
         _print_json(result)
     elif result["pulled"]:
-        _out(f"{result['path']} ({result['size'] / 2**20:.0f} MB): --llm local and auto now answer with it")
+        _out(
+            f"{result['path']} ({result['size'] / 2**20:.0f} MB): --llm local (and auto, without an "
+            "OpenAI key) now answer with it"
+        )
     else:
         _out(f"{result['path']} is already there, verified")
     return EXIT_OK

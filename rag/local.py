@@ -26,14 +26,11 @@ from typing import IO
 from .llm import LLMUnavailable, Messages, ReplyCut
 from .openai_chat import OpenAIChat
 
-# How the server runs the model (measured in benchmarks/README.md, "Issue #22: the local model"):
-# - logits only for the last token: the server's default keeps the whole vocabulary's logits of
-#   every prompt token (and copies them), which only log-probabilities need;
-# - a prompt cache in memory: a chat condenses a follow-up with a prompt of its own, which pushes
-#   the answers' system prompt out of the model's context; the cache restores the state of the
-#   longest matching prefix, so the next answer evaluates only its new tokens.
+# The server keeps logits for the last token only: its default (logits_all) computes and copies
+# the whole vocabulary's logits of every prompt token, which only log-probabilities need. (Its
+# prompt cache, --cache, is left off: each saved state copies up to n_batch rows of logits,
+# 311 MB for this vocabulary, and made answers several times slower: benchmarks/README.md, #22.)
 SERVER_OPTIONS = ["--verbose", "False", "--logits_all", "False"]
-SERVER_OPTIONS += ["--cache", "True", "--cache_type", "ram", "--cache_size", str(256 << 20)]
 
 
 def physical_cores() -> int:
