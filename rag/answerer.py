@@ -173,7 +173,8 @@ class _Run:
         if verified.text.split() != streamed.split():
             yield Replaced(name, f"checked answer: {changes(verified)}")
             yield from self.tokens(verified.text)
-        return self.answer(verified.text, name, verified, fallback_reason="; ".join(self.reasons) or None)
+        reason = "; ".join(self.reasons) or None
+        return self.answer(verified.text, name, verified, fallback_reason=reason, model=draft.model)
 
     def verified(
         self, name: str, draft: Draft, rewriter: CitationRewriter, pieces: list[str]

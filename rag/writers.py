@@ -41,6 +41,7 @@ class Draft:
     listed: dict[int, str] = field(default_factory=dict)  # a list's papers, each with its best sentence
     max_chars: int | None = None  # a longer reply ran past the tokens asked for (None: no cap)
     heading: str = LIST_HEADING  # what introduces the listed papers a reply skipped
+    model: str | None = None  # the model behind the backend
 
     def completion(self, cited: set[int]) -> str:
         """What a verified reply citing these leaves out of a list: each listed paper it skipped (or
@@ -132,6 +133,7 @@ class LLMWriter:
             listed=listed,
             heading=heading,
             max_chars=reply_char_limit(self.settings.max_answer_tokens),
+            model=getattr(self.llm, "model", None),  # the LLM contract does not require it
         )
 
     def _shared(self, evidence: Evidence, papers: list[PaperText], titles: dict[int, str]) -> dict[int, str]:

