@@ -62,10 +62,11 @@ def has_openai_key(settings: Settings) -> bool:
 
 
 def local_configured(settings: Settings) -> bool:
-    """Whether the user configured a local model or local server, or pulled the model (what `auto`
-    falls back to)."""
+    """Whether the user configured a local model or local server, or pulled the model and can run it
+    (what `auto` falls back to)."""
     configured = settings.local_model is not None or settings.local_base_url is not None
-    return configured or pulled_model(settings) is not None
+    runnable = importlib.util.find_spec("llama_cpp") is not None  # `make demo` installs no llama.cpp
+    return configured or (runnable and pulled_model(settings) is not None)
 
 
 def _build_openai(settings: Settings) -> LLM:

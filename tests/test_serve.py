@@ -286,20 +286,24 @@ def test_a_local_model_writes_one_reply_at_a_time(tmp_path: Path) -> None:
 
     def two_at_once(llm: Any) -> list[str]:
         replies = ["", ""]
+        writing = threading.Event()
 
         def reply(i: int) -> None:
-            replies[i] = "".join(llm.stream(messages, max_tokens=24, temperature=0.0))
+            for piece in llm.stream(messages, max_tokens=48, temperature=0.0):
+                replies[i] += piece
+                writing.set()
 
-        threads = [threading.Thread(target=reply, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-            time.sleep(0.5)  # the first is writing when the second comes
-        for thread in threads:
+        first = threading.Thread(target=reply, args=(0,))
+        first.start()
+        writing.wait(60)  # the second comes while the first is writing, whatever the machine's load
+        second = threading.Thread(target=reply, args=(1,))
+        second.start()
+        for thread in (first, second):
             thread.join()
         return replies
 
     try:
-        whole = "".join(model.stream(messages, max_tokens=24, temperature=0.0))
+        whole = "".join(model.stream(messages, max_tokens=48, temperature=0.0))
         assert len(whole) > 12
         # llama.cpp's server cuts a reply short when the next request comes ...
         cut, _ = two_at_once(model)
@@ -307,7 +311,7 @@ def test_a_local_model_writes_one_reply_at_a_time(tmp_path: Path) -> None:
         # ... so the server's pool queues them: both replies whole
         queued = Queued(model)
         assert two_at_once(queued) == [whole, whole]
-        half = queued.stream(messages, max_tokens=24, temperature=0.0)
+        half = queued.stream(messages, max_tokens=48, temperature=0.0)
         next(half)
         half.close()  # a reply abandoned half-way (a client gone) frees the model for the next
         assert queued._turn.acquire(timeout=1)
