@@ -41,6 +41,9 @@ PRELOAD = (
 def _child(request: dict[str, object]) -> int:
     """Become the command: its directory, environment and files, then the entry point."""
     os.chdir(str(request["cwd"]))
+    # Ctrl-C as a process started from a terminal has it, even when the tests run where SIGINT is
+    # ignored (a job in the background of a shell without job control, which its children inherit)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})  # type: ignore[call-overload]
     for fd, path, flags in (

@@ -270,7 +270,11 @@ def test_ctrl_c_in_the_terminal_leaves_the_model_loaded(local_settings: Settings
     )
     # the parent leads its own process group, as a shell makes a foreground job
     parent = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_terminal_ctrl_c,
     )
     try:
         assert parent.stdout is not None
@@ -283,6 +287,12 @@ def test_ctrl_c_in_the_terminal_leaves_the_model_loaded(local_settings: Settings
     finally:
         parent.kill()
         parent.wait()
+
+
+def _terminal_ctrl_c() -> None:
+    """Ctrl-C as a process started from a terminal has it, even when the tests run with SIGINT
+    ignored (a background job of a shell without job control: its children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_threads_are_physical_cores() -> None:
