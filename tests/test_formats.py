@@ -16,7 +16,7 @@ from conftest import BUNDLED, write_jsonl
 from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
-from rag.errors import InputError
+from rag.errors import DiskFullError, InputError
 from rag.library import corpus
 from rag.library.corpus import Selection
 from rag.library.formats.openalex import abstract_text
@@ -221,6 +221,22 @@ def test_the_papers_read_wait_on_disk_so_memory_does_not_grow_with_the_file(tmp_
         assert len(report.papers) == lines and report.papers[lines - 1].arxiv_id == f"2103.{lines - 1:05d}"
         assert [p.arxiv_id for p in report.papers][:2] == ["2103.00000", "2103.00001"]
     assert peaks[1] - peaks[0] < 1_000_000, peaks  # 3,000 more papers held: 13 MB more before
+
+
+@pytest.mark.fault
+def test_a_full_temporary_disk_while_reading_is_one_line_naming_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.library.records import Paper
+    from rag.library.shelf import Shelf
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    shelf = Shelf()
+    shelf._db.execute("PRAGMA max_page_count = 8")  # SQLite's own "database or disk is full", soon
+    with pytest.raises(DiskFullError, match=rf"no room in the temporary directory \({tmp_path}\)"):
+        for n in range(10_000):
+            shelf.add(Paper(f"p{n}", f"Title {n}", "An abstract. " * 20), False, {})
+    assert 0 < len(shelf) < 10_000  # the papers read before it (the shelf is not read again)
 
 
 def test_openalex_works() -> None:

@@ -10,11 +10,13 @@ needs: which paper holds a key (an id, a DOI, an arXiv id, a title), and whether
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any, overload
 
+from ..errors import DiskFullError
 from .records import Paper
 
 _PAGE = 500  # papers fetched at a time when iterating
@@ -42,52 +44,65 @@ class Shelf(Sequence[Paper]):
         )
         self._count = 0
 
+    def _sql(self, statement: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """Run a statement; a full temporary disk is a DiskFullError saying where and what to do."""
+        try:
+            return self._db.execute(statement, parameters)
+        except sqlite3.OperationalError as exc:
+            if "full" not in str(exc):
+                raise
+            # where SQLite puts a temporary database: the first of these that is set
+            where = os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR") or "/var/tmp or /tmp"
+            raise DiskFullError(
+                f"no room in the temporary directory ({where}) for the papers being read: free some "
+                "space there or set TMPDIR to a disk with room; the store is unchanged"
+            ) from None
+
     def add(self, paper: Paper, given: bool, held: dict[str, Any]) -> int:
         """Shelve a new paper with what identity keeps about it; its number (from 1)."""
-        self._count += 1
-        self._db.execute(
+        seq = self._count + 1
+        self._sql(
             "INSERT INTO papers VALUES (?, ?, ?, ?, ?)",
-            (self._count, paper.paper_id, int(given), json.dumps(asdict(paper)), json.dumps(held)),
+            (seq, paper.paper_id, int(given), json.dumps(asdict(paper)), json.dumps(held)),
         )
-        return self._count
+        self._count = seq  # counted once stored: a failed insert leaves the shelf as it was
+        return seq
 
     def load(self, seq: int) -> tuple[Paper, dict[str, Any]]:
         """A shelved paper and what identity keeps about it."""
-        paper, held = self._db.execute("SELECT paper, held FROM papers WHERE seq = ?", (seq,)).fetchone()
+        paper, held = self._sql("SELECT paper, held FROM papers WHERE seq = ?", (seq,)).fetchone()
         return Paper(**json.loads(paper)), json.loads(held)
 
     def save(self, seq: int, paper: Paper, held: dict[str, Any] | None = None) -> None:
         """Write back a paper changed by a merge, a replacement or a new id."""
         if held is None:
-            self._db.execute(
+            self._sql(
                 "UPDATE papers SET pid = ?, paper = ? WHERE seq = ?",
                 (paper.paper_id, json.dumps(asdict(paper)), seq),
             )
         else:
-            self._db.execute(
+            self._sql(
                 "UPDATE papers SET pid = ?, paper = ?, held = ? WHERE seq = ?",
                 (paper.paper_id, json.dumps(asdict(paper)), json.dumps(held), seq),
             )
 
     def find(self, key: str) -> int | None:
         """The paper a key (id:, doi:, arxiv:) points to."""
-        row = self._db.execute("SELECT seq FROM keys WHERE key = ?", (key,)).fetchone()
+        row = self._sql("SELECT seq FROM keys WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def point(self, key: str, seq: int, *, replace: bool = False) -> None:
         """Let a key point to a paper (unless it points to one already and replace is False)."""
         verb = "REPLACE" if replace else "IGNORE"
-        self._db.execute(f"INSERT OR {verb} INTO keys VALUES (?, ?)", (key, seq))
+        self._sql(f"INSERT OR {verb} INTO keys VALUES (?, ?)", (key, seq))
 
     def has_id(self, paper_id: str) -> bool:
         """Whether a shelved paper has this id."""
-        return (
-            self._db.execute("SELECT 1 FROM papers WHERE pid = ? LIMIT 1", (paper_id,)).fetchone() is not None
-        )
+        return self._sql("SELECT 1 FROM papers WHERE pid = ? LIMIT 1", (paper_id,)).fetchone() is not None
 
     def given(self, paper_id: str) -> bool:
         """Whether a file gave this id to a paper (a JSONL `id`): it is never exchanged for another."""
-        row = self._db.execute("SELECT 1 FROM papers WHERE pid = ? AND given = 1 LIMIT 1", (paper_id,))
+        row = self._sql("SELECT 1 FROM papers WHERE pid = ? AND given = 1 LIMIT 1", (paper_id,))
         return row.fetchone() is not None
 
     def __len__(self) -> int:
@@ -109,7 +124,7 @@ class Shelf(Sequence[Paper]):
     def __iter__(self) -> Iterator[Paper]:
         last = 0
         while True:
-            rows = self._db.execute(
+            rows = self._sql(
                 "SELECT seq, paper FROM papers WHERE seq > ? ORDER BY seq LIMIT ?", (last, _PAGE)
             ).fetchall()
             if not rows:
