@@ -314,12 +314,15 @@ def ingest_corpus(
     report.notes = [str(n) for n in corpus.notes]
     stored = store.papers()
     report.adopted = adopt_stored_ids(corpus, stored)
+    chunker = Chunker(embedder, chunk_size, chunk_overlap)
     to_embed: list[int] = []  # indexes into corpus.papers, which stay on disk until embedded
+    chunks_expected = 0  # about how many chunks they make (for the disk check)
     to_update: list[Paper] = []
     for index, paper in enumerate(corpus.papers):
         previous = stored.get(paper.paper_id)
         if previous is None or previous.get("text_hash") != text_hash(paper):
             to_embed.append(index)
+            chunks_expected += chunker.estimate(paper)
             if previous is not None:
                 report.replaced.append(paper.paper_id)
         elif previous.get("meta_hash") != paper_metadata(paper)["meta_hash"]:
@@ -341,9 +344,8 @@ def ingest_corpus(
         report.store_papers, report.store_chunks = len(stored), store.count()
         return report
 
-    chunker = Chunker(embedder, chunk_size, chunk_overlap)
     if before_write is not None:
-        before_write(sum(chunker.estimate(paper) for paper in picked(corpus.papers, to_embed)))
+        before_write(chunks_expected)
     store.bump_revision()  # the keyword index is stale from the first write on
     if to_update:
         existing = store.get(
