@@ -8,17 +8,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import backends
 from .config import Paths, SearchMode, Settings, printable_settings, resolve_paths, shipped_prompts_dir
 from .library.library import Library
+from .untrusted import printable
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from .answer import Answer
     from .embeddings import Embedder
     from .events import AnswerStream, Done
     from .evidence import Evidence, Gatherer
-    from .library.filters import Filter
+    from .library.filters import Filters
     from .library.ingest import IngestReport
     from .library.store import Store
     from .llm import LLM
@@ -28,17 +28,7 @@ if TYPE_CHECKING:
     from .retrieve import SearchHit
 
 
-def _filter(filters: Filter | Mapping[str, object] | str | None) -> Filter | None:
-    """A caller's filters as a Filter: a Filter, a dict of options ({"year": "2021..2023",
-    "author": "Turing"}), /filter's text ("year=2023 category=cs.CL"), or None for none."""
-    from .library.filters import as_filter
-
-    return as_filter(filters) if filters is not None else None
-
-
 def _stderr(message: str) -> None:
-    from .untrusted import printable
-
     print(printable(message), file=sys.stderr)
 
 
@@ -54,21 +44,16 @@ class Assistant:
         llms: dict[str, LLM] | None = None,
         notify: Callable[[str], None] = _stderr,
     ) -> None:
-        from .backends import Pool
-
         self._settings = settings or Settings()
         self.paths: Paths = resolve_paths(self._settings)
         self.notify = notify
         # notify is looked up at each call: a caller may replace it later
         self.library = Library(
-            self._settings, self.paths, embedder=embedder, store=store, notify=self._notify
+            self._settings, self.paths, embedder=embedder, store=store, notify=lambda m: self.notify(m)
         )
-        self.pool = Pool(llms)
+        self.pool = backends.Pool(llms)
         self._prompts: Prompts | None = None
         self._gatherer: Gatherer | None = None
-
-    def _notify(self, message: str) -> None:
-        self.notify(message)
 
     @property
     def settings(self) -> Settings:
@@ -130,16 +115,10 @@ class Assistant:
         self.library.keyword_index()
 
     def search(
-        self,
-        query: str,
-        *,
-        k: int | None = None,
-        mode: SearchMode | None = None,
-        filters: Filter | Mapping[str, object] | str | None = None,
+        self, query: str, *, k: int | None = None, mode: SearchMode | None = None, filters: Filters = None
     ) -> list[SearchHit]:
-        """The papers most relevant to a query, best first, each with its best evidence; with
-        filters, only the papers they let through (NoMatchError when none)."""
-        return self.gatherer.search(query, k=k, mode=mode, filters=_filter(filters))
+        """The papers most relevant to a query, best first, of those the filters pass (none: NoMatchError)."""
+        return self.gatherer.search(query, k=k, mode=mode, filters=filters)
 
     def gather(
         self,
@@ -147,12 +126,11 @@ class Assistant:
         *,
         k: int | None = None,
         mode: SearchMode | None = None,
-        filters: Filter | Mapping[str, object] | str | None = None,
+        filters: Filters = None,
         pinned: Sequence[str] = (),
     ) -> Evidence:
-        """The evidence for a question, unanswered: what `answer` answers from (the `pinned`
-        papers, by id, ranked first)."""
-        return self.gatherer.gather(question, k=k, mode=mode, filters=_filter(filters), pinned=pinned)
+        """The evidence for a question, unanswered: what `answer` answers from (`pinned` ids first)."""
+        return self.gatherer.gather(question, k=k, mode=mode, filters=filters, pinned=pinned)
 
     def llm(self, name: str) -> LLM:
         """The backend of that name, built once and kept (a local model stays loaded)."""
@@ -160,10 +138,7 @@ class Assistant:
 
     def chain(self, llm: str | None = None) -> list[str]:
         """The backends an answer tries, in order (an explicit choice that cannot work: ConfigError)."""
-        from . import backends
-
-        backends.check_choice(self.settings, llm)
-        return backends.chain(self.settings, llm)
+        return backends.checked_chain(self.settings, llm)
 
     def answer(self, evidence: Evidence, *, llm: str | None = None) -> AnswerStream:
         """Answer from evidence already gathered; iterate for the events, then read `.answer`."""
@@ -176,14 +151,12 @@ class Assistant:
         k: int | None = None,
         llm: str | None = None,
         mode: SearchMode | None = None,
-        filters: Filter | Mapping[str, object] | str | None = None,
+        filters: Filters = None,
     ) -> AnswerStream:
         """Answer a question: iterate for its events (Token, Notice, Replaced, Done), then read `.answer`."""
-        query, k = self.gatherer.parse(question, _filter(filters)), self.gatherer.cap(k)
-        chain = self.chain(llm)
-        self.library.store  # noqa: B018 - opened (and checked) now: its errors are the call's
-        self.gatherer.scope(query.filters, query.asked)  # so is a filter that matches no paper
-        return self._answer(lambda: self.gather(query, k=k, mode=mode), chain)
+        query, k = self.gatherer.parse(question, filters), self.gatherer.cap(k)
+        chain = self.chain(llm)  # the question is checked first, then the choice, then the store
+        return self._answer(self.gatherer.later(query, k=k, mode=mode), chain)
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:
         from .answerer import Answerer
@@ -201,16 +174,10 @@ class Assistant:
         llm: str | None = None,
         mode: SearchMode | None = None,
         on_token: Callable[[str], None] | None = None,
-        filters: Filter | Mapping[str, object] | str | None = None,
+        filters: Filters = None,
     ) -> Answer:
-        """Answer a question with cited papers (or a refusal) from the papers the filters let
-        through; on_token sees the text as it streams."""
-        stream = self.stream(question, k=k, llm=llm, mode=mode, filters=filters)
-        for text in stream.text():
-            if on_token:
-                on_token(text)
-        assert stream.answer is not None
-        return stream.answer
+        """A cited answer (or a refusal) from the papers the filters let through; on_token sees its text."""
+        return self.stream(question, k=k, llm=llm, mode=mode, filters=filters).finish(on_token)
 
     @property
     def log(self) -> AnswerLog:
@@ -221,23 +188,17 @@ class Assistant:
 
     def _log(self, done: Done) -> None:
         if self.settings.log:  # a failure to log is a note, never the answer's failure
-            self.log.record(
-                done.answer, searched=done.query.search, settings=printable_settings(self.settings)
-            )
+            self.log.record_done(done, self.settings)
 
     def use_model(self, model: str) -> str:
         """Answer with a GGUF file or an OpenAI model from now on; returns the backend it needs."""
-        from .backends import with_model
-
-        self.settings, backend = with_model(self.settings, model)
+        self.settings, backend = backends.with_model(self.settings, model)
         self.pool.drop(backend)  # built with the old settings
         return backend
 
     def models(self) -> dict[str, Any]:
         """The models usable here, and the chain `auto` would try."""
-        from .backends import listing
-
-        return listing(self.settings)
+        return backends.listing(self.settings)
 
     def pull_model(self, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
         """Fetch the local model (Qwen2.5-Coder-1.5B-Instruct) into the model folder, once."""
@@ -255,14 +216,13 @@ class Assistant:
         return {**self.library.info(), "settings": printable_settings(self.settings)}
 
     def as_retriever(self, k: int | None = None, mode: SearchMode | None = None, filters: Any = None) -> Any:
-        """A llama-index BaseRetriever over this store, one node per paper (llamaindex.py); filters:
-        llama-index MetadataFilters, or what `search` takes."""
+        """A llama-index retriever, a node per paper; filters: MetadataFilters or `Filters` (llamaindex)."""
         from .llamaindex import PaperRetriever
 
         return PaperRetriever(self, k=k, mode=mode, filters=filters)
 
     def as_query_engine(self, llm: str | None = None, k: int | None = None) -> Any:
-        """A llama-index BaseQueryEngine whose responses carry the cited answer (llamaindex.py)."""
+        """A llama-index query engine whose responses carry the cited answer (llamaindex.py)."""
         from .llamaindex import CitedQueryEngine
 
         return CitedQueryEngine(self, llm=llm, k=k)

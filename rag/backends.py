@@ -205,6 +205,12 @@ def chain(settings: Settings, choice: str | None = None) -> list[str]:
     ]
 
 
+def checked_chain(settings: Settings, choice: str | None = None) -> list[str]:
+    """The chain for a choice, once it is checked (an explicit one that cannot work: ConfigError)."""
+    check_choice(settings, choice)
+    return chain(settings, choice)
+
+
 def check_choice(settings: Settings, choice: str | None = None) -> None:
     """An explicit --llm openai without a key, or --llm local without a model, is a ConfigError."""
     choice = choice or settings.llm

@@ -69,3 +69,11 @@ class AnswerStream:
                 yield event.text
             elif isinstance(event, Replaced):
                 yield "\n\n"
+
+    def finish(self, on_token: Callable[[str], None] | None = None) -> Answer:
+        """Iterate to the end (on_token sees the text as it streams, as `text` yields it); the Answer."""
+        for text in self.text():
+            if on_token:
+                on_token(text)
+        assert self.answer is not None
+        return self.answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -16,7 +16,7 @@ from .config import RetrievalSettings, SearchMode
 from .decide import Signals, gather_signals, title_terms, wordpiece_name_test
 from .embeddings import Embedder
 from .errors import InputError, NoMatchError
-from .library.filters import NO_FILTER, Filter, Scope
+from .library.filters import NO_FILTER, Filter, Filters, Scope, as_filter
 from .library.keyword import tokenize
 from .library.library import Library
 from .library.store import Store
@@ -186,9 +186,10 @@ class Gatherer:
             self._embedder = CachedEmbedder(self.library.embedder)
         return self._embedder
 
-    def parse(self, question: str | Query, filters: Filter | None = None) -> Query:
+    def parse(self, question: str | Query, filters: Filters = None) -> Query:
         """The question parsed once (an empty one is an InputError, a long one cut, saying so),
         carrying the filter given (a Query given keeps its own unless one is)."""
+        filters = None if filters is None else as_filter(filters)
         if isinstance(question, Query):
             if filters is None:
                 return question
@@ -226,6 +227,13 @@ class Gatherer:
             scope=self.scope(filters, asked),
         )
 
+    def later(self, query: Query, *, k: int, mode: SearchMode | None = None) -> Callable[[], Evidence]:
+        """The evidence for a parsed query, gathered when called; the store is opened and the filter
+        checked now, so that their errors are the caller's."""
+        self.library.store  # noqa: B018 - opened (and checked) now
+        self.scope(query.filters, query.asked)  # so is a filter that matches no paper
+        return lambda: self.gather(query, k=k, mode=mode)
+
     def cap(self, k: int | None) -> int:
         """k (default: the setting), capped at what the store holds."""
         return self.library.cap(k or self.settings.k, self.settings.candidates)
@@ -236,7 +244,7 @@ class Gatherer:
         *,
         k: int | None = None,
         mode: SearchMode | None = None,
-        filters: Filter | None = None,
+        filters: Filters = None,
     ) -> list[SearchHit]:
         """The papers most relevant to a text as typed, best first, each with its best evidence."""
         query = self.parse(text, filters)
@@ -251,7 +259,7 @@ class Gatherer:
         *,
         k: int | None = None,
         mode: SearchMode | None = None,
-        filters: Filter | None = None,
+        filters: Filters = None,
         pinned: Sequence[str] = (),
     ) -> Evidence:
         """The evidence for a question, unanswered; the `pinned` papers (by id) ranked first."""

@@ -9,11 +9,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .answer import Answer
+from .config import printable_settings
 from .errors import InputError, LogError
 from .untrusted import printable
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .events import Done
 
 LOCK_TIMEOUT = 5.0  # seconds to wait for another process's write to the log
 _DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: the file is no (sound) SQLite database
@@ -104,6 +109,10 @@ class AnswerLog:
             raise LogError(f"cannot read the answer log {self.path}: {exc}") from None
         except OSError as exc:
             raise LogError(f"cannot read the answer log {self.path}: {exc.strerror or exc}") from None
+
+    def record_done(self, done: Done, settings: Settings) -> None:
+        """Log a finished answer with the settings that wrote it."""
+        self.record(done.answer, searched=done.query.search, settings=printable_settings(settings))
 
     def record(self, answer: Answer, *, searched: str, settings: dict[str, Any]) -> int | None:
         """Log one answer; its id, or None (with a note on stderr) if the log cannot be written:

@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 
 PRELOAD = (
-    "rag.cli",
+    "rag.cli.commands",
     "rag.api",
     "rag.library.store",
     "rag.embeddings",

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from rag import backends
 from rag.chat import HELP, ChatSession, _command
-from rag.cli import _parser
+from rag.cli.parser import build_parser
 from rag.config import LLMChoice, Settings
 from rag.display import PlainDisplay
 from rag.errors import ConfigError, RagError
@@ -30,7 +30,7 @@ def test_the_registry_names_are_the_llm_choices_besides_auto() -> None:
     assert backends.names() == ["openai", "local", "extractive"]
     assert get_args(LLMChoice) == ("auto", *backends.names())
     assert all(backends.get(name).description for name in backends.names())
-    ask = _parser()._subparsers._group_actions[0].choices["ask"]  # type: ignore[union-attr]
+    ask = build_parser()._subparsers._group_actions[0].choices["ask"]  # type: ignore[union-attr]
     assert isinstance(ask, argparse.ArgumentParser)
     assert ask._option_string_actions["--llm"].choices == ["auto", *backends.names()]
     assert f"/llm NAME          auto, {', '.join(backends.names()[:-1])} or extractive" in HELP

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..errors import InputError
 
@@ -396,7 +396,12 @@ class Filter:
 NO_FILTER = Filter()
 
 
-def as_filter(value: Filter | Mapping[str, object] | str | None) -> Filter:
+# What a caller may give as filters: a Filter, a mapping of options ({"year": "2021..2023", "author":
+# "Turing"}), /filter's text ("year=2023 category=cs.CL"), or None for none.
+Filters: TypeAlias = Filter | Mapping[str, object] | str | None
+
+
+def as_filter(value: Filters) -> Filter:
     """A filter from what a caller gives: a Filter, a mapping of options, /filter's text, or None."""
     if value is None:
         return NO_FILTER
