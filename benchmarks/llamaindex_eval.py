@@ -38,7 +38,7 @@ def main() -> int:
     if problems:
         raise SystemExit(f"benchmark failed: {problems[0]}")
     assistant = Assistant(load_settings(store_dir=args.store), notify=lambda message: None)
-    assistant.require_store()
+    assistant.library.require()
     titles = evaluate._title_index(assistant)
     answerable = [q for q in questions if q.answerable]
     gold = {q.id: evaluate._gold(q, titles) for q in answerable}
