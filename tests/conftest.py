@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 USER_MODEL_DIR = default_model_dir()  # the developer's, read before the tests' own cache folder is set
 BUNDLED = ROOT / "data"
 
+# Two test workers share the cores: a local model spinning on a thread per core waits at every
+# operation for the thread the other worker displaced (answers 5x slower, measured in #19).
+ONE_MODEL_THREAD = ("RAG_LOCAL_THREADS", "1")
+
 HEADER = (
     "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
     "byAK and the research community\n\nMar 11\n\n"
@@ -59,6 +63,7 @@ def no_user_settings(directory: Path) -> Iterator[None]:
             if name.startswith("RAG_"):
                 env.delenv(name)
         env.setenv("RAG_CONFIG", str(directory / "absent.toml"))
+        env.setenv(*ONE_MODEL_THREAD)
         yield
 
 
@@ -69,6 +74,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("RAG_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv(*ONE_MODEL_THREAD)
     # the answer log goes to the test's own data folder (inherited by `rag` subprocesses too)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
@@ -81,6 +87,7 @@ def _own_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     tests' local model) nor makes auto use the local backend."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+        env.setenv(*ONE_MODEL_THREAD)
         yield
 
 

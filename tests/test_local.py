@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import USER_MODEL_DIR, bundled_entries, free_port, served, write_dump, write_jsonl
+from conftest import (
+    ONE_MODEL_THREAD,
+    USER_MODEL_DIR,
+    bundled_entries,
+    free_port,
+    served,
+    write_dump,
+    write_jsonl,
+)
 from test_cli import run
 
 from rag.api import Assistant
@@ -333,7 +341,7 @@ def openai_compatible_server(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     port = free_port()
     model = str(default_local_model())
     command = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--n_ctx", "4096"]
+    command += ["--port", str(port), "--n_ctx", "4096", "--n_threads", ONE_MODEL_THREAD[1]]
     url = f"http://127.0.0.1:{port}/v1"
     with served(
         command, f"{url}/models", tmp_path_factory.mktemp("llama-server") / "server.log", timeout=120
@@ -381,6 +389,20 @@ def competent_model() -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def competent(
+    tmp_path_factory: pytest.TempPathFactory, embedder: OnnxMiniLM, competent_model: Path
+) -> Iterator[Assistant]:
+    """An assistant over ten bundled papers answering with the competent model, loaded once."""
+    root = tmp_path_factory.mktemp("competent")
+    (root / "corpus").mkdir()
+    write_dump(root / "corpus" / "dump.txt", bundled_entries(10))  # no poisoned look-alike this time
+    settings = Settings(store_dir=root / "store", data_dir=root / "corpus", local_model=competent_model)
+    Assistant(settings, embedder=embedder, notify=lambda m: None).ingest()
+    with Assistant(settings, embedder=embedder) as assistant:
+        yield assistant
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("question", "gold"),
@@ -390,15 +412,9 @@ def competent_model() -> Path:
     ],
 )
 def test_a_competent_model_cites_the_paper_that_answers(
-    embedder: OnnxMiniLM, competent_model: Path, tmp_path: Path, question: str, gold: str | None
+    competent: Assistant, competent_model: Path, question: str, gold: str | None
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    write_dump(corpus / "dump.txt", bundled_entries(10))  # no poisoned look-alike this time
-    settings = Settings(store_dir=tmp_path / "store", data_dir=corpus, local_model=competent_model)
-    Assistant(settings, embedder=embedder, notify=lambda m: None).ingest()
-    with Assistant(settings, embedder=embedder) as assistant:
-        answer = assistant.ask(question, llm="local")
+    answer = competent.ask(question, llm="local")
     if answer.refused:
         assert gold is None
         return

@@ -28,6 +28,7 @@ from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import EmptyStoreError, StoreBusyError
 from rag.library.keyword import KeywordIndex
+from rag.library.layout import PROBE_STAMP
 from rag.library.lock import WriteLock
 
 SLOW_INGEST = {"RAG_EMBED_BATCH_SIZE": "2"}  # many small batches: a kill lands mid-ingest
@@ -569,6 +570,27 @@ def test_a_damaged_store_is_diagnosed_and_recovered_by_a_rebuild(
     assert (store / "chat_history").read_text() == "+what is model soups?\n"
     again = run("search", "study 17 of", "--store", str(store), "-k", "1", "--mode", "keyword")
     assert again.returncode == 0 and again.stdout.startswith("1. Study 17 of"), again.stdout
+
+
+@pytest.mark.fault
+def test_a_writer_killed_mid_transaction_leaves_no_damage_behind(tmp_path: Path, small_store: Path) -> None:
+    store = copy_store(small_store, tmp_path / "store")
+    (store / PROBE_STAMP).unlink()  # probed again, as after any write
+    killer = textwrap.dedent(
+        f"""
+        import os, signal, sqlite3
+        connection = sqlite3.connect({str(store / "chroma.sqlite3")!r}, isolation_level=None)
+        connection.execute("PRAGMA cache_size=1")  # changed pages reach the file: the journal is hot
+        connection.execute("BEGIN")
+        connection.execute("DELETE FROM embeddings")
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    assert subprocess.run([sys.executable, "-c", killer]).returncode == -signal.SIGKILL
+    assert (store / "chroma.sqlite3-journal").stat().st_size > 0
+    result = run("search", "bioreactors", "--store", str(store), "-k", "1")
+    assert result.returncode == 0 and "algae" in result.stdout, result.stderr  # rolled back, all there
+    assert not any(p.name.startswith("store.damaged-") for p in tmp_path.iterdir())
 
 
 @pytest.mark.fault

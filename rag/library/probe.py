@@ -99,7 +99,9 @@ def _probe(store_dir: Path, collection: str) -> str | None:
     database = store_dir / DATABASE
     if database.stat().st_size == 0:
         return f"{DATABASE} is empty"
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    # Read-write (never create): a writer killed mid-transaction leaves a hot journal, which the
+    # next connection rolls back, as Chroma's would; a read-only one cannot, and fails.
+    connection = sqlite3.connect(f"file:{database}?mode=rw", uri=True)
     try:
         result = connection.execute("PRAGMA quick_check").fetchone()
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
