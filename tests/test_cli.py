@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import bundled_entries, write_dump, write_jsonl
+from conftest import ONE_MODEL_THREAD, bundled_entries, write_dump, write_jsonl
 from forkserver import ForkServer
 
 from rag.config import Settings
@@ -23,8 +23,9 @@ FORKS = ForkServer()
 
 
 def command_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The test's environment without RAG_* settings, plus ENV."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | (env or {})
+    """The test's environment without RAG_* settings (but one model thread), plus ENV."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    return kept | dict([ONE_MODEL_THREAD]) | (env or {})
 
 
 def run(
