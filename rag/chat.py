@@ -42,6 +42,11 @@ FOLLOW_UP_MARGIN = 0.1
 # A question whose form points back stays on the last answer's papers unless it names another paper
 # or the question as typed beats the contextual search by this much, on another paper (a new topic).
 NEW_TOPIC_MARGIN = 0.3
+# ... or when the question as typed is this much closer (cosine, best chunk) to another paper than
+# to any paper of the last answer: "how do they train spiking networks?" after LAION-5B. Placed
+# between the calibration half's follow-ups (at most 0.26) and new topics (0.37 and 0.50) of
+# benchmarks/followups.jsonl (#22).
+NEW_TOPIC_SIMILARITY = 0.3
 MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
 HELP = """Ask a question, or use a command:
   /help              this help
@@ -137,6 +142,20 @@ def condense(assistant: Assistant, question: str, turns: list[Turn], *, llm: str
     return None
 
 
+def _closer_elsewhere(typed: Evidence, contextual: Evidence, previous: list[str]) -> float:
+    """How much closer the question as typed is to its first paper than to the last answer's papers."""
+
+    def closest(evidence: Evidence, ids: set[str]) -> float:
+        papers = [
+            evidence.papers[s.number]
+            for s in evidence.sources
+            if s.paper.paper_id in ids and s.number in evidence.papers
+        ]
+        return max((p.best_similarity(typed.question_vector) for p in papers), default=0.0)
+
+    return closest(typed, {typed.sources[0].paper.paper_id}) - closest(contextual, set(previous))
+
+
 @dataclass
 class ChatSession:
     """A conversation with the paper collection."""
@@ -175,7 +194,11 @@ class ChatSession:
         # authors?" or "and on ImageNet?" has too few to be one.
         own = len(set(tokenize(question)) - _POINTING_WORDS) >= 2
         elsewhere = bool(typed.sources) and typed.sources[0].paper.paper_id not in previous
-        return not (own and elsewhere and -gain >= NEW_TOPIC_MARGIN)
+        if not (own and elsewhere):
+            return True
+        return (
+            -gain < NEW_TOPIC_MARGIN and _closer_elsewhere(typed, contextual, previous) < NEW_TOPIC_SIMILARITY
+        )
 
     def evidence(self, question: str) -> tuple[Evidence, bool]:
         """The evidence to answer from, and whether it is the follow-up reading: for the question

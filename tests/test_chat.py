@@ -315,3 +315,15 @@ def test_a_follow_up_pointing_back_stays_on_the_paper(session: ChatSession) -> N
         assert follow_up.standalone.endswith("(regarding: CLIP-ReIdent)")
         assert follow_up.answer.sources[0].paper.title == CLIP
     assert "98.44" in second.answer.text
+
+
+def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession) -> None:
+    script = Script(
+        "what is clip-reident?",
+        "how do they measure glacier retreat from satellite radar over two decades?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    first, second = session.turns
+    assert first.answer.citations[0].paper.title == CLIP
+    assert second.standalone == second.question  # "they" points at nobody here: a new topic
+    assert "glacier" in second.answer.text.lower() and "CLIP" not in second.answer.text
