@@ -29,9 +29,11 @@ _SCENE = re.compile(
 
 
 def own_names(paper: PaperText) -> list[str]:
-    """The names a paper gives itself: its title's head ("ZeroQ") and the acronyms its text coins."""
-    names = title_names(paper.title) + coined_names(" ".join(paper.chunk_texts))
-    return [name for name in dict.fromkeys(names) if len(name) > 1]
+    """The names a paper gives itself: its title's head ("ZeroQ") and the acronyms it coins in a
+    sentence about its own work ("we introduce a dataset (CrossNER)"; not the field's "named entity
+    recognition (NER)")."""
+    coined = [name for s in paper.sentences if _OWN.search(s) for name in coined_names(s)]
+    return [name for name in dict.fromkeys(title_names(paper.title) + coined) if len(name) > 1]
 
 
 def _writes(sentence: str, name: str) -> bool:

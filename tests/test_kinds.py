@@ -222,6 +222,17 @@ def test_a_list_quotes_the_sentence_naming_the_paper_and_the_topic() -> None:
     assert contribution(unnamed, [(0.9, 0), (0.5, 1)], TOPIC) == "Dataset distillation is costly."
 
 
+def test_the_fields_acronym_is_not_the_papers_own_name() -> None:
+    paper = _paper(
+        "CrossNER: Evaluating Cross-Domain Named Entity Recognition",
+        "Cross-domain named entity recognition (NER) models cope with scarce NER samples.",
+        "To address this, we introduce a cross-domain NER dataset (CrossNER).",
+    )
+    # "(NER)" is the field's, defined in a sentence about others; "(CrossNER)" is the paper's own
+    chosen = contribution(paper, [(0.9, 0), (0.5, 1)], frozenset({"named", "entity", "recognition"}))
+    assert chosen.startswith("To address this, we introduce")
+
+
 def test_a_list_prefers_what_a_paper_proposes_within_the_margin() -> None:
     paper = _paper(
         "Matching trajectories",
