@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .calibration import load_calibration
 from .citations import PaperText
+from .contribution import CONTRIBUTION, background
 from .injection import looks_like_instruction
+from .library.keyword import tokenize
 from .query import Query
-from .sentences import sentence_scores
+from .sentences import is_boilerplate, sentence_scores
 from .yesno import asked_terms, verdict
 
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
 SENTENCE_MARGIN = 0.1  # a second sentence of the paper that answers
 RANK_PENALTY = 0.1  # per place in the retrieval ranking, when choosing the paper that answers
-_CONTRIBUTION = re.compile(
-    r"\b(we|our|this (paper|work|study)|here)\b[^.]{0,80}\b(propos|introduc|present|develop|design|show|"
-    r"find|found|demonstrat|achiev|outperform|improv|reduc|enabl|offer|establish|provid)\w*",
-    re.IGNORECASE,
-)
+# How far below a paper's best sentence about its own work a list may go for the sentence saying
+# what it contributes (calibration half of the list and overview questions: benchmarks/README.md).
+CONTRIBUTION_MARGIN = 0.2
 
 
 def _best_sentences(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:
@@ -75,16 +73,25 @@ def list_members(ranked: Ranked, papers: list[PaperText]) -> list[int]:
     return members
 
 
-def contribution(paper: PaperText, ranked: list[tuple[float, int]]) -> str:
-    """The sentence a list quotes for a paper: its best one that says what the paper contributes
-    (proposes, finds, achieves), if one scores within the margin of its best; else its best."""
-    best = ranked[0][0]
-    for score, position in ranked:
-        if score < best - SENTENCE_MARGIN:
+def contribution(
+    paper: PaperText, ranked: list[tuple[float, int]], terms: frozenset[str] = frozenset()
+) -> str:
+    """The sentence a list quotes for a paper: what the paper itself contributes, never background
+    (the field, earlier work) nor a code or availability note. Of its other sentences, those writing
+    a term of the topic if any do, the best that says what it proposes, finds or achieves within
+    the margin of the best of them; else that best one; a paper with no other sentence, its best."""
+    scene = background(paper)
+    own = [(s, p) for s, p in ranked if p not in scene and not is_boilerplate(paper.sentences[p])]
+    own = [(s, p) for s, p in own if terms & set(tokenize(paper.sentences[p]))] or own
+    if not own:
+        return paper.sentences[ranked[0][1]]
+    best = own[0][0]
+    for score, position in own:
+        if score < best - CONTRIBUTION_MARGIN:
             break
-        if _CONTRIBUTION.search(paper.sentences[position]):
+        if CONTRIBUTION.search(paper.sentences[position]):
             return paper.sentences[position]
-    return paper.sentences[ranked[0][1]]
+    return paper.sentences[own[0][1]]
 
 
 def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> dict[int, str]:
@@ -92,7 +99,7 @@ def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
     ranked = ranked_sentences(query, question_vector, papers)
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
-    return {n: contribution(by_number[n], ranked[n]) for n in list_members(ranked, candidates)}
+    return {n: contribution(by_number[n], ranked[n], query.terms) for n in list_members(ranked, candidates)}
 
 
 def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -> dict[int, str]:

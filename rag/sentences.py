@@ -39,6 +39,11 @@ _BOILERPLATE = re.compile(
 _AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?\s+([a-z]+)(?![-\w])", re.IGNORECASE)
 
 
+def is_boilerplate(sentence: str) -> bool:
+    """Whether a sentence is a code link or an availability note ("code is available at ...")."""
+    return bool(_BOILERPLATE.search(sentence))
+
+
 def add_sentences(papers: list[PaperText], embedder: Embedder) -> None:
     """Split each paper's chunks into distinct sentences and embed all that lack vectors in one call."""
     todo = [p for p in papers if p.sentence_vectors is None]
@@ -80,7 +85,7 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
             score += RESULT_BONUS
         if query.wants_method and _METHOD_SENTENCE.search(sentence):
             score += METHOD_BONUS
-        if _BOILERPLATE.search(sentence):
+        if is_boilerplate(sentence):
             score -= BOILERPLATE_PENALTY
         scores.append(score)
     return scores

@@ -97,10 +97,14 @@ def same_word(term: str, word: str) -> bool:
 
 
 def coverage(weights: dict[str, float], term_sets: list[set[str]], words: set[str], *, forms: bool) -> float:
-    """The best share (by weight) of one term set that the words have; with `forms`, any form counts."""
+    """The best share (by weight) of one term set that the words have; with `forms`, any form counts,
+    and a word written with or without its hyphen is one word (pre-trained, pretrained)."""
+    joined = {word.replace("-", "") for word in words} if forms else set()
 
     def has(term: str) -> bool:
-        return term in words or (forms and any(same_word(term, word) for word in words))
+        if term in words or (forms and term.replace("-", "") in joined):
+            return True
+        return forms and any(same_word(term, word) for word in words)
 
     best = 0.0
     for terms in term_sets:

@@ -169,6 +169,8 @@ def test_comparisons_and_yes_no_questions_get_their_templates() -> None:
 def test_an_overview_is_searched_by_its_topic() -> None:
     query = parse("What approaches does the collection have for dataset distillation?")
     assert query.is_list and query.search == "dataset distillation"
+    # a sentence is scored on the topic's words, not on "approaches" or "collection"
+    assert query.terms == {"dataset", "distillation"}
 
 
 def _paper(title: str, *sentences: str) -> PaperText:
@@ -179,6 +181,9 @@ def _paper(title: str, *sentences: str) -> PaperText:
     return paper
 
 
+TOPIC = frozenset({"dataset", "distillation"})
+
+
 def test_a_list_quotes_what_a_paper_contributes_not_its_background() -> None:
     paper = _paper(
         "Dataset distillation with smooth trajectories",
@@ -186,9 +191,66 @@ def test_a_list_quotes_what_a_paper_contributes_not_its_background() -> None:
         "We propose a trajectory matching method that distills ImageNet into 10 images per class.",
     )
     assert contribution(paper, [(0.9, 0), (0.85, 1)]).startswith("We propose")
-    assert contribution(paper, [(0.9, 0), (0.5, 1)]).startswith("Dataset distillation")  # far below: best
+    # the sentence that opens the abstract with its field is background however well it scores
+    assert contribution(paper, [(0.9, 0), (0.3, 1)]).startswith("We propose")
     assert _BOILERPLATE.search("In short, we provide in this paper two important things to share.")
     assert _BOILERPLATE.search("Code is available at our project page.")
+
+
+def test_a_list_never_quotes_other_work_or_where_the_code_is() -> None:
+    paper = _paper(
+        "Trajectory matching for dataset distillation",
+        "We study dataset distillation at scale.",
+        "However, existing methods for dataset distillation overfit to one architecture.",
+        "Our code for dataset distillation is available at https://github.com/x/y.",
+    )
+    # a sentence about other work, even after the paper's own, and a code link are never quoted
+    chosen = contribution(paper, [(0.9, 1), (0.8, 2), (0.4, 0)], TOPIC)
+    assert chosen == "We study dataset distillation at scale."
+
+
+def test_a_list_quotes_the_sentence_naming_the_paper_and_the_topic() -> None:
+    paper = _paper(
+        "FYI: Flip Your Images for Dataset Distillation",
+        "Distilling a dataset into a few synthetic images is costly.",
+        "FYI flips the synthetic images during dataset distillation.",
+        "It runs on one GPU.",
+    )
+    # the paper's name marks its own work; of its own sentences, one writing the topic is quoted
+    assert contribution(paper, [(0.9, 0), (0.7, 2), (0.5, 1)], TOPIC).startswith("FYI flips")
+    unnamed = _paper("Dataset distillation", "Dataset distillation is costly.", "It is hard.")
+    assert contribution(unnamed, [(0.9, 0), (0.5, 1)], TOPIC) == "Dataset distillation is costly."
+
+
+def test_the_fields_acronym_is_not_the_papers_own_name() -> None:
+    paper = _paper(
+        "CrossNER: Evaluating Cross-Domain Named Entity Recognition",
+        "Cross-domain named entity recognition (NER) models cope with scarce NER samples.",
+        "To address this, we introduce a cross-domain NER dataset (CrossNER).",
+    )
+    # "(NER)" is the field's, defined in a sentence about others; "(CrossNER)" is the paper's own
+    chosen = contribution(paper, [(0.9, 0), (0.5, 1)], frozenset({"named", "entity", "recognition"}))
+    assert chosen.startswith("To address this, we introduce")
+
+
+def test_a_list_prefers_what_a_paper_proposes_within_the_margin() -> None:
+    paper = _paper(
+        "Matching trajectories",
+        "Our results on dataset distillation hold across five benchmarks.",
+        "We propose trajectory matching for dataset distillation.",
+    )
+    assert contribution(paper, [(0.8, 0), (0.65, 1)], TOPIC).startswith("We propose")
+    assert contribution(paper, [(0.8, 0), (0.5, 1)], TOPIC).startswith("Our results")  # too far below
+
+
+def test_an_overview_item_quotes_the_papers_own_work(assistant: Assistant) -> None:
+    question = "What approaches does the collection have for domain adaptation?"
+    answer = assistant.ask(question, llm="extractive")
+    items = dict(zip([c.paper.title for c in answer.citations], answer.text.splitlines(), strict=True))
+    assert len(items) >= 3
+    # this abstract opens with the task it works on; what the paper itself does comes after
+    gan = items["Improving Diversity in Zero-Shot GAN Adaptation with Semantic Variations"]
+    assert "the task of zero-shot GAN adaptation aims" not in gan and " we " in gan
 
 
 def test_a_sentence_about_other_work_settles_nothing_and_the_title_may() -> None:

@@ -41,6 +41,15 @@ def test_word_forms_count_for_a_list_topic() -> None:
     assert coverage(weights, [set(weights)], words, forms=False) == 1 / 3
 
 
+def test_a_hyphen_does_not_make_another_word_for_a_list_topic() -> None:
+    weights = {"pretrained": 2.0, "gan": 1.0}
+    words = set(tokenize("We adapt a pre-trained GAN."))
+    assert coverage(weights, [set(weights)], words, forms=True) == 1.0
+    assert coverage(weights, [set(weights)], words, forms=False) == 1 / 3
+    hyphenated = {"pre-trained": 2.0, "gan": 1.0}
+    assert coverage(hyphenated, [set(hyphenated)], set(tokenize("a pretrained GAN")), forms=True) == 1.0
+
+
 def test_acronyms_are_found_with_their_long_forms() -> None:
     assert long_form("RL", "we tune diffusion models with reinforcement learning") == "reinforcement learning"
     assert long_form("LoRA", "the weights are adapted by Low-Rank Adaptation") == "low-rank adaptation"

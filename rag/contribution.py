@@ -1,0 +1,59 @@
+"""Which sentences of an abstract say what the paper itself contributes, and which set the scene
+(background: the field, earlier work, the problem) before it does."""
+
+from __future__ import annotations
+
+import re
+
+from .citations import PaperText
+from .library.names import coined_names, title_names
+
+# A sentence saying what the paper proposes, finds or achieves.
+CONTRIBUTION = re.compile(
+    r"\b(we|our|this (paper|work|study)|here)\b[^.]{0,80}\b(propos|introduc|present|develop|design|show|"
+    r"find|found|demonstrat|achiev|outperform|improv|reduc|enabl|offer|establish|provid)\w*",
+    re.IGNORECASE,
+)
+# A sentence about the paper's own work: its authors, "this paper", or (below) the paper's name.
+_OWN = re.compile(
+    r"\b(we|our|ours|us|here|this (paper|work|study|article|report|research)|the present (paper|work|study)|"
+    r"the proposed)\b",
+    re.IGNORECASE,
+)
+# How a sentence about other work or the field opens ("Recently, ...", "Existing methods ...").
+_SCENE = re.compile(
+    r"^\W*(recent(ly)?|in recent years|nowadays|however|existing|traditional(ly)?|prior|previous(ly)?|"
+    r"conventional(ly)?|current(ly)?|despite|although|while|most (existing|previous|prior|current))\b",
+    re.IGNORECASE,
+)
+
+
+def own_names(paper: PaperText) -> list[str]:
+    """The names a paper gives itself: its title's head ("ZeroQ") and the acronyms it coins in a
+    sentence about its own work ("we introduce a dataset (CrossNER)"; not the field's "named entity
+    recognition (NER)")."""
+    coined = [name for s in paper.sentences if _OWN.search(s) for name in coined_names(s)]
+    return [name for name in dict.fromkeys(title_names(paper.title) + coined) if len(name) > 1]
+
+
+def _writes(sentence: str, name: str) -> bool:
+    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence))
+
+
+def about_own_work(sentence: str, names: list[str]) -> bool:
+    """Whether a sentence speaks of the paper's own work ("we ...", "this paper ...", its name)."""
+    return bool(_OWN.search(sentence)) or any(_writes(sentence, name) for name in names)
+
+
+def background(paper: PaperText) -> set[int]:
+    """The positions of a paper's sentences that set the scene: those before its first sentence about
+    its own work (an abstract opens with the field and the problem), and any other that opens like
+    a sentence about other work ("However, existing methods ..."), unless it speaks of its own."""
+    names = own_names(paper)
+    own = [about_own_work(sentence, names) for sentence in paper.sentences]
+    first = own.index(True) if any(own) else 0  # no sentence about its own work: no opening to skip
+    return {
+        position
+        for position, sentence in enumerate(paper.sentences)
+        if not own[position] and (position < first or _SCENE.search(sentence))
+    }
