@@ -64,6 +64,9 @@ CHAT_CODE = textwrap.dedent(
                 "id": pair["id"], "kind": pair["kind"], "read_as_follow_up": stream.query.text != question,
                 "backend": stream.answer.backend, "refused": stream.answer.refused, "load": load,
                 "first_token": 1000 * ((first or end) - started), "total": 1000 * (end - started),
+                "searched": stream.query.text, "text": stream.answer.text,
+                "on_paper": bool(stream.answer.sources)
+                and stream.answer.sources[0].paper.title in pair.get("gold_titles", []),
             })
         return rows
     """
@@ -210,6 +213,8 @@ def chat_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "pairs": len(rows),
         "read as follow-ups": len([r for r in rows if r["read_as_follow_up"]]),
+        "follow-ups on their paper": len([r for r in rows if r["kind"] == "follow-up" and r.get("on_paper")]),
+        "new topics on theirs": len([r for r in rows if r["kind"] == "new-topic" and r.get("on_paper")]),
         "answered by the model": len([r for r in answered if r["backend"] not in ("extractive", "none")]),
         "follow-up first token p50 ms": p50([r["first_token"] for r in followed]),
         "follow-up answer p50 ms": p50([r["total"] for r in followed]),
@@ -310,6 +315,11 @@ def main() -> None:
                 "before": by_kind(earlier) if earlier else {},
                 "after": by_kind(later),
                 "changed": changed(earlier, later) if earlier else [],
+                "chat changed": [
+                    {"id": a["id"], "before": (a["searched"], a["text"]), "after": (b["searched"], b["text"])}
+                    for a, b in zip(earlier_chat, later_chat, strict=False)
+                    if (a.get("searched"), a.get("text")) != (b["searched"], b["text"])
+                ],
                 "chat": {
                     "before": chat_summary(earlier_chat) if earlier_chat else {},
                     "after": chat_summary(later_chat) if later_chat else {},
@@ -347,6 +357,11 @@ def main() -> None:
         if pair["before"]:
             differ = pair["changed"]
             print(f"\nanswers that differ (text, backend or cited papers): {len(differ)} of {len(questions)}")
+            for row in differ:
+                print(f"  {row['id']}:\n    before: {row['before']}\n    after:  {row['after']}")
+        if pair["chat"]["before"]:
+            differ = pair["chat changed"]
+            print(f"\nfollow-ups searched or answered differently: {len(differ)} of {len(pairs)}")
             for row in differ:
                 print(f"  {row['id']}:\n    before: {row['before']}\n    after:  {row['after']}")
 

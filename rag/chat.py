@@ -120,8 +120,13 @@ CONDENSE_MAX_CHARS = 300
 
 
 def condense(assistant: Assistant, question: str, turns: list[Turn], *, llm: str | None = None) -> str | None:
-    """A follow-up rewritten by the LLM as a standalone question; None when no LLM gives one."""
+    """A follow-up rewritten by the LLM as a standalone question; None when no LLM gives one.
+
+    The request opens with the answers' system message: a local model reuses the prefix it last
+    evaluated, so neither this request nor the answer after it evaluates the system prompt again."""
+    from .citations import strip_citations
     from .llm import EXTRACTIVE, LLMUnavailable
+    from .prompting import system_message
 
     lines = []
     for turn in turns:
@@ -132,13 +137,16 @@ def condense(assistant: Assistant, question: str, turns: list[Turn], *, llm: str
             return None
         try:
             llm_of = assistant.llm(name)
-            messages = [{"role": "user", "content": prompt}]
+            messages = [system_message(assistant.prompts), {"role": "user", "content": prompt}]
             reply = "".join(llm_of.stream(messages, max_tokens=CONDENSE_MAX_TOKENS, temperature=0.0))
         except LLMUnavailable:
             continue
         first = reply.strip().splitlines()[0].strip().strip('"') if reply.strip() else ""
-        # A small model often answers instead of rewriting; only a question counts.
-        return first if first.endswith("?") and 3 <= len(first) <= CONDENSE_MAX_CHARS else None
+        first = strip_citations(first).strip('"')  # the system prompt asks for citations; a question has none
+        # A small model often answers instead of rewriting, or repeats the follow-up: only a question
+        # adding words of its own (the paper it refers to) counts.
+        adds = set(tokenize(first)) - set(tokenize(question))
+        return first if first.endswith("?") and 3 <= len(first) <= CONDENSE_MAX_CHARS and adds else None
     return None
 
 

@@ -29,6 +29,12 @@ def format_sources(sources: list[Source], evidence: dict[int, str] | None = None
     return "\n\n".join(blocks)
 
 
+def system_message(prompts: Prompts) -> dict[str, str]:
+    """The answers' system message: the same tokens open every request to a model (answers and a
+    chat's condensing), so a local model keeps them evaluated from one request to the next."""
+    return {"role": "system", "content": prompts.system.format()}
+
+
 def build_messages(
     prompts: Prompts, query: Query, sources: list[Source], evidence: dict[int, str] | None = None
 ) -> Messages:
@@ -45,7 +51,7 @@ def build_messages(
     elif query.kind == "yesno":
         template = prompts.yesno
     return [
-        {"role": "system", "content": prompts.system.format()},
+        system_message(prompts),
         {
             "role": "user",
             "content": template.format(sources=format_sources(sources, evidence), question=query.text),

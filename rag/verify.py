@@ -28,7 +28,7 @@ from .citations import (
 )
 from .evidence import Evidence
 from .injection import echoes_instruction, injected_targets
-from .yesno import VERDICT
+from .yesno import UNSAID, VERDICT, checked_verdict, names_paper, only_unsaid, source_verdict
 
 _MODEL_REFUSAL = re.compile(
     r"(don't|do not|doesn't|does not|cannot|can't|can ?not|unable to)\s+(answer|provide|find|"
@@ -51,6 +51,21 @@ def is_degenerate(text: str) -> bool:
     return repeats >= 3 or bool(_PROMPT_ECHO.search(text))
 
 
+def _silent(text: str, evidence: Evidence, citable: set[int]) -> Verified | None:
+    """A reply "The abstracts don't say." to a yes/no question naming a paper none of whose shown
+    sentences settles it: that answer, citing the paper (None: not such a reply)."""
+    if evidence.query.kind != "yesno" or cited_numbers(text) or not only_unsaid(text):
+        return None
+    shown = [p for p in evidence.ranked_papers() if p.number in citable]
+    question = evidence.query.text
+    if not shown or not names_paper(question, shown[0].title):
+        return None
+    if source_verdict(question, shown, evidence.question_vector):
+        return None
+    said = None if text.strip() == UNSAID else "verdict: no paper shown settles the question"
+    return Verified(f"{UNSAID[:-1]} [1].", [shown[0].number], verdict=said)
+
+
 @dataclass
 class Verified:
     """A reply after verification: final text (renumbered), the sources it cites, what failed."""
@@ -60,6 +75,7 @@ class Verified:
     unsupported: list[Unsupported] = field(default_factory=list)
     attributed: list[str] = field(default_factory=list)
     rejection: str | None = None  # why this reply is not an answer
+    verdict: str | None = None  # how a yes/no reply's verdict was set to its cited sentences'
 
 
 def verify(
@@ -80,6 +96,9 @@ def verify(
     text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
     if not text.strip():
         return Verified("", [], rejection="empty reply")
+    silent = _silent(text, evidence, citable) if from_model else None
+    if silent is not None:
+        return silent
     if from_model and is_model_refusal(text) and not cited_numbers(text):
         return Verified(text, [], rejection="declined to answer although the evidence passed the gate")
     if from_model and is_degenerate(text):
@@ -150,6 +169,10 @@ def verify(
         if not stated & written_figures(sources):
             reason = "asked for a number, it quotes none as its sources write it"
             return Verified(final, order, removed + unsupported, attributed, rejection=reason)
+    if from_model and evidence.query.kind == "yesno":
+        question, papers = evidence.query.text, list(cited.values())
+        final, note, wrong = checked_verdict(question, final, papers, evidence.question_vector)
+        return Verified(final, order, removed + unsupported, attributed, rejection=wrong, verdict=note)
     return Verified(final, order, removed + unsupported, attributed)
 
 
@@ -163,7 +186,7 @@ def with_completion(verified: Verified, completion: str, citable: set[int]) -> V
 
 def changes(verified: Verified) -> str:
     """What verification changed in a reply that stands, in words."""
-    parts = []
+    parts = [verified.verdict] if verified.verdict else []
     if verified.attributed:
         parts.append(f"{len(verified.attributed)} uncited sentence(s) attributed by the support check")
     removed = [u for u in verified.unsupported if not u.citations]

@@ -12,7 +12,14 @@ from .citations import PaperText, split_sentences
 from .config import AnswerSettings, Settings
 from .embeddings import Embedder
 from .evidence import Evidence
-from .extractive import compared_sentences, extractive_answer, listed_sentences, within_budget
+from .extractive import (
+    compared_sentences,
+    extractive_answer,
+    listed_sentences,
+    ranked_sentences,
+    settled,
+    within_budget,
+)
 from .llm import EXTRACTIVE, LLM, reply_char_limit
 from .prompting import build_messages
 from .prompts import Prompts
@@ -110,15 +117,10 @@ class LLMWriter:
             listed = {n: f"{evidence.sides[n]}: {text}" for n, text in compared.items()}
             chosen = self._shared(evidence, [p for p in papers if p.number in evidence.sides], titles)
             heading = COMPARED_HEADING
+        elif evidence.query.kind == "yesno" and papers:
+            chosen = self._asked(evidence, papers[0], titles)
         else:
-            chosen = select_evidence(
-                evidence.query,
-                evidence.question_vector,
-                papers,
-                titles,
-                budget=self.settings.evidence_tokens,
-                margin=self.settings.evidence_margin,
-            )
+            chosen = self._selected(evidence, papers, titles, self.settings.evidence_tokens)
         messages = build_messages(self.prompts, evidence.query, evidence.sources, chosen)
         tokens = stream_without_controls(
             self.llm.stream(
@@ -135,6 +137,31 @@ class LLMWriter:
             max_chars=reply_char_limit(self.settings.max_answer_tokens),
             model=getattr(self.llm, "model", None),  # the LLM contract does not require it
         )
+
+    def _selected(
+        self, evidence: Evidence, papers: list[PaperText], titles: dict[int, str], budget: int
+    ) -> dict[int, str]:
+        """The sentences of these papers that answer the question, within the budget."""
+        return select_evidence(
+            evidence.query,
+            evidence.question_vector,
+            papers,
+            titles,
+            budget=budget,
+            margin=self.settings.evidence_margin,
+        )
+
+    def _asked(self, evidence: Evidence, paper: PaperText, titles: dict[int, str]) -> dict[int, str]:
+        """A yes/no question asks about one paper, the first found (its name ranks it first): its
+        evidence only, opening with the sentence that settles the question when one does (the
+        model cannot quote a sentence it is not shown, and other papers' evidence invites mix-ups)."""
+        chosen = self._selected(evidence, [paper], titles, self.settings.evidence_tokens)
+        ranked = ranked_sentences(evidence.query, evidence.question_vector, [paper]).get(paper.number, [])
+        said, quoted = settled(evidence.query, paper, ranked)
+        text = chosen.get(paper.number, "")
+        if said and not quoted.startswith("Its title") and quoted not in text:
+            chosen[paper.number] = f"{quoted} {text}".strip()
+        return chosen
 
     def _shared(self, evidence: Evidence, papers: list[PaperText], titles: dict[int, str]) -> dict[int, str]:
         """The evidence of each compared paper, each in an equal share of the budget."""

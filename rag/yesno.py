@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from .citations import PaperText, split_sentences, strip_citations
 from .library.keyword import tokenize
 
 VERDICT = re.compile(r"^\W*(?:yes|no)\b|^\W*the abstracts? (?:don't|do not|doesn't|does not) say\b", re.I)
+UNSAID = "The abstracts don't say."
+# A reply's verdict: "Yes." / "No," opening a sentence ("No labels are needed" is no verdict), or
+# "The abstracts don't say."
+_OPENING = re.compile(
+    r"^\W*(?:(yes|no)\s*(?:[.,;:!]|$)|(the abstracts? (?:don't|do not|doesn't|does not) say)\b[.,;:!]?)\s*",
+    re.I,
+)
 # The verbs a yes/no question asks with: what it asks about is the rest of its words.
 _ASKING = frozenset(
     tokenize(
@@ -30,11 +40,23 @@ _OTHER_WORK = re.compile(
 NEGATION_REACH = 5  # words before an asked term a negation may stand
 
 
+def _name(title: str) -> str:
+    """A paper's name: its title's part before a colon, else the title."""
+    return title.split(":", 1)[0] if ":" in title else title
+
+
+def names_paper(question: str, title: str) -> bool:
+    """Whether a question writes the paper's name ("Does ToonTalker ...?"), not only its topic ("Is
+    there a method for ...?": the paper found is the answer, and its abstract cannot be silent)."""
+    name = set(tokenize(_name(title)))
+    return bool(name) and name <= set(tokenize(question))
+
+
 def asked_terms(question: str, title: str) -> set[str]:
     """What a yes/no question asks about: its terms, less its asking verbs and the paper's name (its
     title's part before a colon, else the title)."""
-    name = title.split(":", 1)[0] if ":" in title else title  # "DNA-GPT: ... Training-Free ...": DNA-GPT
-    return set(tokenize(question)) - _ASKING - _NEGATING - set(tokenize(name))
+    # "DNA-GPT: ... Training-Free ...": DNA-GPT
+    return set(tokenize(question)) - _ASKING - _NEGATING - set(tokenize(_name(title)))
 
 
 def settles(sentence: str, asked: set[str]) -> bool:
@@ -60,3 +82,74 @@ def verdict(question: str, sentence: str, asked: set[str]) -> str | None:
     if not settles(sentence, asked) or _OTHER_WORK.search(sentence):
         return None
     return "Yes." if _negated(sentence, asked) == bool(_QUESTION_NEGATION.search(question)) else "No."
+
+
+def opening(sentence: str) -> tuple[str | None, str]:
+    """The verdict a reply's sentence opens with ("Yes.", "No.", UNSAID or None) and the rest of it."""
+    match = _OPENING.match(sentence)
+    if not match:
+        return None, sentence
+    said = f"{match.group(1).capitalize()}." if match.group(1) else UNSAID
+    rest = sentence[match.end() :]
+    return said, rest[:1].upper() + rest[1:]
+
+
+def openings(sentence: str) -> tuple[set[str], str]:
+    """Every verdict a sentence opens with ("No, the abstracts don't say.": two) and the rest of it."""
+    found: set[str] = set()
+    said, rest = opening(sentence)
+    while said:
+        found.add(said)
+        said, rest = opening(rest)
+    return found, rest
+
+
+def source_verdict(question: str, papers: list[PaperText], question_vector: np.ndarray) -> str | None:
+    """The verdict of the first sentence (or title) of these papers that settles the question, their
+    sentences taken by similarity to the question; None when none does."""
+    for paper in papers:
+        asked = asked_terms(question, paper.title)
+        texts = paper.sentences or [s for chunk in paper.chunk_texts for s in split_sentences(chunk)]
+        vectors = paper.sentence_vectors
+        if paper.sentences and vectors is not None and len(vectors) == len(texts):
+            scores = vectors @ question_vector
+            texts = [texts[i] for i in sorted(range(len(texts)), key=lambda i: -float(scores[i]))]
+        for said in (verdict(question, text, asked) for text in [*texts, paper.title]):
+            if said:
+                return said
+    return None
+
+
+def only_unsaid(text: str) -> bool:
+    """Whether a reply is nothing but verdicts, one of them "The abstracts don't say." ("No. The
+    abstracts don't say.")."""
+    opened = [openings(strip_citations(s)) for s in split_sentences(text)]
+    return any(UNSAID in said for said, _ in opened) and all(
+        said and not rest.strip(" .,;:!") for said, rest in opened
+    )
+
+
+def checked_verdict(
+    question: str, text: str, cited: list[PaperText], question_vector: np.ndarray
+) -> tuple[str, str | None, str | None]:
+    """A model's yes/no reply checked against its cited papers: a "Yes."/"No." stands only when a
+    cited sentence settles the question the same way (else the reply is rejected: its sentence
+    claims what no source writes, or the opposite of what one writes); a reply without a verdict,
+    saying the abstracts don't say, or giving two, gets the settling sentence's verdict, or none.
+    Returns the reply, what changed (None: nothing) and why it is rejected (None: it is not)."""
+    sentences = split_sentences(text)
+    given = {said for s in sentences for said in openings(strip_citations(s))[0]}
+    model = next(iter(given)) if len(given) == 1 else None
+    settled = source_verdict(question, cited, question_vector)
+    if settled == model or (settled is None and model in (None, UNSAID) and len(given) <= 1):
+        return text, None, None
+    if model in ("Yes.", "No."):
+        why = (
+            "contradicts the cited sentence that settles it" if settled else "is settled by no cited sentence"
+        )
+        return text, None, f'its "{model}" {why}'
+    rests = [openings(s)[1] for s in sentences]
+    body = " ".join(r for r in rests if strip_citations(r).strip(" .,;:!"))
+    if settled:
+        return f"{settled} {body}", f"verdict set to the cited sentence's ({settled})", None
+    return body, "verdict dropped: no cited sentence settles the question", None

@@ -10,13 +10,16 @@ class Scripted:
 
     name = "openai"
 
-    def __init__(self, reply: str, piece: int = 3) -> None:
-        self.reply = reply
+    def __init__(self, reply: str, piece: int = 3, *, then: tuple[str, ...] = ()) -> None:
+        self.replies = [reply, *then]  # one a request, the last one repeated
         self.piece = piece
+        self.requests: list[list[dict[str, str]]] = []  # the messages of each request
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float) -> Iterator[str]:
-        for start in range(0, len(self.reply), self.piece):
-            yield self.reply[start : start + self.piece]
+        reply = self.replies[min(len(self.requests), len(self.replies) - 1)]
+        self.requests.append(messages)
+        for start in range(0, len(reply), self.piece):
+            yield reply[start : start + self.piece]
 
 
 class Script:

@@ -327,3 +327,38 @@ def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession)
     assert first.answer.citations[0].paper.title == CLIP
     assert second.standalone == second.question  # "they" points at nobody here: a new topic
     assert "glacier" in second.answer.text.lower() and "CLIP" not in second.answer.text
+
+
+def test_a_follow_up_is_condensed_under_the_answers_system_prompt(assistant: Assistant) -> None:
+    """The condensing request opens with the answers' own system message, so a local model keeps
+    it evaluated between the answers (llama.cpp reuses the longest common prefix); the citation
+    a model adds under that prompt does not stop its question from being used."""
+    assistant.ingest()
+    answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
+    condensed = "What accuracy does CLIP-ReIdent reach on basketball player re-identification? [1]"
+    model = Scripted(answer, then=(condensed, answer))
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
+    session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
+    script = Script("what is clip-reident?", "what accuracy do they reach?")
+    assert repl(session, script.read_line, script.write) == 0
+    first, condensing, second = model.requests
+    assert first[0]["role"] == "system" and condensing[0] == first[0] == second[0]
+    assert "Follow-up question: what accuracy do they reach?" in condensing[1]["content"]
+    assert session.turns[1].standalone == condensed.removesuffix(" [1]")
+    assert session.turns[1].answer.backend == "openai"
+
+
+def test_a_rewrite_repeating_the_follow_up_is_not_used(assistant: Assistant) -> None:
+    """A model that repeats the follow-up has not said what it refers to: the chat searches its own
+    follow-up reading (the paper carried along) instead."""
+    assistant.ingest()
+    answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
+    model = Scripted(answer, then=("What accuracy do they reach?", answer))
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
+    session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
+    script = Script("what is clip-reident?", "what accuracy do they reach?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert len(model.requests) == 3  # answer, condensing, answer
+    assert session.turns[1].standalone == "what accuracy do they reach? (regarding: CLIP-ReIdent)"

@@ -14,7 +14,8 @@ from rag.prompting import build_messages
 from rag.prompts import load_prompts
 from rag.query import compared, parse
 from rag.sentences import _BOILERPLATE
-from rag.verify import verify
+from rag.verify import Verified, verify
+from rag.writers import Writers
 from rag.yesno import asked_terms, verdict
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
@@ -79,8 +80,6 @@ def test_a_model_comparing_one_paper_gets_the_other_added(assistant: Assistant) 
 
 
 def test_the_prompt_of_a_comparison_shares_its_budget_between_the_papers(assistant: Assistant) -> None:
-    from rag.writers import Writers
-
     small = Settings(
         **{**assistant.settings.model_dump(), "evidence_tokens": 120, "openai_api_key": "sk-test"}
     )
@@ -132,19 +131,9 @@ def test_a_verdict_is_given_only_by_a_sentence_writing_what_is_asked() -> None:
     )
 
 
-@pytest.mark.fault
-@pytest.mark.parametrize(
-    "reply",
-    [
-        "Yes. CLIP-ReIdent reformulates CLIP as image-to-image training with the InfoNCE loss [1].",
-        "The abstracts don't say. CLIP-ReIdent trains with the InfoNCE loss as training objective [1].",
-    ],
-)
-def test_a_models_verdict_survives_verification(
-    assistant: Assistant, embedder: OnnxMiniLM, reply: str
-) -> None:
-    evidence = assistant.gather("Does CLIP-ReIdent use the InfoNCE loss?")
-    checked = verify(
+def _checked(assistant: Assistant, embedder: OnnxMiniLM, question: str, reply: str) -> Verified:
+    evidence = assistant.gather(question)
+    return verify(
         reply,
         evidence,
         embedder.embed,
@@ -152,8 +141,107 @@ def test_a_models_verdict_survives_verification(
         threshold=assistant.settings.support_threshold,
         from_model=True,
     )
+
+
+INFONCE = "Does CLIP-ReIdent use the InfoNCE loss?"
+UNSAID_QUESTION = "Does CLIP-ReIdent use reinforcement learning?"
+
+
+@pytest.mark.fault
+def test_a_models_verdict_the_cited_sentence_gives_survives_verification(
+    assistant: Assistant, embedder: OnnxMiniLM
+) -> None:
+    reply = "Yes. CLIP-ReIdent reformulates CLIP as image-to-image training with the InfoNCE loss [1]."
+    checked = _checked(assistant, embedder, INFONCE, reply)
+    assert checked.rejection is None and checked.verdict is None
+    assert checked.text == reply
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    ("reply", "note"),
+    [
+        (
+            "The abstracts don't say. CLIP-ReIdent trains with the InfoNCE loss as training objective [1].",
+            "verdict set to the cited sentence's (Yes.)",
+        ),
+        (
+            "No, the abstracts don't say. CLIP-ReIdent trains with the InfoNCE loss as training objective"
+            " [1].",
+            "verdict set to the cited sentence's (Yes.)",
+        ),
+        (
+            "CLIP-ReIdent trains with the InfoNCE loss as training objective [1].",
+            "verdict set to the cited sentence's (Yes.)",
+        ),
+        (  # the uncited second verdict is removed by the support check
+            "Yes. The abstracts don't say. CLIP-ReIdent trains with the InfoNCE loss as training objective"
+            " [1].",
+            None,
+        ),
+    ],
+)
+def test_a_missing_or_doubled_verdict_becomes_the_settling_sentences(
+    assistant: Assistant, embedder: OnnxMiniLM, reply: str, note: str | None
+) -> None:
+    """A reply that says the abstracts don't say, gives two verdicts or none, while the paper it cites
+    writes what the question asks, opens with that sentence's verdict."""
+    checked = _checked(assistant, embedder, INFONCE, reply)
     assert checked.rejection is None
-    assert checked.text.split(".")[0] == reply.split(".")[0]
+    assert checked.text == "Yes. CLIP-ReIdent trains with the InfoNCE loss as training objective [1]."
+    assert checked.verdict == note
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    ("question", "reply", "why"),
+    [
+        (
+            INFONCE,
+            "No. CLIP-ReIdent reformulates CLIP as image-to-image training with the InfoNCE loss [1].",
+            'its "No." contradicts the cited sentence that settles it',
+        ),
+        (
+            UNSAID_QUESTION,
+            "Yes. CLIP-ReIdent uses reinforcement learning for player re-identification [1].",
+            'its "Yes." is settled by no cited sentence',
+        ),
+    ],
+)
+def test_a_verdict_no_cited_sentence_backs_is_not_kept(
+    assistant: Assistant, embedder: OnnxMiniLM, question: str, reply: str, why: str
+) -> None:
+    """The support check passes a sentence like its paper's; a verdict must also be what a cited
+    sentence writing the question's terms says (a small model echoes the question: "X uses Y")."""
+    assert _checked(assistant, embedder, question, reply).rejection == why
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("reply", ["The abstracts don't say.", "No. The abstracts don't say."])
+def test_the_abstracts_dont_say_stands_only_when_no_paper_shown_settles_it(
+    assistant: Assistant, embedder: OnnxMiniLM, reply: str
+) -> None:
+    checked = _checked(assistant, embedder, UNSAID_QUESTION, reply)
+    assert checked.rejection is None and checked.text == "The abstracts don't say [1]."
+    assert checked.order == [1]  # the paper asked about, ranked first
+    declined = _checked(assistant, embedder, INFONCE, reply)
+    assert declined.rejection == "declined to answer although the evidence passed the gate"
+
+
+def test_a_yes_no_prompt_shows_the_asked_paper_and_its_settling_sentence_first(assistant: Assistant) -> None:
+    """The model is shown the paper the question names only, opening with the sentence that settles
+    the question (it cannot quote a sentence it is not shown)."""
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    model = Scripted("Yes.")
+    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
+    evidence = scripted.gather("Does CLIP-ReIdent work without fine-tuning?")
+    writers = Writers(settings, scripted.pool, lambda: scripted.prompts, scripted.gatherer.embedder)
+    draft = writers("openai").draft(evidence)
+    assert "".join(draft.tokens) == "Yes."
+    first = evidence.ranked_papers()[0]
+    assert first.title == CLIP and set(draft.citable) == {first.number}
+    shown = model.requests[0][1]["content"]
+    assert f"Title: {CLIP}\n" in shown and "without any fine-tuning" in shown.split("\n")[2]
 
 
 def test_comparisons_and_yes_no_questions_get_their_templates() -> None:
@@ -161,7 +249,7 @@ def test_comparisons_and_yes_no_questions_get_their_templates() -> None:
     _, user = build_messages(prompts, parse("How do GIM and ZEB differ?"), [])
     assert "compares the papers" in user["content"]
     _, user = build_messages(prompts, parse("Does GIM use internet videos?"), [])
-    assert 'Reply with exactly one of "Yes.", "No."' in user["content"]
+    assert 'Reply with "Yes." or "No."' in user["content"]
     _, user = build_messages(prompts, parse("what is GIM?"), [])
     assert "compares" not in user["content"] and "Yes." not in user["content"]
 
@@ -277,3 +365,14 @@ def test_a_yes_no_question_only_the_title_settles_quotes_the_title() -> None:
     paper.sentence_vectors = np.zeros((2, 2), dtype=np.float32)
     said, quoted = settled(parse("Does MotionMaster work without training?"), paper, [(0.9, 0), (0.8, 1)])
     assert said == "Yes." and quoted == f'Its title says "{paper.title}".'
+
+
+@pytest.mark.fault
+def test_the_abstracts_dont_say_is_no_answer_to_a_question_naming_no_paper(
+    assistant: Assistant, embedder: OnnxMiniLM
+) -> None:
+    """ "Is there a method for X?" is answered by the paper found (the gate passed): a model saying
+    the abstracts don't say is declining, and the next backend answers."""
+    question = "Is there a method that re-identifies basketball players with CLIP?"
+    checked = _checked(assistant, embedder, question, "The abstracts don't say.")
+    assert checked.rejection == "declined to answer although the evidence passed the gate"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -422,3 +424,39 @@ def test_a_competent_model_cites_the_paper_that_answers(
     assert answer.citations and _valid(len(answer.sources), [c.number for c in answer.citations])
     if gold:
         assert answer.citations[0].paper.title.startswith(gold)
+
+
+def test_a_chat_follow_up_reuses_the_system_prompt_the_model_evaluated(
+    local_settings: Settings, embedder: OnnxMiniLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """llama.cpp keeps the longest common prefix of the prompt it last evaluated: a follow-up's
+    condensing request and its answer open with the answers' system message, so neither evaluates
+    it again (the server's own log says how many prompt tokens each request reused)."""
+    monkeypatch.setattr("rag.local.SERVER_OPTIONS", ["--verbose", "True", "--logits_all", "False"])
+    with Assistant(local_settings, embedder=embedder) as assistant:
+        session = ChatSession(assistant, k=5, llm="local", mode="hybrid")
+        lines = iter([QUESTION, "what dataset did they use?"])
+
+        def read_line(prompt: str) -> str:
+            try:
+                return next(lines)
+            except StopIteration:
+                raise EOFError from None
+
+        assert repl(session, read_line, lambda text: None) == 0
+        server = _server(assistant)
+        assert server._log is not None
+        log = Path(server._log.name).read_text(errors="replace")
+        port = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", log)
+        assert port, log[-2000:]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port.group(1)}/extras/tokenize/count",
+            data=json.dumps({"input": assistant.prompts.system}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            system_tokens = json.load(response)["count"]
+    assert session.turns[1].standalone != session.turns[1].question  # read as a follow-up
+    hits = [int(n) for n in re.findall(r"Llama\.generate: (\d+) prefix-match hit", log)]
+    assert len(hits) >= 2, log[-2000:]  # the condensing request, then the follow-up's answer
+    assert system_tokens > 100 and all(hit >= system_tokens for hit in hits[-2:]), (hits, system_tokens)
