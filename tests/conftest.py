@@ -25,7 +25,8 @@ USER_MODEL_DIR = default_model_dir()  # the developer's, read before the tests' 
 BUNDLED = ROOT / "data"
 
 # Two test workers share the cores: a local model spinning on a thread per core waits at every
-# operation for the thread the other worker displaced (answers 5x slower, measured in #19).
+# operation for the thread the other worker displaced (three tests of test_local.py took 129 s
+# on two threads, 28 s on one; #19).
 ONE_MODEL_THREAD = ("RAG_LOCAL_THREADS", "1")
 
 HEADER = (
@@ -84,7 +85,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def _own_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A cache folder of the run's own ($XDG_CACHE_HOME, inherited by `rag` and pip subprocesses):
     a model the developer pulled into ~/.cache/rag-models never answers in a test (SmolLM2 is the
-    tests' local model) nor makes auto use the local backend."""
+    tests' local model) nor makes auto use the local backend; and one model thread for the
+    session and module fixtures, which are set up before the first test's _clean_env."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
         env.setenv(*ONE_MODEL_THREAD)
