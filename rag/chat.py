@@ -216,9 +216,9 @@ class ChatSession:
         the question is searched as typed and with the last answer's first cited paper carried
         along (its cited papers ranked first). A question whose form points back ("they", "the
         authors", "and on ImageNet?") keeps the contextual form unless it names another paper or
-        finds a clearly stronger answer elsewhere as typed; any other keeps it only when its evidence
-        is clearly stronger. With an
-        LLM, that form is then written as a standalone question (kept when it is one) and searched.
+        finds, as typed, a clearly stronger answer or a clearly closer paper elsewhere; any other
+        keeps it only when its evidence is clearly stronger. With an LLM, that form is then written
+        as a standalone question (kept when it is one) and searched.
         """
         typed = self._gather(question)
         if not self.turns:
