@@ -12,7 +12,7 @@ from .injection import looks_like_instruction
 from .library.keyword import tokenize
 from .query import Query
 from .sentences import is_boilerplate, sentence_scores
-from .yesno import asked_terms, verdict
+from .yesno import first_verdict
 
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
@@ -144,13 +144,11 @@ def settled(query: Query, paper: PaperText, ranked: list[tuple[float, int]]) -> 
     """The verdict of a yes/no question ("Yes."/"No.") and what settles it: the best-scoring
     sentence of the paper that does, else its title ("MotionMaster: Training-free ..."), quoted;
     ("", "") when neither does."""
-    asked = asked_terms(query.text, paper.title)
-    for _, position in ranked:
-        said = verdict(query.text, paper.sentences[position], asked)
-        if said:
-            return said, paper.sentences[position].rstrip()
-    said = verdict(query.text, paper.title, asked)
-    return (said, f'Its title says "{paper.title}".') if said else ("", "")
+    found = first_verdict(query.text, paper.title, [paper.sentences[position] for _, position in ranked])
+    if not found:
+        return "", ""
+    said, sentence = found
+    return (said, sentence.rstrip()) if sentence is not None else (said, f'Its title says "{paper.title}".')
 
 
 def extractive_answer(

@@ -84,6 +84,19 @@ def verdict(question: str, sentence: str, asked: set[str]) -> str | None:
     return "Yes." if _negated(sentence, asked) == bool(_QUESTION_NEGATION.search(question)) else "No."
 
 
+def first_verdict(question: str, title: str, sentences: list[str]) -> tuple[str, str | None] | None:
+    """The verdict of the first of a paper's sentences (in the order given) that settles the
+    question, and that sentence; else its title's verdict, and None for the sentence; None when
+    neither settles it."""
+    asked = asked_terms(question, title)
+    for sentence in sentences:
+        said = verdict(question, sentence, asked)
+        if said:
+            return said, sentence
+    said = verdict(question, title, asked)
+    return (said, None) if said else None
+
+
 def opening(sentence: str) -> tuple[str | None, str]:
     """The verdict a reply's sentence opens with ("Yes.", "No.", UNSAID or None) and the rest of it."""
     match = _OPENING.match(sentence)
@@ -108,15 +121,14 @@ def source_verdict(question: str, papers: list[PaperText], question_vector: np.n
     """The verdict of the first sentence (or title) of these papers that settles the question, their
     sentences taken by similarity to the question; None when none does."""
     for paper in papers:
-        asked = asked_terms(question, paper.title)
         texts = paper.sentences or [s for chunk in paper.chunk_texts for s in split_sentences(chunk)]
         vectors = paper.sentence_vectors
         if paper.sentences and vectors is not None and len(vectors) == len(texts):
             scores = vectors @ question_vector
             texts = [texts[i] for i in sorted(range(len(texts)), key=lambda i: -float(scores[i]))]
-        for said in (verdict(question, text, asked) for text in [*texts, paper.title]):
-            if said:
-                return said
+        found = first_verdict(question, paper.title, texts)
+        if found:
+            return found[0]
     return None
 
 
