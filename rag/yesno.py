@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from .citations import PaperText, split_sentences, strip_citations
+from .contribution import about_own_work
 from .library.keyword import tokenize
 
 VERDICT = re.compile(r"^\W*(?:yes|no)\b|^\W*the abstracts? (?:don't|do not|doesn't|does not) say\b", re.I)
@@ -34,7 +35,7 @@ _NEGATING = frozenset(tokenize("without not no never"))
 # "existing methods pre-define camera motion types during training": what others do, not the paper
 _OTHER_WORK = re.compile(
     r"\b(?:existing|previous|prior|current|conventional|traditional|standard|typical|most|many|other|earlier)\s+"
-    r"(?:\w+\s+)?(?:methods|approaches|works?|models|techniques|systems|studies|solutions)\b",
+    r"(?:[\w-]+\s+){0,3}(?:methods|approaches|works?|models|techniques|systems|studies|solutions)\b",
     re.I,
 )
 NEGATION_REACH = 5  # words before an asked term a negation may stand
@@ -79,7 +80,7 @@ def _negated(sentence: str, asked: set[str]) -> bool:
 def verdict(question: str, sentence: str, asked: set[str]) -> str | None:
     """ "Yes." or "No." when the sentence settles the question, else None (a sentence about other
     work settles nothing about this paper)."""
-    if not settles(sentence, asked) or _OTHER_WORK.search(sentence):
+    if not settles(sentence, asked) or (_OTHER_WORK.search(sentence) and not about_own_work(sentence, [])):
         return None
     return "Yes." if _negated(sentence, asked) == bool(_QUESTION_NEGATION.search(question)) else "No."
 

@@ -352,6 +352,15 @@ def test_a_sentence_about_other_work_settles_nothing_and_the_title_may() -> None
     assert verdict(question, title, asked) == "Yes."
 
 
+def test_other_work_named_in_several_words_settles_nothing_but_the_papers_own_sentence_does() -> None:
+    question = "does motionmaster need training?"
+    asked = asked_terms(question, "MotionMaster: Training-free Camera Motion Transfer For Video Generation")
+    other = "However, existing camera motion control methods rely on training a temporal camera module."
+    assert verdict(question, other, asked) is None
+    own = "Our model, unlike previous camera motion control methods, needs no training."
+    assert verdict(question, own, asked) == "No."
+
+
 def test_a_yes_no_question_only_the_title_settles_quotes_the_title() -> None:
     import numpy as np
 
