@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,12 +13,14 @@ from .library.library import Library
 from .untrusted import printable
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .answer import Answer
     from .embeddings import Embedder
     from .events import AnswerStream, Done
-    from .evidence import Evidence, Gatherer
-    from .library.filters import Filters
+    from .evidence import Evidence, Gatherer, SearchOptions
     from .library.ingest import IngestReport
+    from .library.library import IngestOptions
     from .library.store import Store
     from .llm import LLM
     from .log import AnswerLog
@@ -95,42 +96,24 @@ class Assistant:
         return self._prompts
 
     def ingest(
-        self,
-        paths: Sequence[str | Path] | None = None,
-        *,
-        prune: bool = False,
-        rebuild: bool = False,
-        progress: bool | None = None,
-        category: str | Sequence[str] | None = None,
-        since: str | datetime.date | None = None,
+        self, paths: Sequence[str | Path] | None = None, **options: Unpack[IngestOptions]
     ) -> IngestReport:
-        """Read abstracts from files or directories (default: the bundled corpus) into the store;
-        category ('cs.CL,cs.LG') and since ('2023-01-01') select records while reading."""
-        return self.library.ingest(
-            paths, prune=prune, rebuild=rebuild, progress=progress, category=category, since=since
-        )
+        """Read abstracts from files or directories (default: the bundled corpus) into the store."""
+        return self.library.ingest(paths, **options)
 
     def open(self) -> None:
         """Open the store and its keyword index now (a new default store is filled here)."""
         self.library.keyword_index()
 
-    def search(
-        self, query: str, *, k: int | None = None, mode: SearchMode | None = None, filters: Filters = None
-    ) -> list[SearchHit]:
+    def search(self, query: str, **options: Unpack[SearchOptions]) -> list[SearchHit]:
         """The papers most relevant to a query, best first, of those the filters pass (none: NoMatchError)."""
-        return self.gatherer.search(query, k=k, mode=mode, filters=filters)
+        return self.gatherer.search(query, **options)
 
     def gather(
-        self,
-        question: str | Query,
-        *,
-        k: int | None = None,
-        mode: SearchMode | None = None,
-        filters: Filters = None,
-        pinned: Sequence[str] = (),
+        self, question: str | Query, *, pinned: Sequence[str] = (), **options: Unpack[SearchOptions]
     ) -> Evidence:
         """The evidence for a question, unanswered: what `answer` answers from (`pinned` ids first)."""
-        return self.gatherer.gather(question, k=k, mode=mode, filters=filters, pinned=pinned)
+        return self.gatherer.gather(question, pinned=pinned, **options)
 
     def llm(self, name: str) -> LLM:
         """The backend of that name, built once and kept (a local model stays loaded)."""
@@ -145,18 +128,13 @@ class Assistant:
         return self._answer(lambda: evidence, self.chain(llm))
 
     def stream(
-        self,
-        question: str,
-        *,
-        k: int | None = None,
-        llm: str | None = None,
-        mode: SearchMode | None = None,
-        filters: Filters = None,
+        self, question: str, *, llm: str | None = None, **options: Unpack[SearchOptions]
     ) -> AnswerStream:
         """Answer a question: iterate for its events (Token, Notice, Replaced, Done), then read `.answer`."""
-        query, k = self.gatherer.parse(question, filters), self.gatherer.cap(k)
+        query = self.gatherer.parse(question, options.get("filters"))
+        k = self.gatherer.cap(options.get("k"))
         chain = self.chain(llm)  # the question is checked first, then the choice, then the store
-        return self._answer(self.gatherer.later(query, k=k, mode=mode), chain)
+        return self._answer(self.gatherer.later(query, k=k, mode=options.get("mode")), chain)
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:
         from .answerer import Answerer
@@ -170,14 +148,12 @@ class Assistant:
         self,
         question: str,
         *,
-        k: int | None = None,
         llm: str | None = None,
-        mode: SearchMode | None = None,
         on_token: Callable[[str], None] | None = None,
-        filters: Filters = None,
+        **options: Unpack[SearchOptions],
     ) -> Answer:
         """A cited answer (or a refusal) from the papers the filters let through; on_token sees its text."""
-        return self.stream(question, k=k, llm=llm, mode=mode, filters=filters).finish(on_token)
+        return self.stream(question, llm=llm, **options).finish(on_token)
 
     @property
     def log(self) -> AnswerLog:

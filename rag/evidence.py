@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 import numpy as np
 
@@ -27,6 +28,14 @@ from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long
 # "Which papers ..." looks this many times as far as -k; the list keeps the papers the evidence supports.
 LIST_BREADTH = 3
 SIDE_DEPTH = 5  # the papers searched for each side of a comparison, to find the one its title names
+
+
+class SearchOptions(TypedDict, total=False):
+    """How a question is searched, as `Assistant.search`, `gather`, `stream` and `ask` take it."""
+
+    k: int | None  # papers to gather (default: the setting)
+    mode: SearchMode | None  # dense, keyword or hybrid (default: the setting)
+    filters: Filters  # which papers may answer
 
 
 @dataclass

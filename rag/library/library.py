@@ -10,7 +10,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..config import Paths, StoreSettings
 from ..errors import DamagedStoreError, EmbedderError, EmptyStoreError, InputError, StoreError
@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from .lock import WriteLock
     from .space import WriteGuard
     from .store import Store
+
+
+class IngestOptions(TypedDict, total=False):
+    """How files are ingested, as `Library.ingest` and `Assistant.ingest` take them."""
+
+    prune: bool  # remove the papers of those files' sources that left them
+    rebuild: bool  # build a new store beside the old one and swap it in
+    progress: bool | None  # a progress bar (default: when stderr is a terminal)
+    category: str | Sequence[str] | None  # "cs.CL,cs.LG" or a list; "cs" is every cs.*
+    since: str | datetime.date | None  # "2023-01-01": records of that date or later
 
 
 @contextlib.contextmanager
