@@ -112,26 +112,32 @@ def refers_back(question: str) -> bool:
     return bool(_REFERS_BACK.search(_NOT_BACK.sub(" ", question)))
 
 
-# How a follow-up is rewritten by an LLM: the last answers' first characters as context, a short
-# reply, and only a reply that reads as a question of a sensible length counts.
+# How a follow-up is rewritten by an LLM: a short reply, and only a reply that reads as a question of
+# a sensible length counts; a last answer citing nothing shows its first characters instead.
 CONDENSE_ANSWER_CHARS = 400
 CONDENSE_MAX_TOKENS = 64
 CONDENSE_MAX_CHARS = 300
 
 
-def condense(assistant: Assistant, question: str, turns: list[Turn], *, llm: str | None = None) -> str | None:
+def condensing_context(previous: Turn) -> str:
+    """The last exchange as the condensing prompt shows it: the question searched and the titles of
+    the papers its answer cited, which name what "they" stands for in fewer tokens than the answer."""
+    titles = list(dict.fromkeys(c.paper.title for c in previous.answer.citations if c.paper.title))
+    cited = "; ".join(titles[:MAX_PINNED]) or previous.answer.text[:CONDENSE_ANSWER_CHARS]
+    return f"User: {previous.standalone}\nAnswered from: {cited}"
+
+
+def condense(assistant: Assistant, question: str, previous: Turn, *, llm: str | None = None) -> str | None:
     """A follow-up rewritten by the LLM as a standalone question; None when no LLM gives one.
 
     The request opens with the answers' system message: a local model reuses the prefix it last
-    evaluated, so neither this request nor the answer after it evaluates the system prompt again."""
+    evaluated, so neither this request nor the answer after it evaluates the system prompt again.
+    The last exchange suffices: its question was itself made standalone."""
     from .citations import strip_citations
     from .llm import EXTRACTIVE, LLMUnavailable
     from .prompting import system_message
 
-    lines = []
-    for turn in turns:
-        lines += [f"User: {turn.standalone}", f"Assistant: {turn.answer.text[:CONDENSE_ANSWER_CHARS]}"]
-    prompt = assistant.prompts.condense.format(history="\n".join(lines), question=question)
+    prompt = assistant.prompts.condense.format(history=condensing_context(previous), question=question)
     for name in assistant.chain(llm):
         if name == EXTRACTIVE:
             return None
@@ -229,7 +235,7 @@ class ChatSession:
         if not self._follows(question, typed, contextual, previous):
             return typed, False
         if self.condense_with_llm:
-            condensed = condense(self.assistant, question, self.turns[-3:], llm=self.llm)
+            condensed = condense(self.assistant, question, self.turns[-1], llm=self.llm)
             if condensed:
                 return self._gather(condensed, previous), True
         return contextual, True

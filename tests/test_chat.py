@@ -345,6 +345,8 @@ def test_a_follow_up_is_condensed_under_the_answers_system_prompt(assistant: Ass
     first, condensing, second = model.requests
     assert first[0]["role"] == "system" and condensing[0] == first[0] == second[0]
     assert "Follow-up question: what accuracy do they reach?" in condensing[1]["content"]
+    # the last exchange as its question and the titles it cited: fewer tokens than the answer's text
+    assert f"Answered from: {CLIP}" in condensing[1]["content"] and "98.44%" not in condensing[1]["content"]
     assert session.turns[1].standalone == condensed.removesuffix(" [1]")
     assert session.turns[1].answer.backend == "openai"
 
