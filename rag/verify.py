@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +14,7 @@ import numpy as np
 from .answer import REFUSAL
 from .citations import (
     CitationRewriter,
+    PaperText,
     Unsupported,
     add_citation,
     check_support,
@@ -28,6 +29,7 @@ from .citations import (
 )
 from .evidence import Evidence
 from .injection import echoes_instruction, injected_targets
+from .library.names import PIECE, distinctive, key, title_names, written_keys
 from .yesno import UNSAID, VERDICT, checked_verdict, names_paper, only_unsaid, source_verdict
 
 _MODEL_REFUSAL = re.compile(
@@ -64,6 +66,30 @@ def _silent(text: str, evidence: Evidence, citable: set[int]) -> Verified | None
         return None
     said = None if text.strip() == UNSAID else "verdict: no paper shown settles the question"
     return Verified(f"{UNSAID[:-1]} [1].", [shown[0].number], verdict=said)
+
+
+def misnamed(
+    sentences: list[str], cited: dict[int, PaperText], shown: Iterable[PaperText]
+) -> list[Unsupported]:
+    """Cited sentences writing a shown paper's name (CLIP-ReIdent) while citing only other papers,
+    none of which writes it: a claim about that paper credited to another."""
+    names = {}
+    for paper in shown:
+        for name in filter(distinctive, title_names(paper.title)):
+            if len(k := key(PIECE.findall(name))) >= 4:
+                names[k] = (paper, name)
+    found = []
+    for sentence in sentences:
+        numbers = [n for n in cited_numbers(sentence) if n in cited]
+        written = written_keys(strip_citations(sentence))
+        for k, (paper, name) in names.items():
+            if not numbers or k not in written or any(cited[n] is paper for n in numbers):
+                continue
+            if not any(k in written_keys(" ".join([cited[n].title, *cited[n].chunk_texts])) for n in numbers):
+                reason = f"writes {name} but cites only papers that do not"
+                found.append(Unsupported(strip_citations(sentence), numbers, None, reason))
+                break
+    return found
 
 
 @dataclass
@@ -152,6 +178,9 @@ def verify(
     unsupported = check_support(
         final_sentences, vectors_of([strip_citations(s) for s in final_sentences]), cited, threshold
     )
+    flagged = {u.sentence for u in unsupported}
+    misnamed_ones = misnamed(final_sentences, cited, evidence.papers.values())
+    unsupported += [u for u in misnamed_ones if u.sentence not in flagged]
     supported = [s for s in final_sentences if cited_numbers(s)]
     if len([u for u in unsupported if u.citations]) >= len(supported):
         return Verified(

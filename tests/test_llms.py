@@ -539,3 +539,24 @@ def test_escape_sequences_in_a_reply_are_removed_before_it_is_checked(assistant:
     # The hidden sentence is a sentence of its own, uncited and unsupported: it is not kept.
     assert answer.backend == "openai" and "praise" not in answer.text, answer.text
     assert answer.text.startswith("CLIP-ReIdent reaches 98.44% mAP")
+
+
+@pytest.mark.fault
+def test_a_sentence_naming_one_paper_and_citing_another_is_not_the_answer(assistant: Assistant) -> None:
+    """Qwen answered "what is clip-reident?" with another paper's method under CLIP-ReIdent's name,
+    citing that paper: its abstract backs the words, but it never writes the name."""
+    assistant.ingest()
+    question = "what is clip-reident?"
+    every_source = {"evidence_tokens": 5000, "evidence_margin": 10.0}
+    evidence = _scripted(assistant, "", **every_source).gather(question)
+    other = next(s for s in evidence.sources if "CLIP" not in s.paper.title)
+    borrowed = split_sentences(evidence.papers[other.number].chunk_texts[0])[0].rstrip(".")
+    reply = f"CLIP-ReIdent: {borrowed} [{other.number}]."
+    answer = _scripted(assistant, reply, **every_source).ask(question)
+    reason = "no cited sentence is supported by the cited abstracts"
+    assert answer.backend == "extractive" and answer.fallback_reason == f"openai: {reason}"
+    assert answer.citations[0].paper.title.startswith("CLIP-ReIdent")
+    # the same words under the name of the paper they come from stand
+    own_name = other.paper.title.split(":")[0]
+    honest = _scripted(assistant, f"{own_name}: {borrowed} [{other.number}].", **every_source)
+    assert honest.ask(question).backend == "openai"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .acronyms import DEFINITION, long_form
 
 # A name's pieces: letters and digits, a trailing "+" kept (MoE++ is not MoE).
-_PIECE = re.compile(r"[^\W_]+\+*")
+PIECE = re.compile(r"[^\W_]+\+*")
 # The head of a title: what comes before its colon, " -- ", "!" or "?" (at most MAX_WORDS words).
 _HEAD = re.compile(r"^\s*(?P<head>[^:!?]+?)\s*(?::|!|\?\s|\s--?\s|,\s+A\s)")
 MAX_WORDS = 4
@@ -72,7 +72,21 @@ def title_names(title: str) -> list[str]:
     if inner:
         parts = [inner.group("outer"), inner.group("inner")]
     parts = [p for part in parts for p in (part, *re.split(r"\s+(?:and|&)\s+", part))]
-    return [p for p in dict.fromkeys(parts) if p and len(p.split()) <= MAX_WORDS and _PIECE.search(p)]
+    return [p for p in dict.fromkeys(parts) if p and len(p.split()) <= MAX_WORDS and PIECE.search(p)]
+
+
+def distinctive(name: str) -> bool:
+    """Whether a name is no ordinary word as written: a capital inside a word (ReIdent, CLIP), a
+    digit (GPT-4) or a sign (MoE++, SF(DA)^2)."""
+    return any(not p.isalpha() or any(c.isupper() for c in p[1:]) for p in PIECE.findall(name)) or bool(
+        re.search(r"[+^]", name)
+    )
+
+
+def written_keys(text: str) -> set[str]:
+    """The keys of every run of up to MAX_SPAN pieces of a text: where a name's key is looked up."""
+    pieces = PIECE.findall(text)
+    return {key(pieces[i : i + span]) for i in range(len(pieces)) for span in range(1, MAX_SPAN + 1)}
 
 
 def coined_names(text: str) -> list[str]:
@@ -124,7 +138,7 @@ class NameIndex:
         self.names: list[Name] = []
         self._by_key: dict[str, list[Name]] = {}
         for name in dict.fromkeys(names):
-            k = key(_PIECE.findall(name.written))
+            k = key(PIECE.findall(name.written))
             if len(k) >= 2:
                 self.names.append(name)
                 self._by_key.setdefault(k, []).append(name)
@@ -152,7 +166,7 @@ class NameIndex:
         """The papers a question names, in the order it names them. A name of ordinary words
         (`is_word` for each) counts only where the question uses it as a name (see `_as_name`);
         `shared(name)` says how many papers write all the words of a name."""
-        pieces = list(_PIECE.finditer(question))
+        pieces = list(PIECE.finditer(question))
         matches: list[Match] = []
         position = 0
         while position < len(pieces):
@@ -194,7 +208,7 @@ class NameIndex:
 def ordinary(written: str, is_word: Callable[[str], bool], shared: Callable[[str], int]) -> bool:
     """Whether a name is made of ordinary words ("One for All", "A New Benchmark", "POINTS"): each
     a word of the vocabulary (`is_word`) or written by more than COMMON papers (`shared`)."""
-    pieces = _PIECE.findall(written)
+    pieces = PIECE.findall(written)
     return all(p.isalpha() and (is_word(fold(p)) or shared(p) > COMMON) for p in pieces)
 
 
@@ -230,9 +244,9 @@ def _as_name(
         return True
     if re.match(rf"{_KINDS}\b", after, re.I) and re.search(r"\bthe$", before, re.I):
         return True
-    return len(_PIECE.findall(name.written)) > 1 and shared(name.written) <= bearers
+    return len(PIECE.findall(name.written)) > 1 and shared(name.written) <= bearers
 
 
 def _letters(text: str) -> str:
     """Letters and digits of a text as written (case kept)."""
-    return "".join(_PIECE.findall(text))
+    return "".join(PIECE.findall(text))
