@@ -14,6 +14,7 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
   -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 LLAMA_KEY := $(shell printf '%s %s' '$(LLAMA_VERSION)' '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 WHEEL_CACHE ?= $(HOME)/.cache/rag-wheels
+TEST_WORKERS ?= 2
 LLAMA_WHEELS := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_KEY)
 
 .PHONY: demo test install install-dev install-local model lint llama-wheel chromium
@@ -70,5 +71,10 @@ chromium:
 	  echo "make: no Chromium: the web page's tests will fail (apt-get install chromium)"
 
 ## test: set up with the dev tools and the local model, then lint, type-check and run the tests
-test: lint chromium
-	$(PY) -m pytest -n 2 --dist loadfile
+# mypy runs beside the tests, in the time their workers wait on servers and child processes.
+test: install-dev chromium
+	$(VENV)/bin/ruff check rag tests benchmarks
+	$(VENV)/bin/ruff format --check rag tests benchmarks
+	$(VENV)/bin/mypy > $(VENV)/mypy.log 2>&1 & mypy=$$!; \
+	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile; tests=$$?; \
+	  wait $$mypy; typed=$$?; cat $(VENV)/mypy.log; [ $$tests = 0 ] && [ $$typed = 0 ]

@@ -14,7 +14,7 @@ is printed beside each side's figures (the machine may be shared). Any failed st
 benchmark with its error instead of printing figures.
 
 Run: .venv/bin/python benchmarks/bench_answers.py [--model PATH ...] [--before REV] [--split report]
-         [--limit N] [--store DIR] [--chat] [--json] [--out DIR]
+         [--limit N] [--store DIR] [--chat] [--pairs N] [--json] [--out DIR]
 """
 
 from __future__ import annotations
@@ -275,6 +275,7 @@ def main() -> None:
     parser.add_argument(
         "--chat", action="store_true", help="also time the follow-ups of benchmarks/followups.jsonl in a chat"
     )
+    parser.add_argument("--pairs", type=int, default=None, help="the first N chat pairs (default: --limit)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="write the after side's reports here")
     args = parser.parse_args()
@@ -287,7 +288,7 @@ def main() -> None:
     pairs = []
     if args.chat:
         lines = (HERE / "followups.jsonl").read_text(encoding="utf-8").splitlines()
-        pairs = [json.loads(line) for line in lines if line.strip()][: args.limit]
+        pairs = [json.loads(line) for line in lines if line.strip()][: args.pairs or args.limit]
     store = args.store or Path(tempfile.mkdtemp(prefix="rag-bench-answers-"))
     results: dict[str, Any] = {
         "questions": len(questions),
