@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -45,6 +45,13 @@ FILTERS_HELP = (
     "cs.CL, cs), venue (words of the journal or conference), tag; a list gives alternatives."
 )
 FilterArg = Annotated[dict[str, str | int | list[str]] | None, Field(description=FILTERS_HELP)]
+LlmArg = Annotated[
+    Literal["auto", "extractive", "local", "openai"] | None,
+    Field(
+        description="Who writes this answer: extractive quotes the papers' own sentences (no model), "
+        "local or openai a language model, auto the first that works; default: the server's backends."
+    ),
+]
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
@@ -170,12 +177,13 @@ class PaperTools:
         k: Annotated[
             int | None, Field(ge=1, le=MAX_K, description="Papers the answer draws on (default 5).")
         ] = None,
+        llm: LlmArg = None,
     ) -> dict[str, Any]:
         """A cited answer from the papers, or a refusal naming the closest papers."""
         from .quotes import quotes
 
         with self._call() as assistant:
-            answer = assistant.ask(question, k=k, filters=filters)
+            answer = assistant.ask(question, k=k, filters=filters, llm=llm)
             cited = {c.paper.paper_id for c in answer.citations}
             texts = {paper_id: str(assistant.paper(paper_id)["abstract"]) for paper_id in cited}
         quoted = quotes(answer, texts)
@@ -230,7 +238,8 @@ ASK = (
     "closest, backend, fallback_reason, unsupported, filters}: evidence is the sentence of the paper "
     "that citation [n] draws on, passage the paper's sentences the answer was written from. When "
     "the papers don't answer, refused is true and closest lists the nearest papers, to rephrase or "
-    "search. Answers are written by: {chain}. "
+    "search. Answers are written by: {chain}; llm chooses for one call (extractive: the papers' own "
+    "sentences, no model). "
 )
 BACKENDS = {
     "extractive": "extractive (the papers' own sentences, quoted; no language model)",

@@ -132,6 +132,12 @@ def test_three_tools_that_say_paper_text_is_untrusted(client: Client) -> None:
     assert set(tools["search"].input_schema["properties"]) == {"query", "k", "filters", "offset"}
     # ask advertises only the backends that answer here: RAG_LLM=extractive, no model
     assert "extractive" in tools["ask"].description and "OpenAI" not in tools["ask"].description
+    assert tools["ask"].input_schema["properties"]["llm"]["anyOf"][0]["enum"] == [
+        "auto",
+        "extractive",
+        "local",
+        "openai",
+    ]
 
 
 def test_search_returns_papers_with_their_passage(client: Client, local: Assistant) -> None:
@@ -237,6 +243,8 @@ def test_bad_arguments_are_one_line_tool_errors_and_the_server_keeps_serving(cli
         ("fetch", {"id": "no-such-paper"}, "no paper 'no-such-paper' in the store"),
         ("ask", {"question": "   "}, "question"),
         ("ask", {"question": ALGAE, "k": 51}, "k: Input should be less than or equal to 50"),
+        ("ask", {"question": ALGAE, "llm": "gpt"}, "llm: Input should be 'auto', 'extractive'"),
+        ("ask", {"question": ALGAE, "llm": "openai"}, "openai needs an API key: set OPENAI_API_KEY"),
     ]
     for name, arguments, message in expected:
         assert message in client.error(name, arguments), (name, arguments)
