@@ -7,10 +7,13 @@ LLM (by evidence: the contextual search only when it is clearly stronger), and a
 decides with the local LLM (its rewrite when it is a question; the bundled SmolLM2-135M unless
 RAG_LOCAL_MODEL names a better GGUF). Pairs are of two kinds: "follow-up" (the second question
 only makes sense in context) and "new-topic" (a standalone question about another paper).
-Reported per kind: the fraction whose top-3 papers contain the intended paper; and, for the
-evidence the chat (without an LLM) answers from, the first paper right (a follow-up stays on its
-paper, a new topic leaves it) per kind and split (calibration, report) and per kind and form of
-the second question (pronoun, possessive, "the authors", ellipsis, none).
+A third kind, "off-topic", asks something no paper answers ("who won the 1998 football world
+cup?"): it is right when searched as typed, and the chat's answer refuses.
+Reported per kind: the fraction whose top-3 papers contain the intended paper (off-topic: searched
+as typed); and, for the evidence the chat (without an LLM) answers from, the first paper right (a
+follow-up stays on its paper, a new topic leaves it; an off-topic question is refused) per kind
+and split (calibration, report) and per kind and form of the second question (pronoun,
+possessive, "the authors", ellipsis, none).
 Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
 Run: .venv/bin/python benchmarks/followups.py [--store DIR] [--no-llm] [--json]
@@ -51,7 +54,7 @@ def main() -> None:
     accepted = 0
     firsts: dict[tuple[str, str], list[int]] = {}
     for pair in pairs:
-        gold = normalize_title(pair["gold_titles"][0])
+        gold = normalize_title(pair["gold_titles"][0]) if pair["gold_titles"] else None
         session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
         first = assistant.ask(pair["question"], llm="extractive")
         session.turns.append(Turn(pair["question"], pair["question"], first))
@@ -61,7 +64,10 @@ def main() -> None:
             "rule": carry_context(pair["followup"], session.turns[-1]),
             "chat": chosen.query.text,
         }
-        right = bool(chosen.sources) and normalize_title(chosen.sources[0].paper.title) == gold
+        if gold is None:  # off-topic: no paper answers it, and the chat must say so
+            right = assistant.answer(chosen, llm="extractive").finish().refused
+        else:
+            right = bool(chosen.sources) and normalize_title(chosen.sources[0].paper.title) == gold
         for group in ((pair["kind"], pair["split"]), (pair["kind"], pair["form"])):
             firsts.setdefault(group, [0, 0])
             firsts[group][0] += right
@@ -74,7 +80,7 @@ def main() -> None:
         row["first"] = chosen.sources[0].paper.title if chosen.sources else None
         for way, query in queries.items():
             top = [normalize_title(h.paper.title) for h in assistant.search(query, k=3)]
-            hit = gold in top
+            hit = gold in top if gold else query == pair["followup"]
             found[pair["kind"], way] += hit
             row[way] = {"query": query, "hit": hit}
         rows.append(row)
@@ -93,7 +99,7 @@ def main() -> None:
             print(f"  {kind:10} " + "  ".join(f"{way}: {result[kind][way]}" for way in ways))
         if not args.no_llm:
             print(f"LLM rewrites used: {accepted}/{len(pairs)}")
-        print("chat's evidence, first paper right (follow-up: stays; new-topic: leaves):")
+        print("chat's evidence, first paper right (follow-up: stays; new-topic: leaves; off-topic: refused):")
         for group, figure in result["chat_first_paper_right"].items():
             print(f"  {group:30} {figure}")
         for row in rows:

@@ -47,6 +47,11 @@ NEW_TOPIC_MARGIN = 0.3
 # between the calibration half's follow-ups (at most 0.26) and new topics (0.37 and 0.50) of
 # benchmarks/followups.jsonl (#22).
 NEW_TOPIC_SIMILARITY = 0.3
+# A question not pointing back that writes this many words no paper of the collection writes asks
+# about something else, whatever the last paper's title carried along finds: the calibration half's
+# follow-ups not pointing back write at most one ("came" in "Which methods came out on top?"), its
+# off-topic questions of benchmarks/followups.jsonl two to four.
+FOREIGN_WORDS = 2
 MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
 HELP = """Ask a question, or use a command:
   /help              this help
@@ -88,7 +93,7 @@ def previous_papers(previous: Turn) -> list[str]:
 
 # A question pointing back at the last answer's papers: a pronoun or possessive standing for them,
 # "this paper", "the authors", or an ellipsis ("and on ImageNet?", "what about ..."). Not the "it"
-# of "is it possible", nor "this collection".
+# of "is it possible", nor "this collection", nor "this year".
 _REFERS_BACK = re.compile(
     r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
     r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
@@ -98,6 +103,7 @@ _REFERS_BACK = re.compile(
 )
 _NOT_BACK = re.compile(
     r"\b(?:this|these|the)\s+(?:collection|corpus|library|field|area|topic|list)\b"
+    r"|\b(?:this|these|that)\s+(?:year|month|week|day|decade|time)s?\b"
     r"|\b(?:(?:is|was)\s+it|it\s+(?:is|was))\s+(?:possible|true|known|necessary|feasible)\b",
     re.IGNORECASE,
 )
@@ -200,7 +206,10 @@ class ChatSession:
         paper, and no new topic found as typed), else by the evidence alone."""
         gain = answer_probability(contextual.signals) - answer_probability(typed.signals)
         if not refers_back(question):
-            return gain >= FOLLOW_UP_MARGIN
+            # The carried title alone can make the contextual search strong; words no paper writes
+            # ("the boiling point of nitrogen on Mars" after beehives) make a question of its own.
+            foreign = self.assistant.library.keyword_index().unseen(question)
+            return gain >= FOLLOW_UP_MARGIN and len(foreign) < FOREIGN_WORDS
         named = self.assistant.gatherer.retriever(self.filters).named(question)
         if any(p not in previous for p in named):
             return False

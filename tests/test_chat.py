@@ -13,7 +13,7 @@ from conftest import CONTROLS
 from doubles import Script, Scripted
 
 from rag.api import Assistant
-from rag.chat import HISTORY_LINES, ChatSession, carry_context, repl
+from rag.chat import HISTORY_LINES, ChatSession, carry_context, refers_back, repl
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event
@@ -327,6 +327,35 @@ def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession)
     assert first.answer.citations[0].paper.title == CLIP
     assert second.standalone == second.question  # "they" points at nobody here: a new topic
     assert "glacier" in second.answer.text.lower() and "CLIP" not in second.answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "points_back"),
+    [
+        ("what accuracy do they reach?", True),
+        ("how did the authors caption the videos?", True),
+        ("and at 3 bits?", True),
+        ("which stocks should i buy this year?", False),
+        ("which papers did this collection publish that decade?", False),
+        ("is it possible to train on one gpu?", False),
+    ],
+)
+def test_what_points_back_at_the_last_answer(question: str, points_back: bool) -> None:
+    assert refers_back(question) is points_back
+
+
+def test_a_question_no_paper_answers_is_refused_mid_chat_not_answered_from_the_last_paper(
+    session: ChatSession,
+) -> None:
+    """With the last paper's title carried along, any question finds that paper; one that does not
+    point back follows up only when that paper answers it as typed."""
+    script = Script(
+        "how do microphones detect swarming in beehives?", "what is the boiling point of nitrogen on mars?"
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    first, second = session.turns
+    assert first.answer.citations[0].paper.title == "Beekeeping with acoustic sensors"
+    assert second.standalone == second.question and second.answer.refused
 
 
 def test_a_follow_up_is_condensed_under_the_answers_system_prompt(assistant: Assistant) -> None:

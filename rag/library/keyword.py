@@ -205,6 +205,10 @@ class KeywordIndex:
             corrected.append(term)
         return list(dict.fromkeys(corrected))
 
+    def unseen(self, text: str) -> list[str]:
+        """The terms of a query (typos corrected) that no indexed chunk writes."""
+        return [term for term in self.query_terms(text) if term not in self._terms]
+
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         i = self._terms.get(term)
         if i is None:
