@@ -420,6 +420,32 @@ def test_the_page_asks_streams_and_cites(server: str, tmp_path: Path) -> None:
         browser.close()
 
 
+def test_the_page_keeps_the_conversation_for_follow_ups(server: str, tmp_path: Path) -> None:
+    browser = Browser(tmp_path / "profile")
+    ask_in_page = (
+        "document.getElementById('question').value = 'What loss did they train with?';"
+        "document.getElementById('go').click(); true"
+    )
+    try:
+        browser.open(f"{server}/?q={CLIP_QUESTION.replace(' ', '%20')}")
+        browser.wait_for("document.body.dataset.state === 'done'")
+        assert browser.evaluate("document.getElementById('earlier').textContent") == CLIP_QUESTION
+        browser.evaluate(ask_in_page)
+        browser.wait_for("document.body.dataset.answers === '2'")
+        # "they" is read with the paper of the answer before: searched with its short name
+        status = browser.evaluate("document.getElementById('status').textContent")
+        assert f"(regarding: {CLIP.split(':')[0]})" in status
+        assert browser.evaluate("document.getElementById('ref-1').textContent").startswith(CLIP)
+        # a new conversation forgets it: the same words are searched as they are
+        browser.evaluate("document.getElementById('new-conversation').click(); true")
+        assert browser.evaluate("document.getElementById('thread').hidden") is True
+        browser.evaluate(ask_in_page)
+        browser.wait_for("document.body.dataset.answers === '3'")
+        assert "regarding" not in browser.evaluate("document.getElementById('status').textContent")
+    finally:
+        browser.close()
+
+
 @pytest.mark.fault
 def test_hostile_paper_text_is_shown_as_text(server: str, tmp_path: Path) -> None:
     browser = Browser(tmp_path / "profile")

@@ -5,6 +5,10 @@
 
 const $ = (id) => document.getElementById(id);
 const FILTERS = ["year", "author", "category", "venue", "tag"];
+// The conversation so far, as the API takes it: a follow-up ("what loss did they use?") is read
+// with the papers of the answer before it. Only the last exchanges are sent.
+const KEPT_MESSAGES = 8;
+let conversation = [];
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -76,6 +80,17 @@ function headers() {
   return h;
 }
 
+function showConversation() {
+  const asked = conversation.filter((m) => m.role === "user").map((m) => m.content);
+  $("earlier").textContent = asked.join(" · ");
+  $("thread").hidden = asked.length === 0;
+}
+
+function newConversation() {
+  conversation = [];
+  showConversation();
+}
+
 function status(text, isError) {
   $("status").textContent = text || "";
   $("status").className = isError ? "error" : "";
@@ -129,6 +144,8 @@ async function ask(question) {
   $("references").replaceChildren();
   $("closest").replaceChildren();
   let text = "";
+  let reply = ""; // everything the server sent as content, as it remembers the reply
+  let finished = false;
   drawCited($("answer"), text);
   const searched = search(question).catch(() => {});
   try {
@@ -138,7 +155,7 @@ async function ask(question) {
       body: JSON.stringify({
         model: $("model").value || "rag",
         stream: true,
-        messages: [{ role: "user", content: question }],
+        messages: [...conversation.slice(-KEPT_MESSAGES), { role: "user", content: question }],
         filters: filters(),
       }),
     });
@@ -159,6 +176,7 @@ async function ask(question) {
         if (chunk.error) throw new Error(chunk.error.message);
         const event = chunk.rag_event || {};
         const choice = chunk.choices[0];
+        reply += choice.delta.content || "";
         if (event.type === "replaced") {
           text = "";
           status(event.reason);
@@ -169,11 +187,18 @@ async function ask(question) {
           text += choice.delta.content;
         }
         drawCited($("answer"), text);
-        if (choice.finish_reason) finish(chunk);
+        if (choice.finish_reason) {
+          finish(chunk);
+          finished = true;
+        }
       }
     }
   } catch (error) {
     status(error.message, true);
+  }
+  if (finished) {
+    conversation.push({ role: "user", content: question }, { role: "assistant", content: reply });
+    showConversation();
   }
   await searched;
   $("go").disabled = false;
@@ -193,6 +218,7 @@ async function loadModels() {
 }
 
 function start() {
+  $("new-conversation").addEventListener("click", newConversation);
   $("api-key").addEventListener("change", () => sessionStorage.setItem("rag-key", $("api-key").value));
   $("ask").addEventListener("submit", (event) => {
     event.preventDefault();
