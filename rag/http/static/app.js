@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const FILTERS = ["year", "author", "category", "venue", "tag"];
 // The conversation so far, as the API takes it: a follow-up ("what loss did they use?") is read
-// with the papers of the answer before it. Only the last exchanges are sent.
+// with the papers of the answer before it. Only the last exchanges are kept and sent.
 const KEPT_MESSAGES = 8;
 let conversation = [];
 
@@ -155,7 +155,7 @@ async function ask(question) {
       body: JSON.stringify({
         model: $("model").value || "rag",
         stream: true,
-        messages: [...conversation.slice(-KEPT_MESSAGES), { role: "user", content: question }],
+        messages: [...conversation, { role: "user", content: question }],
         filters: filters(),
       }),
     });
@@ -197,7 +197,8 @@ async function ask(question) {
     status(error.message, true);
   }
   if (finished) {
-    conversation.push({ role: "user", content: question }, { role: "assistant", content: reply });
+    const exchange = [{ role: "user", content: question }, { role: "assistant", content: reply }];
+    conversation = [...conversation, ...exchange].slice(-KEPT_MESSAGES);
     showConversation();
   }
   await searched;
