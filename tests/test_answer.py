@@ -26,7 +26,7 @@ from rag.prompting import build_messages
 from rag.prompts import load_prompts
 from rag.query import parse
 from rag.sentences import select_evidence
-from rag.verify import is_model_refusal
+from rag.verify import is_model_refusal, misnamed
 
 
 def _source(number: int, title: str, evidence: str) -> Source:
@@ -405,3 +405,26 @@ def test_references_show_venue_identifiers_categories_and_tags_once() -> None:
     )
     bare = PaperRef("q", "Untitled work", venue="Nature", doi="10.2/x")
     assert Citation(1, bare, "").reference() == "[1] Untitled work - Nature doi:10.2/x"
+
+
+def _titled(number: int, title: str, text: str) -> PaperText:
+    return PaperText(number, [text], np.zeros((1, 384), dtype=np.float32), title=title)
+
+
+def test_a_sentence_naming_a_shown_paper_must_cite_it_or_a_paper_that_writes_the_name() -> None:
+    reident = _titled(1, "CLIP-ReIdent: Contrastive Training for Player Re-Identification", "We tune CLIP.")
+    metaclip = _titled(2, "Demystifying CLIP Data", "MetaCLIP curates CLIP's data from CommonCrawl.")
+    soups = _titled(3, "Model soups: averaging weights of fine-tuned models", "We average weights.")
+    survey = _titled(4, "A survey of player tracking", "We compare trackers with CLIP-ReIdent.")
+    papers = {1: reident, 2: metaclip, 3: soups, 4: survey}
+    sentences = [
+        "Clip-reident reproduces CLIP's data by filtering [2].",  # names [1], cites only [2]
+        "Unlike CLIP-ReIdent [1], MetaCLIP curates data [2].",  # cites the paper it names
+        "Trackers are compared with CLIP-ReIdent [4].",  # the cited paper writes the name itself
+        "Model soups reproduce CLIP's data [2].",  # a name of ordinary words is not checked
+    ]
+    flagged = misnamed(sentences, papers, papers.values())
+    assert [(u.sentence, u.citations) for u in flagged] == [
+        ("Clip-reident reproduces CLIP's data by filtering.", [2])
+    ]
+    assert flagged[0].reason == "writes CLIP-ReIdent but cites only papers that do not"
