@@ -131,6 +131,10 @@ class Assistant:
         self, question: str, *, llm: str | None = None, **options: Unpack[SearchOptions]
     ) -> AnswerStream:
         """Answer a question: iterate for its events (Token, Notice, Replaced, Done), then read `.answer`."""
+        from .evidence import SearchOptions
+
+        if unknown := options.keys() - SearchOptions.__optional_keys__:  # read with .get() below
+            raise TypeError(f"unexpected keyword argument {min(unknown)!r}")
         query = self.gatherer.parse(question, options.get("filters"))
         k = self.gatherer.cap(options.get("k"))
         chain = self.chain(llm)  # the question is checked first, then the choice, then the store

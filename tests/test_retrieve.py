@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import write_jsonl
 
 from rag.api import Assistant
@@ -129,3 +130,10 @@ def test_query_terms_match_names_as_people_type_them() -> None:
     assert index.query_terms("open images version 4") == ["open", "image", "v4"]  # as titles write it
     assert index.search("instrutblip results", 1)[0][0] == "a#0"
     assert index.idf("codex") > index.idf("dataset")
+
+
+def test_an_option_the_api_does_not_take_is_a_type_error(assistant: Assistant) -> None:
+    """Search options pass through as keywords: a misspelt one fails, as a wrong keyword does."""
+    for call in (assistant.search, assistant.gather, assistant.ask, assistant.stream):
+        with pytest.raises(TypeError, match="top_k"):
+            call("glacier retreat", top_k=3)  # type: ignore[call-arg]
