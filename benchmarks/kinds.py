@@ -91,6 +91,7 @@ def score(row: Row, answer: Answer, seconds: float) -> dict[str, Any]:
         "split": row.split,
         "refused": answer.refused,
         "backend": answer.backend,
+        "fallback_reason": answer.fallback_reason,
         "seconds": round(seconds, 2),
         "text": answer.text,
         "cited": [c.paper.title for c in answer.citations],
