@@ -79,13 +79,20 @@ def misnamed(
             if len(k := key(PIECE.findall(name))) >= 4:
                 names[k] = (paper, name)
     found = []
+    keys_of: dict[int, set[str]] = {}  # what each cited paper writes, read once
+
+    def writes(number: int, k: str) -> bool:
+        if number not in keys_of:
+            keys_of[number] = written_keys(" ".join([cited[number].title, *cited[number].chunk_texts]))
+        return k in keys_of[number]
+
     for sentence in sentences:
         numbers = [n for n in cited_numbers(sentence) if n in cited]
         written = written_keys(strip_citations(sentence))
         for k, (paper, name) in names.items():
             if not numbers or k not in written or any(cited[n] is paper for n in numbers):
                 continue
-            if not any(k in written_keys(" ".join([cited[n].title, *cited[n].chunk_texts])) for n in numbers):
+            if not any(writes(n, k) for n in numbers):
                 reason = f"writes {name} but cites only papers that do not"
                 found.append(Unsupported(strip_citations(sentence), numbers, None, reason))
                 break
