@@ -131,14 +131,9 @@ class Assistant:
         self, question: str, *, llm: str | None = None, **options: Unpack[SearchOptions]
     ) -> AnswerStream:
         """Answer a question: iterate for its events (Token, Notice, Replaced, Done), then read `.answer`."""
-        from .evidence import SearchOptions
-
-        if unknown := options.keys() - SearchOptions.__optional_keys__:  # read with .get() below
-            raise TypeError(f"unexpected keyword argument {min(unknown)!r}")
-        query = self.gatherer.parse(question, options.get("filters"))
-        k = self.gatherer.cap(options.get("k"))
+        query, k, mode = self.gatherer.prepared(question, **options)
         chain = self.chain(llm)  # the question is checked first, then the choice, then the store
-        return self._answer(self.gatherer.later(query, k=k, mode=options.get("mode")), chain)
+        return self._answer(self.gatherer.later(query, k=k, mode=mode), chain)
 
     def _answer(self, evidence: Callable[[], Evidence], chain: list[str]) -> AnswerStream:
         from .answerer import Answerer

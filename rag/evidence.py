@@ -243,6 +243,17 @@ class Gatherer:
         self.scope(query.filters, query.asked)  # so is a filter that matches no paper
         return lambda: self.gather(query, k=k, mode=mode)
 
+    def prepared(
+        self,
+        question: str | Query,
+        *,
+        k: int | None = None,
+        mode: SearchMode | None = None,
+        filters: Filters = None,
+    ) -> tuple[Query, int, SearchMode | None]:
+        """The question parsed with its filter, and k capped: what `later` gathers from."""
+        return self.parse(question, filters), self.cap(k), mode
+
     def cap(self, k: int | None) -> int:
         """k (default: the setting), capped at what the store holds."""
         return self.library.cap(k or self.settings.k, self.settings.candidates)
