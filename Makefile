@@ -17,7 +17,7 @@ WHEEL_CACHE ?= $(HOME)/.cache/rag-wheels
 TEST_WORKERS ?= 2
 LLAMA_WHEELS := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_KEY)
 
-.PHONY: demo test install install-dev install-local model lint llama-wheel chromium
+.PHONY: demo test install install-dev install-local model ruff lint llama-wheel chromium
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -58,9 +58,11 @@ install-dev: $(VENV)/.llama-$(LLAMA_KEY)
 demo: install
 	$(VENV)/bin/rag ask "$(Q)"
 
-lint: install-dev
+ruff: install-dev
 	$(VENV)/bin/ruff check rag tests benchmarks
 	$(VENV)/bin/ruff format --check rag tests benchmarks
+
+lint: ruff
 	$(VENV)/bin/mypy
 
 # The web page is tested in a real headless Chromium (Debian's package); as root it is installed
@@ -72,9 +74,7 @@ chromium:
 
 ## test: set up with the dev tools and the local model, then lint, type-check and run the tests
 # mypy runs beside the tests, in the time their workers wait on servers and child processes.
-test: install-dev chromium
-	$(VENV)/bin/ruff check rag tests benchmarks
-	$(VENV)/bin/ruff format --check rag tests benchmarks
+test: ruff chromium
 	$(VENV)/bin/mypy > $(VENV)/mypy.log 2>&1 & mypy=$$!; \
 	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile; tests=$$?; \
 	  wait $$mypy; typed=$$?; cat $(VENV)/mypy.log; [ $$tests = 0 ] && [ $$typed = 0 ]
