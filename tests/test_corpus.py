@@ -115,6 +115,7 @@ def test_bad_files_are_reported_and_skipped(tmp_path: Path) -> None:
     )
     assert "unsupported file type" in _problems(tmp_path / "notes.pdf")[0]
     assert "no such file" in _problems(tmp_path / "missing.jsonl")[0]
+    assert "no such file" in _problems(tmp_path / "missing")[0]  # no suffix: missing, not unsupported
 
 
 @pytest.mark.fault

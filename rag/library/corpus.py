@@ -142,6 +142,9 @@ def read(
         fmt = detect_format(path)
         report = FileReport(path=str(path), format=fmt or "unknown")
         reports.append(report)
+        if fmt is None and not path.exists():  # no suffix to go by: say what is wrong with it
+            report.problems.append(Problem(str(path), None, "no such file; skipped"))
+            continue
         if fmt is None:
             report.problems.append(
                 Problem(
