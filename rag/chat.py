@@ -94,13 +94,13 @@ def previous_papers(previous: Turn) -> list[str]:
 # A question pointing back at the last answer's papers: a pronoun or possessive standing for them,
 # "this paper", "the authors", or an ellipsis ("and on ImageNet?", "what about ..."). Not the "it"
 # of "is it possible", nor "this collection", nor "this year".
-_REFERS_BACK = re.compile(
+_POINTER = re.compile(
     r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
     r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
-    r"system|authors?|proposed))\b"
-    r"|^\s*(?:and|also|what about|how about|same for|what of)\b",
+    r"system|authors?|proposed))\b",
     re.IGNORECASE,
 )
+_ELLIPSIS = re.compile(r"^\s*(?:and|also|what about|how about|same for|what of)\b", re.IGNORECASE)
 _NOT_BACK = re.compile(
     r"\b(?:this|these|the)\s+(?:collection|corpus|library|field|area|topic|list)\b"
     r"|\b(?:this|these|that)\s+(?:year|month|week|day|decade|time)s?\b"
@@ -115,7 +115,17 @@ _POINTING_WORDS = frozenset({"author", "method", "model", "approach", "dataset",
 def refers_back(question: str) -> bool:
     """Whether a question's form points back at the previous answer (a pronoun, "the authors", an
     ellipsis)."""
-    return bool(_REFERS_BACK.search(_NOT_BACK.sub(" ", question)))
+    return bool(_POINTER.search(_NOT_BACK.sub(" ", question))) or bool(_ELLIPSIS.match(question))
+
+
+def needs_rewriting(question: str, previous: Turn) -> bool:
+    """Whether a follow-up leaves an LLM something to resolve. A word standing for the one paper the
+    last answer cited ("they", "its", "the authors") is resolved by carrying that paper along; an
+    ellipsis ("and on ImageNet?") lacks what it asks, a question with no such word does not say what
+    it is about, and several cited papers leave "they" open. Rewriting takes Qwen2.5-1.5B 2.2-2.9 s
+    on 2 cores, the whole of a follow-up's extra time (benchmarks/README, #22)."""
+    pointing = bool(_POINTER.search(_NOT_BACK.sub(" ", question)))
+    return not pointing or bool(_ELLIPSIS.match(question)) or len(previous_papers(previous)) != 1
 
 
 # How a follow-up is rewritten by an LLM: a short reply, and only a reply that reads as a question of
@@ -232,8 +242,9 @@ class ChatSession:
         along (its cited papers ranked first). A question whose form points back ("they", "the
         authors", "and on ImageNet?") keeps the contextual form unless it names another paper or
         finds, as typed, a clearly stronger answer or a clearly closer paper elsewhere; any other
-        keeps it only when its evidence is clearly stronger. With an LLM, that form is then written
-        as a standalone question (kept when it is one) and searched.
+        keeps it only when its evidence is clearly stronger. With an LLM, a follow-up that leaves it
+        something to resolve (`needs_rewriting`) is then written as a standalone question (kept when
+        it is one) and searched.
         """
         typed = self._gather(question)
         if not self.turns:
@@ -243,7 +254,7 @@ class ChatSession:
         contextual = self._gather(self._pointing(question, carried) if previous else carried, previous)
         if not self._follows(question, typed, contextual, previous):
             return typed, False
-        if self.condense_with_llm:
+        if self.condense_with_llm and needs_rewriting(question, self.turns[-1]):
             condensed = condense(self.assistant, question, self.turns[-1], llm=self.llm)
             if condensed:
                 return self._gather(condensed, previous), True

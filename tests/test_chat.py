@@ -12,8 +12,9 @@ import pytest
 from conftest import CONTROLS
 from doubles import Script, Scripted
 
+from rag.answer import Answer, Citation, PaperRef
 from rag.api import Assistant
-from rag.chat import HISTORY_LINES, ChatSession, carry_context, refers_back, repl
+from rag.chat import HISTORY_LINES, ChatSession, Turn, carry_context, needs_rewriting, refers_back, repl
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event
@@ -369,11 +370,11 @@ def test_a_follow_up_is_condensed_under_the_answers_system_prompt(assistant: Ass
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
     scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
     session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
-    script = Script("what is clip-reident?", "what accuracy do they reach?")
+    script = Script("what is clip-reident?", "and what accuracy do they reach?")
     assert repl(session, script.read_line, script.write) == 0
     first, condensing, second = model.requests
     assert first[0]["role"] == "system" and condensing[0] == first[0] == second[0]
-    assert "Follow-up question: what accuracy do they reach?" in condensing[1]["content"]
+    assert "Follow-up question: and what accuracy do they reach?" in condensing[1]["content"]
     # the last exchange as its question and the titles it cited: fewer tokens than the answer's text
     assert f"Answered from: {CLIP}" in condensing[1]["content"] and "98.44%" not in condensing[1]["content"]
     assert session.turns[1].standalone == condensed.removesuffix(" [1]")
@@ -385,11 +386,45 @@ def test_a_rewrite_repeating_the_follow_up_is_not_used(assistant: Assistant) -> 
     follow-up reading (the paper carried along) instead."""
     assistant.ingest()
     answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
-    model = Scripted(answer, then=("What accuracy do they reach?", answer))
+    model = Scripted(answer, then=("And what accuracy do they reach?", answer))
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
+    session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
+    script = Script("what is clip-reident?", "and what accuracy do they reach?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert len(model.requests) == 3  # answer, condensing, answer
+    assert session.turns[1].standalone == "and what accuracy do they reach? (regarding: CLIP-ReIdent)"
+
+
+def test_they_standing_for_the_one_paper_cited_is_resolved_without_asking_the_model(
+    assistant: Assistant,
+) -> None:
+    """After an answer citing one paper, "they" can only be that paper: the chat carries it along
+    and the model is asked only for the answer, not for a rewrite first."""
+    assistant.ingest()
+    answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
+    model = Scripted(answer, then=(answer,))
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
     scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
     session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
     script = Script("what is clip-reident?", "what accuracy do they reach?")
     assert repl(session, script.read_line, script.write) == 0
-    assert len(model.requests) == 3  # answer, condensing, answer
+    assert len(model.requests) == 2  # answer, answer
     assert session.turns[1].standalone == "what accuracy do they reach? (regarding: CLIP-ReIdent)"
+    assert session.turns[1].answer.citations[0].paper.title == CLIP
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "rewritten"),
+    [
+        ("what accuracy do they reach?", 1, False),
+        ("who are the authors?", 1, False),
+        ("what accuracy do they reach?", 2, True),  # which of the two is "they"?
+        ("and on imagenet?", 1, True),  # what about ImageNet?
+        ("which methods came out on top?", 1, True),  # nothing says what it is about
+    ],
+)
+def test_which_follow_ups_an_llm_rewrites(question: str, cited: int, rewritten: bool) -> None:
+    citations = [Citation(n + 1, PaperRef(f"p{n}", f"Paper {n}"), "") for n in range(cited)]
+    previous = Turn("q", "q", Answer("q", "", citations, [], backend="extractive"))
+    assert needs_rewriting(question, previous) is rewritten

@@ -435,7 +435,7 @@ def test_a_chat_follow_up_reuses_the_system_prompt_the_model_evaluated(
     monkeypatch.setattr("rag.local.SERVER_OPTIONS", ["--verbose", "True", "--logits_all", "False"])
     with Assistant(local_settings, embedder=embedder) as assistant:
         session = ChatSession(assistant, k=5, llm="local", mode="hybrid")
-        lines = iter([QUESTION, "what dataset did they use?"])
+        lines = iter([QUESTION, "and what dataset did they use?"])  # an ellipsis: rewritten
 
         def read_line(prompt: str) -> str:
             try:
