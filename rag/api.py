@@ -171,16 +171,6 @@ class Assistant:
         self.pool.drop(backend)  # built with the old settings
         return backend
 
-    def models(self) -> dict[str, Any]:
-        """The models usable here, and the chain `auto` would try."""
-        return backends.listing(self.settings)
-
-    def pull_model(self, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-        """Fetch the local model (Qwen2.5-Coder-1.5B-Instruct) into the model folder, once."""
-        from .pull import pull
-
-        return pull(self.settings.model_dir, progress=progress or self.notify)
-
     def paper(self, paper_id: str) -> dict[str, Any]:
         """A stored paper's metadata and full abstract (rebuilt from its chunks)."""
         paper, abstract = self.library.paper(paper_id)

@@ -219,7 +219,9 @@ def models(args: argparse.Namespace, assistant: Assistant) -> int:
     """`rag models` (the listing) and `rag models pull`."""
     if args.action == "pull":
         return _pull(args, assistant)
-    listing = assistant.models()
+    from ..backends import listing as models_listing
+
+    listing = models_listing(assistant.settings)
     if args.json:
         print_json(listing)
     else:
@@ -235,7 +237,9 @@ def _pull(args: argparse.Namespace, assistant: Assistant) -> int:
         raise KeyboardInterrupt  # the pull removes its work folder on the way out
 
     signal.signal(signal.SIGTERM, stop)
-    result = assistant.pull_model(progress=lambda message: out(f"rag: {message}", err=True))
+    from ..pull import pull
+
+    result = pull(assistant.settings.model_dir, progress=lambda message: out(f"rag: {message}", err=True))
     if args.json:
         print_json(result)
     else:
