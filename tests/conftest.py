@@ -13,12 +13,14 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
+import numpy as np
 import pytest
 
 from rag.api import Assistant
 from rag.config import Settings, default_model_dir
-from rag.embeddings import OnnxMiniLM
+from rag.embeddings import CachedEmbedder, OnnxMiniLM
 
 ROOT = Path(__file__).resolve().parent.parent
 USER_MODEL_DIR = default_model_dir()  # the developer's, read before the tests' own cache folder is set
@@ -93,10 +95,33 @@ def _own_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
+class RememberingEmbedder(CachedEmbedder):
+    """The real embedder, remembering every text it embedded in this test process (a text's
+    vector does not depend on its batch: test_index.py): the same small corpora and answers recur
+    in hundreds of tests. `calls` and `texts_embedded` count what the code under test asked for,
+    as OnnxMiniLM counts what it ran."""
+
+    def __init__(self, embedder: OnnxMiniLM) -> None:
+        super().__init__(embedder, size=1_000_000)
+        self.calls = self.texts_embedded = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """The vectors, from memory when a test embedded the text before."""
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        return super().embed(texts)
+
+
 @pytest.fixture(scope="session")
-def embedder() -> OnnxMiniLM:
-    """The real all-MiniLM-L6-v2 int8 ONNX embedder, loaded once."""
+def onnx_embedder() -> OnnxMiniLM:
+    """The real all-MiniLM-L6-v2 int8 ONNX embedder, loaded once: for tests of the model itself."""
     return OnnxMiniLM()
+
+
+@pytest.fixture(scope="session")
+def embedder(onnx_embedder: OnnxMiniLM) -> OnnxMiniLM:
+    """The real embedder as the code under test gets it, remembering the texts it embedded."""
+    return cast(OnnxMiniLM, RememberingEmbedder(onnx_embedder))
 
 
 def fill_small_corpus(corpus: Path) -> Path:

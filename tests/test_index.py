@@ -155,25 +155,25 @@ def test_jsonl_only_corpus(tmp_path: Path, embedder: OnnxMiniLM) -> None:
 
 
 def test_answers_embed_a_sentence_once_and_forget_the_oldest(
-    assistant: Assistant, embedder: OnnxMiniLM
+    assistant: Assistant, embedder: OnnxMiniLM, onnx_embedder: OnnxMiniLM
 ) -> None:
     import numpy as np
 
     from rag.embeddings import CachedEmbedder
 
-    cached = CachedEmbedder(embedder, size=3)
-    calls = embedder.calls
+    cached = CachedEmbedder(onnx_embedder, size=3)
+    calls = onnx_embedder.calls
     first = cached.embed(["a cat sat", "a dog ran", "a cat sat"])
-    assert embedder.calls == calls + 1 and np.allclose(first[0], first[2])
+    assert onnx_embedder.calls == calls + 1 and np.allclose(first[0], first[2])
     again = cached.embed(["a dog ran", "a cat sat"])
-    assert embedder.calls == calls + 1  # both remembered
-    assert np.allclose(again, embedder.embed(["a dog ran", "a cat sat"]), atol=1e-6)
+    assert onnx_embedder.calls == calls + 1  # both remembered
+    assert np.allclose(again, onnx_embedder.embed(["a dog ran", "a cat sat"]), atol=1e-6)
     cached.embed(["x", "y"])  # four texts for three places: the least recently used goes
-    calls = embedder.calls
+    calls = onnx_embedder.calls
     cached.embed(["a cat sat"])
-    assert embedder.calls == calls
+    assert onnx_embedder.calls == calls
     cached.embed(["a dog ran"])
-    assert embedder.calls == calls + 1
+    assert onnx_embedder.calls == calls + 1
     # an answer's evidence sentences come back from memory on a follow-up about the same papers
     assistant.ingest()
     question = "How well does a fine-tuned CLIP model re-identify basketball players?"
@@ -229,7 +229,8 @@ def test_a_copied_store_opens_with_the_same_contents_and_no_probe(
     assert index is not None and index.revision == revision
 
 
-def test_a_texts_vector_does_not_depend_on_its_batch_or_thread(embedder: OnnxMiniLM) -> None:
+def test_a_texts_vector_does_not_depend_on_its_batch_or_thread(onnx_embedder: OnnxMiniLM) -> None:
+    embedder = onnx_embedder
     # embed() groups texts by length and runs the groups side by side: each row stays its text's
     entries = bundled_entries(6)
     texts = [embedding_text(t, a) for t, a in entries] + [t for t, _ in entries] + ["gpt", "a b c d"]
