@@ -92,6 +92,7 @@ def score(row: Row, answer: Answer, seconds: float) -> dict[str, Any]:
         "refused": answer.refused,
         "backend": answer.backend,
         "fallback_reason": answer.fallback_reason,
+        "unsupported": [{"sentence": u.sentence, "reason": u.reason} for u in answer.unsupported],
         "seconds": round(seconds, 2),
         "text": answer.text,
         "cited": [c.paper.title for c in answer.citations],
