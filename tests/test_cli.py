@@ -168,7 +168,7 @@ def test_ingest_with_bad_input_exits_nonzero_and_names_file_and_line(tmp_path: P
     assert report["problems"][1] == f"{empty}: empty file; skipped"
     plain = run("--store", str(tmp_path / "s"), "ingest", str(bad))
     assert plain.returncode == 3
-    assert f"rag: skipped {bad}:2: not valid JSON" in plain.stderr
+    assert f"rag: {bad}:2: not valid JSON" in plain.stderr
     assert "1 problem(s) in the input; those entries were skipped" in plain.stderr
     assert "Traceback" not in plain.stderr
 
@@ -388,8 +388,7 @@ def test_ingest_a_researchers_library_then_an_edited_export(tmp_path: Path) -> N
         in again.stdout
     )
     assert (
-        f"rag: skipped {EXPORTS[0]}: 1 of 9 entries has no abstract; skipped (goodfellow_deep_2016)"
-        in again.stderr
+        f"rag: {EXPORTS[0]}: 1 of 9 entries has no abstract; skipped (goodfellow_deep_2016)" in again.stderr
     )
     assert f"rag: {EXPORTS[0]}:86 (rajbhandari_zero_2020-1) merged into {EXPORTS[0]}:69" in again.stderr
 
@@ -474,11 +473,10 @@ def test_ingest_keeps_distinct_ids_apart_replaces_same_ids_and_refuses_wrong_typ
         in result.stderr
     )
     for line in (
-        f"rag: skipped {types}:1: field 'title' must be text, not an object; entry skipped",
-        f"rag: skipped {types}:2: field 'abstract' must be text, not true; entry skipped",
-        f"rag: skipped {types}:3: field 'url' must be text, not a list; entry skipped",
-        f"rag: skipped {types}:4: field 'year' must be a year between 1000 and 2100, not 99999; "
-        "entry skipped",
+        f"rag: {types}:1: field 'title' must be text, not an object; entry skipped",
+        f"rag: {types}:2: field 'abstract' must be text, not true; entry skipped",
+        f"rag: {types}:3: field 'url' must be text, not a list; entry skipped",
+        f"rag: {types}:4: field 'year' must be a year between 1000 and 2100, not 99999; entry skipped",
     ):
         assert line in result.stderr
     info = json.loads(run("--store", store, "info", "--json").stdout)

@@ -155,7 +155,7 @@ def evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
     )
     problems = report["settings"]["problems"]
     for problem in problems:
-        out(f"rag: skipped {problem}", err=True)
+        out(f"rag: {problem}", err=True)
     if args.json:
         print_json(report)
     else:

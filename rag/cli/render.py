@@ -69,7 +69,7 @@ def print_ingest(report: IngestReport) -> None:
 def _ingest_notes(report: IngestReport) -> None:
     """On stderr: the entries skipped, the notes, the merges (the first ones), the papers replaced."""
     for problem in report.problems:
-        out(f"rag: skipped {problem}", err=True)
+        out(f"rag: {problem}", err=True)
     for note in report.notes:
         out(f"rag: note: {note}", err=True)
     merges = [m for f in report.files for m in f.merges]
