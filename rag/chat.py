@@ -91,9 +91,9 @@ def previous_papers(previous: Turn) -> list[str]:
     return list(dict.fromkeys(c.paper.paper_id for c in previous.answer.citations))[:MAX_PINNED]
 
 
-# A question pointing back at the last answer's papers: a pronoun or possessive standing for them,
-# "this paper", "the authors", or an ellipsis ("and on ImageNet?", "what about ..."). Not the "it"
-# of "is it possible", nor "this collection", nor "this year".
+# A question pointing back at the last answer's papers: a word standing for them (a pronoun or
+# possessive, "this paper", "the authors"), or an ellipsis ("and on ImageNet?", "what about ...").
+# Not the "it" of "is it possible", nor "this collection", nor "this year".
 _POINTER = re.compile(
     r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
     r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
@@ -115,7 +115,11 @@ _POINTING_WORDS = frozenset({"author", "method", "model", "approach", "dataset",
 def refers_back(question: str) -> bool:
     """Whether a question's form points back at the previous answer (a pronoun, "the authors", an
     ellipsis)."""
-    return bool(_POINTER.search(_NOT_BACK.sub(" ", question))) or bool(_ELLIPSIS.match(question))
+    return _has_pointer(question) or bool(_ELLIPSIS.match(question))
+
+
+def _has_pointer(question: str) -> bool:
+    return bool(_POINTER.search(_NOT_BACK.sub(" ", question)))
 
 
 def needs_rewriting(question: str, previous: Turn) -> bool:
@@ -124,8 +128,8 @@ def needs_rewriting(question: str, previous: Turn) -> bool:
     ellipsis ("and on ImageNet?") lacks what it asks, a question with no such word does not say what
     it is about, and several cited papers leave "they" open. Rewriting takes Qwen2.5-1.5B 2.2-2.9 s
     on 2 cores, the whole of a follow-up's extra time (benchmarks/README, #22)."""
-    pointing = bool(_POINTER.search(_NOT_BACK.sub(" ", question)))
-    return not pointing or bool(_ELLIPSIS.match(question)) or len(previous_papers(previous)) != 1
+    one_paper = len(previous_papers(previous)) == 1
+    return not (_has_pointer(question) and one_paper) or bool(_ELLIPSIS.match(question))
 
 
 # How a follow-up is rewritten by an LLM: a short reply, and only a reply that reads as a question of
