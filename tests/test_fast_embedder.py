@@ -1,0 +1,78 @@
+"""RAG_EMBEDDER=minilm-int8-fast: the shipped model rewritten with integer matrix products."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import bundled_entries, write_dump
+from test_cli import run
+
+from rag.embeddings import FastMiniLM, OnnxMiniLM
+from rag.errors import ConfigError, RagError
+from rag.library.ingest import embedding_text
+from rag.quantize import fast_model
+
+TEXTS = [embedding_text(t, a) for t, a in bundled_entries(8)] + ["gpt", "bees hum before swarming"]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model folder holding the fast embedder's model, built once for the module."""
+    folder = tmp_path_factory.mktemp("fast-models")
+    fast_model(folder)
+    return folder
+
+
+def test_the_fast_model_is_built_once_and_its_vectors_are_the_shipped_models_nearly(
+    model_dir: Path, onnx_embedder: OnnxMiniLM
+) -> None:
+    (built,) = model_dir.glob("*.onnx")
+    stamp = built.stat().st_mtime_ns
+    notes: list[str] = []
+    fast = FastMiniLM(model_dir, notify=notes.append)
+    vectors = fast.embed(TEXTS)
+    assert notes == [] and built.stat().st_mtime_ns == stamp  # reused, not built again
+    assert [p.name for p in model_dir.iterdir()] == [built.name]  # no work folder left behind
+    shipped = onnx_embedder.embed(TEXTS)
+    assert fast.name != onnx_embedder.name  # other vectors: a store records which it holds
+    cosine = (vectors * shipped).sum(axis=1)
+    assert cosine.min() > 0.97 and np.median(cosine) > 0.99, cosine
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_texts_fast_vector_does_not_depend_on_the_texts_beside_it(model_dir: Path) -> None:
+    """A dynamically quantized run scales its activations by the whole run's range: each text runs
+    alone, so a question embedded alone meets its chunk's vector as ingest made it."""
+    fast = FastMiniLM(model_dir)
+    together = fast.embed(TEXTS)
+    alone = np.stack([fast.embed([text])[0] for text in TEXTS])
+    assert np.abs(together - alone).max() == 0.0
+
+
+def test_a_store_made_with_the_fast_embedder_answers_and_refuses_the_other_one(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    corpus = write_dump(tmp_path / "dump.txt", bundled_entries(8))
+    store = tmp_path / "store"
+    fast = {"RAG_EMBEDDER": "minilm-int8-fast", "RAG_MODEL_DIR": str(model_dir)}
+    assert run("ingest", str(corpus), "--store", str(store), env=fast).returncode == 0
+    found = run("search", "player re-identification with CLIP", "-k", "1", "--store", str(store), env=fast)
+    assert found.returncode == 0 and found.stdout.startswith("1. CLIP-ReIdent"), found.stdout + found.stderr
+    other = run("search", "player re-identification", "--store", str(store))
+    assert other.returncode != 0 and other.stderr.count("\n") == 1
+    assert "embedder='all-MiniLM-L6-v2-int8-dynamic-onnx' (now 'all-MiniLM-L6-v2-int8-onnx')" in other.stderr
+
+
+def test_without_onnx_or_a_writable_model_folder_the_error_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(RagError, match=r"cannot write the fast embedder's model to .*a-file/models"):
+        fast_model(tmp_path / "a-file" / "models")
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx raises ImportError
+    with pytest.raises(ConfigError, match=r"needs the onnx package: pip install -e '\.\[fast\]'"):
+        fast_model(tmp_path / "models")
+    assert not (tmp_path / "models").exists()
