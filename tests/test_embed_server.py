@@ -347,7 +347,8 @@ def test_the_embedder_names_its_server_without_credentials_and_without_a_request
     with pytest.raises(ConfigError, match=r"'openai:' \(RAG_EMBEDDER\) names no model"):
         make_embedder(Settings(embedder="openai:"))
     with pytest.raises(
-        ConfigError, match=r"unknown embedder 'bert' \(RAG_EMBEDDER\): use 'minilm-int8', 'openai:"
+        ConfigError,
+        match=r"unknown embedder 'bert' \(RAG_EMBEDDER\): use 'minilm-int8', 'minilm-int8-fast', 'openai:",
     ):
         make_embedder(Settings(embedder="bert"))
 
