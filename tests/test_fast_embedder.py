@@ -64,6 +64,7 @@ def test_a_store_made_with_the_fast_embedder_answers_and_refuses_the_other_one(
     other = run("search", "player re-identification", "--store", str(store))
     assert other.returncode != 0 and other.stderr.count("\n") == 1
     assert "embedder='all-MiniLM-L6-v2-int8-dynamic-onnx' (now 'all-MiniLM-L6-v2-int8-onnx')" in other.stderr
+    assert "read it with the settings it was built with (RAG_EMBEDDER" in other.stderr
 
 
 def test_without_onnx_or_a_writable_model_folder_the_error_says_what_to_do(

@@ -261,7 +261,8 @@ class Store:
         if differences:
             raise StoreMismatchError(
                 f"the store at {self.location} was built with other settings: "
-                f"{', '.join(differences)}; rebuild it with `rag ingest --rebuild` "
+                f"{', '.join(differences)}; read it with the settings it was built with (RAG_EMBEDDER, "
+                "RAG_CHUNK_SIZE, RAG_CHUNK_OVERLAP), rebuild it with `rag ingest --rebuild` "
                 "or point RAG_STORE_DIR at another directory"
             )
 
