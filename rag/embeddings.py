@@ -63,6 +63,14 @@ def _cpu_quota() -> float | None:
         return None
 
 
+class ModelFileError(RagError):
+    """An embedding model file onnxruntime cannot load."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot load the embedding model {path}: {reason}")
+        self.path = path
+
+
 class Embedder(Protocol):
     """What the index needs from an embedding model."""
 
@@ -140,7 +148,10 @@ class OnnxMiniLM:
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            try:
+                session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # onnxruntime's own types: InvalidProtobuf, Fail, NoSuchFile ...
+                raise ModelFileError(path, str(exc).strip().splitlines()[0]) from exc
             tokenizer = wordpiece_tokenizer()
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
             self._inputs = {i.name for i in session.get_inputs()}
@@ -233,6 +244,13 @@ class FastMiniLM(OnnxMiniLM):
         from .quantize import fast_model
 
         return fast_model(self._model_dir, self._notify)
+
+    def _load(self) -> None:
+        try:
+            super()._load()
+        except ModelFileError as exc:  # damaged in the model folder (it is written whole): built again
+            exc.path.unlink(missing_ok=True)
+            super()._load()
 
 
 class SentenceTransformerEmbedder:

@@ -10,7 +10,7 @@ import pytest
 from conftest import bundled_entries, write_dump
 from test_cli import run
 
-from rag.embeddings import FastMiniLM, OnnxMiniLM
+from rag.embeddings import FastMiniLM, ModelFileError, OnnxMiniLM
 from rag.errors import ConfigError, RagError
 from rag.library.ingest import embedding_text
 from rag.quantize import fast_model
@@ -77,3 +77,16 @@ def test_without_onnx_or_a_writable_model_folder_the_error_says_what_to_do(
     with pytest.raises(ConfigError, match=r"needs the onnx package: pip install -e '\.\[fast\]'"):
         fast_model(tmp_path / "models")
     assert not (tmp_path / "models").exists()
+
+
+def test_a_damaged_model_file_is_built_again_or_named_in_one_line(model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (built,) = model_dir.glob("*.onnx")
+    (folder / built.name).write_bytes(b"not a model")
+    vector = FastMiniLM(folder).embed(["bees hum before swarming"])[0]
+    assert (folder / built.name).stat().st_size == built.stat().st_size
+    assert np.array_equal(vector, FastMiniLM(model_dir).embed(["bees hum before swarming"])[0])
+    with pytest.raises(ModelFileError, match=r"^cannot load the embedding model .*not-a-model\.onnx: \S"):
+        (tmp_path / "not-a-model.onnx").write_bytes(b"not a model")
+        OnnxMiniLM(model_path=tmp_path / "not-a-model.onnx").embed(["x"])
