@@ -329,6 +329,17 @@ class CachedEmbedder:
         return np.stack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
 
 
+def local_embedder(
+    name: str, model_dir: Path, *, notify: Callable[[str], None] | None = None
+) -> Embedder | None:
+    """The local ONNX embedder whose vectors a store records by that name; None for another one."""
+    if name == OnnxMiniLM.name:
+        return OnnxMiniLM()
+    if name == FastMiniLM.name:
+        return FastMiniLM(model_dir, notify=notify)
+    return None
+
+
 def make_embedder(
     settings: StoreSettings, *, model_dir: Path | None = None, notify: Callable[[str], None] | None = None
 ) -> Embedder:

@@ -22,6 +22,10 @@ class StoreError(RagError):
 class StoreMismatchError(StoreError):
     """The store was built with settings that differ from the current ones."""
 
+    def __init__(self, message: str, differing: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.differing = differing or {}  # each differing setting's value in the store
+
 
 class EmptyStoreError(StoreError):
     """The store holds no papers."""

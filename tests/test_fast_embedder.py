@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -52,16 +53,25 @@ def test_a_texts_fast_vector_does_not_depend_on_the_texts_beside_it(model_dir: P
     assert np.abs(together - alone).max() == 0.0
 
 
-def test_a_store_made_with_the_fast_embedder_answers_and_refuses_the_other_one(
+def test_a_store_made_with_the_fast_embedder_is_read_with_it_unless_another_is_chosen(
     model_dir: Path, tmp_path: Path
 ) -> None:
     corpus = write_dump(tmp_path / "dump.txt", bundled_entries(8))
+    extra = write_dump(tmp_path / "extra.txt", bundled_entries(4, file_index=1))
     store = tmp_path / "store"
-    fast = {"RAG_EMBEDDER": "minilm-int8-fast", "RAG_MODEL_DIR": str(model_dir)}
+    folder = {"RAG_MODEL_DIR": str(model_dir)}
+    fast = {**folder, "RAG_EMBEDDER": "minilm-int8-fast"}
     assert run("ingest", str(corpus), "--store", str(store), env=fast).returncode == 0
-    found = run("search", "player re-identification with CLIP", "-k", "1", "--store", str(store), env=fast)
+    # no embedder chosen: the store's own is used, to search and to add papers
+    found = run("search", "player re-identification with CLIP", "-k", "1", "--store", str(store), env=folder)
     assert found.returncode == 0 and found.stdout.startswith("1. CLIP-ReIdent"), found.stdout + found.stderr
-    other = run("search", "player re-identification", "--store", str(store))
+    assert run("ingest", str(extra), "--store", str(store), env=folder).returncode == 0
+    info = json.loads(run("info", "--json", "--store", str(store), env=folder).stdout)
+    assert info["embedder"] == "all-MiniLM-L6-v2-int8-dynamic-onnx" and info["papers"] == 12
+    # another embedder chosen: refused in one line that says what to do
+    other = run(
+        "search", "player re-identification", "--store", str(store), env={"RAG_EMBEDDER": "minilm-int8"}
+    )
     assert other.returncode != 0 and other.stderr.count("\n") == 1
     assert "embedder='all-MiniLM-L6-v2-int8-dynamic-onnx' (now 'all-MiniLM-L6-v2-int8-onnx')" in other.stderr
     assert "read it with the settings it was built with (RAG_EMBEDDER" in other.stderr

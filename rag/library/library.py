@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..config import Paths, StoreSettings
-from ..errors import DamagedStoreError, EmbedderError, EmptyStoreError, InputError, StoreError
+from ..errors import (
+    DamagedStoreError,
+    EmbedderError,
+    EmptyStoreError,
+    InputError,
+    StoreError,
+    StoreMismatchError,
+)
 from .filters import FIELDS_VERSION
 from .layout import Layout
 
@@ -111,7 +118,6 @@ class Library:
         """The Chroma collection, probed and checked against the settings on first use."""
         if self._store is None:
             from . import probe, readonly
-            from .store import Store
 
             self._read = self.layout
             if self.layout.embedded:
@@ -121,15 +127,39 @@ class Library:
                     self._read = readonly.reading_copy(self.layout, self.paths.read_only_copies, self.notify)
                 probe.check(self._read.root, self.settings.collection)
             self._read.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self._store = Store.open(
-                path=str(self._read.root),
-                url=self.settings.chroma_url,
-                name=self.settings.collection,
-                spec=self.spec(),
-                location=str(self.layout.root),
-                filter_fields=FIELDS_VERSION,
-            )
+            try:
+                self._store = self._open_store()
+            except StoreMismatchError as exc:
+                if not self._adopt_embedder(exc.differing):
+                    raise
+                self._store = self._open_store()
         return self._store
+
+    def _open_store(self) -> Store:
+        from .store import Store
+
+        return Store.open(
+            path=str(self._read.root),
+            url=self.settings.chroma_url,
+            name=self.settings.collection,
+            spec=self.spec(),
+            location=str(self.layout.root),
+            filter_fields=FIELDS_VERSION,
+        )
+
+    def _adopt_embedder(self, differing: dict[str, object]) -> bool:
+        """Read a store with the local embedder it was built with when only that differs and no
+        embedder was chosen (RAG_EMBEDDER unset, none passed in): a store made with
+        minilm-int8-fast is read with it."""
+        if set(differing) != {"embedder"} or self._embedder is not None:
+            return False
+        if "embedder" in self.settings.model_fields_set:
+            return False
+        from ..embeddings import local_embedder
+
+        adopted = local_embedder(str(differing["embedder"]), self.paths.model_dir, notify=self.notify)
+        self._embedder = adopted
+        return adopted is not None
 
     def reopen(self) -> None:
         """Let go of the open store and keyword index: the next use opens them as they are now

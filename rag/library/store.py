@@ -253,17 +253,15 @@ class Store:
 
     def _check_spec(self, collection: Any) -> None:
         stored = collection.metadata or {}
-        differences = [
-            f"{key}={stored.get(key)!r} (now {self.spec[key]!r})"
-            for key in SPEC_KEYS
-            if stored.get(key) != self.spec[key]
-        ]
+        differing = {key: stored.get(key) for key in SPEC_KEYS if stored.get(key) != self.spec[key]}
+        differences = [f"{key}={value!r} (now {self.spec[key]!r})" for key, value in differing.items()]
         if differences:
             raise StoreMismatchError(
                 f"the store at {self.location} was built with other settings: "
                 f"{', '.join(differences)}; read it with the settings it was built with (RAG_EMBEDDER, "
                 "RAG_CHUNK_SIZE, RAG_CHUNK_OVERLAP), rebuild it with `rag ingest --rebuild` "
-                "or point RAG_STORE_DIR at another directory"
+                "or point RAG_STORE_DIR at another directory",
+                differing,
             )
 
     def _run(self, operation: Any) -> Any:
