@@ -149,8 +149,8 @@ class Library:
 
     def _adopt_embedder(self, differing: dict[str, object]) -> bool:
         """Read a store with the local embedder it was built with when only that differs and no
-        embedder was chosen (RAG_EMBEDDER unset, none passed in): a store made with
-        minilm-int8-fast is read with it."""
+        embedder was chosen (RAG_EMBEDDER unset, none passed in) nor made yet (no vector of the
+        other kind exists): a store made with minilm-int8-fast is read with it."""
         if set(differing) != {"embedder"} or self._embedder is not None:
             return False
         if "embedder" in self.settings.model_fields_set:
