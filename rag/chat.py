@@ -202,11 +202,9 @@ class ChatSession:
     condense_with_llm: bool = True
     filters: Filter = NO_FILTER  # which papers every question is answered from (/filter)
 
-    def _gather(
-        self, question: str | Query, pinned: list[str] | None = None, k: int | None = None
-    ) -> Evidence:
+    def _gather(self, question: str | Query, pinned: list[str] | None = None) -> Evidence:
         return self.assistant.gather(
-            question, k=k or self.k, mode=self.mode, filters=self.filters, pinned=pinned or ()
+            question, k=self.k, mode=self.mode, filters=self.filters, pinned=pinned or ()
         )
 
     def _pointing(self, question: str, carried: str) -> Query | str:
@@ -260,15 +258,10 @@ class ChatSession:
         contextual = self._gather(self._pointing(question, carried) if previous else carried, previous)
         if not self._follows(question, typed, contextual, previous):
             return typed, False
-        # A question pointing back is answered from the papers it points at, not from another paper
-        # the carried search also found ("what accuracy do they reach on imagenet?" after Model soups).
-        only = len(previous) if previous and refers_back(question) else None
         if self.condense_with_llm and needs_rewriting(question, self.turns[-1]):
             condensed = condense(self.assistant, question, self.turns[-1], llm=self.llm)
             if condensed:
-                return self._gather(condensed, previous, k=only), True
-        if only:
-            return self._gather(self._pointing(question, carried), previous, k=only), True
+                return self._gather(condensed, previous), True
         return contextual, True
 
     def answer(self, question: str) -> AnswerStream:
