@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
@@ -65,6 +65,17 @@ class Evidence:
     def numbers(self) -> frozenset[int]:
         """Every source number (what a reply may cite when its writer saw all the sources)."""
         return frozenset(s.number for s in self.sources)
+
+    def narrowed(self, paper_ids: Collection[str]) -> Evidence:
+        """The same evidence (its query, signals and numbers) with only these papers' sources; itself
+        when none of them was found. Pinned papers rank first, so theirs are the numbers 1..m."""
+        kept = [s for s in self.sources if s.paper.paper_id in paper_ids]
+        if not kept or len(kept) == len(self.sources):
+            return self
+        numbers = {s.number for s in kept}
+        papers = {n: text for n, text in self.papers.items() if n in numbers}
+        sides = {n: side for n, side in self.sides.items() if n in numbers}
+        return replace(self, sources=kept, papers=papers, sides=sides)
 
 
 def depth(query: Query, k: int) -> int:

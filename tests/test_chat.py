@@ -18,6 +18,7 @@ from rag.chat import HISTORY_LINES, ChatSession, Turn, carry_context, needs_rewr
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event
+from rag.evidence import Evidence
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
 
@@ -428,3 +429,29 @@ def test_which_follow_ups_an_llm_rewrites(question: str, cited: int, rewritten: 
     citations = [Citation(n + 1, PaperRef(f"p{n}", f"Paper {n}"), "") for n in range(cited)]
     previous = Turn("q", "q", Answer("q", "", citations, [], backend="extractive"))
     assert needs_rewriting(question, previous) is rewritten
+
+
+def test_a_follow_up_pointing_back_is_answered_from_the_papers_it_points_at(
+    session: ChatSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The carried search also finds other papers; "they" stands for the last answer's papers, so
+    only those are the evidence (an LLM given others cited another paper's ImageNet accuracy),
+    narrowed from the evidence the follow-up was decided with, not searched again."""
+    script = Script("what is clip-reident?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert [c.paper.title for c in session.turns[0].answer.citations] == [CLIP]
+    gathered: list[Evidence] = []
+    original = session._gather
+
+    def recorded(*args: object, **kwargs: object) -> Evidence:
+        gathered.append(original(*args, **kwargs))  # type: ignore[arg-type]
+        return gathered[-1]
+
+    monkeypatch.setattr(session, "_gather", recorded)
+    evidence, follow_up = session.evidence("what accuracy do they reach?")
+    assert follow_up and [s.paper.title for s in evidence.sources] == [CLIP]
+    assert len(gathered) == 2 and len(gathered[1].sources) > 1  # the carried search found others too
+    assert evidence.signals == gathered[1].signals and sorted(evidence.papers) == [1]
+    # a follow-up read from its evidence alone (no word pointing back) keeps the wider evidence
+    typed, _ = session.evidence("Which papers in this collection study glacier retreat from satellite radar?")
+    assert len(typed.sources) > 1

@@ -187,7 +187,10 @@ def test_the_chat_keeps_its_conversation_when_the_model_crashes(local_assistant:
     text = "".join(output)
     assert killed and "local model crashed: signal 9 (SIGKILL)" in text
     assert len(session.turns) == 2 and session.turns[1].standalone != session.turns[1].question
-    assert "CLIP-ReIdent" in text
+    # the follow-up stays on the paper the first answer cited, and /sources lists it
+    cited = session.turns[0].answer.citations[0].paper
+    assert [c.paper.paper_id for c in session.turns[1].answer.citations] == [cited.paper_id]
+    assert f"{cited.title}  ({cited.paper_id})" in text
 
 
 @pytest.mark.fault
