@@ -22,6 +22,7 @@ from .files import write_file
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
 from .library.names import title_names
+from .query import written_about
 from .untrusted import printable, whole_number
 
 if TYPE_CHECKING:
@@ -84,6 +85,16 @@ def carry_context(question: str, previous: Turn) -> str:
     cited = [c.paper.title for c in previous.answer.citations if c.paper.title]
     topic = (title_names(cited[0]) or cited)[0] if cited else previous.standalone
     return f"{question} (regarding: {topic})"
+
+
+def written_in(question: str, previous: Turn) -> str | None:
+    """The follow-up as a question of its own about the one paper the last answer cited, when
+    writing that paper in makes one: a question about its record ("who are the authors?") or a
+    comparison with a paper the follow-up names ("how does it differ from Twin-Merging?")."""
+    cited = list(dict.fromkeys(c.paper.title for c in previous.answer.citations if c.paper.title))
+    if len(cited) != 1:
+        return None
+    return written_about(question, (title_names(cited[0]) or cited)[0])
 
 
 def previous_papers(previous: Turn) -> list[str]:
@@ -250,6 +261,8 @@ class ChatSession:
         something to resolve (`needs_rewriting`) is then written as a standalone question (kept when
         it is one) and searched.
         """
+        if self.turns and (about := written_in(question, self.turns[-1])):
+            return self._gather(about, previous_papers(self.turns[-1])), True
         typed = self._gather(question)
         if not self.turns:
             return typed, False

@@ -20,6 +20,7 @@ from .errors import InputError, NoMatchError
 from .library.filters import NO_FILTER, Filter, Filters, Scope, as_filter
 from .library.keyword import tokenize
 from .library.library import Library
+from .library.names import title_names
 from .library.store import Store
 from .query import Query, parse_question
 from .retrieve import Retriever, SearchHit
@@ -159,6 +160,12 @@ def _signals(
     listing = query.is_list
     keyword = retriever.keyword
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query.search)}
+    # A name written as a top paper's title writes it ("ZeRO", not "zero") names that paper, however
+    # common its word: its terms weigh as a rare word's.
+    heads = {name for hit in hits[:3] for name in title_names(hit.paper.title)}
+    rarest = keyword.idf("\0")
+    for term in {t for name in set(query.names) & heads for t in keyword.query_terms(name)} & set(weights):
+        weights[term] = max(weights[term], rarest)
     # A paper that writes a phrase of the question as an acronym the papers define (NAS) uses it.
     defined = defined_acronyms(
         query.acronyms, [text for paper in papers.values() for text in paper.chunk_texts]

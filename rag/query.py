@@ -110,7 +110,8 @@ _NO_TOPIC = {
 
 
 _COMPARISON = re.compile(
-    r"\b(differ|differs|difference|differences|compare|compared|comparison|versus|vs\.?|contrast)\b",
+    r"\b(differ|differs|difference|differences|compare|compared|comparison|versus|vs\.?|contrast)\b"
+    r"|\bdifferent(?:\s+(?:from|than|to)\b|\s*[?.!]*$)",  # "how is A different from B?"
     re.IGNORECASE,
 )
 # Where a comparison writes the things it compares ("how do A and B differ", "A vs B: ..."), and
@@ -118,8 +119,14 @@ _COMPARISON = re.compile(
 _COMPARED = (
     re.compile(r"\b(?:differences?|contrast|distinction)\s+between\s+(?P<sides>.+)", re.I),
     re.compile(
-        r"^\s*(?:how|in what ways?|where)\s+(?:do|does|did)\s+(?P<sides>.+?)\s+(?:differ|compare|contrast)\b"
+        r"^\s*(?:how|in what ways?|where)\s+(?:(?:do|does|did)\s+)?(?P<sides>.+?)"
+        r"\s+(?:differ|compare|contrast)\b"
         r"(?:\s+(?:with|to|from|against)\s+(?P<other>[^?]+))?",
+        re.I,
+    ),
+    re.compile(
+        r"^\s*(?:how\s+)?(?:is|are|was|were)\s+(?P<sides>.+?)\s+different\b"
+        r"(?:\s+(?:from|than|to)\s+(?P<other>[^?]+))?",
         re.I,
     ),
     re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+(?P<sides>.+)", re.I),
@@ -256,7 +263,12 @@ def record_question(question: str) -> tuple[RecordField, str] | None:
         subject = _SUBJECT_WRAPPING.sub("", match.group("subject").strip(" \"'\u201c\u201d")).strip(
             " \"'\u201c\u201d"
         )
-        if len(subject) >= 3 and not _QUESTION_WORD.match(subject) and not _POINTING.match(subject):
+        if (
+            len(subject) >= 3
+            and tokenize(subject)  # "the authors?" names no paper
+            and not _QUESTION_WORD.match(subject)
+            and not _POINTING.match(subject)
+        ):
             return name, subject
     return None
 
@@ -274,12 +286,53 @@ def is_list_question(question: str) -> bool:
     return bool(_LIST.search(question)) or _topic_then_papers(question) is not None
 
 
+# A request around what is asked: "tell me about SkillMimic" asks about SkillMimic, "can you explain
+# how GPTQ works?" how GPTQ works (no yes/no question).
+_REQUEST = re.compile(
+    r"^\s*(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:tell me(?: more)?|give me an? (?:overview|summary)"
+    r"|(?:summari[sz]e|explain|describe)(?=\s+\S))(?:\s+(?:about|of))?\s+",
+    re.IGNORECASE,
+)
+
+
+def without_request(question: str) -> str:
+    """The question without a request around it ("tell me about X": X); itself when nothing is left."""
+    asked = _REQUEST.sub("", question, count=1).strip()
+    return asked if len(asked) >= 3 else question
+
+
 def _search_text(question: str, listing: bool) -> str:
     """What to search for: a list question's topic without its preamble ("which papers study X?": X)."""
     if not listing:
         return question
     topic = _topic_then_papers(question) or _LIST_PREAMBLE.sub("", question).strip().rstrip("?").strip()
     return topic if len(topic) >= 3 else question
+
+
+# The words by which a follow-up names the paper of the last answer, and their possessives.
+_BACK_SUBJECT = re.compile(
+    r"\b(?:it|they|them|(?:this|that|the)\s+(?:paper|work|article|study|preprint))\b", re.I
+)
+_BACK_POSSESSIVE = re.compile(r"\b(?:its|their)\b", re.I)
+_LEADING_AND = re.compile(r"^\s*(?:and|also|what about|how about)\s+", re.I)
+
+
+def written_about(question: str, name: str) -> str | None:
+    """A follow-up made a question of its own by writing in the paper it is about: about the paper's
+    record ("who are the authors?": "who are the authors of Model soups?", "when was it published?")
+    or comparing it with a paper it names ("how does it differ from Twin-Merging?"). None for any
+    other question, and for one that names its own subject."""
+    text = _LEADING_AND.sub("", question.strip().rstrip("?.! "))
+    if record_question(text):
+        return None
+    in_place = _BACK_SUBJECT.sub(lambda _: name, text)
+    if in_place != text and compared(text) == () and len(compared(in_place)) >= 2:
+        return f"{in_place}?"
+    for candidate in (in_place, f"{_BACK_POSSESSIVE.sub('the', text)} of {name}"):
+        found = record_question(candidate)
+        if found and found[1].casefold() == name.casefold():
+            return f"{candidate}?"
+    return None
 
 
 def _kind(question: str, listing: bool, quantity: bool, record: bool) -> Kind:
@@ -336,26 +389,27 @@ class Query:
 def parse(question: str, filters: Filter = NO_FILTER) -> Query:
     """Parse a question once for every stage that follows (searched within the filter's papers)."""
     record = record_question(question)
-    asked, rest = (NO_FILTER, question) if record else asked_filter(question)
-    listing = bool(asked) or (is_list_question(question) and not record)
+    plain = without_request(question)
+    asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
+    listing = bool(asked) or (is_list_question(plain) and not record)
     match = None if record else _QUANTITY.search(rest)
     asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
     counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
     search = record[1] if record else _search_text(rest, listing)
     catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
-    kind = _kind(question, listing, bool(match), bool(record))
+    kind = _kind(plain, listing, bool(match), bool(record))
     return Query(
         text=question,
         search=search,
         kind=kind,
         names=tuple(dict.fromkeys(_NAME.findall(question))),
-        terms=frozenset(tokenize(search if listing else question)),
+        terms=frozenset(tokenize(search if listing else plain)),
         quantity=bool(match),
         unit=unit,
         counted=counted,
-        wants_result=bool(_RESULTS.search(question)) and not match,
-        wants_method=bool(_METHOD.match(question)) and not match,
+        wants_result=bool(_RESULTS.search(plain)) and not match,
+        wants_method=bool(_METHOD.match(plain)) and not match,
         given=frozenset(figures(question)),
         written=frozenset(written_figures(question)),
         acronyms=acronyms(search),
@@ -363,7 +417,7 @@ def parse(question: str, filters: Filter = NO_FILTER) -> Query:
         record_field=record[0] if record else None,
         asked=asked,
         catalogue=catalogue,
-        sides=compared(question) if kind == "comparison" else (),
+        sides=compared(plain) if kind == "comparison" else (),
     )
 
 

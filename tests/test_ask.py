@@ -267,3 +267,13 @@ def test_record_questions_over_the_bundled_corpus_answer_from_the_named_record(
     ):
         refused = full.ask(question, llm="extractive")
         assert refused.refused and refused.citations == [] and refused.closest, (question, refused.text)
+
+
+@pytest.mark.parametrize("question", ["ZeRO", "tell me about ZeRO", "what is ZeRO?"])
+def test_a_name_that_is_an_ordinary_word_written_as_its_title_writes_it_is_answered(
+    full: Assistant, question: str
+) -> None:
+    """ "zero" is a common word of the collection, "ZeRO" the name its paper's title gives it."""
+    answer = full.ask(question, llm="extractive")
+    assert not answer.refused, answer.decision
+    assert answer.citations[0].paper.title.startswith("ZeRO: Memory Optimizations")

@@ -313,10 +313,13 @@ def test_a_follow_up_pointing_back_stays_on_the_paper(session: ChatSession) -> N
     assert repl(session, script.read_line, script.write) == 0
     first, second, third = session.turns
     assert first.answer.citations[0].paper.title == CLIP
-    for follow_up in (second, third):
-        assert follow_up.standalone.endswith("(regarding: CLIP-ReIdent)")
-        assert follow_up.answer.sources[0].paper.title == CLIP
+    assert second.standalone.endswith("(regarding: CLIP-ReIdent)")
     assert "98.44" in second.answer.text
+    # a question about the record has the paper written in, and is answered from its record
+    assert third.standalone == "who are the authors of CLIP-ReIdent?"
+    assert third.answer.text == "The record of [1] has no authors."
+    for follow_up in (second, third):
+        assert follow_up.answer.sources[0].paper.title == CLIP
 
 
 def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession) -> None:
@@ -455,3 +458,23 @@ def test_a_follow_up_pointing_back_is_answered_from_the_papers_it_points_at(
     # a follow-up read from its evidence alone (no word pointing back) keeps the wider evidence
     typed, _ = session.evidence("Which papers in this collection study glacier retreat from satellite radar?")
     assert len(typed.sources) > 1
+
+
+def test_a_follow_up_about_the_record_or_comparing_the_paper_writes_it_in(session: ChatSession) -> None:
+    """ "who are the authors?" after an answer citing one paper asks for that paper's record, and "how
+    does it differ from X?" compares it with X: the paper is written in for the word pointing at it."""
+    algae = "Photosynthetic efficiency of engineered algae in bioreactors"
+    script = Script(
+        "how much does engineered algae's photosynthetic efficiency rise?",
+        "who are the authors?",
+        "and when was it published?",
+        "how does it differ from clip-reident?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    first, authors, published, compared = session.turns
+    assert [c.paper.title for c in first.answer.citations] == [algae]
+    assert authors.standalone == f"who are the authors of {algae}?"
+    assert authors.answer.text == f'"{algae}" was written by Ada Lovelace and Alan Turing [1].'
+    assert published.standalone == f"when was {algae} published?" and "2024" in published.answer.text
+    assert compared.standalone == f"how does {algae} differ from clip-reident?"
+    assert {c.paper.title for c in compared.answer.citations} == {algae, CLIP}

@@ -36,6 +36,8 @@ HDA = "Few-shot Hybrid Domain Adaptation of Image Generators"
         ("How does ZeroI2V compare with ComPEFT?", ("ZeroI2V", "ComPEFT")),
         ("differences between LoRA, QLoRA and DoRA", ("LoRA", "QLoRA", "DoRA")),
         ("One for All versus Follow the Rules", ("One for All", "Follow the Rules")),
+        ("how is QuantEase different from GPTQ?", ("QuantEase", "GPTQ")),
+        ("are Model soups and Twin-Merging different?", ("Model soups", "Twin-Merging")),
         ("how does this method compare to prior work?", ()),
         ("what is the difference in accuracy?", ()),
     ],
@@ -385,3 +387,25 @@ def test_the_abstracts_dont_say_is_no_answer_to_a_question_naming_no_paper(
     question = "Is there a method that re-identifies basketball players with CLIP?"
     checked = _checked(assistant, embedder, question, "The abstracts don't say.")
     assert checked.rejection == "declined to answer although the evidence passed the gate"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "search"),
+    [
+        ("tell me about skillmimic", "lookup", "skillmimic"),
+        ("Tell me more about Model soups", "lookup", "Model soups"),
+        ("can you explain how gptq works?", "lookup", "how gptq works?"),  # no yes/no question
+        ("give me an overview of dataset distillation", "lookup", "dataset distillation"),
+        ("tell me which papers study dataset distillation", "list", "dataset distillation"),
+        ("explain", "lookup", "explain"),  # nothing left but the request: searched as it is
+    ],
+)
+def test_a_request_around_a_question_is_not_what_it_asks_about(question: str, kind: str, search: str) -> None:
+    """ "tell me about X" asks about X: the request's words are neither searched nor weighed."""
+    query = parse(question)
+    assert (query.kind, query.search) == (kind, search)
+    assert not {"tell", "explain", "overview"} & query.terms or question == "explain"
+
+
+def test_a_comparison_inside_a_request_names_what_it_compares() -> None:
+    assert parse("please describe how ZeRO and SPDF differ").sides == ("ZeRO", "SPDF")

@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import NoMatchError
 from rag.library.filters import Filter
-from rag.query import parse
+from rag.query import parse, written_about
 from rag.record_answer import record_answer
 
 ENTRIES = dict(bundled_entries(8))
@@ -116,6 +116,8 @@ def test_questions_about_a_record_name_the_field_and_the_paper(
         "what happened last year?",
         "where do the gains of gim come from?",
         "how many authors does the survey cite?",
+        "the authors?",  # names no paper: a follow-up's, see test_follow_ups_about_a_paper_write_it_in
+        "and the authors?",
     ],
 )
 def test_other_questions_ask_for_no_record_field(question: str) -> None:
@@ -304,3 +306,26 @@ def test_a_scope_nobody_matches_says_so_in_one_line(library: Assistant, records_
     result = run("--store", str(records_store), "ask", "--llm", "extractive", "papers from 1999")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0 and "year=1999 read from the question" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("question", "written"),
+    [
+        ("who are the authors?", "who are the authors of Model soups?"),
+        ("and the authors?", "the authors of Model soups?"),
+        ("who wrote it?", "who wrote Model soups?"),
+        ("when was it published?", "when was Model soups published?"),
+        ("what is its doi?", "what is the doi of Model soups?"),
+        ("where did this paper appear?", "where did Model soups appear?"),
+        ("how does it differ from twin-merging?", "how does Model soups differ from twin-merging?"),
+        (
+            "what is the difference between it and PLeaS?",
+            "what is the difference between Model soups and PLeaS?",
+        ),
+        ("what dataset did they use?", None),  # neither a record nor a comparison: carried along
+        ("how does it differ from previous methods?", None),  # no paper on the other side
+        ("who wrote clip-reident?", None),  # names its own paper
+    ],
+)
+def test_follow_ups_about_a_paper_write_it_in(question: str, written: str | None) -> None:
+    assert written_about(question, "Model soups") == written
