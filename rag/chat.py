@@ -259,7 +259,8 @@ class ChatSession:
         finds, as typed, a clearly stronger answer or a clearly closer paper elsewhere; any other
         keeps it only when its evidence is clearly stronger. With an LLM, a follow-up that leaves it
         something to resolve (`needs_rewriting`) is then written as a standalone question (kept when
-        it is one) and searched.
+        it is one) and searched. A follow-up that becomes a record question or a comparison once the
+        last answer's one paper is written in (`written_in`) is asked as that question instead.
         """
         if self.turns and (about := written_in(question, self.turns[-1])):
             return self._gather(about, previous_papers(self.turns[-1])), True

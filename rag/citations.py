@@ -29,6 +29,12 @@ class Unsupported:
     reason: str
 
 
+# The share (IDF) of the question's terms a paper's title must have for the question to name it: on
+# the bundled corpus a paper named by its title or its name has 1.0, the best unrelated title 0.55
+# ("attention is all you need").
+NAMED = 0.8
+
+
 @dataclass
 class PaperText:
     """One retrieved paper: its stored chunk vectors (support checks), its sentences (evidence)."""

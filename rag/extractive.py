@@ -6,7 +6,7 @@ import numpy as np
 
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .calibration import load_calibration
-from .citations import PaperText
+from .citations import NAMED, PaperText
 from .contribution import CONTRIBUTION, background
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
@@ -140,6 +140,13 @@ def _comparison(
     return "\n".join(f"- {sides[n]}: {text} [{n}]" for n, text in chosen.items())
 
 
+def named_paper(papers: list[PaperText]) -> PaperText | None:
+    """The one paper the question names by its title's words ("tell me about one head eight arms"),
+    which answers it though another paper has a closer sentence; None when none or several are."""
+    named = [p for p in papers if p.named >= NAMED]
+    return named[0] if len(named) == 1 else None
+
+
 def settled(query: Query, paper: PaperText, ranked: list[tuple[float, int]]) -> tuple[str, str]:
     """The verdict of a yes/no question ("Yes."/"No.") and what settles it: the best-scoring
     sentence of the paper that does, else its title ("MotionMaster: Training-free ..."), quoted;
@@ -174,7 +181,11 @@ def extractive_answer(
     if not ranked:
         return ""
     order = list(ranked)
-    number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
+    named = named_paper(papers)
+    if named is not None and named.number in ranked:
+        number = named.number
+    else:
+        number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
     by_number = {p.number: p for p in papers}
     if query.kind == "yesno":
         said, quoted = settled(query, by_number[number], ranked[number])

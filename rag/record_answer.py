@@ -4,14 +4,12 @@ fields of the paper the question names, cited [1]; a missing field is said to be
 from __future__ import annotations
 
 from .answer import PaperRef, Source
+from .citations import NAMED
 from .evidence import Evidence
 from .query import RecordField
 
 RECORD = "record"  # the backend an answer written from the record reports
 MAX_AUTHORS = 10  # a longer list is cut, saying how many more there are
-# The share (IDF) of the named paper's terms its title must have: on the bundled corpus a paper named
-# by its title or its name has 1.0, the best unrelated title 0.55 ("attention is all you need").
-NAMED = 0.8
 
 _MISSING: dict[RecordField, str] = {
     "authors": "authors",

@@ -16,6 +16,7 @@ from .extractive import (
     compared_sentences,
     extractive_answer,
     listed_sentences,
+    named_paper,
     ranked_sentences,
     settled,
     within_budget,
@@ -120,7 +121,12 @@ class LLMWriter:
         elif evidence.query.kind == "yesno" and papers:
             chosen = self._asked(evidence, papers[0], titles)
         else:
-            chosen = self._selected(evidence, papers, titles, self.settings.evidence_tokens)
+            # a question naming one paper is answered from it: other papers' evidence invites mix-ups
+            named = named_paper(papers)
+            budget = self.settings.evidence_tokens
+            chosen = (self._selected(evidence, [named], titles, budget) if named else {}) or self._selected(
+                evidence, papers, titles, budget
+            )
         messages = build_messages(self.prompts, evidence.query, evidence.sources, chosen)
         tokens = stream_without_controls(
             self.llm.stream(

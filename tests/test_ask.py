@@ -277,3 +277,18 @@ def test_a_name_that_is_an_ordinary_word_written_as_its_title_writes_it_is_answe
     answer = full.ask(question, llm="extractive")
     assert not answer.refused, answer.decision
     assert answer.citations[0].paper.title.startswith("ZeRO: Memory Optimizations")
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("tell me about one head eight arms", "One Head Eight Arms: Block Matrix"),
+        ("quality not quantity", "Quality Not Quantity: On the Interaction"),
+    ],
+)
+def test_a_question_naming_a_paper_by_its_titles_words_is_answered_from_it(
+    full: Assistant, question: str, title: str
+) -> None:
+    """Another paper may have a sentence closer to the question's words; the paper it names answers."""
+    answer = full.ask(question, llm="extractive")
+    assert answer.citations and answer.citations[0].paper.title.startswith(title), answer.text

@@ -93,6 +93,19 @@ def test_the_prompt_of_a_comparison_shares_its_budget_between_the_papers(assista
     assert set(draft.citable) == set(evidence.sides)  # each paper in the prompt, no other
 
 
+def test_the_prompt_of_a_question_naming_one_paper_holds_that_papers_evidence(assistant: Assistant) -> None:
+    """Other papers' sentences invite mix-ups: a question naming one paper by its title's words is
+    answered from that paper's evidence."""
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted("x")})
+    evidence = scripted.gather("tell me about clip-reident")
+    assert len(evidence.sources) > 1 and evidence.sources[0].paper.title == CLIP
+    draft = Writers(settings, scripted.pool, lambda: scripted.prompts, scripted.gatherer.embedder)(
+        "openai"
+    ).draft(evidence)
+    assert set(draft.citable) == {1}
+
+
 @pytest.mark.parametrize(
     ("question", "opens", "quotes"),
     [

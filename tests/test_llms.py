@@ -544,9 +544,11 @@ def test_escape_sequences_in_a_reply_are_removed_before_it_is_checked(assistant:
 @pytest.mark.fault
 def test_a_sentence_naming_one_paper_and_citing_another_is_not_the_answer(assistant: Assistant) -> None:
     """Qwen answered "what is clip-reident?" with another paper's method under CLIP-ReIdent's name,
-    citing that paper: its abstract backs the words, but it never writes the name."""
+    citing that paper: its abstract backs the words, but it never writes the name. (That question
+    now shows the model CLIP-ReIdent's evidence only, see test_kinds.py; one writing the name among
+    more words of its own shows every paper.)"""
     assistant.ingest()
-    question = "what is clip-reident?"
+    question = "on which data was clip-reident trained and evaluated?"
     every_source = {"evidence_tokens": 5000, "evidence_margin": 10.0}
     evidence = _scripted(assistant, "", **every_source).gather(question)
     other = next(s for s in evidence.sources if "CLIP" not in s.paper.title)
@@ -559,4 +561,5 @@ def test_a_sentence_naming_one_paper_and_citing_another_is_not_the_answer(assist
     # the same words under the name of the paper they come from stand
     own_name = other.paper.title.split(":")[0]
     honest = _scripted(assistant, f"{own_name}: {borrowed} [{other.number}].", **every_source)
-    assert honest.ask(question).backend == "openai"
+    honest_answer = honest.ask(question)
+    assert honest_answer.backend == "openai", honest_answer.fallback_reason
