@@ -164,13 +164,14 @@ def extractive_answer(
     """The sentences that answer the question, each cited; deterministic.
 
     A "which papers ..." question gets the best sentence of every paper `list_members` keeps,
-    one list item a paper (so -k widens the list). Any other question is answered by one paper,
-    the one with the best sentence (later-ranked papers pay a small penalty: retrieval already
-    weighed the names in the question): that sentence, and a second one if it scores nearly as
-    well. Quoting other papers too lowered citation precision on the calibration half. A yes/no
-    question is answered "Yes." or "No." only when a sentence of that paper settles it (then that
-    sentence is quoted), else like any other, without a verdict; a comparison quotes each
-    compared paper (`sides`: source number -> the name the question gives it), one line each.
+    one list item a paper (so -k widens the list). Any other question is answered by one paper:
+    the one it names by its title's words (`named_paper`), else the one with the best sentence
+    (later-ranked papers pay a small penalty: retrieval already weighed the names in the
+    question): its best sentence, and a second one if it scores nearly as well. Quoting other
+    papers too lowered citation precision on the calibration half. A yes/no question is answered
+    "Yes." or "No." only when a sentence of that paper settles it (then that sentence is quoted),
+    else like any other, without a verdict; a comparison quotes each compared paper (`sides`:
+    source number -> the name the question gives it), one line each.
     """
     if query.is_list:
         listed = listed_sentences(query, question_vector, papers)
