@@ -45,6 +45,7 @@ class PaperText:
     title: str = ""
     named: float = 0.0  # the share (IDF-weighted) of the question's terms that its title has
     covered: float = 0.0  # the share (IDF-weighted) of the question's terms that its title or text has
+    called: bool = False  # the question calls it by its short name (the name index: "powerscheduler")
     sentences: list[str] = field(default_factory=list)
     sentence_vectors: np.ndarray | None = None
 

@@ -60,7 +60,12 @@ def gather_signals(
         # Relative to at least one rare word's weight: a question of common words only is unspecific.
         coverage = max(coverage, sum(w for t, w in weights.items() if t in paper_words) / max(total, rarest))
         title_rarity = max([title_rarity] + [w / rarest for t, w in weights.items() if t in title_words])
-    unseen = sum(w for t, w in weights.items() if keyword.idf(t) >= rarest and name_like(t)) / total
+    # a name no paper writes ("alphafold"), unless it names a top paper ("powerscheduler": its title's)
+    named = set().union(*(titles[n] for n in range(1, min(len(hits), 3) + 1)))
+    unseen = (
+        sum(w for t, w in weights.items() if keyword.idf(t) >= rarest and name_like(t) and t not in named)
+        / total
+    )
     dense_top = max(hits, key=lambda h: h.similarity or 0.0, default=None)
     keyword_top = max(hits, key=lambda h: h.keyword_score or 0.0, default=None)
     agreement = float(dense_top is not None and dense_top is keyword_top and bool(dense_top.keyword_score))

@@ -20,7 +20,6 @@ from .errors import InputError, NoMatchError
 from .library.filters import NO_FILTER, Filter, Filters, Scope, as_filter
 from .library.keyword import tokenize
 from .library.library import Library
-from .library.names import title_names
 from .library.store import Store
 from .query import Query, parse_question
 from .retrieve import Retriever, SearchHit
@@ -160,12 +159,7 @@ def _signals(
     listing = query.is_list
     keyword = retriever.keyword
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query.search)}
-    # A name written as a top paper's title writes it ("ZeRO", not "zero") names that paper, however
-    # common its word: its terms weigh as a rare word's.
-    heads = {name for hit in hits[:3] for name in title_names(hit.paper.title)}
-    rarest = keyword.idf("\0")
-    for term in {t for name in set(query.names) & heads for t in keyword.query_terms(name)} & set(weights):
-        weights[term] = max(weights[term], rarest)
+    naming = _naming_terms(query, hits, retriever)
     # A paper that writes a phrase of the question as an acronym the papers define (NAS) uses it.
     defined = defined_acronyms(
         query.acronyms, [text for paper in papers.values() for text in paper.chunk_texts]
@@ -181,6 +175,15 @@ def _signals(
         )
         for number, paper in papers.items()
     }
+    # The words naming a top paper by its short name ("ZeRO", "powerscheduler" for Power Scheduler:
+    # the name index, which ranked it first) weigh as a rare word's, however common, and are its
+    # title's, however written.
+    rarest = keyword.idf("\0")
+    for number, terms in naming.items():
+        titles[number] |= terms
+        words.get(number, set()).update(terms)
+        for term in terms & set(weights):
+            weights[term] = max(weights[term], rarest)
     # How much the question names each paper, and its text covers. A list's topic may be covered
     # through one side of an "or", in any form of its words, and an acronym by its long form
     # ("reinforcement learning" for rl); calibrated on list questions only.
@@ -192,8 +195,21 @@ def _signals(
     for number, paper in papers.items():
         paper.named = coverage(weights, term_sets, titles[number], forms=listing)
         paper.covered = coverage(weights, term_sets, words[number], forms=listing)
+        paper.called = number in naming
     name_like = wordpiece_name_test(embedder.count_tokens)
     return gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
+
+
+def _naming_terms(query: Query, hits: list[SearchHit], retriever: Retriever) -> dict[int, set[str]]:
+    """The question's terms that name one of the top three papers by its short name, by number."""
+    numbers = {hit.paper.paper_id: number for number, hit in enumerate(hits[:3], 1)}
+    naming: dict[int, set[str]] = {}
+    for match in retriever.name_matches(query.search):
+        if match.paper_id in numbers:
+            words = query.search[match.start : match.end]
+            terms = set(retriever.keyword.query_terms(words)) | set(tokenize(words))
+            naming.setdefault(numbers[match.paper_id], set()).update(terms)
+    return naming
 
 
 class Gatherer:

@@ -141,10 +141,13 @@ def _comparison(
 
 
 def named_paper(papers: list[PaperText]) -> PaperText | None:
-    """The one paper the question names by its title's words ("tell me about one head eight arms"),
-    which answers it though another paper has a closer sentence; None when none or several are."""
-    named = [p for p in papers if p.named >= NAMED]
-    return named[0] if len(named) == 1 else None
+    """The one paper the question names, by its short name ("tell me about points": POINTS) or by
+    its title's words ("tell me about one head eight arms"), which answers it though another paper
+    has a closer sentence; None when none or several are."""
+    for named in ([p for p in papers if p.called], [p for p in papers if p.named >= NAMED]):
+        if named:
+            return named[0] if len(named) == 1 else None
+    return None
 
 
 def settled(query: Query, paper: PaperText, ranked: list[tuple[float, int]]) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from .library.acronyms import expand
 from .library.filters import Scope
 from .library.ingest import paper_ref
 from .library.keyword import KeywordIndex
+from .library.names import Match
 from .library.store import Chunk, Store
 
 
@@ -94,14 +95,18 @@ class Retriever:
         """Whether a (lower-case) word is an ordinary word: one token of the embedder's vocabulary."""
         return len(self.embedder.count_tokens(word)) == 1
 
+    def name_matches(self, query: str) -> list[Match]:
+        """The papers the query names by their short names, with the words naming each, in the
+        order it names them (within the scope)."""
+        matches = self.keyword.names.find(query, is_word=self.is_word, shared=self.keyword.shared)
+        if self.scope is not None:
+            matches = [m for m in matches if f"{m.paper_id}#0" in self.scope.chunk_ids]
+        return matches
+
     def named(self, query: str) -> list[str]:
         """The papers the query names by their short names, in the order it names them (within
         the scope)."""
-        matches = self.keyword.names.find(query, is_word=self.is_word, shared=self.keyword.shared)
-        papers = [m.paper_id for m in matches]
-        if self.scope is not None:
-            papers = [p for p in papers if f"{p}#0" in self.scope.chunk_ids]
-        return papers
+        return [m.paper_id for m in self.name_matches(query)]
 
     def search(
         self,

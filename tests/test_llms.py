@@ -544,11 +544,11 @@ def test_escape_sequences_in_a_reply_are_removed_before_it_is_checked(assistant:
 @pytest.mark.fault
 def test_a_sentence_naming_one_paper_and_citing_another_is_not_the_answer(assistant: Assistant) -> None:
     """Qwen answered "what is clip-reident?" with another paper's method under CLIP-ReIdent's name,
-    citing that paper: its abstract backs the words, but it never writes the name. (That question
-    now shows the model CLIP-ReIdent's evidence only, see test_kinds.py; one writing the name among
-    more words of its own shows every paper.)"""
+    citing that paper: its abstract backs the words, but it never writes the name. (A question
+    calling CLIP-ReIdent by its name now shows the model its evidence only, see test_kinds.py; here
+    the question names no paper, and the model is shown every one.)"""
     assistant.ingest()
-    question = "on which data was clip-reident trained and evaluated?"
+    question = "how are basketball players re-identified across camera views?"
     every_source = {"evidence_tokens": 5000, "evidence_margin": 10.0}
     evidence = _scripted(assistant, "", **every_source).gather(question)
     other = next(s for s in evidence.sources if "CLIP" not in s.paper.title)

@@ -127,8 +127,9 @@ class Match:
     """A paper a question names, and the words of the question that name it."""
 
     paper_id: str
-    written: str
+    written: str  # the name as the paper writes it
     start: int  # where the name starts in the question
+    end: int  # where it ends: question[start:end] are the words naming the paper
 
 
 class NameIndex:
@@ -173,8 +174,8 @@ class NameIndex:
             found = self._longest(question, pieces, position, is_word, shared)
             if found:
                 span, names = found
-                start = pieces[position].start()
-                matches += [Match(n.paper_id, n.written, start) for n in names]
+                start, end = pieces[position].start(), pieces[position + span - 1].end()
+                matches += [Match(n.paper_id, n.written, start, end) for n in names]
                 position += span
             else:
                 position += 1
