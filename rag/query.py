@@ -174,7 +174,8 @@ _WAS = r"(?:was|were|is|did|does)"
 _RECORD_FORMS: tuple[tuple[RecordField, str], ...] = (
     (
         "authors",
-        rf"(?:who|which (?:people|researchers|authors))\s+(?:co-?)?(?:wrote|authored|(?:is|are|were|was)\s+"
+        rf"(?:who|which (?:people|researchers|authors))\s+(?:co-?)?(?:wrote|authored|made|created|developed|"
+        rf"proposed|introduced|(?:is|are|were|was)\s+"
         rf"(?:the\s+)?(?:authors?|writers?|behind)(?:\s+(?:of|for))?)\s+{_S}",
     ),
     (

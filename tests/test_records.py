@@ -98,6 +98,8 @@ def library(records_store: Path, embedder: OnnxMiniLM) -> Assistant:
         ("where can I find the duqgen paper?", "url", "duqgen"),
         ("what is the arxiv id of duqgen?", "arxiv_id", "duqgen"),
         ("can you tell me who wrote gim?", "authors", "gim"),
+        ("who made LAION-5B?", "authors", "LAION-5B"),
+        ("who proposed model soups?", "authors", "model soups"),
     ],
 )
 def test_questions_about_a_record_name_the_field_and_the_paper(
@@ -314,6 +316,7 @@ def test_a_scope_nobody_matches_says_so_in_one_line(library: Assistant, records_
         ("who are the authors?", "who are the authors of Model soups?"),
         ("and the authors?", "the authors of Model soups?"),
         ("who wrote it?", "who wrote Model soups?"),
+        ("who made it?", "who made Model soups?"),
         ("when was it published?", "when was Model soups published?"),
         ("what is its doi?", "what is the doi of Model soups?"),
         ("where did this paper appear?", "where did Model soups appear?"),
