@@ -50,6 +50,7 @@ class Evidence:
     retrieve_ms: float = 0.0  # set by the Gatherer, which times the whole retrieval
     in_scope: int | None = None  # how many papers the query's filter lets through (None: no filter)
     sides: dict[int, str] = field(default_factory=dict)  # a comparison's papers: source number -> side
+    unseen: frozenset[str] = frozenset()  # the question's terms that no paper of the collection writes
 
     def sides_named(self) -> bool:
         """Whether a comparison found each paper it compares by the name its title writes."""
@@ -116,7 +117,8 @@ def gather(
     }
     sources = [Source(n, h.paper, h.score, h.evidence) for n, h in enumerate(hits, 1)]
     signals = _signals(query, hits, texts, question_vector, retriever, embedder)
-    return Evidence(query, question_vector, sources, texts, signals, sides=sides)
+    unseen = frozenset(retriever.keyword.unseen(query.text))
+    return Evidence(query, question_vector, sources, texts, signals, sides=sides, unseen=unseen)
 
 
 def folded(text: str) -> str:

@@ -29,6 +29,7 @@ from .citations import (
 )
 from .evidence import Evidence
 from .injection import echoes_instruction, injected_targets
+from .library.keyword import tokenize
 from .library.names import PIECE, distinctive, key, title_names, written_keys
 from .yesno import UNSAID, VERDICT, checked_verdict, names_paper, only_unsaid, source_verdict
 
@@ -96,6 +97,19 @@ def misnamed(
                 reason = f"writes {name} but cites only papers that do not"
                 found.append(Unsupported(strip_citations(sentence), numbers, None, reason))
                 break
+    return found
+
+
+def foreign(sentences: list[str], unseen: frozenset[str]) -> list[Unsupported]:
+    """Cited sentences writing a word of the question that no paper of the collection writes ("The
+    best way to learn the guitar is ... [1]"): no citation can back it."""
+    found = []
+    for sentence in sentences:
+        plain = strip_citations(sentence)
+        words = unseen & set(tokenize(plain))
+        if cited_numbers(sentence) and words:
+            reason = f"writes {', '.join(sorted(words))}, which no paper of the collection writes"
+            found.append(Unsupported(plain, cited_numbers(sentence), None, reason))
     return found
 
 
@@ -188,6 +202,8 @@ def verify(
     flagged = {u.sentence for u in unsupported}
     misnamed_ones = misnamed(final_sentences, cited, evidence.papers.values())
     unsupported += [u for u in misnamed_ones if u.sentence not in flagged]
+    flagged |= {u.sentence for u in misnamed_ones}
+    unsupported += [u for u in foreign(final_sentences, evidence.unseen) if u.sentence not in flagged]
     supported = [s for s in final_sentences if cited_numbers(s)]
     if len([u for u in unsupported if u.citations]) >= len(supported):
         return Verified(

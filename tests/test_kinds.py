@@ -217,9 +217,14 @@ def test_a_missing_or_doubled_verdict_becomes_the_settling_sentences(
             'its "No." contradicts the cited sentence that settles it',
         ),
         (
-            UNSAID_QUESTION,
-            "Yes. CLIP-ReIdent uses reinforcement learning for player re-identification [1].",
+            "Does CLIP-ReIdent use a diffusion model?",  # another paper of the corpus writes "diffusion"
+            "Yes. CLIP-ReIdent uses a diffusion model for player re-identification [1].",
             'its "Yes." is settled by no cited sentence',
+        ),
+        (
+            UNSAID_QUESTION,  # no paper of the corpus writes "reinforcement": no citation backs the claim
+            "Yes. CLIP-ReIdent uses reinforcement learning for player re-identification [1].",
+            "no cited sentence is supported by the cited abstracts",
         ),
     ],
 )

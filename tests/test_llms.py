@@ -563,3 +563,22 @@ def test_a_sentence_naming_one_paper_and_citing_another_is_not_the_answer(assist
     honest = _scripted(assistant, f"{own_name}: {borrowed} [{other.number}].", **every_source)
     honest_answer = honest.ask(question)
     assert honest_answer.backend == "openai", honest_answer.fallback_reason
+
+
+@pytest.mark.fault
+def test_a_cited_claim_about_something_no_paper_writes_is_not_the_answer(assistant: Assistant) -> None:
+    """Qwen, asked about the guitar after a paper on dataset distillation, wrote "The best way to
+    learn the guitar is through efficient dataset distillation [1]": close enough to the abstract
+    for the support check, but no paper of the collection writes "guitar", so no citation backs it."""
+    assistant.ingest()
+    question = "how would clip-reident help me learn the guitar?"
+    fabricated = (
+        "To learn the guitar, we adapt contrastive language-to-image pre-training to a contrastive "
+        "image-to-image training approach using the InfoNCE loss [1]."
+    )
+    answer = _scripted(assistant, fabricated).ask(question)
+    assert answer.backend == "extractive", answer.text
+    assert answer.fallback_reason == "openai: no cited sentence is supported by the cited abstracts"
+    # words the papers write stand
+    honest = "CLIP-ReIdent fine-tunes CLIP with a contrastive image-to-image training approach [1]."
+    assert _scripted(assistant, honest).ask(question).backend == "openai"

@@ -409,24 +409,23 @@ def competent(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("question", "gold"),
-    [
-        (QUESTION, "CLIP-ReIdent"),
-        ("what is the new benchmark for few-shot image classification privacy?", None),
-    ],
-)
-def test_a_competent_model_cites_the_paper_that_answers(
-    competent: Assistant, competent_model: Path, question: str, gold: str | None
-) -> None:
-    answer = competent.ask(question, llm="local")
-    if answer.refused:
-        assert gold is None
-        return
+def test_a_competent_model_cites_the_paper_that_answers(competent: Assistant, competent_model: Path) -> None:
+    answer = competent.ask(QUESTION, llm="local")
     assert answer.backend == "local" and answer.model == competent_model.name, answer.fallback_reason
     assert answer.citations and _valid(len(answer.sources), [c.number for c in answer.citations])
-    if gold:
-        assert answer.citations[0].paper.title.startswith(gold)
+    assert answer.citations[0].paper.title.startswith("CLIP-ReIdent")
+
+
+@pytest.mark.slow
+def test_a_competent_models_claim_about_what_no_paper_writes_is_not_the_answer(competent: Assistant) -> None:
+    """Qwen answers "The new benchmark for few-shot image classification privacy is DataComp Medium
+    [1]": no paper of these ten writes "privacy", so no citation backs the claim, and another
+    backend answers (or the question is refused)."""
+    answer = competent.ask(
+        "what is the new benchmark for few-shot image classification privacy?", llm="local"
+    )
+    assert "privacy" not in answer.text.lower(), answer.text
+    assert answer.refused or _valid(len(answer.sources), [c.number for c in answer.citations])
 
 
 def test_a_chat_follow_up_reuses_the_system_prompt_the_model_evaluated(
