@@ -116,8 +116,10 @@ def gather(
         if chunks.get(hit.paper.paper_id)
     }
     sources = [Source(n, h.paper, h.score, h.evidence) for n, h in enumerate(hits, 1)]
-    signals = _signals(query, hits, texts, question_vector, retriever, embedder)
-    unseen = frozenset(retriever.keyword.unseen(query.text))
+    naming = _naming_terms(query, hits, retriever)
+    signals = _signals(query, hits, texts, question_vector, retriever, embedder, naming)
+    # a name written run together ("powerscheduler") is no paper's word, but it names one
+    unseen = frozenset(retriever.keyword.unseen(query.text)).difference(*naming.values())
     return Evidence(query, question_vector, sources, texts, signals, sides=sides, unseen=unseen)
 
 
@@ -155,13 +157,13 @@ def _signals(
     question_vector: np.ndarray,
     retriever: Retriever,
     embedder: Embedder,
+    naming: dict[int, set[str]],
 ) -> Signals:
     """How much the question names each paper and its text covers (set on the papers), and the
-    signals of the decision."""
+    signals of the decision; `naming`: the question's terms calling a top paper by its short name."""
     listing = query.is_list
     keyword = retriever.keyword
     weights = {term: keyword.idf(term) for term in keyword.query_terms(query.search)}
-    naming = _naming_terms(query, hits, retriever)
     # A paper that writes a phrase of the question as an acronym the papers define (NAS) uses it.
     defined = defined_acronyms(
         query.acronyms, [text for paper in papers.values() for text in paper.chunk_texts]

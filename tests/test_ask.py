@@ -307,3 +307,10 @@ def test_a_question_naming_a_paper_by_its_titles_words_is_answered_from_it(
     """Another paper may have a sentence closer to the question's words; the paper it names answers."""
     answer = full.ask(question, llm="extractive")
     assert answer.citations and answer.citations[0].paper.title.startswith(title), answer.text
+
+
+def test_a_name_written_run_together_is_not_a_word_no_paper_writes(full: Assistant) -> None:
+    """ "powerscheduler" is in no abstract, but it names Power Scheduler: a model's answer writing it
+    is not a claim about something the collection lacks (verify.foreign)."""
+    assert "powerscheduler" not in full.gather("what does powerscheduler do?").unseen
+    assert "guitar" in full.gather("how would power scheduler help me learn the guitar?").unseen
