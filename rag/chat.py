@@ -79,11 +79,21 @@ class Turn:
     answer: Answer
 
 
+def cited_titles(previous: Turn) -> list[str]:
+    """The titles of the papers the last answer cited, in the order cited."""
+    return list(dict.fromkeys(c.paper.title for c in previous.answer.citations if c.paper.title))
+
+
+def short_name(title: str) -> str:
+    """How a paper is called: its title's short name when it has one ("Model soups"), else the title."""
+    return (title_names(title) or [title])[0]
+
+
 def carry_context(question: str, previous: Turn) -> str:
     """Rule-based condensing: the follow-up plus the paper the last answer cited first (by its short
-    name when its title has one: "Model soups"), else its question."""
-    cited = [c.paper.title for c in previous.answer.citations if c.paper.title]
-    topic = (title_names(cited[0]) or cited)[0] if cited else previous.standalone
+    name), else its question."""
+    cited = cited_titles(previous)
+    topic = short_name(cited[0]) if cited else previous.standalone
     return f"{question} (regarding: {topic})"
 
 
@@ -91,10 +101,8 @@ def written_in(question: str, previous: Turn) -> str | None:
     """The follow-up as a question of its own about the one paper the last answer cited, when
     writing that paper in makes one: a question about its record ("who are the authors?") or a
     comparison with a paper the follow-up names ("how does it differ from Twin-Merging?")."""
-    cited = list(dict.fromkeys(c.paper.title for c in previous.answer.citations if c.paper.title))
-    if len(cited) != 1:
-        return None
-    return written_about(question, (title_names(cited[0]) or cited)[0])
+    cited = cited_titles(previous)
+    return written_about(question, short_name(cited[0])) if len(cited) == 1 else None
 
 
 def previous_papers(previous: Turn) -> list[str]:
@@ -153,8 +161,7 @@ CONDENSE_MAX_CHARS = 300
 def condensing_context(previous: Turn) -> str:
     """The last exchange as the condensing prompt shows it: the question searched and the titles of
     the papers its answer cited, which name what "they" stands for in fewer tokens than the answer."""
-    titles = list(dict.fromkeys(c.paper.title for c in previous.answer.citations if c.paper.title))
-    cited = "; ".join(titles[:MAX_PINNED]) or previous.answer.text[:CONDENSE_ANSWER_CHARS]
+    cited = "; ".join(cited_titles(previous)[:MAX_PINNED]) or previous.answer.text[:CONDENSE_ANSWER_CHARS]
     return f"User: {previous.standalone}\nAnswered from: {cited}"
 
 

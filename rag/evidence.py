@@ -185,7 +185,8 @@ def _signals(
     rarest = keyword.idf("\0")
     for number, terms in naming.items():
         titles[number] |= terms
-        words.get(number, set()).update(terms)
+        if number in words:  # a hit whose chunks were fetched
+            words[number] |= terms
         for term in terms & set(weights):
             weights[term] = max(weights[term], rarest)
     # How much the question names each paper, and its text covers. A list's topic may be covered

@@ -124,9 +124,9 @@ class LLMWriter:
             # a question naming one paper is answered from it: other papers' evidence invites mix-ups
             named = named_paper(papers)
             budget = self.settings.evidence_tokens
-            chosen = (self._selected(evidence, [named], titles, budget) if named else {}) or self._selected(
-                evidence, papers, titles, budget
-            )
+            chosen = self._selected(evidence, [named], titles, budget) if named else {}
+            if not chosen:
+                chosen = self._selected(evidence, papers, titles, budget)
         messages = build_messages(self.prompts, evidence.query, evidence.sources, chosen)
         tokens = stream_without_controls(
             self.llm.stream(
