@@ -3,7 +3,8 @@ a local model: refusals, first paper right, every named paper cited (comparisons
 cited-paper recall and precision, facts found.
 
 Each line of a kinds file: {"id", "kind", "split": "calibration"|"report", "question", "papers":
-[titles that answer it; for a comparison the papers it names], "answer": "yes"|"no"|"unsaid"
+[titles that answer it; for a comparison (or a comparative: which is better) the papers it
+names], "answer": "yes"|"no"|"unsaid"
 (yes/no only), "facts": [phrases a correct answer contains] (optional)}.
 
 Run: .venv/bin/python benchmarks/kinds.py [--llm local] [--split report] [--kind comparison ...]
@@ -31,7 +32,7 @@ from rag.config import load_settings
 from rag.library.corpus import normalize_title
 
 HERE = Path(__file__).resolve().parent
-KINDS = ("name", "comparison", "yesno", "overview", "list", "figure", "lookup", "unanswerable")
+KINDS = ("name", "comparison", "comparative", "yesno", "overview", "list", "figure", "lookup", "unanswerable")
 _VERDICT = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 _UNSAID = re.compile(r"^\W*the abstracts? (don't|do not|does not|doesn't) say", re.IGNORECASE)
 
@@ -101,7 +102,7 @@ def score(row: Row, answer: Answer, seconds: float) -> dict[str, Any]:
         result["first_right"] = bool(cited) and cited[0] in gold
         result["recall"] = len(found) / len(gold)
         result["precision"] = len(set(cited) & gold) / len(set(cited)) if cited else None
-    if row.kind == "comparison":
+    if row.kind in ("comparison", "comparative"):
         result["all_named"] = found == gold
     if row.answer:
         said = "unsaid" if answer.refused else verdict(answer.text)

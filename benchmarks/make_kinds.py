@@ -4,6 +4,8 @@ rules (no question is picked by hand, none after seeing an answer).
 - comparison.jsonl: the papers whose title has a short name before its colon (1-3 words) are put in
   two halves by a hash of the title; within a half, each is paired with its nearest unpaired
   neighbour (IDF-weighted shared abstract terms); one question per pair, the form rotating.
+- comparative.jsonl: the same pairs asked as which is better ("Is A better than B?", "Does A
+  outperform B?"), the form rotating.
 - yesno.jsonl: per named paper (same halves), "yes" when its abstract says it uses a name ("using
   CLIP ..." -> "Does X use CLIP?"), "no" when it says it works without something ("without paired
   data", "training-free" -> "Does X require paired data?"), "unsaid" for a neighbour's used name its
@@ -13,7 +15,7 @@ rules (no question is picked by hand, none after seeing an answer).
 - list, figure, lookup, unanswerable: dev_questions.jsonl converted (its split kept: it is split
   by paper for named questions, by question for the rest).
 
-Run: .venv/bin/python benchmarks/make_kinds.py  (rewrites benchmarks/kinds/{comparison,yesno,
+Run: .venv/bin/python benchmarks/make_kinds.py  (rewrites benchmarks/kinds/{comparison,comparative,yesno,
 overview,list,figure,lookup,unanswerable}.jsonl; names.jsonl is written by hand elsewhere)
 """
 
@@ -106,6 +108,13 @@ _COMPARE_FORMS = (
     "What is the difference between {a} and {b}?",
     "How does {a} compare with {b}?",
 )
+_COMPARATIVE_FORMS = (
+    "Is {a} better than {b}?",
+    "Does {a} outperform {b}?",
+    "Which is better, {a} or {b}?",
+    "Is {a} more efficient than {b}?",
+    "Which works better: {a} or {b}?",
+)
 
 
 def _half(title: str) -> str:
@@ -193,6 +202,23 @@ def comparisons(named: list[dict], near: dict[str, list[str]]) -> list[dict]:
                 }
             )
     return rows
+
+
+def comparatives(pairs: list[dict], named: list[dict]) -> list[dict]:
+    """The comparison pairs asked as which of the two is better, by their short names."""
+    name = {p["title"]: p["name"] for p in named}
+    return [
+        {
+            "id": f"cpv-{number:03d}",
+            "kind": "comparative",
+            "split": row["split"],
+            "question": _COMPARATIVE_FORMS[(number - 1) % len(_COMPARATIVE_FORMS)].format(
+                a=name[row["papers"][0]], b=name[row["papers"][1]]
+            ),
+            "papers": row["papers"],
+        }
+        for number, row in enumerate(pairs, 1)
+    ]
 
 
 def yesno(named: list[dict], near: dict[str, list[str]]) -> list[dict]:
@@ -287,7 +313,13 @@ def main() -> None:
     dev = [
         json.loads(line) for line in (HERE / "dev_questions.jsonl").read_text().splitlines() if line.strip()
     ]
-    sets = {"comparison": comparisons(named, near), "yesno": yesno(named, near), **converted(dev)}
+    pairs = comparisons(named, near)
+    sets = {
+        "comparison": pairs,
+        "comparative": comparatives(pairs, named),
+        "yesno": yesno(named, near),
+        **converted(dev),
+    }
     OUT.mkdir(exist_ok=True)
     for kind, rows in sets.items():
         (OUT / f"{kind}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))

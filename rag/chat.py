@@ -194,6 +194,17 @@ def condense(assistant: Assistant, question: str, previous: Turn, *, llm: str | 
     return None
 
 
+def _writes_any(question: str, contextual: Evidence, previous: list[str]) -> bool:
+    """Whether the last answer's papers write any word of a question: with no word pointing back,
+    what it asks about is its only tie to them. In benchmarks/followups.jsonl the calibration half's
+    follow-ups not pointing back share one to three words with their paper, its off-topic questions
+    none ("what is the best way to learn the guitar?" after CLIP-ReIdent)."""
+    numbers = [s.number for s in contextual.sources if s.paper.paper_id in previous]
+    papers = [contextual.papers[n] for n in numbers if n in contextual.papers]
+    words = set(tokenize(question))
+    return any(words & set(tokenize(" ".join([p.title, *p.chunk_texts]))) for p in papers)
+
+
 def _closer_elsewhere(typed: Evidence, contextual: Evidence, previous: list[str]) -> float:
     """How much closer the question as typed is to its first paper than to the last answer's papers."""
 
@@ -241,7 +252,11 @@ class ChatSession:
             # The carried title alone can make the contextual search strong; words no paper writes
             # ("the boiling point of nitrogen on Mars" after beehives) make a question of its own.
             foreign = self.assistant.library.keyword_index().unseen(question)
-            return gain >= FOLLOW_UP_MARGIN and len(foreign) < FOREIGN_WORDS
+            return (
+                gain >= FOLLOW_UP_MARGIN
+                and len(foreign) < FOREIGN_WORDS
+                and _writes_any(question, contextual, previous)
+            )
         named = self.assistant.gatherer.retriever(self.filters).named(question)
         if any(p not in previous for p in named):
             return False

@@ -96,6 +96,7 @@ def gather(
 ) -> Evidence:
     """Search that many papers (for a list, by its topic; `pinned` ones first), then fetch every
     chunk and vector of each."""
+    query = resolved(query, retriever, mode)
     listing = query.is_list
     # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
     # learning); the evidence is weighed against the question as typed.
@@ -126,6 +127,21 @@ def gather(
 def folded(text: str) -> str:
     """Text as a name is matched: lower case, letters and digits only."""
     return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def resolved(query: Query, retriever: Retriever, mode: SearchMode) -> Query:
+    """A question asking which is better ("is A better than B?") as a comparison when each side names
+    a paper of the collection, by a short name or its whole title (a chat writes a paper in so);
+    else as it reads ("does X outperform the baselines?": yes or no)."""
+
+    def names_a_paper(side: str) -> bool:
+        if retriever.named(side):
+            return True
+        return any(folded(side) == folded(h.paper.title) for h in retriever.search(side, k=1, mode=mode))
+
+    if query.rivals and all(names_a_paper(side) for side in query.rivals):
+        return replace(query, kind="comparison", sides=query.rivals, rivals=())
+    return query
 
 
 def _with_sides(

@@ -119,7 +119,8 @@ def compared_sentences(
     query: Query, question_vector: np.ndarray, papers: list[PaperText], sides: dict[int, str]
 ) -> dict[int, str]:
     """Each compared paper (by number, in the order of its side) with its sentences that answer
-    the question best: the best one, and a second if it scores nearly as well."""
+    the question best: the best one, and a second if it scores nearly as well (the first then
+    cited, so that each sentence is; the caller cites the last)."""
     ranked = ranked_sentences(query, question_vector, [p for p in papers if p.number in sides])
     by_number = {p.number: p for p in papers}
     chosen = {}
@@ -128,7 +129,7 @@ def compared_sentences(
             continue
         best = ranked[number][0][0]
         positions = sorted(p for score, p in ranked[number][:2] if score >= best - SENTENCE_MARGIN)
-        chosen[number] = " ".join(by_number[number].sentences[p].rstrip() for p in positions)
+        chosen[number] = f" [{number}] ".join(by_number[number].sentences[p].rstrip() for p in positions)
     return chosen
 
 

@@ -146,15 +146,60 @@ _NOT_A_SIDE = re.compile(
 MAX_SIDE_WORDS = 8
 
 
+# Which of two is better: "is A better than B?", "does A outperform B?", "which is better, A or
+# B?", "A or B: which ...?", "should I use A or B?". A comparison only when each side names a paper
+# of the collection (evidence.resolved: the parse cannot know); else the question it reads as.
+_BETTER = r"(?:(?:more|less)\s+(?:[\w-]+\s+)?[\w-]+|(?!other\b|rather\b)[a-z]+er|worse)"
+_RIVALS = (
+    re.compile(
+        rf"^\s*(?:is|are|was|were)\s+(?P<sides>.+?)\s+{_BETTER}(?:\s+(?:at|for|on|in)\s+[^?]+?)?"
+        r"\s+than\s+(?P<other>[^?]+)",
+        re.I,
+    ),
+    re.compile(
+        r"^\s*(?:does|do|did|can|could|would|will)\s+(?P<sides>.+?)\s+(?:outperform|beat|surpass|exceed|"
+        r"outdo|improve\s+(?:on|upon|over)|(?:do|work|perform)\s+better\s+than)\s+(?P<other>[^?]+)",
+        re.I,
+    ),
+    re.compile(
+        r"^\s*which(?:\s+one)?(?:\s+of\s+(?:the\s+)?two)?\s+(?:is|was|works|performs|does|scores|runs)\b"
+        r"[^,:?]*[,:]\s*(?P<sides>[^?]+?\s+or\s+[^?]+)",
+        re.I,
+    ),
+    re.compile(r"^\s*(?P<sides>[^:?,]+?\s+or\s+[^:?,]+?)\s*[:,?]\s*which\b", re.I),
+    re.compile(
+        r"^\s*(?:should\s+(?:i|we)\s+(?:use|choose|pick|prefer)|is\s+it\s+better\s+to\s+use)"
+        r"\s+(?P<sides>[^?]+?\s+or\s+[^?]+)",
+        re.I,
+    ),
+)
+_RIVAL_SEPARATOR = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.I)
+
+
 def compared(question: str) -> tuple[str, ...]:
     """The things a comparison names, as written ("how do A and B differ?": A, B); () for none."""
-    for form in _COMPARED:
+    return _sides(question, _COMPARED, "and", _SIDE_SEPARATOR)
+
+
+def rivals(question: str) -> tuple[str, ...]:
+    """The two (or more) things a question asks which is better of, as written ("is A better than
+    B?": A, B); () for none."""
+    return _sides(question, _RIVALS, "or", _RIVAL_SEPARATOR)
+
+
+def _sides(
+    question: str, forms: tuple[re.Pattern[str], ...], joint: str, separator: re.Pattern[str]
+) -> tuple[str, ...]:
+    """The sides the first form matching the question writes ("other": the last one, joined with
+    `joint`), each a short phrase and none a pronoun."""
+    for form in forms:
         match = form.search(question.strip())
         if not match:
             continue
-        written = match.group("sides") + (f" and {match['other']}" if match.groupdict().get("other") else "")
+        other = match.groupdict().get("other")
+        written = match.group("sides") + (f" {joint} {other}" if other else "")
         text = _ASPECT.sub("", written).strip(" \"'\u201c\u201d.")
-        sides = [s.strip(" \"'\u201c\u201d.") for s in _SIDE_SEPARATOR.split(text)]
+        sides = [s.strip(" \"'\u201c\u201d.") for s in separator.split(text)]
         sides = [re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.I) for s in sides if s]
         if len(sides) >= 2 and all(
             len(s.split()) <= MAX_SIDE_WORDS and not _NOT_A_SIDE.match(s) for s in sides
@@ -321,14 +366,15 @@ _LEADING_AND = re.compile(r"^\s*(?:and|also|what about|how about)\s+", re.I)
 def written_about(question: str, name: str) -> str | None:
     """A follow-up made a question of its own by writing in the paper it is about: about the paper's
     record ("who are the authors?": "who are the authors of Model soups?", "when was it published?")
-    or comparing it with a paper it names ("how does it differ from Twin-Merging?"). None for any
-    other question, and for one that names its own subject."""
+    or comparing it with a paper it names ("how does it differ from Twin-Merging?", "is it better
+    than Twin-Merging?"). None for any other question, and for one that names its own subject."""
     text = _LEADING_AND.sub("", question.strip().rstrip("?.! "))
     if record_question(text):
         return None
     in_place = _BACK_SUBJECT.sub(lambda _: name, text)
-    if in_place != text and compared(text) == () and len(compared(in_place)) >= 2:
-        return f"{in_place}?"
+    for sides in (compared, rivals):  # "how does it differ from X?", "is it better than X?"
+        if in_place != text and sides(text) == () and len(sides(in_place)) >= 2:
+            return f"{in_place}?"
     for candidate in (in_place, f"{_BACK_POSSESSIVE.sub('the', text)} of {name}"):
         found = record_question(candidate)
         if found and found[1].casefold() == name.casefold():
@@ -375,6 +421,8 @@ class Query:
     asked: Filter = NO_FILTER
     catalogue: bool = False  # it asks for the papers of its scope, without a topic ("papers by NAME")
     sides: tuple[str, ...] = ()  # what a comparison compares, as written ("A vs B": A, B)
+    # what "is A better than B?" asks which is better of; a comparison once each names a paper
+    rivals: tuple[str, ...] = ()
 
     @property
     def is_list(self) -> bool:
@@ -392,7 +440,8 @@ def parse(question: str, filters: Filter = NO_FILTER) -> Query:
     record = record_question(question)
     plain = without_request(question)
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
-    listing = bool(asked) or (is_list_question(plain) and not record)
+    rival = () if record else rivals(plain)
+    listing = bool(asked) or (is_list_question(plain) and not record and not rival)
     match = None if record else _QUANTITY.search(rest)
     asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
@@ -419,6 +468,7 @@ def parse(question: str, filters: Filter = NO_FILTER) -> Query:
         asked=asked,
         catalogue=catalogue,
         sides=compared(plain) if kind == "comparison" else (),
+        rivals=() if kind == "comparison" else rival,
     )
 
 

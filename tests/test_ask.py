@@ -10,9 +10,11 @@ from conftest import ROOT, no_user_settings
 from test_cli import run
 
 from rag.api import Assistant
+from rag.chat import ChatSession, Turn
 from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
+from rag.events import Replaced
 from rag.library.corpus import normalize_title
 
 DEV = [
@@ -247,6 +249,48 @@ def test_a_model_list_names_every_listed_paper(full: Assistant) -> None:
     assert {c.paper.title for c in answer.citations} == listed and len(listed) >= 5
     assert answer.unsupported == []  # the added sentences are quotes
     assert "".join(tokens).endswith(answer.text.split("Also on this topic:")[1])  # streamed, not replaced
+
+
+@pytest.mark.parametrize(
+    "question", ["Compare ZeRO and SPDF.", "Is ZeRO more efficient than SPDF?", "does zero outperform spdf?"]
+)
+def test_a_comparison_quotes_each_paper_with_every_sentence_cited(full: Assistant, question: str) -> None:
+    """A side quoted with two sentences cites both: the support check has nothing to withdraw (it
+    used to rewrite the answer, which a terminal then showed twice)."""
+    stream = full.stream(question, llm="extractive")
+    assert not [e for e in stream if isinstance(e, Replaced)]
+    answer = stream.answer
+    assert not answer.refused and len({c.paper.paper_id for c in answer.citations}) == 2
+    lines = answer.text.splitlines()
+    assert len(lines) == 2 and any(len(split_sentences(line)) > 1 for line in lines)
+    for line in lines:
+        assert all(cited_numbers(sentence) for sentence in split_sentences(line)), line
+
+
+@pytest.mark.parametrize(
+    ("first", "question", "follow_up"),
+    [
+        (
+            "what is clip-reident?",
+            "what is the best way to learn the guitar?",
+            "What mAP was reached on the challenge?",
+        ),
+        ("what is model soups?", "how do i tune a violin?", "What top-1 accuracy on ImageNet was reached?"),
+    ],
+)
+def test_a_question_the_last_paper_writes_no_word_of_is_no_follow_up(
+    full: Assistant, first: str, question: str, follow_up: str
+) -> None:
+    """Carrying the last paper's title along makes any question find it; one that neither points
+    back nor asks about anything that paper writes ("guitar", "violin": one word no paper writes,
+    too few to call it off-topic by that alone) is a question of its own, and refused."""
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    session.turns.append(Turn(first, first, full.ask(first, llm="extractive")))
+    evidence, followed = session.evidence(question)
+    assert not followed and evidence.query.text == question
+    assert full.answer(evidence, llm="extractive").finish().refused
+    # one not pointing back but asking about what the paper writes still follows up
+    assert session.evidence(follow_up)[1]
 
 
 def test_record_questions_over_the_bundled_corpus_answer_from_the_named_record(

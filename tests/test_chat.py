@@ -469,12 +469,16 @@ def test_a_follow_up_about_the_record_or_comparing_the_paper_writes_it_in(sessio
         "who are the authors?",
         "and when was it published?",
         "how does it differ from clip-reident?",
+        "what is photosynthetic efficiency of engineered algae in bioreactors?",
+        "is it better than clip-reident?",
     )
     assert repl(session, script.read_line, script.write) == 0
-    first, authors, published, compared = session.turns
+    first, authors, published, compared, _, better = session.turns
     assert [c.paper.title for c in first.answer.citations] == [algae]
     assert authors.standalone == f"who are the authors of {algae}?"
     assert authors.answer.text == f'"{algae}" was written by Ada Lovelace and Alan Turing [1].'
     assert published.standalone == f"when was {algae} published?" and "2024" in published.answer.text
     assert compared.standalone == f"how does {algae} differ from clip-reident?"
     assert {c.paper.title for c in compared.answer.citations} == {algae, CLIP}
+    assert better.standalone == f"is {algae} better than clip-reident?"
+    assert {c.paper.title for c in better.answer.citations} == {algae, CLIP}

@@ -12,7 +12,7 @@ from rag.embeddings import OnnxMiniLM
 from rag.extractive import contribution
 from rag.prompting import build_messages
 from rag.prompts import load_prompts
-from rag.query import compared, parse
+from rag.query import compared, parse, rivals
 from rag.sentences import _BOILERPLATE
 from rag.verify import Verified, verify
 from rag.writers import Writers
@@ -45,6 +45,46 @@ HDA = "Few-shot Hybrid Domain Adaptation of Image Generators"
 def test_a_comparison_names_what_it_compares(question: str, sides: tuple[str, ...]) -> None:
     assert compared(question) == sides
     assert parse(question).kind == "comparison" and parse(question).sides == sides
+
+
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        ("Is CLIP-ReIdent better than GIM?", ("CLIP-ReIdent", "GIM")),
+        ("does parzc outperform duqgen?", ("parzc", "duqgen")),
+        ("which is better, GIM or CLIP-ReIdent?", ("GIM", "CLIP-ReIdent")),
+        ("Which works better: ZeroI2V or ComPEFT?", ("ZeroI2V", "ComPEFT")),
+        ("is gptq faster at inference than awq?", ("gptq", "awq")),
+        ("is ZeRO more memory efficient than SPDF?", ("ZeRO", "SPDF")),
+        ("gptq or awq: which is faster?", ("gptq", "awq")),
+        ("should i use lora or qlora?", ("lora", "qlora")),
+        ("does GIM outperform existing methods?", ()),
+        ("is it better than GIM?", ()),
+        ("is there any paper other than GIM?", ()),
+        ("does GIM use internet videos?", ()),
+    ],
+)
+def test_a_question_asking_which_is_better_names_its_rivals(question: str, sides: tuple[str, ...]) -> None:
+    assert rivals(question) == sides
+    query = parse(question)
+    assert query.rivals == sides and query.sides == () and not query.is_list
+
+
+@pytest.mark.parametrize(
+    "question", ["is clip-reident better than gim?", "Which works better: GIM or CLIP-ReIdent?"]
+)
+def test_asking_which_of_two_named_papers_is_better_quotes_each(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question, llm="extractive")
+    assert not answer.refused and {c.paper.title for c in answer.citations} == {CLIP, GIM}
+    assert len(answer.text.splitlines()) == 2 and answer.text.startswith("- ")
+
+
+def test_asking_whether_a_paper_beats_what_no_paper_is_called_is_a_yes_no_question(
+    assistant: Assistant,
+) -> None:
+    evidence = assistant.gather("does clip-reident outperform the challenge baseline?")
+    assert evidence.query.kind == "yesno" and not evidence.sides
+    assert assistant.gather("does clip-reident outperform gim?").query.kind == "comparison"
 
 
 @pytest.mark.parametrize(

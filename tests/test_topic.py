@@ -100,6 +100,7 @@ def _names() -> NameIndex:
             "We adapt.",
         ),
         "moe": ("MoE++: Accelerating Mixture-of-Experts Methods with Zero-Computation Experts", "Experts."),
+        "bt2": ("BT^2: Backward-compatible Training with Basis Transformation", "Embeddings."),
         "ofa": ("One for All: Towards Training One Graph Model for All Classification Tasks", "Graphs."),
         "rmt": ("RMT: Retentive Networks Meet Vision Transformers", "A vision backbone."),
         "teacher": ("Robust Mean Teacher", "We propose a robust mean teacher (RMT) for adaptation."),
@@ -126,6 +127,10 @@ def test_papers_are_found_by_their_short_names_in_any_case_spacing_and_punctuati
     for written in ("SF(DA)^2", "sf(da)^2", "sfda2", "sf da 2"):
         assert _find(index, f"what does {written} propose?") == ["sfda"]
     assert _find(index, "is moe++ faster than moe?") == ["moe"]
+    # a short name of pieces written as one ("BT^2"), not three letters apart ("b t 2")
+    for written in ("BT^2", "bt^2", "bt2"):
+        assert _find(index, f"does {written} outperform moe++?") == ["bt2", "moe"]
+    assert _find(index, "is b t 2 a model?") == []
     assert _find(index, "which papers use mixture of experts?") == []
     # a name two papers bear brings both, the title's first
     assert _find(index, "what accuracy does RMT reach?") == ["rmt", "teacher"]

@@ -193,9 +193,9 @@ class NameIndex:
         for span in range(min(MAX_SPAN, len(pieces) - position), 0, -1):
             words = [p.group() for p in pieces[position : position + span]]
             k = key(words)
-            if k not in self._by_key or (span > 1 and len(k) <= 3):
-                continue  # a short name is one word of the question, not "a b c" run together
             start, end = pieces[position].start(), pieces[position + span - 1].end()
+            if k not in self._by_key or (span > 1 and len(k) <= 3 and re.search(r"\s", question[start:end])):
+                continue  # a short name is written as one (BT^2), not "a b c" run together
             names = [
                 n
                 for n in self._by_key[k]
