@@ -14,9 +14,15 @@ from .untrusted import whole_number
 # invalid mark), and one that names no number ([^note]) is always invalid.
 _CITATION = re.compile(r"\[\^?(\d+(?:\s*[-\u2013,]\s*\d+)*)\]|\[\^[^\]\n]{0,40}\]")
 _OPEN_CITATION = re.compile(r"\[(?:\^[^\]\n]*|[\d\s,\-\u2013]*)$")
-# A sentence ends at . ! ? (or at the citations or closing quote after one) followed by space and a capital.
-# a sentence ends before a capital (or digit, quote, parenthesis) after its stop, or at a line break
-_SENTENCE_END = re.compile(r"(?<=[.!?\]\"\u201d])\s+(?=[A-Z0-9\"'(])|[ \t]*\n\s*")
+# A sentence ends at . ! ? (or at the citations or closing quote after one) before a capital (or
+# digit, quote, parenthesis), or at a line break; not at an abbreviation's stop ("(e.g. ImageNet)",
+# "Brown et al. 2020", "ranking No. 1"; a verdict "No. The ..." ends its sentence).
+_ABBREVIATION_STOP = "".join(
+    rf"(?<!\b(?i:{a})\.)" for a in (r"e\.g", r"i\.e", "et al", "fig", "vs", "cf", "eq")
+)
+_SENTENCE_END = re.compile(
+    rf"(?<=[.!?\]\"\u201d]){_ABBREVIATION_STOP}(?!(?<=\bNo\.)\s+\d)\s+(?=[A-Z0-9\"'(])|[ \t]*\n\s*"
+)
 
 
 @dataclass

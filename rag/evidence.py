@@ -21,7 +21,7 @@ from .library.filters import NO_FILTER, Filter, Filters, Scope, as_filter
 from .library.keyword import tokenize
 from .library.library import Library
 from .library.store import Store
-from .query import Query, parse_question
+from .query import Query, parse, parse_question
 from .retrieve import Retriever, SearchHit
 from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms
 
@@ -132,7 +132,8 @@ def folded(text: str) -> str:
 def resolved(query: Query, retriever: Retriever, mode: SearchMode) -> Query:
     """A question asking which is better ("is A better than B?") as a comparison when each side names
     a paper of the collection, by a short name or its whole title (a chat writes a paper in so);
-    else as it reads ("does X outperform the baselines?": yes or no)."""
+    else as it reads ("does X outperform the baselines?": yes or no). A question in a list's form
+    about what a paper it names has ("what datasets does Panda-70M use?") as a question about it."""
 
     def names_a_paper(side: str) -> bool:
         if retriever.named(side):
@@ -141,6 +142,8 @@ def resolved(query: Query, retriever: Retriever, mode: SearchMode) -> Query:
 
     if query.rivals and all(names_a_paper(side) for side in query.rivals):
         return replace(query, kind="comparison", sides=query.rivals, rivals=())
+    if query.owner and any(m.start == 0 for m in retriever.name_matches(query.owner)):
+        return parse(query.text, query.filters, list_form=False)  # about the paper it names first
     return query
 
 
@@ -148,11 +151,15 @@ def _with_sides(
     query: Query, hits: list[SearchHit], retriever: Retriever, papers: int, mode: SearchMode
 ) -> tuple[list[SearchHit], dict[int, str]]:
     """For a comparison, each side searched on its own and its first paper put first (the others of
-    the question's search follow); the source number of each side's paper, with the side."""
+    the question's search follow); the source number of each side's paper, with the side. A side no
+    paper writes a word of has none."""
     if len(query.sides) < 2:
         return hits, {}
     first: dict[str, tuple[str, SearchHit]] = {}  # by paper id: the side it was found for, its hit
     for side in query.sides:
+        terms = retriever.keyword.query_terms(side)
+        if terms and len(retriever.keyword.unseen(side)) == len(terms):
+            continue  # no paper writes it ("awq"): another paper quoted under its name would mislead
         found = [h for h in retriever.search(side, k=SIDE_DEPTH, mode=mode) if h.paper.paper_id not in first]
         # of the papers found for a side, one whose title writes it ("One for All: ...") comes first
         hit = next((h for h in found if folded(side) in folded(h.paper.title)), None) or next(

@@ -173,6 +173,13 @@ _RIVALS = (
         re.I,
     ),
 )
+# A list's form asking about something's own items: "what datasets does X use?", "which
+# benchmarks is X evaluated on?" (not "which papers do X?", nor "what methods are there for X?").
+_OWNED = re.compile(
+    r"^\s*(?:which|what)\s+(?:other\s+)?(?!(?:papers|works|studies|articles|publications)\b)[\w-]+"
+    r"(?:\s+[\w-]+)?\s+(?:does|did|do|is|was|are|were|has|have)\s+(?P<owner>.+)$",
+    re.I,
+)
 _RIVAL_SEPARATOR = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.I)
 
 
@@ -423,6 +430,9 @@ class Query:
     sides: tuple[str, ...] = ()  # what a comparison compares, as written ("A vs B": A, B)
     # what "is A better than B?" asks which is better of; a comparison once each names a paper
     rivals: tuple[str, ...] = ()
+    # what a list's form asks about ("what datasets does Panda-70M use?": "Panda-70M use?"); a
+    # question about one paper once it starts with that paper's name
+    owner: str = ""
 
     @property
     def is_list(self) -> bool:
@@ -435,13 +445,15 @@ class Query:
         return self.kind == "figure"
 
 
-def parse(question: str, filters: Filter = NO_FILTER) -> Query:
-    """Parse a question once for every stage that follows (searched within the filter's papers)."""
+def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True) -> Query:
+    """Parse a question once for every stage that follows (searched within the filter's papers);
+    `list_form=False` reads a question in a list's form as about one paper (evidence.resolved)."""
     record = record_question(question)
     plain = without_request(question)
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
     rival = () if record else rivals(plain)
-    listing = bool(asked) or (is_list_question(plain) and not record and not rival)
+    listing = bool(asked) or (list_form and is_list_question(plain) and not record and not rival)
+    owned = _OWNED.match(plain) if listing and not asked else None
     match = None if record else _QUANTITY.search(rest)
     asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
@@ -469,6 +481,7 @@ def parse(question: str, filters: Filter = NO_FILTER) -> Query:
         catalogue=catalogue,
         sides=compared(plain) if kind == "comparison" else (),
         rivals=() if kind == "comparison" else rival,
+        owner=owned["owner"] if owned else "",
     )
 
 

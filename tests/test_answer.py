@@ -64,6 +64,21 @@ def test_split_sentences_keeps_citations_with_their_sentence() -> None:
     ]
 
 
+def test_an_abbreviations_stop_ends_no_sentence() -> None:
+    # abstracts of the bundled corpus write each of these; a verdict "No." still ends its sentence
+    text = (
+        "It ranks No. 1 on MTEB. A small model (e.g. ShallowNet) or a larger one (i.e. TCN) works, as "
+        "in Brown et al. 2020. See Fig. 1(c) and CLOOB vs. CLIP. No. The model fails [1]."
+    )
+    assert split_sentences(text) == [
+        "It ranks No. 1 on MTEB.",
+        "A small model (e.g. ShallowNet) or a larger one (i.e. TCN) works, as in Brown et al. 2020.",
+        "See Fig. 1(c) and CLOOB vs. CLIP.",
+        "No.",
+        "The model fails [1].",
+    ]
+
+
 @pytest.mark.parametrize(
     "reply",
     [REFUSAL, "The sources do not contain information about bread.", "I cannot answer this from the papers."],

@@ -100,6 +100,32 @@ def test_a_comparison_quotes_each_named_paper_on_its_own_line(assistant: Assista
         assert line.startswith(f"- {side}: ") and line.rstrip().endswith("]")
 
 
+@pytest.mark.parametrize(
+    ("question", "about_one"),
+    [
+        ("which datasets is GIM evaluated on?", True),
+        ("what benchmarks does clip-reident use?", True),
+        ("which datasets are there for player re-identification?", False),
+        ("What approaches does the collection have for image matching?", False),
+        ("which papers do image matching?", False),
+    ],
+)
+def test_a_list_form_asking_what_a_named_paper_has_is_about_that_paper(
+    assistant: Assistant, question: str, about_one: bool
+) -> None:
+    evidence = assistant.gather(question)
+    assert evidence.query.is_list is not about_one
+    if about_one:
+        answer = assistant.answer(evidence, llm="extractive").finish()
+        assert len({c.paper.paper_id for c in answer.citations}) == 1 and not answer.text.startswith("- ")
+
+
+def test_a_compared_side_no_paper_writes_quotes_no_other_paper_under_its_name(assistant: Assistant) -> None:
+    answer = assistant.ask("compare CLIP-ReIdent, GIM and AWQ", llm="extractive")
+    assert {c.paper.title for c in answer.citations} == {CLIP, GIM}
+    assert [line.split(":")[0] for line in answer.text.splitlines()] == ["- CLIP-ReIdent", "- GIM"]
+
+
 def test_a_comparison_is_answered_although_its_question_shares_few_words_with_the_papers(
     assistant: Assistant,
 ) -> None:
