@@ -3,6 +3,7 @@ data?" settled by "... without paired data": No)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from .citations import PaperText, split_sentences, strip_citations
 from .contribution import about_own_work
 from .library.keyword import tokenize
+from .topic import same_word
 
 VERDICT = re.compile(r"^\W*(?:yes|no)\b|^\W*the abstracts? (?:don't|do not|doesn't|does not) say\b", re.I)
 UNSAID = "The abstracts don't say."
@@ -65,6 +67,24 @@ def settles(sentence: str, asked: set[str]) -> bool:
     return bool(asked) and asked <= set(tokenize(sentence))
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
+    """Whether the sentence writes side by side (in any form) the asked words the question writes
+    side by side: "part-of-speech tagging and named entity recognition" settles nothing about
+    "speech recognition"."""
+
+    def is_asked(word: str) -> bool:
+        return bool(set(tokenize(word)) & asked)
+
+    words = _WORD.findall(question.casefold())
+    phrases = [(a, b) for a, b in itertools.pairwise(words) if is_asked(a) and is_asked(b)]
+    written = _WORD.findall(sentence.casefold())
+    pairs = list(itertools.pairwise(written))
+    return all(any(same_word(a, x) and same_word(b, y) for x, y in pairs) for a, b in phrases)
+
+
 def _negated(sentence: str, asked: set[str]) -> bool:
     """Whether a negation stands just before (or "-free" just after) a term asked about."""
     words = sentence.split()
@@ -80,7 +100,9 @@ def _negated(sentence: str, asked: set[str]) -> bool:
 def verdict(question: str, sentence: str, asked: set[str]) -> str | None:
     """ "Yes." or "No." when the sentence settles the question, else None (a sentence about other
     work settles nothing about this paper)."""
-    if not settles(sentence, asked) or (_OTHER_WORK.search(sentence) and not about_own_work(sentence, [])):
+    if not settles(sentence, asked) or not as_phrased(question, sentence, asked):
+        return None
+    if _OTHER_WORK.search(sentence) and not about_own_work(sentence, []):
         return None
     return "Yes." if _negated(sentence, asked) == bool(_QUESTION_NEGATION.search(question)) else "No."
 

@@ -212,6 +212,19 @@ def test_a_verdict_is_given_only_by_a_sentence_writing_what_is_asked() -> None:
     )
 
 
+def test_words_asked_side_by_side_settle_only_where_a_sentence_writes_them_so() -> None:
+    question = "is there any work on speech recognition?"
+    asked = asked_terms(question, "Bit Cipher")
+    # the bundled corpus's one sentence with both words, which gave "Yes."
+    apart = "Probing experiments on part-of-speech (POS) tagging and named entity recognition (NER)."
+    assert verdict(question, apart, asked) is None
+    assert verdict(question, "We improve speech recognition in noisy rooms.", asked) == "Yes."
+    assert verdict(question, "We build speech-recognition models.", asked) == "Yes."  # hyphenated too
+    # words asked apart need not be side by side
+    apart_in_question = "Does X use CLIP for retrieval?"
+    assert verdict(apart_in_question, "Retrieval with a frozen CLIP.", {"clip", "retrieval"}) == "Yes."
+
+
 def _checked(assistant: Assistant, embedder: OnnxMiniLM, question: str, reply: str) -> Verified:
     evidence = assistant.gather(question)
     return verify(
