@@ -48,6 +48,7 @@ _LIST = re.compile(
     r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
+    r"|^\s*is there (any |an? )?(paper|work|study|article) (on|about|of)\b"  # not "... that does X?"
     r"|^\s*((are there|is there|show me|find|any|all) )?(the )?((recent|new|other) )?(papers|works|studies) "
     r"(on|about|that|which|using)\b",
     re.IGNORECASE,
@@ -70,8 +71,9 @@ _LIST_PREAMBLE = re.compile(
     r"include|offer)\s+(for|on|about|to)?|"
     r"(are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
     r"study|address|propose|do|use|describe|present|tackle|exist\s+for)(?!\w))?"
-    r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+)?((recent|new|other)\s+)?"
-    r"(papers|works|studies)\s+(on|about|that|which|using)(\s+(are|is)\s+(about|on))?)\s*",
+    r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+|any\s+|an?\s+)?"
+    r"((recent|new|other)\s+)?(papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using)"
+    r"(\s+(are|is)\s+(about|on))?)\s*",
     re.IGNORECASE,
 )
 

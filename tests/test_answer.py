@@ -228,6 +228,9 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("recommender system papers", "recommender system"),
         ("recent papers on style transfer", "style transfer"),
         ("LLM quantization papers?", "LLM quantization"),
+        ("is there any work on dataset distillation?", "dataset distillation"),
+        ("is there a paper about model merging?", "model merging"),
+        ("is there any study of scaling laws?", "scaling laws"),
     ],
 )
 def test_list_questions_are_recognised_and_searched_by_their_topic(question: str, topic: str) -> None:
@@ -244,6 +247,9 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
         "what do the papers",
         "what is the main idea of the papers?",
         "how many papers?",
+        "is there a benchmark for few-shot learning on Chinese language tasks?",
+        "is the paper open source?",
+        "is there work that turns pictures of animal skulls into images of the living creatures?",
     ],
 )
 def test_other_questions_are_not_lists(question: str) -> None:
