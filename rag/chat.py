@@ -195,10 +195,11 @@ def condense(assistant: Assistant, question: str, previous: Turn, *, llm: str | 
 
 
 def _writes_any(question: str, contextual: Evidence, previous: list[str]) -> bool:
-    """Whether the last answer's papers write any word of a question: with no word pointing back,
-    what it asks about is its only tie to them. In benchmarks/followups.jsonl the calibration half's
-    follow-ups not pointing back share one to three words with their paper, its off-topic questions
-    none ("what is the best way to learn the guitar?" after CLIP-ReIdent)."""
+    """Whether the last answer's papers write any word of a question: with no word pointing back (or
+    only an ellipsis, "what about ...?"), what it asks about is its only tie to them. In
+    benchmarks/followups.jsonl the calibration half's follow-ups not pointing back share one to three
+    words with their paper, its off-topic questions none ("what is the best way to learn the
+    guitar?" after CLIP-ReIdent)."""
     numbers = [s.number for s in contextual.sources if s.paper.paper_id in previous]
     papers = [contextual.papers[n] for n in numbers if n in contextual.papers]
     words = set(tokenize(question))
@@ -259,6 +260,10 @@ class ChatSession:
             )
         named = self.assistant.gatherer.retriever(self.filters).named(question)
         if any(p not in previous for p in named):
+            return False
+        # an ellipsis points back weakly: "what about model merging?" after a paper writing neither
+        # word asks about a new topic ("and on ImageNet?" after Model soups does not)
+        if not _has_pointer(question) and not _writes_any(question, contextual, previous):
             return False
         # A new topic has words of its own ("how do they detect memorized images?"); "who are the
         # authors?" or "and on ImageNet?" has too few to be one.

@@ -293,6 +293,23 @@ def test_a_question_the_last_paper_writes_no_word_of_is_no_follow_up(
     assert session.evidence(follow_up)[1]
 
 
+def test_an_ellipsis_about_what_the_last_paper_never_writes_is_a_new_topic(full: Assistant) -> None:
+    """ "what about X?" points back only weakly: after FYI (dataset distillation), "what about model
+    merging?" asks about model merging; after Model soups, "and on imagenet?" stays on it."""
+    for first, question, stays in [
+        ("how does fyi work?", "what about model merging?", False),
+        ("what is model soups?", "and what about lora?", False),
+        ("what is model soups?", "and on imagenet?", True),
+    ]:
+        session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+        answer = full.ask(first, llm="extractive")
+        session.turns.append(Turn(first, first, answer))
+        evidence, followed = session.evidence(question)
+        assert followed is stays, question
+        on_last = evidence.sources[0].paper.paper_id == answer.citations[0].paper.paper_id
+        assert on_last is stays, question
+
+
 def test_record_questions_over_the_bundled_corpus_answer_from_the_named_record(
     full: Assistant,
 ) -> None:
