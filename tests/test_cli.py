@@ -187,6 +187,21 @@ def test_search_json(filled_store: Path) -> None:
     assert isinstance(first["score"], float)
 
 
+def test_a_fault_no_handler_foresaw_is_one_line_not_a_traceback(
+    filled_store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.api import Assistant
+    from rag.cli import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Error executing plan: something Chroma-internal\nwith a second line")
+
+    monkeypatch.setattr(Assistant, "search", broken)
+    assert main(["--store", str(filled_store), "search", "training"]) == 1
+    err = capsys.readouterr().err
+    assert err == "rag: error: RuntimeError: Error executing plan: something Chroma-internal\n"
+
+
 def test_search_plain_and_modes(filled_store: Path) -> None:
     for mode in ("dense", "keyword", "hybrid"):
         result = run(

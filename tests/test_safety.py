@@ -216,6 +216,52 @@ def test_one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over(
     assert run("ingest", str(corpora["old"]), "--store", str(store)).returncode == 0
 
 
+class _Dropping:
+    """A collection a rebuild's swap is dropping: its reads fail as Chroma's do then, `failures` times."""
+
+    def __init__(self, collection: Any, failures: int) -> None:
+        self._collection, self.failures = collection, failures
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._collection, name)
+        if not callable(attribute) or name not in ("count", "get", "query"):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self.failures:
+                self.failures -= 1
+                from chromadb.errors import InternalError
+
+                raise InternalError(
+                    "Error executing plan: Error sending backfill request to compactor: Error getting "
+                    "collection with segments: Missing field: [Missing metadata segment]"
+                )
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+@pytest.mark.fault
+def test_a_read_while_the_swap_drops_the_collection_waits_for_it_or_says_so_in_one_line(
+    tmp_path: Path, old_store: Path, embedder: OnnxMiniLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chroma's error for a collection being dropped (seen by `rag search` beside a rebuild, once in a
+    CI run) is waited out like a collection already gone; one that lasts is a one-line StoreError."""
+    from rag.errors import StoreError
+    from rag.library import store as store_module
+
+    reader = Assistant(Settings(store_dir=copy_store(old_store, tmp_path / "store")), embedder=embedder)
+    store = reader.store
+    chunks = store.count()
+    store._collection = _Dropping(store._collection, failures=1)
+    assert store.count() == chunks and reader.search("training", k=1)
+    monkeypatch.setattr(store_module, "_SWAP_WAIT", 0.5)
+    store._collection = _Dropping(store._collection, failures=10**6)
+    store._get_collection = lambda: store._collection  # type: ignore[method-assign]
+    with pytest.raises(StoreError, match="disappeared while in use"):
+        store.count()
+
+
 @pytest.mark.fault
 def test_readers_during_a_rebuild_neither_fail_nor_see_an_empty_store(
     tmp_path: Path, corpora: dict[str, Path], old_store: Path, embedder: OnnxMiniLM

@@ -78,4 +78,8 @@ def _main(args: argparse.Namespace) -> tuple[int, bool]:
     except BrokenPipeError:  # piped into head: end quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_OK
+    except Exception as exc:  # a fault no handler foresaw (ours, or a library's): one line, no traceback
+        detail = next(iter(str(exc).strip().splitlines()), "")
+        out(f"rag: error: {type(exc).__name__}{': ' + detail if detail else ''}", err=True)
+        code = EXIT_ERROR
     return code, assistant is None or assistant.library.wrote

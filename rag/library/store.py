@@ -152,6 +152,15 @@ def _is_not_found(exc: BaseException) -> bool:
     return type(exc).__name__ == "NotFoundError"
 
 
+# What Chroma says of a collection a rebuild's swap is dropping while a reader uses it.
+_MID_DROP = ("missing metadata segment", "getting collection with segments")
+
+
+def _being_replaced(exc: BaseException) -> bool:
+    """Whether an error says our collection is gone or being dropped (a rebuild's swap)."""
+    return _is_not_found(exc) or any(sign in str(exc).casefold() for sign in _MID_DROP)
+
+
 class Store:
     """A Chroma collection of chunks, with the settings it was built with in its metadata."""
 
@@ -274,8 +283,10 @@ class Store:
                 if not _chroma_failure(exc):
                     raise
                 _damage(exc, self.location)
-                if not _is_not_found(exc):
+                if not _being_replaced(exc):
                     raise
+                if time.monotonic() > deadline:
+                    raise self._gone(exc) from None
             # Our collection was replaced (a rebuild finished): wait for the new one and use it.
             while True:
                 try:
@@ -283,13 +294,18 @@ class Store:
                     break
                 except Exception as exc:
                     if time.monotonic() > deadline:
-                        raise StoreError(
-                            f"the collection {self._name!r} at {self.location} disappeared while in use "
-                            f"({exc}); run the command again"
-                        ) from None
+                        raise self._gone(exc) from None
                     time.sleep(0.2)
+            if collection.id == self._collection.id:
+                time.sleep(0.2)  # still ours, being dropped: the swap has not renamed the new one yet
             self._check_spec(collection)
             self._collection = collection
+
+    def _gone(self, exc: BaseException) -> StoreError:
+        return StoreError(
+            f"the collection {self._name!r} at {self.location} disappeared while in use ({exc}); "
+            "run the command again"
+        )
 
     @property
     def revision(self) -> str:
