@@ -287,7 +287,7 @@ class Store:
                     raise
                 if time.monotonic() > deadline:
                     raise self._gone(exc) from None
-            # Our collection was replaced (a rebuild finished): wait for the new one and use it.
+            # Our collection was replaced or is being dropped (a rebuild's swap): wait for the new one.
             while True:
                 try:
                     collection = self._get_collection()
@@ -302,8 +302,9 @@ class Store:
             self._collection = collection
 
     def _gone(self, exc: BaseException) -> StoreError:
+        detail = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
         return StoreError(
-            f"the collection {self._name!r} at {self.location} disappeared while in use ({exc}); "
+            f"the collection {self._name!r} at {self.location} disappeared while in use ({detail}); "
             "run the command again"
         )
 
