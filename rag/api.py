@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,8 +54,6 @@ class Assistant:
             self._settings, self.paths, embedder=embedder, store=store, notify=lambda m: self.notify(m)
         )
         self.pool = backends.Pool(llms)
-        self._prompts: Prompts | None = None
-        self._gatherer: Gatherer | None = None
 
     @property
     def settings(self) -> Settings:
@@ -64,17 +63,15 @@ class Assistant:
     @settings.setter
     def settings(self, settings: Settings) -> None:
         self._settings = self.library.settings = settings
-        if self._gatherer is not None:
-            self._gatherer.settings = settings
+        if "gatherer" in self.__dict__:  # built already (cached_property)
+            self.gatherer.settings = settings
 
-    @property
+    @cached_property
     def gatherer(self) -> Gatherer:
         """Question parsing, search and evidence gathering over the library."""
-        if self._gatherer is None:
-            from .evidence import Gatherer
+        from .evidence import Gatherer
 
-            self._gatherer = Gatherer(self.library, self.settings)
-        return self._gatherer
+        return Gatherer(self.library, self.settings)
 
     @property
     def embedder(self) -> Embedder:
@@ -86,14 +83,12 @@ class Assistant:
         """The library's Chroma collection."""
         return self.library.store
 
-    @property
+    @cached_property
     def prompts(self) -> Prompts:
         """The prompt templates, loaded and checked on first use."""
-        if self._prompts is None:
-            from .prompts import load_prompts
+        from .prompts import load_prompts
 
-            self._prompts = load_prompts(self.paths.prompts_dir, shipped=shipped_prompts_dir())
-        return self._prompts
+        return load_prompts(self.paths.prompts_dir, shipped=shipped_prompts_dir())
 
     def ingest(
         self, paths: Sequence[str | Path] | None = None, **options: Unpack[IngestOptions]
@@ -139,9 +134,8 @@ class Assistant:
         from .answerer import Answerer
         from .writers import Writers
 
-        embedder = self.gatherer.embedder
-        writers = Writers(self.settings, self.pool, lambda: self.prompts, embedder)
-        return Answerer(self.settings, writers, embedder).stream(evidence, chain, on_answer=self._log)
+        writers = Writers(self.settings, self.pool, lambda: self.prompts, self.gatherer.embedder)
+        return Answerer(self.settings, writers, self.gatherer.embedder).stream(evidence, chain, self._log)
 
     def ask(
         self,
