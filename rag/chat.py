@@ -110,6 +110,29 @@ def previous_papers(previous: Turn) -> list[str]:
     return list(dict.fromkeys(c.paper.paper_id for c in previous.answer.citations))[:MAX_PINNED]
 
 
+def cited_papers(previous: Turn) -> list[str]:
+    """Every paper the last answer cited (ids, in the order cited)."""
+    return list(dict.fromkeys(c.paper.paper_id for c in previous.answer.citations))
+
+
+# "which of them ...", "which of these papers ...", "which ones ...": which of the papers the last
+# answer cited do something
+_SELECTION = re.compile(
+    r"^\s*(?:and|so)?\s*(?:which|what)\s+(?:ones?|of\s+(?:them|these|those|the\s+(?:above|papers|works|studies)))"
+    r"(?:\s+(?:papers|works|studies|methods|models))?\b",
+    re.IGNORECASE,
+)
+
+
+def selection(question: str, previous: Turn) -> str | None:
+    """A question choosing among the several papers the last answer cited ("which of them use a
+    generative model?") as the list question it asks of them ("which papers use a generative model?")."""
+    match = _SELECTION.match(question)
+    if match is None or len(cited_papers(previous)) < 2:
+        return None
+    return "which papers" + question[match.end() :]
+
+
 # A question pointing back at the last answer's papers: a word standing for them (a pronoun or
 # possessive, "this paper", "the authors"), or an ellipsis ("and on ImageNet?", "what about ...").
 # Not the "it" of "is it possible", nor "this collection", nor "this year".
@@ -289,6 +312,10 @@ class ChatSession:
         it is one) and searched. A follow-up that becomes a record question or a comparison once the
         last answer's one paper is written in (`written_in`) is asked as that question instead.
         """
+        if self.turns and (among := selection(question, self.turns[-1])):
+            listed = cited_papers(self.turns[-1])
+            query = replace(self.assistant.gatherer.parse(among, self.filters), among=True)
+            return self._gather(query, listed).narrowed(listed), True
         if self.turns and (about := written_in(question, self.turns[-1])):
             return self._gather(about, previous_papers(self.turns[-1])), True
         typed = self._gather(question)

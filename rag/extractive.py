@@ -95,11 +95,28 @@ def contribution(
 
 
 def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> dict[int, str]:
-    """Each paper a "which papers ..." answer lists, in ranking order, with its contribution sentence."""
+    """Each paper a "which papers ..." answer lists, in ranking order, with its contribution sentence
+    (a list among given papers: with the sentence that settles it, `settling_sentences`)."""
     ranked = ranked_sentences(query, question_vector, papers)
+    if query.among:
+        return settling_sentences(query, papers, ranked)
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
     return {n: contribution(by_number[n], ranked[n], query.terms) for n in list_members(ranked, candidates)}
+
+
+def settling_sentences(query: Query, papers: list[PaperText], ranked: Ranked) -> dict[int, str]:
+    """The papers of which the list's topic holds, asked of each as a yes/no question ("which of them
+    are training-free?": "are training-free?"), each with the sentence about its own work (not the
+    field's, "Recently, some efforts have been made in text-to-video generation") that settles it."""
+    chosen = {}
+    for paper in papers:
+        scene = background(paper)
+        sentences = [paper.sentences[p] for _, p in ranked.get(paper.number, []) if p not in scene]
+        found = first_verdict(query.search, paper.title, sentences)
+        if found and found[0] == "Yes.":
+            chosen[paper.number] = found[1] or f'Its title says "{paper.title}".'
+    return chosen
 
 
 def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -> dict[int, str]:

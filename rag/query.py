@@ -435,6 +435,9 @@ class Query:
     # what a list's form asks about ("what datasets does Panda-70M use?": "Panda-70M use?"); a
     # question about one paper once it starts with that paper's name
     owner: str = ""
+    # a list chosen among given papers ("which of them ...?" in a chat): a paper is listed when a
+    # sentence of it settles the topic as a yes/no question would (yesno.first_verdict)
+    among: bool = False
 
     @property
     def is_list(self) -> bool:

@@ -4,7 +4,7 @@ into a `Draft`: the text as it streams, with what the writer was shown."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from .budget import estimate_tokens
@@ -110,7 +110,10 @@ class LLMWriter:
         listed: dict[int, str] = {}
         heading = LIST_HEADING
         if evidence.query.is_list:
-            listed = listed_sentences(evidence.query, evidence.question_vector, papers)
+            query, vector = evidence.query, evidence.question_vector
+            listed = listed_sentences(query, vector, papers)
+            if not listed and query.among:  # no sentence settles it: the model judges them
+                listed = listed_sentences(replace(query, among=False), vector, papers)
             chosen = within_budget(listed, titles, LIST_BUDGET_FACTOR * self.settings.evidence_tokens)
         elif len(evidence.sides) >= 2:
             # the budget shared between the compared papers; a reply leaving one out gets its sentences

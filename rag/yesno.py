@@ -78,11 +78,14 @@ def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
     def is_asked(word: str) -> bool:
         return bool(set(tokenize(word)) & asked)
 
+    def same(asked: str, word: str) -> bool:  # "queries" and "query" by their terms, too short for same_word
+        return same_word(asked, word) or bool(set(tokenize(asked)) & set(tokenize(word)))
+
     words = _WORD.findall(question.casefold())
     phrases = [(a, b) for a, b in itertools.pairwise(words) if is_asked(a) and is_asked(b)]
     written = _WORD.findall(sentence.casefold())
     pairs = list(itertools.pairwise(written))
-    return all(any(same_word(a, x) and same_word(b, y) for x, y in pairs) for a, b in phrases)
+    return all(any(same(a, x) and same(b, y) for x, y in pairs) for a, b in phrases)
 
 
 def _negated(sentence: str, asked: set[str]) -> bool:

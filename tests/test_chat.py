@@ -482,3 +482,29 @@ def test_a_follow_up_about_the_record_or_comparing_the_paper_writes_it_in(sessio
     assert {c.paper.title for c in compared.answer.citations} == {algae, CLIP}
     assert better.standalone == f"is {algae} better than clip-reident?"
     assert {c.paper.title for c in better.answer.citations} == {algae, CLIP}
+
+
+def test_which_of_them_chooses_among_the_papers_the_last_answer_listed(session: ChatSession) -> None:
+    """ "which of them ...?" after a list asks which of the listed papers do it: those a sentence (or
+    the title) of which says so, quoted, and none of the others; none of them, a refusal, though
+    another paper of the collection says it."""
+    script = Script(
+        "which papers study domain adaptation?",
+        "which of them use satellite radar?",
+        "which papers study domain adaptation?",
+        "which of them use synthetic queries?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    listed, none, _, chosen = session.turns
+    assert len(listed.answer.citations) >= 3, listed.answer.text
+    assert none.standalone == "which papers use satellite radar?"
+    assert none.answer.refused and not none.answer.citations, none.answer.text
+    assert chosen.standalone == "which papers use synthetic queries?"
+    duqgen = (
+        "DUQGen: Effective Unsupervised Domain Adaptation of Neural Rankers by Diversifying Synthetic "
+        "Query Generation"
+    )
+    assert [c.paper.title for c in chosen.answer.citations] == [duqgen], chosen.answer.text
+    assert chosen.answer.text == f'- Its title says "{duqgen}". [1]'
+    # asked in a new chat, the same question lists the paper of the collection that does it
+    assert session.assistant.ask("which papers use satellite radar?", llm="extractive").citations

@@ -220,6 +220,10 @@ def test_words_asked_side_by_side_settle_only_where_a_sentence_writes_them_so() 
     assert verdict(question, apart, asked) is None
     assert verdict(question, "We improve speech recognition in noisy rooms.", asked) == "Yes."
     assert verdict(question, "We build speech-recognition models.", asked) == "Yes."  # hyphenated too
+    # a word's other form side by side too, short words ("queries", "query") included
+    plural = "does DUQGen use synthetic queries?"
+    title = "DUQGen: Diversifying Synthetic Query Generation"
+    assert verdict(plural, title, asked_terms(plural, "DUQGen")) == "Yes."
     # words asked apart need not be side by side
     apart_in_question = "Does X use CLIP for retrieval?"
     assert verdict(apart_in_question, "Retrieval with a frozen CLIP.", {"clip", "retrieval"}) == "Yes."
