@@ -217,16 +217,16 @@ def condense(assistant: Assistant, question: str, previous: Turn, *, llm: str | 
     return None
 
 
-def _writes_any(question: str, contextual: Evidence, previous: list[str]) -> bool:
-    """Whether the last answer's papers write any word of a question: with no word pointing back (or
-    only an ellipsis, "what about ...?"), what it asks about is its only tie to them. In
-    benchmarks/followups.jsonl the calibration half's follow-ups not pointing back share one to three
-    words with their paper, its off-topic questions none ("what is the best way to learn the
-    guitar?" after CLIP-ReIdent)."""
+def _words_of(contextual: Evidence, previous: list[str]) -> set[str]:
+    """The words of the last answer's papers as the contextual search fetched them."""
     numbers = [s.number for s in contextual.sources if s.paper.paper_id in previous]
     papers = [contextual.papers[n] for n in numbers if n in contextual.papers]
-    words = set(tokenize(question))
-    return any(words & set(tokenize(" ".join([p.title, *p.chunk_texts]))) for p in papers)
+    return set(tokenize(" ".join(text for p in papers for text in [p.title, *p.chunk_texts])))
+
+
+def _writes(written: set[str], term: str) -> bool:
+    """Whether these words hold a term, a hyphenated one in its parts ("trillion parameter models")."""
+    return term in written or ("-" in term and set(tokenize(term.replace("-", " "))) <= written)
 
 
 def _closer_elsewhere(typed: Evidence, contextual: Evidence, previous: list[str]) -> float:
@@ -272,21 +272,23 @@ class ChatSession:
         """Whether the follow-up reading wins: by the question's form (pointing back, naming no other
         paper, and no new topic found as typed), else by the evidence alone."""
         gain = answer_probability(contextual.signals) - answer_probability(typed.signals)
+        words, written = set(tokenize(question)), _words_of(contextual, previous)
+        keyword = self.assistant.library.keyword_index()
         if not refers_back(question):
             # The carried title alone can make the contextual search strong; words no paper writes
-            # ("the boiling point of nitrogen on Mars" after beehives) make a question of its own.
-            foreign = self.assistant.library.keyword_index().unseen(question)
-            return (
-                gain >= FOLLOW_UP_MARGIN
-                and len(foreign) < FOREIGN_WORDS
-                and _writes_any(question, contextual, previous)
-            )
+            # ("the boiling point of nitrogen on Mars" after beehives) make a question of its own,
+            # and so do words the last answer's papers never write: in benchmarks/followups.jsonl the
+            # calibration half's follow-ups not pointing back share one to three words with their
+            # paper, its off-topic questions none ("how to learn the guitar?" after CLIP-ReIdent).
+            foreign = keyword.unseen(question)
+            return gain >= FOLLOW_UP_MARGIN and len(foreign) < FOREIGN_WORDS and bool(words & written)
         named = self.assistant.gatherer.retriever(self.filters).named(question)
         if any(p not in previous for p in named):
             return False
-        # an ellipsis points back weakly: "what about model merging?" after a paper writing neither
-        # word asks about a new topic ("and on ImageNet?" after Model soups does not)
-        if not _has_pointer(question) and not _writes_any(question, contextual, previous):
+        # An ellipsis points back weakly: it asks about its rarest word. "what about model merging?"
+        # after GPTQ (which writes "model", not "merging") asks about a new topic, "and on
+        # ImageNet?" after Model soups does not.
+        if not _has_pointer(question) and words and not _writes(written, max(words, key=keyword.idf)):
             return False
         # A new topic has words of its own ("how do they detect memorized images?"); "who are the
         # authors?" or "and on ImageNet?" has too few to be one.

@@ -508,3 +508,22 @@ def test_which_of_them_chooses_among_the_papers_the_last_answer_listed(session: 
     assert chosen.answer.text == f'- Its title says "{duqgen}". [1]'
     # asked in a new chat, the same question lists the paper of the collection that does it
     assert session.assistant.ask("which papers use satellite radar?", llm="extractive").citations
+
+
+def test_an_ellipsis_about_a_word_the_last_paper_never_writes_is_a_new_topic(session: ChatSession) -> None:
+    """ "what about X?" asks about its rarest word: CLIP-ReIdent writes "dataset" but not "pruning",
+    so "what about dataset pruning?" leaves it; "and for basketball?" stays."""
+    script = Script(
+        "How well does a fine-tuned CLIP model re-identify basketball players?",
+        "what about dataset pruning?",
+        "How well does a fine-tuned CLIP model re-identify basketball players?",
+        "and for basketball?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    first, pruning, _, basketball = session.turns
+    assert [c.paper.title for c in first.answer.citations] == [CLIP]
+    assert "dataset" in session.assistant.paper(first.answer.citations[0].paper.paper_id)["abstract"].lower()
+    assert pruning.standalone == "what about dataset pruning?"
+    assert pruning.answer.citations[0].paper.title.startswith("Effective pruning of web-scale datasets")
+    assert basketball.standalone != "and for basketball?"
+    assert [c.paper.title for c in basketball.answer.citations] == [CLIP]
