@@ -9,6 +9,7 @@ from collections.abc import Callable, Generator, Iterator
 import numpy as np
 
 from .answer import REFUSAL, Answer, Citation
+from .aspects import aspect_answer
 from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_citations, tidy
 from .config import AnswerSettings
 from .decide import Decision, decide
@@ -109,6 +110,9 @@ class _Run:
         if evidence.query.record_field:
             yield Done((yield from self.from_record(evidence.query.record_field)), evidence.query)
             return
+        if (statement := aspect_answer(evidence, self.answerer.embedder)) is not None:
+            yield Done((yield from self.from_statement(*statement)), evidence.query)
+            return
         for name in self.chain:
             outcome = yield from self.attempt(name)
             if outcome is not None:
@@ -130,6 +134,13 @@ class _Run:
         yield from self.tokens(text)
         self.lap("generate")
         return self.answer(text, RECORD, Verified(text, order=[source.number]))
+
+    def from_statement(self, text: str, number: int) -> Generator[Event, None, Answer]:
+        """What the named paper's abstract states of an aspect (its limitations), or that it states
+        none (aspects.py): no backend writes it, so none can quote something else instead."""
+        yield from self.tokens(text)
+        self.lap("generate")
+        return self.answer(text, EXTRACTIVE, Verified(text, order=[number]))
 
     def from_catalogue(self) -> Generator[Event, None, Answer]:
         """The papers of the question's scope ("papers by NAME"), listed from their records."""

@@ -308,6 +308,32 @@ _NAME = re.compile(
 )
 
 
+Aspect = Literal["limitations", "future work"]  # what an abstract seldom states of its paper (aspects.py)
+_ASPECTS: dict[Aspect, re.Pattern[str]] = {
+    "limitations": re.compile(
+        r"\b(?:limitations?|weakness(?:es)?|drawbacks?|shortcomings?|downsides?|disadvantages?|"
+        r"failure (?:cases|modes)|pitfalls|caveats)\b",
+        re.IGNORECASE,
+    ),
+    "future work": re.compile(
+        r"\b(?:future (?:work|research|directions?)|open (?:problems|questions)|next steps)\b", re.IGNORECASE
+    ),
+}
+
+# The words asking for an aspect around the paper's name ("what future work do the authors of X
+# suggest?", "does X have any drawbacks?"): what is left names the paper.
+_ASPECT_ASKING = re.compile(
+    r"\b(?:what|which|are|is|does|do|did|the|any|main|key|major|known|have|has|leave|leaves|suggest|"
+    r"suggests|mention|mentions|discuss|discusses|state|states|list|lists|authors?|of|in|for|its|their|there)\b",
+    re.IGNORECASE,
+)
+
+
+def asked_aspect(question: str) -> Aspect | None:
+    """The aspect a question asks for ("what are the drawbacks of X?": limitations), if any."""
+    return next((aspect for aspect, asked in _ASPECTS.items() if asked.search(question)), None)
+
+
 def record_question(question: str) -> tuple[RecordField, str] | None:
     """The record field a question asks for and the paper it names ("who wrote X?": authors, X)."""
     text = _POLITE.sub("", question.replace("\u2019", "'").strip().rstrip("?.! ").strip())
@@ -438,6 +464,7 @@ class Query:
     # a list chosen among given papers ("which of them ...?" in a chat): a paper is listed when a
     # sentence of it settles the topic as a yes/no question would (yesno.first_verdict)
     among: bool = False
+    aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
 
     @property
     def is_list(self) -> bool:
@@ -464,8 +491,11 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
     counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
     search = record[1] if record else _search_text(rest, listing)
-    catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
     kind = _kind(plain, listing, bool(match), bool(record))
+    aspect = asked_aspect(plain) if kind in ("lookup", "yesno") else None
+    if aspect:  # searched by the paper it names: no abstract needs to write "drawbacks"
+        search = _ASPECT_ASKING.sub(" ", _ASPECTS[aspect].sub(" ", search)).strip(" ?.!") or search
+    catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
     return Query(
         text=question,
         search=search,
@@ -487,6 +517,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         sides=compared(plain) if kind == "comparison" else (),
         rivals=() if kind == "comparison" else rival,
         owner=owned["owner"] if owned else "",
+        aspect=aspect,
     )
 
 

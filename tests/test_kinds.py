@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from conftest import write_jsonl
 from doubles import Scripted
 
 from rag.api import Assistant
@@ -510,3 +513,54 @@ def test_a_request_around_a_question_is_not_what_it_asks_about(question: str, ki
 
 def test_a_comparison_inside_a_request_names_what_it_compares() -> None:
     assert parse("please describe how ZeRO and SPDF differ").sides == ("ZeRO", "SPDF")
+
+
+def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missing_otherwise(
+    tmp_path: Path, embedder: OnnxMiniLM
+) -> None:
+    """An abstract seldom states its paper's limitations: "what are the limitations of X?" quotes the
+    sentence of X that does, else says that X's abstract does not, whatever backend is configured;
+    before, it quoted a sentence about what X achieves."""
+    corpus = write_jsonl(
+        tmp_path / "papers.jsonl",
+        [
+            {
+                "id": "foo",
+                "title": "FooNet: Sparse Attention for Long Documents",
+                "abstract": "We present FooNet, a sparse attention model for long documents. FooNet reads "
+                "documents of a million tokens and beats dense attention on three benchmarks. A limitation "
+                "of our approach is that it needs a GPU with large memory. We leave multilingual documents "
+                "to future work.",
+            },
+            {
+                "id": "bar",
+                "title": "BarNet: Fast Image Segmentation",
+                "abstract": "We present BarNet, an image segmentation network. BarNet segments images ten "
+                "times faster than earlier networks. Existing methods suffer from limitations in speed.",
+            },
+        ],
+    )
+    settings = Settings(
+        store_dir=tmp_path / "store",
+        openai_api_key="sk-x",
+        openai_base_url="http://127.0.0.1:9/v1",  # nobody listens: a model call would fall back and say so
+    )
+    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
+    assistant.ingest([corpus])
+    stated = assistant.ask("what are the limitations of foonet?", llm="openai")
+    assert stated.text == ("A limitation of our approach is that it needs a GPU with large memory. [1]"), (
+        stated.text
+    )
+    assert [c.paper.title for c in stated.citations] == ["FooNet: Sparse Attention for Long Documents"]
+    assert stated.backend == "extractive" and stated.fallback_reason is None
+    future = assistant.ask("what future work do the authors of FooNet suggest?", llm="openai")
+    assert future.text == "We leave multilingual documents to future work. [1]"
+    # another work's limitations are not the paper's own
+    missing = assistant.ask("what are the drawbacks of barnet?", llm="openai")
+    assert missing.text == "The abstract of [1] does not state its limitations."
+    assert [c.paper.title for c in missing.citations] == ["BarNet: Fast Image Segmentation"]
+    asked = assistant.ask("does barnet have any weaknesses?", llm="openai")
+    assert asked.text == "The abstracts don't say. The abstract of [1] does not state its limitations."
+    assert assistant.ask("what future work does barnet leave?").text == (
+        "The abstract of [1] does not mention future work."
+    )

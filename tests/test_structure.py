@@ -27,6 +27,7 @@ LOWER = {
     },
     "answerer": {
         "answer",
+        "aspects",
         "citations",
         "config",
         "decide",

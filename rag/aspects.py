@@ -1,0 +1,72 @@
+"""What an abstract seldom states about its own paper: its limitations, its future work. A question
+asking for one of them about a named paper is answered from the sentences of that paper stating
+it, or by saying that its abstract does not state it; never with a sentence about something else
+(a capability quoted for "what are the limitations of model soups?")."""
+
+from __future__ import annotations
+
+import re
+
+from .citations import PaperText
+from .contribution import background
+from .embeddings import Embedder
+from .evidence import Evidence
+from .extractive import named_paper
+from .query import Aspect
+from .sentences import add_sentences
+from .yesno import UNSAID
+
+# A sentence stating it of the paper's own work, in the few ways abstracts do ("a limitation of our
+# approach", "we discuss its limitations", "we leave X to future work"). Not looser cues: of the
+# bundled corpus's 122 sentences writing "limitations", "fails to", "struggles" or "trade-off", a
+# sample of 12 read one by one had none stating a limitation of the paper's own work ("to address
+# these limitations, we propose ..."); nor "does not": it mostly says what a method avoids.
+_OWN = r"(?:our|this|the proposed|its)\s+(?:[\w-]+\s+){0,3}?"
+_STATED: dict[Aspect, re.Pattern[str]] = {
+    "limitations": re.compile(
+        rf"\blimitations? of {_OWN}|\b{_OWN}(?:is|are|remains?)\s+limited\b|\b{_OWN}(?:fails|struggles)\b"
+        r"|\bwe (?:also )?(?:discuss|analy[sz]e|acknowledge)\s+(?:[\w-]+\s+){0,2}"
+        r"(?:limitations|weaknesses|failure (?:cases|modes))\b"
+        r"(?!\s+(?:of|with|in)\s+(?:these|existing|previous|prior|current|other))",
+        re.IGNORECASE,
+    ),
+    "future work": re.compile(
+        r"\b(?:we leave|left (?:for|to) future|in future work|as future work"
+        r"|future work (?:will|should|could|may))\b"
+        r"|\bwe (?:also )?(?:discuss|outline|suggest|point out)\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:future (?:work|research|directions?)|open (?:problems|questions))\b",
+        re.IGNORECASE,
+    ),
+}
+_UNSTATED: dict[Aspect, str] = {"limitations": "state its limitations", "future work": "mention future work"}
+
+
+def stated(paper: PaperText, aspect: Aspect) -> list[str]:
+    """The sentences of a paper (split already) stating the aspect of its own work, in order."""
+    scene = background(paper)
+    return [
+        sentence
+        for position, sentence in enumerate(paper.sentences)
+        if position not in scene and _STATED[aspect].search(sentence)
+    ]
+
+
+def unstated(aspect: Aspect, number: int) -> str:
+    """The answer when the abstract of source `number` does not state the aspect."""
+    return f"The abstract of [{number}] does not {_UNSTATED[aspect]}."
+
+
+def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, int] | None:
+    """The answer to a question asking for an aspect of the one paper it names (a yes/no one opens
+    with its verdict), and that paper's number; None when it asks for none or names no paper."""
+    aspect = evidence.query.aspect
+    paper = named_paper(evidence.ranked_papers()) if aspect else None
+    if aspect is None or paper is None:
+        return None
+    add_sentences([paper], embedder)
+    sentences = stated(paper, aspect)
+    n = paper.number
+    text = " ".join(f"{s.rstrip()} [{n}]" for s in sentences) if sentences else unstated(aspect, n)
+    if evidence.query.kind == "yesno":
+        text = f"{'Yes.' if sentences else UNSAID} {text}"
+    return text, n
