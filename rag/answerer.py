@@ -20,7 +20,7 @@ from .llm import EXTRACTIVE, LLMUnavailable
 from .query import RecordField
 from .record_answer import RECORD, catalogue_answer, named_source, newest_first, record_answer
 from .verify import Verified, changes, verify, with_completion
-from .writers import Draft, Writer
+from .writers import Draft, Writer, settled_among
 
 
 class Answerer:
@@ -99,6 +99,10 @@ class _Run:
         if not self.decision.answer and evidence.sides_named():
             reason = "the papers the comparison names, found by their titles"
             self.decision = Decision(True, self.decision.probability, reason)
+        if evidence.query.among:  # which of the given papers: answered when a sentence of one settles it
+            settled = bool(settled_among(evidence, self.answerer.embedder))
+            reason = "a sentence of a paper asked about settles it" if settled else "none of them says so"
+            self.decision = Decision(settled, self.decision.probability, reason)
         self.lap("decide")
         if evidence.query.catalogue and evidence.sources:  # the papers a filter lets through, no topic
             yield Done((yield from self.from_catalogue()), evidence.query)

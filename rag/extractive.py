@@ -12,7 +12,7 @@ from .injection import looks_like_instruction
 from .library.keyword import tokenize
 from .query import Query
 from .sentences import is_boilerplate, sentence_scores
-from .yesno import first_verdict
+from .yesno import first_verdict, topic_terms, verdict
 
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
@@ -107,15 +107,24 @@ def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
 
 def settling_sentences(query: Query, papers: list[PaperText], ranked: Ranked) -> dict[int, str]:
     """The papers of which the list's topic holds, asked of each as a yes/no question ("which of them
-    are training-free?": "are training-free?"), each with the sentence about its own work (not the
-    field's, "Recently, some efforts have been made in text-to-video generation") that settles it."""
+    are training-free?": "are training-free?"), each with its best sentence about its own work (not
+    the field's, "Recently, some efforts have been made in text-to-video generation") that settles
+    it, else its title (never a note on its code). The question names none of them: a title's
+    words are asked about too."""
+    asked = topic_terms(query.search)
     chosen = {}
     for paper in papers:
         scene = background(paper)
-        sentences = [paper.sentences[p] for _, p in ranked.get(paper.number, []) if p not in scene]
-        found = first_verdict(query.search, paper.title, sentences)
-        if found and found[0] == "Yes.":
-            chosen[paper.number] = found[1] or f'Its title says "{paper.title}".'
+        sentences = [
+            paper.sentences[p]
+            for _, p in ranked.get(paper.number, [])
+            if p not in scene and not is_boilerplate(paper.sentences[p])  # "our code is at ..."
+        ]
+        said = next(((v, s) for s in sentences if (v := verdict(query.search, s, asked, topic=True))), None)
+        if said is None and (titled := verdict(query.search, paper.title, asked, topic=True)):
+            said = (titled, f'Its title says "{paper.title}".')
+        if said and said[0] == "Yes.":
+            chosen[paper.number] = said[1]
     return chosen
 
 

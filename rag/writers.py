@@ -4,7 +4,7 @@ into a `Draft`: the text as it streams, with what the writer was shown."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .budget import estimate_tokens
@@ -19,6 +19,7 @@ from .extractive import (
     named_paper,
     ranked_sentences,
     settled,
+    settling_sentences,
     within_budget,
 )
 from .llm import EXTRACTIVE, LLM, reply_char_limit
@@ -110,10 +111,7 @@ class LLMWriter:
         listed: dict[int, str] = {}
         heading = LIST_HEADING
         if evidence.query.is_list:
-            query, vector = evidence.query, evidence.question_vector
-            listed = listed_sentences(query, vector, papers)
-            if not listed and query.among:  # no sentence settles it: the model judges them
-                listed = listed_sentences(replace(query, among=False), vector, papers)
+            listed = listed_sentences(evidence.query, evidence.question_vector, papers)
             chosen = within_budget(listed, titles, LIST_BUDGET_FACTOR * self.settings.evidence_tokens)
         elif len(evidence.sides) >= 2:
             # the budget shared between the compared papers; a reply leaving one out gets its sentences
@@ -186,6 +184,15 @@ class LLMWriter:
                 margin=self.settings.evidence_margin,
             )
         return dict(sorted(chosen.items()))
+
+
+def settled_among(evidence: Evidence, embedder: Embedder) -> dict[int, str]:
+    """For a list among given papers ("which of them ...?"): those a sentence of which settles it,
+    with that sentence (extractive.settling_sentences); what every backend lists."""
+    papers = evidence.ranked_papers()
+    add_sentences(papers, embedder)
+    ranked = ranked_sentences(evidence.query, evidence.question_vector, papers)
+    return settling_sentences(evidence.query, papers, ranked)
 
 
 class Writers:

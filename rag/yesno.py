@@ -26,9 +26,11 @@ _ASKING = frozenset(
     tokenize(
         "use uses used using require requires required need needs needed work works rely relies "
         "employ employs leverage leverages apply applies applied include includes involve involves "
-        "support supports make makes made have has had method paper approach model"
+        "support supports make makes made have has had method paper approach model "
+        "evaluate evaluates evaluated evaluating test tests tested report reports reported"
     )
 )
+_ASKING_NOUNS = frozenset(tokenize("method paper approach model"))
 _NEGATION = re.compile(
     r"\b(?:without|no|not|never|neither|nor|eliminat\w*|avoid\w*|dispens\w*|obviat\w*)\b|n't\b|-free\b", re.I
 )
@@ -41,6 +43,7 @@ _OTHER_WORK = re.compile(
     re.I,
 )
 NEGATION_REACH = 5  # words before an asked term a negation may stand
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")  # an acronym as a question writes it (CLIP, SAM)
 
 
 def _name(title: str) -> str:
@@ -62,9 +65,21 @@ def asked_terms(question: str, title: str) -> set[str]:
     return set(tokenize(question)) - _ASKING - _NEGATING - set(tokenize(_name(title)))
 
 
+def topic_terms(topic: str) -> set[str]:
+    """What a list's topic asks of each paper ("use language models"): its terms, less the asking
+    verbs; its nouns ("models") are part of what is asked, as no paper is named."""
+    return set(tokenize(topic)) - (_ASKING - _ASKING_NOUNS) - _NEGATING
+
+
 def settles(sentence: str, asked: set[str]) -> bool:
-    """Whether a sentence writes everything the question asks about."""
-    return bool(asked) and asked <= set(tokenize(sentence))
+    """Whether a sentence writes everything the question asks about (a hyphenated term in its parts:
+    "meta-learning" in "meta-learning-based")."""
+    written = set(tokenize(sentence))
+
+    def has(term: str) -> bool:
+        return term in written or ("-" in term and set(tokenize(term.replace("-", " "))) <= written)
+
+    return bool(asked) and all(has(term) for term in asked)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -100,10 +115,14 @@ def _negated(sentence: str, asked: set[str]) -> bool:
     return False
 
 
-def verdict(question: str, sentence: str, asked: set[str]) -> str | None:
+def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = False) -> str | None:
     """ "Yes." or "No." when the sentence settles the question, else None (a sentence about other
-    work settles nothing about this paper)."""
+    work settles nothing about this paper). With `topic`, the question is a list's topic asked of
+    one of the papers listed (extractive.settling_sentences): a word it writes in capitals counts
+    only so written (CLIP, not an audio clip)."""
     if not settles(sentence, asked) or not as_phrased(question, sentence, asked):
+        return None
+    if topic and not all(re.search(rf"\b{re.escape(a)}\b", sentence) for a in _CAPITALS.findall(question)):
         return None
     if _OTHER_WORK.search(sentence) and not about_own_work(sentence, []):
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from rag.api import Assistant
 from rag.citations import PaperText
 from rag.config import PROJECT_DIR, Settings
 from rag.embeddings import OnnxMiniLM
-from rag.extractive import contribution
+from rag.extractive import contribution, settling_sentences
 from rag.prompting import build_messages
 from rag.prompts import load_prompts
 from rag.query import compared, parse, rivals
@@ -564,3 +565,48 @@ def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missi
     assert assistant.ask("what future work does barnet leave?").text == (
         "The abstract of [1] does not mention future work."
     )
+
+
+def test_a_choice_among_listed_papers_lists_those_a_sentence_about_their_own_work_settles() -> None:
+    """ "which of them use X?" (extractive.settling_sentences): a paper is listed when a sentence
+    about its own work (or its title) writes X as asked; the noun of "language models" is asked too,
+    a hyphenated term counts in its parts, an acronym written in capitals only so written."""
+    papers = [
+        _paper(
+            "Talking faces from audio",
+            "We generate talking faces.",
+            "We render a video from an audio clip.",  # "clip", not CLIP
+        ),
+        _paper(
+            "Prompt tuning for recognition",
+            "Vision-language models such as CLIP are strong zero-shot learners.",  # the field's
+            "We tune prompts of CLIP for few-shot recognition.",
+        ),
+        _paper(
+            "Open-set recognition",
+            "Open-set recognition is hard.",
+            "We introduce a meta-learning-based architecture for open sets.",
+        ),
+        _paper(
+            "Scaling laws of generative models",
+            "We study quantization.",
+            "Language-style models are more robust to quantization.",  # not language models
+        ),
+        _paper(
+            "Quantized language models",
+            "We quantize large language models to 2 bits.",
+        ),
+    ]
+    for number, paper in enumerate(papers, 1):
+        paper.number = number
+    ranked = {p.number: [(1.0 - i / 10, i) for i in range(len(p.sentences))] for p in papers}
+
+    def chosen(question: str) -> dict[int, str]:
+        return settling_sentences(replace(parse(question), among=True), papers, ranked)
+
+    assert chosen("which papers use CLIP?") == {2: "We tune prompts of CLIP for few-shot recognition."}
+    assert list(chosen("which papers use clip?")) == [1, 2]  # written in lower case: any "clip"
+    assert list(chosen("which papers use meta-learning?")) == [3]
+    assert list(chosen("which papers use language models?")) == [5]
+    assert chosen("which papers need no quantization?") == {}
+    assert chosen("which papers study speech recognition?") == {}
