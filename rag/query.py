@@ -149,8 +149,9 @@ MAX_SIDE_WORDS = 8
 
 
 # Which of two is better: "is A better than B?", "does A outperform B?", "which is better, A or
-# B?", "A or B: which ...?", "should I use A or B?". A comparison only when each side names a paper
-# of the collection (evidence.resolved: the parse cannot know); else the question it reads as.
+# B?", "A or B: which ...?", "should I use A or B?", and one measured against another: "what's new
+# in A compared to B?", "how does A perform relative to B?". A comparison only when each side names
+# a paper of the collection (evidence.resolved: the parse cannot know); else the question it reads as.
 _BETTER = r"(?:(?:more|less)\s+(?:[\w-]+\s+)?[\w-]+|(?!other\b|rather\b)[a-z]+er|worse)"
 _RIVALS = (
     re.compile(
@@ -172,6 +173,14 @@ _RIVALS = (
     re.compile(
         r"^\s*(?:should\s+(?:i|we)\s+(?:use|choose|pick|prefer)|is\s+it\s+better\s+to\s+use)"
         r"\s+(?P<sides>[^?]+?\s+or\s+[^?]+)",
+        re.I,
+    ),
+    re.compile(
+        r"^\s*(?:(?:what(?:'s|\s+is|\s+are)|how)\s+(?:[\w-]+\s+){0,3}?(?:in|about|of|is|are|does|do)\s+"
+        r"|(?:is|are|was|were)\s+)?"
+        rf"(?P<sides>.+?)\s+(?:(?:do|does|perform|performs|work|works|fare|fares|{_BETTER})\s+)?"
+        r"(?:compared|relative|in\s+comparison)\s+(?:to|with)\s+(?P<other>[^?]+?)"
+        r"(?:\s+(?:on|in|for|at|when|under)\s+[^?]+)?\s*(?:\?|$)",
         re.I,
     ),
 )
@@ -493,6 +502,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     search = record[1] if record else _search_text(rest, listing)
     kind = _kind(plain, listing, bool(match), bool(record))
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno") else None
+    sides = compared(plain) if kind == "comparison" else ()
     if aspect:  # searched by the paper it names: no abstract needs to write "drawbacks"
         search = _ASPECT_ASKING.sub(" ", _ASPECTS[aspect].sub(" ", search)).strip(" ?.!") or search
     catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
@@ -514,8 +524,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         record_field=record[0] if record else None,
         asked=asked,
         catalogue=catalogue,
-        sides=compared(plain) if kind == "comparison" else (),
-        rivals=() if kind == "comparison" else rival,
+        sides=sides,
+        rivals=() if sides else rival,  # "A compared to B" is a comparison's kind without its sides
         owner=owned["owner"] if owned else "",
         aspect=aspect,
     )

@@ -62,6 +62,10 @@ def test_a_comparison_names_what_it_compares(question: str, sides: tuple[str, ..
         ("is ZeRO more memory efficient than SPDF?", ("ZeRO", "SPDF")),
         ("gptq or awq: which is faster?", ("gptq", "awq")),
         ("should i use lora or qlora?", ("lora", "qlora")),
+        ("what's new in twin-merging compared to model soups?", ("twin-merging", "model soups")),
+        ("how does gptq perform compared to quantease?", ("gptq", "quantease")),
+        ("is gptq faster compared to quantease?", ("gptq", "quantease")),
+        ("how accurate is zeroq relative to genie on imagenet?", ("zeroq", "genie")),
         ("does GIM outperform existing methods?", ()),
         ("is it better than GIM?", ()),
         ("is there any paper other than GIM?", ()),
@@ -75,7 +79,12 @@ def test_a_question_asking_which_is_better_names_its_rivals(question: str, sides
 
 
 @pytest.mark.parametrize(
-    "question", ["is clip-reident better than gim?", "Which works better: GIM or CLIP-ReIdent?"]
+    "question",
+    [
+        "is clip-reident better than gim?",
+        "Which works better: GIM or CLIP-ReIdent?",
+        "what's new in clip-reident compared to gim?",
+    ],
 )
 def test_asking_which_of_two_named_papers_is_better_quotes_each(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question, llm="extractive")
