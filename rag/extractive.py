@@ -11,7 +11,7 @@ from .contribution import CONTRIBUTION, background
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
 from .query import Query
-from .sentences import is_boilerplate, sentence_scores
+from .sentences import is_boilerplate, reports_figure, sentence_scores
 from .yesno import first_verdict, topic_terms, verdict
 
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
@@ -141,6 +141,26 @@ def within_budget(listed: dict[int, str], titles: dict[int, str], budget: int) -
     return dict(sorted(chosen.items()))
 
 
+def summary_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list[str]:
+    """The gist of one paper ("tell me about X"), in its abstract's order: the sentence saying what
+    it contributes and, when it has one, its best sentence about its own work reporting a figure."""
+    proposed = contribution(paper, ranked)
+    scene = background(paper)
+    result = next(
+        (
+            paper.sentences[p]
+            for _, p in ranked
+            if p not in scene
+            and paper.sentences[p] != proposed
+            and reports_figure(paper.sentences[p])
+            and not is_boilerplate(paper.sentences[p])
+        ),
+        None,
+    )
+    chosen = {proposed, result} - {None}
+    return [s for s in paper.sentences if s in chosen]
+
+
 def compared_sentences(
     query: Query, question_vector: np.ndarray, papers: list[PaperText], sides: dict[int, str]
 ) -> dict[int, str]:
@@ -218,6 +238,9 @@ def extractive_answer(
     else:
         number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
     by_number = {p.number: p for p in papers}
+    if query.summary:
+        gist = summary_sentences(by_number[number], ranked[number])
+        return " ".join(f"{sentence.rstrip()} [{number}]" for sentence in gist)
     if query.kind == "yesno":
         said, quoted = settled(query, by_number[number], ranked[number])
         if said:

@@ -385,6 +385,25 @@ _REQUEST = re.compile(
 )
 
 
+# A request for the gist of one paper: "tell me about X", "summarize X", "give me an overview of X",
+# "what is X about?" (not "explain how X works": that asks for its method).
+_SUMMARY = re.compile(
+    r"^\s*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
+    r"(?:tell me(?: more)? about|give me an? (?:overview|summary) of|summari[sz]e|describe)\s+"
+    r"(?:the\s+paper\s+(?:on|about)\s+)?(?P<subject>[^?]+?)\s*[?.!]?\s*$"
+    r"|^\s*what\s+is\s+(?P<about>[^?]+?)\s+about\s*\??\s*$",
+    re.IGNORECASE,
+)
+MAX_SUMMARY_SUBJECT_WORDS = 8  # "tell me about X" names a paper in a few words, not a topic in a sentence
+
+
+def asks_summary(question: str) -> bool:
+    """Whether a question asks for the gist of what it names ("tell me about model soups")."""
+    match = _SUMMARY.match(question)
+    subject = (match.group("subject") or match.group("about")) if match else ""
+    return bool(subject) and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
+
+
 def without_request(question: str) -> str:
     """The question without a request around it ("tell me about X": X); itself when nothing is left."""
     asked = _REQUEST.sub("", question, count=1).strip()
@@ -474,6 +493,7 @@ class Query:
     # sentence of it settles the topic as a yes/no question would (yesno.first_verdict)
     among: bool = False
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
+    summary: bool = False  # it asks for the gist of what it names ("tell me about X")
 
     @property
     def is_list(self) -> bool:
@@ -528,6 +548,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         rivals=() if sides else rival,  # "A compared to B" is a comparison's kind without its sides
         owner=owned["owner"] if owned else "",
         aspect=aspect,
+        summary=kind == "lookup" and asks_summary(question),
     )
 
 

@@ -39,6 +39,11 @@ _BOILERPLATE = re.compile(
 _AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?\s+([a-z]+)(?![-\w])", re.IGNORECASE)
 
 
+def reports_figure(sentence: str) -> bool:
+    """Whether a sentence reports a result with a figure ("attains 90.94% top-1 accuracy")."""
+    return bool(_RESULT_SENTENCE.search(sentence)) and bool(figures(sentence))
+
+
 def is_boilerplate(sentence: str) -> bool:
     """Whether a sentence is a code link or an availability note ("code is available at ...")."""
     return bool(_BOILERPLATE.search(sentence))

@@ -10,7 +10,7 @@ from conftest import write_jsonl
 from doubles import Scripted
 
 from rag.api import Assistant
-from rag.citations import PaperText
+from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
 from rag.embeddings import OnnxMiniLM
 from rag.extractive import contribution, settling_sentences
@@ -619,3 +619,19 @@ def test_a_choice_among_listed_papers_lists_those_a_sentence_about_their_own_wor
     assert list(chosen("which papers use language models?")) == [5]
     assert chosen("which papers need no quantization?") == {}
     assert chosen("which papers study speech recognition?") == {}
+
+
+@pytest.mark.parametrize("question", ["tell me about clip-reident", "can you summarize CLIP-ReIdent?"])
+def test_a_summary_quotes_what_the_paper_does_and_a_result_it_reports(
+    assistant: Assistant, question: str
+) -> None:
+    """ "tell me about X" asks for the gist: the sentence saying what X contributes and its result
+    with a figure, in the abstract's order (before: the two sentences most like the question)."""
+    answer = assistant.ask(question, llm="extractive")
+    assert [c.paper.title for c in answer.citations] == [CLIP]
+    quoted = [s.removesuffix(" [1]") for s in split_sentences(answer.text)]
+    assert len(quoted) == 2 and "98.44 % mAP" in quoted[0], answer.text  # the result comes first there
+    assert quoted[1].startswith("Furthermore we show that"), answer.text
+    abstract = assistant.paper(answer.citations[0].paper.paper_id)["abstract"]
+    assert abstract.index(quoted[0]) < abstract.index(quoted[1])
+    assert parse(question).summary and not parse("explain how clip-reident works").summary
