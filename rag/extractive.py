@@ -161,6 +161,16 @@ def summary_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
     return [s for s in paper.sentences if s in chosen]
 
 
+def problem_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list[str]:
+    """What problem one paper addresses, in its abstract's order: the sentence setting the scene just
+    before the one saying what it contributes (an abstract states its problem, then "to address
+    this, we propose ..."), and that one; the latter alone when no scene comes before it."""
+    proposed = contribution(paper, ranked)
+    position = paper.sentences.index(proposed)
+    scene = [p for p in background(paper) if p < position]
+    return [paper.sentences[max(scene)], proposed] if scene else [proposed]
+
+
 def compared_sentences(
     query: Query, question_vector: np.ndarray, papers: list[PaperText], sides: dict[int, str]
 ) -> dict[int, str]:
@@ -238,9 +248,9 @@ def extractive_answer(
     else:
         number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
     by_number = {p.number: p for p in papers}
-    if query.summary:
-        gist = summary_sentences(by_number[number], ranked[number])
-        return " ".join(f"{sentence.rstrip()} [{number}]" for sentence in gist)
+    if query.summary or query.wants_problem:
+        quote = summary_sentences if query.summary else problem_sentences
+        return " ".join(f"{s.rstrip()} [{number}]" for s in quote(by_number[number], ranked[number]))
     if query.kind == "yesno":
         said, quoted = settled(query, by_number[number], ranked[number])
         if said:

@@ -44,6 +44,12 @@ _UNITS = (
 )
 _RESULTS = re.compile(r"\b(results?|perform\w*|achiev\w*|how well|accuracy|findings?|find|outcomes?)\b", re.I)
 _METHOD = re.compile(r"^\s*(how (does|do|can|is|are)|what (is|are|does)|explain|describe)\b", re.IGNORECASE)
+# "what problem does X address?", "what is the motivation for X?", "why was X proposed?"
+_PROBLEM = re.compile(
+    r"\bwhat\s+(?:problems?|challenges?|issues?|gaps?)\s+(?:does|do|did|is|are)\b|\bmotivat(?:ion|es?|ed)\b"
+    r"|^\s*why\s+(?:is|was|were|are|did|do|does)\b[^?]*\b(?:needed|necessary|proposed|introduced)\b",
+    re.IGNORECASE,
+)
 _LIST = re.compile(
     r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
@@ -494,6 +500,7 @@ class Query:
     among: bool = False
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")
+    wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
 
     @property
     def is_list(self) -> bool:
@@ -549,6 +556,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         owner=owned["owner"] if owned else "",
         aspect=aspect,
         summary=kind == "lookup" and asks_summary(question),
+        wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
     )
 
 

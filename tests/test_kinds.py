@@ -635,3 +635,17 @@ def test_a_summary_quotes_what_the_paper_does_and_a_result_it_reports(
     abstract = assistant.paper(answer.citations[0].paper.paper_id)["abstract"]
     assert abstract.index(quoted[0]) < abstract.index(quoted[1])
     assert parse(question).summary and not parse("explain how clip-reident works").summary
+
+
+def test_what_problem_a_paper_addresses_is_the_scene_it_sets_before_its_proposal(
+    assistant: Assistant,
+) -> None:
+    """ "what problem does X address?" quotes the sentence that sets the scene just before the one
+    saying what X contributes (before: a sentence of results)."""
+    answer = assistant.ask("what problem does duqgen address?", llm="extractive")
+    quoted = [s.removesuffix(" [1]") for s in split_sentences(answer.text)]
+    assert quoted[0].startswith("Unfortunately, acquiring sufficiently large and high quality target"), (
+        answer.text
+    )
+    assert len(quoted) == 2 and "DUQGen" in quoted[1]
+    assert parse("why was duqgen proposed?").wants_problem and not parse("what is duqgen?").wants_problem
