@@ -22,6 +22,8 @@ from .record_answer import RECORD, catalogue_answer, named_source, newest_first,
 from .verify import Verified, changes, verify, with_completion
 from .writers import Draft, Writer, settled_among
 
+NONE_AMONG = "None of the papers of the last answer says so."  # "which of them ...?" (chat.selection)
+
 
 class Answerer:
     """Answers from evidence already gathered; retrieval is not its business."""
@@ -106,6 +108,10 @@ class _Run:
         self.lap("decide")
         if evidence.query.catalogue and evidence.sources:  # the papers a filter lets through, no topic
             yield Done((yield from self.from_catalogue()), evidence.query)
+            return
+        if not self.decision.answer and evidence.query.among:  # the papers asked about are known
+            yield from self.tokens(NONE_AMONG)
+            yield Done(self.answer(NONE_AMONG, "none", refused=True), evidence.query)
             return
         if not self.decision.answer:
             yield from self.tokens(REFUSAL)

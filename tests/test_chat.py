@@ -498,7 +498,8 @@ def test_which_of_them_chooses_among_the_papers_the_last_answer_listed(session: 
     listed, none, _, chosen = session.turns
     assert len(listed.answer.citations) >= 3, listed.answer.text
     assert none.standalone == "which papers use satellite radar?"
-    assert none.answer.refused and not none.answer.citations, none.answer.text
+    assert none.answer.refused and not none.answer.citations and not none.answer.closest
+    assert none.answer.text == "None of the papers of the last answer says so."
     assert chosen.standalone == "which papers use synthetic queries?"
     duqgen = (
         "DUQGen: Effective Unsupervised Domain Adaptation of Neural Rankers by Diversifying Synthetic "
