@@ -24,6 +24,7 @@ from .library.keyword import tokenize
 from .library.names import title_names
 from .query import written_about
 from .untrusted import printable, whole_number
+from .yesno import holds
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -105,14 +106,14 @@ def written_in(question: str, previous: Turn) -> str | None:
     return written_about(question, short_name(cited[0])) if len(cited) == 1 else None
 
 
-def previous_papers(previous: Turn) -> list[str]:
-    """The papers the last answer cited (ids, in the order cited): where a follow-up stays."""
-    return list(dict.fromkeys(c.paper.paper_id for c in previous.answer.citations))[:MAX_PINNED]
-
-
 def cited_papers(previous: Turn) -> list[str]:
     """Every paper the last answer cited (ids, in the order cited)."""
     return list(dict.fromkeys(c.paper.paper_id for c in previous.answer.citations))
+
+
+def previous_papers(previous: Turn) -> list[str]:
+    """The first papers the last answer cited: where a follow-up stays."""
+    return cited_papers(previous)[:MAX_PINNED]
 
 
 # "which of them ...", "which of these papers ...", "which ones ...": which of the papers the last
@@ -224,11 +225,6 @@ def _words_of(contextual: Evidence, previous: list[str]) -> set[str]:
     return set(tokenize(" ".join(text for p in papers for text in [p.title, *p.chunk_texts])))
 
 
-def _writes(written: set[str], term: str) -> bool:
-    """Whether these words hold a term, a hyphenated one in its parts ("trillion parameter models")."""
-    return term in written or ("-" in term and set(tokenize(term.replace("-", " "))) <= written)
-
-
 def _closer_elsewhere(typed: Evidence, contextual: Evidence, previous: list[str]) -> float:
     """How much closer the question as typed is to its first paper than to the last answer's papers."""
 
@@ -288,7 +284,7 @@ class ChatSession:
         # An ellipsis points back weakly: it asks about its rarest word. "what about model merging?"
         # after GPTQ (which writes "model", not "merging") asks about a new topic, "and on
         # ImageNet?" after Model soups does not.
-        if not _has_pointer(question) and words and not _writes(written, max(words, key=keyword.idf)):
+        if not _has_pointer(question) and words and not holds(written, max(words, key=keyword.idf)):
             return False
         # A new topic has words of its own ("how do they detect memorized images?"); "who are the
         # authors?" or "and on ImageNet?" has too few to be one.

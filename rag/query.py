@@ -496,7 +496,7 @@ class Query:
     # question about one paper once it starts with that paper's name
     owner: str = ""
     # a list chosen among given papers ("which of them ...?" in a chat): a paper is listed when a
-    # sentence of it settles the topic as a yes/no question would (yesno.first_verdict)
+    # sentence of it settles the topic as a yes/no question would (extractive.settling_sentences)
     among: bool = False
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")

@@ -71,15 +71,16 @@ def topic_terms(topic: str) -> set[str]:
     return set(tokenize(topic)) - (_ASKING - _ASKING_NOUNS) - _NEGATING
 
 
+def holds(written: set[str], term: str) -> bool:
+    """Whether these terms hold a term, a hyphenated one in its parts ("meta-learning" in
+    "meta-learning-based", "trillion-parameter" in "Trillion Parameter Models")."""
+    return term in written or ("-" in term and set(tokenize(term.replace("-", " "))) <= written)
+
+
 def settles(sentence: str, asked: set[str]) -> bool:
-    """Whether a sentence writes everything the question asks about (a hyphenated term in its parts:
-    "meta-learning" in "meta-learning-based")."""
+    """Whether a sentence writes everything the question asks about (`holds`)."""
     written = set(tokenize(sentence))
-
-    def has(term: str) -> bool:
-        return term in written or ("-" in term and set(tokenize(term.replace("-", " "))) <= written)
-
-    return bool(asked) and all(has(term) for term in asked)
+    return bool(asked) and all(holds(written, term) for term in asked)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
