@@ -125,13 +125,18 @@ _SELECTION = re.compile(
 )
 
 
-def selection(question: str, previous: Turn) -> str | None:
+def selection(question: str, previous: Turn) -> tuple[str, list[str]] | None:
     """A question choosing among the several papers the last answer cited ("which of them use a
-    generative model?") as the list question it asks of them ("which papers use a generative model?")."""
+    generative model?") as the list question it asks of them ("which papers use a generative
+    model?"), and their ids. After a choice that cited fewer than two, "them" are still the papers
+    that choice was made among (its sources)."""
     match = _SELECTION.match(question)
-    if match is None or len(cited_papers(previous)) < 2:
+    if match is None:
         return None
-    return "which papers" + question[match.end() :]
+    papers = cited_papers(previous)
+    if len(papers) < 2 and _SELECTION.match(previous.question):
+        papers = [s.paper.paper_id for s in previous.answer.sources]
+    return ("which papers" + question[match.end() :], papers) if len(papers) >= 2 else None
 
 
 # A question pointing back at the last answer's papers: a word standing for them (a pronoun or
@@ -310,8 +315,8 @@ class ChatSession:
         it is one) and searched. A follow-up that becomes a record question or a comparison once the
         last answer's one paper is written in (`written_in`) is asked as that question instead.
         """
-        if self.turns and (among := selection(question, self.turns[-1])):
-            listed = cited_papers(self.turns[-1])
+        if self.turns and (chosen := selection(question, self.turns[-1])):
+            among, listed = chosen
             query = replace(self.assistant.gatherer.parse(among, self.filters), among=True)
             return self._gather(query, listed).narrowed(listed), True
         if self.turns and (about := written_in(question, self.turns[-1])):

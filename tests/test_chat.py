@@ -487,15 +487,15 @@ def test_a_follow_up_about_the_record_or_comparing_the_paper_writes_it_in(sessio
 def test_which_of_them_chooses_among_the_papers_the_last_answer_listed(session: ChatSession) -> None:
     """ "which of them ...?" after a list asks which of the listed papers do it: those a sentence (or
     the title) of which says so, quoted, and none of the others; none of them, a refusal, though
-    another paper of the collection says it."""
+    another paper of the collection says it; and after a choice citing fewer than two, "them" are
+    still the papers it chose among."""
     script = Script(
         "which papers study domain adaptation?",
         "which of them use satellite radar?",
-        "which papers study domain adaptation?",
-        "which of them use synthetic queries?",
+        "which of them use synthetic queries?",  # "them": still the papers listed first
     )
     assert repl(session, script.read_line, script.write) == 0
-    listed, none, _, chosen = session.turns
+    listed, none, chosen = session.turns
     assert len(listed.answer.citations) >= 3, listed.answer.text
     assert none.standalone == "which papers use satellite radar?"
     assert none.answer.refused and not none.answer.citations and not none.answer.closest
