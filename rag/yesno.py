@@ -43,6 +43,7 @@ _OTHER_WORK = re.compile(
     re.I,
 )
 NEGATION_REACH = 5  # words before an asked term a negation may stand
+_WORD = re.compile(r"[a-z0-9]+")
 _CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")  # an acronym as a question writes it (CLIP, SAM)
 
 
@@ -71,19 +72,29 @@ def topic_terms(topic: str) -> set[str]:
     return set(tokenize(topic)) - (_ASKING - _ASKING_NOUNS) - _NEGATING
 
 
-def holds(written: set[str], term: str) -> bool:
+def holds(written: set[str], term: str, words: list[str] | None = None) -> bool:
     """Whether these terms hold a term, a hyphenated one in its parts ("meta-learning" in
-    "meta-learning-based", "trillion-parameter" in "Trillion Parameter Models")."""
-    return term in written or ("-" in term and set(tokenize(term.replace("-", " "))) <= written)
+    "meta-learning-based", "trillion-parameter" in "Trillion Parameter Models"); given the text's
+    `words`, those parts in a row, as the term writes them ("text-video" is not "text-to-video")."""
+    if term in written:
+        return True
+    if "-" not in term:
+        return False
+    if words is None:
+        return set(tokenize(term.replace("-", " "))) <= written
+    parts = [_stem(part) for part in _WORD.findall(term)]
+    stems = [_stem(word) for word in words]
+    return any(stems[i : i + len(parts)] == parts for i in range(len(stems)))
+
+
+def _stem(word: str) -> str:
+    return next(iter(tokenize(word)), word)
 
 
 def settles(sentence: str, asked: set[str]) -> bool:
     """Whether a sentence writes everything the question asks about (`holds`)."""
-    written = set(tokenize(sentence))
-    return bool(asked) and all(holds(written, term) for term in asked)
-
-
-_WORD = re.compile(r"[a-z0-9]+")
+    written, words = set(tokenize(sentence)), _WORD.findall(sentence.casefold())
+    return bool(asked) and all(holds(written, term, words) for term in asked)
 
 
 def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:

@@ -233,6 +233,12 @@ def test_words_asked_side_by_side_settle_only_where_a_sentence_writes_them_so() 
     assert verdict(question, apart, asked) is None
     assert verdict(question, "We improve speech recognition in noisy rooms.", asked) == "Yes."
     assert verdict(question, "We build speech-recognition models.", asked) == "Yes."  # hyphenated too
+    # a hyphenated term in its parts, in a row as it writes them
+    compound = "does X use text-to-video models?"
+    asked = asked_terms(compound, "X")
+    assert verdict(compound, "We build text-to-video models.", asked) == "Yes."
+    assert verdict(compound, "We score text-video similarity of video models.", asked) is None
+    assert verdict("does X use meta-learning?", "A meta-learning-based net.", {"meta-learning"}) == "Yes."
     # a word's other form side by side too, short words ("queries", "query") included
     plural = "does DUQGen use synthetic queries?"
     title = "DUQGen: Diversifying Synthetic Query Generation"
