@@ -273,7 +273,7 @@ class ChatSession:
         """Whether the follow-up reading wins: by the question's form (pointing back, naming no other
         paper, and no new topic found as typed), else by the evidence alone."""
         gain = answer_probability(contextual.signals) - answer_probability(typed.signals)
-        words, written = set(tokenize(question)), _words_of(contextual, previous)
+        words = set(tokenize(question))
         keyword = self.assistant.library.keyword_index()
         if not refers_back(question):
             # The carried title alone can make the contextual search strong; words no paper writes
@@ -282,14 +282,19 @@ class ChatSession:
             # calibration half's follow-ups not pointing back share one to three words with their
             # paper, its off-topic questions none ("how to learn the guitar?" after CLIP-ReIdent).
             foreign = keyword.unseen(question)
-            return gain >= FOLLOW_UP_MARGIN and len(foreign) < FOREIGN_WORDS and bool(words & written)
+            return (
+                gain >= FOLLOW_UP_MARGIN
+                and len(foreign) < FOREIGN_WORDS
+                and bool(words & _words_of(contextual, previous))
+            )
         named = self.assistant.gatherer.retriever(self.filters).named(question)
         if any(p not in previous for p in named):
             return False
         # An ellipsis points back weakly: it asks about its rarest word. "what about model merging?"
         # after GPTQ (which writes "model", not "merging") asks about a new topic, "and on
         # ImageNet?" after Model soups does not.
-        if not _has_pointer(question) and words and not holds(written, max(words, key=keyword.idf)):
+        ellipsis = not _has_pointer(question) and bool(words)
+        if ellipsis and not holds(_words_of(contextual, previous), max(words, key=keyword.idf)):
             return False
         # A new topic has words of its own ("how do they detect memorized images?"); "who are the
         # authors?" or "and on ImageNet?" has too few to be one.
