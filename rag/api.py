@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from .answer import Answer
     from .embeddings import Embedder
-    from .events import AnswerStream, Done
+    from .events import AnswerStream
     from .evidence import Evidence, Gatherer, SearchOptions
     from .library.ingest import IngestReport
     from .library.library import IngestOptions
@@ -135,7 +135,8 @@ class Assistant:
         from .writers import Writers
 
         writers = Writers(self.settings, self.pool, lambda: self.prompts, self.gatherer.embedder)
-        return Answerer(self.settings, writers, self.gatherer.embedder).stream(evidence, chain, self._log)
+        answerer = Answerer(self.settings, writers, self.gatherer.embedder)
+        return answerer.stream(evidence, chain, lambda done: self.log.record_done(done, self.settings))
 
     def ask(
         self,
@@ -154,10 +155,6 @@ class Assistant:
         from .log import AnswerLog
 
         return AnswerLog(self.paths.log)
-
-    def _log(self, done: Done) -> None:
-        if self.settings.log:  # a failure to log is a note, never the answer's failure
-            self.log.record_done(done, self.settings)
 
     def use_model(self, model: str) -> str:
         """Answer with a GGUF file or an OpenAI model from now on; returns the backend it needs."""

@@ -111,8 +111,9 @@ class AnswerLog:
             raise LogError(f"cannot read the answer log {self.path}: {exc.strerror or exc}") from None
 
     def record_done(self, done: Done, settings: Settings) -> None:
-        """Log a finished answer with the settings that wrote it."""
-        self.record(done.answer, searched=done.query.search, settings=printable_settings(settings))
+        """Log a finished answer with the settings that wrote it, unless they turn the log off (RAG_LOG=0)."""
+        if settings.log:
+            self.record(done.answer, searched=done.query.search, settings=printable_settings(settings))
 
     def record(self, answer: Answer, *, searched: str, settings: dict[str, Any]) -> int | None:
         """Log one answer; its id, or None (with a note on stderr) if the log cannot be written:

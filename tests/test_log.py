@@ -51,6 +51,9 @@ def test_answers_are_logged_listed_searched_and_shown(
     settings = Settings(store_dir=store, log_path=moved)
     Assistant(settings, embedder=embedder, notify=lambda m: None).ask(QUESTION)
     assert len(json.loads(run("logs", "--json", env={"RAG_LOG_PATH": str(moved)}).stdout)) == 1
+    unlogged = settings.model_copy(update={"log": False})  # RAG_LOG=0
+    Assistant(unlogged, embedder=embedder, notify=lambda m: None).ask(QUESTION)
+    assert len(json.loads(run("logs", "--json", env={"RAG_LOG_PATH": str(moved)}).stdout)) == 1
     blocked = tmp_path / "a-directory"
     blocked.mkdir()
     answer = run("ask", QUESTION, "--store", str(store), env={"RAG_LOG_PATH": str(blocked)})
