@@ -32,7 +32,18 @@ from rag.config import load_settings
 from rag.library.corpus import normalize_title
 
 HERE = Path(__file__).resolve().parent
-KINDS = ("name", "comparison", "comparative", "yesno", "overview", "list", "figure", "lookup", "unanswerable")
+KINDS = (
+    "name",
+    "comparison",
+    "comparative",
+    "yesno",
+    "overview",
+    "list",
+    "figure",
+    "detail",
+    "lookup",
+    "unanswerable",
+)
 _VERDICT = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 _UNSAID = re.compile(r"^\W*the abstracts? (don't|do not|does not|doesn't) say", re.IGNORECASE)
 

@@ -54,6 +54,10 @@ class PaperText:
     called: bool = False  # the question calls it by its short name (the name index: "powerscheduler")
     sentences: list[str] = field(default_factory=list)
     sentence_vectors: np.ndarray | None = None
+    # a detail asked of a paper the question calls by name: the name's terms, and the question
+    # without the name embedded (sentences.sentence_scores)
+    name_terms: frozenset[str] = frozenset()
+    asked_vector: np.ndarray | None = None
 
     def best_similarity(self, vector: np.ndarray) -> float:
         """The highest cosine similarity of a vector to any of this paper's chunks or sentences."""

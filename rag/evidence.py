@@ -117,8 +117,9 @@ def gather(
         if chunks.get(hit.paper.paper_id)
     }
     sources = [Source(n, h.paper, h.score, h.evidence) for n, h in enumerate(hits, 1)]
-    naming = _naming_terms(query, hits, retriever)
+    naming, beyond = _naming_terms(query, hits, retriever)
     signals = _signals(query, hits, texts, question_vector, retriever, embedder, naming)
+    _ask_beyond_names(query, texts, naming, beyond, embedder)
     # a name written run together ("powerscheduler") is no paper's word, but it names one
     unseen = frozenset(retriever.keyword.unseen(query.text)).difference(*naming.values())
     return Evidence(query, question_vector, sources, texts, signals, sides=sides, unseen=unseen)
@@ -228,16 +229,46 @@ def _signals(
     return gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
 
 
-def _naming_terms(query: Query, hits: list[SearchHit], retriever: Retriever) -> dict[int, set[str]]:
-    """The question's terms that name one of the top three papers by its short name, by number."""
+def _naming_terms(
+    query: Query, hits: list[SearchHit], retriever: Retriever
+) -> tuple[dict[int, set[str]], dict[int, str]]:
+    """The question's terms that name one of the top three papers by its short name, by number;
+    and, by the same number, what the question asks beyond that name (its words cut out)."""
     numbers = {hit.paper.paper_id: number for number, hit in enumerate(hits[:3], 1)}
     naming: dict[int, set[str]] = {}
+    beyond: dict[int, str] = {}
     for match in retriever.name_matches(query.search):
         if match.paper_id in numbers:
+            number = numbers[match.paper_id]
             words = query.search[match.start : match.end]
             terms = set(retriever.keyword.query_terms(words)) | set(tokenize(words))
-            naming.setdefault(numbers[match.paper_id], set()).update(terms)
-    return naming
+            naming.setdefault(number, set()).update(terms)
+            asked = beyond.get(number, query.search)
+            beyond[number] = asked.replace(words, " ", 1)
+    return naming, beyond
+
+
+def _ask_beyond_names(
+    query: Query,
+    papers: dict[int, PaperText],
+    naming: dict[int, set[str]],
+    beyond: dict[int, str],
+    embedder: Embedder,
+) -> None:
+    """For a question asking an amount or the things a paper uses, of a paper it calls by name ("how
+    fast is magic 1-for-1?", "what models does model soups fine-tune?"), the paper's sentences are
+    weighed against what it asks beyond the name as much as against the whole question: the name
+    alone would pick the sentence presenting the paper, not the one that answers. (Asked of the paper as a whole, "what is the key idea of X?",
+    the sentence presenting it is the answer.)"""
+    if not (query.quantity or query.instances) or query.is_list:  # the paper as a whole is its name's
+        return
+    asked = {n: text for n, text in beyond.items() if n in papers and set(tokenize(text)) - naming[n]}
+    if not asked:
+        return
+    vectors = embedder.embed(list(asked.values()))
+    for (number, _), vector in zip(asked.items(), vectors, strict=True):
+        papers[number].name_terms = frozenset(naming[number])
+        papers[number].asked_vector = vector
 
 
 class Gatherer:

@@ -25,8 +25,9 @@ _QUANTITY = re.compile(
     r"\b(how (many|much|fast|large|big|long|often|accurate)|what (percentage|fraction|share|number|"
     r"accuracy|score|speed-?up|map|f1|bleu)|by how much|"
     # "what aggregate throughput did", "what ImageNet top-1 accuracy does", "what is the largest
-    # speed-up CopySpec reports"; not "what is the score function", "what learning rate schedule"
-    r"what('s)?(\s+[\w./-]+){0,3}?\s+(accuracy|throughput|auroc|auc|score|speed-?ups?|f1|bleu|rouge|"
+    # speed-up CopySpec reports"; not "what is the score function", "what learning rate schedule",
+    # "what problem does Score Forgetting Distillation address"
+    r"what('s)?(\s+(?!(?:do|does|did)\b)[\w./-]+){0,3}?\s+(accuracy|throughput|auroc|auc|score|speed-?ups?|f1|bleu|rouge|"
     r"perplexity|rate|flops|latency|fid)"
     r"(?=\s+(do|does|did|is|are|was|were|of|on|at|for|in|with|from|has|have|had)\b|\s+(?-i:[A-Z])|\s*[?,.]|\s*$))\b",
     re.IGNORECASE,
@@ -195,6 +196,15 @@ _RIVALS = (
 _OWNED = re.compile(
     r"^\s*(?:which|what)\s+(?:other\s+)?(?!(?:papers|works|studies|articles|publications)\b)[\w-]+"
     r"(?:\s+[\w-]+)?\s+(?:does|did|do|is|was|are|were|has|have)\s+(?P<owner>.+)$",
+    re.I,
+)
+# "what models does X fine-tune?", "which datasets is X evaluated on?", "what was it trained on?":
+# the things a paper uses, answered by the sentence that names them
+_INSTANCES = re.compile(
+    r"^\s*(?:what|which)\s+(?:other\s+)?(?:[\w-]+\s+)?(?:models|datasets|data\s?sets|benchmarks|tasks|"
+    r"languages|baselines|architectures|backbones|domains|modalities|metrics|encoders|llms|corpora|"
+    r"environments|applications)\b"
+    r"|\b(?:evaluated|tested|trained|applied|benchmarked|validated|pre-?trained|fine-?tuned)\s+(?:on|to|with)\b",
     re.I,
 )
 _RIVAL_SEPARATOR = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.I)
@@ -501,6 +511,7 @@ class Query:
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")
     wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
+    instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
 
     @property
     def is_list(self) -> bool:
@@ -557,6 +568,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         aspect=aspect,
         summary=kind == "lookup" and asks_summary(question),
         wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
+        instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .citations import PaperText, figures, split_sentences
+from .contribution import background
 from .embeddings import Embedder
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
@@ -23,7 +24,11 @@ NUMBER_IN_UNIT_BONUS = 0.2  # a number in the unit asked for, or next to what is
 NUMBER_BONUS = 0.05  # any other number, for a question asking for one
 RESULT_BONUS = 0.05  # a result sentence, for a question about results
 METHOD_BONUS = 0.05  # the method's presentation, for "how does X work"
+# These two first set, not tuned, with the commit reporting benchmarks/kinds/detail.jsonl's facts:
+INSTANCES_BONUS = 0.15  # names of things (CLIP, ImageNet), for "what models does X fine-tune?"
+BACKGROUND_PENALTY = 0.1  # an abstract's opening (the field, the problem), for a detail of a named paper
 BOILERPLATE_PENALTY = 1.0  # code links and availability notes are never the answer
+MIN_WORDS = 3  # a shorter "sentence" is a heading ("Findings."), never an answer
 
 _RESULT_SENTENCE = re.compile(
     r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
@@ -36,6 +41,9 @@ _BOILERPLATE = re.compile(
     r"\s+(made\s+)?(publicly\s+)?(available|released|open-sourced)|project page|things to share",
     re.IGNORECASE,
 )
+# a name written with two capitals or digits: CLIP, ImageNet, ViT-G, GPT-3, Llama-2 (not "When")
+_THING_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:[A-Z0-9]|-\d)[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_ENUMERATING = re.compile(r"\b(such as|including|e\.g\.|namely|like)\s+[A-Z]")
 _AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?\s+([a-z]+)(?![-\w])", re.IGNORECASE)
 
 
@@ -64,6 +72,13 @@ def add_sentences(papers: list[PaperText], embedder: Embedder) -> None:
         start += len(paper.sentences)
 
 
+def _names_things(sentence: str, own_name: frozenset[str]) -> bool:
+    """Whether a sentence names things other than the paper itself: two such names, or one after
+    "such as", "including"."""
+    names = {n for n in _THING_NAME.findall(sentence) if not set(tokenize(n)) <= own_name}
+    return len(names) >= 2 or (len(names) == 1 and bool(_ENUMERATING.search(sentence)))
+
+
 def _counts(sentence: str, counted: frozenset[str]) -> bool:
     """Whether the sentence gives a number of the counted thing ("9.2M images", not "30.1M image-level")."""
     return any(set(tokenize(match.group(1))) & counted for match in _AMOUNT.finditer(sentence))
@@ -73,13 +88,28 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
     """How well each of a paper's sentences answers the question: similarity plus shared words,
     more for the paper whose title the question names, plus what the question asks for (a number
     for a quantity, a result for results, the method for "how does"); boilerplate (code links,
-    availability notes) never counts."""
+    availability notes) never counts. A detail asked of a paper called by name (`asked_vector`):
+    its sentences ranked by the question and what it asks beyond the name alike, opening ones
+    lower, the best of them scoring what the paper's best did (its standing against the other
+    papers stays as the name gave it)."""
     assert paper.sentence_vectors is not None
-    terms = query.terms
+    scores = _scores(query, paper.sentence_vectors @ question_vector, query.terms, paper)
+    if paper.asked_vector is None or not scores:
+        return scores
+    terms = query.terms - paper.name_terms or query.terms
+    similarities = paper.sentence_vectors @ ((question_vector + paper.asked_vector) / 2)
+    asked = _scores(query, similarities, terms, paper)
+    for position in background(paper):
+        asked[position] -= BACKGROUND_PENALTY
+    shift = max(scores) - max(asked)
+    return [score + shift for score in asked]
+
+
+def _scores(query: Query, similarities: np.ndarray, terms: frozenset[str], paper: PaperText) -> list[float]:
     # The paper the question names (its title has the question's rare words) is the one to quote.
     named = NAMED_WEIGHT * paper.named
     scores = []
-    for sentence, similarity in zip(paper.sentences, paper.sentence_vectors @ question_vector, strict=True):
+    for sentence, similarity in zip(paper.sentences, similarities, strict=True):
         overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
         score = float(similarity) + OVERLAP_WEIGHT * overlap + named
         # "Claude 3 Opus": a number the question states is no answer; "Magic141" states no figure
@@ -90,7 +120,9 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
             score += RESULT_BONUS
         if query.wants_method and _METHOD_SENTENCE.search(sentence):
             score += METHOD_BONUS
-        if is_boilerplate(sentence):
+        if query.instances and _names_things(sentence, paper.name_terms):
+            score += INSTANCES_BONUS
+        if is_boilerplate(sentence) or len(sentence.split()) < MIN_WORDS:
             score -= BOILERPLATE_PENALTY
         scores.append(score)
     return scores

@@ -271,6 +271,7 @@ def test_other_questions_are_not_lists(question: str) -> None:
         ("what is clip-reident?", False),
         ("How well does a fine-tuned CLIP model re-identify basketball players?", False),
         ("what is the score function in diffusion?", False),
+        ("what problem does Score Forgetting Distillation address?", False),  # "Score" is its name's
         ("what learning rate schedule does gptq use?", False),
         ("which papers report the best accuracy?", False),
     ],

@@ -213,6 +213,16 @@ def test_the_extractive_answer_quotes_the_figure_asked_for(full: Assistant) -> N
     assert answer.unsupported == []  # verbatim quotes are never unsupported
 
 
+def test_a_detail_asked_of_a_named_paper_is_quoted_before_the_sentence_presenting_it(full: Assistant) -> None:
+    """The paper's name in the question no longer picks its headline sentence ("we present Magic
+    1-For-1 ...") when the question asks how fast it is or which models it fine-tunes."""
+    answer = full.ask("how fast is magic 1-for-1?", llm="extractive")
+    assert answer.text.startswith("With those techniques, we are able to generate 5-second video clips")
+    assert "we present Magic 1-For-1" not in answer.text
+    answer = full.ask("which datasets is hyperreenact evaluated on?", llm="extractive")
+    assert answer.text.startswith("We compare our method") and "VoxCeleb1" in answer.text.split(". ")[0]
+
+
 def test_a_paper_that_writes_the_topic_as_its_defined_acronym_is_listed(full: Assistant) -> None:
     # "Generalizing Few-Shot NAS ..." never spells out neural architecture search in its title;
     # the retrieved abstracts define NAS, so its title names the topic.

@@ -655,3 +655,15 @@ def test_what_problem_a_paper_addresses_is_the_scene_it_sets_before_its_proposal
     )
     assert len(quoted) == 2 and "DUQGen" in quoted[1]
     assert parse("why was duqgen proposed?").wants_problem and not parse("what is duqgen?").wants_problem
+
+
+def test_the_things_a_named_paper_uses_are_quoted_from_the_sentence_naming_them(assistant: Assistant) -> None:
+    """ "what benchmarks is X tested on?" asks for things by name: the sentence naming the
+    MMSports challenge, not the one presenting the work (before: that one came first)."""
+    answer = assistant.ask("what benchmarks is clip-reident tested on?", llm="extractive")
+    first = split_sentences(answer.text)[0]
+    assert "MMSports 2022" in first and [c.paper.title for c in answer.citations] == [CLIP], answer.text
+    assert parse("what models does model soups fine-tune?", list_form=False).instances
+    assert parse("which datasets is gim evaluated on?", list_form=False).instances
+    assert parse("what was it trained on?").instances
+    assert not parse("what is clip-reident?").instances and not parse("which papers use ImageNet?").instances
