@@ -22,7 +22,7 @@ from .files import write_file
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
 from .library.names import title_names
-from .query import written_about
+from .query import regarding, written_about
 from .untrusted import printable, whole_number
 from .yesno import holds
 
@@ -95,7 +95,7 @@ def carry_context(question: str, previous: Turn) -> str:
     name), else its question."""
     cited = cited_titles(previous)
     topic = short_name(cited[0]) if cited else previous.standalone
-    return f"{question} (regarding: {topic})"
+    return regarding(question, topic)
 
 
 def written_in(question: str, previous: Turn) -> str | None:

@@ -36,13 +36,14 @@ def own_names(paper: PaperText) -> list[str]:
     return [name for name in dict.fromkeys(title_names(paper.title) + coined) if len(name) > 1]
 
 
-def _writes(sentence: str, name: str) -> bool:
+def writes_name(sentence: str, name: str) -> bool:
+    """Whether a sentence writes a name as a word of its own ("GIM", not "GIMs" or "pre-GIM")."""
     return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence))
 
 
 def about_own_work(sentence: str, names: list[str]) -> bool:
     """Whether a sentence speaks of the paper's own work ("we ...", "this paper ...", its name)."""
-    return bool(_OWN.search(sentence)) or any(_writes(sentence, name) for name in names)
+    return bool(_OWN.search(sentence)) or any(writes_name(sentence, name) for name in names)
 
 
 def background(paper: PaperText) -> set[int]:

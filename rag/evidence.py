@@ -258,8 +258,8 @@ def _ask_beyond_names(
     """For a question asking an amount or the things a paper uses, of a paper it calls by name ("how
     fast is magic 1-for-1?", "what models does model soups fine-tune?"), the paper's sentences are
     weighed against what it asks beyond the name as much as against the whole question: the name
-    alone would pick the sentence presenting the paper, not the one that answers. (Asked of the paper as a whole, "what is the key idea of X?",
-    the sentence presenting it is the answer.)"""
+    alone would pick the sentence presenting the paper, not the one that answers. (Asked of the
+    paper as a whole, "what is the key idea of X?", the sentence presenting it is the answer.)"""
     if not (query.quantity or query.instances) or query.is_list:  # the paper as a whole is its name's
         return
     asked = {n: text for n, text in beyond.items() if n in papers and set(tokenize(text)) - naming[n]}

@@ -7,7 +7,7 @@ import numpy as np
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .calibration import load_calibration
 from .citations import NAMED, PaperText
-from .contribution import CONTRIBUTION, background
+from .contribution import CONTRIBUTION, background, own_names, writes_name
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
 from .query import Query
@@ -161,6 +161,17 @@ def summary_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
     return [s for s in paper.sentences if s in chosen]
 
 
+def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:
+    """What a paper's name stands for ("what is gim?"): its first sentence saying what it proposes
+    that writes one of its names ("we propose GIM, a self-training framework ..."), one writing a
+    word of the question first; None when no sentence does."""
+    names = own_names(paper)
+    presented = [
+        s for s in paper.sentences if CONTRIBUTION.search(s) and any(writes_name(s, n) for n in names)
+    ]
+    return next((s for s in presented if asked & set(tokenize(s))), None) or next(iter(presented), None)
+
+
 def problem_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list[str]:
     """What problem one paper addresses, in its abstract's order: the sentence setting the scene just
     before the one saying what it contributes (an abstract states its problem, then "to address
@@ -248,6 +259,9 @@ def extractive_answer(
     else:
         number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
     by_number = {p.number: p for p in papers}
+    presented = presenting(named, query.terms) if query.definition and named is not None else None
+    if presented is not None and named is not None and named.number == number:
+        return f"{presented.rstrip()} [{number}]"
     if query.summary or query.wants_problem:
         quote = summary_sentences if query.summary else problem_sentences
         return " ".join(f"{s.rstrip()} [{number}]" for s in quote(by_number[number], ranked[number]))

@@ -410,6 +410,9 @@ _SUMMARY = re.compile(
     r"|^\s*what\s+is\s+(?P<about>[^?]+?)\s+about\s*\??\s*$",
     re.IGNORECASE,
 )
+# "what is gim?", "what's moe++": what a name stands for (a paper's: the sentence presenting it)
+_DEFINITION = re.compile(r"^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+MAX_DEFINED_WORDS = 4  # "what is X?" names a paper in a few words ("what is the best loss for Y?" does not)
 MAX_SUMMARY_SUBJECT_WORDS = 8  # "tell me about X" names a paper in a few words, not a topic in a sentence
 
 
@@ -418,6 +421,27 @@ def asks_summary(question: str) -> bool:
     match = _SUMMARY.match(question)
     subject = (match.group("subject") or match.group("about")) if match else ""
     return bool(subject) and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
+
+
+_REGARDING = re.compile(r"\s*\(regarding: [^()]*\)\s*$")
+
+
+def regarding(question: str, topic: str) -> str:
+    """A follow-up with what it is about written in ("does it use X? (regarding: MoE++)")."""
+    return f"{question} (regarding: {topic})"
+
+
+def without_regarding(question: str) -> str:
+    """A question as asked, without what a chat wrote in (`regarding`)."""
+    return _REGARDING.sub("", question)
+
+
+def asks_definition(question: str) -> bool:
+    """Whether a question asks what a name stands for ("what is gim?")."""
+    match = _DEFINITION.match(question)
+    if match is None:
+        return False
+    return len(match["subject"].split()) <= MAX_DEFINED_WORDS and not asks_summary(question)
 
 
 def without_request(question: str) -> str:
@@ -512,6 +536,7 @@ class Query:
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")
     wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
+    definition: bool = False  # "what is gim?": what a name stands for
 
     @property
     def is_list(self) -> bool:
@@ -569,6 +594,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         summary=kind == "lookup" and asks_summary(question),
         wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
+        definition=kind == "lookup" and asks_definition(plain),
     )
 
 

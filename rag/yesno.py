@@ -11,6 +11,7 @@ import numpy as np
 from .citations import PaperText, split_sentences, strip_citations
 from .contribution import about_own_work
 from .library.keyword import tokenize
+from .query import without_regarding
 from .topic import same_word
 
 VERDICT = re.compile(r"^\W*(?:yes|no)\b|^\W*the abstracts? (?:don't|do not|doesn't|does not) say\b", re.I)
@@ -63,7 +64,7 @@ def asked_terms(question: str, title: str) -> set[str]:
     """What a yes/no question asks about: its terms, less its asking verbs and the paper's name (its
     title's part before a colon, else the title)."""
     # "DNA-GPT: ... Training-Free ...": DNA-GPT
-    return set(tokenize(question)) - _ASKING - _NEGATING - set(tokenize(_name(title)))
+    return set(tokenize(without_regarding(question))) - _ASKING - _NEGATING - set(tokenize(_name(title)))
 
 
 def topic_terms(topic: str) -> set[str]:

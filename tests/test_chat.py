@@ -528,3 +528,14 @@ def test_an_ellipsis_about_a_word_the_last_paper_never_writes_is_a_new_topic(ses
     assert pruning.answer.citations[0].paper.title.startswith("Effective pruning of web-scale datasets")
     assert basketball.standalone != "and for basketball?"
     assert [c.paper.title for c in basketball.answer.citations] == [CLIP]
+
+
+def test_a_yes_no_follow_up_gets_its_verdict_as_asked_alone(session: ChatSession) -> None:
+    """ "does it use X?" after an answer about GIM is settled as "does GIM use X?" is: the words the
+    chat writes in to carry the paper ("regarding") are no part of what is asked (before: no verdict)."""
+    script = Script("what is gim?", "does it use internet videos?")
+    assert repl(session, script.read_line, script.write) == 0
+    follow_up = session.turns[1]
+    assert follow_up.standalone.endswith("(regarding: GIM)")
+    assert follow_up.answer.text.startswith("Yes. "), follow_up.answer.text
+    assert "internet videos" in follow_up.answer.text

@@ -667,3 +667,14 @@ def test_the_things_a_named_paper_uses_are_quoted_from_the_sentence_naming_them(
     assert parse("which datasets is gim evaluated on?", list_form=False).instances
     assert parse("what was it trained on?").instances
     assert not parse("what is clip-reident?").instances and not parse("which papers use ImageNet?").instances
+
+
+def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistant) -> None:
+    """ "what is gim?" quotes the sentence proposing GIM and saying what it is (before: the sentence
+    most like the question, "GIM also enables generalization to ...")."""
+    answer = assistant.ask("what is gim?", llm="extractive")
+    assert answer.text.startswith("To address this problem, we propose GIM, a self-training"), answer.text
+    assert [c.paper.title for c in answer.citations] == [GIM] and len(split_sentences(answer.text)) == 1
+    assert parse("what is gim?").definition and parse("what's moe++").definition
+    assert not parse("what is gim about?").definition  # the gist: a summary
+    assert not parse("what is the best way to temper dark chocolate at home?").definition
