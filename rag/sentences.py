@@ -28,6 +28,7 @@ METHOD_BONUS = 0.05  # the method's presentation, for "how does X work"
 INSTANCES_BONUS = 0.15  # names of things (CLIP, ImageNet), for "what models does X fine-tune?"
 BACKGROUND_PENALTY = 0.1  # an abstract's opening (the field, the problem), for a detail of a named paper
 BOILERPLATE_PENALTY = 1.0  # code links and availability notes are never the answer
+EVALUATION_PENALTY = 0.1  # a sentence reporting an evaluation, for "how does X work?" (first set)
 MIN_WORDS = 3  # a shorter "sentence" is a heading ("Findings."), never an answer
 
 _RESULT_SENTENCE = re.compile(
@@ -44,6 +45,14 @@ _BOILERPLATE = re.compile(
 # a name written with two capitals or digits: CLIP, ImageNet, ViT-G, GPT-3, Llama-2 (not "When")
 _THING_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:[A-Z0-9]|-\d)[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _ENUMERATING = re.compile(r"\b(such as|including|e\.g\.|namely|like)\s+[A-Z]")
+# "Experiments on CIFAR-10 demonstrate that FYI ...", "X outperforms ...": how well, not how
+_EVALUATION = re.compile(
+    r"\b(experiments?|results?|evaluations?|studies)\b[^.]{0,80}\b(show|demonstrat|reveal|confirm|indicat|verif)\w*"
+    r"|\b(outperform|surpass)\w*",
+    re.IGNORECASE,
+)
+_HOW = re.compile(r"\s*how\b", re.I)
+_EVALUATION_ASKED = re.compile(r"\b(outperform|surpass|beat|better|compar|evaluat|experiment)\w*", re.I)
 _AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?\s+([a-z]+)(?![-\w])", re.IGNORECASE)
 
 
@@ -108,6 +117,13 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
 def _scores(query: Query, similarities: np.ndarray, terms: frozenset[str], paper: PaperText) -> list[float]:
     # The paper the question names (its title has the question's rare words) is the one to quote.
     named = NAMED_WEIGHT * paper.named
+    # "how does X work?", "how do A and B differ?" (not "what does X outperform?", "what is X?")
+    how_it_works = (
+        query.wants_method
+        and (query.kind == "comparison" or bool(_HOW.match(query.text)))
+        and not query.wants_result
+        and not _EVALUATION_ASKED.search(query.text)
+    )
     scores = []
     for sentence, similarity in zip(paper.sentences, similarities, strict=True):
         overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
@@ -120,6 +136,8 @@ def _scores(query: Query, similarities: np.ndarray, terms: frozenset[str], paper
             score += RESULT_BONUS
         if query.wants_method and _METHOD_SENTENCE.search(sentence):
             score += METHOD_BONUS
+        if how_it_works and _EVALUATION.search(sentence):
+            score -= EVALUATION_PENALTY
         if query.instances and _names_things(sentence, paper.name_terms):
             score += INSTANCES_BONUS
         if is_boilerplate(sentence) or len(sentence.split()) < MIN_WORDS:

@@ -223,6 +223,16 @@ def test_a_detail_asked_of_a_named_paper_is_quoted_before_the_sentence_presentin
     assert answer.text.startswith("We compare our method") and "VoxCeleb1" in answer.text.split(". ")[0]
 
 
+def test_how_a_paper_works_is_its_method_not_its_experiments(full: Assistant) -> None:
+    """ "how does fyi work?" quotes how FYI works first, not the experiments showing that it does
+    (before: "Experiments on CIFAR-10/100 ... demonstrate that FYI ..." came first); asked how well
+    it does, the experiments are the answer."""
+    answer = full.ask("how does fyi work?", llm="extractive")
+    assert answer.text.startswith("To this end, FYI embeds a horizontal flipping technique"), answer.text
+    answer = full.ask("what does fyi outperform?", llm="extractive")
+    assert "Experiments on CIFAR-10/100" in answer.text
+
+
 def test_a_paper_that_writes_the_topic_as_its_defined_acronym_is_listed(full: Assistant) -> None:
     # "Generalizing Few-Shot NAS ..." never spells out neural architecture search in its title;
     # the retrieved abstracts define NAS, so its title names the topic.
