@@ -18,7 +18,14 @@ from .events import AnswerStream, Done, Event, Replaced, Token
 from .evidence import Evidence
 from .llm import EXTRACTIVE, LLMUnavailable
 from .query import RecordField
-from .record_answer import RECORD, catalogue_answer, named_source, newest_first, record_answer
+from .record_answer import (
+    RECORD,
+    catalogue_answer,
+    coining_source,
+    named_source,
+    newest_first,
+    record_answer,
+)
 from .verify import Verified, changes, verify, with_completion
 from .writers import Draft, Writer, settled_among
 
@@ -101,6 +108,10 @@ class _Run:
         if not self.decision.answer and evidence.sides_named():
             reason = "the papers the comparison names, found by their titles"
             self.decision = Decision(True, self.decision.probability, reason)
+        query = evidence.query
+        if not self.decision.answer and query.record_field and coining_source(evidence, query.search):
+            reason = "a paper's abstract coins the name asked about"
+            self.decision = Decision(True, self.decision.probability, reason)
         if evidence.query.among:  # which of the given papers: answered when a sentence of one settles it
             settled = bool(settled_among(evidence, self.answerer.embedder))
             reason = "a sentence of a paper asked about settles it" if settled else "none of them says so"
@@ -131,16 +142,21 @@ class _Run:
         raise AssertionError("the chain always ends with the extractive backend")
 
     def from_record(self, asked: RecordField) -> Generator[Event, None, Answer]:
-        """A question about the record of the paper it names, answered from that record; refused when
-        no paper found is the one it names."""
+        """A question about the record of the paper it names (or of the one coining the name it asks
+        about), answered from that record; refused when no paper found is either."""
         source = named_source(self.evidence)
+        # a name no title has, coined in a paper's abstract ("who proposed ZEB?"): that paper, quoted
+        coined = None if source else coining_source(self.evidence, self.evidence.query.search)
+        source = coined[0] if coined else source
         if source is None:
             self.decision = Decision(
                 False, self.decision.probability, "no title found names the paper asked about"
             )
             yield from self.tokens(REFUSAL)
             return self.refusal()
-        text = record_answer(source.paper, asked)
+        text = record_answer(source.paper, asked, source.number)
+        if coined:
+            text = f"{coined[1].rstrip()} [{source.number}] {text}"
         yield from self.tokens(text)
         self.lap("generate")
         return self.answer(text, RECORD, Verified(text, order=[source.number]))

@@ -3,13 +3,20 @@ fields of the paper the question names, cited [1]; a missing field is said to be
 
 from __future__ import annotations
 
+import re
+
 from .answer import PaperRef, Source
-from .citations import NAMED
-from .evidence import Evidence
+from .citations import NAMED, split_sentences
+from .contribution import about_own_work
+from .evidence import Evidence, folded
+from .library.names import coined_names
 from .query import RecordField
 
 RECORD = "record"  # the backend an answer written from the record reports
 MAX_AUTHORS = 10  # a longer list is cut, saying how many more there are
+COINING_DEPTH = 3  # how many of the top sources may coin a name the question asks about
+_PROPOSING = r"(?:propos|introduc|present|develop|releas|creat|buil|construct|design)\w*"
+_ARTICLES = r"(?:(?:a|an|the|our|new|novel)\s+)*"
 
 _MISSING: dict[RecordField, str] = {
     "authors": "authors",
@@ -27,6 +34,29 @@ def named_source(evidence: Evidence) -> Source | None:
     if named is None or named[1].named < NAMED:
         return None
     return next(s for s in evidence.sources if s.number == named[0])
+
+
+def coining_source(evidence: Evidence, name: str) -> tuple[Source, str] | None:
+    """The source that coins a name no title has ("who proposed ZEB?": GIM, "we also propose ZEB,
+    the first zero-shot evaluation benchmark ..."), with that sentence; None when none of the top
+    sources does."""
+    for source in evidence.sources[:COINING_DEPTH]:
+        paper = evidence.papers.get(source.number)
+        sentences = [s for text in paper.chunk_texts for s in split_sentences(text)] if paper else []
+        for sentence in sentences:
+            coined = coined_names(sentence)
+            if folded(name) in map(folded, coined) and about_own_work(sentence, coined):
+                return source, sentence
+            if _proposes(sentence, name):
+                return source, sentence
+    return None
+
+
+def _proposes(sentence: str, name: str) -> bool:
+    """Whether a sentence about its paper's own work proposes the name ("we also propose ZEB, ...")."""
+    words = r"\s+".join(re.escape(word) for word in name.split())
+    proposing = rf"\b(?:we|this (?:paper|work))\b[^.]{{0,40}}?\b{_PROPOSING}\s+{_ARTICLES}{words}(?![\w-])"
+    return bool(re.search(proposing, sentence, re.IGNORECASE))
 
 
 def _joined(names: list[str]) -> str:

@@ -186,6 +186,19 @@ def test_a_paper_not_in_the_store_is_refused_with_the_closest(library: Assistant
     assert answer.refused and answer.text == REFUSAL and answer.citations == [] and answer.closest
 
 
+def test_a_name_coined_in_an_abstract_is_answered_from_the_record_of_the_paper_coining_it(
+    library: Assistant,
+) -> None:
+    """ "who proposed ZEB?": no title is ZEB, but GIM's abstract proposes it; the answer quotes that
+    sentence and GIM's authors (before: refused, as no title names ZEB)."""
+    answer = library.ask("who proposed zeb?", llm="extractive")
+    assert answer.text == (
+        "We also propose ZEB, the first zero-shot evaluation benchmark for image matching. [1] "
+        f'"{GIM}" was written by Xuelun Shen, Zhipeng Cai, Wei Yin and Matthias Müller [1].'
+    ), answer.text
+    assert [c.paper.paper_id for c in answer.citations] == ["gim"] and not answer.refused
+
+
 def test_a_record_question_is_answered_from_the_record_whatever_the_backend(library: Assistant) -> None:
     # An OpenAI backend nobody listens for: a model call would fall back and say so.
     settings = {
