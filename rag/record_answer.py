@@ -9,11 +9,13 @@ from .answer import PaperRef, Source
 from .citations import NAMED, split_sentences
 from .contribution import about_own_work
 from .evidence import Evidence, folded
+from .library.keyword import tokenize
 from .library.names import coined_names
 from .query import RecordField
 
 RECORD = "record"  # the backend an answer written from the record reports
 MAX_AUTHORS = 10  # a longer list is cut, saying how many more there are
+TITLE_SHARE = 0.5  # of a title's words, that a question names it by without its short name
 COINING_DEPTH = 3  # how many of the top sources may coin a name the question asks about
 _PROPOSING = r"(?:propos|introduc|present|develop|releas|creat|buil|construct|design)\w*"
 _ARTICLES = r"(?:(?:a|an|the|our|new|novel)\s+)*"
@@ -29,11 +31,23 @@ _MISSING: dict[RecordField, str] = {
 
 
 def named_source(evidence: Evidence) -> Source | None:
-    """The source whose title the question names (the best named of the top ones), or None."""
-    named = max(evidence.papers.items(), key=lambda item: (item[1].named, -item[0]), default=None)
-    if named is None or named[1].named < NAMED:
+    """The source whose title the question names (the best named of the top ones), or None. A title
+    is named by its short name or by much of it: "the transformer" names no "... Transformers"."""
+    asked = set(tokenize(evidence.query.search))
+    named = [
+        (paper.named, -number)
+        for number, paper in evidence.papers.items()
+        if paper.named >= NAMED and (paper.called or _share(asked, paper.title) >= TITLE_SHARE)
+    ]
+    if not named:
         return None
-    return next(s for s in evidence.sources if s.number == named[0])
+    return next(s for s in evidence.sources if s.number == -max(named)[1])
+
+
+def _share(asked: set[str], title: str) -> float:
+    """How much of a title the asked words write."""
+    written = set(tokenize(title))
+    return len(asked & written) / len(written) if written else 0.0
 
 
 def coining_source(evidence: Evidence, name: str) -> tuple[Source, str] | None:
