@@ -411,7 +411,13 @@ _SUMMARY = re.compile(
     re.IGNORECASE,
 )
 # "what is gim?", "what's moe++": what a name stands for (a paper's: the sentence presenting it)
-_DEFINITION = re.compile(r"^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+_DEFINITION = re.compile(
+    # "what does X propose?", "what are the main contributions of X?": what the paper presents itself as
+    r"^\s*what\s+(?:are|is)\s+the\s+(?:main\s+|key\s+)?contributions?\s+(?:of|in)\s+(?P<contributor>[^?]+?)\s*\??\s*$"
+    r"|^\s*what\s+(?:does|did)\s+(?P<proposer>[^?]+?)\s+(?:propose|introduce|present|contribute)\s*\??\s*$"
+    r"|^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
 MAX_DEFINED_WORDS = 4  # "what is X?" names a paper in a few words ("what is the best loss for Y?" does not)
 MAX_SUMMARY_SUBJECT_WORDS = 8  # "tell me about X" names a paper in a few words, not a topic in a sentence
 
@@ -441,7 +447,8 @@ def asks_definition(question: str) -> bool:
     match = _DEFINITION.match(question)
     if match is None:
         return False
-    return len(match["subject"].split()) <= MAX_DEFINED_WORDS and not asks_summary(question)
+    subject = match["subject"] or match["proposer"] or match["contributor"]
+    return len(subject.split()) <= MAX_DEFINED_WORDS and not asks_summary(question)
 
 
 def without_request(question: str) -> str:

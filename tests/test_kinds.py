@@ -676,5 +676,12 @@ def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistan
     assert answer.text.startswith("To address this problem, we propose GIM, a self-training"), answer.text
     assert [c.paper.title for c in answer.citations] == [GIM] and len(split_sentences(answer.text)) == 1
     assert parse("what is gim?").definition and parse("what's moe++").definition
+    # what a paper proposes or contributes is the sentence presenting it too (before: "Specifically,
+    # DUQGen produces ...", "Additionally, we demonstrate the versatility of ParZC ...")
+    for question, presented in (
+        ("what does duqgen propose?", "To address this problem, we propose a new approach to unsupervised"),
+        ("what are the main contributions of parzc?", "Based on this insight, we introduce a novel method"),
+    ):
+        assert assistant.ask(question, llm="extractive").text.startswith(presented), question
     assert not parse("what is gim about?").definition  # the gist: a summary
     assert not parse("what is the best way to temper dark chocolate at home?").definition
