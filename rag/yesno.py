@@ -37,6 +37,7 @@ _NEGATION = re.compile(
 )
 _QUESTION_NEGATION = re.compile(r"\b(?:without|not|no|never)\b|n't\b|-free\b", re.I)
 _NEGATING = frozenset(tokenize("without not no never"))
+_JOINING = frozenset({"and", "or"})
 # "existing methods pre-define camera motion types during training": what others do, not the paper
 _OTHER_WORK = re.compile(
     r"\b(?:existing|previous|prior|current|conventional|traditional|standard|typical|most|many|other|earlier)\s+"
@@ -101,7 +102,7 @@ def settles(sentence: str, asked: set[str]) -> bool:
 def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
     """Whether the sentence writes side by side (in any form) the asked words the question writes
     side by side: "part-of-speech tagging and named entity recognition" settles nothing about
-    "speech recognition"."""
+    "speech recognition"; "training or validation data" writes "training data"."""
 
     def is_asked(word: str) -> bool:
         return bool(set(tokenize(word)) & asked)
@@ -113,16 +114,26 @@ def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
     phrases = [(a, b) for a, b in itertools.pairwise(words) if is_asked(a) and is_asked(b)]
     written = _WORD.findall(sentence.casefold())
     pairs = list(itertools.pairwise(written))
+    # "the training or validation data" writes "training data" too
+    pairs += [
+        (x, y)
+        for x, conj, _, y in itertools.zip_longest(written, written[1:], written[2:], written[3:])
+        if conj in _JOINING and y is not None
+    ]
     return all(any(same(a, x) and same(b, y) for x, y in pairs) for a, b in phrases)
 
 
 def _negated(sentence: str, asked: set[str]) -> bool:
-    """Whether a negation stands just before (or "-free" just after) a term asked about."""
+    """Whether a negation stands just before (or "-free" just after) a term asked about, or before
+    the first of the terms joined to it ("without the training or validation data")."""
     words = sentence.split()
     for position, word in enumerate(words):
         if not set(tokenize(word)) & asked:
             continue
-        window = " ".join(words[max(0, position - NEGATION_REACH) : position + 1])
+        first = position
+        while first >= 2 and words[first - 1].casefold() in _JOINING:
+            first -= 2
+        window = " ".join(words[max(0, first - NEGATION_REACH) : position + 1])
         if _NEGATION.search(window):
             return True
     return False

@@ -246,6 +246,11 @@ def test_words_asked_side_by_side_settle_only_where_a_sentence_writes_them_so() 
     # words asked apart need not be side by side
     apart_in_question = "Does X use CLIP for retrieval?"
     assert verdict(apart_in_question, "Retrieval with a frozen CLIP.", {"clip", "retrieval"}) == "Yes."
+    # words joined by "or" to the word asked: "training or validation data" writes "training data",
+    # and "without" negates both (before: no verdict, and "Yes." for validation data)
+    zeroq = "ZeroQ quantizes without any access to the training or validation data."
+    for joined in ("does zeroq need training data?", "does zeroq use validation data?"):
+        assert verdict(joined, zeroq, asked_terms(joined, "ZeroQ")) == "No.", joined
 
 
 def _checked(assistant: Assistant, embedder: OnnxMiniLM, question: str, reply: str) -> Verified:
