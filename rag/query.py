@@ -429,7 +429,7 @@ def asks_summary(question: str) -> bool:
     return bool(subject) and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
 
 
-_REGARDING = re.compile(r"\s*\(regarding: [^()]*\)\s*$")
+_REGARDING = re.compile(r"\s*\(regarding: (?P<topic>[^()]*)\)\s*$")
 
 
 def regarding(question: str, topic: str) -> str:
@@ -440,6 +440,12 @@ def regarding(question: str, topic: str) -> str:
 def without_regarding(question: str) -> str:
     """A question as asked, without what a chat wrote in (`regarding`)."""
     return _REGARDING.sub("", question)
+
+
+def regarded(question: str) -> str:
+    """What a chat wrote in as a follow-up's subject (`regarding`), or ""."""
+    match = _REGARDING.search(question)
+    return match["topic"] if match else ""
 
 
 def asks_definition(question: str) -> bool:
@@ -596,7 +602,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         catalogue=catalogue,
         sides=sides,
         rivals=() if sides else rival,  # "A compared to B" is a comparison's kind without its sides
-        owner=owned["owner"] if owned else "",
+        # "which models were trained on it? (regarding: LAION-5B)" asks what LAION-5B has too
+        owner=(regarded(plain) or owned["owner"]) if owned else "",
         aspect=aspect,
         summary=kind == "lookup" and asks_summary(question),
         wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),

@@ -107,14 +107,21 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
         return scores
     terms = query.terms - paper.name_terms or query.terms
     similarities = paper.sentence_vectors @ ((question_vector + paper.asked_vector) / 2)
-    asked = _scores(query, similarities, terms, paper)
-    for position in background(paper):
+    scene = frozenset(background(paper))  # the things it names are other work's, not the paper's
+    asked = _scores(query, similarities, terms, paper, scene)
+    for position in scene:
         asked[position] -= BACKGROUND_PENALTY
     shift = max(scores) - max(asked)
     return [score + shift for score in asked]
 
 
-def _scores(query: Query, similarities: np.ndarray, terms: frozenset[str], paper: PaperText) -> list[float]:
+def _scores(
+    query: Query,
+    similarities: np.ndarray,
+    terms: frozenset[str],
+    paper: PaperText,
+    scene: frozenset[int] = frozenset(),
+) -> list[float]:
     # The paper the question names (its title has the question's rare words) is the one to quote.
     named = NAMED_WEIGHT * paper.named
     # "how does X work?", "how do A and B differ?" (not "what does X outperform?", "what is X?")
@@ -125,7 +132,7 @@ def _scores(query: Query, similarities: np.ndarray, terms: frozenset[str], paper
         and not _EVALUATION_ASKED.search(query.text)
     )
     scores = []
-    for sentence, similarity in zip(paper.sentences, similarities, strict=True):
+    for position, (sentence, similarity) in enumerate(zip(paper.sentences, similarities, strict=True)):
         overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
         score = float(similarity) + OVERLAP_WEIGHT * overlap + named
         # "Claude 3 Opus": a number the question states is no answer; "Magic141" states no figure
@@ -138,7 +145,7 @@ def _scores(query: Query, similarities: np.ndarray, terms: frozenset[str], paper
             score += METHOD_BONUS
         if how_it_works and _EVALUATION.search(sentence):
             score -= EVALUATION_PENALTY
-        if query.instances and _names_things(sentence, paper.name_terms):
+        if query.instances and position not in scene and _names_things(sentence, paper.name_terms):
             score += INSTANCES_BONUS
         if is_boilerplate(sentence) or len(sentence.split()) < MIN_WORDS:
             score -= BOILERPLATE_PENALTY

@@ -19,6 +19,7 @@ from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event
 from rag.evidence import Evidence
+from rag.query import parse
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
 
@@ -539,3 +540,14 @@ def test_a_yes_no_follow_up_gets_its_verdict_as_asked_alone(session: ChatSession
     assert follow_up.standalone.endswith("(regarding: GIM)")
     assert follow_up.answer.text.startswith("Yes. "), follow_up.answer.text
     assert "internet videos" in follow_up.answer.text
+
+
+def test_which_things_it_uses_asked_in_a_follow_up_is_about_that_paper(session: ChatSession) -> None:
+    """ "which datasets is it evaluated on?" after an answer about CLIP-ReIdent asks what that paper
+    has, not for a list of papers: the sentence naming its benchmark comes first (before: the list's
+    quote of what the paper contributes)."""
+    script = Script("what is clip-reident?", "which datasets is it evaluated on?")
+    assert repl(session, script.read_line, script.write) == 0
+    follow_up = session.turns[1]
+    assert follow_up.answer.text.startswith("With a fine-tuned CLIP ViT-L/14 model we achieve 98.44 % mAP")
+    assert parse("which models were trained on it? (regarding: LAION-5B)").owner == "LAION-5B"
