@@ -22,7 +22,7 @@ from .files import write_file
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
 from .library.names import title_names
-from .query import regarding, written_about
+from .query import compared_back, regarding, written_about
 from .untrusted import printable, whole_number
 from .yesno import holds
 
@@ -104,6 +104,12 @@ def written_in(question: str, previous: Turn) -> str | None:
     comparison with a paper the follow-up names ("how does it differ from Twin-Merging?")."""
     cited = cited_titles(previous)
     return written_about(question, short_name(cited[0])) if len(cited) == 1 else None
+
+
+def compared_in(question: str, previous: Turn) -> str | None:
+    """A follow-up comparing the papers the last answer cited ("how do they differ?") as the
+    comparison it asks, their short names written in."""
+    return compared_back(question, [short_name(title) for title in cited_titles(previous)])
 
 
 def cited_papers(previous: Turn) -> list[str]:
@@ -318,12 +324,15 @@ class ChatSession:
         keeps it only when its evidence is clearly stronger. With an LLM, a follow-up that leaves it
         something to resolve (`needs_rewriting`) is then written as a standalone question (kept when
         it is one) and searched. A follow-up that becomes a record question or a comparison once the
-        last answer's one paper is written in (`written_in`) is asked as that question instead.
+        last answer's one paper is written in (`written_in`) is asked as that question instead, and
+        so is one comparing the papers it cited ("how do they differ?", `compared_in`).
         """
         if self.turns and (chosen := selection(question, self.turns[-1])):
             among, listed = chosen
             query = replace(self.assistant.gatherer.parse(among, self.filters), among=True)
             return self._gather(query, listed).narrowed(listed), True
+        if self.turns and (compared := compared_in(question, self.turns[-1])):
+            return self._gather(compared, previous_papers(self.turns[-1])), True
         if self.turns and (about := written_in(question, self.turns[-1])):
             return self._gather(about, previous_papers(self.turns[-1])), True
         typed = self._gather(question)

@@ -498,6 +498,28 @@ def written_about(question: str, name: str) -> str | None:
     return None
 
 
+_BACK_PLURAL = re.compile(
+    r"\b(?:they|them|(?:these|those|the)\s+(?:two|three|four)(?:\s+papers)?|(?:these|those)(?:\s+papers)?"
+    r"|both(?:\s+(?:of\s+them|papers))?)\b",
+    re.I,
+)
+MAX_COMPARED_BACK = 4  # "how do they differ?" after a longer list compares no one by one
+
+
+def compared_back(question: str, names: list[str]) -> str | None:
+    """A follow-up comparing the papers the last answer cited, with their names written in ("how do
+    they differ?": "how do PLeaS and Twin-Merging differ?"); None for any other question, and when
+    fewer than two or more than `MAX_COMPARED_BACK` papers were cited."""
+    if not 2 <= len(names) <= MAX_COMPARED_BACK:
+        return None
+    text = _LEADING_AND.sub("", question.strip().rstrip("?.! "))
+    joined = ", ".join(names[:-1]) + " and " + names[-1]
+    in_place = _BACK_PLURAL.sub(lambda _: joined, text, count=1)
+    if in_place != text and compared(text) == () and len(compared(in_place)) >= 2:
+        return f"{in_place}?"
+    return None
+
+
 def _kind(question: str, listing: bool, quantity: bool, record: bool) -> Kind:
     if record:
         return "metadata"

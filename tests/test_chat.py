@@ -22,6 +22,7 @@ from rag.evidence import Evidence
 from rag.query import parse
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
+GIM_TITLE = "GIM: Learning Generalizable Image Matcher From Internet Videos"
 
 
 @pytest.fixture
@@ -551,3 +552,15 @@ def test_which_things_it_uses_asked_in_a_follow_up_is_about_that_paper(session: 
     follow_up = session.turns[1]
     assert follow_up.answer.text.startswith("With a fine-tuned CLIP ViT-L/14 model we achieve 98.44 % mAP")
     assert parse("which models were trained on it? (regarding: LAION-5B)").owner == "LAION-5B"
+
+
+def test_how_do_they_differ_compares_the_papers_the_last_answer_cited(session: ChatSession) -> None:
+    """ "how do they differ?" after an answer citing two papers compares both, each quoted (before:
+    a follow-up about the first one alone)."""
+    ids = {str(m["title"]): paper_id for paper_id, m in session.assistant.library.store.papers().items()}
+    cited = [Citation(n, PaperRef(ids[title], title), "") for n, title in enumerate((CLIP, GIM_TITLE), 1)]
+    session.turns.append(Turn("q", "q", Answer("q", "", cited, [], backend="extractive")))
+    answer = session.answer("how do they differ?").finish()
+    assert session.evidence("how do they differ?")[0].query.text == "how do CLIP-ReIdent and GIM differ?"
+    assert [c.paper.title for c in answer.citations] == [CLIP, GIM_TITLE], answer.text
+    assert answer.text.startswith("- CLIP-ReIdent: ") and "\n- GIM: " in answer.text

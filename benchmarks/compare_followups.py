@@ -1,0 +1,59 @@
+"""Comparisons asked as follow-ups in a chat: are both papers of the last answer compared?
+
+For each pair of papers of benchmarks/kinds/comparison.jsonl, a chat whose last answer cited the
+two (as a list answer would) is asked "how do they differ?" and "what is the difference between
+them?" through `ChatSession.answer` (the chat's own condensing, no LLM), answered extractively.
+Reported per split: the answers citing both papers, and citing each first.
+Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
+
+Run: .venv/bin/python benchmarks/compare_followups.py [--store DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from rag.answer import Answer, Citation, PaperRef
+from rag.api import Assistant
+from rag.chat import ChatSession, Turn
+from rag.config import load_settings
+
+HERE = Path(__file__).resolve().parent
+FOLLOW_UPS = ("how do they differ?", "what is the difference between them?")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
+    args = parser.parse_args()
+    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-cf-")))
+    if assistant.store.count() == 0:
+        assistant.ingest()
+    ids = {str(meta["title"]): paper_id for paper_id, meta in assistant.library.store.papers().items()}
+    rows = [
+        json.loads(line) for line in (HERE / "kinds" / "comparison.jsonl").read_text().splitlines() if line
+    ]
+    tally: dict[str, list[int]] = {}
+    for row in rows:
+        papers = [PaperRef(ids[title], title) for title in row["papers"]]
+        citations = [Citation(number, paper, "") for number, paper in enumerate(papers, 1)]
+        last = Turn(
+            "which papers ...?", "which papers ...?", Answer("", "", citations, [], backend="extractive")
+        )
+        for follow_up in FOLLOW_UPS:
+            session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+            session.turns.append(last)
+            cited = {c.paper.paper_id for c in session.answer(follow_up).finish().citations}
+            counts = tally.setdefault(row["split"], [0, 0])
+            counts[0] += 1
+            counts[1] += {p.paper_id for p in papers} <= cited
+    print("| split | follow-ups | both papers cited |\n|---|---|---|")
+    for split, (asked, both) in sorted(tally.items()):
+        print(f"| {split} | {asked} | {both / asked:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
