@@ -260,7 +260,7 @@ def _ask_beyond_names(
     weighed against what it asks beyond the name as much as against the whole question: the name
     alone would pick the sentence presenting the paper, not the one that answers. (Asked of the
     paper as a whole, "what is the key idea of X?", the sentence presenting it is the answer.)"""
-    if not (query.quantity or query.instances) or query.is_list:  # the paper as a whole is its name's
+    if not (query.quantity or query.instances) or query.is_list:
         return
     asked = {n: text for n, text in beyond.items() if n in papers and set(tokenize(text)) - naming[n]}
     if not asked:

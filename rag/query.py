@@ -410,9 +410,9 @@ _SUMMARY = re.compile(
     r"|^\s*what\s+is\s+(?P<about>[^?]+?)\s+about\s*\??\s*$",
     re.IGNORECASE,
 )
-# "what is gim?", "what's moe++": what a name stands for (a paper's: the sentence presenting it)
+# "what is gim?", "what's moe++", "what does X propose?", "what are the main contributions of X?":
+# what a name stands for (a paper's: the sentence presenting it)
 _DEFINITION = re.compile(
-    # "what does X propose?", "what are the main contributions of X?": what the paper presents itself as
     r"^\s*what\s+(?:are|is)\s+the\s+(?:main\s+|key\s+)?contributions?\s+(?:of|in)\s+(?P<contributor>[^?]+?)\s*\??\s*$"
     r"|^\s*what\s+(?:does|did)\s+(?P<proposer>[^?]+?)\s+(?:propose|introduce|present|contribute)\s*\??\s*$"
     r"|^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$",
@@ -503,7 +503,7 @@ _BACK_PLURAL = re.compile(
     r"|both(?:\s+(?:of\s+them|papers))?)\b",
     re.I,
 )
-MAX_COMPARED_BACK = 4  # "how do they differ?" after a longer list compares no one by one
+MAX_COMPARED_BACK = 4  # "how do they differ?" after a longer list is not compared paper by paper
 
 
 def compared_back(question: str, names: list[str]) -> str | None:
