@@ -24,12 +24,13 @@ NUMBER_IN_UNIT_BONUS = 0.2  # a number in the unit asked for, or next to what is
 NUMBER_BONUS = 0.05  # any other number, for a question asking for one
 RESULT_BONUS = 0.05  # a result sentence, for a question about results
 METHOD_BONUS = 0.05  # the method's presentation, for "how does X work"
-# These two first set, not tuned, with the commit reporting benchmarks/kinds/detail.jsonl's facts:
+BOILERPLATE_PENALTY = 1.0  # code links and availability notes are never the answer
+MIN_WORDS = 3  # a shorter "sentence" is a heading ("Findings."), never an answer
+# These three as first set, not tuned; their effect is reported in benchmarks/README.md (fifteenth
+# session: kinds/detail.jsonl's facts, and the changed answers read one by one):
 INSTANCES_BONUS = 0.15  # names of things (CLIP, ImageNet), for "what models does X fine-tune?"
 BACKGROUND_PENALTY = 0.1  # an abstract's opening (the field, the problem), for a detail of a named paper
-BOILERPLATE_PENALTY = 1.0  # code links and availability notes are never the answer
-EVALUATION_PENALTY = 0.1  # a sentence reporting an evaluation, for "how does X work?" (first set)
-MIN_WORDS = 3  # a shorter "sentence" is a heading ("Findings."), never an answer
+EVALUATION_PENALTY = 0.1  # a sentence reporting an evaluation, for "how does X work?"
 
 _RESULT_SENTENCE = re.compile(
     r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
