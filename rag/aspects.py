@@ -1,7 +1,8 @@
-"""What an abstract seldom states about its own paper: its limitations, its future work. A question
-asking for one of them about a named paper is answered from the sentences of that paper stating
-it, or by saying that its abstract does not state it; never with a sentence about something else
-(a capability quoted for "what are the limitations of model soups?")."""
+"""What an abstract seldom states about its own paper: its limitations, its future work, its
+advantages as such. A question asking for one of them about a named paper is answered from the
+sentences of that paper stating it, or (limitations, future work) by saying that its abstract does
+not state it; never with a sentence about something else (a capability quoted for "what are the
+limitations of model soups?")."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ from .query import Aspect
 from .sentences import add_sentences
 from .yesno import UNSAID
 
+# Advantages an abstract states as such ("This design offers three key advantages: ...", "MetaShift
+# has two important benefits: ..."); one that states none still shows them in its results, so the
+# question is then answered as any other, not with "does not state".
+_ADVANTAGES = re.compile(
+    r"\b(?:offers?|has|have|provides?|brings?|with|combines?|enjoys?)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:advantages|benefits|strengths)\b",
+    re.IGNORECASE,
+)
+_ANNOUNCING = re.compile(r"\b(?:advantages|benefits|strengths)\s*[.:]?\s*$", re.IGNORECASE)
 # A sentence stating it of the paper's own work, in the few ways abstracts do ("a limitation of our
 # approach", "we discuss its limitations", "we leave X to future work"). Not looser cues: of the
 # bundled corpus's 122 sentences writing "limitations", "fails to", "struggles" or "trade-off", a
@@ -30,6 +40,7 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
         r"(?!\s+(?:of|with|in)\s+(?:these|existing|previous|prior|current|other))",
         re.IGNORECASE,
     ),
+    "advantages": _ADVANTAGES,
     "future work": re.compile(
         r"\b(?:we leave|left (?:for|to) future|in future work|as future work"
         r"|future work (?:will|should|could|may))\b"
@@ -42,13 +53,16 @@ _UNSTATED: dict[Aspect, str] = {"limitations": "state its limitations", "future 
 
 
 def stated(paper: PaperText, aspect: Aspect) -> list[str]:
-    """The sentences of a paper (split already) stating the aspect of its own work, in order."""
+    """The sentences of a paper (split already) stating the aspect of its own work, in order; one
+    announcing them ("InstaTune has multiple benefits.") with the sentence after it."""
     scene = background(paper)
-    return [
-        sentence
+    positions = [
+        position
         for position, sentence in enumerate(paper.sentences)
         if position not in scene and _STATED[aspect].search(sentence)
     ]
+    announced = [p + 1 for p in positions if _ANNOUNCING.search(paper.sentences[p])]
+    return [paper.sentences[p] for p in sorted(set(positions + announced)) if p < len(paper.sentences)]
 
 
 def unstated(aspect: Aspect, number: int) -> str:
@@ -65,6 +79,8 @@ def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, int] | N
         return None
     add_sentences([paper], embedder)
     sentences = stated(paper, aspect)
+    if not sentences and aspect not in _UNSTATED:
+        return None
     n = paper.number
     text = " ".join(f"{s.rstrip()} [{n}]" for s in sentences) if sentences else unstated(aspect, n)
     if evidence.query.kind == "yesno":

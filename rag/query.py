@@ -333,7 +333,7 @@ _NAME = re.compile(
 )
 
 
-Aspect = Literal["limitations", "future work"]  # what an abstract seldom states of its paper (aspects.py)
+Aspect = Literal["limitations", "future work", "advantages"]  # what an abstract seldom states of its paper
 _ASPECTS: dict[Aspect, re.Pattern[str]] = {
     "limitations": re.compile(
         r"\b(?:limitations?|weakness(?:es)?|drawbacks?|shortcomings?|downsides?|disadvantages?|"
@@ -343,6 +343,7 @@ _ASPECTS: dict[Aspect, re.Pattern[str]] = {
     "future work": re.compile(
         r"\b(?:future (?:work|research|directions?)|open (?:problems|questions)|next steps)\b", re.IGNORECASE
     ),
+    "advantages": re.compile(r"\b(?:advantages?|benefits|strengths|pros)\b", re.IGNORECASE),
 }
 
 # The words asking for an aspect around the paper's name ("what future work do the authors of X
@@ -601,7 +602,9 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     kind = _kind(plain, listing, bool(match), bool(record))
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno") else None
     sides = compared(plain) if kind == "comparison" else ()
-    if aspect:  # searched by the paper it names: no abstract needs to write "drawbacks"
+    # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
+    # abstract may state or not, are searched as asked)
+    if aspect and aspect != "advantages":
         search = _ASPECT_ASKING.sub(" ", _ASPECTS[aspect].sub(" ", search)).strip(" ?.!") or search
     catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
     return Query(

@@ -233,6 +233,18 @@ def test_how_a_paper_works_is_its_method_not_its_experiments(full: Assistant) ->
     assert "Experiments on CIFAR-10/100" in answer.text
 
 
+def test_the_advantages_an_abstract_states_are_quoted_and_others_answered_as_asked(full: Assistant) -> None:
+    """ "what are the advantages of moe++?" quotes the sentence stating them (before: the one
+    proposing MoE++), one announcing them with the next; an abstract stating none is answered as
+    any question is, never with "does not state"."""
+    answer = full.ask("what are the advantages of moe++?", llm="extractive")
+    assert answer.text.startswith("This design offers three key advantages"), answer.text
+    answer = full.ask("what are the advantages of instatune?", llm="extractive")
+    assert answer.text.startswith("InstaTune has multiple benefits. [1] Firstly, "), answer.text
+    answer = full.ask("what are the advantages of gim?", llm="extractive")
+    assert not answer.refused and "does not" not in answer.text and "GIM" in answer.citations[0].paper.title
+
+
 def test_a_paper_that_writes_the_topic_as_its_defined_acronym_is_listed(full: Assistant) -> None:
     # "Generalizing Few-Shot NAS ..." never spells out neural architecture search in its title;
     # the retrieved abstracts define NAS, so its title names the topic.
