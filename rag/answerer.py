@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterator
+from functools import cached_property
 
 import numpy as np
 
-from .answer import REFUSAL, Answer, Citation
+from .answer import REFUSAL, Answer, Citation, Source
 from .aspects import aspect_answer
 from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_citations, tidy
 from .config import AnswerSettings
@@ -108,8 +109,7 @@ class _Run:
         if not self.decision.answer and evidence.sides_named():
             reason = "the papers the comparison names, found by their titles"
             self.decision = Decision(True, self.decision.probability, reason)
-        query = evidence.query
-        if not self.decision.answer and query.record_field and coining_source(evidence, query.search):
+        if not self.decision.answer and evidence.query.record_field and self.coined:
             reason = "a paper's abstract coins the name asked about"
             self.decision = Decision(True, self.decision.probability, reason)
         if evidence.query.among:  # which of the given papers: answered when a sentence of one settles it
@@ -145,8 +145,7 @@ class _Run:
         """A question about the record of the paper it names (or of the one coining the name it asks
         about), answered from that record; refused when no paper found is either."""
         source = named_source(self.evidence)
-        # a name no title has, coined in a paper's abstract ("who proposed ZEB?"): that paper, quoted
-        coined = None if source else coining_source(self.evidence, self.evidence.query.search)
+        coined = None if source else self.coined
         source = coined[0] if coined else source
         if source is None:
             self.decision = Decision(
@@ -160,6 +159,12 @@ class _Run:
         yield from self.tokens(text)
         self.lap("generate")
         return self.answer(text, RECORD, Verified(text, order=[source.number]))
+
+    @cached_property
+    def coined(self) -> tuple[Source, str] | None:
+        """For a record question, the source whose abstract coins the name it asks about (no title
+        has it: "who proposed ZEB?"), with the sentence coining it; found once per answer."""
+        return coining_source(self.evidence, self.evidence.query.search)
 
     def from_statement(self, text: str, number: int) -> Generator[Event, None, Answer]:
         """What the named paper's abstract states of an aspect (its limitations), or that it states

@@ -259,8 +259,12 @@ def extractive_answer(
     else:
         number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
     by_number = {p.number: p for p in papers}
-    presented = presenting(named, query.terms) if query.definition and named is not None else None
-    if presented is not None and named is not None and named.number == number:
+    if (
+        query.definition
+        and named is not None
+        and named.number == number
+        and (presented := presenting(named, query.terms)) is not None
+    ):
         return f"{presented.rstrip()} [{number}]"
     if query.summary or query.wants_problem:
         quote = summary_sentences if query.summary else problem_sentences

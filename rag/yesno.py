@@ -117,8 +117,8 @@ def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
     # "the training or validation data" writes "training data" too
     pairs += [
         (x, y)
-        for x, conj, _, y in itertools.zip_longest(written, written[1:], written[2:], written[3:])
-        if conj in _JOINING and y is not None
+        for x, conj, _, y in zip(written, written[1:], written[2:], written[3:], strict=False)
+        if conj in _JOINING
     ]
     return all(any(same(a, x) and same(b, y) for x, y in pairs) for a, b in phrases)
 
