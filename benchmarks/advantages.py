@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--diff", type=Path, help="answers of another checkout (--out) to compare with")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-adv-")))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest()
     answers: dict[str, str] = {}
     first = 0

@@ -297,7 +297,7 @@ def main() -> None:
         "runs": {},
     }
     with Assistant(load_settings(store_dir=store)) as assistant:
-        if assistant.store.count() == 0:
+        if assistant.library.store.count() == 0:
             assistant.ingest(progress=False)
         for model in args.model or [None]:
             if model is not None and not model.is_file():

@@ -207,7 +207,7 @@ def time_ingest(store_dir: Path, warmup_texts: list[str]) -> dict[str, Any]:
     """Wall time of a full ingest into a new store (the Assistant's embedder warmed first)."""
     settings = load_settings(store_dir=store_dir, data_dir=DATA_DIR)
     assistant = Assistant(settings)
-    embedder = assistant.embedder
+    embedder = assistant.library.embedder
     embedder.embed(warmup_texts)  # warm-up: model load excluded from the timing
     embedder.count_tokens(warmup_texts[0])  # and the token-counting tokenizer
     calls_before = getattr(embedder, "calls", 0)
@@ -351,7 +351,7 @@ def bench_latency(store_dir: Path, questions: list[str]) -> dict[str, dict[str, 
     times = []
     for question in questions:
         started = time.perf_counter()
-        assistant.embedder.embed([question])
+        assistant.library.embedder.embed([question])
         times.append((time.perf_counter() - started) * 1000)
     results["embed query only"] = {
         "n": len(times),

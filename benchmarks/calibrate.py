@@ -89,7 +89,7 @@ def main() -> None:
         raise SystemExit(f"bad question file: {problems[0]}")
     store = args.store or tempfile.mkdtemp(prefix="rag-calibrate-")
     assistant = Assistant(load_settings(store_dir=store))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest(progress=False)
     signals = [assistant.gather(q.question).signals for q in questions]
     names = list(signals[0].features())

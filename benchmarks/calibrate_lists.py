@@ -99,13 +99,13 @@ def collect(assistant: Assistant, questions_path: Path, depth: int) -> tuple[lis
         evidence = gather(
             query,
             retriever=gatherer.retriever(),
-            store=assistant.store,
+            store=assistant.library.store,
             embedder=gatherer.embedder,
             papers=depth,
             mode=assistant.settings.mode,
         )
         papers = evidence.ranked_papers()
-        add_sentences(papers, assistant.embedder)
+        add_sentences(papers, assistant.library.embedder)
         ranked = ranked_sentences(query, evidence.question_vector, papers)
         features = list_features(ranked, papers)
         ids = {s.number: s.paper.paper_id for s in evidence.sources}

@@ -87,7 +87,7 @@ def bench_embedder(
     assistant = Assistant(load_settings(store_dir=store_dir, data_dir=DATA_DIR, embedder=spec))
 
     started = time.perf_counter()
-    embedder = assistant.embedder
+    embedder = assistant.library.embedder
     embedder.embed(["warm-up: load the model"])
     load_seconds = time.perf_counter() - started
 

@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-cf-")))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest()
     ids = {str(meta["title"]): paper_id for paper_id, meta in assistant.library.store.papers().items()}
     rows = [

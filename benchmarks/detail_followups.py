@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-df-")))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest()
     rows = [json.loads(line) for line in (HERE / "kinds" / "detail.jsonl").read_text().splitlines() if line]
     found: dict[str, list[float]] = {}

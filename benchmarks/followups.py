@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-fu-")))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest()
     pairs = [json.loads(line) for line in (HERE / "followups.jsonl").read_text().splitlines() if line]
     ways = ["as typed", "rule", "chat", *([] if args.no_llm else ["chat + local LLM"])]

@@ -177,7 +177,7 @@ def main() -> None:
     store = args.store or Path(tempfile.mkdtemp(prefix="rag-kinds-"))
     results = []
     with Assistant(load_settings(store_dir=store, log=False)) as assistant:
-        if assistant.store.count() == 0:
+        if assistant.library.store.count() == 0:
             assistant.ingest(progress=False)
         assistant.ask(rows[0].question, llm=args.llm)  # warm: a local model is loaded
         for number, row in enumerate(rows, 1):

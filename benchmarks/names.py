@@ -75,7 +75,7 @@ def forms(name: str, ordinary: bool) -> list[tuple[str, bool]]:
 
 def write(assistant: Assistant) -> int:
     """Write the question set from the titles of the store's papers; how many questions."""
-    titles = sorted({str(c.metadata.get("title", "")) for c in assistant.store.all_chunks()})
+    titles = sorted({str(c.metadata.get("title", "")) for c in assistant.library.store.all_chunks()})
     retriever: Retriever = assistant.gatherer.retriever()
     named = {t: h for t in titles if (h := head(t))}
     by_key: dict[str, list[str]] = defaultdict(list)
@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-names-")))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest()
     if args.write:
         print(f"wrote {write(assistant)} questions to {QUESTIONS}")

@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-coined-")))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest()
     short = {
         f"who wrote {title_names(str(meta['title']))[0]}?": paper_id

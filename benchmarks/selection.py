@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-sel-")))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest()
     cases = [json.loads(line) for line in (HERE / "selection.jsonl").read_text().splitlines() if line]
     rows = [run_case(assistant, case, args.llm) for case in cases]

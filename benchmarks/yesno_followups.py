@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-ynf-")))
-    if assistant.store.count() == 0:
+    if assistant.library.store.count() == 0:
         assistant.ingest()
     rows = [json.loads(line) for line in (HERE / "kinds" / "yesno.jsonl").read_text().splitlines() if line]
     tally: dict[str, dict[str, int]] = {}

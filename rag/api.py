@@ -73,16 +73,6 @@ class Assistant:
 
         return Gatherer(self.library, self.settings)
 
-    @property
-    def embedder(self) -> Embedder:
-        """The library's embedding model."""
-        return self.library.embedder
-
-    @property
-    def store(self) -> Store:
-        """The library's Chroma collection."""
-        return self.library.store
-
     @cached_property
     def prompts(self) -> Prompts:
         """The prompt templates, loaded and checked on first use."""

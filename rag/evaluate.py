@@ -361,7 +361,7 @@ def _mean(values: Sequence[float]) -> float | None:
 
 def _title_index(assistant: Assistant) -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
-    for paper_id, meta in assistant.store.papers().items():
+    for paper_id, meta in assistant.library.store.papers().items():
         index.setdefault(normalize_title(str(meta.get("title", ""))), []).append(paper_id)
     return index
 
@@ -415,7 +415,7 @@ def run(
         base = settings or (assistant.settings if assistant else SettingsClass())
         assistant = Assistant(
             SettingsClass(**{**base.model_dump(), "store_dir": Path(temp.name), "chroma_url": None}),
-            embedder=assistant.embedder if assistant else None,
+            embedder=assistant.library.embedder if assistant else None,
         )
         skipped += assistant.ingest(corpus, progress=progress).problems
     elif assistant is None:

@@ -2,10 +2,13 @@
 
 Each command is still a process of its own, started through the real entry point
 (`rag.cli.run`) with its own arguments, environment, working directory, stdin, stdout, stderr
-and exit code; only the interpreter's start-up and imports (1-2 s of CPU a command) are shared.
-The server only imports before it forks. The imports start two native threads (chromadb's and
-onnxruntime's, idle); a fork copies only the forking thread, so a lock either held at that moment
-would stay held in the child. No command has hung on one in the suite's runs.
+and exit code; only the interpreter's start-up and imports (1-2 s of CPU a command) are shared,
+and the shipped embedding model: loaded once by the server (0.1 s of CPU a command), and the
+vectors earlier commands computed (`SharedModel`). The server imports and loads before it forks,
+and never runs the model or the tokenizer (a fork after the tokenizer ran in parallel makes it
+warn on stderr). The imports start two native threads (chromadb's and onnxruntime's, idle); a
+fork copies only the forking thread, so a lock either held at that moment would stay held in the
+child. No command has hung on one in the suite's runs.
 
 Protocol, one JSON line each way: the request {args, env, cwd, stdout, stderr}; the replies
 {"pid": N} when the command starts, then {"exit": CODE} when it ends.
@@ -13,10 +16,12 @@ Protocol, one JSON line each way: the request {args, env, cwd, stdout, stderr}; 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import locale
 import os
+import pickle
 import select
 import signal
 import subprocess
@@ -24,6 +29,9 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 PRELOAD = (
     "rag.cli.commands",
@@ -36,6 +44,60 @@ PRELOAD = (
     "openai",
     "rich",
 )
+
+
+class SharedModel:
+    """The shipped embedding model as loaded in the server, and the vectors its commands computed.
+
+    A command reuses both: its model of the shipped file gets the loaded session and tokenizer, and
+    a text embedded by an earlier command gets that vector (a text's vector does not depend on its
+    batch: test_index.py), as the in-process tests share `RememberingEmbedder`. A command leaves the
+    vectors it computed in a file, which the server reads when it ends: the next fork inherits them.
+    A model of another file (a damaged or the fast one) loads and runs as it would.
+    """
+
+    def __init__(self) -> None:
+        from rag.embeddings import OnnxMiniLM
+
+        self.model = OnnxMiniLM()
+        self.model._load()
+        self.vectors: dict[str, Any] = {}
+
+    def install(self, left: Path) -> None:
+        """In a fork: models of the shipped file start loaded, remember the vectors, and leave the
+        ones they computed in the file `left`."""
+        from rag.embeddings import OnnxMiniLM
+
+        shared, known, fresh = self.model, self.vectors, {}
+        load, embed = OnnxMiniLM._load, OnnxMiniLM.embed
+
+        def loaded(model: OnnxMiniLM) -> None:
+            if model._session is None and model._model_file() == shared._model_file():
+                model._session, model._tokenizer = shared._session, shared._tokenizer
+                model._inputs = shared._inputs
+            load(model)
+
+        def remembered(model: OnnxMiniLM, texts: list[str]) -> Any:
+            if model._model_file() != shared._model_file() or not texts:
+                return embed(model, texts)
+            missing = [t for t in dict.fromkeys(texts) if t not in known and t not in fresh]
+            if missing:
+                fresh.update(zip(missing, embed(model, missing), strict=True))
+            return np.stack([known[t] if t in known else fresh[t] for t in texts])
+
+        def leave() -> None:
+            if fresh:  # whole or not at all: a command may be killed
+                left.with_suffix(".part").write_bytes(pickle.dumps(fresh))
+                left.with_suffix(".part").replace(left)
+
+        OnnxMiniLM._load, OnnxMiniLM.embed = loaded, remembered  # type: ignore[method-assign]
+        atexit.register(leave)
+
+    def collect(self, left: Path) -> None:
+        """In the server, after a command ended: the vectors it left."""
+        if left.exists():
+            self.vectors.update(pickle.loads(left.read_bytes()))
+            left.unlink()
 
 
 def _child(request: dict[str, object]) -> int:
@@ -93,16 +155,20 @@ def serve() -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    shared = SharedModel()
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     for line in sys.stdin:
         request = json.loads(line)
         sys.stdout.flush()
         sys.stderr.flush()
+        left = Path(request["stdout"]).with_name("vectors.pickle")
         pid = os.fork()
         if pid == 0:
+            shared.install(left)
             _finish(_child(request))
         replies.write(json.dumps({"pid": pid}) + "\n")
         _, status = os.waitpid(pid, 0)
+        shared.collect(left)
         replies.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
 
 

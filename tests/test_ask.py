@@ -54,7 +54,7 @@ def test_off_topic_questions_are_refused_without_a_model(full: Assistant, questi
         "openai_api_key": "sk-x",
         "openai_base_url": "http://127.0.0.1:9/v1",
     }
-    answer = Assistant(Settings(**settings), embedder=full.embedder).ask(question, llm="openai")
+    answer = Assistant(Settings(**settings), embedder=full.library.embedder).ask(question, llm="openai")
     assert answer.refused and answer.text == "The indexed papers don't answer this question."
     assert answer.citations == [] and answer.backend == "none" and answer.fallback_reason is None
 
@@ -273,7 +273,7 @@ def test_a_model_list_names_every_listed_paper(full: Assistant) -> None:
     # A model that names one of the papers it is given: the others are added with their sentences.
     settings = Settings(**{**full.settings.model_dump(), "openai_api_key": "sk-test"})
     reply = "- Trains one big single-stage model for neural architecture search [1]."
-    model = Assistant(settings, embedder=full.embedder, llms={"openai": Scripted(reply)})
+    model = Assistant(settings, embedder=full.library.embedder, llms={"openai": Scripted(reply)})
     tokens: list[str] = []
     answer = model.ask(question, llm="openai", on_token=tokens.append)
     assert answer.backend == "openai" and answer.text.startswith(reply)

@@ -299,7 +299,7 @@ def test_a_replys_escapes_reach_neither_the_chat_nor_its_transcript(
         "\x1b]0;pwned\x07\x1b[2J\x1b[8mHidden.\x1b[0m"
     )
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(reply)})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": Scripted(reply)})
     session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
     notes = tmp_path / "notes.md"
     script = Script("what mAP does clip-reident achieve?", f"/save {notes}")
@@ -374,7 +374,7 @@ def test_a_follow_up_is_condensed_under_the_answers_system_prompt(assistant: Ass
     condensed = "What accuracy does CLIP-ReIdent reach on basketball player re-identification? [1]"
     model = Scripted(answer, then=(condensed, answer))
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": model})
     session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
     script = Script("what is clip-reident?", "and what accuracy do they reach?")
     assert repl(session, script.read_line, script.write) == 0
@@ -394,7 +394,7 @@ def test_a_rewrite_repeating_the_follow_up_is_not_used(assistant: Assistant) -> 
     answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
     model = Scripted(answer, then=("And what accuracy do they reach?", answer))
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": model})
     session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
     script = Script("what is clip-reident?", "and what accuracy do they reach?")
     assert repl(session, script.read_line, script.write) == 0
@@ -411,7 +411,7 @@ def test_they_standing_for_the_one_paper_cited_is_resolved_without_asking_the_mo
     answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
     model = Scripted(answer, then=(answer,))
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": model})
     session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
     script = Script("what is clip-reident?", "what accuracy do they reach?")
     assert repl(session, script.read_line, script.write) == 0

@@ -115,19 +115,19 @@ def test_a_corpus_ingested_through_the_server_is_searched_with_its_vectors(
         13,
     )
     # batched: one probe of one text (the dimension), then requests of at most embed_batch_size
-    chunks = assistant.store.count()
+    chunks = assistant.library.store.count()
     assert requests[0]["inputs"] == 1 and all(r["inputs"] <= 8 for r in requests[1:])
     assert sum(r["inputs"] for r in requests[1:]) == chunks and len(requests) > 2
     assert {r["model"] for r in requests} == {"minilm"}
     # the same chunks as the local embedder's store (chunks are measured in the same WordPiece tokens)
     local = Assistant(Settings(store_dir=small_store), embedder=embedder)
-    assert {c.chunk_id: c.text for c in assistant.store.all_chunks()} == {
-        c.chunk_id: c.text for c in local.store.all_chunks()
+    assert {c.chunk_id: c.text for c in assistant.library.store.all_chunks()} == {
+        c.chunk_id: c.text for c in local.library.store.all_chunks()
     }
     # the stored vectors are the server's, and a dense search through the server finds the paper
     hit = assistant.search(BEES, k=1, mode="dense")[0]
     assert hit.paper.title == "Beekeeping with acoustic sensors"
-    chunk, vector = assistant.store.chunks_of([hit.paper.paper_id])[hit.paper.paper_id][0]
+    chunk, vector = assistant.library.store.chunks_of([hit.paper.paper_id])[hit.paper.paper_id][0]
     expected = embedder.embed([embedding_text(hit.paper.title, chunk.text)])[0]
     assert np.allclose(vector, expected, atol=1e-4)
     # an unchanged corpus costs the probe, nothing embedded
@@ -229,7 +229,7 @@ def test_rate_limits_and_server_errors_are_retried_with_growing_waits(root: str,
     assert notices[1].endswith("(2 of 5)") and "answered 503" in notices[1]
     # the server's Retry-After is a floor for the wait
     since = script(root, [429], retry_after=1.5)
-    assistant.embedder.embed(["a text not yet embedded"])
+    assistant.library.embedder.embed(["a text not yet embedded"])
     times = [r["time"] for r in received(root, since)]
     assert len(times) == 2 and 1.5 <= times[1] - times[0] < 4
 
@@ -254,12 +254,12 @@ def test_a_server_that_keeps_failing_is_given_up_and_the_ingest_converges_when_r
     assert message.endswith("the papers embedded before it are stored: run the ingest again to finish")
     assert "\n" not in message and [r["inputs"] for r in received(root, since)] == [1, 8, 8, 8, 8]
     assert elapsed < 8, elapsed  # 0.5 s + 1 s of waits, and the embedding
-    assert len(Assistant(settings).store.papers()) == 13 + 4  # the first batch is kept
+    assert len(Assistant(settings).library.store.papers()) == 13 + 4  # the first batch is kept
     # run again: the rest is embedded, nothing twice, and the progress bar shows it
     capsys.readouterr()
     report = Assistant(settings, notify=lambda message: None).ingest([papers], progress=True)
     assert (report.embedded, report.unchanged) == (8, 4)
-    assert len(Assistant(settings).store.papers()) == 25
+    assert len(Assistant(settings).library.store.papers()) == 25
     progress = capsys.readouterr().err
     assert "embedding" in progress and f"{report.embedded}/{report.embedded}" in progress
 

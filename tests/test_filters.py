@@ -165,7 +165,7 @@ QUERIES = [
 
 
 def test_a_filter_lets_through_exactly_the_papers_it_names(meta: Assistant) -> None:
-    papers = [paper_ref(m) for m in meta.store.papers().values()]
+    papers = [paper_ref(m) for m in meta.library.store.papers().values()]
     assert len(papers) == 75
     for filters, means in CASES:
         expected = {p.paper_id for p in papers if means(p)}
@@ -175,13 +175,17 @@ def test_a_filter_lets_through_exactly_the_papers_it_names(meta: Assistant) -> N
         assert scope is not None
         assert {paper_of(c) for c in scope.chunk_ids} == expected, filters.describe()
         assert scope.papers == len(expected)
-        chunks = {c.chunk_id: c for c in meta.store.all_metadata()}
+        chunks = {c.chunk_id: c for c in meta.library.store.all_metadata()}
         assert {cid for cid, c in chunks.items() if filters.accepts(c.metadata)} == scope.chunk_ids
 
 
 def _stored(meta: Assistant) -> list[tuple[Chunk, np.ndarray]]:
     """Every stored chunk with its vector."""
-    return [item for items in meta.store.chunks_of(list(meta.store.papers())).values() for item in items]
+    return [
+        item
+        for items in meta.library.store.chunks_of(list(meta.library.store.papers())).values()
+        for item in items
+    ]
 
 
 def _exhaustive(
@@ -200,7 +204,7 @@ def _exhaustive(
             ranks.setdefault(paper_of(chunk_id), len(ranks) + 1)
         return ranks
 
-    vector = meta.embedder.embed([query])[0]
+    vector = meta.library.embedder.embed([query])[0]
     vectors = np.stack([v for _, v in chunks])
     cosines = vectors @ vector / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(vector))
     dense = sorted(
@@ -357,7 +361,7 @@ def test_search_ask_and_the_python_api_take_filters(meta: Assistant) -> None:
 
 
 def test_references_json_and_metadata_of_a_cited_paper(meta: Assistant) -> None:
-    paper = next(paper_ref(m) for m in meta.store.papers().values() if m["paper_id"] == "p36")
+    paper = next(paper_ref(m) for m in meta.library.store.papers().values() if m["paper_id"] == "p36")
     answer = meta.ask(f"What does {paper.title} propose?", llm="extractive", filters={"author": "Turing"})
     cited = next(c for c in answer.citations if c.paper.paper_id == "p36")
     # p36: by Alan Mathison Turing and Grace Hopper, of 2019, in NAACL 2022, with a DOI and an arXiv id
@@ -380,7 +384,7 @@ def test_references_json_and_metadata_of_a_cited_paper(meta: Assistant) -> None:
 def _strip_filter_fields(assistant: Assistant) -> None:
     """Make the store what a release before filters wrote: no derived keys, no version recorded.
     (Chroma's own calls: no public function removes what every write adds.)"""
-    store = assistant.store
+    store = assistant.library.store
     ids = [c.chunk_id for c in store.all_metadata()]
     store._run(lambda c: c.update(ids=ids, metadatas=[dict.fromkeys(DERIVED) for _ in ids]))
     metadata = {k: v for k, v in (store._collection.metadata or {}).items() if k != "filter_fields"}
@@ -400,10 +404,10 @@ def test_a_store_made_before_filters_gets_their_fields_on_the_first_filtered_sea
     messages: list[str] = []
     old = Assistant(meta.settings, embedder=embedder, notify=messages.append)
     assert old.search("language models", k=8) == unfiltered  # no filter: nothing is written
-    assert not messages and old.store.filter_fields == 0
+    assert not messages and old.library.store.filter_fields == 0
     assert [h.paper.paper_id for h in old.search("language models", k=8, filters=filters)] == before
     assert len(messages) == 1 and "was made before filters: adding their fields" in messages[0]
-    assert old.store.filter_fields == 1 and old.library.wrote
+    assert old.library.store.filter_fields == 1 and old.library.wrote
     again: list[str] = []
     later = Assistant(meta.settings, embedder=embedder, notify=again.append)
     assert [h.paper.paper_id for h in later.search("language models", k=8, filters=filters)] == before
@@ -411,7 +415,9 @@ def test_a_store_made_before_filters_gets_their_fields_on_the_first_filtered_sea
     extra = write_jsonl(
         meta.settings.store_dir.parent / "extra.jsonl", [{"title": "T", "abstract": "Otters."}]
     )
-    assert later.ingest([extra]).embedded == 1 and later.store.filter_fields == 1  # a write keeps the version
+    assert (
+        later.ingest([extra]).embedded == 1 and later.library.store.filter_fields == 1
+    )  # a write keeps the version
 
 
 @pytest.mark.fault
@@ -477,7 +483,7 @@ def test_the_command_line_takes_filters_and_says_when_nothing_matches(
 
 def test_the_chat_shows_and_changes_the_filter(meta: Assistant) -> None:
     session = ChatSession(meta, k=3, llm="extractive", mode="hybrid")
-    papers = [paper_ref(m) for m in meta.store.papers().values()]
+    papers = [paper_ref(m) for m in meta.library.store.papers().values()]
     chosen = next(p for p in papers if p.year == 2022 and "cs.CL" in p.categories and p.venue)
     script = Script(
         "/filter",
@@ -532,7 +538,7 @@ def test_a_question_file_may_carry_its_filter(meta: Assistant, tmp_path: Path) -
     )
     assert report["n"] == 3 and report["settings"]["filters"] == {"since": "2020-01-01"}
     by_id = {o.question.id: o for o in outcomes}
-    papers = {p: paper_ref(m) for p, m in meta.store.papers().items()}
+    papers = {p: paper_ref(m) for p, m in meta.library.store.papers().items()}
     assert all(papers[p].year == 2022 and "cs.CL" in papers[p].categories for p in by_id["cl"].ranked)
     vision = by_id["vision"]  # its own tag, and the command's years
     assert all(papers[p].tags == ["Zotero/Vision"] and (papers[p].year or 0) >= 2020 for p in vision.ranked)

@@ -23,7 +23,7 @@ def test_ingest_stores_chunks_with_flat_metadata(fresh_assistant: Assistant) -> 
     report = assistant.ingest()
     assert (report.papers, report.embedded, report.entries) == (13, 13, 13)
     assert report.ok
-    stored = assistant.store.papers()
+    stored = assistant.library.store.papers()
     assert len(stored) == 13
     algae = stored["arxiv:2401.00001"]
     assert algae["title"].startswith("Photosynthetic")
@@ -37,7 +37,7 @@ def test_ingest_stores_chunks_with_flat_metadata(fresh_assistant: Assistant) -> 
     assert algae["f_day_from"] == 20240101 and algae["f_day_to"] == 20241231
     assert {"lovelace", "ada lovelace", "turing", "a turing"} <= set(algae["f_authors"])
     assert set(algae) & set(DERIVED) == {"f_day_from", "f_day_to", "f_authors"}  # none for what it lacks
-    assert assistant.store.count() == report.chunks_embedded > 13  # long abstracts split
+    assert assistant.library.store.count() == report.chunks_embedded > 13  # long abstracts split
 
 
 def test_chunks_respect_the_embedder_token_budget(
@@ -47,12 +47,12 @@ def test_chunks_respect_the_embedder_token_budget(
     abstract = bundled_entries(11)[10][1]  # not in the small corpus
     write_jsonl(small_corpus / "long.jsonl", [{"title": long_title, "abstract": abstract}])
     assistant.ingest()
-    for chunk in assistant.store.all_chunks():
+    for chunk in assistant.library.store.all_chunks():
         assert len(embedder.count_tokens(chunk.text)) <= assistant.settings.chunk_size
         # what is embedded (title + chunk + [CLS] and [SEP]) is never truncated
         embedded = embedding_text(str(chunk.metadata["title"]), chunk.text)
         assert len(embedder.count_tokens(embedded)) + 2 <= embedder.max_tokens
-    long_chunks = [c for c in assistant.store.all_chunks() if c.metadata["title"] == long_title]
+    long_chunks = [c for c in assistant.library.store.all_chunks() if c.metadata["title"] == long_title]
     assert len(long_chunks) > 2  # shorter chunks for the long title
     assert (
         merge_chunks([c.text for c in sorted(long_chunks, key=lambda c: int(c.metadata["chunk"]))])
@@ -64,25 +64,25 @@ def test_second_ingest_embeds_nothing(fresh_assistant: Assistant, embedder: Onnx
     assistant = fresh_assistant
     assert assistant.ingest().embedded == 13
     calls, texts = embedder.calls, embedder.texts_embedded
-    revision = assistant.store.revision
+    revision = assistant.library.store.revision
     report = assistant.ingest()
     assert (report.embedded, report.unchanged) == (0, 13)
     assert (embedder.calls, embedder.texts_embedded) == (calls, texts)
-    assert assistant.store.revision == revision  # keyword index stays valid
+    assert assistant.library.store.revision == revision  # keyword index stays valid
 
 
 def test_changed_abstract_replaces_its_chunks(assistant: Assistant, small_corpus: Path) -> None:
     assistant.ingest()
-    before = assistant.store.count()
+    before = assistant.library.store.count()
     entries = bundled_entries(10)
     title, _ = entries[0]
     entries[0] = (title, "A two-sentence replacement about underwater basket weaving. Nothing else.")
     write_dump(small_corpus / "dump.txt", entries)
     report = assistant.ingest()
     assert (report.embedded, report.unchanged) == (1, 12)
-    paper_chunks = [c for c in assistant.store.all_chunks() if c.metadata["title"] == title]
+    paper_chunks = [c for c in assistant.library.store.all_chunks() if c.metadata["title"] == title]
     assert [c.text for c in paper_chunks] == [entries[0][1]]
-    assert assistant.store.count() < before
+    assert assistant.library.store.count() < before
     assert assistant.search("underwater basket weaving", k=1)[0].paper.title == title
 
 
@@ -97,7 +97,7 @@ def test_metadata_change_updates_without_embedding(
     report = assistant.ingest()
     assert (report.embedded, report.metadata_updated) == (0, 10)
     assert embedder.calls == calls
-    first = assistant.store.papers()
+    first = assistant.library.store.papers()
     assert sum(1 for m in first.values() if m["sources"] == "dump.txt | dump2.txt") == 10
 
 
@@ -105,11 +105,13 @@ def test_prune_removes_papers_no_longer_in_the_sources(assistant: Assistant, sma
     assistant.ingest()
     write_dump(small_corpus / "dump.txt", bundled_entries(10)[:4])
     assert assistant.ingest().removed == 0  # without --prune nothing is removed
-    assert len(assistant.store.papers()) == 13
+    assert len(assistant.library.store.papers()) == 13
     report = assistant.ingest(prune=True)
     assert report.removed == 6
-    assert len(assistant.store.papers()) == 7
-    assert {c.metadata["paper_id"] for c in assistant.store.all_chunks()} == set(assistant.store.papers())
+    assert len(assistant.library.store.papers()) == 7
+    assert {c.metadata["paper_id"] for c in assistant.library.store.all_chunks()} == set(
+        assistant.library.store.papers()
+    )
 
 
 def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant, small_corpus: Path) -> None:
@@ -117,7 +119,7 @@ def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant,
     (small_corpus / "dump.txt").write_bytes(b"\xff\xfe broken")
     report = assistant.ingest(prune=True)
     assert report.removed == 0 and report.prune_refused
-    assert len(assistant.store.papers()) == 13
+    assert len(assistant.library.store.papers()) == 13
 
 
 def test_rebuild_starts_over(assistant: Assistant, embedder: OnnxMiniLM) -> None:
@@ -187,17 +189,17 @@ def test_the_vector_index_searches_wide_enough_to_find_the_exact_nearest(assista
     from rag.library.store import SEARCH_EF
 
     assistant.ingest()
-    collection = assistant.store._collection
+    collection = assistant.library.store._collection
     assert collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
     # a store made with Chroma's default gets the wider search from its next writer
     collection.modify(configuration={"hnsw": {"ef_search": 100}})
-    assistant.store.bump_revision()
+    assistant.library.store.bump_revision()
     assert collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
     # and finds what an exhaustive search finds
-    vector = assistant.embedder.embed(["contrastive training for player re-identification"])[0]
+    vector = assistant.library.embedder.embed(["contrastive training for player re-identification"])[0]
     everything = collection.get(include=["embeddings"])
     exact = np.argsort(-(np.array(everything["embeddings"]) @ vector))[:10]
-    found = [chunk.chunk_id for chunk in assistant.store.query(vector, 10)]
+    found = [chunk.chunk_id for chunk in assistant.library.store.query(vector, 10)]
     assert found == [everything["ids"][i] for i in exact]
 
 
@@ -207,8 +209,8 @@ def test_a_copied_store_opens_with_the_same_contents_and_no_probe(
     from rag.library import probe
 
     original = Assistant(Settings(store_dir=small_store), embedder=embedder)
-    expected = {c.chunk_id: (c.text, c.metadata) for c in original.store.all_chunks()}
-    revision = original.store.revision
+    expected = {c.chunk_id: (c.text, c.metadata) for c in original.library.store.all_chunks()}
+    revision = original.library.store.revision
     copy = copy_store(small_store, tmp_path / "copy")
 
     def no_probe(*args: object, **kwargs: object) -> None:
@@ -216,8 +218,8 @@ def test_a_copied_store_opens_with_the_same_contents_and_no_probe(
 
     monkeypatch.setattr(probe.subprocess, "run", no_probe)
     assistant = Assistant(Settings(store_dir=copy), embedder=embedder)
-    assert {c.chunk_id: (c.text, c.metadata) for c in assistant.store.all_chunks()} == expected
-    assert len(expected) > 13 and assistant.store.revision == revision
+    assert {c.chunk_id: (c.text, c.metadata) for c in assistant.library.store.all_chunks()} == expected
+    assert len(expected) > 13 and assistant.library.store.revision == revision
     index_path = assistant.paths.keyword_index
     assert index_path.parent == copy and index_path.name == "keyword-papers.npz"
     saved = index_path.read_bytes()

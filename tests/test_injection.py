@@ -84,7 +84,9 @@ def _ask(poisoned: Assistant, reply: str, prompts: list[str]) -> object:
             prompts.append(messages[-1]["content"])
             yield from super().stream(messages, max_tokens=1, temperature=0)
 
-    assistant = Assistant(poisoned.settings, embedder=poisoned.embedder, llms={"openai": Recording(reply)})
+    assistant = Assistant(
+        poisoned.settings, embedder=poisoned.library.embedder, llms={"openai": Recording(reply)}
+    )
     return assistant.ask(QUESTION)
 
 

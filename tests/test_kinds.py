@@ -151,7 +151,7 @@ def test_a_comparison_is_answered_although_its_question_shares_few_words_with_th
 def test_a_model_comparing_one_paper_gets_the_other_added(assistant: Assistant) -> None:
     reply = "CLIP-ReIdent trains CLIP contrastively with the InfoNCE loss for player re-identification [1]."
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(reply)})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": Scripted(reply)})
     evidence = scripted.gather("How do CLIP-ReIdent and GIM differ?")
     assert sorted(evidence.sides.values()) == ["CLIP-ReIdent", "GIM"]
     answer = scripted.ask("How do CLIP-ReIdent and GIM differ?", llm="openai")
@@ -164,7 +164,7 @@ def test_the_prompt_of_a_comparison_shares_its_budget_between_the_papers(assista
     small = Settings(
         **{**assistant.settings.model_dump(), "evidence_tokens": 120, "openai_api_key": "sk-test"}
     )
-    scripted = Assistant(small, embedder=assistant.embedder, llms={"openai": Scripted("x")})
+    scripted = Assistant(small, embedder=assistant.library.embedder, llms={"openai": Scripted("x")})
     evidence = scripted.gather("How do CLIP-ReIdent and GIM differ?")
     draft = Writers(small, scripted.pool, lambda: scripted.prompts, scripted.gatherer.embedder)(
         "openai"
@@ -176,7 +176,7 @@ def test_the_prompt_of_a_question_naming_one_paper_holds_that_papers_evidence(as
     """Other papers' sentences invite mix-ups: a question naming one paper by its title's words is
     answered from that paper's evidence."""
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted("x")})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": Scripted("x")})
     evidence = scripted.gather("tell me about clip-reident")
     assert len(evidence.sources) > 1 and evidence.sources[0].paper.title == CLIP
     draft = Writers(settings, scripted.pool, lambda: scripted.prompts, scripted.gatherer.embedder)(
@@ -360,7 +360,7 @@ def test_a_yes_no_prompt_shows_the_asked_paper_and_its_settling_sentence_first(a
     the question (it cannot quote a sentence it is not shown)."""
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
     model = Scripted("Yes.")
-    scripted = Assistant(settings, embedder=assistant.embedder, llms={"openai": model})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": model})
     evidence = scripted.gather("Does CLIP-ReIdent work without fine-tuning?")
     writers = Writers(settings, scripted.pool, lambda: scripted.prompts, scripted.gatherer.embedder)
     draft = writers("openai").draft(evidence)

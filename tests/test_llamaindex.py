@@ -33,7 +33,9 @@ def test_the_retriever_is_a_llama_index_retriever_of_papers(assistant: Assistant
 
 
 def nodes_for(assistant: Assistant, title_start: str) -> str:
-    return next(p for p, m in assistant.store.papers().items() if str(m["title"]).startswith(title_start))
+    return next(
+        p for p, m in assistant.library.store.papers().items() if str(m["title"]).startswith(title_start)
+    )
 
 
 def test_the_query_engine_answers_with_cited_source_nodes(assistant: Assistant) -> None:

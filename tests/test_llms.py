@@ -163,7 +163,7 @@ def test_openai_faults_fall_back_to_extractive_in_bounded_time(
     base = f"http://127.0.0.1:{free_port()}/v1" if fault == "refused" else f"{faulty_url}/{fault}/v1"
     changes = {"openai_api_key": "sk-test", "openai_base_url": base, "llm_timeout": 1.0, "llm_max_retries": 1}
     faulted = Assistant(
-        Settings(**{**assistant.settings.model_dump(), **changes}), embedder=assistant.embedder
+        Settings(**{**assistant.settings.model_dump(), **changes}), embedder=assistant.library.embedder
     )
     before = _Faulty.hits[fault]
     started = time.monotonic()
@@ -184,7 +184,9 @@ CUT_AT_DEADLINE = "no complete reply within 1.5 s (RAG_LLM_ANSWER_TIMEOUT)"
 def _faulted(assistant: Assistant, base_url: str, **changes: object) -> Assistant:
     """An assistant whose OpenAI backend is the scripted server at base_url."""
     settings = {"openai_api_key": "sk-test", "openai_base_url": base_url, **changes}
-    return Assistant(Settings(**{**assistant.settings.model_dump(), **settings}), embedder=assistant.embedder)
+    return Assistant(
+        Settings(**{**assistant.settings.model_dump(), **settings}), embedder=assistant.library.embedder
+    )
 
 
 @pytest.mark.fault
@@ -276,9 +278,9 @@ def test_an_explicit_backend_without_its_setting_is_a_config_error(
         assistant.ask(QUESTION, llm="openai")
     missing = Settings(**{**assistant.settings.model_dump(), "local_model": tmp_path / "none.gguf"})
     with pytest.raises(ConfigError, match=r"RAG_LOCAL_MODEL: no GGUF file at .*none\.gguf"):
-        Assistant(missing, embedder=assistant.embedder).ask(QUESTION, llm="local")
+        Assistant(missing, embedder=assistant.library.embedder).ask(QUESTION, llm="local")
     # auto keeps falling back quietly, saying why
-    answer = Assistant(missing, embedder=assistant.embedder).ask(QUESTION)
+    answer = Assistant(missing, embedder=assistant.library.embedder).ask(QUESTION)
     assert answer.backend == "extractive"
     assert answer.fallback_reason == f"local: local model file {tmp_path / 'none.gguf'} does not exist"
 
@@ -298,7 +300,7 @@ def test_the_cli_exits_2_naming_the_setting(assistant: Assistant, tmp_path: Path
 
 def _scripted(assistant: Assistant, reply: str, **changes: object) -> Assistant:
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test", **changes})
-    return Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(reply)})
+    return Assistant(settings, embedder=assistant.library.embedder, llms={"openai": Scripted(reply)})
 
 
 @pytest.mark.fault
@@ -432,7 +434,7 @@ def test_credentials_in_urls_are_never_printed(assistant: Assistant) -> None:
     settings = Settings(
         **{**assistant.settings.model_dump(), "openai_api_key": "sk-x", "openai_base_url": secret_url}
     )
-    answer = Assistant(settings, embedder=assistant.embedder).ask(QUESTION)
+    answer = Assistant(settings, embedder=assistant.library.embedder).ask(QUESTION)
     assert answer.fallback_reason and "http://***@127.0.0.1:9/v1" in answer.fallback_reason
     assert "s3cret" not in answer.fallback_reason
     env = {"OPENAI_API_KEY": "sk-x", "OPENAI_BASE_URL": secret_url}
@@ -455,7 +457,9 @@ def test_a_source_the_model_was_not_shown_cannot_be_cited(assistant: Assistant) 
             yield from super().stream(messages, max_tokens=1, temperature=0)
 
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    answer = Assistant(settings, embedder=assistant.embedder, llms={"openai": Recording(reply)}).ask(QUESTION)
+    answer = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": Recording(reply)}).ask(
+        QUESTION
+    )
     assert '<source id="4">' not in prompts[0] and '<source id="1">' in prompts[0]
     assert [c.number for c in answer.citations] == [1] and answer.text.endswith("mAP [1].")
 
@@ -501,7 +505,7 @@ def test_a_huge_reply_is_rejected_unread(assistant: Assistant) -> None:
 
     def vectors_of(texts: list[str]) -> np.ndarray:
         embedded.extend(texts)
-        return assistant.embedder.embed(texts)
+        return assistant.library.embedder.embed(texts)
 
     limit = reply_char_limit(assistant.settings.max_answer_tokens)
     started = time.monotonic()
@@ -516,7 +520,9 @@ def test_a_huge_reply_is_rejected_unread(assistant: Assistant) -> None:
     assert 0 < len(embedded) <= 2 * len(split_sentences(within))
     # A model the client's cap is not in front of: its reply streams, then is withdrawn at once.
     settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    flooding = Assistant(settings, embedder=assistant.embedder, llms={"openai": Scripted(huge, piece=4096)})
+    flooding = Assistant(
+        settings, embedder=assistant.library.embedder, llms={"openai": Scripted(huge, piece=4096)}
+    )
     started = time.monotonic()
     answer, events = answered(flooding, QUESTION)
     assert time.monotonic() - started < 10

@@ -363,7 +363,8 @@ def test_openai_backend_through_a_real_openai_compatible_server(
         "openai_model": "smollm2",
     }
     assistant = Assistant(
-        Settings(**{**local_assistant.settings.model_dump(), **changes}), embedder=local_assistant.embedder
+        Settings(**{**local_assistant.settings.model_dump(), **changes}),
+        embedder=local_assistant.library.embedder,
     )
     tokens: list[str] = []
     answer = assistant.ask(QUESTION, on_token=tokens.append)  # auto picks OpenAI: a key is set
@@ -376,7 +377,8 @@ def test_openai_backend_through_a_real_openai_compatible_server(
 def test_local_server_as_the_local_backend(local_assistant: Assistant, openai_compatible_server: str) -> None:
     changes = {"local_base_url": openai_compatible_server}
     assistant = Assistant(
-        Settings(**{**local_assistant.settings.model_dump(), **changes}), embedder=local_assistant.embedder
+        Settings(**{**local_assistant.settings.model_dump(), **changes}),
+        embedder=local_assistant.library.embedder,
     )
     answer = assistant.ask(QUESTION)  # auto: no key, a local server is configured
     assert answer.backend == "local" or (answer.fallback_reason or "").startswith("local: ")

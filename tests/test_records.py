@@ -213,7 +213,9 @@ def test_a_record_question_is_answered_from_the_record_whatever_the_backend(libr
         "openai_api_key": "sk-x",
         "openai_base_url": "http://127.0.0.1:9/v1",
     }
-    assistant = Assistant(Settings(**settings), embedder=library.embedder, notify=lambda message: None)
+    assistant = Assistant(
+        Settings(**settings), embedder=library.library.embedder, notify=lambda message: None
+    )
     answer = assistant.ask("Who wrote GIM?", llm="openai")
     assert answer.backend == "record" and answer.fallback_reason is None
     assert "Matthias Müller [1]." in answer.text

@@ -64,7 +64,7 @@ def test_results_are_papers_with_their_best_evidence(assistant: Assistant) -> No
     assert len(hits) == 8
     assert len({h.paper.paper_id for h in hits}) == 8
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    stored = {c.chunk_id: c for c in assistant.store.all_chunks()}
+    stored = {c.chunk_id: c for c in assistant.library.store.all_chunks()}
     for hit in hits:
         assert stored[hit.chunk_id].text == hit.evidence
         assert stored[hit.chunk_id].paper_id == hit.paper.paper_id
@@ -102,7 +102,7 @@ def test_first_search_on_an_empty_store_ingests_the_default_corpus(settings, emb
     hits = assistant.search("glacier retreat measured by satellite radar", k=1)
     assert hits[0].paper.title == "" and "glacier" in hits[0].evidence
     assert len(messages) == 1 and "is new and empty: ingesting the bundled corpus" in messages[0]
-    assert len(assistant.store.papers()) == 13
+    assert len(assistant.library.store.papers()) == 13
 
 
 def test_public_api(settings, small_corpus: Path) -> None:

@@ -64,7 +64,7 @@ def old_store(
 def _store_state(store_dir: Path, embedder: OnnxMiniLM) -> tuple[set[str], int]:
     """The stored titles and chunk count, after checking ids, chunk numbering and keyword index agree."""
     assistant = Assistant(Settings(store_dir=store_dir), embedder=embedder, notify=lambda m: None)
-    chunks = list(assistant.store.all_chunks())
+    chunks = list(assistant.library.store.all_chunks())
     ids = [c.chunk_id for c in chunks]
     assert len(ids) == len(set(ids))
     by_paper: dict[str, list[int]] = {}
@@ -138,7 +138,7 @@ def test_a_failed_embedding_keeps_earlier_papers_and_the_old_version_of_a_change
     tmp_path: Path, corpora: dict[str, Path], old_store: Path, embedder: OnnxMiniLM
 ) -> None:
     settings = Settings(store_dir=copy_store(old_store, tmp_path / "store"), embed_batch_size=4)
-    before = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).store.all_chunks()}
+    before = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).library.store.all_chunks()}
 
     class FailingEmbedder(OnnxMiniLM):
         calls = 0
@@ -151,7 +151,7 @@ def test_a_failed_embedding_keeps_earlier_papers_and_the_old_version_of_a_change
 
     with pytest.raises(RuntimeError, match="the embedder died"):
         Assistant(settings, embedder=FailingEmbedder(), notify=lambda m: None).ingest([corpora["changed"]])
-    after = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).store.all_chunks()}
+    after = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).library.store.all_chunks()}
     assert set(after) >= {cid for cid in before if int(cid.split("#")[1]) == 0}  # every paper is there
     updated = [cid for cid in after if "updated benchmark" in after[cid]]
     assert updated and len(updated) < 20  # the first batches landed, the rest kept their old text
@@ -188,7 +188,7 @@ def test_a_failed_write_stops_the_ingest_and_a_rerun_converges(
         Assistant(settings, embedder=embedder, notify=lambda m: None).ingest([corpora["changed"]])
     assert len(writes) == 3  # nothing written after the failure
     monkeypatch.setattr(Store, "upsert", upsert)
-    after = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).store.all_chunks()}
+    after = {c.chunk_id: c.text for c in Assistant(settings, embedder=embedder).library.store.all_chunks()}
     updated = {cid.split("#")[0] for cid in after if "updated benchmark" in after[cid]}
     assert 0 < len(updated) < 20  # the first two batches landed, the rest kept their old text
     Assistant(settings, embedder=embedder, notify=lambda m: None).ingest([corpora["changed"]])
@@ -251,7 +251,7 @@ def test_a_read_while_the_swap_drops_the_collection_waits_for_it_or_says_so_in_o
     from rag.library import store as store_module
 
     reader = Assistant(Settings(store_dir=copy_store(old_store, tmp_path / "store")), embedder=embedder)
-    store = reader.store
+    store = reader.library.store
     chunks = store.count()
     store._collection = _Dropping(store._collection, failures=1)
     assert store.count() == chunks and reader.search("training", k=1)
@@ -288,14 +288,14 @@ def test_readers_during_a_rebuild_neither_fail_nor_see_an_empty_store(
     # the open session now reads the rebuilt collection
     hits = reader.search(next(iter(_titles(corpora["new"]))), k=3)
     assert {h.paper.title for h in hits} & _titles(corpora["new"])
-    assert reader.store.count() == _store_state(store, embedder)[1]
+    assert reader.library.store.count() == _store_state(store, embedder)[1]
 
 
 def test_a_store_that_exists_is_never_filled_with_the_bundled_corpus(
     tmp_path: Path, small_corpus: Path, embedder: OnnxMiniLM
 ) -> None:
     store = tmp_path / "store"
-    Assistant(Settings(store_dir=store), embedder=embedder).store.count()  # created, left empty
+    Assistant(Settings(store_dir=store), embedder=embedder).library.store.count()  # created, left empty
     answer = run(
         "ask", "what is model soups?", "--store", str(store), env={"RAG_DATA_DIR": str(small_corpus)}
     )
@@ -307,14 +307,14 @@ def test_a_store_that_exists_is_never_filled_with_the_bundled_corpus(
     assistant = Assistant(Settings(store_dir=store, data_dir=small_corpus), embedder=embedder)
     with pytest.raises(EmptyStoreError):
         assistant.ask("what is model soups?")
-    assert assistant.store.count() == 0
+    assert assistant.library.store.count() == 0
     # a rebuild from sources with no papers refuses and keeps what is stored
     assert run("ingest", str(small_corpus), "--store", str(store)).returncode == 0
     empty = tmp_path / "nothing"
     empty.mkdir()
     refused = run("ingest", "--rebuild", str(empty), "--store", str(store))
     assert refused.returncode == 1 and "not rebuilding: the sources hold no papers" in refused.stderr
-    assert Assistant(Settings(store_dir=store), embedder=embedder).store.count() > 0
+    assert Assistant(Settings(store_dir=store), embedder=embedder).library.store.count() > 0
 
 
 def test_the_store_is_private_to_its_owner(tmp_path: Path, small_corpus: Path) -> None:
@@ -703,12 +703,16 @@ def test_hostile_input_is_bounded_and_reported(tmp_path: Path, small_corpus: Pat
     assert f"rag: {hostile / 'pipe.jsonl'}: not a regular file (a FIFO); skipped" in lines
     assert any(line.startswith(f"rag: {hostile / 'loop-a.jsonl'}: cannot read (") for line in lines)
     assistant = Assistant(Settings(store_dir=store), notify=lambda m: None)
-    titles = {str(m["title"]) for m in assistant.store.papers().values()}
+    titles = {str(m["title"]) for m in assistant.library.store.papers().values()}
     assert titles == {"A short paper", "An endless abstract", "After the huge line", "Fine"}
     assert (
         len(
             assistant.paper(
-                next(p for p, m in assistant.store.papers().items() if m["title"] == "An endless abstract")
+                next(
+                    p
+                    for p, m in assistant.library.store.papers().items()
+                    if m["title"] == "An endless abstract"
+                )
             )["abstract"]
         )
         <= 20000

@@ -340,12 +340,11 @@ def test_an_ingest_while_serving_never_breaks_a_reader(server: str, tmp_path: Pa
     stop = threading.Event()
 
     def read() -> None:
-        while not stop.is_set():
-            response = httpx.get(
-                f"{server}/search", params={"q": "basketball players", "k": "3"}, timeout=120
-            )
-            if response.status_code != 200 or not response.json()["results"]:
-                failures.append(response.text)
+        with httpx.Client(timeout=120) as client:  # one connection a reader, as a page or an app keeps
+            while not stop.is_set():
+                response = client.get(f"{server}/search", params={"q": "basketball players", "k": "3"})
+                if response.status_code != 200 or not response.json()["results"]:
+                    failures.append(response.text)
 
     readers = [threading.Thread(target=read) for _ in range(3)]
     for thread in readers:

@@ -35,7 +35,7 @@ def test_ingest_and_search_through_a_chroma_server(
     )
     assistant = Assistant(settings, embedder=embedder)
     report = assistant.ingest()
-    assert report.embedded == 13 and assistant.store.location == chroma_url
+    assert report.embedded == 13 and assistant.library.store.location == chroma_url
     assert assistant.ingest().embedded == 0
     hit = assistant.search("acoustic monitoring of bee colonies", k=1)[0]
     assert hit.paper.title == "Beekeeping with acoustic sensors"
@@ -51,8 +51,8 @@ def test_ingest_and_search_through_a_chroma_server(
     fewer = tmp_path / "fewer.jsonl"
     fewer.write_text((small_corpus / "extra.jsonl").read_text())
     rebuilt = assistant.ingest([fewer], rebuild=True)
-    assert rebuilt.embedded == 3 and assistant.store.count() == 3
-    assert other.store.count() == 3 and len(other.store.papers()) == 3
+    assert rebuilt.embedded == 3 and assistant.library.store.count() == 3
+    assert other.library.store.count() == 3 and len(other.library.store.papers()) == 3
     bees = other.search("acoustic monitoring of bee colonies", k=1, mode="keyword")
     assert bees[0].paper.paper_id == hit.paper.paper_id
     assert [h.paper.title for h in other.search("glacier retreat radar", k=3, mode="keyword")][:1] == [""]

@@ -98,6 +98,8 @@ def test_the_facade_stays_thin() -> None:
         if isinstance(method, ast.FunctionDef) and method.name != "__init__":
             body = [n for n in method.body if not isinstance(n, ast.Expr | ast.ImportFrom)]
             assert len(body) <= 6, f"Assistant.{method.name} does work of its own: move it where it belongs"
+    lines = (assistant.end_lineno or 0) - assistant.lineno + 1
+    assert lines <= 150, f"Assistant is {lines} lines: a facade that wires the parts is at most 150 (#19)"
 
 
 # Every setting, each read from RAG_<NAME> (and OPENAI_* for the key and URL): those of the first

@@ -52,7 +52,7 @@ class Api:
         self.pumps: list[Pump[Event]] = []  # the answers under way (GET /healthz counts them)
 
     async def healthz(self, request: Request) -> JSONResponse:
-        chunks = await run_in_threadpool(self.fresh.call, lambda: self.assistant.store.count())
+        chunks = await run_in_threadpool(self.fresh.call, lambda: self.assistant.library.store.count())
         active = sum(not p.finished.is_set() for p in self.pumps)
         self.pumps = [p for p in self.pumps if not p.finished.is_set()]
         status = {"status": "ok", "chunks": chunks, "answers_running": active}
