@@ -32,7 +32,8 @@ _MISSING: dict[RecordField, str] = {
 
 def named_source(evidence: Evidence) -> Source | None:
     """The source whose title the question names (the best named of the top ones), or None. A title
-    is named by its short name or by much of it: "the transformer" names no "... Transformers"."""
+    is named by its short name or by much of it: "the transformer" names no "... Transformers", and
+    words that other titles write as well name their topic ("few-shot learning"), not a paper."""
     asked = set(tokenize(evidence.query.search))
     named = [
         (paper.named, -number)
@@ -41,7 +42,10 @@ def named_source(evidence: Evidence) -> Source | None:
     ]
     if not named:
         return None
-    return next(s for s in evidence.sources if s.number == -max(named)[1])
+    most, number = max(named)
+    if not evidence.papers[-number].called and sum(p.named >= most for p in evidence.papers.values()) > 1:
+        return None
+    return next(s for s in evidence.sources if s.number == -number)
 
 
 def _share(asked: set[str], title: str) -> float:

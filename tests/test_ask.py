@@ -144,6 +144,14 @@ def test_questions_that_name_a_paper_are_answered_from_it(full: Assistant, quest
     assert answer.citations[0].paper.title.startswith(title)
 
 
+@pytest.mark.parametrize("topic", ["few-shot learning", "continual learning", "large language models"])
+def test_who_proposed_a_topic_that_several_titles_write_is_refused(full: Assistant, topic: str) -> None:
+    """Words that several titles write name their topic, not a paper: no record answers "who proposed
+    few-shot learning?" (it said "The record of [1] has no authors." of Transductive Few-Shot Learning)."""
+    answer = full.ask(f"who proposed {topic}?", llm="extractive")
+    assert answer.refused and answer.citations == [], answer.text
+
+
 def test_a_refusal_names_the_closest_papers(full: Assistant, full_store: Path) -> None:
     answer = full.ask("what is alphafold?", llm="extractive")
     assert answer.refused and len(answer.closest) == 3
