@@ -449,6 +449,12 @@ def regarded(question: str) -> str:
     return match["topic"] if match else ""
 
 
+def _chat_subject_as_words(text: str) -> str:
+    """The text with what a chat wrote in as its words alone ("... (GIM)"): "regarding" is no word
+    of the question, to be searched or weighed in a sentence."""
+    return _REGARDING.sub(lambda match: f" ({match['topic']})", text)
+
+
 def asks_definition(question: str) -> bool:
     """Whether a question asks what a name stands for ("what is gim?")."""
     match = _DEFINITION.match(question)
@@ -598,7 +604,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
     counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
-    search = record[1] if record else _search_text(rest, listing)
+    search = _chat_subject_as_words(record[1] if record else _search_text(rest, listing))
     kind = _kind(plain, listing, bool(match), bool(record))
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno") else None
     sides = compared(plain) if kind == "comparison" else ()
@@ -612,7 +618,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         search=search,
         kind=kind,
         names=tuple(dict.fromkeys(_NAME.findall(question))),
-        terms=frozenset(tokenize(search if listing else plain)),
+        terms=frozenset(tokenize(search if listing else _chat_subject_as_words(plain))),
         quantity=bool(match),
         unit=unit,
         counted=counted,

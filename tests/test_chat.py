@@ -261,9 +261,9 @@ def test_a_turn_answers_from_the_evidence_it_decided_with(
     assert repl(session, script.read_line, script.write) == 0
     assert searched == [
         "What loss did they train with?",
-        "What loss did they train with? (regarding: CLIP-ReIdent)",
+        "What loss did they train with? (CLIP-ReIdent)",  # the paper pointed at is searched, not "regarding"
     ]
-    assert session.turns[-1].standalone == searched[-1]
+    assert session.turns[-1].standalone == "What loss did they train with? (regarding: CLIP-ReIdent)"
     assert session.turns[-1].answer.citations[0].paper.title == CLIP
 
 
@@ -541,6 +541,9 @@ def test_a_yes_no_follow_up_gets_its_verdict_as_asked_alone(session: ChatSession
     assert follow_up.standalone.endswith("(regarding: GIM)")
     assert follow_up.answer.text.startswith("Yes. "), follow_up.answer.text
     assert "internet videos" in follow_up.answer.text
+    # nor are they searched or weighed in a sentence: the paper's name is, as if asked with it
+    query = parse(follow_up.standalone)
+    assert query.terms == {"internet", "video", "gim"} and "regarding" not in query.search
 
 
 def test_which_things_it_uses_asked_in_a_follow_up_is_about_that_paper(session: ChatSession) -> None:
