@@ -3,7 +3,7 @@
 Each command is still a process of its own, started through the real entry point
 (`rag.cli.run`) with its own arguments, environment, working directory, stdin, stdout, stderr
 and exit code; only the interpreter's start-up and imports (1-2 s of CPU a command) are shared,
-and the shipped embedding model: loaded once by the server (0.1 s of CPU a command), and the
+and the shipped embedding model: loaded once by the server instead of by every command, and the
 vectors earlier commands computed (`SharedModel`). The server imports and loads before it forks,
 and never runs the model or the tokenizer (a fork after the tokenizer ran in parallel makes it
 warn on stderr). The imports start two native threads (chromadb's and onnxruntime's, idle); a
@@ -53,7 +53,7 @@ class SharedModel:
     a text embedded by an earlier command gets that vector (a text's vector does not depend on its
     batch: test_index.py), as the in-process tests share `RememberingEmbedder`. A command leaves the
     vectors it computed in a file, which the server reads when it ends: the next fork inherits them.
-    A model of another file (a damaged or the fast one) loads and runs as it would.
+    A model of another file (the fast one, built in the test's cache) loads and runs as it would.
     """
 
     def __init__(self) -> None:
@@ -86,9 +86,11 @@ class SharedModel:
             return np.stack([known[t] if t in known else fresh[t] for t in texts])
 
         def leave() -> None:
-            if fresh:  # whole or not at all: a command may be killed
-                left.with_suffix(".part").write_bytes(pickle.dumps(fresh))
-                left.with_suffix(".part").replace(left)
+            # whole or not at all (a command may be killed), and never a word on the command's stderr
+            with contextlib.suppress(OSError):
+                if fresh:
+                    left.with_suffix(".part").write_bytes(pickle.dumps(fresh))
+                    left.with_suffix(".part").replace(left)
 
         OnnxMiniLM._load, OnnxMiniLM.embed = loaded, remembered  # type: ignore[method-assign]
         atexit.register(leave)
