@@ -327,24 +327,25 @@ class ChatSession:
         last answer's one paper is written in (`written_in`) is asked as that question instead, and
         so is one comparing the papers it cited ("how do they differ?", `compared_in`).
         """
-        if self.turns and (chosen := selection(question, self.turns[-1])):
+        last = self.context
+        if last and (chosen := selection(question, last)):
             among, listed = chosen
             query = replace(self.assistant.gatherer.parse(among, self.filters), among=True)
             return self._gather(query, listed).narrowed(listed), True
-        if self.turns and (compared := compared_in(question, self.turns[-1])):
-            return self._gather(compared, previous_papers(self.turns[-1])), True
-        if self.turns and (about := written_in(question, self.turns[-1])):
-            return self._gather(about, previous_papers(self.turns[-1])), True
+        if last and (compared := compared_in(question, last)):
+            return self._gather(compared, previous_papers(last)), True
+        if last and (about := written_in(question, last)):
+            return self._gather(about, previous_papers(last)), True
         typed = self._gather(question)
-        if not self.turns:
+        if not last:
             return typed, False
-        previous = previous_papers(self.turns[-1])
-        carried = carry_context(question, self.turns[-1])
+        previous = previous_papers(last)
+        carried = carry_context(question, last)
         contextual = self._gather(self._pointing(question, carried) if previous else carried, previous)
         if not self._follows(question, typed, contextual, previous):
             return typed, False
-        if self.condense_with_llm and needs_rewriting(question, self.turns[-1]):
-            condensed = condense(self.assistant, question, self.turns[-1], llm=self.llm)
+        if self.condense_with_llm and needs_rewriting(question, last):
+            condensed = condense(self.assistant, question, last, llm=self.llm)
             if condensed:
                 return self._pointed_at(question, self._gather(condensed, previous), previous), True
         return self._pointed_at(question, contextual, previous), True
@@ -371,6 +372,16 @@ class ChatSession:
     @property
     def last(self) -> Turn | None:
         return self.turns[-1] if self.turns else None
+
+    @property
+    def context(self) -> Turn | None:
+        """The exchange a follow-up refers to: the last, unless that chose among the papers of an
+        earlier one and found none of them ("None of the papers of the last answer says so."): then
+        "they" are still those papers, of the exchange it chose among."""
+        for turn in reversed(self.turns):
+            if turn.answer.citations or not _SELECTION.match(turn.question):
+                return turn
+        return self.last
 
     def transcript(self) -> str:
         """The conversation as Markdown, each answer with its references."""

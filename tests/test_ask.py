@@ -152,6 +152,28 @@ def test_who_proposed_a_topic_that_several_titles_write_is_refused(full: Assista
     assert answer.refused and answer.citations == [], answer.text
 
 
+def test_after_a_choice_that_found_none_they_are_still_the_papers_chosen_among(full: Assistant) -> None:
+    """ "which of them need no extra training?" answered with none of the listed papers leaves "they"
+    as the listed papers: "how do they differ?" compares them (it searched "how do they differ?
+    (regarding: which papers need no extra training?)" and refused)."""
+    from rag.chat import ChatSession, Turn
+
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid")
+    for question in (
+        "which papers are about model merging?",
+        "which of them need no extra training?",
+        "how do they differ?",
+    ):
+        answer = session.answer(question).finish()
+        session.turns.append(Turn(question, answer.question, answer))
+    listed, none, differ = session.turns
+    titles = [c.paper.title for c in listed.answer.citations]
+    assert [t.split(" ")[0] for t in titles] == ["PLeaS", "Twin-Merging:"], titles
+    assert none.answer.text == "None of the papers of the last answer says so."
+    assert differ.standalone == "how do PLeaS and Twin-Merging differ?"
+    assert [c.paper.title for c in differ.answer.citations] == titles, differ.answer.text
+
+
 def test_a_refusal_names_the_closest_papers(full: Assistant, full_store: Path) -> None:
     answer = full.ask("what is alphafold?", llm="extractive")
     assert answer.refused and len(answer.closest) == 3
