@@ -447,6 +447,13 @@ def test_the_page_keeps_the_conversation_for_follow_ups(server: str, tmp_path: P
 
 @pytest.mark.fault
 def test_hostile_paper_text_is_shown_as_text(server: str, tmp_path: Path) -> None:
+    # HOSTILE is in the served store when the ingest test ran before; alone, this test adds it (an
+    # ingest of a paper stored unchanged writes nothing)
+    added = write_jsonl(tmp_path / "hostile.jsonl", [HOSTILE])
+    env = server_env(tmp_path, OPENAI_API_KEY="", RAG_LLM="extractive")
+    ingest = [sys.executable, "-m", "rag", "--store", str(STORES[server]), "ingest", str(added)]
+    ingested = subprocess.run(ingest, capture_output=True, text=True, env=env, timeout=300)
+    assert ingested.returncode == 0, ingested.stderr
     browser = Browser(tmp_path / "profile")
     try:
         browser.open(f"{server}/?q=octopus%20camouflage%20chromatophores")
