@@ -112,6 +112,55 @@ def compared_in(question: str, previous: Turn) -> str | None:
     return compared_back(question, [short_name(title) for title in cited_titles(previous)])
 
 
+# A paper of the last answer pointed at by its place or number: "the first one", "the second
+# paper", "the latter", "[2]", "paper 2"; not "the first model to ...", "the first method that ..."
+_ORDINALS = {"first": 1, "former": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_BY_PLACE = re.compile(
+    r"\bthe\s+(?:(?P<place>first|second|third|fourth|fifth|last)\s+(?:one|paper|study|method|model|"
+    r"approach|article)|(?P<either>former|latter)(?:\s+(?:one|paper|method|model|approach))?)\b"
+    r"(?!\s+(?:to|that|which|who|ever)\b)"
+    r"|\[(?P<number>\d{1,2})\]|\b(?:paper|reference|source)\s+(?P<named>\d{1,2})\b",
+    re.IGNORECASE,
+)
+
+
+def placed_in(question: str, turns: list[Turn]) -> tuple[str, list[str]] | None:
+    """The follow-up with each paper it points at by place or number ("who wrote the first one?",
+    "what does [2] propose?") written in by name ("who wrote PLeaS?"), and those papers' ids, from
+    the latest answer that has a paper at each place (after "who wrote the first one?", "the second
+    one" is still the list's); None when it points at none."""
+    for previous in reversed(turns):
+        if (placed := _placed(question, previous)) is not None:
+            return placed
+    return None
+
+
+def _placed(question: str, previous: Turn) -> tuple[str, list[str]] | None:
+    cited = list({c.paper.paper_id: c for c in previous.answer.citations}.values())
+    numbered = {c.number: c for c in cited}
+    chosen: list[str] = []
+
+    def name(match: re.Match[str]) -> str:
+        word = (match["place"] or match["either"] or "").lower()
+        if match["number"] or match["named"]:
+            citation = numbered.get(int(match["number"] or match["named"]))
+        elif word in ("last", "latter"):
+            citation = cited[-1] if len(cited) >= 2 else None
+        else:
+            place = _ORDINALS[word]
+            citation = cited[place - 1] if len(cited) >= max(2, place) else None
+        if citation is None:
+            raise LookupError(match[0])
+        chosen.append(citation.paper.paper_id)
+        return short_name(citation.paper.title)
+
+    try:
+        written = _BY_PLACE.sub(name, question)
+    except LookupError:
+        return None
+    return (written, list(dict.fromkeys(chosen))) if chosen else None
+
+
 def cited_papers(previous: Turn) -> list[str]:
     """Every paper the last answer cited (ids, in the order cited)."""
     return list(dict.fromkeys(c.paper.paper_id for c in previous.answer.citations))
@@ -334,6 +383,8 @@ class ChatSession:
             return self._gather(query, listed).narrowed(listed), True
         if last and (compared := compared_in(question, last)):
             return self._gather(compared, previous_papers(last)), True
+        if placed := placed_in(question, self.turns):
+            return self._gather(*placed), True
         if last and (about := written_in(question, last)):
             return self._gather(about, previous_papers(last)), True
         typed = self._gather(question)

@@ -14,7 +14,17 @@ from doubles import Script, Scripted
 
 from rag.answer import Answer, Citation, PaperRef
 from rag.api import Assistant
-from rag.chat import HISTORY_LINES, ChatSession, Turn, carry_context, needs_rewriting, refers_back, repl
+from rag.chat import (
+    HISTORY_LINES,
+    ChatSession,
+    Turn,
+    carry_context,
+    needs_rewriting,
+    placed_in,
+    refers_back,
+    repl,
+    short_name,
+)
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event
@@ -511,6 +521,30 @@ def test_which_of_them_chooses_among_the_papers_the_last_answer_listed(session: 
     assert chosen.answer.text == f'- Its title says "{duqgen}". [1]'
     # asked in a new chat, the same question lists the paper of the collection that does it
     assert session.assistant.ask("which papers use satellite radar?", llm="extractive").citations
+
+
+def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session: ChatSession) -> None:
+    """ "who wrote the third one?", "what does [2] propose?" after a list ask about that paper of the
+    list, by its name; after an answer citing one paper, "the second one" is still the list's (before:
+    "who wrote the third one? (regarding: <the first paper>)", refused)."""
+    script = Script(
+        "which papers study domain adaptation?",
+        "who wrote the third one?",
+        "what does [2] propose?",
+        "tell me more about the second one",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    listed, third, numbered, second = session.turns
+    papers = [c.paper for c in listed.answer.citations]
+    assert len(papers) >= 3 and short_name(papers[2].title) == "DUQGen", [p.title for p in papers]
+    assert third.standalone == "who wrote DUQGen?"
+    assert [c.paper.paper_id for c in third.answer.citations] == [papers[2].paper_id], third.answer.text
+    # "[2]" is the last answer's: it cited DUQGen alone, as [1]; [2] is the list's second paper
+    assert numbered.standalone == f"what does {short_name(papers[1].title)} propose?"
+    assert numbered.answer.citations[0].paper.paper_id == papers[1].paper_id
+    assert second.answer.citations[0].paper.paper_id == papers[1].paper_id
+    # a superlative is no pointer: "the first model to ..." is asked as typed
+    assert placed_in("which was the first model to use contrastive training?", session.turns) is None
 
 
 def test_an_ellipsis_about_a_word_the_last_paper_never_writes_is_a_new_topic(session: ChatSession) -> None:

@@ -1,0 +1,69 @@
+"""Papers of the last answer pointed at by place or number in a chat: is the pointed one answered?
+
+For each pair of papers of benchmarks/kinds/comparison.jsonl, a chat whose last answer cited the
+two as [1] and [2] (as a list answer would) is asked about one of them by its place ("who wrote
+the first one?", "the latter") or its number ("[2]") through `ChatSession.answer` (the chat's own
+condensing, no LLM), answered extractively. Reported per split: the answers citing the paper
+pointed at first, and the refused ones.
+Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
+
+Run: .venv/bin/python benchmarks/ordinal_followups.py [--store DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from rag.answer import Answer, Citation, PaperRef
+from rag.api import Assistant
+from rag.chat import ChatSession, Turn
+from rag.config import load_settings
+
+HERE = Path(__file__).resolve().parent
+# each follow-up, and which of the two papers (0: [1], 1: [2]) it points at
+FOLLOW_UPS = (
+    ("who wrote the first one?", 0),
+    ("tell me more about the second one", 1),
+    ("what does [2] propose?", 1),
+    ("does the first paper use a transformer?", 0),
+    ("what is the latter about?", 1),
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
+    args = parser.parse_args()
+    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-of-")))
+    if assistant.library.store.count() == 0:
+        assistant.ingest()
+    ids = {str(meta["title"]): paper_id for paper_id, meta in assistant.library.store.papers().items()}
+    rows = [
+        json.loads(line) for line in (HERE / "kinds" / "comparison.jsonl").read_text().splitlines() if line
+    ]
+    tally: dict[str, list[int]] = {}
+    for row in rows:
+        papers = [PaperRef(ids[title], title) for title in row["papers"]]
+        citations = [Citation(number, paper, "") for number, paper in enumerate(papers, 1)]
+        last = Turn(
+            "which papers ...?", "which papers ...?", Answer("", "", citations, [], backend="extractive")
+        )
+        for follow_up, place in FOLLOW_UPS:
+            session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+            session.turns.append(last)
+            answer = session.answer(follow_up).finish()
+            counts = tally.setdefault(row["split"], [0, 0, 0])
+            counts[0] += 1
+            first = answer.citations[0].paper.paper_id if answer.citations else None
+            counts[1] += first == papers[place].paper_id
+            counts[2] += answer.refused
+    print("| split | follow-ups | the paper pointed at cited first | refused |\n|---|---|---|---|")
+    for split, (asked, first, refused) in sorted(tally.items()):
+        print(f"| {split} | {asked} | {first / asked:.3f} | {refused / asked:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
