@@ -19,8 +19,9 @@ import tempfile
 from pathlib import Path
 
 from rag.api import Assistant
-from rag.chat import ChatSession, Turn, short_name
+from rag.chat import ChatSession
 from rag.config import load_settings
+from rag.followups import Turn, short_name
 
 HERE = Path(__file__).resolve().parent
 _VERB = r"(does|do|did|is|are|was|were|can|has)"

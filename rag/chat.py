@@ -1,4 +1,5 @@
-"""The chat: conversation state, follow-up condensing, commands, and the REPL loop.
+"""The chat: the session that answers follow-ups (read by rag/followups.py), its commands, and the
+REPL loop.
 
 The loop takes its input and output as callables, so tests can script a whole session.
 """
@@ -19,15 +20,26 @@ from .display import Display, PlainDisplay, Write
 from .errors import NoMatchError, RagError
 from .events import AnswerStream, Event, Notice
 from .files import write_file
+from .followups import (
+    Turn,
+    carry_context,
+    chose_none,
+    compared_in,
+    condense,
+    has_pointer,
+    needs_rewriting,
+    placed_in,
+    previous_papers,
+    refers_back,
+    selection,
+    written_in,
+)
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
-from .library.names import title_names
-from .query import compared_back, regarding, written_about
 from .untrusted import printable, whole_number
 from .yesno import holds
 
 if TYPE_CHECKING:
-    from .answer import Answer
     from .api import Assistant
     from .config import SearchMode
     from .evidence import Evidence
@@ -54,7 +66,6 @@ NEW_TOPIC_SIMILARITY = 0.3
 # follow-ups not pointing back write at most one ("came" in "Which methods came out on top?"), its
 # off-topic questions of benchmarks/followups.jsonl two to four.
 FOREIGN_WORDS = 2
-MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
 HELP = """Ask a question, or use a command:
   /help              this help
   /sources           the last answer's papers with their scores
@@ -71,211 +82,7 @@ HELP = """Ask a question, or use a command:
   /quit              leave (Ctrl-D works too; Ctrl-C cancels an answer)"""
 
 
-@dataclass
-class Turn:
-    """One exchange: what was asked, what was searched for, what was answered."""
-
-    question: str
-    standalone: str
-    answer: Answer
-
-
-def cited_titles(previous: Turn) -> list[str]:
-    """The titles of the papers the last answer cited, in the order cited."""
-    return list(dict.fromkeys(c.paper.title for c in previous.answer.citations if c.paper.title))
-
-
-def short_name(title: str) -> str:
-    """How a paper is called: its title's short name when it has one ("Model soups"), else the title."""
-    return (title_names(title) or [title])[0]
-
-
-def carry_context(question: str, previous: Turn) -> str:
-    """Rule-based condensing: the follow-up plus the paper the last answer cited first (by its short
-    name), else its question."""
-    cited = cited_titles(previous)
-    topic = short_name(cited[0]) if cited else previous.standalone
-    return regarding(question, topic)
-
-
-def written_in(question: str, previous: Turn) -> str | None:
-    """The follow-up as a question of its own about the one paper the last answer cited, when
-    writing that paper in makes one: a question about its record ("who are the authors?") or a
-    comparison with a paper the follow-up names ("how does it differ from Twin-Merging?")."""
-    cited = cited_titles(previous)
-    return written_about(question, short_name(cited[0])) if len(cited) == 1 else None
-
-
-def compared_in(question: str, previous: Turn) -> str | None:
-    """A follow-up comparing the papers the last answer cited ("how do they differ?") as the
-    comparison it asks, their short names written in."""
-    return compared_back(question, [short_name(title) for title in cited_titles(previous)])
-
-
-# A paper of the last answer pointed at by its place or number: "the first one", "the second
-# paper", "the latter", "[2]", "paper 2"; not "the first model to ...", "the first method that ..."
-_ORDINALS = {"first": 1, "former": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
-_BY_PLACE = re.compile(
-    r"\bthe\s+(?:(?P<place>first|second|third|fourth|fifth|last)\s+(?:one|paper|study|method|model|"
-    r"approach|article)|(?P<either>former|latter)(?:\s+(?:one|paper|method|model|approach))?)\b"
-    r"(?!\s+(?:to|that|which|who|ever)\b)"
-    r"|\[(?P<number>\d{1,2})\]|\b(?:paper|reference|source)\s+(?P<named>\d{1,2})\b",
-    re.IGNORECASE,
-)
-
-
-def placed_in(question: str, turns: list[Turn]) -> tuple[str, list[str]] | None:
-    """The follow-up with each paper it points at by place or number ("who wrote the first one?",
-    "what does [2] propose?") written in by name ("who wrote PLeaS?"), and those papers' ids, from
-    the latest answer that has a paper at each place (after "who wrote the first one?", "the second
-    one" is still the list's); None when it points at none."""
-    for previous in reversed(turns):
-        if (placed := _placed(question, previous)) is not None:
-            return placed
-    return None
-
-
-def _placed(question: str, previous: Turn) -> tuple[str, list[str]] | None:
-    cited = list({c.paper.paper_id: c for c in previous.answer.citations}.values())
-    numbered = {c.number: c for c in cited}
-    chosen: list[str] = []
-
-    def name(match: re.Match[str]) -> str:
-        word = (match["place"] or match["either"] or "").lower()
-        if match["number"] or match["named"]:
-            citation = numbered.get(int(match["number"] or match["named"]))
-        elif word in ("last", "latter"):
-            citation = cited[-1] if len(cited) >= 2 else None
-        else:
-            place = _ORDINALS[word]
-            citation = cited[place - 1] if len(cited) >= max(2, place) else None
-        if citation is None:
-            raise LookupError(match[0])
-        chosen.append(citation.paper.paper_id)
-        return short_name(citation.paper.title)
-
-    try:
-        written = _BY_PLACE.sub(name, question)
-    except LookupError:
-        return None
-    return (written, list(dict.fromkeys(chosen))) if chosen else None
-
-
-def cited_papers(previous: Turn) -> list[str]:
-    """Every paper the last answer cited (ids, in the order cited)."""
-    return list(dict.fromkeys(c.paper.paper_id for c in previous.answer.citations))
-
-
-def previous_papers(previous: Turn) -> list[str]:
-    """The first papers the last answer cited: where a follow-up stays."""
-    return cited_papers(previous)[:MAX_PINNED]
-
-
-# "which of them ...", "which of these papers ...", "which ones ...": which of the papers the last
-# answer cited do something
-_SELECTION = re.compile(
-    r"^\s*(?:and|so)?\s*(?:which|what)\s+(?:ones?|of\s+(?:them|these|those|the\s+(?:above|papers|works|studies)))"
-    r"(?:\s+(?:papers|works|studies|methods|models))?\b",
-    re.IGNORECASE,
-)
-
-
-def selection(question: str, previous: Turn) -> tuple[str, list[str]] | None:
-    """A question choosing among the several papers the last answer cited ("which of them use a
-    generative model?") as the list question it asks of them ("which papers use a generative
-    model?"), and their ids. After a choice that cited fewer than two, "them" are still the papers
-    that choice was made among (its sources)."""
-    match = _SELECTION.match(question)
-    if match is None:
-        return None
-    papers = cited_papers(previous)
-    if len(papers) < 2 and _SELECTION.match(previous.question):
-        papers = [s.paper.paper_id for s in previous.answer.sources]
-    return ("which papers" + question[match.end() :], papers) if len(papers) >= 2 else None
-
-
-# A question pointing back at the last answer's papers: a word standing for them (a pronoun or
-# possessive, "this paper", "the authors"), or an ellipsis ("and on ImageNet?", "what about ...").
-# Not the "it" of "is it possible", nor "this collection", nor "this year".
-_POINTER = re.compile(
-    r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
-    r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
-    r"system|authors?|proposed))\b",
-    re.IGNORECASE,
-)
-_ELLIPSIS = re.compile(r"^\s*(?:and|also|what about|how about|same for|what of)\b", re.IGNORECASE)
-_NOT_BACK = re.compile(
-    r"\b(?:this|these|the)\s+(?:collection|corpus|library|field|area|topic|list)\b"
-    r"|\b(?:this|these|that)\s+(?:year|month|week|day|decade|time)s?\b"
-    r"|\b(?:(?:is|was)\s+it|it\s+(?:is|was))\s+(?:possible|true|known|necessary|feasible)\b",
-    re.IGNORECASE,
-)
-
-
 _POINTING_WORDS = frozenset({"author", "method", "model", "approach", "dataset", "benchmark", "result"})
-
-
-def refers_back(question: str) -> bool:
-    """Whether a question's form points back at the previous answer (a pronoun, "the authors", an
-    ellipsis)."""
-    return _has_pointer(question) or bool(_ELLIPSIS.match(question))
-
-
-def _has_pointer(question: str) -> bool:
-    return bool(_POINTER.search(_NOT_BACK.sub(" ", question)))
-
-
-def needs_rewriting(question: str, previous: Turn) -> bool:
-    """Whether a follow-up leaves an LLM something to resolve. A word standing for the one paper the
-    last answer cited ("they", "its", "the authors") is resolved by carrying that paper along; an
-    ellipsis ("and on ImageNet?") lacks what it asks, a question with no such word does not say what
-    it is about, and several cited papers leave "they" open. Rewriting takes Qwen2.5-1.5B 2.2-2.9 s
-    on 2 cores, the whole of a follow-up's extra time (benchmarks/README, #22)."""
-    one_paper = len(previous_papers(previous)) == 1
-    return not (_has_pointer(question) and one_paper) or bool(_ELLIPSIS.match(question))
-
-
-# How a follow-up is rewritten by an LLM: a short reply, and only a reply that reads as a question of
-# a sensible length counts; a last answer citing nothing shows its first characters instead.
-CONDENSE_ANSWER_CHARS = 400
-CONDENSE_MAX_TOKENS = 64
-CONDENSE_MAX_CHARS = 300
-
-
-def condensing_context(previous: Turn) -> str:
-    """The last exchange as the condensing prompt shows it: the question searched and the titles of
-    the papers its answer cited, which name what "they" stands for in fewer tokens than the answer."""
-    cited = "; ".join(cited_titles(previous)[:MAX_PINNED]) or previous.answer.text[:CONDENSE_ANSWER_CHARS]
-    return f"User: {previous.standalone}\nAnswered from: {cited}"
-
-
-def condense(assistant: Assistant, question: str, previous: Turn, *, llm: str | None = None) -> str | None:
-    """A follow-up rewritten by the LLM as a standalone question; None when no LLM gives one.
-
-    The request opens with the answers' system message: a local model reuses the prefix it last
-    evaluated, so neither this request nor the answer after it evaluates the system prompt again.
-    The last exchange suffices: its question was itself made standalone."""
-    from .citations import strip_citations
-    from .llm import EXTRACTIVE, LLMUnavailable
-    from .prompting import system_message
-
-    prompt = assistant.prompts.condense.format(history=condensing_context(previous), question=question)
-    for name in assistant.chain(llm):
-        if name == EXTRACTIVE:
-            return None
-        try:
-            llm_of = assistant.llm(name)
-            messages = [system_message(assistant.prompts), {"role": "user", "content": prompt}]
-            reply = "".join(llm_of.stream(messages, max_tokens=CONDENSE_MAX_TOKENS, temperature=0.0))
-        except LLMUnavailable:
-            continue
-        first = reply.strip().splitlines()[0].strip().strip('"') if reply.strip() else ""
-        first = strip_citations(first).strip('"')  # the system prompt asks for citations; a question has none
-        # A small model often answers instead of rewriting, or repeats the follow-up: only a question
-        # adding words of its own (the paper it refers to) counts.
-        adds = set(tokenize(first)) - set(tokenize(question))
-        return first if first.endswith("?") and 3 <= len(first) <= CONDENSE_MAX_CHARS and adds else None
-    return None
 
 
 def _words_of(contextual: Evidence, previous: list[str]) -> set[str]:
@@ -348,7 +155,7 @@ class ChatSession:
         # An ellipsis points back weakly: it asks about its rarest word. "what about model merging?"
         # after GPTQ (which writes "model", not "merging") asks about a new topic, "and on
         # ImageNet?" after Model soups does not.
-        ellipsis = not _has_pointer(question) and bool(words)
+        ellipsis = not has_pointer(question) and bool(words)
         if ellipsis and not holds(_words_of(contextual, previous), max(words, key=keyword.idf)):
             return False
         # A new topic has words of its own ("how do they detect memorized images?"); "who are the
@@ -430,7 +237,7 @@ class ChatSession:
         earlier one and found none of them ("None of the papers of the last answer says so."): then
         "they" are still those papers, of the exchange it chose among."""
         for turn in reversed(self.turns):
-            if turn.answer.citations or not _SELECTION.match(turn.question):
+            if not chose_none(turn):
                 return turn
         return self.last
 

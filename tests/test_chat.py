@@ -14,21 +14,12 @@ from doubles import Script, Scripted
 
 from rag.answer import Answer, Citation, PaperRef
 from rag.api import Assistant
-from rag.chat import (
-    HISTORY_LINES,
-    ChatSession,
-    Turn,
-    carry_context,
-    needs_rewriting,
-    placed_in,
-    refers_back,
-    repl,
-    short_name,
-)
+from rag.chat import HISTORY_LINES, ChatSession, repl
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event
 from rag.evidence import Evidence
+from rag.followups import Turn, carry_context, needs_rewriting, placed_in, refers_back, short_name
 from rag.query import parse
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
@@ -141,7 +132,6 @@ def test_ctrl_c_during_an_answer_cancels_only_that_answer(
 def test_carry_context_without_citations_uses_the_previous_question(session: ChatSession) -> None:
     answer = session.assistant.ask("Who won the 1998 football World Cup?")
     assert answer.refused
-    from rag.chat import Turn
 
     assert (
         carry_context("and in 2002?", Turn("q", "Who won in 1998?", answer))
