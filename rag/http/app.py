@@ -160,7 +160,7 @@ class Api:
         yield "data: [DONE]\n\n"
 
     def _remember(self, question: str, reply: str, done: Done) -> None:
-        from ..chat import Turn
+        from ..followups import Turn
 
         self.replies.remember(reply, Turn(question, done.query.text, done.answer))
 

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..answer import Answer
-from ..chat import ChatSession, Turn
+from ..chat import ChatSession
+from ..followups import Turn
 
 if TYPE_CHECKING:
     from ..api import Assistant
