@@ -4,7 +4,7 @@ For each pair of papers of benchmarks/kinds/comparison.jsonl, a chat whose last 
 two as [1] and [2] (as a list answer would) is asked about one of them by its place ("who wrote
 the first one?", "the latter") or its number ("[2]") through `ChatSession.answer` (the chat's own
 condensing, no LLM), answered extractively. Reported per split: the answers citing the paper
-pointed at first, and the refused ones.
+pointed at first (and every paper it points at: "compare the first two"), and the refused ones.
 Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
 Run: .venv/bin/python benchmarks/ordinal_followups.py [--store DIR]
@@ -25,11 +25,12 @@ from rag.config import load_settings
 HERE = Path(__file__).resolve().parent
 # each follow-up, and which of the two papers (0: [1], 1: [2]) it points at
 FOLLOW_UPS = (
-    ("who wrote the first one?", 0),
-    ("tell me more about the second one", 1),
-    ("what does [2] propose?", 1),
-    ("does the first paper use a transformer?", 0),
-    ("what is the latter about?", 1),
+    ("who wrote the first one?", (0,)),
+    ("tell me more about the second one", (1,)),
+    ("what does [2] propose?", (1,)),
+    ("does the first paper use a transformer?", (0,)),
+    ("what is the latter about?", (1,)),
+    ("compare the first two", (0, 1)),
 )
 
 
@@ -51,16 +52,18 @@ def main() -> None:
         last = Turn(
             "which papers ...?", "which papers ...?", Answer("", "", citations, [], backend="extractive")
         )
-        for follow_up, place in FOLLOW_UPS:
+        for follow_up, places in FOLLOW_UPS:
             session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
             session.turns.append(last)
             answer = session.answer(follow_up).finish()
             counts = tally.setdefault(row["split"], [0, 0, 0])
             counts[0] += 1
-            first = answer.citations[0].paper.paper_id if answer.citations else None
-            counts[1] += first == papers[place].paper_id
+            cited = [c.paper.paper_id for c in answer.citations]
+            pointed = [papers[place].paper_id for place in places]
+            counts[1] += cited[:1] == pointed[:1] and set(pointed) <= set(cited)
             counts[2] += answer.refused
-    print("| split | follow-ups | the paper pointed at cited first | refused |\n|---|---|---|---|")
+    print("| split | follow-ups | the papers pointed at cited, the first first | refused |")
+    print("|---|---|---|---|")
     for split, (asked, first, refused) in sorted(tally.items()):
         print(f"| {split} | {asked} | {first / asked:.3f} | {refused / asked:.3f} |")
 

@@ -32,6 +32,7 @@ from .followups import (
     previous_papers,
     refers_back,
     selection,
+    side_name,
     written_in,
 )
 from .library.filters import NO_FILTER, Filter
@@ -191,7 +192,11 @@ class ChatSession:
         if last and (compared := compared_in(question, last)):
             return self._gather(compared, previous_papers(last)), True
         if placed := placed_in(question, self.turns):
-            return self._gather(*placed), True
+            query = self.assistant.gatherer.parse(placed.question, self.filters)
+            if query.kind == "comparison" and not query.sides and len(placed.names) >= 2:
+                # titles too long to be read as sides
+                query = replace(query, sides=tuple(side_name(name) for name in placed.names))
+            return self._gather(query, placed.papers), True
         if last and (about := written_in(question, last)):
             return self._gather(about, previous_papers(last)), True
         typed = self._gather(question)

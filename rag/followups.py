@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .library.keyword import tokenize
 from .library.names import title_names
 from .query import compared_back, regarding, written_about
 
 if TYPE_CHECKING:
-    from .answer import Answer
+    from .answer import Answer, Citation
     from .api import Assistant
 
 MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
@@ -60,53 +60,83 @@ def compared_in(question: str, previous: Turn) -> str | None:
     return compared_back(question, [short_name(title) for title in cited_titles(previous)])
 
 
-# A paper of the last answer pointed at by its place or number: "the first one", "the second
-# paper", "the latter", "[2]", "paper 2"; not "the first model to ...", "the first method that ..."
+# Papers of the last answer pointed at by their place or number: "the first one", "the second
+# paper", "the latter", "[2]", "paper 2", "the first two"; not "the first model to ...", "the first
+# method that ..."
 _ORDINALS = {"first": 1, "former": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _BY_PLACE = re.compile(
     r"\bthe\s+(?:(?P<place>first|second|third|fourth|fifth|last)\s+(?:one|paper|study|method|model|"
-    r"approach|article)|(?P<either>former|latter)(?:\s+(?:one|paper|method|model|approach))?)\b"
+    r"approach|article)|(?P<either>former|latter)(?:\s+(?:one|paper|method|model|approach))?"
+    r"|(?P<end>first|last|top)\s+(?P<count>two|three|four|[234])"
+    r"(?:\s+(?:ones|papers|works|studies|methods|models|approaches))?)\b"
     r"(?!\s+(?:to|that|which|who|ever)\b)"
     r"|\[(?P<number>\d{1,2})\]|\b(?:paper|reference|source)\s+(?P<named>\d{1,2})\b",
     re.IGNORECASE,
 )
 
 
-def placed_in(question: str, turns: list[Turn]) -> tuple[str, list[str]] | None:
-    """The follow-up with each paper it points at by place or number ("who wrote the first one?",
-    "what does [2] propose?") written in by name ("who wrote PLeaS?"), and those papers' ids, from
-    the latest answer that has a paper at each place (after "who wrote the first one?", "the second
-    one" is still the list's); None when it points at none."""
+class Placed(NamedTuple):
+    """A follow-up pointing at papers by place or number, with them written in by name."""
+
+    question: str
+    papers: list[str]  # their ids
+    names: list[str]  # as written in
+
+
+def side_name(name: str) -> str:
+    """A paper's name as a comparison labels its side: the title up to a question or exclamation
+    mark, which would end the label's sentence ("Give Me BF16 or Give Me Death" of '"Give Me BF16 or
+    Give Me Death"? Accuracy-Performance Trade-Offs ...')."""
+    return re.split(r"[?!]", name, maxsplit=1)[0].strip(" \"'\u201c\u201d") or name
+
+
+def placed_in(question: str, turns: list[Turn]) -> Placed | None:
+    """The follow-up with the papers it points at by place or number ("who wrote the first one?",
+    "what does [2] propose?", "compare the first two") written in by name ("who wrote PLeaS?"), and
+    their ids, from the latest answer that has a paper at each place (after "who wrote the first
+    one?", "the second one" is still the list's); None when it points at none."""
     for previous in reversed(turns):
         if (placed := _placed(question, previous)) is not None:
             return placed
     return None
 
 
-def _placed(question: str, previous: Turn) -> tuple[str, list[str]] | None:
+def _placed(question: str, previous: Turn) -> Placed | None:
     cited = list({c.paper.paper_id: c for c in previous.answer.citations}.values())
     numbered = {c.number: c for c in cited}
-    chosen: list[str] = []
+    chosen: dict[str, str] = {}  # id: name
 
     def name(match: re.Match[str]) -> str:
-        word = (match["place"] or match["either"] or "").lower()
-        if match["number"] or match["named"]:
-            citation = numbered.get(int(match["number"] or match["named"]))
-        elif word in ("last", "latter"):
-            citation = cited[-1] if len(cited) >= 2 else None
-        else:
-            place = _ORDINALS[word]
-            citation = cited[place - 1] if len(cited) >= max(2, place) else None
-        if citation is None:
+        papers = _pointed(match, cited, numbered)
+        if not papers:
             raise LookupError(match[0])
-        chosen.append(citation.paper.paper_id)
-        return short_name(citation.paper.title)
+        names = [short_name(c.paper.title) for c in papers]
+        chosen.update(zip((c.paper.paper_id for c in papers), names, strict=True))
+        return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
     try:
         written = _BY_PLACE.sub(name, question)
     except LookupError:
         return None
-    return (written, list(dict.fromkeys(chosen))) if chosen else None
+    return Placed(written, list(chosen), list(chosen.values())) if chosen else None
+
+
+def _pointed(match: re.Match[str], cited: list[Citation], numbered: dict[int, Citation]) -> list[Citation]:
+    """The cited papers one match of `_BY_PLACE` points at; none when the answer has no such place."""
+    if match["number"] or match["named"]:
+        citation = numbered.get(int(match["number"] or match["named"]))
+        return [citation] if citation else []
+    if match["count"]:
+        count = _COUNTS[match["count"].lower()]
+        if len(cited) < count:
+            return []
+        return cited[-count:] if match["end"].lower() == "last" else cited[:count]
+    word = (match["place"] or match["either"]).lower()
+    if word in ("last", "latter"):
+        return cited[-1:] if len(cited) >= 2 else []
+    place = _ORDINALS[word]
+    return [cited[place - 1]] if len(cited) >= max(2, place) else []
 
 
 def cited_papers(previous: Turn) -> list[str]:

@@ -514,17 +514,18 @@ def test_which_of_them_chooses_among_the_papers_the_last_answer_listed(session: 
 
 
 def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session: ChatSession) -> None:
-    """ "who wrote the third one?", "what does [2] propose?" after a list ask about that paper of the
-    list, by its name; after an answer citing one paper, "the second one" is still the list's (before:
-    "who wrote the third one? (regarding: <the first paper>)", refused)."""
+    """ "who wrote the third one?", "what does [2] propose?", "compare the first two" after a list ask
+    about those papers of the list, by name; after an answer citing one paper, "the second one" is
+    still the list's (before: "who wrote the third one? (regarding: <the first paper>)", refused)."""
     script = Script(
         "which papers study domain adaptation?",
         "who wrote the third one?",
         "what does [2] propose?",
         "tell me more about the second one",
+        "compare the first two",
     )
     assert repl(session, script.read_line, script.write) == 0
-    listed, third, numbered, second = session.turns
+    listed, third, numbered, second, two = session.turns
     papers = [c.paper for c in listed.answer.citations]
     assert len(papers) >= 3 and short_name(papers[2].title) == "DUQGen", [p.title for p in papers]
     assert third.standalone == "who wrote DUQGen?"
@@ -533,6 +534,9 @@ def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session
     assert numbered.standalone == f"what does {short_name(papers[1].title)} propose?"
     assert numbered.answer.citations[0].paper.paper_id == papers[1].paper_id
     assert second.answer.citations[0].paper.paper_id == papers[1].paper_id
+    first, other = (short_name(p.title) for p in papers[:2])
+    assert two.standalone == f"compare {first} and {other}"
+    assert {c.paper.paper_id for c in two.answer.citations} == {p.paper_id for p in papers[:2]}
     # a superlative is no pointer: "the first model to ..." is asked as typed
     assert placed_in("which was the first model to use contrastive training?", session.turns) is None
 
