@@ -1,10 +1,10 @@
-"""Papers of the last answer pointed at by place or number in a chat: is the pointed one answered?
+"""Papers of the last answer pointed at by place, number or "them" in a chat: are they answered?
 
 For each pair of papers of benchmarks/kinds/comparison.jsonl, a chat whose last answer cited the
-two as [1] and [2] (as a list answer would) is asked about one of them by its place ("who wrote
-the first one?", "the latter") or its number ("[2]") through `ChatSession.answer` (the chat's own
-condensing, no LLM), answered extractively. Reported per split: the answers citing the paper
-pointed at first (and every paper it points at: "compare the first two"), and the refused ones.
+two as [1] and [2] (as a list answer would) is asked about them by place ("who wrote the first
+one?", "the latter"), by number ("[2]") or together ("who wrote them?") through
+`ChatSession.answer` (the chat's own condensing, no LLM), answered extractively. Reported per
+split: the answers citing every paper pointed at, the first one first, and the refused ones.
 Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
 Run: .venv/bin/python benchmarks/ordinal_followups.py [--store DIR]
@@ -31,6 +31,8 @@ FOLLOW_UPS = (
     ("does the first paper use a transformer?", (0,)),
     ("what is the latter about?", (1,)),
     ("compare the first two", (0, 1)),
+    ("who wrote them?", (0, 1)),
+    ("when were they published?", (0, 1)),
 )
 
 

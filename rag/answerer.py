@@ -112,7 +112,9 @@ class _Run:
         if not self.decision.answer and evidence.query.record_field and self.coined:
             reason = "a paper's abstract coins the name asked about"
             self.decision = Decision(True, self.decision.probability, reason)
-        if evidence.query.among:  # which of the given papers: answered when a sentence of one settles it
+        if evidence.query.among and evidence.query.record_field:  # the records of given papers
+            self.decision = Decision(True, self.decision.probability, "the records of the papers asked about")
+        elif evidence.query.among:  # which of the given papers: answered when a sentence of one settles it
             settled = bool(settled_among(evidence, self.answerer.embedder))
             reason = "a sentence of a paper asked about settles it" if settled else "none of them says so"
             self.decision = Decision(settled, self.decision.probability, reason)
@@ -144,6 +146,11 @@ class _Run:
     def from_record(self, asked: RecordField) -> Generator[Event, None, Answer]:
         """A question about the record of the paper it names (or of the one coining the name it asks
         about), answered from that record; refused when no paper found is either."""
+        if self.evidence.query.among:  # "who wrote them?" in a chat: each paper's record
+            text = "\n".join(f"- {record_answer(s.paper, asked, s.number)}" for s in self.evidence.sources)
+            yield from self.tokens(text)
+            self.lap("generate")
+            return self.answer(text, RECORD, Verified(text, order=[s.number for s in self.evidence.sources]))
         source = named_source(self.evidence)
         coined = None if source else self.coined
         source = coined[0] if coined else source

@@ -30,6 +30,7 @@ from .followups import (
     needs_rewriting,
     placed_in,
     previous_papers,
+    records_in,
     refers_back,
     selection,
     side_name,
@@ -120,8 +121,9 @@ class ChatSession:
     filters: Filter = NO_FILTER  # which papers every question is answered from (/filter)
 
     def _gather(self, question: str | Query, pinned: list[str] | None = None) -> Evidence:
+        pinned = pinned or []
         return self.assistant.gather(
-            question, k=self.k, mode=self.mode, filters=self.filters, pinned=pinned or ()
+            question, k=max(self.k, len(pinned)), mode=self.mode, filters=self.filters, pinned=pinned
         )
 
     def _pointing(self, question: str, carried: str) -> Query | str:
@@ -197,6 +199,10 @@ class ChatSession:
                 # titles too long to be read as sides
                 query = replace(query, sides=tuple(side_name(name) for name in placed.names))
             return self._gather(query, placed.papers), True
+        if last and (records := records_in(question, last)):
+            query = self.assistant.gatherer.parse(records.question, self.filters)
+            query = replace(query, among=True, text=records.shown)
+            return self._gather(query, records.papers).narrowed(records.papers), True
         if last and (about := written_in(question, last)):
             return self._gather(about, previous_papers(last)), True
         typed = self._gather(question)

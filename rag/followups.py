@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .library.keyword import tokenize
 from .library.names import title_names
-from .query import compared_back, regarding, written_about
+from .query import compared_back, record_question, regarding, written_about
 
 if TYPE_CHECKING:
     from .answer import Answer, Citation
     from .api import Assistant
 
 MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
+MAX_RECORDS = 10  # "who wrote them?" is answered from each record after a list of up to this many
 
 
 @dataclass
@@ -52,6 +53,42 @@ def written_in(question: str, previous: Turn) -> str | None:
     comparison with a paper the follow-up names ("how does it differ from Twin-Merging?")."""
     cited = cited_titles(previous)
     return written_about(question, short_name(cited[0])) if len(cited) == 1 else None
+
+
+# "who wrote them?", "when were they published?", "who are their authors?": the papers the last
+# answer cited, pointed at together
+_PLURAL_POINTER = re.compile(r"\b(?:they|them|their|these|those|both)\b", re.IGNORECASE)
+
+
+class Records(NamedTuple):
+    """A question about the records of several papers of the conversation ("who wrote them?")."""
+
+    question: str  # with their names written in, as a record question of them reads
+    shown: str  # what it is shown searched as
+    papers: list[str]  # their ids
+
+
+def records_in(question: str, previous: Turn) -> Records | None:
+    """A question about the records of the (two to ten) papers the last answer cited, asked of them
+    together ("who wrote them?"), with their names written in ("who wrote PLeaS and Twin-Merging?";
+    beyond three, the first one's, and shown as about them all): answered from each one's record."""
+    cited = cited_papers(previous)
+    if not 2 <= len(cited) <= MAX_RECORDS or not _PLURAL_POINTER.search(question):
+        return None
+    names = [short_name(title) for title in cited_titles(previous)][
+        : len(cited) if len(cited) <= MAX_PINNED else 1
+    ]
+    written = written_about(
+        question, " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+    )
+    if not written or not record_question(written):
+        return None
+    shown = (
+        written
+        if len(cited) <= MAX_PINNED
+        else regarding(question, f"the {len(cited)} papers of the last answer")
+    )
+    return Records(written, shown, cited)
 
 
 def compared_in(question: str, previous: Turn) -> str | None:

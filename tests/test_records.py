@@ -354,3 +354,28 @@ def test_a_scope_nobody_matches_says_so_in_one_line(library: Assistant, records_
 )
 def test_follow_ups_about_a_paper_write_it_in(question: str, written: str | None) -> None:
     assert written_about(question, "Model soups") == written
+
+
+def test_who_wrote_them_after_an_answer_citing_several_papers_gives_each_record(library: Assistant) -> None:
+    """ "who wrote them?" after an answer citing CLIP-ReIdent, GIM and DUQGen is each paper's record,
+    cited, the missing field said to be missing (before: carried along as "who wrote them? (regarding:
+    CLIP-ReIdent)" and answered with sentences of its abstract)."""
+    from rag.answer import Answer, Citation
+    from rag.chat import ChatSession
+    from rag.followups import Turn
+
+    stored = library.library.store.papers()
+    papers = [
+        PaperRef(paper_id, str(stored[paper_id]["title"])) for paper_id in ("clip-reident", "gim", "duqgen")
+    ]
+    listed = Answer("", "", [Citation(n, p, "") for n, p in enumerate(papers, 1)], [], backend="extractive")
+    session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    session.turns.append(Turn("which papers ...?", "which papers ...?", listed))
+    answer = session.answer("who wrote them?").finish()
+    assert answer.question == "who wrote CLIP-ReIdent, GIM and DUQGen?"
+    assert answer.text.splitlines() == [
+        f'- "{CLIP_REIDENT}" was written by Konrad Habel, Fabian Deuser and Norbert Oswald [1].',
+        f'- "{GIM}" was written by Xuelun Shen, Zhipeng Cai, Wei Yin and Matthias Müller [2].',
+        "- The record of [3] has no authors.",
+    ], answer.text
+    assert [c.paper.paper_id for c in answer.citations] == ["clip-reident", "gim", "duqgen"]
