@@ -131,7 +131,8 @@ class _Run:
             yield Done(self.refusal(), evidence.query)
             return
         if evidence.query.record_field:
-            yield Done((yield from self.from_record(evidence.query.record_field)), evidence.query)
+            records = self.from_records_given if evidence.query.among else self.from_record
+            yield Done((yield from records(evidence.query.record_field)), evidence.query)
             return
         if (statement := aspect_answer(evidence, self.answerer.embedder)) is not None:
             yield Done((yield from self.from_statement(*statement)), evidence.query)
@@ -146,11 +147,6 @@ class _Run:
     def from_record(self, asked: RecordField) -> Generator[Event, None, Answer]:
         """A question about the record of the paper it names (or of the one coining the name it asks
         about), answered from that record; refused when no paper found is either."""
-        if self.evidence.query.among:  # "who wrote them?" in a chat: each paper's record
-            text = "\n".join(f"- {record_answer(s.paper, asked, s.number)}" for s in self.evidence.sources)
-            yield from self.tokens(text)
-            self.lap("generate")
-            return self.answer(text, RECORD, Verified(text, order=[s.number for s in self.evidence.sources]))
         source = named_source(self.evidence)
         coined = None if source else self.coined
         source = coined[0] if coined else source
@@ -166,6 +162,15 @@ class _Run:
         yield from self.tokens(text)
         self.lap("generate")
         return self.answer(text, RECORD, Verified(text, order=[source.number]))
+
+    def from_records_given(self, asked: RecordField) -> Generator[Event, None, Answer]:
+        """A question about the records of the papers given ("who wrote them?" in a chat): each
+        one's record, a line each."""
+        sources = self.evidence.sources
+        text = "\n".join(f"- {record_answer(s.paper, asked, s.number)}" for s in sources)
+        yield from self.tokens(text)
+        self.lap("generate")
+        return self.answer(text, RECORD, Verified(text, order=[s.number for s in sources]))
 
     @cached_property
     def coined(self) -> tuple[Source, str] | None:

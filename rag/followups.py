@@ -75,20 +75,18 @@ def records_in(question: str, previous: Turn) -> Records | None:
     cited = cited_papers(previous)
     if not 2 <= len(cited) <= MAX_RECORDS or not _PLURAL_POINTER.search(question):
         return None
-    names = [short_name(title) for title in cited_titles(previous)][
-        : len(cited) if len(cited) <= MAX_PINNED else 1
-    ]
-    written = written_about(
-        question, " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
-    )
+    names = [short_name(title) for title in cited_titles(previous)]
+    few = len(cited) <= MAX_PINNED
+    written = written_about(question, _joined(names if few else names[:1]))
     if not written or not record_question(written):
         return None
-    shown = (
-        written
-        if len(cited) <= MAX_PINNED
-        else regarding(question, f"the {len(cited)} papers of the last answer")
-    )
+    shown = written if few else regarding(question, f"the {len(cited)} papers of the last answer")
     return Records(written, shown, cited)
+
+
+def _joined(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
 
 
 def compared_in(question: str, previous: Turn) -> str | None:
@@ -150,7 +148,7 @@ def _placed(question: str, previous: Turn) -> Placed | None:
             raise LookupError(match[0])
         names = [short_name(c.paper.title) for c in papers]
         chosen.update(zip((c.paper.paper_id for c in papers), names, strict=True))
-        return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        return _joined(names)
 
     try:
         written = _BY_PLACE.sub(name, question)

@@ -571,8 +571,9 @@ class Query:
     # what a list's form asks about ("what datasets does Panda-70M use?": "Panda-70M use?"); a
     # question about one paper once it starts with that paper's name
     owner: str = ""
-    # a list chosen among given papers ("which of them ...?" in a chat): a paper is listed when a
-    # sentence of it settles the topic as a yes/no question would (extractive.settling_sentences)
+    # asked of given papers in a chat: a list chosen among them ("which of them ...?"), where a paper
+    # is listed when a sentence of it settles the topic as a yes/no question would
+    # (extractive.settling_sentences); a record question of each of them ("who wrote them?")
     among: bool = False
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")
