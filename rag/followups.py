@@ -104,7 +104,9 @@ _BY_PLACE = re.compile(
     r"\bthe\s+(?:(?P<place>first|second|third|fourth|fifth|last)\s+(?:one|paper|study|method|model|"
     r"approach|article)|(?P<either>former|latter)(?:\s+(?:one|paper|method|model|approach))?"
     r"|(?P<end>first|last|top)\s+(?P<count>two|three|four|[234])"
-    r"(?:\s+(?:ones|papers|works|studies|methods|models|approaches))?)\b"
+    # a noun of papers, or nothing ("compare the first two", "how do the first two differ?"), not
+    # "the first two years"
+    r"(?:\s+(?:ones|papers|works|studies|methods|models|approaches)|(?=\s*(?:[?.!,;]|$|\s+differ\b))))\b"
     r"(?!\s+(?:to|that|which|who|ever)\b)"
     r"|\[(?P<number>\d{1,2})\]|\b(?:paper|reference|source)\s+(?P<named>\d{1,2})\b",
     re.IGNORECASE,

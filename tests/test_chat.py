@@ -539,6 +539,7 @@ def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session
     assert {c.paper.paper_id for c in two.answer.citations} == {p.paper_id for p in papers[:2]}
     # a superlative is no pointer: "the first model to ..." is asked as typed
     assert placed_in("which was the first model to use contrastive training?", session.turns) is None
+    assert placed_in("what changed in the first two years?", session.turns) is None
 
 
 def test_an_ellipsis_about_a_word_the_last_paper_never_writes_is_a_new_topic(session: ChatSession) -> None:
