@@ -25,29 +25,43 @@ HERE = Path(__file__).resolve().parent
 FOLLOW_UPS = ("how do they differ?", "what is the difference between them?")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
-    args = parser.parse_args()
-    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-cf-")))
+def comparison_pairs(store: str | None) -> tuple[Assistant, list[tuple[str, list[PaperRef]]]]:
+    """An assistant over a store of the bundled corpus (a new one when none is given), and each pair
+    of papers of kinds/comparison.jsonl with its split."""
+    assistant = Assistant(load_settings(store_dir=store or tempfile.mkdtemp(prefix="rag-pairs-")))
     if assistant.library.store.count() == 0:
         assistant.ingest()
     ids = {str(meta["title"]): paper_id for paper_id, meta in assistant.library.store.papers().items()}
     rows = [
         json.loads(line) for line in (HERE / "kinds" / "comparison.jsonl").read_text().splitlines() if line
     ]
+    return assistant, [
+        (row["split"], [PaperRef(ids[title], title) for title in row["papers"]]) for row in rows
+    ]
+
+
+def after_citing(assistant: Assistant, papers: list[PaperRef]) -> ChatSession:
+    """A chat (its own condensing, no LLM; extractive answers) whose last answer cited these papers
+    as [1], [2], ..., as a list answer would."""
+    citations = [Citation(number, paper, "") for number, paper in enumerate(papers, 1)]
+    last = Turn("which papers ...?", "which papers ...?", Answer("", "", citations, [], backend="extractive"))
+    session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    session.turns.append(last)
+    return session
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
+    args = parser.parse_args()
+    assistant, pairs = comparison_pairs(args.store)
     tally: dict[str, list[int]] = {}
-    for row in rows:
-        papers = [PaperRef(ids[title], title) for title in row["papers"]]
-        citations = [Citation(number, paper, "") for number, paper in enumerate(papers, 1)]
-        last = Turn(
-            "which papers ...?", "which papers ...?", Answer("", "", citations, [], backend="extractive")
-        )
+    for split, papers in pairs:
         for follow_up in FOLLOW_UPS:
-            session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
-            session.turns.append(last)
-            cited = {c.paper.paper_id for c in session.answer(follow_up).finish().citations}
-            counts = tally.setdefault(row["split"], [0, 0])
+            cited = {
+                c.paper.paper_id for c in after_citing(assistant, papers).answer(follow_up).finish().citations
+            }
+            counts = tally.setdefault(split, [0, 0])
             counts[0] += 1
             counts[1] += {p.paper_id for p in papers} <= cited
     print("| split | follow-ups | both papers cited |\n|---|---|---|")

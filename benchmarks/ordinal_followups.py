@@ -13,16 +13,9 @@ Run: .venv/bin/python benchmarks/ordinal_followups.py [--store DIR]
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
-from pathlib import Path
 
-from rag.answer import Answer, Citation, PaperRef
-from rag.api import Assistant
-from rag.chat import ChatSession, Turn
-from rag.config import load_settings
+from compare_followups import after_citing, comparison_pairs
 
-HERE = Path(__file__).resolve().parent
 # each follow-up, and which of the two papers (0: [1], 1: [2]) it points at
 FOLLOW_UPS = (
     ("who wrote the first one?", (0,)),
@@ -40,25 +33,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
     args = parser.parse_args()
-    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-of-")))
-    if assistant.library.store.count() == 0:
-        assistant.ingest()
-    ids = {str(meta["title"]): paper_id for paper_id, meta in assistant.library.store.papers().items()}
-    rows = [
-        json.loads(line) for line in (HERE / "kinds" / "comparison.jsonl").read_text().splitlines() if line
-    ]
+    assistant, pairs = comparison_pairs(args.store)
     tally: dict[str, list[int]] = {}
-    for row in rows:
-        papers = [PaperRef(ids[title], title) for title in row["papers"]]
-        citations = [Citation(number, paper, "") for number, paper in enumerate(papers, 1)]
-        last = Turn(
-            "which papers ...?", "which papers ...?", Answer("", "", citations, [], backend="extractive")
-        )
+    for split, papers in pairs:
         for follow_up, places in FOLLOW_UPS:
-            session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
-            session.turns.append(last)
-            answer = session.answer(follow_up).finish()
-            counts = tally.setdefault(row["split"], [0, 0, 0])
+            answer = after_citing(assistant, papers).answer(follow_up).finish()
+            counts = tally.setdefault(split, [0, 0, 0])
             counts[0] += 1
             cited = [c.paper.paper_id for c in answer.citations]
             pointed = [papers[place].paper_id for place in places]
