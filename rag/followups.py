@@ -128,11 +128,22 @@ def side_name(name: str) -> str:
     return re.split(r"[?!]", name, maxsplit=1)[0].strip(" \"'\u201c\u201d") or name
 
 
+# "what about the other one?" after an answer citing one of the two papers an earlier one cited
+_OTHER = re.compile(r"\bthe\s+other\s+(?:one|paper|study|method|model|approach)\b", re.IGNORECASE)
+
+
 def placed_in(question: str, turns: list[Turn]) -> Placed | None:
     """The follow-up with the papers it points at by place or number ("who wrote the first one?",
     "what does [2] propose?", "compare the first two") written in by name ("who wrote PLeaS?"), and
     their ids, from the latest answer that has a paper at each place (after "who wrote the first
-    one?", "the second one" is still the list's); None when it points at none."""
+    one?", "the second one" is still the list's); "the other one" is the other of two papers an
+    earlier answer cited, when the last cited one of them. None when it points at none."""
+    if _OTHER.search(question):
+        other = _the_other(turns)
+        if other is None:
+            return None
+        name = short_name(other.paper.title)
+        return Placed(_OTHER.sub(name, question), [other.paper.paper_id], [name])
     for previous in reversed(turns):
         if (placed := _placed(question, previous)) is not None:
             return placed
@@ -157,6 +168,19 @@ def _placed(question: str, previous: Turn) -> Placed | None:
     except LookupError:
         return None
     return Placed(written, list(chosen), list(chosen.values())) if chosen else None
+
+
+def _the_other(turns: list[Turn]) -> Citation | None:
+    """The other of the two papers the latest answer citing the last answer's one paper cited."""
+    last = cited_papers(turns[-1]) if turns else []
+    if len(last) != 1:
+        return None
+    for earlier in reversed(turns[:-1]):
+        cited = {c.paper.paper_id: c for c in earlier.answer.citations}
+        if last[0] in cited:
+            others = [c for paper_id, c in cited.items() if paper_id != last[0]]
+            return others[0] if len(others) == 1 else None
+    return None
 
 
 def _pointed(match: re.Match[str], cited: list[Citation], numbered: dict[int, Citation]) -> list[Citation]:

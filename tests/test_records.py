@@ -379,3 +379,31 @@ def test_who_wrote_them_after_an_answer_citing_several_papers_gives_each_record(
         "- The record of [3] has no authors.",
     ], answer.text
     assert [c.paper.paper_id for c in answer.citations] == ["clip-reident", "gim", "duqgen"]
+
+
+def test_the_other_one_is_the_other_of_two_papers_an_earlier_answer_cited(library: Assistant) -> None:
+    """After an answer citing CLIP-ReIdent and GIM, then one citing CLIP-ReIdent alone, "who wrote
+    the other one?" asks about GIM (before: refused); with three papers before, "the other one" is
+    none of them."""
+    from rag.answer import Answer, Citation
+    from rag.chat import ChatSession
+    from rag.followups import Turn, placed_in
+
+    stored = library.library.store.papers()
+
+    def citing(*ids: str) -> Turn:
+        papers = [PaperRef(paper_id, str(stored[paper_id]["title"])) for paper_id in ids]
+        answer = Answer(
+            "", "", [Citation(n, p, "") for n, p in enumerate(papers, 1)], [], backend="extractive"
+        )
+        return Turn("q", "q", answer)
+
+    session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    session.turns += [citing("clip-reident", "gim"), citing("clip-reident")]
+    answer = session.answer("who wrote the other one?").finish()
+    assert answer.question == "who wrote GIM?"
+    assert answer.text == f'"{GIM}" was written by Xuelun Shen, Zhipeng Cai, Wei Yin and Matthias Müller [1].'
+    assert (
+        placed_in("who wrote the other one?", [citing("clip-reident", "gim", "duqgen"), citing("gim")])
+        is None
+    )
