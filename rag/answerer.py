@@ -159,18 +159,14 @@ class _Run:
         text = record_answer(source.paper, asked, source.number)
         if coined:
             text = f"{coined[1].rstrip()} [{source.number}] {text}"
-        yield from self.tokens(text)
-        self.lap("generate")
-        return self.answer(text, RECORD, Verified(text, order=[source.number]))
+        return (yield from self.written(text, RECORD, [source.number]))
 
     def from_records_given(self, asked: RecordField) -> Generator[Event, None, Answer]:
         """A question about the records of the papers given ("who wrote them?" in a chat): each
         one's record, a line each."""
         sources = self.evidence.sources
         text = "\n".join(f"- {record_answer(s.paper, asked, s.number)}" for s in sources)
-        yield from self.tokens(text)
-        self.lap("generate")
-        return self.answer(text, RECORD, Verified(text, order=[s.number for s in sources]))
+        return (yield from self.written(text, RECORD, [s.number for s in sources]))
 
     @cached_property
     def coined(self) -> tuple[Source, str] | None:
@@ -181,19 +177,22 @@ class _Run:
     def from_statement(self, text: str, number: int) -> Generator[Event, None, Answer]:
         """What the named paper's abstract states of an aspect (its limitations), or that it states
         none (aspects.py): no backend writes it, so none can quote something else instead."""
-        yield from self.tokens(text)
-        self.lap("generate")
-        return self.answer(text, EXTRACTIVE, Verified(text, order=[number]))
+        return (yield from self.written(text, EXTRACTIVE, [number]))
 
     def from_catalogue(self) -> Generator[Event, None, Answer]:
         """The papers of the question's scope ("papers by NAME"), listed from their records."""
         listed = newest_first(self.evidence.sources)
         described = self.evidence.query.filters.describe()
         text = catalogue_answer([s.paper for s in listed], self.evidence.in_scope, described)
+        self.decision = Decision(True, self.decision.probability, "the papers the filter lets through")
+        return (yield from self.written(text, RECORD, [s.number for s in listed]))
+
+    def written(self, text: str, backend: str, order: list[int]) -> Generator[Event, None, Answer]:
+        """An answer written whole by a rule (a record, a statement, a catalogue), not by a backend:
+        streamed, timed, and citing the sources in that order."""
         yield from self.tokens(text)
         self.lap("generate")
-        self.decision = Decision(True, self.decision.probability, "the papers the filter lets through")
-        return self.answer(text, RECORD, Verified(text, order=[s.number for s in listed]))
+        return self.answer(text, backend, Verified(text, order=order))
 
     def attempt(self, name: str) -> Generator[Event, None, Answer | None]:
         """One backend's draft, streamed and verified; its Answer, or None to try the next backend."""

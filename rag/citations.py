@@ -59,6 +59,10 @@ class PaperText:
     name_terms: frozenset[str] = frozenset()
     asked_vector: np.ndarray | None = None
 
+    def all_sentences(self) -> list[str]:
+        """Its sentences: as split already (sentences.add_sentences), else split from its chunks."""
+        return self.sentences or [s for text in self.chunk_texts for s in split_sentences(text)]
+
     def best_similarity(self, vector: np.ndarray) -> float:
         """The highest cosine similarity of a vector to any of this paper's chunks or sentences."""
         best = float(np.max(self.chunk_vectors @ vector))

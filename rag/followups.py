@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .library.keyword import tokenize
 from .library.names import title_names
-from .query import compared_back, record_question, regarding, written_about
+from .query import compared_back, joined, record_question, regarding, written_about
 
 if TYPE_CHECKING:
     from .answer import Answer, Citation
@@ -77,16 +77,11 @@ def records_in(question: str, previous: Turn) -> Records | None:
         return None
     names = [short_name(title) for title in cited_titles(previous)]
     few = len(cited) <= MAX_PINNED
-    written = written_about(question, _joined(names if few else names[:1]))
+    written = written_about(question, joined(names if few else names[:1]))
     if not written or not record_question(written):
         return None
     shown = written if few else regarding(question, f"the {len(cited)} papers of the last answer")
     return Records(written, shown, cited)
-
-
-def _joined(names: list[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
 
 
 def compared_in(question: str, previous: Turn) -> str | None:
@@ -161,7 +156,7 @@ def _placed(question: str, previous: Turn) -> Placed | None:
             raise LookupError(match[0])
         names = [short_name(c.paper.title) for c in papers]
         chosen.update(zip((c.paper.paper_id for c in papers), names, strict=True))
-        return _joined(names)
+        return joined(names)
 
     try:
         written = _BY_PLACE.sub(name, question)

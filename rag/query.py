@@ -513,6 +513,11 @@ _BACK_PLURAL = re.compile(
 MAX_COMPARED_BACK = 4  # "how do they differ?" after a longer list is not compared paper by paper
 
 
+def joined(names: list[str]) -> str:
+    """Names as a sentence writes them: 'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def compared_back(question: str, names: list[str]) -> str | None:
     """A follow-up comparing the papers the last answer cited, with their names written in ("how do
     they differ?": "how do PLeaS and Twin-Merging differ?"); None for any other question, and when
@@ -520,8 +525,7 @@ def compared_back(question: str, names: list[str]) -> str | None:
     if not 2 <= len(names) <= MAX_COMPARED_BACK:
         return None
     text = _LEADING_AND.sub("", question.strip().rstrip("?.! "))
-    joined = ", ".join(names[:-1]) + " and " + names[-1]
-    in_place = _BACK_PLURAL.sub(lambda _: joined, text, count=1)
+    in_place = _BACK_PLURAL.sub(lambda _: joined(names), text, count=1)
     if in_place != text and compared(text) == () and len(compared(in_place)) >= 2:
         return f"{in_place}?"
     return None

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 from .answer import PaperRef, Source
-from .citations import NAMED, split_sentences
+from .citations import NAMED
 from .contribution import about_own_work
 from .evidence import Evidence, folded
 from .library.keyword import tokenize
 from .library.names import coined_names
-from .query import RecordField
+from .query import RecordField, joined
 
 RECORD = "record"  # the backend an answer written from the record reports
 MAX_AUTHORS = 10  # a longer list is cut, saying how many more there are
@@ -60,8 +60,7 @@ def coining_source(evidence: Evidence, name: str) -> tuple[Source, str] | None:
     sources does."""
     for source in evidence.sources[:COINING_DEPTH]:
         paper = evidence.papers.get(source.number)
-        sentences = [s for text in paper.chunk_texts for s in split_sentences(text)] if paper else []
-        for sentence in sentences:
+        for sentence in paper.all_sentences() if paper else []:
             coined = coined_names(sentence)
             if folded(name) in map(folded, coined) and about_own_work(sentence, coined):
                 return source, sentence
@@ -77,13 +76,13 @@ def _proposes(sentence: str, name: str) -> bool:
     return bool(re.search(proposing, sentence, re.IGNORECASE))
 
 
-def _joined(names: list[str]) -> str:
+def _authors(names: list[str]) -> str:
     """'A', 'A and B', 'A, B and C', 'A, ..., J and 5 others'."""
     shown = names[:MAX_AUTHORS]
     rest = len(names) - len(shown)
     if rest:
         return ", ".join(shown) + f" and {rest} other{'s' if rest > 1 else ''}"
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return joined(shown)
 
 
 def _when(paper: PaperRef) -> str | None:
@@ -107,7 +106,7 @@ def _link(paper: PaperRef) -> str | None:
 def _stated(paper: PaperRef, asked: RecordField, name: str) -> str | None:
     """The sentence stating the field, or None when the record lacks it."""
     if asked == "authors" and paper.authors:
-        return f"{name} was written by {_joined(paper.authors)}"
+        return f"{name} was written by {_authors(paper.authors)}"
     if asked == "date" and (when := _when(paper)):
         return f"{name} was published {when}"
     if asked == "venue" and paper.venue:

@@ -190,7 +190,7 @@ def source_verdict(question: str, papers: list[PaperText], question_vector: np.n
     """The verdict of the first sentence (or title) of these papers that settles the question, their
     sentences taken by similarity to the question; None when none does."""
     for paper in papers:
-        texts = paper.sentences or [s for chunk in paper.chunk_texts for s in split_sentences(chunk)]
+        texts = paper.all_sentences()
         vectors = paper.sentence_vectors
         if paper.sentences and vectors is not None and len(vectors) == len(texts):
             scores = vectors @ question_vector
