@@ -60,7 +60,7 @@ class StoreSettings(BaseModel):
         "minilm-int8",
         description="Embedding model: 'minilm-int8' (all-MiniLM-L6-v2, int8 ONNX, "
         "runs on onnxruntime), 'minilm-int8-fast' (the same model with integer matrix products, "
-        "built once into model_dir: other vectors, ingest 1.7x faster; needs the [fast] extra), "
+        "built once into model_dir: other vectors, faster ingest), "
         "'openai:<model>' (an OpenAI-compatible /v1/embeddings server: "
         "text-embeddings-inference, vLLM, Ollama, Infinity, OpenAI; see embed_base_url) or "
         "'st:<model name or path>' (sentence-transformers, needs PyTorch; not installed by default).",

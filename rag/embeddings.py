@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .config import package_file
+from .config import default_model_dir, package_file
 from .errors import ConfigError, RagError
 
 if TYPE_CHECKING:
@@ -114,15 +114,30 @@ class OnnxMiniLM:
     Each run of the model uses one thread, and the length buckets of a call run side by side,
     one per core (`threads`, default: the physical cores): on this small model that costs less
     CPU than splitting every run across cores, and no idle thread spins while the caller works.
+    The shipped file runs as the lean model built from it in the model folder (rag/model_files.py:
+    the same vectors), or as shipped where that cannot be built.
     """
 
     name = "all-MiniLM-L6-v2-int8-onnx"
     dimension = 384
     max_tokens = MAX_TOKENS
     run_rows = _RUN_ROWS  # texts of similar length run together, padded to the longest
+    # onnxruntime's fused SkipLayerNormalization kernel is slower here than the Add and
+    # LayerNormalization it replaces (the outputs differ by float rounding only)
+    disabled_optimizers: tuple[str, ...] = ("SkipLayerNormFusion",)
 
-    def __init__(self, *, model_path: Path | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model_path: Path | None = None,
+        model_dir: Path | None = None,
+        threads: int | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self._model_path = model_path
+        self._model_dir = model_dir
+        self._notify = notify
+        self._derived: Path | None = None
         self._threads = threads
         self._session: Any = None
         self._tokenizer: Tokenizer | None = None
@@ -144,19 +159,15 @@ class OnnxMiniLM:
         with self._lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
-
             path = self._model_file()
-            options = ort.SessionOptions()
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            options.log_severity_level = 3
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
-                session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            except Exception as exc:  # onnxruntime's own types: InvalidProtobuf, Fail, NoSuchFile ...
-                raise ModelFileError(path, str(exc).strip().splitlines()[0]) from exc
+                session = _session(path, self.disabled_optimizers)
+            except ModelFileError:
+                if self._model_path is not None or path == shipped_model():
+                    raise
+                path.unlink(missing_ok=True)  # damaged in the model folder (it is written whole)
+                self._derived = None
+                session = _session(self._model_file(), self.disabled_optimizers)
             tokenizer = wordpiece_tokenizer()
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
             self._inputs = {i.name for i in session.get_inputs()}
@@ -164,7 +175,23 @@ class OnnxMiniLM:
             self._session = session
 
     def _model_file(self) -> Path:
-        return self._model_path or shipped_model()
+        """The file the model runs from: the one given, else the one derived in the model folder."""
+        if self._model_path is not None:
+            return self._model_path
+        if self._derived is None:
+            self._derived = self._derived_model(self._model_dir or default_model_dir())
+        return self._derived
+
+    def _derived_model(self, model_dir: Path) -> Path:
+        """The lean model (built once), else the shipped file: their vectors are the same."""
+        from .model_files import lean_model
+
+        try:
+            return lean_model(model_dir, self._notify)
+        except (RagError, ImportError) as exc:
+            if self._notify:
+                self._notify(f"the embedding model runs as shipped, a little slower: {exc}")
+            return shipped_model()
 
     def count_tokens(self, text: str) -> list[int]:
         """WordPiece ids of a text, without truncation or special tokens."""
@@ -219,6 +246,27 @@ class OnnxMiniLM:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
+def _session(path: Path, disabled_optimizers: tuple[str, ...]) -> Any:
+    """An onnxruntime session of one thread that never spins waiting for work."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(
+            str(path),
+            options,
+            providers=["CPUExecutionProvider"],
+            disabled_optimizers=list(disabled_optimizers),
+        )
+    except Exception as exc:  # onnxruntime's own types: InvalidProtobuf, Fail, NoSuchFile ...
+        raise ModelFileError(path, str(exc).strip().splitlines()[0]) from exc
+
+
 def _buckets(lengths: list[int], rows: int = _RUN_ROWS) -> list[list[int]]:
     """Indexes of texts grouped into runs of similar length, longest first (threads finish together)."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
@@ -232,30 +280,22 @@ def _buckets(lengths: list[int], rows: int = _RUN_ROWS) -> list[list[int]]:
 
 
 class FastMiniLM(OnnxMiniLM):
-    """all-MiniLM-L6-v2 with integer matrix products (rag/quantize.py): other vectors than the
+    """all-MiniLM-L6-v2 with integer matrix products (rag/model_files.py): other vectors than the
     shipped model's (cosine 0.99 to them), made 1.8x faster on an AVX-512 VNNI CPU. Each text runs
     alone: a dynamically quantized run scales its activations by the whole run's range, so a text's
     vector would otherwise depend on the texts beside it."""
 
     name = "all-MiniLM-L6-v2-int8-dynamic-onnx"
     run_rows = 1
+    disabled_optimizers = ()
 
     def __init__(self, model_dir: Path, *, notify: Callable[[str], None] | None = None) -> None:
-        super().__init__()
-        self._model_dir = model_dir
-        self._notify = notify
+        super().__init__(model_dir=model_dir, notify=notify)
 
-    def _model_file(self) -> Path:
-        from .quantize import fast_model
+    def _derived_model(self, model_dir: Path) -> Path:
+        from .model_files import fast_model
 
-        return fast_model(self._model_dir, self._notify)
-
-    def _load(self) -> None:
-        try:
-            super()._load()
-        except ModelFileError as exc:  # damaged in the model folder (it is written whole): built again
-            exc.path.unlink(missing_ok=True)
-            super()._load()
+        return fast_model(model_dir, self._notify)
 
 
 class SentenceTransformerEmbedder:
@@ -334,7 +374,7 @@ def local_embedder(
 ) -> Embedder | None:
     """The local ONNX embedder whose vectors a store records by that name; None for another one."""
     if name == OnnxMiniLM.name:
-        return OnnxMiniLM()
+        return OnnxMiniLM(model_dir=model_dir, notify=notify)
     if name == FastMiniLM.name:
         return FastMiniLM(model_dir, notify=notify)
     return None
@@ -347,10 +387,8 @@ def make_embedder(
     model_dir), 'openai:<model>' or 'st:<model>'."""
     spec = settings.embedder
     if spec == "minilm-int8":
-        return OnnxMiniLM()
+        return OnnxMiniLM(model_dir=model_dir, notify=notify)
     if spec == "minilm-int8-fast":
-        from .config import default_model_dir
-
         return FastMiniLM(model_dir or default_model_dir(), notify=notify)
     if spec.startswith("openai:"):
         return _server_embedder(spec.removeprefix("openai:"), settings, notify)
