@@ -3,8 +3,10 @@
 For each pair of papers of benchmarks/kinds/comparison.jsonl, a chat whose last answer cited the
 two as [1] and [2] (as a list answer would) is asked about them by place ("who wrote the first
 one?", "the latter"), by number ("[2]") or together ("who wrote them?") through
-`ChatSession.answer` (the chat's own condensing, no LLM), answered extractively. Reported per
-split: the answers citing every paper pointed at, the first one first, and the refused ones.
+`ChatSession.answer` (the chat's own condensing, no LLM), answered extractively; a chain asks its
+questions in turn and scores the last ("tell me more about the first one", then "how do they
+differ?"). Reported per split: the answers citing every paper pointed at, the first one first, and
+the refused ones.
 Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
 Run: .venv/bin/python benchmarks/ordinal_followups.py [--store DIR]
@@ -16,8 +18,10 @@ import argparse
 
 from compare_followups import after_citing, comparison_pairs
 
-# each follow-up, and which of the two papers (0: [1], 1: [2]) it points at
-FOLLOW_UPS = (
+from rag.followups import Turn
+
+# each follow-up (or chain of them), and which of the two papers (0: [1], 1: [2]) it points at
+FOLLOW_UPS: tuple[tuple[str | tuple[str, ...], tuple[int, ...]], ...] = (
     ("who wrote the first one?", (0,)),
     ("tell me more about the second one", (1,)),
     ("what does [2] propose?", (1,)),
@@ -26,6 +30,8 @@ FOLLOW_UPS = (
     ("compare the first two", (0, 1)),
     ("who wrote them?", (0, 1)),
     ("when were they published?", (0, 1)),
+    (("tell me more about the first one", "how do they differ?"), (0, 1)),
+    (("what does [2] propose?", "how do they compare?"), (0, 1)),
 )
 
 
@@ -37,7 +43,14 @@ def main() -> None:
     tally: dict[str, list[int]] = {}
     for split, papers in pairs:
         for follow_up, places in FOLLOW_UPS:
-            answer = after_citing(assistant, papers).answer(follow_up).finish()
+            *before, last = (follow_up,) if isinstance(follow_up, str) else follow_up
+            session = after_citing(assistant, papers)
+            for question in before:
+                stream = session.answer(question)
+                earlier = stream.finish()
+                assert stream.query is not None
+                session.turns.append(Turn(question, stream.query.text, earlier))
+            answer = session.answer(last).finish()
             counts = tally.setdefault(split, [0, 0, 0])
             counts[0] += 1
             cited = [c.paper.paper_id for c in answer.citations]

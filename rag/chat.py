@@ -191,7 +191,7 @@ class ChatSession:
             among, listed = chosen
             query = replace(self.assistant.gatherer.parse(among, self.filters), among=True)
             return self._gather(query, listed).narrowed(listed), True
-        if last and (compared := compared_in(question, last)):
+        if last and (compared := compared_in(question, last, self.turns)):
             return self._gather(compared, previous_papers(last)), True
         if placed := placed_in(question, self.turns):
             query = self.assistant.gatherer.parse(placed.question, self.filters)

@@ -114,19 +114,20 @@ class CitationRewriter:
         return f"[{', '.join(str(n) for n in sorted(kept))}]" if kept else ""
 
     def feed(self, text: str) -> str:
-        """Rewrite what can be rewritten; hold back a citation that may still be open."""
+        """Rewrite what can be rewritten; hold back a citation that may still be open, and a list
+        item that opens with its citation until its line ends (its citation moves to the end)."""
         text = self._pending + text
-        held = _OPEN_CITATION.search(text)
-        if held and len(text) - held.start() < 40:
-            text, self._pending = text[: held.start()], text[held.start() :]
-        else:
-            self._pending = ""
-        return _CITATION.sub(self._rewrite, text)
+        start = text.rfind("\n") + 1  # of the last line
+        if not _LABELLED_LINE.fullmatch(text, start):
+            held = _OPEN_CITATION.search(text)
+            start = held.start() if held and len(text) - held.start() < 40 else len(text)
+        text, self._pending = text[:start], text[start:]
+        return _CITATION.sub(self._rewrite, citations_last(text))
 
     def flush(self) -> str:
         """Whatever is still held back."""
         text, self._pending = self._pending, ""
-        return _CITATION.sub(self._rewrite, text)
+        return _CITATION.sub(self._rewrite, citations_last(text))
 
 
 def rewrite_citations(text: str, citable: int | Collection[int]) -> tuple[str, list[int]]:
@@ -153,15 +154,27 @@ def tidy(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-_LEADING_CITATION = re.compile(
-    r"^([ \t]*[-*\u2022][ \t]*)(\[\^?[\d,\s\u2013-]+\])[ \t]*(\S.*?)[ \t]*$", re.MULTILINE
-)
+_MARK = r"\[\^?[\d,\s\u2013-]+\]"
+_LEADING_CITATION = re.compile(rf"^([ \t]*[-*\u2022][ \t]*)({_MARK})[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
+# in such an item, a later citation followed by a capital opens the next item ("- [1] A [2] B"),
+# unlike one inside a sentence ("- [1] A beats B [2] by 3 points.")
+_NEXT_LABEL = re.compile(rf"[ \t]*({_MARK})[ \t]*(?=[A-Z0-9])")
+# a line that is, or may still become, a list item opening with its citation
+_LABELLED_LINE = re.compile(r"[ \t]*[-*\u2022][ \t]*(?:\[.*)?")
 
 
 def citations_last(text: str) -> str:
     """List items that open with their citation ("- [2] Text.") cite at the end instead ("- Text. [2]"),
-    where a citation belongs to the sentence before it."""
-    return _LEADING_CITATION.sub(r"\1\3 \2", text)
+    where a citation belongs to the sentence before it; a line of several such items ("- [1] A [2] B")
+    becomes one line each."""
+
+    def moved(item: re.Match[str]) -> str:
+        bullet, first, rest = item.groups()
+        parts = _NEXT_LABEL.split(rest)
+        labelled = [(first, parts[0]), *zip(parts[1::2], parts[2::2], strict=True)]
+        return "\n".join(f"{bullet}{body.strip()} {mark}" for mark, body in labelled)
+
+    return _LEADING_CITATION.sub(moved, text)
 
 
 def split_sentences(text: str) -> list[str]:

@@ -84,10 +84,12 @@ def records_in(question: str, previous: Turn) -> Records | None:
     return Records(written, shown, cited)
 
 
-def compared_in(question: str, previous: Turn) -> str | None:
+def compared_in(question: str, previous: Turn, turns: list[Turn]) -> str | None:
     """A follow-up comparing the papers the last answer cited ("how do they differ?") as the
-    comparison it asks, their short names written in."""
-    return compared_back(question, [short_name(title) for title in cited_titles(previous)])
+    comparison it asks, their short names written in; after an answer about one of them ("tell me
+    more about the first one"), they are the papers of the answer that cited it among others."""
+    compared = _citing_among(turns, previous) or previous
+    return compared_back(question, [short_name(title) for title in cited_titles(compared)])
 
 
 # Papers of the last answer pointed at by their place or number: "the first one", "the second
@@ -166,16 +168,26 @@ def _placed(question: str, previous: Turn) -> Placed | None:
 
 
 def _the_other(turns: list[Turn]) -> Citation | None:
-    """The other of the two papers the latest answer citing the last answer's one paper cited."""
-    last = cited_papers(turns[-1]) if turns else []
-    if len(last) != 1:
+    """The other of the two papers the latest answer citing the last answer's one paper among
+    others cited."""
+    earlier = _citing_among(turns, turns[-1]) if turns else None
+    if earlier is None:
         return None
-    for earlier in reversed(turns[:-1]):
-        cited = {c.paper.paper_id: c for c in earlier.answer.citations}
-        if last[0] in cited:
-            others = [c for paper_id, c in cited.items() if paper_id != last[0]]
-            return others[0] if len(others) == 1 else None
-    return None
+    cited = {c.paper.paper_id: c for c in earlier.answer.citations}
+    others = [c for paper_id, c in cited.items() if paper_id not in cited_papers(turns[-1])]
+    return others[0] if len(others) == 1 else None
+
+
+def _citing_among(turns: list[Turn], last: Turn) -> Turn | None:
+    """The latest exchange before `last` whose answer cited the one paper `last` cited among
+    others; None when `last` cited another number of papers."""
+    cited = cited_papers(last)
+    if len(cited) != 1:
+        return None
+    before = turns[: next((i for i, turn in enumerate(turns) if turn is last), len(turns))]
+    return next(
+        (t for t in reversed(before) if cited[0] in cited_papers(t) and len(cited_papers(t)) > 1), None
+    )
 
 
 def _pointed(match: re.Match[str], cited: list[Citation], numbered: dict[int, Citation]) -> list[Citation]:

@@ -16,6 +16,7 @@ from rag.citations import (
     figures,
     rewrite_citations,
     split_sentences,
+    tidy,
     unsupported_numbers,
     written_figures,
 )
@@ -320,6 +321,35 @@ def test_list_items_that_open_with_their_citation_cite_at_the_end() -> None:
         "- Soups average weights. [1]",
         "- Merging uses permutations. [2, 3]",
     ]
+
+
+def test_a_line_of_several_labelled_items_becomes_one_line_each() -> None:
+    reply = "- [1] FiVE: a video benchmark [2] DPE: portrait editing\n- [3] Soups beat B [1] by 2 points."
+    assert citations_last(reply) == (
+        "- FiVE: a video benchmark [1]\n- DPE: portrait editing [2]\n- Soups beat B [1] by 2 points. [3]"
+    )
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 1000])
+def test_a_streamed_reply_reads_as_the_final_one(piece: int) -> None:
+    """A list item opening with its citation is held until its line ends, so that the citation
+    streams where the final answer has it, in the same numbering."""
+    reply = "Papers:\n- [2] B does it [1] A too\n- Plain item [3].\n- [3] C [1, 2] is cited.\nText [2] ends"
+    rewriter = CitationRewriter(3)
+    streamed = "".join(rewriter.feed(reply[i : i + piece]) for i in range(0, len(reply), piece))
+    streamed += rewriter.flush()
+    assert tidy(streamed) == rewrite_citations(citations_last(reply), 3)[0]
+    assert streamed.startswith("Papers:\n- B does it [1]\n- A too [2]\n")
+
+
+def test_a_reply_without_labelled_items_streams_as_it_comes() -> None:
+    rewriter = CitationRewriter(3)
+    assert (
+        rewriter.feed("- Soups average weights [2") == "- Soups average weights "
+    )  # the open citation waits
+    assert rewriter.feed("] and merge") == "[1] and merge"
+    assert rewriter.feed("\n- ") == "\n"  # an item that may yet open with a citation waits
+    assert rewriter.feed("Merging") == "- Merging"
 
 
 @pytest.mark.parametrize(

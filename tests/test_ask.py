@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -311,6 +312,30 @@ def test_a_model_list_names_every_listed_paper(full: Assistant) -> None:
     assert {c.paper.title for c in answer.citations} == listed and len(listed) >= 5
     assert answer.unsupported == []  # the added sentences are quotes
     assert "".join(tokens).endswith(answer.text.split("Also on this topic:")[1])  # streamed, not replaced
+
+
+def test_a_model_list_labelling_its_items_cites_each_title_with_its_paper(full: Assistant) -> None:
+    """A small model writes "- [1] Title [2] Title" (each citation before its item, two items on one
+    line): each title is cited with its own paper, and the answer streams as it ends."""
+    from doubles import Scripted
+
+    question = "which papers propose neural architecture search methods?"
+    settings = Settings(**{**full.settings.model_dump(), "openai_api_key": "sk-test"})
+    shown = Scripted("x")
+    Assistant(settings, embedder=full.library.embedder, llms={"openai": shown}).ask(question, llm="openai")
+    sources = re.findall(r'<source id="(\d+)">\nTitle: ([^\n]+)', shown.requests[0][1]["content"])
+    assert len(sources) >= 3
+    (one, first), (two, second), (three, third) = sources[:3]
+    reply = f"- [{one}] {first} [{two}] {second}\n- [{three}] {third}"
+    model = Assistant(settings, embedder=full.library.embedder, llms={"openai": Scripted(reply)})
+    tokens: list[str] = []
+    answer = model.ask(question, llm="openai", on_token=tokens.append)
+    assert answer.backend == "openai"
+    lines = answer.text.splitlines()[:3]
+    assert [line.rsplit(" [", 1)[0] for line in lines] == [f"- {first}", f"- {second}", f"- {third}"]
+    by_number = {c.number: c.paper.title for c in answer.citations}
+    assert [by_number[cited_numbers(line)[0]] for line in lines] == [first, second, third]
+    assert "".join(tokens).startswith("\n".join(lines))  # streamed as the answer reads
 
 
 @pytest.mark.parametrize(

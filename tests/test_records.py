@@ -407,3 +407,31 @@ def test_the_other_one_is_the_other_of_two_papers_an_earlier_answer_cited(librar
         placed_in("who wrote the other one?", [citing("clip-reident", "gim", "duqgen"), citing("gim")])
         is None
     )
+
+
+def test_they_after_an_answer_about_one_of_two_papers_are_still_the_two(library: Assistant) -> None:
+    """After an answer citing CLIP-ReIdent and GIM, then one about CLIP-ReIdent alone ("tell me more
+    about the first one"), "how do they differ?" compares the two (before: it asked CLIP-ReIdent's
+    abstract how "they" differ); "the other one" is GIM however many answers about CLIP-ReIdent
+    came between."""
+    from rag.answer import Answer, Citation
+    from rag.chat import ChatSession
+    from rag.followups import Turn, placed_in
+
+    stored = library.library.store.papers()
+
+    def citing(*ids: str) -> Turn:
+        papers = [PaperRef(paper_id, str(stored[paper_id]["title"])) for paper_id in ids]
+        answer = Answer(
+            "", "", [Citation(n, p, "") for n, p in enumerate(papers, 1)], [], backend="extractive"
+        )
+        return Turn("q", "q", answer)
+
+    session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    session.turns += [citing("clip-reident", "gim"), citing("clip-reident")]
+    answer = session.answer("how do they differ?").finish()
+    assert answer.question == "how do CLIP-ReIdent and GIM differ?"
+    assert {c.paper.paper_id for c in answer.citations} == {"clip-reident", "gim"}
+    turns = [citing("clip-reident", "gim"), citing("clip-reident"), citing("clip-reident")]
+    placed = placed_in("who wrote the other one?", turns)
+    assert placed is not None and placed.question == "who wrote GIM?"
