@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import NoMatchError
+from rag.followups import Turn
 from rag.library.filters import Filter
 from rag.query import parse, written_about
 from rag.record_answer import record_answer
@@ -381,13 +383,9 @@ def test_who_wrote_them_after_an_answer_citing_several_papers_gives_each_record(
     assert [c.paper.paper_id for c in answer.citations] == ["clip-reident", "gim", "duqgen"]
 
 
-def test_the_other_one_is_the_other_of_two_papers_an_earlier_answer_cited(library: Assistant) -> None:
-    """After an answer citing CLIP-ReIdent and GIM, then one citing CLIP-ReIdent alone, "who wrote
-    the other one?" asks about GIM (before: refused); with three papers before, "the other one" is
-    none of them."""
+def _citing(library: Assistant) -> Callable[..., Turn]:
+    """Exchanges whose answer cited these stored papers, [1], [2], ... in this order."""
     from rag.answer import Answer, Citation
-    from rag.chat import ChatSession
-    from rag.followups import Turn, placed_in
 
     stored = library.library.store.papers()
 
@@ -398,6 +396,17 @@ def test_the_other_one_is_the_other_of_two_papers_an_earlier_answer_cited(librar
         )
         return Turn("q", "q", answer)
 
+    return citing
+
+
+def test_the_other_one_is_the_other_of_two_papers_an_earlier_answer_cited(library: Assistant) -> None:
+    """After an answer citing CLIP-ReIdent and GIM, then one citing CLIP-ReIdent alone, "who wrote
+    the other one?" asks about GIM (before: refused); with three papers before, "the other one" is
+    none of them."""
+    from rag.chat import ChatSession
+    from rag.followups import placed_in
+
+    citing = _citing(library)
     session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
     session.turns += [citing("clip-reident", "gim"), citing("clip-reident")]
     answer = session.answer("who wrote the other one?").finish()
@@ -414,19 +423,10 @@ def test_they_after_an_answer_about_one_of_two_papers_are_still_the_two(library:
     about the first one"), "how do they differ?" compares the two (before: it asked CLIP-ReIdent's
     abstract how "they" differ); "the other one" is GIM however many answers about CLIP-ReIdent
     came between."""
-    from rag.answer import Answer, Citation
     from rag.chat import ChatSession
-    from rag.followups import Turn, placed_in
+    from rag.followups import placed_in
 
-    stored = library.library.store.papers()
-
-    def citing(*ids: str) -> Turn:
-        papers = [PaperRef(paper_id, str(stored[paper_id]["title"])) for paper_id in ids]
-        answer = Answer(
-            "", "", [Citation(n, p, "") for n, p in enumerate(papers, 1)], [], backend="extractive"
-        )
-        return Turn("q", "q", answer)
-
+    citing = _citing(library)
     session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
     session.turns += [citing("clip-reident", "gim"), citing("clip-reident")]
     answer = session.answer("how do they differ?").finish()
