@@ -44,6 +44,8 @@ def _stem(token: str) -> str:
 
 def _fold(text: str) -> str:
     """Lower case without accents (TÜLU matches tulu)."""
+    if text.isascii():  # most text: no accent to take off, and nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
