@@ -188,7 +188,8 @@ class OnnxMiniLM:
 
         try:
             return lean_model(model_dir, self._notify)
-        except (RagError, ImportError) as exc:
+        except Exception as exc:  # unwritable folder, no onnx, a file onnx cannot read: the shipped
+            # file runs as it is (a damaged one then fails to load with a clear error)
             if self._notify:
                 self._notify(f"the embedding model runs as shipped, a little slower: {exc}")
             return shipped_model()

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pytest
 from conftest import bundled_entries
 
-from rag.embeddings import OnnxMiniLM, shipped_model
+from rag.embeddings import ModelFileError, OnnxMiniLM, shipped_model
 from rag.library.ingest import embedding_text
 from rag.model_files import lean_model
 
@@ -65,3 +66,14 @@ def test_a_damaged_lean_model_is_built_again(tmp_path: Path, onnx_embedder: Onnx
     vectors = OnnxMiniLM(model_dir=tmp_path).embed(TEXTS[:2])
     assert built.stat().st_size == size
     assert np.array_equal(vectors, onnx_embedder.embed(TEXTS[:2]))
+
+
+def test_a_damaged_shipped_model_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    damaged = tmp_path / "model.onnx"
+    damaged.write_bytes(b"not a model")
+    monkeypatch.setattr("rag.embeddings.shipped_model", lambda: damaged)
+    notes: list[str] = []
+    with pytest.raises(ModelFileError, match=rf"^cannot load the embedding model {damaged}: \S"):
+        OnnxMiniLM(model_dir=tmp_path / "models", notify=notes.append).embed(["x"])
+    assert notes[-1].startswith("the embedding model runs as shipped, a little slower: Error parsing")
+    assert list((tmp_path / "models").iterdir()) == []  # no half-built file left
