@@ -9,7 +9,8 @@ file's hash so that another release is built anew:
 - the fast model (RAG_EMBEDDER=minilm-int8-fast): matrix products on integers. The shipped file
   stores int8 weights that onnxruntime turns into float32 when it loads them, so all its products
   run in float; here they are folded back to float and quantized again, per output channel, by
-  onnxruntime's dynamic quantization (MatMulInteger: int8 kernels, VNNI where the CPU has it).
+  onnxruntime's dynamic quantization (MatMulInteger: int8 kernels, VNNI where the CPU has it),
+  without the NaN guards too.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def lean_model(model_dir: Path, notify: Callable[[str], None] | None = None) -> 
 
 def fast_model(model_dir: Path, notify: Callable[[str], None] | None = None) -> Path:
     """The integer model's file in the model folder, built there first if it is not yet."""
-    target, source = _target(model_dir, "dynamic")
+    target, source = _target(model_dir, "dynamic-lean")
     if target.is_file():
         return target
     try:
@@ -53,7 +54,7 @@ def fast_model(model_dir: Path, notify: Callable[[str], None] | None = None) -> 
 
     def build(path: Path) -> None:
         folded = path.with_name("float.onnx")
-        onnx.save(_float_weights(onnx.load(str(source))), str(folded))
+        onnx.save(_without_nan_guards(_float_weights(onnx.load(str(source)))), str(folded))
         logging.disable(logging.WARNING)  # its advice to pre-process the model, on the root logger
         try:
             quantize_dynamic(
