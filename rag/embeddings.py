@@ -282,7 +282,7 @@ def _buckets(lengths: list[int], rows: int = _RUN_ROWS) -> list[list[int]]:
 
 class FastMiniLM(OnnxMiniLM):
     """all-MiniLM-L6-v2 with integer matrix products (rag/model_files.py): other vectors than the
-    shipped model's (cosine 0.99 to them), made 1.8x faster on an AVX-512 VNNI CPU. Each text runs
+    shipped model's (cosine 0.99 to them), faster where the CPU has integer (VNNI) kernels. Each text runs
     alone: a dynamically quantized run scales its activations by the whole run's range, so a text's
     vector would otherwise depend on the texts beside it."""
 
