@@ -31,9 +31,13 @@ def lean_model(model_dir: Path, notify: Callable[[str], None] | None = None) -> 
     if not target.is_file():
         import onnx
 
-        if notify:
-            notify(f"preparing the embedding model in {target} (once, a second)")
-        _write(target, lambda path: onnx.save(_without_nan_guards(onnx.load(str(source))), str(path)))
+        building = f"preparing the embedding model in {target} (once, a second)"
+        _write(
+            target,
+            lambda path: onnx.save(_without_nan_guards(onnx.load(str(source))), str(path)),
+            building,
+            notify,
+        )
     return target
 
 
@@ -49,8 +53,6 @@ def fast_model(model_dir: Path, notify: Callable[[str], None] | None = None) -> 
         raise ConfigError(
             "embedder 'minilm-int8-fast' (RAG_EMBEDDER) needs the onnx package: pip install 'onnx>=1.16'"
         ) from None
-    if notify:
-        notify(f"building the fast embedder's model in {target} (once, a few seconds)")
 
     def build(path: Path) -> None:
         folded = path.with_name("float.onnx")
@@ -63,7 +65,7 @@ def fast_model(model_dir: Path, notify: Callable[[str], None] | None = None) -> 
         finally:
             logging.disable(logging.NOTSET)
 
-    _write(target, build)
+    _write(target, build, f"building the fast embedder's model in {target} (once, a few seconds)", notify)
     return target
 
 
@@ -76,17 +78,25 @@ def _target(model_dir: Path, kind: str) -> tuple[Path, Path]:
     return model_dir / f"all-MiniLM-L6-v2-int8-{kind}-{digest}.onnx", source
 
 
-def _write(target: Path, build: Callable[[Path], None]) -> None:
-    """Build the file in a work folder beside it, then move it in whole: two processes may build it
-    at once, and a killed build leaves no half file under the target's name."""
+def _write(
+    target: Path, build: Callable[[Path], None], building: str, notify: Callable[[str], None] | None
+) -> None:
+    """Build the file in a work folder beside it (saying so once the folder is there), then move it
+    in whole: two processes may build it at once, and a killed build leaves no half file under the
+    target's name."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".embedder-", dir=target.parent) as work:
+            if notify:
+                notify(building)
             built = Path(work) / "model.onnx"
             build(built)
             built.replace(target)
     except OSError as exc:
-        raise RagError(f"cannot write an embedding model to {target.parent}: {exc.strerror or exc}") from exc
+        raise RagError(
+            f"cannot write an embedding model to {target.parent}: {exc.strerror or exc} "
+            "(RAG_MODEL_DIR names another folder)"
+        ) from exc
 
 
 def _without_nan_guards(model: Any) -> Any:
