@@ -95,7 +95,7 @@ def _write(
     except OSError as exc:
         raise RagError(
             f"cannot write an embedding model to {target.parent}: {exc.strerror or exc} "
-            "(RAG_MODEL_DIR names another folder)"
+            "(set RAG_MODEL_DIR to a folder that can be written)"
         ) from exc
 
 

@@ -54,7 +54,8 @@ def test_without_a_writable_model_folder_the_shipped_model_runs_with_a_note(tmp_
     vectors = embedder.embed(TEXTS[:3])
     assert notes == [  # no "preparing" note for a folder that cannot be made
         f"the embedding model runs as shipped, a little slower: cannot write an embedding model to "
-        f"{tmp_path / 'a-file' / 'models'}: Not a directory (RAG_MODEL_DIR names another folder)"
+        f"{tmp_path / 'a-file' / 'models'}: Not a directory "
+        "(set RAG_MODEL_DIR to a folder that can be written)"
     ]
     assert np.abs(vectors - AsShipped().embed(TEXTS[:3])).max() < 1e-5
 
