@@ -215,8 +215,8 @@ class ModelSettings(BaseModel):
     model_dir: Path = Field(
         default_factory=default_model_dir,
         description="Folder of GGUF files that `rag models` lists and -m/--model NAME finds by file name, "
-        "where `rag models pull` puts the local model; default $XDG_CACHE_HOME/rag-models "
-        "(~/.cache/rag-models).",
+        "where `rag models pull` puts the local model, and where the embedding models derived from "
+        "the shipped one are built; default $XDG_CACHE_HOME/rag-models (~/.cache/rag-models).",
     )
     local_threads: int | None = Field(
         None, ge=1, description="Threads of the local model; default: the number of physical cores."
