@@ -1,7 +1,10 @@
 """Ingest of the bundled corpus, this checkout against an earlier commit, and against the bare embedder.
 
 Each run is a new process with PYTHONPATH at one checkout (this one, or `git archive REV` unpacked
-in a temporary directory), which imports everything, loads its embedder (untimed), then times:
+in a temporary directory), which imports everything, loads its embedder and warms up an ingest
+(a record of three chunks into a store of its own, so that what an ingest imports and loads on first
+use, Chroma's Rust bindings and the sentence splitter's model among it, is not timed; `--cold`
+leaves that out), all untimed, then times:
   ingest   `Assistant.ingest(data/)` into a new store (read, chunk, embed, write, keyword index)
   bare     a new embedder of the same checkout (warmed up) embedding exactly the texts ingest embeds,
            in calls of embed_batch_size texts as ingest makes them ("bare"), and in one call
@@ -11,7 +14,7 @@ and the bare embedder goes first in every other run; medians are reported, with 
 papers per second and the ingest's time over the bare embedder's. `--stages` adds, for this
 checkout, one run of each stage on its own (read, chunk, embed, upsert, keyword index).
 
-Run: python benchmarks/ingest_speed.py [--before REV] [--runs 3] [--stages] [--json]
+Run: python benchmarks/ingest_speed.py [--before REV] [--runs 3] [--cold] [--stages] [--json]
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def chunk_texts(embedder: Any) -> list[str]:
     ]
 
 
-def child(bare_first: bool) -> dict[str, Any]:
+def child(bare_first: bool, warm_up: bool) -> dict[str, Any]:
     """One measurement in this process (run with PYTHONPATH at the checkout measured)."""
     import chromadb  # noqa: F401  (imports are not what is measured)
     from llama_index.core.node_parser import SentenceSplitter  # noqa: F401
@@ -71,6 +74,14 @@ def child(bare_first: bool) -> dict[str, Any]:
         embedder = OnnxMiniLM()
         embedder.embed(["warm up the model"])
         with tempfile.TemporaryDirectory() as tmp:
+            if warm_up:  # what an ingest imports and loads on first use, into a store of its own
+                warm_up_file = Path(tmp) / "warm-up.jsonl"
+                sentences = " ".join(f"Sentence {n} of the warm-up says little." for n in range(60))
+                record = {"id": "w", "title": "Warm up", "abstract": sentences}
+                warm_up_file.write_text(json.dumps(record) + "\n")
+                Assistant(
+                    Settings(store_dir=Path(tmp) / "warm-up"), embedder=embedder, notify=lambda m: None
+                ).ingest([warm_up_file], progress=False)
             assistant = Assistant(
                 Settings(store_dir=Path(tmp) / "store"), embedder=embedder, notify=lambda m: None
             )
@@ -146,13 +157,19 @@ def stages() -> dict[str, dict[str, float]]:
     return out
 
 
-def run_child(checkout: Path, bare_first: bool) -> dict[str, Any]:
+def run_child(checkout: Path, bare_first: bool, warm_up: bool) -> dict[str, Any]:
     """One measurement in a new process importing the checkout's package."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env["PYTHONPATH"] = str(checkout)
     with tempfile.TemporaryDirectory() as cwd:  # no rag.toml of ours
         result = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--child", "bare" if bare_first else "ingest"],
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--child",
+                "bare" if bare_first else "ingest",
+                *([] if warm_up else ["--cold"]),
+            ],
             capture_output=True,
             text=True,
             env=env,
@@ -188,10 +205,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per checkout (default 3)")
     parser.add_argument("--stages", action="store_true", help="also time each stage on its own")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument(
+        "--cold", action="store_true", help="no warm-up ingest: time the first use's imports too"
+    )
     parser.add_argument("--child", choices=["bare", "ingest", "stages"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(stages() if args.child == "stages" else child(args.child == "bare")))
+        print(json.dumps(stages() if args.child == "stages" else child(args.child == "bare", not args.cold)))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         checkouts = {"after": ROOT}
@@ -206,7 +226,7 @@ def main() -> int:
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in checkouts}
         for n in range(args.runs):
             for name in list(checkouts) if n % 2 == 0 else list(checkouts)[::-1]:
-                runs[name].append(run_child(checkouts[name], bare_first=n % 2 == 1))
+                runs[name].append(run_child(checkouts[name], bare_first=n % 2 == 1, warm_up=not args.cold))
                 print(
                     f"[ingest_speed] run {n + 1} {name}: {json.dumps(runs[name][-1])}",
                     file=sys.stderr,

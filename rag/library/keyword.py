@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 import re
@@ -50,15 +51,21 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _terms(raw: str) -> tuple[str, ...]:
+    """The tokens one word makes: itself stemmed, then the parts of a hyphenated or dotted word."""
+    if raw in _STOPWORDS:
+        return ()
+    if "-" not in raw and "." not in raw:
+        return (_stem(raw),)
+    return (_stem(raw), *(_stem(p) for p in re.split(r"[.\-]", raw) if p and p not in _STOPWORDS))
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens without stop words, lightly stemmed."""
-    tokens = []
+    tokens: list[str] = []
     for raw in _TOKEN.findall(_fold(text)):
-        if raw in _STOPWORDS:
-            continue
-        tokens.append(_stem(raw))
-        if "-" in raw or "." in raw:
-            tokens.extend(_stem(p) for p in re.split(r"[.\-]", raw) if p and p not in _STOPWORDS)
+        tokens.extend(_terms(raw))
     return tokens
 
 
