@@ -1,12 +1,15 @@
-"""Comparisons asked as follow-ups in a chat: are both papers of the last answer compared?
+"""Comparisons asked as follow-ups in a chat: are the papers of the last answer compared?
 
 For each pair of papers of benchmarks/kinds/comparison.jsonl, a chat whose last answer cited the
 two (as a list answer would) is asked "how do they differ?" and "what is the difference between
 them?" through `ChatSession.answer` (the chat's own condensing, no LLM), answered extractively.
-Reported per split: the answers citing both papers, and citing each first.
+Reported per split: the answers citing both papers.
+With --lists, each list and overview question of benchmarks/kinds is asked in a chat instead, and
+"how do they differ?" after its answer; reported per split and by how many papers the list cited:
+the share of them the comparison cites, and the comparisons citing them all.
 Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
-Run: .venv/bin/python benchmarks/compare_followups.py [--store DIR]
+Run: .venv/bin/python benchmarks/compare_followups.py [--store DIR] [--lists]
 """
 
 from __future__ import annotations
@@ -50,10 +53,44 @@ def after_citing(assistant: Assistant, papers: list[PaperRef]) -> ChatSession:
     return session
 
 
+def after_lists(assistant: Assistant) -> None:
+    """Each list and overview question, then "how do they differ?": the list's papers compared."""
+    rows = [
+        json.loads(line)
+        for kind in ("list", "overview")
+        for line in (HERE / "kinds" / f"{kind}.jsonl").read_text().splitlines()
+        if line
+    ]
+    tally: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+        stream = session.answer(row["question"])
+        listed = stream.finish()
+        assert stream.query is not None
+        session.turns.append(Turn(row["question"], stream.query.text, listed))
+        papers = {c.paper.paper_id for c in listed.citations}
+        if len(papers) < 2:
+            continue
+        cited = {c.paper.paper_id for c in session.answer(FOLLOW_UPS[0]).finish().citations}
+        size = "2-4" if len(papers) <= 4 else "5+"
+        for key in ((row["split"], size), (row["split"], "all")):
+            counts = tally.setdefault(key, [0, 0.0, 0])
+            counts[0] += 1
+            counts[1] += len(papers & cited) / len(papers)
+            counts[2] += papers <= cited
+    print("| split | papers listed | follow-ups | share of them cited | all cited |\n|---|---|---|---|---|")
+    for (split, size), (asked, share, every) in sorted(tally.items()):
+        print(f"| {split} | {size} | {asked} | {share / asked:.3f} | {every / asked:.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
+    parser.add_argument("--lists", action="store_true", help='"how do they differ?" after list questions')
     args = parser.parse_args()
+    if args.lists:
+        after_lists(Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-lists-"))))
+        return
     assistant, pairs = comparison_pairs(args.store)
     tally: dict[str, list[int]] = {}
     for split, papers in pairs:

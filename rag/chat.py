@@ -21,6 +21,7 @@ from .errors import NoMatchError, RagError
 from .events import AnswerStream, Event, Notice
 from .files import write_file
 from .followups import (
+    Placed,
     Turn,
     carry_context,
     chose_none,
@@ -192,13 +193,9 @@ class ChatSession:
             query = replace(self.assistant.gatherer.parse(among, self.filters), among=True)
             return self._gather(query, listed).narrowed(listed), True
         if last and (compared := compared_in(question, last, self.turns)):
-            return self._gather(compared, previous_papers(last)), True
+            return self._gather(self._placed(compared), compared.papers), True
         if placed := placed_in(question, self.turns):
-            query = self.assistant.gatherer.parse(placed.question, self.filters)
-            if query.kind == "comparison" and not query.sides and len(placed.names) >= 2:
-                # titles too long to be read as sides
-                query = replace(query, sides=tuple(side_name(name) for name in placed.names))
-            return self._gather(query, placed.papers), True
+            return self._gather(self._placed(placed), placed.papers), True
         if last and (records := records_in(question, last)):
             query = self.assistant.gatherer.parse(records.question, self.filters)
             query = replace(query, among=True, text=records.shown)
@@ -218,6 +215,17 @@ class ChatSession:
             if condensed:
                 return self._pointed_at(question, self._gather(condensed, previous), previous), True
         return self._pointed_at(question, contextual, previous), True
+
+    def _placed(self, placed: Placed) -> Query:
+        """A follow-up pointing at papers of the conversation, parsed; a comparison of them compares
+        those very papers, each a side under its name (a title may be too long to be read as one,
+        and a search for it may find another paper first)."""
+        query = self.assistant.gatherer.parse(placed.question, self.filters)
+        if query.kind != "comparison" or len(placed.papers) < 2:
+            return query
+        return replace(
+            query, sides=tuple(side_name(name) for name in placed.names), side_papers=tuple(placed.papers)
+        )
 
     @staticmethod
     def _pointed_at(question: str, evidence: Evidence, previous: list[str]) -> Evidence:

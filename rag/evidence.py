@@ -151,13 +151,29 @@ def resolved(query: Query, retriever: Retriever, mode: SearchMode) -> Query:
 def _with_sides(
     query: Query, hits: list[SearchHit], retriever: Retriever, papers: int, mode: SearchMode
 ) -> tuple[list[SearchHit], dict[int, str]]:
-    """For a comparison, each side searched on its own and its first paper put first (the others of
-    the question's search follow); the source number of each side's paper, with the side. A side no
-    paper writes a word of has none."""
+    """For a comparison, each side's paper put first (the others of the question's search follow):
+    the paper a chat knows it is, else the first found by searching the side on its own; the source
+    number of each side's paper, with the side. A side no paper writes a word of has none."""
     if len(query.sides) < 2:
         return hits, {}
-    first: dict[str, tuple[str, SearchHit]] = {}  # by paper id: the side it was found for, its hit
-    for side in query.sides:
+    if query.side_papers:  # known, and pinned, so among the hits
+        by_id = {h.paper.paper_id: h for h in hits}
+        pairs = zip(query.sides, query.side_papers, strict=True)
+        first = {paper: (side, by_id[paper]) for side, paper in pairs if paper in by_id}
+    else:
+        first = _searched_sides(query.sides, retriever, mode)
+    rest = [h for h in hits if h.paper.paper_id not in first]
+    merged = [*(hit for _, hit in first.values()), *rest][: max(papers, len(first))]
+    sides = {n: first[h.paper.paper_id][0] for n, h in enumerate(merged, 1) if h.paper.paper_id in first}
+    return merged, sides
+
+
+def _searched_sides(
+    sides: tuple[str, ...], retriever: Retriever, mode: SearchMode
+) -> dict[str, tuple[str, SearchHit]]:
+    """Each side's paper, by id: the side it was found for and its hit."""
+    first: dict[str, tuple[str, SearchHit]] = {}
+    for side in sides:
         terms = retriever.keyword.query_terms(side)
         if terms and len(retriever.keyword.unseen(side)) == len(terms):
             continue  # no paper writes it ("awq"): another paper quoted under its name would mislead
@@ -168,10 +184,7 @@ def _with_sides(
         )
         if hit is not None:
             first[hit.paper.paper_id] = (side, hit)
-    rest = [h for h in hits if h.paper.paper_id not in first]
-    merged = [*(hit for _, hit in first.values()), *rest][: max(papers, len(first))]
-    sides = {n: first[h.paper.paper_id][0] for n, h in enumerate(merged, 1) if h.paper.paper_id in first}
-    return merged, sides
+    return first
 
 
 def _signals(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
 MAX_RECORDS = 10  # "who wrote them?" is answered from each record after a list of up to this many
+MAX_COMPARED_BACK = 10  # "how do they differ?" after a longer list compares its first ten papers
 
 
 @dataclass
@@ -84,12 +85,17 @@ def records_in(question: str, previous: Turn) -> Records | None:
     return Records(written, shown, cited)
 
 
-def compared_in(question: str, previous: Turn, turns: list[Turn]) -> str | None:
+def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | None:
     """A follow-up comparing the papers the last answer cited ("how do they differ?") as the
-    comparison it asks, their short names written in; after an answer about one of them ("tell me
-    more about the first one"), they are the papers of the answer that cited it among others."""
+    comparison it asks, their short names written in, with their ids; after an answer about one of
+    them ("tell me more about the first one"), they are the papers of the answer that cited it among
+    others."""
     compared = _citing_among(turns, previous) or previous
-    return compared_back(question, [short_name(title) for title in cited_titles(compared)])
+    titles = {c.paper.paper_id: c.paper.title for c in compared.answer.citations if c.paper.title}
+    papers = list(titles)[:MAX_COMPARED_BACK]
+    names = [short_name(titles[paper]) for paper in papers]
+    written = compared_back(question, names)
+    return Placed(written, papers, names) if written else None
 
 
 # Papers of the last answer pointed at by their place or number: "the first one", "the second

@@ -510,7 +510,6 @@ _BACK_PLURAL = re.compile(
     r"|both(?:\s+(?:of\s+them|papers))?)\b",
     re.I,
 )
-MAX_COMPARED_BACK = 4  # "how do they differ?" after a longer list is not compared paper by paper
 
 
 def joined(names: list[str]) -> str:
@@ -521,14 +520,15 @@ def joined(names: list[str]) -> str:
 def compared_back(question: str, names: list[str]) -> str | None:
     """A follow-up comparing the papers the last answer cited, with their names written in ("how do
     they differ?": "how do PLeaS and Twin-Merging differ?"); None for any other question, and when
-    fewer than two or more than `MAX_COMPARED_BACK` papers were cited."""
-    if not 2 <= len(names) <= MAX_COMPARED_BACK:
+    fewer than two papers were cited. The question's form decides, read with two plain names in
+    place of "they": a title long or writing "and" is no side `compared` would read."""
+    if len(names) < 2:
         return None
     text = _LEADING_AND.sub("", question.strip().rstrip("?.! "))
-    in_place = _BACK_PLURAL.sub(lambda _: joined(names), text, count=1)
-    if in_place != text and compared(text) == () and len(compared(in_place)) >= 2:
-        return f"{in_place}?"
-    return None
+    plain = _BACK_PLURAL.sub("Alpha and Beta", text, count=1)
+    if plain == text or compared(text) != () or len(compared(plain)) < 2:
+        return None
+    return f"{_BACK_PLURAL.sub(lambda _: joined(names), text, count=1)}?"
 
 
 def _kind(question: str, listing: bool, quantity: bool, record: bool) -> Kind:
@@ -570,6 +570,8 @@ class Query:
     asked: Filter = NO_FILTER
     catalogue: bool = False  # it asks for the papers of its scope, without a topic ("papers by NAME")
     sides: tuple[str, ...] = ()  # what a comparison compares, as written ("A vs B": A, B)
+    # the papers the sides are (ids, a side each), when a chat knows them ("how do they differ?")
+    side_papers: tuple[str, ...] = ()
     # what "is A better than B?" asks which is better of; a comparison once each names a paper
     rivals: tuple[str, ...] = ()
     # what a list's form asks about ("what datasets does Panda-70M use?": "Panda-70M use?"); a

@@ -54,6 +54,18 @@ def is_degenerate(text: str) -> bool:
     return repeats >= 3 or bool(_PROMPT_ECHO.search(text))
 
 
+# Words a comparison writes of any papers: without more, it compares nothing.
+_COMPARING = frozenset(tokenize("differ differs difference compare compared comparison similar both unlike"))
+
+
+def names_only(sentences: list[str], evidence: Evidence) -> bool:
+    """Whether a comparison's sentences write nothing but the compared papers' names and titles
+    ("A [1], B [2] and C [3]."): no word of what they do, differ or agree on."""
+    names = [*(s.paper.title for s in evidence.sources), *evidence.sides.values()]
+    named = set().union(*(tokenize(name) for name in names))
+    return not any(set(tokenize(strip_citations(s))) - named - _COMPARING for s in sentences)
+
+
 def _silent(text: str, evidence: Evidence, citable: set[int]) -> Verified | None:
     """A reply "The abstracts don't say." to a yes/no question naming a paper none of whose shown
     sentences settles it: that answer, citing the paper (None: not such a reply)."""
@@ -204,6 +216,9 @@ def verify(
     unsupported += [u for u in misnamed_ones if u.sentence not in flagged]
     flagged |= {u.sentence for u in misnamed_ones}
     unsupported += [u for u in foreign(final_sentences, evidence.unseen) if u.sentence not in flagged]
+    if from_model and len(evidence.sides) >= 2 and names_only(final_sentences, evidence):
+        reason = "it names the compared papers and says nothing of them"
+        return Verified(final, order, removed + unsupported, attributed, rejection=reason)
     supported = [s for s in final_sentences if cited_numbers(s)]
     if len([u for u in unsupported if u.citations]) >= len(supported):
         return Verified(

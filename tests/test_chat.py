@@ -20,7 +20,7 @@ from rag.embeddings import OnnxMiniLM
 from rag.events import Event
 from rag.evidence import Evidence
 from rag.followups import Turn, carry_context, needs_rewriting, placed_in, refers_back, short_name
-from rag.query import parse
+from rag.query import joined, parse
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
 GIM_TITLE = "GIM: Learning Generalizable Image Matcher From Internet Videos"
@@ -596,3 +596,45 @@ def test_how_do_they_differ_compares_the_papers_the_last_answer_cited(session: C
     assert session.evidence("how do they differ?")[0].query.text == "how do CLIP-ReIdent and GIM differ?"
     assert [c.paper.title for c in answer.citations] == [CLIP, GIM_TITLE], answer.text
     assert answer.text.startswith("- CLIP-ReIdent: ") and "\n- GIM: " in answer.text
+
+
+PRUNING = "Effective pruning of web-scale datasets based on complexity of concept clusters"
+GAN_DIVERSITY = "Improving Diversity in Zero-Shot GAN Adaptation with Semantic Variations"
+
+
+def _after_citing(session: ChatSession, titles: list[str]) -> None:
+    """The chat's last answer cites these papers, as a list answer would."""
+    ids = {str(m["title"]): paper_id for paper_id, m in session.assistant.library.store.papers().items()}
+    cited = [Citation(n, PaperRef(ids[title], title), "") for n, title in enumerate(titles, 1)]
+    session.turns.append(Turn("q", "q", Answer("q", "", cited, [], backend="extractive")))
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [
+        # titles too long to be read as the sides of a comparison (before: the first one alone)
+        [PRUNING, GAN_DIVERSITY],
+        # more papers than the four compared before (before: the first one alone)
+        [
+            CLIP,
+            GIM_TITLE,
+            PRUNING,
+            GAN_DIVERSITY,
+            "Few-shot Hybrid Domain Adaptation of Image Generators",
+            "ParZC: Parametric Zero-Cost Proxies for Efficient NAS",
+        ],
+    ],
+    ids=["long titles", "six papers"],
+)
+def test_how_do_they_differ_compares_every_paper_the_last_answer_cited(
+    session: ChatSession, titles: list[str]
+) -> None:
+    _after_citing(session, titles)
+    evidence, follow_up = session.evidence("how do they differ?")
+    assert follow_up and evidence.query.kind == "comparison"
+    assert evidence.query.text == f"how do {joined([short_name(t) for t in titles])} differ?"
+    answer = session.answer("how do they differ?").finish()
+    assert [c.paper.title for c in answer.citations] == titles, answer.text
+    assert [line.split(":")[0] for line in answer.text.splitlines()] == [
+        f"- {short_name(t)}" for t in titles
+    ], answer.text

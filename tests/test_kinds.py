@@ -160,6 +160,20 @@ def test_a_model_comparing_one_paper_gets_the_other_added(assistant: Assistant) 
     assert "Also compared:\n- GIM: " in answer.text
 
 
+@pytest.mark.fault
+def test_a_model_comparing_by_naming_the_papers_only_is_replaced(assistant: Assistant) -> None:
+    """Qwen answered "how do they differ?" after a list of seven with the seven names, each cited, and
+    nothing else: each citation is "supported" (a title is like its abstract), yet it compares
+    nothing. The extractive comparison answers instead."""
+    reply = "CLIP-ReIdent: Contrastive Training for Player Re-Identification [1] and GIM [2]."
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": Scripted(reply)})
+    answer = scripted.ask("How do CLIP-ReIdent and GIM differ?", llm="openai")
+    assert answer.backend == "extractive"
+    assert "names the compared papers and says nothing of them" in str(answer.fallback_reason)
+    assert answer.text.startswith("- CLIP-ReIdent: ") and "\n- GIM: " in answer.text
+
+
 def test_the_prompt_of_a_comparison_shares_its_budget_between_the_papers(assistant: Assistant) -> None:
     small = Settings(
         **{**assistant.settings.model_dump(), "evidence_tokens": 120, "openai_api_key": "sk-test"}
