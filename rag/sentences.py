@@ -13,6 +13,7 @@ from .contribution import background
 from .embeddings import Embedder
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
+from .library.store import merge_chunks
 from .query import Query
 
 # How a sentence's score is made beyond its cosine similarity to the question: set by hand with the
@@ -71,10 +72,9 @@ def add_sentences(papers: list[PaperText], embedder: Embedder) -> None:
     """Split each paper's chunks into distinct sentences and embed all that lack vectors in one call."""
     todo = [p for p in papers if p.sentence_vectors is None]
     for paper in todo:
-        seen: dict[str, None] = {}
-        for text in paper.chunk_texts:
-            seen.update(dict.fromkeys(split_sentences(text)))
-        paper.sentences = list(seen)
+        # from the abstract rebuilt: a chunk may open in the middle of a sentence ("edge) between
+        # content and style images." after "(e.g.")
+        paper.sentences = list(dict.fromkeys(split_sentences(merge_chunks(paper.chunk_texts))))
     vectors = embedder.embed([s for p in todo for s in p.sentences])
     start = 0
     for paper in todo:

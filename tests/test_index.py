@@ -7,15 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import bundled_entries, copy_store, write_dump, write_jsonl
+from conftest import BUNDLED, bundled_entries, copy_store, write_dump, write_jsonl
 
 from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import StoreMismatchError
 from rag.library.filters import DERIVED
-from rag.library.ingest import embedding_text, merge_chunks
+from rag.library.ingest import embedding_text
 from rag.library.keyword import KeywordIndex
+from rag.library.store import merge_chunks
 
 
 def test_ingest_stores_chunks_with_flat_metadata(fresh_assistant: Assistant) -> None:
@@ -240,3 +241,22 @@ def test_a_texts_vector_does_not_depend_on_its_batch_or_thread(onnx_embedder: On
     alone = np.stack([embedder.embed([text])[0] for text in texts])
     assert together.shape == (len(texts), embedder.dimension)
     assert np.abs(together - alone).max() < 1e-5
+
+
+def test_a_papers_sentences_are_whole_where_a_chunk_opens_inside_one(embedder: OnnxMiniLM) -> None:
+    """The chunker cut Style Injection's abstract after "(e.g.", so its next chunk opened with
+    "edge) between content and style images.", which was quoted as a sentence of its own. Sentences
+    are now split from the abstract the chunks rebuild."""
+    from rag.citations import PaperText
+    from rag.library.corpus import read
+    from rag.library.ingest import Chunker
+    from rag.sentences import add_sentences
+
+    settings = Settings()
+    paper = next(p for p in read([BUNDLED]).papers if p.title.startswith("Style Injection in Diffusion"))
+    chunks = Chunker(embedder, settings.chunk_size, settings.chunk_overlap).chunks(paper)
+    assert any(c.text.startswith("edge) between") for c in chunks)  # the cut this is about
+    text = PaperText(1, [c.text for c in chunks], np.zeros((len(chunks), 384)), paper.title)
+    add_sentences([text], embedder)
+    assert all(s[0].isupper() or s[0].isdigit() for s in text.sentences), text.sentences
+    assert any("(e.g. edge) between content and style images." in s for s in text.sentences)

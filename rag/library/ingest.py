@@ -486,12 +486,3 @@ def paper_ref(metadata: Metadata) -> PaperRef:
 
 def _text(value: object) -> str | None:
     return str(value) if value else None
-
-
-def merge_chunks(texts: list[str]) -> str:
-    """Rebuild a paper's text from its overlapping chunks (in order)."""
-    merged = texts[0] if texts else ""
-    for text in texts[1:]:
-        overlap = next((n for n in range(min(len(merged), len(text)), 0, -1) if merged.endswith(text[:n])), 0)
-        merged += ("" if overlap else " ") + text[overlap:]
-    return merged

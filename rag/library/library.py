@@ -421,7 +421,8 @@ class Library:
 
     def paper(self, paper_id: str) -> tuple[PaperRef, str]:
         """A stored paper and its full abstract (rebuilt from its chunks)."""
-        from .ingest import merge_chunks, paper_ref
+        from .ingest import paper_ref
+        from .store import merge_chunks
 
         chunks = self.store.chunks_of([paper_id]).get(paper_id)
         if not chunks:

@@ -55,6 +55,15 @@ class Chunk:
         return str(self.metadata["paper_id"])
 
 
+def merge_chunks(texts: list[str]) -> str:
+    """Rebuild a paper's text from its overlapping chunks (in order)."""
+    merged = texts[0] if texts else ""
+    for text in texts[1:]:
+        overlap = next((n for n in range(min(len(merged), len(text)), 0, -1) if merged.endswith(text[:n])), 0)
+        merged += ("" if overlap else " ") + text[overlap:]
+    return merged
+
+
 def connect(url: str | None, path: str) -> Any:
     """A Chroma client for a server URL, or for the embedded store at a path."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
