@@ -5,8 +5,9 @@ two (as a list answer would) is asked "how do they differ?" and "what is the dif
 them?" through `ChatSession.answer` (the chat's own condensing, no LLM), answered extractively.
 Reported per split: the answers citing both papers.
 With --lists, each list and overview question of benchmarks/kinds is asked in a chat instead, and
-"how do they differ?" after its answer; reported per split and by how many papers the list cited:
-the share of them the comparison cites, and the comparisons citing them all.
+after its answer each of AFTER_LISTS ("how do they differ?", "what datasets do they use?", ...);
+reported per follow-up, split and how many papers the list cited: the share of them the follow-up's
+answer cites, and the answers citing them all.
 Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
 Run: .venv/bin/python benchmarks/compare_followups.py [--store DIR] [--lists]
@@ -53,15 +54,24 @@ def after_citing(assistant: Assistant, papers: list[PaperRef]) -> ChatSession:
     return session
 
 
+# asked of a list's papers after it: a comparison, then questions asked of each
+AFTER_LISTS = (
+    "how do they differ?",
+    "what datasets do they use?",
+    "what do they propose?",
+    "how well do they perform?",
+)
+
+
 def after_lists(assistant: Assistant) -> None:
-    """Each list and overview question, then "how do they differ?": the list's papers compared."""
+    """Each list and overview question, then each of AFTER_LISTS: the list's papers answered."""
     rows = [
         json.loads(line)
         for kind in ("list", "overview")
         for line in (HERE / "kinds" / f"{kind}.jsonl").read_text().splitlines()
         if line
     ]
-    tally: dict[tuple[str, str], list[float]] = {}
+    tally: dict[tuple[str, str, str], list[float]] = {}
     for row in rows:
         session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
         stream = session.answer(row["question"])
@@ -71,16 +81,18 @@ def after_lists(assistant: Assistant) -> None:
         papers = {c.paper.paper_id for c in listed.citations}
         if len(papers) < 2:
             continue
-        cited = {c.paper.paper_id for c in session.answer(FOLLOW_UPS[0]).finish().citations}
-        size = "2-4" if len(papers) <= 4 else "5+"
-        for key in ((row["split"], size), (row["split"], "all")):
-            counts = tally.setdefault(key, [0, 0.0, 0])
-            counts[0] += 1
-            counts[1] += len(papers & cited) / len(papers)
-            counts[2] += papers <= cited
-    print("| split | papers listed | follow-ups | share of them cited | all cited |\n|---|---|---|---|---|")
-    for (split, size), (asked, share, every) in sorted(tally.items()):
-        print(f"| {split} | {size} | {asked} | {share / asked:.3f} | {every / asked:.3f} |")
+        for follow_up in AFTER_LISTS:
+            cited = {c.paper.paper_id for c in session.answer(follow_up).finish().citations}
+            size = "2-4" if len(papers) <= 4 else "5+"
+            for key in ((follow_up, row["split"], size), (follow_up, row["split"], "all")):
+                counts = tally.setdefault(key, [0, 0.0, 0])
+                counts[0] += 1
+                counts[1] += len(papers & cited) / len(papers)
+                counts[2] += papers <= cited
+    print("| follow-up | split | papers listed | asked | share of them cited | all cited |")
+    print("|---|---|---|---|---|---|")
+    for (follow_up, split, size), (asked, share, every) in sorted(tally.items()):
+        print(f"| {follow_up} | {split} | {size} | {asked} | {share / asked:.3f} | {every / asked:.3f} |")
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from .files import write_file
 from .followups import (
     Placed,
     Turn,
+    asked_of_each,
     carry_context,
     chose_none,
     compared_in,
@@ -39,6 +40,7 @@ from .followups import (
 )
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
+from .query import parse, without_regarding
 from .untrusted import printable, whole_number
 from .yesno import holds
 
@@ -185,7 +187,9 @@ class ChatSession:
         something to resolve (`needs_rewriting`) is then written as a standalone question (kept when
         it is one) and searched. A follow-up that becomes a record question or a comparison once the
         last answer's one paper is written in (`written_in`) is asked as that question instead, and
-        so is one comparing the papers it cited ("how do they differ?", `compared_in`).
+        so is one comparing the papers it cited ("how do they differ?", `compared_in`). A follow-up
+        pointing back at the several papers it cited ("what datasets do they use?") is answered for
+        each of them (`asked_of_each`).
         """
         last = self.context
         if last and (chosen := selection(question, last)):
@@ -210,22 +214,35 @@ class ChatSession:
         contextual = self._gather(self._pointing(question, carried) if previous else carried, previous)
         if not self._follows(question, typed, contextual, previous):
             return typed, False
+        if (each := asked_of_each(question, last)) and (asked := self._each(each)):
+            return self._gather(asked, each.papers).narrowed(each.papers), True
         if self.condense_with_llm and needs_rewriting(question, last):
             condensed = condense(self.assistant, question, last, llm=self.llm)
             if condensed:
                 return self._pointed_at(question, self._gather(condensed, previous), previous), True
         return self._pointed_at(question, contextual, previous), True
 
-    def _placed(self, placed: Placed) -> Query:
-        """A follow-up pointing at papers of the conversation, parsed; a comparison of them compares
-        those very papers, each a side under its name (a title may be too long to be read as one,
-        and a search for it may find another paper first)."""
+    def _placed(self, placed: Placed, *, each: bool = False) -> Query:
+        """A follow-up pointing at papers of the conversation, parsed; a comparison of them, or a
+        question asked of each (`each`), is answered from those very papers, each a side under its
+        name (a title may be too long to be read as one, and a search for it may find another
+        paper first)."""
         query = self.assistant.gatherer.parse(placed.question, self.filters)
-        if query.kind != "comparison" or len(placed.papers) < 2:
-            return query
-        return replace(
-            query, sides=tuple(side_name(name) for name in placed.names), side_papers=tuple(placed.papers)
-        )
+        if each:
+            # weighed as typed (the papers' names would weigh in each one's sentences), and not as a
+            # list: "which datasets do they use?" asks what each has
+            typed = parse(without_regarding(placed.question), self.filters, list_form=False)
+            query = replace(typed, text=placed.question)
+        elif query.kind != "comparison" or len(placed.papers) < 2:
+            return query  # "how does the first one differ from GIM?" names its other side
+        sides = tuple(side_name(name) for name in placed.names)
+        return replace(query, sides=sides, side_papers=tuple(placed.papers))
+
+    def _each(self, placed: Placed) -> Query | None:
+        """A question asked of each of several papers, answered for each; None for a yes/no one (a
+        verdict for each paper is not checked as the verdict for one is)."""
+        query = self._placed(placed, each=True)
+        return None if query.kind == "yesno" else query
 
     @staticmethod
     def _pointed_at(question: str, evidence: Evidence, previous: list[str]) -> Evidence:

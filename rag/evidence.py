@@ -141,6 +141,8 @@ def resolved(query: Query, retriever: Retriever, mode: SearchMode) -> Query:
             return True
         return any(folded(side) == folded(h.paper.title) for h in retriever.search(side, k=1, mode=mode))
 
+    if query.side_papers:  # a chat's follow-up about papers it knows
+        return query
     if query.rivals and all(names_a_paper(side) for side in query.rivals):
         return replace(query, kind="comparison", sides=query.rivals, rivals=())
     if query.owner and any(m.start == 0 for m in retriever.name_matches(query.owner)):

@@ -98,6 +98,21 @@ def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | No
     return Placed(written, papers, names) if written else None
 
 
+def asked_of_each(question: str, previous: Turn) -> Placed | None:
+    """A follow-up asking the same of each paper the last answer cited ("what datasets do they
+    use?" after a list): written with what it is about, with their ids and names. After an answer
+    about one paper, "they" are its authors: not this."""
+    if not _PLURAL_POINTER.search(question):
+        return None
+    titles = {c.paper.paper_id: c.paper.title for c in previous.answer.citations if c.paper.title}
+    papers = list(titles)[:MAX_COMPARED_BACK]
+    if len(papers) < 2:
+        return None
+    names = [short_name(titles[paper]) for paper in papers]
+    about = joined(names) if len(names) <= MAX_PINNED else f"the {len(names)} papers of the last answer"
+    return Placed(regarding(question, about), papers, names)
+
+
 # Papers of the last answer pointed at by their place or number: "the first one", "the second
 # paper", "the latter", "[2]", "paper 2", "the first two"; not "the first model to ...", "the first
 # method that ..."

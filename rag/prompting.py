@@ -40,14 +40,15 @@ def build_messages(
 ) -> Messages:
     """The chat messages: the system rules (a fixed prefix the model caches), then sources and
     question, in the list template for a "which papers ..." question, the figure template for one
-    asking for a number, the compare template for a comparison, the yesno one for a yes/no question."""
+    asking for a number, the compare template for a comparison, the each template for a question
+    asked of each of several papers, the yesno one for a yes/no question."""
     template = prompts.answer
     if query.is_list:
         template = prompts.list
     elif query.asks_figure:
         template = prompts.figure
     elif query.sides:
-        template = prompts.compare
+        template = prompts.compare if query.kind == "comparison" else prompts.each
     elif query.kind == "yesno":
         template = prompts.yesno
     return [

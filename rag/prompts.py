@@ -15,12 +15,13 @@ REQUIRED = {
     "list": {"sources", "question"},
     "figure": {"sources", "question"},
     "compare": {"sources", "question"},
+    "each": {"sources", "question"},
     "yesno": {"sources", "question"},
     "condense": {"history", "question"},
 }
 # Templates added after the first release: a directory of one's own made before them uses the
 # shipped ones, so an upgrade does not stop it loading.
-ADDED = {"list", "figure", "compare", "yesno"}
+ADDED = {"list", "figure", "compare", "each", "yesno"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Prompts:
     list: str  # the answer template for "which papers ..." questions
     figure: str  # the answer template for questions asking for a number
     compare: str  # the answer template for a comparison of named papers
+    each: str  # the answer template for a question asked of each of several papers ("what do they use?")
     yesno: str  # the answer template for a yes/no question
     condense: str
 

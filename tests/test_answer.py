@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,7 @@ def test_prompt_delimits_sources_and_withholds_injected_instructions() -> None:
 
 
 def test_prompt_templates_are_checked_for_their_placeholders(tmp_path: Path) -> None:
-    for name in ("system", "answer", "list", "figure", "compare", "yesno", "condense"):
+    for name in ("system", "answer", "list", "figure", "compare", "each", "yesno", "condense"):
         (tmp_path / f"{name}.txt").write_text((PROJECT_DIR / "prompts" / f"{name}.txt").read_text())
     assert load_prompts(tmp_path).answer.startswith("{sources}")
     (tmp_path / "answer.txt").write_text("Question: {question} {extra}")
@@ -125,6 +126,7 @@ def test_prompts_of_ones_own_made_before_the_list_and_figure_templates_still_loa
     assert prompts.answer.endswith("Mine.") and prompts.figure == (shipped / "figure.txt").read_text().strip()
     assert prompts.list == (shipped / "list.txt").read_text().strip()
     assert prompts.compare == (shipped / "compare.txt").read_text().strip()
+    assert prompts.each == (shipped / "each.txt").read_text().strip()
     assert prompts.yesno == (shipped / "yesno.txt").read_text().strip()
     (tmp_path / "answer.txt").unlink()  # the templates of the first release are still required
     with pytest.raises(InputError, match="cannot read prompt template"):
@@ -301,6 +303,19 @@ def test_a_list_question_gets_the_list_template() -> None:
     _, user = build_messages(prompts, parse("what is model soups?"), [source])
     assert "one bullet per source" not in user["content"]
     assert "asks for a number" not in user["content"]
+
+
+def test_a_question_asked_of_each_of_several_papers_gets_the_each_template() -> None:
+    """ "what datasets do they use?" after a list is asked of each paper (a chat sets its sides);
+    "how do they differ?" compares them."""
+    prompts = load_prompts(PROJECT_DIR / "prompts")
+    sources = [_source(1, "Model soups", "We average weights."), _source(2, "PLeaS", "We merge models.")]
+    each = replace(parse("what datasets do they use?", list_form=False), sides=("Model soups", "PLeaS"))
+    _, user = build_messages(prompts, each, sources)
+    assert "asks the same of each paper" in user["content"] and "compares" not in user["content"]
+    compared = replace(parse("how do Model soups and PLeaS differ?"), sides=("Model soups", "PLeaS"))
+    _, user = build_messages(prompts, compared, sources)
+    assert "The question compares the papers above" in user["content"]
 
 
 def test_a_question_asking_for_a_number_gets_the_figure_template() -> None:

@@ -575,6 +575,33 @@ def test_a_yes_no_follow_up_gets_its_verdict_as_asked_alone(session: ChatSession
     assert query.terms == {"internet", "video", "gim"} and "regarding" not in query.search
 
 
+@pytest.mark.parametrize("follow_up", ["what datasets do they use?", "how well do they perform?"])
+def test_a_question_asked_of_the_papers_of_a_list_is_answered_for_each(
+    session: ChatSession, follow_up: str
+) -> None:
+    """ "what datasets do they use?" after an answer citing three papers answers it for each, one
+    line a paper under its name (before: for the first one alone)."""
+    titles = [CLIP, GIM_TITLE, PRUNING]
+    _after_citing(session, titles)
+    evidence, pointed = session.evidence(follow_up)
+    assert pointed and evidence.query.text.startswith(f"{follow_up} (regarding: CLIP-ReIdent, GIM and ")
+    answer = session.answer(follow_up).finish()
+    assert [c.paper.title for c in answer.citations] == titles, answer.text
+    assert [line.split(":")[0] for line in answer.text.splitlines()] == [
+        f"- {short_name(t)}" for t in titles
+    ], answer.text
+
+
+def test_a_yes_no_question_or_they_after_one_paper_is_not_asked_of_each(session: ChatSession) -> None:
+    """ "do they ...?" is not split into a verdict for each paper (each verdict would go unchecked),
+    and "they" after an answer about one paper are its authors."""
+    _after_citing(session, [CLIP, GIM_TITLE, PRUNING])
+    assert not session.evidence("do they use imagenet?")[0].query.sides
+    session.turns.clear()
+    _after_citing(session, [CLIP])
+    assert not session.evidence("what datasets do they use?")[0].query.sides
+
+
 def test_which_things_it_uses_asked_in_a_follow_up_is_about_that_paper(session: ChatSession) -> None:
     """ "which datasets is it evaluated on?" after an answer about CLIP-ReIdent asks what that paper
     has, not for a list of papers: the sentence naming its benchmark comes first (before: the list's
