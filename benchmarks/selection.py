@@ -10,13 +10,17 @@ cases with no gold paper among the listed are refused. The list is answered extr
 choice by --llm (extractive unless said).
 Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
-Run: .venv/bin/python benchmarks/selection.py [--store DIR] [--llm local] [--json]
+`--form any` asks each question as "do any of them ...?" ("are any of them ...?"), `--form they` as
+"do they ...?".
+
+Run: .venv/bin/python benchmarks/selection.py [--store DIR] [--llm local] [--form any|they] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,7 +36,20 @@ def _matching(titles: list[str], prefixes: list[str]) -> set[str]:
     return {t for t in titles if any(t.startswith(p) for p in prefixes)}
 
 
-def run_case(assistant: Assistant, case: dict[str, Any], llm: str) -> dict[str, Any]:
+def asked_as(question: str, form: str) -> str:
+    """A case's question ("which of them use CLIP?") in another form: "any" ("do any of them use
+    CLIP?", "are any of them training-free?") or "they" ("do they use CLIP?")."""
+    if form == "which":
+        return question
+    match = re.match(r"which\s+(?:ones|of\s+(?:them|these|those))\s+(?P<rest>.+)", question, re.I)
+    assert match is not None, question
+    rest = match["rest"]
+    verb, _, tail = rest.partition(" ")
+    subject = "any of them" if form == "any" else "they"
+    return f"are {subject} {tail}" if verb.casefold() in ("are", "is") else f"do {subject} {rest}"
+
+
+def run_case(assistant: Assistant, case: dict[str, Any], llm: str, form: str = "which") -> dict[str, Any]:
     """One chat of two turns: the list (extractive), then the choice among its papers (by `llm`)."""
     session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
     stream = session.answer(case["list"])
@@ -40,7 +57,7 @@ def run_case(assistant: Assistant, case: dict[str, Any], llm: str) -> dict[str, 
     assert stream.query is not None
     session.turns.append(Turn(case["list"], stream.query.text, listed))
     session.llm = llm
-    chosen = session.answer(case["question"]).finish(None)
+    chosen = session.answer(asked_as(case["question"], form)).finish(None)
     titles = list(dict.fromkeys(c.paper.title for c in listed.citations))
     picked = set(dict.fromkeys(c.paper.title for c in chosen.citations))
     gold = _matching(titles, case["gold"])
@@ -61,13 +78,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=None, help="a store holding the bundled corpus (default: new)")
     parser.add_argument("--llm", default="extractive", help="the backend of the second answer")
+    parser.add_argument(
+        "--form",
+        choices=["which", "any", "they"],
+        default="which",
+        help='ask "which of them ...?" (default), "do any of them ...?" or "do they ...?"',
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-sel-")))
     if assistant.library.store.count() == 0:
         assistant.ingest()
     cases = [json.loads(line) for line in (HERE / "selection.jsonl").read_text().splitlines() if line]
-    rows = [run_case(assistant, case, args.llm) for case in cases]
+    rows = [run_case(assistant, case, args.llm, args.form) for case in cases]
     if args.json:
         print(json.dumps(rows, indent=1))
         return

@@ -247,24 +247,51 @@ _SELECTION = re.compile(
 )
 
 
+# "do any of them use CLIP?", "are they training-free?", "has either of them released code?": a
+# yes/no question of the several papers the last answer cited, answered by those that do
+_ANY_OF_THEM = re.compile(
+    r"^\s*(?:and|so)?\s*(?P<verb>do|does|did|are|is|were|was|have|has|can|could)\s+"
+    r"(?:(?:any|some|all|either|each|one|both)\s+of\s+(?:them|these|those|the\s+(?:above|papers|works|studies))"
+    r"|they|these(?:\s+papers)?|those(?:\s+papers)?)\b",
+    re.IGNORECASE,
+)
+_AS_LISTED = {"are": " are", "is": " are", "were": " are", "was": " are", "have": " have", "has": " have"}
+_AS_LISTED |= {"can": " can", "could": " can"}  # do, does, did: the verb that follows says it
+# "are they similar?", "do they differ?", "are they better than X?" ask of them together
+_TOGETHER = re.compile(
+    r"\b(?:differ\w*|compar\w*|similar\w*|same|alike|related|relate|versus|vs|contrast\w*|than)\b", re.I
+)
+
+
+def chosen_form(question: str) -> str | None:
+    """The list question a choice among the last answer's papers asks ("which of them use CLIP?",
+    "do any of them use CLIP?": "which papers use CLIP?"); None for any other question."""
+    if match := _SELECTION.match(question):
+        return "which papers" + question[match.end() :]
+    match = _ANY_OF_THEM.match(question)
+    if match is None or _TOGETHER.search(question):
+        return None
+    return "which papers" + _AS_LISTED.get(match.group("verb").casefold(), "") + question[match.end() :]
+
+
 def chose_none(turn: Turn) -> bool:
     """Whether an exchange chose among the papers of an earlier one ("which of them ...?") and
     cited none of them."""
-    return not turn.answer.citations and bool(_SELECTION.match(turn.question))
+    return not turn.answer.citations and chosen_form(turn.question) is not None
 
 
 def selection(question: str, previous: Turn) -> tuple[str, list[str]] | None:
     """A question choosing among the several papers the last answer cited ("which of them use a
-    generative model?") as the list question it asks of them ("which papers use a generative
-    model?"), and their ids. After a choice that cited fewer than two, "them" are still the papers
-    that choice was made among (its sources)."""
-    match = _SELECTION.match(question)
-    if match is None:
+    generative model?", "do any of them use ...?") as the list question it asks of them ("which
+    papers use a generative model?"), and their ids. After a choice that cited fewer than two,
+    "them" are still the papers that choice was made among (its sources)."""
+    asked = chosen_form(question)
+    if asked is None:
         return None
     papers = cited_papers(previous)
-    if len(papers) < 2 and _SELECTION.match(previous.question):
+    if len(papers) < 2 and chosen_form(previous.question) is not None:
         papers = [s.paper.paper_id for s in previous.answer.sources]
-    return ("which papers" + question[match.end() :], papers) if len(papers) >= 2 else None
+    return (asked, papers) if len(papers) >= 2 else None
 
 
 # A question pointing back at the last answer's papers: a word standing for them (a pronoun or

@@ -19,7 +19,15 @@ from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Event
 from rag.evidence import Evidence
-from rag.followups import Turn, carry_context, needs_rewriting, placed_in, refers_back, short_name
+from rag.followups import (
+    Turn,
+    carry_context,
+    needs_rewriting,
+    placed_in,
+    refers_back,
+    selection,
+    short_name,
+)
 from rag.query import joined, parse
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
@@ -513,6 +521,34 @@ def test_which_of_them_chooses_among_the_papers_the_last_answer_listed(session: 
     assert session.assistant.ask("which papers use satellite radar?", llm="extractive").citations
 
 
+@pytest.mark.parametrize(
+    ("asked", "chooses"),
+    [
+        ("do any of them use synthetic queries?", "which papers use synthetic queries?"),
+        ("do they use synthetic queries?", "which papers use synthetic queries?"),
+        ("are any of them about satellite radar?", "which papers are about satellite radar?"),
+        ("has either of them used satellite radar?", "which papers have used satellite radar?"),
+    ],
+)
+def test_a_yes_no_question_of_a_lists_papers_chooses_among_them(
+    session: ChatSession, asked: str, chooses: str
+) -> None:
+    """ "do any of them ...?" ("do they ...?") after a list asks which of them do it, as "which of
+    them ...?" does (before: a yes/no question of the first paper alone); "do they differ?" and "are
+    they similar?" ask of them together."""
+    script = Script("which papers study domain adaptation?", asked)
+    assert repl(session, script.read_line, script.write) == 0
+    listed, chosen = session.turns
+    assert len(listed.answer.citations) >= 3, listed.answer.text
+    assert chosen.standalone == chooses
+    if "synthetic" in asked:
+        assert [short_name(c.paper.title) for c in chosen.answer.citations] == ["DUQGen"], chosen.answer.text
+    else:
+        assert chosen.answer.text == "None of the papers of the last answer says so."
+    for together in ("do they differ?", "are they similar?", "are they better than GIM?"):
+        assert selection(together, listed) is None, together
+
+
 def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session: ChatSession) -> None:
     """ "who wrote the third one?", "what does [2] propose?", "compare the first two" after a list ask
     about those papers of the list, by name; after an answer citing one paper, "the second one" is
@@ -593,8 +629,8 @@ def test_a_question_asked_of_the_papers_of_a_list_is_answered_for_each(
 
 
 def test_a_yes_no_question_or_they_after_one_paper_is_not_asked_of_each(session: ChatSession) -> None:
-    """ "do they ...?" is not split into a verdict for each paper (each verdict would go unchecked),
-    and "they" after an answer about one paper are its authors."""
+    """ "do they ...?" is not split into a verdict for each paper (each verdict would go unchecked: it
+    asks which of them do it), and "they" after an answer about one paper are its authors."""
     _after_citing(session, [CLIP, GIM_TITLE, PRUNING])
     assert not session.evidence("do they use imagenet?")[0].query.sides
     session.turns.clear()
