@@ -174,10 +174,10 @@ class _Run:
         has it: "who proposed ZEB?"), with the sentence coining it; found once per answer."""
         return coining_source(self.evidence, self.evidence.query.search)
 
-    def from_statement(self, text: str, number: int) -> Generator[Event, None, Answer]:
-        """What the named paper's abstract states of an aspect (its limitations), or that it states
-        none (aspects.py): no backend writes it, so none can quote something else instead."""
-        return (yield from self.written(text, EXTRACTIVE, [number]))
+    def from_statement(self, text: str, numbers: list[int]) -> Generator[Event, None, Answer]:
+        """What the named papers' abstracts state of an aspect (their limitations), or that they
+        state none (aspects.py): no backend writes it, so none can quote something else instead."""
+        return (yield from self.written(text, EXTRACTIVE, numbers))
 
     def from_catalogue(self) -> Generator[Event, None, Answer]:
         """The papers of the question's scope ("papers by NAME"), listed from their records."""

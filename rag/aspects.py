@@ -70,12 +70,17 @@ def unstated(aspect: Aspect, number: int) -> str:
     return f"The abstract of [{number}] does not {_UNSTATED[aspect]}."
 
 
-def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, int] | None:
+def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
     """The answer to a question asking for an aspect of the one paper it names (a yes/no one opens
-    with its verdict), and that paper's number; None when it asks for none or names no paper."""
+    with its verdict), or of each paper it compares or asks about (a line each), and the papers'
+    numbers; None when it asks for none or names no paper."""
     aspect = evidence.query.aspect
-    paper = named_paper(evidence.ranked_papers()) if aspect else None
-    if aspect is None or paper is None:
+    if aspect is None:
+        return None
+    if len(evidence.sides) >= 2:
+        return _each_aspect(evidence, aspect, embedder)
+    paper = named_paper(evidence.ranked_papers())
+    if paper is None:
         return None
     add_sentences([paper], embedder)
     sentences = stated(paper, aspect)
@@ -85,4 +90,21 @@ def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, int] | N
     text = " ".join(f"{s.rstrip()} [{n}]" for s in sentences) if sentences else unstated(aspect, n)
     if evidence.query.kind == "yesno":
         text = f"{'Yes.' if sentences else UNSAID} {text}"
-    return text, n
+    return text, [n]
+
+
+def _each_aspect(evidence: Evidence, aspect: Aspect, embedder: Embedder) -> tuple[str, list[int]] | None:
+    """What each compared paper's abstract states of an aspect ("what are their limitations?"), or
+    that it states none, a line a paper under its side's name; None for an aspect whose absence
+    says nothing (advantages: the comparison's sentences show them)."""
+    if aspect not in _UNSTATED:
+        return None
+    papers = {p.number: p for p in evidence.ranked_papers() if p.number in evidence.sides}
+    add_sentences(list(papers.values()), embedder)
+    lines = []
+    for n, side in evidence.sides.items():
+        if n in papers:
+            sentences = stated(papers[n], aspect)
+            said = " ".join(f"{s.rstrip()} [{n}]" for s in sentences) if sentences else unstated(aspect, n)
+            lines.append(f"- {side}: {said}")
+    return ("\n".join(lines), [n for n in evidence.sides if n in papers]) if lines else None

@@ -146,6 +146,13 @@ _ASPECT = re.compile(
     r"(?:the|their|how|what|terms)\b).*$",
     re.I,
 )
+# what a comparison compares of its sides, written before them ("compare the limitations of A and B")
+_COMPARED_OF = re.compile(
+    r"^(?:the\s+)?(?:main\s+|key\s+)?(?:limitations?|advantages?|disadvantages?|drawbacks?|strengths?|"
+    r"weakness(?:es)?|results?|performance|methods?|approach(?:es)?|architectures?|accuracy|efficiency|"
+    r"speed|contributions?|goals?|datasets?|benchmarks?|objectives?|findings?)\s+of\s+",
+    re.I,
+)
 _SIDE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|vs\.?|versus|with|to|against)\s+", re.I)
 _NOT_A_SIDE = re.compile(
     r"^(?:it|they|them|each|both|the two|others?)$"
@@ -232,7 +239,7 @@ def _sides(
             continue
         other = match.groupdict().get("other")
         written = match.group("sides") + (f" {joint} {other}" if other else "")
-        text = _ASPECT.sub("", written).strip(" \"'\u201c\u201d.")
+        text = _COMPARED_OF.sub("", _ASPECT.sub("", written).strip(" \"'\u201c\u201d."))
         sides = [s.strip(" \"'\u201c\u201d.") for s in separator.split(text)]
         sides = [re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.I) for s in sides if s]
         if len(sides) >= 2 and all(
@@ -613,7 +620,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
     search = _chat_subject_as_words(record[1] if record else _search_text(rest, listing))
     kind = _kind(plain, listing, bool(match), bool(record))
-    aspect = asked_aspect(plain) if kind in ("lookup", "yesno") else None
+    aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
     sides = compared(plain) if kind == "comparison" else ()
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
     # abstract may state or not, are searched as asked)

@@ -628,6 +628,19 @@ def test_a_question_asked_of_the_papers_of_a_list_is_answered_for_each(
     ], answer.text
 
 
+def test_their_limitations_after_a_list_says_what_each_abstract_states(session: ChatSession) -> None:
+    """ "what are their limitations?" asks each paper's abstract for its own limitations, as "what are
+    the limitations of X?" does (before: each paper's sentence closest to the question, one of them
+    about prior work's limits)."""
+    _after_citing(session, [CLIP, GIM_TITLE])
+    answer = session.answer("what are their limitations?").finish()
+    assert answer.text.splitlines() == [
+        "- CLIP-ReIdent: The abstract of [1] does not state its limitations.",
+        "- GIM: The abstract of [2] does not state its limitations.",
+    ], answer.text
+    assert [c.paper.title for c in answer.citations] == [CLIP, GIM_TITLE]
+
+
 def test_a_yes_no_question_or_they_after_one_paper_is_not_asked_of_each(session: ChatSession) -> None:
     """ "do they ...?" is not split into a verdict for each paper (each verdict would go unchecked: it
     asks which of them do it), and "they" after an answer about one paper are its authors."""

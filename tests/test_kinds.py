@@ -147,6 +147,19 @@ def test_a_comparison_is_answered_although_its_question_shares_few_words_with_th
     assert not answer.refused and len({c.paper.paper_id for c in answer.citations}) == 2
 
 
+def test_a_comparison_of_an_aspect_compares_the_papers_it_names(assistant: Assistant) -> None:
+    """ "compare the limitations of A and B" compares A and B (before: "limitations of A" was a side,
+    searched for, and another paper quoted under it), each for the limitations its abstract states."""
+    assert compared("compare the limitations of CLIP-ReIdent and GIM") == ("CLIP-ReIdent", "GIM")
+    assert compared("how do the methods of GIM and CLIP-ReIdent differ?") == ("GIM", "CLIP-ReIdent")
+    assert compared("compare mixture of experts and dense models") == ("mixture of experts", "dense models")
+    answer = assistant.ask("compare the limitations of CLIP-ReIdent and GIM", llm="extractive")
+    assert answer.text.splitlines() == [
+        "- CLIP-ReIdent: The abstract of [1] does not state its limitations.",
+        "- GIM: The abstract of [2] does not state its limitations.",
+    ], answer.text
+
+
 @pytest.mark.fault
 def test_a_model_comparing_one_paper_gets_the_other_added(assistant: Assistant) -> None:
     reply = "CLIP-ReIdent trains CLIP contrastively with the InfoNCE loss for player re-identification [1]."
