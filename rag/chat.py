@@ -227,14 +227,15 @@ class ChatSession:
         question asked of each (`each`), is answered from those very papers, each a side under its
         name (a title may be too long to be read as one, and a search for it may find another
         paper first)."""
-        query = self.assistant.gatherer.parse(placed.question, self.filters)
         if each:
             # weighed as typed (the papers' names would weigh in each one's sentences), and not as a
             # list: "which datasets do they use?" asks what each has
             typed = parse(without_regarding(placed.question), self.filters, list_form=False)
             query = replace(typed, text=placed.question)
-        elif query.kind != "comparison" or len(placed.papers) < 2:
-            return query  # "how does the first one differ from GIM?" names its other side
+        else:
+            query = self.assistant.gatherer.parse(placed.question, self.filters)
+            if query.kind != "comparison" or len(placed.papers) < 2:
+                return query  # "how does the first one differ from GIM?" names its other side
         sides = tuple(side_name(name) for name in placed.names)
         return replace(query, sides=sides, side_papers=tuple(placed.papers))
 
