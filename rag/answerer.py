@@ -163,9 +163,11 @@ class _Run:
 
     def from_records_given(self, asked: RecordField) -> Generator[Event, None, Answer]:
         """A question about the records of the papers given ("who wrote them?" in a chat): each
-        one's record, a line each."""
+        one's record, a line each (newest first when asked which is newest or oldest)."""
         sources = self.evidence.sources
-        text = "\n".join(f"- {record_answer(s.paper, asked, s.number)}" for s in sources)
+        if self.evidence.query.newest_first:
+            sources = newest_first(sources)
+        text = "\n".join(f"- {record_answer(s.paper, asked, n)}" for n, s in enumerate(sources, 1))
         return (yield from self.written(text, RECORD, [s.number for s in sources]))
 
     @cached_property

@@ -202,7 +202,7 @@ class ChatSession:
             return self._gather(self._placed(placed), placed.papers), True
         if last and (records := records_in(question, last)):
             query = self.assistant.gatherer.parse(records.question, self.filters)
-            query = replace(query, among=True, text=records.shown)
+            query = replace(query, among=True, text=records.shown, newest_first=records.newest_first)
             return self._gather(query, records.papers).narrowed(records.papers), True
         if last and (about := written_in(question, last)):
             return self._gather(about, previous_papers(last)), True

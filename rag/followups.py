@@ -56,6 +56,13 @@ def written_in(question: str, previous: Turn) -> str | None:
     return written_about(question, short_name(cited[0])) if len(cited) == 1 else None
 
 
+# "which one is the most recent?", "which of them came out first?": which of the papers the last
+# answer cited is newest or oldest, a question of their records
+_RECENCY = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:which|what)\b.*\b(?:is|was|are|were|came|come|comes|published|appeared)\b"
+    r".*\b(?:most\s+recent(?:ly)?|newest|latest|oldest|earliest|first|last)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 # "who wrote them?", "when were they published?", "who are their authors?": the papers the last
 # answer cited, pointed at together
 _PLURAL_POINTER = re.compile(r"\b(?:they|them|their|these|those|both)\b", re.IGNORECASE)
@@ -67,6 +74,7 @@ class Records(NamedTuple):
     question: str  # with their names written in, as a record question of them reads
     shown: str  # what it is shown searched as
     papers: list[str]  # their ids
+    newest_first: bool = False  # it asks which is newest or oldest: their dates, newest first
 
 
 def records_in(question: str, previous: Turn) -> Records | None:
@@ -74,6 +82,9 @@ def records_in(question: str, previous: Turn) -> Records | None:
     together ("who wrote them?"), with their names written in ("who wrote PLeaS and Twin-Merging?";
     beyond three, the first one's, and shown as about them all): answered from each one's record."""
     cited = cited_papers(previous)
+    newest = bool(_RECENCY.match(question))  # "which one is the most recent?": their dates
+    if newest:
+        question = "when were they published?"
     if not 2 <= len(cited) <= MAX_RECORDS or not _PLURAL_POINTER.search(question):
         return None
     names = [short_name(title) for title in cited_titles(previous)]
@@ -82,7 +93,7 @@ def records_in(question: str, previous: Turn) -> Records | None:
     if not written or not record_question(written):
         return None
     shown = written if few else regarding(question, f"the {len(cited)} papers of the last answer")
-    return Records(written, shown, cited)
+    return Records(written, shown, cited, newest)
 
 
 def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | None:
@@ -266,6 +277,8 @@ _TOGETHER = re.compile(
 def chosen_form(question: str) -> str | None:
     """The list question a choice among the last answer's papers asks ("which of them use CLIP?",
     "do any of them use CLIP?": "which papers use CLIP?"); None for any other question."""
+    if _RECENCY.match(question):  # a question of their records
+        return None
     if match := _SELECTION.match(question):
         return "which papers" + question[match.end() :]
     match = _ANY_OF_THEM.match(question)

@@ -576,6 +576,7 @@ class Query:
     # of `filters`; a filter given for the same field replaces the question's
     asked: Filter = NO_FILTER
     catalogue: bool = False  # it asks for the papers of its scope, without a topic ("papers by NAME")
+    newest_first: bool = False  # its papers' records listed newest first ("which one is the most recent?")
     sides: tuple[str, ...] = ()  # what a comparison compares, as written ("A vs B": A, B)
     # the papers the sides are (ids, a side each), when a chat knows them ("how do they differ?")
     side_papers: tuple[str, ...] = ()

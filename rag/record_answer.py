@@ -123,7 +123,7 @@ def _stated(paper: PaperRef, asked: RecordField, name: str) -> str | None:
 def _instead(paper: PaperRef, asked: RecordField) -> str:
     """What the record has in place of a missing field, as a second sentence ('' when nothing)."""
     if asked == "date" and paper.date:
-        return f" It is dated {paper.date}, without a year."
+        return f" It is dated {paper.date}."
     if asked in ("venue", "doi") and paper.arxiv_id:
         return f" It is arXiv {paper.arxiv_id}."
     if asked == "url" and paper.links:
@@ -137,7 +137,8 @@ def record_answer(paper: PaperRef, asked: RecordField, number: int = 1) -> str:
     stated = _stated(paper, asked, name)
     if stated:
         return f"{stated} [{number}]."
-    return f"The record of [{number}] has no {_MISSING[asked]}.{_instead(paper, asked)}"
+    missing = "year" if asked == "date" and paper.date else _MISSING[asked]  # a date without a year
+    return f"The record of [{number}] has no {missing}.{_instead(paper, asked)}"
 
 
 def catalogue_answer(papers: list[PaperRef], in_scope: int | None, described: str) -> str:

@@ -238,10 +238,9 @@ def test_the_record_answer_cuts_a_long_author_list_and_names_an_untitled_paper()
     assert record_answer(many, "authors").endswith("Author 10 and 2 others [1].")
     one = PaperRef("q", "", authors=["Ada Lovelace"], date="Mar 11")
     assert record_answer(one, "authors") == "This paper was written by Ada Lovelace [1]."
-    assert (
-        record_answer(one, "date")
-        == "The record of [1] has no date or year. It is dated Mar 11, without a year."
-    )
+    # a date without a year is no "no date" (before: "... has no date or year. It is dated Mar 11")
+    assert record_answer(one, "date") == "The record of [1] has no year. It is dated Mar 11."
+    assert record_answer(PaperRef("s", "T"), "date") == "The record of [1] has no date or year."
     linked = PaperRef("r", "T", links=["https://github.com/x/y"])
     assert (
         record_answer(linked, "url")
@@ -381,6 +380,26 @@ def test_who_wrote_them_after_an_answer_citing_several_papers_gives_each_record(
         "- The record of [3] has no authors.",
     ], answer.text
     assert [c.paper.paper_id for c in answer.citations] == ["clip-reident", "gim", "duqgen"]
+
+
+@pytest.mark.parametrize("question", ["which one is the most recent?", "which of them came out first?"])
+def test_which_of_them_is_the_most_recent_gives_their_dates_newest_first(
+    library: Assistant, question: str
+) -> None:
+    """ "which one is the most recent?" after a list asks its papers' records: their dates, newest
+    first (before: chosen among them as a topic, "None of the papers of the last answer says so.")."""
+    from rag.chat import ChatSession
+
+    session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    session.turns.append(_citing(library)("clip-reident", "duqgen", "gim"))
+    answer = session.answer(question).finish()
+    assert answer.question == "when were CLIP-ReIdent, DUQGen and GIM published?"
+    assert answer.text.splitlines() == [
+        f'- "{GIM}" was published in 2024 [1].',
+        f'- "{CLIP_REIDENT}" was published on 2023-03-21 [2].',
+        "- The record of [3] has no date or year.",
+    ], answer.text
+    assert [c.paper.paper_id for c in answer.citations] == ["gim", "clip-reident", "duqgen"]
 
 
 def _citing(library: Assistant) -> Callable[..., Turn]:
