@@ -145,7 +145,8 @@ def resolved(query: Query, retriever: Retriever, mode: SearchMode) -> Query:
         return query
     if query.rivals and all(names_a_paper(side) for side in query.rivals):
         return replace(query, kind="comparison", sides=query.rivals, rivals=())
-    if query.owner and any(m.start == 0 for m in retriever.name_matches(query.owner)):
+    owner_at = query.text.find(query.owner) if query.owner else -1  # where the question writes it
+    if owner_at >= 0 and any(m.start == owner_at for m in retriever.name_matches(query.text)):
         return parse(query.text, query.filters, list_form=False)  # about the paper it names first
     return query
 

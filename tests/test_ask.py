@@ -462,3 +462,21 @@ def test_a_name_written_run_together_is_not_a_word_no_paper_writes(full: Assista
     is not a claim about something the collection lacks (verify.foreign)."""
     assert "powerscheduler" not in full.gather("what does powerscheduler do?").unseen
     assert "guitar" in full.gather("how would power scheduler help me learn the guitar?").unseen
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("what did datacomp find about data filtering?", "DataComp: In search of the next generation"),
+        ("what does five evaluate?", "FiVE: A Fine-grained Video Editing Benchmark"),
+        ("what datasets does five use?", "FiVE: A Fine-grained Video Editing Benchmark"),
+    ],
+)
+def test_a_name_of_ordinary_words_as_the_subject_of_a_question_names_its_paper(
+    full: Assistant, question: str, title: str
+) -> None:
+    """ "does five use", "did datacomp find": a word after an auxiliary, a verb following, is the
+    subject the question asks about (before: Data Filtering Networks quoted for DataComp, another
+    paper's sentence for "what does five evaluate?", and "what datasets does five use?" refused)."""
+    answer = full.ask(question, llm="extractive")
+    assert [c.paper.title.startswith(title) for c in answer.citations] == [True], answer.text

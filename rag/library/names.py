@@ -37,6 +37,9 @@ _FRAME = re.compile(
     r"(?:^|\b(?:what|who)(?:'s|\s+is|\s+are|\s+was)|tell me about|explain|describe|summari[sz]e)(?:\s+the)?$",
     re.I,
 )
+# ... or as the subject after an auxiliary, a verb following: "what datasets does five use?", "is
+# points open source?"
+_SUBJECT = re.compile(r"\b(?:does|did|do|is|was|can|could|will|would|has)$", re.I)
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 
 
@@ -224,9 +227,9 @@ def _as_name(
 ) -> bool:
     """Whether the question uses these words as the name: always for a name no dictionary has
     (ToonTalker, MoE++, SF(DA)^2); for ordinary words, when written as the paper writes them
-    (with its capitals), quoted, framed as a name ("what is X?", "the X paper"), or when no other
-    paper writes all of the name's words. A name read from an abstract counts only if at most one
-    paper besides its own writes it."""
+    (with its capitals), quoted, framed as a name ("what is X?", "the X paper", "does X use ...?"),
+    or when no other paper writes all of the name's words. A name read from an abstract counts only
+    if at most one paper besides its own writes it."""
     written = question[start:end]
     if name.source == "abstract" and shared(name.written) > bearers + 1:
         return False  # an acronym many papers write (LLM, LoRA) names none of them
@@ -244,6 +247,8 @@ def _as_name(
     if framed and re.fullmatch(r"[?.!]*", after):
         return True
     if re.match(rf"{_KINDS}\b", after, re.I) and re.search(r"\bthe$", before, re.I):
+        return True
+    if _SUBJECT.search(before) and re.match(r"[a-z]", after):  # "what datasets does five use?"
         return True
     return len(PIECE.findall(name.written)) > 1 and shared(name.written) <= bearers
 
