@@ -475,8 +475,8 @@ def test_a_name_written_run_together_is_not_a_word_no_paper_writes(full: Assista
 def test_a_name_of_ordinary_words_as_the_subject_of_a_question_names_its_paper(
     full: Assistant, question: str, title: str
 ) -> None:
-    """ "does five use", "did datacomp find": a word after an auxiliary, a verb following, is the
-    subject the question asks about (before: Data Filtering Networks quoted for DataComp, another
+    """ "does five use", "did datacomp find": a name after "does", "did" or "do", a verb following, is
+    the subject the question asks about (before: Data Filtering Networks quoted for DataComp, another
     paper's sentence for "what does five evaluate?", and "what datasets does five use?" refused)."""
     answer = full.ask(question, llm="extractive")
     assert [c.paper.title.startswith(title) for c in answer.citations] == [True], answer.text

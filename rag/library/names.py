@@ -37,9 +37,10 @@ _FRAME = re.compile(
     r"(?:^|\b(?:what|who)(?:'s|\s+is|\s+are|\s+was)|tell me about|explain|describe|summari[sz]e)(?:\s+the)?$",
     re.I,
 )
-# ... or as the subject after an auxiliary, a verb following: "what datasets does five use?", "is
-# points open source?"
-_SUBJECT = re.compile(r"\b(?:does|did|do|is|was|can|could|will|would|has)$", re.I)
+# ... or as the subject after "does", "did" or "do", a verb in its bare form following: "what
+# datasets does five use?", "what did datacomp find?" (not "can one for all tasks be ...?")
+_SUBJECT = re.compile(r"\b(?:does|did|do)$", re.I)
+_BARE_VERB = re.compile(r"[a-z]+(?<![^su]s)\b")  # no plural noun ("tasks"): "use", "discuss", "focus"
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 
 
@@ -248,7 +249,7 @@ def _as_name(
         return True
     if re.match(rf"{_KINDS}\b", after, re.I) and re.search(r"\bthe$", before, re.I):
         return True
-    if _SUBJECT.search(before) and re.match(r"[a-z]", after):  # "what datasets does five use?"
+    if _SUBJECT.search(before) and _BARE_VERB.match(after):  # "what datasets does five use?"
         return True
     return len(PIECE.findall(name.written)) > 1 and shared(name.written) <= bearers
 
