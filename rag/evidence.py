@@ -145,10 +145,18 @@ def resolved(query: Query, retriever: Retriever, mode: SearchMode) -> Query:
         return query
     if query.rivals and all(names_a_paper(side) for side in query.rivals):
         return replace(query, kind="comparison", sides=query.rivals, rivals=())
-    owner_at = query.text.find(query.owner) if query.owner else -1  # where the question writes it
-    if owner_at >= 0 and any(m.start == owner_at for m in retriever.name_matches(query.text)):
+    if query.owner and _names_first(query.text, query.owner, retriever):
         return parse(query.text, query.filters, list_form=False)  # about the paper it names first
     return query
+
+
+def _names_first(text: str, owner: str, retriever: Retriever) -> bool:
+    """Whether a list's form names a paper first where it asks what it has ("what datasets does five
+    use?": five), read in the whole question (a name of ordinary words counts by how it is asked)."""
+    at = text.find(owner)
+    if at < 0:  # written otherwise than asked ("can you tell me ...")
+        return any(m.start == 0 for m in retriever.name_matches(owner))
+    return any(m.start == at for m in retriever.name_matches(text))
 
 
 def _with_sides(
