@@ -2,7 +2,7 @@
 
 Each run is a new process with PYTHONPATH at one checkout (this one, or `git archive REV` unpacked
 in a temporary directory), which imports everything, loads its embedder and warms up an ingest
-(a record of three chunks into a store of its own, so that what an ingest imports and loads on first
+(a record of a few chunks into a store of its own, so that what an ingest imports and loads on first
 use, Chroma's Rust bindings and the sentence splitter's model among it, is not timed; `--cold`
 leaves that out), all untimed, then times:
   ingest   `Assistant.ingest(data/)` into a new store (read, chunk, embed, write, keyword index)
