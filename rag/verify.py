@@ -58,6 +58,26 @@ def is_degenerate(text: str) -> bool:
 _COMPARING = frozenset(tokenize("differ differs difference compare compared comparison similar both unlike"))
 
 
+# A sentence of a comparison about all the compared papers at once ("Both methods merge two models")
+_ALL_SIDES = re.compile(
+    r"\b(?:(?:both|neither)\s+(?:of\s+them|methods|papers|approaches|works|frameworks|models|studies)"
+    r"|they\s+both|each\s+of\s+them|all\s+of\s+them)\b",
+    re.IGNORECASE,
+)
+
+
+def for_one_side(sentences: list[str]) -> list[Unsupported]:
+    """A comparison's sentences claiming something of all the compared papers ("Both methods merge
+    two models [2].") while citing one: one paper's abstract cannot back a claim about the others."""
+    found = []
+    for sentence in sentences:
+        cited = cited_numbers(sentence)
+        if _ALL_SIDES.search(sentence) and len(set(cited)) == 1:
+            reason = "speaks of all the compared papers but cites one"
+            found.append(Unsupported(strip_citations(sentence), cited, None, reason))
+    return found
+
+
 def names_only(sentences: list[str], evidence: Evidence) -> bool:
     """Whether a comparison's sentences write nothing but the compared papers' names and titles
     ("A [1], B [2] and C [3]."): no word of what they do, differ or agree on."""
@@ -216,6 +236,9 @@ def verify(
     unsupported += [u for u in misnamed_ones if u.sentence not in flagged]
     flagged |= {u.sentence for u in misnamed_ones}
     unsupported += [u for u in foreign(final_sentences, evidence.unseen) if u.sentence not in flagged]
+    flagged |= {u.sentence for u in unsupported}
+    if len(evidence.sides) >= 2:
+        unsupported += [u for u in for_one_side(final_sentences) if u.sentence not in flagged]
     if from_model and len(evidence.sides) >= 2 and names_only(final_sentences, evidence):
         reason = "it names the compared papers and says nothing of them"
         return Verified(final, order, removed + unsupported, attributed, rejection=reason)

@@ -187,6 +187,24 @@ def test_a_model_comparing_by_naming_the_papers_only_is_replaced(assistant: Assi
     assert answer.text.startswith("- CLIP-ReIdent: ") and "\n- GIM: " in answer.text
 
 
+@pytest.mark.fault
+def test_a_model_claiming_of_both_papers_what_one_writes_is_flagged(assistant: Assistant) -> None:
+    """Qwen wrote "Both papers discuss the integration of ZeRO-series optimizers ... [1]" comparing
+    CO2 with a few-shot paper, from CO2's abstract alone: one abstract cannot back a claim about
+    both papers. The sentence is listed as unsupported; the reply's other sentences stand."""
+    reply = (
+        "CLIP-ReIdent trains CLIP contrastively for player re-identification [1]. "
+        "GIM learns image matching from internet videos [2]. "
+        "Both methods train CLIP contrastively with the InfoNCE loss [1]."
+    )
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": Scripted(reply)})
+    answer = scripted.ask("How do CLIP-ReIdent and GIM differ?", llm="openai")
+    assert answer.backend == "openai", answer.fallback_reason
+    flagged = [u for u in answer.unsupported if u.reason == "speaks of all the compared papers but cites one"]
+    assert [u.sentence for u in flagged] == ["Both methods train CLIP contrastively with the InfoNCE loss."]
+
+
 def test_the_prompt_of_a_comparison_shares_its_budget_between_the_papers(assistant: Assistant) -> None:
     small = Settings(
         **{**assistant.settings.model_dump(), "evidence_tokens": 120, "openai_api_key": "sk-test"}
