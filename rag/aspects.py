@@ -86,11 +86,10 @@ def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int
     sentences = stated(paper, aspect)
     if not sentences and aspect not in _UNSTATED:
         return None
-    n = paper.number
-    text = " ".join(f"{s.rstrip()} [{n}]" for s in sentences) if sentences else unstated(aspect, n)
+    text = _said(sentences, aspect, paper.number)
     if evidence.query.kind == "yesno":
         text = f"{'Yes.' if sentences else UNSAID} {text}"
-    return text, [n]
+    return text, [paper.number]
 
 
 def _each_aspect(evidence: Evidence, aspect: Aspect, embedder: Embedder) -> tuple[str, list[int]] | None:
@@ -101,10 +100,14 @@ def _each_aspect(evidence: Evidence, aspect: Aspect, embedder: Embedder) -> tupl
         return None
     papers = {p.number: p for p in evidence.ranked_papers() if p.number in evidence.sides}
     add_sentences(list(papers.values()), embedder)
-    lines = []
-    for n, side in evidence.sides.items():
-        if n in papers:
-            sentences = stated(papers[n], aspect)
-            said = " ".join(f"{s.rstrip()} [{n}]" for s in sentences) if sentences else unstated(aspect, n)
-            lines.append(f"- {side}: {said}")
+    lines = [
+        f"- {side}: {_said(stated(papers[n], aspect), aspect, n)}"
+        for n, side in evidence.sides.items()
+        if n in papers
+    ]
     return ("\n".join(lines), [n for n in evidence.sides if n in papers]) if lines else None
+
+
+def _said(sentences: list[str], aspect: Aspect, number: int) -> str:
+    """The sentences of source `number` stating the aspect, cited, or that its abstract states none."""
+    return " ".join(f"{s.rstrip()} [{number}]" for s in sentences) if sentences else unstated(aspect, number)

@@ -96,15 +96,19 @@ def records_in(question: str, previous: Turn) -> Records | None:
     return Records(written, shown, cited, newest)
 
 
+def _named_papers(turn: Turn) -> tuple[list[str], list[str]]:
+    """The ids and short names of the (first `MAX_COMPARED_BACK`) titled papers an answer cited."""
+    titles = {c.paper.paper_id: c.paper.title for c in turn.answer.citations if c.paper.title}
+    papers = list(titles)[:MAX_COMPARED_BACK]
+    return papers, [short_name(titles[paper]) for paper in papers]
+
+
 def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | None:
     """A follow-up comparing the papers the last answer cited ("how do they differ?") as the
     comparison it asks, their short names written in, with their ids; after an answer about one of
     them ("tell me more about the first one"), they are the papers of the answer that cited it among
     others."""
-    compared = _citing_among(turns, previous) or previous
-    titles = {c.paper.paper_id: c.paper.title for c in compared.answer.citations if c.paper.title}
-    papers = list(titles)[:MAX_COMPARED_BACK]
-    names = [short_name(titles[paper]) for paper in papers]
+    papers, names = _named_papers(_citing_among(turns, previous) or previous)
     written = compared_back(question, names)
     return Placed(written, papers, names) if written else None
 
@@ -115,11 +119,9 @@ def asked_of_each(question: str, previous: Turn) -> Placed | None:
     about one paper, "they" are its authors: not this."""
     if not _PLURAL_POINTER.search(question):
         return None
-    titles = {c.paper.paper_id: c.paper.title for c in previous.answer.citations if c.paper.title}
-    papers = list(titles)[:MAX_COMPARED_BACK]
+    papers, names = _named_papers(previous)
     if len(papers) < 2:
         return None
-    names = [short_name(titles[paper]) for paper in papers]
     about = joined(names) if len(names) <= MAX_PINNED else f"the {len(names)} papers of the last answer"
     return Placed(regarding(question, about), papers, names)
 
