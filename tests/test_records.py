@@ -12,7 +12,7 @@ import pytest
 from conftest import bundled_entries, no_user_settings, write_jsonl
 from test_cli import run
 
-from rag.answer import REFUSAL, PaperRef
+from rag.answer import REFUSAL, Answer, PaperRef
 from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
@@ -357,22 +357,36 @@ def test_follow_ups_about_a_paper_write_it_in(question: str, written: str | None
     assert written_about(question, "Model soups") == written
 
 
+def _citing(library: Assistant) -> Callable[..., Turn]:
+    """Exchanges whose answer cited these stored papers, [1], [2], ... in this order."""
+    from rag.answer import Answer, Citation
+
+    stored = library.library.store.papers()
+
+    def citing(*ids: str) -> Turn:
+        papers = [PaperRef(paper_id, str(stored[paper_id]["title"])) for paper_id in ids]
+        answer = Answer(
+            "", "", [Citation(n, p, "") for n, p in enumerate(papers, 1)], [], backend="extractive"
+        )
+        return Turn("q", "q", answer)
+
+    return citing
+
+
+def _asked_after(library: Assistant, ids: tuple[str, ...], question: str) -> Answer:
+    """A chat's answer to a question after an answer citing these stored papers."""
+    from rag.chat import ChatSession
+
+    session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    session.turns.append(_citing(library)(*ids))
+    return session.answer(question).finish()
+
+
 def test_who_wrote_them_after_an_answer_citing_several_papers_gives_each_record(library: Assistant) -> None:
     """ "who wrote them?" after an answer citing CLIP-ReIdent, GIM and DUQGen is each paper's record,
     cited, the missing field said to be missing (before: carried along as "who wrote them? (regarding:
     CLIP-ReIdent)" and answered with sentences of its abstract)."""
-    from rag.answer import Answer, Citation
-    from rag.chat import ChatSession
-    from rag.followups import Turn
-
-    stored = library.library.store.papers()
-    papers = [
-        PaperRef(paper_id, str(stored[paper_id]["title"])) for paper_id in ("clip-reident", "gim", "duqgen")
-    ]
-    listed = Answer("", "", [Citation(n, p, "") for n, p in enumerate(papers, 1)], [], backend="extractive")
-    session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
-    session.turns.append(Turn("which papers ...?", "which papers ...?", listed))
-    answer = session.answer("who wrote them?").finish()
+    answer = _asked_after(library, ("clip-reident", "gim", "duqgen"), "who wrote them?")
     assert answer.question == "who wrote CLIP-ReIdent, GIM and DUQGen?"
     assert answer.text.splitlines() == [
         f'- "{CLIP_REIDENT}" was written by Konrad Habel, Fabian Deuser and Norbert Oswald [1].',
@@ -388,11 +402,7 @@ def test_which_of_them_is_the_most_recent_gives_their_dates_newest_first(
 ) -> None:
     """ "which one is the most recent?" after a list asks its papers' records: their dates, newest
     first (before: chosen among them as a topic, "None of the papers of the last answer says so.")."""
-    from rag.chat import ChatSession
-
-    session = ChatSession(library, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
-    session.turns.append(_citing(library)("clip-reident", "duqgen", "gim"))
-    answer = session.answer(question).finish()
+    answer = _asked_after(library, ("clip-reident", "duqgen", "gim"), question)
     assert answer.question == "when were CLIP-ReIdent, DUQGen and GIM published?"
     assert answer.text.splitlines() == [
         f'- "{GIM}" was published in 2024 [1].',
@@ -400,22 +410,6 @@ def test_which_of_them_is_the_most_recent_gives_their_dates_newest_first(
         "- The record of [3] has no date or year.",
     ], answer.text
     assert [c.paper.paper_id for c in answer.citations] == ["gim", "clip-reident", "duqgen"]
-
-
-def _citing(library: Assistant) -> Callable[..., Turn]:
-    """Exchanges whose answer cited these stored papers, [1], [2], ... in this order."""
-    from rag.answer import Answer, Citation
-
-    stored = library.library.store.papers()
-
-    def citing(*ids: str) -> Turn:
-        papers = [PaperRef(paper_id, str(stored[paper_id]["title"])) for paper_id in ids]
-        answer = Answer(
-            "", "", [Citation(n, p, "") for n, p in enumerate(papers, 1)], [], backend="extractive"
-        )
-        return Turn("q", "q", answer)
-
-    return citing
 
 
 def test_the_other_one_is_the_other_of_two_papers_an_earlier_answer_cited(library: Assistant) -> None:
