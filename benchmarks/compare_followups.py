@@ -1,9 +1,9 @@
 """Comparisons asked as follow-ups in a chat: are the papers of the last answer compared?
 
 For each pair of papers of benchmarks/kinds/comparison.jsonl, a chat whose last answer cited the
-two (as a list answer would) is asked "how do they differ?" and "what is the difference between
-them?" through `ChatSession.answer` (the chat's own condensing, no LLM), answered extractively.
-Reported per split: the answers citing both papers.
+two (as a list answer would) is asked each of FOLLOW_UPS ("how do they differ?", "which one
+performs better?", ...) through `ChatSession.answer` (the chat's own condensing, no LLM), answered
+extractively. Reported per follow-up and split: the answers citing both papers.
 With --lists, each list and overview question of benchmarks/kinds is asked in a chat instead, and
 after its answer each of AFTER_LISTS ("how do they differ?", "what datasets do they use?", ...);
 reported per follow-up, split and how many papers the list cited: the share of them the follow-up's
@@ -26,7 +26,12 @@ from rag.chat import ChatSession, Turn
 from rag.config import load_settings
 
 HERE = Path(__file__).resolve().parent
-FOLLOW_UPS = ("how do they differ?", "what is the difference between them?")
+FOLLOW_UPS = (
+    "how do they differ?",
+    "what is the difference between them?",
+    "which one performs better?",
+    "which of them is faster?",
+)
 
 
 def comparison_pairs(store: str | None) -> tuple[Assistant, list[tuple[str, list[PaperRef]]]]:
@@ -60,6 +65,7 @@ AFTER_LISTS = (
     "what datasets do they use?",
     "what do they propose?",
     "how well do they perform?",
+    "which of them performs best?",
 )
 
 
@@ -104,18 +110,18 @@ def main() -> None:
         after_lists(Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-lists-"))))
         return
     assistant, pairs = comparison_pairs(args.store)
-    tally: dict[str, list[int]] = {}
+    tally: dict[tuple[str, str], list[int]] = {}
     for split, papers in pairs:
         for follow_up in FOLLOW_UPS:
             cited = {
                 c.paper.paper_id for c in after_citing(assistant, papers).answer(follow_up).finish().citations
             }
-            counts = tally.setdefault(split, [0, 0])
+            counts = tally.setdefault((follow_up, split), [0, 0])
             counts[0] += 1
             counts[1] += {p.paper_id for p in papers} <= cited
-    print("| split | follow-ups | both papers cited |\n|---|---|---|")
-    for split, (asked, both) in sorted(tally.items()):
-        print(f"| {split} | {asked} | {both / asked:.3f} |")
+    print("| follow-up | split | asked | both papers cited |\n|---|---|---|---|")
+    for (follow_up, split), (asked, both) in sorted(tally.items()):
+        print(f"| {follow_up} | {split} | {asked} | {both / asked:.3f} |")
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ from .followups import (
     previous_papers,
     records_in,
     refers_back,
+    rivaled_in,
     selection,
     side_name,
+    unplaced,
     written_in,
 )
 from .library.filters import NO_FILTER, Filter
@@ -192,6 +194,8 @@ class ChatSession:
         each of them (`asked_of_each`).
         """
         last = self.context
+        if last and (rivaled := rivaled_in(question, last, self.turns)):
+            return self._gather(self._rival(question, rivaled), rivaled.papers), True
         if last and (chosen := selection(question, last)):
             among, listed = chosen
             query = replace(self.assistant.gatherer.parse(among, self.filters), among=True)
@@ -200,6 +204,9 @@ class ChatSession:
             return self._gather(self._placed(compared), compared.papers), True
         if placed := placed_in(question, self.turns):
             return self._gather(self._placed(placed), placed.papers), True
+        if missing := unplaced(question, self.turns):
+            query = replace(self.assistant.gatherer.parse(question, self.filters), unplaced=missing)
+            return self._gather(query), False
         if last and (records := records_in(question, last)):
             query = self.assistant.gatherer.parse(records.question, self.filters)
             query = replace(query, among=True, text=records.shown, newest_first=records.newest_first)
@@ -236,6 +243,15 @@ class ChatSession:
             query = self.assistant.gatherer.parse(placed.question, self.filters)
             if query.kind != "comparison" or len(placed.papers) < 2:
                 return query  # "how does the first one differ from GIM?" names its other side
+        sides = tuple(side_name(name) for name in placed.names)
+        return replace(query, sides=sides, side_papers=tuple(placed.papers))
+
+    def _rival(self, typed: str, placed: Placed) -> Query:
+        """Which of the papers of the conversation is better ("which one is faster?"), as their
+        comparison on results, each paper's sentences weighed against the question as typed (their
+        names, written in, drew sentences about the field)."""
+        asked = parse(typed, self.filters, list_form=False)
+        query = replace(asked, text=placed.question, kind="comparison", rivals=(), wants_result=True)
         sides = tuple(side_name(name) for name in placed.names)
         return replace(query, sides=sides, side_papers=tuple(placed.papers))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .library.keyword import tokenize
 from .library.names import title_names
-from .query import compared_back, joined, record_question, regarding, written_about
+from .query import compared_back, joined, record_question, regarded, regarding, written_about
 
 if TYPE_CHECKING:
     from .answer import Answer, Citation
@@ -42,9 +42,10 @@ def short_name(title: str) -> str:
 
 def carry_context(question: str, previous: Turn) -> str:
     """Rule-based condensing: the follow-up plus the paper the last answer cited first (by its short
-    name), else its question."""
+    name), else what its question was about (a follow-up's written-in subject, not the follow-up
+    with it: each refused follow-up would nest one more)."""
     cited = cited_titles(previous)
-    topic = short_name(cited[0]) if cited else previous.standalone
+    topic = short_name(cited[0]) if cited else regarded(previous.standalone) or previous.standalone
     return regarding(question, topic)
 
 
@@ -113,6 +114,33 @@ def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | No
     return Placed(written, papers, names) if written else None
 
 
+# "which one is better on ImageNet?", "which of them runs faster?", "which outperforms?": which one
+# of the papers the last answer cited is better, a comparison of them; not "which of them use fewer
+# parameters?" (a verb of several: which of them do, a choice), nor "which one is the most recent?"
+_WHICH_BETTER = re.compile(
+    r"^\s*(?:and\s+|so\s+)?which(?:\s+one|\s+of\s+(?:them|these|those|the\s+(?:two|three|four|papers)))?"
+    r"(?:\s+(?:paper|method|model|approach))?\s+(?!(?:papers|studies|methods|models|approaches|ones)\b)"
+    r"(?=[^?]*\b(?:better|worse|best|worst|faster|slower|higher|lower|stronger|weaker|more|less|fewer|"
+    r"outperforms|beats)\b)(?:is|was|does|did|has|can|could|would|[a-z]*[^s\W]s)\b",
+    re.IGNORECASE,
+)
+
+
+def rivaled_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | None:
+    """A follow-up asking which of the papers the last answer cited is better ("which one is better
+    on ImageNet?") as the question of which of them is ("...: Model soups or Twin-Merging?"), with
+    their ids, to be answered as their comparison (asked among them as a list, no sentence says
+    "better" of itself). After an answer about one of them, they are those of the answer citing it."""
+    if _RECENCY.match(question) or not _WHICH_BETTER.match(question):
+        return None
+    papers, names = _named_papers(_citing_among(turns, previous) or previous)
+    if len(papers) < 2:
+        return None
+    labels = [side_name(name) for name in names]
+    written = f"{question.strip().rstrip('?.! ')}: {', '.join(labels[:-1])} or {labels[-1]}?"
+    return Placed(written, papers, names)
+
+
 def asked_of_each(question: str, previous: Turn) -> Placed | None:
     """A follow-up asking the same of each paper the last answer cited ("what datasets do they
     use?" after a list): written with what it is about, with their ids and names. After an answer
@@ -179,6 +207,19 @@ def placed_in(question: str, turns: list[Turn]) -> Placed | None:
         if (placed := _placed(question, previous)) is not None:
             return placed
     return None
+
+
+def unplaced(question: str, turns: list[Turn]) -> str | None:
+    """What to say to a follow-up pointing at a place that no answer of the conversation has ("who
+    wrote the fifth one?" after a list of four), once one answer listed papers; else None. Searched
+    as typed, it would be answered from whatever paper the search finds first."""
+    match = _BY_PLACE.search(question)
+    if match is None or not any(len(cited_papers(turn)) >= 2 for turn in turns):
+        return None
+    if placed_in(question, turns) is not None:
+        return None
+    most = max(len(cited_papers(turn)) for turn in turns)
+    return f'No answer in this conversation has "{match[0]}": the most papers one cited is {most}.'
 
 
 def _placed(question: str, previous: Turn) -> Placed | None:

@@ -25,8 +25,10 @@ from rag.followups import (
     needs_rewriting,
     placed_in,
     refers_back,
+    rivaled_in,
     selection,
     short_name,
+    unplaced,
 )
 from rag.query import joined, parse
 
@@ -145,6 +147,17 @@ def test_carry_context_without_citations_uses_the_previous_question(session: Cha
         carry_context("and in 2002?", Turn("q", "Who won in 1998?", answer))
         == "and in 2002? (regarding: Who won in 1998?)"
     )
+
+
+def test_a_follow_up_after_a_refused_follow_up_carries_its_subject_without_nesting(
+    session: ChatSession,
+) -> None:
+    answer = session.assistant.ask("and its population? (regarding: What is the capital of Peru?)")
+    assert answer.refused
+
+    refused_follow_up = Turn("q", "and its population? (regarding: What is the capital of Peru?)", answer)
+    carried = carry_context("and in 1950?", refused_follow_up)
+    assert carried == "and in 1950? (regarding: What is the capital of Peru?)"
 
 
 def test_rag_chat_in_a_real_terminal(settings: Settings, tmp_path: Path) -> None:
@@ -578,6 +591,24 @@ def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session
     assert placed_in("what changed in the first two years?", session.turns) is None
 
 
+def test_a_place_no_answer_has_is_said_not_searched(session: ChatSession) -> None:
+    """ "who wrote the ninth paper?" after a shorter list: said so (before: searched as typed and
+    refused, or answered from whatever paper the search found first); a place the list has still
+    resolves afterwards."""
+    script = Script("which papers study domain adaptation?", "who wrote the fifth paper?", "what about [2]?")
+    assert repl(session, script.read_line, script.write) == 0
+    listed, missing, numbered = session.turns
+    count = len({c.paper.paper_id for c in listed.answer.citations})
+    assert 2 <= count < 5, listed.answer.text
+    assert missing.answer.refused and missing.answer.citations == []
+    said = f'No answer in this conversation has "the fifth paper": the most papers one cited is {count}.'
+    assert missing.answer.text == said
+    assert said in script.text
+    assert numbered.answer.citations[0].paper.paper_id == listed.answer.citations[1].paper.paper_id
+    # before any answer listed papers, a place is no pointer: searched as typed
+    assert unplaced("what was the fifth paper on diffusion?", session.turns[:0]) is None
+
+
 def test_an_ellipsis_about_a_word_the_last_paper_never_writes_is_a_new_topic(session: ChatSession) -> None:
     """ "what about X?" asks about its rarest word: CLIP-ReIdent writes "dataset" but not "pruning",
     so "what about dataset pruning?" leaves it; "and for basketball?" stays."""
@@ -714,3 +745,21 @@ def test_how_do_they_differ_compares_every_paper_the_last_answer_cited(
     assert [line.split(":")[0] for line in answer.text.splitlines()] == [
         f"- {short_name(t)}" for t in titles
     ], answer.text
+
+
+@pytest.mark.parametrize("follow_up", ["which one is better?", "which of them runs faster on ImageNet?"])
+def test_which_one_is_better_compares_the_papers_the_last_answer_cited(
+    session: ChatSession, follow_up: str
+) -> None:
+    """ "which one is better?" after an answer citing two papers asks which of them is, answered as
+    their comparison, each quoted (before: chosen among them as a list, and no sentence says
+    "better" of itself: "None of the papers of the last answer says so.")."""
+    _after_citing(session, [CLIP, GIM_TITLE])
+    evidence, follow_up_reading = session.evidence(follow_up)
+    assert follow_up_reading and evidence.query.kind == "comparison"
+    assert evidence.query.text == f"{follow_up.rstrip('?')}: CLIP-ReIdent or GIM?"
+    answer = session.answer(follow_up).finish()
+    assert [c.paper.title for c in answer.citations] == [CLIP, GIM_TITLE], answer.text
+    assert answer.text.startswith("- CLIP-ReIdent: ") and "\n- GIM: " in answer.text
+    # their records' dates, not a comparison
+    assert rivaled_in("which one is the most recent?", session.turns[-1], session.turns) is None
