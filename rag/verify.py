@@ -78,6 +78,38 @@ def for_one_side(sentences: list[str]) -> list[Unsupported]:
     return found
 
 
+# How a sentence says one compared paper is better than another ("A outperforms B", "more efficient
+# than B"), or better than the others ("A is better on ImageNet", "A performs best"); not a paper's
+# own claim ("better interpretability", "outperforms the baselines")
+_BEATING = r"(?:\bthan|\boutperform\w*|\bbeats?|\bbeating|\bsurpass\w*|\bexceed\w*)\s+(?:the\s+)?"
+_IS_BETTER = r"\s+(?:is|was|are|were|performs?|performed|works?|does|did|scores?)\s+(?:[\w-]+\s+)?"
+_BETTER_WORD = r"(?:better|best|worse|worst)\b(?![^,;.]*\b(?:than|compared\s+(?:to|with)|among)\b)"
+
+
+def one_sided_verdicts(sentences: list[str], sides: dict[int, str]) -> list[Unsupported]:
+    """A model comparison's sentences saying which compared paper is better ("A outperforms B [1].",
+    "A is better on ImageNet [1].") while citing one: its abstract says nothing of the other paper.
+    `sides`: each compared paper's name, by the number a sentence cites it by."""
+    found = []
+    for sentence in sentences:
+        cited = set(cited_numbers(sentence))
+        plain = strip_citations(sentence)
+        if len(cited) != 1:
+            continue
+        beaten = [
+            name
+            for number, name in sides.items()
+            if number not in cited and re.search(_BEATING + re.escape(name), plain, re.IGNORECASE)
+        ]
+        better = any(
+            re.search(re.escape(name) + _IS_BETTER + _BETTER_WORD, plain, re.I) for name in sides.values()
+        )
+        if beaten or better:
+            reason = f"says which is better than {beaten[0]}" if beaten else "says which is better"
+            found.append(Unsupported(plain, sorted(cited), None, f"{reason} but cites one paper"))
+    return found
+
+
 def names_only(sentences: list[str], evidence: Evidence) -> bool:
     """Whether a comparison's sentences write nothing but the compared papers' names and titles
     ("A [1], B [2] and C [3]."): no word of what they do, differ or agree on."""
@@ -239,6 +271,10 @@ def verify(
     flagged |= {u.sentence for u in unsupported}
     if len(evidence.sides) >= 2:
         unsupported += [u for u in for_one_side(final_sentences) if u.sentence not in flagged]
+    if from_model and len(evidence.sides) >= 2:  # a quoted abstract's "performs best" is its own claim
+        sides = {new: evidence.sides[old] for new, old in enumerate(order, 1) if old in evidence.sides}
+        flagged |= {u.sentence for u in unsupported}
+        unsupported += [u for u in one_sided_verdicts(final_sentences, sides) if u.sentence not in flagged]
     if from_model and len(evidence.sides) >= 2 and names_only(final_sentences, evidence):
         reason = "it names the compared papers and says nothing of them"
         return Verified(final, order, removed + unsupported, attributed, rejection=reason)

@@ -205,6 +205,28 @@ def test_a_model_claiming_of_both_papers_what_one_writes_is_flagged(assistant: A
     assert [u.sentence for u in flagged] == ["Both methods train CLIP contrastively with the InfoNCE loss."]
 
 
+@pytest.mark.fault
+def test_a_model_saying_which_paper_is_better_from_one_abstract_is_flagged(assistant: Assistant) -> None:
+    """Qwen answered "which one is better on imagenet?" of Model soups and Twin-Merging with
+    "Twin-Merging is better on ImageNet [1].", which no abstract says: a sentence saying which of the
+    compared papers is better while citing one is listed as unsupported ("better than the
+    baselines" is a paper's own claim and stands)."""
+    reply = (
+        "CLIP-ReIdent is better at re-identifying players [1]. "
+        "GIM outperforms CLIP-ReIdent on zero-shot matching [2]. "
+        "GIM improves zero-shot matching over the baselines it trains [2]."
+    )
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": Scripted(reply)})
+    answer = scripted.ask("Is CLIP-ReIdent better than GIM?", llm="openai")
+    assert answer.backend == "openai", answer.fallback_reason
+    flagged = {u.sentence: u.reason for u in answer.unsupported}
+    bare = flagged["CLIP-ReIdent is better at re-identifying players."]
+    assert bare == "says which is better but cites one paper"
+    assert "GIM outperforms CLIP-ReIdent on zero-shot matching." in flagged  # (it names another paper, too)
+    assert "GIM improves zero-shot matching over the baselines it trains." not in flagged
+
+
 def test_the_prompt_of_a_comparison_shares_its_budget_between_the_papers(assistant: Assistant) -> None:
     small = Settings(
         **{**assistant.settings.model_dump(), "evidence_tokens": 120, "openai_api_key": "sk-test"}
