@@ -120,7 +120,9 @@ _NO_TOPIC = {
 
 _COMPARISON = re.compile(
     r"\b(differ|differs|difference|differences|compare|compared|comparison|versus|vs\.?|contrast)\b"
-    r"|\bdifferent(?:\s+(?:from|than|to)\b|\s*[?.!]*$)",  # "how is A different from B?"
+    r"|\bdifferent(?:\s+(?:from|than|to)\b|\s*[?.!]*$)"  # "how is A different from B?"
+    # "how are A and B similar?", "what do A and B have in common?", "how does A stack up against B?"
+    r"|^\s*how\s+(?:are|is|were|was)\b.*\bsimilar\s*[?.!]*$|\bin\s+common\b|\b(?:stack|measure)s?\s+up\b",
     re.IGNORECASE,
 )
 # Where a comparison writes the things it compares ("how do A and B differ", "A vs B: ..."), and
@@ -129,7 +131,7 @@ _COMPARED = (
     re.compile(r"\b(?:differences?|contrast|distinction)\s+between\s+(?P<sides>.+)", re.I),
     re.compile(
         r"^\s*(?:how|in what ways?|where)\s+(?:(?:do|does|did)\s+)?(?P<sides>.+?)"
-        r"\s+(?:differ|compare|contrast)\b"
+        r"\s+(?:differ|compare|contrast|stacks?\s+up|measures?\s+up)\b"
         r"(?:\s+(?:with|to|from|against)\s+(?P<other>[^?]+))?",
         re.I,
     ),
@@ -138,12 +140,18 @@ _COMPARED = (
         r"(?:\s+(?:from|than|to)\s+(?P<other>[^?]+))?",
         re.I,
     ),
-    re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+(?P<sides>.+)", re.I),
+    re.compile(
+        r"^\s*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:compare|contrast)\s+(?P<sides>.+)", re.I
+    ),
+    re.compile(r"^\s*how\s+(?:are|is|were|was)\s+(?P<sides>.+?)\s+(?:similar|alike|related)\b", re.I),
+    re.compile(r"^\s*what\s+(?:do|does|did)\s+(?P<sides>.+?)\s+have\s+in\s+common\b", re.I),
     re.compile(r"^\s*(?:what\s+is\s+|what's\s+)?(?P<sides>.+?\s+(?:vs\.?|versus)\s+[^:?]+)", re.I),
 )
 _ASPECT = re.compile(
     r"\s*(?:[:?;]|\b(?:in|on|regarding|with respect to|in terms of|when it comes to)\s+"
-    r"(?:the|their|how|what|terms)\b).*$",
+    r"(?:the|their|how|what|terms)\b|\baccording\s+to\b"
+    r"|\b(?:based\s+on|from)\s+(?:the|these|those|your|my)\s+(?:papers|abstracts|sources|collection)\b"
+    r"|\bfor\s+(?:me|us|[a-z]+ing)\b).*$",  # "for me", "for merging models": no side's words
     re.I,
 )
 # what a comparison compares of its sides, written before them ("compare the limitations of A and B")

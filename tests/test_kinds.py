@@ -42,6 +42,23 @@ HDA = "Few-shot Hybrid Domain Adaptation of Image Generators"
         ("One for All versus Follow the Rules", ("One for All", "Follow the Rules")),
         ("how is QuantEase different from GPTQ?", ("QuantEase", "GPTQ")),
         ("are Model soups and Twin-Merging different?", ("Model soups", "Twin-Merging")),
+        # where the answer should come from is no side (before: "full fine-tuning according", "papers")
+        (
+            "what's the difference between lora and full fine-tuning according to the papers?",
+            ("lora", "full fine-tuning"),
+        ),
+        ("compare Model soups and Twin-Merging based on the abstracts", ("Model soups", "Twin-Merging")),
+        # more ways people ask (before: none of them read as a comparison, or with a side like
+        # "twin-merging for merging models")
+        ("how does GPTQ stack up against QuantEase?", ("GPTQ", "QuantEase")),
+        ("how are GPTQ and QuantEase similar?", ("GPTQ", "QuantEase")),
+        ("what do GPTQ and QuantEase have in common?", ("GPTQ", "QuantEase")),
+        ("can you compare GPTQ and QuantEase for me?", ("GPTQ", "QuantEase")),
+        (
+            "difference between Model soups and Twin-Merging for merging models",
+            ("Model soups", "Twin-Merging"),
+        ),
+        ("Compare POINTS and JM3D & JM3D-LLM.", ("POINTS", "JM3D & JM3D-LLM")),  # "&" in a name
         ("how does this method compare to prior work?", ()),
         ("what is the difference in accuracy?", ()),
     ],
