@@ -55,6 +55,8 @@ _LIST = re.compile(
     r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
+    r"|^\s*what (work|research) (exists?|is there|has been done) (on|about|in|into|for)\b"
+    r"|^\s*what has been done (on|about|in)\b"
     r"|^\s*is there (any |an? )?(paper|work|study|article) (on|about|of)\b"  # not "... that does X?"
     r"|^\s*((are there|is there|show me|find|any|all) )?(the )?((recent|new|other) )?(papers|works|studies) "
     r"(on|about|that|which|using)\b",
@@ -78,6 +80,8 @@ _LIST_PREAMBLE = re.compile(
     r"include|offer)\s+(for|on|about|to)?|"
     r"(are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
     r"study|address|propose|do|use|describe|present|tackle|exist\s+for)(?!\w))?"
+    r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
+    r"\s+(?:on|about|in|into|for)"
     r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+|any\s+|an?\s+)?"
     r"((recent|new|other)\s+)?(papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using)"
     r"(\s+(are|is)\s+(about|on))?)\s*",
@@ -412,7 +416,11 @@ def is_list_question(question: str) -> bool:
 # how GPTQ works?" how GPTQ works (no yes/no question).
 _REQUEST = re.compile(
     r"^\s*(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:tell me(?: more)?|give me an? (?:overview|summary)"
-    r"|(?:summari[sz]e|explain|describe)(?=\s+\S))(?:\s+(?:about|of))?\s+",
+    r"|(?:summari[sz]e|explain|describe)(?=\s+\S))(?:\s+(?:about|of))?\s+"
+    # a request for papers: "i'm looking for papers on X", "recommend some papers about X": "papers ..."
+    r"|^\s*(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:i\s*(?:'m|am)\s+looking\s+for|i\s+(?:want|need)"
+    r"(?:\s+to\s+(?:find|read|see))?|(?:give|get|send)\s+me|recommend(?:\s+me)?|suggest|what\s+are)"
+    r"\s+(?:(?:some|a\s+few|any|all|the|good|relevant)\s+)*(?=(?:recent\s+|new\s+)?(?:papers|works|studies|articles)\b)",
     re.IGNORECASE,
 )
 

@@ -234,6 +234,14 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("is there any work on dataset distillation?", "dataset distillation"),
         ("is there a paper about model merging?", "model merging"),
         ("is there any study of scaling laws?", "scaling laws"),
+        # requests for papers (before: each a question about one paper, or refused)
+        ("i'm looking for papers about model merging", "model merging"),
+        ("give me papers on scaling laws", "scaling laws"),
+        ("can you recommend a few good papers on style transfer?", "style transfer"),
+        ("what are some papers on dataset distillation?", "dataset distillation"),
+        ("what work exists on talking head generation?", "talking head generation"),
+        ("what research is there on model merging?", "model merging"),
+        ("what has been done on scaling laws?", "scaling laws"),
     ],
 )
 def test_list_questions_are_recognised_and_searched_by_their_topic(question: str, topic: str) -> None:
@@ -253,6 +261,8 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
         "is there a benchmark for few-shot learning on Chinese language tasks?",
         "is the paper open source?",
         "is there work that turns pictures of animal skulls into images of the living creatures?",
+        "give me the main result of model soups",
+        "what are the main contributions of model soups?",
     ],
 )
 def test_other_questions_are_not_lists(question: str) -> None:
