@@ -4,10 +4,12 @@ similar?", "how does A stack up against B?", ...) with the sides its question na
 form and split: refusals and the answers citing both papers. --kind list: each question of
 benchmarks/kinds/list.jsonl, as written ("as asked") and with its topic in each of LIST_FORMS ("i'm
 looking for papers about X", "what work exists on X?", ...); reported: refusals, cited-paper
-recall and precision. Extractive unless --llm.
+recall and precision. --kind yesno: each "Does X use Y?" of benchmarks/kinds/yesno.jsonl as asked
+and as the statement it asks about in each of YESNO_FORMS ("is it true that X uses Y?", "X uses Y,
+right?"); reported: refusals and yes/no right. Extractive unless --llm.
 Run this script with PYTHONPATH set to an earlier checkout for the "before" figures.
 
-Run: .venv/bin/python benchmarks/question_forms.py [--kind comparison|list] [--store DIR] [--llm local]
+Run: .venv/bin/python benchmarks/question_forms.py [--kind comparison|list|yesno] [--store DIR] [--llm local]
          [--out FILE.jsonl]
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import tempfile
 import time
@@ -41,6 +44,30 @@ LIST_FORMS = {
     "what are some": "what are some papers on {topic}?",
     "work exists": "what work exists on {topic}?",
 }
+
+YESNO_FORMS = {
+    "is it true": "is it true that {statement}?",
+    "right": "{statement}, right?",
+    "doesn't it": "{statement}, doesn't it?",
+}
+_ASKED_VERB = re.compile(r"^Does\s+(?P<subject>.+?)\s+(?P<verb>use|work|require)\s+(?P<rest>[^?]+)\?$")
+
+
+def yesnos(rows: list[Row]) -> list[tuple[str, Row]]:
+    """Each "Does X use Y?" as asked and as the statement "X uses Y" in each form."""
+    forms = []
+    for row in rows:
+        match = _ASKED_VERB.match(row.question)
+        if not match:
+            continue
+        forms.append(("as asked", row))
+        statement = f"{match['subject']} {match['verb']}s {match['rest']}"
+        for name, form in YESNO_FORMS.items():
+            question = form.format(statement=statement)
+            forms.append(
+                (name, Row(f"{row.id}-{name}", row.kind, row.split, question, row.papers, row.answer))
+            )
+    return forms
 
 
 def comparisons(rows: list[Row]) -> list[tuple[str, Row]]:
@@ -69,7 +96,9 @@ def lists(rows: list[Row]) -> list[tuple[str, Row]]:
 
 def table(results: list[dict[str, Any]], kind: str) -> None:
     """Per form and split: refusals, and both papers cited (comparisons) or recall and precision."""
-    measures = ("all_named",) if kind == "comparison" else ("recall", "precision")
+    measures = {"comparison": ("all_named",), "list": ("recall", "precision"), "yesno": ("verdict_right",)}[
+        kind
+    ]
     print("| form | split | n | refusals | " + " | ".join(measures) + " |")
     print("|---|---|---|---|" + "---|" * len(measures))
     for form in dict.fromkeys(r["form"] for r in results):
@@ -84,12 +113,12 @@ def table(results: list[dict[str, Any]], kind: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", choices=("comparison", "list"), default="comparison")
+    parser.add_argument("--kind", choices=("comparison", "list", "yesno"), default="comparison")
     parser.add_argument("--store", type=Path, default=None, help="a store of the bundled corpus")
     parser.add_argument("--llm", default="extractive", help="extractive (default) or local")
     parser.add_argument("--out", type=Path, default=None, help="write each answer's score here (JSONL)")
     args = parser.parse_args()
-    rewrite = comparisons if args.kind == "comparison" else lists
+    rewrite = {"comparison": comparisons, "list": lists, "yesno": yesnos}[args.kind]
     questions = rewrite(load(HERE / "kinds" / f"{args.kind}.jsonl"))
     store = args.store or Path(tempfile.mkdtemp(prefix="rag-forms-"))
     results = []

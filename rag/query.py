@@ -265,6 +265,14 @@ def _sides(
 _YES_NO = re.compile(
     r"^\s*(does|do|did|is|are|was|were|can|could|has|have|had|will|would|should)\b", re.IGNORECASE
 )
+# a statement asked to be confirmed: "X uses Y, right?", "X uses Y, doesn't it?"
+_CONFIRM_TAG = re.compile(
+    r",\s*(?:right|correct|true|isn't it|aren't they|doesn't it|don't they|didn't they|no)\s*\?+\s*$", re.I
+)
+# around the statement a yes/no question asks about: "is it true that ...", "..., right?"
+YES_NO_WRAPPING = re.compile(
+    r"^\s*(?:is|isn't)\s+it\s+(?:true|the\s+case|correct|right)\s+that\s+|" + _CONFIRM_TAG.pattern, re.I
+)
 # What a question about a paper's record asks for: one field of the record.
 RecordField = Literal["authors", "date", "venue", "doi", "url", "arxiv_id"]
 _S = r"(?P<subject>.+?)"
@@ -629,6 +637,9 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     `list_form=False` reads a question in a list's form as about one paper (evidence.resolved)."""
     record = record_question(question)
     plain = without_request(question)
+    # "is it true that X uses Y?", "X uses Y, right?": a yes/no question about "X uses Y"
+    confirming = bool(YES_NO_WRAPPING.search(plain))
+    plain = YES_NO_WRAPPING.sub("", plain).strip() or plain
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
     rival = () if record else rivals(plain)
     listing = bool(asked) or (list_form and is_list_question(plain) and not record and not rival)
@@ -639,6 +650,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
     search = _chat_subject_as_words(record[1] if record else _search_text(rest, listing))
     kind = _kind(plain, listing, bool(match), bool(record))
+    kind = "yesno" if confirming and kind == "lookup" else kind
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
     sides = compared(plain) if kind == "comparison" else ()
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an

@@ -11,7 +11,7 @@ import numpy as np
 from .citations import PaperText, split_sentences, strip_citations
 from .contribution import about_own_work
 from .library.keyword import tokenize
-from .query import without_regarding
+from .query import YES_NO_WRAPPING, without_regarding
 from .topic import same_word
 
 VERDICT = re.compile(r"^\W*(?:yes|no)\b|^\W*the abstracts? (?:don't|do not|doesn't|does not) say\b", re.I)
@@ -64,8 +64,9 @@ def names_paper(question: str, title: str) -> bool:
 def asked_terms(question: str, title: str) -> set[str]:
     """What a yes/no question asks about: its terms, less its asking verbs and the paper's name (its
     title's part before a colon, else the title)."""
-    # "DNA-GPT: ... Training-Free ...": DNA-GPT
-    return set(tokenize(without_regarding(question))) - _ASKING - _NEGATING - set(tokenize(_name(title)))
+    # "DNA-GPT: ... Training-Free ...": DNA-GPT; "is it true that X uses Y?": "X uses Y"
+    asked = YES_NO_WRAPPING.sub("", without_regarding(question))
+    return set(tokenize(asked)) - _ASKING - _NEGATING - set(tokenize(_name(title)))
 
 
 def topic_terms(topic: str) -> set[str]:
@@ -150,7 +151,8 @@ def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = Fals
         return None
     if _OTHER_WORK.search(sentence) and not about_own_work(sentence, []):
         return None
-    return "Yes." if _negated(sentence, asked) == bool(_QUESTION_NEGATION.search(question)) else "No."
+    negated = bool(_QUESTION_NEGATION.search(YES_NO_WRAPPING.sub("", question)))  # not "..., doesn't it?"
+    return "Yes." if _negated(sentence, asked) == negated else "No."
 
 
 def first_verdict(question: str, title: str, sentences: list[str]) -> tuple[str, str | None] | None:

@@ -279,6 +279,12 @@ def test_the_prompt_of_a_question_naming_one_paper_holds_that_papers_evidence(as
             "discriminator-free",
         ),
         ("Does CLIP-ReIdent work without fine-tuning?", "Yes. ", "without any fine-tuning"),
+        # a statement asked to be confirmed (before: quoted without a verdict; "doesn't it" read as
+        # a negation, "No.")
+        ("is it true that CLIP-ReIdent uses the InfoNCE loss?", "Yes. ", "InfoNCE loss"),
+        ("CLIP-ReIdent uses the InfoNCE loss, right?", "Yes. ", "InfoNCE loss"),
+        ("CLIP-ReIdent uses the InfoNCE loss, doesn't it?", "Yes. ", "InfoNCE loss"),
+        ("CLIP-ReIdent works without fine-tuning, doesn't it?", "Yes. ", "without any fine-tuning"),
     ],
 )
 def test_a_yes_no_question_settled_by_a_sentence_gets_its_verdict_first(
