@@ -29,6 +29,8 @@ HERE = Path(__file__).resolve().parent
 FOLLOW_UPS = (
     "how do they differ?",
     "what is the difference between them?",
+    "what do they have in common?",
+    "how are they similar?",
     "which one performs better?",
     "which of them is faster?",
 )

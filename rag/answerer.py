@@ -103,9 +103,9 @@ class _Run:
     def events(self) -> Iterator[Event]:
         evidence = self.evidence
         self.started = self.clock = time.perf_counter()
-        if evidence.query.unplaced:  # a chat follow-up pointing at a paper no answer has
-            yield from self.tokens(evidence.query.unplaced)
-            yield Done(self.answer(evidence.query.unplaced, "none", refused=True), evidence.query)
+        if said := evidence.query.said_instead:  # a chat follow-up pointing at what it has not got
+            yield from self.tokens(said)
+            yield Done(self.answer(said, "none", refused=True), evidence.query)
             return
         self.decision = decide(
             evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold

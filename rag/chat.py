@@ -30,6 +30,7 @@ from .followups import (
     condense,
     has_pointer,
     needs_rewriting,
+    nothing_to_compare,
     placed_in,
     previous_papers,
     records_in,
@@ -204,8 +205,9 @@ class ChatSession:
             return self._gather(self._placed(compared), compared.papers), True
         if placed := placed_in(question, self.turns):
             return self._gather(self._placed(placed), placed.papers), True
-        if missing := unplaced(question, self.turns):
-            query = replace(self.assistant.gatherer.parse(question, self.filters), unplaced=missing)
+        cited_any = any(turn.answer.citations for turn in self.turns)
+        if missing := unplaced(question, self.turns) or (not cited_any and nothing_to_compare(question)):
+            query = replace(self.assistant.gatherer.parse(question, self.filters), said_instead=missing)
             return self._gather(query), False
         if last and (records := records_in(question, last)):
             query = self.assistant.gatherer.parse(records.question, self.filters)

@@ -222,6 +222,14 @@ def unplaced(question: str, turns: list[Turn]) -> str | None:
     return f'No answer in this conversation has "{match[0]}": the most papers one cited is {most}.'
 
 
+def nothing_to_compare(question: str) -> str | None:
+    """What to say to "how do they differ?" (a comparison of the papers an answer cited) asked before
+    any answer; None for any other question. Searched as typed, it finds some two papers."""
+    if compared_back(question, ["Alpha", "Beta"]) is None:
+        return None
+    return "There is no answer in this conversation yet whose papers it could compare."
+
+
 def _placed(question: str, previous: Turn) -> Placed | None:
     cited = list({c.paper.paper_id: c for c in previous.answer.citations}.values())
     numbered = {c.number: c for c in cited}

@@ -618,8 +618,9 @@ class Query:
     wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
     definition: bool = False  # "what is gim?": what a name stands for
-    # a chat follow-up pointing at a place no answer has ("the fifth one" after four): said instead
-    unplaced: str = ""
+    # what a chat says instead of answering a follow-up pointing at what it has not got ("the fifth
+    # one" after four papers, "how do they differ?" before any answer)
+    said_instead: str = ""
 
     @property
     def is_list(self) -> bool:

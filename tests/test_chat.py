@@ -609,6 +609,15 @@ def test_a_place_no_answer_has_is_said_not_searched(session: ChatSession) -> Non
     assert unplaced("what was the fifth paper on diffusion?", session.turns[:0]) is None
 
 
+def test_how_do_they_differ_before_any_answer_is_said_not_searched(session: ChatSession) -> None:
+    """ "how do they differ?" opening a chat compared some two papers its search found (or was
+    refused with the closest papers); it has nothing to point at, and says so."""
+    script = Script("how do they differ?", "compare them")
+    assert repl(session, script.read_line, script.write) == 0
+    said = "There is no answer in this conversation yet whose papers it could compare."
+    assert [(t.answer.text, t.answer.citations) for t in session.turns] == [(said, []), (said, [])]
+
+
 def test_an_ellipsis_about_a_word_the_last_paper_never_writes_is_a_new_topic(session: ChatSession) -> None:
     """ "what about X?" asks about its rarest word: CLIP-ReIdent writes "dataset" but not "pruning",
     so "what about dataset pruning?" leaves it; "and for basketball?" stays."""
