@@ -36,6 +36,7 @@ COMPARISON_FORMS = {
     "in common": "what do {a} and {b} have in common?",
     "for me": "can you compare {a} and {b} for me?",
     "according to": "what are the differences between {a} and {b} according to the papers?",
+    "on a benchmark": "compare the results of {a} and {b} on imagenet",
 }
 LIST_FORMS = {
     "looking for": "i'm looking for papers about {topic}",

@@ -184,7 +184,8 @@ def _searched_sides(
 ) -> dict[str, tuple[str, SearchHit]]:
     """Each side's paper, by id: the side it was found for and its hit."""
     first: dict[str, tuple[str, SearchHit]] = {}
-    for side in sides:
+    for written in sides:
+        side = _name_of(written, retriever)
         terms = retriever.keyword.query_terms(side)
         if terms and len(retriever.keyword.unseen(side)) == len(terms):
             continue  # no paper writes it ("awq"): another paper quoted under its name would mislead
@@ -196,6 +197,22 @@ def _searched_sides(
         if hit is not None:
             first[hit.paper.paper_id] = (side, hit)
     return first
+
+
+# what may follow a paper's name in a side: "B on LLaMA" of "compare the results of A and B on LLaMA"
+_QUALIFIER = re.compile(r"\s+(?:on|in|with|for|at|under|across|when|using)\s+(?=\S)", re.I)
+
+
+def _name_of(side: str, retriever: Retriever) -> str:
+    """A side as the paper's name it starts with, when what follows qualifies it ("quantease on
+    llama": quantease; "one for all on imagenet": one for all); else the side as written."""
+    if any(m.start == 0 and m.end == len(side) for m in retriever.name_matches(side)):
+        return side
+    for qualifier in _QUALIFIER.finditer(side):
+        head = side[: qualifier.start()]
+        if any(m.start == 0 and m.end == len(head) for m in retriever.name_matches(head)):
+            return head
+    return side
 
 
 def _signals(

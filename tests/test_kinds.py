@@ -156,6 +156,14 @@ def test_a_compared_side_no_paper_writes_quotes_no_other_paper_under_its_name(as
     assert [line.split(":")[0] for line in answer.text.splitlines()] == ["- CLIP-ReIdent", "- GIM"]
 
 
+def test_a_side_qualified_after_its_name_is_labelled_and_searched_by_the_name(assistant: Assistant) -> None:
+    """ "compare the results of CLIP-ReIdent and GIM on ImageNet": the second side as written is "GIM
+    on ImageNet"; it was searched so and labelled so ("- GIM on ImageNet: ...")."""
+    answer = assistant.ask("compare the results of CLIP-ReIdent and GIM on ImageNet", llm="extractive")
+    assert {c.paper.title for c in answer.citations} == {CLIP, GIM}
+    assert [line.split(":")[0] for line in answer.text.splitlines()] == ["- CLIP-ReIdent", "- GIM"]
+
+
 def test_a_comparison_is_answered_although_its_question_shares_few_words_with_the_papers(
     assistant: Assistant,
 ) -> None:
