@@ -21,6 +21,7 @@ import re
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,7 @@ def yesnos(rows: list[Row]) -> list[tuple[str, Row]]:
         statement = f"{match['subject']} {match['verb']}s {match['rest']}"
         for name, form in YESNO_FORMS.items():
             question = form.format(statement=statement)
-            forms.append(
-                (name, Row(f"{row.id}-{name}", row.kind, row.split, question, row.papers, row.answer))
-            )
+            forms.append((name, replace(row, id=f"{row.id}-{name}", question=question)))
     return forms
 
 
@@ -80,7 +79,7 @@ def comparisons(rows: list[Row]) -> list[tuple[str, Row]]:
             continue
         for name, form in COMPARISON_FORMS.items():
             question = form.format(a=sides[0], b=sides[1])
-            forms.append((name, Row(f"{row.id}-{name}", row.kind, row.split, question, row.papers)))
+            forms.append((name, replace(row, id=f"{row.id}-{name}", question=question)))
     return forms
 
 
@@ -91,7 +90,7 @@ def lists(rows: list[Row]) -> list[tuple[str, Row]]:
         topic = parse(row.question).search
         for name, form in LIST_FORMS.items():
             question = form.format(topic=topic)
-            forms.append((name, Row(f"{row.id}-{name}", row.kind, row.split, question, row.papers)))
+            forms.append((name, replace(row, id=f"{row.id}-{name}", question=question)))
     return forms
 
 

@@ -245,8 +245,7 @@ class ChatSession:
             query = self.assistant.gatherer.parse(placed.question, self.filters)
             if query.kind != "comparison" or len(placed.papers) < 2:
                 return query  # "how does the first one differ from GIM?" names its other side
-        sides = tuple(side_name(name) for name in placed.names)
-        return replace(query, sides=sides, side_papers=tuple(placed.papers))
+        return _on_sides(query, placed)
 
     def _rival(self, typed: str, placed: Placed) -> Query:
         """Which of the papers of the conversation is better ("which one is faster?"), as their
@@ -254,8 +253,7 @@ class ChatSession:
         names, written in, drew sentences about the field)."""
         asked = parse(typed, self.filters, list_form=False)
         query = replace(asked, text=placed.question, kind="comparison", rivals=(), wants_result=True)
-        sides = tuple(side_name(name) for name in placed.names)
-        return replace(query, sides=sides, side_papers=tuple(placed.papers))
+        return _on_sides(query, placed)
 
     def _each(self, placed: Placed) -> Query | None:
         """A question asked of each of several papers, answered for each; None for a yes/no one (a
@@ -307,6 +305,12 @@ class ChatSession:
                 parts.append(f"*Filter: {Filter.parse(turn.answer.filters).describe()}*")
             parts += ["", turn.answer.to_markdown()]
         return "\n".join(parts)
+
+
+def _on_sides(query: Query, placed: Placed) -> Query:
+    """The query with the papers pointed at as its sides, each under its name, pinned by id."""
+    sides = tuple(side_name(name) for name in placed.names)
+    return replace(query, sides=sides, side_papers=tuple(placed.papers))
 
 
 def _command(session: ChatSession, line: str, display: Display) -> bool:

@@ -423,12 +423,13 @@ def is_list_question(question: str) -> bool:
 # A request around what is asked: "tell me about SkillMimic" asks about SkillMimic, "can you explain
 # how GPTQ works?" how GPTQ works (no yes/no question).
 _REQUEST = re.compile(
-    r"^\s*(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:tell me(?: more)?|give me an? (?:overview|summary)"
+    r"^\s*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
+    r"(?:(?:tell me(?: more)?|give me an? (?:overview|summary)"
     r"|(?:summari[sz]e|explain|describe)(?=\s+\S))(?:\s+(?:about|of))?\s+"
     # a request for papers: "i'm looking for papers on X", "recommend some papers about X": "papers ..."
-    r"|^\s*(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:i\s*(?:'m|am)\s+looking\s+for|i\s+(?:want|need)"
+    r"|(?:i\s*(?:'m|am)\s+looking\s+for|i\s+(?:want|need)"
     r"(?:\s+to\s+(?:find|read|see))?|(?:give|get|send)\s+me|recommend(?:\s+me)?|suggest|what\s+are)"
-    r"\s+(?:(?:some|a\s+few|any|all|the|good|relevant)\s+)*(?=(?:recent\s+|new\s+)?(?:papers|works|studies|articles)\b)",
+    r"\s+(?:(?:some|a\s+few|any|all|the|good|relevant)\s+)*(?=(?:recent\s+|new\s+)?(?:papers|works|studies|articles)\b))",
     re.IGNORECASE,
 )
 
