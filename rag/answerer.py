@@ -30,6 +30,8 @@ from .record_answer import (
 from .verify import Verified, changes, verify, with_completion
 from .writers import Draft, Writer, settled_among
 
+# why a chat's follow-up got what it says instead of an answer (Query.said_instead)
+POINTED_NOWHERE = "the follow-up points at papers the conversation has not got"
 NONE_AMONG = "None of the papers of the last answer says so."  # "which of them ...?" (chat.selection)
 
 
@@ -104,6 +106,7 @@ class _Run:
         evidence = self.evidence
         self.started = self.clock = time.perf_counter()
         if said := evidence.query.said_instead:  # a chat follow-up pointing at what it has not got
+            self.decision = Decision(False, 0.0, POINTED_NOWHERE)
             yield from self.tokens(said)
             yield Done(self.answer(said, "none", refused=True), evidence.query)
             return

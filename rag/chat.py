@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
+from .answerer import POINTED_NOWHERE
 from .decide import answer_probability
 from .display import Display, PlainDisplay, Write
 from .errors import NoMatchError, RagError
@@ -287,10 +288,11 @@ class ChatSession:
     @property
     def context(self) -> Turn | None:
         """The exchange a follow-up refers to: the last, unless that chose among the papers of an
-        earlier one and found none of them ("None of the papers of the last answer says so."): then
-        "they" are still those papers, of the exchange it chose among."""
+        earlier one and found none of them ("None of the papers of the last answer says so."), or
+        pointed at papers the conversation has not got ("the fifth one" after four): then "they"
+        are still the papers of the exchange before it."""
         for turn in reversed(self.turns):
-            if not chose_none(turn):
+            if not chose_none(turn) and turn.answer.decision != POINTED_NOWHERE:
                 return turn
         return self.last
 

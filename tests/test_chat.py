@@ -605,6 +605,20 @@ def test_a_place_no_answer_has_is_said_not_searched(session: ChatSession) -> Non
     assert missing.answer.text == said
     assert said in script.text
     assert numbered.answer.citations[0].paper.paper_id == listed.answer.citations[1].paper.paper_id
+
+
+def test_they_after_a_place_no_answer_has_are_still_the_lists_papers(session: ChatSession) -> None:
+    """After "who wrote the fifth paper?" was said to point at nothing, "they" are still the list's
+    papers (before: the said turn, which cited none, was the one "they" referred to)."""
+    script = Script(
+        "which papers study domain adaptation?", "who wrote the fifth paper?", "how do they differ?"
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    listed, missing, compared = session.turns
+    assert missing.answer.refused and not missing.answer.citations
+    assert compared.answer.citations and [c.paper.paper_id for c in compared.answer.citations] == [
+        c.paper.paper_id for c in listed.answer.citations
+    ], compared.answer.text
     # before any answer listed papers, a place is no pointer: searched as typed
     assert unplaced("what was the fifth paper on diffusion?", session.turns[:0]) is None
 
