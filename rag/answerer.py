@@ -32,6 +32,7 @@ from .writers import Draft, Writer, settled_among
 
 # why a chat's follow-up got what it says instead of an answer (Query.said_instead)
 POINTED_NOWHERE = "the follow-up points at papers the conversation has not got"
+OFF_TOPIC = "no paper found covers enough of the list's topic"
 NONE_AMONG = "None of the papers of the last answer says so."  # "which of them ...?" (chat.selection)
 
 
@@ -113,6 +114,8 @@ class _Run:
         self.decision = decide(
             evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold
         )
+        if self.decision.answer and not evidence.query.among and evidence.off_topic():
+            self.decision = Decision(False, self.decision.probability, OFF_TOPIC)
         if not self.decision.answer and evidence.sides_named():
             reason = "the papers the comparison names, found by their titles"
             self.decision = Decision(True, self.decision.probability, reason)

@@ -23,7 +23,7 @@ from .library.library import Library
 from .library.store import Store
 from .query import Query, parse, parse_question
 from .retrieve import Retriever, SearchHit
-from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms
+from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms, on_topic
 
 # "Which papers ..." looks this many times as far as -k; the list keeps the papers the evidence supports.
 LIST_BREADTH = 3
@@ -58,6 +58,11 @@ class Evidence:
             folded(side) in folded(self.sources[number - 1].paper.title)
             for number, side in self.sides.items()
         )
+
+    def off_topic(self) -> bool:
+        """Whether the query is a list whose topic no paper found is on (topic.on_topic)."""
+        terms = len(self.query.terms)
+        return self.query.is_list and not any(on_topic(p.covered, terms) for p in self.papers.values())
 
     def ranked_papers(self) -> list[PaperText]:
         """The papers in source order."""

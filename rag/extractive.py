@@ -12,6 +12,7 @@ from .injection import looks_like_instruction
 from .library.keyword import tokenize
 from .query import Query
 from .sentences import is_boilerplate, reports_figure, sentence_scores
+from .topic import on_topic
 from .yesno import first_verdict, topic_terms, verdict
 
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
@@ -61,12 +62,15 @@ def list_features(ranked: Ranked, papers: list[PaperText]) -> dict[int, dict[str
     }
 
 
-def list_members(ranked: Ranked, papers: list[PaperText]) -> list[int]:
-    """The numbers of the papers a "which papers ..." answer lists, in ranking order (at least one)."""
+def list_members(ranked: Ranked, papers: list[PaperText], topical: set[int] | None = None) -> list[int]:
+    """The numbers of the papers a "which papers ..." answer lists, in ranking order (at least one
+    of those `topical`, when any is: the papers on its topic, `topic.on_topic`; default: all)."""
     # The "list" model of rag/calibration.json, fitted by benchmarks/calibrate_lists.py on the list
     # questions of the calibration half; its threshold: listed papers 85% relevant, cross-validated.
+    # Its features are relative to all the candidates, as fitted, so the topic is applied after.
     model = load_calibration().model("list")
-    probability = {number: model.probability(f) for number, f in list_features(ranked, papers).items()}
+    features = list_features(ranked, papers)
+    probability = {n: model.probability(f) for n, f in features.items() if topical is None or n in topical}
     members = [number for number, p in probability.items() if p >= model.threshold]
     if not members and probability:
         members = [max(probability, key=lambda n: probability[n])]
@@ -102,7 +106,9 @@ def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
         return settling_sentences(query, papers, ranked)
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
-    return {n: contribution(by_number[n], ranked[n], query.terms) for n in list_members(ranked, candidates)}
+    topical = {p.number for p in candidates if on_topic(p.covered, len(query.terms))}
+    members = list_members(ranked, candidates, topical)
+    return {n: contribution(by_number[n], ranked[n], query.terms) for n in members}
 
 
 def settling_sentences(query: Query, papers: list[PaperText], ranked: Ranked) -> dict[int, str]:

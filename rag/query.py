@@ -58,8 +58,8 @@ _LIST = re.compile(
     r"|^\s*what (work|research) (exists?|is there|has been done) (on|about|in|into|for)\b"
     r"|^\s*what has been done (on|about|in)\b"
     r"|^\s*is there (any |an? )?(paper|work|study|article) (on|about|of)\b"  # not "... that does X?"
-    r"|^\s*((are there|is there|show me|find|any|all) )?(the )?((recent|new|other) )?(papers|works|studies) "
-    r"(on|about|that|which|using)\b",
+    r"|^\s*((are there|is there|show me|find|any|all) )?(the |any |some )?((recent|new|other) )?"
+    r"((papers|works|studies) (on|about|that|which|using)|(work|research|literature) (on|about|into))\b",
     re.IGNORECASE,
 )
 # "recommender system papers": a topic, then "papers"; not "who wrote these two papers?"
@@ -83,7 +83,8 @@ _LIST_PREAMBLE = re.compile(
     r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
     r"\s+(?:on|about|in|into|for)"
     r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+|any\s+|an?\s+)?"
-    r"((recent|new|other)\s+)?(papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using)"
+    r"((recent|new|other)\s+)?((papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using)"
+    r"|(research|literature)\s+(on|about|into))"
     r"(\s+(are|is)\s+(about|on))?)\s*",
     re.IGNORECASE,
 )
@@ -428,8 +429,10 @@ _REQUEST = re.compile(
     r"|(?:summari[sz]e|explain|describe)(?=\s+\S))(?:\s+(?:about|of))?\s+"
     # a request for papers: "i'm looking for papers on X", "recommend some papers about X": "papers ..."
     r"|(?:i\s*(?:'m|am)\s+looking\s+for|i\s+(?:want|need)"
-    r"(?:\s+to\s+(?:find|read|see))?|(?:give|get|send)\s+me|recommend(?:\s+me)?|suggest|what\s+are)"
-    r"\s+(?:(?:some|a\s+few|any|all|the|good|relevant)\s+)*(?=(?:recent\s+|new\s+)?(?:papers|works|studies|articles)\b))",
+    r"(?:\s+to\s+(?:find|read|see))?|(?:give|get|send)\s+me|recommend(?:\s+me)?|suggest|what\s+are"
+    r"|do(?:es)?\s+(?:you|it|the\s+(?:collection|corpus|library|store))\s+(?:have|hold|contain))"
+    r"\s+(?:(?:some|a\s+few|any|all|the|good|relevant)\s+)*(?=(?:recent\s+|new\s+)?(?:papers|works|studies|articles)\b"
+    r"|(?:work|research|literature)\s+(?:on|about|in|into)\b))",
     re.IGNORECASE,
 )
 

@@ -11,6 +11,13 @@ from .library.keyword import tokenize
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _JOINERS = frozenset({"of", "and", "for", "to", "in", "on", "with"})
 
+# A list's topic of at most this many terms is a phrase each of whose words matters ("weather
+# forecasting", "point cloud registration"): a paper on it covers at least TOPIC_COVERAGE of it (by
+# IDF weight, any form). Chosen on the calibration halves of benchmarks/list_topics.jsonl and the
+# overview questions (benchmarks/README.md); a longer topic describes and is searched by meaning.
+SHORT_TOPIC_TERMS = 3
+TOPIC_COVERAGE = 0.7
+
 
 def acronyms(question: str) -> dict[str, set[str]]:
     """The acronyms a question's phrases are written as, with the phrase's terms: "neural
@@ -83,6 +90,11 @@ def alternatives(topic: str, terms: set[str]) -> list[set[str]]:
                 if rest and rest != terms and rest not in found:
                     found.append(rest)
     return found or [terms]
+
+
+def on_topic(covered: float, topic_terms: int) -> bool:
+    """Whether a paper covering that share of a list's topic of that many terms can be on it."""
+    return topic_terms > SHORT_TOPIC_TERMS or covered >= TOPIC_COVERAGE
 
 
 def same_word(term: str, word: str) -> bool:

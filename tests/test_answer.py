@@ -242,6 +242,13 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("what work exists on talking head generation?", "talking head generation"),
         ("what research is there on model merging?", "model merging"),
         ("what has been done on scaling laws?", "scaling laws"),
+        # asking whether there is work on a topic (before: a question about one paper)
+        ("any work on speech recognition?", "speech recognition"),
+        ("are there any papers on model merging?", "model merging"),
+        ("do you have any papers about style transfer?", "style transfer"),
+        ("does the collection have work on scaling laws?", "scaling laws"),
+        ("any research on dataset distillation?", "dataset distillation"),
+        ("literature on model merging", "model merging"),
     ],
 )
 def test_list_questions_are_recognised_and_searched_by_their_topic(question: str, topic: str) -> None:
@@ -263,6 +270,7 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
         "is there work that turns pictures of animal skulls into images of the living creatures?",
         "give me the main result of model soups",
         "what are the main contributions of model soups?",
+        "do you have any idea how lora works?",
     ],
 )
 def test_other_questions_are_not_lists(question: str) -> None:

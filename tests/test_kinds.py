@@ -556,6 +556,27 @@ def test_a_list_prefers_what_a_paper_proposes_within_the_margin() -> None:
     assert contribution(paper, [(0.8, 0), (0.5, 1)], TOPIC).startswith("Our results")  # too far below
 
 
+ALGAE = "Photosynthetic efficiency of engineered algae in bioreactors"
+
+
+@pytest.mark.parametrize(
+    ("question", "listed"),
+    [
+        ("which papers are about photosynthetic algae?", ALGAE),
+        ("papers on player identification", CLIP),
+        # each paper writes one word of the topic only: none is on it, so the list is refused
+        ("which papers are about algae genomics?", None),
+        ("any work on player tracking?", None),
+    ],
+)
+def test_a_list_on_a_short_topic_lists_only_papers_covering_it(
+    assistant: Assistant, question: str, listed: str | None
+) -> None:
+    answer = assistant.ask(question, llm="extractive")
+    assert [c.paper.title for c in answer.citations] == ([listed] if listed else [])
+    assert answer.refused is (listed is None)
+
+
 def test_an_overview_item_quotes_the_papers_own_work(assistant: Assistant) -> None:
     question = "What approaches does the collection have for domain adaptation?"
     answer = assistant.ask(question, llm="extractive")

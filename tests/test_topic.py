@@ -9,7 +9,7 @@ import numpy as np
 from rag.library.acronyms import definitions, expand, long_form
 from rag.library.keyword import FORMAT_VERSION, KeywordIndex, tokenize
 from rag.library.names import NameCollector, NameIndex
-from rag.topic import alternatives, coverage, same_word
+from rag.topic import alternatives, coverage, on_topic, same_word
 
 ABSTRACTS = [
     "We fine-tune diffusion models with reinforcement learning (RL) from human feedback.",
@@ -30,6 +30,12 @@ def test_a_topic_with_or_is_covered_by_either_side() -> None:
     assert coverage(weights, sets, {"audio", "captioning"}, forms=False) == 1.0
     assert coverage(weights, [set(weights)], {"audio", "captioning"}, forms=False) < 0.7
     assert alternatives("dataset distillation", {"dataset", "distillation"}) == [{"dataset", "distillation"}]
+
+
+def test_a_short_topic_needs_most_of_its_words_and_a_long_one_is_searched_by_meaning() -> None:
+    assert on_topic(1.0, 2) and on_topic(0.75, 3)
+    assert not on_topic(0.5, 2)  # "weather forecasting" in a paper writing only "forecasting"
+    assert on_topic(0.5, 4)  # a described topic ("adapt clip to few-shot classification")
 
 
 def test_word_forms_count_for_a_list_topic() -> None:
