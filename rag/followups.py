@@ -157,10 +157,14 @@ def asked_of_each(question: str, previous: Turn) -> Placed | None:
 # Papers of the last answer pointed at by their place or number: "the first one", "the second
 # paper", "the latter", "[2]", "paper 2", "the first two"; not "the first model to ...", "the first
 # method that ..."
-_ORDINALS = {"first": 1, "former": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_ORDINALS = {
+    "first": 1, "former": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+_PLACES = "|".join(word for word in _ORDINALS if word != "former") + r"|\d{1,2}(?:st|nd|rd|th)"
 _COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _BY_PLACE = re.compile(
-    r"\bthe\s+(?:(?P<place>first|second|third|fourth|fifth|last)\s+(?:one|paper|study|method|model|"
+    rf"\bthe\s+(?:(?P<place>{_PLACES}|last)\s+(?:one|paper|study|method|model|"
     r"approach|article)|(?P<either>former|latter)(?:\s+(?:one|paper|method|model|approach))?"
     r"|(?P<end>first|last|top)\s+(?P<count>two|three|four|[234])"
     # a noun of papers, or nothing ("compare the first two", "how do the first two differ?"), not
@@ -286,7 +290,7 @@ def _pointed(match: re.Match[str], cited: list[Citation], numbered: dict[int, Ci
     word = (match["place"] or match["either"]).lower()
     if word in ("last", "latter"):
         return cited[-1:] if len(cited) >= 2 else []
-    place = _ORDINALS[word]
+    place = _ORDINALS.get(word) or int(word[:-2])  # "ninth", "9th"
     return [cited[place - 1]] if len(cited) >= max(2, place) else []
 
 

@@ -16,6 +16,7 @@ from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.events import Replaced
+from rag.followups import placed_in
 from rag.library.corpus import normalize_title
 
 DEV = [
@@ -484,3 +485,17 @@ def test_a_name_of_ordinary_words_as_the_subject_of_a_question_names_its_paper(
     paper's sentence for "what does five evaluate?", and "what datasets does five use?" refused)."""
     answer = full.ask(question, llm="extractive")
     assert [c.paper.title.startswith(title) for c in answer.citations] == [True], answer.text
+
+
+def test_a_long_lists_later_places_are_pointed_at_by_ordinal_or_numeral(full: Assistant) -> None:
+    """ "who wrote the seventh one?", "what does the 8th paper propose?" after a list of more than five
+    (before: places stopped at "fifth", and these were searched as typed)."""
+    first = "which papers are about image captioning?"
+    answer = full.ask(first, llm="extractive")
+    papers = list(dict.fromkeys(c.paper.paper_id for c in answer.citations))
+    assert len(papers) >= 8, answer.text
+    turns = [Turn(first, first, answer)]
+    for question, place in [("who wrote the seventh one?", 7), ("what does the 8th paper propose?", 8)]:
+        placed = placed_in(question, turns)
+        assert placed is not None and placed.papers == [papers[place - 1]], question
+    assert placed_in("who wrote the ninth year?", turns) is None
