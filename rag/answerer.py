@@ -114,6 +114,8 @@ class _Run:
         self.decision = decide(
             evidence.signals if evidence.papers else None, self.answerer.settings.refusal_threshold
         )
+        if evidence.like and evidence.papers:
+            self.decision = Decision(True, self.decision.probability, f"the papers most like {evidence.like}")
         if self.decision.answer and not evidence.query.among and evidence.off_topic():
             self.decision = Decision(False, self.decision.probability, OFF_TOPIC)
         if not self.decision.answer and evidence.sides_named():

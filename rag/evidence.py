@@ -20,7 +20,7 @@ from .errors import InputError, NoMatchError
 from .library.filters import NO_FILTER, Filter, Filters, Scope, as_filter
 from .library.keyword import tokenize
 from .library.library import Library
-from .library.store import Store
+from .library.store import Store, merge_chunks
 from .query import Query, parse, parse_question
 from .retrieve import Retriever, SearchHit
 from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms, on_topic
@@ -51,6 +51,7 @@ class Evidence:
     in_scope: int | None = None  # how many papers the query's filter lets through (None: no filter)
     sides: dict[int, str] = field(default_factory=dict)  # a comparison's papers: source number -> side
     unseen: frozenset[str] = frozenset()  # the question's terms that no paper of the collection writes
+    like: str = ""  # the title of the paper a list of papers like it is like (Query.like)
 
     def sides_named(self) -> bool:
         """Whether a comparison found each paper it compares by the name its title writes."""
@@ -62,7 +63,11 @@ class Evidence:
     def off_topic(self) -> bool:
         """Whether the query is a list whose topic no paper found is on (topic.on_topic)."""
         terms = len(self.query.terms)
-        return self.query.is_list and not any(on_topic(p.covered, terms) for p in self.papers.values())
+        return (
+            self.query.is_list
+            and not self.like
+            and not any(on_topic(p.covered, terms) for p in self.papers.values())
+        )
 
     def ranked_papers(self) -> list[PaperText]:
         """The papers in source order."""
@@ -102,13 +107,18 @@ def gather(
     """Search that many papers (for a list, by its topic; `pinned` ones first), then fetch every
     chunk and vector of each."""
     query = resolved(query, retriever, mode)
-    listing = query.is_list
-    # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
-    # learning); the evidence is weighed against the question as typed.
-    searched = retriever.expand(query.search) if listing else query.search
-    vectors = embedder.embed([query.search] if searched == query.search else [query.search, searched])
-    question_vector = vectors[0]
-    hits = retriever.search(searched, k=papers, mode=mode, vector=vectors[-1], pinned=pinned)
+    like = _paper_named(query.like, retriever, mode) if query.like else None
+    if like is not None:
+        # k of them, all listed: `depth` widened k for a list, whose model keeps the papers on topic
+        hits, question_vector = _papers_like(like, retriever, store, max(1, papers // LIST_BREADTH), mode)
+    else:
+        query = replace(query, like="")  # not a paper's name: a list on that topic
+        # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
+        # learning); the evidence is weighed against the question as typed.
+        searched = retriever.expand(query.search) if query.is_list else query.search
+        vectors = embedder.embed([query.search] if searched == query.search else [query.search, searched])
+        question_vector = vectors[0]
+        hits = retriever.search(searched, k=papers, mode=mode, vector=vectors[-1], pinned=pinned)
     hits, sides = _with_sides(query, hits, retriever, papers, mode)
     chunks = store.chunks_of([h.paper.paper_id for h in hits])
     texts = {
@@ -127,7 +137,38 @@ def gather(
     _ask_beyond_names(query, texts, naming, beyond, embedder)
     # a name written run together ("powerscheduler") is no paper's word, but it names one
     unseen = frozenset(retriever.keyword.unseen(query.text)).difference(*naming.values())
-    return Evidence(query, question_vector, sources, texts, signals, sides=sides, unseen=unseen)
+    like_title = like.paper.title if like is not None else ""
+    return Evidence(
+        query, question_vector, sources, texts, signals, sides=sides, unseen=unseen, like=like_title
+    )
+
+
+_THE_PAPER = re.compile(r"^the\s+(.+?)(?:\s+(?:paper|work|article))?$", re.IGNORECASE)
+
+
+def _paper_named(name: str, retriever: Retriever, mode: SearchMode) -> SearchHit | None:
+    """The paper a name calls ("the FYI paper" too), by its short name, its title or the title's
+    head before a colon; None when it calls none."""
+    for written in dict.fromkeys([name, _THE_PAPER.sub(r"\1", name)]):
+        named = retriever.named(written)
+        for hit in retriever.search(written, k=3, mode=mode):
+            title, head = hit.paper.title, hit.paper.title.split(":", 1)[0]
+            if hit.paper.paper_id in named or folded(written) in (folded(title), folded(head)):
+                return hit
+    return None
+
+
+def _papers_like(
+    paper: SearchHit, retriever: Retriever, store: Store, papers: int, mode: SearchMode
+) -> tuple[list[SearchHit], np.ndarray]:
+    """The papers most like one, searched by its whole text and the mean of its chunks' vectors
+    (the paper left out), with that vector: what their sentences are weighed against."""
+    chunks = store.chunks_of([paper.paper.paper_id])[paper.paper.paper_id]
+    mean = np.mean([vector for _, vector in chunks], axis=0)
+    vector = mean / (np.linalg.norm(mean) or 1.0)
+    text = f"{paper.paper.title}. {merge_chunks([chunk.text for chunk, _ in chunks])}"
+    hits = retriever.search(text, k=papers + 1, mode=mode, vector=vector)
+    return [h for h in hits if h.paper.paper_id != paper.paper.paper_id][:papers], vector
 
 
 def folded(text: str) -> str:

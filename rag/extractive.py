@@ -100,10 +100,13 @@ def contribution(
 
 def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> dict[int, str]:
     """Each paper a "which papers ..." answer lists, in ranking order, with its contribution sentence
-    (a list among given papers: with the sentence that settles it, `settling_sentences`)."""
+    (a list among given papers: with the sentence that settles it, `settling_sentences`; a list of
+    papers like one: all of them)."""
     ranked = ranked_sentences(query, question_vector, papers)
     if query.among:
         return settling_sentences(query, papers, ranked)
+    if query.like:  # the papers most like one (evidence._papers_like): each, by likeness
+        return {p.number: contribution(p, ranked[p.number]) for p in papers if p.number in ranked}
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
     topical = {p.number for p in candidates if on_topic(p.covered, len(query.terms))}

@@ -416,6 +416,24 @@ def _topic_then_papers(question: str) -> str | None:
     return match.group("topic")
 
 
+# "which papers are similar to X?", "papers like X", "what else is like X?": papers like a paper
+_LIKE = re.compile(
+    r"^\s*(?:(?:which|what)\s+(?:other\s+)?(?:papers|works|studies|articles)\s+(?:are\s+|is\s+)?"
+    r"|(?:(?:find|show\s+me|more|other|any)\s+)?(?:papers|works|studies|articles)\s+(?:that\s+are\s+)?"
+    r"|what\s+else\s+is\s+|anything\s+(?:else\s+)?)"
+    r"(?:(?:most\s+|very\s+)?similar\s+to|like|related\s+to|close\s+to|resembling)\s+"
+    r"[\"'“]?(?P<paper>\S.*?)[\"'”]?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def papers_like(question: str) -> str:
+    """What a question asks for papers like, as written ("which papers are similar to model soups?":
+    "model soups"); "" when it asks no such thing. Whether that is a paper, the search tells."""
+    match = _LIKE.match(question)
+    return match["paper"] if match else ""
+
+
 def is_list_question(question: str) -> bool:
     """Whether a question asks for several papers or approaches ("which papers ...", "X papers")."""
     return bool(_LIST.search(question)) or _topic_then_papers(question) is not None
@@ -515,7 +533,14 @@ def _search_text(question: str, listing: bool) -> str:
 
 # The words by which a follow-up names the paper of the last answer, and their possessives.
 _BACK_SUBJECT = re.compile(
-    r"\b(?:it|they|them|(?:this|that|the)\s+(?:paper|work|article|study|preprint))\b", re.I
+    r"\b(?:it|they|them|(?:this|that|the)\s+(?:paper|work|article|study|preprint)|(?:this|that)\s+one)\b",
+    re.I,
+)
+# "similar papers?", "more like this": papers like the one the last answer is about
+_LIKE_LAST = re.compile(
+    r"^\s*(?:(?:find|show\s+me|give\s+me|any|more|other)\s+)?(?:similar|related)\s+(?:papers|works|studies|work)\s*$"
+    r"|^\s*(?:(?:find|show\s+me)\s+)?more\s+(?:papers\s+)?like\s+(?:this|that|it)(?:\s+one)?\s*$",
+    re.I,
 )
 _BACK_POSSESSIVE = re.compile(r"\b(?:its|their)\b", re.I)
 _LEADING_AND = re.compile(r"^\s*(?:and|also|what about|how about)\s+", re.I)
@@ -523,13 +548,18 @@ _LEADING_AND = re.compile(r"^\s*(?:and|also|what about|how about)\s+", re.I)
 
 def written_about(question: str, name: str) -> str | None:
     """A follow-up made a question of its own by writing in the paper it is about: about the paper's
-    record ("who are the authors?": "who are the authors of Model soups?", "when was it published?")
-    or comparing it with a paper it names ("how does it differ from Twin-Merging?", "is it better
-    than Twin-Merging?"). None for any other question, and for one that names its own subject."""
+    record ("who are the authors?": "who are the authors of Model soups?", "when was it published?"),
+    comparing it with a paper it names ("how does it differ from Twin-Merging?", "is it better
+    than Twin-Merging?") or asking for papers like it ("which papers are similar to it?"). None for
+    any other question, and for one that names its own subject."""
     text = _LEADING_AND.sub("", question.strip().rstrip("?.! "))
     if record_question(text):
         return None
     in_place = _BACK_SUBJECT.sub(lambda _: name, text)
+    if papers_like(text) and papers_like(in_place) != papers_like(text):  # "papers like it"
+        return f"{in_place}?"
+    if _LIKE_LAST.match(text):
+        return f"which papers are similar to {name}?"
     for sides in (compared, rivals):  # "how does it differ from X?", "is it better than X?"
         if in_place != text and sides(text) == () and len(sides(in_place)) >= 2:
             return f"{in_place}?"
@@ -622,6 +652,8 @@ class Query:
     wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
     definition: bool = False  # "what is gim?": what a name stands for
+    # a list of the papers most like the paper this names, when it is one ("papers like model soups")
+    like: str = ""
     # what a chat says instead of answering a follow-up pointing at what it has not got ("the fifth
     # one" after four papers, "how do they differ?" before any answer)
     said_instead: str = ""
@@ -646,14 +678,16 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     confirming = bool(YES_NO_WRAPPING.search(plain))
     plain = YES_NO_WRAPPING.sub("", plain).strip() or plain
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
-    rival = () if record else rivals(plain)
+    rival = () if record or papers_like(plain) else rivals(plain)
     listing = bool(asked) or (list_form and is_list_question(plain) and not record and not rival)
     owned = _OWNED.match(plain) if listing and not asked else None
     match = None if record else _QUANTITY.search(rest)
     asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
     counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
-    search = _chat_subject_as_words(record[1] if record else _search_text(rest, listing))
+    like = "" if record or asked else papers_like(rest)
+    listing = listing or bool(like)
+    search = _chat_subject_as_words(record[1] if record else like or _search_text(rest, listing))
     kind = _kind(plain, listing, bool(match), bool(record))
     kind = "yesno" if confirming and kind == "lookup" else kind
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
@@ -690,6 +724,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
         definition=kind == "lookup" and asks_definition(plain),
+        like=like,
     )
 
 

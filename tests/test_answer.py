@@ -249,6 +249,10 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("does the collection have work on scaling laws?", "scaling laws"),
         ("any research on dataset distillation?", "dataset distillation"),
         ("literature on model merging", "model merging"),
+        # papers like a paper: searched by that paper's text once the search finds it is one
+        ("which papers are similar to model soups?", "model soups"),
+        ("can you recommend papers like GPTQ?", "GPTQ"),
+        ('what else is like "Model soups"?', "Model soups"),
     ],
 )
 def test_list_questions_are_recognised_and_searched_by_their_topic(question: str, topic: str) -> None:

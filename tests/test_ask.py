@@ -499,3 +499,41 @@ def test_a_long_lists_later_places_are_pointed_at_by_ordinal_or_numeral(full: As
         placed = placed_in(question, turns)
         assert placed is not None and placed.papers == [papers[place - 1]], question
     assert placed_in("who wrote the ninth year?", turns) is None
+
+
+@pytest.mark.parametrize(
+    "question", ["which papers are similar to gptq?", "papers like GPTQ", "what else is like the GPTQ paper?"]
+)
+def test_papers_like_a_paper_are_found_by_its_text_and_listed_without_it(
+    full: Assistant, question: str
+) -> None:
+    """Before, "which papers are similar to gptq?" was a list on the topic "similar to gptq": it listed
+    GPTQ itself (in 99% of such questions, benchmarks/similar_papers.py) and hardly any other."""
+    evidence = full.gather(question)
+    assert evidence.like.startswith("GPTQ: ")
+    answer = full.answer(evidence, llm="extractive").finish()
+    titles = [c.paper.title for c in answer.citations]
+    assert not answer.refused and len(titles) == 5 and len(answer.text.splitlines()) == 5, answer.text
+    assert not any(t.startswith("GPTQ") for t in titles)
+    assert "QuantEase: Optimization-based Quantization for Language Models" in titles
+
+
+def test_papers_like_what_no_paper_is_called_are_a_list_on_that_topic(full: Assistant) -> None:
+    evidence = full.gather("which papers are related to model merging?")
+    assert evidence.like == "" and evidence.query.search == "model merging"
+    titles = [c.paper.title for c in full.answer(evidence, llm="extractive").finish().citations]
+    assert any(t.startswith("Twin-Merging") for t in titles) and any(t.startswith("PLeaS") for t in titles)
+
+
+@pytest.mark.parametrize(
+    "follow_up", ["which papers are similar to it?", "similar papers?", "more like this"]
+)
+def test_papers_like_the_paper_of_the_last_answer(full: Assistant, follow_up: str) -> None:
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    first = "what is gptq?"
+    session.turns.append(Turn(first, first, full.ask(first, llm="extractive")))
+    stream = session.answer(follow_up)
+    answer = stream.finish()
+    assert stream.query.text == "which papers are similar to GPTQ?"
+    titles = [c.paper.title for c in answer.citations]
+    assert len(titles) == 5 and "QuantEase: Optimization-based Quantization for Language Models" in titles
