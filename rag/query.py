@@ -388,6 +388,18 @@ def asked_aspect(question: str) -> Aspect | None:
     return next((aspect for aspect, asked in _ASPECTS.items() if asked.search(question)), None)
 
 
+def aspect_of_nothing(question: str) -> bool:
+    """Whether a question asks for an aspect of no paper it names ("what are the limitations?", "any
+    drawbacks?", "future work?"): in a chat, of the paper the last answer is about."""
+    aspect = asked_aspect(question)
+    if aspect is None:
+        return False
+    rest = _ASPECT_ASKING.sub(" ", _ASPECTS[aspect].sub(" ", without_request(question)))
+    return not tokenize(
+        re.sub(r"'s\b|\b(?:biggest|possible|potential|some|this|approach|method)\b", " ", rest, flags=re.I)
+    )
+
+
 def record_question(question: str) -> tuple[RecordField, str] | None:
     """The record field a question asks for and the paper it names ("who wrote X?": authors, X)."""
     text = _POLITE.sub("", question.replace("\u2019", "'").strip().rstrip("?.! ").strip())
@@ -560,6 +572,8 @@ def written_about(question: str, name: str) -> str | None:
         return f"{in_place}?"
     if _LIKE_LAST.match(text):
         return f"which papers are similar to {name}?"
+    if aspect_of_nothing(text):  # "what are the limitations?", "does it have any?": of the paper
+        return f"{in_place}?" if in_place != text else f"{_BACK_POSSESSIVE.sub('the', text)} of {name}?"
     for sides in (compared, rivals):  # "how does it differ from X?", "is it better than X?"
         if in_place != text and sides(text) == () and len(sides(in_place)) >= 2:
             return f"{in_place}?"

@@ -537,3 +537,29 @@ def test_papers_like_the_paper_of_the_last_answer(full: Assistant, follow_up: st
     assert stream.query.text == "which papers are similar to GPTQ?"
     titles = [c.paper.title for c in answer.citations]
     assert len(titles) == 5 and "QuantEase: Optimization-based Quantization for Language Models" in titles
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "asked"),
+    [
+        ("what are the limitations?", "what are the limitations of GPTQ?"),
+        ("any drawbacks?", "any drawbacks of GPTQ?"),
+        ("what's the main limitation?", "what's the main limitation of GPTQ?"),
+        ("does it have limitations?", "does GPTQ have limitations?"),
+        ("future work?", "future work of GPTQ?"),
+    ],
+)
+def test_an_aspect_asked_of_no_paper_is_asked_of_the_last_answers(
+    full: Assistant, follow_up: str, asked: str
+) -> None:
+    """Before, "what are the limitations?" after an answer about GPTQ was searched as typed: refused,
+    or ("any drawbacks?") answered from another paper."""
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    first = "what is gptq?"
+    session.turns.append(Turn(first, first, full.ask(first, llm="extractive")))
+    stream = session.answer(follow_up)
+    answer = stream.finish()
+    assert stream.query.text == asked
+    assert [c.paper.title.split(":")[0] for c in answer.citations] == ["GPTQ"], answer.text
+    # a question naming its own subject is its own
+    assert session.evidence("what are the limitations of model soups?")[0].query.text.endswith("model soups?")
