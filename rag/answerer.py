@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from .answer import REFUSAL, Answer, Citation, Source
-from .aspects import aspect_answer
+from .aspects import aspect_answer, missing_count
 from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_citations, tidy
 from .config import AnswerSettings
 from .decide import Decision, decide
@@ -146,7 +146,8 @@ class _Run:
             records = self.from_records_given if evidence.query.among else self.from_record
             yield Done((yield from records(evidence.query.record_field)), evidence.query)
             return
-        if (statement := aspect_answer(evidence, self.answerer.embedder)) is not None:
+        embedder = self.answerer.embedder
+        if (statement := aspect_answer(evidence, embedder) or missing_count(evidence, embedder)) is not None:
             yield Done((yield from self.from_statement(*statement)), evidence.query)
             return
         for name in self.chain:

@@ -1,8 +1,8 @@
 """What an abstract seldom states about its own paper: its limitations, its future work, its
-advantages as such. A question asking for one of them about a named paper is answered from the
-sentences of that paper stating it, or (limitations, future work) by saying that its abstract does
-not state it; never with a sentence about something else (a capability quoted for "what are the
-limitations of model soups?")."""
+advantages as such, a count ("how many parameters does X have?"). A question asking for one of them
+about a named paper is answered from the sentences of that paper stating it, or (limitations, future
+work, a count) by saying that its abstract does not state it; never with a sentence about something
+else (a capability quoted for "what are the limitations of model soups?")."""
 
 from __future__ import annotations
 
@@ -111,3 +111,33 @@ def _each_aspect(evidence: Evidence, aspect: Aspect, embedder: Embedder) -> tupl
 def _said(sentences: list[str], aspect: Aspect, number: int) -> str:
     """The sentences of source `number` stating the aspect, cited, or that its abstract states none."""
     return " ".join(f"{s.rstrip()} [{number}]" for s in sentences) if sentences else unstated(aspect, number)
+
+
+# "how many training images does X use?": what is counted, up to the verb ("training images")
+_HOW_MANY = re.compile(
+    r"\bhow\s+many\s+(?P<counted>[\w-]+(?:\s+[\w-]+){0,2}?)\s+"
+    r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|were)\b",
+    re.IGNORECASE,
+)
+# a number as abstracts write one: digits, or a number word ("four GPU hours", "a single GPU")
+_NUMBER = (
+    r"(?:\d[\d.,]*\s*[kmb]?|single|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|trillions?|dozens?)"
+)
+
+
+def missing_count(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
+    """For "how many X does P ...?" of the one paper it names, when no sentence of P's abstract (nor
+    its title) gives a number of X: that its abstract states none, and P's number; else None (the
+    count is quoted as any answer is)."""
+    asked = _HOW_MANY.search(evidence.query.text)
+    paper = named_paper(evidence.ranked_papers()) if asked and not evidence.query.is_list else None
+    if asked is None or paper is None:
+        return None
+    counted = asked["counted"].split()[-1]  # the head noun: "images" of "training images"
+    stem = re.sub(r"(?<=\w{3})(?:es|s)$", "", counted.lower())  # any form of it: parameter(s), gpu(s)
+    amount = re.compile(rf"\b{_NUMBER}\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}", re.IGNORECASE)
+    add_sentences([paper], embedder)
+    if any(amount.search(text) for text in [paper.title, *paper.sentences]):
+        return None
+    return f"The abstract of [{paper.number}] states no number of {counted}.", [paper.number]

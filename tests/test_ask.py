@@ -563,3 +563,25 @@ def test_an_aspect_asked_of_no_paper_is_asked_of_the_last_answers(
     assert [c.paper.title.split(":")[0] for c in answer.citations] == ["GPTQ"], answer.text
     # a question naming its own subject is its own
     assert session.evidence("what are the limitations of model soups?")[0].query.text.endswith("model soups?")
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("how many parameters does model soups have?", "The abstract of [1] states no number of parameters."),
+        ("how many classes does clip-reident use?", "The abstract of [1] states no number of classes."),
+        # a count the abstract gives, in digits or in words, is quoted as before
+        ("how many images are in laion-5b?", None),
+        ("how many gpus did gptq use?", None),
+    ],
+)
+def test_a_count_the_named_papers_abstract_never_gives_is_said_to_be_missing(
+    full: Assistant, question: str, said: str | None
+) -> None:
+    """Before, "how many parameters does model soups have?" quoted two sentences with no number."""
+    answer = full.ask(question, llm="extractive")
+    assert not answer.refused and len({c.paper.paper_id for c in answer.citations}) == 1
+    if said:
+        assert answer.text == said
+    else:
+        assert "states no number" not in answer.text and re.search(r"\d|\bfour\b", answer.text), answer.text
