@@ -68,6 +68,7 @@ AFTER_LISTS = (
     "what do they propose?",
     "how well do they perform?",
     "which of them performs best?",
+    "what are the limitations?",
 )
 
 

@@ -44,7 +44,7 @@ from .followups import (
 )
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
-from .query import parse, without_regarding
+from .query import aspect_of_nothing, parse, without_regarding
 from .untrusted import printable, whole_number
 from .yesno import holds
 
@@ -216,6 +216,14 @@ class ChatSession:
             return self._gather(query, records.papers).narrowed(records.papers), True
         if last and (about := written_in(question, last)):
             return self._gather(about, previous_papers(last)), True
+        # an aspect asked of no paper ("what are the limitations?") has no subject to search as typed
+        if (
+            last
+            and aspect_of_nothing(question)
+            and (each := asked_of_each(question, last))
+            and (asked := self._each(each))
+        ):
+            return self._gather(asked, each.papers).narrowed(each.papers), True
         typed = self._gather(question)
         if not last:
             return typed, False

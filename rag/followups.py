@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .library.keyword import tokenize
 from .library.names import title_names
-from .query import compared_back, joined, record_question, regarded, regarding, written_about
+from .query import (
+    aspect_of_nothing,
+    compared_back,
+    joined,
+    record_question,
+    regarded,
+    regarding,
+    written_about,
+)
 
 if TYPE_CHECKING:
     from .answer import Answer, Citation
@@ -144,8 +152,9 @@ def rivaled_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | Non
 def asked_of_each(question: str, previous: Turn) -> Placed | None:
     """A follow-up asking the same of each paper the last answer cited ("what datasets do they
     use?" after a list): written with what it is about, with their ids and names. After an answer
-    about one paper, "they" are its authors: not this."""
-    if not _PLURAL_POINTER.search(question):
+    about one paper, "they" are its authors: not this. An aspect asked of no paper ("what are the
+    limitations?") is asked of each too."""
+    if not (_PLURAL_POINTER.search(question) or aspect_of_nothing(question)):
         return None
     papers, names = _named_papers(previous)
     if len(papers) < 2:

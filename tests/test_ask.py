@@ -585,3 +585,17 @@ def test_a_count_the_named_papers_abstract_never_gives_is_said_to_be_missing(
         assert answer.text == said
     else:
         assert "states no number" not in answer.text and re.search(r"\d|\bfour\b", answer.text), answer.text
+
+
+def test_an_aspect_asked_of_no_paper_after_a_list_is_asked_of_each(full: Assistant) -> None:
+    """ "what are the limitations?" after a list: a line for each listed paper, as "what are their
+    limitations?" (before: asked of the list's first paper only)."""
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    first = "which papers study dataset distillation?"
+    listed = full.ask(first, llm="extractive")
+    session.turns.append(Turn(first, first, listed))
+    answer = session.answer("what are the limitations?").finish()
+    papers = list(dict.fromkeys(c.paper.paper_id for c in listed.citations))
+    assert len(papers) >= 3
+    assert list(dict.fromkeys(c.paper.paper_id for c in answer.citations)) == papers
+    assert len(answer.text.splitlines()) == len(papers), answer.text
