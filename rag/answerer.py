@@ -33,6 +33,7 @@ from .writers import Draft, Writer, settled_among
 # why a chat's follow-up got what it says instead of an answer (Query.said_instead)
 POINTED_NOWHERE = "the follow-up points at papers the conversation has not got"
 OFF_TOPIC = "no paper found covers enough of the list's topic"
+FIELD_TITLED = "several papers found name the list's topic in their titles"
 NONE_AMONG = "None of the papers of the last answer says so."  # "which of them ...?" (chat.selection)
 
 
@@ -116,6 +117,8 @@ class _Run:
         )
         if evidence.like and evidence.papers:
             self.decision = Decision(True, self.decision.probability, f"the papers most like {evidence.like}")
+        if not self.decision.answer and not evidence.query.among and evidence.field_titled():
+            self.decision = Decision(True, self.decision.probability, FIELD_TITLED)
         if self.decision.answer and not evidence.query.among and evidence.off_topic():
             self.decision = Decision(False, self.decision.probability, OFF_TOPIC)
         if not self.decision.answer and evidence.sides_named():

@@ -23,7 +23,7 @@ from .library.library import Library
 from .library.store import Store, merge_chunks
 from .query import Query, parse, parse_question
 from .retrieve import Retriever, SearchHit
-from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms, on_topic
+from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms, on_topic, titled
 
 # "Which papers ..." looks this many times as far as -k; the list keeps the papers the evidence supports.
 LIST_BREADTH = 3
@@ -68,6 +68,12 @@ class Evidence:
             and not self.like
             and not any(on_topic(p.covered, terms) for p in self.papers.values())
         )
+
+    def field_titled(self) -> bool:
+        """Whether the query is a list on a field that several papers found name in their titles
+        (topic.titled), however common its words."""
+        named = [p.named for p in self.papers.values()]
+        return self.query.is_list and not self.like and titled(named, len(self.query.terms))
 
     def ranked_papers(self) -> list[PaperText]:
         """The papers in source order."""

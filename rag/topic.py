@@ -17,6 +17,9 @@ _JOINERS = frozenset({"of", "and", "for", "to", "in", "on", "with"})
 # overview questions (benchmarks/README.md); a longer topic describes and is searched by meaning.
 SHORT_TOPIC_TERMS = 3
 TOPIC_COVERAGE = 0.7
+# A short topic that this many papers found name in their titles is a field the collection holds
+# ("clip", "language models"), however common its words: a list of them is answered.
+TITLED_PAPERS = 2
 
 
 def acronyms(question: str) -> dict[str, set[str]]:
@@ -95,6 +98,12 @@ def alternatives(topic: str, terms: set[str]) -> list[set[str]]:
 def on_topic(covered: float, topic_terms: int) -> bool:
     """Whether a paper covering that share of a list's topic of that many terms can be on it."""
     return topic_terms > SHORT_TOPIC_TERMS or covered >= TOPIC_COVERAGE
+
+
+def titled(named: list[float], topic_terms: int) -> bool:
+    """Whether the titles' shares of a short list topic (`named`, a paper each) show a field the
+    collection holds: at least TITLED_PAPERS titles cover TOPIC_COVERAGE of it."""
+    return topic_terms <= SHORT_TOPIC_TERMS and sum(n >= TOPIC_COVERAGE for n in named) >= TITLED_PAPERS
 
 
 def same_word(term: str, word: str) -> bool:

@@ -599,3 +599,19 @@ def test_an_aspect_asked_of_no_paper_after_a_list_is_asked_of_each(full: Assista
     assert len(papers) >= 3
     assert list(dict.fromkeys(c.paper.paper_id for c in answer.citations)) == papers
     assert len(answer.text.splitlines()) == len(papers), answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["papers on llms", "which papers are about language models?", "i'm looking for papers about clip"],
+)
+def test_a_list_on_a_field_many_titles_name_is_answered_however_common_its_words(
+    full: Assistant, question: str
+) -> None:
+    """Before, these were refused: their words are so common that the decision read them as
+    unspecific, although many papers are titled with them."""
+    answer = full.ask(question, llm="extractive")
+    assert not answer.refused and len(answer.citations) >= 3, answer.text
+    terms = {"llms": "llm", "language models": "language model", "clip": "clip"}
+    written = next(term for key, term in terms.items() if key in question)
+    assert sum(written in c.paper.title.lower() for c in answer.citations) >= 2

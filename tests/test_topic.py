@@ -9,7 +9,7 @@ import numpy as np
 from rag.library.acronyms import definitions, expand, long_form
 from rag.library.keyword import FORMAT_VERSION, KeywordIndex, tokenize
 from rag.library.names import NameCollector, NameIndex
-from rag.topic import alternatives, coverage, on_topic, same_word
+from rag.topic import alternatives, coverage, on_topic, same_word, titled
 
 ABSTRACTS = [
     "We fine-tune diffusion models with reinforcement learning (RL) from human feedback.",
@@ -36,6 +36,11 @@ def test_a_short_topic_needs_most_of_its_words_and_a_long_one_is_searched_by_mea
     assert on_topic(1.0, 2) and on_topic(0.75, 3)
     assert not on_topic(0.5, 2)  # "weather forecasting" in a paper writing only "forecasting"
     assert on_topic(0.5, 4)  # a described topic ("adapt clip to few-shot classification")
+
+
+def test_a_field_is_held_when_several_titles_name_a_short_topic() -> None:
+    assert titled([1.0, 0.8, 0.2], 1) and not titled([1.0, 0.5, 0.2], 1)
+    assert not titled([1.0, 1.0], 4)  # a described topic: the decision alone says
 
 
 def test_word_forms_count_for_a_list_topic() -> None:
