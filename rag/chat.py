@@ -44,7 +44,7 @@ from .followups import (
 )
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
-from .query import aspect_of_nothing, parse, without_regarding
+from .query import asks_for_papers, aspect_of_nothing, parse, without_regarding
 from .untrusted import printable, whole_number
 from .yesno import holds
 
@@ -148,6 +148,8 @@ class ChatSession:
         words = set(tokenize(question))
         keyword = self.assistant.library.keyword_index()
         if not refers_back(question):
+            if typed.query.is_list and asks_for_papers(question):  # papers, not the last answer's
+                return False
             # The carried title alone can make the contextual search strong; words no paper writes
             # ("the boiling point of nitrogen on Mars" after beehives) make a question of its own,
             # and so do words the last answer's papers never write: in benchmarks/followups.jsonl the

@@ -85,7 +85,8 @@ _LIST_PREAMBLE = re.compile(
     r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+|any\s+|an?\s+)?"
     r"((recent|new|other)\s+)?((papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using)"
     r"|(research|literature)\s+(on|about|into))"
-    r"(\s+(are|is)\s+(about|on))?)\s*",
+    r"(\s+(are|is)\s+(about|on)|(?<=that|hich)\s+(work\s+on|deal\s+with|focus\s+on|(use|propose|introduce|"
+    r"address|present|tackle|describe|apply|study|studie|evaluate\s+on)[sd]?)(?!\w))?)\s*",
     re.IGNORECASE,
 )
 
@@ -444,6 +445,15 @@ def papers_like(question: str) -> str:
     "model soups"); "" when it asks no such thing. Whether that is a paper, the search tells."""
     match = _LIKE.match(question)
     return match["paper"] if match else ""
+
+
+_PAPERS = re.compile(r"\b(?:papers?|works|stud(?:y|ies)|articles?|research|literature)\b", re.IGNORECASE)
+
+
+def asks_for_papers(question: str) -> bool:
+    """Whether a question asks for papers as such ("papers that use lora", "which papers ..."), not
+    for what a paper has ("which methods came out on top?")."""
+    return bool(_PAPERS.search(question))
 
 
 def is_list_question(question: str) -> bool:

@@ -249,6 +249,10 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("does the collection have work on scaling laws?", "scaling laws"),
         ("any research on dataset distillation?", "dataset distillation"),
         ("literature on model merging", "model merging"),
+        # what a relative clause's verb says the papers do is no part of the topic (before: "use lora")
+        ("papers that use lora", "lora"),
+        ("papers which study continual learning", "continual learning"),
+        ("papers that focus on efficiency", "efficiency"),
         # papers like a paper: searched by that paper's text once the search finds it is one
         ("which papers are similar to model soups?", "model soups"),
         ("can you recommend papers like GPTQ?", "GPTQ"),

@@ -615,3 +615,15 @@ def test_a_list_on_a_field_many_titles_name_is_answered_however_common_its_words
     terms = {"llms": "llm", "language models": "language model", "clip": "clip"}
     written = next(term for key, term in terms.items() if key in question)
     assert sum(written in c.paper.title.lower() for c in answer.citations) >= 2
+
+
+def test_a_list_question_mid_chat_not_pointing_back_asks_for_papers_of_its_own(full: Assistant) -> None:
+    """Before, "papers that propose a benchmark" after a list on LoRA was carried along with the
+    list's first paper and answered from that paper alone."""
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    first = "papers that use lora"
+    session.turns.append(Turn(first, first, full.ask(first, llm="extractive")))
+    evidence, followed = session.evidence("papers that propose a benchmark")
+    assert not followed and evidence.query.text == "papers that propose a benchmark"
+    answer = full.answer(evidence, llm="extractive").finish()
+    assert len(answer.citations) >= 3 and any("Benchmark" in c.paper.title for c in answer.citations)
