@@ -116,7 +116,7 @@ def _said(sentences: list[str], aspect: Aspect, number: int) -> str:
 # "how many training images does X use?": what is counted, up to the verb ("training images")
 _HOW_MANY = re.compile(
     r"\bhow\s+many\s+(?P<counted>[\w-]+(?:\s+[\w-]+){0,2}?)\s+"
-    r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|were)\b",
+    r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b",
     re.IGNORECASE,
 )
 # a number as abstracts write one: digits, or a number word ("four GPU hours", "a single GPU")

@@ -114,11 +114,12 @@ def gather(
     chunk and vector of each."""
     query = resolved(query, retriever, mode)
     like = _paper_named(query.like, retriever, mode) if query.like else None
+    if query.like and like is None:
+        query = replace(query, like="")  # not a paper's name: a list on that topic
     if like is not None:
         # k of them, all listed: `depth` widened k for a list, whose model keeps the papers on topic
         hits, question_vector = _papers_like(like, retriever, store, max(1, papers // LIST_BREADTH), mode)
     else:
-        query = replace(query, like="")  # not a paper's name: a list on that topic
         # A list's topic is searched with the long form of any acronym it writes ("rl": reinforcement
         # learning); the evidence is weighed against the question as typed.
         searched = retriever.expand(query.search) if query.is_list else query.search

@@ -85,8 +85,10 @@ _LIST_PREAMBLE = re.compile(
     r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+|any\s+|an?\s+)?"
     r"((recent|new|other)\s+)?((papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using)"
     r"|(research|literature)\s+(on|about|into))"
-    r"(\s+(are|is)\s+(about|on)|(?<=that|hich)\s+(work\s+on|deal\s+with|focus\s+on|(use|propose|introduce|"
-    r"address|present|tackle|describe|apply|study|studie|evaluate\s+on)[sd]?)(?!\w))?)\s*",
+    # after "that" or "which", what the papers do is no part of the topic ("papers that use lora")
+    r"(\s+(are|is)\s+(about|on)|(?<=that|hich)\s+(work\s+on|deal\s+with|focus\s+on|evaluated?\s+on"
+    r"|(use|propose|introduce|address|present|tackle|describe)(s|d|es|ed)?|appl(y|ies|ied)|stud(y|ies|ied))"
+    r"(?!\w))?)\s*",
     re.IGNORECASE,
 )
 
