@@ -1,5 +1,6 @@
 """What a question is about, as terms a text can cover: its "X or Y" alternatives, word forms
-(quantize, quantized, quantization) and the acronyms the papers define (NAS, MoE)."""
+(quantize, quantized, quantization) and the acronyms the papers define (NAS, MoE); and when a
+list's short topic is one a paper is on (`on_topic`) or a field the collection holds (`titled`)."""
 
 from __future__ import annotations
 
