@@ -580,7 +580,8 @@ def written_about(question: str, name: str) -> str | None:
     if record_question(text):
         return None
     in_place = _BACK_SUBJECT.sub(lambda _: name, text)
-    if papers_like(text) and papers_like(in_place) != papers_like(text):  # "papers like it"
+    like = papers_like(text)
+    if like and papers_like(in_place) != like:  # "papers like it"
         return f"{in_place}?"
     if _LIKE_LAST.match(text):
         return f"which papers are similar to {name}?"
@@ -703,15 +704,16 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     # "is it true that X uses Y?", "X uses Y, right?": a yes/no question about "X uses Y"
     confirming = bool(YES_NO_WRAPPING.search(plain))
     plain = YES_NO_WRAPPING.sub("", plain).strip() or plain
+    written_like = "" if record else papers_like(plain)
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
-    rival = () if record or papers_like(plain) else rivals(plain)
+    rival = () if record or written_like else rivals(plain)
     listing = bool(asked) or (list_form and is_list_question(plain) and not record and not rival)
     owned = _OWNED.match(plain) if listing and not asked else None
     match = None if record else _QUANTITY.search(rest)
     asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None
     counted = frozenset(tokenize(rest[match.end() : match.end() + 40])[:2]) if match else frozenset()
-    like = "" if record or asked else papers_like(rest)
+    like = "" if asked else written_like  # with a filter in its words ("from 2023"): a topic list
     listing = listing or bool(like)
     search = _chat_subject_as_words(record[1] if record else like or _search_text(rest, listing))
     kind = _kind(plain, listing, bool(match), bool(record))
