@@ -45,6 +45,10 @@ LIST_FORMS = {
     "recommend": "can you recommend some papers on {topic}?",
     "what are some": "what are some papers on {topic}?",
     "work exists": "what work exists on {topic}?",
+    "discuss": "which papers discuss {topic}?",
+    "are there": "which papers on {topic} are there?",
+    "do you have": "what papers do you have on {topic}?",
+    "how many": "how many papers are about {topic}?",
 }
 
 YESNO_FORMS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
@@ -35,6 +36,17 @@ POINTED_NOWHERE = "the follow-up points at papers the conversation has not got"
 OFF_TOPIC = "no paper found covers enough of the list's topic"
 FIELD_TITLED = "several papers found name the list's topic in their titles"
 NONE_AMONG = "None of the papers of the last answer says so."  # "which of them ...?" (chat.selection)
+
+
+def count_line(listed: int, searched: int, *, among: bool) -> str:
+    """How many papers a list names: of the papers asked about, or of those the search found (all of
+    which listed means there may be more)."""
+    papers = f"{listed} paper{'s' if listed != 1 else ''}"
+    if among:
+        return f"{papers} of the {searched} asked about."
+    if listed < searched:
+        return f"{papers} found."
+    return f"At least {papers}: every paper the search returned is listed, and there may be more."
 
 
 class Answerer:
@@ -156,6 +168,8 @@ class _Run:
         for name in self.chain:
             outcome = yield from self.attempt(name)
             if outcome is not None:
+                if evidence.query.counts:
+                    outcome = yield from self.counted(outcome)
                 yield Done(outcome, self.evidence.query)
                 return
         raise AssertionError("the chain always ends with the extractive backend")
@@ -211,6 +225,12 @@ class _Run:
         yield from self.tokens(text)
         self.lap("generate")
         return self.answer(text, backend, Verified(text, order=order))
+
+    def counted(self, answer: Answer) -> Generator[Event, None, Answer]:
+        """A list asked as "how many papers ...?" ends saying how many it lists, of how many."""
+        line = count_line(len(answer.citations), len(self.evidence.sources), among=self.evidence.query.among)
+        yield from self.tokens(f"\n\n{line}")
+        return replace(answer, text=f"{answer.text}\n\n{line}")
 
     def attempt(self, name: str) -> Generator[Event, None, Answer | None]:
         """One backend's draft, streamed and verified; its Answer, or None to try the next backend."""

@@ -244,12 +244,23 @@ def _searched_sides(
             continue  # no paper writes it ("awq"): another paper quoted under its name would mislead
         found = [h for h in retriever.search(side, k=SIDE_DEPTH, mode=mode) if h.paper.paper_id not in first]
         # of the papers found for a side, one whose title writes it ("One for All: ...") comes first
-        hit = next((h for h in found if folded(side) in folded(h.paper.title)), None) or next(
-            iter(found), None
-        )
+        hit = next((h for h in found if folded(side) in folded(h.paper.title)), None)
+        if hit is None:
+            # a side naming no paper is a topic ("speculative decoding"): a paper on it, not one
+            # sharing a word of it (brain decoding)
+            on_it = found if retriever.named(side) else [h for h in found if _covers(side, h, retriever)]
+            hit = next(iter(on_it), None)
         if hit is not None:
             first[hit.paper.paper_id] = (side, hit)
     return first
+
+
+def _covers(side: str, hit: SearchHit, retriever: Retriever) -> bool:
+    """Whether a paper's title and best passage cover a side's terms as a paper on a topic does."""
+    keyword = retriever.keyword
+    weights = {term: keyword.idf(term) for term in keyword.query_terms(side)}
+    words = set(tokenize(hit.paper.title)) | set(tokenize(hit.evidence))
+    return on_topic(coverage(weights, [set(weights)], words, forms=True), 1)
 
 
 # what may follow a paper's name in a side: "B on LLaMA" of "compare the results of A and B on LLaMA"

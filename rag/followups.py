@@ -321,6 +321,11 @@ _SELECTION = re.compile(
     re.IGNORECASE,
 )
 
+_HOW_MANY_OF_THEM = re.compile(
+    r"^\s*(?:and|so)?\s*how\s+many\s+(?:of\s+(?:them|these|those|the\s+(?:above|papers|works|studies)))"
+    r"(?:\s+(?:papers|works|studies|methods|models))?\b",
+    re.IGNORECASE,
+)
 
 # "do any of them use CLIP?", "are they training-free?", "has either of them released code?": a
 # yes/no question of the several papers the last answer cited, answered by those that do
@@ -345,6 +350,8 @@ def chosen_form(question: str) -> str | None:
         return None
     if match := _SELECTION.match(question):
         return "which papers" + question[match.end() :]
+    if match := _HOW_MANY_OF_THEM.match(question):  # a choice that says how many it lists
+        return "how many papers" + question[match.end() :]
     match = _ANY_OF_THEM.match(question)
     if match is None or _TOGETHER.search(question):
         return None

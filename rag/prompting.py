@@ -6,7 +6,7 @@ from __future__ import annotations
 from .answer import Source
 from .injection import defuse
 from .prompts import Prompts
-from .query import Query
+from .query import Query, as_listed
 
 Messages = list[dict[str, str]]
 
@@ -51,10 +51,13 @@ def build_messages(
         template = prompts.compare if query.kind == "comparison" else prompts.each
     elif query.kind == "yesno":
         template = prompts.yesno
+    # "how many papers ...?" is asked as the list it is: the answer's count is of the papers it lists,
+    # and a model counting for itself may miss those the list then gets added
+    question = (query.counts and as_listed(query.text)) or query.text
     return [
         system_message(prompts),
         {
             "role": "user",
-            "content": template.format(sources=format_sources(sources, evidence), question=query.text),
+            "content": template.format(sources=format_sources(sources, evidence), question=question),
         },
     ]

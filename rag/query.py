@@ -79,6 +79,8 @@ _LIST_PREAMBLE = re.compile(
     r"(?:((does|do|is|are)\s+(the|this|my|our)\s+(collection|corpus|library|store)\s+(have|hold|contain|"
     r"include|offer)\s+(for|on|about|to)?|"
     r"(are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
+    r"(do|does)\s+(you|we|i)\s+have\s+(for|on|about)?|on|about|"
+    r"discuss|mention|cover|explore|investigate|examine|talk\s+about|look\s+at|"
     r"study|address|propose|do|use|describe|present|tackle|exist\s+for)(?!\w))?"
     r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
     r"\s+(?:on|about|in|into|for)"
@@ -547,12 +549,44 @@ def without_request(question: str) -> str:
     return asked if len(asked) >= 3 else question
 
 
+# what may end a list question after its topic: "which papers on X are there?", "... do you have?"
+_LIST_SUFFIX = re.compile(
+    r"(?:^|\s+)(?:(?:are|is)\s+there|exists?|(?:do|does)\s+(?:you|we|i)\s+have|(?:are|is)(?=\s+in\b))"
+    r"(?:\s+in\s+(?:the|this|my|your)\s+(?:collection|corpus|library|store))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _list_topic(question: str) -> str:
+    """A list question's topic, without its preamble and ending ("which papers on X are there?": X)."""
+    topic = _topic_then_papers(question) or _LIST_PREAMBLE.sub("", question).strip().rstrip("?").strip()
+    return _LIST_SUFFIX.sub("", topic)
+
+
 def _search_text(question: str, listing: bool) -> str:
     """What to search for: a list question's topic without its preamble ("which papers study X?": X)."""
     if not listing:
         return question
-    topic = _topic_then_papers(question) or _LIST_PREAMBLE.sub("", question).strip().rstrip("?").strip()
+    topic = _list_topic(question)
     return topic if len(topic) >= 3 else question
+
+
+# "how many papers are about X?", "how many of the papers use lora?": a list that says how many it lists
+_HOW_MANY_PAPERS = re.compile(
+    r"^\s*how\s+many\s+(?:of\s+(?:the|these|those|my|your)\s+)?"
+    r"(?P<papers>papers|works|studies|articles|publications)\b",
+    re.IGNORECASE,
+)
+
+
+def as_listed(question: str) -> str | None:
+    """A question counting papers as the list question it asks ("how many papers use lora?": "which
+    papers use lora?"); None for any other question."""
+    match = _HOW_MANY_PAPERS.match(question)
+    if match is None:
+        return None
+    listed = f"which {match['papers'].casefold()}{question[match.end() :]}"
+    return listed if set(tokenize(_list_topic(listed))) - _NO_TOPIC else None  # not "how many papers?"
 
 
 # The words by which a follow-up names the paper of the last answer, and their possessives.
@@ -681,6 +715,7 @@ class Query:
     definition: bool = False  # "what is gim?": what a name stands for
     # a list of the papers most like the paper this names, when it is one ("papers like model soups")
     like: str = ""
+    counts: bool = False  # a list asked as "how many papers ...?": its answer says how many it lists
     # what a chat says instead of answering a follow-up pointing at what it has not got ("the fifth
     # one" after four papers, "how do they differ?" before any answer)
     said_instead: str = ""
@@ -704,6 +739,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     # "is it true that X uses Y?", "X uses Y, right?": a yes/no question about "X uses Y"
     confirming = bool(YES_NO_WRAPPING.search(plain))
     plain = YES_NO_WRAPPING.sub("", plain).strip() or plain
+    listed_as = as_listed(plain)
+    plain = listed_as or plain
     written_like = "" if record else papers_like(plain)
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
     rival = () if record or written_like else rivals(plain)
@@ -753,6 +790,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
         definition=kind == "lookup" and asks_definition(plain),
         like=like,
+        counts=bool(listed_as) and kind == "list",
     )
 
 

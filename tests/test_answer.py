@@ -253,6 +253,16 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("papers that use lora", "lora"),
         ("papers which study continual learning", "continual learning"),
         ("papers that focus on efficiency", "efficiency"),
+        # verbs and endings around the topic (before: "discuss X", "on X are there" searched)
+        ("which papers discuss dataset distillation?", "dataset distillation"),
+        ("which papers mention imagenet?", "imagenet"),
+        ("which papers on scaling laws are there?", "scaling laws"),
+        ("what papers do you have on model merging?", "model merging"),
+        ("which papers about style transfer exist in the collection?", "style transfer"),
+        # counting papers is listing them (before: a question about one paper's figures)
+        ("how many papers are about style transfer?", "style transfer"),
+        ("how many of the papers use lora?", "lora"),
+        ("how many studies on model merging are there?", "model merging"),
         # papers like a paper: searched by that paper's text once the search finds it is one
         ("which papers are similar to model soups?", "model soups"),
         ("can you recommend papers like GPTQ?", "GPTQ"),
@@ -273,6 +283,8 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
         "what do the papers",
         "what is the main idea of the papers?",
         "how many papers?",
+        "how many papers are there?",
+        "how many papers are in the collection?",
         "is there a benchmark for few-shot learning on Chinese language tasks?",
         "is the paper open source?",
         "is there work that turns pictures of animal skulls into images of the living creatures?",

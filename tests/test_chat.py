@@ -534,6 +534,15 @@ def test_which_of_them_chooses_among_the_papers_the_last_answer_listed(session: 
     assert session.assistant.ask("which papers use satellite radar?", llm="extractive").citations
 
 
+def test_how_many_of_them_chooses_among_the_listed_papers_and_says_how_many(session: ChatSession) -> None:
+    script = Script("which papers study domain adaptation?", "how many of them use synthetic queries?")
+    assert repl(session, script.read_line, script.write) == 0
+    listed, counted = session.turns
+    assert counted.standalone == "how many papers use synthetic queries?"
+    assert [c.paper.title.split(":")[0] for c in counted.answer.citations] == ["DUQGen"]
+    assert counted.answer.text.endswith(f"\n\n1 paper of the {len(listed.answer.citations)} asked about.")
+
+
 @pytest.mark.parametrize(
     ("asked", "chooses"),
     [
