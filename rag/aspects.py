@@ -48,8 +48,22 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
         r"(?:future (?:work|research|directions?)|open (?:problems|questions))\b",
         re.IGNORECASE,
     ),
+    # where its code is, or that it is (to be) released: a link to a code host, or code said available
+    "code": re.compile(
+        r"\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co|hf\.co|4open\.science)\b"
+        r"|\b(?:code|codes|codebase|implementations?)\b[^.]*\b(?:available|release[sd]?|open[- ]?sourced?|"
+        r"public(?:ly)?|accessible)\b|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){0,3}?(?:code|codebase)\b",
+        re.IGNORECASE,
+    ),
 }
-_UNSTATED: dict[Aspect, str] = {"limitations": "state its limitations", "future work": "mention future work"}
+# A page of the paper's own (a project page, a demo), where its code may be: quoted when no sentence
+# states the code, without a verdict.
+_OWN_PAGE = re.compile(r"\b(?:project|home)\s*(?:page|website|site|link)\b[^.]*https?://", re.IGNORECASE)
+_UNSTATED: dict[Aspect, str] = {
+    "limitations": "state its limitations",
+    "future work": "mention future work",
+    "code": "mention its code",
+}
 
 
 def stated(paper: PaperText, aspect: Aspect) -> list[str]:
@@ -86,6 +100,8 @@ def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int
     sentences = stated(paper, aspect)
     if not sentences and aspect not in _UNSTATED:
         return None
+    if not sentences and aspect == "code" and (pages := [s for s in paper.sentences if _OWN_PAGE.search(s)]):
+        return " ".join(f"{s.rstrip()} [{paper.number}]" for s in pages), [paper.number]
     text = _said(sentences, aspect, paper.number)
     if evidence.query.kind == "yesno":
         text = f"{'Yes.' if sentences else UNSAID} {text}"

@@ -268,9 +268,10 @@ class ChatSession:
 
     def _each(self, placed: Placed) -> Query | None:
         """A question asked of each of several papers, answered for each; None for a yes/no one (a
-        verdict for each paper is not checked as the verdict for one is)."""
+        verdict for each paper is not checked as the verdict for one is), unless it asks for an aspect
+        ("is the code available?"), which each abstract states or not."""
         query = self._placed(placed, each=True)
-        return None if query.kind == "yesno" else query
+        return None if query.kind == "yesno" and query.aspect is None else query
 
     @staticmethod
     def _pointed_at(question: str, evidence: Evidence, previous: list[str]) -> Evidence:

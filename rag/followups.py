@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .library.keyword import tokenize
 from .library.names import title_names
 from .query import (
+    asked_aspect,
     aspect_of_nothing,
     compared_back,
     joined,
@@ -370,7 +371,7 @@ def selection(question: str, previous: Turn) -> tuple[str, list[str]] | None:
     papers use a generative model?"), and their ids. After a choice that cited fewer than two,
     "them" are still the papers that choice was made among (its sources)."""
     asked = chosen_form(question)
-    if asked is None:
+    if asked is None or asked_aspect(question):  # "do they release code?": each one's abstract says
         return None
     papers = cited_papers(previous)
     if len(papers) < 2 and chosen_form(previous.question) is not None:

@@ -366,7 +366,14 @@ _NAME = re.compile(
 )
 
 
-Aspect = Literal["limitations", "future work", "advantages"]  # what an abstract seldom states of its paper
+# what an abstract may not state of its paper
+Aspect = Literal["limitations", "future work", "advantages", "code"]
+# code as a paper's artefact, not its topic ("code generation", "code llms")
+_CODE = (
+    r"(?:source\s+code|code(?:base)?|implementation|github|repo(?:sitory)?)\b"
+    r"(?!\s+(?:generation|completion|llms?|models?|language|summari[sz]ation|search|review|synthesis|"
+    r"editing|tasks?|snippets?|data|reasoning|understanding|benchmarks?)\b)"
+)
 _ASPECTS: dict[Aspect, re.Pattern[str]] = {
     "limitations": re.compile(
         r"\b(?:limitations?|weakness(?:es)?|drawbacks?|shortcomings?|downsides?|disadvantages?|"
@@ -377,15 +384,44 @@ _ASPECTS: dict[Aspect, re.Pattern[str]] = {
         r"\b(?:future (?:work|research|directions?)|open (?:problems|questions)|next steps)\b", re.IGNORECASE
     ),
     "advantages": re.compile(r"\b(?:advantages?|benefits|strengths|pros)\b", re.IGNORECASE),
+    # "is the code for X available?", "where is the code of X?", "does X have code?", "is X open source?"
+    "code": re.compile(
+        rf"\b{_CODE}(?=.*\b(?:available|availability|release[sd]?|releasing|public(?:ly)?|download|link|url)\b)"
+        rf"|\b(?:where|is\s+there|are\s+there|any)\b.*\b{_CODE}|\bcode\s+(?:for|of)\b|\bgithub\b"
+        r"|\b(?:have|has|with|provides?|shares?|shared|release[sd]?|releasing|publish(?:es|ed)?)\s+"
+        r"(?:(?:any|the|its|their|public)\s+)*(?:source\s+)?code\b"
+        r"|\bopen[- ]?sourc(?:ed|ing)\b|\bopen[- ]?source\s*[?.!]*\s*$",
+        re.IGNORECASE,
+    ),
 }
-
+_ASKS_CODE = re.compile(rf"(?:the\s+|its\s+|their\s+)?{_CODE}", re.IGNORECASE)
 # The words asking for an aspect around the paper's name ("what future work do the authors of X
-# suggest?", "does X have any drawbacks?"): what is left names the paper.
-_ASPECT_ASKING = re.compile(
-    r"\b(?:what|which|are|is|does|do|did|the|any|main|key|major|known|have|has|leave|leaves|suggest|"
-    r"suggests|mention|mentions|discuss|discusses|state|states|list|lists|authors?|of|in|for|its|their|there)\b",
-    re.IGNORECASE,
+# suggest?", "does X have any drawbacks?"), and for code ("is the code for X available?"): what is
+# left once they are cut from either end names the paper ("One for All" keeps its "for").
+_ASPECT_ASKING = frozenset(
+    "what which are is does do did the any main key major known have has leave leaves suggest suggests "
+    "mention mentions discuss discusses state states list lists author authors of in for its their "
+    "there".split()
 )
+_CODE_ASKING = _ASPECT_ASKING | frozenset(
+    "available availability release released releases releasing public publicly open-source open-sourced "
+    "download link url where can could i we find get been made with provide provides share shares".split()
+)
+
+
+def _without_aspect(text: str, aspect: Aspect) -> str:
+    """A question without the words asking for the aspect: what is left names the paper."""
+    asking = _CODE_ASKING if aspect == "code" else _ASPECT_ASKING
+    words = _ASPECTS[aspect].sub(" ", text).split()
+    bare = [word.strip("?.!,;:\"'") for word in words]
+    # a word as a name writes it is no asking word ("LiST" is not "list")
+    cut = [not word or (word.casefold() in asking and not _NAME.fullmatch(word)) for word in bare]
+    start, end = 0, len(words)
+    while start < end and cut[start]:
+        start += 1
+    while end > start and cut[end - 1]:
+        end -= 1
+    return " ".join(words[start:end])
 
 
 def asked_aspect(question: str) -> Aspect | None:
@@ -399,7 +435,7 @@ def aspect_of_nothing(question: str) -> bool:
     aspect = asked_aspect(question)
     if aspect is None:
         return False
-    rest = _ASPECT_ASKING.sub(" ", _ASPECTS[aspect].sub(" ", without_request(question)))
+    rest = _without_aspect(without_request(question), aspect)
     return not tokenize(
         re.sub(r"'s\b|\b(?:biggest|possible|potential|some|this|approach|method)\b", " ", rest, flags=re.I)
     )
@@ -415,6 +451,8 @@ def record_question(question: str) -> tuple[RecordField, str] | None:
         subject = _SUBJECT_WRAPPING.sub("", match.group("subject").strip(" \"'\u201c\u201d")).strip(
             " \"'\u201c\u201d"
         )
+        if name == "url" and _ASKS_CODE.match(subject):
+            continue  # "where can i find the code for X?": an aspect of X's abstract, not its record
         if (
             len(subject) >= 3
             and tokenize(subject)  # "the authors?" names no paper
@@ -760,7 +798,9 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
     # abstract may state or not, are searched as asked)
     if aspect and aspect != "advantages":
-        search = _ASPECT_ASKING.sub(" ", _ASPECTS[aspect].sub(" ", search)).strip(" ?.!") or search
+        named = _without_aspect(search, aspect).strip(" ?.!")
+        # "is the paper open source?" names no paper to search by: as asked
+        search = named if named and not (_POINTING.match(named) or _PAPERS.fullmatch(named)) else search
     catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
     return Query(
         text=question,

@@ -704,6 +704,30 @@ def test_their_limitations_after_a_list_says_what_each_abstract_states(session: 
     assert [c.paper.title for c in answer.citations] == [CLIP, GIM_TITLE]
 
 
+@pytest.mark.parametrize(
+    "follow_up", ["do they release code?", "is the code available?", "do they have drawbacks?"]
+)
+def test_an_aspect_asked_yes_or_no_after_a_list_says_what_each_abstract_states(
+    session: ChatSession, follow_up: str
+) -> None:
+    """Before, "do they release code?" chose among the papers those writing "release code" (none), and
+    "is the code available?" was asked of the first paper alone."""
+    algae = "Photosynthetic efficiency of engineered algae in bioreactors"
+    _after_citing(session, [algae, GIM_TITLE])
+    answer = session.answer(follow_up).finish()
+    lines = answer.text.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "- Photosynthetic efficiency of engineered algae in bioreactors",
+        "- GIM",
+    ]
+    if "code" in follow_up:
+        assert lines == [
+            f"- {algae}: Code: https://github.com/example/algae. [1]",
+            "- GIM: The abstract of [2] does not mention its code.",
+        ], answer.text
+    assert [c.paper.title for c in answer.citations] == [algae, GIM_TITLE]
+
+
 def test_a_yes_no_question_or_they_after_one_paper_is_not_asked_of_each(session: ChatSession) -> None:
     """ "do they ...?" is not split into a verdict for each paper (each verdict would go unchecked: it
     asks which of them do it), and "they" after an answer about one paper are its authors."""

@@ -738,6 +738,79 @@ def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missi
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "search"),
+    [
+        ("is the code for One for All available?", "One for All"),
+        ("where can i find the code for copyspec?", "copyspec"),  # not the record's link
+        ("does zeroq release its code?", "zeroq"),
+        ("has instatune been open-sourced?", "instatune"),
+        ("github link for LiST", "LiST"),  # a name, not the asking word "list"
+        ("is copyspec open source?", "copyspec"),
+    ],
+)
+def test_a_question_about_a_papers_code_asks_for_its_code(question: str, search: str) -> None:
+    query = parse(question)
+    assert (query.aspect, query.search, query.record_field) == ("code", search, None)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the code generation accuracy of codegen2?",
+        "does codegen2 generate code?",
+        "how do open-source llms compare to commercial models?",
+        "which papers are about source code summarization?",
+    ],
+)
+def test_code_as_a_topic_is_no_question_about_a_papers_code(question: str) -> None:
+    assert parse(question).aspect is None
+
+
+def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
+    tmp_path: Path, embedder: OnnxMiniLM
+) -> None:
+    """Before, "is the code for X available?" quoted what X does, and "where can i find the code for
+    X?" said its record had no link; a project page is quoted without a verdict."""
+    corpus = write_jsonl(
+        tmp_path / "papers.jsonl",
+        [
+            {
+                "id": "foo",
+                "title": "FooNet: Sparse Attention for Long Documents",
+                "abstract": "We present FooNet, a sparse attention model for long documents. FooNet reads "
+                "documents of a million tokens. Our code is available at https://github.com/foo/foonet.",
+            },
+            {
+                "id": "bar",
+                "title": "BarNet: Fast Image Segmentation",
+                "abstract": "We present BarNet, an image segmentation network whose source model is "
+                "publicly available. BarNet segments images ten times faster than earlier networks.",
+            },
+            {
+                "id": "baz",
+                "title": "BazGen: Talking Heads from One Photo",
+                "abstract": "We present BazGen, which animates a talking head from one photo. Project page: "
+                "https://baz.github.io/bazgen/",
+            },
+        ],
+    )
+    settings = Settings(
+        store_dir=tmp_path / "store", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:9/v1"
+    )
+    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
+    assistant.ingest([corpus])
+    stated = "Our code is available at https://github.com/foo/foonet. [1]"
+    assert assistant.ask("is the code for foonet available?", llm="openai").text == f"Yes. {stated}"
+    assert assistant.ask("where can i find the code for FooNet?", llm="openai").text == stated
+    assert assistant.ask("does barnet release its code?", llm="openai").text == (
+        "The abstracts don't say. The abstract of [1] does not mention its code."
+    )
+    page = assistant.ask("is bazgen open source?", llm="openai")
+    assert page.text == "Project page: https://baz.github.io/bazgen/ [1]"
+    assert [c.paper.title for c in page.citations] == ["BazGen: Talking Heads from One Photo"]
+
+
 def test_a_choice_among_listed_papers_lists_those_a_sentence_about_their_own_work_settles() -> None:
     """ "which of them use X?" (extractive.settling_sentences): a paper is listed when a sentence
     about its own work (or its title) writes X as asked; the noun of "language models" is asked too,
