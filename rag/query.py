@@ -223,6 +223,13 @@ _OWNED = re.compile(
     r"(?:\s+[\w-]+)?\s+(?:does|did|do|is|was|are|were|has|have)\s+(?P<owner>.+)$",
     re.I,
 )
+# "what datasets were used to evaluate X?", "which models are used in X?": X's own items, asked passively
+_OWNED_PASSIVE = re.compile(
+    r"^\s*(?:which|what)\s+(?:other\s+)?(?!(?:papers|works|studies|articles|publications)\b)[\w-]+"
+    r"(?:\s+[\w-]+)?\s+(?:is|was|are|were)\s+(?:used|chosen|employed|adopted)\s+"
+    r"(?:to\s+(?:evaluate|train|test|benchmark|build|fine-?tune)|by|in|for|with)\s+(?P<owner>.+)$",
+    re.I,
+)
 # "what models does X fine-tune?", "which datasets is X evaluated on?", "what was it trained on?":
 # the things a paper uses, answered by the sentence that names them
 _INSTANCES = re.compile(
@@ -783,7 +790,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
     rival = () if record or written_like else rivals(plain)
     listing = bool(asked) or (list_form and is_list_question(plain) and not record and not rival)
-    owned = _OWNED.match(plain) if listing and not asked else None
+    owned = (_OWNED_PASSIVE.match(plain) or _OWNED.match(plain)) if listing and not asked else None
     match = None if record else _QUANTITY.search(rest)
     asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None

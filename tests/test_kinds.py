@@ -135,7 +135,11 @@ def test_a_comparison_quotes_each_named_paper_on_its_own_line(assistant: Assista
     [
         ("which datasets is GIM evaluated on?", True),
         ("what benchmarks does clip-reident use?", True),
+        # asked passively (before: a list of the papers about it)
+        ("what datasets were used to evaluate GIM?", True),
+        ("which models are used in clip-reident?", True),
         ("which datasets are there for player re-identification?", False),
+        ("what methods are used for image matching?", False),
         ("What approaches does the collection have for image matching?", False),
         ("which papers do image matching?", False),
     ],
