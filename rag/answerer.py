@@ -24,6 +24,7 @@ from .record_answer import (
     RECORD,
     catalogue_answer,
     coining_source,
+    collection_answer,
     named_source,
     newest_first,
     record_answer,
@@ -213,6 +214,10 @@ class _Run:
 
     def from_catalogue(self) -> Generator[Event, None, Answer]:
         """The papers of the question's scope ("papers by NAME"), listed from their records."""
+        if not self.evidence.query.filters:  # "how many papers are there?": the collection's size
+            text = collection_answer(self.evidence.in_scope or 0)
+            self.decision = Decision(True, self.decision.probability, "the size of the collection")
+            return (yield from self.written(text, RECORD, []))
         listed = newest_first(self.evidence.sources)
         described = self.evidence.query.filters.describe()
         text = catalogue_answer([s.paper for s in listed], self.evidence.in_scope, described)

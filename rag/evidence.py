@@ -494,5 +494,7 @@ class Gatherer:
             pinned=pinned,
         )
         evidence.in_scope = retriever.scope.papers if retriever.scope else None
+        if query.catalogue and evidence.in_scope is None:  # "how many papers are there?"
+            evidence.in_scope = retriever.keyword.papers()
         evidence.retrieve_ms = (time.perf_counter() - started) * 1000
         return evidence

@@ -616,6 +616,14 @@ def _search_text(question: str, listing: bool) -> str:
     return topic if len(topic) >= 3 else question
 
 
+# "how many papers are there?", "how many papers do you have?": the size of the collection, no topic
+_COLLECTION_SIZE = re.compile(
+    r"^\s*how\s+many\s+(?:papers|works|articles|abstracts|documents|publications)"
+    r"(?:\s+(?:(?:are|is)\s+there|do\s+(?:you|we|i)\s+have|(?:are|is)\s+(?:indexed|stored)|(?:are|is)(?=\s+in\b)"
+    r"|(?:does|do)\s+(?:the|this|my|your)\s+(?:collection|corpus|store|library|index)\s+(?:have|hold|contain)))?"
+    r"(?:\s+in\s+(?:the|this|my|your)\s+(?:collection|corpus|store|library|index))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 # "how many papers are about X?", "how many of the papers use lora?": a list that says how many it lists
 _HOW_MANY_PAPERS = re.compile(
     r"^\s*how\s+many\s+(?:of\s+(?:the|these|those|my|your)\s+)?"
@@ -739,7 +747,9 @@ class Query:
     # the author and years its own words restrict its papers to ("papers by NAME from 2023"), part
     # of `filters`; a filter given for the same field replaces the question's
     asked: Filter = NO_FILTER
-    catalogue: bool = False  # it asks for the papers of its scope, without a topic ("papers by NAME")
+    # it asks for the papers of its scope, without a topic ("papers by NAME"); with no filter, for
+    # how many the collection holds ("how many papers are there?")
+    catalogue: bool = False
     newest_first: bool = False  # its papers' records listed newest first ("which one is the most recent?")
     sides: tuple[str, ...] = ()  # what a comparison compares, as written ("A vs B": A, B)
     # the papers the sides are (ids, a side each), when a chat knows them ("how do they differ?")
@@ -808,7 +818,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         named = _without_aspect(search, aspect).strip(" ?.!")
         # "is the paper open source?" names no paper to search by: as asked
         search = named if named and not (_POINTING.match(named) or _PAPERS.fullmatch(named)) else search
-    catalogue = bool(asked) and not set(tokenize(search)) - _NO_TOPIC
+    # the papers of its scope, without a topic ("papers by NAME"), or the whole collection's size
+    catalogue = (bool(asked) and not set(tokenize(search)) - _NO_TOPIC) or bool(_COLLECTION_SIZE.match(plain))
     return Query(
         text=question,
         search=search,

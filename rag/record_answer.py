@@ -157,6 +157,11 @@ def catalogue_answer(papers: list[PaperRef], in_scope: int | None, described: st
     return f"{_count(total)} in the store match{'es' if total == 1 else ''} {described}: {listed}."
 
 
+def collection_answer(papers: int) -> str:
+    """How many papers the collection holds ("how many papers are there?")."""
+    return f"The collection holds {_count(papers).lower()}; ask about a topic to find those on it."
+
+
 def _count(n: int) -> str:
     return "One paper" if n == 1 else f"{n} papers"
 

@@ -317,6 +317,20 @@ def test_papers_by_name_or_year_are_listed_from_the_records(
     assert answer.text.startswith(f"{count} in the store"), answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["how many papers are there?", "how many papers do you have?", "How many papers are in the collection?"],
+)
+def test_how_many_papers_there_are_is_the_collections_size(library: Assistant, question: str) -> None:
+    """Before, refused: no abstract says how many papers the collection holds."""
+    answer = library.ask(question, llm="extractive")
+    assert answer.text == "The collection holds 8 papers; ask about a topic to find those on it."
+    assert not answer.refused and not answer.citations
+    # within a filter, the papers it lets through
+    scoped = library.ask(question, llm="extractive", filters={"year": "2024"})
+    assert scoped.text.startswith("One paper in the store matches year=2024: ") and len(scoped.citations) == 1
+
+
 def test_papers_by_name_on_a_topic_are_searched_within_the_authors_papers(library: Assistant) -> None:
     answer = library.ask("papers by Norbert Oswald on re-identification", llm="extractive")
     assert not answer.refused, answer.decision

@@ -214,6 +214,10 @@ class KeywordIndex:
             corrected.append(term)
         return list(dict.fromkeys(corrected))
 
+    def papers(self) -> int:
+        """How many papers the index holds (chunk ids are "paper#n")."""
+        return len({chunk_id.rsplit("#", 1)[0] for chunk_id in self.chunk_ids})
+
     def unseen(self, text: str) -> list[str]:
         """The terms of a query (typos corrected) that no indexed chunk writes."""
         return [term for term in self.query_terms(text) if term not in self._terms]
