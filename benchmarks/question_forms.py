@@ -49,6 +49,7 @@ LIST_FORMS = {
     "are there": "which papers on {topic} are there?",
     "do you have": "what papers do you have on {topic}?",
     "how many": "how many papers are about {topic}?",
+    "main approaches": "what are the main approaches to {topic}?",
 }
 
 YESNO_FORMS = {

@@ -55,6 +55,8 @@ _LIST = re.compile(
     r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
+    r"|^\s*what\s+(are|were)\s+(the\s+|some\s+)?((main|key|major|different|existing|common|popular|recent)\s+)*"
+    r"(approaches|methods|techniques)\s+(to|for|in|on)\b|^\s*what\s+(approaches|methods|techniques)\s+exist\b"
     r"|^\s*what (work|research) (exists?|is there|has been done) (on|about|in|into|for)\b"
     r"|^\s*what has been done (on|about|in)\b"
     r"|^\s*is there (any |an? )?(paper|work|study|article) (on|about|of)\b"  # not "... that does X?"
@@ -82,6 +84,9 @@ _LIST_PREAMBLE = re.compile(
     r"(do|does)\s+(you|we|i)\s+have\s+(for|on|about)?|on|about|"
     r"discuss|mention|cover|explore|investigate|examine|talk\s+about|look\s+at|"
     r"study|address|propose|do|use|describe|present|tackle|exist\s+for)(?!\w))?"
+    r"|what\s+(?:are|were)\s+(?:the\s+|some\s+)?(?:(?:main|key|major|different|existing|common|popular|recent)\s+)*"
+    r"(?:approaches|methods|techniques)\s+(?:to|for|in|on)"
+    r"|what\s+(?:approaches|methods|techniques)\s+exist\s+(?:for|to|in|on)"
     r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
     r"\s+(?:on|about|in|into|for)"
     r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+|any\s+|an?\s+)?"
@@ -230,6 +235,20 @@ _OWNED_PASSIVE = re.compile(
     r"(?:to\s+(?:evaluate|train|test|benchmark|build|fine-?tune)|by|in|for|with)\s+(?P<owner>.+)$",
     re.I,
 )
+# "what are the key techniques in X?": X's own methods when X names a paper, else a list on the topic X
+_OWNED_METHODS = re.compile(
+    r"^\s*what\s+(?:are|were)\s+(?:the\s+)?(?:(?:main|key|major|different|existing|common|popular|recent)\s+)*"
+    r"(?:approaches|methods|techniques)\s+(?:in|of|used\s+(?:in|by))\s+(?P<owner>.+)$",
+    re.I,
+)
+_OWNED_FORMS = (_OWNED_PASSIVE, _OWNED_METHODS, _OWNED)
+
+
+def _owned(question: str) -> re.Match[str] | None:
+    """The first form of a list question asking about something's own items that it matches."""
+    return next(filter(None, (form.match(question) for form in _OWNED_FORMS)), None)
+
+
 # "what models does X fine-tune?", "which datasets is X evaluated on?", "what was it trained on?":
 # the things a paper uses, answered by the sentence that names them
 _INSTANCES = re.compile(
@@ -800,7 +819,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
     rival = () if record or written_like else rivals(plain)
     listing = bool(asked) or (list_form and is_list_question(plain) and not record and not rival)
-    owned = (_OWNED_PASSIVE.match(plain) or _OWNED.match(plain)) if listing and not asked else None
+    owned = _owned(plain) if listing and not asked else None
     match = None if record else _QUANTITY.search(rest)
     asked_for = rest[match.start() : match.end() + 12] if match else ""  # "how much faster"
     unit = next((u for asked, u in _UNITS if asked.search(asked_for)), None) if match else None

@@ -259,6 +259,10 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("which papers on scaling laws are there?", "scaling laws"),
         ("what papers do you have on model merging?", "model merging"),
         ("which papers about style transfer exist in the collection?", "style transfer"),
+        # asking for the approaches to a topic (before: a question about one paper)
+        ("what are the main approaches to test-time adaptation?", "test-time adaptation"),
+        ("what are some methods for dataset distillation?", "dataset distillation"),
+        ("what methods exist for model merging?", "model merging"),
         # counting papers is listing them (before: a question about one paper's figures)
         ("how many papers are about style transfer?", "style transfer"),
         ("how many of the papers use lora?", "lora"),

@@ -140,6 +140,8 @@ def test_a_comparison_quotes_each_named_paper_on_its_own_line(assistant: Assista
         ("which models are used in clip-reident?", True),
         ("which datasets are there for player re-identification?", False),
         ("what methods are used for image matching?", False),
+        ("what are the key techniques in GIM?", True),
+        ("what are the main approaches in image matching?", False),
         ("What approaches does the collection have for image matching?", False),
         ("which papers do image matching?", False),
     ],
