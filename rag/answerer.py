@@ -169,7 +169,7 @@ class _Run:
         for name in self.chain:
             outcome = yield from self.attempt(name)
             if outcome is not None:
-                if evidence.query.counts:
+                if evidence.query.counted_as:
                     outcome = yield from self.counted(outcome)
                 yield Done(outcome, self.evidence.query)
                 return
@@ -213,7 +213,8 @@ class _Run:
         return (yield from self.written(text, EXTRACTIVE, numbers))
 
     def from_catalogue(self) -> Generator[Event, None, Answer]:
-        """The papers of the question's scope ("papers by NAME"), listed from their records."""
+        """The papers of the question's scope ("papers by NAME"), listed from their records; with no
+        filter ("how many papers are there?"), how many the collection holds."""
         if not self.evidence.query.filters:  # "how many papers are there?": the collection's size
             text = collection_answer(self.evidence.in_scope or 0)
             self.decision = Decision(True, self.decision.probability, "the size of the collection")

@@ -13,7 +13,7 @@ from .contribution import background
 from .embeddings import Embedder
 from .evidence import Evidence
 from .extractive import named_paper
-from .query import Aspect
+from .query import CODE_TOPIC, Aspect
 from .sentences import add_sentences
 from .yesno import UNSAID
 
@@ -51,8 +51,9 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
     # where its code is, or that it is (to be) released: a link to a code host, or code said available
     "code": re.compile(
         r"\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co|hf\.co|4open\.science)\b"
-        r"|\b(?:code|codes|codebase|implementations?)\b[^.]*\b(?:available|release[sd]?|open[- ]?sourced?|"
-        r"public(?:ly)?|accessible)\b|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){0,3}?(?:code|codebase)\b",
+        rf"|\b(?:code|codes|codebase|implementations?)\b{CODE_TOPIC}[^.]*"
+        r"\b(?:available|release[sd]?|open[- ]?sourced?|public(?:ly)?|accessible)\b"
+        r"|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){0,3}?(?:code|codebase)\b(?!-)",
         re.IGNORECASE,
     ),
 }

@@ -23,7 +23,16 @@ from .library.library import Library
 from .library.store import Store, merge_chunks
 from .query import Query, parse, parse_question
 from .retrieve import Retriever, SearchHit
-from .topic import acronym_terms, alternatives, coverage, defined_acronyms, long_forms, on_topic, titled
+from .topic import (
+    TOPIC_COVERAGE,
+    acronym_terms,
+    alternatives,
+    coverage,
+    defined_acronyms,
+    long_forms,
+    on_topic,
+    titled,
+)
 
 # "Which papers ..." looks this many times as far as -k; the list keeps the papers the evidence supports.
 LIST_BREADTH = 3
@@ -256,11 +265,13 @@ def _searched_sides(
 
 
 def _covers(side: str, hit: SearchHit, retriever: Retriever) -> bool:
-    """Whether a paper's title and best passage cover a side's terms as a paper on a topic does."""
+    """Whether a paper's title and best passage cover TOPIC_COVERAGE of a side's terms (by rarity, any
+    form), however many (a side is a short topic; a list's longer topic is read by meaning); a side
+    without terms is covered by any paper."""
     keyword = retriever.keyword
     weights = {term: keyword.idf(term) for term in keyword.query_terms(side)}
     words = set(tokenize(hit.paper.title)) | set(tokenize(hit.evidence))
-    return on_topic(coverage(weights, [set(weights)], words, forms=True), 1)
+    return not weights or coverage(weights, [set(weights)], words, forms=True) >= TOPIC_COVERAGE
 
 
 # what may follow a paper's name in a side: "B on LLaMA" of "compare the results of A and B on LLaMA"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .library.keyword import tokenize
 from .library.names import title_names
 from .query import (
+    as_listed,
     asked_aspect,
     aspect_of_nothing,
     compared_back,
@@ -322,6 +323,7 @@ _SELECTION = re.compile(
     re.IGNORECASE,
 )
 
+# "how many of them use CLIP?": which of them do, counted (what follows as in _SELECTION)
 _HOW_MANY_OF_THEM = re.compile(
     r"^\s*(?:and|so)?\s*how\s+many\s+(?:of\s+(?:them|these|those|the\s+(?:above|papers|works|studies)))"
     r"(?:\s+(?:papers|works|studies|methods|models))?\b",
@@ -352,7 +354,8 @@ def chosen_form(question: str) -> str | None:
     if match := _SELECTION.match(question):
         return "which papers" + question[match.end() :]
     if match := _HOW_MANY_OF_THEM.match(question):  # a choice that says how many it lists
-        return "how many papers" + question[match.end() :]
+        counted = "how many papers" + question[match.end() :]
+        return counted if as_listed(counted) else None  # not "how many of them are there?"
     match = _ANY_OF_THEM.match(question)
     if match is None or _TOGETHER.search(question):
         return None
@@ -365,13 +368,21 @@ def chose_none(turn: Turn) -> bool:
     return not turn.answer.citations and chosen_form(turn.question) is not None
 
 
+def _asks_each(question: str) -> bool:
+    """Whether a choice's form asks for what each abstract states or not ("do they release code?",
+    "which of them have drawbacks?"), not which of them do something ("which of them offer advantages
+    over LoRA?" chooses; "how many of them release code?" counts)."""
+    aspect = asked_aspect(question)
+    return aspect not in (None, "advantages") and not _HOW_MANY_OF_THEM.match(question)
+
+
 def selection(question: str, previous: Turn) -> tuple[str, list[str]] | None:
     """A question choosing among the several papers the last answer cited ("which of them use a
     generative model?", "do any of them use ...?") as the list question it asks of them ("which
     papers use a generative model?"), and their ids. After a choice that cited fewer than two,
     "them" are still the papers that choice was made among (its sources)."""
     asked = chosen_form(question)
-    if asked is None or asked_aspect(question):  # "do they release code?": each one's abstract says
+    if asked is None or _asks_each(question):
         return None
     papers = cited_papers(previous)
     if len(papers) < 2 and chosen_form(previous.question) is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .answer import Source
 from .injection import defuse
 from .prompts import Prompts
-from .query import Query, as_listed
+from .query import Query
 
 Messages = list[dict[str, str]]
 
@@ -53,7 +53,7 @@ def build_messages(
         template = prompts.yesno
     # "how many papers ...?" is asked as the list it is: the answer's count is of the papers it lists,
     # and a model counting for itself may miss those the list then gets added
-    question = (query.counts and as_listed(query.text)) or query.text
+    question = query.counted_as or query.text
     return [
         system_message(prompts),
         {

@@ -56,7 +56,8 @@ _LIST = re.compile(
     r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
     r"|^\s*what\s+(are|were)\s+(the\s+|some\s+)?((main|key|major|different|existing|common|popular|recent)\s+)*"
-    r"(approaches|methods|techniques)\s+(to|for|in|on)\b|^\s*what\s+(approaches|methods|techniques)\s+exist\b"
+    r"(approaches|methods|techniques)\s+(to|for|in|on)\b(?!\s+(this|that|these|those|it|them)\b)"
+    r"|^\s*what\s+(approaches|methods|techniques)\s+exist\b"
     r"|^\s*what (work|research) (exists?|is there|has been done) (on|about|in|into|for)\b"
     r"|^\s*what has been done (on|about|in)\b"
     r"|^\s*is there (any |an? )?(paper|work|study|article) (on|about|of)\b"  # not "... that does X?"
@@ -238,7 +239,7 @@ _OWNED_PASSIVE = re.compile(
 # "what are the key techniques in X?": X's own methods when X names a paper, else a list on the topic X
 _OWNED_METHODS = re.compile(
     r"^\s*what\s+(?:are|were)\s+(?:the\s+)?(?:(?:main|key|major|different|existing|common|popular|recent)\s+)*"
-    r"(?:approaches|methods|techniques)\s+(?:in|of|used\s+(?:in|by))\s+(?P<owner>.+)$",
+    r"(?:approaches|methods|techniques)\s+in\s+(?P<owner>.+)$",
     re.I,
 )
 _OWNED_FORMS = (_OWNED_PASSIVE, _OWNED_METHODS, _OWNED)
@@ -394,12 +395,14 @@ _NAME = re.compile(
 
 # what an abstract may not state of its paper
 Aspect = Literal["limitations", "future work", "advantages", "code"]
-# code as a paper's artefact, not its topic ("code generation", "code llms")
-_CODE = (
-    r"(?:source\s+code|code(?:base)?|implementation|github|repo(?:sitory)?)\b"
-    r"(?!\s+(?:generation|completion|llms?|models?|language|summari[sz]ation|search|review|synthesis|"
-    r"editing|tasks?|snippets?|data|reasoning|understanding|benchmarks?)\b)"
+# code as a paper's artefact, not its topic ("code generation", "code llms", "github issues",
+# "code-switching")
+CODE_TOPIC = (
+    r"(?!-)(?!\s+(?:generation|completion|llms?|models?|language|summari[sz]ation|search|review|synthesis|"
+    r"editing|tasks?|snippets?|data|datasets?|reasoning|understanding|benchmarks?|issues?|commits?|"
+    r"repositories|users?|from|switching)\b)"
 )
+_CODE = rf"(?:source\s+code|code(?:base)?|implementation|github|repo(?:sitory)?)\b{CODE_TOPIC}"
 _ASPECTS: dict[Aspect, re.Pattern[str]] = {
     "limitations": re.compile(
         r"\b(?:limitations?|weakness(?:es)?|drawbacks?|shortcomings?|downsides?|disadvantages?|"
@@ -413,25 +416,29 @@ _ASPECTS: dict[Aspect, re.Pattern[str]] = {
     # "is the code for X available?", "where is the code of X?", "does X have code?", "is X open source?"
     "code": re.compile(
         rf"\b{_CODE}(?=.*\b(?:available|availability|release[sd]?|releasing|public(?:ly)?|download|link|url)\b)"
-        rf"|\b(?:where|is\s+there|are\s+there|any)\b.*\b{_CODE}|\bcode\s+(?:for|of)\b|\bgithub\b"
-        r"|\b(?:have|has|with|provides?|shares?|shared|release[sd]?|releasing|publish(?:es|ed)?)\s+"
-        r"(?:(?:any|the|its|their|public)\s+)*(?:source\s+)?code\b"
-        r"|\bopen[- ]?sourc(?:ed|ing)\b|\bopen[- ]?source\s*[?.!]*\s*$",
+        # "where is the code", "is there any public code" (a few words between, not a paper's name)
+        r"|\b(?:where|is\s+there|are\s+there|any)\b(?:\s+(?:is|are|can|could|i|we|do|does|did|find|get|"
+        rf"download|the|its|their|any|some|public|open[- ]?source))*\s+{_CODE}"
+        rf"|(?:^|\b(?:the|its|their)\s+){_CODE}\s+(?:for|of)\b|'s\s+{_CODE}|\bgithub\b{CODE_TOPIC}"
+        r"|\b(?:have|has|provides?|shares?|shared|release[sd]?|releasing|publish(?:es|ed)?)\s+"
+        rf"(?:(?:any|the|its|their|public)\s+)*{_CODE}"
+        r"|\bopen[- ]?sourc(?:e|ed|ing)\s+(?:(?:its|their|the)\s+)?(?:code|implementation)\b"
+        r"|\bopen[- ]?sourced?\s*[?.!]*\s*$",
         re.IGNORECASE,
     ),
 }
-_ASKS_CODE = re.compile(rf"(?:the\s+|its\s+|their\s+)?{_CODE}", re.IGNORECASE)
+_ASKS_CODE = re.compile(rf"\b{_CODE}", re.IGNORECASE)
 # The words asking for an aspect around the paper's name ("what future work do the authors of X
 # suggest?", "does X have any drawbacks?"), and for code ("is the code for X available?"): what is
 # left once they are cut from either end names the paper ("One for All" keeps its "for").
 _ASPECT_ASKING = frozenset(
     "what which are is does do did the any main key major known have has leave leaves suggest suggests "
     "mention mentions discuss discusses state states list lists author authors of in for its their "
-    "there".split()
+    "there what's".split()
 )
 _CODE_ASKING = _ASPECT_ASKING | frozenset(
     "available availability release released releases releasing public publicly open-source open-sourced "
-    "download link url where can could i we find get been made with provide provides share shares".split()
+    "download link url where can could i we find get been made on to provide provides share shares".split()
 )
 
 
@@ -440,8 +447,11 @@ def _without_aspect(text: str, aspect: Aspect) -> str:
     asking = _CODE_ASKING if aspect == "code" else _ASPECT_ASKING
     words = _ASPECTS[aspect].sub(" ", text).split()
     bare = [word.strip("?.!,;:\"'") for word in words]
-    # a word as a name writes it is no asking word ("LiST" is not "list")
-    cut = [not word or (word.casefold() in asking and not _NAME.fullmatch(word)) for word in bare]
+    # a word in mixed case is a name, no asking word ("LiST" is not "list"; "What" and "WHAT" are)
+    mixed = [word[1:] != word[1:].casefold() and not word.isupper() for word in bare]
+    cut = [
+        not word or (word.casefold() in asking and not name) for word, name in zip(bare, mixed, strict=True)
+    ]
     start, end = 0, len(words)
     while start < end and cut[start]:
         start += 1
@@ -477,7 +487,7 @@ def record_question(question: str) -> tuple[RecordField, str] | None:
         subject = _SUBJECT_WRAPPING.sub("", match.group("subject").strip(" \"'\u201c\u201d")).strip(
             " \"'\u201c\u201d"
         )
-        if name == "url" and _ASKS_CODE.match(subject):
+        if name == "url" and _ASKS_CODE.search(subject):
             continue  # "where can i find the code for X?": an aspect of X's abstract, not its record
         if (
             len(subject) >= 3
@@ -637,15 +647,16 @@ def _search_text(question: str, listing: bool) -> str:
 
 # "how many papers are there?", "how many papers do you have?": the size of the collection, no topic
 _COLLECTION_SIZE = re.compile(
-    r"^\s*how\s+many\s+(?:papers|works|articles|abstracts|documents|publications)"
+    r"^\s*(?:(?:and|so)\s+)?how\s+many\s+(?:papers|works|articles|abstracts|documents|publications)"
     r"(?:\s+(?:(?:are|is)\s+there|do\s+(?:you|we|i)\s+have|(?:are|is)\s+(?:indexed|stored)|(?:are|is)(?=\s+in\b)"
     r"|(?:does|do)\s+(?:the|this|my|your)\s+(?:collection|corpus|store|library|index)\s+(?:have|hold|contain)))?"
-    r"(?:\s+in\s+(?:the|this|my|your)\s+(?:collection|corpus|store|library|index))?\s*[?.!]*\s*$",
+    r"(?:\s+in\s+(?:the|this|my|your)\s+(?:collection|corpus|store|library|index))?(?:\s+in\s+total)?"
+    r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 # "how many papers are about X?", "how many of the papers use lora?": a list that says how many it lists
 _HOW_MANY_PAPERS = re.compile(
-    r"^\s*how\s+many\s+(?:of\s+(?:the|these|those|my|your)\s+)?"
+    r"^\s*(?:(?:and|so)\s+)?how\s+many\s+(?:of\s+(?:the|these|those|my|your)\s+)?"
     r"(?P<papers>papers|works|studies|articles|publications)\b",
     re.IGNORECASE,
 )
@@ -658,7 +669,11 @@ def as_listed(question: str) -> str | None:
     if match is None:
         return None
     listed = f"which {match['papers'].casefold()}{question[match.end() :]}"
-    return listed if set(tokenize(_list_topic(listed))) - _NO_TOPIC else None  # not "how many papers?"
+    topic = _list_topic(listed)
+    # a topic the list's preamble reads ("are about X", "use X"), not "how many papers?" nor "how many
+    # studies were included in the meta-analysis?" (a figure of one paper)
+    read = topic.casefold() != question[match.end() :].strip(" ?.!").casefold()
+    return listed if read and set(tokenize(topic)) - _NO_TOPIC else None
 
 
 # The words by which a follow-up names the paper of the last answer, and their possessives.
@@ -789,7 +804,9 @@ class Query:
     definition: bool = False  # "what is gim?": what a name stands for
     # a list of the papers most like the paper this names, when it is one ("papers like model soups")
     like: str = ""
-    counts: bool = False  # a list asked as "how many papers ...?": its answer says how many it lists
+    # a list asked as "how many papers ...?", as the list question it is ("which papers ..."): its
+    # answer says how many it lists
+    counted_as: str = ""
     # what a chat says instead of answering a follow-up pointing at what it has not got ("the fifth
     # one" after four papers, "how do they differ?" before any answer)
     said_instead: str = ""
@@ -813,7 +830,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     # "is it true that X uses Y?", "X uses Y, right?": a yes/no question about "X uses Y"
     confirming = bool(YES_NO_WRAPPING.search(plain))
     plain = YES_NO_WRAPPING.sub("", plain).strip() or plain
-    listed_as = as_listed(plain)
+    whole = bool(_COLLECTION_SIZE.match(plain))  # "how many papers are there?"
+    listed_as = None if whole else as_listed(plain)
     plain = listed_as or plain
     written_like = "" if record else papers_like(plain)
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
@@ -838,7 +856,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         # "is the paper open source?" names no paper to search by: as asked
         search = named if named and not (_POINTING.match(named) or _PAPERS.fullmatch(named)) else search
     # the papers of its scope, without a topic ("papers by NAME"), or the whole collection's size
-    catalogue = (bool(asked) and not set(tokenize(search)) - _NO_TOPIC) or bool(_COLLECTION_SIZE.match(plain))
+    catalogue = (bool(asked) and not set(tokenize(search)) - _NO_TOPIC) or whole
     return Query(
         text=question,
         search=search,
@@ -867,7 +885,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
         definition=kind == "lookup" and asks_definition(plain),
         like=like,
-        counts=bool(listed_as) and kind == "list",
+        counted_as=listed_as if listed_as and kind == "list" else "",
     )
 
 

@@ -13,7 +13,8 @@ _PAPERS = r"(?:papers?|works?|articles?|studies|publications|preprints?)"
 _YEAR = r"(?:19|20)\d\d"
 _AUTHOR = re.compile(
     rf"\b{_PAPERS}\s+(?P<by>(?:(?:written|authored|published)\s+)?by\s+(?P<name>.+?))"
-    r"(?=\s+(?:on|about|in|from|since|before|after|between|during|that|which|with|and|or)\b|\s*[?,!]|\.?\s*$)"
+    r"(?=\s+(?:on|about|in|from|since|before|after|between|during|that|which|with|and|or)\b|\s*[?,!]|\.?\s*$"
+    r"|\s+(?:(?:are|is)\s+(?:there|in)|(?:do|does)\s+(?:you|we|i)\s+have|exists?)\b)"  # "... are there?"
     r"|^\s*(?:what|which\s+(?:papers?|works?))\s+(?:else\s+)?(?:has|have|did)\s+(?P<writer>.+?)\s+"
     r"(?:written|write|published|publish)\b",
     re.IGNORECASE,

@@ -289,6 +289,9 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
         "how many papers?",
         "how many papers are there?",
         "how many papers are in the collection?",
+        # a count one paper reports (a survey's): no list of papers
+        "how many studies were included in the meta-analysis?",
+        "how many papers does the survey cover?",
         "is there a benchmark for few-shot learning on Chinese language tasks?",
         "is the paper open source?",
         "is there work that turns pictures of animal skulls into images of the living creatures?",

@@ -22,6 +22,7 @@ from rag.evidence import Evidence
 from rag.followups import (
     Turn,
     carry_context,
+    chosen_form,
     needs_rewriting,
     placed_in,
     refers_back,
@@ -541,6 +542,14 @@ def test_how_many_of_them_chooses_among_the_listed_papers_and_says_how_many(sess
     assert counted.standalone == "how many papers use synthetic queries?"
     assert [c.paper.title.split(":")[0] for c in counted.answer.citations] == ["DUQGen"]
     assert counted.answer.text.endswith(f"\n\n1 paper of the {len(listed.answer.citations)} asked about.")
+    # no topic to choose by: not a choice (the collection's size would answer it), nor an aspect
+    # ("which of them offer advantages ...?" chooses among them, "do they release code?" asks each)
+    assert chosen_form("how many of them are there?") is None
+    assert (
+        chosen_form("which of them offer advantages over LoRA?") == "which papers offer advantages over LoRA?"
+    )
+    assert selection("which of them offer advantages over LoRA?", listed) is not None
+    assert selection("do they release code?", listed) is None
 
 
 @pytest.mark.parametrize(

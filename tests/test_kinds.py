@@ -9,6 +9,7 @@ import pytest
 from conftest import write_jsonl
 from doubles import Scripted
 
+from rag.answerer import count_line
 from rag.api import Assistant
 from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
@@ -601,6 +602,12 @@ def test_how_many_papers_lists_them_and_says_how_many(assistant: Assistant) -> N
     assert counted.text == f"{listed.text}\n\n{len(titles)} papers found."
 
 
+def test_a_count_that_lists_every_paper_found_says_there_may_be_more() -> None:
+    assert count_line(1, 15, among=False) == "1 paper found."
+    assert count_line(15, 15, among=False).startswith("At least 15 papers: every paper the search returned")
+    assert count_line(2, 7, among=True) == "2 papers of the 7 asked about."
+
+
 @pytest.mark.fault
 def test_a_model_is_asked_for_the_papers_a_count_lists(assistant: Assistant) -> None:
     """A model counting for itself ("There are two papers") may skip papers the list then gets added:
@@ -753,6 +760,10 @@ def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missi
         ("has instatune been open-sourced?", "instatune"),
         ("github link for LiST", "LiST"),  # a name, not the asking word "list"
         ("is copyspec open source?", "copyspec"),
+        ("where is GIM's code?", "GIM"),  # the name between "where" and "code" is kept
+        ("where can I download GIM's code?", "GIM"),
+        ("is the code for GIM available on GitHub?", "GIM"),
+        ("did GIM open-source its code?", "GIM"),
     ],
 )
 def test_a_question_about_a_papers_code_asks_for_its_code(question: str, search: str) -> None:
@@ -767,6 +778,17 @@ def test_a_question_about_a_papers_code_asks_for_its_code(question: str, search:
         "does codegen2 generate code?",
         "how do open-source llms compare to commercial models?",
         "which papers are about source code summarization?",
+        # code, GitHub or open source as what a paper works on, beats or learns from
+        "does GIM outperform open-sourced models?",
+        "how does GIM compare with open-sourced LLMs like LLaMA?",
+        "does GIM provide code completion?",
+        "does GIM beat publicly released code models?",
+        "is GIM evaluated on GitHub issues?",
+        "does GIM use GitHub data?",
+        "is GIM pretrained with code?",
+        "is the model good at writing code for web apps?",
+        "is there any benefit of code-switching in GIM?",
+        "is GIM trained on code from public repositories?",
     ],
 )
 def test_code_as_a_topic_is_no_question_about_a_papers_code(question: str) -> None:
@@ -791,7 +813,8 @@ def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
                 "id": "bar",
                 "title": "BarNet: Fast Image Segmentation",
                 "abstract": "We present BarNet, an image segmentation network whose source model is "
-                "publicly available. BarNet segments images ten times faster than earlier networks.",
+                "publicly available. BarNet segments images ten times faster than earlier networks. "
+                "It beats code models on publicly released segmentation benchmarks.",
             },
             {
                 "id": "baz",

@@ -319,7 +319,13 @@ def test_papers_by_name_or_year_are_listed_from_the_records(
 
 @pytest.mark.parametrize(
     "question",
-    ["how many papers are there?", "how many papers do you have?", "How many papers are in the collection?"],
+    [
+        "how many papers are there?",
+        "how many papers do you have?",
+        "How many papers are in the collection?",
+        "how many papers are indexed?",
+        "how many papers are there in total?",
+    ],
 )
 def test_how_many_papers_there_are_is_the_collections_size(library: Assistant, question: str) -> None:
     """Before, refused: no abstract says how many papers the collection holds."""
