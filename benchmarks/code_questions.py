@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import tempfile
 
 from rag.api import Assistant
@@ -37,11 +38,22 @@ def split_of(paper_id: str) -> str:
     return "calibration" if hashlib.sha256(paper_id.encode()).digest()[0] % 2 == 0 else "report"
 
 
+def scored(assistant: Assistant, question: str, paper_id: str, links: str, llm: str) -> tuple[str, bool]:
+    """Whether the answer is right: a linking paper's ("linked") gives a code link and cites it first;
+    any other paper's ("unlinked") says its abstract does not mention its code."""
+    answer = assistant.ask(question, llm=llm)
+    first = bool(answer.citations) and answer.citations[0].paper.paper_id == paper_id
+    urls = [link for link in links.split() if any(host in link for host in CODE_HOSTS)]
+    if urls:
+        return "linked", first and any(url in answer.text for url in urls)
+    return "unlinked", first and UNSTATED in answer.text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
     parser.add_argument("--llm", default="extractive", help="extractive (default) or local")
-    parser.add_argument("--show", action="store_true", help="print every answer not scored right")
+    parser.add_argument("--show", action="store_true", help="print every question not scored right")
     args = parser.parse_args()
     assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-code-")))
     if assistant.library.store.count() == 0:
@@ -55,28 +67,19 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for form, template in FORMS.items():
         for split in ("calibration", "report"):
-            rows = {"linked": 0, "given": 0, "unlinked": 0, "unstated": 0, "other": 0}
+            counts = dict.fromkeys(itertools.product(("linked", "unlinked"), (True, False)), 0)
             for paper_id, (name, links) in sorted(papers.items()):
-                if split_of(paper_id) != split:
-                    continue
-                answer = assistant.ask(template.format(name=name), llm=args.llm)
-                first = bool(answer.citations) and answer.citations[0].paper.paper_id == paper_id
-                urls = [link for link in links.split() if any(host in link for host in CODE_HOSTS)]
-                if urls:
-                    rows["linked"] += 1
-                    given = first and any(url in answer.text for url in urls)
-                    rows["given"] += given
-                    if args.show and not given:
-                        print(f"  (linked) {template.format(name=name)} -> {answer.text[:200]!r}")
-                    continue
-                rows["unlinked"] += 1
-                unstated = first and UNSTATED in answer.text
-                rows["unstated" if unstated else "other"] += 1
-                if args.show and not unstated:
-                    print(f"  {template.format(name=name)} -> {answer.text[:200]!r}")
+                if split_of(paper_id) == split:
+                    question = template.format(name=name)
+                    kind, right = scored(assistant, question, paper_id, links, args.llm)
+                    counts[kind, right] += 1
+                    if args.show and not right:
+                        print(f"  ({kind}) {question}")
+            linked = counts["linked", True] + counts["linked", False]
+            unlinked = counts["unlinked", True] + counts["unlinked", False]
             print(
-                f"| {form} | {split} | {rows['linked']} | {rows['given']} | {rows['unlinked']} | "
-                f"{rows['unstated']} | {rows['other']} |"
+                f"| {form} | {split} | {linked} | {counts['linked', True]} | {unlinked} | "
+                f"{counts['unlinked', True]} | {counts['unlinked', False]} |"
             )
 
 
