@@ -44,7 +44,7 @@ _UNITS = (
     ),
 )
 _RESULTS = re.compile(r"\b(results?|perform\w*|achiev\w*|how well|accuracy|findings?|find|outcomes?)\b", re.I)
-_METHOD = re.compile(r"^\s*(how (does|do|can|is|are)|what (is|are|does)|explain|describe)\b", re.IGNORECASE)
+_METHOD = re.compile(r"^\s*(how (does|do|can|is|are)|what (is|are|does)|what's|explain|describe)\b", re.I)
 # "what problem does X address?", "what is the motivation for X?", "why was X proposed?"
 _PROBLEM = re.compile(
     r"\bwhat\s+(?:problems?|challenges?|issues?|gaps?)\s+(?:does|do|did|is|are)\b|\bmotivat(?:ion|es?|ed)\b"
@@ -822,11 +822,14 @@ class Query:
         return self.kind == "figure"
 
 
+_WHATS = re.compile(r"^(\s*)whats\b", re.IGNORECASE)  # "whats gptq", as typed in a hurry
+
+
 def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True) -> Query:
     """Parse a question once for every stage that follows (searched within the filter's papers);
     `list_form=False` reads a question in a list's form as about one paper (evidence.resolved)."""
     record = record_question(question)
-    plain = without_request(question)
+    plain = _WHATS.sub(r"\1what's", without_request(question).replace("\u2019", "'"))
     # "is it true that X uses Y?", "X uses Y, right?": a yes/no question about "X uses Y"
     confirming = bool(YES_NO_WRAPPING.search(plain))
     plain = YES_NO_WRAPPING.sub("", plain).strip() or plain

@@ -927,6 +927,13 @@ def test_the_things_a_named_paper_uses_are_quoted_from_the_sentence_naming_them(
     assert not parse("what is clip-reident?").instances and not parse("which papers use ImageNet?").instances
 
 
+@pytest.mark.parametrize("question", ["whats gim", "what\u2019s gim?", "what's gim"])
+def test_what_is_typed_in_a_hurry_still_asks_what_a_paper_is(question: str) -> None:
+    """Before, "whats gim" and a curly apostrophe were no definition question."""
+    query = parse(question)
+    assert query.definition and query.wants_method
+
+
 def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistant) -> None:
     """ "what is gim?" quotes the sentence proposing GIM and saying what it is (before: the sentence
     most like the question, "GIM also enables generalization to ...")."""
