@@ -18,6 +18,7 @@ from .decide import Decision, decide
 from .embeddings import Embedder
 from .events import AnswerStream, Done, Event, Replaced, Token
 from .evidence import Evidence
+from .expansion import expansion_answer
 from .llm import EXTRACTIVE, LLMUnavailable
 from .query import RecordField
 from .record_answer import (
@@ -163,7 +164,12 @@ class _Run:
             yield Done((yield from records(evidence.query.record_field)), evidence.query)
             return
         embedder = self.answerer.embedder
-        if (statement := aspect_answer(evidence, embedder) or missing_count(evidence, embedder)) is not None:
+        statement = (
+            aspect_answer(evidence, embedder)
+            or missing_count(evidence, embedder)
+            or expansion_answer(evidence, embedder)
+        )
+        if statement is not None:
             yield Done((yield from self.from_statement(*statement)), evidence.query)
             return
         for name in self.chain:

@@ -804,6 +804,7 @@ class Query:
     definition: bool = False  # "what is gim?": what a name stands for
     # a list of the papers most like the paper this names, when it is one ("papers like model soups")
     like: str = ""
+    stands_for: str = ""  # the name it asks what it stands for ("what does GIM stand for?": GIM)
     # a list asked as "how many papers ...?", as the list question it is ("which papers ..."): its
     # answer says how many it lists
     counted_as: str = ""
@@ -822,6 +823,15 @@ class Query:
         return self.kind == "figure"
 
 
+# "what does GIM stand for?", "what is LoRA short for?", "what does the acronym MoE mean?"
+_STANDS_FOR = re.compile(
+    r"^\s*what\s+(?:does|do|did)\s+(?:the\s+(?:acronym|abbreviation|name)\s+)?(?P<name>[^?]+?)\s+"
+    r"(?:stand\s+for|abbreviate)\s*[?.!]*\s*$"
+    r"|^\s*what\s+(?:does|do)\s+the\s+(?:acronym|abbreviation)\s+(?P<acronym>[^?]+?)\s+mean\s*[?.!]*\s*$"
+    r"|^\s*what\s+is\s+(?P<short>[^?]+?)\s+(?:short|an?\s+(?:acronym|abbreviation))\s+for\s*[?.!]*\s*$"
+    r"|^\s*(?P<bare>[^?]+?)\s+stands\s+for\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 _WHATS = re.compile(r"^(\s*)whats\b", re.IGNORECASE)  # "whats gptq", as typed in a hurry
 
 
@@ -849,6 +859,10 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     listing = listing or bool(like)
     search = _chat_subject_as_words(record[1] if record else like or _search_text(rest, listing))
     kind = _kind(plain, listing, bool(match), bool(record))
+    stands = _STANDS_FOR.match(plain) if kind == "lookup" else None
+    stands_for = next(filter(None, stands.group("name", "acronym", "short", "bare")), "") if stands else ""
+    stands_for = re.sub(r"^the\s+", "", stands_for.strip(" \"'"), flags=re.I)
+    search = stands_for or search  # searched by the name: it ranks its paper first
     kind = "yesno" if confirming and kind == "lookup" else kind
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
     sides = compared(plain) if kind == "comparison" else ()
@@ -888,6 +902,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
         definition=kind == "lookup" and asks_definition(plain),
         like=like,
+        stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",
     )
 

@@ -34,6 +34,7 @@ LOWER = {
         "embeddings",
         "events",
         "evidence",
+        "expansion",
         "llm",
         "query",
         "record_answer",
