@@ -447,10 +447,15 @@ def _without_aspect(text: str, aspect: Aspect) -> str:
     asking = _CODE_ASKING if aspect == "code" else _ASPECT_ASKING
     words = _ASPECTS[aspect].sub(" ", text).split()
     bare = [word.strip("?.!,;:\"'") for word in words]
-    # a word in mixed case is a name, no asking word ("LiST" is not "list"; "What" and "WHAT" are)
-    mixed = [word[1:] != word[1:].casefold() and not word.isupper() for word in bare]
+    # a word in mixed case is a name, no asking word ("LiST" is not "list"; "What" and "WHAT" are),
+    # and so is a capital article opening one mid-question ("... for The Need for Speed")
+    named = [word[1:] != word[1:].casefold() and not word.isupper() for word in bare]
+    for at in range(1, len(bare) - 1):
+        following = bare[at + 1]
+        opens = bare[at] in ("The", "A", "An") and following[:1].isupper()
+        named[at] = named[at] or (opens and following.casefold() not in asking)
     cut = [
-        not word or (word.casefold() in asking and not name) for word, name in zip(bare, mixed, strict=True)
+        not word or (word.casefold() in asking and not name) for word, name in zip(bare, named, strict=True)
     ]
     start, end = 0, len(words)
     while start < end and cut[start]:

@@ -759,6 +759,7 @@ def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missi
         ("does zeroq release its code?", "zeroq"),
         ("has instatune been open-sourced?", "instatune"),
         ("github link for LiST", "LiST"),  # a name, not the asking word "list"
+        ("is the code for The Need for Speed available?", "The Need for Speed"),  # a capital "The" opens it
         ("is copyspec open source?", "copyspec"),
         ("where is GIM's code?", "GIM"),  # the name between "where" and "code" is kept
         ("where can I download GIM's code?", "GIM"),
