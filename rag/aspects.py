@@ -102,7 +102,7 @@ def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int
     if not sentences and aspect not in _UNSTATED:
         return None
     if not sentences and aspect == "code" and (pages := [s for s in paper.sentences if _OWN_PAGE.search(s)]):
-        return " ".join(f"{s.rstrip()} [{paper.number}]" for s in pages), [paper.number]
+        return _said(pages, aspect, paper.number), [paper.number]
     text = _said(sentences, aspect, paper.number)
     if evidence.query.kind == "yesno":
         text = f"{'Yes.' if sentences else UNSAID} {text}"

@@ -9,11 +9,11 @@ import re
 from .embeddings import Embedder
 from .evidence import Evidence
 from .extractive import named_paper
+from .library.acronyms import SMALL_WORDS
 from .sentences import add_sentences
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")  # "Low-Rank" is two words, as its initials count
 SPELLING_DEPTH = 3  # the top papers searched for a name's spelling when the question names no one paper
-_SMALL = frozenset({"a", "an", "the", "of", "and", "for", "to", "in", "on", "with", "by", "via"})
 
 
 def initials(name: str) -> str:
@@ -52,7 +52,7 @@ def spelled_out(name: str, text: str) -> str | None:
             if word[0].upper() == letters[matched]:
                 matched += 1
                 cases.append(word[0].isupper())
-            elif not (matched and (_joined(text, words[position]) or word.casefold() in _SMALL)):
+            elif not (matched and (_joined(text, words[position]) or word.casefold() in SMALL_WORDS)):
                 break
             position += 1
         while matched == len(letters) and position < len(words) and _joined(text, words[position]):

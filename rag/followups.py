@@ -317,18 +317,12 @@ def previous_papers(previous: Turn) -> list[str]:
 
 # "which of them ...", "which of these papers ...", "which ones ...": which of the papers the last
 # answer cited do something
-_SELECTION = re.compile(
-    r"^\s*(?:and|so)?\s*(?:which|what)\s+(?:ones?|of\s+(?:them|these|those|the\s+(?:above|papers|works|studies)))"
-    r"(?:\s+(?:papers|works|studies|methods|models))?\b",
-    re.IGNORECASE,
-)
+_OF_THEM = r"of\s+(?:them|these|those|the\s+(?:above|papers|works|studies))"
+_CHOSEN = r"(?:\s+(?:papers|works|studies|methods|models))?\b"  # "which of them methods ..."
+_SELECTION = re.compile(rf"^\s*(?:and|so)?\s*(?:which|what)\s+(?:ones?|{_OF_THEM}){_CHOSEN}", re.IGNORECASE)
 
 # "how many of them use CLIP?": which of them do, counted (what follows as in _SELECTION)
-_HOW_MANY_OF_THEM = re.compile(
-    r"^\s*(?:and|so)?\s*how\s+many\s+(?:of\s+(?:them|these|those|the\s+(?:above|papers|works|studies)))"
-    r"(?:\s+(?:papers|works|studies|methods|models))?\b",
-    re.IGNORECASE,
-)
+_HOW_MANY_OF_THEM = re.compile(rf"^\s*(?:and|so)?\s*how\s+many\s+{_OF_THEM}{_CHOSEN}", re.IGNORECASE)
 
 # "do any of them use CLIP?", "are they training-free?", "has either of them released code?": a
 # yes/no question of the several papers the last answer cited, answered by those that do

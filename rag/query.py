@@ -51,12 +51,14 @@ _PROBLEM = re.compile(
     r"|^\s*why\s+(?:is|was|were|are|did|do|does)\b[^?]*\b(?:needed|necessary|proposed|introduced)\b",
     re.IGNORECASE,
 )
+# "what are the main approaches", "what are some methods": a list's form when a topic follows
+_QUALIFIED = r"(?:(?:main|key|major|different|existing|common|popular|recent)\s+)*"
+_APPROACHES = rf"what\s+(?:are|were)\s+(?:the\s+|some\s+)?{_QUALIFIED}(?:approaches|methods|techniques)"
 _LIST = re.compile(
     r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
     r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
-    r"|^\s*what\s+(are|were)\s+(the\s+|some\s+)?((main|key|major|different|existing|common|popular|recent)\s+)*"
-    r"(approaches|methods|techniques)\s+(to|for|in|on)\b(?!\s+(this|that|these|those|it|them)\b)"
+    rf"|^\s*{_APPROACHES}\s+(to|for|in|on)\b(?!\s+(this|that|these|those|it|them)\b)"
     r"|^\s*what\s+(approaches|methods|techniques)\s+exist\b"
     r"|^\s*what (work|research) (exists?|is there|has been done) (on|about|in|into|for)\b"
     r"|^\s*what has been done (on|about|in)\b"
@@ -85,8 +87,7 @@ _LIST_PREAMBLE = re.compile(
     r"(do|does)\s+(you|we|i)\s+have\s+(for|on|about)?|on|about|"
     r"discuss|mention|cover|explore|investigate|examine|talk\s+about|look\s+at|"
     r"study|address|propose|do|use|describe|present|tackle|exist\s+for)(?!\w))?"
-    r"|what\s+(?:are|were)\s+(?:the\s+|some\s+)?(?:(?:main|key|major|different|existing|common|popular|recent)\s+)*"
-    r"(?:approaches|methods|techniques)\s+(?:to|for|in|on)"
+    rf"|{_APPROACHES}\s+(?:to|for|in|on)"
     r"|what\s+(?:approaches|methods|techniques)\s+exist\s+(?:for|to|in|on)"
     r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
     r"\s+(?:on|about|in|into|for)"
@@ -238,8 +239,7 @@ _OWNED_PASSIVE = re.compile(
 )
 # "what are the key techniques in X?": X's own methods when X names a paper, else a list on the topic X
 _OWNED_METHODS = re.compile(
-    r"^\s*what\s+(?:are|were)\s+(?:the\s+)?(?:(?:main|key|major|different|existing|common|popular|recent)\s+)*"
-    r"(?:approaches|methods|techniques)\s+in\s+(?P<owner>.+)$",
+    rf"^\s*what\s+(?:are|were)\s+(?:the\s+)?{_QUALIFIED}(?:approaches|methods|techniques)\s+in\s+(?P<owner>.+)$",
     re.I,
 )
 _OWNED_FORMS = (_OWNED_PASSIVE, _OWNED_METHODS, _OWNED)

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 
 DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9]{1,9}?)s?\)")  # "(NAS)", "(LLMs)"
 _WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")  # "test-time" is one word
-_SMALL = frozenset({"a", "an", "the", "of", "and", "for", "to", "in", "on", "with", "by", "via"})
+# the small words a long form may hold between the words its letters come from ("mixture of experts")
+SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "for", "to", "in", "on", "with", "by", "via"})
 
 
 def long_form(short: str, before: str) -> str | None:
@@ -30,7 +31,7 @@ def long_form(short: str, before: str) -> str | None:
             return None
         position -= 1
     found = text[position + 1 :].split()
-    if not found or found[0] in _SMALL or len(found) > len(letters) + 2:
+    if not found or found[0] in SMALL_WORDS or len(found) > len(letters) + 2:
         return None
     if len(found) == 1 and "-" not in found[0]:  # "(SAM)" after "SAMs": no long form
         return None
