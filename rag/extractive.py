@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .calibration import load_calibration
 from .citations import NAMED, PaperText
-from .contribution import CONTRIBUTION, background, own_names, writes_name
+from .contribution import CONTRIBUTION, background, own_names, reports_finding, writes_name
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
 from .query import Query
@@ -170,6 +172,22 @@ def summary_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
     return [s for s in paper.sentences if s in chosen]
 
 
+def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list[str]:
+    """What one paper found ("what does X find?"), in its abstract's order: its best sentence past
+    the background reporting a finding or result (not the one proposing it: "we propose X to
+    improve Y"), and a second if it scores nearly as well; what it contributes when none does."""
+    scene = background(paper)  # "Prior work has shown ...": others' findings
+    found = [
+        (score, p)
+        for score, p in ranked
+        if p not in scene and not is_boilerplate(paper.sentences[p]) and reports_finding(paper.sentences[p])
+    ]
+    if not found:
+        return [contribution(paper, ranked)]
+    chosen = {p for score, p in found[:2] if score >= found[0][0] - SENTENCE_MARGIN}
+    return [paper.sentences[p] for p in sorted(chosen)]
+
+
 def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:
     """What a paper's name stands for ("what is gim?"): its first sentence saying what it proposes
     that writes one of its names ("we propose GIM, a self-training framework ..."), one writing a
@@ -203,9 +221,13 @@ def compared_sentences(
     for number in sides:
         if number not in ranked:
             continue
-        best = ranked[number][0][0]
-        positions = sorted(p for score, p in ranked[number][:2] if score >= best - SENTENCE_MARGIN)
-        chosen[number] = f" [{number}] ".join(by_number[number].sentences[p].rstrip() for p in positions)
+        if query.findings:  # "what did they find?" of several papers: what each found
+            quoted = finding_sentences(by_number[number], ranked[number])
+        else:
+            best = ranked[number][0][0]
+            positions = sorted(p for score, p in ranked[number][:2] if score >= best - SENTENCE_MARGIN)
+            quoted = [by_number[number].sentences[p] for p in positions]
+        chosen[number] = f" [{number}] ".join(sentence.rstrip() for sentence in quoted)
     return chosen
 
 
@@ -236,6 +258,15 @@ def settled(query: Query, paper: PaperText, ranked: list[tuple[float, int]]) -> 
         return "", ""
     said, sentence = found
     return (said, sentence.rstrip()) if sentence is not None else (said, f'Its title says "{paper.title}".')
+
+
+def _quoting(query: Query) -> Callable[[PaperText, list[tuple[float, int]]], list[str]] | None:
+    """How a question about one paper as a whole is quoted (its gist, findings or problem); None else."""
+    if query.summary:
+        return summary_sentences
+    if query.findings:
+        return finding_sentences
+    return problem_sentences if query.wants_problem else None
 
 
 def extractive_answer(
@@ -275,8 +306,7 @@ def extractive_answer(
         and (presented := presenting(named, query.terms)) is not None
     ):
         return f"{presented.rstrip()} [{number}]"
-    if query.summary or query.wants_problem:
-        quote = summary_sentences if query.summary else problem_sentences
+    if (quote := _quoting(query)) is not None:
         return " ".join(f"{s.rstrip()} [{number}]" for s in quote(by_number[number], ranked[number]))
     if query.kind == "yesno":
         said, quoted = settled(query, by_number[number], ranked[number])

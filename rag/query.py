@@ -577,6 +577,16 @@ _DEFINITION = re.compile(
     r"|^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$",
     re.IGNORECASE,
 )
+# What a paper found: "what does X find?", "what did they show?", "what are the main findings of X?",
+# "what are X's key results?", "what were the results?" (a chat's paper)
+_FINDINGS = re.compile(
+    r"^\s*what\s+(?:does|did|do)\s+(?P<finder>[^?]+?)\s+(?:find|show|demonstrate|conclude|reveal|discover)"
+    r"\s*[?.!]*\s*$"
+    r"|^\s*what\s+(?:are|were|is|was)\s+(?:the\s+|(?P<owner>[^?]+?)'s?\s+)?(?:(?:main|key|major|most\s+"
+    r"important|principal|primary)\s+)?(?:findings?|results?|conclusions?|takeaways?|outcomes?)"
+    r"(?:\s+(?:of|from|in)\s+(?P<source>[^?]+?))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 MAX_DEFINED_WORDS = 4  # "what is X?" names a paper in a few words ("what is the best loss for Y?" does not)
 MAX_SUMMARY_SUBJECT_WORDS = 8  # "tell me about X" names a paper in a few words, not a topic in a sentence
 
@@ -611,6 +621,20 @@ def _chat_subject_as_words(text: str) -> str:
     """The text with what a chat wrote in as its words alone ("... (GIM)"): "regarding" is no word
     of the question, to be searched or weighed in a sentence."""
     return _REGARDING.sub(lambda match: f" ({match['topic']})", text)
+
+
+def asked_findings(question: str) -> str | None:
+    """What a question asks the findings of ("what does GIM find?": "GIM"; "what were the results?": ""),
+    or None when it asks for none (a topic in a sentence is no paper's name)."""
+    match = _FINDINGS.match(without_regarding(question))
+    if match is None:
+        return None
+    subject = match["finder"] or match["owner"] or match["source"] or ""
+    if len(subject.split()) > MAX_SUMMARY_SUBJECT_WORDS:
+        return None
+    # "the paper", "they": the paper a chat is on (a capital "The" opens a name: The Need for Speed)
+    pointed = re.sub(r"^the\s+", "", subject)
+    return "" if _POINTING.match(pointed) or _PAPERS.fullmatch(pointed) else subject
 
 
 def asks_definition(question: str) -> bool:
@@ -804,6 +828,7 @@ class Query:
     among: bool = False
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")
+    findings: bool = False  # it asks what a paper found ("what does X find?", "what are its main results?")
     wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
     definition: bool = False  # "what is gim?": what a name stands for
@@ -869,6 +894,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     stands_for = re.sub(r"^the\s+", "", stands_for.strip(" \"'"), flags=re.I)
     search = stands_for or search  # searched by the name: it ranks its paper first
     kind = "yesno" if confirming and kind == "lookup" else kind
+    findings = asked_findings(plain) if kind == "lookup" else None
+    search = findings or search  # searched by the paper's name: no abstract writes "main findings"
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
     sides = compared(plain) if kind == "comparison" else ()
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
@@ -903,9 +930,10 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         owner=(regarded(plain) or owned["owner"]) if owned else "",
         aspect=aspect,
         summary=kind == "lookup" and asks_summary(question),
+        findings=findings is not None,
         wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
-        definition=kind == "lookup" and asks_definition(plain),
+        definition=kind == "lookup" and asks_definition(plain) and findings is None,
         like=like,
         stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",

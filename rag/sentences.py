@@ -9,7 +9,7 @@ import numpy as np
 
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .citations import PaperText, figures, split_sentences
-from .contribution import background
+from .contribution import background, reports_finding
 from .embeddings import Embedder
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
@@ -32,6 +32,8 @@ MIN_WORDS = 3  # a shorter "sentence" is a heading ("Findings."), never an answe
 INSTANCES_BONUS = 0.15  # names of things (CLIP, ImageNet), for "what models does X fine-tune?"
 BACKGROUND_PENALTY = 0.1  # an abstract's opening (the field, the problem), for a detail of a named paper
 EVALUATION_PENALTY = 0.1  # a sentence reporting an evaluation, for "how does X work?"
+# As first set, not tuned (benchmarks/findings.py reports the answers; twenty-second session):
+FINDING_BONUS = 0.15  # a sentence reporting a finding, past the background, for "what does X find?"
 
 _RESULT_SENTENCE = re.compile(
     r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
@@ -104,6 +106,8 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
     papers stays as the name gave it)."""
     assert paper.sentence_vectors is not None
     scores = _scores(query, paper.sentence_vectors @ question_vector, query.terms, paper)
+    if query.findings:
+        scores = _findings_first(paper, scores)
     if paper.asked_vector is None or not scores:
         return scores
     terms = query.terms - paper.name_terms or query.terms
@@ -114,6 +118,19 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
         asked[position] -= BACKGROUND_PENALTY
     shift = max(scores) - max(asked)
     return [score + shift for score in asked]
+
+
+def _findings_first(paper: PaperText, scores: list[float]) -> list[float]:
+    """For "what does X find?": the sentences reporting a finding higher, the background lower."""
+    scene = background(paper)
+    return [
+        score - BACKGROUND_PENALTY
+        if position in scene
+        else score + FINDING_BONUS
+        if reports_finding(sentence)
+        else score
+        for position, (sentence, score) in enumerate(zip(paper.sentences, scores, strict=True))
+    ]
 
 
 def _scores(

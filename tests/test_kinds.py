@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 from conftest import write_jsonl
-from doubles import Scripted
+from doubles import Script, Scripted
 
 from rag.answerer import count_line
 from rag.api import Assistant
+from rag.chat import ChatSession, repl
 from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
+from rag.contribution import reports_finding
 from rag.embeddings import OnnxMiniLM
 from rag.extractive import contribution, settling_sentences
 from rag.prompting import build_messages
@@ -951,3 +953,71 @@ def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistan
         assert assistant.ask(question, llm="extractive").text.startswith(presented), question
     assert not parse("what is gim about?").definition  # the gist: a summary
     assert not parse("what is the best way to temper dark chocolate at home?").definition
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("what does gim find?", "gim"),
+        ("what did GIM show?", "GIM"),
+        ("what are the main findings of ADDP?", "ADDP"),  # before: refused, "main findings" unwritten
+        ("what are the key results of demystifying clip data?", "demystifying clip data"),
+        ("what are hda's key results?", "hda"),  # no "what is hda?"
+        ("what were the results of model soups on imagenet?", "model soups on imagenet"),
+        ("what did The Need for Speed show?", "The Need for Speed"),  # a capital "The" opens the name
+        ("what are the key findings of the paper? (regarding: GIM)", None),  # a chat's paper: as asked
+        ("what did they find?", None),
+    ],
+)
+def test_what_a_paper_found_is_searched_by_its_name(question: str, searched: str | None) -> None:
+    query = parse(question)
+    assert query.findings and not query.definition
+    assert query.search == (searched or query.search) and (searched or "find" in query.search)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the result of adding noise to the labels in knowledge distillation for large models?",
+        "what does GIM propose?",
+        "what is gim?",
+        "which papers find that data quality matters?",
+    ],
+)
+def test_other_questions_ask_no_findings(question: str) -> None:
+    assert not parse(question).findings
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reports"),
+    [
+        ("As an example, the accuracy of ResNet-50 improves by 1.7% on ImageNet.", True),
+        ("Experiments show that our method surpasses the baselines.", True),
+        ("MetaCLIP applied to CommonCrawl outperforms CLIP's data on multiple benchmarks.", True),
+        ("We propose Dataset Reinforcement, a strategy to improve a dataset once.", False),  # proposes
+        ("ComPEFT employs sparsification to reduce the size of the PEFT module.", False),  # what it is for
+        ("The distance loss blends the attributes by reducing the distances.", False),  # how it works
+        ("In this work, we intend to reveal CLIP's data curation approach.", False),
+    ],
+)
+def test_a_finding_is_what_was_found_not_what_a_method_is_for(sentence: str, reports: bool) -> None:
+    assert reports_finding(sentence) is reports
+
+
+@pytest.mark.parametrize("question", ["what does gim find?", "what are the main results of GIM?"])
+def test_what_a_paper_found_quotes_its_results_not_what_it_is(assistant: Assistant, question: str) -> None:
+    """ "what does X find?" quotes the sentence reporting what X found (before: "GIM also enables
+    generalization to extreme cross-domain data ...", the sentence most like the question)."""
+    answer = assistant.ask(question, llm="extractive")
+    assert [c.paper.title for c in answer.citations] == [GIM]
+    assert answer.text.startswith("Applying GIM consistently improves the zero-shot performance"), answer.text
+    assert "8.4%-18.1%" in answer.text
+
+
+def test_what_they_found_after_a_paper_in_a_chat_is_its_finding(assistant: Assistant) -> None:
+    session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    script = Script("tell me about clip-reident", "what did they find?")
+    assert repl(session, script.read_line, script.write) == 0
+    answer = session.turns[1].answer
+    assert [c.paper.title for c in answer.citations] == [CLIP]
+    assert "98.44 % mAP" in answer.text and "we investigate whether" not in answer.text, answer.text

@@ -1,0 +1,94 @@
+"""What a paper finds, over the bundled corpus: for every paper whose title has a short name ("GIM"
+of "GIM: Learning ..."), asked in each of FORMS ("what does NAME find?", "what are the main
+findings of NAME?", ...). An answer is scored "finding" when it cites that paper first and a
+sentence it quotes reports something the paper found or achieved by the judge below, written for
+this benchmark and kept apart from the product's rules: "we show/find/observe ...", "results
+show ...", "outperforms", "achieves", a figure. "background" when it quotes a sentence opening
+with the field or earlier work ("However, ...", "Existing ...", "Recently, ...") or the abstract's
+first sentence; "not first" when it cites another paper first; "other" else. Reported per form
+and split (a paper's split by its id); --show prints every answer not scored "finding". Run this
+script with PYTHONPATH set to an earlier checkout for the "before" figures.
+
+Run: .venv/bin/python benchmarks/findings.py [--store DIR] [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import re
+import tempfile
+
+from rag.api import Assistant
+from rag.config import load_settings
+from rag.library.names import title_names
+
+FORMS = {
+    "find": "what does {name} find?",
+    "findings": "what are the main findings of {name}?",
+    "results": "what are the key results of {name}?",
+    "show": "what did {name} show?",
+    "owned": "what are {name}'s key results?",
+}
+_FOUND = re.compile(
+    r"\b(show|shows|showed|shown|find|finds|found|observe[sd]?|reveal\w*|demonstrat\w*|indicat\w*|suggest\w*"
+    r"|confirm\w*|outperform\w*|surpass\w*|achiev\w*|improv\w*|state-of-the-art|results?)\b|\d",
+    re.IGNORECASE,
+)
+_OPENING = re.compile(
+    r"^\W*(recent(ly)?|in recent years|nowadays|however|existing|traditional(ly)?|prior|previous(ly)?"
+    r"|conventional(ly)?|current(ly)?|despite|although|while)\b",
+    re.IGNORECASE,
+)
+_CITED = re.compile(r"\s*\[\d+\]")
+
+
+def split_of(paper_id: str) -> str:
+    """A paper's half, fixed by its id."""
+    return "calibration" if hashlib.sha256(paper_id.encode()).digest()[0] % 2 == 0 else "report"
+
+
+def judged(answer_text: str, abstract: str) -> str:
+    """'background' when a quoted sentence sets the scene, else 'finding' when one reports a finding."""
+    quoted = [s.strip() for s in _CITED.split(answer_text) if s.strip()]
+    if not quoted:
+        return "other"
+    first = abstract.strip()[:60]
+    if any(_OPENING.search(s) or s[:60] == first for s in quoted):
+        return "background"
+    return "finding" if any(_FOUND.search(s) for s in quoted) else "other"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
+    parser.add_argument("--show", action="store_true", help="print every answer not scored 'finding'")
+    args = parser.parse_args()
+    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-findings-")))
+    if assistant.library.store.count() == 0:
+        assistant.ingest()
+    names = {
+        title_names(str(meta["title"]))[0]: paper_id
+        for paper_id, meta in assistant.library.store.papers().items()
+        if ":" in str(meta["title"]) and title_names(str(meta["title"]))
+    }
+    counts: dict[tuple[str, str, str], int] = {}
+    for (name, paper_id), (form, template) in itertools.product(sorted(names.items()), FORMS.items()):
+        answer = assistant.ask(template.format(name=name), llm="extractive")
+        first = bool(answer.citations) and answer.citations[0].paper.paper_id == paper_id
+        abstract = str(assistant.paper(paper_id).get("abstract", ""))
+        kind = judged(answer.text, abstract) if first else "not first"
+        key = (form, split_of(paper_id), kind)
+        counts[key] = counts.get(key, 0) + 1
+        if args.show and kind != "finding":
+            print(f"{kind:10} {template.format(name=name)!r}: {answer.text[:200]!r}")
+    kinds = ("finding", "background", "other", "not first")
+    print("| form | split | " + " | ".join(kinds) + " |\n|---|---|---|---|---|---|")
+    for form, split in itertools.product(FORMS, ("calibration", "report")):
+        row = [counts.get((form, split, kind), 0) for kind in kinds]
+        print(f"| {form} | {split} | " + " | ".join(map(str, row)) + " |")
+
+
+if __name__ == "__main__":
+    main()
