@@ -371,20 +371,37 @@ def _ask_beyond_names(
     beyond: dict[int, str],
     embedder: Embedder,
 ) -> None:
-    """For a question asking an amount or the things a paper uses, of a paper it calls by name ("how
-    fast is magic 1-for-1?", "what models does model soups fine-tune?"), the paper's sentences are
-    weighed against what it asks beyond the name as much as against the whole question: the name
-    alone would pick the sentence presenting the paper, not the one that answers. (Asked of the
-    paper as a whole, "what is the key idea of X?", the sentence presenting it is the answer.)"""
-    if not (query.quantity or query.instances) or query.is_list:
+    """For a question asking a detail of a paper it calls by name (`_asks_detail`: "how fast is
+    magic 1-for-1?", "what models does model soups fine-tune?", "what loss does clip-reident
+    use?"), the paper's sentences are weighed against what it asks beyond the name as much as
+    against the whole question: the name alone would pick the sentence presenting the paper, not
+    the one that answers. Not for a list, nor for a question about the paper as a whole (its gist,
+    what it is, found or addresses, an aspect, what its name stands for), answered in their ways."""
+    whole = query.summary or query.definition or query.findings or query.wants_problem or query.aspect
+    if query.is_list or whole or query.stands_for:
         return
-    asked = {n: text for n, text in beyond.items() if n in papers and set(tokenize(text)) - naming[n]}
+    asked = {
+        number: text
+        for number, text in beyond.items()
+        if number in papers and _asks_detail(query, text, naming[number], papers[number])
+    }
     if not asked:
         return
     vectors = embedder.embed(list(asked.values()))
     for (number, _), vector in zip(asked.items(), vectors, strict=True):
         papers[number].name_terms = frozenset(naming[number])
         papers[number].asked_vector = vector
+
+
+def _asks_detail(query: Query, beyond: str, naming: set[str], paper: PaperText) -> bool:
+    """Whether a question asks a detail of a paper it names: an amount or the things it uses, or,
+    asked as a lookup, in a word beyond the name that the paper writes ("what loss does X use?":
+    "loss"; not "how does X work?"). Comparisons and yes/no questions weigh their sides and the
+    sentence settling them as before."""
+    terms = set(tokenize(beyond)) - naming
+    if query.quantity or query.instances:
+        return bool(terms)
+    return query.kind == "lookup" and bool(terms & set(tokenize(" ".join(paper.chunk_texts))))
 
 
 class Gatherer:

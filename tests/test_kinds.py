@@ -930,6 +930,24 @@ def test_the_things_a_named_paper_uses_are_quoted_from_the_sentence_naming_them(
     assert not parse("what is clip-reident?").instances and not parse("which papers use ImageNet?").instances
 
 
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("what loss does clip-reident use?", "using the InfoNCE loss as training objective"),
+        ("how is gim trained?", "The final model is trained on propagated data"),
+    ],
+)
+def test_a_detail_asked_of_a_named_paper_is_quoted_from_the_sentence_giving_it(
+    assistant: Assistant, question: str, quoted: str
+) -> None:
+    """A word the question asks beyond the paper's name, which the paper writes ("loss"), weighs as
+    much as the whole question (before: the sentence presenting the paper came first, "In this
+    work, we investigate whether ...", for the loss of CLIP-ReIdent)."""
+    answer = assistant.ask(question, llm="extractive")
+    assert len(answer.citations) == 1 and answer.citations[0].paper.title in (CLIP, GIM)
+    assert quoted in split_sentences(answer.text)[0], answer.text
+
+
 @pytest.mark.parametrize("question", ["whats gim", "what\u2019s gim?", "what's gim"])
 def test_what_is_typed_in_a_hurry_still_asks_what_a_paper_is(question: str) -> None:
     """Before, "whats gim" and a curly apostrophe were no definition question."""
