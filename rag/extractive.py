@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -24,6 +25,11 @@ RANK_PENALTY = 0.1  # per place in the retrieval ranking, when choosing the pape
 # How far below a paper's best sentence about its own work a list may go for the sentence saying
 # what it contributes (calibration half of the list and overview questions: benchmarks/README.md).
 CONTRIBUTION_MARGIN = 0.2
+
+
+# A sentence stating a paper's key idea as such ("The key idea is simple: ...", "Key contributions
+# include ...")
+_KEY_IDEA = re.compile(r"\b(?:key|main|core|central)\s+(?:ideas?|insights?|contributions?)\b", re.IGNORECASE)
 
 
 def _best_sentences(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:
@@ -189,14 +195,18 @@ def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
 
 
 def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:
-    """What a paper's name stands for ("what is gim?"): its first sentence saying what it proposes
-    that writes one of its names ("we propose GIM, a self-training framework ..."), one writing a
-    word of the question first; None when no sentence does."""
+    """What a paper's name stands for ("what is gim?", "what is the key idea of gim?"): its first
+    sentence stating its key idea in words of the question ("The key idea is simple: ..."), else
+    its first saying what it proposes that writes one of its names ("we propose GIM, a
+    self-training framework ..."), one writing a word of the question first; None when none does."""
     names = own_names(paper)
     presented = [
         s for s in paper.sentences if CONTRIBUTION.search(s) and any(writes_name(s, n) for n in names)
     ]
-    return next((s for s in presented if asked & set(tokenize(s))), None) or next(iter(presented), None)
+    stated = [s for s in paper.sentences if _KEY_IDEA.search(s)]
+    return next((s for s in stated + presented if asked & set(tokenize(s))), None) or next(
+        iter(presented), None
+    )
 
 
 def problem_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list[str]:

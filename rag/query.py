@@ -572,7 +572,11 @@ _SUMMARY = re.compile(
 # "what is gim?", "what's moe++", "what does X propose?", "what are the main contributions of X?":
 # what a name stands for (a paper's: the sentence presenting it)
 _DEFINITION = re.compile(
-    r"^\s*what\s+(?:are|is)\s+the\s+(?:main\s+|key\s+)?contributions?\s+(?:of|in)\s+(?P<contributor>[^?]+?)\s*\??\s*$"
+    r"^\s*what(?:\s+are|\s+is|'s)\s+the\s+(?:(?:main|key|core|central|big|basic)\s+)?(?:contributions?|ideas?"
+    r"|insights?|intuition)\s+(?:of|in|behind)\s+(?P<contributor>[^?]+?)\s*\??\s*$"
+    # "GIM: what is the key idea?", as a chat's reader types it after a title
+    r"|^\s*(?P<titled>[^:?]+?)\s*:\s*what(?:\s+is|'s)\s+the\s+(?:main|key|core|central|big|basic)\s+"
+    r"(?:idea|insight|contribution)\s*\??\s*$"
     r"|^\s*what\s+(?:does|did)\s+(?P<proposer>[^?]+?)\s+(?:propose|introduce|present|contribute)\s*\??\s*$"
     r"|^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$",
     re.IGNORECASE,
@@ -642,7 +646,7 @@ def asks_definition(question: str) -> bool:
     match = _DEFINITION.match(question)
     if match is None:
         return False
-    subject = match["subject"] or match["proposer"] or match["contributor"]
+    subject = match["subject"] or match["proposer"] or match["contributor"] or match["titled"]
     return len(subject.split()) <= MAX_DEFINED_WORDS and not asks_summary(question)
 
 

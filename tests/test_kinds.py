@@ -16,7 +16,7 @@ from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
 from rag.contribution import reports_finding
 from rag.embeddings import OnnxMiniLM
-from rag.extractive import contribution, settling_sentences
+from rag.extractive import contribution, presenting, settling_sentences
 from rag.prompting import build_messages
 from rag.prompts import load_prompts
 from rag.query import compared, parse, rivals
@@ -1039,3 +1039,30 @@ def test_what_they_found_after_a_paper_in_a_chat_is_its_finding(assistant: Assis
     answer = session.turns[1].answer
     assert [c.paper.title for c in answer.citations] == [CLIP]
     assert "98.44 % mAP" in answer.text and "we investigate whether" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "GIM: what is the key idea?",
+        "what is the key idea of gim?",
+        "what's the main idea behind GIM?",
+        "what is the core insight of GIM?",
+    ],
+)
+def test_the_key_idea_of_a_paper_is_the_sentence_presenting_it(assistant: Assistant, question: str) -> None:
+    """Before, "GIM: what is the key idea?" quoted the sentences most like the question ("Given an
+    architecture, GIM first trains it ...")."""
+    assert parse(question).definition
+    answer = assistant.ask(question, llm="extractive")
+    assert answer.text.startswith("To address this problem, we propose GIM, a self-training"), answer.text
+
+
+def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
+    paper = _paper(
+        "Magic 1-For-1: Generating One Minute Video Clips within One Minute",
+        "In this technical report, we present Magic 1-For-1 (Magic141), an efficient video generation model.",
+        "The key idea is simple: factorize the text-to-video generation task into two easier tasks.",
+    )
+    assert presenting(paper, frozenset({"magic", "key", "idea"})).startswith("The key idea is simple")
+    assert presenting(paper, frozenset({"magic141"})).startswith("In this technical report")  # "what is X?"
