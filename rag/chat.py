@@ -44,7 +44,7 @@ from .followups import (
 )
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
-from .query import asks_for_papers, aspect_of_nothing, parse, without_regarding
+from .query import PLAIN_NAME, asks_for_papers, aspect_of_nothing, parse, without_regarding
 from .untrusted import printable, whole_number
 from .yesno import holds
 
@@ -217,7 +217,7 @@ class ChatSession:
             query = replace(query, among=True, text=records.shown, newest_first=records.newest_first)
             return self._gather(query, records.papers).narrowed(records.papers), True
         if last and (about := written_in(question, last)):
-            return self._gather(about, previous_papers(last)), True
+            return self._gather(self._placed(about), about.papers), True
         # an aspect asked of no paper ("what are the limitations?") has no subject to search as typed
         if (
             last
@@ -254,9 +254,24 @@ class ChatSession:
             query = replace(typed, text=placed.question)
         else:
             query = self.assistant.gatherer.parse(placed.question, self.filters)
-            if query.kind != "comparison" or len(placed.papers) < 2:
-                return query  # "how does the first one differ from GIM?" names its other side
+            if len(placed.papers) == 1:  # "how does the first one differ from GIM?" names its other side
+                return self._compared_with(query, placed) or query
+            if query.kind != "comparison":
+                return query
         return _on_sides(query, placed)
+
+    def _compared_with(self, query: Query, placed: Placed) -> Query | None:
+        """A comparison of one paper of the conversation with what the follow-up names ("how does
+        the first one compare to FYI?"), its sides read with a plain name in the paper's place (a
+        long title, or one writing "and", is no side `compared` reads): that paper pinned on its
+        side, the others searched; None when it is no comparison."""
+        name = placed.names[0]
+        plain = parse(placed.question.replace(name, PLAIN_NAME, 1), self.filters)
+        if plain.kind != "comparison" or PLAIN_NAME not in plain.sides:
+            return None
+        sides = tuple(side_name(name) if side == PLAIN_NAME else side for side in plain.sides)
+        papers = tuple(placed.papers[0] if side == PLAIN_NAME else "" for side in plain.sides)
+        return replace(query, kind="comparison", sides=sides, side_papers=papers, rivals=())
 
     def _rival(self, typed: str, placed: Placed) -> Query:
         """Which of the papers of the conversation is better ("which one is faster?"), as their

@@ -229,39 +229,40 @@ def _with_sides(
     number of each side's paper, with the side. A side no paper writes a word of has none."""
     if len(query.sides) < 2:
         return hits, {}
-    if query.side_papers:  # known, and pinned, so among the hits
-        by_id = {h.paper.paper_id: h for h in hits}
-        pairs = zip(query.sides, query.side_papers, strict=True)
-        first = {paper: (side, by_id[paper]) for side, paper in pairs if paper in by_id}
-    else:
-        first = _searched_sides(query.sides, retriever, mode)
+    # known (and pinned, so among the hits) when a chat knows the paper, else ""
+    known = dict(zip(query.sides, query.side_papers, strict=True)) if query.side_papers else {}
+    by_id = {h.paper.paper_id: h for h in hits}
+    first: dict[str, tuple[str, SearchHit]] = {}
+    for side in query.sides:
+        if known.get(side):
+            if known[side] in by_id:
+                first[known[side]] = (side, by_id[known[side]])
+        elif found := _searched_side(side, retriever, mode, taken=set(first) | set(known.values())):
+            first[found[1].paper.paper_id] = found
     rest = [h for h in hits if h.paper.paper_id not in first]
     merged = [*(hit for _, hit in first.values()), *rest][: max(papers, len(first))]
     sides = {n: first[h.paper.paper_id][0] for n, h in enumerate(merged, 1) if h.paper.paper_id in first}
     return merged, sides
 
 
-def _searched_sides(
-    sides: tuple[str, ...], retriever: Retriever, mode: SearchMode
-) -> dict[str, tuple[str, SearchHit]]:
-    """Each side's paper, by id: the side it was found for and its hit."""
-    first: dict[str, tuple[str, SearchHit]] = {}
-    for written in sides:
-        side = _name_of(written, retriever)
-        terms = retriever.keyword.query_terms(side)
-        if terms and len(retriever.keyword.unseen(side)) == len(terms):
-            continue  # no paper writes it ("awq"): another paper quoted under its name would mislead
-        found = [h for h in retriever.search(side, k=SIDE_DEPTH, mode=mode) if h.paper.paper_id not in first]
-        # of the papers found for a side, one whose title writes it ("One for All: ...") comes first
-        hit = next((h for h in found if folded(side) in folded(h.paper.title)), None)
-        if hit is None:
-            # a side naming no paper is a topic ("speculative decoding"): a paper on it, not one
-            # sharing a word of it (brain decoding)
-            on_it = found if retriever.named(side) else [h for h in found if _covers(side, h, retriever)]
-            hit = next(iter(on_it), None)
-        if hit is not None:
-            first[hit.paper.paper_id] = (side, hit)
-    return first
+def _searched_side(
+    written: str, retriever: Retriever, mode: SearchMode, taken: Collection[str]
+) -> tuple[str, SearchHit] | None:
+    """The paper a side is, found by searching it on its own (none of the `taken` ones, another
+    side's): the side's name and the paper's hit; None when no paper found is it."""
+    side = _name_of(written, retriever)
+    terms = retriever.keyword.query_terms(side)
+    if terms and len(retriever.keyword.unseen(side)) == len(terms):
+        return None  # no paper writes it ("awq"): another paper quoted under its name would mislead
+    found = [h for h in retriever.search(side, k=SIDE_DEPTH, mode=mode) if h.paper.paper_id not in taken]
+    # of the papers found for a side, one whose title writes it ("One for All: ...") comes first
+    hit = next((h for h in found if folded(side) in folded(h.paper.title)), None)
+    if hit is None:
+        # a side naming no paper is a topic ("speculative decoding"): a paper on it, not one
+        # sharing a word of it (brain decoding)
+        on_it = found if retriever.named(side) else [h for h in found if _covers(side, h, retriever)]
+        hit = next(iter(on_it), None)
+    return (side, hit) if hit is not None else None
 
 
 def _covers(side: str, hit: SearchHit, retriever: Retriever) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .library.keyword import tokenize
 from .library.names import title_names
 from .query import (
+    PLAIN_NAME,
     as_listed,
     asked_aspect,
     aspect_of_nothing,
@@ -59,12 +60,17 @@ def carry_context(question: str, previous: Turn) -> str:
     return regarding(question, topic)
 
 
-def written_in(question: str, previous: Turn) -> str | None:
+def written_in(question: str, previous: Turn) -> Placed | None:
     """The follow-up as a question of its own about the one paper the last answer cited, when
     writing that paper in makes one: a question about its record ("who are the authors?") or a
     comparison with a paper the follow-up names ("how does it differ from Twin-Merging?")."""
-    cited = cited_titles(previous)
-    return written_about(question, short_name(cited[0])) if len(cited) == 1 else None
+    titled = {c.paper.paper_id: c.paper.title for c in previous.answer.citations if c.paper.title}
+    if len(titled) != 1:  # an untitled paper has no name to write in
+        return None
+    [(paper, title)] = titled.items()
+    name = short_name(title)
+    written = written_about(question, name)
+    return Placed(written, [paper], [name]) if written else None
 
 
 # "which one is the most recent?", "which of them came out first?": which of the papers the last
@@ -240,7 +246,7 @@ def unplaced(question: str, turns: list[Turn]) -> str | None:
 def nothing_to_compare(question: str) -> str | None:
     """What to say to "how do they differ?" (a comparison of the papers an answer cited) asked before
     any answer; None for any other question. Searched as typed, it finds some two papers."""
-    if compared_back(question, ["Alpha", "Beta"]) is None:
+    if compared_back(question, [PLAIN_NAME, "Beta"]) is None:
         return None
     return "There is no answer in this conversation yet whose papers it could compare."
 

@@ -273,6 +273,16 @@ def rivals(question: str) -> tuple[str, ...]:
     return _sides(question, _RIVALS, "or", _RIVAL_SEPARATOR)
 
 
+def _without_article(side: str, question: str) -> str:
+    """A side without its article ("the baseline"), unless a capital one opens a name mid-question
+    ("... compare to The Need for Speed?")."""
+    article = re.match(r"(?:the|a|an)\s+", side, flags=re.I)
+    if article is None:
+        return side
+    named = side[0].isupper() and side[article.end()].isupper() and not question.lstrip().startswith(side)
+    return side if named else side[article.end() :]
+
+
 def _sides(
     question: str, forms: tuple[re.Pattern[str], ...], joint: str, separator: re.Pattern[str]
 ) -> tuple[str, ...]:
@@ -286,7 +296,7 @@ def _sides(
         written = match.group("sides") + (f" {joint} {other}" if other else "")
         text = _COMPARED_OF.sub("", _ASPECT.sub("", written).strip(" \"'\u201c\u201d."))
         sides = [s.strip(" \"'\u201c\u201d.") for s in separator.split(text)]
-        sides = [re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.I) for s in sides if s]
+        sides = [_without_article(s, question) for s in sides if s]
         if len(sides) >= 2 and all(
             len(s.split()) <= MAX_SIDE_WORDS and not _NOT_A_SIDE.match(s) for s in sides
         ):
@@ -710,6 +720,7 @@ def as_listed(question: str) -> str | None:
 
 
 # The words by which a follow-up names the paper of the last answer, and their possessives.
+PLAIN_NAME = "Alpha"  # a paper's name as any comparison's form reads it: one side
 _BACK_SUBJECT = re.compile(
     r"\b(?:it|they|them|(?:this|that|the)\s+(?:paper|work|article|study|preprint)|(?:this|that)\s+one)\b",
     re.I,
@@ -741,9 +752,13 @@ def written_about(question: str, name: str) -> str | None:
         return f"which papers are similar to {name}?"
     if aspect_of_nothing(text):  # "what are the limitations?", "does it have any?": of the paper
         return f"{in_place}?" if in_place != text else f"{_BACK_POSSESSIVE.sub('the', text)} of {name}?"
-    for sides in (compared, rivals):  # "how does it differ from X?", "is it better than X?"
-        if in_place != text and sides(text) == () and len(sides(in_place)) >= 2:
-            return f"{in_place}?"
+    # "how does it differ from X?" (read with a plain name: a long title, or one writing "and", is
+    # no side `compared` reads), "is it better than X?"
+    plain = _BACK_SUBJECT.sub(PLAIN_NAME, text)
+    if in_place != text and compared(text) == () and len(compared(plain)) >= 2:
+        return f"{in_place}?"
+    if in_place != text and rivals(text) == () and len(rivals(in_place)) >= 2:
+        return f"{in_place}?"
     for candidate in (in_place, f"{_BACK_POSSESSIVE.sub('the', text)} of {name}"):
         found = record_question(candidate)
         if found and found[1].casefold() == name.casefold():
@@ -771,7 +786,7 @@ def compared_back(question: str, names: list[str]) -> str | None:
     if len(names) < 2:
         return None
     text = _LEADING_AND.sub("", question.strip().rstrip("?.! "))
-    plain = _BACK_PLURAL.sub("Alpha and Beta", text, count=1)
+    plain = _BACK_PLURAL.sub(f"{PLAIN_NAME} and Beta", text, count=1)
     if plain == text or compared(text) != () or len(compared(plain)) < 2:
         return None
     return f"{_BACK_PLURAL.sub(lambda _: joined(names), text, count=1)}?"
