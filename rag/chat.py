@@ -30,6 +30,7 @@ from .followups import (
     compared_in,
     condense,
     has_pointer,
+    listed_again,
     needs_rewriting,
     nothing_to_compare,
     placed_in,
@@ -208,6 +209,8 @@ class ChatSession:
             return self._gather(self._placed(compared), compared.papers), True
         if placed := placed_in(question, self.turns):
             return self._gather(self._placed(placed), placed.papers), True
+        if last and (again := listed_again(question, last)):  # "what about knowledge distillation?"
+            return self._gather(again), True
         cited_any = any(turn.answer.citations for turn in self.turns)
         if missing := unplaced(question, self.turns) or (not cited_any and nothing_to_compare(question)):
             query = replace(self.assistant.gatherer.parse(question, self.filters), said_instead=missing)

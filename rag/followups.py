@@ -17,9 +17,11 @@ from .query import (
     aspect_of_nothing,
     compared_back,
     joined,
+    parse,
     record_question,
     regarded,
     regarding,
+    without_regarding,
     written_about,
 )
 
@@ -406,6 +408,35 @@ _NOT_BACK = re.compile(
     r"|\b(?:(?:is|was)\s+it|it\s+(?:is|was))\s+(?:possible|true|known|necessary|feasible)\b",
     re.IGNORECASE,
 )
+
+
+# "what about knowledge distillation?", "and model merging?", "how about for speech?": after a list,
+# the same list on another topic
+_ANOTHER_TOPIC = re.compile(
+    r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and)\s+(?:(?:for|on|in|with)\s+)?(?P<topic>[^?]+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+MAX_SWITCHED_WORDS = 5  # a topic in a few words, not a question of its own
+
+
+def listed_again(question: str, previous: Turn) -> str | None:
+    """After a list, "what about X?" ("and X?") as that list on X: its question with X for its topic
+    ("papers on knowledge distillation" after "papers on dataset distillation"); None for any other
+    follow-up, and for one pointing back ("what about their code?", "and the first one?") or asking
+    an aspect."""
+    match = _ANOTHER_TOPIC.match(question)
+    topic = match["topic"].strip(" \"'") if match else ""
+    if not topic or len(topic.split()) > MAX_SWITCHED_WORDS or refers_back(topic) or asked_aspect(topic):
+        return None
+    if _BY_PLACE.search(topic) or _OTHER.search(topic):  # "what about the first one?"
+        return None
+    listed = without_regarding(previous.standalone)
+    last = parse(listed)
+    if not last.is_list or last.like or last.among:
+        return None
+    if last.search in listed:  # "papers on dataset distillation": "papers on knowledge distillation"
+        return listed.replace(last.search, topic, 1)
+    return f"which papers are about {topic}?"
 
 
 def refers_back(question: str) -> bool:

@@ -23,6 +23,7 @@ from rag.followups import (
     Turn,
     carry_context,
     chosen_form,
+    listed_again,
     needs_rewriting,
     placed_in,
     refers_back,
@@ -858,3 +859,30 @@ def test_a_title_written_into_a_comparison_is_one_side(title: str, written: str)
     assert written_about("how does it compare to The Need for Speed?", title) == written
     # a capital article opening a name mid-question stays ("Need for Speed" found another paper)
     assert compared(written.replace(title, "GIM"))[-1] == "The Need for Speed"
+
+
+def test_what_about_another_topic_after_a_list_is_that_list_on_it(session: ChatSession) -> None:
+    """After "which papers study domain adaptation?", "what about zero-shot classification?" asks
+    the same list on that topic (before: asked of the list's first paper, "(regarding: ...)")."""
+    script = Script(
+        "which papers study domain adaptation?",
+        "what about zero-shot classification?",
+        "and what about their limitations?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    _, again, pointing = session.turns
+    assert again.standalone == "which papers study zero-shot classification?"
+    assert "Improved Zero-Shot Classification by Adapting VLMs with Text Descriptions" in {
+        c.paper.title for c in again.answer.citations
+    }, again.answer.text
+    assert pointing.standalone != "which papers study their limitations?"  # it points back
+
+
+@pytest.mark.parametrize(
+    "question", ["what about the first one?", "and their code?", "what about limitations?", "why is that?"]
+)
+def test_a_follow_up_pointing_back_or_asking_an_aspect_is_no_new_list(question: str) -> None:
+    listed = "papers on dataset distillation"
+    previous = Turn(listed, listed, Answer(listed, "", [], [], backend="extractive"))
+    assert listed_again(question, previous) is None
+    assert listed_again("and model merging?", previous) == "papers on model merging"
