@@ -17,16 +17,23 @@ CONTRIBUTION = re.compile(
 # A sentence reporting what was found or achieved ("we find that ...", "experiments show ...",
 # "X outperforms ...", "achieves 70.8%"): a paper's findings, past its background.
 FINDING = re.compile(
-    # "improves by 1.7%", not what the work is for or how it works: "to reduce", "by reducing"
-    r"(?<!\bto\s)(?<!\bby\s)"
     r"\b(?:show|shows|showed|shown|find|finds|found|observe[sd]?|reveal\w*|demonstrat\w*|indicat\w*"
     r"|suggest\w*|confirm\w*|outperform\w*|surpass\w*|achiev\w*|attain\w*|speed-?ups?|improv\w*|reduc\w*"
     r"|new state-of-the-art|comparabl[ey]|competitive|negligible|superior|performs?\s+(?:well|strongly|best)"
     r"|(?:better|faster|higher|lower|fewer)\s+(?:[\w-]+\s+){0,3}?than)\b|\d\s*(?:%|x\b|\u00d7)",
     re.IGNORECASE,
 )
-# A sentence presenting what the paper proposes, which says what it is for, not what it found.
-PROPOSING = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+)?(?:propose|introduce|present)s?\b", re.I)
+# What the work is for or how it works, not what it found: "to reduce", "designed to further
+# improve", "by reducing"
+_PURPOSE = re.compile(r"\b(?:to|by)\s+(?:\w+ly\s+|further\s+)?$", re.IGNORECASE)
+# A sentence presenting what the paper proposes, which says what it is for, not what it found ...
+PROPOSING = re.compile(
+    r"\b(?:we|this (?:paper|work|study))\s+(?:\w+,?\s+)?(?:propose|introduce|present|develop|design)[sd]?\b"
+    r"|\b(?:is|are)\s+(?:proposed|introduced)\b",
+    re.IGNORECASE,
+)
+# ... unless it also reports one: "We present X and show that it outperforms ...", "achieves 90%"
+_REPORTED = re.compile(r"\b(?:show|find|demonstrate|reveal)s?\s+that\b|\d\s*%", re.IGNORECASE)
 # A sentence about the paper's own work: its authors, "this paper", or (below) the paper's name.
 _OWN = re.compile(
     r"\b(we|our|ours|us|here|this (paper|work|study|article|report|research)|the present (paper|work|study)|"
@@ -42,8 +49,10 @@ _SCENE = re.compile(
 
 
 def reports_finding(sentence: str) -> bool:
-    """Whether a sentence reports what was found or achieved, rather than proposing something."""
-    return bool(FINDING.search(sentence)) and not PROPOSING.search(sentence)
+    """Whether a sentence reports what was found or achieved, rather than proposing something or
+    saying what it is for."""
+    found = any(not _PURPOSE.search(sentence[: m.start()]) for m in FINDING.finditer(sentence))
+    return found and (not PROPOSING.search(sentence) or bool(_REPORTED.search(sentence)))
 
 
 def own_names(paper: PaperText) -> list[str]:

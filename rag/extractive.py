@@ -29,7 +29,15 @@ CONTRIBUTION_MARGIN = 0.2
 
 # A sentence stating a paper's key idea as such ("The key idea is simple: ...", "Key contributions
 # include ...")
+MIN_STATED_WORDS = 6  # words after "the key idea" that say what it is
 _KEY_IDEA = re.compile(r"\b(?:key|main|core|central)\s+(?:ideas?|insights?|contributions?)\b", re.IGNORECASE)
+
+
+def _states_key_idea(sentence: str) -> bool:
+    """Whether a sentence states a key idea and what it is ("The key idea is simple: factorize ...",
+    not "Our main contributions are threefold.")."""
+    match = _KEY_IDEA.search(sentence)
+    return match is not None and len(sentence[match.end() :].split()) >= MIN_STATED_WORDS
 
 
 def _best_sentences(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[tuple[float, int]]:
@@ -203,7 +211,8 @@ def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:
     presented = [
         s for s in paper.sentences if CONTRIBUTION.search(s) and any(writes_name(s, n) for n in names)
     ]
-    stated = [s for s in paper.sentences if _KEY_IDEA.search(s)]
+    scene = background(paper)  # "A key idea in prior work is ..."
+    stated = [s for p, s in enumerate(paper.sentences) if p not in scene and _states_key_idea(s)]
     return next((s for s in stated + presented if asked & set(tokenize(s))), None) or next(
         iter(presented), None
     )

@@ -596,7 +596,7 @@ _DEFINITION = re.compile(
 _FINDINGS = re.compile(
     r"^\s*what\s+(?:does|did|do)\s+(?P<finder>[^?]+?)\s+(?:find|show|demonstrate|conclude|reveal|discover)"
     r"\s*[?.!]*\s*$"
-    r"|^\s*what\s+(?:are|were|is|was)\s+(?:the\s+|(?P<owner>[^?]+?)'s?\s+)?(?:(?:main|key|major|most\s+"
+    r"|^\s*what\s+(?:are|were|is|was)\s+(?:the\s+|(?:its|their)\s+|(?P<owner>[^?]+?)'s?\s+)?(?:(?:main|key|major|most\s+"
     r"important|principal|primary)\s+)?(?:findings?|results?|conclusions?|takeaways?|outcomes?)"
     r"(?:\s+(?:of|from|in)\s+(?P<source>[^?]+?))?\s*[?.!]*\s*$",
     re.IGNORECASE,
@@ -637,18 +637,26 @@ def _chat_subject_as_words(text: str) -> str:
     return _REGARDING.sub(lambda match: f" ({match['topic']})", text)
 
 
-def asked_findings(question: str) -> str | None:
-    """What a question asks the findings of ("what does GIM find?": "GIM"; "what were the results?": ""),
-    or None when it asks for none (a topic in a sentence is no paper's name)."""
+# The words asking for findings, which no abstract needs to write ("main findings", "key results")
+_FINDING_WORDS = re.compile(
+    r"\b(?:(?:main|key|major|most\s+important|principal|primary)\s+)?(?:findings?|results?|conclusions?"
+    r"|takeaways?|outcomes?)\b|\b(?:find|demonstrate|conclude|reveal|discover)\s*(?=[?.!]*\s*(?:\(|$))",
+    re.IGNORECASE,
+)
+
+
+def asks_findings(question: str) -> bool:
+    """Whether a question asks what a paper found ("what does GIM find?", "what were its results?");
+    not when what it names is a topic in a sentence, no paper's name."""
     match = _FINDINGS.match(without_regarding(question))
-    if match is None:
-        return None
-    subject = match["finder"] or match["owner"] or match["source"] or ""
-    if len(subject.split()) > MAX_SUMMARY_SUBJECT_WORDS:
-        return None
-    # "the paper", "they": the paper a chat is on (a capital "The" opens a name: The Need for Speed)
-    pointed = re.sub(r"^the\s+", "", subject)
-    return "" if _POINTING.match(pointed) or _PAPERS.fullmatch(pointed) else subject
+    subject = (match["finder"] or match["owner"] or match["source"] or "") if match else ""
+    return match is not None and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
+
+
+def _without_finding_words(search: str) -> str:
+    """A findings question searched without the words asking for findings, when others are left."""
+    left = re.sub(r"\s+", " ", _FINDING_WORDS.sub(" ", search)).strip()
+    return left if tokenize(left) else search
 
 
 def asks_definition(question: str) -> bool:
@@ -719,8 +727,9 @@ def as_listed(question: str) -> str | None:
     return listed if read and set(tokenize(topic)) - _NO_TOPIC else None
 
 
-# The words by which a follow-up names the paper of the last answer, and their possessives.
 PLAIN_NAME = "Alpha"  # a paper's name as any comparison's form reads it: one side
+
+# The words by which a follow-up names the paper of the last answer, and their possessives.
 _BACK_SUBJECT = re.compile(
     r"\b(?:it|they|them|(?:this|that|the)\s+(?:paper|work|article|study|preprint)|(?:this|that)\s+one)\b",
     re.I,
@@ -913,8 +922,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     stands_for = re.sub(r"^the\s+", "", stands_for.strip(" \"'"), flags=re.I)
     search = stands_for or search  # searched by the name: it ranks its paper first
     kind = "yesno" if confirming and kind == "lookup" else kind
-    findings = asked_findings(plain) if kind == "lookup" else None
-    search = findings or search  # searched by the paper's name: no abstract writes "main findings"
+    findings = kind == "lookup" and asks_findings(plain)
+    search = _without_finding_words(search) if findings else search
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
     sides = compared(plain) if kind == "comparison" else ()
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
@@ -949,10 +958,10 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         owner=(regarded(plain) or owned["owner"]) if owned else "",
         aspect=aspect,
         summary=kind == "lookup" and asks_summary(question),
-        findings=findings is not None,
+        findings=findings,
         wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
-        definition=kind == "lookup" and asks_definition(plain) and findings is None,
+        definition=kind == "lookup" and asks_definition(plain) and not findings,
         like=like,
         stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",

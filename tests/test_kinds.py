@@ -976,21 +976,22 @@ def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistan
 @pytest.mark.parametrize(
     ("question", "searched"),
     [
-        ("what does gim find?", "gim"),
-        ("what did GIM show?", "GIM"),
-        ("what are the main findings of ADDP?", "ADDP"),  # before: refused, "main findings" unwritten
-        ("what are the key results of demystifying clip data?", "demystifying clip data"),
-        ("what are hda's key results?", "hda"),  # no "what is hda?"
-        ("what were the results of model soups on imagenet?", "model soups on imagenet"),
-        ("what did The Need for Speed show?", "The Need for Speed"),  # a capital "The" opens the name
-        ("what are the key findings of the paper? (regarding: GIM)", None),  # a chat's paper: as asked
-        ("what did they find?", None),
+        ("what does gim find?", "what does gim ?"),
+        ("what did GIM show?", "what did GIM show?"),  # "show" is no search term
+        ("what are the main findings of ADDP?", "what are the of ADDP?"),  # before: refused, unwritten words
+        ("what are hda's key results?", "what are hda's ?"),  # no "what is hda?"
+        ("what were the results of model soups on imagenet?", "what were the of model soups on imagenet?"),
+        # a chat's paper stays, and so does a subject that is no name (before the review: "the authors")
+        ("what did the authors find? (regarding: GIM)", "what did the authors ? (GIM)"),
+        ("what are its main results? (regarding: GIM)", "what are its ? (GIM)"),
+        ("what were their key findings?", "what were their key findings?"),  # nothing else to search
+        ("what did they find?", "what did they find?"),
     ],
 )
-def test_what_a_paper_found_is_searched_by_its_name(question: str, searched: str | None) -> None:
+def test_what_a_paper_found_is_searched_without_the_words_asking_for_it(question: str, searched: str) -> None:
     query = parse(question)
     assert query.findings and not query.definition
-    assert query.search == (searched or query.search) and (searched or "find" in query.search)
+    assert query.search == searched
 
 
 @pytest.mark.parametrize(
@@ -1016,6 +1017,9 @@ def test_other_questions_ask_no_findings(question: str) -> None:
         ("ComPEFT employs sparsification to reduce the size of the PEFT module.", False),  # what it is for
         ("The distance loss blends the attributes by reducing the distances.", False),  # how it works
         ("In this work, we intend to reveal CLIP's data curation approach.", False),
+        ("It is designed to further improve accuracy.", False),  # an adverb before the purpose
+        ("A novel method is proposed to improve retrieval.", False),
+        ("We present ZipLM and show that it outperforms pruning by 5%.", True),  # proposes and reports
     ],
 )
 def test_a_finding_is_what_was_found_not_what_a_method_is_for(sentence: str, reports: bool) -> None:
@@ -1061,8 +1065,11 @@ def test_the_key_idea_of_a_paper_is_the_sentence_presenting_it(assistant: Assist
 def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
     paper = _paper(
         "Magic 1-For-1: Generating One Minute Video Clips within One Minute",
+        "A key idea in prior work is to distill diffusion models step by step into fewer ones.",  # background
         "In this technical report, we present Magic 1-For-1 (Magic141), an efficient video generation model.",
+        "Our main contributions are threefold.",  # says nothing of what they are
         "The key idea is simple: factorize the text-to-video generation task into two easier tasks.",
     )
     assert presenting(paper, frozenset({"magic", "key", "idea"})).startswith("The key idea is simple")
     assert presenting(paper, frozenset({"magic141"})).startswith("In this technical report")  # "what is X?"
+    assert presenting(paper, frozenset({"magic", "main", "contribution"})).startswith("In this technical")
