@@ -63,9 +63,10 @@ def carry_context(question: str, previous: Turn) -> str:
 
 
 def written_in(question: str, previous: Turn) -> Placed | None:
-    """The follow-up as a question of its own about the one paper the last answer cited, when
-    writing that paper in makes one: a question about its record ("who are the authors?") or a
-    comparison with a paper the follow-up names ("how does it differ from Twin-Merging?")."""
+    """The follow-up as a question of its own about the one paper the last answer cited (with that
+    paper, pointed at), when writing that paper in makes one: a question about its record ("who are
+    the authors?") or a comparison with a paper the follow-up names ("how does it differ from
+    Twin-Merging?")."""
     titled = {c.paper.paper_id: c.paper.title for c in previous.answer.citations if c.paper.title}
     if len(titled) != 1:  # an untitled paper has no name to write in
         return None
@@ -196,7 +197,8 @@ _BY_PLACE = re.compile(
 
 
 class Placed(NamedTuple):
-    """A follow-up pointing at papers by place or number, with them written in by name."""
+    """A follow-up pointing at papers of the conversation (by place, number or pronoun), with them
+    written in by name."""
 
     question: str
     papers: list[str]  # their ids

@@ -579,8 +579,8 @@ _SUMMARY = re.compile(
     r"|^\s*what\s+is\s+(?P<about>[^?]+?)\s+about\s*\??\s*$",
     re.IGNORECASE,
 )
-# "what is gim?", "what's moe++", "what does X propose?", "what are the main contributions of X?":
-# what a name stands for (a paper's: the sentence presenting it)
+# "what is gim?", "what's moe++", "what does X propose?", "what are the main contributions of X?",
+# "what is the key idea of X?": what a name stands for (a paper's: the sentence presenting it)
 _DEFINITION = re.compile(
     r"^\s*what(?:\s+are|\s+is|'s)\s+the\s+(?:(?:main|key|core|central|big|basic)\s+)?(?:contributions?|ideas?"
     r"|insights?|intuition)\s+(?:of|in|behind)\s+(?P<contributor>[^?]+?)\s*\??\s*$"

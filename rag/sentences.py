@@ -99,7 +99,8 @@ def _counts(sentence: str, counted: frozenset[str]) -> bool:
 def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[float]:
     """How well each of a paper's sentences answers the question: similarity plus shared words,
     more for the paper whose title the question names, plus what the question asks for (a number
-    for a quantity, a result for results, the method for "how does"); boilerplate (code links,
+    for a quantity, a result for results, the method for "how does"; for "what does X find?", a
+    sentence reporting a finding higher and the background lower); boilerplate (code links,
     availability notes) never counts. A detail asked of a paper called by name (`asked_vector`):
     its sentences ranked by the question and what it asks beyond the name alike, opening ones
     lower, the best of them scoring what the paper's best did (its standing against the other
