@@ -63,9 +63,14 @@ def own_names(paper: PaperText) -> list[str]:
     return [name for name in dict.fromkeys(title_names(paper.title) + coined) if len(name) > 1]
 
 
+def name_written(text: str, name: str, flags: re.RegexFlag = re.NOFLAG) -> re.Match[str] | None:
+    """Where a text writes a name as a word of its own ("GIM", not "GIMs" or "pre-GIM")."""
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags)
+
+
 def writes_name(sentence: str, name: str) -> bool:
-    """Whether a sentence writes a name as a word of its own ("GIM", not "GIMs" or "pre-GIM")."""
-    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence))
+    """Whether a sentence writes a name as a word of its own."""
+    return name_written(sentence, name) is not None
 
 
 def about_own_work(sentence: str, names: list[str]) -> bool:

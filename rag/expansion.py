@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from .contribution import name_written, writes_name
 from .embeddings import Embedder
 from .evidence import Evidence
 from .extractive import named_paper
@@ -24,14 +25,9 @@ def initials(name: str) -> str:
     return "".join(capitals) if len(capitals) >= 2 and 2 * len(capitals) >= len(letters) else ""
 
 
-def _writes(text: str, name: str, flags: re.RegexFlag = re.NOFLAG) -> re.Match[str] | None:
-    """Where a text writes a name as a word of its own (not LoRA of "Trans-LoRA")."""
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags)
-
-
 def as_written(name: str, texts: list[str]) -> str:
     """The name as the texts first write it ("lora": LoRA), else as asked."""
-    found = next(filter(None, (_writes(text, name, re.IGNORECASE) for text in texts)), None)
+    found = next(filter(None, (name_written(text, name, re.IGNORECASE) for text in texts)), None)
     return found.group() if found else name
 
 
@@ -85,7 +81,7 @@ def expansion_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[
         name = as_written(asked, texts)
         # a title or sentence writing the name spells it out ("GIM: Learning Generalizable Image
         # Matcher ...", "low-rank adapters (LoRA)"); initials met elsewhere are chance
-        naming = [text for text in texts if _writes(text, name)]
+        naming = [text for text in texts if writes_name(text, name)]
         if initials(name) and (words := next(filter(None, (spelled_out(name, t) for t in naming)), None)):
             return f'{name} stands for "{words}" [{paper.number}].', [paper.number]
     if named is None or not initials(as_written(asked, [named.title, *named.sentences])):

@@ -186,6 +186,12 @@ def summary_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
     return [s for s in paper.sentences if s in chosen]
 
 
+def _best_two(ranked: list[tuple[float, int]]) -> list[int]:
+    """The positions of the best sentence and of the second when it scores nearly as well (within
+    SENTENCE_MARGIN), in the abstract's order."""
+    return sorted(p for score, p in ranked[:2] if score >= ranked[0][0] - SENTENCE_MARGIN)
+
+
 def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list[str]:
     """What one paper found ("what does X find?"), in its abstract's order: its best sentence past
     the background reporting a finding or result (not the one proposing it: "we propose X to
@@ -198,8 +204,7 @@ def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
     ]
     if not found:
         return [contribution(paper, ranked)]
-    chosen = {p for score, p in found[:2] if score >= found[0][0] - SENTENCE_MARGIN}
-    return [paper.sentences[p] for p in sorted(chosen)]
+    return [paper.sentences[p] for p in _best_two(found)]
 
 
 def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:
@@ -243,9 +248,7 @@ def compared_sentences(
         if query.findings:  # "what did they find?" of several papers: what each found
             quoted = finding_sentences(by_number[number], ranked[number])
         else:
-            best = ranked[number][0][0]
-            positions = sorted(p for score, p in ranked[number][:2] if score >= best - SENTENCE_MARGIN)
-            quoted = [by_number[number].sentences[p] for p in positions]
+            quoted = [by_number[number].sentences[p] for p in _best_two(ranked[number])]
         chosen[number] = f" [{number}] ".join(sentence.rstrip() for sentence in quoted)
     return chosen
 

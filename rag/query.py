@@ -581,11 +581,12 @@ _SUMMARY = re.compile(
 )
 # "what is gim?", "what's moe++", "what does X propose?", "what are the main contributions of X?",
 # "what is the key idea of X?": what a name stands for (a paper's: the sentence presenting it)
+_KEY = r"(?:main|key|core|central|big|basic)"
 _DEFINITION = re.compile(
-    r"^\s*what(?:\s+are|\s+is|'s)\s+the\s+(?:(?:main|key|core|central|big|basic)\s+)?(?:contributions?|ideas?"
+    rf"^\s*what(?:\s+are|\s+is|'s)\s+the\s+(?:{_KEY}\s+)?(?:contributions?|ideas?"
     r"|insights?|intuition)\s+(?:of|in|behind)\s+(?P<contributor>[^?]+?)\s*\??\s*$"
     # "GIM: what is the key idea?", as a chat's reader types it after a title
-    r"|^\s*(?P<titled>[^:?]+?)\s*:\s*what(?:\s+is|'s)\s+the\s+(?:main|key|core|central|big|basic)\s+"
+    rf"|^\s*(?P<titled>[^:?]+?)\s*:\s*what(?:\s+is|'s)\s+the\s+{_KEY}\s+"
     r"(?:idea|insight|contribution)\s*\??\s*$"
     r"|^\s*what\s+(?:does|did)\s+(?P<proposer>[^?]+?)\s+(?:propose|introduce|present|contribute)\s*\??\s*$"
     r"|^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$",
@@ -593,11 +594,15 @@ _DEFINITION = re.compile(
 )
 # What a paper found: "what does X find?", "what did they show?", "what are the main findings of X?",
 # "what are X's key results?", "what were the results?" (a chat's paper)
+# (and the words asking for them: "main findings", "key results", "what does X find?")
+_FOUND = (
+    r"(?:(?:main|key|major|most\s+important|principal|primary)\s+)?"
+    r"(?:findings?|results?|conclusions?|takeaways?|outcomes?)"
+)
+_FINDS = r"(?:find|demonstrate|conclude|reveal|discover)"
 _FINDINGS = re.compile(
-    r"^\s*what\s+(?:does|did|do)\s+(?P<finder>[^?]+?)\s+(?:find|show|demonstrate|conclude|reveal|discover)"
-    r"\s*[?.!]*\s*$"
-    r"|^\s*what\s+(?:are|were|is|was)\s+(?:the\s+|(?:its|their)\s+|(?P<owner>[^?]+?)'s?\s+)?(?:(?:main|key|major|most\s+"
-    r"important|principal|primary)\s+)?(?:findings?|results?|conclusions?|takeaways?|outcomes?)"
+    rf"^\s*what\s+(?:does|did|do)\s+(?P<finder>[^?]+?)\s+(?:{_FINDS}|show)\s*[?.!]*\s*$"
+    rf"|^\s*what\s+(?:are|were|is|was)\s+(?:the\s+|(?:its|their)\s+|(?P<owner>[^?]+?)'s?\s+)?{_FOUND}"
     r"(?:\s+(?:of|from|in)\s+(?P<source>[^?]+?))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
@@ -638,11 +643,7 @@ def _chat_subject_as_words(text: str) -> str:
 
 
 # The words asking for findings, which no abstract needs to write ("main findings", "key results")
-_FINDING_WORDS = re.compile(
-    r"\b(?:(?:main|key|major|most\s+important|principal|primary)\s+)?(?:findings?|results?|conclusions?"
-    r"|takeaways?|outcomes?)\b|\b(?:find|demonstrate|conclude|reveal|discover)\s*(?=[?.!]*\s*(?:\(|$))",
-    re.IGNORECASE,
-)
+_FINDING_WORDS = re.compile(rf"\b{_FOUND}\b|\b{_FINDS}\s*(?=[?.!]*\s*(?:\(|$))", re.IGNORECASE)
 
 
 def asks_findings(question: str) -> bool:
