@@ -34,6 +34,15 @@ PROPOSING = re.compile(
 )
 # ... unless it also reports one: "We present X and show that it outperforms ...", "achieves 90%"
 _REPORTED = re.compile(r"\b(?:show|find|demonstrate|reveal)s?\s+that\b|\d\s*%", re.IGNORECASE)
+# A sentence reporting how the paper was evaluated: its experiments, benchmarks or datasets, what it
+# is compared with, a metric ("Experiments on COCO show ...", "relative to previously-proposed
+# methods", "98.44 % mAP on the MMSports 2022 ... challenge")
+_EVALUATION = re.compile(
+    r"\b(?:experiment\w*|evaluat\w*|benchmark\w*|datasets?|empirical(?:ly)?|tested|baselines?|ablations?"
+    r"|compared?\s+(?:to|with|against)|comparisons?\s+with|relative\s+to|outperform\w*|surpass\w*"
+    r"|state-of-the-art|accuracy|mAP|FID|BLEU|ROUGE|F1|perplexity|win\s+rates?)\b",
+    re.IGNORECASE,
+)
 # A sentence about the paper's own work: its authors, "this paper", or (below) the paper's name.
 _OWN = re.compile(
     r"\b(we|our|ours|us|here|this (paper|work|study|article|report|research)|the present (paper|work|study)|"
@@ -53,6 +62,13 @@ def reports_finding(sentence: str) -> bool:
     saying what it is for."""
     found = any(not _PURPOSE.search(sentence[: m.start()]) for m in FINDING.finditer(sentence))
     return found and (not PROPOSING.search(sentence) or bool(_REPORTED.search(sentence)))
+
+
+def reports_evaluation(sentence: str) -> bool:
+    """Whether a sentence reports how the paper was evaluated (its experiments, benchmarks, what it
+    is compared with, a metric), rather than proposing something."""
+    proposing = PROPOSING.search(sentence) and not _REPORTED.search(sentence)
+    return bool(_EVALUATION.search(sentence)) and not proposing
 
 
 def own_names(paper: PaperText) -> list[str]:

@@ -377,9 +377,10 @@ def _ask_beyond_names(
     use?"), the paper's sentences are weighed against what it asks beyond the name as much as
     against the whole question: the name alone would pick the sentence presenting the paper, not
     the one that answers. Not for a list, nor for a question about the paper as a whole (its gist,
-    what it is, found or addresses, an aspect, what its name stands for), answered in their ways."""
-    whole = query.summary or query.definition or query.findings or query.wants_problem or query.aspect
-    if query.is_list or whole or query.stands_for:
+    what it is, found, was evaluated on or addresses, an aspect, what its name stands for), answered
+    in their ways."""
+    whole = query.summary or query.definition or query.findings or query.wants_problem
+    if query.is_list or whole or query.aspect or query.stands_for:
         return
     asked = {
         number: text
@@ -400,7 +401,7 @@ def _asks_detail(query: Query, beyond: str, naming: set[str], paper: PaperText) 
     "loss"; not "how does X work?"). Comparisons and yes/no questions weigh their sides and the
     sentence settling them as before."""
     terms = set(tokenize(beyond)) - naming
-    if query.quantity or query.instances:
+    if query.quantity or query.instances or query.evaluation:
         return bool(terms)
     return query.kind == "lookup" and bool(terms & set(tokenize(" ".join(paper.chunk_texts))))
 

@@ -18,6 +18,7 @@ from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
 from .scope import asked_filter
 from .topic import acronyms
+from .untrusted import without_controls
 
 Kind = Literal["lookup", "list", "figure", "comparison", "yesno", "metadata"]
 
@@ -606,6 +607,29 @@ _FINDINGS = re.compile(
     r"(?:\s+(?:of|from|in)\s+(?P<source>[^?]+?))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# How a paper was evaluated: "how is X evaluated?", "how did the authors test X?", "what experiments
+# does X run?", "what does X compare against?", "what baselines is X compared to?"
+_TESTED = r"(?:evaluated|tested|benchmarked|validated|assessed)"
+_TEST = r"(?:evaluate|test|benchmark|validate|assess)"
+_BASELINES = r"(?:(?:baselines?|methods?|models?|approaches|works?)\s+)?"
+_EVALUATION = re.compile(
+    rf"^\s*how\s+(?:is|was|are|were)\s+(?P<tested>[^?]+?)\s+{_TESTED}\s*[?.!]*\s*$"
+    rf"|^\s*how\s+(?:do|did|does)\s+(?:the\s+authors|they|the\s+paper)\s+{_TEST}\s+(?P<test>[^?]+?)\s*[?.!]*\s*$"
+    r"|^\s*what\s+experiments\s+(?:does|did|do)\s+(?P<experimenter>[^?]+?)\s+(?:run|do|conduct|perform|report)"
+    r"\s*[?.!]*\s*$"
+    r"|^\s*what\s+experiments\s+(?:are|were)\s+(?:run|done|conducted|performed|reported)\s+(?:in|for|by|on)\s+"
+    r"(?P<experimented>[^?]+?)\s*[?.!]*\s*$"
+    rf"|^\s*what\s+{_BASELINES}(?:does|did|do)\s+(?P<comparer>[^?]+?)\s+compare\s+(?:itself\s+|themselves\s+)?"
+    r"(?:against|to|with)\s*[?.!]*\s*$"
+    rf"|^\s*what\s+{_BASELINES}(?:is|was|are|were)\s+(?P<compared>[^?]+?)\s+compared\s+(?:against|to|with)"
+    r"\s*[?.!]*\s*$"
+    r"|^\s*what\s+(?:are|were)\s+(?:the\s+|(?:its|their)\s+)?baselines\s+(?:of|in|for|used\s+(?:by|in))\s+"
+    r"(?P<baselined>[^?]+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+# What an evaluation question writes that no abstract does: "how do the authors evaluate X?" (its
+# "evaluated" or "compare against" stay: what it asks beyond the paper's name weighs its sentences)
+_EVALUATION_WORDS = re.compile(r"\bthe\s+authors\b", re.IGNORECASE)
 MAX_DEFINED_WORDS = 4  # "what is X?" names a paper in a few words ("what is the best loss for Y?" does not)
 MAX_SUMMARY_SUBJECT_WORDS = 8  # "tell me about X" names a paper in a few words, not a topic in a sentence
 
@@ -657,6 +681,20 @@ def asks_findings(question: str) -> bool:
 def _without_finding_words(search: str) -> str:
     """A findings question searched without the words asking for findings, when others are left."""
     left = re.sub(r"\s+", " ", _FINDING_WORDS.sub(" ", search)).strip()
+    return left if tokenize(left) else search
+
+
+def asks_evaluation(question: str) -> bool:
+    """Whether a question asks how a paper was evaluated ("how is GIM evaluated?", "what does GIM
+    compare against?"); not when what it names is a topic in a sentence, no paper's name."""
+    match = _EVALUATION.match(without_regarding(question))
+    subject = next(filter(None, match.groups()), "") if match else ""
+    return match is not None and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
+
+
+def _without_evaluation_words(search: str) -> str:
+    """An evaluation question searched without the words asking how, when others are left."""
+    left = re.sub(r"\s+", " ", _EVALUATION_WORDS.sub(" ", search)).strip()
     return left if tokenize(left) else search
 
 
@@ -858,6 +896,7 @@ class Query:
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")
     findings: bool = False  # it asks what a paper found ("what does X find?", "what are its main results?")
+    evaluation: bool = False  # it asks how a paper was evaluated ("how is X evaluated?", "its baselines?")
     wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
     definition: bool = False  # "what is gim?": what a name stands for
@@ -925,6 +964,10 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     kind = "yesno" if confirming and kind == "lookup" else kind
     findings = kind == "lookup" and asks_findings(plain)
     search = _without_finding_words(search) if findings else search
+    # "what does X compare against?" asks for X's baselines: one paper's, no comparison of two
+    evaluation = kind in ("lookup", "comparison") and asks_evaluation(plain)
+    kind = "lookup" if evaluation else kind
+    search = _without_evaluation_words(search) if evaluation else search
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
     sides = compared(plain) if kind == "comparison" else ()
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
@@ -945,7 +988,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         unit=unit,
         counted=counted,
         wants_result=bool(_RESULTS.search(plain)) and not match,
-        wants_method=bool(_METHOD.match(plain)) and not match,
+        wants_method=bool(_METHOD.match(plain)) and not match and not evaluation,
         given=frozenset(figures(question)),
         written=frozenset(written_figures(question)),
         acronyms=acronyms(search),
@@ -960,6 +1003,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         aspect=aspect,
         summary=kind == "lookup" and asks_summary(question),
         findings=findings,
+        evaluation=evaluation,
         wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
         definition=kind == "lookup" and asks_definition(plain) and not findings,
@@ -972,8 +1016,9 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
 def parse_question(
     question: str, *, max_chars: int, notify: Callable[[str], None], filters: Filter = NO_FILTER
 ) -> Query:
-    """A question as typed, parsed: stripped, an empty one an InputError, a long one cut (saying so)."""
-    question = question.strip()
+    """A question as typed, parsed: stripped of controls (a pasted "\x1b[31mGIM\x1b[0m" is "GIM"),
+    an empty one an InputError, a long one cut (saying so)."""
+    question = without_controls(question).strip()
     if not question:
         raise InputError("the question is empty")
     if len(question) > max_chars:

@@ -4,12 +4,13 @@ chosen within a prompt's token budget."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .citations import PaperText, figures, split_sentences
-from .contribution import background, reports_finding
+from .contribution import background, reports_evaluation, reports_finding
 from .embeddings import Embedder
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
@@ -34,6 +35,8 @@ BACKGROUND_PENALTY = 0.1  # an abstract's opening (the field, the problem), for 
 EVALUATION_PENALTY = 0.1  # a sentence reporting an evaluation, for "how does X work?"
 # As first set, not tuned (benchmarks/findings.py reports the answers; twenty-second session):
 FINDING_BONUS = 0.15  # a sentence reporting a finding, past the background, for "what does X find?"
+# As first set, not tuned (benchmarks/evaluations.py reports the answers; twenty-third session):
+EVALUATION_BONUS = 0.15  # a sentence reporting an evaluation, past the background, for "how is X evaluated?"
 
 _RESULT_SENTENCE = re.compile(
     r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
@@ -42,7 +45,8 @@ _METHOD_SENTENCE = re.compile(
     r"\b(we (propose|introduce|present|develop|design)|is an? |framework|approach|method)\b", re.I
 )
 _BOILERPLATE = re.compile(
-    r"https?://|github\.com|\b(code|models?|data(sets?)?|weights|checkpoints?)\b[^.]{0,40}\b(is|are|will be)"
+    r"https?://|github\.com|\b(code|models?|data(sets?)?|weights|checkpoints?)\b[^.]{0,40}"
+    r"\b(is|are|(?:will|shall)\s+(?:soon\s+)?be)"
     r"\s+(made\s+)?(publicly\s+)?(available|released|open-sourced)|project page|things to share",
     re.IGNORECASE,
 )
@@ -99,18 +103,30 @@ def _counts(sentence: str, counted: frozenset[str]) -> bool:
 def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[float]:
     """How well each of a paper's sentences answers the question: similarity plus shared words,
     more for the paper whose title the question names, plus what the question asks for (a number
-    for a quantity, a result for results, the method for "how does"; for "what does X find?", a
-    sentence reporting a finding higher and the background lower); boilerplate (code links,
+    for a quantity, a result for results, the method for "how does"; for "what does X find?" or
+    "how is X evaluated?", a sentence reporting a finding or an evaluation higher and the
+    background lower); boilerplate (code links,
     availability notes) never counts. A detail asked of a paper called by name (`asked_vector`):
     its sentences ranked by the question and what it asks beyond the name alike, opening ones
     lower, the best of them scoring what the paper's best did (its standing against the other
     papers stays as the name gave it)."""
     assert paper.sentence_vectors is not None
     scores = _scores(query, paper.sentence_vectors @ question_vector, query.terms, paper)
+    if paper.asked_vector is not None and scores:
+        scores = _beyond_name(query, question_vector, paper, scores)
     if query.findings:
-        scores = _findings_first(paper, scores)
-    if paper.asked_vector is None or not scores:
-        return scores
+        scores = _reported_first(paper, scores, reports_finding, FINDING_BONUS)
+    elif query.evaluation:
+        scores = _reported_first(paper, scores, reports_evaluation, EVALUATION_BONUS)
+    return scores
+
+
+def _beyond_name(
+    query: Query, question_vector: np.ndarray, paper: PaperText, scores: list[float]
+) -> list[float]:
+    """A paper's sentences weighed by what a question asks beyond its name, opening ones lower,
+    the best scoring what the paper's best did."""
+    assert paper.sentence_vectors is not None and paper.asked_vector is not None
     terms = query.terms - paper.name_terms or query.terms
     similarities = paper.sentence_vectors @ ((question_vector + paper.asked_vector) / 2)
     scene = frozenset(background(paper))  # the things it names are other work's, not the paper's
@@ -121,15 +137,14 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
     return [score + shift for score in asked]
 
 
-def _findings_first(paper: PaperText, scores: list[float]) -> list[float]:
-    """For "what does X find?": the sentences reporting a finding higher, the background lower."""
+def _reported_first(
+    paper: PaperText, scores: list[float], reports: Callable[[str], bool], bonus: float
+) -> list[float]:
+    """For "what does X find?" or "how is X evaluated?": the sentences reporting it higher, the
+    background lower."""
     scene = background(paper)
     return [
-        score - BACKGROUND_PENALTY
-        if position in scene
-        else score + FINDING_BONUS
-        if reports_finding(sentence)
-        else score
+        score - BACKGROUND_PENALTY if position in scene else score + bonus if reports(sentence) else score
         for position, (sentence, score) in enumerate(zip(paper.sentences, scores, strict=True))
     ]
 

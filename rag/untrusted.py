@@ -2,7 +2,7 @@
 and to read numbers from.
 
 A terminal obeys control characters: ESC starts sequences that retitle the window, clear the
-screen, hide or blink text; BEL rings; CR overwrites a line. Corpus text loses them when it is
+screen, hide or blink text; BEL rings; CR overwrites a line. Corpus text and questions lose them when
 read (`without_controls`); everything printed shows them as visible symbols (`printable`); JSON
 keeps the text as stored, every control escaped (`printable_json`).
 """

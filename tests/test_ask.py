@@ -430,6 +430,7 @@ def test_record_questions_over_the_bundled_corpus_answer_from_the_named_record(
         ("what is ZeRO?", "ZeRO: Memory Optimizations"),
         ("what does powerscheduler do?", "Power Scheduler: "),  # a name run together: no paper writes it
         ("summarize points", "POINTS: "),  # other titles write "point" too
+        ("what is \x1b[1mZeRO\x1b[0m?", "ZeRO: Memory Optimizations"),  # pasted with its colours
     ],
 )
 def test_a_paper_called_by_its_short_name_is_answered_from_it(

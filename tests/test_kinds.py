@@ -14,7 +14,7 @@ from rag.api import Assistant
 from rag.chat import ChatSession, repl
 from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
-from rag.contribution import reports_finding
+from rag.contribution import reports_evaluation, reports_finding
 from rag.embeddings import OnnxMiniLM
 from rag.extractive import contribution, presenting, settling_sentences
 from rag.prompting import build_messages
@@ -526,6 +526,8 @@ def test_a_list_quotes_what_a_paper_contributes_not_its_background() -> None:
     assert contribution(paper, [(0.9, 0), (0.3, 1)]).startswith("We propose")
     assert _BOILERPLATE.search("In short, we provide in this paper two important things to share.")
     assert _BOILERPLATE.search("Code is available at our project page.")
+    assert _BOILERPLATE.search("Code shall be released.")
+    assert _BOILERPLATE.search("Models will soon be released.")
 
 
 def test_a_list_never_quotes_other_work_or_where_the_code_is() -> None:
@@ -1039,6 +1041,76 @@ def test_what_a_paper_found_quotes_its_results_not_what_it_is(assistant: Assista
 def test_what_they_found_after_a_paper_in_a_chat_is_its_finding(assistant: Assistant) -> None:
     session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
     script = Script("tell me about clip-reident", "what did they find?")
+    assert repl(session, script.read_line, script.write) == 0
+    answer = session.turns[1].answer
+    assert [c.paper.title for c in answer.citations] == [CLIP]
+    assert "98.44 % mAP" in answer.text and "we investigate whether" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("how is clip-reident evaluated?", "how is clip-reident evaluated?"),
+        ("how was GIM tested?", "how was GIM tested?"),
+        ("how do the authors evaluate GIM?", "how do evaluate GIM?"),  # before: refused, unwritten words
+        ("what experiments does GIM run?", "what experiments does GIM run?"),
+        ("what does GIM compare against?", "what does GIM compare against?"),  # before: a comparison
+        ("what baselines is GIM compared to?", "what baselines is GIM compared to?"),
+        ("what are the baselines of GIM?", "what are the baselines of GIM?"),
+        ("how did they evaluate it? (regarding: GIM)", "how did they evaluate it? (GIM)"),
+        # a topic's evaluation keeps its words: papers evaluating LLMs write them
+        ("how are large language models evaluated?", "how are large language models evaluated?"),
+    ],
+)
+def test_how_a_paper_was_evaluated_is_a_question_about_it(question: str, searched: str) -> None:
+    query = parse(question)
+    assert query.evaluation and query.kind == "lookup" and not query.wants_method
+    assert query.search == searched
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how is GIM evaluated compared to DDIM?", "how do GIM and DDIM compare?", "how does GIM work?"],
+)
+def test_other_questions_ask_no_evaluation(question: str) -> None:
+    assert not parse(question).evaluation
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reports"),
+    [
+        ("With a fine-tuned CLIP ViT-L/14 model we achieve 98.44 % mAP on the MMSports challenge.", True),
+        ("Experiments on 12 datasets demonstrate the effectiveness of our method.", True),
+        ("Our method more than doubles the gains relative to previously-proposed methods.", True),
+        ("We compare our method against several state-of-the-art techniques on VoxCeleb1.", True),
+        ("We propose GIM, a self-training framework for learning a single generalizable model.", False),
+        ("We introduce ZEB, the first zero-shot evaluation benchmark for image matching.", False),  # proposes
+        ("The final model is trained on propagated data with strong augmentations.", False),
+    ],
+)
+def test_an_evaluation_is_how_the_paper_was_tested_not_what_it_proposes(sentence: str, reports: bool) -> None:
+    assert reports_evaluation(sentence) is reports
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "quoted"),
+    [
+        ("how is clip-reident evaluated?", CLIP, "98.44 % mAP"),  # before: "In this work, we investigate ..."
+        ("how do the authors evaluate GIM?", GIM, "8.4%-18.1%"),
+        ("what does gim compare against?", GIM, "8.4%-18.1%"),  # before: refused, a comparison of one
+    ],
+)
+def test_how_a_paper_was_evaluated_quotes_its_evaluation(
+    assistant: Assistant, question: str, title: str, quoted: str
+) -> None:
+    answer = assistant.ask(question, llm="extractive")
+    assert [c.paper.title for c in answer.citations] == [title]
+    assert quoted in split_sentences(answer.text)[0], answer.text
+
+
+def test_how_they_were_evaluated_after_a_paper_in_a_chat_is_its_evaluation(assistant: Assistant) -> None:
+    session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    script = Script("what is clip-reident?", "how did they evaluate it?")
     assert repl(session, script.read_line, script.write) == 0
     answer = session.turns[1].answer
     assert [c.paper.title for c in answer.citations] == [CLIP]
