@@ -121,7 +121,6 @@ def gather(
 ) -> Evidence:
     """Search that many papers (for a list, by its topic; `pinned` ones first), then fetch every
     chunk and vector of each."""
-    query = resolved(query, retriever, mode)
     like = _paper_named(query.like, retriever, mode) if query.like else None
     if query.like and like is None:
         query = replace(query, like="")  # not a paper's name: a list on that topic
@@ -209,7 +208,16 @@ def resolved(query: Query, retriever: Retriever, mode: SearchMode) -> Query:
         return replace(query, kind="comparison", sides=query.rivals, rivals=())
     if query.owner and _names_first(query.text, query.owner, retriever):
         return parse(query.text, query.filters, list_form=False)  # about the paper it names first
+    if query.findings_of and _paper_named(query.findings_of, retriever, mode) is None:
+        return findings_listed(query)
     return query
+
+
+def findings_listed(query: Query) -> Query:
+    """The findings of a topic no paper is called ("what are the main findings on dataset
+    distillation?"): a list of the papers on it, each with what it found."""
+    listed = parse(f"which papers are about {query.findings_of}?", query.filters)
+    return replace(listed, text=query.text, findings=True)
 
 
 def _names_first(text: str, owner: str, retriever: Retriever) -> bool:
@@ -514,13 +522,15 @@ class Gatherer:
         started = time.perf_counter()
         query = self.parse(question, filters)
         retriever = self.retriever(query.filters, query.asked)  # brings the keyword index up to date
+        mode = mode or self.settings.mode
+        query = resolved(query, retriever, mode)  # before its depth: a lookup may turn out a list
         evidence = gather(
             query,
             retriever=retriever,
             store=self.library.store,
             embedder=self.embedder,
             papers=depth(query, self.cap(k)),
-            mode=mode or self.settings.mode,
+            mode=mode,
             pinned=pinned,
         )
         evidence.in_scope = retriever.scope.papers if retriever.scope else None

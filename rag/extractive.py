@@ -127,6 +127,8 @@ def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
     by_number = {p.number: p for p in candidates}
     topical = {p.number for p in candidates if on_topic(p.covered, len(query.terms))}
     members = list_members(ranked, candidates, topical)
+    if query.findings:  # "what are the main findings on X?": what each paper found
+        return {n: finding_sentences(by_number[n], ranked[n])[0] for n in members}
     return {n: contribution(by_number[n], ranked[n], query.terms) for n in members}
 
 

@@ -604,9 +604,15 @@ _FINDS = r"(?:find|demonstrate|conclude|reveal|discover)"
 _FINDINGS = re.compile(
     rf"^\s*what\s+(?:does|did|do)\s+(?P<finder>[^?]+?)\s+(?:{_FINDS}|show)\s*[?.!]*\s*$"
     rf"|^\s*what\s+(?:are|were|is|was)\s+(?:the\s+|(?:its|their)\s+|(?P<owner>[^?]+?)'s?\s+)?{_FOUND}"
-    r"(?:\s+(?:of|from|in)\s+(?P<source>[^?]+?))?\s*[?.!]*\s*$",
+    r"(?:\s+(?:of|from|in|on|about|for)\s+(?P<source>[^?]+?))?\s*[?.!]*\s*$"
+    # "what do papers find about X?", "what have the studies shown on X?": X a topic or a paper
+    r"|^\s*what\s+(?:do|did|have)\s+(?:the\s+)?(?:papers|studies|works)\s+"
+    rf"(?:{_FINDS}|found|show|shown|say|said|report|reported)\s+(?:about|on)\s+(?P<topic>[^?]+?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# What is no topic when findings are asked "of" it: the chat's paper, its authors ("the findings of
+# the authors")
+_NO_TOPIC_OF_FINDINGS = re.compile(r"^(?:the\s+(?:authors?|paper|work|study)\b|their\b|its\b)", re.IGNORECASE)
 # How a paper was evaluated: "how is X evaluated?", "how did the authors test X?", "what experiments
 # does X run?", "what does X compare against?", "what baselines is X compared to?"
 _TESTED = r"(?:evaluated|tested|benchmarked|validated|assessed)"
@@ -674,8 +680,17 @@ def asks_findings(question: str) -> bool:
     """Whether a question asks what a paper found ("what does GIM find?", "what were its results?");
     not when what it names is a topic in a sentence, no paper's name."""
     match = _FINDINGS.match(without_regarding(question))
-    subject = (match["finder"] or match["owner"] or match["source"] or "") if match else ""
+    subject = next(filter(None, match.groups()), "") if match else ""
     return match is not None and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
+
+
+def findings_subject(question: str) -> str:
+    """What a findings question asks the findings in, when it may be a topic rather than a paper
+    ("the main findings on dataset distillation", "what do papers find about model merging?");
+    "" when it names its subject otherwise ("what does X find?") or points back."""
+    match = _FINDINGS.match(without_regarding(question))
+    subject = (match["source"] or match["topic"] or "") if match else ""
+    return "" if _POINTING.match(subject) or _NO_TOPIC_OF_FINDINGS.match(subject) else subject
 
 
 def _without_finding_words(search: str) -> str:
@@ -896,6 +911,8 @@ class Query:
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")
     findings: bool = False  # it asks what a paper found ("what does X find?", "what are its main results?")
+    # what it asks the findings in, a paper or a topic ("what are the main findings on X?": X)
+    findings_of: str = ""
     evaluation: bool = False  # it asks how a paper was evaluated ("how is X evaluated?", "its baselines?")
     wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
@@ -963,6 +980,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     search = stands_for or search  # searched by the name: it ranks its paper first
     kind = "yesno" if confirming and kind == "lookup" else kind
     findings = kind == "lookup" and asks_findings(plain)
+    findings_of = findings_subject(plain) if findings else ""
     search = _without_finding_words(search) if findings else search
     # "what does X compare against?" asks for X's baselines: one paper's, no comparison of two
     evaluation = kind in ("lookup", "comparison") and asks_evaluation(plain)
@@ -1003,6 +1021,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         aspect=aspect,
         summary=kind == "lookup" and asks_summary(question),
         findings=findings,
+        findings_of=findings_of,
         evaluation=evaluation,
         wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),

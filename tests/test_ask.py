@@ -232,6 +232,34 @@ def test_which_papers_questions_cite_the_relevant_papers(full: Assistant) -> Non
     assert len(lines) == len(answer.citations) and all(line.startswith("- ") for line in lines)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what are the main findings on dataset distillation?",
+        "what are the key results in dataset distillation?",
+        "what do papers find about dataset distillation?",
+    ],
+)
+def test_the_findings_on_a_topic_list_its_papers_each_with_what_it_found(
+    full: Assistant, question: str
+) -> None:
+    """Before, the best-scoring paper answered alone, with "In this paper, unlike previous methods
+    ... we are the first to recognize ..."; the findings of a topic no paper is called are a list."""
+    answer = full.ask(question, llm="extractive")
+    lines = answer.text.splitlines()
+    assert len(lines) >= 3 and len(lines) == len(answer.citations), answer.text
+    titles = [c.paper.title for c in answer.citations]
+    assert any(t.startswith("FYI: Flip Your Images for Dataset Distillation") for t in titles), titles
+    fyi = next(line for line in lines if "FYI" in line)
+    assert "demonstrate that FYI can be seamlessly integrated" in fyi  # its finding, not its proposal
+
+
+def test_the_findings_of_a_paper_named_in_a_longer_subject_stay_its_own(full: Assistant) -> None:
+    answer = full.ask("what were the results of model soups on imagenet?", llm="extractive")
+    assert [c.paper.title.split(":")[0] for c in answer.citations] == ["Model soups"]
+    assert "90.94% top-1 accuracy on ImageNet" in answer.text
+
+
 def test_the_figure_in_the_unit_asked_for_and_a_version_written_as_vn(full: Assistant) -> None:
     # "how often" asks for a percentage; "version 4" is written "V4" in the title
     answer = full.ask("how often did claude 3 opus comply with harmful queries from free users?")

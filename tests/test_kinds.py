@@ -976,6 +976,30 @@ def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistan
 
 
 @pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("what are the main findings on dataset distillation?", "dataset distillation"),
+        ("what are the key results in model merging?", "model merging"),
+        ("what do papers find about model merging?", "model merging"),
+        ("what have the studies shown on model merging?", "model merging"),
+        (
+            "what were the results of model soups on imagenet?",
+            "model soups on imagenet",
+        ),  # a paper's name in it
+        ("what does gim find?", ""),  # a paper's findings asked so are its own
+        ("what are their main findings?", ""),
+        ("what were the main findings of the paper?", ""),
+        ("what did the authors find? (regarding: GIM)", ""),
+    ],
+)
+def test_the_findings_of_what_may_be_a_topic(question: str, subject: str) -> None:
+    """What a findings question asks the findings in, which evidence.resolved reads as a topic (a
+    list) when no paper is called so."""
+    query = parse(question)
+    assert query.findings and query.findings_of == subject
+
+
+@pytest.mark.parametrize(
     ("question", "searched"),
     [
         ("what does gim find?", "what does gim ?"),
