@@ -19,7 +19,10 @@ CONTRIBUTION = re.compile(
 FINDING = re.compile(
     r"\b(?:show|shows|showed|shown|find|finds|found|observe[sd]?|reveal\w*|demonstrat\w*|indicat\w*"
     r"|suggest\w*|confirm\w*|outperform\w*|surpass\w*|achiev\w*|attain\w*|speed-?ups?|improv\w*|reduc\w*"
-    r"|new state-of-the-art|comparabl[ey]|competitive|negligible|superior|performs?\s+(?:well|strongly|best)"
+    # "competitive" as a result ("competitive with", "competitive performance"), not a kind of game
+    # or method ("competitive MARL", "competitive distillation")
+    r"|new state-of-the-art|comparabl[ey]|negligible|superior|performs?\s+(?:well|strongly|best)"
+    r"|competitive(?=\s+(?:with|to|against|in|performances?|results?|accuracy|quality|scores?|or|and)\b|\s*[.,;:)]|$)"
     r"|(?:better|faster|higher|lower|fewer)\s+(?:[\w-]+\s+){0,3}?than)\b|\d\s*(?:%|x\b|\u00d7)",
     re.IGNORECASE,
 )

@@ -1046,6 +1046,9 @@ def test_other_questions_ask_no_findings(question: str) -> None:
         ("It is designed to further improve accuracy.", False),  # an adverb before the purpose
         ("A novel method is proposed to improve retrieval.", False),
         ("We present ZipLM and show that it outperforms pruning by 5%.", True),  # proposes and reports
+        ("It comprises two stages: pre-training and multi-modal competitive distillation.", False),  # a name
+        ("Our inference yields competitive performances on standard benchmarks.", True),
+        ("Mixtral 8x7b was competitive in the 10-shot setting.", True),
     ],
 )
 def test_a_finding_is_what_was_found_not_what_a_method_is_for(sentence: str, reports: bool) -> None:
