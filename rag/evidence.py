@@ -28,6 +28,7 @@ from .topic import (
     acronym_terms,
     alternatives,
     coverage,
+    covers_each,
     defined_acronyms,
     long_forms,
     on_topic,
@@ -70,12 +71,13 @@ class Evidence:
         )
 
     def off_topic(self) -> bool:
-        """Whether the query is a list whose topic no paper found is on (topic.on_topic)."""
+        """Whether the query is a list whose topic no paper found is on (topic.on_topic; for things
+        to combine, on each of them)."""
         terms = len(self.query.terms)
         return (
             self.query.is_list
             and not self.like
-            and not any(on_topic(p.covered, terms) for p in self.papers.values())
+            and not any(on_topic(p.covered, terms) and p.joins for p in self.papers.values())
         )
 
     def field_titled(self) -> bool:
@@ -346,10 +348,12 @@ def _signals(
         for terms in (*titles.values(), *words.values()):
             terms |= {acronym for acronym, parts in spelled.items() if parts <= terms}
     term_sets = alternatives(query.search, set(weights)) if listing else [set(weights)]
+    sides = [set(keyword.query_terms(side)) & set(weights) for side in query.joint]
     for number, paper in papers.items():
         paper.named = coverage(weights, term_sets, titles[number], forms=listing)
         paper.covered = coverage(weights, term_sets, words[number], forms=listing)
         paper.called = number in naming
+        paper.joins = covers_each(weights, sides, words[number])
     name_like = wordpiece_name_test(embedder.count_tokens)
     return gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
 

@@ -125,7 +125,7 @@ def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
         return {p.number: contribution(p, ranked[p.number]) for p in papers if p.number in ranked}
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
-    topical = {p.number for p in candidates if on_topic(p.covered, len(query.terms))}
+    topical = {p.number for p in candidates if on_topic(p.covered, len(query.terms)) and p.joins}
     members = list_members(ranked, candidates, topical)
     if query.findings:  # "what are the main findings on X?": what each paper found
         return {n: finding_sentences(by_number[n], ranked[n])[0] for n in members}

@@ -87,17 +87,17 @@ _LIST_PREAMBLE = re.compile(
     r"(are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
     r"(do|does)\s+(you|we|i)\s+have\s+(for|on|about)?|on|about|"
     r"discuss|mention|cover|explore|investigate|examine|talk\s+about|look\s+at|"
-    r"study|address|propose|do|use|describe|present|tackle|exist\s+for)(?!\w))?"
+    r"study|address|propose|do|use|combine|describe|present|tackle|exist\s+for)(?!\w))?"
     rf"|{_APPROACHES}\s+(?:to|for|in|on)"
     r"|what\s+(?:approaches|methods|techniques)\s+exist\s+(?:for|to|in|on)"
     r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
     r"\s+(?:on|about|in|into|for)"
     r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+|any\s+|an?\s+)?"
-    r"((recent|new|other)\s+)?((papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using)"
+    r"((recent|new|other)\s+)?((papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using|combining)"
     r"|(research|literature)\s+(on|about|into))"
     # after "that" or "which", what the papers do is no part of the topic ("papers that use lora")
     r"(\s+(are|is)\s+(about|on)|(?<=that|hich)\s+(work\s+on|deal\s+with|focus\s+on|evaluated?\s+on"
-    r"|(use|propose|introduce|address|present|tackle|describe)(s|d|es|ed)?|appl(y|ies|ied)|stud(y|ies|ied))"
+    r"|(use|propose|introduce|address|present|tackle|describe|combine)(s|d|es|ed)?|appl(y|ies|ied)|stud(y|ies|ied))"
     r"(?!\w))?)\s*",
     re.IGNORECASE,
 )
@@ -742,6 +742,28 @@ def _list_topic(question: str) -> str:
     return _LIST_SUFFIX.sub("", topic)
 
 
+# A list asking for papers that combine things: "which papers combine LoRA and MoE?", "papers that
+# use both CLIP and diffusion models", "papers combining X with Y", "X together with Y"
+_COMBINING = re.compile(
+    r"\b(?:combin(?:e|es|ed|ing)|both|together\s+with|jointly|in\s+combination\s+with)\b", re.IGNORECASE
+)
+_JOINT_SEPARATOR = re.compile(
+    r"\s*,\s*(?:and\s+)?|\s+(?:and|with|plus|together\s+with|combined\s+with|in\s+combination\s+with)\s+",
+    re.IGNORECASE,
+)
+MAX_JOINED = 3  # "A, B and C": more is a sentence, not things to combine
+
+
+def combined(question: str, topic: str) -> tuple[str, ...]:
+    """The things a list asks its papers to combine ("which papers combine LoRA and mixture of
+    experts?": LoRA, mixture of experts), each a paper must be on; () when it asks for none."""
+    if not _COMBINING.search(question):
+        return ()
+    topic = re.sub(r"^\s*(?:combin\w*|both)\s+", "", topic, flags=re.IGNORECASE)
+    sides = tuple(side.strip() for side in _JOINT_SEPARATOR.split(topic) if tokenize(side))
+    return sides if 2 <= len(sides) <= MAX_JOINED else ()
+
+
 def _search_text(question: str, listing: bool) -> str:
     """What to search for: a list question's topic without its preamble ("which papers study X?": X)."""
     if not listing:
@@ -919,6 +941,9 @@ class Query:
     definition: bool = False  # "what is gim?": what a name stands for
     # a list of the papers most like the paper this names, when it is one ("papers like model soups")
     like: str = ""
+    # the things a list asks its papers to combine ("which papers combine LoRA and MoE?"): each listed
+    # paper is on every one of them
+    joint: tuple[str, ...] = ()
     stands_for: str = ""  # the name it asks what it stands for ("what does GIM stand for?": GIM)
     # a list asked as "how many papers ...?", as the list question it is ("which papers ..."): its
     # answer says how many it lists
@@ -1029,6 +1054,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         like=like,
         stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",
+        joint=combined(plain, search) if kind == "list" else (),
     )
 
 

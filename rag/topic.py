@@ -96,6 +96,12 @@ def alternatives(topic: str, terms: set[str]) -> list[set[str]]:
     return found or [terms]
 
 
+def covers_each(weights: dict[str, float], sides: list[set[str]], words: set[str]) -> bool:
+    """Whether the words cover each of a list's sides (the things it asks to combine) as a short
+    topic must be covered (`coverage` in any form, at least TOPIC_COVERAGE)."""
+    return all(coverage(weights, [side], words, forms=True) >= TOPIC_COVERAGE for side in sides)
+
+
 def on_topic(covered: float, topic_terms: int) -> bool:
     """Whether a paper covering that share of a list's topic of that many terms can be on it."""
     return topic_terms > SHORT_TOPIC_TERMS or covered >= TOPIC_COVERAGE

@@ -254,6 +254,18 @@ def test_the_findings_on_a_topic_list_its_papers_each_with_what_it_found(
     assert "demonstrate that FYI can be seamlessly integrated" in fyi  # its finding, not its proposal
 
 
+def test_a_list_of_papers_combining_two_things_lists_only_papers_on_both(full: Assistant) -> None:
+    """Before, "which papers combine lora and mixture of experts?" listed five LoRA papers and three
+    mixture-of-experts papers: the one paper on both was one of eight."""
+    answer = full.ask("which papers combine lora and mixture of experts?", llm="extractive")
+    titles = [c.paper.title for c in answer.citations]
+    assert titles == ["Leveraging Open Knowledge for Advancing Task Expertise in Large Language Models"], (
+        titles
+    )
+    # none is on both: nothing is listed
+    assert full.ask("which papers combine federated learning and diffusion models?", llm="extractive").refused
+
+
 def test_the_findings_of_a_paper_named_in_a_longer_subject_stay_its_own(full: Assistant) -> None:
     answer = full.ask("what were the results of model soups on imagenet?", llm="extractive")
     assert [c.paper.title.split(":")[0] for c in answer.citations] == ["Model soups"]

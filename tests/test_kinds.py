@@ -976,6 +976,23 @@ def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistan
 
 
 @pytest.mark.parametrize(
+    ("question", "joint"),
+    [
+        ("which papers combine lora and mixture of experts?", ("lora", "mixture of experts")),
+        ("papers that use both CLIP and diffusion models", ("CLIP", "diffusion models")),
+        ("are there papers combining lora with moe?", ("lora", "moe")),
+        ("which papers use lora together with diffusion models?", ("lora", "diffusion models")),
+        ("papers on lora and diffusion", ()),  # "and" alone may be a field's name: "vision and language"
+        ("which papers combine multiple datasets?", ()),
+    ],
+)
+def test_the_things_a_list_asks_its_papers_to_combine(question: str, joint: tuple[str, ...]) -> None:
+    query = parse(question)
+    assert query.is_list and query.joint == joint
+    assert "combin" not in query.search  # the asking verb is no topic word
+
+
+@pytest.mark.parametrize(
     ("question", "subject"),
     [
         ("what are the main findings on dataset distillation?", "dataset distillation"),
