@@ -34,7 +34,7 @@ from rag.api import Assistant
 from rag.calibration import LogisticModel, load_calibration, questions_sha256, write_model
 from rag.config import load_settings
 from rag.evaluate import _gold, _title_index, load_questions
-from rag.evidence import gather
+from rag.evidence import gather, resolved
 from rag.extractive import list_features, ranked_sentences
 from rag.query import parse
 from rag.sentences import add_sentences
@@ -96,9 +96,11 @@ def collect(assistant: Assistant, questions_path: Path, depth: int) -> tuple[lis
         if not query.is_list or len(gold) < 2:
             continue
         gatherer = assistant.gatherer
+        retriever = gatherer.retriever()
+        query = resolved(query, retriever, assistant.settings.mode)  # as Gatherer.gather does
         evidence = gather(
             query,
-            retriever=gatherer.retriever(),
+            retriever=retriever,
             store=assistant.library.store,
             embedder=gatherer.embedder,
             papers=depth,

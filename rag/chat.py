@@ -24,6 +24,7 @@ from .files import write_file
 from .followups import (
     Placed,
     Turn,
+    asked_again,
     asked_of_each,
     carry_context,
     chose_none,
@@ -46,7 +47,7 @@ from .followups import (
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
 from .query import PLAIN_NAME, asks_for_papers, aspect_of_nothing, parse, without_regarding
-from .untrusted import printable, whole_number
+from .untrusted import printable, whole_number, without_controls
 from .yesno import holds
 
 if TYPE_CHECKING:
@@ -211,6 +212,8 @@ class ChatSession:
             return self._gather(self._placed(placed), placed.papers), True
         if last and (again := listed_again(question, last)):  # "what about knowledge distillation?"
             return self._gather(again), True
+        if last and (again := asked_again(question, last)) and (other := self._calling_another(again, last)):
+            return other, True  # "what about gptq?" after "how is zeroq evaluated?"
         cited_any = any(turn.answer.citations for turn in self.turns)
         if missing := unplaced(question, self.turns) or (not cited_any and nothing_to_compare(question)):
             query = replace(self.assistant.gatherer.parse(question, self.filters), said_instead=missing)
@@ -291,6 +294,18 @@ class ChatSession:
         query = self._placed(placed, each=True)
         return None if query.kind == "yesno" and query.aspect is None else query
 
+    def _calling_another(self, question: str, last: Turn) -> Evidence | None:
+        """The evidence for a question asked again of what "what about X?" names, when X calls a
+        paper by its short name other than the last answer's; None when it calls none."""
+        evidence = self._gather(question)
+        previous = set(previous_papers(last))
+        called = [
+            p
+            for n, p in evidence.papers.items()
+            if p.called and evidence.sources[n - 1].paper.paper_id not in previous
+        ]
+        return evidence if called else None
+
     @staticmethod
     def _pointed_at(question: str, evidence: Evidence, previous: list[str]) -> Evidence:
         """A question pointing back is answered from the papers it points at: the carried search finds
@@ -301,6 +316,8 @@ class ChatSession:
     def answer(self, question: str) -> AnswerStream:
         """A chat question's answer as events: a notice when it is read as a follow-up, then the
         answer's; retrieval runs on the first iteration (under a terminal's spinner)."""
+
+        question = without_controls(question).strip()  # as parsing reads it; the rules here too
 
         def events() -> Iterator[Event]:
             evidence, follow_up = self.evidence(question)

@@ -22,7 +22,7 @@ FINDING = re.compile(
     # "competitive" as a result ("competitive with", "competitive performance"), not a kind of game
     # or method ("competitive MARL", "competitive distillation")
     r"|new state-of-the-art|comparabl[ey]|negligible|superior|performs?\s+(?:well|strongly|best)"
-    r"|competitive(?=\s+(?:with|to|against|in|performances?|results?|accuracy|quality|scores?|or|and)\b|\s*[.,;:)]|$)"
+    r"|competitive(?=\s+(?:with|to|against|in|performances?|results?|accuracy|quality|scores?)\b|\s*[.,;:)]|$)"
     r"|(?:better|faster|higher|lower|fewer)\s+(?:[\w-]+\s+){0,3}?than)\b|\d\s*(?:%|x\b|\u00d7)",
     re.IGNORECASE,
 )
@@ -40,10 +40,10 @@ _REPORTED = re.compile(r"\b(?:show|find|demonstrate|reveal)s?\s+that\b|\d\s*%", 
 # A sentence reporting how the paper was evaluated: its experiments, benchmarks or datasets, what it
 # is compared with, a metric ("Experiments on COCO show ...", "relative to previously-proposed
 # methods", "98.44 % mAP on the MMSports 2022 ... challenge")
-_EVALUATION = re.compile(
+_EVALUATION_REPORT = re.compile(
     r"\b(?:experiment\w*|evaluat\w*|benchmark\w*|datasets?|empirical(?:ly)?|tested|baselines?|ablations?"
     r"|compared?\s+(?:to|with|against)|comparisons?\s+with|relative\s+to|outperform\w*|surpass\w*"
-    r"|state-of-the-art|accuracy|mAP|FID|BLEU|ROUGE|F1|perplexity|win\s+rates?)\b",
+    r"|state-of-the-art|accuracy|(?-i:mAP|FID|BLEU|ROUGE|F1)|perplexity|win\s+rates?)\b",
     re.IGNORECASE,
 )
 # A sentence about the paper's own work: its authors, "this paper", or (below) the paper's name.
@@ -71,7 +71,7 @@ def reports_evaluation(sentence: str) -> bool:
     """Whether a sentence reports how the paper was evaluated (its experiments, benchmarks, what it
     is compared with, a metric), rather than proposing something."""
     proposing = PROPOSING.search(sentence) and not _REPORTED.search(sentence)
-    return bool(_EVALUATION.search(sentence)) and not proposing
+    return bool(_EVALUATION_REPORT.search(sentence)) and not proposing
 
 
 def own_names(paper: PaperText) -> list[str]:

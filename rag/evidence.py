@@ -122,7 +122,7 @@ def gather(
     pinned: Sequence[str] = (),
 ) -> Evidence:
     """Search that many papers (for a list, by its topic; `pinned` ones first), then fetch every
-    chunk and vector of each."""
+    chunk and vector of each; the query `resolved` first (its depth may change: a list)."""
     like = _paper_named(query.like, retriever, mode) if query.like else None
     if query.like and like is None:
         query = replace(query, like="")  # not a paper's name: a list on that topic
@@ -388,9 +388,9 @@ def _ask_beyond_names(
     magic 1-for-1?", "what models does model soups fine-tune?", "what loss does clip-reident
     use?"), the paper's sentences are weighed against what it asks beyond the name as much as
     against the whole question: the name alone would pick the sentence presenting the paper, not
-    the one that answers. Not for a list, nor for a question about the paper as a whole (its gist,
-    what it is, found, was evaluated on or addresses, an aspect, what its name stands for), answered
-    in their ways."""
+    the one that answers; "how is X evaluated?" too, whatever words it asks in. Not for a list, nor
+    for a question about the paper as a whole (its gist, what it is, found or addresses, an aspect,
+    what its name stands for), answered in their ways."""
     whole = query.summary or query.definition or query.findings or query.wants_problem
     if query.is_list or whole or query.aspect or query.stands_for:
         return
@@ -408,10 +408,10 @@ def _ask_beyond_names(
 
 
 def _asks_detail(query: Query, beyond: str, naming: set[str], paper: PaperText) -> bool:
-    """Whether a question asks a detail of a paper it names: an amount or the things it uses, or,
-    asked as a lookup, in a word beyond the name that the paper writes ("what loss does X use?":
-    "loss"; not "how does X work?"). Comparisons and yes/no questions weigh their sides and the
-    sentence settling them as before."""
+    """Whether a question asks a detail of a paper it names: an amount, the things it uses or how it
+    was evaluated, or, asked as a lookup, in a word beyond the name that the paper writes ("what
+    loss does X use?": "loss"; not "how does X work?"). Comparisons and yes/no questions weigh their
+    sides and the sentence settling them as before."""
     terms = set(tokenize(beyond)) - naming
     if query.quantity or query.instances or query.evaluation:
         return bool(terms)

@@ -116,8 +116,8 @@ def contribution(
 
 def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[PaperText]) -> dict[int, str]:
     """Each paper a "which papers ..." answer lists, in ranking order, with its contribution sentence
-    (a list among given papers: with the sentence that settles it, `settling_sentences`; a list of
-    papers like one: all of them)."""
+    (the findings on a topic: its best finding; a list among given papers: with the sentence that
+    settles it, `settling_sentences`; a list of papers like one: all of them)."""
     ranked = ranked_sentences(query, question_vector, papers)
     if query.among:
         return settling_sentences(query, papers, ranked)
@@ -128,7 +128,7 @@ def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
     topical = {p.number for p in candidates if on_topic(p.covered, len(query.terms)) and p.joins}
     members = list_members(ranked, candidates, topical)
     if query.findings:  # "what are the main findings on X?": what each paper found
-        return {n: finding_sentences(by_number[n], ranked[n])[0] for n in members}
+        return {n: finding_sentences(by_number[n], ranked[n], one=True)[0] for n in members}
     return {n: contribution(by_number[n], ranked[n], query.terms) for n in members}
 
 
@@ -194,10 +194,11 @@ def _best_two(ranked: list[tuple[float, int]]) -> list[int]:
     return sorted(p for score, p in ranked[:2] if score >= ranked[0][0] - SENTENCE_MARGIN)
 
 
-def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list[str]:
+def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]], *, one: bool = False) -> list[str]:
     """What one paper found ("what does X find?"), in its abstract's order: its best sentence past
     the background reporting a finding or result (not the one proposing it: "we propose X to
-    improve Y"), and a second if it scores nearly as well; what it contributes when none does."""
+    improve Y"), and a second if it scores nearly as well (not when `one`: a list's item); what it
+    contributes when none does."""
     scene = background(paper)  # "Prior work has shown ...": others' findings
     found = [
         (score, p)
@@ -206,7 +207,7 @@ def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
     ]
     if not found:
         return [contribution(paper, ranked)]
-    return [paper.sentences[p] for p in _best_two(found)]
+    return [paper.sentences[p] for p in ([found[0][1]] if one else _best_two(found))]
 
 
 def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:

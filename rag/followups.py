@@ -17,6 +17,7 @@ from .query import (
     aspect_of_nothing,
     compared_back,
     joined,
+    opens_question,
     parse,
     record_question,
     regarded,
@@ -421,16 +422,24 @@ _ANOTHER_TOPIC = re.compile(
 MAX_SWITCHED_WORDS = 5  # a topic in a few words, not a question of its own
 
 
-def listed_again(question: str, previous: Turn) -> str | None:
-    """After a list, "what about X?" ("and X?") as that list on X: its question with X for its topic
-    ("papers on knowledge distillation" after "papers on dataset distillation"); None for any other
-    follow-up, and for one pointing back ("what about their code?", "and the first one?") or asking
-    an aspect."""
+def _switched_to(question: str) -> str:
+    """What "what about X?" ("and X?") switches to: X, unless it points back ("what about their
+    code?", "and the first one?") or asks an aspect; "" for any other question."""
     match = _ANOTHER_TOPIC.match(question)
     topic = match["topic"].strip(" \"'") if match else ""
     if not topic or len(topic.split()) > MAX_SWITCHED_WORDS or refers_back(topic) or asked_aspect(topic):
-        return None
-    if _BY_PLACE.search(topic) or _OTHER.search(topic):  # "what about the first one?"
+        return ""
+    if opens_question(topic):  # "and what is GPTQ?": a question of its own
+        return ""
+    return "" if _BY_PLACE.search(topic) or _OTHER.search(topic) else topic
+
+
+def listed_again(question: str, previous: Turn) -> str | None:
+    """After a list, "what about X?" ("and X?") as that list on X: its question with X for its topic
+    ("papers on knowledge distillation" after "papers on dataset distillation"); None for any other
+    follow-up (`_switched_to`)."""
+    topic = _switched_to(question)
+    if not topic:
         return None
     listed = without_regarding(previous.standalone)
     last = parse(listed)
@@ -439,6 +448,23 @@ def listed_again(question: str, previous: Turn) -> str | None:
     if last.search in listed:  # "papers on dataset distillation": "papers on knowledge distillation"
         return listed.replace(last.search, topic, 1)
     return f"which papers are about {topic}?"
+
+
+def asked_again(question: str, previous: Turn) -> str | None:
+    """After an answer about one paper, "what about X?" ("and X?") as the last question asked of X
+    ("how is zeroq evaluated?", then "what about gptq?": "how is gptq evaluated?"); None for any other
+    follow-up (`_switched_to`), after a list (`listed_again`), and when the last question writes
+    neither its paper's name nor a chat's subject to put X in place of. Whether X is a paper's
+    name, not a detail of the last one ("what about imagenet?"), its evidence tells (the chat)."""
+    topic = _switched_to(question)
+    titles = cited_titles(previous)
+    if not topic or len(titles) != 1 or parse(without_regarding(previous.standalone)).is_list:
+        return None
+    asked = previous.standalone
+    if regarded(asked):  # "how is it evaluated? (regarding: ZeroQ)"
+        return regarding(without_regarding(asked), topic)
+    name = re.search(re.escape(short_name(titles[0])), asked, flags=re.IGNORECASE)
+    return f"{asked[: name.start()]}{topic}{asked[name.end() :]}" if name else None
 
 
 def refers_back(question: str) -> bool:

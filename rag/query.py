@@ -65,7 +65,8 @@ _LIST = re.compile(
     r"|^\s*what has been done (on|about|in)\b"
     r"|^\s*is there (any |an? )?(paper|work|study|article) (on|about|of)\b"  # not "... that does X?"
     r"|^\s*((are there|is there|show me|find|any|all) )?(the |any |some )?((recent|new|other) )?"
-    r"((papers|works|studies) (on|about|that|which|using)|(work|research|literature) (on|about|into))\b",
+    r"((papers|works|studies) (on|about|that|which|using|combining)"
+    r"|(work|research|literature) (on|about|into))\b",
     re.IGNORECASE,
 )
 # "recommender system papers": a topic, then "papers"; not "who wrote these two papers?"
@@ -391,6 +392,13 @@ _POINTING = re.compile(
 _QUESTION_WORD = re.compile(
     r"^(?:how|why|who|whom|when|where|what|which|is|are|was|were|do|does|did)\b", re.I
 )
+
+
+def opens_question(text: str) -> bool:
+    """Whether the text opens as a question does ("what is GPTQ", "how does it work")."""
+    return bool(_QUESTION_WORD.match(text.lstrip()))
+
+
 # What is left around a paper's name: "the ... paper", "the paper called ...", quotes.
 _SUBJECT_WRAPPING = re.compile(
     r"^(?:the\s+)?(?:(?:paper|article|work|preprint)\s+(?:called|titled|named|on|about)?\s*)?"
@@ -606,13 +614,17 @@ _FINDINGS = re.compile(
     rf"|^\s*what\s+(?:are|were|is|was)\s+(?:the\s+|(?:its|their)\s+|(?P<owner>[^?]+?)'s?\s+)?{_FOUND}"
     r"(?:\s+(?:of|from|in|on|about|for)\s+(?P<source>[^?]+?))?\s*[?.!]*\s*$"
     # "what do papers find about X?", "what have the studies shown on X?": X a topic or a paper
-    r"|^\s*what\s+(?:do|did|have)\s+(?:the\s+)?(?:papers|studies|works)\s+"
+    r"|^\s*what\s+(?:do|did|have)\s+(?:the\s+)?(?:(?:recent|existing|other)\s+)?(?:papers|studies|works)\s+"
     rf"(?:{_FINDS}|found|show|shown|say|said|report|reported)\s+(?:about|on)\s+(?P<topic>[^?]+?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 # What is no topic when findings are asked "of" it: the chat's paper, its authors ("the findings of
 # the authors")
-_NO_TOPIC_OF_FINDINGS = re.compile(r"^(?:the\s+(?:authors?|paper|work|study)\b|their\b|its\b)", re.IGNORECASE)
+_NO_TOPIC_OF_FINDINGS = re.compile(
+    r"^(?:the\s+(?:authors?|paper|work|study|experiments?|ablations?|evaluations?|method|approach|model)\b"
+    r"|their\b|its\b)",
+    re.IGNORECASE,
+)
 # How a paper was evaluated: "how is X evaluated?", "how did the authors test X?", "what experiments
 # does X run?", "what does X compare against?", "what baselines is X compared to?"
 _TESTED = r"(?:evaluated|tested|benchmarked|validated|assessed)"
@@ -629,8 +641,9 @@ _EVALUATION = re.compile(
     r"(?:against|to|with)\s*[?.!]*\s*$"
     rf"|^\s*what\s+{_BASELINES}(?:is|was|are|were)\s+(?P<compared>[^?]+?)\s+compared\s+(?:against|to|with)"
     r"\s*[?.!]*\s*$"
-    r"|^\s*what\s+(?:are|were)\s+(?:the\s+|(?:its|their)\s+)?baselines\s+(?:of|in|for|used\s+(?:by|in))\s+"
-    r"(?P<baselined>[^?]+?)\s*[?.!]*\s*$",
+    r"|^\s*what\s+(?:are|were)\s+(?:the\s+|(?:its|their)\s+)?baselines(?:\s+(?:used\s+)?(?:of|in|for|by)\s+"
+    r"(?P<baselined>[^?]+?))?\s*[?.!]*\s*$"
+    r"|^\s*what\s+baselines\s+(?:are|were)\s+used\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 # What an evaluation question writes that no abstract does: "how do the authors evaluate X?" (its
@@ -687,9 +700,12 @@ def asks_findings(question: str) -> bool:
 def findings_subject(question: str) -> str:
     """What a findings question asks the findings in, when it may be a topic rather than a paper
     ("the main findings on dataset distillation", "what do papers find about model merging?");
-    "" when it names its subject otherwise ("what does X find?") or points back."""
+    "" when it names its paper otherwise ("what does X find?", "what are X's results on Y?", a chat's
+    written-in paper) or points back."""
     match = _FINDINGS.match(without_regarding(question))
-    subject = (match["source"] or match["topic"] or "") if match else ""
+    if match is None or match["owner"] or regarded(question):
+        return ""
+    subject = match["source"] or match["topic"] or ""
     return "" if _POINTING.match(subject) or _NO_TOPIC_OF_FINDINGS.match(subject) else subject
 
 
@@ -745,7 +761,7 @@ def _list_topic(question: str) -> str:
 # A list asking for papers that combine things: "which papers combine LoRA and MoE?", "papers that
 # use both CLIP and diffusion models", "papers combining X with Y", "X together with Y"
 _COMBINING = re.compile(
-    r"\b(?:combin(?:e|es|ed|ing)|both|together\s+with|jointly|in\s+combination\s+with)\b", re.IGNORECASE
+    r"\b(?:combin(?:e|es|ed|ing)|both|together\s+with|in\s+combination\s+with)\b", re.IGNORECASE
 )
 _JOINT_SEPARATOR = re.compile(
     r"\s*,\s*(?:and\s+)?|\s+(?:and|with|plus|together\s+with|combined\s+with|in\s+combination\s+with)\s+",
@@ -759,7 +775,8 @@ def combined(question: str, topic: str) -> tuple[str, ...]:
     experts?": LoRA, mixture of experts), each a paper must be on; () when it asks for none."""
     if not _COMBINING.search(question):
         return ()
-    topic = re.sub(r"^\s*(?:combin\w*|both)\s+", "", topic, flags=re.IGNORECASE)
+    # what the papers do before the things combined is none of them ("evaluate on both X and Y")
+    topic = re.sub(r"^.*?\b(?:combin\w*|both)\s+", "", topic, count=1, flags=re.IGNORECASE)
     sides = tuple(side.strip() for side in _JOINT_SEPARATOR.split(topic) if tokenize(side))
     return sides if 2 <= len(sides) <= MAX_JOINED else ()
 

@@ -109,15 +109,19 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
     availability notes) never counts. A detail asked of a paper called by name (`asked_vector`):
     its sentences ranked by the question and what it asks beyond the name alike, opening ones
     lower, the best of them scoring what the paper's best did (its standing against the other
-    papers stays as the name gave it)."""
+    papers stays as the name gave it) before a finding or an evaluation is weighed."""
     assert paper.sentence_vectors is not None
     scores = _scores(query, paper.sentence_vectors @ question_vector, query.terms, paper)
+    # The background is lowered for a finding or an evaluation even where `_beyond_name` lowered it
+    # already: an evaluation asked so quoted it less (evaluations.py, report half: 80-82 of 88
+    # answers quoting an evaluation against 82-85 lowered twice).
+    scene = frozenset(background(paper))
     if paper.asked_vector is not None and scores:
         scores = _beyond_name(query, question_vector, paper, scores)
     if query.findings:
-        scores = _reported_first(paper, scores, reports_finding, FINDING_BONUS)
+        scores = _reported_first(paper, scores, reports_finding, FINDING_BONUS, scene)
     elif query.evaluation:
-        scores = _reported_first(paper, scores, reports_evaluation, EVALUATION_BONUS)
+        scores = _reported_first(paper, scores, reports_evaluation, EVALUATION_BONUS, scene)
     return scores
 
 
@@ -138,11 +142,10 @@ def _beyond_name(
 
 
 def _reported_first(
-    paper: PaperText, scores: list[float], reports: Callable[[str], bool], bonus: float
+    paper: PaperText, scores: list[float], reports: Callable[[str], bool], bonus: float, scene: frozenset[int]
 ) -> list[float]:
-    """For "what does X find?" or "how is X evaluated?": the sentences reporting it higher, the
-    background lower."""
-    scene = background(paper)
+    """For "what does X find?" or "how is X evaluated?": the sentences reporting it higher, those of
+    the background (`scene`) lower."""
     return [
         score - BACKGROUND_PENALTY if position in scene else score + bonus if reports(sentence) else score
         for position, (sentence, score) in enumerate(zip(paper.sentences, scores, strict=True))

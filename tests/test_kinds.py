@@ -982,6 +982,8 @@ def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistan
         ("papers that use both CLIP and diffusion models", ("CLIP", "diffusion models")),
         ("are there papers combining lora with moe?", ("lora", "moe")),
         ("which papers use lora together with diffusion models?", ("lora", "diffusion models")),
+        ("papers combining lora and moe", ("lora", "moe")),
+        ("which papers evaluate on both imagenet and coco?", ("imagenet", "coco")),  # not "evaluate on both"
         ("papers on lora and diffusion", ()),  # "and" alone may be a field's name: "vision and language"
         ("which papers combine multiple datasets?", ()),
     ],
@@ -1003,6 +1005,10 @@ def test_the_things_a_list_asks_its_papers_to_combine(question: str, joint: tupl
             "what were the results of model soups on imagenet?",
             "model soups on imagenet",
         ),  # a paper's name in it
+        ("what do recent papers find about model merging?", "model merging"),
+        ("what are model soups' results on imagenet?", ""),  # its paper named by the possessive
+        ("what were the results on imagenet? (regarding: Model soups)", ""),  # a chat's paper
+        ("what were the results of the experiments?", ""),
         ("what does gim find?", ""),  # a paper's findings asked so are its own
         ("what are their main findings?", ""),
         ("what were the main findings of the paper?", ""),
@@ -1066,6 +1072,7 @@ def test_other_questions_ask_no_findings(question: str) -> None:
         ("It comprises two stages: pre-training and multi-modal competitive distillation.", False),  # a name
         ("Our inference yields competitive performances on standard benchmarks.", True),
         ("Mixtral 8x7b was competitive in the 10-shot setting.", True),
+        ("We study agents in competitive and cooperative games.", False),
     ],
 )
 def test_a_finding_is_what_was_found_not_what_a_method_is_for(sentence: str, reports: bool) -> None:
@@ -1101,6 +1108,8 @@ def test_what_they_found_after_a_paper_in_a_chat_is_its_finding(assistant: Assis
         ("what does GIM compare against?", "what does GIM compare against?"),  # before: a comparison
         ("what baselines is GIM compared to?", "what baselines is GIM compared to?"),
         ("what are the baselines of GIM?", "what are the baselines of GIM?"),
+        ("what are its baselines? (regarding: GIM)", "what are its baselines? (GIM)"),
+        ("what baselines are used?", "what baselines are used?"),
         ("how did they evaluate it? (regarding: GIM)", "how did they evaluate it? (GIM)"),
         # a topic's evaluation keeps its words: papers evaluating LLMs write them
         ("how are large language models evaluated?", "how are large language models evaluated?"),
@@ -1130,6 +1139,7 @@ def test_other_questions_ask_no_evaluation(question: str) -> None:
         ("We propose GIM, a self-training framework for learning a single generalizable model.", False),
         ("We introduce ZEB, the first zero-shot evaluation benchmark for image matching.", False),  # proposes
         ("The final model is trained on propagated data with strong augmentations.", False),
+        ("The encoder predicts a depth map of the scene.", False),  # mAP is written so
     ],
 )
 def test_an_evaluation_is_how_the_paper_was_tested_not_what_it_proposes(sentence: str, reports: bool) -> None:
@@ -1159,6 +1169,20 @@ def test_how_they_were_evaluated_after_a_paper_in_a_chat_is_its_evaluation(assis
     answer = session.turns[1].answer
     assert [c.paper.title for c in answer.citations] == [CLIP]
     assert "98.44 % mAP" in answer.text and "we investigate whether" not in answer.text, answer.text
+
+
+def test_what_about_another_paper_asks_the_last_question_of_it(assistant: Assistant) -> None:
+    """ "what about gim?" after "how is clip-reident evaluated?" asks how GIM was evaluated (before:
+    the best sentence for "what about gim?"); "and what is CLIP-ReIdent?" is a question of its own."""
+    session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    script = Script("how is clip-reident evaluated?", "what about gim?", "and what is CLIP-ReIdent?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert session.turns[1].standalone == "how is gim evaluated?"
+    answer = session.turns[1].answer
+    assert [c.paper.title for c in answer.citations] == [GIM]
+    assert answer.text == assistant.ask("how is gim evaluated?", llm="extractive").text
+    assert session.turns[2].standalone != "what is what is CLIP-ReIdent?"
+    assert [c.paper.title for c in session.turns[2].answer.citations] == [CLIP]
 
 
 @pytest.mark.parametrize(
