@@ -239,19 +239,23 @@ def problem_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
 def compared_sentences(
     query: Query, question_vector: np.ndarray, papers: list[PaperText], sides: dict[int, str]
 ) -> dict[int, str]:
-    """Each compared paper (by number, in the order of its side) with its sentences that answer
-    the question best: the best one, and a second if it scores nearly as well (the first then
-    cited, so that each sentence is; the caller cites the last)."""
+    """Each compared paper (by number, in the order of its side) with its own sentences (past its
+    background, when it has others) that answer the question best: the best one, and a second if
+    it scores nearly as well (the first then cited, so that each sentence is; the caller cites the
+    last)."""
     ranked = ranked_sentences(query, question_vector, [p for p in papers if p.number in sides])
     by_number = {p.number: p for p in papers}
     chosen = {}
     for number in sides:
         if number not in ranked:
             continue
+        paper = by_number[number]
         if query.findings:  # "what did they find?" of several papers: what each found
-            quoted = finding_sentences(by_number[number], ranked[number])
-        else:
-            quoted = [by_number[number].sentences[p] for p in _best_two(ranked[number])]
+            quoted = finding_sentences(paper, ranked[number])
+        else:  # its own sentences: "Traditional model merging methods ..." is no side of Twin-Merging
+            scene = background(paper)
+            own = [(score, p) for score, p in ranked[number] if p not in scene] or ranked[number]
+            quoted = [paper.sentences[p] for p in _best_two(own)]
         chosen[number] = f" [{number}] ".join(sentence.rstrip() for sentence in quoted)
     return chosen
 

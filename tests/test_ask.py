@@ -266,6 +266,14 @@ def test_a_list_of_papers_combining_two_things_lists_only_papers_on_both(full: A
     assert full.ask("which papers combine federated learning and diffusion models?", llm="extractive").refused
 
 
+def test_a_comparison_quotes_each_papers_own_work_not_its_background(full: Assistant) -> None:
+    """Before, Twin-Merging's line opened with its background, "Traditional model merging methods
+    often show significant performance gaps ...", as if it were what Twin-Merging does."""
+    answer = full.ask("how do model soups and twin-merging differ?", llm="extractive")
+    line = next(line for line in answer.text.splitlines() if line.startswith("- twin-merging:"))
+    assert "we propose Twin-Merging" in line and "Traditional model merging methods" not in line, line
+
+
 def test_the_findings_of_a_paper_named_in_a_longer_subject_stay_its_own(full: Assistant) -> None:
     answer = full.ask("what were the results of model soups on imagenet?", llm="extractive")
     assert [c.paper.title.split(":")[0] for c in answer.citations] == ["Model soups"]
