@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .api import Assistant
     from .config import SearchMode
     from .evidence import Evidence
+    from .library.names import Match
     from .query import Query
 
 ReadLine = Callable[[str], str]
@@ -186,7 +187,9 @@ class ChatSession:
         """The evidence to answer from, and whether it is the follow-up reading: for the question
         as typed, or with the conversation when that evidence is stronger.
 
-        Whether a question leans on the conversation is decided by retrieval, not by its words:
+        After a list or an answer about one paper, "what about X?" asks the last question of X
+        (`listed_again`, `asked_again`). Otherwise whether a question leans on the conversation is
+        decided by retrieval, not by its words:
         the question is searched as typed and with the last answer's first cited paper carried
         along (its cited papers ranked first). A question whose form points back ("they", "the
         authors", "and on ImageNet?") keeps the contextual form unless it names another paper or
@@ -212,8 +215,8 @@ class ChatSession:
             return self._gather(self._placed(placed), placed.papers), True
         if last and (again := listed_again(question, last)):  # "what about knowledge distillation?"
             return self._gather(again), True
-        if last and (again := asked_again(question, last)) and (other := self._calling_another(again, last)):
-            return other, True  # "what about gptq?" after "how is zeroq evaluated?"
+        if last and (again := asked_again(question, last, self._named)):  # "what about gptq?" after a paper
+            return self._gather(again), True
         cited_any = any(turn.answer.citations for turn in self.turns)
         if missing := unplaced(question, self.turns) or (not cited_any and nothing_to_compare(question)):
             query = replace(self.assistant.gatherer.parse(question, self.filters), said_instead=missing)
@@ -294,17 +297,9 @@ class ChatSession:
         query = self._placed(placed, each=True)
         return None if query.kind == "yesno" and query.aspect is None else query
 
-    def _calling_another(self, question: str, last: Turn) -> Evidence | None:
-        """The evidence for a question asked again of what "what about X?" names, when X calls a
-        paper by its short name other than the last answer's; None when it calls none."""
-        evidence = self._gather(question)
-        previous = set(previous_papers(last))
-        called = [
-            p
-            for n, p in evidence.papers.items()
-            if p.called and evidence.sources[n - 1].paper.paper_id not in previous
-        ]
-        return evidence if called else None
+    def _named(self, text: str) -> list[Match]:
+        """The papers a text calls by their short names (the name index), within the chat's filter."""
+        return self.assistant.gatherer.retriever(self.filters).name_matches(text)
 
     @staticmethod
     def _pointed_at(question: str, evidence: Evidence, previous: list[str]) -> Evidence:

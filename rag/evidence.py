@@ -122,7 +122,8 @@ def gather(
     pinned: Sequence[str] = (),
 ) -> Evidence:
     """Search that many papers (for a list, by its topic; `pinned` ones first), then fetch every
-    chunk and vector of each; the query `resolved` first (its depth may change: a list)."""
+    chunk and vector of each; the query as `resolved` (which the caller does first: a lookup may
+    turn out a list, of another depth)."""
     like = _paper_named(query.like, retriever, mode) if query.like else None
     if query.like and like is None:
         query = replace(query, like="")  # not a paper's name: a list on that topic

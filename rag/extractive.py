@@ -242,7 +242,7 @@ def compared_sentences(
     """Each compared paper (by number, in the order of its side) with its own sentences (past its
     background, when it has others) that answer the question best: the best one, and a second if
     it scores nearly as well (the first then cited, so that each sentence is; the caller cites the
-    last)."""
+    last); what each found, or the problem each addresses, when the question asks for that."""
     ranked = ranked_sentences(query, question_vector, [p for p in papers if p.number in sides])
     by_number = {p.number: p for p in papers}
     chosen = {}
@@ -252,6 +252,8 @@ def compared_sentences(
         paper = by_number[number]
         if query.findings:  # "what did they find?" of several papers: what each found
             quoted = finding_sentences(paper, ranked[number])
+        elif query.wants_problem:  # "how do they differ in the problem they address?"
+            quoted = problem_sentences(paper, ranked[number])
         else:  # its own sentences: "Traditional model merging methods ..." is no side of Twin-Merging
             scene = background(paper)
             own = [(score, p) for score, p in ranked[number] if p not in scene] or ranked[number]

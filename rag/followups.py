@@ -27,8 +27,11 @@ from .query import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .answer import Answer, Citation
     from .api import Assistant
+    from .library.names import Match
 
 MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
 MAX_RECORDS = 10  # "who wrote them?" is answered from each record after a list of up to this many
@@ -414,7 +417,7 @@ _NOT_BACK = re.compile(
 
 
 # "what about knowledge distillation?", "and model merging?", "how about for speech?": after a list,
-# the same list on another topic
+# the same list on another topic; after an answer about a paper, the same question of another
 _ANOTHER_TOPIC = re.compile(
     r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and)\s+(?:(?:for|on|in|with)\s+)?(?P<topic>[^?]+?)\s*[?.!]*\s*$",
     re.IGNORECASE,
@@ -450,21 +453,24 @@ def listed_again(question: str, previous: Turn) -> str | None:
     return f"which papers are about {topic}?"
 
 
-def asked_again(question: str, previous: Turn) -> str | None:
+def asked_again(question: str, previous: Turn, named: Callable[[str], list[Match]]) -> str | None:
     """After an answer about one paper, "what about X?" ("and X?") as the last question asked of X
-    ("how is zeroq evaluated?", then "what about gptq?": "how is gptq evaluated?"); None for any other
-    follow-up (`_switched_to`), after a list (`listed_again`), and when the last question writes
-    neither its paper's name nor a chat's subject to put X in place of. Whether X is a paper's
-    name, not a detail of the last one ("what about imagenet?"), its evidence tells (the chat)."""
+    ("how is zeroq evaluated?", then "what about gptq?": "how is gptq evaluated?"), when X is, as a
+    whole, another paper's name (`named`: the name index's matches in a text); None for any other
+    follow-up (`_switched_to`; "what about imagenet?" asks about the last paper), after a list
+    (`listed_again`), and when the last question writes neither its paper's name nor a chat's
+    subject to put X in place of."""
     topic = _switched_to(question)
-    titles = cited_titles(previous)
-    if not topic or len(titles) != 1 or parse(without_regarding(previous.standalone)).is_list:
+    cited = {c.paper.paper_id for c in previous.answer.citations}
+    if not topic or len(cited) != 1 or parse(without_regarding(previous.standalone)).is_list:
+        return None
+    if not any(m.start == 0 and m.end == len(topic) and m.paper_id not in cited for m in named(topic)):
         return None
     asked = previous.standalone
     if regarded(asked):  # "how is it evaluated? (regarding: ZeroQ)"
         return regarding(without_regarding(asked), topic)
-    name = re.search(re.escape(short_name(titles[0])), asked, flags=re.IGNORECASE)
-    return f"{asked[: name.start()]}{topic}{asked[name.end() :]}" if name else None
+    written = next((m for m in named(asked) if m.paper_id in cited), None)  # "model soup" too
+    return f"{asked[: written.start]}{topic}{asked[written.end :]}" if written else None
 
 
 def refers_back(question: str) -> bool:

@@ -46,10 +46,13 @@ _UNITS = (
 )
 _RESULTS = re.compile(r"\b(results?|perform\w*|achiev\w*|how well|accuracy|findings?|find|outcomes?)\b", re.I)
 _METHOD = re.compile(r"^\s*(how (does|do|can|is|are)|what (is|are|does)|what's|explain|describe)\b", re.I)
-# "what problem does X address?", "what is the motivation for X?", "why was X proposed?"
+# "what problem does X address?", "what is the motivation for X?", "why was X proposed?"; "the
+# problem they address"
 _PROBLEM = re.compile(
     r"\bwhat\s+(?:problems?|challenges?|issues?|gaps?)\s+(?:does|do|did|is|are)\b|\bmotivat(?:ion|es?|ed)\b"
-    r"|^\s*why\s+(?:is|was|were|are|did|do|does)\b[^?]*\b(?:needed|necessary|proposed|introduced)\b",
+    r"|^\s*why\s+(?:is|was|were|are|did|do|does)\b[^?]*\b(?:needed|necessary|proposed|introduced)\b"
+    # "how do X and Y differ in the problem they address?"
+    r"|\b(?:problems?|challenges?)\s+(?:they|it|each\s+one)\s+(?:address|tackle|solve)s?\b",
     re.IGNORECASE,
 )
 # "what are the main approaches", "what are some methods": a list's form when a topic follows
@@ -953,7 +956,9 @@ class Query:
     # what it asks the findings in, a paper or a topic ("what are the main findings on X?": X)
     findings_of: str = ""
     evaluation: bool = False  # it asks how a paper was evaluated ("how is X evaluated?", "its baselines?")
-    wants_problem: bool = False  # "what problem does X address?": the problem it sets out to solve
+    # "what problem does X address?", "how do X and Y differ in the problem they address?": the
+    # problem it sets out to solve
+    wants_problem: bool = False
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
     definition: bool = False  # "what is gim?": what a name stands for
     # a list of the papers most like the paper this names, when it is one ("papers like model soups")
@@ -1065,7 +1070,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         findings=findings,
         findings_of=findings_of,
         evaluation=evaluation,
-        wants_problem=kind == "lookup" and bool(_PROBLEM.search(plain)),
+        wants_problem=kind in ("lookup", "comparison") and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
         definition=kind == "lookup" and asks_definition(plain) and not findings,
         like=like,

@@ -112,16 +112,17 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
     papers stays as the name gave it) before a finding or an evaluation is weighed."""
     assert paper.sentence_vectors is not None
     scores = _scores(query, paper.sentence_vectors @ question_vector, query.terms, paper)
-    # The background is lowered for a finding or an evaluation even where `_beyond_name` lowered it
-    # already: an evaluation asked so quoted it less (evaluations.py, report half: 80-82 of 88
-    # answers quoting an evaluation against 82-85 lowered twice).
-    scene = frozenset(background(paper))
     if paper.asked_vector is not None and scores:
         scores = _beyond_name(query, question_vector, paper, scores)
+    # The background is lowered for a finding or an evaluation even where `_beyond_name` lowered it
+    # already: lowered once, an evaluation's answers quoted it more (evaluations.py, report half:
+    # 80-82 of 88 answers quoting an evaluation, against 82-85 lowered twice).
     if query.findings:
-        scores = _reported_first(paper, scores, reports_finding, FINDING_BONUS, scene)
+        scores = _reported_first(paper, scores, reports_finding, FINDING_BONUS, frozenset(background(paper)))
     elif query.evaluation:
-        scores = _reported_first(paper, scores, reports_evaluation, EVALUATION_BONUS, scene)
+        scores = _reported_first(
+            paper, scores, reports_evaluation, EVALUATION_BONUS, frozenset(background(paper))
+        )
     return scores
 
 

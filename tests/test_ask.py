@@ -272,6 +272,12 @@ def test_a_comparison_quotes_each_papers_own_work_not_its_background(full: Assis
     answer = full.ask("how do model soups and twin-merging differ?", llm="extractive")
     line = next(line for line in answer.text.splitlines() if line.startswith("- twin-merging:"))
     assert "we propose Twin-Merging" in line and "Traditional model merging methods" not in line, line
+    # unless the question asks for the problem each addresses
+    answer = full.ask(
+        "how do model soups and twin-merging differ in the problem they address?", llm="extractive"
+    )
+    line = next(line for line in answer.text.splitlines() if line.startswith("- twin-merging:"))
+    assert "a one-size-fits-all model lacks flexibility" in line and "we propose Twin-Merging" in line, line
 
 
 def test_the_findings_of_a_paper_named_in_a_longer_subject_stay_its_own(full: Assistant) -> None:

@@ -19,7 +19,7 @@ from rag.embeddings import OnnxMiniLM
 from rag.extractive import contribution, presenting, settling_sentences
 from rag.prompting import build_messages
 from rag.prompts import load_prompts
-from rag.query import compared, parse, rivals
+from rag.query import compared, parse, rivals, without_regarding
 from rag.sentences import _BOILERPLATE
 from rag.verify import Verified, verify
 from rag.writers import Writers
@@ -1181,8 +1181,22 @@ def test_what_about_another_paper_asks_the_last_question_of_it(assistant: Assist
     answer = session.turns[1].answer
     assert [c.paper.title for c in answer.citations] == [GIM]
     assert answer.text == assistant.ask("how is gim evaluated?", llm="extractive").text
-    assert session.turns[2].standalone != "what is what is CLIP-ReIdent?"
+    assert "evaluated" not in session.turns[2].standalone  # not asked again: a question of its own
     assert [c.paper.title for c in session.turns[2].answer.citations] == [CLIP]
+
+
+@pytest.mark.parametrize(
+    "follow_up", ["what about imagenet?", "and tell me about gim", "what about the second one?"]
+)
+def test_what_about_what_is_no_other_papers_name_is_not_the_last_question_again(
+    assistant: Assistant, follow_up: str
+) -> None:
+    """Only a whole name of another paper is put in place of the last one's ("what about imagenet?"
+    asks about the last paper; "tell me about gim" is no name to put in "what loss does X use?")."""
+    session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    script = Script("what loss does clip-reident use?", follow_up)
+    assert repl(session, script.read_line, script.write) == 0
+    assert "loss" not in without_regarding(session.turns[1].standalone), session.turns[1].standalone
 
 
 @pytest.mark.parametrize(
