@@ -49,7 +49,7 @@ def main() -> None:
         name, paper_id, abstract = after
         first = abstract.strip()[:60]
         if form == "evaluated" and not any(
-            evaluations._evaluation(s, first) for s in split_sentences(abstract)
+            evaluations.is_evaluation(s, first) for s in split_sentences(abstract)
         ):
             continue
         session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)

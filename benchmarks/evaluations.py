@@ -20,7 +20,7 @@ import itertools
 import re
 import tempfile
 
-from findings import split_of
+from findings import CITED, OPENING, split_of
 
 from rag.api import Assistant
 from rag.citations import split_sentences
@@ -40,27 +40,22 @@ _EVALUATED = re.compile(
     r"|outperform\w*|surpass\w*|state-of-the-art|SOTA|accuracy|mAP|BLEU|F1|scores?|metrics?)\b|\d\s*%",
     re.IGNORECASE,
 )
-_OPENING = re.compile(
-    r"^\W*(recent(ly)?|in recent years|nowadays|however|existing|traditional(ly)?|prior|previous(ly)?"
-    r"|conventional(ly)?|current(ly)?|despite|although|while)\b",
-    re.IGNORECASE,
-)
-_CITED = re.compile(r"\s*\[\d+\]")
 
 
-def _evaluation(sentence: str, first: str) -> bool:
-    return bool(_EVALUATED.search(sentence)) and not _OPENING.search(sentence) and sentence[:60] != first
+def is_evaluation(sentence: str, first: str) -> bool:
+    """Whether a sentence (not the abstract's first, whose opening is `first`) reports an evaluation."""
+    return bool(_EVALUATED.search(sentence)) and not OPENING.search(sentence) and sentence[:60] != first
 
 
 def judged(answer_text: str, abstract: str) -> str:
     """'background' when a quoted sentence sets the scene, else 'evaluation' when one reports it."""
-    quoted = [s.strip() for s in _CITED.split(answer_text) if s.strip()]
+    quoted = [s.strip() for s in CITED.split(answer_text) if s.strip()]
     if not quoted:
         return "other"
     first = abstract.strip()[:60]
-    if any(_OPENING.search(s) or s[:60] == first for s in quoted):
+    if any(OPENING.search(s) or s[:60] == first for s in quoted):
         return "background"
-    return "evaluation" if any(_evaluation(s, first) for s in quoted) else "other"
+    return "evaluation" if any(is_evaluation(s, first) for s in quoted) else "other"
 
 
 def main() -> None:
@@ -76,7 +71,7 @@ def main() -> None:
         title = str(meta["title"])
         abstract = str(assistant.paper(paper_id).get("abstract", ""))
         first = abstract.strip()[:60]
-        evaluated = any(_evaluation(s, first) for s in split_sentences(abstract))
+        evaluated = any(is_evaluation(s, first) for s in split_sentences(abstract))
         if ":" in title and title_names(title) and evaluated:
             names[title_names(title)[0]] = (paper_id, abstract)
     counts: dict[tuple[str, str, str], int] = {}

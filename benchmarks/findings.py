@@ -36,12 +36,12 @@ _FOUND = re.compile(
     r"|confirm\w*|outperform\w*|surpass\w*|achiev\w*|improv\w*|state-of-the-art|results?)\b|\d",
     re.IGNORECASE,
 )
-_OPENING = re.compile(
+OPENING = re.compile(
     r"^\W*(recent(ly)?|in recent years|nowadays|however|existing|traditional(ly)?|prior|previous(ly)?"
     r"|conventional(ly)?|current(ly)?|despite|although|while)\b",
     re.IGNORECASE,
 )
-_CITED = re.compile(r"\s*\[\d+\]")
+CITED = re.compile(r"\s*\[\d+\]")
 
 
 def split_of(paper_id: str) -> str:
@@ -51,11 +51,11 @@ def split_of(paper_id: str) -> str:
 
 def judged(answer_text: str, abstract: str) -> str:
     """'background' when a quoted sentence sets the scene, else 'finding' when one reports a finding."""
-    quoted = [s.strip() for s in _CITED.split(answer_text) if s.strip()]
+    quoted = [s.strip() for s in CITED.split(answer_text) if s.strip()]
     if not quoted:
         return "other"
     first = abstract.strip()[:60]
-    if any(_OPENING.search(s) or s[:60] == first for s in quoted):
+    if any(OPENING.search(s) or s[:60] == first for s in quoted):
         return "background"
     return "finding" if any(_FOUND.search(s) for s in quoted) else "other"
 
