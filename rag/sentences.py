@@ -105,11 +105,11 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
     more for the paper whose title the question names, plus what the question asks for (a number
     for a quantity, a result for results, the method for "how does"; for "what does X find?" or
     "how is X evaluated?", a sentence reporting a finding or an evaluation higher and the
-    background lower); boilerplate (code links,
-    availability notes) never counts. A detail asked of a paper called by name (`asked_vector`):
-    its sentences ranked by the question and what it asks beyond the name alike, opening ones
-    lower, the best of them scoring what the paper's best did (its standing against the other
-    papers stays as the name gave it) before a finding or an evaluation is weighed."""
+    background lower); boilerplate (code links, availability notes) never counts. A detail asked
+    of a paper called by name (`asked_vector`): its sentences ranked by the question and what it
+    asks beyond the name alike, opening ones lower, the best of them scoring what the paper's best
+    did (its standing against the other papers stays as the name gave it) before a finding or an
+    evaluation is weighed."""
     assert paper.sentence_vectors is not None
     scores = _scores(query, paper.sentence_vectors @ question_vector, query.terms, paper)
     if paper.asked_vector is not None and scores:
