@@ -60,18 +60,22 @@ _SCENE = re.compile(
 )
 
 
+def _only_proposes(sentence: str) -> bool:
+    """Whether a sentence presents what the paper proposes without reporting what it found."""
+    return bool(PROPOSING.search(sentence)) and not _REPORTED.search(sentence)
+
+
 def reports_finding(sentence: str) -> bool:
     """Whether a sentence reports what was found or achieved, rather than proposing something or
     saying what it is for."""
     found = any(not _PURPOSE.search(sentence[: m.start()]) for m in FINDING.finditer(sentence))
-    return found and (not PROPOSING.search(sentence) or bool(_REPORTED.search(sentence)))
+    return found and not _only_proposes(sentence)
 
 
 def reports_evaluation(sentence: str) -> bool:
     """Whether a sentence reports how the paper was evaluated (its experiments, benchmarks, what it
     is compared with, a metric), rather than proposing something."""
-    proposing = PROPOSING.search(sentence) and not _REPORTED.search(sentence)
-    return bool(_EVALUATION_REPORT.search(sentence)) and not proposing
+    return bool(_EVALUATION_REPORT.search(sentence)) and not _only_proposes(sentence)
 
 
 def own_names(paper: PaperText) -> list[str]:

@@ -692,12 +692,24 @@ def _chat_subject_as_words(text: str) -> str:
 _FINDING_WORDS = re.compile(rf"\b{_FOUND}\b|\b{_FINDS}\s*(?=[?.!]*\s*(?:\(|$))", re.IGNORECASE)
 
 
+def _asks_of_a_name(form: re.Pattern[str], question: str) -> bool:
+    """Whether a question has the form, what it names (the form's first group written) in a few
+    words: a paper's name, not a topic in a sentence."""
+    match = form.match(without_regarding(question))
+    subject = next(filter(None, match.groups()), "") if match else ""
+    return match is not None and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
+
+
+def _without_asking(words: re.Pattern[str], search: str) -> str:
+    """A search without the words asking (which no abstract needs to write), when others are left."""
+    left = re.sub(r"\s+", " ", words.sub(" ", search)).strip()
+    return left if tokenize(left) else search
+
+
 def asks_findings(question: str) -> bool:
     """Whether a question asks what a paper found ("what does GIM find?", "what were its results?");
     not when what it names is a topic in a sentence, no paper's name."""
-    match = _FINDINGS.match(without_regarding(question))
-    subject = next(filter(None, match.groups()), "") if match else ""
-    return match is not None and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
+    return _asks_of_a_name(_FINDINGS, question)
 
 
 def findings_subject(question: str) -> str:
@@ -712,24 +724,10 @@ def findings_subject(question: str) -> str:
     return "" if _POINTING.match(subject) or _NO_TOPIC_OF_FINDINGS.match(subject) else subject
 
 
-def _without_finding_words(search: str) -> str:
-    """A findings question searched without the words asking for findings, when others are left."""
-    left = re.sub(r"\s+", " ", _FINDING_WORDS.sub(" ", search)).strip()
-    return left if tokenize(left) else search
-
-
 def asks_evaluation(question: str) -> bool:
     """Whether a question asks how a paper was evaluated ("how is GIM evaluated?", "what does GIM
     compare against?"); not when what it names is a topic in a sentence, no paper's name."""
-    match = _EVALUATION.match(without_regarding(question))
-    subject = next(filter(None, match.groups()), "") if match else ""
-    return match is not None and len(subject.split()) <= MAX_SUMMARY_SUBJECT_WORDS
-
-
-def _without_evaluation_words(search: str) -> str:
-    """An evaluation question searched without the words asking how, when others are left."""
-    left = re.sub(r"\s+", " ", _EVALUATION_WORDS.sub(" ", search)).strip()
-    return left if tokenize(left) else search
+    return _asks_of_a_name(_EVALUATION, question)
 
 
 def asks_definition(question: str) -> bool:
@@ -1028,11 +1026,11 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     kind = "yesno" if confirming and kind == "lookup" else kind
     findings = kind == "lookup" and asks_findings(plain)
     findings_of = findings_subject(plain) if findings else ""
-    search = _without_finding_words(search) if findings else search
+    search = _without_asking(_FINDING_WORDS, search) if findings else search
     # "what does X compare against?" asks for X's baselines: one paper's, no comparison of two
     evaluation = kind in ("lookup", "comparison") and asks_evaluation(plain)
     kind = "lookup" if evaluation else kind
-    search = _without_evaluation_words(search) if evaluation else search
+    search = _without_asking(_EVALUATION_WORDS, search) if evaluation else search
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
     sides = compared(plain) if kind == "comparison" else ()
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
