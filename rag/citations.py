@@ -16,12 +16,15 @@ _CITATION = re.compile(r"\[\^?(\d+(?:\s*[-\u2013,]\s*\d+)*)\]|\[\^[^\]\n]{0,40}\
 _OPEN_CITATION = re.compile(r"\[(?:\^[^\]\n]*|[\d\s,\-\u2013]*)$")
 # A sentence ends at . ! ? (or at the citations or closing quote after one) before a capital (or
 # digit, quote, parenthesis), or at a line break; not at an abbreviation's stop ("(e.g. ImageNet)",
-# "Brown et al. 2020", "ranking No. 1"; a verdict "No. The ..." ends its sentence).
+# "Brown et al. 2020", "ranking No. 1"; a verdict "No. The ..." ends its sentence), at a quote
+# closing no sentence ('the novel "Leave One Out Boost" (CLOOB)') nor at a bracket before a
+# parenthesis ("Polytropon [Ponti et al., 2023] (Poly)").
 _ABBREVIATION_STOP = "".join(
     rf"(?<!\b(?i:{a})\.)" for a in (r"e\.g", r"i\.e", "et al", "fig", "vs", "cf", "eq")
 )
 _SENTENCE_END = re.compile(
-    rf"(?<=[.!?\]\"\u201d]){_ABBREVIATION_STOP}(?!(?<=\bNo\.)\s+\d)\s+(?=[A-Z0-9\"'(])|[ \t]*\n\s*"
+    rf"(?:(?<=[.!?\]])|(?<=[.!?][\"\u201d])){_ABBREVIATION_STOP}(?!(?<=\bNo\.)\s+\d)(?!(?<=\])\s+\()"
+    rf"\s+(?=[A-Z0-9\"'(])|[ \t]*\n\s*"
 )
 
 

@@ -81,6 +81,20 @@ def test_an_abbreviations_stop_ends_no_sentence() -> None:
     ]
 
 
+def test_a_name_after_a_quote_or_reference_stays_in_its_sentence() -> None:
+    # both from abstracts of the bundled corpus; "what does CLOOB stand for?" needs the first whole
+    text = (
+        'We introduce the novel "Contrastive Leave One Out Boost" (CLOOB), which uses Hopfield networks. '
+        'Polytropon [Ponti et al., 2023] (Poly) learns adapters. It is called "Poly." Then it routes.'
+    )
+    assert split_sentences(text) == [
+        'We introduce the novel "Contrastive Leave One Out Boost" (CLOOB), which uses Hopfield networks.',
+        "Polytropon [Ponti et al., 2023] (Poly) learns adapters.",
+        'It is called "Poly."',
+        "Then it routes.",
+    ]
+
+
 @pytest.mark.parametrize(
     "reply",
     [REFUSAL, "The sources do not contain information about bread.", "I cannot answer this from the papers."],
