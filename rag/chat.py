@@ -213,9 +213,9 @@ class ChatSession:
             return self._gather(self._placed(compared), compared.papers), True
         if placed := placed_in(question, self.turns):
             return self._gather(self._placed(placed), placed.papers), True
-        if last and (again := listed_again(question, last)):  # "what about knowledge distillation?"
-            return self._gather(again), True
         if last and (again := asked_again(question, last, self._named)):  # "what about gptq?" after a paper
+            return self._gather(again), True
+        if last and (again := listed_again(question, last)):  # "what about knowledge distillation?"
             return self._gather(again), True
         cited_any = any(turn.answer.citations for turn in self.turns)
         if missing := unplaced(question, self.turns) or (not cited_any and nothing_to_compare(question)):

@@ -46,6 +46,15 @@ _EVALUATION_REPORT = re.compile(
     r"|state-of-the-art|accuracy|(?-i:mAP|FID|BLEU|ROUGE|F1)|perplexity|win\s+rates?)\b",
     re.IGNORECASE,
 )
+# A speed or time a sentence reports: "3.25x speedups", "faster", "real-time", "latency", "within a
+# few hours", "in less than 30s", "four GPU hours"
+_SPEED_REPORT = re.compile(
+    r"\b(?:fast(?:er|est)?|speed(?:s|up|ups|-up|-ups)?|quick(?:er|ly)?|latency|throughput|real-time|runtime|"
+    r"wall-clock|accelerat(?:e|es|ed|ing|ion))\b"
+    r"|\b(?:\d[\d.,]*|a\s+few|several|few|one|two|three|four|five|ten)\s*(?:GPU[- ])?"
+    r"(?:hours?|minutes?|mins?|seconds?|secs?|ms|milliseconds?|s)\b(?!\s+of\b)",  # not "50 hours of video"
+    re.IGNORECASE,
+)
 # A sentence about the paper's own work: its authors, "this paper", or (below) the paper's name.
 _OWN = re.compile(
     r"\b(we|our|ours|us|here|this (paper|work|study|article|report|research)|the present (paper|work|study)|"
@@ -76,6 +85,11 @@ def reports_evaluation(sentence: str) -> bool:
     """Whether a sentence reports how the paper was evaluated (its experiments, benchmarks, what it
     is compared with, a metric), rather than proposing something."""
     return bool(_EVALUATION_REPORT.search(sentence)) and not _only_proposes(sentence)
+
+
+def reports_speed(sentence: str) -> bool:
+    """Whether a sentence says how fast something runs or how long it takes."""
+    return bool(_SPEED_REPORT.search(sentence))
 
 
 def own_names(paper: PaperText) -> list[str]:

@@ -132,18 +132,19 @@ def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | No
     comparison it asks, their short names written in, with their ids; after an answer about one of
     them ("tell me more about the first one"), they are the papers of the answer that cited it among
     others."""
-    papers, names = _named_papers(_citing_among(turns, previous) or previous)
+    papers, names = _compared_papers(turns, previous)
     written = compared_back(question, names)
     return Placed(written, papers, names) if written else None
 
 
-# "which one is better on ImageNet?", "which of them runs faster?", "which outperforms?": which one
+# "which one is better on ImageNet?", "which of them runs faster?", "which one is the fastest?": which one
 # of the papers the last answer cited is better, a comparison of them; not "which of them use fewer
 # parameters?" (a verb of several: which of them do, a choice), nor "which one is the most recent?"
 _WHICH_BETTER = re.compile(
     r"^\s*(?:and\s+|so\s+)?which(?:\s+one|\s+of\s+(?:them|these|those|the\s+(?:two|three|four|papers)))?"
     r"(?:\s+(?:paper|method|model|approach))?\s+(?!(?:papers|studies|methods|models|approaches|ones)\b)"
     r"(?=[^?]*\b(?:better|worse|best|worst|faster|slower|higher|lower|stronger|weaker|more|less|fewer|"
+    r"fastest|slowest|highest|lowest|strongest|weakest|smallest|largest|cheapest|most|least|fewest|"
     r"outperforms|beats)\b)(?:is|was|does|did|has|can|could|would|[a-z]*[^s\W]s)\b",
     re.IGNORECASE,
 )
@@ -156,7 +157,7 @@ def rivaled_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | Non
     "better" of itself). After an answer about one of them, they are those of the answer citing it."""
     if _RECENCY.match(question) or not _WHICH_BETTER.match(question):
         return None
-    papers, names = _named_papers(_citing_among(turns, previous) or previous)
+    papers, names = _compared_papers(turns, previous)
     if len(papers) < 2:
         return None
     labels = [side_name(name) for name in names]
@@ -288,6 +289,20 @@ def _the_other(turns: list[Turn]) -> Citation | None:
     cited = {c.paper.paper_id: c for c in earlier.answer.citations}
     others = [c for paper_id, c in cited.items() if paper_id not in cited_papers(turns[-1])]
     return others[0] if len(others) == 1 else None
+
+
+def _compared_papers(turns: list[Turn], last: Turn) -> tuple[list[str], list[str]]:
+    """The ids and short names of the papers "they" or "which one" compare after `last`: those it
+    cited; after an answer about one of several papers an earlier answer cited, those; after two
+    answers about one paper each ("what is CLOOB?", "what about CWCL?"), their two papers."""
+    if citing := _citing_among(turns, last):
+        return _named_papers(citing)
+    before = turns[: next((i for i, turn in enumerate(turns) if turn is last), len(turns))]
+    one_each = before and len(cited_papers(before[-1])) == len(cited_papers(last)) == 1
+    if one_each and cited_papers(before[-1]) != cited_papers(last):
+        (earlier, earlier_name), (latest, latest_name) = _named_papers(before[-1]), _named_papers(last)
+        return earlier + latest, earlier_name + latest_name
+    return _named_papers(last)
 
 
 def _citing_among(turns: list[Turn], last: Turn) -> Turn | None:
@@ -462,7 +477,9 @@ def asked_again(question: str, previous: Turn, named: Callable[[str], list[Match
     subject to put X in place of."""
     topic = _switched_to(question)
     cited = {c.paper.paper_id for c in previous.answer.citations}
-    if not topic or len(cited) != 1 or parse(without_regarding(previous.standalone)).is_list:
+    last = parse(without_regarding(previous.standalone))
+    # a list's form asking what one paper has ("what datasets was it trained on?") is about that paper
+    if not topic or len(cited) != 1 or (last.is_list and not last.owner):
         return None
     if not any(m.start == 0 and m.end == len(topic) and m.paper_id not in cited for m in named(topic)):
         return None

@@ -58,9 +58,29 @@ _PROBLEM = re.compile(
 # "what are the main approaches", "what are some methods": a list's form when a topic follows
 _QUALIFIED = r"(?:(?:main|key|major|different|existing|common|popular|recent)\s+)*"
 _APPROACHES = rf"what\s+(?:are|were)\s+(?:the\s+|some\s+)?{_QUALIFIED}(?:approaches|methods|techniques)"
+_NAMED_BY_TOPIC = "models|datasets|benchmarks|systems"  # "diffusion models": the topic's own word
+_LISTED = rf"papers|works|studies|articles|methods|approaches|techniques|{_NAMED_BY_TOPIC}"
+# the words of a topic before what is listed ("which quantization methods", "which mixture of experts
+# papers"): not asking words ("what do papers find"), a paper's own ("what kind of models"), nor one
+# work ("which work cleans datasets ...?")
+_NOT_TOPIC_WORD = (
+    r"do|does|did|is|are|was|were|has|have|had|can|could|would|should|will|the|a|an|this|that|these|"
+    r"those|its|their|our|my|your|in|on|for|to|about|by|with|over|than|from|at|as|into|via|against|"
+    rf"between|among|kinds?|types?|sorts?|one|ones|recent|new|latest|{_LISTED}"
+)
+_TOPIC_WORDS = (
+    r"(?!(?:of|work|paper|study|article|approach|method)\b)"
+    rf"(?:(?!(?:{_NOT_TOPIC_WORD})\b)[a-z][\w+-]*\s+){{1,6}}"
+)
+# "which dataset distillation papers use X?": the topic before what is listed, the rest after it
+_TOPIC_FIRST = re.compile(
+    rf"^\s*(?:which|what)\s+(?:other\s+)?(?:(?:recent|new|latest)\s+)?(?P<topic>{_TOPIC_WORDS})"
+    rf"(?P<listed>{_LISTED})\b\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
 _LIST = re.compile(
-    r"^\s*(which|what) (other )?(papers|works|studies|articles|methods|approaches|techniques|models|"
-    r"datasets|benchmarks|systems)\b|\blist (the |all )?(papers|works|methods|approaches)\b"
+    rf"^\s*(which|what) ((other|recent|new|latest) )?(?:{_TOPIC_WORDS})?({_LISTED})\b"
+    r"|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
     rf"|^\s*{_APPROACHES}\s+(to|for|in|on)\b(?!\s+(this|that|these|those|it|them)\b)"
     r"|^\s*what\s+(approaches|methods|techniques)\s+exist\b"
@@ -84,8 +104,8 @@ _NOT_A_TOPIC = re.compile(
 
 
 _LIST_PREAMBLE = re.compile(
-    r"^\s*((which|what)\s+(other\s+)?(papers|works|studies|articles|methods|approaches|techniques|models|"
-    r"datasets|benchmarks|systems)\s+(in (this|the) (collection|corpus)\s+)?"
+    rf"^\s*((which|what)\s+((other|recent|new|latest)\s+)?({_LISTED})\s+"
+    r"(in (this|the) (collection|corpus)\s+)?"
     r"(?:((does|do|is|are)\s+(the|this|my|our)\s+(collection|corpus|library|store)\s+(have|hold|contain|"
     r"include|offer)\s+(for|on|about|to)?|"
     r"(are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
@@ -232,13 +252,13 @@ _RIVALS = (
 # benchmarks is X evaluated on?" (not "which papers do X?", nor "what methods are there for X?").
 _OWNED = re.compile(
     r"^\s*(?:which|what)\s+(?:other\s+)?(?!(?:papers|works|studies|articles|publications)\b)[\w-]+"
-    r"(?:\s+[\w-]+)?\s+(?:does|did|do|is|was|are|were|has|have)\s+(?P<owner>.+)$",
+    r"(?:\s+[\w-]+){0,3}?\s+(?:does|did|do|is|was|are|were|has|have)\s+(?P<owner>.+)$",
     re.I,
 )
 # "what datasets were used to evaluate X?", "which models are used in X?": X's own items, asked passively
 _OWNED_PASSIVE = re.compile(
     r"^\s*(?:which|what)\s+(?:other\s+)?(?!(?:papers|works|studies|articles|publications)\b)[\w-]+"
-    r"(?:\s+[\w-]+)?\s+(?:is|was|are|were)\s+(?:used|chosen|employed|adopted)\s+"
+    r"(?:\s+[\w-]+){0,3}?\s+(?:is|was|are|were)\s+(?:used|chosen|employed|adopted)\s+"
     r"(?:to\s+(?:evaluate|train|test|benchmark|build|fine-?tune)|by|in|for|with)\s+(?P<owner>.+)$",
     re.I,
 )
@@ -258,7 +278,7 @@ def _owned(question: str) -> re.Match[str] | None:
 # "what models does X fine-tune?", "which datasets is X evaluated on?", "what was it trained on?":
 # the things a paper uses, answered by the sentence that names them
 _INSTANCES = re.compile(
-    r"^\s*(?:what|which)\s+(?:other\s+)?(?:[\w-]+\s+)?(?:models|datasets|data\s?sets|benchmarks|tasks|"
+    r"^\s*(?:what|which)\s+(?:other\s+)?(?:[\w-]+\s+){0,3}?(?:models|datasets|data\s?sets|benchmarks|tasks|"
     r"languages|baselines|architectures|backbones|domains|modalities|metrics|encoders|llms|corpora|"
     r"environments|applications)\b"
     r"|\b(?:evaluated|tested|trained|applied|benchmarked|validated|pre-?trained|fine-?tuned)\s+(?:on|to|with)\b",
@@ -730,6 +750,19 @@ def asks_evaluation(question: str) -> bool:
     return _asks_of_a_name(_EVALUATION, question)
 
 
+# How fast, in lower case ("The Need for Speed" is a paper's name): "how fast is X?", "which one is
+# faster?", "X's speedup", "its latency", "how long does X take?"
+_SPEED = re.compile(
+    r"\b(?:(?i:how)\s+(?:fast|quick(?:ly)?|long\s+does)|fast(?:er|est)?|slow(?:er|est)?|speed(?:s|up|ups|-up)?|"
+    r"quick(?:er|est)?|latency|throughput|run\s*time|runtime|(?:inference|training)\s+time|wall-clock)\b"
+)
+
+
+def asks_speed(question: str) -> bool:
+    """Whether a question asks how fast something runs or how long it takes."""
+    return bool(_SPEED.search(without_regarding(question)))
+
+
 def asks_definition(question: str) -> bool:
     """Whether a question asks what a name stands for ("what is gim?")."""
     match = _DEFINITION.match(question)
@@ -755,6 +788,10 @@ _LIST_SUFFIX = re.compile(
 
 def _list_topic(question: str) -> str:
     """A list question's topic, without its preamble and ending ("which papers on X are there?": X)."""
+    if (first := _TOPIC_FIRST.match(question)) and not _topic_then_papers(question):
+        listed = first["listed"] if re.fullmatch(_NAMED_BY_TOPIC, first["listed"], re.I) else ""
+        rest = _list_topic(f"which papers {first['rest']}") if first["rest"].strip("?") else ""
+        return " ".join(filter(None, (first["topic"].strip(), listed, rest)))
     topic = _topic_then_papers(question) or _LIST_PREAMBLE.sub("", question).strip().rstrip("?").strip()
     return _LIST_SUFFIX.sub("", topic)
 
@@ -954,6 +991,8 @@ class Query:
     # what it asks the findings in, a paper or a topic ("what are the main findings on X?": X)
     findings_of: str = ""
     evaluation: bool = False  # it asks how a paper was evaluated ("how is X evaluated?", "its baselines?")
+    # it asks how fast something runs ("how fast is X?", "which one is faster?", "how long does X take?")
+    speed: bool = False
     # "what problem does X address?", "how do X and Y differ in the problem they address?": the
     # problem it sets out to solve
     wants_problem: bool = False
@@ -1039,6 +1078,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         named = _without_aspect(search, aspect).strip(" ?.!")
         # "is the paper open source?" names no paper to search by: as asked
         search = named if named and not (_POINTING.match(named) or _PAPERS.fullmatch(named)) else search
+    summary = kind == "lookup" and asks_summary(question)
     # the papers of its scope, without a topic ("papers by NAME"), or the whole collection's size
     catalogue = (bool(asked) and not set(tokenize(search)) - _NO_TOPIC) or whole
     return Query(
@@ -1064,10 +1104,11 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         # "which models were trained on it? (regarding: LAION-5B)" asks what LAION-5B has too
         owner=(regarded(plain) or owned["owner"]) if owned else "",
         aspect=aspect,
-        summary=kind == "lookup" and asks_summary(question),
+        summary=summary,
         findings=findings,
         findings_of=findings_of,
         evaluation=evaluation,
+        speed=kind != "list" and asks_speed(plain) and not summary,  # "tell me about the need for speed"
         wants_problem=kind in ("lookup", "comparison") and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
         definition=kind == "lookup" and asks_definition(plain) and not findings,

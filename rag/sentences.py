@@ -10,7 +10,7 @@ import numpy as np
 
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .citations import PaperText, figures, split_sentences
-from .contribution import background, reports_evaluation, reports_finding
+from .contribution import background, reports_evaluation, reports_finding, reports_speed
 from .embeddings import Embedder
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
@@ -37,6 +37,8 @@ EVALUATION_PENALTY = 0.1  # a sentence reporting an evaluation, for "how does X 
 FINDING_BONUS = 0.15  # a sentence reporting a finding, past the background, for "what does X find?"
 # As first set, not tuned (benchmarks/evaluations.py reports the answers; twenty-third session):
 EVALUATION_BONUS = 0.15  # a sentence reporting an evaluation, past the background, for "how is X evaluated?"
+# As first set, not tuned (benchmarks/speed_questions.py reports the answers; twenty-fourth session):
+SPEED_BONUS = 0.15  # a sentence saying how fast, past the background, for "how fast is X?"
 
 _RESULT_SENTENCE = re.compile(
     r"\b(outperform\w*|achiev\w*|improv\w*|state-of-the-art|surpass\w*|reach\w*|gains?)\b|\d", re.I
@@ -103,13 +105,13 @@ def _counts(sentence: str, counted: frozenset[str]) -> bool:
 def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[float]:
     """How well each of a paper's sentences answers the question: similarity plus shared words,
     more for the paper whose title the question names, plus what the question asks for (a number
-    for a quantity, a result for results, the method for "how does"; for "what does X find?" or
-    "how is X evaluated?", a sentence reporting a finding or an evaluation higher and the
-    background lower); boilerplate (code links, availability notes) never counts. A detail asked
-    of a paper called by name (`asked_vector`): its sentences ranked by the question and what it
-    asks beyond the name alike, opening ones lower, the best of them scoring what the paper's best
-    did (its standing against the other papers stays as the name gave it) before a finding or an
-    evaluation is weighed."""
+    for a quantity, a result for results, the method for "how does"; for "what does X find?", "how
+    is X evaluated?" or "how fast is X?", a sentence reporting a finding, an evaluation or a speed
+    higher and the background lower); boilerplate (code links, availability notes) never counts.
+    A detail asked of a paper called by name (`asked_vector`): its sentences ranked by the question
+    and what it asks beyond the name alike, opening ones lower, the best of them scoring what the
+    paper's best did (its standing against the other papers stays as the name gave it) before a
+    finding, an evaluation or a speed is weighed."""
     assert paper.sentence_vectors is not None
     scores = _scores(query, paper.sentence_vectors @ question_vector, query.terms, paper)
     if paper.asked_vector is not None and scores:
@@ -123,6 +125,8 @@ def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText)
         scores = _reported_first(
             paper, scores, reports_evaluation, EVALUATION_BONUS, frozenset(background(paper))
         )
+    elif query.speed:
+        scores = _reported_first(paper, scores, reports_speed, SPEED_BONUS, frozenset(background(paper)))
     return scores
 
 
@@ -145,8 +149,8 @@ def _beyond_name(
 def _reported_first(
     paper: PaperText, scores: list[float], reports: Callable[[str], bool], bonus: float, scene: frozenset[int]
 ) -> list[float]:
-    """For "what does X find?" or "how is X evaluated?": the sentences reporting it higher, those of
-    the background (`scene`) lower."""
+    """For "what does X find?", "how is X evaluated?" or "how fast is X?": the sentences reporting
+    it higher, those of the background (`scene`) lower."""
     return [
         score - BACKGROUND_PENALTY if position in scene else score + bonus if reports(sentence) else score
         for position, (sentence, score) in enumerate(zip(paper.sentences, scores, strict=True))

@@ -831,6 +831,19 @@ def test_which_one_is_better_compares_the_papers_the_last_answer_cited(
     assert rivaled_in("which one is the most recent?", session.turns[-1], session.turns) is None
 
 
+def test_which_one_is_better_after_two_answers_about_one_paper_each_compares_them(
+    session: ChatSession,
+) -> None:
+    """ "which one is better?" after "what is clip-reident?" and "what about gim?" compares the two
+    (before: asked of GIM alone, "(regarding: GIM)")."""
+    script = Script("what is clip-reident?", "what is gim?", "which one is better?", "how do they differ?")
+    assert repl(session, script.read_line, script.write) == 0
+    _, _, better, differ = session.turns
+    assert better.standalone == "which one is better: CLIP-ReIdent or GIM?"
+    assert differ.standalone == "how do CLIP-ReIdent and GIM differ?"
+    assert [c.paper.title for c in better.answer.citations] == [CLIP, GIM_TITLE], better.answer.text
+
+
 def test_a_paper_without_a_short_name_is_compared_with_the_one_named(session: ChatSession) -> None:
     """After an answer about a paper whose title is its only name, "how does it compare to GIM?"
     compares that paper with GIM (before: the title written in was too long to be read as a side, and

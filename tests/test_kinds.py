@@ -14,7 +14,7 @@ from rag.api import Assistant
 from rag.chat import ChatSession, repl
 from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
-from rag.contribution import reports_evaluation, reports_finding
+from rag.contribution import reports_evaluation, reports_finding, reports_speed
 from rag.embeddings import OnnxMiniLM
 from rag.extractive import contribution, presenting, settling_sentences
 from rag.prompting import build_messages
@@ -504,6 +504,39 @@ def test_an_overview_is_searched_by_its_topic() -> None:
     assert query.terms == {"dataset", "distillation"}
 
 
+@pytest.mark.parametrize(
+    ("question", "search"),
+    [
+        ("which dataset distillation papers are there?", "dataset distillation"),
+        ("what recent mixture of experts methods exist?", "mixture of experts"),
+        ("which domain adaptation papers use clip?", "domain adaptation clip"),
+        # "models" of "diffusion models" is the topic's own word
+        ("which diffusion models keep characters consistent?", "diffusion models keep characters consistent"),
+    ],
+)
+def test_a_list_may_name_its_topic_before_what_it_lists(question: str, search: str) -> None:
+    query = parse(question)
+    assert query.is_list and query.search == search
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which work cleans and unifies existing public datasets for locating tables?",
+        "what kind of models does it use?",
+        "which of the papers use lora?",
+        "what improvements over previous methods does it report?",
+    ],
+)
+def test_one_work_a_kind_or_a_choice_among_papers_is_no_topic_list(question: str) -> None:
+    assert not parse(question).is_list
+
+
+def test_a_list_form_with_a_topic_asking_what_a_paper_has_names_its_owner() -> None:
+    query = parse("which audio captioning datasets did conette combine for training?")
+    assert query.owner.startswith("conette")
+
+
 def _paper(title: str, *sentences: str) -> PaperText:
     import numpy as np
 
@@ -587,6 +620,8 @@ ALGAE = "Photosynthetic efficiency of engineered algae in bioreactors"
         # each paper writes one word of the topic only: none is on it, so the list is refused
         ("which papers are about algae genomics?", None),
         ("any work on player tracking?", None),
+        ("which photosynthetic algae papers are there?", ALGAE),
+        ("which algae genomics studies are there?", None),
     ],
 )
 def test_a_list_on_a_short_topic_lists_only_papers_covering_it(
@@ -1185,6 +1220,19 @@ def test_what_about_another_paper_asks_the_last_question_of_it(assistant: Assist
     assert [c.paper.title for c in session.turns[2].answer.citations] == [CLIP]
 
 
+def test_what_about_another_paper_after_a_list_form_about_one_paper_asks_it_of_that_paper(
+    assistant: Assistant,
+) -> None:
+    """ "what datasets was it trained on?" asks what one paper has, in a list's form: "what about
+    gim?" after it asks the same of GIM (before: read as that list on the topic "gim": "what
+    datasets gim?")."""
+    session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    script = Script("what is clip-reident?", "what datasets was it trained on?", "what about gim?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert session.turns[2].standalone == "what datasets was it trained on? (regarding: gim)"
+    assert [c.paper.title for c in session.turns[2].answer.citations] == [GIM]
+
+
 @pytest.mark.parametrize(
     "follow_up", ["what about imagenet?", "and tell me about gim", "what about the second one?"]
 )
@@ -1227,3 +1275,75 @@ def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
     assert presenting(paper, frozenset({"magic", "key", "idea"})).startswith("The key idea is simple")
     assert presenting(paper, frozenset({"magic141"})).startswith("In this technical report")  # "what is X?"
     assert presenting(paper, frozenset({"magic", "main", "contribution"})).startswith("In this technical")
+
+
+@pytest.mark.parametrize(
+    ("question", "speed"),
+    [
+        ("how fast is gptq?", True),
+        ("how long does zeroq take to quantize a model?", True),
+        ("what is the speedup of copyspec?", True),
+        ("which one is faster?", True),
+        ("what is its inference time?", True),
+        ("how does GIM compare to The Need for Speed?", False),  # a paper's name
+        ("tell me about the need for speed", False),  # the gist of a paper so called
+        ("which papers are fast?", False),  # a list, chosen by its topic
+        ("how is gptq evaluated?", False),
+    ],
+)
+def test_a_question_asking_how_fast_is_read_so(question: str, speed: bool) -> None:
+    assert parse(question).speed is speed
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reports"),
+    [
+        ("ZeroQ can finish the entire quantization process in less than 30s.", True),
+        ("We obtain speedups of around 3.25x over FP16 on an A100.", True),
+        ("GPTQ quantizes a 175B model in approximately four GPU hours.", True),
+        ("It produces high-quality quantized networks within a few hours.", True),
+        ("The model runs in real-time on a phone.", True),
+        ("With 50 hours of YouTube videos, zero-shot performance improves by 8.4%.", False),  # data
+        ("We evaluate on 12 datasets and report mAP.", False),
+    ],
+)
+def test_a_speed_is_how_fast_something_runs_or_how_long_it_takes(sentence: str, reports: bool) -> None:
+    assert reports_speed(sentence) is reports
+
+
+def test_how_fast_a_paper_is_quotes_the_sentence_saying_so(tmp_path: Path, embedder: OnnxMiniLM) -> None:
+    """ "how fast is X?" quotes the sentence giving X's speed first; "which one is faster?" after one
+    answer about each of two papers quotes each one's speed (before: "The indexed papers don't
+    answer this question.")."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_jsonl(
+        corpus / "papers.jsonl",
+        [
+            {
+                "id": "quick",
+                "title": "QuickQuant: Post-training Quantization of Language Models",
+                "abstract": "Large language models are expensive to deploy. We propose QuickQuant, a "
+                "post-training quantization method for language models based on second-order information. "
+                "The method quantizes a 7B model in under ten minutes on a single GPU. It keeps perplexity "
+                "within 0.1 of the full-precision model on WikiText.",
+            },
+            {
+                "id": "slow",
+                "title": "DeepPrune: Structured Pruning of Vision Transformers",
+                "abstract": "We present DeepPrune, a structured pruning method for vision transformers "
+                "that removes whole attention heads. Pruned models reach 3x higher throughput at the "
+                "same ImageNet accuracy. DeepPrune is trained end to end with a sparsity penalty.",
+            },
+        ],
+    )
+    assistant = Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None)
+    assistant.ingest([corpus])
+    answer = assistant.ask("how fast is quickquant?", llm="extractive")
+    assert [c.paper.paper_id for c in answer.citations][:1] == ["quick"]
+    assert "ten minutes" in split_sentences(answer.text)[0], answer.text
+    session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    script = Script("what is quickquant?", "what is deepprune?", "which one is faster?")
+    assert repl(session, script.read_line, script.write) == 0
+    faster = session.turns[-1].answer.text
+    assert "ten minutes" in faster and "3x higher throughput" in faster, faster
