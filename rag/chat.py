@@ -188,7 +188,7 @@ class ChatSession:
         as typed, or with the conversation when that evidence is stronger.
 
         After a list or an answer about one paper, "what about X?" asks the last question of X
-        (`listed_again`, `asked_again`). Otherwise whether a question leans on the conversation is
+        (`asked_again`, `listed_again`). Otherwise whether a question leans on the conversation is
         decided by retrieval, not by its words:
         the question is searched as typed and with the last answer's first cited paper carried
         along (its cited papers ranked first). A question whose form points back ("they", "the

@@ -47,12 +47,15 @@ _EVALUATION_REPORT = re.compile(
     re.IGNORECASE,
 )
 # A speed or time a sentence reports: "3.25x speedups", "faster", "real-time", "latency", "within a
-# few hours", "in less than 30s", "four GPU hours"
+# few hours", "in less than 30s", "four GPU hours", "30 fps", "3 hours of training"; not "50 hours
+# of video", "the 1990s"
+_TIME_UNITS = r"(?:GPU[- ])?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|days?)"
 _SPEED_REPORT = re.compile(
     r"\b(?:fast(?:er|est)?|speed(?:s|up|ups|-up|-ups)?|quick(?:er|ly)?|latency|throughput|real-time|runtime|"
     r"wall-clock|accelerat(?:e|es|ed|ing|ion))\b"
-    r"|\b(?:\d[\d.,]*|a\s+few|several|few|one|two|three|four|five|ten)\s*(?:GPU[- ])?"
-    r"(?:hours?|minutes?|mins?|seconds?|secs?|ms|milliseconds?|s)\b(?!\s+of\b)",  # not "50 hours of video"
+    rf"|(?:(?<![\w.])\d[\d.,]*\s*(?:{_TIME_UNITS}|ms|milliseconds?|fps)|(?<![\w.])\d{{1,3}}(?:\.\d+)?\s*s"
+    rf"|\b(?:a\s+few|several|few|one|two|three|four|five|six|seven|eight|nine|ten)\s+{_TIME_UNITS})"
+    r"\b(?!\s+of\b(?!\s+(?:training|compute|computation|fine-tuning|pre-?training|inference)\b))",
     re.IGNORECASE,
 )
 # A sentence about the paper's own work: its authors, "this paper", or (below) the paper's name.

@@ -22,6 +22,7 @@ from .query import (
     record_question,
     regarded,
     regarding,
+    rivals,
     without_regarding,
     written_about,
 )
@@ -139,13 +140,24 @@ def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | No
 
 # "which one is better on ImageNet?", "which of them runs faster?", "which one is the fastest?": which one
 # of the papers the last answer cited is better, a comparison of them; not "which of them use fewer
-# parameters?" (a verb of several: which of them do, a choice), nor "which one is the most recent?"
+# parameters?" (a verb of several: which of them do, a choice), nor "which one is the most recent?".
+# A superlative only where one of them is chosen ("which one of them is the fastest?", "which is the
+# fastest?"), not "which layers are the most sensitive?"
+_WHICH = r"^\s*(?:and\s+|so\s+)?which"
+_CHOOSING = (
+    r"(?:\s+one(?:\s+of\s+(?:them|these|those))?"
+    r"|\s+of\s+(?:them|these|those|the\s+(?:two|three|four|papers)))"
+)
+_ONE = r"(?:\s+(?:paper|method|model|approach))?\s+(?!(?:papers|studies|methods|models|approaches|ones)\b)"
+_VERB = r"(?:is|was|does|did|has|can|could|would|[a-z]*[^s\W]s)\b"
+_BETTER_WORDS = (
+    r"better|worse|best|worst|faster|slower|higher|lower|stronger|weaker|more|less|fewer|outperforms|beats"
+)
+_MOST_WORDS = r"fastest|slowest|highest|lowest|strongest|weakest|smallest|largest|cheapest|most|least|fewest"
 _WHICH_BETTER = re.compile(
-    r"^\s*(?:and\s+|so\s+)?which(?:\s+one|\s+of\s+(?:them|these|those|the\s+(?:two|three|four|papers)))?"
-    r"(?:\s+(?:paper|method|model|approach))?\s+(?!(?:papers|studies|methods|models|approaches|ones)\b)"
-    r"(?=[^?]*\b(?:better|worse|best|worst|faster|slower|higher|lower|stronger|weaker|more|less|fewer|"
-    r"fastest|slowest|highest|lowest|strongest|weakest|smallest|largest|cheapest|most|least|fewest|"
-    r"outperforms|beats)\b)(?:is|was|does|did|has|can|could|would|[a-z]*[^s\W]s)\b",
+    rf"{_WHICH}(?:{_CHOOSING})?{_ONE}(?=[^?]*\b(?:{_BETTER_WORDS})\b){_VERB}"
+    rf"|{_WHICH}(?:{_CHOOSING}{_ONE}{_VERB}|(?:\s+(?:paper|method|model|approach))?\s+(?:is|was)\b)"
+    rf"(?=[^?]*\b(?:{_MOST_WORDS})\b)",
     re.IGNORECASE,
 )
 
@@ -155,8 +167,8 @@ def rivaled_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | Non
     on ImageNet?") as the question of which of them is ("...: Model soups or Twin-Merging?"), with
     their ids, to be answered as their comparison (asked among them as a list, no sentence says
     "better" of itself). After an answer about one of them, they are those of the answer citing it."""
-    if _RECENCY.match(question) or not _WHICH_BETTER.match(question):
-        return None
+    if _RECENCY.match(question) or not _WHICH_BETTER.match(question) or rivals(question):
+        return None  # "which is faster, gptq or zeroq?" names its own
     papers, names = _compared_papers(turns, previous)
     if len(papers) < 2:
         return None
@@ -463,23 +475,28 @@ def listed_again(question: str, previous: Turn) -> str | None:
     last = parse(listed)
     if not last.is_list or last.like or last.among:
         return None
-    if last.search in listed:  # "papers on dataset distillation": "papers on knowledge distillation"
-        return listed.replace(last.search, topic, 1)
-    return f"which papers are about {topic}?"
+    # "papers on dataset distillation": "papers on knowledge distillation"; not "which gans are there?"
+    # for "which diffusion models are there?"
+    again = listed.replace(last.search, topic, 1) if last.search in listed else ""
+    return again if again and parse(again).is_list else f"which papers are about {topic}?"
 
 
 def asked_again(question: str, previous: Turn, named: Callable[[str], list[Match]]) -> str | None:
     """After an answer about one paper, "what about X?" ("and X?") as the last question asked of X
     ("how is zeroq evaluated?", then "what about gptq?": "how is gptq evaluated?"), when X is, as a
     whole, another paper's name (`named`: the name index's matches in a text); None for any other
-    follow-up (`_switched_to`; "what about imagenet?" asks about the last paper), after a list
-    (`listed_again`), and when the last question writes neither its paper's name nor a chat's
-    subject to put X in place of."""
+    follow-up (`_switched_to`; "what about imagenet?" asks about the last paper), after a list on a
+    topic (`listed_again`; a list's form asking what the paper has is asked again), and when the
+    last question writes neither its paper's name nor a chat's subject to put X in place of."""
     topic = _switched_to(question)
     cited = {c.paper.paper_id for c in previous.answer.citations}
     last = parse(without_regarding(previous.standalone))
-    # a list's form asking what one paper has ("what datasets was it trained on?") is about that paper
-    if not topic or len(cited) != 1 or (last.is_list and not last.owner):
+    # a list's form asking what one paper has ("what datasets was it trained on?", "what datasets
+    # does gptq use?") is about that paper, as no list on a topic is
+    of_one = bool(last.owner) and (
+        regarded(previous.standalone) or any(m.start == 0 for m in named(last.owner))
+    )
+    if not topic or len(cited) != 1 or (last.is_list and not of_one):
         return None
     if not any(m.start == 0 and m.end == len(topic) and m.paper_id not in cited for m in named(topic)):
         return None

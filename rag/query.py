@@ -60,26 +60,35 @@ _QUALIFIED = r"(?:(?:main|key|major|different|existing|common|popular|recent)\s+
 _APPROACHES = rf"what\s+(?:are|were)\s+(?:the\s+|some\s+)?{_QUALIFIED}(?:approaches|methods|techniques)"
 _NAMED_BY_TOPIC = "models|datasets|benchmarks|systems"  # "diffusion models": the topic's own word
 _LISTED = rf"papers|works|studies|articles|methods|approaches|techniques|{_NAMED_BY_TOPIC}"
+# what a topic written first lists: not "works" or "studies", verbs as often ("which model works best?")
+_LISTED_AFTER_TOPIC = rf"papers|articles|methods|approaches|techniques|{_NAMED_BY_TOPIC}"
+# words qualifying what is listed, no topic: "which three papers", "which other methods", "key papers"
+_QUALIFIERS = (
+    r"other|recent|new|latest|main|key|major|different|existing|common|popular|best|top|good|famous|"
+    r"influential|important|notable|relevant|some|any|all|many|several|few|two|three|four|five"
+)
+_QUALIFYING = rf"(?:(?:{_QUALIFIERS})\s+)*"
 # the words of a topic before what is listed ("which quantization methods", "which mixture of experts
-# papers"): not asking words ("what do papers find"), a paper's own ("what kind of models"), nor one
-# work ("which work cleans datasets ...?")
+# papers"): not asking words ("what do papers find"), a paper's own ("what kind of models"), nor a
+# verb first ("what causes language models to ...?", "what makes good benchmarks?"), nor one work
+# ("which work cleans datasets ...?")
 _NOT_TOPIC_WORD = (
     r"do|does|did|is|are|was|were|has|have|had|can|could|would|should|will|the|a|an|this|that|these|"
     r"those|its|their|our|my|your|in|on|for|to|about|by|with|over|than|from|at|as|into|via|against|"
-    rf"between|among|kinds?|types?|sorts?|one|ones|recent|new|latest|{_LISTED}"
+    rf"between|among|kinds?|types?|sorts?|one|ones|{_QUALIFIERS}|{_LISTED}"
 )
 _TOPIC_WORDS = (
-    r"(?!(?:of|work|paper|study|article|approach|method)\b)"
-    rf"(?:(?!(?:{_NOT_TOPIC_WORD})\b)[a-z][\w+-]*\s+){{1,6}}"
+    r"(?!(?:of|work|paper|study|article|approach|method)\b|[a-z]*[^s\W]s\b)"
+    rf"(?:(?!(?:{_NOT_TOPIC_WORD})\s)[a-z][\w+-]*\s+){{1,6}}"  # "few-shot" is a topic's word
 )
 # "which dataset distillation papers use X?": the topic before what is listed, the rest after it
 _TOPIC_FIRST = re.compile(
-    rf"^\s*(?:which|what)\s+(?:other\s+)?(?:(?:recent|new|latest)\s+)?(?P<topic>{_TOPIC_WORDS})"
-    rf"(?P<listed>{_LISTED})\b\s*(?P<rest>.*)$",
+    rf"^\s*(?:which|what)\s+{_QUALIFYING}(?P<topic>{_TOPIC_WORDS})(?P<listed>{_LISTED_AFTER_TOPIC})\b"
+    r"\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
 _LIST = re.compile(
-    rf"^\s*(which|what) ((other|recent|new|latest) )?(?:{_TOPIC_WORDS})?({_LISTED})\b"
+    rf"^\s*(which|what)\s+{_QUALIFYING}(?:({_LISTED})|{_TOPIC_WORDS}({_LISTED_AFTER_TOPIC}))\b"
     r"|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
     rf"|^\s*{_APPROACHES}\s+(to|for|in|on)\b(?!\s+(this|that|these|those|it|them)\b)"
@@ -104,7 +113,7 @@ _NOT_A_TOPIC = re.compile(
 
 
 _LIST_PREAMBLE = re.compile(
-    rf"^\s*((which|what)\s+((other|recent|new|latest)\s+)?({_LISTED})\s+"
+    rf"^\s*((which|what)\s+{_QUALIFYING}({_LISTED})\s+"
     r"(in (this|the) (collection|corpus)\s+)?"
     r"(?:((does|do|is|are)\s+(the|this|my|our)\s+(collection|corpus|library|store)\s+(have|hold|contain|"
     r"include|offer)\s+(for|on|about|to)?|"
@@ -250,15 +259,16 @@ _RIVALS = (
 )
 # A list's form asking about something's own items: "what datasets does X use?", "which
 # benchmarks is X evaluated on?" (not "which papers do X?", nor "what methods are there for X?").
+_NO_PAPERS = r"(?!(?:papers|works|studies|articles|publications)\b)"
 _OWNED = re.compile(
-    r"^\s*(?:which|what)\s+(?:other\s+)?(?!(?:papers|works|studies|articles|publications)\b)[\w-]+"
-    r"(?:\s+[\w-]+){0,3}?\s+(?:does|did|do|is|was|are|were|has|have)\s+(?P<owner>.+)$",
+    rf"^\s*(?:which|what)\s+(?:other\s+)?{_NO_PAPERS}[\w-]+(?:\s+{_NO_PAPERS}[\w-]+){{0,3}}?"
+    r"\s+(?:does|did|do|is|was|are|were|has|have)\s+(?P<owner>.+)$",
     re.I,
 )
 # "what datasets were used to evaluate X?", "which models are used in X?": X's own items, asked passively
 _OWNED_PASSIVE = re.compile(
-    r"^\s*(?:which|what)\s+(?:other\s+)?(?!(?:papers|works|studies|articles|publications)\b)[\w-]+"
-    r"(?:\s+[\w-]+){0,3}?\s+(?:is|was|are|were)\s+(?:used|chosen|employed|adopted)\s+"
+    rf"^\s*(?:which|what)\s+(?:other\s+)?{_NO_PAPERS}[\w-]+(?:\s+{_NO_PAPERS}[\w-]+){{0,3}}?"
+    r"\s+(?:is|was|are|were)\s+(?:used|chosen|employed|adopted)\s+"
     r"(?:to\s+(?:evaluate|train|test|benchmark|build|fine-?tune)|by|in|for|with)\s+(?P<owner>.+)$",
     re.I,
 )
@@ -278,7 +288,8 @@ def _owned(question: str) -> re.Match[str] | None:
 # "what models does X fine-tune?", "which datasets is X evaluated on?", "what was it trained on?":
 # the things a paper uses, answered by the sentence that names them
 _INSTANCES = re.compile(
-    r"^\s*(?:what|which)\s+(?:other\s+)?(?:[\w-]+\s+){0,3}?(?:models|datasets|data\s?sets|benchmarks|tasks|"
+    r"^\s*(?:what|which)\s+(?:other\s+)?(?:(?!(?:are|is|was|were|do|does|did|the|of)\s)[\w-]+\s+){0,3}?"
+    r"(?:models|datasets|data\s?sets|benchmarks|tasks|"
     r"languages|baselines|architectures|backbones|domains|modalities|metrics|encoders|llms|corpora|"
     r"environments|applications)\b"
     r"|\b(?:evaluated|tested|trained|applied|benchmarked|validated|pre-?trained|fine-?tuned)\s+(?:on|to|with)\b",
@@ -750,17 +761,28 @@ def asks_evaluation(question: str) -> bool:
     return _asks_of_a_name(_EVALUATION, question)
 
 
-# How fast, in lower case ("The Need for Speed" is a paper's name): "how fast is X?", "which one is
-# faster?", "X's speedup", "its latency", "how long does X take?"
+# How fast: "how fast is X?", "is X fast?", "which one is faster?", "X's speedup", "its latency",
+# "how long does X take?"; not "fast adaptation", "a quick overview" or "how long does the context get?"
 _SPEED = re.compile(
-    r"\b(?:(?i:how)\s+(?:fast|quick(?:ly)?|long\s+does)|fast(?:er|est)?|slow(?:er|est)?|speed(?:s|up|ups|-up)?|"
-    r"quick(?:er|est)?|latency|throughput|run\s*time|runtime|(?:inference|training)\s+time|wall-clock)\b"
+    r"\b(?:how\s+(?:fast|quick(?:ly)?)|how\s+long\s+(?:does|do|did|will|would)\b[^?]*\b(?:take|took)"
+    r"|fast(?=\s*(?:[?.!,]|$|(?:enough|at|on|in|for|when|than|compared|or)\b))|faster|fastest|slow(?:er|est)?"
+    r"|speed(?:s|up|ups|-up)?|quicker|quickest|latency|throughput|run\s*time|runtime"
+    r"|(?:inference|training)\s+time|wall-clock)\b",
+    re.IGNORECASE,
+)
+
+
+# "what is the speed of X?" asks no definition, as "what is the need for speed?" does
+_SPEED_OF = re.compile(
+    r"\b(?:speed(?:up)?s?|latency|throughput|run\s*time|runtime)\s+(?:of|for)\b", re.IGNORECASE
 )
 
 
 def asks_speed(question: str) -> bool:
-    """Whether a question asks how fast something runs or how long it takes."""
-    return bool(_SPEED.search(without_regarding(question)))
+    """Whether a question asks how fast something runs or how long it takes; a word in capitals past
+    the question's start is a name's ("how does GIM compare to The Need for Speed?")."""
+    asked = without_regarding(question).strip()
+    return any(m.start() == 0 or m.group()[0].islower() for m in _SPEED.finditer(asked))
 
 
 def asks_definition(question: str) -> bool:
@@ -791,6 +813,7 @@ def _list_topic(question: str) -> str:
     if (first := _TOPIC_FIRST.match(question)) and not _topic_then_papers(question):
         listed = first["listed"] if re.fullmatch(_NAMED_BY_TOPIC, first["listed"], re.I) else ""
         rest = _list_topic(f"which papers {first['rest']}") if first["rest"].strip("?") else ""
+        rest = re.sub(r"^(?:are|is|were|was)\s+", "", rest)  # "which quantization methods are lossless?"
         return " ".join(filter(None, (first["topic"].strip(), listed, rest)))
     topic = _topic_then_papers(question) or _LIST_PREAMBLE.sub("", question).strip().rstrip("?").strip()
     return _LIST_SUFFIX.sub("", topic)
@@ -1079,6 +1102,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         # "is the paper open source?" names no paper to search by: as asked
         search = named if named and not (_POINTING.match(named) or _PAPERS.fullmatch(named)) else search
     summary = kind == "lookup" and asks_summary(question)
+    speed = kind != "list" and asks_speed(plain) and not summary  # "tell me about the need for speed"
     # the papers of its scope, without a topic ("papers by NAME"), or the whole collection's size
     catalogue = (bool(asked) and not set(tokenize(search)) - _NO_TOPIC) or whole
     return Query(
@@ -1108,10 +1132,10 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         findings=findings,
         findings_of=findings_of,
         evaluation=evaluation,
-        speed=kind != "list" and asks_speed(plain) and not summary,  # "tell me about the need for speed"
+        speed=speed,
         wants_problem=kind in ("lookup", "comparison") and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
-        definition=kind == "lookup" and asks_definition(plain) and not findings,
+        definition=kind == "lookup" and asks_definition(plain) and not (findings or _SPEED_OF.search(plain)),
         like=like,
         stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",

@@ -844,6 +844,35 @@ def test_which_one_is_better_after_two_answers_about_one_paper_each_compares_the
     assert [c.paper.title for c in better.answer.citations] == [CLIP, GIM_TITLE], better.answer.text
 
 
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "which is better, duqgen or parzc?",  # names its own rivals
+        "which layers are the most sensitive?",  # a superlative of no choice among the papers
+        "which tasks show the largest improvement?",
+    ],
+)
+def test_a_question_naming_its_own_rivals_or_no_choice_is_not_asked_of_the_last_two(
+    session: ChatSession, follow_up: str
+) -> None:
+    script = Script("what is clip-reident?", "what is gim?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert rivaled_in(follow_up, session.turns[-1], session.turns) is None
+
+
+def test_what_about_another_topic_after_a_list_naming_its_topic_first_is_a_list_on_it(
+    session: ChatSession,
+) -> None:
+    """ "which image generation models are there?" searches "image generation models" (the topic's
+    own noun); "what about player re-identification?" after it is a list on the new topic, not
+    "which player re-identification are there?", a replacement that reads as no list."""
+    script = Script("which image generation models are there?", "what about player re-identification?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert parse(session.turns[0].standalone).search == "image generation models"
+    assert parse(session.turns[1].standalone).is_list, session.turns[1].standalone
+    assert CLIP in {c.paper.title for c in session.turns[1].answer.citations}
+
+
 def test_a_paper_without_a_short_name_is_compared_with_the_one_named(session: ChatSession) -> None:
     """After an answer about a paper whose title is its only name, "how does it compare to GIM?"
     compares that paper with GIM (before: the title written in was too long to be read as a side, and

@@ -512,6 +512,12 @@ def test_an_overview_is_searched_by_its_topic() -> None:
         ("which domain adaptation papers use clip?", "domain adaptation clip"),
         # "models" of "diffusion models" is the topic's own word
         ("which diffusion models keep characters consistent?", "diffusion models keep characters consistent"),
+        ("which quantization methods are lossless?", "quantization lossless"),
+        ("which few-shot learning papers are there?", "few-shot learning"),
+        # qualifiers are no topic
+        ("which three papers use lora?", "lora"),
+        ("which other papers use lora?", "lora"),
+        ("which key papers are about lora?", "lora"),
     ],
 )
 def test_a_list_may_name_its_topic_before_what_it_lists(question: str, search: str) -> None:
@@ -526,6 +532,10 @@ def test_a_list_may_name_its_topic_before_what_it_lists(question: str, search: s
         "what kind of models does it use?",
         "which of the papers use lora?",
         "what improvements over previous methods does it report?",
+        # a verb first, or "works" as one
+        "what causes language models to hallucinate?",
+        "what makes good benchmarks?",
+        "which model works best for small datasets?",
     ],
 )
 def test_one_work_a_kind_or_a_choice_among_papers_is_no_topic_list(question: str) -> None:
@@ -1285,7 +1295,12 @@ def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
         ("what is the speedup of copyspec?", True),
         ("which one is faster?", True),
         ("what is its inference time?", True),
+        ("how long did gptq take?", True),
+        ("is it fast enough for phones?", True),
         ("how does GIM compare to The Need for Speed?", False),  # a paper's name
+        ("quick question: what datasets does gptq use?", False),
+        ("what is fast r-cnn?", False),
+        ("how long does the context window get?", False),
         ("tell me about the need for speed", False),  # the gist of a paper so called
         ("which papers are fast?", False),  # a list, chosen by its topic
         ("how is gptq evaluated?", False),
@@ -1293,6 +1308,11 @@ def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
 )
 def test_a_question_asking_how_fast_is_read_so(question: str, speed: bool) -> None:
     assert parse(question).speed is speed
+
+
+def test_the_speed_of_a_paper_is_no_definition_but_a_name_saying_speed_is() -> None:
+    assert not parse("what is the speed of deepprune?").definition
+    assert parse("what is the need for speed?").definition  # a paper's title
 
 
 @pytest.mark.parametrize(
@@ -1303,7 +1323,10 @@ def test_a_question_asking_how_fast_is_read_so(question: str, speed: bool) -> No
         ("GPTQ quantizes a 175B model in approximately four GPU hours.", True),
         ("It produces high-quality quantized networks within a few hours.", True),
         ("The model runs in real-time on a phone.", True),
+        ("It runs at 30 fps and trains in 3 hours of compute.", True),
         ("With 50 hours of YouTube videos, zero-shot performance improves by 8.4%.", False),  # data
+        ("CoDA outperforms the existing ones by 4.6%.", False),  # "one" + "s" is no time
+        ("Since the 1990s, benchmarks have grown.", False),
         ("We evaluate on 12 datasets and report mAP.", False),
     ],
 )
@@ -1311,39 +1334,61 @@ def test_a_speed_is_how_fast_something_runs_or_how_long_it_takes(sentence: str, 
     assert reports_speed(sentence) is reports
 
 
-def test_how_fast_a_paper_is_quotes_the_sentence_saying_so(tmp_path: Path, embedder: OnnxMiniLM) -> None:
-    """ "how fast is X?" quotes the sentence giving X's speed first; "which one is faster?" after one
-    answer about each of two papers quotes each one's speed (before: "The indexed papers don't
-    answer this question.")."""
+SPEED_PAPERS = [
+    {
+        "id": "quick",
+        "title": "QuickQuant: Post-training Quantization of Language Models",
+        "abstract": "Large language models are expensive to deploy. We propose QuickQuant, which takes a "
+        "pretrained language model and quantizes its weights to 4 bits. The method needs under ten minutes "
+        "on a single GPU. QuickQuant keeps perplexity within 0.1 of the full-precision model on WikiText.",
+    },
+    {
+        "id": "slow",
+        "title": "DeepPrune: Structured Pruning of Vision Transformers",
+        "abstract": "We present DeepPrune, a structured pruning method for vision transformers that removes "
+        "whole attention heads. Pruned models reach 3x higher throughput at the same ImageNet accuracy. "
+        "DeepPrune is trained end to end with a sparsity penalty.",
+    },
+]
+
+
+@pytest.fixture
+def speed_assistant(tmp_path: Path, embedder: OnnxMiniLM) -> Assistant:
+    """An assistant over two papers, each saying how fast it is in a sentence not writing its name."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    write_jsonl(
-        corpus / "papers.jsonl",
-        [
-            {
-                "id": "quick",
-                "title": "QuickQuant: Post-training Quantization of Language Models",
-                "abstract": "Large language models are expensive to deploy. We propose QuickQuant, a "
-                "post-training quantization method for language models based on second-order information. "
-                "The method quantizes a 7B model in under ten minutes on a single GPU. It keeps perplexity "
-                "within 0.1 of the full-precision model on WikiText.",
-            },
-            {
-                "id": "slow",
-                "title": "DeepPrune: Structured Pruning of Vision Transformers",
-                "abstract": "We present DeepPrune, a structured pruning method for vision transformers "
-                "that removes whole attention heads. Pruned models reach 3x higher throughput at the "
-                "same ImageNet accuracy. DeepPrune is trained end to end with a sparsity penalty.",
-            },
-        ],
-    )
+    write_jsonl(corpus / "papers.jsonl", SPEED_PAPERS)
     assistant = Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None)
     assistant.ingest([corpus])
-    answer = assistant.ask("how fast is quickquant?", llm="extractive")
-    assert [c.paper.paper_id for c in answer.citations][:1] == ["quick"]
-    assert "ten minutes" in split_sentences(answer.text)[0], answer.text
-    session = ChatSession(assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
-    script = Script("what is quickquant?", "what is deepprune?", "which one is faster?")
+    return assistant
+
+
+@pytest.mark.parametrize(
+    ("question", "paper", "quoted"),
+    [
+        # before: "QuickQuant keeps perplexity ...", "We propose QuickQuant, which takes ..." (its name
+        # and "takes"), "We present DeepPrune, ..." (read as "what is X?"), "DeepPrune is trained ..."
+        ("how fast is quickquant?", "quick", "ten minutes"),
+        ("how long does quickquant take?", "quick", "ten minutes"),
+        ("what is the speed of deepprune?", "slow", "3x higher throughput"),
+        ("is deepprune fast?", "slow", "3x higher throughput"),
+    ],
+)
+def test_how_fast_a_paper_is_quotes_the_sentence_saying_so(
+    speed_assistant: Assistant, question: str, paper: str, quoted: str
+) -> None:
+    answer = speed_assistant.ask(question, llm="extractive")
+    assert [c.paper.paper_id for c in answer.citations] == [paper]
+    assert quoted in split_sentences(answer.text)[0], answer.text
+
+
+def test_which_one_is_faster_after_one_answer_about_each_quotes_each_ones_speed(
+    speed_assistant: Assistant,
+) -> None:
+    """Before: asked of DeepPrune alone, "DeepPrune is trained end to end with a sparsity penalty."."""
+    session = ChatSession(speed_assistant, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    script = Script("what is quickquant?", "what is deepprune?", "which one of them is the fastest?")
     assert repl(session, script.read_line, script.write) == 0
+    assert session.turns[-1].standalone == "which one of them is the fastest: QuickQuant or DeepPrune?"
     faster = session.turns[-1].answer.text
     assert "ten minutes" in faster and "3x higher throughput" in faster, faster
