@@ -48,12 +48,13 @@ _EVALUATION_REPORT = re.compile(
 )
 # A speed or time a sentence reports: "3.25x speedups", "faster", "real-time", "latency", "within a
 # few hours", "in less than 30s", "four GPU hours", "30 fps", "3 hours of training"; not "50 hours
-# of video", "the 1990s"
+# of video", "the 1990s", "ResNet-50s"
 _TIME_UNITS = r"(?:GPU[- ])?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|days?)"
 _SPEED_REPORT = re.compile(
     r"\b(?:fast(?:er|est)?|speed(?:s|up|ups|-up|-ups)?|quick(?:er|ly)?|latency|throughput|real-time|runtime|"
     r"wall-clock|accelerat(?:e|es|ed|ing|ion))\b"
-    rf"|(?:(?<![\w.])\d[\d.,]*\s*(?:{_TIME_UNITS}|ms|milliseconds?|fps)|(?<![\w.])\d{{1,3}}(?:\.\d+)?\s*s"
+    rf"|(?:(?<![\w.-])\d[\d.,]*\s*(?:[A-Z]\d+\s+)?(?:{_TIME_UNITS}|ms|milliseconds?|fps)"
+    rf"|(?<![\w.-])(?<!the\s)\d{{1,3}}(?:\.\d+)?\s*s"
     rf"|\b(?:a\s+few|several|few|one|two|three|four|five|six|seven|eight|nine|ten)\s+{_TIME_UNITS})"
     r"\b(?!\s+of\b(?!\s+(?:training|compute|computation|fine-tuning|pre-?training|inference)\b))",
     re.IGNORECASE,

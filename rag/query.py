@@ -62,24 +62,33 @@ _NAMED_BY_TOPIC = "models|datasets|benchmarks|systems"  # "diffusion models": th
 _LISTED = rf"papers|works|studies|articles|methods|approaches|techniques|{_NAMED_BY_TOPIC}"
 # what a topic written first lists: not "works" or "studies", verbs as often ("which model works best?")
 _LISTED_AFTER_TOPIC = rf"papers|articles|methods|approaches|techniques|{_NAMED_BY_TOPIC}"
-# words qualifying what is listed, no topic: "which three papers", "which other methods", "key papers"
+# words qualifying what is listed before its topic, no topic: "which three papers", "which other
+# methods", "key papers" (not "few" nor "common": "few shot", "common sense" open topics)
 _QUALIFIERS = (
-    r"other|recent|new|latest|main|key|major|different|existing|common|popular|best|top|good|famous|"
-    r"influential|important|notable|relevant|some|any|all|many|several|few|two|three|four|five"
+    r"other|recent|new|latest|prior|previous|earlier|classic|seminal|main|key|major|existing|popular|best|"
+    r"top|good|famous|influential|important|notable|relevant|some|any|all|many|several|\d+|two|three|four|"
+    r"five|six|seven|eight|nine|ten"
 )
 _QUALIFYING = rf"(?:(?:{_QUALIFIERS})\s+)*"
+# words opening a question as its verb, no topic: "what causes language models to ...?", "what made
+# diffusion models popular?", "what if ...?"
+_VERB_FIRST = (
+    r"causes?|caused|makes?|made|helps?|helped|drives?|drove|leads?|led|improves?|improved|limits?|"
+    r"limited|distinguishes|distinguished|affects?|affected|determines?|determined|explains?|explained|"
+    r"enables?|enabled|allows?|allowed|prevents?|prevented|influences?|influenced|happens?|happened|if|"
+    r"else|exactly|gets?|got|goes|went|works?|worked|matters?|mattered|keeps?|kept|separates?|sets?"
+)
 # the words of a topic before what is listed ("which quantization methods", "which mixture of experts
-# papers"): not asking words ("what do papers find"), a paper's own ("what kind of models"), nor a
-# verb first ("what causes language models to ...?", "what makes good benchmarks?"), nor one work
-# ("which work cleans datasets ...?")
+# papers"): not asking words ("what do papers find"), a paper's own ("what kind of models"), a verb
+# (`_VERB_FIRST`), a qualifier first, nor one work ("which work cleans datasets ...?")
 _NOT_TOPIC_WORD = (
     r"do|does|did|is|are|was|were|has|have|had|can|could|would|should|will|the|a|an|this|that|these|"
     r"those|its|their|our|my|your|in|on|for|to|about|by|with|over|than|from|at|as|into|via|against|"
-    rf"between|among|kinds?|types?|sorts?|one|ones|{_QUALIFIERS}|{_LISTED}"
+    rf"between|among|kinds?|types?|sorts?|one|ones|{_LISTED}"
 )
 _TOPIC_WORDS = (
-    r"(?!(?:of|work|paper|study|article|approach|method)\b|[a-z]*[^s\W]s\b)"
-    rf"(?:(?!(?:{_NOT_TOPIC_WORD})\s)[a-z][\w+-]*\s+){{1,6}}"  # "few-shot" is a topic's word
+    rf"(?!(?:of|work|paper|study|article|approach|method|{_QUALIFIERS}|{_VERB_FIRST})\s)"
+    rf"(?:(?!(?:{_NOT_TOPIC_WORD})\s)[a-z0-9][\w+-]*\s+){{1,6}}"  # "few-shot" is a topic's word
 )
 # "which dataset distillation papers use X?": the topic before what is listed, the rest after it
 _TOPIC_FIRST = re.compile(
@@ -288,7 +297,8 @@ def _owned(question: str) -> re.Match[str] | None:
 # "what models does X fine-tune?", "which datasets is X evaluated on?", "what was it trained on?":
 # the things a paper uses, answered by the sentence that names them
 _INSTANCES = re.compile(
-    r"^\s*(?:what|which)\s+(?:other\s+)?(?:(?!(?:are|is|was|were|do|does|did|the|of)\s)[\w-]+\s+){0,3}?"
+    rf"^\s*(?:what|which)\s+(?:other\s+)?(?!(?:{_VERB_FIRST})\s)"
+    r"(?:(?!(?:are|is|was|were|do|does|did|the|of)\s)[\w-]+\s+){0,3}?"
     r"(?:models|datasets|data\s?sets|benchmarks|tasks|"
     r"languages|baselines|architectures|backbones|domains|modalities|metrics|encoders|llms|corpora|"
     r"environments|applications)\b"
@@ -762,10 +772,13 @@ def asks_evaluation(question: str) -> bool:
 
 
 # How fast: "how fast is X?", "is X fast?", "which one is faster?", "X's speedup", "its latency",
-# "how long does X take?"; not "fast adaptation", "a quick overview" or "how long does the context get?"
+# "how long does X take?", "how many GPU hours ...?"; not "fast adaptation", "a quick overview", "how
+# long does the context get?" (a name in lower case, "the need for speed", is not told apart)
+_PREDICATE = r"(?=\s*(?:[?.!,]|$|(?:enough|at|on|in|for|when|than|compared|or|and|to)\b))"  # "is X fast?"
 _SPEED = re.compile(
-    r"\b(?:how\s+(?:fast|quick(?:ly)?)|how\s+long\s+(?:does|do|did|will|would)\b[^?]*\b(?:take|took)"
-    r"|fast(?=\s*(?:[?.!,]|$|(?:enough|at|on|in|for|when|than|compared|or)\b))|faster|fastest|slow(?:er|est)?"
+    r"\b(?:how\s+(?:fast|quick(?:ly)?)|how\s+long\b[^?]*\b(?:takes?|took)|how\s+much\s+time"
+    r"|how\s+many\s+(?:gpu\s+)?(?:hours|minutes|seconds|days)"
+    rf"|(?:fast|quick){_PREDICATE}|faster|fastest|slow(?:er|est)?"
     r"|speed(?:s|up|ups|-up)?|quicker|quickest|latency|throughput|run\s*time|runtime"
     r"|(?:inference|training)\s+time|wall-clock)\b",
     re.IGNORECASE,
@@ -774,7 +787,9 @@ _SPEED = re.compile(
 
 # "what is the speed of X?" asks no definition, as "what is the need for speed?" does
 _SPEED_OF = re.compile(
-    r"\b(?:speed(?:up)?s?|latency|throughput|run\s*time|runtime)\s+(?:of|for)\b", re.IGNORECASE
+    r"\b(?:speed(?:up)?s?|latency|throughput|run\s*time|runtime)\s+(?:of|for)\b"
+    r"|'s\s+(?:[\w-]+\s+)?(?:speed(?:up)?s?|latency|throughput|run\s*time|runtime|inference\s+time)\b",
+    re.IGNORECASE,
 )
 
 

@@ -857,7 +857,25 @@ def test_a_question_naming_its_own_rivals_or_no_choice_is_not_asked_of_the_last_
 ) -> None:
     script = Script("what is clip-reident?", "what is gim?")
     assert repl(session, script.read_line, script.write) == 0
-    assert rivaled_in(follow_up, session.turns[-1], session.turns) is None
+    assert rivaled_in(follow_up, session.turns[-1], session.turns, session._named) is None
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "which one is faster, the former or the latter?",  # places, no papers of its own
+        "which one is better compared to the baseline?",
+        "which runs fastest?",
+        "which of these papers is the best?",
+    ],
+)
+def test_which_one_asked_of_places_or_by_a_verb_compares_the_last_two(
+    session: ChatSession, follow_up: str
+) -> None:
+    script = Script("what is clip-reident?", "what is gim?")
+    assert repl(session, script.read_line, script.write) == 0
+    placed = rivaled_in(follow_up, session.turns[-1], session.turns, session._named)
+    assert placed is not None and placed.question.endswith(": CLIP-ReIdent or GIM?"), placed
 
 
 def test_what_about_another_topic_after_a_list_naming_its_topic_first_is_a_list_on_it(

@@ -518,6 +518,11 @@ def test_an_overview_is_searched_by_its_topic() -> None:
         ("which three papers use lora?", "lora"),
         ("which other papers use lora?", "lora"),
         ("which key papers are about lora?", "lora"),
+        # words that may qualify open a topic inside it, or when no qualifier reads so
+        ("which few shot learning papers are there?", "few shot learning"),
+        ("which common sense reasoning papers are there?", "common sense reasoning"),
+        ("which robotics papers use diffusion?", "robotics diffusion"),
+        ("which transformers papers are there?", "transformers"),
     ],
 )
 def test_a_list_may_name_its_topic_before_what_it_lists(question: str, search: str) -> None:
@@ -534,6 +539,8 @@ def test_a_list_may_name_its_topic_before_what_it_lists(question: str, search: s
         "what improvements over previous methods does it report?",
         # a verb first, or "works" as one
         "what causes language models to hallucinate?",
+        "what caused language models to hallucinate?",
+        "what if diffusion models are trained on synthetic data?",
         "what makes good benchmarks?",
         "which model works best for small datasets?",
     ],
@@ -1297,6 +1304,10 @@ def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
         ("what is its inference time?", True),
         ("how long did gptq take?", True),
         ("is it fast enough for phones?", True),
+        ("is zeroq quick?", True),
+        ("is it fast to train?", True),
+        ("how many gpu hours does gptq need?", True),
+        ("give me a quick overview of gptq", False),
         ("how does GIM compare to The Need for Speed?", False),  # a paper's name
         ("quick question: what datasets does gptq use?", False),
         ("what is fast r-cnn?", False),
@@ -1312,7 +1323,10 @@ def test_a_question_asking_how_fast_is_read_so(question: str, speed: bool) -> No
 
 def test_the_speed_of_a_paper_is_no_definition_but_a_name_saying_speed_is() -> None:
     assert not parse("what is the speed of deepprune?").definition
+    assert not parse("what is deepprune's latency?").definition
     assert parse("what is the need for speed?").definition  # a paper's title
+    # nor what a paper uses: "what causes ...?" asks why
+    assert not parse("what causes language models to hallucinate?", list_form=False).instances
 
 
 @pytest.mark.parametrize(
@@ -1327,6 +1341,8 @@ def test_the_speed_of_a_paper_is_no_definition_but_a_name_saying_speed_is() -> N
         ("With 50 hours of YouTube videos, zero-shot performance improves by 8.4%.", False),  # data
         ("CoDA outperforms the existing ones by 4.6%.", False),  # "one" + "s" is no time
         ("Since the 1990s, benchmarks have grown.", False),
+        ("We compare ResNet-50s and ViTs.", False),
+        ("Training takes 8 A100 GPU hours.", True),
         ("We evaluate on 12 datasets and report mAP.", False),
     ],
 )
