@@ -203,7 +203,7 @@ class ChatSession:
         each of them (`asked_of_each`).
         """
         last = self.context
-        if last and (rivaled := rivaled_in(question, last, self.turns, self._named)):
+        if last and (rivaled := rivaled_in(question, last, self.turns)):
             return self._gather(self._rival(question, rivaled), rivaled.papers), True
         if last and (chosen := selection(question, last)):
             among, listed = chosen

@@ -53,8 +53,8 @@ _TIME_UNITS = r"(?:GPU[- ])?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|days?)"
 _SPEED_REPORT = re.compile(
     r"\b(?:fast(?:er|est)?|speed(?:s|up|ups|-up|-ups)?|quick(?:er|ly)?|latency|throughput|real-time|runtime|"
     r"wall-clock|accelerat(?:e|es|ed|ing|ion))\b"
-    rf"|(?:(?<![\w.-])\d[\d.,]*\s*(?:[A-Z]\d+\s+)?(?:{_TIME_UNITS}|ms|milliseconds?|fps)"
-    rf"|(?<![\w.-])(?<!the\s)\d{{1,3}}(?:\.\d+)?\s*s"
+    rf"|(?:(?<![\w.])(?<![A-Za-z]-)\d[\d.,]*\s*(?:[A-Z]\d+\s+)?(?:{_TIME_UNITS}|ms|milliseconds?|fps)"
+    rf"|(?<![\w.])(?<![A-Za-z]-)(?<!the\s)\d{{1,3}}(?:\.\d+)?\s*s"
     rf"|\b(?:a\s+few|several|few|one|two|three|four|five|six|seven|eight|nine|ten)\s+{_TIME_UNITS})"
     r"\b(?!\s+of\b(?!\s+(?:training|compute|computation|fine-tuning|pre-?training|inference)\b))",
     re.IGNORECASE,

@@ -410,12 +410,13 @@ def _ask_beyond_names(
 
 def _asks_detail(query: Query, beyond: str, naming: set[str], paper: PaperText) -> bool:
     """Whether a question asks a detail of a paper it names: an amount, the things it uses, how it
-    was evaluated or how fast it is ("is X fast?" too), or, asked as a lookup, in a word beyond the
-    name that the paper writes ("what loss does X use?": "loss"; not "how does X work?").
-    Comparisons and other yes/no questions weigh their sides and the sentence settling them as
-    before."""
+    was evaluated or how fast it is ("is X fast?" too, not "is X faster than Y?"), or, asked as a
+    lookup, in a word beyond the name that the paper writes ("what loss does X use?": "loss"; not
+    "how does X work?"). Comparisons and other yes/no questions weigh their sides and the sentence
+    settling them as before."""
     terms = set(tokenize(beyond)) - naming
-    if query.quantity or query.instances or query.evaluation or (query.speed and query.kind != "comparison"):
+    one_speed = query.speed and query.kind != "comparison" and not query.rivals
+    if query.quantity or query.instances or query.evaluation or one_speed:
         return bool(terms)
     return query.kind == "lookup" and bool(terms & set(tokenize(" ".join(paper.chunk_texts))))
 

@@ -141,43 +141,51 @@ def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | No
 # "which one is better on ImageNet?", "which of them runs faster?", "which one is the fastest?": which one
 # of the papers the last answer cited is better, a comparison of them; not "which of them use fewer
 # parameters?" (a verb of several: which of them do, a choice), nor "which one is the most recent?",
-# nor a plural noun before its verb ("which layers are the most sensitive?", "which tasks show ...")
+# nor a plural noun before its verb ("which layers are more sensitive?"). A superlative only where
+# one of them is chosen ("which one (of them) is the fastest?", "which is the fastest?"), not
+# "which components contributed most?"
 _WHICH = r"^\s*(?:and\s+|so\s+)?which"
-_CHOOSING = (
-    r"(?:\s+one(?:\s+of\s+(?:them|these|those))?"
-    r"|\s+of\s+(?:them|these|those|the)(?:\s+(?:two|three|four))?(?:\s+(?:papers|ones|methods|models|approaches))?)"
+_OF_THEM = (
+    r"\s+of\s+(?:them|these|those|the\s+(?:two|three|four|papers))(?:\s+(?:two|three|four))?"
+    r"(?:\s+(?:papers|ones|methods|models|approaches))?"
 )
+_CHOOSING = rf"(?:\s+one(?:{_OF_THEM})?|{_OF_THEM})"
 _ONE = r"(?:\s+(?:paper|method|model|approach))?\s+(?!(?:papers|studies|methods|models|approaches|ones)\b)"
 _PLURAL_VERB = (
-    r"are|were|is|was|do|does|did|have|has|had|can|could|show|get|give|perform|work|make|use|need|seem|tend|"
-    r"contribute|matter|yield|achieve|reach|lead|produce|require|benefit|remain|become|appear|help|fail"
+    r"are|were|is|was|do|does|did|have|has|had|can|could|show|get|give|perform|work|need|seem|tend|contribute|"
+    r"matter|yield|"
+    r"achieve|reach|lead|produce|require|benefit|remain|become|appear|help|fail"
 )
-_VERB = rf"(?:(?:is|was|does|did|has|can|could|would)\b|[a-z]*[^s\W]s\b(?!\s+(?:{_PLURAL_VERB})\b))"
+_VERB = r"(?:is|was|does|did|has|can|could|would|[a-z]*[^s\W]s)\b"
 _BETTER_WORDS = (
-    r"better|worse|best|worst|faster|slower|higher|lower|stronger|weaker|more|less|fewer|outperforms|beats|"
-    r"fastest|slowest|highest|lowest|strongest|weakest|smallest|largest|cheapest|most|least|fewest"
+    r"better|worse|best|worst|faster|slower|higher|lower|stronger|weaker|more|less|fewer|outperforms|beats"
 )
+_MOST_WORDS = r"fastest|slowest|highest|lowest|strongest|weakest|smallest|largest|cheapest|most|least|fewest"
 _WHICH_BETTER = re.compile(
-    rf"{_WHICH}(?:{_CHOOSING})?{_ONE}(?=[^?]*\b(?:{_BETTER_WORDS})\b){_VERB}", re.IGNORECASE
+    rf"{_WHICH}{_CHOOSING}{_ONE}(?=[^?]*\b(?:{_BETTER_WORDS}|{_MOST_WORDS})\b){_VERB}"
+    rf"|{_WHICH}{_ONE}(?=[^?]*\b(?:{_BETTER_WORDS})\b){_VERB}(?!\s+(?:{_PLURAL_VERB})\b)"
+    rf"|{_WHICH}(?:\s+(?:paper|method|model|approach))?\s+(?:is|was)\b(?=[^?]*\b(?:{_MOST_WORDS})\b)",
+    re.IGNORECASE,
 )
+# a side of "which is faster, A or B?" that is no side ("which one is faster compared to the baseline?")
+_ASKING_SIDE = re.compile(r"^\s*which\b", re.IGNORECASE)
 
 
-def rivaled_in(
-    question: str, previous: Turn, turns: list[Turn], named: Callable[[str], list[Match]] | None = None
-) -> Placed | None:
+def rivaled_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | None:
     """A follow-up asking which of the papers the last answer cited is better ("which one is better
     on ImageNet?") as the question of which of them is ("...: Model soups or Twin-Merging?"), with
     their ids, to be answered as their comparison (asked among them as a list, no sentence says
     "better" of itself). After an answer about one of them, they are those of the answer citing it;
-    after two answers about one paper each, those two. None when it names its own papers ("which is
-    faster, gptq or zeroq?": each side wholly a paper's name by `named`, the name index)."""
+    after two answers about one paper each, those two. None when it names sides of its own ("which
+    is better, lora or full fine-tuning?"), unless they are the two papers' places ("the former or
+    the latter"); places among more papers are `placed_in`'s."""
     if _RECENCY.match(question) or not _WHICH_BETTER.match(question):
         return None
-    sides = rivals(question)
-    if named and sides and all(any(m.start == 0 and m.end == len(s) for m in named(s)) for s in sides):
+    sides = [side for side in rivals(question) if not _ASKING_SIDE.match(side)]
+    if len(sides) >= 2 and not all(_BY_PLACE.search(f"the {side}") for side in sides):  # "former": the former
         return None
     papers, names = _compared_papers(turns, previous)
-    if len(papers) < 2:
+    if len(papers) < 2 or (len(sides) >= 2 and len(papers) > 2):
         return None
     labels = [side_name(name) for name in names]
     written = f"{question.strip().rstrip('?.! ')}: {', '.join(labels[:-1])} or {labels[-1]}?"

@@ -62,21 +62,24 @@ _NAMED_BY_TOPIC = "models|datasets|benchmarks|systems"  # "diffusion models": th
 _LISTED = rf"papers|works|studies|articles|methods|approaches|techniques|{_NAMED_BY_TOPIC}"
 # what a topic written first lists: not "works" or "studies", verbs as often ("which model works best?")
 _LISTED_AFTER_TOPIC = rf"papers|articles|methods|approaches|techniques|{_NAMED_BY_TOPIC}"
-# words qualifying what is listed before its topic, no topic: "which three papers", "which other
-# methods", "key papers" (not "few" nor "common": "few shot", "common sense" open topics)
+# words qualifying what is listed before its topic, no topic: "which other methods", "key papers",
+# "which three papers" (not "few" nor "common", which open "few shot", "common sense"; a number
+# only right before what is listed: "which 3 papers")
 _QUALIFIERS = (
-    r"other|recent|new|latest|prior|previous|earlier|classic|seminal|main|key|major|existing|popular|best|"
-    r"top|good|famous|influential|important|notable|relevant|some|any|all|many|several|\d+|two|three|four|"
-    r"five|six|seven|eight|nine|ten"
+    r"other|recent|new|latest|prior|previous|earlier|classic|seminal|main|key|major|different|existing|"
+    r"popular|best|top|good|famous|influential|important|notable|relevant|some|any|all|many|several|two|"
+    r"three|four|five|six|seven|eight|nine|ten"
 )
-_QUALIFYING = rf"(?:(?:{_QUALIFIERS})\s+)*"
-# words opening a question as its verb, no topic: "what causes language models to ...?", "what made
-# diffusion models popular?", "what if ...?"
+_QUALIFYING = rf"(?:(?:{_QUALIFIERS})\s+)*(?:\d+\s+(?=(?:{_LISTED})\b))?"
+# a verb opening a question, no topic: "what causes language models to ...?", "what made diffusion
+# models popular?", "what if ...?"; after "what", any first word ending in a single s is read so
+# ("what triggers ...?"), after "which" only these ("which robotics papers" is on robotics)
 _VERB_FIRST = (
-    r"causes?|caused|makes?|made|helps?|helped|drives?|drove|leads?|led|improves?|improved|limits?|"
-    r"limited|distinguishes|distinguished|affects?|affected|determines?|determined|explains?|explained|"
-    r"enables?|enabled|allows?|allowed|prevents?|prevented|influences?|influenced|happens?|happened|if|"
-    r"else|exactly|gets?|got|goes|went|works?|worked|matters?|mattered|keeps?|kept|separates?|sets?"
+    r"causes|caused|makes|made|helps|helped|drives|drove|leads|led|improves|improved|limits|limited|"
+    r"distinguishes|distinguished|affects|affected|determines|determined|explains|explained|enables|"
+    r"enabled|allows|allowed|prevents|prevented|influences|influenced|happens|happened|if|else|exactly|"
+    r"gets|got|goes|went|works|worked|matters|mattered|keeps|kept|separates|triggers|triggered|stops|"
+    r"stopped|hinders|hindered|slows|slowed|gives|gave|motivates|motivated"
 )
 # the words of a topic before what is listed ("which quantization methods", "which mixture of experts
 # papers"): not asking words ("what do papers find"), a paper's own ("what kind of models"), a verb
@@ -87,17 +90,19 @@ _NOT_TOPIC_WORD = (
     rf"between|among|kinds?|types?|sorts?|one|ones|{_LISTED}"
 )
 _TOPIC_WORDS = (
-    rf"(?!(?:of|work|paper|study|article|approach|method|{_QUALIFIERS}|{_VERB_FIRST})\s)"
+    rf"(?!(?:of|work|paper|study|article|approach|method|\d+|{_QUALIFIERS}|{_VERB_FIRST})\s)"
     rf"(?:(?!(?:{_NOT_TOPIC_WORD})\s)[a-z0-9][\w+-]*\s+){{1,6}}"  # "few-shot" is a topic's word
 )
+_ASKING_TOPIC = r"(?:which\s+|what\s+(?![a-z]*[^s\W]s\s))"
 # "which dataset distillation papers use X?": the topic before what is listed, the rest after it
 _TOPIC_FIRST = re.compile(
-    rf"^\s*(?:which|what)\s+{_QUALIFYING}(?P<topic>{_TOPIC_WORDS})(?P<listed>{_LISTED_AFTER_TOPIC})\b"
+    rf"^\s*{_ASKING_TOPIC}{_QUALIFYING}(?P<topic>{_TOPIC_WORDS})(?P<listed>{_LISTED_AFTER_TOPIC})\b"
     r"\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
 _LIST = re.compile(
-    rf"^\s*(which|what)\s+{_QUALIFYING}(?:({_LISTED})|{_TOPIC_WORDS}({_LISTED_AFTER_TOPIC}))\b"
+    rf"^\s*(?:(which|what)\s+{_QUALIFYING}({_LISTED})"
+    rf"|{_ASKING_TOPIC}{_QUALIFYING}{_TOPIC_WORDS}({_LISTED_AFTER_TOPIC}))\b"
     r"|\blist (the |all )?(papers|works|methods|approaches)\b"
     r"|^\s*(are there|is there any) (papers|works|studies)\b|^\s*what approaches\b"
     rf"|^\s*{_APPROACHES}\s+(to|for|in|on)\b(?!\s+(this|that|these|those|it|them)\b)"
@@ -772,13 +777,15 @@ def asks_evaluation(question: str) -> bool:
 
 
 # How fast: "how fast is X?", "is X fast?", "which one is faster?", "X's speedup", "its latency",
-# "how long does X take?", "how many GPU hours ...?"; not "fast adaptation", "a quick overview", "how
-# long does the context get?" (a name in lower case, "the need for speed", is not told apart)
+# "how long does X take?", "is X quick?", "how much time ...?", "how many GPU hours ...?"; not "fast
+# adaptation", "a quick overview", "how long does the context get?", "how many hours of video"
+# (a name in lower case, "the need for speed", is not told apart)
 _PREDICATE = r"(?=\s*(?:[?.!,]|$|(?:enough|at|on|in|for|when|than|compared|or|and|to)\b))"  # "is X fast?"
 _SPEED = re.compile(
-    r"\b(?:how\s+(?:fast|quick(?:ly)?)|how\s+long\b[^?]*\b(?:takes?|took)|how\s+much\s+time"
-    r"|how\s+many\s+(?:gpu\s+)?(?:hours|minutes|seconds|days)"
-    rf"|(?:fast|quick){_PREDICATE}|faster|fastest|slow(?:er|est)?"
+    r"\b(?:how\s+(?:fast|quick(?:ly)?)|how\s+long\s+(?:does|do|did|will|would)\b[^?]*\b(?:take|took)"
+    r"|how\s+long\s+(?:it|[\w-]+)\s+(?:takes|took)|how\s+much\s+time"
+    r"|how\s+many\s+(?:gpu\s+)?(?:hours|minutes|seconds|days)\b(?!\s+of\b)"  # not "hours of video"
+    rf"|fast{_PREDICATE}|quick(?=\s*(?:[?.!]|$|(?:enough|at|to)\b))|faster|fastest|slow(?:er|est)?"
     r"|speed(?:s|up|ups|-up)?|quicker|quickest|latency|throughput|run\s*time|runtime"
     r"|(?:inference|training)\s+time|wall-clock)\b",
     re.IGNORECASE,

@@ -224,24 +224,32 @@ class ForkServer:
         """Start `rag ARGS` in a fork; the caller must wait for it before the next command."""
         if not self._busy.acquire(timeout=600):
             raise RuntimeError("the fork server is still running another command")
-        if self._process is None or self._process.poll() is not None:
-            self._process = subprocess.Popen(
-                [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-            )
-            self._pending = b""
-        request = {
-            "args": args,
-            "env": env,
-            "cwd": str(cwd or Path.cwd()),
-            "stdout": str(self._outputs / "stdout"),
-            "stderr": str(self._outputs / "stderr"),
-        }
-        assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(request) + "\n")
-        self._process.stdin.flush()
-        reply = self.read_reply(120)
-        if reply is None:
-            raise RuntimeError("the fork server did not start the command")
+        try:  # a command that never started: a new server for the next, which is not kept waiting
+            if self._process is None or self._process.poll() is not None:
+                self._process = subprocess.Popen(
+                    [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+                )
+                self._pending = b""
+            request = {
+                "args": args,
+                "env": env,
+                "cwd": str(cwd or Path.cwd()),
+                "stdout": str(self._outputs / "stdout"),
+                "stderr": str(self._outputs / "stderr"),
+            }
+            assert self._process.stdin is not None
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            reply = self.read_reply(120)
+            if reply is None:
+                raise RuntimeError("the fork server did not start the command")
+        except BaseException:
+            if self._process is not None:
+                self._process.kill()
+                self._process.wait()
+                self._process = None
+            self._busy.release()
+            raise
         return Command(self, args, int(reply["pid"]), self._outputs)
 
     def read_reply(self, timeout: float | None) -> dict[str, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -523,6 +524,8 @@ def test_an_overview_is_searched_by_its_topic() -> None:
         ("which common sense reasoning papers are there?", "common sense reasoning"),
         ("which robotics papers use diffusion?", "robotics diffusion"),
         ("which transformers papers are there?", "transformers"),
+        ("which influence maximization papers are there?", "influence maximization"),
+        ("what different methods exist for pruning?", "pruning"),
     ],
 )
 def test_a_list_may_name_its_topic_before_what_it_lists(question: str, search: str) -> None:
@@ -541,6 +544,7 @@ def test_a_list_may_name_its_topic_before_what_it_lists(question: str, search: s
         "what causes language models to hallucinate?",
         "what caused language models to hallucinate?",
         "what if diffusion models are trained on synthetic data?",
+        "what triggers language models to hallucinate?",
         "what makes good benchmarks?",
         "which model works best for small datasets?",
     ],
@@ -1308,6 +1312,8 @@ def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
         ("is it fast to train?", True),
         ("how many gpu hours does gptq need?", True),
         ("give me a quick overview of gptq", False),
+        ("how many hours of video does the dataset contain?", False),
+        ("how long a sequence can the model take as input?", False),
         ("how does GIM compare to The Need for Speed?", False),  # a paper's name
         ("quick question: what datasets does gptq use?", False),
         ("what is fast r-cnn?", False),
@@ -1343,6 +1349,7 @@ def test_the_speed_of_a_paper_is_no_definition_but_a_name_saying_speed_is() -> N
         ("Since the 1990s, benchmarks have grown.", False),
         ("We compare ResNet-50s and ViTs.", False),
         ("Training takes 8 A100 GPU hours.", True),
+        ("Fine-tuning takes 2-3 hours.", True),
         ("We evaluate on 12 datasets and report mAP.", False),
     ],
 )
@@ -1369,14 +1376,16 @@ SPEED_PAPERS = [
 
 
 @pytest.fixture
-def speed_assistant(tmp_path: Path, embedder: OnnxMiniLM) -> Assistant:
+def speed_assistant(tmp_path: Path, embedder: OnnxMiniLM) -> Iterator[Assistant]:
     """An assistant over two papers, each saying how fast it is in a sentence not writing its name."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     write_jsonl(corpus / "papers.jsonl", SPEED_PAPERS)
-    assistant = Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None)
-    assistant.ingest([corpus])
-    return assistant
+    with Assistant(
+        Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None
+    ) as assistant:
+        assistant.ingest([corpus])
+        yield assistant
 
 
 @pytest.mark.parametrize(
