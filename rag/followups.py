@@ -152,9 +152,8 @@ _OF_THEM = (
 _CHOOSING = rf"(?:\s+one(?:{_OF_THEM})?|{_OF_THEM})"
 _ONE = r"(?:\s+(?:paper|method|model|approach))?\s+(?!(?:papers|studies|methods|models|approaches|ones)\b)"
 _PLURAL_VERB = (
-    r"are|were|is|was|do|does|did|have|has|had|can|could|show|get|give|perform|work|need|seem|tend|contribute|"
-    r"matter|yield|"
-    r"achieve|reach|lead|produce|require|benefit|remain|become|appear|help|fail"
+    r"are|were|is|was|do|does|did|have|has|had|can|could|show|get|give|perform|work|need|seem|tend|"
+    r"contribute|matter|yield|achieve|reach|lead|produce|require|benefit|remain|become|appear|help|fail"
 )
 _VERB = r"(?:is|was|does|did|has|can|could|would|[a-z]*[^s\W]s)\b"
 _BETTER_WORDS = (
@@ -325,7 +324,7 @@ def _compared_papers(turns: list[Turn], last: Turn) -> tuple[list[str], list[str
     if citing := _citing_among(turns, last):
         return _named_papers(citing)
     before = turns[: next((i for i, turn in enumerate(turns) if turn is last), len(turns))]
-    one_each = before and len(cited_papers(before[-1])) == len(cited_papers(last)) == 1
+    one_each = bool(before) and len(cited_papers(before[-1])) == len(cited_papers(last)) == 1
     if one_each and cited_papers(before[-1]) != cited_papers(last):
         (earlier, earlier_name), (latest, latest_name) = _named_papers(before[-1]), _named_papers(last)
         return earlier + latest, earlier_name + latest_name
