@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import re
 import tempfile
+from collections.abc import Callable
 
 from rag.api import Assistant
 from rag.config import load_settings
@@ -49,45 +50,89 @@ def split_of(paper_id: str) -> str:
     return "calibration" if hashlib.sha256(paper_id.encode()).digest()[0] % 2 == 0 else "report"
 
 
-def judged(answer_text: str, abstract: str) -> str:
-    """'background' when a quoted sentence sets the scene, else 'finding' when one reports a finding."""
-    quoted = [s.strip() for s in CITED.split(answer_text) if s.strip()]
-    if not quoted:
-        return "other"
-    first = abstract.strip()[:60]
-    if any(OPENING.search(s) or s[:60] == first for s in quoted):
-        return "background"
-    return "finding" if any(_FOUND.search(s) for s in quoted) else "other"
+def judge_by(reports: Callable[[str, str], bool], scored: str) -> Callable[[str, str], str]:
+    """A judge of an answer's quotes against the paper's abstract: "background" when a quoted
+    sentence sets the scene (its opening, or the abstract's first sentence), else `scored` when one
+    reports what is asked (`reports(sentence, opening of the abstract)`), else "other"."""
+
+    def judged(answer_text: str, abstract: str) -> str:
+        quoted = [s.strip() for s in CITED.split(answer_text) if s.strip()]
+        if not quoted:
+            return "other"
+        first = abstract.strip()[:60]
+        if any(OPENING.search(s) or s[:60] == first for s in quoted):
+            return "background"
+        return scored if any(reports(s, first) for s in quoted) else "other"
+
+    return judged
+
+
+judged = judge_by(lambda sentence, first: bool(_FOUND.search(sentence)), "finding")
+
+
+def named_papers(
+    assistant: Assistant, keep: Callable[[str], bool] | None = None
+) -> dict[str, tuple[str, str]]:
+    """Each paper whose title has a short name ("GIM" of "GIM: Learning ..."), by that name: its id
+    and abstract; only those whose abstract `keep` accepts, when given."""
+    named = {}
+    for paper_id, meta in assistant.library.store.papers().items():
+        title = str(meta["title"])
+        abstract = str(assistant.paper(paper_id).get("abstract", ""))
+        if ":" in title and title_names(title) and (keep is None or keep(abstract)):
+            named[title_names(title)[0]] = (paper_id, abstract)
+    return named
+
+
+def ask_forms(
+    assistant: Assistant,
+    named: dict[str, tuple[str, str]],
+    forms: dict[str, str],
+    judge: Callable[[str, str], str],
+    scored: str,
+    show: bool,
+    heading: str = "",
+) -> None:
+    """Ask each form of each named paper, judge the answers citing it first (`judge(text, abstract)`)
+    and print how many of each kind per form and split, under `heading`; `show` prints every answer
+    not `scored` first."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for (name, (paper_id, abstract)), (form, template) in itertools.product(
+        sorted(named.items()), forms.items()
+    ):
+        answer = assistant.ask(template.format(name=name), llm="extractive")
+        first = bool(answer.citations) and answer.citations[0].paper.paper_id == paper_id
+        kind = judge(answer.text, abstract) if first else "not first"
+        key = (form, split_of(paper_id), kind)
+        counts[key] = counts.get(key, 0) + 1
+        if show and kind != scored:
+            print(f"{kind:10} {template.format(name=name)!r}: {answer.text[:200]!r}")
+    kinds = (scored, "background", "other", "not first")
+    if heading:
+        print(heading)
+    print("| form | split | " + " | ".join(kinds) + " |\n|---|---|---|---|---|---|")
+    for form, split in itertools.product(forms, ("calibration", "report")):
+        row = [counts.get((form, split, kind), 0) for kind in kinds]
+        print(f"| {form} | {split} | " + " | ".join(map(str, row)) + " |")
+
+
+def opened(description: str, prefix: str, show_help: str) -> tuple[Assistant, bool]:
+    """The assistant over --store (a new store of the bundled corpus by default), and --show."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
+    parser.add_argument("--show", action="store_true", help=show_help)
+    args = parser.parse_args()
+    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix=prefix)))
+    if assistant.library.store.count() == 0:
+        assistant.ingest()
+    return assistant, args.show
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
-    parser.add_argument("--show", action="store_true", help="print every answer not scored 'finding'")
-    args = parser.parse_args()
-    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-findings-")))
-    if assistant.library.store.count() == 0:
-        assistant.ingest()
-    names = {
-        title_names(str(meta["title"]))[0]: paper_id
-        for paper_id, meta in assistant.library.store.papers().items()
-        if ":" in str(meta["title"]) and title_names(str(meta["title"]))
-    }
-    counts: dict[tuple[str, str, str], int] = {}
-    for (name, paper_id), (form, template) in itertools.product(sorted(names.items()), FORMS.items()):
-        answer = assistant.ask(template.format(name=name), llm="extractive")
-        first = bool(answer.citations) and answer.citations[0].paper.paper_id == paper_id
-        abstract = str(assistant.paper(paper_id).get("abstract", ""))
-        kind = judged(answer.text, abstract) if first else "not first"
-        key = (form, split_of(paper_id), kind)
-        counts[key] = counts.get(key, 0) + 1
-        if args.show and kind != "finding":
-            print(f"{kind:10} {template.format(name=name)!r}: {answer.text[:200]!r}")
-    kinds = ("finding", "background", "other", "not first")
-    print("| form | split | " + " | ".join(kinds) + " |\n|---|---|---|---|---|---|")
-    for form, split in itertools.product(FORMS, ("calibration", "report")):
-        row = [counts.get((form, split, kind), 0) for kind in kinds]
-        print(f"| {form} | {split} | " + " | ".join(map(str, row)) + " |")
+    assistant, show = opened(
+        __doc__.splitlines()[0], "rag-findings-", "print every answer not scored 'finding'"
+    )
+    ask_forms(assistant, named_papers(assistant), FORMS, judged, "finding", show)
 
 
 if __name__ == "__main__":
