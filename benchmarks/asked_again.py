@@ -14,17 +14,14 @@ Run: .venv/bin/python benchmarks/asked_again.py [--store DIR] [--show]
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import tempfile
 
 import evaluations
 import findings
+from store_args import opened
 
-from rag.api import Assistant
 from rag.chat import ChatSession, Turn
 from rag.citations import split_sentences
-from rag.config import load_settings
 from rag.library.names import title_names
 
 FORMS = {"find": "what does {name} find?", "evaluated": "how is {name} evaluated?"}
@@ -32,13 +29,7 @@ JUDGES = {"find": (findings.judged, "finding"), "evaluated": (evaluations.judged
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
-    parser.add_argument("--show", action="store_true", help="print every answer not scored right")
-    args = parser.parse_args()
-    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-again-")))
-    if assistant.library.store.count() == 0:
-        assistant.ingest()
+    assistant, show = opened(__doc__.splitlines()[0], "rag-again-", "print every answer not scored right")
     papers = sorted(
         (title_names(str(meta["title"]))[0], paper_id, str(assistant.paper(paper_id).get("abstract", "")))
         for paper_id, meta in assistant.library.store.papers().items()
@@ -63,7 +54,7 @@ def main() -> None:
         )
         key = (form, findings.split_of(paper_id), kind)
         counts[key] = counts.get(key, 0) + 1
-        if args.show and kind != "right":
+        if show and kind != "right":
             print(f"{kind:9} {opening!r} -> 'what about {name}?': {answer.text[:200]!r}")
     kinds = ("right", "other", "not first")
     print("| form | split | " + " | ".join(kinds) + " |\n|---|---|---|---|---|")

@@ -10,25 +10,19 @@ Run: .venv/bin/python benchmarks/compared_titles.py [--store DIR] [--show]
 
 from __future__ import annotations
 
-import argparse
 import random
-import tempfile
 
-from rag.api import Assistant
+from store_args import opened
+
 from rag.chat import ChatSession
-from rag.config import load_settings
 from rag.followups import Turn
 from rag.library.names import title_names
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
-    parser.add_argument("--show", action="store_true", help="print every follow-up not answered from both")
-    args = parser.parse_args()
-    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-titles-")))
-    if assistant.library.store.count() == 0:
-        assistant.ingest()
+    assistant, show = opened(
+        __doc__.splitlines()[0], "rag-titles-", "print every follow-up not answered from both"
+    )
     titles = sorted(str(meta["title"]) for meta in assistant.library.store.papers().values())
     untitled = [title for title in titles if not title_names(title)]
     named = [title_names(title)[0] for title in titles if ":" in title and title_names(title)]
@@ -47,7 +41,7 @@ def main() -> None:
         for group in ("all", "writing 'and'") if " and " in title else ("all",):
             counts[group][0] += 1
             counts[group][1] += both
-        if args.show and not both:
+        if show and not both:
             print(f"{title[:70]!r} vs {other!r}: {sorted(t[:40] for t in cited)}")
     print("| titles | compared | both papers and only they cited |\n|---|---|---|")
     for group, (asked, both) in counts.items():

@@ -14,15 +14,14 @@ Run: .venv/bin/python benchmarks/findings.py [--store DIR] [--show]
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import itertools
 import re
-import tempfile
 from collections.abc import Callable
 
+from store_args import opened
+
 from rag.api import Assistant
-from rag.config import load_settings
 from rag.library.names import title_names
 
 FORMS = {
@@ -114,18 +113,6 @@ def ask_forms(
     for form, split in itertools.product(forms, ("calibration", "report")):
         row = [counts.get((form, split, kind), 0) for kind in kinds]
         print(f"| {form} | {split} | " + " | ".join(map(str, row)) + " |")
-
-
-def opened(description: str, prefix: str, show_help: str) -> tuple[Assistant, bool]:
-    """The assistant over --store (a new store of the bundled corpus by default), and --show."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
-    parser.add_argument("--show", action="store_true", help=show_help)
-    args = parser.parse_args()
-    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix=prefix)))
-    if assistant.library.store.count() == 0:
-        assistant.ingest()
-    return assistant, args.show
 
 
 def main() -> None:

@@ -13,15 +13,12 @@ Run: .venv/bin/python benchmarks/joint_topics.py [--store DIR] [--show]
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import itertools
 import re
 import statistics
-import tempfile
 
-from rag.api import Assistant
-from rag.config import load_settings
+from store_args import opened
 
 # each phrase as asked, with the forms an abstract may write it in
 PHRASES = {
@@ -76,13 +73,7 @@ def pairs(texts: dict[str, str]) -> list[tuple[tuple[str, str], set[str]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", default=None, help="a store of the bundled corpus (default: a new one)")
-    parser.add_argument("--show", action="store_true", help="print every answer")
-    args = parser.parse_args()
-    assistant = Assistant(load_settings(store_dir=args.store or tempfile.mkdtemp(prefix="rag-joint-")))
-    if assistant.library.store.count() == 0:
-        assistant.ingest()
+    assistant, show = opened(__doc__.splitlines()[0], "rag-joint-", "print every answer")
     texts = {
         str(meta["title"]): f"{meta['title']}. {assistant.paper(paper_id).get('abstract', '')}"
         for paper_id, meta in assistant.library.store.papers().items()
@@ -98,7 +89,7 @@ def main() -> None:
             results.setdefault(key, []).append((hit / len(gold), hit / len(cited) if cited else 1.0))
         else:
             results.setdefault(key, []).append(not cited)
-        if args.show:
+        if show:
             kind = "present" if gold else "absent"
             print(f"{kind} {question!r} gold={sorted(gold)}\n  {answer.text[:600]!r}")
     print("| split | present pairs | recall | precision | absent pairs | nothing listed |")

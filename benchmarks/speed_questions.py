@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from findings import OPENING, ask_forms, judge_by, named_papers, opened
+from findings import OPENING, ask_forms, judge_by, named_papers
+from store_args import opened
 
 from rag.citations import split_sentences
 
