@@ -91,10 +91,11 @@ def ask_forms(
     scored: str,
     show: bool,
     heading: str = "",
+    kinds: tuple[str, ...] = ("background", "other"),
 ) -> None:
-    """Ask each form of each named paper, judge the answers citing it first (`judge(text, abstract)`)
-    and print how many of each kind per form and split, under `heading`; `show` prints every answer
-    not `scored` first."""
+    """Ask each form of each named paper, judge the answers citing it first (`judge(text, abstract)`,
+    one of `scored` and `kinds`) and print how many of each kind per form and split, under `heading`;
+    `show` prints every answer not `scored` first."""
     counts: dict[tuple[str, str, str], int] = {}
     for (name, (paper_id, abstract)), (form, template) in itertools.product(
         sorted(named.items()), forms.items()
@@ -106,12 +107,12 @@ def ask_forms(
         counts[key] = counts.get(key, 0) + 1
         if show and kind != scored:
             print(f"{kind:10} {template.format(name=name)!r}: {answer.text[:200]!r}")
-    kinds = (scored, "background", "other", "not first")
+    columns = (scored, *kinds, "not first")
     if heading:
         print(heading)
-    print("| form | split | " + " | ".join(kinds) + " |\n|---|---|---|---|---|---|")
+    print("| form | split | " + " | ".join(columns) + " |\n|---|---|" + "---|" * len(columns))
     for form, split in itertools.product(forms, ("calibration", "report")):
-        row = [counts.get((form, split, kind), 0) for kind in kinds]
+        row = [counts.get((form, split, kind), 0) for kind in columns]
         print(f"| {form} | {split} | " + " | ".join(map(str, row)) + " |")
 
 

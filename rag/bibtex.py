@@ -4,10 +4,10 @@ as journal or booktitle, keywords."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from .answer import PaperRef
+from .library.names import fold
 from .untrusted import without_controls
 
 _ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/([a-z\-]+/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
@@ -30,6 +30,12 @@ _LINEAGE = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 # What makes BibTeX read one name as several or misread it: "and" between words (the separator of
 # names), more than two commas ("von Last, Jr, First" has the most), a comma at an end, "others".
 _NAME_SPLITS = re.compile(r"(?:^|\s)and(?:\s|$)|,.*,.*,|^,|,$|^others$", re.IGNORECASE)
+_GROUP = re.compile(
+    r"\b(?:team|consortium|collaboration|lab|laboratory|laboratories|group|institute|university|"
+    r"research|project|committee|council|foundation|society|association|cent(?:er|re)|community|"
+    r"initiative|inc|ltd|llc|corporation)\b|\bAI$",
+    re.IGNORECASE,
+)
 _URL_UNSAFE = re.compile(r"[\s{}\\\"]")
 # A venue that names a meeting is a booktitle (@inproceedings); any other a journal (@article).
 _PROCEEDINGS = re.compile(
@@ -66,14 +72,14 @@ def escape(text: str) -> str:
 
 def _name(author: str) -> str:
     """One author of the author field, escaped; in braces when BibTeX would split or misread it
-    ("Research and Development Lab")."""
+    ("Research and Development Lab") or it names a group, not a person ("DeepMind Robotics Team",
+    whose family name BibTeX would take to be "Team")."""
     name = escape(author)
-    return "{" + name + "}" if _NAME_SPLITS.search(name) else name
+    return "{" + name + "}" if _NAME_SPLITS.search(name) or _GROUP.search(name) else name
 
 
 def _ascii(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().casefold())
+    return re.sub(r"[^a-z0-9]", "", fold(word))
 
 
 def family_name(author: str) -> str:

@@ -24,12 +24,14 @@ from .files import write_file
 from .followups import (
     Placed,
     Turn,
+    about_only,
     asked_again,
     asked_of_each,
     carry_context,
     chose_none,
     compared_in,
     condense,
+    counted_again,
     has_pointer,
     listed_again,
     needs_rewriting,
@@ -188,7 +190,8 @@ class ChatSession:
         as typed, or with the conversation when that evidence is stronger.
 
         After a list or an answer about one paper, "what about X?" asks the last question of X
-        (`asked_again`, `listed_again`). Otherwise whether a question leans on the conversation is
+        (`asked_again`, `listed_again`), and after a list "how many of them?" asks it again, counted
+        (`counted_again`). Otherwise whether a question leans on the conversation is
         decided by retrieval, not by its words:
         the question is searched as typed and with the last answer's first cited paper carried
         along (its cited papers ranked first). A question whose form points back ("they", "the
@@ -217,6 +220,9 @@ class ChatSession:
             return self._gather(again), True
         if last and (again := listed_again(question, last)):  # "what about knowledge distillation?"
             return self._gather(again), True
+        if last and (counted := counted_again(question, last)):  # "how many of them?" after a list
+            query = self.assistant.gatherer.parse(counted, self.filters)
+            return self._gather(replace(query, counted_as=query.counted_as or counted)), True
         cited_any = any(turn.answer.citations for turn in self.turns)
         if missing := unplaced(question, self.turns) or (not cited_any and nothing_to_compare(question)):
             query = replace(self.assistant.gatherer.parse(question, self.filters), said_instead=missing)
@@ -239,7 +245,7 @@ class ChatSession:
         if not last:
             return typed, False
         previous = previous_papers(last)
-        carried = carry_context(question, last)
+        carried = carry_context(question, last, self._called(last))
         contextual = self._gather(self._pointing(question, carried) if previous else carried, previous)
         if not self._follows(question, typed, contextual, previous):
             return typed, False
@@ -263,6 +269,8 @@ class ChatSession:
             query = replace(typed, text=placed.question)
         else:
             query = self.assistant.gatherer.parse(placed.question, self.filters)
+            if len(placed.papers) == 1 and about_only(placed.question, placed.names[0]):
+                return replace(query, kind="lookup", summary=True)  # "what about the second one?"
             if len(placed.papers) == 1:  # "how does the first one differ from GIM?" names its other side
                 return self._compared_with(query, placed) or query
             if query.kind != "comparison":
@@ -296,6 +304,13 @@ class ChatSession:
         ("is the code available?"), which each abstract states or not."""
         query = self._placed(placed, each=True)
         return None if query.kind == "yesno" and query.aspect is None else query
+
+    def _called(self, turn: Turn) -> str:
+        """The name an exchange's question (or the subject written into it) calls the paper its answer
+        cited first by ("persam"), if it does."""
+        cited = turn.answer.citations[0].paper.paper_id if turn.answer.citations else None
+        asked = turn.standalone
+        return next((asked[m.start : m.end] for m in self._named(asked) if m.paper_id == cited), "")
 
     def _named(self, text: str) -> list[Match]:
         """The papers a text calls by their short names (the name index), within the chat's filter."""

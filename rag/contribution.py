@@ -96,6 +96,12 @@ def reports_speed(sentence: str) -> bool:
     return bool(_SPEED_REPORT.search(sentence))
 
 
+def reports_outcome(sentence: str) -> bool:
+    """Whether a sentence reports what the work found, how it was evaluated or how fast it runs,
+    rather than how it works."""
+    return reports_finding(sentence) or reports_evaluation(sentence) or reports_speed(sentence)
+
+
 def own_names(paper: PaperText) -> list[str]:
     """The names a paper gives itself: its title's head ("ZeroQ") and the acronyms it coins in a
     sentence about its own work ("we introduce a dataset (CrossNER)"; not the field's "named entity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -10,7 +11,15 @@ import numpy as np
 from .budget import SOURCE_TAG_TOKENS, estimate_tokens
 from .calibration import load_calibration
 from .citations import NAMED, PaperText
-from .contribution import CONTRIBUTION, background, own_names, reports_finding, writes_name
+from .contribution import (
+    CONTRIBUTION,
+    PROPOSING,
+    background,
+    own_names,
+    reports_finding,
+    reports_outcome,
+    writes_name,
+)
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
 from .query import Query
@@ -21,6 +30,7 @@ from .yesno import first_verdict, topic_terms, verdict
 # How far below the best sentence a quoted sentence may score (calibrated on the calibration half of
 # benchmarks/dev_questions.jsonl for citation precision, and list recall and precision).
 SENTENCE_MARGIN = 0.1  # a second sentence of the paper that answers
+MAX_MECHANISM = 2  # sentences after the one presenting a method that say how it works, at most
 RANK_PENALTY = 0.1  # per place in the retrieval ranking, when choosing the paper that answers
 # How far below a paper's best sentence about its own work a list may go for the sentence saying
 # what it contributes (calibration half of the list and overview questions: benchmarks/README.md).
@@ -226,6 +236,21 @@ def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:
     )
 
 
+def method_sentences(paper: PaperText, asked: frozenset[str]) -> list[str]:
+    """How a paper's method works ("how does gptq work?"), in its abstract's order: the sentence
+    presenting it (`presenting`, else its first past the background saying what it proposes) and up
+    to MAX_MECHANISM sentences right after it saying how, until one reports an outcome (a finding,
+    an evaluation, a speed); [] when no sentence presents it."""
+    scene = background(paper)
+    proposing = (s for p, s in enumerate(paper.sentences) if p not in scene and PROPOSING.search(s))
+    presented = presenting(paper, asked) or next(proposing, None)
+    if presented is None:
+        return []
+    following = paper.sentences[paper.sentences.index(presented) + 1 :]
+    how = list(itertools.takewhile(lambda s: not reports_outcome(s) and not is_boilerplate(s), following))
+    return [presented, *how[:MAX_MECHANISM]]
+
+
 def problem_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list[str]:
     """What problem one paper addresses, in its abstract's order: the sentence setting the scene just
     before the one saying what it contributes (an abstract states its problem, then "to address
@@ -339,6 +364,13 @@ def extractive_answer(
         return f"{presented.rstrip()} [{number}]"
     if (quote := _quoting(query)) is not None:
         return " ".join(f"{s.rstrip()} [{number}]" for s in quote(by_number[number], ranked[number]))
+    if (
+        query.mechanism
+        and named is not None
+        and named.number == number
+        and (how := method_sentences(named, query.terms))
+    ):
+        return " ".join(f"{s.rstrip()} [{number}]" for s in how)
     if query.kind == "yesno":
         said, quoted = settled(query, by_number[number], ranked[number])
         if said:

@@ -58,13 +58,15 @@ def short_name(title: str) -> str:
     return (title_names(title) or [title])[0]
 
 
-def carry_context(question: str, previous: Turn) -> str:
+def carry_context(question: str, previous: Turn, called: str = "") -> str:
     """Rule-based condensing: the follow-up plus the paper the last answer cited first (by its short
-    name), else what its question was about (a follow-up's written-in subject, not the follow-up
-    with it: each refused follow-up would nest one more)."""
+    name; a paper without one by the name the last question `called` it, "persam", else its title),
+    else what its question was about (a follow-up's written-in subject, not the follow-up with it:
+    each refused follow-up would nest one more)."""
     cited = cited_titles(previous)
-    topic = short_name(cited[0]) if cited else regarded(previous.standalone) or previous.standalone
-    return regarding(question, topic)
+    if not cited:
+        return regarding(question, regarded(previous.standalone) or previous.standalone)
+    return regarding(question, (title_names(cited[0]) or [called or cited[0]])[0])
 
 
 def written_in(question: str, previous: Turn) -> Placed | None:
@@ -263,6 +265,18 @@ def placed_in(question: str, turns: list[Turn]) -> Placed | None:
         if (placed := _placed(question, previous)) is not None:
             return placed
     return None
+
+
+# "what about the second one?", "tell me about the first one": the gist of one paper, whatever its name
+_ABOUT_ONLY = re.compile(
+    rf"^\s*(?:(?:and|so)\s+)?(?:(?:what|how)\s+about|tell\s+me(?:\s+more)?\s+about)\s+{PLAIN_NAME}\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def about_only(question: str, name: str) -> bool:
+    """Whether a follow-up with a paper's name written in asks about nothing but that paper."""
+    return bool(_ABOUT_ONLY.match(question.replace(name, PLAIN_NAME, 1)))
 
 
 def unplaced(question: str, turns: list[Turn]) -> str | None:
@@ -493,6 +507,26 @@ def listed_again(question: str, previous: Turn) -> str | None:
     # for "which diffusion models are there?"
     again = listed.replace(last.search, topic, 1) if last.search in listed else ""
     return again if again and parse(again).is_list else f"which papers are about {topic}?"
+
+
+# "how many of them?", "how many are there?", "how many did you find?": how many papers the last list
+# holds, with no topic of its own ("how many papers are there?" asks of the whole collection)
+_HOW_MANY_LISTED = re.compile(
+    rf"^\s*(?:(?:and|so)\s+)?how\s+many(?:\s+{_OF_THEM}{_CHOSEN})?"
+    r"(?:\s+(?:are|were|is)\s+(?:there|that|listed)|\s+(?:did|do)\s+you\s+(?:find|see|know|have)"
+    r"|\s+(?:in\s+)?(?:total|all))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def counted_again(question: str, previous: Turn) -> str | None:
+    """After a list, "how many of them?" ("how many are there?") as that list's question, to be
+    answered with how many it lists; None for any other follow-up."""
+    if not _HOW_MANY_LISTED.match(question):
+        return None
+    listed = without_regarding(previous.standalone)
+    last = parse(listed)
+    return listed if last.is_list and not last.like and not last.among else None
 
 
 def asked_again(question: str, previous: Turn, named: Callable[[str], list[Match]]) -> str | None:

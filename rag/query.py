@@ -1038,6 +1038,9 @@ class Query:
     evaluation: bool = False  # it asks how a paper was evaluated ("how is X evaluated?", "its baselines?")
     # it asks how fast something runs ("how fast is X?", "which one is faster?", "how long does X take?")
     speed: bool = False
+    # it asks how a paper's method works ("how does X work?", "explain how X works", "what is the
+    # approach of X?")
+    mechanism: bool = False
     # "what problem does X address?", "how do X and Y differ in the problem they address?": the
     # problem it sets out to solve
     wants_problem: bool = False
@@ -1155,6 +1158,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         findings_of=findings_of,
         evaluation=evaluation,
         speed=speed,
+        mechanism=kind == "lookup" and bool(_MECHANISM.match(without_regarding(plain))),
         wants_problem=kind in ("lookup", "comparison") and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
         definition=kind == "lookup" and asks_definition(plain) and not (findings or _SPEED_OF.search(plain)),
@@ -1163,6 +1167,20 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         counted_as=listed_as if listed_as and kind == "list" else "",
         joint=combined(plain, search) if kind == "list" else (),
     )
+
+
+# "how does X work?", "(explain) how X works", "what is the approach of X?", "how is X implemented?",
+# "what method does X use?"
+_MECHANISM = re.compile(
+    r"^\s*(?:(?:and|so)\s+)?(?:"
+    r"how\s+(?:does|do|did|can|would)\s+.+?\s+(?:work|function|operate)s?"
+    r"|(?:(?:explain|describe)\s+)?how\s+.+?\s+(?:works|functions|operates)"  # "explain" is a request
+    r"|what\s+is\s+the\s+(?:approach|method|mechanism|technique|algorithm)\s+(?:of|behind|in|used\s+(?:by|in))\s+[^?]+"
+    r"|how\s+(?:is|was|are|were)\s+.+?\s+(?:implemented|built|designed|constructed)"
+    r"|what\s+(?:method|approach|technique|algorithm)\s+(?:does|did)\s+.+?\s+(?:use|propose|take|follow)"
+    r")\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 
 
 def parse_question(

@@ -161,6 +161,24 @@ def test_every_bibtex_file_reads_back_the_same_with_two_parsers() -> None:
     assert cite_key(_citation(8, "x", authors=["Smith, J."], year=2023)) == "smith2023x"
 
 
+def test_a_group_author_is_one_name_and_keys_spell_letters_without_accents() -> None:
+    """ "DeepMind Robotics Team" is braced (before: BibTeX took "Team" for its family name), and a
+    key spells Ø and Ł as O and L (before: "stergaard2020", "orevic2023")."""
+    group = _citation(
+        1, "Robots", authors=["DeepMind Robotics Team", "OpenML Consortium", "Jane Doe"], year=2023
+    )
+    assert "author = {{DeepMind Robotics Team} and {OpenML Consortium} and Jane Doe}" in to_bibtex([group])
+    from pybtex.database import parse_string
+
+    (entry,) = parse_string(to_bibtex([group]), "bibtex").entries.values()
+    assert entry.persons["author"][0].last_names == ["{DeepMind Robotics Team}"]
+    for author, key in [
+        ("Ole Østergaard", "ostergaard2020federated"),
+        ("Dragan Đorđević", "dordevic2020federated"),
+    ]:
+        assert cite_key(_citation(2, "Federated learning", authors=[author], year=2020)) == key
+
+
 @pytest.mark.fault
 def test_ask_bib_never_writes_over_a_file_unless_forced_nor_writes_nothing(
     tmp_path: Path, small_store: Path

@@ -21,8 +21,10 @@ from rag.events import Event
 from rag.evidence import Evidence
 from rag.followups import (
     Turn,
+    about_only,
     carry_context,
     chosen_form,
+    counted_again,
     listed_again,
     needs_rewriting,
     placed_in,
@@ -940,6 +942,56 @@ def test_what_about_another_topic_after_a_list_is_that_list_on_it(session: ChatS
         c.paper.title for c in again.answer.citations
     }, again.answer.text
     assert pointing.standalone != "which papers study their limitations?"  # it points back
+
+
+def test_what_about_the_second_one_asks_for_the_gist_of_that_paper(session: ChatSession) -> None:
+    """ "what about the second one?" after a list is "tell me about" that paper, however long its
+    title (before: its title searched as a question, which quoted the sentence closest to it)."""
+    script = Script("which papers study domain adaptation?", "what about the second one?")
+    assert repl(session, script.read_line, script.write) == 0
+    listed, second = session.turns
+    assert {c.paper.paper_id for c in second.answer.citations} == {listed.answer.citations[1].paper.paper_id}
+    # its gist, what it claims first (before: its sentence closest to the title, an evaluation)
+    assert second.answer.text.startswith("Based on our experimental results, we claim that fine-tuning")
+    assert about_only(
+        "what about Robust Mean Teacher for Test-Time Adaptation?",
+        "Robust Mean Teacher for Test-Time Adaptation",
+    )
+    assert about_only("and tell me more about PLeaS", "PLeaS")
+    assert not about_only("what about PLeaS's results?", "PLeaS")
+
+
+def test_how_many_of_them_after_a_list_counts_that_list(session: ChatSession) -> None:
+    """After "which papers study domain adaptation?", "how many of them?" is that list again, ending
+    with how many it lists (before: asked of each listed paper, a line each and no number)."""
+    script = Script("which papers study domain adaptation?", "how many of them?")
+    assert repl(session, script.read_line, script.write) == 0
+    listed, counted = session.turns
+    assert counted.standalone == "which papers study domain adaptation?"
+    assert len(listed.answer.citations) >= 2
+    papers = len(listed.answer.citations)
+    assert counted.answer.text.endswith(f"\n\n{papers} papers found."), counted.answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("how many of them?", True),
+        ("So how many are there?", True),
+        ("how many did you find?", True),
+        ("how many of these papers are there?", True),
+        ("how many in total?", True),
+        ("how many of them use clip?", False),  # a choice among them, counted
+        ("how many papers are there?", False),  # the whole collection
+        ("how many parameters?", False),
+    ],
+)
+def test_only_a_bare_how_many_counts_the_last_list(question: str, counted: bool) -> None:
+    listed = "papers on dataset distillation"
+    previous = Turn(listed, listed, Answer(listed, "", [], [], backend="extractive"))
+    assert counted_again(question, previous) == (listed if counted else None)
+    about_one = Turn("what is cloob?", "what is cloob?", Answer("", "", [], [], backend="extractive"))
+    assert counted_again(question, about_one) is None
 
 
 @pytest.mark.parametrize(

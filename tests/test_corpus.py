@@ -64,6 +64,43 @@ def test_csv_reader(tmp_path: Path) -> None:
     assert report.problems == []
 
 
+@pytest.mark.parametrize(
+    ("written", "date", "year"),
+    [
+        ("March 5, 2022", "2022-03-05", 2022),  # before: kept as written, no year: --year 2022 missed it
+        ("5 Mar 2022", "2022-03-05", 2022),
+        ("2023-03-05", "2023-03-05", 2023),  # before: no year, so `rag info` left it out of its years
+        ("June 2021", "2021-06", 2021),
+        ("in press", "in press", None),
+    ],
+)
+def test_a_date_written_as_people_write_it_gives_its_day_and_year(
+    tmp_path: Path, written: str, date: str, year: int | None
+) -> None:
+    path = write_jsonl(
+        tmp_path / "dated.jsonl", [{"title": "Owls", "abstract": "Owls hunt.", "date": written}]
+    )
+    (paper,) = corpus.read([path]).papers
+    assert (paper.date, paper.year) == (date, year)
+
+
+@pytest.mark.parametrize(
+    ("written", "authors"),
+    [
+        ("Doe, Jane", ["Jane Doe"]),  # one person, family name first (before: "Doe" and "Jane")
+        ("Doe, Jane; van der Berg, J. M.", ["Jane Doe", "J. M. van der Berg"]),
+        ("Jane Doe, John Smith", ["Jane Doe", "John Smith"]),
+        ("Jane Doe; John Smith", ["Jane Doe", "John Smith"]),
+    ],
+)
+def test_a_csv_author_written_family_name_first_is_one_person(
+    tmp_path: Path, written: str, authors: list[str]
+) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text(f'title,abstract,authors\nOwls,Owls hunt.,"{written}"\n', encoding="utf-8")
+    assert corpus.read([path]).papers[0].authors == authors
+
+
 def test_dedup_across_files_by_id_then_title_then_abstract(tmp_path: Path) -> None:
     """The same id is one paper (its later text replaces the earlier, and the report says so);
     without ids, the same title is one paper, and without a title the same abstract."""
@@ -183,7 +220,8 @@ def test_escape_sequences_and_control_characters_are_removed_when_read(tmp_path:
         "Octopuses match the colour of coral reefs within 200 milliseconds hidden using chromatophores. "
         "Their skin blinks at night."
     )
-    assert octopus.authors == ["Eve Blink", "Smith, J."] and octopus.url == "https://example.org/octopus"
+    # "Smith, J.": a family name first, as a .bib writes it (before: kept, and shown "Eve Blink, Smith, J.")
+    assert octopus.authors == ["Eve Blink", "J. Smith"] and octopus.url == "https://example.org/octopus"
     assert (bell.title, bell.abstract) == ("Bell ringing title", "An abstract about nothing at all.")
     assert (owl.title, owl.abstract, owl.authors) == ("CSV title", "A CSV abstract.", ["Ann Owl"])
 

@@ -271,7 +271,7 @@ def test_a_hostile_corpus_and_a_reply_with_escapes_never_reach_the_terminal(
         "Octopus camouflage [bold red]on coral[/] reefs"
     )
     extractive = piped("ask", question, "--llm", "extractive")
-    assert "[1] Octopus camouflage [bold red]on coral[/] reefs - Eve Blink, Smith, J. (2023)" in extractive
+    assert "[1] Octopus camouflage [bold red]on coral[/] reefs - Eve Blink, J. Smith (2023)" in extractive
     answered = piped("ask", question, "--llm", "openai")
     assert "[1]. Hidden instructions." in answered and "pwned" not in answered
 
@@ -290,5 +290,5 @@ def test_a_hostile_corpus_and_a_reply_with_escapes_never_reach_the_terminal(
     assert json.loads(piped("logs", "--json"))[0]["answer"] == raw  # JSON keeps it, escaped
     shown = piped("logs", "show", str(logged[0]["id"]))
     assert "␛]0;pwned␇␛[2J␛[8mHidden instructions.�0m␡" in shown
-    assert "[1] Octopus camouflage [bold red]on coral[/] reefs - Eve Blink, Smith, J. (2023)" in shown
+    assert "[1] Octopus camouflage [bold red]on coral[/] reefs - Eve Blink, J. Smith (2023)" in shown
     assert piped("logs").count(question) == 3  # the list, its controls checked by piped()

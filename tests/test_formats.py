@@ -87,13 +87,14 @@ def test_zotero_bibtex_export() -> None:
 
 
 @pytest.mark.fault
-def test_bibtex_latex_tags_and_bad_entries(tmp_path: Path) -> None:
-    """JabRef's groups and Mendeley's tags are tags; a bare % is a per cent sign; a broken block,
-    a duplicate key and a year that is no year are errors naming line and key; the rest is read."""
+def test_bibtex_latex_tags_and_bad_entries(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """JabRef's groups and Mendeley's tags are tags; a bare % is a per cent sign; "and others" is no
+    author; a broken block, a duplicate key and a year that is no year are errors naming line and
+    key; the rest is read. The parser's own log lines (0-based lines, no file) are not printed."""
     path = tmp_path / "jabref.bib"
     path.write_text(
         "% Encoding: UTF-8\n\n"
-        "@Article{good,\n  author = {{Google Research} and de la Fuente, Juan},\n"
+        "@Article{good,\n  author = {{Google Research} and de la Fuente, Juan and others},\n"
         "  title = {Gains of 5% with $\\alpha$-divergence},\n"
         "  abstract = {We gain 5% on {ImageNet} with \\emph{one} trick.},\n"
         "  year = {2021},\n  groups = {reading list, to cite},\n  mendeley-tags = {favourite},\n}\n\n"
@@ -115,8 +116,52 @@ def test_bibtex_latex_tags_and_bad_entries(tmp_path: Path) -> None:
         f"{path}:12: entry future: field 'year' must be a year between 1000 and 2100, not 99999; "
         "entry skipped" in problems
     )
-    assert any(p.startswith(f"{path}:18: not valid BibTeX (") for p in problems), problems
+    assert f"{path}:18: not valid BibTeX (Unexpected block start: `@Article`. " in "".join(problems)
+    assert not [r for r in caplog.records if r.name.startswith("bibtexparser")]
     assert f"{path}:21: entry good: an earlier entry has the same key; entry skipped" in problems
+
+
+def test_an_entry_an_extra_brace_ends_early_is_an_error_naming_what_it_loses(tmp_path: Path) -> None:
+    """`journal = {X}},` closes the entry: the fields after it were lost without a word (stored with
+    no authors, year or DOI; in a title, reported as having no abstract)."""
+    path = tmp_path / "braces.bib"
+    path.write_text(
+        "@article{c3,\n  title = {Permafrost Thaw},\n  abstract = {Thaw releases carbon.},\n"
+        "  journal = {Nature {Climate} Change}},\n  author = {Foxtrot, Fay},\n  year = {2022},\n}\n\n"
+        "% a comment = not a field\n"
+        "@article{t1,\n  title = {Extra}} brace},\n  abstract = {Lost abstract.},\n}\n\n"
+        "@article{ok,\n  title = {Sound},\n  abstract = {A sound entry.},\n}\n",
+        encoding="utf-8",
+    )
+    report = corpus.read([path])
+    assert [p.title for p in report.papers] == ["Sound"]
+    assert [str(p) for p in report.problems] == [
+        f"{path}:1: entry c3: an extra '}}' on line 4 ends the entry before its author, year; entry skipped",
+        f"{path}:10: entry t1: an extra '}}' on line 11 ends the entry before its abstract; entry skipped",
+    ]
+
+
+def test_bibtex_concatenation_is_resolved_and_a_hash_in_braces_is_text(tmp_path: Path) -> None:
+    """`journal = jmlr # " (JMLR)"` (before: stored as written, and --venue could not match it)."""
+    path = tmp_path / "strings.bib"
+    path.write_text(
+        '@string{jmlr = "Journal of Machine Learning Research"}\n'
+        '@string{tnnls = "IEEE Transactions on Neural Networks" # " and Learning Systems"}\n'
+        '@article{a,\n  title = {Owls},\n  abstract = {Owls hunt.},\n  journal = jmlr # " (JMLR)",\n}\n'
+        '@article{b,\n  title = {Bats} # { and } # "Moths",\n'
+        "  abstract = {Bats hunt. A # sign {inside # braces}.},\n  journal = tnnls,\n}\n",
+        encoding="utf-8",
+    )
+    report = corpus.read([path])
+    assert [(p.title, p.abstract, p.venue) for p in report.papers] == [
+        ("Owls", "Owls hunt.", "Journal of Machine Learning Research (JMLR)"),
+        (
+            "Bats and Moths",
+            "Bats hunt. A # sign inside # braces.",
+            "IEEE Transactions on Neural Networks and Learning Systems",
+        ),
+    ]
+    assert report.problems == []
 
 
 def test_mendeley_ris_export() -> None:
@@ -175,6 +220,8 @@ def test_arxiv_snapshot_category_and_since_applied_while_reading() -> None:
         "2411.15124",
     ]
     assert cl.files[0].filtered == 4 and cl.problems == []
+    # written in any case, as `search --category` takes it (before: "cs.cl" kept nothing)
+    assert [p.paper_id for p in read("cs.cl,CS.lg", None).papers] == [p.paper_id for p in cl.papers]
     recent = read("cs.CL", "2023-01-01")
     assert sorted(p.arxiv_id or "" for p in recent.papers) == ["2304.14108", "2411.15124"]
     assert read(None, "2024").files[0].entries == 2
@@ -269,6 +316,15 @@ def test_formats_are_recognised_by_content_not_name(tmp_path: Path) -> None:
     assert corpus.detect_format(tmp_path / "rows.dat") == "csv"
     (tmp_path / "notes.dat").write_text("just some notes\n", encoding="utf-8")
     assert corpus.detect_format(tmp_path / "notes.dat") is None
+    # a .txt without the dump's header and no line as long as an abstract (before: a paper titled
+    # "just some notes")
+    (tmp_path / "notes.txt").write_text("just some notes\n\nnot a paper\n", encoding="utf-8")
+    assert corpus.detect_format(tmp_path / "notes.txt") is None
+    (notes,) = corpus.read([tmp_path / "notes.txt"]).problems
+    assert (
+        str(notes)
+        == f"{tmp_path / 'notes.txt'}: no line long enough for an abstract: not a Daily Papers dump; skipped"
+    )
     dump = tmp_path / "dump.txt"
     dump.write_text("[Re] A reproduction\n\n" + "An abstract. " * 40 + "\n", encoding="utf-8")
     assert corpus.detect_format(dump) == "dump"  # a title starting with '[' is not JSON
@@ -277,6 +333,17 @@ def test_formats_are_recognised_by_content_not_name(tmp_path: Path) -> None:
     for source in expected:
         shutil.copy(source, directory / source.name)
     assert sorted(f.format for f in corpus.read([directory]).files) == sorted(expected.values())
+    # a subdirectory holding such files is not read, and a note says so; one holding none (a Zotero
+    # export's files/ of PDFs) is not mentioned (before: neither was)
+    (directory / "more").mkdir()
+    shutil.copy(BIB, directory / "more" / "more.bib")
+    (directory / "files" / "1").mkdir(parents=True)
+    (directory / "files" / "1" / "paper.pdf").write_bytes(b"%PDF-1.4")
+    report = corpus.read([directory])
+    assert [str(n) for n in report.notes] == [
+        f"{directory}: subdirectories not read (more): name them to read them"
+    ]
+    assert sorted(f.format for f in report.files) == sorted([*expected.values(), "directory"])
 
 
 def test_the_same_paper_from_a_bib_and_the_arxiv_snapshot_is_one_paper_with_both_metadata() -> None:

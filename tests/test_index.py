@@ -105,7 +105,11 @@ def test_metadata_change_updates_without_embedding(
 def test_prune_removes_papers_no_longer_in_the_sources(assistant: Assistant, small_corpus: Path) -> None:
     assistant.ingest()
     write_dump(small_corpus / "dump.txt", bundled_entries(10)[:4])
-    assert assistant.ingest().removed == 0  # without --prune nothing is removed
+    kept = assistant.ingest()
+    assert kept.removed == 0  # without --prune nothing is removed, and a note says what would be
+    assert kept.notes == [
+        "6 stored papers are no longer in dump.txt (deleted, or edited into another): --prune removes them"
+    ]
     assert len(assistant.library.store.papers()) == 13
     report = assistant.ingest(prune=True)
     assert report.removed == 6
@@ -121,6 +125,29 @@ def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant,
     report = assistant.ingest(prune=True)
     assert report.removed == 0 and report.prune_refused
     assert len(assistant.library.store.papers()) == 13
+
+
+def test_prune_keeps_the_papers_of_a_file_read_only_in_part(assistant: Assistant, small_corpus: Path) -> None:
+    """A bad byte skips the rest of a file: its papers after it are not pruned (before: they were,
+    the file having yielded some entries), while a paper gone from a sound file is."""
+    extra = write_jsonl(
+        small_corpus / "more.jsonl",
+        [
+            {"id": f"owl-{n}", "title": f"Owls {n}", "abstract": f"Owls of kind {n} hunt at night."}
+            for n in range(4)
+        ],
+    )
+    assistant.ingest()
+    held = len(assistant.library.store.papers())
+    extra.write_bytes(extra.read_bytes().replace(b"Owls 1", b"Owls \xe9 1"))
+    write_dump(small_corpus / "dump.txt", bundled_entries(10)[:9])
+    report = assistant.ingest(prune=True)
+    assert report.removed == 1  # the dump's tenth paper
+    assert report.prune_refused == (
+        "not pruning 3 papers of more.jsonl, read with errors: fix the errors and run again"
+    )
+    assert {"owl-1", "owl-2", "owl-3"} <= set(assistant.library.store.papers())
+    assert len(assistant.library.store.papers()) == held - 1
 
 
 def test_rebuild_starts_over(assistant: Assistant, embedder: OnnxMiniLM) -> None:

@@ -370,6 +370,56 @@ def test_words_asked_side_by_side_settle_only_where_a_sentence_writes_them_so() 
         assert verdict(joined, zeroq, asked_terms(joined, "ZeroQ")) == "No.", joined
 
 
+def test_a_verb_and_its_object_settle_across_an_article_or_a_joined_object() -> None:
+    """ "accelerate the sampling" writes "accelerate sampling", "improves accuracy and robustness"
+    writes "improves robustness" (before: no verdict for either, 2 of 52 such questions answered
+    "Yes." in a throwaway check over the bundled corpus's named papers, 49 of 52 after)."""
+    flowturbo = "We propose a framework called FlowTurbo to accelerate the sampling of flow-based models."
+    question = "does flowturbo accelerate sampling?"
+    assert verdict(question, flowturbo, asked_terms(question, "FlowTurbo: Towards ...")) == "Yes."
+    soups = "Averaging the weights of fine-tuned models often improves accuracy and robustness."
+    question = "do model soups improve robustness?"
+    assert verdict(question, soups, asked_terms(question, "Model soups: averaging weights ...")) == "Yes."
+    # a word apart from the asked pair still settles nothing
+    assert (
+        verdict(question, "We improve the accuracy of robustness checks.", {"improve", "robustness"}) is None
+    )
+    # a verb in another form (before: "increasing" wrote no "increase", and the title settled nothing)
+    title = "Model soups: averaging weights improves accuracy without increasing inference time"
+    question = "do model soups increase inference time?"
+    assert verdict(question, title, asked_terms(question, title)) == "No."
+
+
+def test_a_question_asking_whether_a_paper_eliminates_a_need_is_a_negation() -> None:
+    """ "does X eliminate the need for Y?" asks whether X needs no Y (before: "No." from the very
+    sentence saying it eliminates it)."""
+    fliqs = "We propose a quantization search that eliminates the need for retraining."
+    for question, said in [
+        ("does fliqs eliminate the need for retraining?", "Yes."),
+        ("does fliqs avoid retraining?", "Yes."),
+        ("does fliqs require retraining?", "No."),
+    ]:
+        assert verdict(question, fliqs, asked_terms(question, "FLIQS: One-Shot ...")) == said, question
+    assert verdict("does fliqs eliminate retraining?", "FLIQS requires retraining.", {"retraining"}) == "No."
+
+
+def test_a_word_a_prefix_makes_another_settles_nothing_of_the_word() -> None:
+    """ "pre-training" writes no "training" (PerSAM's background sentence on SAM's pre-training
+    answered "does it need training?" with "Yes."), "self-supervised" no "supervised"."""
+    sam = "Driven by large-data pre-training, SAM has been demonstrated as a powerful framework."
+    assert verdict("does persam need training?", sam, {"training"}) is None
+    assert (
+        verdict(
+            "does X use supervised learning?",
+            "A self-supervised learning method.",
+            {"supervised", "learning"},
+        )
+        is None
+    )
+    assert verdict("is X pre-trained?", "A pre-trained encoder.", {"pre-trained"}) == "Yes."
+    assert verdict("does X need training?", "Pre-training and training take a day.", {"training"}) == "Yes."
+
+
 def _checked(assistant: Assistant, embedder: OnnxMiniLM, question: str, reply: str) -> Verified:
     evidence = assistant.gather(question)
     return verify(

@@ -8,7 +8,7 @@ import numpy as np
 
 from rag.library.acronyms import definitions, expand, long_form
 from rag.library.keyword import FORMAT_VERSION, KeywordIndex, tokenize
-from rag.library.names import NameCollector, NameIndex
+from rag.library.names import NameCollector, NameIndex, coined_names
 from rag.topic import alternatives, coverage, on_topic, same_word, titled
 
 ABSTRACTS = [
@@ -147,6 +147,15 @@ def test_papers_are_found_by_their_short_names_in_any_case_spacing_and_punctuati
     assert _find(index, "what accuracy does RMT reach?") == ["rmt", "teacher"]
     # the names survive the keyword index's file
     assert NameIndex.from_lines(index.lines()).names == index.names
+
+
+def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:
+    """ "termed as PerSAM", "We introduce DMD2, a set ..." (before: neither was a name), not the first
+    words of a longer phrase ("We propose REtrieval-Augmented Learning (REAL)": REAL)."""
+    assert coined_names("In this paper, we propose an approach for SAM, termed as PerSAM.") == ["PerSAM"]
+    assert coined_names("We introduce DMD2, a set of techniques that lift this limitation.") == ["DMD2"]
+    assert coined_names("We propose REtrieval-Augmented Learning (REAL) for tails.") == ["REAL"]
+    assert coined_names("We introduce LoRA adapters into every layer.") == []
 
 
 def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one() -> None:

@@ -67,7 +67,7 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
         ("author", "NAME", 'family or full name: Turing, "Alan Turing", "A. Turing"'),
         ("category", "CAT", "an arXiv category or archive: cs.CL, cs.CL,cs.LG, cs"),
         ("venue", "NAME", "words of the journal or conference: ACL"),
-        ("tag", "TAG", "a tag or collection of the export"),
+        ("tag", "TAG", "a tag, keyword or collection of the export"),
     )
     for name, metavar, text in repeatable:
         group.add_argument(f"--{name}", action="append", type=_checked(name), metavar=metavar, help=text)

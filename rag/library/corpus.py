@@ -146,13 +146,12 @@ def read(
             report.problems.append(Problem(str(path), None, "no such file; skipped"))
             continue
         if fmt is None:
-            report.problems.append(
-                Problem(
-                    str(path),
-                    None,
-                    "unsupported file type (use .bib, .ris, .json, .jsonl, .csv or .txt); skipped",
-                )
+            why = (
+                "no line long enough for an abstract: not a Daily Papers dump"
+                if path.suffix.lower() == ".txt"
+                else "unsupported file type (use .bib, .ris, .json, .jsonl, .csv or .txt)"
             )
+            report.problems.append(Problem(str(path), None, f"{why}; skipped"))
             continue
         if blank(path):
             report.problems.append(Problem(str(path), None, "empty file; skipped"))
@@ -178,7 +177,29 @@ def read(
                 report.replaced += 1
         if missing:
             _no_abstract_summary(report, missing)
-    return CorpusReport(papers=identities.papers, files=reports)
+    return CorpusReport(papers=identities.papers, files=reports + _unread_subdirectories(paths))
+
+
+def _unread_subdirectories(paths: Iterable[Path | str]) -> list[FileReport]:
+    """A note for each directory given whose subdirectories hold files of papers: they are not read
+    (a Zotero export's files/ folder holds PDFs, and is not mentioned)."""
+    reports = []
+    for directory in (Path(p) for p in paths):
+        if not directory.is_dir():
+            continue
+        unread = sorted(
+            sub.name
+            for sub in directory.iterdir()
+            if sub.is_dir() and not sub.name.startswith(".") and expand_paths([sub])
+        )
+        if unread:
+            report = FileReport(path=str(directory), format="directory")
+            named = ", ".join(unread[:MAX_NAMED]) + (" ..." if len(unread) > MAX_NAMED else "")
+            report.notes.append(
+                Problem(str(directory), None, f"subdirectories not read ({named}): name them to read them")
+            )
+            reports.append(report)
+    return reports
 
 
 def format_name(fmt: str) -> str:

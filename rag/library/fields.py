@@ -86,11 +86,27 @@ def year(value: Any, name: str = "year") -> int | None:
 
 
 def names(value: Any, name: str) -> list[str]:
-    """People: a list of names, or one text with names separated by ';' (else ',')."""
+    """People: a list of names, or one text with names separated by ';' (else ','); a name written
+    "Family, Given" ("Doe, Jane"; one text "Doe, Jane" is one person) is "Given Family"."""
     if isinstance(value, str):
-        sep = ";" if ";" in value else ","
-        return [n for n in (" ".join(part.split()) for part in value.split(sep)) if n]
-    return strings(value, name)
+        if ";" in value or _FAMILY_FIRST.match(value):
+            return [_given_first(n) for n in (" ".join(part.split()) for part in value.split(";")) if n]
+        return [n for n in (" ".join(part.split()) for part in value.split(",")) if n]
+    return [_given_first(n) for n in strings(value, name)]
+
+
+# "Doe, Jane", "van der Berg, J. M.": a family name, one comma, then given names or initials
+_FAMILY_FIRST = re.compile(
+    r"^\s*(?:[a-z]+\s+)*[^\W\d][\w'-]*\s*,\s*[^\W\d][\w.'-]*(?:\s+[^\W\d][\w.'-]*)?\s*$"
+)
+
+
+def _given_first(name: str) -> str:
+    """A name written "Family, Given" as "Given Family"; any other as it is."""
+    if not _FAMILY_FIRST.match(name):
+        return name
+    family, given = (part.strip() for part in name.split(",", 1))
+    return f"{given} {family}"
 
 
 def strings(value: Any, name: str) -> list[str]:
@@ -162,6 +178,33 @@ def iso_date(value: Any, name: str = "date") -> str | None:
     if not match:
         return None
     return date_of(*(int(g) if g else None for g in match.groups()))
+
+
+def written_date(value: Any, name: str = "date") -> str | None:
+    """A date as 'YYYY-MM-DD' (or shorter) from ISO or as people write it ("March 5, 2022", "5 Mar
+    2022", "Mar 2022"); None for text that is none of these."""
+    raw = optional(value, name)
+    if raw is None:
+        return None
+    if iso := iso_date(raw, name):
+        return iso
+    for pattern in _WRITTEN_DATES:
+        if match := pattern.match(raw.strip()):
+            parts = match.groupdict()
+            month = _MONTH_NAMES.get(parts["month"][:3].casefold())
+            if month is None:
+                return None
+            day = int(parts["day"]) if parts.get("day") else None
+            return date_of(int(parts["year"]), month, day)
+    return None
+
+
+_MONTH_NAMES = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_WRITTEN_DATES = [
+    re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})$"),
+    re.compile(r"^(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]{3,9})\.?,?\s+(?P<year>\d{4})$"),
+    re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?,?\s+(?P<year>\d{4})$"),
+]
 
 
 def date_of(year_: int | None, month: int | None = None, day: int | None = None) -> str | None:

@@ -17,7 +17,8 @@ the paper's record, each a plain value the `where` can test:
   "alan turing"), which a bag of every author's words would do.
 - `f_categories`: each category folded and its archive ("cs.cl", "cs"): `--category cs` is all of cs.
 - `f_venue`: the venue's words: `--venue acl` finds "Findings of ACL 2023", not "NAACL".
-- `f_tags`: each tag (a Zotero collection or tag), folded.
+- `f_tags`: each tag (a Zotero collection or tag) and keyword, folded: Zotero writes its tags as
+  the keywords of its BibTeX, RIS and CSL-JSON exports.
 
 Both searches apply the same `where`: the dense one inside Chroma's query (its HNSW search skips
 what the filter excludes and keeps looking until it has the n nearest that pass), the keyword one
@@ -37,7 +38,6 @@ from __future__ import annotations
 import calendar
 import re
 import shlex
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
@@ -45,11 +45,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..errors import InputError
+from . import names
 
 if TYPE_CHECKING:
     from ..answer import PaperRef
 
-FIELDS_VERSION = 1  # the derived keys below; a store with an older version gets them on first use
+# the derived keys below (2: keywords are tags); a store with an older version gets them on first use
+FIELDS_VERSION = 2
 DAY_FROM, DAY_TO = "f_day_from", "f_day_to"
 AUTHORS, CATEGORIES, VENUE, TAGS = "f_authors", "f_categories", "f_venue", "f_tags"
 DERIVED = (DAY_FROM, DAY_TO, AUTHORS, CATEGORIES, VENUE, TAGS)
@@ -77,9 +79,8 @@ _SPLIT_ON_COMMAS = {"category", "tag"}  # names and venues may hold a comma
 
 
 def fold(text: str) -> str:
-    """Lower case, without accents, single-spaced ("Ünlü  Ö" -> "unlu o")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    """Lower case, without accents, single-spaced ("Ünlü  Ø" -> "unlu o")."""
+    return " ".join(names.fold(text).split())
 
 
 def _words(text: str) -> list[str]:
@@ -156,7 +157,7 @@ def fields(paper: PaperRef) -> dict[str, Any]:
     authors = set().union(*(author_keys(a) for a in paper.authors))
     categories = set().union(*(category_keys(c) for c in paper.categories))
     venue = list(dict.fromkeys(_words(paper.venue or "")))
-    tags = {fold(t) for t in paper.tags} - {""}
+    tags = {fold(t) for t in (*paper.tags, *paper.keywords)} - {""}  # Zotero exports its tags as keywords
     return {
         DAY_FROM: span[0] if span else None,
         DAY_TO: span[1] if span else None,

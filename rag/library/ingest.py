@@ -290,6 +290,35 @@ def _progress(total: int, enabled: bool | None) -> Any:
     return tqdm(total=total, unit="paper", desc="embedding", file=sys.stderr, disable=not show)
 
 
+def _left_behind(stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport) -> list[str]:
+    """A note of the stored papers whose files were all read and hold them no more (an entry deleted,
+    or edited into another paper: a DOI added, a title corrected), which --prune would remove."""
+    read = {Path(f.path).name for f in corpus.files}
+    sources = {pid: set(split_list(stored[pid].get("sources"))) for pid in stale}
+    left = [pid for pid in stale if sources[pid] and sources[pid] <= read]
+    if not left:
+        return []
+    files = ", ".join(sorted(set().union(*(sources[pid] for pid in left))))
+    papers = f"{len(left)} stored paper{'s are' if len(left) != 1 else ' is'}"
+    return [f"{papers} no longer in {files} (deleted, or edited into another): --prune removes them"]
+
+
+def _prunable(
+    stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport
+) -> tuple[list[str], str | None]:
+    """The stale papers a prune may remove, and why it keeps the others: a paper of a file read with
+    errors may be one of the entries those errors skipped (a bad byte skips the rest of a file)."""
+    damaged = {Path(f.path).name for f in corpus.files if f.read_with_errors}
+    kept = {pid for pid in stale if damaged & set(split_list(stored[pid].get("sources")))}
+    if not kept:
+        return stale, None
+    note = (
+        f"not pruning {len(kept)} paper{'s' if len(kept) != 1 else ''} of {', '.join(sorted(damaged))}, "
+        "read with errors: fix the errors and run again"
+    )
+    return [pid for pid in stale if pid not in kept], note
+
+
 def ingest_corpus(
     corpus: CorpusReport,
     store: Store,
@@ -329,13 +358,10 @@ def ingest_corpus(
             to_update.append(paper)
         else:
             report.unchanged += 1
-    stale = [pid for pid in stored if not corpus.papers.has_id(pid)] if prune else []
-    if stale and any(not f.entries and f.problems for f in corpus.files):
-        report.prune_refused = (
-            "not pruning: some files could not be read, and their papers would be lost; "
-            "fix them and run again"
-        )
-        stale = []
+    stale = [pid for pid in stored if not corpus.papers.has_id(pid)]
+    if not prune:
+        report.notes += _left_behind(stale, stored, corpus)
+    stale, report.prune_refused = _prunable(stale if prune else [], stored, corpus)
 
     if not (to_embed or to_update or stale):
         report.seconds = time.perf_counter() - started

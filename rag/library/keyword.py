@@ -9,7 +9,6 @@ import os
 import re
 import struct
 import tempfile
-import unicodedata
 import zipfile
 from array import array
 from collections import Counter
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .acronyms import Definitions, Glossary
-from .names import NameIndex
+from .names import NameIndex, fold
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
 _STOPWORDS = frozenset(
@@ -30,8 +29,9 @@ _STOPWORDS = frozenset(
     was we were what when where which while who whom whose why will with would you your
     paper papers study studies work propose proposed present show shows using use used""".split()
 )
-# 3: compact arrays in an .npz file; 4: with the acronyms the texts define; 5: with the papers' names
-FORMAT_VERSION = 5
+# 3: compact arrays in an .npz file; 4: with the acronyms the texts define; 5: with the papers' names;
+# 6: with the names an abstract coins as "termed as X"
+FORMAT_VERSION = 6
 
 
 def _stem(token: str) -> str:
@@ -47,8 +47,7 @@ def _fold(text: str) -> str:
     """Lower case without accents (TÜLU matches tulu)."""
     if text.isascii():  # most text: no accent to take off, and nothing to decompose
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold(text)
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -401,8 +401,9 @@ class Library:
         with WriteLock(self.layout.root):
             if self.store.filter_fields >= FIELDS_VERSION:  # another process did it meanwhile
                 return
+            made = "before filters" if self.store.filter_fields == 0 else "with older filter fields"
             self.notify(
-                f"The store at {self.store.location} was made before filters: adding their fields "
+                f"The store at {self.store.location} was made {made}: adding their fields "
                 "to its papers (once; nothing is embedded again)."
             )
             self.wrote = True

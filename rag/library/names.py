@@ -23,9 +23,14 @@ _COINING = re.compile(
     r"\b(propos|introduc|present|develop|design|devis|releas|curat|construct|build|call|dub|term|nam|our)\w*\b",
     re.I,
 )
-# "called X" names X when X looks like a name: capitals inside, a digit or a "+" (not "named Unknown").
+# "called X" ("termed as X") names X when X looks like a name: capitals inside, a digit or a "+" (not
+# "named Unknown"); so does "we introduce X, ...", X ending there ("We introduce DMD2, a set of
+# techniques", not "we propose REtrieval-Augmented Learning (REAL)", whose acronym is the name)
+_NAME_SHAPE = r"(?P<name>(?=[\w+-]*(?:[a-z][A-Z]|[A-Z]{2}|\d|\+))[A-Z][\w+-]*[\w+])"
 _CALLED = re.compile(
-    r"\b(?:called|named|dubbed|termed|coined)\s+(?P<name>(?=[\w+-]*(?:[a-z][A-Z]|[A-Z]{2}|\d|\+))[A-Z][\w+-]*[\w+])"
+    rf"\b(?:called|named|dubbed|termed|coined)(?:\s+as)?\s+{_NAME_SHAPE}"
+    rf"|\b[Ww]e\s+(?:introduce|present|propose)\s+{_NAME_SHAPE.replace('name', 'introduced')}"
+    r"(?=\s*[,:;(]|\s+(?:a|an|which|that)\b)"
 )
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
 # A name of ordinary words counts when the question frames it as a name: "what is X?", "tell me
@@ -37,16 +42,35 @@ _FRAME = re.compile(
     r"(?:^|\b(?:what|who)(?:'s|\s+is|\s+are|\s+was)|tell me about|explain|describe|summari[sz]e)(?:\s+the)?$",
     re.I,
 )
-# ... or as the subject after "does", "did" or "do", a verb in its bare form following: "what
-# datasets does five use?", "what did datacomp find?" (not "can one for all tasks be ...?")
-_SUBJECT = re.compile(r"\b(?:does|did|do)$", re.I)
+# ... or as the subject after "does", "did", "do" or a modal verb, a verb in its bare form following:
+# "what datasets does five use?", "what did datacomp find?", "can pleas work without data?" (not
+# "can one for all tasks be ...?")
+_SUBJECT = re.compile(r"\b(?:does|did|do|can|could|will|would|should)$", re.I)
 _BARE_VERB = re.compile(r"[a-z]+(?<![^su]s)\b")  # no plural noun ("tasks"): "use", "discuss", "focus"
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 
 
+# Letters Unicode does not decompose into a base letter and an accent, as their base is spelled
+_UNDECOMPOSED = str.maketrans(
+    {
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "ħ": "h",
+        "\u0131": "i",  # dotless i
+        "ŀ": "l",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+    }
+)
+
+
 def fold(text: str) -> str:
-    """Lower case without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lower case without accents ("Ünlü" is "unlu", "Łukasz Østergaard" "lukasz ostergaard")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -95,7 +119,7 @@ def written_keys(text: str) -> set[str]:
 
 def coined_names(text: str) -> list[str]:
     """The acronyms and "called X" names an abstract coins for its own contribution."""
-    found = [m.group("name") for m in _CALLED.finditer(text)]
+    found = [m.group("name") or m.group("introduced") for m in _CALLED.finditer(text)]
     for match in DEFINITION.finditer(text):
         short = match.group(1)
         if not any(c.isupper() for c in short[1:]) and not any(c.isdigit() for c in short):

@@ -55,6 +55,12 @@ class FileReport:
     notes: list[Problem] = field(default_factory=list)  # what was read but cut short
     merges: list[str] = field(default_factory=list)  # "a.bib:4 (x) = b.jsonl:3: same DOI ..."
 
+    @property
+    def read_with_errors(self) -> bool:
+        """Whether entries were skipped for errors, not only for lacking an abstract (which the one
+        line of corpus._no_abstract_summary reports)."""
+        return len(self.problems) > (1 if self.no_abstract else 0)
+
     def skip(self, line: int | None, key: str | None, message: str) -> None:
         """Report an entry that is not stored, naming its line and key."""
         label = f"entry {key}: " if key else ""

@@ -1,8 +1,9 @@
 """Which records an ingest keeps: `--category cs.CL,cs.LG` and `--since 2023-01-01`, applied while reading.
 
-A record that carries categories is kept when one of them is asked for ('cs' asks for every
-'cs.*'); one that carries a date (or a year) when it is not before --since. A record without
-categories, or without any date, is kept: a .bib or RIS export has no arXiv categories.
+A record that carries categories is kept when one of them is asked for, whatever its case ('cs'
+asks for every 'cs.*', 'cs.cl' for 'cs.CL'); one that carries a date (or a year) when it is not
+before --since. A record without categories, or without any date, is kept: a .bib or RIS export
+has no arXiv categories.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..errors import InputError
 from .records import Entry
@@ -54,7 +56,8 @@ class Selection:
         """Whether these categories include one asked for (no categories: kept)."""
         if not self.categories or not categories:
             return True
-        return any(c == asked or c.startswith(asked + ".") for c in categories for asked in self.categories)
+        asked = [a.casefold() for a in self.categories]
+        return any(c == a or c.startswith(a + ".") for c in map(str.casefold, categories) for a in asked)
 
     def keeps_date(self, date: str | None, year: int | None) -> bool:
         """Whether a date ('YYYY[-MM[-DD]]') or year is on or after --since (none: kept)."""
@@ -68,4 +71,9 @@ class Selection:
 
     def may_keep_line(self, line: str) -> bool:
         """A quick look at a raw JSON line: False only when it cannot hold an asked-for category."""
-        return not self.categories or any(asked in line for asked in self.categories)
+        return not self.categories or bool(self._written.search(line))
+
+    @cached_property
+    def _written(self) -> re.Pattern[str]:
+        """Any category asked for, whatever its case ("cs.cl" asks for cs.CL)."""
+        return re.compile("|".join(map(re.escape, self.categories)), re.IGNORECASE)

@@ -6,8 +6,10 @@ JabRef's `groups` and Mendeley's `mendeley-tags`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ _SIMPLE = (
     ("--", "\u2013"),
 )
 _LATEX = re.compile(r"[\\$~`]|''")  # beyond these, braces only group: they go
+# "  author = {...}," outside any entry: a field an extra closing brace left behind
+_STRAY_FIELD = re.compile(r"^\s*,?\s*([A-Za-z][\w-]*)\s*=\s*[{\"\w]", re.MULTILINE)
 
 
 def _decoding() -> Any:
@@ -66,6 +70,60 @@ def _decoding() -> Any:
     return TextDecoding(keep_math_mode=False)
 
 
+def _split_concatenation(value: str) -> list[str]:
+    """A raw value's parts joined by `#` outside braces and quotes (one part when it joins none)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for at, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:at])
+            start = at + 1
+    return [*parts, value[start:]]
+
+
+def _joined(value: str, strings: dict[str, str]) -> str:
+    """A raw value with its `#` concatenation resolved ('jmlr # " (JMLR)"' is "{Journal of ... (JMLR)}"),
+    macros by the @strings read so far; any other value as it is."""
+    if "#" not in value:
+        return value
+    parts = [p.strip() for p in _split_concatenation(value)]
+    if len(parts) < 2:
+        return value
+    text = []
+    for part in parts:
+        if part[:1] in ('"', "{") and part[-1:] in ('"', "}"):
+            text.append(part[1:-1])
+        else:
+            resolved = strings.get(part.casefold(), part)
+            text.append(resolved[1:-1] if resolved[:1] in ('"', "{") else resolved)
+    return "{" + "".join(text) + "}"
+
+
+def _concatenating() -> Any:
+    """A middleware resolving BibTeX's `#` concatenation, which bibtexparser v2 leaves as written: it
+    runs first, on the raw values, where a `#` inside braces or quotes is text."""
+    from bibtexparser.middlewares.middleware import LibraryMiddleware
+
+    class Concatenation(LibraryMiddleware):
+        def transform(self, library: Any) -> Any:
+            strings: dict[str, str] = {}
+            for block in library.strings:
+                block.value = _joined(block.value, strings)
+                strings[block.key.casefold()] = block.value
+            for entry in library.entries:
+                for item in entry.fields:
+                    if isinstance(item.value, str):
+                        item.value = _joined(item.value, strings)
+            return library
+
+    return Concatenation()
+
+
 def read_bibtex(
     path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
 ) -> Iterator[Entry]:
@@ -73,13 +131,22 @@ def read_bibtex(
     import bibtexparser
     from bibtexparser import model
     from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
+    from bibtexparser.middlewares.parsestack import default_parse_stack
 
     decoding = _decoding()
-    # Names are split before decoding, so that a braced {Google Research} stays one name.
-    library = bibtexparser.parse_string(
-        "\n".join(line for _, line in lines),
-        append_middleware=[SeparateCoAuthors(), SplitNameParts(), decoding],
-    )
+    # Names are split before decoding, so that a braced {Google Research} stays one name. The
+    # parser's own log lines (0-based, no file named) are not shown: its failed blocks are reported.
+    with _quiet(logging.getLogger("bibtexparser")):
+        library = bibtexparser.parse_string(
+            "\n".join(line for _, line in lines),
+            parse_stack=[
+                _concatenating(),
+                *default_parse_stack(),
+                SeparateCoAuthors(),
+                SplitNameParts(),
+                decoding,
+            ],
+        )
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
         key = getattr(block.ignore_error_block, "key", None)
@@ -90,16 +157,47 @@ def read_bibtex(
         elif isinstance(block, model.MiddlewareErrorBlock):
             report.skip(line, key, f"LaTeX not decoded ({block.error})")
         else:
-            first = (str(block.error).strip().splitlines() or ["syntax error"])[0]
+            reason = getattr(block.error, "abort_reason", "") or str(block.error)
+            first = (reason.strip().splitlines() or ["syntax error"])[0]
             report.problems.append(Problem(str(path), line, f"not valid BibTeX ({first}); skipped"))
+    cut = _cut_short(library.blocks)
     for item in library.entries:
         line = (item.start_line or 0) + 1
+        if item.key in cut:
+            report.skip(line, item.key, cut[item.key])
+            continue
         try:
             yield _entry(item, line, decoding.decode)
         except fields.FieldError as exc:
             report.skip(line, item.key, str(exc))
         except ValueError as exc:  # a name whose LaTeX does not decode
             report.skip(line, item.key, f"LaTeX not decoded in 'author' ({exc})")
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """A logger silenced for a while."""
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _cut_short(blocks: list[Any]) -> dict[str, str]:
+    """The entries an extra closing brace ended early, by key, and what to say of each: the fields
+    after it are read as a comment between entries (`journal = {X}},` loses the author and year)."""
+    from bibtexparser import model
+
+    cut: dict[str, str] = {}
+    for before, block in zip([None, *blocks], blocks, strict=False):
+        if isinstance(before, model.Entry) and isinstance(block, model.ImplicitComment):
+            stray = _STRAY_FIELD.findall(block.comment)
+            if stray:
+                line = (block.start_line or 0) + 1
+                cut[before.key] = f"an extra '}}' on line {line} ends the entry before its {', '.join(stray)}"
+    return cut
 
 
 def _entry(item: Any, line: int, decode: Callable[[str], str]) -> Entry:
@@ -159,6 +257,8 @@ def _authors(value: Any, decode: Callable[[str], str]) -> list[str]:
         return []
     people = []
     for name in value:
+        if not isinstance(name, str) and not (name.first or name.von) and name.last == ["others"]:
+            continue  # "and others": the authors not listed, no author's name
         if isinstance(name, str):
             people.append(" ".join(decode(name).split()))
             continue

@@ -66,15 +66,17 @@ def read_dump(
 def record_entry(record: dict[str, Any], line: int) -> Entry:
     """An entry from a JSON object or CSV row (keys case-insensitive); FieldError for a wrong type."""
     get = {str(k).strip().lower(): v for k, v in record.items()}.get
+    written = fields.optional(get("date"), "date")
+    known = fields.written_date(written)  # "March 5, 2022" as 2022-03-05; other text kept as it is
     return Entry(
         line=line,
         title=fields.text(get("title"), "title"),
         abstract=fields.text(get("abstract"), "abstract"),
         source_id=fields.identifier(get("id"), "id"),
         authors=fields.names(get("authors"), "authors"),
-        year=fields.year(get("year")),
+        year=fields.year(get("year")) or (int(known[:4]) if known else None),
         url=fields.optional(get("url"), "url"),
-        date=fields.optional(get("date"), "date"),
+        date=known or written,
         venue=fields.optional(get("venue"), "venue"),
         doi=fields.doi(get("doi")),
         arxiv_id=fields.arxiv_id(get("arxiv_id")),
