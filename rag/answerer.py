@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from .answer import REFUSAL, Answer, Citation, Source
-from .aspects import aspect_answer, missing_count
+from .aspects import aspect_answer, missing_count, missing_metric
 from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_citations, tidy
 from .config import AnswerSettings
 from .decide import Decision, decide
@@ -167,6 +167,7 @@ class _Run:
         statement = (
             aspect_answer(evidence, embedder)
             or missing_count(evidence, embedder)
+            or missing_metric(evidence, embedder)
             or expansion_answer(evidence, embedder)
         )
         if statement is not None:

@@ -33,7 +33,7 @@ _NAME_SPLITS = re.compile(r"(?:^|\s)and(?:\s|$)|,.*,.*,|^,|,$|^others$", re.IGNO
 _GROUP = re.compile(
     r"\b(?:team|consortium|collaboration|lab|laboratory|laboratories|group|institute|university|"
     r"research|project|committee|council|foundation|society|association|cent(?:er|re)|community|"
-    r"initiative|inc|ltd|llc|corporation)\b|\bAI$",
+    r"initiative|inc|ltd|llc|corporation)\b|(?-i:\bAI)$",  # "Meta AI", not Qingyao Ai
     re.IGNORECASE,
 )
 _URL_UNSAFE = re.compile(r"[\s{}\\\"]")

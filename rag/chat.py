@@ -42,6 +42,7 @@ from .followups import (
     refers_back,
     rivaled_in,
     selection,
+    short_name,
     side_name,
     unplaced,
     written_in,
@@ -270,12 +271,24 @@ class ChatSession:
         else:
             query = self.assistant.gatherer.parse(placed.question, self.filters)
             if len(placed.papers) == 1 and about_only(placed.question, placed.names[0]):
-                return replace(query, kind="lookup", summary=True)  # "what about the second one?"
+                return self._about(query, placed.names[0])
             if len(placed.papers) == 1:  # "how does the first one differ from GIM?" names its other side
                 return self._compared_with(query, placed) or query
             if query.kind != "comparison":
                 return query
         return _on_sides(query, placed)
+
+    def _about(self, query: Query, name: str) -> Query:
+        """ "what about the second one?": after an answer about one paper, its question asked of this
+        one ("how is the first one evaluated?", then "how is Genie evaluated?"), else its gist."""
+        last = self.context
+        if last and len(cited := last.answer.citations) == 1:
+            asked, earlier = without_regarding(last.standalone), short_name(cited[0].paper.title)
+            if earlier in asked:  # the paper was written in by its place too
+                return self.assistant.gatherer.parse(asked.replace(earlier, name, 1), self.filters)
+            if again := asked_again(f"what about {name}?", last, self._named):
+                return self.assistant.gatherer.parse(again, self.filters)
+        return replace(query, kind="lookup", summary=True)
 
     def _compared_with(self, query: Query, placed: Placed) -> Query | None:
         """A comparison of one paper of the conversation with what the follow-up names ("how does

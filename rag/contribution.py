@@ -111,8 +111,9 @@ def own_names(paper: PaperText) -> list[str]:
 
 
 def name_written(text: str, name: str, flags: re.RegexFlag = re.NOFLAG) -> re.Match[str] | None:
-    """Where a text writes a name as a word of its own ("GIM", not "GIMs" or "pre-GIM")."""
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags)
+    """Where a text writes a name as a word of its own ("GIM", not "GIMs" or "pre-GIM"; a dash
+    written "--" ends it: "MetaShift--a collection")."""
+    return re.search(rf"(?<!\w)(?<![^-]-){re.escape(name)}(?!\w)(?!-[^-])", text, flags)
 
 
 def writes_name(sentence: str, name: str) -> bool:

@@ -371,12 +371,16 @@ def extractive_answer(
         and (how := method_sentences(named, query.terms))
     ):
         return " ".join(f"{s.rstrip()} [{number}]" for s in how)
+    candidates = ranked[number]
     if query.kind == "yesno":
-        said, quoted = settled(query, by_number[number], ranked[number])
+        said, quoted = settled(query, by_number[number], candidates)
         if said:
             return f"{said} {quoted} [{number}]"
-    best = ranked[number][0][0]
-    chosen = [(number, position) for score, position in ranked[number][:2] if score >= best - SENTENCE_MARGIN]
+        # unsettled: the paper's own sentences closest to it, not its background's (other work's)
+        scene = background(by_number[number])
+        candidates = [(s, p) for s, p in candidates if p not in scene] or candidates
+    best = candidates[0][0]
+    chosen = [(number, position) for score, position in candidates[:2] if score >= best - SENTENCE_MARGIN]
     return " ".join(
         f"{by_number[number].sentences[position].rstrip()} [{number}]" for number, position in chosen
     )

@@ -16,6 +16,7 @@ from .extractive import (
     compared_sentences,
     extractive_answer,
     listed_sentences,
+    method_sentences,
     named_paper,
     ranked_sentences,
     settled,
@@ -126,6 +127,9 @@ class LLMWriter:
             named = named_paper(papers)
             budget = self.settings.evidence_tokens
             chosen = self._selected(evidence, [named], titles, budget) if named else {}
+            # "how does X work?": the sentences saying how, which the extractive answer quotes
+            if named and evidence.query.mechanism and (how := method_sentences(named, evidence.query.terms)):
+                chosen = {named.number: " ".join(how)}
             if not chosen:
                 chosen = self._selected(evidence, papers, titles, budget)
         messages = build_messages(self.prompts, evidence.query, evidence.sources, chosen)

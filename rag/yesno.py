@@ -35,16 +35,18 @@ _ASKING_NOUNS = frozenset(tokenize("method paper approach model"))
 _NEGATION = re.compile(
     r"\b(?:without|no|not|never|neither|nor|eliminat\w*|avoid\w*|dispens\w*|obviat\w*)\b|n't\b|-free\b", re.I
 )
-# "does X eliminate the need for Y?" asks whether X needs no Y, as "does X work without Y?" does
-_QUESTION_NEGATION = re.compile(
-    r"\b(?:without|not|no|never|eliminat\w*|avoid\w*|dispens\w*|obviat\w*)\b|n't\b|-free\b", re.I
-)
-_NEGATING = frozenset(
-    tokenize("without not no never eliminate eliminates avoid avoids dispense dispenses obviate obviates")
+_QUESTION_NEGATION = re.compile(r"\b(?:without|not|no|never)\b|n't\b|-free\b", re.I)
+_NEGATING = frozenset(tokenize("without not no never"))
+# "does X eliminate the need for Y?" asks whether X needs no Y, as "does X work without Y?" does ("does
+# X avoid overfitting?" asks about avoiding it)
+_NO_NEED = re.compile(
+    r"\b(?:eliminat(?:e|es|ed|ing)|avoid(?:s|ed|ing)?|obviat(?:e|es|ed|ing)|remov(?:e|es|ed|ing))\s+(?:the\s+)?"
+    r"(?:need|requirement|necessity)\s+(?:for|of|to)\b|\bdispens(?:e|es|ed|ing)\s+with\b",
+    re.I,
 )
 _JOINING = frozenset({"and", "or"})
 _ARTICLES = frozenset({"the", "a", "an", "its", "their"})
-_ENDINGS = (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("s", ""))
+_FREE = re.compile(r"-free\b", re.I)  # "training-free": the asked word negated by its own ending
 _PREFIXES = frozenset({"pre", "post", "re", "self", "semi", "non", "un", "de", "anti", "sub"})
 # "existing methods pre-define camera motion types during training": what others do, not the paper
 _OTHER_WORK = re.compile(
@@ -73,7 +75,7 @@ def asked_terms(question: str, title: str) -> set[str]:
     """What a yes/no question asks about: its terms, less its asking verbs and the paper's name (its
     title's part before a colon, else the title)."""
     # "DNA-GPT: ... Training-Free ...": DNA-GPT; "is it true that X uses Y?": "X uses Y"
-    asked = YES_NO_WRAPPING.sub("", without_regarding(question))
+    asked = _NO_NEED.sub(" without ", YES_NO_WRAPPING.sub("", without_regarding(question)))
     return set(tokenize(asked)) - _ASKING - _NEGATING - set(tokenize(_name(title)))
 
 
@@ -102,35 +104,23 @@ def _stem(word: str) -> str:
     return next(iter(tokenize(word)), word)
 
 
-def _written(sentence: str) -> set[str]:
+def _written(sentence: str, asked: set[str]) -> set[str]:
     """A sentence's terms, less the word a prefix makes another ("pre-training" writes no "training",
-    "self-supervised" no "supervised")."""
+    "self-supervised" no "supervised") unless the question asks for that compound itself."""
     written: set[str] = set()
     for word in sentence.split():
         terms = set(tokenize(word))
         prefix, _, rest = word.strip("([{\"'").partition("-")
-        if rest and prefix.casefold() in _PREFIXES:
+        if rest and prefix.casefold() in _PREFIXES and not terms & asked - set(tokenize(rest)):
             terms -= set(tokenize(rest))
         written |= terms
     return written
 
 
 def settles(sentence: str, asked: set[str]) -> bool:
-    """Whether a sentence writes everything the question asks about (`holds`), a verb in any of its
-    forms ("without increasing inference time" writes "increase")."""
-    written, words = _written(sentence), _WORD.findall(sentence.casefold())
-    return bool(asked) and all(holds(written, term, words) or _inflected(term) & written for term in asked)
-
-
-def _inflected(term: str) -> set[str]:
-    """The other forms of a word as the tokenizer leaves them ("increase": "increasing", "increased";
-    "trained": "train", "training"); none for a short or hyphenated one."""
-    if len(term) < 4 or not term.isalpha():
-        return set()
-    bases = {term} | {term[: -len(end)] + back for end, back in _ENDINGS if term.endswith(end)}
-    forms = {base + end for base in bases for end in ("", "s", "ed", "ing")}
-    forms |= {base[:-1] + end for base in bases if base.endswith("e") for end in ("ed", "ing")}
-    return forms - {term}
+    """Whether a sentence writes everything the question asks about (`holds`)."""
+    written, words = _written(sentence, asked), _WORD.findall(sentence.casefold())
+    return bool(asked) and all(holds(written, term, words) for term in asked)
 
 
 def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
@@ -148,17 +138,24 @@ def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
     phrases = [(a, b) for a, b in itertools.pairwise(words) if is_asked(a) and is_asked(b)]
     written = _WORD.findall(sentence.casefold())
     pairs = list(itertools.pairwise(written))
-    # "the training or validation data" writes "training data" too, "improves accuracy and robustness"
-    # "improves robustness", "accelerate the sampling" "accelerate sampling"
+    # "the training or validation data" writes "training data" too, "accelerate the sampling"
+    # "accelerate sampling"
     fours = list(zip(written, written[1:], written[2:], written[3:], strict=False))
     pairs += [(x, y) for x, conj, _, y in fours if conj in _JOINING]
-    pairs += [(x, y) for x, _, conj, y in fours if conj in _JOINING]
     pairs += [
         (x, y)
         for x, article, y in zip(written, written[1:], written[2:], strict=False)
         if article in _ARTICLES
     ]
-    return all(any(same(a, x) and same(b, y) for x, y in pairs) for a, b in phrases)
+    # the question's verb and one of its joined objects: "improves accuracy and robustness" writes
+    # "improve robustness" (not "speech quality and recognition" "speech recognition")
+    verb = next((w for w in words if is_asked(w)), "")
+    objects = [(x, y) for x, _, conj, y in fours if conj in _JOINING]
+
+    def written_so(a: str, b: str) -> bool:
+        return any(same(a, x) and same(b, y) for x, y in pairs + (objects if a == verb else []))
+
+    return all(written_so(a, b) for a, b in phrases)
 
 
 def _negated(sentence: str, asked: set[str]) -> bool:
@@ -171,8 +168,12 @@ def _negated(sentence: str, asked: set[str]) -> bool:
         first = position
         while first >= 2 and words[first - 1].casefold() in _JOINING:
             first -= 2
-        window = " ".join(words[max(0, first - NEGATION_REACH) : position + 1])
-        if _NEGATION.search(window):
+        # a negating word the question asks about negates nothing ("to eliminate the interference"
+        # for "does X eliminate interference?")
+        window = [
+            w for w in words[max(0, first - NEGATION_REACH) : position + 1] if not set(tokenize(w)) & asked
+        ]
+        if _NEGATION.search(" ".join(window)) or _FREE.search(word):
             return True
     return False
 
@@ -188,7 +189,8 @@ def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = Fals
         return None
     if _OTHER_WORK.search(sentence) and not about_own_work(sentence, []):
         return None
-    negated = bool(_QUESTION_NEGATION.search(YES_NO_WRAPPING.sub("", question)))  # not "..., doesn't it?"
+    asked_as = _NO_NEED.sub(" without ", YES_NO_WRAPPING.sub("", question))  # not "..., doesn't it?"
+    negated = bool(_QUESTION_NEGATION.search(asked_as))
     return "Yes." if _negated(sentence, asked) == negated else "No."
 
 

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, no_user_settings
+from doubles import Scripted
 from test_cli import run
 
 from rag.api import Assistant
 from rag.chat import ChatSession, Turn
 from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
+from rag.contribution import writes_name
 from rag.embeddings import OnnxMiniLM
 from rag.events import Replaced
 from rag.followups import placed_in
@@ -580,6 +582,48 @@ def test_how_a_paper_works_quotes_what_it_proposes_then_how_not_its_results(full
     assert "replacing some tokens with plausible alternatives" in electra.text
     assert "they generally require large amounts of compute" not in electra.text  # the background
     assert "outperforms" not in electra.text and "experiments" not in electra.text.casefold()
+
+
+def test_a_name_before_a_dash_written_as_two_hyphens_is_the_papers_name(full: Assistant) -> None:
+    """ "We present MetaShift--a collection ...": the sentence presenting MetaShift (before: the
+    dash hid the name, and "how was metashift built?" quoted a sentence on its uses)."""
+    assert writes_name("We present MetaShift--a collection of images.", "MetaShift")
+    assert not writes_name("a pre-GIM stage", "GIM") and not writes_name("GIM-based", "GIM")
+    answer = full.ask("how was metashift built?", llm="extractive")
+    assert answer.text.startswith("We present MetaShift--a collection") and "Visual Genome" in answer.text
+
+
+@pytest.mark.fault
+def test_a_model_asked_how_a_paper_works_is_shown_the_sentences_saying_how(full: Assistant) -> None:
+    """A model's prompt holds what the extractive answer quotes (before: GPTQ's "four GPU hours",
+    which Qwen answered with: "GPTQ works by quantizing GPT models ... in four GPU hours")."""
+    settings = Settings(**{**full.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Scripted("GPTQ quantizes weights with second-order information [1].")
+    model = Assistant(settings, embedder=full.library.embedder, llms={"openai": scripted})
+    model.ask("how does gptq work?", llm="openai")
+    prompt = "\n".join(m["content"] for m in scripted.requests[0])
+    assert "propose GPTQ, a new one-shot weight quantization method" in prompt
+    assert "four GPU hours" not in prompt
+
+
+def test_a_yes_no_question_no_sentence_settles_quotes_the_papers_own_work(full: Assistant) -> None:
+    """Unsettled, it quotes the paper's own sentences closest to it, not its background (before:
+    "Recently, great progress has been made in video generation technology ..." for RDTF)."""
+    answer = full.ask("does rdtf use tvqa?", llm="extractive")
+    assert [c.paper.title.split(":")[0] for c in answer.citations] == ["RDTF"]
+    assert not answer.text.startswith(("Yes.", "No.")) and "Recently, great progress" not in answer.text
+
+
+def test_a_metric_the_named_papers_abstract_does_not_report_is_said_to_be_missing(full: Assistant) -> None:
+    """ "what accuracy does eva reach on imagenet?": EVA's abstract gives no accuracy (before: two
+    sentences on its method were quoted as if they answered); one that does is quoted."""
+    eva = full.ask("what accuracy does eva reach on imagenet?", llm="extractive")
+    assert eva.text == "The abstract of [1] states no accuracy figure."
+    assert eva.citations[0].paper.title.startswith("EVA")
+    soups = full.ask("what accuracy does model soups reach on imagenet?", llm="extractive")
+    assert "90.94% top-1 accuracy on ImageNet" in soups.text
+    rmt = full.ask("what is the top-1 accuracy of rmt?", llm="extractive")  # "84.1% Top1-acc"
+    assert "84.1%" in rmt.text
 
 
 def test_a_long_lists_later_places_are_pointed_at_by_ordinal_or_numeral(full: Assistant) -> None:

@@ -172,6 +172,9 @@ def test_a_group_author_is_one_name_and_keys_spell_letters_without_accents() -> 
 
     (entry,) = parse_string(to_bibtex([group]), "bibtex").entries.values()
     assert entry.persons["author"][0].last_names == ["{DeepMind Robotics Team}"]
+    assert "author = {Qingyao Ai and {Meta AI}}" in to_bibtex(
+        [_citation(3, "x", authors=["Qingyao Ai", "Meta AI"])]
+    )
     for author, key in [
         ("Ole Østergaard", "ostergaard2020federated"),
         ("Dragan Đorđević", "dordevic2020federated"),

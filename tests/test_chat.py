@@ -958,6 +958,11 @@ def test_what_about_the_second_one_asks_for_the_gist_of_that_paper(session: Chat
         "Robust Mean Teacher for Test-Time Adaptation",
     )
     assert about_only("and tell me more about PLeaS", "PLeaS")
+    # after an answer about one paper, that answer's question asked of it, as "what about X?" is
+    script = Script("how is the first one evaluated?", "what about the third one?")
+    assert repl(session, script.read_line, script.write) == 0
+    third = short_name(listed.answer.citations[2].paper.title)
+    assert session.turns[-1].standalone == f"how is {third} evaluated?"
     assert not about_only("what about PLeaS's results?", "PLeaS")
 
 

@@ -72,6 +72,7 @@ def test_csv_reader(tmp_path: Path) -> None:
         ("2023-03-05", "2023-03-05", 2023),  # before: no year, so `rag info` left it out of its years
         ("June 2021", "2021-06", 2021),
         ("in press", "in press", None),
+        ("Mayday 2022", "Mayday 2022", None),  # no month's name
     ],
 )
 def test_a_date_written_as_people_write_it_gives_its_day_and_year(

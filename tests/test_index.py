@@ -127,6 +127,20 @@ def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant,
     assert len(assistant.library.store.papers()) == 13
 
 
+@pytest.mark.parametrize("given", ["dump.txx", "dump.docx"])
+def test_prune_of_a_mistyped_or_unsupported_file_removes_nothing(
+    assistant: Assistant, small_corpus: Path, given: str
+) -> None:
+    """A file that yields nothing stops the whole prune (a review found the first version of the
+    partial-file rule emptied the store on a mistyped path)."""
+    assistant.ingest()
+    held = len(assistant.library.store.papers())
+    (small_corpus / "dump.docx").write_bytes(b"PK\x03\x04 a word document")
+    report = assistant.ingest([small_corpus / given], prune=True)
+    assert report.removed == 0 and report.prune_refused and report.problems
+    assert len(assistant.library.store.papers()) == held
+
+
 def test_prune_keeps_the_papers_of_a_file_read_only_in_part(assistant: Assistant, small_corpus: Path) -> None:
     """A bad byte skips the rest of a file: its papers after it are not pruned (before: they were,
     the file having yielded some entries), while a paper gone from a sound file is."""
@@ -148,6 +162,8 @@ def test_prune_keeps_the_papers_of_a_file_read_only_in_part(assistant: Assistant
     )
     assert {"owl-1", "owl-2", "owl-3"} <= set(assistant.library.store.papers())
     assert len(assistant.library.store.papers()) == held - 1
+    # without --prune, the papers a file read with errors did not yield are not called deleted
+    assert not [n for n in assistant.ingest().notes if "more.jsonl" in n and "no longer" in n]
 
 
 def test_rebuild_starts_over(assistant: Assistant, embedder: OnnxMiniLM) -> None:

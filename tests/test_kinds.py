@@ -384,23 +384,43 @@ def test_a_verb_and_its_object_settle_across_an_article_or_a_joined_object() -> 
     assert (
         verdict(question, "We improve the accuracy of robustness checks.", {"improve", "robustness"}) is None
     )
-    # a verb in another form (before: "increasing" wrote no "increase", and the title settled nothing)
-    title = "Model soups: averaging weights improves accuracy without increasing inference time"
-    question = "do model soups increase inference time?"
-    assert verdict(question, title, asked_terms(question, title)) == "No."
+    question = "does promptreps generate document?"  # the question's verb and a joined object
+    sentence = "Prompts guide an LLM to generate query and document representations."
+    assert verdict(question, sentence, asked_terms(question, "PromptReps: x")) == "Yes."
+    # only a verb's joined objects: "speech quality and recognition" writes no "speech recognition"
+    sentence = "X improves speech quality and recognition of emotions is not addressed."
+    assert (
+        verdict("does x improve speech recognition?", sentence, {"improve", "speech", "recognition"}) is None
+    )
 
 
 def test_a_question_asking_whether_a_paper_eliminates_a_need_is_a_negation() -> None:
     """ "does X eliminate the need for Y?" asks whether X needs no Y (before: "No." from the very
-    sentence saying it eliminates it)."""
+    sentence saying it eliminates it); "does X avoid Y?" asks about avoiding Y, no negation."""
     fliqs = "We propose a quantization search that eliminates the need for retraining."
     for question, said in [
         ("does fliqs eliminate the need for retraining?", "Yes."),
-        ("does fliqs avoid retraining?", "Yes."),
+        ("does fliqs obviate the requirement for retraining?", "Yes."),
         ("does fliqs require retraining?", "No."),
     ]:
         assert verdict(question, fliqs, asked_terms(question, "FLIQS: One-Shot ...")) == said, question
-    assert verdict("does fliqs eliminate retraining?", "FLIQS requires retraining.", {"retraining"}) == "No."
+    retrains = "FLIQS requires retraining."
+    question = "does fliqs eliminate the need for retraining?"
+    assert verdict(question, retrains, asked_terms(question, "FLIQS: x")) == "No."
+    for question, sentence in [
+        ("Does GPTQ avoid accuracy degradation?", "GPTQ quantizes with negligible accuracy degradation."),
+        ("Does dropout avoid overfitting?", "Dropout prevents overfitting."),
+    ]:
+        assert verdict(question, sentence, asked_terms(question, sentence.split()[0])) is None, question
+    # a negating verb the question asks about negates nothing (before: "No." from this very sentence)
+    question = "does one quantllm for all eliminate interference?"
+    sentence = "Specifically, we decouple shared weights to eliminate the interference."
+    assert verdict(question, sentence, asked_terms(question, "One QuantLLM for ALL: x")) == "Yes."
+    avoidance = "X does not support obstacle avoidance."  # a noun of the verb negates nothing
+    assert (
+        verdict("Does X support obstacle avoidance?", avoidance, {"support", "obstacle", "avoidance"})
+        == "No."
+    )
 
 
 def test_a_word_a_prefix_makes_another_settles_nothing_of_the_word() -> None:
@@ -417,6 +437,12 @@ def test_a_word_a_prefix_makes_another_settles_nothing_of_the_word() -> None:
         is None
     )
     assert verdict("is X pre-trained?", "A pre-trained encoder.", {"pre-trained"}) == "Yes."
+    # a compound the question asks for as a whole (its parts are asked terms too)
+    question = "does gptq use post-training quantization?"
+    sentence = "GPTQ is a post-training quantization method."
+    assert verdict(question, sentence, asked_terms(question, "GPTQ: x")) == "Yes."
+    question = "is simclr self-supervised?"
+    assert verdict(question, "A self-supervised method.", asked_terms(question, "SimCLR")) == "Yes."
     assert verdict("does X need training?", "Pre-training and training take a day.", {"training"}) == "Yes."
 
 

@@ -43,8 +43,6 @@ def print_ingest(report: IngestReport) -> None:
     from ..library.corpus import format_name
 
     for f in report.files:
-        if f.format == "directory":  # a note of what it holds that was not read, printed below
-            continue
         extra = "".join(
             f", {count} {what}"
             for count, what in ((f.replaced, "replaced"), (f.filtered, "outside --category/--since"))

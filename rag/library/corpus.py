@@ -4,7 +4,7 @@ checked, selected (--category, --since), merged into papers by identity, and rep
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..untrusted import without_controls
@@ -42,6 +42,7 @@ class CorpusReport:
 
     papers: Shelf  # on disk, in the order read
     files: list[FileReport]
+    directories: list[Problem] = field(default_factory=list)  # what the directories hold, not read
 
     @property
     def entries(self) -> int:
@@ -53,7 +54,7 @@ class CorpusReport:
 
     @property
     def notes(self) -> list[Problem]:
-        return [n for f in self.files for n in f.notes]
+        return [n for f in self.files for n in f.notes] + self.directories
 
     @property
     def merges(self) -> list[str]:
@@ -138,7 +139,8 @@ def read(
     selection = selection or Selection()
     identities = Identities()
     reports: list[FileReport] = []
-    for path in expand_paths(Path(p) for p in paths):
+    given = [Path(p) for p in paths]
+    for path in expand_paths(given):
         fmt = detect_format(path)
         report = FileReport(path=str(path), format=fmt or "unknown")
         reports.append(report)
@@ -177,14 +179,14 @@ def read(
                 report.replaced += 1
         if missing:
             _no_abstract_summary(report, missing)
-    return CorpusReport(papers=identities.papers, files=reports + _unread_subdirectories(paths))
+    return CorpusReport(papers=identities.papers, files=reports, directories=_unread_subdirectories(given))
 
 
-def _unread_subdirectories(paths: Iterable[Path | str]) -> list[FileReport]:
+def _unread_subdirectories(paths: list[Path]) -> list[Problem]:
     """A note for each directory given whose subdirectories hold files of papers: they are not read
     (a Zotero export's files/ folder holds PDFs, and is not mentioned)."""
-    reports = []
-    for directory in (Path(p) for p in paths):
+    notes = []
+    for directory in paths:
         if not directory.is_dir():
             continue
         unread = sorted(
@@ -193,13 +195,10 @@ def _unread_subdirectories(paths: Iterable[Path | str]) -> list[FileReport]:
             if sub.is_dir() and not sub.name.startswith(".") and expand_paths([sub])
         )
         if unread:
-            report = FileReport(path=str(directory), format="directory")
             named = ", ".join(unread[:MAX_NAMED]) + (" ..." if len(unread) > MAX_NAMED else "")
-            report.notes.append(
-                Problem(str(directory), None, f"subdirectories not read ({named}): name them to read them")
-            )
-            reports.append(report)
-    return reports
+            message = f"subdirectories not read ({named}): name them to read them"
+            notes.append(Problem(str(directory), None, message))
+    return notes
 
 
 def format_name(fmt: str) -> str:

@@ -6,6 +6,7 @@ as the text of a Python object ("{'nested': 1}", "True", "['http://x']").
 
 from __future__ import annotations
 
+import calendar
 import re
 from typing import Any
 
@@ -191,7 +192,7 @@ def written_date(value: Any, name: str = "date") -> str | None:
     for pattern in _WRITTEN_DATES:
         if match := pattern.match(raw.strip()):
             parts = match.groupdict()
-            month = _MONTH_NAMES.get(parts["month"][:3].casefold())
+            month = _MONTH_NAMES.get(parts["month"].casefold())
             if month is None:
                 return None
             day = int(parts["day"]) if parts.get("day") else None
@@ -199,7 +200,11 @@ def written_date(value: Any, name: str = "date") -> str | None:
     return None
 
 
-_MONTH_NAMES = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_NAMES = {
+    name: number
+    for number, month in enumerate(calendar.month_name[1:], 1)
+    for name in (month.casefold(), month[:3].casefold(), month[:4].casefold())
+}
 _WRITTEN_DATES = [
     re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})$"),
     re.compile(r"^(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]{3,9})\.?,?\s+(?P<year>\d{4})$"),
