@@ -143,33 +143,40 @@ _NUMBER = (
 )
 
 
-# "what accuracy does X reach on ImageNet?", "what is the FID of X?", "which top-1 accuracy does X get?"
+# "what accuracy does X reach on ImageNet?", "what is the FID of X?", "what top-1 accuracy does X get?"
 _METRIC_ASKED = re.compile(
-    r"^\s*(?:and\s+)?(?:what|which)\b[^?]{0,40}?\b(?P<metric>(?:top-[15]\s+)?accuracy|fid|bleu|rouge(?:-l)?|f1"
-    r"|mAP|perplexity|win\s+rate|psnr|ssim|auc)\b",
-    re.IGNORECASE,
+    r"^\s*(?:and\s+)?what(?:'s|\s+is|\s+was)?\s+(?:the\s+|its\s+|their\s+)?(?:top-[15]\s+)?"
+    r"(?P<metric>(?i:accuracy|fid|bleu|rouge(?:-l)?|f1|perplexity|win\s+rate|psnr|ssim|auroc|auc)|mAP|AP)"
+    r"\s+(?:does|did|do|of|for|on|score)\b"
 )
+# how an abstract writes each metric with its figure ("mAP95", "top-1", "PPL", "sacreBLEU")
+_METRIC_WRITTEN = {
+    "accuracy": r"accura\w*|\bacc\b|\btop-?[15]\b|\d\s*%",
+    "map": r"(?-i:\bm?AP\d*\b)",
+    "ap": r"(?-i:\bm?AP\d*\b)",
+    "perplexity": r"perplexit\w*|\bppl\b",
+    "bleu": r"bleu",
+    "auc": r"\bauc\b|\bauroc\b",
+    "auroc": r"\bauc\b|\bauroc\b",
+}
 
 
 def missing_metric(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
-    """For "what accuracy does P reach?" (FID, BLEU ...) of the one paper it names, when no sentence
-    of P's abstract (nor its title) gives a number with that metric, nor, for accuracy, a percentage
-    or a top-1: that its abstract states none, and P's number; else None (the figure is quoted as any
-    is)."""
+    """For "what accuracy does P reach?" ("what is the FID of P?", BLEU, mAP ...) of the one paper it
+    names, when no sentence of P's abstract (nor its title) writes that metric (as abstracts write
+    it: "mAP95", "PPL"; for accuracy, a percentage or a top-1 too) with a number: that its abstract
+    states none, and P's number; else None (the figure is quoted as any is)."""
     asked = _METRIC_ASKED.search(evidence.query.text)
     paper = named_paper(evidence.ranked_papers()) if asked and not evidence.query.is_list else None
     if asked is None or paper is None:
         return None
-    metric = asked["metric"].split()[-1]  # "accuracy" of "top-1 accuracy"
+    metric = asked["metric"]
+    written = _METRIC_WRITTEN.get(metric.casefold(), rf"\b{re.escape(metric)}\b")
     add_sentences([paper], embedder)
-    for text in [paper.title, *paper.sentences]:
-        if re.search(rf"\b{re.escape(metric)}\b", text, re.IGNORECASE) and re.search(r"\d", text):
-            return None
-        if metric.casefold() == "accuracy" and re.search(
-            r"\d\s*%|\b(?:top-?[15]|acc)\b", text, re.IGNORECASE
-        ):
-            return None
-    return f"The abstract of [{paper.number}] states no {asked['metric']} figure.", [paper.number]
+    texts = [paper.title, *paper.sentences]
+    if any(re.search(written, t, re.IGNORECASE) and re.search(r"\d", t) for t in texts):
+        return None
+    return f"The abstract of [{paper.number}] states no {metric} figure.", [paper.number]
 
 
 def missing_count(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:

@@ -284,6 +284,8 @@ class ChatSession:
         last = self.context
         if last and len(cited := last.answer.citations) == 1:
             asked, earlier = without_regarding(last.standalone), short_name(cited[0].paper.title)
+            if about_only(asked, earlier):  # "what about the second one?" again: its gist
+                return replace(query, kind="lookup", summary=True)
             if earlier in asked:  # the paper was written in by its place too
                 return self.assistant.gatherer.parse(asked.replace(earlier, name, 1), self.filters)
             if again := asked_again(f"what about {name}?", last, self._named):

@@ -23,17 +23,19 @@ _OPENING = re.compile(
     re.I,
 )
 # The verbs a yes/no question asks with: what it asks about is the rest of its words.
-_ASKING = frozenset(
-    tokenize(
-        "use uses used using require requires required need needs needed work works rely relies "
-        "employ employs leverage leverages apply applies applied include includes involve involves "
-        "support supports make makes made have has had method paper approach model "
-        "evaluate evaluates evaluated evaluating test tests tested report reports reported"
-    )
+_ASKING_WORDS = frozenset(
+    "use uses used using require requires required need needs needed work works rely relies "
+    "employ employs leverage leverages apply applies applied include includes involve involves "
+    "support supports make makes made have has had method paper approach model "
+    "evaluate evaluates evaluated evaluating test tests tested report reports reported".split()
 )
+_ASKING = frozenset(tokenize(" ".join(_ASKING_WORDS)))
 _ASKING_NOUNS = frozenset(tokenize("method paper approach model"))
+# the verbs, not their nouns: "an obstacle avoidance policy" negates nothing
 _NEGATION = re.compile(
-    r"\b(?:without|no|not|never|neither|nor|eliminat\w*|avoid\w*|dispens\w*|obviat\w*)\b|n't\b|-free\b", re.I
+    r"\b(?:without|no|not|never|neither|nor|eliminat(?:e|es|ed|ing)|avoid(?:s|ed|ing)?|dispens(?:e|es|ed|ing)"
+    r"|obviat(?:e|es|ed|ing))\b|n't\b|-free\b",
+    re.I,
 )
 _QUESTION_NEGATION = re.compile(r"\b(?:without|not|no|never)\b|n't\b|-free\b", re.I)
 _NEGATING = frozenset(tokenize("without not no never"))
@@ -148,8 +150,10 @@ def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
         if article in _ARTICLES
     ]
     # the question's verb and one of its joined objects: "improves accuracy and robustness" writes
-    # "improve robustness" (not "speech quality and recognition" "speech recognition")
-    verb = next((w for w in words if is_asked(w)), "")
+    # "improve robustness" (not "speech quality and recognition" "speech recognition", nor, after an
+    # asking verb, "uses graph kernels and neural networks" "graph neural networks")
+    first = next((i for i, w in enumerate(words) if is_asked(w)), 0)
+    verb = words[first] if first and words[first - 1] not in _ASKING_WORDS else ""
     objects = [(x, y) for x, _, conj, y in fours if conj in _JOINING]
 
     def written_so(a: str, b: str) -> bool:
@@ -161,7 +165,7 @@ def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
 def _negated(sentence: str, asked: set[str]) -> bool:
     """Whether a negation stands just before (or "-free" just after) a term asked about, or before
     the first of the terms joined to it ("without the training or validation data")."""
-    words = sentence.split()
+    words = _NO_NEED.sub(" without ", sentence).split()  # "removes the need for labels"
     for position, word in enumerate(words):
         if not set(tokenize(word)) & asked:
             continue
@@ -190,7 +194,9 @@ def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = Fals
     if _OTHER_WORK.search(sentence) and not about_own_work(sentence, []):
         return None
     asked_as = _NO_NEED.sub(" without ", YES_NO_WRAPPING.sub("", question))  # not "..., doesn't it?"
-    negated = bool(_QUESTION_NEGATION.search(asked_as))
+    # a compound asked about negates nothing ("does X use no-reference metrics?"), "-free" aside
+    plain = " ".join(w for w in asked_as.split() if "-" not in w or not set(tokenize(w)) & asked)
+    negated = bool(_QUESTION_NEGATION.search(plain) or _FREE.search(asked_as))
     return "Yes." if _negated(sentence, asked) == negated else "No."
 
 

@@ -624,6 +624,10 @@ def test_a_metric_the_named_papers_abstract_does_not_report_is_said_to_be_missin
     assert "90.94% top-1 accuracy on ImageNet" in soups.text
     rmt = full.ask("what is the top-1 accuracy of rmt?", llm="extractive")  # "84.1% Top1-acc"
     assert "84.1%" in rmt.text
+    ranlaynet = full.ask("what mAP does ranlaynet reach?", llm="extractive")  # "0.398 and 0.588 mAP95"
+    assert "states no" not in ranlaynet.text
+    for other in ("what does eva do to improve accuracy?", "which attention map does clora update?"):
+        assert "states no" not in full.ask(other, llm="extractive").text, other
 
 
 def test_a_long_lists_later_places_are_pointed_at_by_ordinal_or_numeral(full: Assistant) -> None:

@@ -958,6 +958,13 @@ def test_what_about_the_second_one_asks_for_the_gist_of_that_paper(session: Chat
         "Robust Mean Teacher for Test-Time Adaptation",
     )
     assert about_only("and tell me more about PLeaS", "PLeaS")
+    # after a gist, the next one's gist, as asked right after the list (a review found it asked as typed)
+    script = Script("what about the first one?")
+    assert repl(session, script.read_line, script.write) == 0
+    fresh = ChatSession(session.assistant, k=5, llm="extractive", mode="hybrid")
+    script = Script("which papers study domain adaptation?", "what about the first one?")
+    assert repl(fresh, script.read_line, script.write) == 0
+    assert session.turns[-1].answer.text == fresh.turns[-1].answer.text
     # after an answer about one paper, that answer's question asked of it, as "what about X?" is
     script = Script("how is the first one evaluated?", "what about the third one?")
     assert repl(session, script.read_line, script.write) == 0

@@ -387,7 +387,11 @@ def test_a_verb_and_its_object_settle_across_an_article_or_a_joined_object() -> 
     question = "does promptreps generate document?"  # the question's verb and a joined object
     sentence = "Prompts guide an LLM to generate query and document representations."
     assert verdict(question, sentence, asked_terms(question, "PromptReps: x")) == "Yes."
-    # only a verb's joined objects: "speech quality and recognition" writes no "speech recognition"
+    # only the question's verb's joined objects: "speech quality and recognition" writes no "speech
+    # recognition", nor after an asking verb ("use")
+    for question in ("does x use speech recognition?", "does x improve speech recognition?"):
+        sentence = "X uses speech quality and recognition of emotions."
+        assert verdict(question, sentence, asked_terms(question, "X: y")) is None, question
     sentence = "X improves speech quality and recognition of emotions is not addressed."
     assert (
         verdict("does x improve speech recognition?", sentence, {"improve", "speech", "recognition"}) is None
@@ -416,7 +420,24 @@ def test_a_question_asking_whether_a_paper_eliminates_a_need_is_a_negation() -> 
     question = "does one quantllm for all eliminate interference?"
     sentence = "Specifically, we decouple shared weights to eliminate the interference."
     assert verdict(question, sentence, asked_terms(question, "One QuantLLM for ALL: x")) == "Yes."
-    avoidance = "X does not support obstacle avoidance."  # a noun of the verb negates nothing
+    # a noun of the verb negates nothing (before: "No." for reinforcement learning here)
+    avoidance = "We train an obstacle avoidance policy with reinforcement learning."
+    assert verdict("does x use reinforcement learning?", avoidance, {"reinforcement", "learning"}) == "Yes."
+    assert (
+        verdict(
+            "does x support obstacle avoidance?",
+            "X supports obstacle avoidance.",
+            {"support", "obstacle", "avoidance"},
+        )
+        == "Yes."
+    )
+    # "removes the need for" in the sentence is the negation the question asks about
+    question = "does x remove the need for labels?"
+    assert verdict(question, "X removes the need for labels.", asked_terms(question, "X: y")) == "Yes."
+    # a compound with "no" asked about is no negation of the question (before: "No.")
+    question = "does x use no-reference metrics?"
+    assert verdict(question, "X uses no-reference metrics.", asked_terms(question, "X: y")) == "Yes."
+    avoidance = "X does not support obstacle avoidance."
     assert (
         verdict("Does X support obstacle avoidance?", avoidance, {"support", "obstacle", "avoidance"})
         == "No."

@@ -306,10 +306,11 @@ def _left_behind(stale: list[str], stored: dict[str, Metadata], corpus: CorpusRe
 def _prunable(
     stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport
 ) -> tuple[list[str], str | None]:
-    """The stale papers a prune may remove, and why it keeps the others: none when a file yielded
-    nothing (a mistyped path, an unreadable file: every paper would go); a paper of a file read with
+    """The stale papers a prune may remove, and why it keeps the others: none when the sources or a
+    file yielded nothing (a mistyped path, an unreadable file, a directory whose files are in its
+    subdirectories: every paper would go); a paper of a file read with
     errors may be one of the entries those errors skipped (a bad byte skips the rest of a file)."""
-    if stale and any(not f.entries and f.problems for f in corpus.files):
+    if stale and (not corpus.entries or any(not f.entries and f.problems for f in corpus.files)):
         why = "some files could not be read, and their papers would be lost; fix them and run again"
         return [], f"not pruning: {why}"
     damaged = {Path(f.path).name for f in corpus.files if f.read_with_errors}
