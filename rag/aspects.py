@@ -146,14 +146,17 @@ _NUMBER = (
 # "what accuracy does X reach on ImageNet?", "what is the FID of X?", "what top-1 accuracy does X get?"
 _METRIC_ASKED = re.compile(
     r"^\s*(?:and\s+)?what(?:'s|\s+is|\s+was)?\s+(?:the\s+|its\s+|their\s+)?(?:top-[15]\s+)?"
-    r"(?P<metric>(?i:accuracy|fid|bleu|rouge(?:-l)?|f1|perplexity|win\s+rate|psnr|ssim|auroc|auc)|mAP|AP)"
-    r"\s+(?:does|did|do|of|for|on|score)\b"
+    r"(?P<metric>accuracy|fid|bleu|rouge(?:-l)?|f1|perplexity|win[\s-]+rate|psnr|ssim|auroc|auc|(?-i:m?AP|MAP))"
+    r"\s+(?:does|did|do|of|for|on|score)\b",
+    re.IGNORECASE,
 )
 # how an abstract writes each metric with its figure ("mAP95", "top-1", "PPL", "sacreBLEU")
 _METRIC_WRITTEN = {
     "accuracy": r"accura\w*|\bacc\b|\btop-?[15]\b|\d\s*%",
-    "map": r"(?-i:\bm?AP\d*\b)",
-    "ap": r"(?-i:\bm?AP\d*\b)",
+    "map": r"(?-i:\bm?AP|\bMAP\b)|mean average precision",
+    "ap": r"(?-i:\bm?AP|\bMAP\b)|mean average precision",
+    "win rate": r"win[\s-]+rates?",
+    "win-rate": r"win[\s-]+rates?",
     "perplexity": r"perplexit\w*|\bppl\b",
     "bleu": r"bleu",
     "auc": r"\bauc\b|\bauroc\b",

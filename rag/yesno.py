@@ -30,11 +30,12 @@ _ASKING_WORDS = frozenset(
     "evaluate evaluates evaluated evaluating test tests tested report reports reported".split()
 )
 _ASKING = frozenset(tokenize(" ".join(_ASKING_WORDS)))
+_ASKING_VERBS = _ASKING_WORDS - {"method", "paper", "approach", "model"}
 _ASKING_NOUNS = frozenset(tokenize("method paper approach model"))
 # the verbs, not their nouns: "an obstacle avoidance policy" negates nothing
 _NEGATION = re.compile(
     r"\b(?:without|no|not|never|neither|nor|eliminat(?:e|es|ed|ing)|avoid(?:s|ed|ing)?|dispens(?:e|es|ed|ing)"
-    r"|obviat(?:e|es|ed|ing))\b|n't\b|-free\b",
+    r"|obviat(?:e|es|ed|ing)|(?:elimination|avoidance)\s+of)\b|n't\b|-free\b",
     re.I,
 )
 _QUESTION_NEGATION = re.compile(r"\b(?:without|not|no|never)\b|n't\b|-free\b", re.I)
@@ -152,8 +153,9 @@ def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
     # the question's verb and one of its joined objects: "improves accuracy and robustness" writes
     # "improve robustness" (not "speech quality and recognition" "speech recognition", nor, after an
     # asking verb, "uses graph kernels and neural networks" "graph neural networks")
-    first = next((i for i, w in enumerate(words) if is_asked(w)), 0)
-    verb = words[first] if first and words[first - 1] not in _ASKING_WORDS else ""
+    first = next((i for i, w in enumerate(words) if is_asked(w)), None)
+    after_asking = first is not None and first > 0 and words[first - 1] in _ASKING_VERBS
+    verb = words[first] if first is not None and not after_asking else ""
     objects = [(x, y) for x, _, conj, y in fours if conj in _JOINING]
 
     def written_so(a: str, b: str) -> bool:

@@ -619,6 +619,8 @@ def test_a_metric_the_named_papers_abstract_does_not_report_is_said_to_be_missin
     sentences on its method were quoted as if they answered); one that does is quoted."""
     eva = full.ask("what accuracy does eva reach on imagenet?", llm="extractive")
     assert eva.text == "The abstract of [1] states no accuracy figure."
+    capitals = full.ask("What accuracy does EVA reach on ImageNet?", llm="extractive")
+    assert capitals.text == eva.text  # a review found the capitals skipped it
     assert eva.citations[0].paper.title.startswith("EVA")
     soups = full.ask("what accuracy does model soups reach on imagenet?", llm="extractive")
     assert "90.94% top-1 accuracy on ImageNet" in soups.text

@@ -127,17 +127,19 @@ def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant,
     assert len(assistant.library.store.papers()) == 13
 
 
-@pytest.mark.parametrize("given", ["dump.txx", "dump.docx", "nested"])
+@pytest.mark.parametrize("given", ["dump.txx", "dump.docx", "nested", "."])
 def test_prune_of_a_mistyped_or_unsupported_file_removes_nothing(
     assistant: Assistant, small_corpus: Path, given: str
 ) -> None:
     """A file that yields nothing stops the whole prune (a review found the first version of the
-    partial-file rule emptied the store on a mistyped path)."""
+    partial-file rule emptied the store on a mistyped path), and so does a directory whose
+    subdirectories were not read ("."), whose papers would go."""
     assistant.ingest()
     held = len(assistant.library.store.papers())
     (small_corpus / "dump.docx").write_bytes(b"PK\x03\x04 a word document")
     (small_corpus / "nested" / "2023").mkdir(parents=True)  # a directory read nothing from
     (small_corpus / "nested" / "2023" / "dump.txt").write_bytes((small_corpus / "dump.txt").read_bytes())
+    write_dump(small_corpus / "dump.txt", bundled_entries(10)[:9])  # one paper left the top level
     report = assistant.ingest([small_corpus / given], prune=True)
     assert report.removed == 0 and report.prune_refused and (report.problems or report.notes)
     assert len(assistant.library.store.papers()) == held

@@ -24,7 +24,7 @@ from rag.query import compared, parse, rivals, without_regarding
 from rag.sentences import _BOILERPLATE
 from rag.verify import Verified, verify
 from rag.writers import Writers
-from rag.yesno import asked_terms, verdict
+from rag.yesno import asked_terms, topic_terms, verdict
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
 GIM = "GIM: Learning Generalizable Image Matcher From Internet Videos"
@@ -387,6 +387,17 @@ def test_a_verb_and_its_object_settle_across_an_article_or_a_joined_object() -> 
     question = "does promptreps generate document?"  # the question's verb and a joined object
     sentence = "Prompts guide an LLM to generate query and document representations."
     assert verdict(question, sentence, asked_terms(question, "PromptReps: x")) == "Yes."
+    # a list's topic opens with its verb; a subject noun ("the method") is no asking verb (a review
+    # found both lost their joined objects)
+    soups = "We show that averaging often improves accuracy and robustness."
+    assert verdict("improve robustness", soups, topic_terms("improve robustness"), topic=True) == "Yes."
+    question = "does the method improve robustness?"
+    sentence = "The method improves accuracy and robustness."
+    assert verdict(question, sentence, asked_terms(question, "X: y")) == "Yes."
+    # the nouns of negating verbs negate when they take an object ("the elimination of")
+    question = "does x require human annotation?"
+    sentence = "This enables the elimination of human annotation."
+    assert verdict(question, sentence, asked_terms(question, "X: y")) == "No."
     # only the question's verb's joined objects: "speech quality and recognition" writes no "speech
     # recognition", nor after an asking verb ("use")
     for question in ("does x use speech recognition?", "does x improve speech recognition?"):

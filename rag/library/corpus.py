@@ -182,9 +182,18 @@ def read(
     return CorpusReport(papers=identities.papers, files=reports, directories=_unread_subdirectories(given))
 
 
+def _holds_files(directory: Path) -> bool:
+    """Whether a directory holds a file of papers at any depth (its hidden directories aside)."""
+    for path in directory.rglob("*"):
+        hidden = any(part.startswith(".") for part in path.relative_to(directory).parts)
+        if not hidden and path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
+            return True
+    return False
+
+
 def _unread_subdirectories(paths: list[Path]) -> list[Problem]:
-    """A note for each directory given whose subdirectories hold files of papers: they are not read
-    (a Zotero export's files/ folder holds PDFs, and is not mentioned)."""
+    """A note for each directory given whose subdirectories hold files of papers, at any depth: they
+    are not read (a Zotero export's files/ folder holds PDFs, and is not mentioned)."""
     notes = []
     for directory in paths:
         if not directory.is_dir():
@@ -192,7 +201,7 @@ def _unread_subdirectories(paths: list[Path]) -> list[Problem]:
         unread = sorted(
             sub.name
             for sub in directory.iterdir()
-            if sub.is_dir() and not sub.name.startswith(".") and expand_paths([sub])
+            if sub.is_dir() and not sub.name.startswith(".") and _holds_files(sub)
         )
         if unread:
             named = ", ".join(unread[:MAX_NAMED]) + (" ..." if len(unread) > MAX_NAMED else "")

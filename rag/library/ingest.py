@@ -307,12 +307,14 @@ def _prunable(
     stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport
 ) -> tuple[list[str], str | None]:
     """The stale papers a prune may remove, and why it keeps the others: none when the sources or a
-    file yielded nothing (a mistyped path, an unreadable file, a directory whose files are in its
-    subdirectories: every paper would go); a paper of a file read with
+    file yielded nothing (a mistyped path, an unreadable file) or subdirectories were not read (their
+    papers would go); a paper of a file read with
     errors may be one of the entries those errors skipped (a bad byte skips the rest of a file)."""
     if stale and (not corpus.entries or any(not f.entries and f.problems for f in corpus.files)):
         why = "some files could not be read, and their papers would be lost; fix them and run again"
         return [], f"not pruning: {why}"
+    if stale and corpus.directories:
+        return [], "not pruning: subdirectories were not read, and their papers would be lost; name them too"
     damaged = {Path(f.path).name for f in corpus.files if f.read_with_errors}
     kept = {pid for pid in stale if damaged & set(split_list(stored[pid].get("sources")))}
     if not kept:
