@@ -63,7 +63,12 @@ _EVALUATION = re.compile(
 )
 _HOW = re.compile(r"\s*how\b", re.I)
 _EVALUATION_ASKED = re.compile(r"\b(outperform|surpass|beat|better|compar|evaluat|experiment)\w*", re.I)
-_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?\s+([a-z]+)(?![-\w])", re.IGNORECASE)
+# a number and the (up to) three words after it: "9.2M images", "1-4 denoising steps"; a word linking
+# it to another thing ends what it counts ("2 bits per parameter")
+_LINKING = frozenset({"per", "of", "in", "for", "with", "to", "on", "at", "by", "from", "and", "or", "than"})
+_AMOUNT = re.compile(
+    r"\d[\d.,]*\s*(?:[kmb]|million|billion|thousand)?((?:\s+[a-z][\w-]*){1,3})", re.IGNORECASE
+)
 
 
 def reports_figure(sentence: str) -> bool:
@@ -98,8 +103,15 @@ def _names_things(sentence: str, own_name: frozenset[str]) -> bool:
 
 
 def _counts(sentence: str, counted: frozenset[str]) -> bool:
-    """Whether the sentence gives a number of the counted thing ("9.2M images", not "30.1M image-level")."""
-    return any(set(tokenize(match.group(1))) & counted for match in _AMOUNT.finditer(sentence))
+    """Whether the sentence gives a number of the counted thing, up to two words between ("9.2M
+    images", "1-4 denoising steps"; not "30.1M image-level", nor "2 bits per parameter")."""
+    for match in _AMOUNT.finditer(sentence):
+        for word in match.group(1).split():
+            if word.casefold() in _LINKING:
+                break
+            if "-" not in word and set(tokenize(word)) & counted:
+                return True
+    return False
 
 
 def sentence_scores(query: Query, question_vector: np.ndarray, paper: PaperText) -> list[float]:

@@ -584,6 +584,15 @@ def test_how_a_paper_works_quotes_what_it_proposes_then_how_not_its_results(full
     assert "outperforms" not in electra.text and "experiments" not in electra.text.casefold()
 
 
+def test_a_count_with_words_between_the_number_and_the_thing_counted_is_quoted(full: Assistant) -> None:
+    """ "how many steps does nitrofusion use?": "1-4 denoising steps" (before: not read as a number of
+    steps, and not quoted); "2 bits per parameter" is no number of parameters."""
+    steps = full.ask("how many steps does nitrofusion use?", llm="extractive")
+    assert "choose between 1-4 denoising steps" in steps.text, steps.text
+    parameters = full.ask("how many parameters does pv-tuning use?", llm="extractive")
+    assert not parameters.text.startswith("Using PV-Tuning, we achieve"), parameters.text
+
+
 def test_a_name_before_a_dash_written_as_two_hyphens_is_the_papers_name(full: Assistant) -> None:
     """ "We present MetaShift--a collection ...": the sentence presenting MetaShift (before: the
     dash hid the name, and "how was metashift built?" quoted a sentence on its uses)."""
