@@ -309,7 +309,8 @@ def settled(query: Query, paper: PaperText, ranked: list[tuple[float, int]]) -> 
     """The verdict of a yes/no question ("Yes."/"No.") and what settles it: the best-scoring
     sentence of the paper that does, else its title ("MotionMaster: Training-free ..."), quoted;
     ("", "") when neither does."""
-    found = first_verdict(query.text, paper.title, [paper.sentences[position] for _, position in ranked])
+    sentences = [paper.sentences[position] for _, position in ranked]
+    found = first_verdict(query.text, paper.title, sentences, own_names(paper))
     if not found:
         return "", ""
     said, sentence = found
@@ -335,10 +336,11 @@ def extractive_answer(
     the one it names by its title's words (`named_paper`), else the one with the best sentence
     (later-ranked papers pay a small penalty: retrieval already weighed the names in the
     question): its best sentence, and a second one if it scores nearly as well. Quoting other
-    papers too lowered citation precision on the calibration half. A yes/no question is answered
-    "Yes." or "No." only when a sentence of that paper settles it (then that sentence is quoted),
-    else like any other, without a verdict; a comparison quotes each compared paper (`sides`:
-    source number -> the name the question gives it), one line each.
+    papers too lowered citation precision on the calibration half. "How does X work?" of the paper
+    it names quotes `method_sentences`. A yes/no question is answered "Yes." or "No." only when a
+    sentence of that paper settles it (then that sentence is quoted), else like any other from the
+    paper's own sentences (not its background), without a verdict; a comparison quotes each
+    compared paper (`sides`: source number -> the name the question gives it), one line each.
     """
     if query.is_list:
         listed = listed_sentences(query, question_vector, papers)

@@ -126,10 +126,12 @@ class LLMWriter:
             # a question naming one paper is answered from it: other papers' evidence invites mix-ups
             named = named_paper(papers)
             budget = self.settings.evidence_tokens
-            chosen = self._selected(evidence, [named], titles, budget) if named else {}
             # "how does X work?": the sentences saying how, which the extractive answer quotes
-            if named and evidence.query.mechanism and (how := method_sentences(named, evidence.query.terms)):
+            how = method_sentences(named, evidence.query.terms) if named and evidence.query.mechanism else []
+            if named and how:
                 chosen = {named.number: " ".join(how)}
+            else:
+                chosen = self._selected(evidence, [named], titles, budget) if named else {}
             if not chosen:
                 chosen = self._selected(evidence, papers, titles, budget)
         messages = build_messages(self.prompts, evidence.query, evidence.sources, chosen)

@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from .citations import PaperText, split_sentences, strip_citations
-from .contribution import about_own_work
+from .contribution import about_own_work, own_names
 from .library.keyword import tokenize
 from .query import YES_NO_WRAPPING, without_regarding
 from .topic import same_word
@@ -74,12 +74,18 @@ def names_paper(question: str, title: str) -> bool:
     return bool(name) and name <= set(tokenize(question))
 
 
-def asked_terms(question: str, title: str) -> set[str]:
+def asked_terms(question: str, title: str, names: list[str] | None = None) -> set[str]:
     """What a yes/no question asks about: its terms, less its asking verbs and the paper's name (its
-    title's part before a colon, else the title)."""
+    title's part before a colon, else the title), and less the paper's other name (`names`, those its
+    abstract coins) when the question opens with it as its subject ("is persam training-free?")."""
     # "DNA-GPT: ... Training-Free ...": DNA-GPT; "is it true that X uses Y?": "X uses Y"
     asked = _NO_NEED.sub(" without ", YES_NO_WRAPPING.sub("", without_regarding(question)))
-    return set(tokenize(asked)) - _ASKING - _NEGATING - set(tokenize(_name(title)))
+    written = set(tokenize(asked)) - _ASKING - _NEGATING
+    terms = written - set(tokenize(_name(title)))
+    # the question's first word of substance, its subject ("does parzc use mabn?": ParZC, not MABN)
+    subject = next((set(tokenize(w)) for w in asked.split() if set(tokenize(w)) & written), set())
+    named = {t for name in names or [] for t in tokenize(name)}
+    return terms - subject if subject and subject <= named else terms
 
 
 def topic_terms(topic: str) -> set[str]:
@@ -202,11 +208,13 @@ def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = Fals
     return "Yes." if _negated(sentence, asked) == negated else "No."
 
 
-def first_verdict(question: str, title: str, sentences: list[str]) -> tuple[str, str | None] | None:
+def first_verdict(
+    question: str, title: str, sentences: list[str], names: list[str] | None = None
+) -> tuple[str, str | None] | None:
     """The verdict of the first of a paper's sentences (in the order given) that settles the
     question, and that sentence; else its title's verdict, and None for the sentence; None when
-    neither settles it."""
-    asked = asked_terms(question, title)
+    neither settles it (`names`: the paper's own, `asked_terms`)."""
+    asked = asked_terms(question, title, names)
     for sentence in sentences:
         said = verdict(question, sentence, asked)
         if said:
@@ -244,7 +252,7 @@ def source_verdict(question: str, papers: list[PaperText], question_vector: np.n
         if paper.sentences and vectors is not None and len(vectors) == len(texts):
             scores = vectors @ question_vector
             texts = [texts[i] for i in sorted(range(len(texts)), key=lambda i: -float(scores[i]))]
-        found = first_verdict(question, paper.title, texts)
+        found = first_verdict(question, paper.title, texts, own_names(paper))
         if found:
             return found[0]
     return None

@@ -615,6 +615,16 @@ def test_a_model_asked_how_a_paper_works_is_shown_the_sentences_saying_how(full:
     assert "four GPU hours" not in prompt
 
 
+def test_a_yes_no_question_asking_by_a_name_the_abstract_coins_is_settled(full: Assistant) -> None:
+    """ "is persam training-free?": PerSAM is the name its abstract coins, the subject, not a word to
+    find beside "training-free" (before: no verdict, and Qwen's right "Yes." was replaced); a
+    coined name asked about as the object stays asked ("does parzc use mabn?")."""
+    persam = full.ask("is persam training-free?", llm="extractive")
+    assert persam.text.startswith("Yes. In this paper, we propose a training-free"), persam.text
+    parzc = full.ask("does parzc use mabn?", llm="extractive")
+    assert parzc.text.startswith("Yes.") and "(MABN)" in parzc.text, parzc.text
+
+
 def test_a_yes_no_question_no_sentence_settles_quotes_the_papers_own_work(full: Assistant) -> None:
     """Unsettled, it quotes the paper's own sentences closest to it, not its background (before:
     "Recently, great progress has been made in video generation technology ..." for RDTF)."""
