@@ -120,7 +120,7 @@ def _written(sentence: str, asked: set[str]) -> set[str]:
     for word in sentence.split():
         terms = set(tokenize(word))
         prefix, _, rest = word.strip("([{\"'").partition("-")
-        if rest and prefix.casefold() in _PREFIXES and not terms & asked - set(tokenize(rest)):
+        if rest and prefix.casefold() in _PREFIXES and not terms & (asked - set(tokenize(rest))):
             terms -= set(tokenize(rest))
         written |= terms
     return written

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pytest
@@ -13,9 +15,11 @@ from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import StoreMismatchError
+from rag.library.corpus import CorpusReport
 from rag.library.filters import DERIVED
-from rag.library.ingest import embedding_text
+from rag.library.ingest import _left_behind, embedding_text
 from rag.library.keyword import KeywordIndex
+from rag.library.records import FileReport
 from rag.library.store import merge_chunks
 
 
@@ -143,6 +147,18 @@ def test_prune_of_a_mistyped_or_unsupported_file_removes_nothing(
     report = assistant.ingest([small_corpus / given], prune=True)
     assert report.removed == 0 and report.prune_refused and (report.problems or report.notes)
     assert len(assistant.library.store.papers()) == held
+
+
+def test_no_paper_left_out_by_a_selection_is_called_deleted() -> None:
+    """An ingest with --category leaves out entries it did not select: their stored papers are not
+    "no longer in" the file."""
+    selected = FileReport(path="/x/arxiv.json", format="arxiv", entries=1, filtered=2)
+    corpus = cast(CorpusReport, SimpleNamespace(files=[selected]))
+    assert _left_behind(["p"], {"p": {"sources": "arxiv.json"}}, corpus) == []
+    whole = cast(
+        CorpusReport, SimpleNamespace(files=[FileReport(path="/x/arxiv.json", format="arxiv", entries=1)])
+    )
+    assert _left_behind(["p"], {"p": {"sources": "arxiv.json"}}, whole) != []
 
 
 def test_prune_keeps_the_papers_of_a_file_read_only_in_part(assistant: Assistant, small_corpus: Path) -> None:

@@ -293,7 +293,8 @@ def _progress(total: int, enabled: bool | None) -> Any:
 def _left_behind(stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport) -> list[str]:
     """A note of the stored papers whose files were all read and hold them no more (an entry deleted,
     or edited into another paper: a DOI added, a title corrected), which --prune would remove."""
-    read = {Path(f.path).name for f in corpus.files if not f.read_with_errors}  # read whole
+    # read whole, every entry kept (not left out by --category or --since)
+    read = {Path(f.path).name for f in corpus.files if not f.read_with_errors and not f.filtered}
     sources = {pid: set(split_list(stored[pid].get("sources"))) for pid in stale}
     left = [pid for pid in stale if sources[pid] and sources[pid] <= read]
     if not left:
@@ -308,8 +309,8 @@ def _prunable(
 ) -> tuple[list[str], str | None]:
     """The stale papers a prune may remove, and why it keeps the others: none when the sources or a
     file yielded nothing (a mistyped path, an unreadable file) or subdirectories were not read (their
-    papers would go); a paper of a file read with
-    errors may be one of the entries those errors skipped (a bad byte skips the rest of a file)."""
+    papers would go); a paper of a file read with errors may be one of the entries those errors
+    skipped (a bad byte skips the rest of a file)."""
     if stale and (not corpus.entries or any(not f.entries and f.problems for f in corpus.files)):
         why = "some files could not be read, and their papers would be lost; fix them and run again"
         return [], f"not pruning: {why}"
