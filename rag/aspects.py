@@ -164,18 +164,30 @@ _METRIC_WRITTEN = {
 }
 
 
+def _asked_of_named(
+    pattern: re.Pattern[str], evidence: Evidence, embedder: Embedder
+) -> tuple[re.Match[str], PaperText] | None:
+    """Where the question matches `pattern`, and the one paper it names, its sentences split; None
+    for a list, a question the pattern does not match, or one naming no one paper."""
+    asked = pattern.search(evidence.query.text)
+    paper = named_paper(evidence.ranked_papers()) if asked and not evidence.query.is_list else None
+    if asked is None or paper is None:
+        return None
+    add_sentences([paper], embedder)
+    return asked, paper
+
+
 def missing_metric(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
     """For "what accuracy does P reach?" ("what is the FID of P?", BLEU, mAP ...) of the one paper it
     names, when no sentence of P's abstract (nor its title) writes that metric (as abstracts write
     it: "mAP95", "PPL"; for accuracy, a percentage or a top-1 too) with a number: that its abstract
     states none, and P's number; else None (the figure is quoted as any is)."""
-    asked = _METRIC_ASKED.search(evidence.query.text)
-    paper = named_paper(evidence.ranked_papers()) if asked and not evidence.query.is_list else None
-    if asked is None or paper is None:
+    found = _asked_of_named(_METRIC_ASKED, evidence, embedder)
+    if found is None:
         return None
+    asked, paper = found
     metric = asked["metric"]
     written = _METRIC_WRITTEN.get(metric.casefold(), rf"\b{re.escape(metric)}\b")
-    add_sentences([paper], embedder)
     texts = [paper.title, *paper.sentences]
     if any(re.search(written, t, re.IGNORECASE) and re.search(r"\d", t) for t in texts):
         return None
@@ -186,14 +198,13 @@ def missing_count(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int
     """For "how many X does P ...?" of the one paper it names, when no sentence of P's abstract (nor
     its title) gives a number of X: that its abstract states none, and P's number; else None (the
     count is quoted as any answer is)."""
-    asked = _HOW_MANY.search(evidence.query.text)
-    paper = named_paper(evidence.ranked_papers()) if asked and not evidence.query.is_list else None
-    if asked is None or paper is None:
+    found = _asked_of_named(_HOW_MANY, evidence, embedder)
+    if found is None:
         return None
+    asked, paper = found
     counted = asked["counted"].split()[-1]  # the head noun: "images" of "training images"
     stem = re.sub(r"(?<=\w{3})(?:es|s)$", "", counted.lower())  # any form of it: parameter(s), gpu(s)
     amount = re.compile(rf"\b{_NUMBER}\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}", re.IGNORECASE)
-    add_sentences([paper], embedder)
     if any(amount.search(text) for text in [paper.title, *paper.sentences]):
         return None
     return f"The abstract of [{paper.number}] states no number of {counted}.", [paper.number]

@@ -62,6 +62,11 @@ _WORD = re.compile(r"[a-z0-9]+")
 _CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")  # an acronym as a question writes it (CLIP, SAM)
 
 
+def _as_without(text: str) -> str:
+    """A text with "eliminates the need for" (and the like) written "without"."""
+    return _NO_NEED.sub(" without ", text)
+
+
 def _name(title: str) -> str:
     """A paper's name: its title's part before a colon, else the title."""
     return title.split(":", 1)[0] if ":" in title else title
@@ -79,7 +84,7 @@ def asked_terms(question: str, title: str, names: list[str] | None = None) -> se
     title's part before a colon, else the title), and less the paper's other name (`names`, those its
     abstract coins) when the question opens with it as its subject ("is persam training-free?")."""
     # "DNA-GPT: ... Training-Free ...": DNA-GPT; "is it true that X uses Y?": "X uses Y"
-    asked = _NO_NEED.sub(" without ", YES_NO_WRAPPING.sub("", without_regarding(question)))
+    asked = _as_without(YES_NO_WRAPPING.sub("", without_regarding(question)))
     written = set(tokenize(asked)) - _ASKING - _NEGATING
     terms = written - set(tokenize(_name(title)))
     # the question's first word of substance, its subject ("does parzc use mabn?": ParZC, not MABN)
@@ -173,7 +178,7 @@ def as_phrased(question: str, sentence: str, asked: set[str]) -> bool:
 def _negated(sentence: str, asked: set[str]) -> bool:
     """Whether a negation stands just before (or "-free" just after) a term asked about, or before
     the first of the terms joined to it ("without the training or validation data")."""
-    words = _NO_NEED.sub(" without ", sentence).split()  # "removes the need for labels"
+    words = _as_without(sentence).split()  # "removes the need for labels"
     for position, word in enumerate(words):
         if not set(tokenize(word)) & asked:
             continue
@@ -201,7 +206,7 @@ def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = Fals
         return None
     if _OTHER_WORK.search(sentence) and not about_own_work(sentence, []):
         return None
-    asked_as = _NO_NEED.sub(" without ", YES_NO_WRAPPING.sub("", question))  # not "..., doesn't it?"
+    asked_as = _as_without(YES_NO_WRAPPING.sub("", question))  # not "..., doesn't it?"
     # a compound asked about negates nothing ("does X use no-reference metrics?"), "-free" aside
     plain = " ".join(w for w in asked_as.split() if "-" not in w or not set(tokenize(w)) & asked)
     negated = bool(_QUESTION_NEGATION.search(plain) or _FREE.search(asked_as))

@@ -6,7 +6,6 @@ as the text of a Python object ("{'nested': 1}", "True", "['http://x']").
 
 from __future__ import annotations
 
-import calendar
 import re
 from typing import Any
 
@@ -192,7 +191,7 @@ def written_date(value: Any, name: str = "date") -> str | None:
     for pattern in _WRITTEN_DATES:
         if match := pattern.match(raw.strip()):
             parts = match.groupdict()
-            month = _MONTH_NAMES.get(parts["month"].casefold())
+            month = MONTHS.get(parts["month"].casefold())
             if month is None:
                 return None
             day = int(parts["day"]) if parts.get("day") else None
@@ -200,10 +199,13 @@ def written_date(value: Any, name: str = "date") -> str | None:
     return None
 
 
-_MONTH_NAMES = {
+# a month by its name, its first three or four letters ("mar", "sept"); written out, not the locale's
+MONTHS = {
     name: number
-    for number, month in enumerate(calendar.month_name[1:], 1)
-    for name in (month.casefold(), month[:3].casefold(), month[:4].casefold())
+    for number, month in enumerate(
+        "january february march april may june july august september october november december".split(), 1
+    )
+    for name in (month, month[:3], month[:4])
 }
 _WRITTEN_DATES = [
     re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})$"),

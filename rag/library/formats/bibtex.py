@@ -17,7 +17,6 @@ from .. import fields
 from ..records import Entry, FileReport, Problem
 from ..selection import Selection
 
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _VENUES = ("journal", "journaltitle", "booktitle", "eventtitle")
 _TAGS = ("groups", "mendeley-tags", "mendeley-groups")
 _CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
@@ -249,7 +248,7 @@ def _month(value: str) -> int | None:
     value = value.strip().lower()
     if value.isdigit():
         return int(value)
-    return _MONTHS.get(value[:3])
+    return fields.MONTHS.get(value[:3])
 
 
 def _authors(value: Any, decode: Callable[[str], str]) -> list[str]:
