@@ -145,7 +145,10 @@ def _ingest(add: AddCommand) -> None:
         "paths", nargs="*", metavar="PATH", help="files or directories (default: the bundled data/)"
     )
     ingest.add_argument(
-        "--prune", action="store_true", help="remove stored papers that are no longer in the sources"
+        "--prune",
+        action="store_true",
+        help="remove stored papers that are no longer in the sources (never while a file or a subdirectory "
+        "holding papers' files went unread)",
     )
     ingest.add_argument(
         "--rebuild",
