@@ -4,11 +4,11 @@ compare against?", ...). An answer is scored "evaluation" when it cites that pap
 sentence it quotes reports how the paper was evaluated by the judge below, written for this
 benchmark and kept apart from the product's rules: experiments, benchmarks, datasets, baselines, a
 comparison, a metric or a percentage. "background" when it quotes a sentence opening with the field
-or earlier work ("However, ...", "Existing ...") or the abstract's first sentence; "not first" when
-it cites another paper first; "other" else. Papers whose abstract has no sentence the judge takes
-for an evaluation are left out. Reported per form and split (a paper's split by its id); --show
-prints every answer not scored "evaluation". Run with PYTHONPATH set to an earlier checkout for the
-"before" figures.
+or earlier work ("However, ...", "Existing ...") or the abstract's first sentence; "refused" when it
+answers that the papers don't say; "not first" when it cites another paper first; "other" else.
+Papers whose abstract has no sentence the judge takes for an evaluation are left out. Reported per
+form and split (a paper's split by its id); --show prints every answer not scored "evaluation". Run
+with PYTHONPATH set to an earlier checkout for the "before" figures.
 
 Run: .venv/bin/python benchmarks/evaluations.py [--store DIR] [--show]
 """
@@ -29,6 +29,7 @@ FORMS = {
     "experiments": "what experiments does {name} run?",
     "compared": "what does {name} compare against?",
     "baselines": "what baselines is {name} compared to?",
+    "compared to": "what is {name} compared to?",
 }
 _EVALUATED = re.compile(
     r"\b(experiment\w*|evaluat\w*|benchmark\w*|datasets?|tested|tests? on|compar\w*|baselines?|relative to"
@@ -53,7 +54,8 @@ def main() -> None:
         assistant,
         lambda abstract: any(is_evaluation(s, abstract.strip()[:60]) for s in split_sentences(abstract)),
     )
-    ask_forms(assistant, named, FORMS, judged, "evaluation", show, f"{len(named)} papers")
+    kinds = ("background", "other", "refused")
+    ask_forms(assistant, named, FORMS, judged, "evaluation", show, f"{len(named)} papers", kinds)
 
 
 if __name__ == "__main__":

@@ -94,8 +94,8 @@ def ask_forms(
     kinds: tuple[str, ...] = ("background", "other"),
 ) -> None:
     """Ask each form of each named paper, judge the answers citing it first (`judge(text, abstract)`,
-    one of `scored` and `kinds`) and print how many of each kind per form and split, under `heading`;
-    `show` prints every answer not `scored` first."""
+    one of `scored` and `kinds`, or "refused" when `kinds` has it) and print how many of each kind per
+    form and split, under `heading`; `show` prints every answer not `scored` first."""
     counts: dict[tuple[str, str, str], int] = {}
     for (name, (paper_id, abstract)), (form, template) in itertools.product(
         sorted(named.items()), forms.items()
@@ -103,6 +103,7 @@ def ask_forms(
         answer = assistant.ask(template.format(name=name), llm="extractive")
         first = bool(answer.citations) and answer.citations[0].paper.paper_id == paper_id
         kind = judge(answer.text, abstract) if first else "not first"
+        kind = "refused" if answer.refused and "refused" in kinds else kind
         key = (form, split_of(paper_id), kind)
         counts[key] = counts.get(key, 0) + 1
         if show and kind != scored:

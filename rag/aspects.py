@@ -1,8 +1,9 @@
 """What an abstract seldom states about its own paper: its limitations, its future work, its
-advantages as such, a count ("how many parameters does X have?"). A question asking for one of them
-about a named paper is answered from the sentences of that paper stating it, or (limitations, future
-work, a count) by saying that its abstract does not state it; never with a sentence about something
-else (a capability quoted for "what are the limitations of model soups?")."""
+advantages as such, its code, its hardware, a count ("how many parameters does X have?"). A question
+asking for one of them about a named paper is answered from the sentences of that paper stating it,
+or (limitations, future work, code, hardware, a count) by saying that its abstract does not state
+it; never with a sentence about something else (a capability quoted for "what are the limitations
+of model soups?")."""
 
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
         r"|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){0,3}?(?:code|codebase)\b(?!-)",
         re.IGNORECASE,
     ),
+    # the hardware it runs or was trained on, or is meant for
+    "hardware": re.compile(
+        r"\b(?:GPUs?|TPUs?|CPUs?|NVIDIA|(?-i:[AHV]100|A6000|RTX\s?\d{4})s?|FPGAs?|accelerators?|hardware"
+        r"|(?:mobile|edge|consumer)(?:[- ]grade)?\s+(?:devices?|GPUs?|hardware)|smartphones?|laptops?)\b",
+        re.IGNORECASE,
+    ),
 }
 # A page of the paper's own (a project page, a demo), where its code may be: quoted when no sentence
 # states the code, without a verdict.
@@ -64,6 +71,7 @@ _UNSTATED: dict[Aspect, str] = {
     "limitations": "state its limitations",
     "future work": "mention future work",
     "code": "mention its code",
+    "hardware": "mention the hardware it runs on",
 }
 
 

@@ -159,7 +159,9 @@ def tidy(text: str) -> str:
 
 
 _MARK = r"\[\^?[\d,\s\u2013-]+\]"
-_LEADING_CITATION = re.compile(rf"^([ \t]*[-*\u2022][ \t]*)({_MARK})[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
+# a list item opening with its citation ("- [1] Text."); not one whose citation is its sentence's
+# subject ("- [2] also proposes X.", "- [1] and [2] use Y.")
+_LEADING_CITATION = re.compile(rf"^([ \t]*[-*\u2022][ \t]*)({_MARK})[ \t]*([^\sa-z].*?)[ \t]*$", re.MULTILINE)
 # in such an item, a later citation followed by a capital opens the next item ("- [1] A [2] B"),
 # unlike one inside a sentence ("- [1] A beats B [2] by 3 points.")
 _NEXT_LABEL = re.compile(rf"[ \t]*({_MARK})[ \t]*(?=[A-Z0-9])")

@@ -462,7 +462,7 @@ _NAME = re.compile(
 
 
 # what an abstract may not state of its paper
-Aspect = Literal["limitations", "future work", "advantages", "code"]
+Aspect = Literal["limitations", "future work", "advantages", "code", "hardware"]
 # code as a paper's artefact, not its topic ("code generation", "code llms", "github issues",
 # "code-switching")
 CODE_TOPIC = (
@@ -494,6 +494,12 @@ _ASPECTS: dict[Aspect, re.Pattern[str]] = {
         r"|\bopen[- ]?sourced?\s*[?.!]*\s*$",
         re.IGNORECASE,
     ),
+    # "what hardware does X run on?", "which GPUs was X trained on?" (not "does X run on a GPU?")
+    "hardware": re.compile(
+        r"^\s*(?:and\s+)?(?:on\s+)?(?:what|which)\s+(?:kinds?\s+of\s+|types?\s+of\s+|sorts?\s+of\s+)?"
+        r"(?:hardware|gpus?|tpus?|accelerators?|compute\s+resources)\b",
+        re.IGNORECASE,
+    ),
 }
 _ASKS_CODE = re.compile(rf"\b{_CODE}", re.IGNORECASE)
 # The words asking for an aspect around the paper's name ("what future work do the authors of X
@@ -510,9 +516,15 @@ _CODE_ASKING = _ASPECT_ASKING | frozenset(
 )
 
 
+_HARDWARE_ASKING = _ASPECT_ASKING | frozenset(
+    "on use uses used using need needs needed require requires required run runs ran running train trains "
+    "trained training support supports be was were kind kinds type types sort sorts".split()
+)
+
+
 def _without_aspect(text: str, aspect: Aspect) -> str:
     """A question without the words asking for the aspect: what is left names the paper."""
-    asking = _CODE_ASKING if aspect == "code" else _ASPECT_ASKING
+    asking = {"code": _CODE_ASKING, "hardware": _HARDWARE_ASKING}.get(aspect, _ASPECT_ASKING)
     words = _ASPECTS[aspect].sub(" ", text).split()
     bare = [word.strip("?.!,;:\"'") for word in words]
     # a word in mixed case is a name, no asking word ("LiST" is not "list"; "What" and "WHAT" are),
@@ -695,9 +707,12 @@ _EVALUATION = re.compile(
     r"|^\s*what\s+baselines\s+(?:are|were)\s+used\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-# What an evaluation question writes that no abstract does: "how do the authors evaluate X?" (its
-# "evaluated" or "compare against" stay: what it asks beyond the paper's name weighs its sentences)
-_EVALUATION_WORDS = re.compile(r"\bthe\s+authors\b", re.IGNORECASE)
+# What an evaluation question writes that no abstract needs to: "how do the authors evaluate X?",
+# "what does X compare against?" (a preposition, as "to" and "with" are; its "evaluated" or "compare"
+# stay: what it asks beyond the paper's name weighs its sentences)
+_EVALUATION_WORDS = re.compile(
+    r"\bthe\s+authors\b|(?<=\bcompare)\s+against\b|(?<=\bcompared)\s+against\b", re.IGNORECASE
+)
 MAX_DEFINED_WORDS = 4  # "what is X?" names a paper in a few words ("what is the best loss for Y?" does not)
 MAX_SUMMARY_SUBJECT_WORDS = 8  # "tell me about X" names a paper in a few words, not a topic in a sentence
 
@@ -748,7 +763,7 @@ def _asks_of_a_name(form: re.Pattern[str], question: str) -> bool:
 
 def _without_asking(words: re.Pattern[str], search: str) -> str:
     """A search without the words asking (which no abstract needs to write), when others are left."""
-    left = re.sub(r"\s+", " ", words.sub(" ", search)).strip()
+    left = re.sub(r"\s+([?.!])", r"\1", re.sub(r"\s+", " ", words.sub(" ", search))).strip()
     return left if tokenize(left) else search
 
 
@@ -1121,8 +1136,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
     sides = compared(plain) if kind == "comparison" else ()
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
-    # abstract may state or not, are searched as asked)
-    if aspect and aspect != "advantages":
+    # abstract may state or not, and hardware, which it writes as such, are searched as asked)
+    if aspect and aspect not in ("advantages", "hardware"):
         named = _without_aspect(search, aspect).strip(" ?.!")
         # "is the paper open source?" names no paper to search by: as asked
         search = named if named and not (_POINTING.match(named) or _PAPERS.fullmatch(named)) else search
@@ -1161,7 +1176,9 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         mechanism=kind == "lookup" and bool(_MECHANISM.match(without_regarding(plain))),
         wants_problem=kind in ("lookup", "comparison") and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
-        definition=kind == "lookup" and asks_definition(plain) and not (findings or _SPEED_OF.search(plain)),
+        definition=kind == "lookup"
+        and asks_definition(plain)
+        and not (findings or evaluation or _SPEED_OF.search(plain)),
         like=like,
         stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",

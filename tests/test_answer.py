@@ -397,6 +397,17 @@ def test_list_items_that_open_with_their_citation_cite_at_the_end() -> None:
     ]
 
 
+def test_a_citation_that_is_its_items_subject_stays_where_it_is() -> None:
+    """Before: "- also proposes a loss. [2]", the sentence without its subject."""
+    reply = "- [1] Soups average weights.\n- [2] also proposes a loss.\n- [1] and [2] both use ViT."
+    assert citations_last(reply) == (
+        "- Soups average weights. [1]\n- [2] also proposes a loss.\n- [1] and [2] both use ViT."
+    )
+    assert rewrite_citations(reply, 2)[0] == (
+        "- Soups average weights. [1]\n- [2] also proposes a loss.\n- [1] and [2] both use ViT."
+    )
+
+
 def test_a_line_of_several_labelled_items_becomes_one_line_each() -> None:
     reply = "- [1] FiVE: a video benchmark [2] DPE: portrait editing\n- [3] Soups beat B [1] by 2 points."
     assert citations_last(reply) == (

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import bundled_entries, write_dump, write_jsonl
 from doubles import Script, Scripted
 
 from rag.answerer import count_line
@@ -28,6 +28,7 @@ from rag.yesno import asked_terms, topic_terms, verdict
 
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
 GIM = "GIM: Learning Generalizable Image Matcher From Internet Videos"
+EAGLE = "EAGLE: Efficient Adaptive Geometry-based Learning in Cross-view Understanding"
 HDA = "Few-shot Hybrid Domain Adaptation of Image Generators"
 
 
@@ -964,6 +965,64 @@ def test_code_as_a_topic_is_no_question_about_a_papers_code(question: str) -> No
     assert parse(question).aspect is None
 
 
+@pytest.mark.parametrize(
+    ("question", "search"),
+    [
+        ("what hardware does gptq use?", "what hardware does gptq use?"),
+        ("which gpu was gptq trained on?", "which gpu was gptq trained on?"),
+        ("on what hardware does NitroFusion run?", "on what hardware does NitroFusion run?"),
+        ("what kind of gpus does gptq need?", "what kind of gpus does gptq need?"),
+    ],
+)
+def test_a_question_about_a_papers_hardware_asks_for_it(question: str, search: str) -> None:
+    """An abstract writes its hardware as such ("a single GPU"): the question is searched as asked."""
+    query = parse(question)
+    assert (query.kind, query.aspect, query.search) == ("lookup", "hardware", search)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["does gptq run on a single gpu?", "how many gpus does gptq need?", "is gptq hardware-friendly?"],
+)
+def test_a_yes_no_or_count_about_hardware_is_no_aspect(question: str) -> None:
+    assert parse(question).aspect is None
+
+
+def test_a_papers_hardware_is_quoted_or_said_to_be_unmentioned(tmp_path: Path, embedder: OnnxMiniLM) -> None:
+    """Before, "what hardware does X use?" quoted a sentence with "GPU hours" only, or what X does."""
+    corpus = write_jsonl(
+        tmp_path / "papers.jsonl",
+        [
+            {
+                "id": "foo",
+                "title": "FooQuant: Quantizing Large Language Models",
+                "abstract": "Large models may need multiple GPUs for inference. We present FooQuant, which "
+                "quantizes a language model to 3 bits. FooQuant runs a 175B model on a single GPU. It speeds "
+                "up inference by 3x on NVIDIA A100 cards.",
+            },
+            {
+                "id": "bar",
+                "title": "BarNet: Fast Image Segmentation",
+                "abstract": "We present BarNet, an image segmentation network. BarNet segments images ten "
+                "times faster than earlier networks.",
+            },
+        ],
+    )
+    settings = Settings(
+        store_dir=tmp_path / "store", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:9/v1"
+    )
+    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
+    assistant.ingest([corpus])
+    stated = assistant.ask("what hardware does fooquant use?", llm="openai")
+    assert stated.text == (  # not the background's "multiple GPUs"
+        "FooQuant runs a 175B model on a single GPU. [1] "
+        "It speeds up inference by 3x on NVIDIA A100 cards. [1]"
+    )
+    assert assistant.ask("which gpus does barnet need?", llm="openai").text == (
+        "The abstract of [1] does not mention the hardware it runs on."
+    )
+
+
 def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
     tmp_path: Path, embedder: OnnxMiniLM
 ) -> None:
@@ -1189,14 +1248,14 @@ def test_the_findings_of_what_may_be_a_topic(question: str, subject: str) -> Non
 @pytest.mark.parametrize(
     ("question", "searched"),
     [
-        ("what does gim find?", "what does gim ?"),
+        ("what does gim find?", "what does gim?"),
         ("what did GIM show?", "what did GIM show?"),  # "show" is no search term
         ("what are the main findings of ADDP?", "what are the of ADDP?"),  # before: refused, unwritten words
-        ("what are hda's key results?", "what are hda's ?"),  # no "what is hda?"
+        ("what are hda's key results?", "what are hda's?"),  # no "what is hda?"
         ("what were the results of model soups on imagenet?", "what were the of model soups on imagenet?"),
         # a chat's paper stays, and so does a subject that is no name (before the review: "the authors")
-        ("what did the authors find? (regarding: GIM)", "what did the authors ? (GIM)"),
-        ("what are its main results? (regarding: GIM)", "what are its ? (GIM)"),
+        ("what did the authors find? (regarding: GIM)", "what did the authors? (GIM)"),
+        ("what are its main results? (regarding: GIM)", "what are its? (GIM)"),
         ("what were their key findings?", "what were their key findings?"),  # nothing else to search
         ("what did they find?", "what did they find?"),
     ],
@@ -1269,7 +1328,9 @@ def test_what_they_found_after_a_paper_in_a_chat_is_its_finding(assistant: Assis
         ("how was GIM tested?", "how was GIM tested?"),
         ("how do the authors evaluate GIM?", "how do evaluate GIM?"),  # before: refused, unwritten words
         ("what experiments does GIM run?", "what experiments does GIM run?"),
-        ("what does GIM compare against?", "what does GIM compare against?"),  # before: a comparison
+        ("what does GIM compare against?", "what does GIM compare?"),  # before: a comparison
+        ("what is GIM compared against?", "what is GIM compared?"),
+        ("what is GIM compared to?", "what is GIM compared to?"),  # before: a definition too
         ("what baselines is GIM compared to?", "what baselines is GIM compared to?"),
         ("what are the baselines of GIM?", "what are the baselines of GIM?"),
         ("what are its baselines? (regarding: GIM)", "what are its baselines? (GIM)"),
@@ -1281,7 +1342,7 @@ def test_what_they_found_after_a_paper_in_a_chat_is_its_finding(assistant: Assis
 )
 def test_how_a_paper_was_evaluated_is_a_question_about_it(question: str, searched: str) -> None:
     query = parse(question)
-    assert query.evaluation and query.kind == "lookup" and not query.wants_method
+    assert query.evaluation and query.kind == "lookup" and not (query.wants_method or query.definition)
     assert query.search == searched
 
 
@@ -1316,6 +1377,7 @@ def test_an_evaluation_is_how_the_paper_was_tested_not_what_it_proposes(sentence
         ("how is clip-reident evaluated?", CLIP, "98.44 % mAP"),  # before: "In this work, we investigate ..."
         ("how do the authors evaluate GIM?", GIM, "8.4%-18.1%"),
         ("what does gim compare against?", GIM, "8.4%-18.1%"),  # before: refused, a comparison of one
+        ("what is gim compared to?", GIM, "8.4%-18.1%"),  # before: what GIM is
     ],
 )
 def test_how_a_paper_was_evaluated_quotes_its_evaluation(
@@ -1324,6 +1386,21 @@ def test_how_a_paper_was_evaluated_quotes_its_evaluation(
     answer = assistant.ask(question, llm="extractive")
     assert [c.paper.title for c in answer.citations] == [title]
     assert quoted in split_sentences(answer.text)[0], answer.text
+
+
+def test_what_a_paper_compares_against_is_answered_when_its_abstract_never_writes_against(
+    tmp_path: Path, embedder: OnnxMiniLM
+) -> None:
+    """ "against" asks, like "to" and "with": before, EAGLE's question was refused for lack of it."""
+    eagle = [entry for entry in bundled_entries(80, file_index=1) if entry[0] == EAGLE]
+    write_dump(tmp_path / "dump.txt", bundled_entries(12, file_index=1) + eagle)
+    with Assistant(
+        Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None
+    ) as assistant:
+        assistant.ingest([tmp_path / "dump.txt"])
+        answer = assistant.ask("what does eagle compare against?", llm="extractive")
+    assert [c.paper.title for c in answer.citations] == [EAGLE]
+    assert "compared to prior unsupervised domain adaptation" in answer.text, answer.text
 
 
 def test_how_they_were_evaluated_after_a_paper_in_a_chat_is_its_evaluation(assistant: Assistant) -> None:
