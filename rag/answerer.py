@@ -18,7 +18,7 @@ from .decide import Decision, decide
 from .embeddings import Embedder
 from .events import AnswerStream, Done, Event, Replaced, Token
 from .evidence import Evidence
-from .expansion import expansion_answer
+from .expansion import expansion_answer, spelling
 from .llm import EXTRACTIVE, LLMUnavailable
 from .query import RecordField
 from .record_answer import (
@@ -141,6 +141,13 @@ class _Run:
         if not self.decision.answer and evidence.query.record_field and self.coined:
             reason = "a paper's abstract coins the name asked about"
             self.decision = Decision(True, self.decision.probability, reason)
+        # a name many papers use is a common word to the gate ("what does clip stand for?")
+        if (
+            not self.decision.answer
+            and evidence.query.stands_for
+            and spelling(evidence, self.answerer.embedder)
+        ):
+            self.decision = Decision(True, self.decision.probability, "a paper found spells the name out")
         if evidence.query.among and evidence.query.record_field:  # the records of given papers
             self.decision = Decision(True, self.decision.probability, "the records of the papers asked about")
         elif evidence.query.among:  # which of the given papers: answered when a sentence of one settles it
@@ -205,7 +212,7 @@ class _Run:
         sources = self.evidence.sources
         if self.evidence.query.newest_first:
             sources = newest_first(sources)
-        text = "\n".join(f"- {record_answer(s.paper, asked, n)}" for n, s in enumerate(sources, 1))
+        text = "\n".join(f"- {record_answer(s.paper, asked, s.number)}" for s in sources)
         return (yield from self.written(text, RECORD, [s.number for s in sources]))
 
     @cached_property
@@ -228,16 +235,18 @@ class _Run:
             return (yield from self.written(text, RECORD, []))
         listed = newest_first(self.evidence.sources)
         described = self.evidence.query.filters.describe()
-        text = catalogue_answer([s.paper for s in listed], self.evidence.in_scope, described)
+        text = catalogue_answer(listed, self.evidence.in_scope, described)
         self.decision = Decision(True, self.decision.probability, "the papers the filter lets through")
         return (yield from self.written(text, RECORD, [s.number for s in listed]))
 
     def written(self, text: str, backend: str, order: list[int]) -> Generator[Event, None, Answer]:
         """An answer written whole by a rule (a record, a statement, a catalogue), not by a backend:
-        streamed, timed, and citing the sources in that order."""
+        streamed, timed, and citing the sources (by their numbers) in that order, renumbered 1, 2, ...
+        as a backend's answer is."""
+        text, cited = rewrite_citations(text, order)
         yield from self.tokens(text)
         self.lap("generate")
-        return self.answer(text, backend, Verified(text, order=order))
+        return self.answer(text, backend, Verified(text, order=cited + [n for n in order if n not in cited]))
 
     def counted(self, answer: Answer) -> Generator[Event, None, Answer]:
         """A list asked as "how many papers ...?" ends saying how many it lists, of how many."""

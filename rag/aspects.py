@@ -57,10 +57,12 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
         r"|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){0,3}?(?:code|codebase)\b(?!-)",
         re.IGNORECASE,
     ),
-    # the hardware it runs or was trained on, or is meant for
+    # the hardware it runs or was trained on, or is meant for; not a link's "nvidia", a cost ("GPU
+    # hours", "GPU memory") or a quality ("hardware-aware", "accelerator-free")
     "hardware": re.compile(
-        r"\b(?:GPUs?|TPUs?|CPUs?|NVIDIA|(?-i:[AHV]100|A6000|RTX\s?\d{4})s?|FPGAs?|accelerators?|hardware"
-        r"|(?:mobile|edge|consumer)(?:[- ]grade)?\s+(?:devices?|GPUs?|hardware)|smartphones?|laptops?)\b",
+        r"(?<![\w/.])(?:GPUs?|TPUs?|CPUs?|(?-i:NVIDIA|[AHV]100s?|A6000s?|RTX\s?\d{4}s?)|FPGAs?|accelerators?"
+        r"|hardware|(?:mobile|edge)\s+devices?|smartphones?|laptops?)(?![\w-])"
+        r"(?!\s+(?:hours?|days?|memory|time|budgets?|costs?)\b)",
         re.IGNORECASE,
     ),
 }

@@ -159,9 +159,13 @@ def tidy(text: str) -> str:
 
 
 _MARK = r"\[\^?[\d,\s\u2013-]+\]"
-# a list item opening with its citation ("- [1] Text."); not one whose citation is its sentence's
-# subject ("- [2] also proposes X.", "- [1] and [2] use Y.")
-_LEADING_CITATION = re.compile(rf"^([ \t]*[-*\u2022][ \t]*)({_MARK})[ \t]*([^\sa-z].*?)[ \t]*$", re.MULTILINE)
+# a list item opening with its citation ("- [1] Text.", "- [1]: Text.")
+_LEADING_CITATION = re.compile(
+    rf"^([ \t]*[-*\u2022][ \t]*)({_MARK})([ \t]*:)?[ \t]*(\S.*?)[ \t]*$", re.MULTILINE
+)
+# what follows a citation that is its sentence's subject ("- [2] also proposes X.", "- [1] and [2] use
+# Y.", "- [1], [2] and [3] use Y.", "- [1][2] use Y.", "- [1]'s method ..."; not a name "mPLUG-Owl: ...")
+_AFTER_SUBJECT = re.compile(r"[,;&'\u2019\[]|[a-z]+(?:-[a-z]+)*\b(?!-)")
 # in such an item, a later citation followed by a capital opens the next item ("- [1] A [2] B"),
 # unlike one inside a sentence ("- [1] A beats B [2] by 3 points.")
 _NEXT_LABEL = re.compile(rf"[ \t]*({_MARK})[ \t]*(?=[A-Z0-9])")
@@ -172,10 +176,13 @@ _LABELLED_LINE = re.compile(r"[ \t]*[-*\u2022][ \t]*(?:\[.*)?")
 def citations_last(text: str) -> str:
     """List items that open with their citation ("- [2] Text.") cite at the end instead ("- Text. [2]"),
     where a citation belongs to the sentence before it; a line of several such items ("- [1] A [2] B")
-    becomes one line each."""
+    becomes one line each. An item whose citation is its sentence's subject ("- [2] also proposes
+    X.") stays as written."""
 
     def moved(item: re.Match[str]) -> str:
-        bullet, first, rest = item.groups()
+        bullet, first, colon, rest = item.groups()
+        if not colon and _AFTER_SUBJECT.match(rest):
+            return item.group()
         parts = _NEXT_LABEL.split(rest)
         labelled = [(first, parts[0]), *zip(parts[1::2], parts[2::2], strict=True)]
         return "\n".join(f"{bullet}{body.strip()} {mark}" for mark, body in labelled)

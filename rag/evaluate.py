@@ -417,7 +417,13 @@ def run(
             SettingsClass(**{**base.model_dump(), "store_dir": Path(temp.name), "chroma_url": None}),
             embedder=assistant.library.embedder if assistant else None,
         )
-        skipped += assistant.ingest(corpus, progress=progress).problems
+        read = assistant.ingest(corpus, progress=progress).problems
+        skipped += read
+        if assistant.library.store.count() == 0:  # its first question would fill it with the bundled corpus
+            assistant.close()
+            temp.cleanup()
+            why = "; ".join(map(str, read)) or ", ".join(map(str, corpus))
+            raise InputError(f"no paper read from the corpus to evaluate on ({why})")
     elif assistant is None:
         assistant = Assistant(settings)
     try:

@@ -462,7 +462,9 @@ class Gatherer:
         scope = self.library.scope(filters)
         if not scope.chunk_ids:
             read = f" ({asked.describe()} read from the question)" if asked else ""
-            raise NoMatchError(f"no paper in the store matches the filter {filters.describe()}{read}")
+            missing = self.library.unrecorded(filters)
+            why = f": no paper in the store records {' or '.join(missing)}" if missing else ""
+            raise NoMatchError(f"no paper in the store matches the filter {filters.describe()}{read}{why}")
         return scope
 
     def retriever(self, filters: Filter = NO_FILTER, asked: Filter = NO_FILTER) -> Retriever:

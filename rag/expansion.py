@@ -14,7 +14,6 @@ from .library.acronyms import SMALL_WORDS
 from .sentences import add_sentences
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")  # "Low-Rank" is two words, as its initials count
-SPELLING_DEPTH = 3  # the top papers searched for a name's spelling when the question names no one paper
 
 
 def initials(name: str) -> str:
@@ -66,15 +65,27 @@ def _joined(text: str, word: re.Match[str]) -> bool:
 
 
 def expansion_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
-    """For "what does X stand for?": what the paper X names (else the first of the top papers that
-    does) spells X out as in its title or abstract, cited; that the named paper's abstract does not
+    """For "what does X stand for?": what the paper X names (else the first paper found that does)
+    spells X out as in its title or abstract, cited; that the named paper's abstract does not
     spell it out; None when it asks no such thing, or no paper is named and none spells it out."""
     asked = evidence.query.stands_for
     if not asked:
         return None
+    if spelled := spelling(evidence, embedder):
+        return spelled
+    named = named_paper(evidence.ranked_papers())
+    if named is None or not initials(as_written(asked, [named.title, *named.sentences])):
+        return None
+    return f"The abstract of [{named.number}] does not spell out {asked}.", [named.number]
+
+
+def spelling(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
+    """For "what does X stand for?": the words of the paper X names (else of the first paper found
+    that has them) spelling X out, cited, and its number; None when none does."""
+    asked = evidence.query.stands_for
     ranked = evidence.ranked_papers()
     named = named_paper(ranked)
-    papers = [named] if named else ranked[:SPELLING_DEPTH]
+    papers = [named] if named else ranked
     add_sentences(papers, embedder)
     for paper in papers:
         texts = [paper.title, *paper.sentences]
@@ -84,6 +95,4 @@ def expansion_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[
         naming = [text for text in texts if writes_name(text, name)]
         if initials(name) and (words := next(filter(None, (spelled_out(name, t) for t in naming)), None)):
             return f'{name} stands for "{words}" [{paper.number}].', [paper.number]
-    if named is None or not initials(as_written(asked, [named.title, *named.sentences])):
-        return None
-    return f"The abstract of [{named.number}] does not spell out {asked}.", [named.number]
+    return None

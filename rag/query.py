@@ -134,7 +134,10 @@ _LIST_PREAMBLE = re.compile(
     r"(are|is)\s+there\s+(for|on|about)?|(are|is)\s+(about|on|for)|work\s+on|deal\s+with|focus\s+on|"
     r"(do|does)\s+(you|we|i)\s+have\s+(for|on|about)?|on|about|"
     r"discuss|mention|cover|explore|investigate|examine|talk\s+about|look\s+at|"
-    r"study|address|propose|do|use|combine|describe|present|tackle|exist\s+for)(?!\w))?"
+    r"study|address|propose|do|use|combine|describe|present|tackle|exist\s+for|"
+    # what the papers were evaluated on is the topic ("which papers evaluate on imagenet?")
+    r"(?:evaluate|test|train|experiment|benchmark)\s+on|(?:are|were)\s+(?:evaluated|tested|trained|benchmarked)"
+    r"\s+on)(?!\w))?"
     rf"|{_APPROACHES}\s+(?:to|for|in|on)"
     r"|what\s+(?:approaches|methods|techniques)\s+exist\s+(?:for|to|in|on)"
     r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
@@ -143,7 +146,8 @@ _LIST_PREAMBLE = re.compile(
     r"((recent|new|other)\s+)?((papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using|combining)"
     r"|(research|literature)\s+(on|about|into))"
     # after "that" or "which", what the papers do is no part of the topic ("papers that use lora")
-    r"(\s+(are|is)\s+(about|on)|(?<=that|hich)\s+(work\s+on|deal\s+with|focus\s+on|evaluated?\s+on"
+    r"(\s+(are|is)\s+(about|on)|(?<=that|hich)\s+(work\s+on|deal\s+with|focus\s+on"
+    r"|(?:(?:are|were)\s+)?(?:evaluat|test|train|benchmark)(?:e|es|ed|s)?\s+on"
     r"|(use|propose|introduce|address|present|tackle|describe|combine)(s|d|es|ed)?|appl(y|ies|ied)|stud(y|ies|ied))"
     r"(?!\w))?)\s*",
     re.IGNORECASE,
@@ -304,7 +308,7 @@ def _owned(question: str) -> re.Match[str] | None:
 _INSTANCES = re.compile(
     rf"^\s*(?:what|which)\s+(?:other\s+)?(?!(?:{_VERB_FIRST})\s)"
     r"(?:(?!(?:are|is|was|were|do|does|did|the|of)\s)[\w-]+\s+){0,3}?"
-    r"(?:models|datasets|data\s?sets|benchmarks|tasks|"
+    r"(?:models|datasets?|data\s?sets?|benchmarks?|tasks|"
     r"languages|baselines|architectures|backbones|domains|modalities|metrics|encoders|llms|corpora|"
     r"environments|applications)\b"
     r"|\b(?:evaluated|tested|trained|applied|benchmarked|validated|pre-?trained|fine-?tuned)\s+(?:on|to|with)\b",
@@ -494,10 +498,12 @@ _ASPECTS: dict[Aspect, re.Pattern[str]] = {
         r"|\bopen[- ]?sourced?\s*[?.!]*\s*$",
         re.IGNORECASE,
     ),
-    # "what hardware does X run on?", "which GPUs was X trained on?" (not "does X run on a GPU?")
+    # "what hardware does X run on?", "which GPUs was X trained on?", "what are the hardware
+    # requirements of X?" (not "does X run on a GPU?")
     "hardware": re.compile(
         r"^\s*(?:and\s+)?(?:on\s+)?(?:what|which)\s+(?:kinds?\s+of\s+|types?\s+of\s+|sorts?\s+of\s+)?"
-        r"(?:hardware|gpus?|tpus?|accelerators?|compute\s+resources)\b",
+        r"(?:hardware|gpus?|tpus?|accelerators?|compute\s+resources)\b"
+        r"|^\s*(?:and\s+)?what\s+(?:are|is)\s+(?:the\s+)?hardware\s+(?:requirements?|needs?)\b",
         re.IGNORECASE,
     ),
 }
@@ -517,14 +523,16 @@ _CODE_ASKING = _ASPECT_ASKING | frozenset(
 
 
 _HARDWARE_ASKING = _ASPECT_ASKING | frozenset(
-    "on use uses used using need needs needed require requires required run runs ran running train trains "
-    "trained training support supports be was were kind kinds type types sort sorts".split()
+    "on to use uses used using need needs needed require requires required run runs ran running train "
+    "trains trained training support supports be was were requirement requirements".split()
 )
 
 
 def _without_aspect(text: str, aspect: Aspect) -> str:
     """A question without the words asking for the aspect: what is left names the paper."""
-    asking = {"code": _CODE_ASKING, "hardware": _HARDWARE_ASKING}.get(aspect, _ASPECT_ASKING)
+    asking = (
+        _CODE_ASKING if aspect == "code" else _HARDWARE_ASKING if aspect == "hardware" else _ASPECT_ASKING
+    )
     words = _ASPECTS[aspect].sub(" ", text).split()
     bare = [word.strip("?.!,;:\"'") for word in words]
     # a word in mixed case is a name, no asking word ("LiST" is not "list"; "What" and "WHAT" are),
@@ -543,6 +551,12 @@ def _without_aspect(text: str, aspect: Aspect) -> str:
     while end > start and cut[end - 1]:
         end -= 1
     return " ".join(words[start:end])
+
+
+def _without_asking_aspect(sides: tuple[str, ...], aspect: Aspect | None) -> tuple[str, ...]:
+    """Compared sides without the words asking for the aspect ("what hardware does A use" of "what
+    hardware does A use compared to B?": A)."""
+    return tuple(_without_aspect(side, aspect) or side for side in sides) if aspect else sides
 
 
 def asked_aspect(question: str) -> Aspect | None:
@@ -704,7 +718,10 @@ _EVALUATION = re.compile(
     r"\s*[?.!]*\s*$"
     r"|^\s*what\s+(?:are|were)\s+(?:the\s+|(?:its|their)\s+)?baselines(?:\s+(?:used\s+)?(?:of|in|for|by)\s+"
     r"(?P<baselined>[^?]+?))?\s*[?.!]*\s*$"
-    r"|^\s*what\s+baselines\s+(?:are|were)\s+used\s*[?.!]*\s*$",
+    r"|^\s*what\s+baselines\s+(?:are|were)\s+used\s*[?.!]*\s*$"
+    # "what dataset does X evaluate on?", "which benchmarks was X tested on?"
+    r"|^\s*(?:what|which)\s+(?:datasets?|data\s?sets?|benchmarks?)\s+(?:does|did|do|is|was|are|were)\s+"
+    rf"(?P<datasetted>[^?]+?)\s+(?:{_TEST}|{_TESTED})\s+(?:on|with|against)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 # What an evaluation question writes that no abstract needs to: "how do the authors evaluate X?",
@@ -1134,7 +1151,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     kind = "lookup" if evaluation else kind
     search = _without_asking(_EVALUATION_WORDS, search) if evaluation else search
     aspect = asked_aspect(plain) if kind in ("lookup", "yesno", "comparison") else None
-    sides = compared(plain) if kind == "comparison" else ()
+    sides = _without_asking_aspect(compared(plain), aspect) if kind == "comparison" else ()
     # searched by the paper it names: no abstract needs to write "drawbacks" (advantages, which an
     # abstract may state or not, and hardware, which it writes as such, are searched as asked)
     if aspect and aspect not in ("advantages", "hardware"):
@@ -1164,7 +1181,11 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         asked=asked,
         catalogue=catalogue,
         sides=sides,
-        rivals=() if sides else rival,  # "A compared to B" is a comparison's kind without its sides
+        rivals=()
+        if sides
+        else _without_asking_aspect(
+            rival, aspect
+        ),  # "A compared to B" is a comparison's kind without its sides
         # "which models were trained on it? (regarding: LAION-5B)" asks what LAION-5B has too
         owner=(regarded(plain) or owned["owner"]) if owned else "",
         aspect=aspect,

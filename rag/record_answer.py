@@ -141,12 +141,13 @@ def record_answer(paper: PaperRef, asked: RecordField, number: int = 1) -> str:
     return f"The record of [{number}] has no {missing}.{_instead(paper, asked)}"
 
 
-def catalogue_answer(papers: list[PaperRef], in_scope: int | None, described: str) -> str:
-    """The papers of a scope asked for without a topic ("papers by NAME"), newest first, cited [1], [2]
-    ... in the order given (which the caller sorts with `newest_first`)."""
+def catalogue_answer(sources: list[Source], in_scope: int | None, described: str) -> str:
+    """The papers of a scope asked for without a topic ("papers by NAME"), each cited by its source's
+    number, in the order given (which the caller sorts with `newest_first`)."""
+    papers = [s.paper for s in sources]
     listed = "; ".join(
-        f'"{paper.title}"' + (f" ({paper.year})" if paper.year else "") + f" [{number}]"
-        for number, paper in enumerate(papers, 1)
+        f'"{s.paper.title}"' + (f" ({s.paper.year})" if s.paper.year else "") + f" [{s.number}]"
+        for s in sources
     )
     total = in_scope or len(papers)
     if total > len(papers):

@@ -14,7 +14,10 @@ _YEAR = r"(?:19|20)\d\d"
 _AUTHOR = re.compile(
     rf"\b{_PAPERS}\s+(?P<by>(?:(?:written|authored|published)\s+)?by\s+(?P<name>.+?))"
     r"(?=\s+(?:on|about|in|from|since|before|after|between|during|that|which|with|and|or)\b|\s*[?,!]|\.?\s*$"
-    r"|\s+(?:(?:are|is)\s+(?:there|in)|(?:do|does)\s+(?:you|we|i)\s+have|exists?)\b)"  # "... are there?"
+    # "... are there?", "... are indexed?", "... were published in 2023"
+    r"|\s+(?:(?:are|is|were|was)\s+(?:there|in|here|indexed|stored|available|included|listed|published"
+    r"|written|released)"
+    r"|(?:do|does)\s+(?:you|we|i)\s+have|exists?)\b)"
     r"|^\s*(?:what|which\s+(?:papers?|works?))\s+(?:else\s+)?(?:has|have|did)\s+(?P<writer>.+?)\s+"
     r"(?:written|write|published|publish)\b",
     re.IGNORECASE,

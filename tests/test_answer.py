@@ -267,6 +267,10 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("papers that use lora", "lora"),
         ("papers which study continual learning", "continual learning"),
         ("papers that focus on efficiency", "efficiency"),
+        # what the papers are evaluated on (before: "evaluate on imagenet", refused for its "evaluate")
+        ("which papers evaluate on imagenet?", "imagenet"),
+        ("which papers are tested on coco?", "coco"),
+        ("papers that train on laion", "laion"),
         # verbs and endings around the topic (before: "discuss X", "on X are there" searched)
         ("which papers discuss dataset distillation?", "dataset distillation"),
         ("which papers mention imagenet?", "imagenet"),
@@ -397,15 +401,28 @@ def test_list_items_that_open_with_their_citation_cite_at_the_end() -> None:
     ]
 
 
-def test_a_citation_that_is_its_items_subject_stays_where_it_is() -> None:
-    """Before: "- also proposes a loss. [2]", the sentence without its subject."""
-    reply = "- [1] Soups average weights.\n- [2] also proposes a loss.\n- [1] and [2] both use ViT."
-    assert citations_last(reply) == (
-        "- Soups average weights. [1]\n- [2] also proposes a loss.\n- [1] and [2] both use ViT."
-    )
-    assert rewrite_citations(reply, 2)[0] == (
-        "- Soups average weights. [1]\n- [2] also proposes a loss.\n- [1] and [2] both use ViT."
-    )
+@pytest.mark.parametrize(
+    "item",
+    [
+        "- [2] also proposes a loss.",  # before: "- also proposes a loss. [2]", without its subject
+        "- [1] and [2] both use ViT.",
+        "- [1], [2] and [3] use ViT.",  # before: "-, [1] and [2] use ViT. [3]"
+        "- [1][2] use ViT.",
+        "- [1] & [2] use ViT.",
+        "- [1]'s method quantizes.",
+    ],
+)
+def test_a_citation_that_is_its_items_subject_stays_where_it_is(item: str) -> None:
+    reply = f"- [1] Soups average weights.\n{item}"
+    assert citations_last(reply) == f"- Soups average weights. [1]\n{item}"
+    rewriter = CitationRewriter(3)
+    streamed = "".join(rewriter.feed(reply[i : i + 2]) for i in range(0, len(reply), 2)) + rewriter.flush()
+    assert tidy(streamed) == rewrite_citations(reply, 3)[0]
+
+
+def test_a_label_with_a_colon_or_a_lower_case_name_moves_to_the_end() -> None:
+    reply = "- [1]: FiVE, a benchmark.\n- [2] mPLUG-Owl: a model."
+    assert citations_last(reply) == "- FiVE, a benchmark. [1]\n- mPLUG-Owl: a model. [2]"
 
 
 def test_a_line_of_several_labelled_items_becomes_one_line_each() -> None:

@@ -264,3 +264,21 @@ def test_an_out_path_that_cannot_take_the_reports_fails_before_any_question(
     assert taken.read_text() == "not a directory"
     with pytest.raises(evaluate.InputError, match="is a file"):
         evaluate.run(questions, corpus=[corpus], out=taken, progress=False)
+
+
+@pytest.mark.fault
+def test_a_corpus_that_yields_no_paper_is_an_error_not_the_bundled_corpus(
+    tmp_path: Path, tiny: tuple[Path, Path]
+) -> None:
+    """Before: a missing --corpus was skipped with a note and the questions were scored against the
+    bundled corpus, which the empty store filled itself with on the first question."""
+    _, questions = tiny
+    untitled = tmp_path / "no-abstracts.jsonl"
+    untitled.write_text('{"title": "A title only"}\n')
+    for corpus, why in (
+        (tmp_path / "missing.jsonl", f"{tmp_path / 'missing.jsonl'}: no such file; skipped"),
+        (untitled, f"{untitled}: 1 of 1 entries has no abstract; skipped (line 1)"),
+    ):
+        result = run("eval", str(questions), "--corpus", str(corpus), "--llm", "extractive")
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        assert result.stderr == f"rag: error: no paper read from the corpus to evaluate on ({why})\n"

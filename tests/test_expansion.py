@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from conftest import write_jsonl
 
 from rag.api import Assistant
+from rag.config import Settings
+from rag.embeddings import OnnxMiniLM
 from rag.expansion import initials, spelled_out
 from rag.query import parse
 
@@ -64,3 +69,34 @@ def test_what_a_name_stands_for_is_quoted_from_its_paper_or_said_to_be_unspelled
     assert answer.citations[0].paper.title.startswith("GIM:")
     unspelled = assistant.ask("what does CLIP-ReIdent stand for?", llm="extractive")
     assert unspelled.text == "The abstract of [1] does not spell out CLIP-ReIdent."
+
+
+def test_a_name_many_papers_use_is_spelled_out_by_the_one_that_does(
+    tmp_path: Path, embedder: OnnxMiniLM
+) -> None:
+    """Before: refused, as a name in every paper is a common word to the gate, though one spells it out."""
+    uses = [
+        "We adapt CLIP to remote sensing images with prompt tuning.",
+        "CLIP features detect out-of-distribution samples without training.",
+        "We distil CLIP into a small student for mobile phones.",
+    ]
+    papers = [
+        {"id": f"p{i}", "title": f"Study {i} of vision and language", "abstract": text}
+        for i, text in enumerate(uses)
+    ]
+    papers.append(
+        {
+            "id": "spelled",
+            "title": "Continual training of vision-language models",
+            "abstract": "Continual training of the Contrastive Language-Image Pre-training (CLIP) model "
+            "erodes its zero-shot transfer. We replay old image-text pairs to keep CLIP's transfer.",
+        }
+    )
+    corpus = write_jsonl(tmp_path / "papers.jsonl", papers)
+    with Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None) as a:
+        a.ingest([corpus])
+        answer = a.ask("what does clip stand for?", llm="extractive")
+    # the fourth paper found (before, only three were searched), cited as [1] as its citation is
+    # numbered (before: as the fourth source, [4], while its citation was [1])
+    assert [(c.number, c.paper.paper_id) for c in answer.citations] == [(1, "spelled")], answer.decision
+    assert answer.text == 'CLIP stands for "Contrastive Language-Image Pre-training" [1].'

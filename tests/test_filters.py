@@ -309,6 +309,26 @@ def test_an_unusable_filter_is_one_line_naming_the_option(options: dict[str, obj
     assert str(raised.value) == message
 
 
+@pytest.mark.fault
+def test_a_repeated_date_option_is_refused_not_its_last_value_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: `--year 2024 --year 2019` searched 2019 alone, though --help promised any of them."""
+    from rag.cli import main
+
+    for repeated, error in (
+        (["--year", "2024", "--year", "2019"], "--year given twice: give one range, e.g. --year 2019..2024"),
+        (["--since", "2020", "--since", "2021"], "--since given twice: give one date"),
+    ):
+        with pytest.raises(SystemExit) as exited:
+            main(["--store", str(tmp_path / "store"), "search", "models", *repeated])
+        assert exited.value.code == 2
+        assert capsys.readouterr().err.endswith(f"rag search: error: {error}\n")
+    with pytest.raises(InputError, match=r"^year given 2 times: give one range, e\.g\. year=2019\.\.2024$"):
+        Filter.from_words("year=2024 year=2019")
+    assert not (tmp_path / "store").exists()
+
+
 def test_names_are_found_the_way_people_write_them() -> None:
     keys = author_keys("Alan Mathison Turing")
     assert {"turing", "alan turing", "a turing", "mathison turing", "alan mathison turing"} <= keys
@@ -364,6 +384,36 @@ def test_search_ask_and_the_python_api_take_filters(meta: Assistant) -> None:
         meta.search("anything", filters={"year": "2031"})
     with pytest.raises(NoMatchError):
         meta.stream("anything", filters={"author": "Nobody"})  # before the answer starts
+
+
+@pytest.mark.fault
+def test_a_filter_on_a_field_no_paper_records_says_so(tmp_path: Path, embedder: OnnxMiniLM) -> None:
+    """Before: "no paper in the store matches the filter year=2023", as though other years were there."""
+    corpus = write_jsonl(
+        tmp_path / "papers.jsonl",
+        [
+            {"id": f"p{i}", "title": f"Paper {i} on sparse attention", "abstract": text}
+            for i, text in enumerate(
+                ["Sparse attention reads long documents.", "Dense attention is slower on long documents."]
+            )
+        ],
+    )
+    with Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None) as bare:
+        bare.ingest([corpus])
+        for question, error in (
+            (
+                "which papers from 2023 use sparse attention?",
+                "year=2023 (year=2023 read from the question): no paper in the store records a year",
+            ),
+            (
+                "which papers by Radford are indexed?",
+                "author=Radford (author=Radford read from the question)"
+                ": no paper in the store records authors",
+            ),
+        ):
+            with pytest.raises(NoMatchError) as raised:
+                bare.ask(question, llm="extractive")
+            assert str(raised.value) == f"no paper in the store matches the filter {error}"
 
 
 def test_references_json_and_metadata_of_a_cited_paper(meta: Assistant) -> None:

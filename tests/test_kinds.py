@@ -972,6 +972,7 @@ def test_code_as_a_topic_is_no_question_about_a_papers_code(question: str) -> No
         ("which gpu was gptq trained on?", "which gpu was gptq trained on?"),
         ("on what hardware does NitroFusion run?", "on what hardware does NitroFusion run?"),
         ("what kind of gpus does gptq need?", "what kind of gpus does gptq need?"),
+        ("what are the hardware requirements of gptq?", "what are the hardware requirements of gptq?"),
     ],
 )
 def test_a_question_about_a_papers_hardware_asks_for_it(question: str, search: str) -> None:
@@ -997,14 +998,14 @@ def test_a_papers_hardware_is_quoted_or_said_to_be_unmentioned(tmp_path: Path, e
                 "id": "foo",
                 "title": "FooQuant: Quantizing Large Language Models",
                 "abstract": "Large models may need multiple GPUs for inference. We present FooQuant, which "
-                "quantizes a language model to 3 bits. FooQuant runs a 175B model on a single GPU. It speeds "
-                "up inference by 3x on NVIDIA A100 cards.",
+                "quantizes a language model to 3 bits in four GPU hours. FooQuant runs a 175B model on a "
+                "single GPU. It speeds up inference by 3x on NVIDIA A100 cards.",
             },
             {
                 "id": "bar",
                 "title": "BarNet: Fast Image Segmentation",
-                "abstract": "We present BarNet, an image segmentation network. BarNet segments images ten "
-                "times faster than earlier networks.",
+                "abstract": "We present BarNet, a hardware-aware image segmentation network. BarNet segments "
+                "images ten times faster without extra GPU memory. Weights: https://hf.co/nvidia/barnet.",
             },
         ],
     )
@@ -1014,12 +1015,18 @@ def test_a_papers_hardware_is_quoted_or_said_to_be_unmentioned(tmp_path: Path, e
     assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
     assistant.ingest([corpus])
     stated = assistant.ask("what hardware does fooquant use?", llm="openai")
-    assert stated.text == (  # not the background's "multiple GPUs"
-        "FooQuant runs a 175B model on a single GPU. [1] "
-        "It speeds up inference by 3x on NVIDIA A100 cards. [1]"
+    runs = (
+        "FooQuant runs a 175B model on a single GPU. [1] It speeds up inference by 3x on NVIDIA A100 cards."
     )
+    runs += " [1]"
+    assert stated.text == runs  # not the background's "multiple GPUs", nor what it costs in GPU hours
+    # a quality ("hardware-aware"), a cost ("GPU memory") or a link ("nvidia") names no hardware it runs on
     assert assistant.ask("which gpus does barnet need?", llm="openai").text == (
         "The abstract of [1] does not mention the hardware it runs on."
+    )
+    compared = assistant.ask("what hardware does FooQuant use compared to BarNet?", llm="openai")
+    assert compared.text == (
+        f"- FooQuant: {runs}\n- BarNet: The abstract of [2] does not mention the hardware it runs on."
     )
 
 

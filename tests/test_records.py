@@ -268,6 +268,9 @@ def test_the_record_answer_cuts_a_long_author_list_and_names_an_untitled_paper()
         ("papers by the same authors", None, None),  # not a name
         ("which papers improve accuracy by 5%?", None, None),
         ("papers by using reinforcement learning", None, None),
+        # before: the author "Radford are indexed", "Hinton were published"
+        ("which papers by Radford are indexed?", "Radford", None),
+        ("which papers by Hinton were published in 2023?", "Hinton", (2023, 2023)),
     ],
 )
 def test_the_author_and_years_a_question_names_are_parsed_for_the_filters(

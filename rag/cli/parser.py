@@ -51,18 +51,33 @@ def _checked(option: str) -> Any:
     return check
 
 
+class _Once(argparse.Action):
+    """An option that may be given once (a date range is one range: repeated, it was the last's)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, *_: Any
+    ) -> None:
+        if getattr(namespace, self.dest) is not None:
+            option = self.option_strings[0]
+            one = "one range, e.g. --year 2019..2024" if option == "--year" else "one date"
+            parser.error(f"{option} given twice: give {one}")
+        setattr(namespace, self.dest, values)
+
+
 def _filter_options(parser: argparse.ArgumentParser) -> None:
     """--year, --since, --until, --author, --category, --venue, --tag: which papers may be used."""
     group = parser.add_argument_group(
-        "filters", "only papers that match every option given (any of the values of a repeated one)"
+        "filters",
+        "only papers that match every option given (any of the values of a repeated --author, "
+        "--category, --venue or --tag)",
     )
-    group.add_argument(
-        "--year", type=_checked("year"), metavar="YEARS", help="2023, 2021..2023, 2021.. or ..2023"
+    dates = (
+        ("--year", "YEARS", "2023, 2021..2023, 2021.. or ..2023"),
+        ("--since", "DATE", "from this date: 2023-06-01, 2023-06 or 2023"),
+        ("--until", "DATE", "up to this date"),
     )
-    group.add_argument(
-        "--since", type=_checked("since"), metavar="DATE", help="from this date: 2023-06-01, 2023-06 or 2023"
-    )
-    group.add_argument("--until", type=_checked("until"), metavar="DATE", help="up to this date")
+    for option, metavar, text in dates:
+        group.add_argument(option, action=_Once, type=_checked(option[2:]), metavar=metavar, help=text)
     repeatable = (
         ("author", "NAME", 'family or full name: Turing, "Alan Turing", "A. Turing"'),
         ("category", "CAT", "an arXiv category or archive: cs.CL, cs.CL,cs.LG, cs"),
@@ -99,7 +114,8 @@ def _retrieval_options(parser: argparse.ArgumentParser, *, papers: str, llm: boo
             choices=["auto", "openai", "local", "extractive"],
             default=None,
             help="who writes the answer (default: $RAG_LLM or auto: OpenAI if OPENAI_API_KEY is set, "
-            "else the local model if RAG_LOCAL_MODEL or RAG_LOCAL_BASE_URL is set, else extractive)",
+            "else the local model if RAG_LOCAL_MODEL or RAG_LOCAL_BASE_URL is set or `rag models pull` "
+            "fetched it, else extractive; `rag models` shows which)",
         )
         parser.add_argument(
             "-m",

@@ -430,6 +430,20 @@ class Library:
             raise InputError(f"no paper {paper_id!r} in the store")
         return paper_ref(chunks[0][0].metadata), merge_chunks([c.text for c, _ in chunks])
 
+    def unrecorded(self, filters: Filter) -> list[str]:
+        """What a filter asks of papers that no paper in the store records ("a year", "authors")."""
+        from .ingest import paper_ref
+
+        asked = {
+            ("year", "a year"): bool(filters.start or filters.end),
+            ("authors", "authors"): bool(filters.authors),
+            ("categories", "categories"): bool(filters.categories),
+            ("venue", "a venue"): bool(filters.venues),
+            ("tags", "tags"): bool(filters.tags),
+        }
+        recorded = metadata_summary([paper_ref(meta) for meta in self.store.papers().values()])["with"]
+        return [said for (field, said), wanted in asked.items() if wanted and not recorded[field]]
+
     def info(self) -> dict[str, Any]:
         """Where the store is and what it holds: counts, and what its papers' metadata covers."""
         from .ingest import paper_ref
