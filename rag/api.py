@@ -34,6 +34,15 @@ def _stderr(message: str) -> None:
     print(printable(message), file=sys.stderr)
 
 
+def _checked(settings: Settings | None) -> Settings:
+    """The settings given (a TypeError naming the type given when they are no Settings), or the default."""
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(
+            f"settings: a rag.config.Settings, not {type(settings).__name__} (Settings(**values))"
+        )
+    return settings or Settings()
+
+
 class Assistant:
     """Question answering over an indexed collection of paper abstracts."""
 
@@ -46,7 +55,7 @@ class Assistant:
         llms: dict[str, LLM] | None = None,
         notify: Callable[[str], None] = _stderr,
     ) -> None:
-        self._settings = settings or Settings()
+        self._settings = _checked(settings)
         self.paths: Paths = resolve_paths(self._settings)
         self.notify = notify
         # notify is looked up at each call: a caller may replace it later

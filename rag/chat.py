@@ -524,8 +524,8 @@ def _answer(session: ChatSession, question: str, display: Display) -> None:
         display.note(answer.closest_line())
     if answer.citations:
         display.references(answer.references())
-    if answer.unsupported:
-        display.note(f"({len(answer.unsupported)} sentence(s) not supported by the cited abstracts)")
+    for item in answer.unsupported:  # each named, as `rag ask` names them
+        display.note(f"(not supported by the cited abstracts: {item.sentence} ({item.reason}))")
     if answer.fallback_reason:
         display.note(f"(answered by {answer.backend}: {answer.fallback_reason})")
     session.turns.append(Turn(question, query.text, answer))

@@ -442,6 +442,8 @@ class Gatherer:
         """The question parsed once (an empty one is an InputError, a long one cut, saying so),
         carrying the filter given (a Query given keeps its own unless one is)."""
         filters = None if filters is None else as_filter(filters)
+        if not isinstance(question, str | Query):
+            raise InputError(f"the question must be text, not {type(question).__name__}")
         if isinstance(question, Query):
             if filters is None:
                 return question
@@ -501,6 +503,8 @@ class Gatherer:
 
     def cap(self, k: int | None) -> int:
         """k (default: the setting), capped at what the store holds."""
+        if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
+            raise InputError(f"k is how many papers: a whole number, 1 or more, not {k!r}")
         return self.library.cap(k or self.settings.k, self.settings.candidates)
 
     def search(

@@ -42,6 +42,16 @@ _MODEL_REFUSAL = re.compile(
 _PROMPT_ECHO = re.compile(r"</?source\b|^\s*(Title|Question|Sources):", re.IGNORECASE | re.MULTILINE)
 
 
+# A list of references a model writes after its answer ("References:\n[1] Model soups ..."): the
+# answer lists its own, from the sources' records
+_REFERENCE_LIST = re.compile(
+    r"\n[ \t]*(?:#+[ \t]*)?(?:\*\*)?(?:references|sources|citations|bibliography)(?:\*\*)?[ \t]*:?[ \t]*"
+    r"(?:\*\*)?[ \t]*\n.*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+REFERENCE_LIST_REMOVED = "a list of references the model wrote; removed (the answer lists its own)"
+
+
 def is_model_refusal(text: str) -> bool:
     """Whether a model's reply says, in its own words, that the sources don't answer."""
     return text.strip() == REFUSAL or (len(text) < 300 and bool(_MODEL_REFUSAL.search(text)))
@@ -205,6 +215,9 @@ def verify(
     if max_chars is not None and len(raw) > max_chars:
         return Verified("", [], rejection=f"the reply is longer than {max_chars:,} characters")
     text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
+    listed = _REFERENCE_LIST.search(text) if from_model else None
+    if listed:
+        text = text[: listed.start()]
     if not text.strip():
         return Verified("", [], rejection="empty reply")
     silent = _silent(text, evidence, citable) if from_model else None
@@ -222,7 +235,9 @@ def verify(
     targets = injected_targets([t for p in evidence.papers.values() for t in [p.title, *p.chunk_texts]])
     kept_lines: list[list[str]] = []
     attributed: list[str] = []
-    removed: list[Unsupported] = []
+    removed = (
+        [Unsupported(" ".join(listed.group().split()), [], None, REFERENCE_LIST_REMOVED)] if listed else []
+    )
     for line in lines:
         kept: list[str] = []
         for sentence in line:
@@ -315,7 +330,9 @@ def changes(verified: Verified) -> str:
     parts = [verified.verdict] if verified.verdict else []
     if verified.attributed:
         parts.append(f"{len(verified.attributed)} uncited sentence(s) attributed by the support check")
-    removed = [u for u in verified.unsupported if not u.citations]
+    removed = [u for u in verified.unsupported if not u.citations and u.reason != REFERENCE_LIST_REMOVED]
     if removed:
         parts.append(f"{len(removed)} uncited sentence(s) removed")
+    if any(u.reason == REFERENCE_LIST_REMOVED for u in verified.unsupported):
+        parts.append("the model's list of references removed")
     return "; ".join(parts) or "citations renumbered"

@@ -26,7 +26,7 @@ from rag.config import Settings
 from rag.errors import ConfigError
 from rag.events import Done, Event, Replaced, Token
 from rag.llm import reply_char_limit
-from rag.verify import verify
+from rag.verify import REFERENCE_LIST_REMOVED, verify
 
 QUESTION = "How well does a fine-tuned CLIP model re-identify basketball players?"
 
@@ -340,6 +340,18 @@ def test_replies_are_validated_renumbered_and_checked(assistant: Assistant) -> N
     assert "checked answer" not in streamed
 
 
+def test_the_chat_names_each_sentence_the_support_check_flags(assistant: Assistant) -> None:
+    """Before: "(1 sentence(s) not supported by the cited abstracts)", without saying which."""
+    assistant.ingest()
+    reply = (
+        "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [1]. Honey is sweet [1]."
+    )
+    session = ChatSession(_scripted(assistant, reply), k=5, llm="openai", mode="hybrid")
+    script = Script(QUESTION)
+    assert repl(session, script.read_line, script.write) == 0
+    assert "(not supported by the cited abstracts: Honey is sweet. (" in script.text
+
+
 @pytest.mark.fault
 def test_a_model_refusal_with_strong_evidence_is_not_taken_at_its_word(assistant: Assistant) -> None:
     assistant.ingest()
@@ -367,6 +379,20 @@ def test_an_uncited_sentence_is_attributed_to_the_paper_that_supports_it(assista
     assert answer.attributed == ["CLIP-ReIdent fine-tunes CLIP for basketball player re-identification."]
     assert answer.text.startswith("CLIP-ReIdent fine-tunes CLIP for basketball player re-identification [1].")
     assert replaced(events) == ["checked answer: 1 uncited sentence(s) attributed by the support check"]
+
+
+@pytest.mark.parametrize("heading", ["References:", "**References**", "### Sources", "Citations"])
+def test_a_list_of_references_the_model_writes_is_removed(assistant: Assistant, heading: str) -> None:
+    """Before: "References:" and "[1] CLIP-ReIdent: ..." stayed in the answer as a cited sentence,
+    flagged as unsupported (with "Sources:", the whole reply was rejected as an echo of the prompt)."""
+    assistant.ingest()
+    answer_text = "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [1]."
+    reply = f"{answer_text}\n\n{heading}\n[1] CLIP-ReIdent: Contrastive Training for Player Re-Identification"
+    answer, events = answered(_scripted(assistant, reply), QUESTION)
+    assert answer.backend == "openai" and answer.fallback_reason is None
+    assert answer.text == answer_text
+    assert [u.reason for u in answer.unsupported] == [REFERENCE_LIST_REMOVED]
+    assert replaced(events) == ["checked answer: the model's list of references removed"]
 
 
 @pytest.mark.fault

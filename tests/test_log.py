@@ -73,7 +73,7 @@ def test_ids_counts_and_searches_that_cannot_be_used_are_one_line_errors(
     env = {"RAG_LOG_PATH": str(log)}
     huge = "99999999999999999999"
     for args, code, message in (
-        (["show", "¹"], 1, "rag logs: error: use `rag logs show ID` (an id from `rag logs`)"),
+        (["show", "¹"], 1, "rag logs: error: use `rag logs show ID ...` (ids from `rag logs`)"),
         (["show", huge], 1, f"rag: error: no answer {huge} in the log {log}"),
         (["-q", "   "], 1, "rag: error: nothing to search the log for: give some words"),
     ):
@@ -81,6 +81,9 @@ def test_ids_counts_and_searches_that_cannot_be_used_are_one_line_errors(
         assert (result.returncode, result.stdout, result.stderr) == (code, "", message + "\n"), args
     listed = run("logs", "-n", huge, "--json", env=env)
     assert listed.returncode == 0 and [e["question"] for e in json.loads(listed.stdout)] == [QUESTION]
+    # several ids, as the usage line says (before: an error)
+    both = run("logs", "show", "1", "1", "--json", env=env)
+    assert both.returncode == 0 and [e["question"] for e in json.loads(both.stdout)] == [QUESTION, QUESTION]
     for count in ("¹", "0"):
         wrong = run("logs", "-n", count, env=env)
         assert wrong.returncode == 2 and "argument -n: must be a whole number of at least 1" in wrong.stderr

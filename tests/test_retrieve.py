@@ -9,6 +9,7 @@ from conftest import write_jsonl
 
 from rag.api import Assistant
 from rag.embeddings import OnnxMiniLM
+from rag.errors import InputError
 from rag.library.keyword import KeywordIndex, tokenize
 
 
@@ -137,3 +138,20 @@ def test_an_option_the_api_does_not_take_is_a_type_error(assistant: Assistant) -
     for call in (assistant.search, assistant.gather, assistant.ask, assistant.stream):
         with pytest.raises(TypeError, match="top_k"):
             call("glacier retreat", top_k=3)  # type: ignore[call-arg]
+
+
+@pytest.mark.fault
+def test_the_python_api_says_what_is_wrong_with_a_misused_argument(assistant: Assistant) -> None:
+    """Before: k=0 searched the default, k=-1 sixty-four papers, a None question or paper id raised
+    from deep inside (TypeError, Chroma's "Invalid where clause"), a dict as settings AttributeError."""
+    for k in (0, -1, "3", 2.5, True):
+        with pytest.raises(InputError, match=r"^k is how many papers: a whole number, 1 or more, not "):
+            assistant.search("model soups", k=k)  # type: ignore[arg-type]
+    for question in (None, 42, b"soups"):
+        with pytest.raises(InputError, match=r"^the question must be text, not "):
+            assistant.ask(question, llm="extractive")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"^a paper id is text, not NoneType$"):
+        assistant.paper(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^settings: a rag.config.Settings, not dict"):
+        Assistant({"k": 3})  # type: ignore[arg-type]
+    assert len(assistant.search("model soups", k=2)) == 2

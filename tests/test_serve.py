@@ -21,6 +21,8 @@ import pytest
 from browser import Browser
 from conftest import ROOT, copy_store, free_port, served, write_jsonl
 
+from rag.citations import split_sentences
+
 CLIP = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
 BEES = "Beekeeping with acoustic sensors"
 ALGAE = "Photosynthetic efficiency of engineered algae in bioreactors"
@@ -98,6 +100,9 @@ def ask(url: str, question: str, **body: Any) -> Any:
 def test_models_and_an_unknown_model(server: str) -> None:
     ids = [m.id for m in client(server).models.list().data]
     assert ids[0] == "rag" and {"rag-extractive", "rag-openai"} <= set(ids)
+    assert client(server).models.retrieve("rag-extractive").id == "rag-extractive"  # before: 404
+    with pytest.raises(openai.NotFoundError):
+        client(server).models.retrieve("gpt-4o")
     with pytest.raises(openai.NotFoundError) as caught:
         ask(server, CLIP_QUESTION, model="gpt-4o")
     error = caught.value.body
@@ -116,6 +121,13 @@ def test_a_cited_answer_with_its_references(server: str) -> None:
     assert {"id", "title", "url", "authors", "year", "evidence"} <= set(first)
     assert "Microphones inside beehives" in first["evidence"]
     assert reply.rag["refused"] is False and reply.rag["backend"] == "extractive"  # type: ignore[attr-defined]
+
+
+def test_a_references_evidence_is_the_sentence_cited_of_its_passage(server: str) -> None:
+    """Before: the evidence was the passage the answer was written from, several sentences."""
+    for reference in ask(server, CLIP_QUESTION, model="rag-extractive").references:  # type: ignore[attr-defined]
+        assert split_sentences(reference["evidence"]) == [reference["evidence"]]
+        assert reference["evidence"] in reference["passage"] and reference["passage"] != reference["evidence"]
 
 
 def test_the_stream_says_what_the_whole_reply_says(server: str) -> None:
@@ -144,6 +156,12 @@ def test_a_follow_up_is_read_with_the_conversation(server: str) -> None:
     # Without the conversation the same words are searched as they are.
     alone = ask(server, "What loss did they train with?")
     assert alone.rag["searched"] == "What loss did they train with?"  # type: ignore[attr-defined]
+    # a reply sent back without its references, its lines ending "\r\n", is known all the same
+    # (before: read as a reply from elsewhere, its question the follow-up's context)
+    content = first.choices[0].message.content or ""
+    messages[2]["content"] = content.split("**References**")[0].replace("\n", "\r\n") + "  "
+    again = client(server).chat.completions.create(model="rag", messages=messages)
+    assert again.rag["searched"] == searched  # type: ignore[attr-defined]
 
 
 def test_filters_on_answers_and_searches(server: str) -> None:
@@ -206,6 +224,7 @@ def test_bad_and_oversized_bodies_get_openai_errors(server: str) -> None:
         (b'{"model": "rag", "messages": []}', {"Content-Type": "text/plain"}, 415, "Content-Type"),
         (b'{"model": "rag", "k": 0, "messages": [{"role": "user", "content": "x"}]}', json_type, 400, "k:"),
         (b"x" * (2 << 20), json_type, 413, "larger than 1024 KiB"),
+        (b"[" * 100_000, json_type, 400, "nested too deeply"),  # before: 500, a RecursionError
     ]
     for body, headers, status, words in cases:
         response = httpx.post(url, content=body, headers=headers, timeout=60)

@@ -198,14 +198,15 @@ def chat(args: argparse.Namespace, assistant: Assistant) -> int:
 def logs(args: argparse.Namespace, assistant: Assistant) -> int:
     """`rag logs`, `rag logs -q WORDS`, `rag logs show ID`."""
     if args.show:
-        entry_id = whole_number(args.show[1]) if len(args.show) == 2 and args.show[0] == "show" else None
-        if entry_id is None:
-            raise SystemExit("rag logs: error: use `rag logs show ID` (an id from `rag logs`)")
-        entry = assistant.log.entry(entry_id)
+        ids = [whole_number(i) for i in args.show[1:]] if args.show[0] == "show" else []
+        if not ids or None in ids:
+            raise SystemExit("rag logs: error: use `rag logs show ID ...` (ids from `rag logs`)")
+        entries = [assistant.log.entry(entry_id) for entry_id in ids if entry_id is not None]
         if args.json:
-            print_json(entry)
+            print_json(entries[0] if len(entries) == 1 else entries)
         else:
-            print_entry(entry)
+            for entry in entries:
+                print_entry(entry)
         return EXIT_OK
     entries = assistant.log.entries(limit=args.n, query=args.q)
     if args.json:

@@ -231,7 +231,7 @@ def _eval(add: AddCommand) -> None:
         "gold_titles, answer_contains, answer, filter). An empty gold list marks an unanswerable question; "
         'a question\'s filter ({"year": "2021..2023", "author": ...}) replaces the fields of the '
         "filter options it sets. "
-        "Bad lines are reported and skipped (exit 1). Or compare two reports with --compare.",
+        "Bad lines are reported and skipped (exit 3). Or compare two reports with --compare.",
     )
     evaluate.add_argument("questions", nargs="?", type=Path, help="the question file (JSONL)")
     evaluate.add_argument(
@@ -272,12 +272,12 @@ def _logs(add: AddCommand) -> None:
     logs = add(
         "logs",
         help="the answers given so far: list, search, show one",
-        description="Every answer of `rag ask`, `rag chat` and Python's ask() is recorded in a SQLite "
-        "log ($RAG_LOG_PATH, default ~/.local/share/rag/logs.db; RAG_LOG=0 or --no-log: not). "
-        "`rag logs` lists the latest, `-q WORDS` searches questions and answers, "
-        "`rag logs show ID` prints one with its references.",
+        description="Every answer of `rag ask`, `rag chat`, `rag eval`, `rag serve`, `rag mcp` and "
+        "Python's ask() is recorded in a SQLite log ($RAG_LOG_PATH, default ~/.local/share/rag/logs.db; "
+        "RAG_LOG=0 or, for ask, --no-log: not). `rag logs` lists the latest, `-q WORDS` searches "
+        "questions and answers, `rag logs show ID ...` prints them with their references.",
     )
-    logs.add_argument("show", nargs="*", metavar="show ID", help="print one logged answer")
+    logs.add_argument("show", nargs="*", metavar="show ID", help="print logged answers by their ids")
     logs.add_argument("-n", type=_positive, default=10, metavar="N", help="how many (default 10)")
     logs.add_argument("-q", metavar="TEXT", help="only answers whose question or text has these words")
     logs.add_argument("--json", action="store_true", help="print as JSON")

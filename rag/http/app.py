@@ -61,6 +61,9 @@ class Api:
     async def models(self, request: Request) -> JSONResponse:
         return JSONResponse(models.listing(self.assistant.settings))
 
+    async def model(self, request: Request) -> JSONResponse:
+        return JSONResponse(models.retrieved(request.path_params["model"], self.assistant.settings))
+
     async def search(self, request: Request) -> JSONResponse:
         params = request.query_params
         query = params.get("q", "").strip()
@@ -105,6 +108,8 @@ class Api:
             body = json.loads(await request.body())
         except ValueError as exc:
             raise ApiError(400, f"The request body is not valid JSON ({exc})") from None
+        except RecursionError:
+            raise ApiError(400, "The request body is JSON nested too deeply to read") from None
         asked = completions.parse(body)
         choice = models.choice_of(asked.model, self.assistant.settings)
         if asked.filters:  # a filter that matches no paper is the request's error, before any answer
@@ -229,6 +234,7 @@ def build(assistant: Assistant, *, api_key: str | None, loopback: bool, cors: li
         Route("/", api.page),
         Route("/healthz", api.healthz),
         Route("/v1/models", api.models),
+        Route("/v1/models/{model:path}", api.model),
         Route("/v1/chat/completions", api.chat, methods=["POST"]),
         Route("/search", api.search),
         Route("/papers/{paper_id:path}", api.paper),

@@ -142,8 +142,15 @@ def _paper(number: int, paper_id: str, source: Citation | Source) -> dict[str, A
 
 
 def references(answer: Answer) -> list[dict[str, Any]]:
-    """The structured references: one per [n] mark, with the sentence it rests on."""
-    return [_paper(c.number, c.paper.paper_id, c) for c in answer.citations]
+    """The structured references: one per [n] mark, with the sentence it rests on (evidence) and the
+    paper's text the answer was written from (passage), as MCP's `ask` gives them."""
+    from ..quotes import quotes
+
+    quoted = quotes(answer)
+    return [
+        _paper(c.number, c.paper.paper_id, c) | {"evidence": quoted[c.number], "passage": c.evidence}
+        for c in answer.citations
+    ]
 
 
 def details(answer: Answer, query: Query | None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -20,8 +21,15 @@ if TYPE_CHECKING:
 REMEMBERED = 512  # replies whose answers are kept to read the next follow-up by (least recently used go)
 
 
+# the references a reply ends with (reply_text), which a client may drop when it sends the reply back
+_REFERENCES = re.compile(r"\n\s*(?:\*\*)?References(?:\*\*)?:?\s*\n.*\Z", re.DOTALL)
+
+
 def _key(reply: str) -> str:
-    return hashlib.sha256(reply.strip().encode("utf-8", "surrogatepass")).hexdigest()
+    """A reply known by its answer's words, however a client sends it back: with or without its
+    references, its line ends as "\r\n", its spaces changed."""
+    answer = _REFERENCES.sub("", reply.replace("\r\n", "\n"))
+    return hashlib.sha256(" ".join(answer.split()).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Replies:

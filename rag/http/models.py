@@ -44,6 +44,12 @@ def listing(settings: Settings) -> dict[str, Any]:
     return {"object": "list", "data": data}
 
 
+def retrieved(model: str, settings: Settings) -> dict[str, Any]:
+    """GET /v1/models/{model}: that model as the listing has it (404 for one not served here)."""
+    choice_of(model, settings)
+    return next(entry for entry in listing(settings)["data"] if entry["id"] == model)
+
+
 def choice_of(model: object, settings: Settings) -> str:
     """The --llm choice a request's model names; 404 in OpenAI's shape for a name not served here."""
     models = available(settings)

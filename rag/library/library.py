@@ -127,12 +127,17 @@ class Library:
                     self._read = readonly.reading_copy(self.layout, self.paths.read_only_copies, self.notify)
                 probe.check(self._read.root, self.settings.collection)
             self._read.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            there = set(self._read.root.iterdir()) if self._new_store else set()
             try:
                 self._store = self._open_store()
             except StoreMismatchError as exc:
                 if not self._adopt_embedder(exc.differing):
                     raise
                 self._store = self._open_store()
+            except StoreError:
+                if self._new_store:  # a full disk: what Chroma began would read as a damaged store
+                    _remove_new(self._read.root, there)
+                raise
         return self._store
 
     def _open_store(self) -> Store:
@@ -371,8 +376,8 @@ class Library:
         from . import probe
         from .store import restrict_permissions
 
-        restrict_permissions(self.layout.root)
-        probe.remember_good(self.layout.root)
+        restrict_permissions(self._read.root)
+        probe.remember_good(self._read.root)
 
     def scope(self, filters: Filter) -> Scope:
         """A filter resolved against the store as it is now: its where and the chunks it lets
@@ -398,7 +403,7 @@ class Library:
         from .ingest import add_filter_fields
         from .lock import WriteLock
 
-        with WriteLock(self.layout.root):
+        with WriteLock(self._read.root):  # of a read-only store, its private copy (readonly.py)
             if self.store.filter_fields >= FIELDS_VERSION:  # another process did it meanwhile
                 return
             made = "before filters" if self.store.filter_fields == 0 else "with older filter fields"
@@ -416,8 +421,9 @@ class Library:
             return k  # retrieval already asks for this many chunks; no count needed on the hot path
         held = self.store.count()
         if held and k > held:
-            self.notify(f"k={k} is more than the store holds ({held} chunks); using {held}.")
-            return held
+            papers = len(self.store.papers())  # k counts papers; the chunk count bounds them cheaply
+            self.notify(f"k={k} is more than the store holds ({papers} papers); using {papers}.")
+            return papers
         return k
 
     def paper(self, paper_id: str) -> tuple[PaperRef, str]:
@@ -425,6 +431,8 @@ class Library:
         from .ingest import paper_ref
         from .store import merge_chunks
 
+        if not isinstance(paper_id, str):
+            raise InputError(f"a paper id is text, not {type(paper_id).__name__}")
         chunks = self.store.chunks_of([paper_id]).get(paper_id)
         if not chunks:
             raise InputError(f"no paper {paper_id!r} in the store")
@@ -462,6 +470,15 @@ class Library:
             "metadata": metadata_summary(papers),
             "filter_fields": store.filter_fields >= FIELDS_VERSION,
         }
+
+
+def _remove_new(root: Path, there: set[Path]) -> None:
+    """Remove what appeared in a directory besides the entries that were there."""
+    for entry in set(root.iterdir()) - there:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 TOP = 10  # the most frequent categories, venues and tags `rag info` names

@@ -42,7 +42,7 @@ class WriteLock:
     def acquire(self) -> None:
         """Take the lock at once, or raise StoreBusyError naming the writer that holds it."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as the store is
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise StoreError(
