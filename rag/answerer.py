@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from .answer import REFUSAL, Answer, Citation, Source
-from .aspects import aspect_answer, missing_count, missing_metric
+from .aspects import aspect_answer, missing_count, missing_metric, unmentioned
 from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_citations, tidy
 from .config import AnswerSettings
 from .decide import Decision, decide
@@ -20,7 +20,7 @@ from .events import AnswerStream, Done, Event, Replaced, Token
 from .evidence import Evidence
 from .expansion import expansion_answer, spelling
 from .llm import EXTRACTIVE, LLMUnavailable
-from .query import RecordField
+from .query import RecordField, joined
 from .record_answer import (
     RECORD,
     catalogue_answer,
@@ -138,6 +138,9 @@ class _Run:
         if not self.decision.answer and evidence.sides_named():
             reason = "the papers the comparison names, found by their titles"
             self.decision = Decision(True, self.decision.probability, reason)
+        elif not self.decision.answer and evidence.unfound_sides() and evidence.sides_named(at_least=1):
+            reason = "a paper the comparison names, found by its title (no paper found for the others)"
+            self.decision = Decision(True, self.decision.probability, reason)
         if not self.decision.answer and evidence.query.record_field and self.coined:
             reason = "a paper's abstract coins the name asked about"
             self.decision = Decision(True, self.decision.probability, reason)
@@ -175,6 +178,7 @@ class _Run:
             aspect_answer(evidence, embedder)
             or missing_count(evidence, embedder)
             or missing_metric(evidence, embedder)
+            or unmentioned(evidence, embedder)
             or expansion_answer(evidence, embedder)
         )
         if statement is not None:
@@ -185,6 +189,8 @@ class _Run:
             if outcome is not None:
                 if evidence.query.counted_as:
                     outcome = yield from self.counted(outcome)
+                if unfound := evidence.unfound_sides():
+                    outcome = yield from self.unfound(outcome, unfound)
                 yield Done(outcome, self.evidence.query)
                 return
         raise AssertionError("the chain always ends with the extractive backend")
@@ -247,6 +253,12 @@ class _Run:
         yield from self.tokens(text)
         self.lap("generate")
         return self.answer(text, backend, Verified(text, order=cited + [n for n in order if n not in cited]))
+
+    def unfound(self, answer: Answer, sides: list[str]) -> Generator[Event, None, Answer]:
+        """A comparison's answer ends saying which of the papers it names no paper found is."""
+        line = f"No indexed paper was found for {joined(sides)}."
+        yield from self.tokens(f"\n\n{line}")
+        return replace(answer, text=f"{answer.text}\n\n{line}")
 
     def counted(self, answer: Answer) -> Generator[Event, None, Answer]:
         """A list asked as "how many papers ...?" ends saying how many it lists, of how many."""

@@ -13,10 +13,13 @@ from .citations import PaperText
 from .contribution import background
 from .embeddings import Embedder
 from .evidence import Evidence
+from .expansion import spelled_out
 from .extractive import named_paper
+from .library.keyword import tokenize
 from .query import CODE_TOPIC, Aspect
 from .sentences import add_sentences
-from .yesno import UNSAID
+from .topic import names_acronym
+from .yesno import UNSAID, holds
 
 # Advantages an abstract states as such ("This design offers three key advantages: ...", "MetaShift
 # has two important benefits: ..."); one that states none still shows them in its results, so the
@@ -61,8 +64,8 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
     # hours", "GPU memory") or a quality ("hardware-aware", "accelerator-free")
     "hardware": re.compile(
         r"(?<![\w/.])(?:GPUs?|TPUs?|CPUs?|(?-i:NVIDIA|[AHV]100s?|A6000s?|RTX\s?\d{4}s?)|FPGAs?|accelerators?"
-        r"|hardware|(?:mobile|edge)\s+devices?|smartphones?|laptops?)(?![\w-])"
-        r"(?!\s+(?:hours?|days?|memory|time|budgets?|costs?)\b)",
+        r"|hardware|(?:mobile|edge)\s+devices?|smartphones?|laptops?)(?!\w)(?!-(?:aware|agnostic|friendly|free)\b)"
+        r"(?![\s*/-]*(?:hours?|hrs?|days?|memory|time|budgets?|costs?|utili[sz]ation|usage)\b)",
         re.IGNORECASE,
     ),
 }
@@ -202,6 +205,48 @@ def missing_metric(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
     if any(re.search(written, t, re.IGNORECASE) and re.search(r"\d", t) for t in texts):
         return None
     return f"The abstract of [{paper.number}] states no {metric} figure.", [paper.number]
+
+
+# "does X use Y?", "does X rely on Y?", "did X train on Y?": what it asks whether X uses (Y)
+_USES_ASKED = re.compile(
+    r"^\s*(?:and\s+)?(?:does|do|did)\s+(?P<subject>.+?)\s+(?:use|rely\s+on|require|need|employ|leverage|"
+    r"apply|include|involve|incorporate|support|(?:train|evaluate|test)\s+on)\s+(?:an?\s+|the\s+|any\s+)?"
+    r"(?P<used>[^?,;]+?)\s*\?*\s*$",
+    re.IGNORECASE,
+)
+
+
+def unmentioned(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
+    """For "does P use Y?" of the one paper it names, when P's abstract (and title) writes no word
+    of Y, or not all of them: that the abstracts don't say, P's abstract not mentioning Y, and P's
+    number; else None (a sentence writing Y settles it, or is quoted, as for any yes/no question)."""
+    if evidence.query.kind != "yesno":
+        return None
+    found = _asked_of_named(_USES_ASKED, evidence, embedder)
+    if found is None:
+        return None
+    asked, paper = found
+    used = asked["used"].strip()
+    terms = set(tokenize(used)) - set(tokenize(asked["subject"]))
+    texts = [paper.title, *paper.sentences]
+    if not terms or _mentions(texts, used, terms):
+        return None
+    return f"{UNSAID} The abstract of [{paper.number}] does not mention {used}.", [paper.number]
+
+
+def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
+    """Whether texts write every term of a phrase, or its acronym ("RL" for "reinforcement learning"),
+    or, for an acronym, words spelling it out ("large language models" for "LLMs"): a chance spelling
+    only keeps a sentence quoted, never claims an absence wrongly."""
+    words = [w for text in texts for w in text.split()]
+    written = set(tokenize(" ".join(words)))
+    if all(holds(written, term, words) for term in terms):
+        return True
+    phrase = used.split()
+    if len(phrase) >= 2 and any(names_acronym(t, "".join(w[0] for w in phrase).upper()) for t in texts):
+        return True
+    short = re.sub(r"s$", "", used) if len(phrase) == 1 else ""
+    return short.isalpha() and len(short) <= 5 and any(spelled_out(short.upper(), t) for t in texts)
 
 
 def missing_count(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:

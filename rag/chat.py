@@ -121,6 +121,10 @@ def _closer_elsewhere(typed: Evidence, contextual: Evidence, previous: list[str]
     return closest(typed, {typed.sources[0].paper.paper_id}) - closest(contextual, set(previous))
 
 
+# an ellipsis asking the last question under another condition: "and on ImageNet-V2?", "and in 8 bits?"
+_CONDITION = re.compile(r"^\s*and\s+(?:on|in|for|with|at|under|across|without)\s+\S", re.IGNORECASE)
+
+
 @dataclass
 class ChatSession:
     """A conversation with the paper collection."""
@@ -170,6 +174,8 @@ class ChatSession:
         named = self.assistant.gatherer.retriever(self.filters).named(question)
         if any(p not in previous for p in named):
             return False
+        if _CONDITION.match(question):  # "and on ImageNet-V2?": the last question, on something else
+            return True
         # An ellipsis points back weakly: it asks about its rarest word. "what about model merging?"
         # after GPTQ (which writes "model", not "merging") asks about a new topic, "and on
         # ImageNet?" after Model soups does not.
@@ -358,12 +364,13 @@ class ChatSession:
 
     @property
     def context(self) -> Turn | None:
-        """The exchange a follow-up refers to: the last, unless that chose among the papers of an
-        earlier one and found none of them ("None of the papers of the last answer says so."), or
-        pointed at papers the conversation has not got ("the fifth one" after four): then "they"
-        are still the papers of the exchange before it."""
+        """The exchange a follow-up refers to: the last, unless that was refused (no paper for "it"
+        to be), chose among the papers of an earlier one and found none of them ("None of the
+        papers of the last answer says so."), or pointed at papers the conversation has not got
+        ("the fifth one" after four): then "they" are still the papers of the exchange before it."""
         for turn in reversed(self.turns):
-            if not chose_none(turn) and turn.answer.decision != POINTED_NOWHERE:
+            refused = turn.answer.refused and not turn.answer.citations
+            if not (refused or chose_none(turn)) and turn.answer.decision != POINTED_NOWHERE:
                 return turn
         return self.last
 

@@ -165,7 +165,7 @@ _LEADING_CITATION = re.compile(
 )
 # what follows a citation that is its sentence's subject ("- [2] also proposes X.", "- [1] and [2] use
 # Y.", "- [1], [2] and [3] use Y.", "- [1][2] use Y.", "- [1]'s method ..."; not a name "mPLUG-Owl: ...")
-_AFTER_SUBJECT = re.compile(r"[,;&'\u2019\[]|[a-z]+(?:-[a-z]+)*\b(?!-)")
+_AFTER_SUBJECT = re.compile(r"[,;&\[]|['\u2019]s\b|[a-z]+(?:-[a-z]+)*\b(?!-)")
 # in such an item, a later citation followed by a capital opens the next item ("- [1] A [2] B"),
 # unlike one inside a sentence ("- [1] A beats B [2] by 3 points.")
 _NEXT_LABEL = re.compile(rf"[ \t]*({_MARK})[ \t]*(?=[A-Z0-9])")

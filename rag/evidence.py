@@ -63,12 +63,25 @@ class Evidence:
     unseen: frozenset[str] = frozenset()  # the question's terms that no paper of the collection writes
     like: str = ""  # the title of the paper a list of papers like it is like (Query.like)
 
-    def sides_named(self) -> bool:
-        """Whether a comparison found each paper it compares by the name its title writes."""
-        return len(self.sides) >= 2 and all(
+    def sides_named(self, at_least: int = 2) -> bool:
+        """Whether a comparison found each paper it found (at least that many) by the name its title
+        writes."""
+        return len(self.sides) >= at_least and all(
             folded(side) in folded(self.sources[number - 1].paper.title)
             for number, side in self.sides.items()
         )
+
+    def unfound_sides(self) -> list[str]:
+        """The sides a comparison names that no paper was found for ("AWQ" of "how do GPTQ and AWQ
+        differ?" when no paper found is AWQ)."""
+        if len(self.query.sides) < 2:
+            return []
+        labels = self.sides.values()  # a side's name as its paper is labelled ("GIM" of "GIM on ImageNet")
+        return [
+            side
+            for side in self.query.sides
+            if not any(side == n or side.startswith(f"{n} ") for n in labels)
+        ]
 
     def off_topic(self) -> bool:
         """Whether the query is a list whose topic no paper found is on (topic.on_topic; for things

@@ -581,6 +581,12 @@ def needs_rewriting(question: str, previous: Turn) -> bool:
 CONDENSE_ANSWER_CHARS = 400
 CONDENSE_MAX_TOKENS = 64
 CONDENSE_MAX_CHARS = 300
+# the words of a follow-up that a standalone question replaces with what they point at
+_POINTING_TERMS = frozenset(
+    tokenize(
+        "they them their theirs it its this that these those paper papers author authors work study one ones"
+    )
+)
 
 
 def condensing_context(previous: Turn) -> str:
@@ -612,8 +618,11 @@ def condense(assistant: Assistant, question: str, previous: Turn, *, llm: str | 
             continue
         first = reply.strip().splitlines()[0].strip().strip('"') if reply.strip() else ""
         first = strip_citations(first).strip('"')  # the system prompt asks for citations; a question has none
-        # A small model often answers instead of rewriting, or repeats the follow-up: only a question
-        # adding words of its own (the paper it refers to) counts.
+        # A small model often answers instead of rewriting, or repeats the follow-up, or drops what it
+        # asks ("and on imagenet?" as "what is DMD2?"): only a question adding words of its own (the
+        # paper it refers to) and keeping the follow-up's own counts.
         adds = set(tokenize(first)) - set(tokenize(question))
-        return first if first.endswith("?") and 3 <= len(first) <= CONDENSE_MAX_CHARS and adds else None
+        keeps = set(tokenize(question)) - _POINTING_TERMS <= set(tokenize(first))
+        fits = first.endswith("?") and 3 <= len(first) <= CONDENSE_MAX_CHARS
+        return first if fits and adds and keeps else None
     return None

@@ -135,9 +135,10 @@ _LIST_PREAMBLE = re.compile(
     r"(do|does)\s+(you|we|i)\s+have\s+(for|on|about)?|on|about|"
     r"discuss|mention|cover|explore|investigate|examine|talk\s+about|look\s+at|"
     r"study|address|propose|do|use|combine|describe|present|tackle|exist\s+for|"
-    # what the papers were evaluated on is the topic ("which papers evaluate on imagenet?")
+    # what the papers were evaluated on is the topic ("which papers evaluate on imagenet?"; not "test
+    # on-device inference")
     r"(?:evaluate|test|train|experiment|benchmark)\s+on|(?:are|were)\s+(?:evaluated|tested|trained|benchmarked)"
-    r"\s+on)(?!\w))?"
+    r"\s+on)(?![\w-]))?"
     rf"|{_APPROACHES}\s+(?:to|for|in|on)"
     r"|what\s+(?:approaches|methods|techniques)\s+exist\s+(?:for|to|in|on)"
     r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
@@ -149,7 +150,7 @@ _LIST_PREAMBLE = re.compile(
     r"(\s+(are|is)\s+(about|on)|(?<=that|hich)\s+(work\s+on|deal\s+with|focus\s+on"
     r"|(?:(?:are|were)\s+)?(?:evaluat|test|train|benchmark)(?:e|es|ed|s)?\s+on"
     r"|(use|propose|introduce|address|present|tackle|describe|combine)(s|d|es|ed)?|appl(y|ies|ied)|stud(y|ies|ied))"
-    r"(?!\w))?)\s*",
+    r"(?![\w-]))?)\s*",
     re.IGNORECASE,
 )
 
@@ -513,7 +514,8 @@ _ASKS_CODE = re.compile(rf"\b{_CODE}", re.IGNORECASE)
 # left once they are cut from either end names the paper ("One for All" keeps its "for").
 _ASPECT_ASKING = frozenset(
     "what which are is does do did the any main key major known have has leave leaves suggest suggests "
-    "mention mentions discuss discusses state states list lists author authors of in for its their "
+    "mention mentions discuss discusses state states list lists author authors of in for its their propose "
+    "proposes "
     "there what's".split()
 )
 _CODE_ASKING = _ASPECT_ASKING | frozenset(
@@ -554,9 +556,11 @@ def _without_aspect(text: str, aspect: Aspect) -> str:
 
 
 def _without_asking_aspect(sides: tuple[str, ...], aspect: Aspect | None) -> tuple[str, ...]:
-    """Compared sides without the words asking for the aspect ("what hardware does A use" of "what
-    hardware does A use compared to B?": A)."""
-    return tuple(_without_aspect(side, aspect) or side for side in sides) if aspect else sides
+    """Compared sides without the words asking for the aspect, in the side that writes them ("what
+    hardware does A use" of "what hardware does A use compared to B?": A; "full training" stays)."""
+    if aspect is None:
+        return sides
+    return tuple((_without_aspect(s, aspect) or s) if _ASPECTS[aspect].search(s) else s for s in sides)
 
 
 def asked_aspect(question: str) -> Aspect | None:

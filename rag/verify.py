@@ -46,10 +46,9 @@ _PROMPT_ECHO = re.compile(r"</?source\b|^\s*(Title|Question|Sources):", re.IGNOR
 # answer lists its own, from the sources' records
 _REFERENCE_LIST = re.compile(
     r"\n[ \t]*(?:#+[ \t]*)?(?:\*\*)?(?:references|sources|citations|bibliography)(?:\*\*)?[ \t]*:?[ \t]*"
-    r"(?:\*\*)?[ \t]*\n.*\Z",
-    re.IGNORECASE | re.DOTALL,
+    r"(?:\*\*)?[ \t]*\n\s*(?:[ \t]*(?:[-*\u2022][ \t]*)?(?:\[\^?\d+\]|\d+[.)])[^\n]*(?:\n\s*)?)+\Z",
+    re.IGNORECASE,
 )
-REFERENCE_LIST_REMOVED = "a list of references the model wrote; removed (the answer lists its own)"
 
 
 def is_model_refusal(text: str) -> bool:
@@ -197,6 +196,7 @@ class Verified:
     attributed: list[str] = field(default_factory=list)
     rejection: str | None = None  # why this reply is not an answer
     verdict: str | None = None  # how a yes/no reply's verdict was set to its cited sentences'
+    references_dropped: bool = False  # it ended with the model's own list of references, dropped
 
 
 def verify(
@@ -216,8 +216,27 @@ def verify(
         return Verified("", [], rejection=f"the reply is longer than {max_chars:,} characters")
     text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
     listed = _REFERENCE_LIST.search(text) if from_model else None
-    if listed:
-        text = text[: listed.start()]
+    checked = _checked(
+        text[: listed.start()] if listed else text,
+        evidence,
+        vectors_of,
+        citable=citable,
+        threshold=threshold,
+        from_model=from_model,
+    )
+    return dataclasses.replace(checked, references_dropped=True) if listed else checked
+
+
+def _checked(
+    text: str,
+    evidence: Evidence,
+    vectors_of: Callable[[list[str]], np.ndarray],
+    *,
+    citable: set[int],
+    threshold: float,
+    from_model: bool,
+) -> Verified:
+    """A reply's text checked (`verify`, once its citations are read and a references list dropped)."""
     if not text.strip():
         return Verified("", [], rejection="empty reply")
     silent = _silent(text, evidence, citable) if from_model else None
@@ -235,9 +254,7 @@ def verify(
     targets = injected_targets([t for p in evidence.papers.values() for t in [p.title, *p.chunk_texts]])
     kept_lines: list[list[str]] = []
     attributed: list[str] = []
-    removed = (
-        [Unsupported(" ".join(listed.group().split()), [], None, REFERENCE_LIST_REMOVED)] if listed else []
-    )
+    removed: list[Unsupported] = []
     for line in lines:
         kept: list[str] = []
         for sentence in line:
@@ -330,9 +347,9 @@ def changes(verified: Verified) -> str:
     parts = [verified.verdict] if verified.verdict else []
     if verified.attributed:
         parts.append(f"{len(verified.attributed)} uncited sentence(s) attributed by the support check")
-    removed = [u for u in verified.unsupported if not u.citations and u.reason != REFERENCE_LIST_REMOVED]
+    removed = [u for u in verified.unsupported if not u.citations]
     if removed:
         parts.append(f"{len(removed)} uncited sentence(s) removed")
-    if any(u.reason == REFERENCE_LIST_REMOVED for u in verified.unsupported):
+    if verified.references_dropped:
         parts.append("the model's list of references removed")
     return "; ".join(parts) or "citations renumbered"

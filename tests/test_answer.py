@@ -271,6 +271,7 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("which papers evaluate on imagenet?", "imagenet"),
         ("which papers are tested on coco?", "coco"),
         ("papers that train on laion", "laion"),
+        ("which papers test on-device inference?", "test on-device inference"),  # not "-device inference"
         # verbs and endings around the topic (before: "discuss X", "on X are there" searched)
         ("which papers discuss dataset distillation?", "dataset distillation"),
         ("which papers mention imagenet?", "imagenet"),
@@ -421,8 +422,10 @@ def test_a_citation_that_is_its_items_subject_stays_where_it_is(item: str) -> No
 
 
 def test_a_label_with_a_colon_or_a_lower_case_name_moves_to_the_end() -> None:
-    reply = "- [1]: FiVE, a benchmark.\n- [2] mPLUG-Owl: a model."
-    assert citations_last(reply) == "- FiVE, a benchmark. [1]\n- mPLUG-Owl: a model. [2]"
+    reply = "- [1]: FiVE, a benchmark.\n- [2] mPLUG-Owl: a model.\n- [3] 'Model soups' average weights."
+    assert citations_last(reply) == (
+        "- FiVE, a benchmark. [1]\n- mPLUG-Owl: a model. [2]\n- 'Model soups' average weights. [3]"
+    )
 
 
 def test_a_line_of_several_labelled_items_becomes_one_line_each() -> None:

@@ -427,6 +427,38 @@ def test_a_rewrite_repeating_the_follow_up_is_not_used(assistant: Assistant) -> 
     assert session.turns[1].standalone == "and what accuracy do they reach? (regarding: CLIP-ReIdent)"
 
 
+def test_and_on_something_else_asks_the_last_question_of_the_same_paper(session: ChatSession) -> None:
+    """Before: "and on soccer?" (a word CLIP-ReIdent never writes) was read as a new topic."""
+    script = Script("what is clip-reident?", "and on soccer?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert session.turns[1].standalone == "and on soccer? (regarding: CLIP-ReIdent)"
+
+
+def test_it_after_a_refused_question_is_the_paper_answered_before(session: ChatSession) -> None:
+    """Before: "who wrote it?" after a refusal searched "(regarding: how does protein folding work?)"."""
+    script = Script("what is clip-reident?", "how does protein folding work?", "who wrote it?")
+    assert repl(session, script.read_line, script.write) == 0
+    _, refused, third = session.turns
+    assert refused.answer.refused
+    assert third.standalone == "who wrote CLIP-ReIdent?"
+    assert [c.paper.title for c in third.answer.citations] == [CLIP]
+
+
+def test_a_rewrite_dropping_what_the_follow_up_asks_is_not_used(assistant: Assistant) -> None:
+    """Before: Qwen's "What is CLIP-ReIdent?" for "and on the mmsports challenge?" was searched,
+    and "mmsports" lost: the chat's own reading (the paper carried along) is searched instead."""
+    assistant.ingest()
+    answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
+    model = Scripted(answer, then=("What is CLIP-ReIdent?", answer))
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": model})
+    session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
+    script = Script("what is clip-reident?", "and on the mmsports challenge?")
+    assert repl(session, script.read_line, script.write) == 0
+    assert len(model.requests) == 3  # answer, condensing, answer
+    assert "mmsports" in session.turns[1].standalone and "CLIP-ReIdent" in session.turns[1].standalone
+
+
 def test_they_standing_for_the_one_paper_cited_is_resolved_without_asking_the_model(
     assistant: Assistant,
 ) -> None:

@@ -12,12 +12,14 @@ from doubles import Script, Scripted
 
 from rag.answerer import count_line
 from rag.api import Assistant
+from rag.aspects import _STATED, _mentions
 from rag.chat import ChatSession, repl
 from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
 from rag.contribution import reports_evaluation, reports_finding, reports_speed
 from rag.embeddings import OnnxMiniLM
 from rag.extractive import contribution, presenting, settling_sentences
+from rag.library.keyword import tokenize
 from rag.prompting import build_messages
 from rag.prompts import load_prompts
 from rag.query import compared, parse, rivals, without_regarding
@@ -164,7 +166,13 @@ def test_a_list_form_asking_what_a_named_paper_has_is_about_that_paper(
 def test_a_compared_side_no_paper_writes_quotes_no_other_paper_under_its_name(assistant: Assistant) -> None:
     answer = assistant.ask("compare CLIP-ReIdent, GIM and AWQ", llm="extractive")
     assert {c.paper.title for c in answer.citations} == {CLIP, GIM}
-    assert [line.split(":")[0] for line in answer.text.splitlines()] == ["- CLIP-ReIdent", "- GIM"]
+    lines = answer.text.splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == ["- CLIP-ReIdent", "- GIM"]
+    assert lines[2:] == ["", "No indexed paper was found for AWQ."]  # before: not a word of it
+    # one side found by its title, the other by none: that one is answered (before: refused)
+    alone = assistant.ask("how do GIM and AWQ differ?", llm="extractive")
+    assert [c.paper.title for c in alone.citations] == [GIM] and not alone.refused
+    assert alone.text.endswith("\n\nNo indexed paper was found for AWQ.")
 
 
 def test_a_compared_topic_no_paper_is_on_quotes_no_paper_sharing_a_word_of_it(assistant: Assistant) -> None:
@@ -966,6 +974,40 @@ def test_code_as_a_topic_is_no_question_about_a_papers_code(question: str) -> No
 
 
 @pytest.mark.parametrize(
+    ("used", "mentioned"),
+    [
+        ("LLMs", True),  # spelled out: "large language models"
+        ("reinforcement learning", True),
+        ("RL", True),
+        ("BERT", False),
+        ("policy gradients", False),  # one word of two is no mention
+    ],
+)
+def test_a_thing_is_mentioned_in_its_words_or_its_acronym(used: str, mentioned: bool) -> None:
+    texts = ["We tune large language models with reinforcement learning from human feedback, or RL."]
+    assert _mentions(texts, used, set(tokenize(used))) is mentioned
+    # an abstract writing only the acronym mentions the phrase it abbreviates
+    phrase = "reinforcement learning"
+    assert _mentions(["The agent acts with RL."], phrase, set(tokenize(phrase)))
+
+
+def test_whether_a_paper_uses_what_its_abstract_never_writes_is_unsaid(assistant: Assistant) -> None:
+    """Before: "does gim use reinforcement learning?" quoted a sentence of GIM about something else,
+    without a verdict."""
+    for question, used in (
+        ("does gim use reinforcement learning?", "reinforcement learning"),
+        ("does clip-reident rely on a GAN?", "GAN"),
+    ):
+        answer = assistant.ask(question, llm="extractive")
+        assert answer.text == f"The abstracts don't say. The abstract of [1] does not mention {used}."
+        assert len(answer.citations) == 1 and answer.citations[0].paper.title in (GIM, CLIP)
+    # what it writes, in its words or as an acronym it spells out, is no absence
+    assert assistant.ask("does gim use internet videos?", llm="extractive").text.startswith("Yes. ")
+    written = assistant.ask("does clip-reident use vision transformers?", llm="extractive").text
+    assert "does not mention" not in written, written
+
+
+@pytest.mark.parametrize(
     ("question", "search"),
     [
         ("what hardware does gptq use?", "what hardware does gptq use?"),
@@ -987,6 +1029,36 @@ def test_a_question_about_a_papers_hardware_asks_for_it(question: str, search: s
 )
 def test_a_yes_no_or_count_about_hardware_is_no_aspect(question: str) -> None:
     assert parse(question).aspect is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        ("what hardware does Fuyou use versus full training?", ("Fuyou", "full training")),
+        ("what are the limitations of GIM versus the state of the art?", ("GIM", "state of the art")),
+    ],
+)
+def test_only_the_side_asking_for_an_aspect_loses_its_asking_words(
+    question: str, sides: tuple[str, ...]
+) -> None:
+    """Before the review: "full", "art", as the asking words were cut from every side."""
+    assert parse(question).sides == sides
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("We train on TPU-v4 pods.", True),
+        ("It runs on A100-80GB cards.", True),
+        ("It trains on 400 GPUs.", True),
+        ("Training cost drops 2.5x (GPU*hrs).", False),  # a cost
+        ("GPU utilization rises by 20%.", False),
+        ("A hardware-aware search finds it.", False),  # a quality
+        ("Weights: https://hf.co/nvidia/foo.", False),  # a link
+    ],
+)
+def test_a_sentence_names_hardware_it_runs_on_not_a_cost_or_a_link(sentence: str, names: bool) -> None:
+    assert bool(_STATED["hardware"].search(sentence)) is names
 
 
 def test_a_papers_hardware_is_quoted_or_said_to_be_unmentioned(tmp_path: Path, embedder: OnnxMiniLM) -> None:

@@ -205,8 +205,10 @@ def logs(args: argparse.Namespace, assistant: Assistant) -> int:
         if args.json:
             print_json(entries[0] if len(entries) == 1 else entries)
         else:
-            for entry in entries:
+            for at, entry in enumerate(entries):
                 print_entry(entry)
+                if at < len(entries) - 1:
+                    print()
         return EXIT_OK
     entries = assistant.log.entries(limit=args.n, query=args.q)
     if args.json:

@@ -274,7 +274,7 @@ def _logs(add: AddCommand) -> None:
         help="the answers given so far: list, search, show one",
         description="Every answer of `rag ask`, `rag chat`, `rag eval`, `rag serve`, `rag mcp` and "
         "Python's ask() is recorded in a SQLite log ($RAG_LOG_PATH, default ~/.local/share/rag/logs.db; "
-        "RAG_LOG=0 or, for ask, --no-log: not). `rag logs` lists the latest, `-q WORDS` searches "
+        "RAG_LOG=0 or, for ask and chat, --no-log: not). `rag logs` lists the latest, `-q WORDS` searches "
         "questions and answers, `rag logs show ID ...` prints them with their references.",
     )
     logs.add_argument("show", nargs="*", metavar="show ID", help="print logged answers by their ids")

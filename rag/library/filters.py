@@ -306,12 +306,12 @@ class Filter:
                 i += 1
             else:
                 raise InputError(f"{words[i]!r}: write name=value, e.g. year=2021..2023 author=Turing")
-            options.setdefault(key, []).append(value)
+            options.setdefault(key.strip().lower(), []).append(value)
             i += 1
         for key, values in options.items():
-            if key.lower() in ("year", "since", "until") and len(values) > 1:
+            if key in ("year", "since", "until") and len(values) > 1:
                 raise InputError(f"{key} given {len(values)} times: give one range, e.g. year=2019..2024")
-        single = {k: v[0] if k.lower() in ("year", "since", "until") else v for k, v in options.items()}
+        single = {k: v[0] if k in ("year", "since", "until") else v for k, v in options.items()}
         return cls.parse(single)
 
     def override(self, other: Filter) -> Filter:

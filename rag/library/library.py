@@ -443,7 +443,7 @@ class Library:
         from .ingest import paper_ref
 
         asked = {
-            ("year", "a year"): bool(filters.start or filters.end),
+            ("year", "a year or date"): bool(filters.start or filters.end),
             ("authors", "authors"): bool(filters.authors),
             ("categories", "categories"): bool(filters.categories),
             ("venue", "a venue"): bool(filters.venues),
