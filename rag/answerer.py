@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from .answer import REFUSAL, Answer, Citation, Source
-from .aspects import aspect_answer, missing_count, missing_metric, unmentioned
+from .aspects import aspect_answer, missing_count, missing_metric, uncompared, unmentioned
 from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_citations, tidy
 from .config import AnswerSettings
 from .decide import Decision, decide
@@ -190,7 +190,12 @@ class _Run:
                 if evidence.query.counted_as:
                     outcome = yield from self.counted(outcome)
                 if unfound := evidence.unfound_sides():
-                    outcome = yield from self.unfound(outcome, unfound)
+                    outcome = yield from self.closing(
+                        outcome, f"No indexed paper was found for {joined(unfound)}."
+                    )
+                elif rivals := uncompared(evidence):
+                    line = f"Neither abstract compares {rivals[0]} with {rivals[1]}."
+                    outcome = yield from self.closing(outcome, line)
                 yield Done(outcome, self.evidence.query)
                 return
         raise AssertionError("the chain always ends with the extractive backend")
@@ -254,9 +259,9 @@ class _Run:
         self.lap("generate")
         return self.answer(text, backend, Verified(text, order=cited + [n for n in order if n not in cited]))
 
-    def unfound(self, answer: Answer, sides: list[str]) -> Generator[Event, None, Answer]:
-        """A comparison's answer ends saying which of the papers it names no paper found is."""
-        line = f"No indexed paper was found for {joined(sides)}."
+    def closing(self, answer: Answer, line: str) -> Generator[Event, None, Answer]:
+        """An answer ending with a line on what the papers found leave out (a compared paper none is,
+        a comparison neither makes)."""
         yield from self.tokens(f"\n\n{line}")
         return replace(answer, text=f"{answer.text}\n\n{line}")
 

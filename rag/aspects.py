@@ -1,7 +1,8 @@
 """What an abstract seldom states about its own paper: its limitations, its future work, its
-advantages as such, its code, its hardware, a count ("how many parameters does X have?"). A question
-asking for one of them about a named paper is answered from the sentences of that paper stating it,
-or (limitations, future work, code, hardware, a count) by saying that its abstract does not state
+advantages as such, its code, its hardware, a count ("how many parameters does X have?"), a metric,
+what it uses, and whether it beats a paper it never names. A question asking for one of them about
+a named paper is answered from the sentences of that paper stating it, or (limitations, future
+work, code, hardware, a count, a metric, a thing it uses) by saying that its abstract does not state
 it; never with a sentence about something else (a capability quoted for "what are the limitations
 of model soups?")."""
 
@@ -10,16 +11,16 @@ from __future__ import annotations
 import re
 
 from .citations import PaperText
-from .contribution import background
+from .contribution import background, name_written, own_names
 from .embeddings import Embedder
 from .evidence import Evidence
-from .expansion import spelled_out
+from .expansion import initials, spelled_out
 from .extractive import named_paper
+from .library.acronyms import SMALL_WORDS
 from .library.keyword import tokenize
 from .query import CODE_TOPIC, Aspect
 from .sentences import add_sentences
-from .topic import names_acronym
-from .yesno import UNSAID, holds
+from .yesno import UNSAID
 
 # Advantages an abstract states as such ("This design offers three key advantages: ...", "MetaShift
 # has two important benefits: ..."); one that states none still shows them in its results, so the
@@ -143,6 +144,37 @@ def _said(sentences: list[str], aspect: Aspect, number: int) -> str:
     return " ".join(f"{s.rstrip()} [{number}]" for s in sentences) if sentences else unstated(aspect, number)
 
 
+# "is A better than B?", "which is faster, A or B?", "does A outperform B?"
+_WHICH_BETTER = re.compile(
+    r"\b(?:better|worse|faster|slower|more\s+accurate|outperforms?|beats?|superior|stronger|best|fastest)\b",
+    re.IGNORECASE,
+)
+
+
+def uncompared(evidence: Evidence) -> tuple[str, str] | None:
+    """For "is A better than B?" of the two papers found: their names, when neither abstract writes
+    the other's name (neither says which is better); else None."""
+    if len(evidence.sides) != 2 or not _WHICH_BETTER.search(evidence.query.text):
+        return None
+    (first, a), (second, b) = evidence.sides.items()
+    one, other = evidence.papers.get(first), evidence.papers.get(second)
+    if one is None or other is None:
+        return None
+    names = _names_of(a, one), _names_of(b, other)
+    if _writes_any(one, names[1]) or _writes_any(other, names[0]):
+        return None
+    return names[0][-1], names[1][-1]  # as the titles write them, else as asked
+
+
+def _names_of(side: str, paper: PaperText) -> list[str]:
+    """What a paper may be called by in another abstract: the side as asked, its title's short name."""
+    return [side, *([paper.title.split(":", 1)[0]] if ":" in paper.title else [])]
+
+
+def _writes_any(paper: PaperText, names: list[str]) -> bool:
+    return any(name_written(text, name, re.IGNORECASE) for text in paper.chunk_texts for name in names)
+
+
 # "how many training images does X use?": what is counted, up to the verb ("training images")
 _HOW_MANY = re.compile(
     r"\bhow\s+many\s+(?P<counted>[\w-]+(?:\s+[\w-]+){0,2}?)\s+"
@@ -217,35 +249,63 @@ _USES_ASKED = re.compile(
 
 
 def unmentioned(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
-    """For "does P use Y?" of the one paper it names, when P's abstract (and title) writes no word
-    of Y, or not all of them: that the abstracts don't say, P's abstract not mentioning Y, and P's
-    number; else None (a sentence writing Y settles it, or is quoted, as for any yes/no question)."""
+    """For "does P use Y?" of the paper P the question names by its name, when P's abstract (and
+    title) writes none of Y's distinctive words (in any form: "pretrained" is "pre-trained"), nor
+    Y's acronym, nor, for an acronym, words spelling it out: that the abstracts don't say, P's
+    abstract not mentioning Y, and P's number; else None (a sentence writing Y settles it, or is
+    quoted, as for any yes/no question)."""
     if evidence.query.kind != "yesno":
         return None
     found = _asked_of_named(_USES_ASKED, evidence, embedder)
     if found is None:
         return None
     asked, paper = found
+    if not _called(asked["subject"], paper):  # "does zero shot quantization use ...?" is no question of ZeRO
+        return None
     used = asked["used"].strip()
-    terms = set(tokenize(used)) - set(tokenize(asked["subject"]))
+    terms = _terms(used) - _terms(asked["subject"]) - _GENERIC
     texts = [paper.title, *paper.sentences]
     if not terms or _mentions(texts, used, terms):
         return None
     return f"{UNSAID} The abstract of [{paper.number}] does not mention {used}.", [paper.number]
 
 
+# words a thing used is described with rather than named by ("a LoRA approach", "some kind of X")
+_GENERIC = frozenset(
+    tokenize(
+        "model models method methods approach approaches framework frameworks network networks data "
+        "technique techniques system systems algorithm algorithms kind type sort some any own way ways "
+        "tool tools strategy strategies module modules component components paper"
+    )
+)
+
+
+def _terms(text: str) -> set[str]:
+    """A text's terms, also as written without the hyphens inside words ("pre-trained": "pretrained")."""
+    return set(tokenize(text)) | set(tokenize(re.sub(r"(?<=\w)-(?=\w)", "", text)))
+
+
+def _called(subject: str, paper: PaperText) -> bool:
+    """Whether a question's subject is the paper's name (its title's short name, one it coins), or
+    its title."""
+    written = _terms(subject)
+    return bool(written) and any(written <= _terms(name) for name in [*own_names(paper), paper.title])
+
+
 def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
-    """Whether texts write every term of a phrase, or its acronym ("RL" for "reinforcement learning"),
-    or, for an acronym, words spelling it out ("large language models" for "LLMs"): a chance spelling
-    only keeps a sentence quoted, never claims an absence wrongly."""
-    words = [w for text in texts for w in text.split()]
-    written = set(tokenize(" ".join(words)))
-    if all(holds(written, term, words) for term in terms):
+    """Whether texts write any of a phrase's distinctive terms, or its acronym ("RL" for
+    "reinforcement learning"), or, for an acronym, words spelling it out ("large language models"
+    for "LLMs"): a chance match only keeps a sentence quoted, never claims an absence wrongly."""
+    written = set().union(*(_terms(text) for text in texts))
+    if terms & written:
         return True
-    phrase = used.split()
-    if len(phrase) >= 2 and any(names_acronym(t, "".join(w[0] for w in phrase).upper()) for t in texts):
+    # its acronym, as written ("LoRA" for "low-rank adaptation", "LLMs" for "language models")
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", used) if w.casefold() not in SMALL_WORDS]
+    letters = "".join(w[0] for w in words).upper()
+    acronyms = {initials(w) for text in texts for w in re.findall(r"[A-Za-z][\w-]*", text)} - {""}
+    if len(words) >= 2 and any(a.endswith(letters) for a in acronyms):
         return True
-    short = re.sub(r"s$", "", used) if len(phrase) == 1 else ""
+    short = re.sub(r"s$", "", used) if len(used.split()) == 1 else ""
     return short.isalpha() and len(short) <= 5 and any(spelled_out(short.upper(), t) for t in texts)
 
 

@@ -121,10 +121,6 @@ def _closer_elsewhere(typed: Evidence, contextual: Evidence, previous: list[str]
     return closest(typed, {typed.sources[0].paper.paper_id}) - closest(contextual, set(previous))
 
 
-# an ellipsis asking the last question under another condition: "and on ImageNet-V2?", "and in 8 bits?"
-_CONDITION = re.compile(r"^\s*and\s+(?:on|in|for|with|at|under|across|without)\s+\S", re.IGNORECASE)
-
-
 @dataclass
 class ChatSession:
     """A conversation with the paper collection."""
@@ -174,8 +170,6 @@ class ChatSession:
         named = self.assistant.gatherer.retriever(self.filters).named(question)
         if any(p not in previous for p in named):
             return False
-        if _CONDITION.match(question):  # "and on ImageNet-V2?": the last question, on something else
-            return True
         # An ellipsis points back weakly: it asks about its rarest word. "what about model merging?"
         # after GPTQ (which writes "model", not "merging") asks about a new topic, "and on
         # ImageNet?" after Model soups does not.
@@ -364,13 +358,15 @@ class ChatSession:
 
     @property
     def context(self) -> Turn | None:
-        """The exchange a follow-up refers to: the last, unless that was refused (no paper for "it"
-        to be), chose among the papers of an earlier one and found none of them ("None of the
-        papers of the last answer says so."), or pointed at papers the conversation has not got
-        ("the fifth one" after four): then "they" are still the papers of the exchange before it."""
+        """The exchange a follow-up refers to: the last, unless that was a follow-up refused, chose
+        among the papers of an earlier one and found none of them ("None of the papers of the last
+        answer says so."), or pointed at papers the conversation has not got ("the fifth one" after
+        four): then "they" are still the papers of the exchange before it."""
         for turn in reversed(self.turns):
-            refused = turn.answer.refused and not turn.answer.citations
-            if not (refused or chose_none(turn)) and turn.answer.decision != POINTED_NOWHERE:
+            # a follow-up refused ("and on ImageNet?" of CrossNER) leaves "it" its paper; a new
+            # question refused ("tell me about AWQ") is what "it" is, and has none
+            refused_follow_up = turn.answer.refused and refers_back(turn.question)
+            if not (refused_follow_up or chose_none(turn)) and turn.answer.decision != POINTED_NOWHERE:
                 return turn
         return self.last
 

@@ -72,8 +72,9 @@ class Evidence:
         )
 
     def unfound_sides(self) -> list[str]:
-        """The sides a comparison names that no paper was found for ("AWQ" of "how do GPTQ and AWQ
-        differ?" when no paper found is AWQ)."""
+        """The sides a comparison names that no paper of the collection writes a word of ("AWQ" of
+        "how do GPTQ and AWQ differ?"; not a topic, "traditional quantization", nor a paper the
+        search missed, as some paper writes its words)."""
         if len(self.query.sides) < 2:
             return []
         labels = self.sides.values()  # a side's name as its paper is labelled ("GIM" of "GIM on ImageNet")
@@ -81,6 +82,8 @@ class Evidence:
             side
             for side in self.query.sides
             if not any(side == n or side.startswith(f"{n} ") for n in labels)
+            and tokenize(side)
+            and set(tokenize(side)) <= self.unseen
         ]
 
     def off_topic(self) -> bool:

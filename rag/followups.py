@@ -622,7 +622,10 @@ def condense(assistant: Assistant, question: str, previous: Turn, *, llm: str | 
         # asks ("and on imagenet?" as "what is DMD2?"): only a question adding words of its own (the
         # paper it refers to) and keeping the follow-up's own counts.
         adds = set(tokenize(first)) - set(tokenize(question))
-        keeps = set(tokenize(question)) - _POINTING_TERMS <= set(tokenize(first))
+        # (a pronoun's question may be reworded: "who wrote it?" as "who are the authors of X?")
+        keeps = not _ELLIPSIS.match(question) or set(tokenize(question)) - _POINTING_TERMS <= set(
+            tokenize(first)
+        )
         fits = first.endswith("?") and 3 <= len(first) <= CONDENSE_MAX_CHARS
         return first if fits and adds and keeps else None
     return None

@@ -123,7 +123,7 @@ def _stated(paper: PaperRef, asked: RecordField, name: str) -> str | None:
 def _instead(paper: PaperRef, asked: RecordField) -> str:
     """What the record has in place of a missing field, as a second sentence ('' when nothing)."""
     if asked == "date" and paper.date:  # the day a listing shows it ("Mar 11" of Daily Papers), no year
-        return f" Its source lists it under {paper.date}, which says no year."
+        return f" Its source lists it under {paper.date}, without a year."
     if asked in ("venue", "doi") and paper.arxiv_id:
         return f" It is arXiv {paper.arxiv_id}."
     if asked == "url" and paper.links:

@@ -46,9 +46,27 @@ _PROMPT_ECHO = re.compile(r"</?source\b|^\s*(Title|Question|Sources):", re.IGNOR
 # answer lists its own, from the sources' records
 _REFERENCE_LIST = re.compile(
     r"\n[ \t]*(?:#+[ \t]*)?(?:\*\*)?(?:references|sources|citations|bibliography)(?:\*\*)?[ \t]*:?[ \t]*"
-    r"(?:\*\*)?[ \t]*\n\s*(?:[ \t]*(?:[-*\u2022][ \t]*)?(?:\[\^?\d+\]|\d+[.)])[^\n]*(?:\n\s*)?)+\Z",
+    r"(?:\*\*)?[ \t]*\n(?P<entries>(?:[^\n]*\S[^\n]*(?:\n\s*|\Z))+)\Z",
     re.IGNORECASE,
 )
+# an entry's marks: its bullet or number, its citations ("- [1] Title", "1. Title", "- Title [1]")
+_ENTRY_MARKS = re.compile(
+    r"^[ \t]*(?:[-*\u2022][ \t]*)?(?:\d+[.)][ \t]*)?|\[\^?[\d,\s]+\]|[*_\"]", re.MULTILINE
+)
+
+
+def _reference_list(text: str, evidence: Evidence) -> re.Match[str] | None:
+    """The list of references a reply ends with, when each of its lines is a source's title (or
+    its beginning); None else (a list of cited claims under "Sources:" is the answer)."""
+    listed = _REFERENCE_LIST.search(text)
+    if listed is None:
+        return None
+    titles = [p.title.casefold() for p in evidence.papers.values()]
+    for line in listed["entries"].splitlines():
+        entry = " ".join(_ENTRY_MARKS.sub(" ", line).split()).casefold().rstrip(".")
+        if entry and not any(t.startswith(entry[:40]) or entry.startswith(t[:40]) for t in titles):
+            return None
+    return listed
 
 
 def is_model_refusal(text: str) -> bool:
@@ -215,7 +233,7 @@ def verify(
     if max_chars is not None and len(raw) > max_chars:
         return Verified("", [], rejection=f"the reply is longer than {max_chars:,} characters")
     text = keep_valid_citations(citations_last(re.sub(r"^\s*Answer:\s*", "", raw)), citable)
-    listed = _REFERENCE_LIST.search(text) if from_model else None
+    listed = _reference_list(text, evidence) if from_model else None
     checked = _checked(
         text[: listed.start()] if listed else text,
         evidence,

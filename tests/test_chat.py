@@ -427,21 +427,18 @@ def test_a_rewrite_repeating_the_follow_up_is_not_used(assistant: Assistant) -> 
     assert session.turns[1].standalone == "and what accuracy do they reach? (regarding: CLIP-ReIdent)"
 
 
-def test_and_on_something_else_asks_the_last_question_of_the_same_paper(session: ChatSession) -> None:
-    """Before: "and on soccer?" (a word CLIP-ReIdent never writes) was read as a new topic."""
-    script = Script("what is clip-reident?", "and on soccer?")
-    assert repl(session, script.read_line, script.write) == 0
-    assert session.turns[1].standalone == "and on soccer? (regarding: CLIP-ReIdent)"
-
-
-def test_it_after_a_refused_question_is_the_paper_answered_before(session: ChatSession) -> None:
-    """Before: "who wrote it?" after a refusal searched "(regarding: how does protein folding work?)"."""
-    script = Script("what is clip-reident?", "how does protein folding work?", "who wrote it?")
+def test_it_after_a_refused_follow_up_is_the_paper_answered_before(session: ChatSession) -> None:
+    """Before: "who wrote it?" after a refused follow-up searched "(regarding: and on protein
+    folding?)"; after a refused question of its own, "it" is what that one asked."""
+    script = Script("what is clip-reident?", "and on protein folding?", "who wrote it?")
     assert repl(session, script.read_line, script.write) == 0
     _, refused, third = session.turns
     assert refused.answer.refused
     assert third.standalone == "who wrote CLIP-ReIdent?"
     assert [c.paper.title for c in third.answer.citations] == [CLIP]
+    again = Script("what is clip-reident?", "tell me about protein folding", "who wrote it?")
+    assert repl(session, again.read_line, again.write) == 0
+    assert session.turns[-1].answer.refused  # "it" is protein folding, which no paper is about
 
 
 def test_a_rewrite_dropping_what_the_follow_up_asks_is_not_used(assistant: Assistant) -> None:

@@ -381,13 +381,23 @@ def test_an_uncited_sentence_is_attributed_to_the_paper_that_supports_it(assista
     assert replaced(events) == ["checked answer: 1 uncited sentence(s) attributed by the support check"]
 
 
-@pytest.mark.parametrize("heading", ["References:", "**References**", "### Sources", "Citations"])
-def test_a_list_of_references_the_model_writes_is_removed(assistant: Assistant, heading: str) -> None:
+@pytest.mark.parametrize(
+    ("heading", "entry"),
+    [
+        ("References:", "[1] CLIP-ReIdent: Contrastive Training for Player Re-Identification"),
+        ("**References**", "1. CLIP-ReIdent: Contrastive Training"),
+        ("### Sources", "- [1] CLIP-ReIdent: Contrastive Training for Player Re-Identification"),
+        ("Citations", "- *CLIP-ReIdent: Contrastive Training for Player Re-Identification* [1]"),
+    ],
+)
+def test_a_list_of_references_the_model_writes_is_removed(
+    assistant: Assistant, heading: str, entry: str
+) -> None:
     """Before: "References:" and "[1] CLIP-ReIdent: ..." stayed in the answer as a cited sentence,
     flagged as unsupported (with "Sources:", the whole reply was rejected as an echo of the prompt)."""
     assistant.ingest()
     answer_text = "A fine-tuned CLIP ViT-L/14 reaches 98.44% mAP on player re-identification [1]."
-    reply = f"{answer_text}\n\n{heading}\n[1] CLIP-ReIdent: Contrastive Training for Player Re-Identification"
+    reply = f"{answer_text}\n\n{heading}\n{entry}"
     answer, events = answered(_scripted(assistant, reply), QUESTION)
     assert answer.backend == "openai" and answer.fallback_reason is None
     assert answer.text == answer_text

@@ -240,7 +240,7 @@ def test_the_record_answer_cuts_a_long_author_list_and_names_an_untitled_paper()
     assert record_answer(one, "authors") == "This paper was written by Ada Lovelace [1]."
     # a date without a year is no "no date" (before: "... has no date or year. It is dated Mar 11")
     assert record_answer(one, "date") == (
-        "The record of [1] has no year. Its source lists it under Mar 11, which says no year."
+        "The record of [1] has no year. Its source lists it under Mar 11, without a year."
     )
     assert record_answer(PaperRef("s", "T"), "date") == "The record of [1] has no date or year."
     linked = PaperRef("r", "T", links=["https://github.com/x/y"])
