@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 
 from .citations import PaperText
-from .contribution import background, name_written, own_names
+from .contribution import background, own_names
 from .embeddings import Embedder
 from .evidence import Evidence
 from .expansion import initials, spelled_out
 from .extractive import named_paper
 from .library.acronyms import SMALL_WORDS
 from .library.keyword import tokenize
+from .library.names import title_names
 from .query import CODE_TOPIC, Aspect
 from .sentences import add_sentences
 from .yesno import UNSAID
@@ -144,9 +145,12 @@ def _said(sentences: list[str], aspect: Aspect, number: int) -> str:
     return " ".join(f"{s.rstrip()} [{number}]" for s in sentences) if sentences else unstated(aspect, number)
 
 
-# "is A better than B?", "which is faster, A or B?", "does A outperform B?"
+# "is A better than B?", "which is faster, A or B?", "does A outperform B?" (not "how do A and B
+# differ in getting better accuracy?")
 _WHICH_BETTER = re.compile(
-    r"\b(?:better|worse|faster|slower|more\s+accurate|outperforms?|beats?|superior|stronger|best|fastest)\b",
+    r"\b(?:better|worse|faster|slower|more\s+accurate|stronger|superior)\s+(?:than|to)\b"
+    r"|^\W*(?:which|who)\b[^?]*\b(?:better|worse|faster|slower|best|fastest|more\s+accurate)\b"
+    r"|\b(?:outperforms?|beats?)\b",
     re.IGNORECASE,
 )
 
@@ -167,12 +171,18 @@ def uncompared(evidence: Evidence) -> tuple[str, str] | None:
 
 
 def _names_of(side: str, paper: PaperText) -> list[str]:
-    """What a paper may be called by in another abstract: the side as asked, its title's short name."""
-    return [side, *([paper.title.split(":", 1)[0]] if ":" in paper.title else [])]
+    """What a paper may be called by in another abstract: the side as asked, its title's short name
+    (last: the name it is shown by)."""
+    return [side, *title_names(paper.title)[:1]]
 
 
 def _writes_any(paper: PaperText, names: list[str]) -> bool:
-    return any(name_written(text, name, re.IGNORECASE) for text in paper.chunk_texts for name in names)
+    """Whether a paper's text writes any of the names, a variant too ("DataComp-1B" of DataComp)."""
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(name)}", text, re.IGNORECASE)
+        for text in paper.chunk_texts
+        for name in names
+    )
 
 
 # "how many training images does X use?": what is counted, up to the verb ("training images")
@@ -288,7 +298,7 @@ def _terms(text: str) -> set[str]:
 def _called(subject: str, paper: PaperText) -> bool:
     """Whether a question's subject is the paper's name (its title's short name, one it coins), or
     its title."""
-    written = _terms(subject)
+    written = _terms(subject) - _GENERIC  # "the GPTQ method"
     return bool(written) and any(written <= _terms(name) for name in [*own_names(paper), paper.title])
 
 

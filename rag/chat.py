@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
 from .answerer import POINTED_NOWHERE
-from .decide import answer_probability
+from .decide import answer_probability, wordpiece_name_test
 from .display import Display, PlainDisplay, Write
 from .errors import NoMatchError, RagError
 from .events import AnswerStream, Event, Notice
@@ -358,17 +358,26 @@ class ChatSession:
 
     @property
     def context(self) -> Turn | None:
-        """The exchange a follow-up refers to: the last, unless that was a follow-up refused, chose
+        """The exchange a follow-up refers to: the last, unless that was a follow-up refused (naming
+        nothing the collection lacks), chose
         among the papers of an earlier one and found none of them ("None of the papers of the last
         answer says so."), or pointed at papers the conversation has not got ("the fifth one" after
         four): then "they" are still the papers of the exchange before it."""
         for turn in reversed(self.turns):
-            # a follow-up refused ("and on ImageNet?" of CrossNER) leaves "it" its paper; a new
-            # question refused ("tell me about AWQ") is what "it" is, and has none
-            refused_follow_up = turn.answer.refused and refers_back(turn.question)
+            # a follow-up refused ("and on ImageNet?" of CrossNER) leaves "it" its paper; a question
+            # refused for asking what no paper writes ("what about AWQ?") is what "it" is, and has none
+            refused_follow_up = (
+                turn.answer.refused and refers_back(turn.question) and not self._names_unseen(turn.question)
+            )
             if not (refused_follow_up or chose_none(turn)) and turn.answer.decision != POINTED_NOWHERE:
                 return turn
         return self.last
+
+    def _names_unseen(self, question: str) -> bool:
+        """Whether a question writes a name no paper of the collection writes ("what about AWQ?")."""
+        library = self.assistant.library
+        name_like = wordpiece_name_test(library.embedder.count_tokens)
+        return any(map(name_like, library.keyword_index().unseen(question)))
 
     def transcript(self) -> str:
         """The conversation as Markdown, each answer with its references."""

@@ -61,6 +61,7 @@ class Evidence:
     in_scope: int | None = None  # how many papers the query's filter lets through (None: no filter)
     sides: dict[int, str] = field(default_factory=dict)  # a comparison's papers: source number -> side
     unseen: frozenset[str] = frozenset()  # the question's terms that no paper of the collection writes
+    unseen_names: frozenset[str] = frozenset()  # those of them that look like names (AWQ), not words
     like: str = ""  # the title of the paper a list of papers like it is like (Query.like)
 
     def sides_named(self, at_least: int = 2) -> bool:
@@ -72,9 +73,9 @@ class Evidence:
         )
 
     def unfound_sides(self) -> list[str]:
-        """The sides a comparison names that no paper of the collection writes a word of ("AWQ" of
-        "how do GPTQ and AWQ differ?"; not a topic, "traditional quantization", nor a paper the
-        search missed, as some paper writes its words)."""
+        """The sides a comparison names, no paper found for, with a name no paper of the collection
+        writes ("AWQ quantization" of "how do GPTQ and AWQ quantization differ?"; not a topic,
+        "traditional quantization", nor a paper the search missed, as it writes its own name)."""
         if len(self.query.sides) < 2:
             return []
         labels = self.sides.values()  # a side's name as its paper is labelled ("GIM" of "GIM on ImageNet")
@@ -82,8 +83,7 @@ class Evidence:
             side
             for side in self.query.sides
             if not any(side == n or side.startswith(f"{n} ") for n in labels)
-            and tokenize(side)
-            and set(tokenize(side)) <= self.unseen
+            and set(tokenize(side)) & self.unseen_names
         ]
 
     def off_topic(self) -> bool:
@@ -171,9 +171,18 @@ def gather(
     _ask_beyond_names(query, texts, naming, beyond, embedder)
     # a name written run together ("powerscheduler") is no paper's word, but it names one
     unseen = frozenset(retriever.keyword.unseen(query.text)).difference(*naming.values())
+    name_like = wordpiece_name_test(embedder.count_tokens)
     like_title = like.paper.title if like is not None else ""
     return Evidence(
-        query, question_vector, sources, texts, signals, sides=sides, unseen=unseen, like=like_title
+        query,
+        question_vector,
+        sources,
+        texts,
+        signals,
+        sides=sides,
+        unseen=unseen,
+        unseen_names=frozenset(filter(name_like, unseen)),
+        like=like_title,
     )
 
 

@@ -51,22 +51,39 @@ _REFERENCE_LIST = re.compile(
 )
 # an entry's marks: its bullet or number, its citations ("- [1] Title", "1. Title", "- Title [1]")
 _ENTRY_MARKS = re.compile(
-    r"^[ \t]*(?:[-*\u2022][ \t]*)?(?:\d+[.)][ \t]*)?|\[\^?[\d,\s]+\]|[*_\"]", re.MULTILINE
+    r"^[ \t]*(?:[-*\u2022][ \t]*)?(?:\(?\d+[.)][ \t]*)?|\[\^?[\d,\s]+\]|[*_\"]", re.MULTILINE
+)
+# what an entry may write besides a title: authors, "et al.", years, a venue, a link, punctuation
+_ENTRY_METADATA = re.compile(
+    r"(?:[\s,.;:()\[\]\-\u2013\u2014&]|et\s+al\b|\d{4}[a-z]?\b|https?://\S+|arxiv:?\s*\S+"
+    r"|(?-i:[A-Z][\w'\u2019.-]*))*",
+    re.IGNORECASE,
 )
 
 
 def _reference_list(text: str, evidence: Evidence) -> re.Match[str] | None:
-    """The list of references a reply ends with, when each of its lines is a source's title (or
-    its beginning); None else (a list of cited claims under "Sources:" is the answer)."""
+    """The list of references a reply ends with, when each of its lines writes a source's title
+    (or its beginning) and otherwise only authors, years, a venue or a link; None else (a list of
+    cited claims under "Sources:" is the answer)."""
     listed = _REFERENCE_LIST.search(text)
     if listed is None:
         return None
-    titles = [p.title.casefold() for p in evidence.papers.values()]
-    for line in listed["entries"].splitlines():
-        entry = " ".join(_ENTRY_MARKS.sub(" ", line).split()).casefold().rstrip(".")
-        if entry and not any(t.startswith(entry[:40]) or entry.startswith(t[:40]) for t in titles):
-            return None
-    return listed
+    titles = [p.title for p in evidence.papers.values()]
+    entries = [" ".join(_ENTRY_MARKS.sub(" ", line).split()) for line in listed["entries"].splitlines()]
+    return listed if all(_is_reference(entry, titles) for entry in entries if entry) else None
+
+
+def _is_reference(entry: str, titles: list[str]) -> bool:
+    """Whether an entry is a title (the start of one will do) with only metadata around it."""
+    folded = entry.casefold()
+    for title in titles:
+        for written in (title, title[:40]):
+            at = folded.find(written.casefold())
+            if at >= 0 and _ENTRY_METADATA.fullmatch(entry[:at] + " " + entry[at + len(written) :]):
+                return True
+        if len(folded) >= 12 and title.casefold().startswith(folded.rstrip(". ")):
+            return True
+    return False
 
 
 def is_model_refusal(text: str) -> bool:

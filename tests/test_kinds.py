@@ -171,9 +171,8 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
     answer = assistant.ask("is gim better than clip-reident?", llm="extractive")
     assert {c.paper.title for c in answer.citations} == {CLIP, GIM}
     assert answer.text.endswith("\n\nNeither abstract compares GIM with CLIP-ReIdent.")
-    assert (
-        "Neither abstract" not in assistant.ask("how do gim and clip-reident differ?", llm="extractive").text
-    )
+    for other in ("how do gim and clip-reident differ?", "how do they differ in getting better accuracy?"):
+        assert "Neither abstract" not in assistant.ask(other, llm="extractive").text
     corpus = write_jsonl(
         tmp_path / "papers.jsonl",
         [
@@ -181,7 +180,7 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
                 "id": "foo",
                 "title": "FooNet: Sparse Attention",
                 "abstract": "FooNet reads long texts. "
-                "FooNet outperforms BarNet by 3 points on long-document classification.",
+                "FooNet outperforms BarNet-L by 3 points on long-document classification.",
             },
             {"id": "bar", "title": "BarNet: Dense Attention", "abstract": "BarNet reads short texts well."},
         ],
@@ -189,7 +188,7 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
     with Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None) as named:
         named.ingest([corpus])
         compared = named.ask("is foonet better than barnet?", llm="extractive")
-    assert "Neither abstract" not in compared.text and "outperforms BarNet" in compared.text
+    assert "Neither abstract" not in compared.text and "outperforms BarNet-L" in compared.text  # a variant
 
 
 def test_a_compared_side_no_paper_writes_quotes_no_other_paper_under_its_name(assistant: Assistant) -> None:
@@ -202,6 +201,11 @@ def test_a_compared_side_no_paper_writes_quotes_no_other_paper_under_its_name(as
     alone = assistant.ask("how do GIM and AWQ differ?", llm="extractive")
     assert [c.paper.title for c in alone.citations] == [GIM] and not alone.refused
     assert alone.text.endswith("\n\nNo indexed paper was found for AWQ.")
+    # a side with a word no paper writes; not a topic the papers write of
+    named = assistant.ask("how do GIM and AWQ quantization differ?", llm="extractive").text
+    assert named.endswith("\n\nNo indexed paper was found for AWQ quantization."), named
+    topic = assistant.ask("how does GIM compare to traditional image matching?", llm="extractive").text
+    assert "No indexed paper" not in topic, topic
 
 
 def test_a_compared_topic_no_paper_is_on_quotes_no_paper_sharing_a_word_of_it(assistant: Assistant) -> None:
@@ -1028,6 +1032,7 @@ def test_whether_a_paper_uses_what_its_abstract_never_writes_is_unsaid(assistant
     learning" of GIM, which writes "learning", is quoted as before."""
     for question, used in (
         ("does gim use a graph neural network?", "graph neural network"),
+        ("does the GIM method use a graph neural network?", "graph neural network"),
         ("does clip-reident rely on a GAN?", "GAN"),
     ):
         answer = assistant.ask(question, llm="extractive")

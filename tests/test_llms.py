@@ -388,6 +388,11 @@ def test_an_uncited_sentence_is_attributed_to_the_paper_that_supports_it(assista
         ("**References**", "1. CLIP-ReIdent: Contrastive Training"),
         ("### Sources", "- [1] CLIP-ReIdent: Contrastive Training for Player Re-Identification"),
         ("Citations", "- *CLIP-ReIdent: Contrastive Training for Player Re-Identification* [1]"),
+        ("References:", "[1]: CLIP-ReIdent: Contrastive Training for Player Re-Identification"),
+        (
+            "References:",
+            "[1] Habel et al. CLIP-ReIdent: Contrastive Training for Player Re-Identification (2022)",
+        ),
     ],
 )
 def test_a_list_of_references_the_model_writes_is_removed(
@@ -410,6 +415,7 @@ def test_a_list_of_references_the_model_writes_is_removed(
     [
         "\n\nReferences:\n[1] CLIP-ReIdent\n\nIt reaches 98.44% mAP on the MMSports challenge [1].",
         "\n\nSources:\n- It reaches 98.44% mAP on the MMSports challenge [1]",
+        "\n\nSources:\n1. CLIP-ReIdent: Contrastive Training for Player Re-Identification: 98.44% mAP [1]",
     ],
 )
 def test_what_follows_a_heading_that_is_no_references_list_stays(assistant: Assistant, tail: str) -> None:
