@@ -412,15 +412,20 @@ def test_a_follow_up_is_condensed_under_the_answers_system_prompt(assistant: Ass
     assert session.turns[1].answer.backend == "openai"
 
 
+def _condensing(assistant: Assistant, rewrite: str) -> tuple[Scripted, ChatSession]:
+    """A chat whose model answers, rewrites a follow-up as `rewrite`, then answers again."""
+    assistant.ingest()
+    answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
+    model = Scripted(answer, then=(rewrite, answer))
+    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
+    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": model})
+    return model, ChatSession(scripted, k=5, llm="openai", mode="hybrid")
+
+
 def test_a_rewrite_repeating_the_follow_up_is_not_used(assistant: Assistant) -> None:
     """A model that repeats the follow-up has not said what it refers to: the chat searches its own
     follow-up reading (the paper carried along) instead."""
-    assistant.ingest()
-    answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
-    model = Scripted(answer, then=("And what accuracy do they reach?", answer))
-    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": model})
-    session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
+    model, session = _condensing(assistant, "And what accuracy do they reach?")
     script = Script("what is clip-reident?", "and what accuracy do they reach?")
     assert repl(session, script.read_line, script.write) == 0
     assert len(model.requests) == 3  # answer, condensing, answer
@@ -445,12 +450,7 @@ def test_it_after_a_refused_follow_up_is_the_paper_answered_before(session: Chat
 def test_a_rewrite_dropping_what_the_follow_up_asks_is_not_used(assistant: Assistant) -> None:
     """Before: Qwen's "What is CLIP-ReIdent?" for "and on the mmsports challenge?" was searched,
     and "mmsports" lost: the chat's own reading (the paper carried along) is searched instead."""
-    assistant.ingest()
-    answer = "A fine-tuned CLIP model reaches 98.44% mAP on basketball player re-identification [1]."
-    model = Scripted(answer, then=("What is CLIP-ReIdent?", answer))
-    settings = Settings(**{**assistant.settings.model_dump(), "openai_api_key": "sk-test"})
-    scripted = Assistant(settings, embedder=assistant.library.embedder, llms={"openai": model})
-    session = ChatSession(scripted, k=5, llm="openai", mode="hybrid")
+    model, session = _condensing(assistant, "What is CLIP-ReIdent?")
     script = Script("what is clip-reident?", "and on the mmsports challenge?")
     assert repl(session, script.read_line, script.write) == 0
     assert len(model.requests) == 3  # answer, condensing, answer

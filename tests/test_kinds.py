@@ -910,6 +910,17 @@ def test_a_comparison_inside_a_request_names_what_it_compares() -> None:
     assert parse("please describe how ZeRO and SPDF differ").sides == ("ZeRO", "SPDF")
 
 
+def _openai_nowhere(tmp_path: Path, embedder: OnnxMiniLM, corpus: Path) -> Assistant:
+    """An assistant over the corpus with OpenAI configured at an address nobody listens on: an answer
+    a model wrote would fall back, and say so."""
+    settings = Settings(
+        store_dir=tmp_path / "store", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:9/v1"
+    )
+    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
+    assistant.ingest([corpus])
+    return assistant
+
+
 def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missing_otherwise(
     tmp_path: Path, embedder: OnnxMiniLM
 ) -> None:
@@ -935,13 +946,7 @@ def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missi
             },
         ],
     )
-    settings = Settings(
-        store_dir=tmp_path / "store",
-        openai_api_key="sk-x",
-        openai_base_url="http://127.0.0.1:9/v1",  # nobody listens: a model call would fall back and say so
-    )
-    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
-    assistant.ingest([corpus])
+    assistant = _openai_nowhere(tmp_path, embedder, corpus)
     stated = assistant.ask("what are the limitations of foonet?", llm="openai")
     assert stated.text == ("A limitation of our approach is that it needs a GPU with large memory. [1]"), (
         stated.text
@@ -1125,11 +1130,7 @@ def test_a_papers_hardware_is_quoted_or_said_to_be_unmentioned(tmp_path: Path, e
             },
         ],
     )
-    settings = Settings(
-        store_dir=tmp_path / "store", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:9/v1"
-    )
-    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
-    assistant.ingest([corpus])
+    assistant = _openai_nowhere(tmp_path, embedder, corpus)
     stated = assistant.ask("what hardware does fooquant use?", llm="openai")
     runs = (
         "FooQuant runs a 175B model on a single GPU. [1] It speeds up inference by 3x on NVIDIA A100 cards."
@@ -1175,11 +1176,7 @@ def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
             },
         ],
     )
-    settings = Settings(
-        store_dir=tmp_path / "store", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:9/v1"
-    )
-    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
-    assistant.ingest([corpus])
+    assistant = _openai_nowhere(tmp_path, embedder, corpus)
     stated = "Our code is available at https://github.com/foo/foonet. [1]"
     assert assistant.ask("is the code for foonet available?", llm="openai").text == f"Yes. {stated}"
     assert assistant.ask("where can i find the code for FooNet?", llm="openai").text == stated
