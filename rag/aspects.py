@@ -145,10 +145,10 @@ def _said(sentences: list[str], aspect: Aspect, number: int) -> str:
     return " ".join(f"{s.rstrip()} [{number}]" for s in sentences) if sentences else unstated(aspect, number)
 
 
-# "is A better than B?", "which is faster, A or B?", "does A outperform B?" (not "how do A and B
-# differ in getting better accuracy?")
+# "is A better than B?", "is A more efficient than B?", "which is faster, A or B?", "does A outperform
+# B?" (not "how do A and B differ in getting better accuracy?")
 _WHICH_BETTER = re.compile(
-    r"\b(?:better|worse|faster|slower|more\s+accurate|stronger|superior)\s+(?:than|to)\b"
+    r"\b(?:better|worse|faster|slower|stronger|superior|(?:more|less)\s+[a-z]+|cheaper|smaller)\s+(?:than|to)\b"
     r"|^\W*(?:which|who)\b[^?]*\b(?:better|worse|faster|slower|best|fastest|more\s+accurate)\b"
     r"|\b(?:outperforms?|beats?)\b",
     re.IGNORECASE,
@@ -177,9 +177,10 @@ def _names_of(side: str, paper: PaperText) -> list[str]:
 
 
 def _writes_any(paper: PaperText, names: list[str]) -> bool:
-    """Whether a paper's text writes any of the names, a variant too ("DataComp-1B" of DataComp)."""
+    """Whether a paper's text writes any of the names, a variant too ("DataComp-1B" of DataComp; not
+    "zeroed" of ZeRO, "evaluation" of EVA)."""
     return any(
-        re.search(rf"(?<![\w-]){re.escape(name)}", text, re.IGNORECASE)
+        re.search(rf"(?<![\w-]){re.escape(name)}(?![a-z])", text, re.IGNORECASE)
         for text in paper.chunk_texts
         for name in names
     )

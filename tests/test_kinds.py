@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import bundled_entries, write_dump, write_jsonl
 from doubles import Script, Scripted
 
 from rag.answerer import count_line
 from rag.api import Assistant
-from rag.aspects import _STATED, _mentions, _terms
+from rag.aspects import _STATED, _mentions, _terms, _writes_any
 from rag.chat import ChatSession, repl
 from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
@@ -189,6 +190,20 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
         named.ingest([corpus])
         compared = named.ask("is foonet better than barnet?", llm="extractive")
     assert "Neither abstract" not in compared.text and "outperforms BarNet-L" in compared.text  # a variant
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "writes"),
+    [
+        ("It beats DataComp-1B and LAION-2B.", "DataComp", True),  # a variant of the name
+        ("The zeroed weights learn again.", "ZeRO", False),  # before: "zero" of "zeroed"
+        ("It improves 38 evaluation benchmarks.", "EVA", False),
+        ("Initialising from EVA stabilises training.", "EVA", True),
+    ],
+)
+def test_an_abstract_names_another_paper_by_its_name_or_a_variant(text: str, name: str, writes: bool) -> None:
+    paper = PaperText(number=1, chunk_texts=[text], chunk_vectors=np.zeros((1, 2), dtype=np.float32))
+    assert _writes_any(paper, [name]) is writes
 
 
 def test_a_compared_side_no_paper_writes_quotes_no_other_paper_under_its_name(assistant: Assistant) -> None:
