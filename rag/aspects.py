@@ -148,7 +148,8 @@ def _said(sentences: list[str], aspect: Aspect, number: int) -> str:
 # "is A better than B?", "is A more efficient than B?", "which is faster, A or B?", "does A outperform
 # B?" (not "how do A and B differ in getting better accuracy?")
 _WHICH_BETTER = re.compile(
-    r"\b(?:better|worse|faster|slower|stronger|superior|(?:more|less)\s+[a-z]+|cheaper|smaller)\s+(?:than|to)\b"
+    r"\b(?:better|worse|faster|slower|stronger|superior|cheaper|smaller|(?:more|less)\s+(?:efficient|accurate|"
+    r"effective|robust|scalable|expensive|powerful|stable|reliable|capable))\s+(?:than|to)\b"
     r"|^\W*(?:which|who)\b[^?]*\b(?:better|worse|faster|slower|best|fastest|more\s+accurate)\b"
     r"|\b(?:outperforms?|beats?)\b",
     re.IGNORECASE,

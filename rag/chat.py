@@ -121,6 +121,10 @@ def _closer_elsewhere(typed: Evidence, contextual: Evidence, previous: list[str]
     return closest(typed, {typed.sources[0].paper.paper_id}) - closest(contextual, set(previous))
 
 
+# an ellipsis asking the last question under another condition ("and on ImageNet?")
+_CONDITION = re.compile(r"^\s*and\s+(?:on|in|for|with|at|under|across|without)\b", re.IGNORECASE)
+
+
 @dataclass
 class ChatSession:
     """A conversation with the paper collection."""
@@ -364,10 +368,12 @@ class ChatSession:
         answer says so."), or pointed at papers the conversation has not got ("the fifth one" after
         four): then "they" are still the papers of the exchange before it."""
         for turn in reversed(self.turns):
-            # a follow-up refused ("and on ImageNet?" of CrossNER) leaves "it" its paper; a question
-            # refused for asking what no paper writes ("what about AWQ?") is what "it" is, and has none
+            # a follow-up refused ("and on ImageNet?", "and on OntoNotes?" of CrossNER) leaves "it" its
+            # paper; one refused for naming what no paper writes ("what about AWQ?") is what "it" is
             refused_follow_up = (
-                turn.answer.refused and refers_back(turn.question) and not self._names_unseen(turn.question)
+                turn.answer.refused
+                and refers_back(turn.question)
+                and (bool(_CONDITION.match(turn.question)) or not self._names_unseen(turn.question))
             )
             if not (refused_follow_up or chose_none(turn)) and turn.answer.decision != POINTED_NOWHERE:
                 return turn

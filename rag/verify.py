@@ -55,7 +55,8 @@ _ENTRY_MARKS = re.compile(
 )
 # what an entry may write besides a title: authors, "et al.", years, a venue, a link, punctuation
 _ENTRY_METADATA = re.compile(
-    r"(?:[\s,.;:()\[\]\-\u2013\u2014&]|et\s+al\b|\d{4}[a-z]?\b|https?://\S+|arxiv:?\s*\S+"
+    r"(?:[\s,.;:()\[\]\-\u2013\u2014&]|et\s+al\b|\d[\d.:/\u2013-]*\b|https?://\S+|(?:arxiv|doi):?\s*\S+"
+    r"|\b(?:in|of|on|the|and|for|proceedings|conference|journal|workshop|advances|transactions|pp|vol|preprint)\b"
     r"|(?-i:[A-Z][\w'\u2019.-]*))*",
     re.IGNORECASE,
 )
@@ -68,7 +69,7 @@ def _reference_list(text: str, evidence: Evidence) -> re.Match[str] | None:
     listed = _REFERENCE_LIST.search(text)
     if listed is None:
         return None
-    titles = [p.title for p in evidence.papers.values()]
+    titles = [_ENTRY_MARKS.sub(" ", p.title).strip() for p in evidence.papers.values()]  # as entries are read
     entries = [" ".join(_ENTRY_MARKS.sub(" ", line).split()) for line in listed["entries"].splitlines()]
     return listed if all(_is_reference(entry, titles) for entry in entries if entry) else None
 

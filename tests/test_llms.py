@@ -393,6 +393,10 @@ def test_an_uncited_sentence_is_attributed_to_the_paper_that_supports_it(assista
             "References:",
             "[1] Habel et al. CLIP-ReIdent: Contrastive Training for Player Re-Identification (2022)",
         ),
+        (
+            "References:",
+            "[1] CLIP-ReIdent: Contrastive Training for Player Re-Identification, in Proc. of CVPR, pp. 1-9",
+        ),
     ],
 )
 def test_a_list_of_references_the_model_writes_is_removed(
