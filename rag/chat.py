@@ -362,11 +362,11 @@ class ChatSession:
 
     @property
     def context(self) -> Turn | None:
-        """The exchange a follow-up refers to: the last, unless that was a follow-up refused (naming
-        nothing the collection lacks), chose
-        among the papers of an earlier one and found none of them ("None of the papers of the last
-        answer says so."), or pointed at papers the conversation has not got ("the fifth one" after
-        four): then "they" are still the papers of the exchange before it."""
+        """The exchange a follow-up refers to: the last, unless that was a follow-up refused ("and on
+        ImageNet?"; not "what about AWQ?", a name no paper writes), chose among the papers of an
+        earlier one and found none of them ("None of the papers of the last answer says so."), or
+        pointed at papers the conversation has not got ("the fifth one" after four): then "they"
+        are still the papers of the exchange before it."""
         for turn in reversed(self.turns):
             # a follow-up refused ("and on ImageNet?", "and on OntoNotes?" of CrossNER) leaves "it" its
             # paper; one refused for naming what no paper writes ("what about AWQ?") is what "it" is

@@ -69,9 +69,14 @@ def _reference_list(text: str, evidence: Evidence) -> re.Match[str] | None:
     listed = _REFERENCE_LIST.search(text)
     if listed is None:
         return None
-    titles = [_ENTRY_MARKS.sub(" ", p.title).strip() for p in evidence.papers.values()]  # as entries are read
-    entries = [" ".join(_ENTRY_MARKS.sub(" ", line).split()) for line in listed["entries"].splitlines()]
+    titles = [_as_entry(p.title) for p in evidence.papers.values()]
+    entries = [_as_entry(line) for line in listed["entries"].splitlines()]
     return listed if all(_is_reference(entry, titles) for entry in entries if entry) else None
+
+
+def _as_entry(line: str) -> str:
+    """A line (or a title) without an entry's marks, its spaces single."""
+    return " ".join(_ENTRY_MARKS.sub(" ", line).split())
 
 
 def _is_reference(entry: str, titles: list[str]) -> bool:
