@@ -313,10 +313,11 @@ def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
         return True
     # its acronym, as written ("LoRA" for "low-rank adaptation", "LLMs" for "language models")
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", used) if w.casefold() not in SMALL_WORDS]
-    letters = "".join(w[0] for w in words).upper()
-    acronyms = {initials(w) for text in texts for w in re.findall(r"[A-Za-z][\w-]*", text)} - {""}
-    if len(words) >= 2 and any(a.endswith(letters) for a in acronyms):
-        return True
+    if len(words) >= 2:
+        letters = "".join(w[0] for w in words).upper()
+        acronyms = {initials(w) for text in texts for w in re.findall(r"[A-Za-z][\w-]*", text)} - {""}
+        if any(a.endswith(letters) for a in acronyms):
+            return True
     short = re.sub(r"s$", "", used) if len(used.split()) == 1 else ""
     return short.isalpha() and len(short) <= 5 and any(spelled_out(short.upper(), t) for t in texts)
 
