@@ -150,7 +150,8 @@ def _said(sentences: list[str], aspect: Aspect, number: int) -> str:
 _WHICH_BETTER = re.compile(
     r"\b(?:better|worse|faster|slower|stronger|superior|cheaper|smaller|(?:more|less)\s+(?:efficient|accurate|"
     r"effective|robust|scalable|expensive|powerful|stable|reliable|capable))\s+(?:than|to)\b"
-    r"|^\W*(?:which|who)\b[^?]*\b(?:better|worse|faster|slower|best|fastest|more\s+accurate)\b"
+    r"|(?:^\W*|[,:]\s*|^\W*between\b[^?]*\s)(?:which|who)\b[^?]*\b(?:better|worse|faster|slower|best|fastest|"
+    r"more\s+accurate)\b"
     r"|\b(?:outperforms?|beats?)\b",
     re.IGNORECASE,
 )
@@ -172,19 +173,31 @@ def uncompared(evidence: Evidence) -> tuple[str, str] | None:
 
 
 def _names_of(side: str, paper: PaperText) -> list[str]:
-    """What a paper may be called by in another abstract: the side as asked, its title's short name
-    (last: the name it is shown by)."""
-    return [side, *title_names(paper.title)[:1]]
+    """What a paper may be called by in another abstract: the side as asked, the names it coins
+    (CLIP, asked by its title), its title's short name (last: the name it is shown by)."""
+    coined = [name for name in own_names(paper) if name not in title_names(paper.title)]
+    names = [*coined, *title_names(paper.title)[:1]]
+    # the side as the paper writes it, if it is one of its names ("zero": ZeRO)
+    as_asked = [] if side.casefold() in {name.casefold() for name in names} else [side]
+    return [*as_asked, *names]
 
 
 def _writes_any(paper: PaperText, names: list[str]) -> bool:
     """Whether a paper's text writes any of the names, a variant too ("DataComp-1B" of DataComp; not
-    "zeroed" of ZeRO, "evaluation" of EVA)."""
+    "zeroed" of ZeRO, "evaluation" of EVA); a name with capitals inside in its own case ("ZeRO", not
+    "zero-shot")."""
     return any(
-        re.search(rf"(?<![\w-]){re.escape(name)}(?![a-z])", text, re.IGNORECASE)
+        re.search(
+            rf"(?<![\w-]){re.escape(name)}(?![a-z])", text, re.NOFLAG if _cased(name) else re.IGNORECASE
+        )
         for text in paper.chunk_texts
         for name in names
     )
+
+
+def _cased(name: str) -> bool:
+    """Whether a name's case tells it from a word: a capital after its first letter (ZeRO, CLIP)."""
+    return any(c.isupper() for c in name[1:])
 
 
 # "how many training images does X use?": what is counted, up to the verb ("training images")
@@ -293,8 +306,11 @@ _GENERIC = frozenset(
 
 
 def _terms(text: str) -> set[str]:
-    """A text's terms, also as written without the hyphens inside words ("pre-trained": "pretrained")."""
-    return set(tokenize(text)) | set(tokenize(re.sub(r"(?<=\w)-(?=\w)", "", text)))
+    """A text's terms, also as written without the hyphens inside words ("pre-trained": "pretrained")
+    and with a word's capitals apart ("BatchNorm": "batch", "norm")."""
+    unhyphenated = re.sub(r"(?<=\w)-(?=\w)", "", text)
+    apart = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", text)
+    return set(tokenize(text)) | set(tokenize(unhyphenated)) | set(tokenize(apart))
 
 
 def _called(subject: str, paper: PaperText) -> bool:
@@ -309,7 +325,7 @@ def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
     "reinforcement learning"), or, for an acronym, words spelling it out ("large language models"
     for "LLMs"): a chance match only keeps a sentence quoted, never claims an absence wrongly."""
     written = set().union(*(_terms(text) for text in texts))
-    if terms & written:
+    if terms & written or any(_shortened(t, w) for t in terms for w in written):
         return True
     # its acronym, as written ("LoRA" for "low-rank adaptation", "LLMs" for "language models")
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", used) if w.casefold() not in SMALL_WORDS]
@@ -320,6 +336,12 @@ def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
             return True
     short = re.sub(r"s$", "", used) if len(used.split()) == 1 else ""
     return short.isalpha() and len(short) <= 5 and any(spelled_out(short.upper(), t) for t in texts)
+
+
+def _shortened(term: str, other: str) -> bool:
+    """Whether one term is the other shortened ("norm" of "normalization"), four letters or more."""
+    short, long = sorted((term, other), key=len)
+    return len(short) >= 4 and long.startswith(short)
 
 
 def missing_count(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:

@@ -106,7 +106,7 @@ def own_names(paper: PaperText) -> list[str]:
     """The names a paper gives itself: its title's head ("ZeroQ") and the acronyms it coins in a
     sentence about its own work ("we introduce a dataset (CrossNER)"; not the field's "named entity
     recognition (NER)")."""
-    coined = [name for s in paper.sentences if _OWN.search(s) for name in coined_names(s)]
+    coined = [name for s in paper.all_sentences() if _OWN.search(s) for name in coined_names(s)]
     return [name for name in dict.fromkeys(title_names(paper.title) + coined) if len(name) > 1]
 
 

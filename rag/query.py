@@ -262,6 +262,20 @@ _RIVALS = (
         re.I,
     ),
     re.compile(r"^\s*(?P<sides>[^:?,]+?\s+or\s+[^:?,]+?)\s*[:,?]\s*which\b", re.I),
+    # "between A and B, which is better?", "which is faster between A and B?", "which of A and B is ...?"
+    re.compile(
+        r"^\s*(?:between|of)\s+(?P<sides>[^:?,]+?)\s+and\s+(?P<other>[^:?,]+?)\s*[:,]?\s*which\b", re.I
+    ),
+    re.compile(
+        r"^\s*which(?:\s+one)?\s+(?:is|was|works|performs|does|scores|runs)\s+[^?]*?\bbetween\s+"
+        r"(?P<sides>[^?]+?)\s+and\s+(?P<other>[^?]+)",
+        re.I,
+    ),
+    re.compile(
+        r"^\s*which(?:\s+one)?\s+of\s+(?!(?:the|these|those|them|all|both)\b)(?P<sides>[^?]+?)\s+and\s+"
+        r"(?P<other>[^?]+?)\s+(?:is|was|works|performs|does|scores|runs)\b",
+        re.I,
+    ),
     re.compile(
         r"^\s*(?:should\s+(?:i|we)\s+(?:use|choose|pick|prefer)|is\s+it\s+better\s+to\s+use)"
         r"\s+(?P<sides>[^?]+?\s+or\s+[^?]+)",

@@ -196,6 +196,16 @@ def test_ask_bib_never_writes_over_a_file_unless_forced_nor_writes_nothing(
     assert refused.returncode == 1 and refused.stdout == ""  # before any answer
     assert refused.stderr == f"rag: error: {bib} exists: --bib {bib} --force overwrites it\n"
     assert bib.read_text() == "my own references"
+    for target, why in (
+        (tmp_path, f"that is a directory; give a file name, e.g. --bib {tmp_path / 'refs.bib'}"),
+        (tmp_path / "none" / "refs.bib", f"the directory {tmp_path / 'none'} does not exist"),
+    ):
+        wrong = run("ask", question, "--store", str(store), "--llm", "extractive", "--bib", str(target))
+        assert (
+            wrong.returncode == 1
+            and wrong.stdout == ""
+            and wrong.stderr == f"rag: error: --bib {target}: {why}\n"
+        )
 
     forced = run("ask", question, "--store", str(store), "--llm", "extractive", "--bib", str(bib), "--force")
     assert forced.returncode == 0 and f"rag: wrote 1 BibTeX entries to {bib}" in forced.stderr

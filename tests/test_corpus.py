@@ -92,6 +92,11 @@ def test_a_date_written_as_people_write_it_gives_its_day_and_year(
         ("Doe, Jane; van der Berg, J. M.", ["Jane Doe", "J. M. van der Berg"]),
         ("Jane Doe, John Smith", ["Jane Doe", "John Smith"]),
         ("Jane Doe; John Smith", ["Jane Doe", "John Smith"]),
+        # "and" before the last name (before: "John Smith and Ada Lovelace" was one person)
+        ("Jane Doe, John Smith and Ada Lovelace", ["Jane Doe", "John Smith", "Ada Lovelace"]),
+        ("Jane Doe, John Smith, and Ada Lovelace", ["Jane Doe", "John Smith", "Ada Lovelace"]),
+        ("Jane Doe & John Smith", ["Jane Doe", "John Smith"]),
+        ("Doe, Jane and van der Berg, J. M.", ["Jane Doe", "J. M. van der Berg"]),  # as BibTeX writes them
     ],
 )
 def test_a_csv_author_written_family_name_first_is_one_person(

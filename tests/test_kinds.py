@@ -13,7 +13,7 @@ from doubles import Script, Scripted
 
 from rag.answerer import count_line
 from rag.api import Assistant
-from rag.aspects import _STATED, _mentions, _terms, _writes_any
+from rag.aspects import _STATED, _mentions, _names_of, _terms, _writes_any
 from rag.chat import ChatSession, repl
 from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
@@ -91,6 +91,12 @@ def test_a_comparison_names_what_it_compares(question: str, sides: tuple[str, ..
         ("how does gptq perform compared to quantease?", ("gptq", "quantease")),
         ("is gptq faster compared to quantease?", ("gptq", "quantease")),
         ("how accurate is zeroq relative to genie on imagenet?", ("zeroq", "genie")),
+        ("between gptq and awq, which is better?", ("gptq", "awq")),
+        ("of medusa and eagle which one is faster?", ("medusa", "eagle")),
+        ("which is more accurate between zeroq and genie?", ("zeroq", "genie")),
+        ("which of fopro and ps-ttl works better?", ("fopro", "ps-ttl")),
+        ("which of the two is faster, medusa or eagle?", ("medusa", "eagle")),
+        ("which of these methods and datasets is best?", ()),
         ("does GIM outperform existing methods?", ()),
         ("is it better than GIM?", ()),
         ("is there any paper other than GIM?", ()),
@@ -109,6 +115,8 @@ def test_a_question_asking_which_is_better_names_its_rivals(question: str, sides
         "is clip-reident better than gim?",
         "Which works better: GIM or CLIP-ReIdent?",
         "what's new in clip-reident compared to gim?",
+        "between clip-reident and gim, which is better?",
+        "which of clip-reident and gim works better?",
     ],
 )
 def test_asking_which_of_two_named_papers_is_better_quotes_each(assistant: Assistant, question: str) -> None:
@@ -187,13 +195,27 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
                 "abstract": "FooNet reads long texts. "
                 "FooNet outperforms BarNet-L by 3 points on long-document classification.",
             },
-            {"id": "bar", "title": "BarNet: Dense Attention", "abstract": "BarNet reads short texts well."},
+            {
+                "id": "bar",
+                "title": "BarNet: Dense Attention",
+                "abstract": "BarNet reads short texts well. It reads receipts better than BazNet.",
+            },
+            {
+                "id": "baz",
+                "title": "Reading Receipts With Tiny Vision Encoders",
+                "abstract": "We introduce BazNet, a reader of receipts. BazNet runs on phones.",
+            },
         ],
     )
     with Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None) as named:
         named.ingest([corpus])
         compared = named.ask("is foonet better than barnet?", llm="extractive")
+        # asked by its title (no short name), a paper is also called by the name it coins (BazNet)
+        by_title = named.ask(
+            "is barnet better than reading receipts with tiny vision encoders?", llm="extractive"
+        )
     assert "Neither abstract" not in compared.text and "outperforms BarNet-L" in compared.text  # a variant
+    assert len(by_title.citations) >= 2 and "Neither abstract" not in by_title.text, by_title.text
 
 
 @pytest.mark.parametrize(
@@ -201,6 +223,9 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
     [
         ("It beats DataComp-1B and LAION-2B.", "DataComp", True),  # a variant of the name
         ("The zeroed weights learn again.", "ZeRO", False),  # before: "zero" of "zeroed"
+        ("Zero-shot quantization works.", "ZeRO", False),  # a name with capitals inside: as written
+        ("We cut each video clip.", "CLIP", False),
+        ("It reuses CLIP features.", "CLIP", True),
         ("It improves 38 evaluation benchmarks.", "EVA", False),
         ("Initialising from EVA stabilises training.", "EVA", True),
     ],
@@ -208,6 +233,17 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
 def test_an_abstract_names_another_paper_by_its_name_or_a_variant(text: str, name: str, writes: bool) -> None:
     paper = PaperText(number=1, chunk_texts=[text], chunk_vectors=np.zeros((1, 2), dtype=np.float32))
     assert _writes_any(paper, [name]) is writes
+
+
+def test_a_side_asked_in_lower_case_is_looked_for_as_its_paper_writes_it() -> None:
+    zero = PaperText(
+        number=1,
+        title="ZeRO: Memory Optimizations Toward Training Trillion Parameter Models",
+        chunk_texts=["We develop ZeRO to optimize memory."],
+        chunk_vectors=np.zeros((1, 2), dtype=np.float32),
+    )
+    assert _names_of("zero", zero) == ["ZeRO"]
+    assert _names_of("the zero optimizer", zero) == ["the zero optimizer", "ZeRO"]
 
 
 def test_a_compared_side_no_paper_writes_quotes_no_other_paper_under_its_name(assistant: Assistant) -> None:
@@ -1040,10 +1076,17 @@ def test_code_as_a_topic_is_no_question_about_a_papers_code(question: str) -> No
         ("pretrained models", True),  # "pre-trained"
         ("BERT", False),
         ("policy gradients", False),
+        ("behaviour cloning", True),  # written "behavior"
+        ("BatchNorm", True),  # "batch normalization"
+        ("GroupNorm", True),  # "norm" of "normalization": a chance match keeps a sentence quoted
+        ("dropout", False),
     ],
 )
 def test_a_thing_is_mentioned_in_its_words_or_its_acronym(used: str, mentioned: bool) -> None:
-    texts = ["We tune pre-trained large language models with LoRA and reinforcement learning, or RL."]
+    texts = [
+        "We tune pre-trained large language models with LoRA and reinforcement learning, or RL.",
+        "Behavior priors and batch normalization keep it stable.",
+    ]
     assert _mentions(texts, used, _terms(used)) is mentioned
     # an abstract writing only the acronym mentions the phrase it abbreviates
     phrase = "reinforcement learning"

@@ -178,6 +178,9 @@ def test_filters_on_answers_and_searches(server: str) -> None:
     assert [r["title"] for r in found["results"]] == [BEES] and found["filters"]["since"] == "2023-01-01"
     everything = httpx.get(f"{server}/search", params={"q": "sensors", "k": "5"}).json()
     assert len(everything["results"]) == 5
+    twice = httpx.get(f"{server}/search", params=[("q", "sensors"), ("year", "2023"), ("year", "2024")])
+    assert twice.status_code == 400  # before: the last one, silently
+    assert twice.json()["error"]["message"] == "year given 2 times: give one, e.g. year=2021..2023"
 
 
 def test_papers_by_id_and_no_path_traversal(server: str) -> None:
@@ -223,6 +226,7 @@ def test_bad_and_oversized_bodies_get_openai_errors(server: str) -> None:
         (b'{"model": "rag", "messages": [{"role": "user", "content": 5}]}', json_type, 400, "messages[0]"),
         (b'{"model": "rag", "messages": []}', {"Content-Type": "text/plain"}, 415, "Content-Type"),
         (b'{"model": "rag", "k": 0, "messages": [{"role": "user", "content": "x"}]}', json_type, 400, "k:"),
+        (b'{"model": "rag", "n": 2, "messages": [{"role": "user", "content": "x"}]}', json_type, 400, "n:"),
         (b"x" * (2 << 20), json_type, 413, "larger than 1024 KiB"),
         (b"[" * 100_000, json_type, 400, "nested too deeply"),  # before: 500, a RecursionError
     ]
@@ -485,6 +489,23 @@ def test_hostile_paper_text_is_shown_as_text(server: str, tmp_path: Path) -> Non
         assert not [link for link in links if not link.startswith(("#ref-", "http"))]
     finally:
         browser.close()
+
+
+def test_a_port_in_use_is_an_error_before_any_banner(server: str, tmp_path: Path) -> None:
+    """Before: the banner said the server was up, then uvicorn logged the error, exit 3."""
+    port = int(server.rsplit(":", 1)[1])
+    busy = subprocess.run(
+        serve_command(STORES[server], port),
+        capture_output=True,
+        text=True,
+        env=server_env(tmp_path),
+        timeout=120,
+    )
+    assert busy.returncode == 2 and busy.stderr.strip().splitlines() == [
+        f"rag: error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use); "
+        "another program listens there; choose another --port"
+    ]
+    assert httpx.get(f"{server}/healthz").status_code == 200  # the server there is untouched
 
 
 def test_off_loopback_needs_an_api_key(tmp_path: Path, small_store: Path) -> None:

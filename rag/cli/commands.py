@@ -98,8 +98,12 @@ def _check_bib(path: Path, *, force: bool) -> None:
     """Refuse --bib FILE before the question is answered: a directory, or a file without --force."""
     from ..errors import InputError
 
-    if path.is_dir() or not path.parent.is_dir():
-        raise InputError(f"--bib {path}: not a file name in an existing directory")
+    if path.is_dir():
+        raise InputError(
+            f"--bib {path}: that is a directory; give a file name, e.g. --bib {path / 'refs.bib'}"
+        )
+    if not path.parent.is_dir():
+        raise InputError(f"--bib {path}: the directory {path.parent} does not exist")
     if path.exists() and not force:
         raise _bib_exists(path)
 

@@ -71,9 +71,9 @@ class Api:
             raise ApiError(400, "q: give the words to search for, e.g. /search?q=protein+folding", param="q")
         k = _whole(params.get("k"), "k")
         mode = completions.mode_of(params.get("mode"))
-        # year, since and until take one value (the last given); the others any number
+        # year, since and until take one value; the others any number
         options: dict[str, object] = {
-            name: values[-1] if name in SINGLE else values
+            name: _once(name, values) if name in SINGLE else values
             for name in FILTER_OPTIONS
             if (values := [v for v in params.getlist(name) if v.strip()])
         }
@@ -199,6 +199,18 @@ def _whole(value: str | None, name: str) -> int | None:
     if not value.isdigit() or not 1 <= int(value) <= completions.MAX_K:
         raise ApiError(400, f"{name}: expected a whole number from 1 to {completions.MAX_K}", param=name)
     return int(value)
+
+
+def _once(name: str, values: list[str]) -> str:
+    """The one value of a filter that takes one (year, since, until); ApiError if given twice."""
+    if len(values) > 1:
+        raise ApiError(
+            400, f"{name} given {len(values)} times: give one, e.g. {name}={_EXAMPLES[name]}", param=name
+        )
+    return values[0]
+
+
+_EXAMPLES = {"year": "2021..2023", "since": "2023-01-01", "until": "2023-12-31"}
 
 
 def _report(exc: BaseException) -> None:

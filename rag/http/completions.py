@@ -109,6 +109,8 @@ def parse(body: object) -> ChatRequest:
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise ApiError(400, "stream: expected true or false", param="stream")
+    if body.get("n", 1) not in (1, None):  # one answer per question: a second would be the same
+        raise ApiError(400, "n: one choice is returned for a question; send n=1 or leave n out", param="n")
     return ChatRequest(
         model,
         question,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
+import socket
 import sys
 from typing import TYPE_CHECKING
 
@@ -48,12 +50,39 @@ def serve(assistant: Assistant, *, host: str, port: int, cors: list[str] | None 
     key = api_key(host)
     if port > 65535:
         raise ConfigError(f"--port {port}: a port is at most 65535")
-    assistant.pool.close()
-    assistant.pool = ServerPool()  # built once each, a local model's replies queued
-    assistant.open()  # the store and its keyword index, before the first request
-    assistant.gatherer.search("warm up", k=1)  # the embedder and the retrieval path, loaded once
-    app = build(assistant, api_key=key, loopback=is_loopback(host), cors=cors)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"rag serve: http://{shown}:{port}/ (the page), /v1 (OpenAI API); Ctrl-C stops", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    with _bound(host, port) as listening:  # first: a port in use is an error, not a log line
+        assistant.pool.close()
+        assistant.pool = ServerPool()  # built once each, a local model's replies queued
+        assistant.open()  # the store and its keyword index, before the first request
+        assistant.gatherer.search("warm up", k=1)  # the embedder and the retrieval path, loaded once
+        app = build(assistant, api_key=key, loopback=is_loopback(host), cors=cors)
+        shown = f"[{host}]" if ":" in host else host
+        port = listening.getsockname()[1]  # --port 0: the one the system chose
+        print(
+            f"rag serve: http://{shown}:{port}/ (the page), /v1 (OpenAI API); Ctrl-C stops", file=sys.stderr
+        )
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
+        uvicorn.Server(config).run(sockets=[listening])
     return 0
+
+
+def _bound(host: str, port: int) -> socket.socket:
+    """A socket bound to host and port; ConfigError naming them when it cannot be (in use, no such
+    address)."""
+    try:
+        family = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as error:
+        raise ConfigError(f"--host {host}: cannot listen there ({error.strerror or error})") from None
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host.strip("[]"), port))
+    except OSError as error:
+        listening.close()
+        why = (
+            "another program listens there; choose another --port" if error.errno == errno.EADDRINUSE else ""
+        )
+        raise ConfigError(
+            f"--port {port}: cannot listen on {host}:{port} ({error.strerror or error}); {why}".rstrip("; ")
+        ) from None
+    return listening

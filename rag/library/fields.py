@@ -86,13 +86,22 @@ def year(value: Any, name: str = "year") -> int | None:
 
 
 def names(value: Any, name: str) -> list[str]:
-    """People: a list of names, or one text with names separated by ';' (else ','); a name written
-    "Family, Given" ("Doe, Jane"; one text "Doe, Jane" is one person) is "Given Family"."""
-    if isinstance(value, str):
-        if ";" in value or _FAMILY_FIRST.match(value):
-            return [_given_first(n) for n in (" ".join(part.split()) for part in value.split(";")) if n]
-        return [n for n in (" ".join(part.split()) for part in value.split(",")) if n]
-    return [_given_first(n) for n in strings(value, name)]
+    """People: a list of names, or one text with names separated by ';', else "and" between names
+    written "Family, Given", else ',' and "and"; a name written "Family, Given" ("Doe, Jane"; one
+    text "Doe, Jane" is one person) is "Given Family"."""
+    if not isinstance(value, str):
+        return [_given_first(n) for n in strings(value, name)]
+    if ";" in value or _FAMILY_FIRST.match(value):
+        parts = value.split(";")
+    elif all(_FAMILY_FIRST.match(part) for part in _AND.split(value)):  # "Doe, Jane and Roe, Ann"
+        parts = _AND.split(value)
+    else:
+        parts = _LISTED.split(value)  # "Jane Doe, Ann Roe and Al Poe"
+    return [_given_first(n) for n in (" ".join(part.split()) for part in parts) if n]
+
+
+_AND = re.compile(r"\s+(?:and|&)\s+")
+_LISTED = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+")
 
 
 # "Doe, Jane", "van der Berg, J. M.": a family name, one comma, then given names or initials

@@ -30,17 +30,38 @@ _STOPWORDS = frozenset(
     paper papers study studies work propose proposed present show shows using use used""".split()
 )
 # 3: compact arrays in an .npz file; 4: with the acronyms the texts define; 5: with the papers' names;
-# 6: with the names an abstract coins as "termed as X"
-FORMAT_VERSION = 6
+# 6: with the names an abstract coins as "termed as X"; 7: British spellings written as American ones
+FORMAT_VERSION = 7
+
+# British spellings as American ones, so that "quantisation" finds "quantization" (and "noise" is
+# "noize" on both sides, which matches nothing else): -ise/-isation, -yse, -our, -elled, -ogue, -tre
+_AMERICAN = [
+    (re.compile(r"(?<=\w{3})is(?=ations?$|e[dr]?$|ing$|able$)"), "iz"),
+    (re.compile(r"(?<=\w{3})ys(?=ed?$|ing$)"), "yz"),
+    (re.compile(r"(?<=\w{3})our(?=(?:ed|ing|able|hood|ite|ly)?$)"), "or"),
+    (re.compile(r"(?<=\w{3}[aeiou])ll(?=ed$|ing$|er$)"), "l"),
+    (re.compile(r"(?<=\w{3})ogue$"), "og"),
+    (re.compile(r"(?<=\w{2})tre$"), "ter"),
+    (re.compile(r"^programme$"), "program"),
+]
+
+
+def _american(token: str) -> str:
+    """A word as American English spells it ("normalisation": "normalization")."""
+    if len(token) < 6:
+        return token
+    for pattern, spelling in _AMERICAN:
+        token = pattern.sub(spelling, token, count=1)
+    return token
 
 
 def _stem(token: str) -> str:
-    # A light plural folding; enough to match "models" with "model".
+    """A light plural folding, enough to match "models" with "model", then American spelling."""
     if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
+        token = token[:-3] + "y"
+    elif len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        token = token[:-1]
+    return _american(token)
 
 
 def _fold(text: str) -> str:
