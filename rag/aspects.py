@@ -59,7 +59,10 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
         r"\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co|hf\.co|4open\.science)\b"
         rf"|\b(?:code|codes|codebase|implementations?)\b{CODE_TOPIC}[^.]*"
         r"\b(?:available|release[sd]?|open[- ]?sourced?|public(?:ly)?|accessible)\b"
-        r"|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){0,3}?(?:code|codebase)\b(?!-)",
+        r"|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){0,3}?(?:code|codebase)\b(?!-)"
+        # "we release the complete recipe -- including ... the training code", "fully-open ... code"
+        r"|\b(?:releas(?:e[sd]?|ing)|open[- ]?sourc(?:e[sd]?|ing)|fully[- ]open)\b[^.]*"
+        rf"\b(?:code|codebase)\b{CODE_TOPIC}",
         re.IGNORECASE,
     ),
     # the hardware it runs or was trained on, or is meant for; not a link's "nvidia", a cost ("GPU
@@ -173,10 +176,10 @@ def uncompared(evidence: Evidence) -> tuple[str, str] | None:
 
 
 def _names_of(side: str, paper: PaperText) -> list[str]:
-    """What a paper may be called by in another abstract: the side as asked, the names it coins
-    (CLIP, asked by its title), its title's short name (last: the name it is shown by)."""
-    coined = [name for name in own_names(paper) if name not in title_names(paper.title)]
-    names = [*coined, *title_names(paper.title)[:1]]
+    """What a paper may be called by in another abstract: the side as asked, its title's short name
+    (last: the name it is shown by), else (a title without one, asked by it) the names it coins."""
+    titled = title_names(paper.title)[:1]
+    names = titled or own_names(paper)
     # the side as the paper writes it, if it is one of its names ("zero": ZeRO)
     as_asked = [] if side.casefold() in {name.casefold() for name in names} else [side]
     return [*as_asked, *names]
@@ -196,8 +199,9 @@ def _writes_any(paper: PaperText, names: list[str]) -> bool:
 
 
 def _cased(name: str) -> bool:
-    """Whether a name's case tells it from a word: a capital after its first letter (ZeRO, CLIP)."""
-    return any(c.isupper() for c in name[1:])
+    """Whether a name's case tells it from a word: one short word with a capital after its first
+    letter (ZeRO, CLIP, FiVE; not "DataComp", which another abstract may write "Datacomp")."""
+    return name.isalpha() and len(name) <= 6 and any(c.isupper() for c in name[1:])
 
 
 # "how many training images does X use?": what is counted, up to the verb ("training images")

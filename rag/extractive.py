@@ -88,9 +88,13 @@ def list_features(ranked: Ranked, papers: list[PaperText]) -> dict[int, dict[str
     }
 
 
-def list_members(ranked: Ranked, papers: list[PaperText], topical: set[int] | None = None) -> list[int]:
+def list_members(
+    ranked: Ranked, papers: list[PaperText], topical: set[int] | None = None, wanted: int | None = None
+) -> list[int]:
     """The numbers of the papers a "which papers ..." answer lists, in ranking order (at least one
-    of those `topical`, when any is: the papers on its topic, `topic.on_topic`; default: all)."""
+    of those `topical`, when any is: the papers on its topic, `topic.on_topic`; default: all); as
+    many as `wanted` when the question says how many, the most probable first, while any is on its
+    topic."""
     # The "list" model of rag/calibration.json, fitted by benchmarks/calibrate_lists.py on the list
     # questions of the calibration half; its threshold: listed papers 85% relevant, cross-validated.
     # Its features are relative to all the candidates, as fitted, so the topic is applied after.
@@ -100,6 +104,9 @@ def list_members(ranked: Ranked, papers: list[PaperText], topical: set[int] | No
     members = [number for number, p in probability.items() if p >= model.threshold]
     if not members and probability:
         members = [max(probability, key=lambda n: probability[n])]
+    if wanted is not None:
+        likeliest = sorted(probability, key=lambda n: -probability[n])[:wanted]
+        members = [n for n in probability if n in likeliest]  # in ranking order
     return members
 
 
@@ -136,7 +143,7 @@ def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
     topical = {p.number for p in candidates if on_topic(p.covered, len(query.terms)) and p.joins}
-    members = list_members(ranked, candidates, topical)
+    members = list_members(ranked, candidates, topical, query.wanted)
     if query.findings:  # "what are the main findings on X?": what each paper found
         return {n: finding_sentences(by_number[n], ranked[n], one=True)[0] for n in members}
     return {n: contribution(by_number[n], ranked[n], query.terms) for n in members}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,15 @@ class Prompts:
     each: str  # the answer template for a question asked of each of several papers ("what do they use?")
     yesno: str  # the answer template for a yes/no question
     condense: str
+
+    def instructions(self) -> tuple[str, ...]:
+        """The templates' own lines a reply must not repeat (five words or more, no placeholder),
+        without their labels ("Answer:", "- ")."""
+        lines = (line for text in vars(self).values() for line in text.splitlines())
+        labelled = (
+            re.sub(r"^\s*(?:-|(?:Answer|Question|Title|Rules|Example):)\s*", "", line) for line in lines
+        )
+        return tuple(line for line in dict.fromkeys(labelled) if len(line.split()) >= 5 and "{" not in line)
 
 
 def placeholders(template: str) -> set[str]:

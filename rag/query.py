@@ -245,6 +245,11 @@ MAX_SIDE_WORDS = 8
 # in A compared to B?", "how does A perform relative to B?". A comparison only when each side names
 # a paper of the collection (evidence.resolved: the parse cannot know); else the question it reads as.
 _BETTER = r"(?:(?:more|less)\s+(?:[\w-]+\s+)?[\w-]+|(?!other\b|rather\b)[a-z]+er|worse)"
+_WHICH_VERB = r"(?:is|was|works|performs|does|scores|runs|seems)"
+_COMPARATIVE = (
+    r"(?:the\s+)?(?:better|worse|best|worst|(?:more|less|most|least)\s+[\w-]+"
+    r"|(?:fast|slow|strong|weak|cheap|small|larg|bigg|high|low|quick|simpl|saf|light|short|long)(?:er|est))\b"
+)
 _RIVALS = (
     re.compile(
         rf"^\s*(?:is|are|was|were)\s+(?P<sides>.+?)\s+{_BETTER}(?:\s+(?:at|for|on|in)\s+[^?]+?)?"
@@ -262,18 +267,21 @@ _RIVALS = (
         re.I,
     ),
     re.compile(r"^\s*(?P<sides>[^:?,]+?\s+or\s+[^:?,]+?)\s*[:,?]\s*which\b", re.I),
-    # "between A and B, which is better?", "which is faster between A and B?", "which of A and B is ...?"
+    # "between A and B, which is better?", "which is faster between A and B?", "which of A and B is
+    # faster?": the verb followed by a comparative ("which works study X between A and B?" is a list)
     re.compile(
-        r"^\s*(?:between|of)\s+(?P<sides>[^:?,]+?)\s+and\s+(?P<other>[^:?,]+?)\s*[:,]?\s*which\b", re.I
+        r"^\s*(?:between|of)\s+(?P<sides>[^:?,]+?)\s+and\s+(?P<other>[^:?,]+?)\s*[:,]?\s*"
+        rf"which(?:\s+one)?\s+{_WHICH_VERB}\s+{_COMPARATIVE}",
+        re.I,
     ),
     re.compile(
-        r"^\s*which(?:\s+one)?\s+(?:is|was|works|performs|does|scores|runs)\s+[^?]*?\bbetween\s+"
+        rf"^\s*which(?:\s+one)?\s+{_WHICH_VERB}\s+{_COMPARATIVE}[^?]*?\bbetween\s+"
         r"(?P<sides>[^?]+?)\s+and\s+(?P<other>[^?]+)",
         re.I,
     ),
     re.compile(
         r"^\s*which(?:\s+one)?\s+of\s+(?!(?:the|these|those|them|all|both)\b)(?P<sides>[^?]+?)\s+and\s+"
-        r"(?P<other>[^?]+?)\s+(?:is|was|works|performs|does|scores|runs)\b",
+        rf"(?P<other>[^?]+?)\s+{_WHICH_VERB}\s+{_COMPARATIVE}",
         re.I,
     ),
     re.compile(
@@ -656,6 +664,27 @@ def is_list_question(question: str) -> bool:
     return bool(_LIST.search(question)) or _topic_then_papers(question) is not None
 
 
+# How many papers a list asks for ("give me three papers on X", "name 2 papers", "a couple of papers")
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_COUNTS |= {"nine": 9, "ten": 10, "a couple of": 2, "a pair of": 2}
+_HOW_MANY_WORDS = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+(?:couple|pair)\s+of)"
+_WANTED = re.compile(
+    rf"\b(?P<count>{_HOW_MANY_WORDS})\s+(?:(?:recent|new|good|relevant|key|important)\s+)?"
+    r"(?:papers?|works|studies|articles|publications)\b",
+    re.IGNORECASE,
+)
+
+
+def wanted(question: str) -> int | None:
+    """How many papers a question asks for, if it says ("give me three papers on X": 3)."""
+    match = _WANTED.search(question)
+    if match is None:
+        return None
+    count = " ".join(match["count"].lower().split())
+    number = int(count) if count.isdigit() else _COUNTS[count]
+    return number if number >= 1 else None
+
+
 # A request around what is asked: "tell me about SkillMimic" asks about SkillMimic, "can you explain
 # how GPTQ works?" how GPTQ works (no yes/no question).
 _REQUEST = re.compile(
@@ -664,9 +693,10 @@ _REQUEST = re.compile(
     r"|(?:summari[sz]e|explain|describe)(?=\s+\S))(?:\s+(?:about|of))?\s+"
     # a request for papers: "i'm looking for papers on X", "recommend some papers about X": "papers ..."
     r"|(?:i\s*(?:'m|am)\s+looking\s+for|i\s+(?:want|need)"
-    r"(?:\s+to\s+(?:find|read|see))?|(?:give|get|send)\s+me|recommend(?:\s+me)?|suggest|what\s+are"
-    r"|do(?:es)?\s+(?:you|it|the\s+(?:collection|corpus|library|store))\s+(?:have|hold|contain))"
-    r"\s+(?:(?:some|a\s+few|any|all|the|good|relevant)\s+)*(?=(?:recent\s+|new\s+)?(?:papers|works|studies|articles)\b"
+    r"(?:\s+to\s+(?:find|read|see))?|(?:give|get|send|show|find)\s+me|recommend(?:\s+me)?|suggest|what\s+are"
+    r"|name|list|do(?:es)?\s+(?:you|it|the\s+(?:collection|corpus|library|store))\s+(?:have|hold|contain))"
+    rf"\s+(?:(?:some|a\s+few|any|all|the|good|relevant|top|{_HOW_MANY_WORDS})\s+)*"
+    r"(?=(?:recent\s+|new\s+)?(?:papers|works|studies|articles)\b"
     r"|(?:work|research|literature)\s+(?:on|about|in|into)\b))",
     re.IGNORECASE,
 )
@@ -1108,6 +1138,7 @@ class Query:
     # what a chat says instead of answering a follow-up pointing at what it has not got ("the fifth
     # one" after four papers, "how do they differ?" before any answer)
     said_instead: str = ""
+    wanted: int | None = None  # how many papers a list asks for, if it says ("name three papers on X")
 
     @property
     def is_list(self) -> bool:
@@ -1212,6 +1243,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         findings_of=findings_of,
         evaluation=evaluation,
         speed=speed,
+        wanted=wanted(question) if kind == "list" else None,
         mechanism=kind == "lookup" and bool(_MECHANISM.match(without_regarding(plain))),
         wants_problem=kind in ("lookup", "comparison") and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),

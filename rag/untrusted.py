@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 # C0 controls except tab and newline, DEL, and the C1 controls (U+0080-U+009F; U+009B is CSI).
@@ -52,6 +52,92 @@ def stream_without_controls(pieces: Iterable[str]) -> Iterator[str]:
             yield cleaned
     if cleaned := _CONTROL.sub("", _SEQUENCE.sub("", held)):
         yield cleaned
+
+
+def without_echo(pieces: Iterable[str], instructions: Collection[str]) -> Iterator[str]:
+    """A model's reply without the lines of its instructions it repeats whole (a small model may
+    echo "The question asks for a number: ..." before answering), a citation after one too; text
+    that may be starting one is held back until it is told apart."""
+    echo = _Echo([_flat(line) for line in instructions if _flat(line)])
+    for piece in pieces:
+        if kept := echo.feed(piece):
+            yield kept
+    if rest := echo.finish():
+        yield rest
+
+
+# where a repeated line may begin: after a sentence's end, a colon or a new line
+_BOUNDARY = re.compile(r"[.!?:]\s+|\n")
+_CITED = re.compile(r"\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)*\.?\s*")
+_CITING = re.compile(r"\s*(?:\[[\d,\s]*\]?\s*)*")  # a citation that may still be coming
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+class _Echo:
+    """The state of `without_echo`: the text held, and where it stands."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.held = ""
+        self.mid = False  # within a sentence of the reply's own: nothing to hold until it ends
+        self.echoed = False  # a line was just dropped: so is the citation after it
+
+    def feed(self, piece: str) -> str:
+        """The text to pass on once a piece is added."""
+        self.held += piece
+        passed = []
+        while self.held:
+            if self.echoed:
+                if _CITING.fullmatch(self.held):
+                    break
+                self.held = self.held[_CITED.match(self.held).end() :]  # type: ignore[union-attr]
+                self.echoed = not self.held  # what comes next may begin with a space
+                continue
+            if self.mid:
+                boundary = _first_boundary(self.held)
+                if boundary is None:  # all of it passes, but a stop that a space may follow
+                    cut = len(self.held) - 1 if self.held[-1] in ".!?:" else len(self.held)
+                    passed.append(self.held[:cut])
+                    self.held = self.held[cut:]
+                    break
+                passed.append(self.held[:boundary])
+                self.held, self.mid = self.held[boundary:], False
+            flat = _flat(self.held)
+            if not flat or any(line.startswith(flat) and line != flat for line in self.lines):
+                break  # it may yet be a line repeated: wait for more
+            repeated = next((line for line in self.lines if flat.startswith(line)), None)
+            if repeated is None:
+                self.mid = True
+                continue
+            self.held, self.echoed = self.held[_end_of(self.held, len(repeated)) :], True
+        return "".join(passed)
+
+    def finish(self) -> str:
+        """What is left at the end of the reply: a line begun and never finished is the model's own."""
+        if self.echoed and _CITED.fullmatch(self.held):
+            return ""
+        return "" if _flat(self.held) in self.lines else self.held
+
+
+def _first_boundary(text: str) -> int | None:
+    """Where the text after its first boundary begins, if it has one."""
+    found = _BOUNDARY.search(text)
+    return found.end() if found else None
+
+
+def _end_of(text: str, length: int) -> int:
+    """The index in text after its first `length` characters as `_flat` counts them."""
+    count, index, spaced = 0, 0, True
+    while index < len(text) and count < length:
+        if not text[index].isspace():
+            count, spaced = count + 1, False
+        elif not spaced:
+            count, spaced = count + 1, True
+        index += 1
+    return index
 
 
 def _visible(match: re.Match[str]) -> str:

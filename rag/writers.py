@@ -27,7 +27,7 @@ from .llm import EXTRACTIVE, LLM, reply_char_limit
 from .prompting import build_messages
 from .prompts import Prompts
 from .sentences import add_sentences, select_evidence
-from .untrusted import stream_without_controls
+from .untrusted import stream_without_controls, without_echo
 
 if TYPE_CHECKING:
     from .backends import Pool
@@ -135,10 +135,15 @@ class LLMWriter:
             if not chosen:
                 chosen = self._selected(evidence, papers, titles, budget)
         messages = build_messages(self.prompts, evidence.query, evidence.sources, chosen)
-        tokens = stream_without_controls(
-            self.llm.stream(
-                messages, max_tokens=self.settings.max_answer_tokens, temperature=self.settings.temperature
-            )
+        tokens = without_echo(
+            stream_without_controls(
+                self.llm.stream(
+                    messages,
+                    max_tokens=self.settings.max_answer_tokens,
+                    temperature=self.settings.temperature,
+                )
+            ),
+            self.prompts.instructions(),
         )
         return Draft(
             self.name,

@@ -290,11 +290,31 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("which papers are similar to model soups?", "model soups"),
         ("can you recommend papers like GPTQ?", "GPTQ"),
         ('what else is like "Model soups"?', "Model soups"),
+        # how many papers it asks for (before: refused, the request words searched as the topic)
+        ("give me three papers about dataset distillation", "dataset distillation"),
+        ("name 2 papers on model merging", "model merging"),
+        ("list 5 recent papers on style transfer", "style transfer"),
+        ("find me a couple of papers on scaling laws", "scaling laws"),
     ],
 )
 def test_list_questions_are_recognised_and_searched_by_their_topic(question: str, topic: str) -> None:
     query = parse(question)
     assert query.kind == "list" and query.search == topic
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("give me three papers about dataset distillation", 3),
+        ("name 2 papers on model merging", 2),
+        ("find me a couple of papers on scaling laws", 2),
+        ("which two papers use lora?", 2),
+        ("papers on model merging", None),
+        ("how do the two papers differ?", None),  # no list
+    ],
+)
+def test_a_list_says_how_many_papers_it_asks_for(question: str, wanted: int | None) -> None:
+    assert parse(question).wanted == wanted
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
 from rag.contribution import writes_name
 from rag.embeddings import OnnxMiniLM
-from rag.events import Replaced
+from rag.events import Replaced, Token
 from rag.followups import placed_in
 from rag.library.corpus import normalize_title
 from rag.query import parse
@@ -613,6 +613,37 @@ def test_a_model_asked_how_a_paper_works_is_shown_the_sentences_saying_how(full:
     prompt = "\n".join(m["content"] for m in scripted.requests[0])
     assert "propose GPTQ, a new one-shot weight quantization method" in prompt
     assert "four GPU hours" not in prompt
+
+
+def test_a_list_asking_for_a_number_of_papers_lists_that_many(full: Assistant) -> None:
+    """ "give me three papers about X" lists the three likeliest (before: refused, its request
+    searched as the topic), for the extractive answer as for a model's (its sources are those)."""
+    every = full.ask("papers about dataset distillation", llm="extractive")
+    assert len({c.paper.paper_id for c in every.citations}) > 3
+    for question, count in (
+        ("give me three papers about dataset distillation", 3),
+        ("name 2 papers on dataset distillation", 2),
+    ):
+        answer = full.ask(question, llm="extractive")
+        assert not answer.refused and len({c.paper.paper_id for c in answer.citations}) == count, answer.text
+
+
+@pytest.mark.fault
+def test_a_model_repeating_its_instructions_streams_only_its_answer(full: Assistant) -> None:
+    """Qwen began an answer with the figure template's instruction, cited ("The question asks for a
+    number: give it exactly ... in brackets. [1]"), which streamed before the answer was replaced."""
+    settings = Settings(**{**full.settings.model_dump(), "openai_api_key": "sk-test"})
+    instruction = next(
+        line for line in full.prompts.figure.splitlines() if line.startswith("The question asks")
+    )
+    answer = "GPTQ can quantize GPT models with 175 billion parameters in approximately four GPU hours [1]."
+    for reply in (f"{instruction} [1] {answer}", f"{answer}\n{instruction}"):
+        model = Assistant(settings, embedder=full.library.embedder, llms={"openai": Scripted(reply, piece=2)})
+        stream = model.stream("how many gpu hours does gptq need?", llm="openai")
+        events = list(stream)
+        streamed = "".join(e.text for e in events if isinstance(e, Token))
+        assert "The question asks" not in streamed and not any(isinstance(e, Replaced) for e in events)
+        assert stream.answer.backend == "openai" and stream.answer.text.strip() == answer
 
 
 def test_a_yes_no_question_asking_by_a_name_the_abstract_coins_is_settled(full: Assistant) -> None:

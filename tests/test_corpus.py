@@ -97,6 +97,10 @@ def test_a_date_written_as_people_write_it_gives_its_day_and_year(
         ("Jane Doe, John Smith, and Ada Lovelace", ["Jane Doe", "John Smith", "Ada Lovelace"]),
         ("Jane Doe & John Smith", ["Jane Doe", "John Smith"]),
         ("Doe, Jane and van der Berg, J. M.", ["Jane Doe", "J. M. van der Berg"]),  # as BibTeX writes them
+        ("Doe, Jane, and Roe, Ann", ["Jane Doe", "Ann Roe"]),
+        ("Doe, Jane and others", ["Jane Doe"]),  # no one called "others"
+        ("Jane Doe, John Smith et al.", ["Jane Doe", "John Smith"]),
+        ("Jane Doe (MIT and Harvard), John Smith", ["Jane Doe (MIT and Harvard)", "John Smith"]),
     ],
 )
 def test_a_csv_author_written_family_name_first_is_one_person(

@@ -121,6 +121,30 @@ def test_bibtex_latex_tags_and_bad_entries(tmp_path: Path, caplog: pytest.LogCap
     assert f"{path}:21: entry good: an earlier entry has the same key; entry skipped" in problems
 
 
+def test_a_doi_field_holding_no_doi_is_dropped_not_its_paper(tmp_path: Path) -> None:
+    """Before: "field 'doi' is not a DOI; entry skipped", the paper lost for its DOI; a trailing stop,
+    or several DOIs in the field, kept the stop or failed."""
+    path = tmp_path / "zotero.bib"
+    path.write_text(
+        "@article{odd,\n  title = {Odd DOI},\n  abstract = {Owls hunt.},\n  doi = {10.123/abc},\n}\n\n"
+        "@article{stop,\n  title = {A stop},\n  abstract = {Bats fly.},\n"
+        "  doi = {10.1016/S0140-6736(01)05627-6. },\n}\n\n"
+        "@article{two,\n  title = {Two DOIs},\n  abstract = {Moths land.},\n"
+        "  doi = {https://doi.org/10.1234/One.1 10.1234/two.2},\n}\n",
+        encoding="utf-8",
+    )
+    report = corpus.read([path])
+    assert {p.title: p.doi for p in report.papers} == {
+        "Odd DOI": None,
+        "A stop": "10.1016/s0140-6736(01)05627-6",
+        "Two DOIs": "10.1234/one.1",
+    }
+    assert not report.problems
+    assert [str(n) for n in report.notes] == [
+        f"{path}:1: entry odd: field 'doi' is not a DOI: '10.123/abc'; kept without it"
+    ]
+
+
 def test_an_entry_an_extra_brace_ends_early_is_an_error_naming_what_it_loses(tmp_path: Path) -> None:
     """`journal = {X}},` closes the entry: the fields after it were lost without a word (stored with
     no authors, year or DOI; in a title, reported as having no abstract)."""
@@ -410,6 +434,37 @@ def test_an_id_or_a_doi_keeps_papers_apart_that_share_a_title(tmp_path: Path) ->
     assert report.papers[1].doi == "10.1000/two"
     assert len({p.paper_id for p in report.papers}) == 4
     assert report.merges == [f"{path}:5 merged into {path}:1: same DOI 10.1000/one"]
+
+
+def test_a_title_two_works_share_merges_them_only_when_nothing_tells_them_apart(tmp_path: Path) -> None:
+    """Two "Editorial"s of other authors, or years apart, are two papers (before: merged, the second
+    one's abstract lost); the same title by a shared author a year later is one (a preprint)."""
+    path = write_jsonl(
+        tmp_path / "library.jsonl",
+        [
+            {"title": "Editorial", "abstract": "On robotics.", "authors": ["Alice Adams"], "year": 2020},
+            {"title": "Editorial", "abstract": "On chemistry.", "authors": ["Bob Brown"], "year": 2020},
+            {"title": "Owls at Night", "abstract": "Owls hunt.", "authors": ["Jane Doe"], "year": 2019},
+            {
+                "title": "Owls at night",
+                "abstract": "Owls hunt well.",
+                "authors": ["J. Doe", "Al Poe"],
+                "year": 2020,
+            },
+            {"title": "Bats", "abstract": "Bats fly.", "year": 2001},
+            {"title": "Bats", "abstract": "Bats fly far.", "year": 2021},
+        ],
+    )
+    report = corpus.read([path])
+    assert [p.abstract for p in report.papers] == [
+        "On robotics.",
+        "On chemistry.",
+        "Owls hunt.",
+        "Bats fly.",
+        "Bats fly far.",
+    ]
+    assert len({p.paper_id for p in report.papers}) == 5
+    assert report.merges == [f"{path}:4 merged into {path}:3: same title"]
 
 
 @pytest.mark.fault

@@ -123,6 +123,22 @@ def test_prune_removes_papers_no_longer_in_the_sources(assistant: Assistant, sma
     )
 
 
+def test_prune_of_files_named_one_by_one_keeps_the_papers_of_other_files(
+    assistant: Assistant, small_corpus: Path
+) -> None:
+    """Before: `ingest extra.jsonl --prune` removed the dump's ten papers, unsaid. Named files prune
+    only what left them; the others are kept, and said to be; what is removed is named."""
+    assistant.ingest()
+    extra = small_corpus / "extra.jsonl"
+    lines = extra.read_text(encoding="utf-8").splitlines()
+    extra.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")  # its first paper deleted
+    report = assistant.ingest([extra], prune=True)
+    assert (report.removed, report.removed_ids) == (1, ["arxiv:2401.00001"])
+    kept = "--prune kept 10 stored papers of files not given (dump.txt)"
+    assert report.notes == [f"{kept}: name them, or their directory, to prune them"]
+    assert len(assistant.library.store.papers()) == 12
+
+
 def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant, small_corpus: Path) -> None:
     assistant.ingest()
     (small_corpus / "dump.txt").write_bytes(b"\xff\xfe broken")

@@ -97,6 +97,7 @@ def test_a_comparison_names_what_it_compares(question: str, sides: tuple[str, ..
         ("which of fopro and ps-ttl works better?", ("fopro", "ps-ttl")),
         ("which of the two is faster, medusa or eagle?", ("medusa", "eagle")),
         ("which of these methods and datasets is best?", ()),
+        ("which is the most accurate between zeroq and genie?", ("zeroq", "genie")),
         ("does GIM outperform existing methods?", ()),
         ("is it better than GIM?", ()),
         ("is there any paper other than GIM?", ()),
@@ -107,6 +108,20 @@ def test_a_question_asking_which_is_better_names_its_rivals(question: str, sides
     assert rivals(question) == sides
     query = parse(question)
     assert query.rivals == sides and query.sides == () and not query.is_list
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which works study the interplay between memorization and generalization?",
+        "Between 2020 and 2023, which papers study lora?",
+        "which runs between 2 and 4 times faster?",
+        "Of precision and recall, which does the paper optimize?",
+    ],
+)
+def test_which_without_a_comparative_names_no_rivals(question: str) -> None:
+    """A review found each of these read as "which of A and B is better?"."""
+    assert rivals(question) == ()
 
 
 @pytest.mark.parametrize(
@@ -226,6 +241,8 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
         ("Zero-shot quantization works.", "ZeRO", False),  # a name with capitals inside: as written
         ("We cut each video clip.", "CLIP", False),
         ("It reuses CLIP features.", "CLIP", True),
+        ("It beats dense passage retrieval.", "Dense Passage Retrieval", True),  # a review: not in its case
+        ("It beats Datacomp.", "DataComp", True),
         ("It improves 38 evaluation benchmarks.", "EVA", False),
         ("Initialising from EVA stabilises training.", "EVA", True),
     ],
@@ -1236,9 +1253,19 @@ def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
                 "abstract": "We present BazGen, which animates a talking head from one photo. Project page: "
                 "https://baz.github.io/bazgen/",
             },
+            {
+                "id": "qux",
+                "title": "QuxLM: Open Post-Training",
+                "abstract": "We introduce QuxLM, a fully-open family of chat models. QuxLM beats closed "
+                "chat models. We release the complete recipe, including datasets and the training code.",
+            },
         ],
     )
     assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    # a release of its code written in other words (before: "does not mention its code")
+    released = assistant.ask("is quxlm open source?", llm="openai").text
+    assert released == "Yes. We release the complete recipe, including datasets and the training code. [1]"
+
     stated = "Our code is available at https://github.com/foo/foonet. [1]"
     assert assistant.ask("is the code for foonet available?", llm="openai").text == f"Yes. {stated}"
     assert assistant.ask("where can i find the code for FooNet?", llm="openai").text == stated

@@ -34,17 +34,16 @@ def test_tokenize_folds_plurals_and_drops_stopwords() -> None:
 
 def test_british_and_american_spellings_are_one_term() -> None:
     british = "quantisation generalisable optimised analyse behaviours neighbourhood labelled modelling "
-    british += "dialogues centre"
-    american = (
-        "quantization generalizable optimized analyze behaviors neighborhood labeled modeling dialogs center"
-    )
+    british += "dialogues centre behavioural centred catalogued analyser defence grey judgement fibre metre"
+    american = "quantization generalizable optimized analyze behaviors neighborhood labeled modeling dialogs "
+    american += "center behavioral centered cataloged analyzer defense gray judgment fiber meter"
     assert tokenize(british) == tokenize(american)
     index = KeywordIndex.build(
         ["a#0", "b#0"], ["we quantize weights", "post-training quantization"], revision="r"
     )
     assert [cid for cid, _ in index.search("quantisation", 2)] == ["b#0"]
     # words that only look British keep apart from their neighbours
-    assert len(set(tokenize("noise four hours analysis precise filled"))) == 6
+    assert len(set(tokenize("noise four hours analysis precise filled string hatred"))) == 8
 
 
 def test_bm25_ranks_rare_matching_terms_first(tmp_path: Path) -> None:

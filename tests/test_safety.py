@@ -30,6 +30,7 @@ from rag.errors import EmptyStoreError, StoreBusyError
 from rag.library.keyword import KeywordIndex
 from rag.library.layout import PROBE_STAMP
 from rag.library.lock import WriteLock
+from rag.untrusted import without_echo
 
 SLOW_INGEST = {"RAG_EMBED_BATCH_SIZE": "2"}  # many small batches: a kill lands mid-ingest
 
@@ -805,3 +806,20 @@ def test_a_disk_with_room_for_the_papers_but_not_a_copy_ingests_without_one(
         assert guard.taken == copied and (store / ".before-write" / "chroma.sqlite3").exists() == copied
         guard.done()
     assert len(notes) == 1 and notes[0].startswith("no room on ") and "2.0 MB safety copy" in notes[0]
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 1000])
+def test_a_reply_loses_only_the_instruction_lines_it_repeats_whole(piece: int) -> None:
+    instruction = "The question asks for a number: give it exactly as the source writes it."
+    cases = {
+        f"{instruction} [1] It takes 4 GPU hours [1].": "It takes 4 GPU hours [1].",
+        f"It takes 4 GPU hours [1]. {instruction} It runs [2].": "It takes 4 GPU hours [1]. It runs [2].",
+        f"It takes 4 GPU hours [1].\n{instruction}": "It takes 4 GPU hours [1].\n",
+        # its own words, though they begin as an instruction does
+        "The question asks for a number, which is 5 [1].": "The question asks for a number, which is 5 [1].",
+        "It ends.": "It ends.",
+        "The": "The",
+    }
+    for reply, kept in cases.items():
+        pieces = [reply[i : i + piece] for i in range(0, len(reply), piece)]
+        assert "".join(without_echo(pieces, [instruction])) == kept

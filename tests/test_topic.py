@@ -151,21 +151,11 @@ def test_papers_are_found_by_their_short_names_in_any_case_spacing_and_punctuati
 
 def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:
     """ "termed as PerSAM", "We introduce DMD2, a set ..." (before: neither was a name), not the first
-    words of a longer phrase ("We propose REtrieval-Augmented Learning (REAL)": the phrase and REAL);
-    a name of capitalised words introduced as such: "We propose Dataset Reinforcement, a strategy"."""
+    words of a longer phrase ("We propose REtrieval-Augmented Learning (REAL)": REAL)."""
     assert coined_names("In this paper, we propose an approach for SAM, termed as PerSAM.") == ["PerSAM"]
     assert coined_names("We introduce DMD2, a set of techniques that lift this limitation.") == ["DMD2"]
-    assert coined_names("We propose REtrieval-Augmented Learning (REAL) for tails.") == [
-        "REtrieval-Augmented Learning",
-        "REAL",
-    ]
+    assert coined_names("We propose REtrieval-Augmented Learning (REAL) for tails.") == ["REAL"]
     assert coined_names("We introduce LoRA adapters into every layer.") == []
-    assert coined_names("We propose Dataset Reinforcement, a strategy to improve a dataset.") == [
-        "Dataset Reinforcement"
-    ]
-    assert coined_names("We present Open Images V4, a dataset of 9.2M images.") == ["Open Images V4"]
-    assert coined_names("We present A Simple Baseline, which ...") == []
-    assert coined_names("We present ImageNet and COCO results.") == []
 
 
 def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one() -> None:
@@ -173,5 +163,6 @@ def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one(
     assert _find(index, "what are the main results of One for All?") == ["ofa"]
     assert _find(index, "what is one for all?") == ["ofa"]
     assert _find(index, 'is "one for all" trained on graphs?') == ["ofa"]
+    assert _find(index, 'what is "one for all tasks" about?') == []  # quoted, but not the name alone
     assert _find(index, "is there one model that works for all tasks?") == []
     assert _find(index, "can one for all tasks be trained with a single model?") == []

@@ -103,7 +103,8 @@ def _check_bib(path: Path, *, force: bool) -> None:
             f"--bib {path}: that is a directory; give a file name, e.g. --bib {path / 'refs.bib'}"
         )
     if not path.parent.is_dir():
-        raise InputError(f"--bib {path}: the directory {path.parent} does not exist")
+        missing = "is not a directory" if path.parent.exists() else "does not exist"
+        raise InputError(f"--bib {path}: the directory {path.parent} {missing}")
     if path.exists() and not force:
         raise _bib_exists(path)
 

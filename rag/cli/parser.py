@@ -163,8 +163,8 @@ def _ingest(add: AddCommand) -> None:
     ingest.add_argument(
         "--prune",
         action="store_true",
-        help="remove stored papers that are no longer in the sources (never while a file or a subdirectory "
-        "holding papers' files went unread)",
+        help="remove stored papers that are no longer in the sources: in the files named, or in a directory "
+        "named (never while a file or a subdirectory holding papers' files went unread)",
     )
     ingest.add_argument(
         "--rebuild",

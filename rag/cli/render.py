@@ -78,18 +78,24 @@ def _ingest_notes(report: IngestReport) -> None:
     if len(merges) > MAX_MERGES_SHOWN:
         out(f"rag: ... and {len(merges) - MAX_MERGES_SHOWN} more merges (--json lists them all)", err=True)
     if report.replaced:
-        shown = ", ".join(report.replaced[:MAX_MERGES_SHOWN])
-        more = (
-            f" and {len(report.replaced) - MAX_MERGES_SHOWN} more"
-            if len(report.replaced) > MAX_MERGES_SHOWN
-            else ""
-        )
+        replaced = _some(report.replaced)
         out(
-            f"rag: note: {len(report.replaced)} stored paper(s) replaced by another text: {shown}{more}",
+            f"rag: note: {len(report.replaced)} stored paper(s) replaced by another text: {replaced}",
+            err=True,
+        )
+    if report.removed_ids:
+        out(
+            f"rag: note: --prune removed {len(report.removed_ids)} paper(s): {_some(report.removed_ids)}",
             err=True,
         )
     for adopted in report.adopted:
         out(f"rag: note: {adopted}: the stored paper with the same DOI or arXiv id", err=True)
+
+
+def _some(ids: list[str]) -> str:
+    """The first ids of a list, and how many more (--json lists them all)."""
+    more = len(ids) - MAX_MERGES_SHOWN
+    return ", ".join(ids[:MAX_MERGES_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def print_hits(hits: list[SearchHit]) -> None:

@@ -56,7 +56,7 @@ def serve(assistant: Assistant, *, host: str, port: int, cors: list[str] | None 
         assistant.open()  # the store and its keyword index, before the first request
         assistant.gatherer.search("warm up", k=1)  # the embedder and the retrieval path, loaded once
         app = build(assistant, api_key=key, loopback=is_loopback(host), cors=cors)
-        shown = f"[{host}]" if ":" in host else host
+        shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
         port = listening.getsockname()[1]  # --port 0: the one the system chose
         print(
             f"rag serve: http://{shown}:{port}/ (the page), /v1 (OpenAI API); Ctrl-C stops", file=sys.stderr
@@ -67,22 +67,21 @@ def serve(assistant: Assistant, *, host: str, port: int, cors: list[str] | None 
 
 
 def _bound(host: str, port: int) -> socket.socket:
-    """A socket bound to host and port; ConfigError naming them when it cannot be (in use, no such
-    address)."""
-    try:
-        family = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][0]
-        listening = socket.socket(family, socket.SOCK_STREAM)
-    except OSError as error:
-        raise ConfigError(f"--host {host}: cannot listen there ({error.strerror or error})") from None
+    """A socket listening on host and port (IPv6 for an address with a colon, as uvicorn does);
+    ConfigError naming the port when another program has it, else the host."""
+    address = host.strip("[]")
+    listening = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        listening.bind((host.strip("[]"), port))
+        listening.bind((address, port))
+        listening.listen(2048)  # uvicorn's backlog; a second server on the port fails here, not later
     except OSError as error:
         listening.close()
-        why = (
-            "another program listens there; choose another --port" if error.errno == errno.EADDRINUSE else ""
-        )
-        raise ConfigError(
-            f"--port {port}: cannot listen on {host}:{port} ({error.strerror or error}); {why}".rstrip("; ")
-        ) from None
+        why = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"--port {port}: cannot listen on {host}:{port} ({why}); another program listens there; "
+                "choose another --port"
+            ) from None
+        raise ConfigError(f"--host {host}: cannot listen there ({why})") from None
     return listening

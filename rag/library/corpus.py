@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..untrusted import without_controls
+from . import fields
 from .formats import MAX_LINE_BYTES, NAMES, READERS, SUFFIXES, blank, detect, lines
 from .identity import Identities, find_links, make_paper_id, normalize_title
 from .records import Entry, FileReport, Paper, Problem
@@ -43,6 +44,8 @@ class CorpusReport:
     papers: Shelf  # on disk, in the order read
     files: list[FileReport]
     directories: list[Problem] = field(default_factory=list)  # what the directories hold, not read
+    # a directory was given: the papers of a file no longer in it are no longer in the sources
+    whole_directory: bool = False
 
     @property
     def entries(self) -> int:
@@ -92,6 +95,20 @@ def _clean(entry: Entry) -> None:
             setattr(entry, name, without_controls(value) or None)
     for name in ("categories", "keywords", "tags"):
         setattr(entry, name, [text for text in map(without_controls, getattr(entry, name)) if text])
+
+
+def _check_doi(entry: Entry, report: FileReport) -> None:
+    """A DOI field holding no DOI dropped, and noted: the paper is kept without it."""
+    if entry.doi is not None and not fields.is_doi(entry.doi):
+        label = f"entry {entry.key}: " if entry.key else ""
+        report.notes.append(
+            Problem(
+                report.path,
+                entry.line,
+                f"{label}field 'doi' is not a DOI: {entry.doi[:80]!r}; kept without it",
+            )
+        )
+        entry.doi = None
 
 
 def _cut(entry: Entry, report: FileReport, max_abstract_chars: int) -> None:
@@ -169,6 +186,7 @@ def read(
                 missing.append(entry.key or (f"line {entry.line}" if entry.line else "?"))
                 continue
             _cut(entry, report, max_abstract_chars)
+            _check_doi(entry, report)
             report.entries += 1
             outcome = identities.add(entry, fmt, report, path.name)
             if outcome == "new":
@@ -179,7 +197,12 @@ def read(
                 report.replaced += 1
         if missing:
             _no_abstract_summary(report, missing)
-    return CorpusReport(papers=identities.papers, files=reports, directories=_unread_subdirectories(given))
+    return CorpusReport(
+        papers=identities.papers,
+        files=reports,
+        directories=_unread_subdirectories(given),
+        whole_directory=any(path.is_dir() for path in given),
+    )
 
 
 def _holds_files(directory: Path) -> bool:

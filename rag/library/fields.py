@@ -91,6 +91,7 @@ def names(value: Any, name: str) -> list[str]:
     text "Doe, Jane" is one person) is "Given Family"."""
     if not isinstance(value, str):
         return [_given_first(n) for n in strings(value, name)]
+    value = _OTHERS.sub("", value)
     if ";" in value or _FAMILY_FIRST.match(value):
         parts = value.split(";")
     elif all(_FAMILY_FIRST.match(part) for part in _AND.split(value)):  # "Doe, Jane and Roe, Ann"
@@ -100,8 +101,10 @@ def names(value: Any, name: str) -> list[str]:
     return [_given_first(n) for n in (" ".join(part.split()) for part in parts) if n]
 
 
-_AND = re.compile(r"\s+(?:and|&)\s+")
-_LISTED = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+")
+# "and others", "et al.": no one's name; a separator inside parentheses ("(MIT and Harvard)") none
+_OTHERS = re.compile(r"(?:\s*,)?\s+(?:and\s+others|et\s+al\.?)\s*$", re.IGNORECASE)
+_AND = re.compile(r"\s*,?\s+(?:and|&)\s+(?![^()]*\))")
+_LISTED = re.compile(r"(?:\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+)(?![^()]*\))")
 
 
 # "Doe, Jane", "van der Berg, J. M.": a family name, one comma, then given names or initials
@@ -144,14 +147,18 @@ def terms(value: Any, name: str, *, spaces: bool = False) -> list[str]:
 
 
 def doi(value: Any, name: str = "doi") -> str | None:
-    """A DOI, lowercase, without its resolver prefix."""
+    """A DOI, lowercase, without its resolver prefix or a trailing stop (the first of several given);
+    text that is none is kept as written, for `is_doi` to tell (its entry is kept without it)."""
     raw = optional(value, name)
     if raw is None:
         return None
-    bare = _DOI_PREFIX.sub("", raw).strip().lower()
-    if not _DOI.match(bare):
-        raise FieldError(name, f"is not a DOI: {raw[:80]!r}")
-    return bare
+    written = [_DOI_PREFIX.sub("", part).rstrip(".,;").lower() for part in raw.split()]
+    return next((part for part in written if _DOI.match(part)), raw.strip())
+
+
+def is_doi(text: str) -> bool:
+    """Whether a text `doi` returned is a DOI."""
+    return bool(_DOI.match(text))
 
 
 def arxiv_id(value: Any, name: str = "arxiv_id") -> str | None:

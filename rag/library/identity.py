@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .names import fold
 from .records import Entry, FileReport, Paper, Problem
 from .shelf import Shelf
 
@@ -92,6 +93,19 @@ def _same_text(a: Paper, entry: Entry) -> bool:
     )
 
 
+def _told_apart(paper: Paper, entry: Entry) -> bool:
+    """Whether a paper and an entry sharing a title are two works: no author in common (by family
+    name), or years more than one apart ("Editorial" of two journals; a preprint and its version of
+    record a year later stay one)."""
+    if paper.authors and entry.authors and not _family_names(paper.authors) & _family_names(entry.authors):
+        return True
+    return bool(paper.year and entry.year and abs(paper.year - entry.year) > 1)
+
+
+def _family_names(authors: list[str]) -> set[str]:
+    return {fold(name.split()[-1]) for name in authors if name.split()}
+
+
 class Identities:
     """Turns entries into papers, one entry at a time, and reports every merge and replacement.
     The papers wait on a `Shelf` (on disk), so memory does not grow with the files read."""
@@ -151,7 +165,8 @@ class Identities:
             strong = self._held(key) if key else None
             if strong is not None and self._compatible(strong, entry):
                 return strong, reason
-        if held is not None and not (held.identified or given or entry.doi or entry.arxiv_id):
+        unidentified = not (given or entry.doi or entry.arxiv_id)
+        if held is not None and unidentified and not held.identified and not _told_apart(held.paper, entry):
             return held, "same title" if normalize_title(entry.title) else "same abstract"
         return None, ""
 

@@ -43,6 +43,7 @@ class IngestReport:
     metadata_updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    removed_ids: list[str] = field(default_factory=list)  # the papers --prune removed
     store_papers: int = 0  # what the store holds afterwards
     store_chunks: int = 0
     replaced: list[str] = field(default_factory=list)  # stored papers whose text another replaced
@@ -85,6 +86,7 @@ class IngestReport:
             "metadata_updated": self.metadata_updated,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "removed_ids": self.removed_ids,
             "holds": {"papers": self.store_papers, "chunks": self.store_chunks},
             "replaced": self.replaced,
             "adopted": self.adopted,
@@ -304,6 +306,28 @@ def _left_behind(stale: list[str], stored: dict[str, Metadata], corpus: CorpusRe
     return [f"{papers} no longer in {files} (deleted, or edited into another): --prune removes them"]
 
 
+def _of_files_read(
+    stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport
+) -> tuple[list[str], list[str]]:
+    """For a prune of files named one by one (no directory): the stale papers of those files only,
+    and a note of the papers of other files it keeps (a directory given prunes its deleted files'
+    papers too)."""
+    if corpus.whole_directory or not stale:
+        return stale, []
+    read = {Path(f.path).name for f in corpus.files}
+    sources = {pid: set(split_list(stored[pid].get("sources"))) for pid in stale}
+    mine = [pid for pid in stale if sources[pid] and sources[pid] <= read]
+    others = [pid for pid in stale if pid not in mine]
+    if not others:
+        return mine, []
+    files = sorted(set().union(*(sources[pid] for pid in others)) - read)
+    named = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    count = f"{len(others)} stored paper{'s' if len(others) != 1 else ''}"
+    return mine, [
+        f"--prune kept {count} of files not given ({named}): name them, or their directory, to prune them"
+    ]
+
+
 def _prunable(
     stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport
 ) -> tuple[list[str], str | None]:
@@ -370,6 +394,8 @@ def ingest_corpus(
     if not prune:
         report.notes += _left_behind(stale, stored, corpus)
     stale, report.prune_refused = _prunable(stale if prune else [], stored, corpus)
+    stale, kept = _of_files_read(stale, stored, corpus)
+    report.notes += kept
 
     if not (to_embed or to_update or stale):
         report.seconds = time.perf_counter() - started
@@ -401,7 +427,7 @@ def ingest_corpus(
         report.metadata_updated = len(to_update)
     if stale:
         store.delete_papers(stale)
-        report.removed = len(stale)
+        report.removed, report.removed_ids = len(stale), stale
     if to_embed:
         with _progress(len(to_embed), progress) as bar:
             batches = _batches(picked(corpus.papers, to_embed), chunker, batch_size)

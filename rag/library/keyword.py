@@ -12,7 +12,7 @@ import tempfile
 import zipfile
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -35,20 +35,39 @@ FORMAT_VERSION = 7
 
 # British spellings as American ones, so that "quantisation" finds "quantization" (and "noise" is
 # "noize" on both sides, which matches nothing else): -ise/-isation, -yse, -our, -elled, -ogue, -tre
-_AMERICAN = [
+_AMERICAN: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"(?<=\w{3})is(?=ations?$|e[dr]?$|ing$|able$)"), "iz"),
-    (re.compile(r"(?<=\w{3})ys(?=ed?$|ing$)"), "yz"),
-    (re.compile(r"(?<=\w{3})our(?=(?:ed|ing|able|hood|ite|ly)?$)"), "or"),
+    (re.compile(r"(?<=\w{3})ys(?=e[dr]?$|ing$)"), "yz"),
+    (re.compile(r"(?<=\w{3})our(?=(?:ed|ing|able|al|ally|ful|less|hood|ite|ly)?$)"), "or"),
     (re.compile(r"(?<=\w{3}[aeiou])ll(?=ed$|ing$|er$)"), "l"),
-    (re.compile(r"(?<=\w{3})ogue$"), "og"),
-    (re.compile(r"(?<=\w{2})tre$"), "ter"),
-    (re.compile(r"^programme$"), "program"),
+    (re.compile(r"(?<=\w{3})ogue(?=d?$)"), "og"),
+    (re.compile(r"(?<=\w{3})ogd$"), "oged"),
+    (re.compile(r"(?<=\w{2})(?:tre|bre)$"), lambda m: m.group()[0] + "er"),
+    (re.compile(r"(?<=\wen)tr(?=ed$|ing$)"), "ter"),  # centred, centring
 ]
+# words of their own ("grey" is "gray", "defence" is "defense")
+_AMERICAN_WORDS = {
+    "grey": "gray",
+    "greyscale": "grayscale",
+    "defence": "defense",
+    "licence": "license",
+    "offence": "offense",
+    "artefact": "artifact",
+    "judgement": "judgment",
+    "ageing": "aging",
+    "programme": "program",
+    "practise": "practice",
+    "mould": "mold",
+    "plough": "plow",
+    "odour": "odor",
+}
 
 
 def _american(token: str) -> str:
     """A word as American English spells it ("normalisation": "normalization")."""
-    if len(token) < 6:
+    if token in _AMERICAN_WORDS:
+        return _AMERICAN_WORDS[token]
+    if len(token) < 5:
         return token
     for pattern, spelling in _AMERICAN:
         token = pattern.sub(spelling, token, count=1)

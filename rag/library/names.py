@@ -31,10 +31,6 @@ _CALLED = re.compile(
     rf"\b(?:called|named|dubbed|termed|coined)(?:\s+as)?\s+{_NAME_SHAPE}"
     rf"|\b[Ww]e\s+(?:introduce|present|propose)\s+{_NAME_SHAPE.replace('name', 'introduced')}"
     r"(?=\s*[,:;(]|\s+(?:a|an|which|that)\b)"
-    # "We propose Dataset Reinforcement, a strategy ...": a name of two to four capitalised words
-    r"|\b[Ww]e\s+(?:introduce|present|propose)\s+(?:the\s+)?"
-    r"(?P<titled>(?!(?:A|An|The|This|Our|New|Novel)\b)[A-Z][\w+-]*(?:\s+[A-Z][\w+-]*){1,3})"
-    r"(?=\s*[,:;(]|\s+(?:a|an|which|that)\b)"
 )
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
 # A name of ordinary words counts when the question frames it as a name: "what is X?", "tell me
@@ -123,7 +119,7 @@ def written_keys(text: str) -> set[str]:
 
 def coined_names(text: str) -> list[str]:
     """The acronyms and "called X" names an abstract coins for its own contribution."""
-    found = [m.group("name") or m.group("introduced") or m.group("titled") for m in _CALLED.finditer(text)]
+    found = [m.group("name") or m.group("introduced") for m in _CALLED.finditer(text)]
     for match in DEFINITION.finditer(text):
         short = match.group(1)
         if not any(c.isupper() for c in short[1:]) and not any(c.isdigit() for c in short):
@@ -269,8 +265,8 @@ def _as_name(
     same = _letters(written) == _letters(name.written) and any(c.isupper() for c in name.written)
     if same and not (start == 0 and name.written[1:].islower() and " " not in name.written):
         return True
-    if start > 0 and question[start - 1] in _QUOTES:
-        return True
+    if start > 0 and end < len(question) and question[start - 1] in _QUOTES and question[end] in _QUOTES:
+        return True  # quoted whole: "one for all", not the "Zero" of "Zero-Shot"
     before, after = question[:start].strip(), question[end:].strip()
     framed = _FRAME.search(before)
     if framed and re.fullmatch(r"[?.!]*", after):
