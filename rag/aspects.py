@@ -38,6 +38,10 @@ _ANNOUNCING = re.compile(r"\b(?:advantages|benefits|strengths)\s*[.:]?\s*$", re.
 # sample of 12 read one by one had none stating a limitation of the paper's own work ("to address
 # these limitations, we propose ..."); nor "does not": it mostly says what a method avoids.
 _OWN = r"(?:our|this|the proposed|its)\s+(?:[\w-]+\s+){0,3}?"
+# code as what is released, not as data or a task ("trained on code", "writing code", "code generation")
+_CODE_ITSELF = rf"(?<!on\s)(?<!writing\s)(?<!generating\s)(?<!and\smath\s)\b(?:code|codebase)\b{CODE_TOPIC}"
+_SPAN = r"(?:(?!\bbut\b|\bnot\b|\bunlike\b)[^.;])"  # within one clause: no "but", no "not"
+_NOT = r"(?![^.;]*\b(?:not|n't|never)\b)"
 _STATED: dict[Aspect, re.Pattern[str]] = {
     "limitations": re.compile(
         rf"\blimitations? of {_OWN}|\b{_OWN}(?:is|are|remains?)\s+limited\b|\b{_OWN}(?:fails|struggles)\b"
@@ -59,10 +63,15 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
         r"\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co|hf\.co|4open\.science)\b"
         rf"|\b(?:code|codes|codebase|implementations?)\b{CODE_TOPIC}[^.]*"
         r"\b(?:available|release[sd]?|open[- ]?sourced?|public(?:ly)?|accessible)\b"
-        r"|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){0,3}?(?:code|codebase)\b(?!-)"
-        # "we release the complete recipe -- including ... the training code", "fully-open ... code"
-        r"|\b(?:releas(?:e[sd]?|ing)|open[- ]?sourc(?:e[sd]?|ing)|fully[- ]open)\b[^.]*"
-        rf"\b(?:code|codebase)\b{CODE_TOPIC}",
+        rf"|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){{0,3}}?{_CODE_ITSELF}\b(?!-)"
+        # "we release our data, models and code", "we release the complete recipe -- including ...
+        # the training code", "fully-open models, alongside its data, code"; not "released, but the
+        # code is not", nor "released LLMs excel at writing code"
+        r"|\b(?:we|i)\s+(?:also\s+)?(?:publicly\s+)?(?:releas(?:e|ed)|open[- ]?sourced?)\b"
+        rf"{_SPAN}{{0,40}}?{_CODE_ITSELF}{_NOT}"
+        rf"|\breleas\w*\b{_SPAN}*?\bincluding\b{_SPAN}*?{_CODE_ITSELF}{_NOT}"
+        rf"|\bfully[- ]open\b{_SPAN}{{0,80}}?\b(?:its|their|our)\s+(?:[\w-]+,?\s+){{0,3}}?"
+        rf"{_CODE_ITSELF}{_NOT}",
         re.IGNORECASE,
     ),
     # the hardware it runs or was trained on, or is meant for; not a link's "nvidia", a cost ("GPU
@@ -77,6 +86,10 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
 # A page of the paper's own (a project page, a demo), where its code may be: quoted when no sentence
 # states the code, without a verdict.
 _OWN_PAGE = re.compile(r"\b(?:project|home)\s*(?:page|website|site|link)\b[^.]*https?://", re.IGNORECASE)
+# code said not to be released ("the weights are released, but the training code is not")
+_NOT_RELEASED = re.compile(
+    rf"{_CODE_ITSELF}[^.;]*\b(?:not|n't|never)\b|\b(?:not|n't|never)\b[^.;]*{_CODE_ITSELF}", re.IGNORECASE
+)
 _UNSTATED: dict[Aspect, str] = {
     "limitations": "state its limitations",
     "future work": "mention future work",
@@ -121,6 +134,12 @@ def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int
         return None
     if not sentences and aspect == "code" and (pages := [s for s in paper.sentences if _OWN_PAGE.search(s)]):
         return _said(pages, aspect, paper.number), [paper.number]
+    if (
+        not sentences
+        and aspect == "code"
+        and (withheld := [s for s in paper.sentences if _NOT_RELEASED.search(s)])
+    ):
+        return _said(withheld, aspect, paper.number), [paper.number]  # "... but the code is not": no verdict
     text = _said(sentences, aspect, paper.number)
     if evidence.query.kind == "yesno":
         text = f"{'Yes.' if sentences else UNSAID} {text}"

@@ -473,12 +473,30 @@ class Gatherer:
             if filters is None:
                 return question
             return replace(question, filters=question.asked.override(filters))
-        return parse_question(
+        query = parse_question(
             question,
             max_chars=self.settings.max_question_chars,
             notify=self.library.notify,
             filters=filters or NO_FILTER,
         )
+        return self._recorded(query, filters or NO_FILTER)
+
+    def _recorded(self, query: Query, given: Filter) -> Query:
+        """A question on a topic without the part of its own filter no paper records ("papers from
+        2024 on X" in a store without years answers X, saying so); the filter given stays as given."""
+        if not query.asked or query.catalogue:  # "papers by NAME" asks for that filter's papers
+            return query
+        self.library.keyword_index()  # a new default store is filled before its records are read
+        unrecorded = self.library.unrecorded(query.asked).items()
+        missing = {field: said for field, said in unrecorded if field not in given.fields()}
+        if not missing:
+            return query
+        asked = query.asked.without(missing)
+        self.library.notify(
+            f"No paper in the store records {' or '.join(missing.values())}: "
+            f"{query.asked.without(asked.fields()).describe()} is not applied."
+        )
+        return replace(query, asked=asked, filters=query.filters.without(missing))
 
     def scope(self, filters: Filter, asked: Filter = NO_FILTER) -> Scope | None:
         """The chunks a filter lets through (None: no filter); NoMatchError when it lets none, saying
@@ -489,7 +507,7 @@ class Gatherer:
         scope = self.library.scope(filters)
         if not scope.chunk_ids:
             read = f" ({asked.describe()} read from the question)" if asked else ""
-            missing = self.library.unrecorded(filters)
+            missing = self.library.unrecorded(filters).values()
             why = f": no paper in the store records {' or '.join(missing)}" if missing else ""
             raise NoMatchError(f"no paper in the store matches the filter {filters.describe()}{read}{why}")
         return scope

@@ -92,9 +92,8 @@ def list_members(
     ranked: Ranked, papers: list[PaperText], topical: set[int] | None = None, wanted: int | None = None
 ) -> list[int]:
     """The numbers of the papers a "which papers ..." answer lists, in ranking order (at least one
-    of those `topical`, when any is: the papers on its topic, `topic.on_topic`; default: all); as
-    many as `wanted` when the question says how many, the most probable first, while any is on its
-    topic."""
+    of those `topical`, when any is: the papers on its topic, `topic.on_topic`; default: all); at
+    most as many as `wanted` when the question says how many, the most probable."""
     # The "list" model of rag/calibration.json, fitted by benchmarks/calibrate_lists.py on the list
     # questions of the calibration half; its threshold: listed papers 85% relevant, cross-validated.
     # Its features are relative to all the candidates, as fitted, so the topic is applied after.
@@ -104,9 +103,9 @@ def list_members(
     members = [number for number, p in probability.items() if p >= model.threshold]
     if not members and probability:
         members = [max(probability, key=lambda n: probability[n])]
-    if wanted is not None:
-        likeliest = sorted(probability, key=lambda n: -probability[n])[:wanted]
-        members = [n for n in probability if n in likeliest]  # in ranking order
+    if wanted is not None:  # the likeliest of them, at most as many as asked for
+        likeliest = sorted(members, key=lambda n: -probability[n])[:wanted]
+        members = [n for n in members if n in likeliest]  # in ranking order
     return members
 
 
@@ -139,7 +138,8 @@ def listed_sentences(query: Query, question_vector: np.ndarray, papers: list[Pap
     if query.among:
         return settling_sentences(query, papers, ranked)
     if query.like:  # the papers most like one (evidence._papers_like): each, by likeness
-        return {p.number: contribution(p, ranked[p.number]) for p in papers if p.number in ranked}
+        alike = [p for p in papers if p.number in ranked][: query.wanted]
+        return {p.number: contribution(p, ranked[p.number]) for p in alike}
     candidates = [p for p in papers if p.number in ranked]
     by_number = {p.number: p for p in candidates}
     topical = {p.number for p in candidates if on_topic(p.covered, len(query.terms)) and p.joins}

@@ -185,6 +185,16 @@ _NO_TOPIC = {
     "studies",
     "publications",
     "preprints",
+    # "which papers by X are indexed?"
+    "indexed",
+    "stored",
+    "available",
+    "included",
+    "listed",
+    "here",
+    "store",
+    "collection",
+    "library",
 }
 
 
@@ -668,9 +678,11 @@ def is_list_question(question: str) -> bool:
 _COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _COUNTS |= {"nine": 9, "ten": 10, "a couple of": 2, "a pair of": 2}
 _HOW_MANY_WORDS = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+(?:couple|pair)\s+of)"
+# the count among the question's first words, before the papers it asks for ("which papers compare
+# against 3 studies?" asks for no number of papers)
 _WANTED = re.compile(
-    rf"\b(?P<count>{_HOW_MANY_WORDS})\s+(?:(?:recent|new|good|relevant|key|important)\s+)?"
-    r"(?:papers?|works|studies|articles|publications)\b",
+    rf"^\s*(?:(?!(?:papers?|works|studies|articles)\b)[\w']+\s+){{0,6}}?(?:top\s+)?(?P<count>{_HOW_MANY_WORDS})\s+"
+    r"(?:(?:recent|new|good|relevant|key|important)\s+)?(?:papers?|works|studies|articles|publications)\b",
     re.IGNORECASE,
 )
 
@@ -694,7 +706,8 @@ _REQUEST = re.compile(
     # a request for papers: "i'm looking for papers on X", "recommend some papers about X": "papers ..."
     r"|(?:i\s*(?:'m|am)\s+looking\s+for|i\s+(?:want|need)"
     r"(?:\s+to\s+(?:find|read|see))?|(?:give|get|send|show|find)\s+me|recommend(?:\s+me)?|suggest|what\s+are"
-    r"|name|list|do(?:es)?\s+(?:you|it|the\s+(?:collection|corpus|library|store))\s+(?:have|hold|contain))"
+    rf"|name|list(?=\s+{_HOW_MANY_WORDS}\s)|do(?:es)?\s+(?:you|it|the\s+(?:collection|corpus|library|store))"
+    r"\s+(?:have|hold|contain))"
     rf"\s+(?:(?:some|a\s+few|any|all|the|good|relevant|top|{_HOW_MANY_WORDS})\s+)*"
     r"(?=(?:recent\s+|new\s+)?(?:papers|works|studies|articles)\b"
     r"|(?:work|research|literature)\s+(?:on|about|in|into)\b))",

@@ -35,10 +35,16 @@ def named_source(evidence: Evidence) -> Source | None:
     is named by its short name or by much of it: "the transformer" names no "... Transformers", and
     words that other titles write as well name their topic ("few-shot learning"), not a paper."""
     asked = set(tokenize(evidence.query.search))
+    titles = [s.paper.title for s in evidence.sources]
     named = [
         (paper.named, -number)
         for number, paper in evidence.papers.items()
-        if paper.named >= NAMED and (paper.called or _share(asked, paper.title) >= TITLE_SHARE)
+        if paper.named >= NAMED
+        and (
+            paper.called
+            or _share(asked, paper.title) >= TITLE_SHARE
+            or _phrase_of(evidence.query.search, paper.title, titles)
+        )
     ]
     if not named:
         return None
@@ -46,6 +52,19 @@ def named_source(evidence: Evidence) -> Source | None:
     if not evidence.papers[-number].called and sum(p.named >= most for p in evidence.papers.values()) > 1:
         return None
     return next(s for s in evidence.sources if s.number == -number)
+
+
+def _phrase_of(asked: str, title: str, titles: list[str]) -> bool:
+    """Whether the asked words, two or more, are words of a title side by side, and of no other title
+    found ("who wrote stochastic parrots?" of "On the Dangers of Stochastic Parrots: ..."; one word
+    names a topic: "who proposed re-identification?")."""
+    words = tokenize(asked)
+    if len(asked.split()) < 2 or not words:
+        return False
+    written = tokenize(title)
+    runs = (written[i : i + len(words)] for i in range(len(written) - len(words) + 1))
+    others = [t for t in titles if t != title]
+    return any(run == words for run in runs) and not any(set(words) <= set(tokenize(t)) for t in others)
 
 
 def _share(asked: set[str], title: str) -> float:
@@ -86,11 +105,13 @@ def _authors(names: list[str]) -> str:
 
 
 def _when(paper: PaperRef) -> str | None:
-    """'on 2022-03-10', 'in 2022 (dated Mar 10)', 'in 2022', or None without a year."""
+    """'on 2022-03-10', 'in 2022-03' (a month), 'in 2022 (dated Mar 10)', 'in 2022', or None without
+    a year."""
     if paper.year is None:
         return None
     if paper.date and str(paper.year) in paper.date:
-        return f"on {paper.date}"
+        on_a_day = len(paper.date) == len("2022-03-10")
+        return f"{'on' if on_a_day else 'in'} {paper.date}"
     return f"in {paper.year}" + (f" (dated {paper.date})" if paper.date else "")
 
 

@@ -37,11 +37,16 @@ _BETWEEN = re.compile(
     re.IGNORECASE,
 )
 # "from 2023 on diffusion" is 2023 and a topic; "from 2023 onwards" and "since 2023" open the span
-_SINCE = re.compile(rf"\bfrom\s+(?P<y>{_YEAR})\s+onwards?\b|\bsince\s+(?P<s>{_YEAR})\b", re.I)
-_AFTER = re.compile(rf"\bafter\s+(?P<y>{_YEAR})\b", re.I)
-_BEFORE = re.compile(rf"\b(?:before)\s+(?P<y>{_YEAR})\b", re.I)
-_UNTIL = re.compile(rf"\b(?:until|up to|through)\s+(?P<y>{_YEAR})\b", re.I)
-_IN = re.compile(rf"\b(?:published in|in|from|of|during)\s+(?P<y>{_YEAR})\b", re.I)
+# "published after 2023", "released since 2022": the verb goes with the years
+_VERB = (
+    r"(?:(?:(?:that|which)\s+(?:were\s+|was\s+|are\s+)?)?"
+    r"(?:published|released|written|appeared|appearing|came\s+out)\s+)?"
+)
+_SINCE = re.compile(rf"\b{_VERB}(?:from\s+(?P<y>{_YEAR})\s+onwards?\b|since\s+(?P<s>{_YEAR})\b)", re.I)
+_AFTER = re.compile(rf"\b{_VERB}after\s+(?P<y>{_YEAR})\b", re.I)
+_BEFORE = re.compile(rf"\b{_VERB}(?:before)\s+(?P<y>{_YEAR})\b", re.I)
+_UNTIL = re.compile(rf"\b{_VERB}(?:until|up to|through)\s+(?P<y>{_YEAR})\b", re.I)
+_IN = re.compile(rf"\b(?:{_VERB}in|from|of|during)\s+(?P<y>{_YEAR})\b", re.I)
 
 
 @dataclass(frozen=True)

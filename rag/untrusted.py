@@ -68,6 +68,9 @@ def without_echo(pieces: Iterable[str], instructions: Collection[str]) -> Iterat
 
 # where a repeated line may begin: after a sentence's end, a colon or a new line
 _BOUNDARY = re.compile(r"[.!?:]\s+|\n")
+# the labels a reply may put before a line it repeats ("- ", "Answer:", "Rules:")
+_LABELS = re.compile(r"(?:\s*(?:-\s+|(?:answer|question|rules|example|title)\s*:))*\s*", re.IGNORECASE)
+_LABEL_FORMS = ("-", "answer:", "question:", "rules:", "example:", "title:")
 _CITED = re.compile(r"\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)*\.?\s*")
 _CITING = re.compile(r"\s*(?:\[[\d,\s]*\]?\s*)*")  # a citation that may still be coming
 
@@ -105,21 +108,37 @@ class _Echo:
                     break
                 passed.append(self.held[:boundary])
                 self.held, self.mid = self.held[boundary:], False
-            flat = _flat(self.held)
+            start = _LABELS.match(self.held).end()  # type: ignore[union-attr]
+            flat = _flat(self.held[start:])
             if not flat or any(line.startswith(flat) and line != flat for line in self.lines):
                 break  # it may yet be a line repeated: wait for more
+            if any(label.startswith(flat) for label in _LABEL_FORMS) and not self.held[start:].endswith(" "):
+                break  # "-", "Rul": a label may be begun
             repeated = next((line for line in self.lines if flat.startswith(line)), None)
-            if repeated is None:
+            end = start + _end_of(self.held[start:], len(repeated)) if repeated else 0
+            ends = repeated is not None and _ends_there(repeated, self.held[end:])
+            if ends is None:
+                break  # a line without a stop, repeated: whether the sentence goes on is still to come
+            if not ends:
                 self.mid = True
                 continue
-            self.held, self.echoed = self.held[_end_of(self.held, len(repeated)) :], True
+            self.held, self.echoed = self.held[end:], True
         return "".join(passed)
 
     def finish(self) -> str:
         """What is left at the end of the reply: a line begun and never finished is the model's own."""
         if self.echoed and _CITED.fullmatch(self.held):
             return ""
-        return "" if _flat(self.held) in self.lines else self.held
+        start = _LABELS.match(self.held).end()  # type: ignore[union-attr]
+        return "" if _flat(self.held[start:]) in self.lines else self.held
+
+
+def _ends_there(line: str, after: str) -> bool | None:
+    """Whether a line repeated ends the sentence there: it ends with a stop, or what follows is a
+    citation, a new line or the end; None while only spaces follow so far."""
+    if line[-1] in ".!?:" or re.match(r"[ \t]*(?:\[\d|\n)", after):
+        return True
+    return None if not after.strip(" \t") else False
 
 
 def _first_boundary(text: str) -> int | None:

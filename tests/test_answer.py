@@ -311,6 +311,8 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
         ("which two papers use lora?", 2),
         ("papers on model merging", None),
         ("how do the two papers differ?", None),  # no list
+        ("which papers compare against 3 studies?", None),  # the count is of another thing
+        ("can you please give me the top 3 papers on lora", 3),
     ],
 )
 def test_a_list_says_how_many_papers_it_asks_for(question: str, wanted: int | None) -> None:

@@ -17,6 +17,7 @@ from rag.citations import cited_numbers, split_sentences
 from rag.config import Settings
 from rag.contribution import writes_name
 from rag.embeddings import OnnxMiniLM
+from rag.errors import NoMatchError
 from rag.events import Replaced, Token
 from rag.followups import placed_in
 from rag.library.corpus import normalize_title
@@ -613,6 +614,25 @@ def test_a_model_asked_how_a_paper_works_is_shown_the_sentences_saying_how(full:
     prompt = "\n".join(m["content"] for m in scripted.requests[0])
     assert "propose GPTQ, a new one-shot weight quantization method" in prompt
     assert "four GPU hours" not in prompt
+
+
+def test_a_questions_own_filter_on_a_field_no_paper_records_is_left_out_saying_so(
+    full_store: Path, embedder: OnnxMiniLM
+) -> None:
+    """The bundled papers record no year nor authors: "model merging papers from 2024" answers on
+    model merging, with a note (before: an error, exit 1); a filter given, or a question asking for
+    the filter's papers alone ("papers by NAME"), still says that no paper records it."""
+    notes: list[str] = []
+    full = Assistant(Settings(store_dir=full_store), embedder=embedder, notify=notes.append)
+    answer = full.ask("model merging papers from 2024", llm="extractive")
+    assert not answer.refused and "Twin-Merging" in " ".join(c.paper.title for c in answer.citations)
+    assert notes == [
+        "No paper in the store records a year (274 record a day without a year): year=2024 is not applied."
+    ]
+    with pytest.raises(NoMatchError, match="no paper in the store records authors"):
+        full.ask("papers by kaiming he", llm="extractive")
+    with pytest.raises(NoMatchError, match="no paper in the store records a year"):
+        full.ask("model merging papers", llm="extractive", filters={"year": "2024"})
 
 
 def test_a_list_asking_for_a_number_of_papers_lists_that_many(full: Assistant) -> None:

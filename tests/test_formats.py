@@ -4,6 +4,7 @@ fields of the wrong type refused with the file, line or entry and field named.""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -130,7 +131,9 @@ def test_a_doi_field_holding_no_doi_is_dropped_not_its_paper(tmp_path: Path) -> 
         "@article{stop,\n  title = {A stop},\n  abstract = {Bats fly.},\n"
         "  doi = {10.1016/S0140-6736(01)05627-6. },\n}\n\n"
         "@article{two,\n  title = {Two DOIs},\n  abstract = {Moths land.},\n"
-        "  doi = {https://doi.org/10.1234/One.1 10.1234/two.2},\n}\n",
+        "  doi = {https://doi.org/10.1234/One.1 10.1234/two.2},\n}\n\n"
+        "@article{www,\n  title = {A link},\n  abstract = {Ants march.},\n"
+        "  doi = {https://www.doi.org/10.1000/ABC?utm_source=feed},\n}\n",
         encoding="utf-8",
     )
     report = corpus.read([path])
@@ -138,11 +141,27 @@ def test_a_doi_field_holding_no_doi_is_dropped_not_its_paper(tmp_path: Path) -> 
         "Odd DOI": None,
         "A stop": "10.1016/s0140-6736(01)05627-6",
         "Two DOIs": "10.1234/one.1",
+        "A link": "10.1000/abc",
     }
     assert not report.problems
     assert [str(n) for n in report.notes] == [
         f"{path}:1: entry odd: field 'doi' is not a DOI: '10.123/abc'; kept without it"
     ]
+
+
+def test_a_crossref_gives_an_entry_its_proceedings_fields(tmp_path: Path) -> None:
+    """Before: the paper had no year or venue, and the @proceedings was "an entry without abstract"."""
+    path = tmp_path / "xref.bib"
+    path.write_text(
+        "@inproceedings{child,\n  author = {Child, Chris},\n  title = {Meta-learning children},\n"
+        "  crossref = {ICML2019},\n  abstract = {We meta-learn.},\n}\n\n"
+        "@proceedings{icml2019,\n  title = {Proceedings of ICML},\n  year = {2019},\n  month = jun,\n}\n",
+        encoding="utf-8",
+    )
+    report = corpus.read([path])
+    (paper,) = report.papers
+    assert (paper.year, paper.date, paper.venue) == (2019, "2019-06", "Proceedings of ICML")
+    assert not report.problems and report.files[0].no_abstract == 0
 
 
 def test_an_entry_an_extra_brace_ends_early_is_an_error_naming_what_it_loses(tmp_path: Path) -> None:
@@ -327,6 +346,51 @@ def test_openalex_works() -> None:
     assert abstract_text({"b": [1], "a": [0, 2]}) == "a b a"
 
 
+def test_json_a_file_holds_whole_is_read_as_what_each_object_is(tmp_path: Path) -> None:
+    """An array of plain records (before: read as CSL, its authors, year, venue and DOI dropped), of
+    OpenAlex works or an OpenAlex API page (before: "no abstract", or skipped), one CSL item alone
+    (before: read as a plain record, its author and issued lost), CSL items one a line."""
+    plain = tmp_path / "records.json"
+    plain.write_text(
+        json.dumps(
+            [
+                {
+                    "title": "Owls",
+                    "abstract": "Owls hunt.",
+                    "authors": ["Doe, Jane"],
+                    "year": 2022,
+                    "venue": "ICML",
+                    "doi": "10.1234/GEN.1",
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    (owls,) = corpus.read([plain]).papers
+    assert (owls.authors, owls.year, owls.venue, owls.doi) == (["Jane Doe"], 2022, "ICML", "10.1234/gen.1")
+    works = [json.loads(line) for line in OPENALEX.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for name, held in (("works.json", works), ("page.json", {"meta": {"count": 5}, "results": works})):
+        (tmp_path / name).write_text(json.dumps(held), encoding="utf-8")
+        read = corpus.read([tmp_path / name])
+        assert len(read.papers) == 4 and "arxiv:2210.08402" in {p.paper_id for p in read.papers}
+    item = {
+        "id": "solo",
+        "type": "article-journal",
+        "title": "Solo",
+        "abstract": "Spectral clustering.",
+        "author": [{"family": "Solo", "given": "Han"}],
+        "issued": {"date-parts": [[2019]]},
+    }
+    (tmp_path / "item.json").write_text(json.dumps(item), encoding="utf-8")
+    (tmp_path / "items.jsonl").write_text(
+        json.dumps(item) + "\n" + json.dumps(item | {"id": "duo", "title": "Duo"}) + "\n", encoding="utf-8"
+    )
+    for name, count in (("item.json", 1), ("items.jsonl", 2)):
+        read = corpus.read([tmp_path / name])
+        assert read.files[0].format == "csljson" and len(read.papers) == count
+        assert all(p.authors == ["Han Solo"] and p.year == 2019 for p in read.papers)
+
+
 def test_formats_are_recognised_by_content_not_name(tmp_path: Path) -> None:
     expected = {BIB: "bibtex", RIS: "ris", CSL: "csljson", ARXIV: "arxiv", OPENALEX: "openalex"}
     for source, fmt in expected.items():
@@ -368,6 +432,18 @@ def test_formats_are_recognised_by_content_not_name(tmp_path: Path) -> None:
         f"{directory}: subdirectories not read (more): name them to read them"
     ]
     assert sorted(f.format for f in report.files) == sorted(expected.values())
+    # a file saved without its suffix is read by what it holds; a compressed or unknown one is named
+    # (before: both passed over unsaid)
+    shutil.copy(BIB, directory / "My Library")
+    (directory / "export.bib.gz").write_bytes(gzip.compress(BIB.read_bytes()))
+    (directory / "README.md").write_text("My papers.\n", encoding="utf-8")
+    (directory / ".DS_Store").write_bytes(b"\x00\x00")
+    report = corpus.read([directory])
+    assert "My Library" in {Path(f.path).name for f in report.files}
+    assert [str(n) for n in report.notes][1:] == [
+        f"{directory}: 2 file(s) not read, of no format rag reads (README.md, "
+        "export.bib.gz: compressed (gzip), decompress it first)"
+    ]
 
 
 def test_the_same_paper_from_a_bib_and_the_arxiv_snapshot_is_one_paper_with_both_metadata() -> None:
@@ -438,23 +514,24 @@ def test_an_id_or_a_doi_keeps_papers_apart_that_share_a_title(tmp_path: Path) ->
 
 def test_a_title_two_works_share_merges_them_only_when_nothing_tells_them_apart(tmp_path: Path) -> None:
     """Two "Editorial"s of other authors, or years apart, are two papers (before: merged, the second
-    one's abstract lost); the same title by a shared author a year later is one (a preprint)."""
-    path = write_jsonl(
-        tmp_path / "library.jsonl",
-        [
-            {"title": "Editorial", "abstract": "On robotics.", "authors": ["Alice Adams"], "year": 2020},
-            {"title": "Editorial", "abstract": "On chemistry.", "authors": ["Bob Brown"], "year": 2020},
-            {"title": "Owls at Night", "abstract": "Owls hunt.", "authors": ["Jane Doe"], "year": 2019},
-            {
-                "title": "Owls at night",
-                "abstract": "Owls hunt well.",
-                "authors": ["J. Doe", "Al Poe"],
-                "year": 2020,
-            },
-            {"title": "Bats", "abstract": "Bats fly.", "year": 2001},
-            {"title": "Bats", "abstract": "Bats fly far.", "year": 2021},
-        ],
-    )
+    one's abstract lost); the same title by a shared author a year later is one (a preprint), and
+    so is the same text, whatever its authors and years."""
+    records = [
+        {"title": "Editorial", "abstract": "On robotics.", "authors": ["Alice Adams"], "year": 2020},
+        {"title": "Editorial", "abstract": "On chemistry.", "authors": ["Bob Brown"], "year": 2020},
+        {"title": "Owls at Night", "abstract": "Owls hunt.", "authors": ["Jane Doe"], "year": 2019},
+        {
+            "title": "Owls at night",
+            "abstract": "Owls hunt well.",
+            "authors": ["J. Doe", "Al Poe"],
+            "year": 2020,
+        },
+        {"title": "Bats", "abstract": "Bats fly.", "year": 2001},
+        {"title": "Bats", "abstract": "Bats fly far.", "year": 2021},
+        {"title": "Moths", "abstract": "Moths land.", "authors": ["Ann Roe (MIT)"], "year": 2019},
+        {"title": "Moths", "abstract": "Moths land.", "authors": ["Roe A"], "year": 2023},
+    ]
+    path = write_jsonl(tmp_path / "library.jsonl", records)
     report = corpus.read([path])
     assert [p.abstract for p in report.papers] == [
         "On robotics.",
@@ -462,9 +539,17 @@ def test_a_title_two_works_share_merges_them_only_when_nothing_tells_them_apart(
         "Owls hunt.",
         "Bats fly.",
         "Bats fly far.",
+        "Moths land.",
     ]
-    assert len({p.paper_id for p in report.papers}) == 5
-    assert report.merges == [f"{path}:4 merged into {path}:3: same title"]
+    assert len({p.paper_id for p in report.papers}) == 6
+    assert report.merges == [
+        f"{path}:4 merged into {path}:3: same title",
+        f"{path}:8 merged into {path}:7: same title",
+    ]
+    # the same records again from another file: each joins its paper (a review found the third
+    # "Bats" took the second one's id, and the store refused the write)
+    twice = corpus.read([path, write_jsonl(tmp_path / "again.jsonl", records)])
+    assert len({p.paper_id for p in twice.papers}) == len(list(twice.papers)) == 6
 
 
 @pytest.mark.fault

@@ -139,6 +139,23 @@ def test_prune_of_files_named_one_by_one_keeps_the_papers_of_other_files(
     assert len(assistant.library.store.papers()) == 12
 
 
+def test_a_paper_of_two_files_read_from_one_keeps_the_other_and_is_not_pruned(
+    assistant: Assistant, small_corpus: Path
+) -> None:
+    """A review: `ingest a.txt` rewrote the sources of a paper a.txt and b.txt hold to a.txt alone,
+    and a prune of a.txt then removed it though b.txt still holds it."""
+    dump, copy = small_corpus / "dump.txt", small_corpus / "dump2.txt"
+    copy.write_text(dump.read_text(encoding="utf-8"), encoding="utf-8")
+    assistant.ingest([dump, copy])
+    assistant.ingest([dump])
+    sources = {m["sources"] for m in assistant.library.store.papers().values() if "dump" in m["sources"]}
+    assert sources == {"dump.txt | dump2.txt"}
+    held = len(assistant.library.store.papers())
+    write_dump(dump, bundled_entries(10)[:9])
+    report = assistant.ingest([dump], prune=True)
+    assert report.removed == 0 and len(assistant.library.store.papers()) == held
+
+
 def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant, small_corpus: Path) -> None:
     assistant.ingest()
     (small_corpus / "dump.txt").write_bytes(b"\xff\xfe broken")

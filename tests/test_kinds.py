@@ -1259,12 +1259,22 @@ def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
                 "abstract": "We introduce QuxLM, a fully-open family of chat models. QuxLM beats closed "
                 "chat models. We release the complete recipe, including datasets and the training code.",
             },
+            {
+                "id": "tiny",
+                "title": "TinyLM: Small Chat Models",
+                "abstract": "We present TinyLM, a small chat model. The model weights are released, but the "
+                "training code is not. TinyLM is fine-tuned on code and math.",
+            },
         ],
     )
     assistant = _openai_nowhere(tmp_path, embedder, corpus)
     # a release of its code written in other words (before: "does not mention its code")
     released = assistant.ask("is quxlm open source?", llm="openai").text
     assert released == "Yes. We release the complete recipe, including datasets and the training code. [1]"
+    # code not released, or code as data: no "Yes." (a review found both read as a release); the
+    # sentence saying so quoted without a verdict
+    unreleased = assistant.ask("is tinylm open source?", llm="openai").text
+    assert unreleased == "The model weights are released, but the training code is not. [1]"
 
     stated = "Our code is available at https://github.com/foo/foonet. [1]"
     assert assistant.ask("is the code for foonet available?", llm="openai").text == f"Yes. {stated}"

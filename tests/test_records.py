@@ -155,6 +155,12 @@ def test_who_wrote_a_paper_is_answered_from_its_record_and_cited(library: Assist
         ("what is the arxiv id of clip-reident?", "is 2303.11855 [1]."),
         ("the link to gim", "is https://arxiv.org/abs/2402.11095 [1]."),
         ("who wrote gim?", "was written by Xuelun Shen, Zhipeng Cai, Wei Yin and Matthias Müller [1]."),
+        # by words of its title side by side that no other title writes (before: refused, a third
+        # of the title's words being too few)
+        (
+            "who wrote generalizable image matcher?",
+            "was written by Xuelun Shen, Zhipeng Cai, Wei Yin and Matthias Müller [1].",
+        ),
     ],
 )
 def test_each_field_is_answered_from_the_record(library: Assistant, question: str, says: str) -> None:
@@ -273,6 +279,9 @@ def test_the_record_answer_cuts_a_long_author_list_and_names_an_untitled_paper()
         # before: the author "Radford are indexed", "Hinton were published"
         ("which papers by Radford are indexed?", "Radford", None),
         ("which papers by Hinton were published in 2023?", "Hinton", (2023, 2023)),
+        # the verb goes with the years (before: "model merging published" searched)
+        ("list papers about model merging published after 2023", None, (2024, None)),
+        ("papers on lora that came out after 2021", None, (2022, None)),
     ],
 )
 def test_the_author_and_years_a_question_names_are_parsed_for_the_filters(

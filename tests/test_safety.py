@@ -811,15 +811,24 @@ def test_a_disk_with_room_for_the_papers_but_not_a_copy_ingests_without_one(
 @pytest.mark.parametrize("piece", [1, 2, 3, 7, 1000])
 def test_a_reply_loses_only_the_instruction_lines_it_repeats_whole(piece: int) -> None:
     instruction = "The question asks for a number: give it exactly as the source writes it."
+    rule = "Use only facts stated in the sources. Do not add outside knowledge."
+    title = "Tagging audio clips with transformers"  # an example's title: no stop at its end
     cases = {
         f"{instruction} [1] It takes 4 GPU hours [1].": "It takes 4 GPU hours [1].",
         f"It takes 4 GPU hours [1]. {instruction} It runs [2].": "It takes 4 GPU hours [1]. It runs [2].",
         f"It takes 4 GPU hours [1].\n{instruction}": "It takes 4 GPU hours [1].\n",
-        # its own words, though they begin as an instruction does
+        # labelled as the prompt labels it (a review: "Rules:\n- Use only ..." passed)
+        f"Rules:\n- {rule}\nIt is fast [1].": "It is fast [1].",
+        f"Answer: {instruction} It is fast [1].": "It is fast [1].",
+        f"{title}\nIt tags [1].": "It tags [1].",
+        # its own words, though they begin as an instruction, a title or a label does
         "The question asks for a number, which is 5 [1].": "The question asks for a number, which is 5 [1].",
+        f"{title} trained on AudioSet improves mAP [1].": f"{title} trained on AudioSet improves mAP [1].",
+        "Rules are rules [1].": "Rules are rules [1].",
+        "- GIM matches images [1].\n- CLIP learns [2].": "- GIM matches images [1].\n- CLIP learns [2].",
         "It ends.": "It ends.",
         "The": "The",
     }
     for reply, kept in cases.items():
         pieces = [reply[i : i + piece] for i in range(0, len(reply), piece)]
-        assert "".join(without_echo(pieces, [instruction])) == kept
+        assert "".join(without_echo(pieces, [instruction, rule, title])) == kept, reply

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rag.library.acronyms import definitions, expand, long_form
 from rag.library.keyword import FORMAT_VERSION, KeywordIndex, tokenize
-from rag.library.names import NameCollector, NameIndex, coined_names
+from rag.library.names import NameCollector, NameIndex, coined_names, title_names
 from rag.topic import alternatives, coverage, on_topic, same_word, titled
 
 ABSTRACTS = [
@@ -149,6 +150,20 @@ def test_papers_are_found_by_their_short_names_in_any_case_spacing_and_punctuati
     assert NameIndex.from_lines(index.lines()).names == index.names
 
 
+@pytest.mark.parametrize(
+    ("title", "names"),
+    [
+        ("ToonTalker: Cross-Domain Face Reenactment", ["ToonTalker"]),
+        ("Tiny Time Mixers (TTMs): Fast Pre-trained Models", ["Tiny Time Mixers", "TTMs"]),
+        # the name before "is all you need" (before: none, the head being six words)
+        ("SuSana Distancia is all you need: Enforcing class separability", ["SuSana Distancia"]),
+        ("One Model is All You Need: Multi-Task Learning", []),  # ordinary words: no name
+    ],
+)
+def test_a_title_names_its_paper_by_its_head(title: str, names: list[str]) -> None:
+    assert title_names(title) == names
+
+
 def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:
     """ "termed as PerSAM", "We introduce DMD2, a set ..." (before: neither was a name), not the first
     words of a longer phrase ("We propose REtrieval-Augmented Learning (REAL)": REAL)."""
@@ -164,5 +179,6 @@ def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one(
     assert _find(index, "what is one for all?") == ["ofa"]
     assert _find(index, 'is "one for all" trained on graphs?') == ["ofa"]
     assert _find(index, 'what is "one for all tasks" about?') == []  # quoted, but not the name alone
+    assert _find(index, 'summarize "one for all."') == ["ofa"]  # a stop inside the quotes
     assert _find(index, "is there one model that works for all tasks?") == []
     assert _find(index, "can one for all tasks be trained with a single model?") == []

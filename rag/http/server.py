@@ -83,5 +83,9 @@ def _bound(host: str, port: int) -> socket.socket:
                 f"--port {port}: cannot listen on {host}:{port} ({why}); another program listens there; "
                 "choose another --port"
             ) from None
+        if error.errno == errno.EACCES:
+            raise ConfigError(
+                f"--port {port}: not allowed to listen there ({why}); use a port above 1023"
+            ) from None
         raise ConfigError(f"--host {host}: cannot listen there ({why})") from None
     return listening

@@ -65,16 +65,49 @@ class CorpusReport:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files to read: each file as given, each directory's supported files in name order."""
+    """Files to read: each file as given, each directory's files in name order that have a supported
+    suffix or whose content a reader recognises (a .bib saved without its suffix)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-            )
+            files.extend(p for p in _listed(path) if p.suffix.lower() in SUPPORTED_SUFFIXES or detect(p))
         else:
             files.append(path)
     return files
+
+
+def _listed(directory: Path) -> list[Path]:
+    """A directory's files in name order, hidden ones aside."""
+    return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _unread_files(paths: list[Path]) -> list[Problem]:
+    """A note for each directory given holding files it does not read (a PDF, a compressed export)."""
+    notes = []
+    for directory in (p for p in paths if p.is_dir()):
+        unread = [
+            p for p in _listed(directory) if p.suffix.lower() not in SUPPORTED_SUFFIXES and not detect(p)
+        ]
+        if unread:
+            named = ", ".join(f"{p.name}{_packed(p)}" for p in unread[:MAX_NAMED])
+            more = f" and {len(unread) - MAX_NAMED} more" if len(unread) > MAX_NAMED else ""
+            message = f"{len(unread)} file(s) not read, of no format rag reads ({named}{more})"
+            notes.append(Problem(str(directory), None, message))
+    return notes
+
+
+_PACKED = {b"\x1f\x8b": "gzip", b"PK\x03\x04": "zip", b"BZh": "bzip2", b"\xfd7zXZ": "xz"}
+
+
+def _packed(path: Path) -> str:
+    """': compressed (gzip), decompress it first' for a compressed file, else ''."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(6)
+    except OSError:
+        return ""
+    kind = next((name for magic, name in _PACKED.items() if start.startswith(magic)), None)
+    return f": compressed ({kind}), decompress it first" if kind else ""
 
 
 def detect_format(path: Path) -> str | None:
@@ -168,7 +201,7 @@ def read(
             why = (
                 "no line long enough for an abstract: not a Daily Papers dump"
                 if path.suffix.lower() == ".txt"
-                else "unsupported file type (use .bib, .ris, .json, .jsonl, .csv or .txt)"
+                else f"unsupported file type (use .bib, .ris, .json, .jsonl, .csv or .txt){_packed(path)}"
             )
             report.problems.append(Problem(str(path), None, f"{why}; skipped"))
             continue
@@ -200,7 +233,7 @@ def read(
     return CorpusReport(
         papers=identities.papers,
         files=reports,
-        directories=_unread_subdirectories(given),
+        directories=_unread_subdirectories(given) + _unread_files(given),
         whole_directory=any(path.is_dir() for path in given),
     )
 

@@ -12,7 +12,7 @@ from typing import Any
 MIN_YEAR, MAX_YEAR = 1000, 2100
 
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _ARXIV_NEW = r"\d{4}\.\d{4,5}"
 _ARXIV_OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
@@ -152,7 +152,8 @@ def doi(value: Any, name: str = "doi") -> str | None:
     raw = optional(value, name)
     if raw is None:
         return None
-    written = [_DOI_PREFIX.sub("", part).rstrip(".,;").lower() for part in raw.split()]
+    resolved = (re.sub(r"[?#].*$", "", part) if _DOI_PREFIX.match(part) else part for part in raw.split())
+    written = [_DOI_PREFIX.sub("", part).rstrip(".,;").lower() for part in resolved]
     return next((part for part in written if _DOI.match(part)), raw.strip())
 
 

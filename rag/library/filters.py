@@ -38,7 +38,7 @@ from __future__ import annotations
 import calendar
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date
@@ -313,6 +313,24 @@ class Filter:
                 raise InputError(f"{key} given {len(values)} times: give one range, e.g. year=2019..2024")
         single = {k: v[0] if k in ("year", "since", "until") else v for k, v in options.items()}
         return cls.parse(single)
+
+    def fields(self) -> list[str]:
+        """The fields of a paper's record it tests: year, authors, categories, venue, tags."""
+        tested = {
+            "year": bool(self.start or self.end),
+            "authors": bool(self.authors),
+            "categories": bool(self.categories),
+            "venue": bool(self.venues),
+            "tags": bool(self.tags),
+        }
+        return [name for name, on in tested.items() if on]
+
+    def without(self, fields: Collection[str]) -> Filter:
+        """This filter testing none of these fields (as `fields` names them)."""
+        dropped: dict[str, Any] = {"start": None, "end": None} if "year" in fields else {}
+        names = {"authors": "authors", "categories": "categories", "venue": "venues", "tags": "tags"}
+        dropped |= {names[f]: () for f in fields if f in names}
+        return replace(self, **dropped)
 
     def override(self, other: Filter) -> Filter:
         """This filter with the fields the other sets replaced by the other's (dates as one)."""

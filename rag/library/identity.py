@@ -94,16 +94,34 @@ def _same_text(a: Paper, entry: Entry) -> bool:
 
 
 def _told_apart(paper: Paper, entry: Entry) -> bool:
-    """Whether a paper and an entry sharing a title are two works: no author in common (by family
-    name), or years more than one apart ("Editorial" of two journals; a preprint and its version of
-    record a year later stay one)."""
+    """Whether a paper and an entry sharing a title (and not their abstract) are two works: no author
+    in common (by family name), or years more than one apart ("Editorial" of two journals; a
+    preprint and its version of record a year later stay one)."""
+    if " ".join(paper.abstract.split()) == " ".join(entry.abstract.split()):
+        return False
     if paper.authors and entry.authors and not _family_names(paper.authors) & _family_names(entry.authors):
         return True
     return bool(paper.year and entry.year and abs(paper.year - entry.year) > 1)
 
 
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+
+
 def _family_names(authors: list[str]) -> set[str]:
-    return {fold(name.split()[-1]) for name in authors if name.split()}
+    """Each author's family name, folded: the last word, affiliations in parentheses and suffixes
+    (Jr.) aside; the first word when the last is an initial ("Doe J")."""
+    families = set()
+    for name in authors:
+        words = [w for w in re.sub(r"\([^)]*\)", " ", name).split() if w.lower() not in _SUFFIXES]
+        if words:
+            initial = len(words) > 1 and len(words[-1].rstrip(".")) == 1
+            families.add(fold(words[0] if initial else words[-1]))
+    return families
+
+
+def _apart(pid: str, entry: Entry) -> str:
+    """The id of a paper whose derived id another paper has: with its own text's digest."""
+    return f"{pid}-{_digest(entry.doi or entry.arxiv_id or entry.abstract)[:8]}"
 
 
 class Identities:
@@ -165,9 +183,12 @@ class Identities:
             strong = self._held(key) if key else None
             if strong is not None and self._compatible(strong, entry):
                 return strong, reason
-        unidentified = not (given or entry.doi or entry.arxiv_id)
-        if held is not None and unidentified and not held.identified and not _told_apart(held.paper, entry):
-            return held, "same title" if normalize_title(entry.title) else "same abstract"
+        if held is None or given or entry.doi or entry.arxiv_id:
+            return None, ""
+        # the paper of that title, or the one told apart from it this entry's text would be
+        for same in (held, self._held(f"id:{_apart(pid, entry)}")):
+            if same is not None and not same.identified and not _told_apart(same.paper, entry):
+                return same, "same title" if normalize_title(entry.title) else "same abstract"
         return None, ""
 
     @staticmethod
@@ -180,7 +201,11 @@ class Identities:
 
     def _new(self, entry: Entry, pid: str, given: bool, where: str, source: str) -> None:
         if self.papers.find(f"id:{pid}") is not None:  # a derived id taken by a paper this one contradicts
-            pid = f"{pid}-{_digest(entry.doi or entry.arxiv_id or entry.abstract)[:8]}"
+            apart, number = _apart(pid, entry), 1
+            pid = apart
+            while self.papers.find(f"id:{pid}") is not None:  # that one too: numbered
+                number += 1
+                pid = f"{apart}-{number}"
         paper = Paper(
             paper_id=pid,
             title=entry.title,

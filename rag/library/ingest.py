@@ -306,6 +306,21 @@ def _left_behind(stale: list[str], stored: dict[str, Metadata], corpus: CorpusRe
     return [f"{papers} no longer in {files} (deleted, or edited into another): --prune removes them"]
 
 
+def _with_unread_sources(
+    corpus: CorpusReport, index: int, paper: Paper, previous: Metadata, read: set[str]
+) -> Paper:
+    """A paper read from files named one by one, keeping the stored sources of files not read now
+    (a paper of a.bib and b.bib, read from a.bib alone, is still b.bib's)."""
+    unread = [
+        name for name in split_list(previous.get("sources")) if name not in read and name not in paper.sources
+    ]
+    if not unread:
+        return paper
+    paper.sources = [*paper.sources, *unread]
+    corpus.papers.save(index + 1, paper)
+    return paper
+
+
 def _of_files_read(
     stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport
 ) -> tuple[list[str], list[str]]:
@@ -379,8 +394,11 @@ def ingest_corpus(
     to_embed: list[int] = []  # indexes into corpus.papers, which stay on disk until embedded
     chunks_expected = 0  # about how many chunks they make (for the disk check)
     to_update: list[Paper] = []
+    read = set() if corpus.whole_directory else {Path(f.path).name for f in corpus.files}
     for index, paper in enumerate(corpus.papers):
         previous = stored.get(paper.paper_id)
+        if previous is not None and read:
+            paper = _with_unread_sources(corpus, index, paper, previous, read)
         if previous is None or previous.get("text_hash") != text_hash(paper):
             to_embed.append(index)
             chunks_expected += chunker.estimate(paper)

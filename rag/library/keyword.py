@@ -30,8 +30,9 @@ _STOPWORDS = frozenset(
     paper papers study studies work propose proposed present show shows using use used""".split()
 )
 # 3: compact arrays in an .npz file; 4: with the acronyms the texts define; 5: with the papers' names;
-# 6: with the names an abstract coins as "termed as X"; 7: British spellings written as American ones
-FORMAT_VERSION = 7
+# 6: with the names an abstract coins as "termed as X"; 7: British spellings written as American ones;
+# 8: more of them (-tre, -bre, -yser, grey ...)
+FORMAT_VERSION = 8
 
 # British spellings as American ones, so that "quantisation" finds "quantization" (and "noise" is
 # "noize" on both sides, which matches nothing else): -ise/-isation, -yse, -our, -elled, -ogue, -tre
@@ -60,6 +61,10 @@ _AMERICAN_WORDS = {
     "mould": "mold",
     "plough": "plow",
     "odour": "odor",
+    "practised": "practiced",
+    "moulding": "molding",
+    "moulded": "molded",
+    "timbre": "timbre",  # no "timber"
 }
 
 

@@ -438,19 +438,22 @@ class Library:
             raise InputError(f"no paper {paper_id!r} in the store")
         return paper_ref(chunks[0][0].metadata), merge_chunks([c.text for c, _ in chunks])
 
-    def unrecorded(self, filters: Filter) -> list[str]:
-        """What a filter asks of papers that no paper in the store records ("a year", "authors")."""
+    def unrecorded(self, filters: Filter) -> dict[str, str]:
+        """The fields a filter tests that no paper in the store records, each with how to say it
+        ("year": "a year", "authors": "authors")."""
         from .ingest import paper_ref
 
-        asked = {
-            ("year", "a year or date"): bool(filters.start or filters.end),
-            ("authors", "authors"): bool(filters.authors),
-            ("categories", "categories"): bool(filters.categories),
-            ("venue", "a venue"): bool(filters.venues),
-            ("tags", "tags"): bool(filters.tags),
+        papers = [paper_ref(meta) for meta in self.store.papers().values()]
+        recorded = metadata_summary(papers)["with"]
+        dated = recorded["date"]  # a date without its year ("Mar 11"): no year to filter on
+        said = {
+            "year": f"a year ({dated} record a day without a year)" if dated else "a year or date",
+            "authors": "authors",
+            "categories": "categories",
+            "venue": "a venue",
+            "tags": "tags",
         }
-        recorded = metadata_summary([paper_ref(meta) for meta in self.store.papers().values()])["with"]
-        return [said for (field, said), wanted in asked.items() if wanted and not recorded[field]]
+        return {field: said[field] for field in filters.fields() if not recorded[field]}
 
     def info(self) -> dict[str, Any]:
         """Where the store is and what it holds: counts, and what its papers' metadata covers."""

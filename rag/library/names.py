@@ -95,6 +95,10 @@ def title_names(title: str) -> list[str]:
     if not match:
         return []
     head = match.group("head").strip(" " + _QUOTES)
+    # "SuSana Distancia is all you need": the name before the phrase, when it is no ordinary word
+    needed = re.match(r"(?P<name>.+?)\s+(?:is|are)\s+all\s+you\s+need\W*$", head, re.IGNORECASE)
+    if needed and distinctive(needed["name"]):
+        head = needed["name"]
     parts = [head]
     inner = re.fullmatch(r"(?P<outer>.+?)\s*\((?P<inner>[^()]+)\)", head)  # Tiny Time Mixers (TTMs)
     if inner:
@@ -265,8 +269,9 @@ def _as_name(
     same = _letters(written) == _letters(name.written) and any(c.isupper() for c in name.written)
     if same and not (start == 0 and name.written[1:].islower() and " " not in name.written):
         return True
-    if start > 0 and end < len(question) and question[start - 1] in _QUOTES and question[end] in _QUOTES:
-        return True  # quoted whole: "one for all", not the "Zero" of "Zero-Shot"
+    closing = re.match(rf"[.,:;?!]*[{_QUOTES}]", question[end:])
+    if start > 0 and question[start - 1] in _QUOTES and closing:
+        return True  # quoted whole ("one for all", "one for all."), not the "Zero" of "Zero-Shot"
     before, after = question[:start].strip(), question[end:].strip()
     framed = _FRAME.search(before)
     if framed and re.fullmatch(r"[?.!]*", after):

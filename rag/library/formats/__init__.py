@@ -12,7 +12,7 @@ from ..records import Entry, FileReport
 from ..selection import Selection
 from .arxiv import is_arxiv, read_arxiv
 from .bibtex import read_bibtex
-from .csljson import read_csljson
+from .csljson import CSL_KEYS, read_csljson
 from .lines import MAX_LINE_BYTES, blank, head, lines
 from .openalex import is_openalex, read_openalex
 from .plain import HEADER_LINES, read_csv, read_dump, read_jsonl, squeeze
@@ -106,6 +106,10 @@ def _json_lines_kind(path: Path) -> str | None:
         return "arxiv"
     if is_openalex(record):
         return "openalex"
+    if CSL_KEYS & record.keys():  # a CSL item (as a DOI's content negotiation returns one)
+        return "csljson"
+    if any(isinstance(record.get(k), list) for k in ("results", "items")):  # an API page of works
+        return "csljson"
     return "jsonl"
 
 

@@ -160,13 +160,16 @@ def read_bibtex(
             first = (reason.strip().splitlines() or ["syntax error"])[0]
             report.problems.append(Problem(str(path), line, f"not valid BibTeX ({first}); skipped"))
     cut = _cut_short(library.blocks)
+    parents = _crossref_parents(library.entries)
     for item in library.entries:
         line = (item.start_line or 0) + 1
         if item.key in cut:
             report.skip(line, item.key, cut[item.key])
             continue
+        if item.key.lower() in parents.values() and not _value(item, "abstract"):
+            continue  # a @proceedings a paper's crossref names: its fields are the paper's, no paper itself
         try:
-            yield _entry(item, line, decoding.decode)
+            yield _entry(item, line, decoding.decode, _inherited(item, parents, library.entries))
         except fields.FieldError as exc:
             report.skip(line, item.key, str(exc))
         except ValueError as exc:  # a name whose LaTeX does not decode
@@ -199,8 +202,36 @@ def _cut_short(blocks: list[Any]) -> dict[str, str]:
     return cut
 
 
-def _entry(item: Any, line: int, decode: Callable[[str], str]) -> Entry:
-    values = {f.key.lower(): f.value for f in item.fields}
+def _crossref_parents(items: list[Any]) -> dict[str, str]:
+    """Each entry naming a parent by `crossref`, and the parent's key (lower case), when it is there."""
+    keys = {item.key.lower() for item in items}
+    named = {item.key: str(_value(item, "crossref") or "").strip().lower() for item in items}
+    return {child: parent for child, parent in named.items() if parent in keys}
+
+
+def _inherited(item: Any, parents: dict[str, str], items: list[Any]) -> dict[str, Any]:
+    """The fields an entry takes from its crossref parent: those it lacks; the parent's title is the
+    child's booktitle (a @proceedings' title is the venue of its papers)."""
+    parent_key = parents.get(item.key)
+    parent = next((p for p in items if p.key.lower() == parent_key), None)
+    if parent is None:
+        return {}
+    values = {f.key.lower(): f.value for f in parent.fields}
+    if "title" in values:
+        values.setdefault("booktitle", values.pop("title"))
+    values.pop("abstract", None)
+    return values
+
+
+def _value(item: Any, name: str) -> Any:
+    """An entry's field, whatever the case of its name; None when absent."""
+    return next((f.value for f in item.fields if f.key.lower() == name), None)
+
+
+def _entry(
+    item: Any, line: int, decode: Callable[[str], str], inherited: dict[str, Any] | None = None
+) -> Entry:
+    values = (inherited or {}) | {f.key.lower(): f.value for f in item.fields}
     text = {k: v for k, v in values.items() if isinstance(v, str)}
     doi = fields.doi(text.get("doi"))
     url = fields.optional(text.get("url"), "url")

@@ -1,4 +1,5 @@
-"""CSL-JSON, the JSON that Zotero and Mendeley export: one array of items."""
+"""CSL-JSON, the JSON that Zotero and Mendeley export: one array of items (or one item); and the other
+JSON a file may hold whole: an array of OpenAlex works (or an API page's `results`), of plain records."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from .. import fields
 from ..records import Entry, FileReport, Problem
 from ..selection import Selection
+from .openalex import is_openalex, work_entry
+from .plain import record_entry
 
 _VENUES = ("container-title", "event-title", "collection-title")
 
@@ -18,13 +21,19 @@ def read_csljson(
     path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
 ) -> Iterator[Entry]:
     """Every item of the array; an item is named by its id (or its place) in messages."""
+    read = list(lines)
     try:
-        items = json.loads("\n".join(line for _, line in lines) or "null")
+        items = json.loads("\n".join(line for _, line in read) or "null")
     except json.JSONDecodeError as exc:
-        report.problems.append(Problem(str(path), exc.lineno, f"not valid JSON ({exc.msg}); file skipped"))
-        return
-    if isinstance(items, dict) and isinstance(items.get("items"), list):
-        items = items["items"]
+        items = _one_a_line(read)  # CSL items as JSON lines
+        if items is None:
+            report.problems.append(
+                Problem(str(path), exc.lineno, f"not valid JSON ({exc.msg}); file skipped")
+            )
+            return
+    if isinstance(items, dict):  # Zotero's {"items": [...]}, an OpenAlex page, or one item
+        listed = next((items[k] for k in ("items", "results") if isinstance(items.get(k), list)), None)
+        items = listed if listed is not None else [items]
     if not isinstance(items, list):
         report.problems.append(
             Problem(str(path), None, f"not a CSL-JSON array but {fields.kind(items)}; skipped")
@@ -38,12 +47,34 @@ def read_csljson(
         if isinstance(item.get("id"), str | int) and not isinstance(item.get("id"), bool):
             label = f"{item['id']} (item {number})"
         try:
-            entry = _entry(item)
+            entry = _any_entry(item)
         except fields.FieldError as exc:
             report.skip(None, label, str(exc))
             continue
         entry.key = label
         yield entry
+
+
+def _one_a_line(read: list[tuple[int, str]]) -> list[Any] | None:
+    """The objects of a file holding one JSON object a line; None when it does not."""
+    try:
+        objects = [json.loads(line) for _, line in read if line.strip()]
+    except json.JSONDecodeError:
+        return None
+    return objects if len(objects) > 1 and all(isinstance(o, dict) for o in objects) else None
+
+
+# keys only CSL-JSON writes; an object without any is a plain record (title, abstract, authors, year)
+CSL_KEYS = frozenset({"author", "issued", "container-title", "DOI", "URL", "citation-key"})
+
+
+def _any_entry(item: dict[str, Any]) -> Entry:
+    """An item read as what it is: an OpenAlex work, a CSL item or a plain record."""
+    if is_openalex(item):
+        return work_entry(item, 0, None)
+    if CSL_KEYS & item.keys():
+        return _entry(item)
+    return record_entry(item, 0)
 
 
 def _entry(item: dict[str, Any]) -> Entry:

@@ -32,7 +32,7 @@ def read_openalex(
         key = record.get("id") if isinstance(record.get("id"), str) else None
         key = key.removeprefix(_PREFIX) if key else None
         try:
-            yield _entry(record, n, key)
+            yield work_entry(record, n, key)
         except fields.FieldError as exc:
             report.skip(n, key, str(exc))
 
@@ -56,7 +56,7 @@ def abstract_text(index: Any) -> str:
     return " ".join(placed[p] for p in sorted(placed))
 
 
-def _entry(record: dict[str, Any], line: int, key: str | None) -> Entry:
+def work_entry(record: dict[str, Any], line: int, key: str | None) -> Entry:
     ids = _object(record.get("ids"), "ids")
     location = _object(record.get("primary_location"), "primary_location")
     source = _object(location.get("source"), "primary_location.source")
