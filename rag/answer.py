@@ -186,6 +186,7 @@ class Answer:
     prompt_tokens: int | None = None  # estimated size of the prompt sent to an LLM
     filters: dict[str, Any] = field(default_factory=dict)  # the filter it was answered within (JSON form)
     model: str | None = None  # the model that wrote it (a GGUF file's name, a server's model name)
+    unapplied: str | None = None  # what of the question's own filter was not applied, and why
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (what `rag ask --json` prints)."""

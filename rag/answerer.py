@@ -16,7 +16,7 @@ from .citations import CitationRewriter, citations_last, cited_numbers, rewrite_
 from .config import AnswerSettings
 from .decide import Decision, decide
 from .embeddings import Embedder
-from .events import AnswerStream, Done, Event, Replaced, Token
+from .events import AnswerStream, Done, Event, Notice, Replaced, Token
 from .evidence import Evidence
 from .expansion import expansion_answer, spelling
 from .llm import EXTRACTIVE, LLMUnavailable
@@ -28,6 +28,7 @@ from .record_answer import (
     collection_answer,
     named_source,
     newest_first,
+    recency_line,
     record_answer,
 )
 from .verify import Verified, changes, verify, with_completion
@@ -121,6 +122,8 @@ class _Run:
     def events(self) -> Iterator[Event]:
         evidence = self.evidence
         self.started = self.clock = time.perf_counter()
+        if evidence.query.unapplied:  # "papers from 2024 on X" where no paper records a year
+            yield Notice(evidence.query.unapplied)
         if said := evidence.query.said_instead:  # a chat follow-up pointing at what it has not got
             self.decision = Decision(False, 0.0, POINTED_NOWHERE)
             yield from self.tokens(said)
@@ -196,6 +199,8 @@ class _Run:
                 elif rivals := uncompared(evidence):
                     line = f"Neither abstract compares {rivals[0]} with {rivals[1]}."
                     outcome = yield from self.closing(outcome, line)
+                elif evidence.query.newest_first and outcome.citations:
+                    outcome = yield from self.closing(outcome, recency_line(outcome.citations))
                 yield Done(outcome, self.evidence.query)
                 return
         raise AssertionError("the chain always ends with the extractive backend")
@@ -358,5 +363,6 @@ class _Run:
             decision=self.decision.reason,
             prompt_tokens=self.prompt_tokens,
             filters=self.evidence.query.filters.to_dict(),
+            unapplied=self.evidence.query.unapplied or None,
             **extra,  # type: ignore[arg-type]
         )

@@ -39,7 +39,10 @@ _ANNOUNCING = re.compile(r"\b(?:advantages|benefits|strengths)\s*[.:]?\s*$", re.
 # these limitations, we propose ..."); nor "does not": it mostly says what a method avoids.
 _OWN = r"(?:our|this|the proposed|its)\s+(?:[\w-]+\s+){0,3}?"
 # code as what is released, not as data or a task ("trained on code", "writing code", "code generation")
-_CODE_ITSELF = rf"(?<!on\s)(?<!writing\s)(?<!generating\s)(?<!and\smath\s)\b(?:code|codebase)\b{CODE_TOPIC}"
+_CODE_ITSELF = (
+    r"(?<!\bon\s)(?<!\bwriting\s)(?<!\bgenerating\s)(?<!\bgenerate\s)"
+    rf"\b(?:code|codebase)\b{CODE_TOPIC}(?!\s+and\s+math)"
+)
 _SPAN = r"(?:(?!\bbut\b|\bnot\b|\bunlike\b)[^.;])"  # within one clause: no "but", no "not"
 _NOT = r"(?![^.;]*\b(?:not|n't|never)\b)"
 _STATED: dict[Aspect, re.Pattern[str]] = {
@@ -68,7 +71,7 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
         # the training code", "fully-open models, alongside its data, code"; not "released, but the
         # code is not", nor "released LLMs excel at writing code"
         r"|\b(?:we|i)\s+(?:also\s+)?(?:publicly\s+)?(?:releas(?:e|ed)|open[- ]?sourced?)\b"
-        rf"{_SPAN}{{0,40}}?{_CODE_ITSELF}{_NOT}"
+        rf"{_SPAN}{{0,80}}?{_CODE_ITSELF}{_NOT}"
         rf"|\breleas\w*\b{_SPAN}*?\bincluding\b{_SPAN}*?{_CODE_ITSELF}{_NOT}"
         rf"|\bfully[- ]open\b{_SPAN}{{0,80}}?\b(?:its|their|our)\s+(?:[\w-]+,?\s+){{0,3}}?"
         rf"{_CODE_ITSELF}{_NOT}",
@@ -88,7 +91,9 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
 _OWN_PAGE = re.compile(r"\b(?:project|home)\s*(?:page|website|site|link)\b[^.]*https?://", re.IGNORECASE)
 # code said not to be released ("the weights are released, but the training code is not")
 _NOT_RELEASED = re.compile(
-    rf"{_CODE_ITSELF}[^.;]*\b(?:not|n't|never)\b|\b(?:not|n't|never)\b[^.;]*{_CODE_ITSELF}", re.IGNORECASE
+    rf"^(?=.*\b(?:releas\w*|available|open[- ]?sourc\w*|public\w*|shar(?:e|ed|ing))\b)"
+    rf".*?(?:{_CODE_ITSELF}[^.;]*\b(?:not|n't|never)\b|\b(?:not|n't|never)\b[^.;]*{_CODE_ITSELF})",
+    re.IGNORECASE,
 )
 _UNSTATED: dict[Aspect, str] = {
     "limitations": "state its limitations",
@@ -102,10 +107,13 @@ def stated(paper: PaperText, aspect: Aspect) -> list[str]:
     """The sentences of a paper (split already) stating the aspect of its own work, in order; one
     announcing them ("InstaTune has multiple benefits.") with the sentence after it."""
     scene = background(paper)
+    withheld = _NOT_RELEASED if aspect == "code" else None  # "our code is not public": no release
     positions = [
         position
         for position, sentence in enumerate(paper.sentences)
-        if position not in scene and _STATED[aspect].search(sentence)
+        if position not in scene
+        and _STATED[aspect].search(sentence)
+        and not (withheld and withheld.search(sentence))
     ]
     announced = [p + 1 for p in positions if _ANNOUNCING.search(paper.sentences[p])]
     return [paper.sentences[p] for p in sorted(set(positions + announced)) if p < len(paper.sentences)]

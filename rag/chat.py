@@ -220,6 +220,13 @@ class ChatSession:
         if last and (compared := compared_in(question, last, self.turns)):
             return self._gather(self._placed(compared), compared.papers), True
         if placed := placed_in(question, self.turns):
+            # "how does it compare to the first one?": "it" the last answer's one paper, written in too
+            if (
+                last
+                and (both := written_in(placed.question, last))
+                and not set(both.papers) & set(placed.papers)
+            ):
+                placed = Placed(both.question, both.papers + placed.papers, both.names + placed.names)
             return self._gather(self._placed(placed), placed.papers), True
         if last and (again := asked_again(question, last, self._named)):  # "what about gptq?" after a paper
             return self._gather(again), True

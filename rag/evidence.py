@@ -492,11 +492,12 @@ class Gatherer:
         if not missing:
             return query
         asked = query.asked.without(missing)
-        self.library.notify(
-            f"No paper in the store records {' or '.join(missing.values())}: "
-            f"{query.asked.without(asked.fields()).describe()} is not applied."
+        dropped = query.asked.without(asked.fields()).describe()
+        said = (
+            f"No paper in the store records {' or '.join(missing.values())}: {dropped} "
+            f"{'is' if len(missing) == 1 else 'are'} not applied."
         )
-        return replace(query, asked=asked, filters=query.filters.without(missing))
+        return replace(query, asked=asked, filters=query.filters.without(missing), unapplied=said)
 
     def scope(self, filters: Filter, asked: Filter = NO_FILTER) -> Scope | None:
         """The chunks a filter lets through (None: no filter); NoMatchError when it lets none, saying
@@ -560,6 +561,8 @@ class Gatherer:
     ) -> list[SearchHit]:
         """The papers most relevant to a text as typed, best first, each with its best evidence."""
         query = self.parse(text, filters)
+        if query.unapplied:
+            self.library.notify(query.unapplied)
         mode = mode or self.settings.mode
         if mode not in ("hybrid", "dense", "keyword"):
             raise InputError(f"unknown search mode {mode!r}: use hybrid, dense or keyword")

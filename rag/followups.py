@@ -264,7 +264,8 @@ def placed_in(question: str, turns: list[Turn]) -> Placed | None:
     for previous in reversed(turns):
         if (placed := _placed(question, previous)) is not None:
             return placed
-    return None
+    # "the first one" after a list of one paper, when no answer listed more
+    return _placed(question, turns[-1], alone=True) if turns else None
 
 
 # "what about the second one?", "tell me about the first one": the gist of one paper, whatever its name
@@ -300,13 +301,13 @@ def nothing_to_compare(question: str) -> str | None:
     return "There is no answer in this conversation yet whose papers it could compare."
 
 
-def _placed(question: str, previous: Turn) -> Placed | None:
+def _placed(question: str, previous: Turn, *, alone: bool = False) -> Placed | None:
     cited = list({c.paper.paper_id: c for c in previous.answer.citations}.values())
     numbered = {c.number: c for c in cited}
     chosen: dict[str, str] = {}  # id: name
 
     def name(match: re.Match[str]) -> str:
-        papers = _pointed(match, cited, numbered)
+        papers = _pointed(match, cited, numbered, alone=alone)
         if not papers:
             raise LookupError(match[0])
         names = [short_name(c.paper.title) for c in papers]
@@ -357,8 +358,11 @@ def _citing_among(turns: list[Turn], last: Turn) -> Turn | None:
     )
 
 
-def _pointed(match: re.Match[str], cited: list[Citation], numbered: dict[int, Citation]) -> list[Citation]:
-    """The cited papers one match of `_BY_PLACE` points at; none when the answer has no such place."""
+def _pointed(
+    match: re.Match[str], cited: list[Citation], numbered: dict[int, Citation], *, alone: bool = False
+) -> list[Citation]:
+    """The cited papers one match of `_BY_PLACE` points at; none when the answer has no such place
+    (`alone`: "the first one" of an answer citing one paper is that paper)."""
     if match["number"] or match["named"]:
         citation = numbered.get(int(match["number"] or match["named"]))
         return [citation] if citation else []
@@ -371,7 +375,14 @@ def _pointed(match: re.Match[str], cited: list[Citation], numbered: dict[int, Ci
     if word in ("last", "latter"):
         return cited[-1:] if len(cited) >= 2 else []
     place = _ORDINALS.get(word) or int(word[:-2])  # "ninth", "9th"
-    return [cited[place - 1]] if len(cited) >= max(2, place) else []
+    # "the first model" of one paper is no paper
+    only = (
+        alone
+        and place == 1
+        and len(cited) == 1
+        and re.search(r"\b(?:one|paper|study|article)$", match[0], re.I)
+    )
+    return [cited[place - 1]] if len(cited) >= max(2, place) or only else []
 
 
 def cited_papers(previous: Turn) -> list[str]:

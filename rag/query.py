@@ -185,17 +185,13 @@ _NO_TOPIC = {
     "studies",
     "publications",
     "preprints",
-    # "which papers by X are indexed?"
-    "indexed",
-    "stored",
-    "available",
-    "included",
-    "listed",
-    "here",
-    "store",
-    "collection",
-    "library",
 }
+# "which papers by X are indexed?", "... in the collection?": where the papers are, no topic
+_IN_STORE = re.compile(
+    r"\b(?:(?:are|is|were|was)\s+(?:indexed|stored|available|included|listed|here|there)"
+    r"|(?:are|is)?\s*in\s+(?:the|this|my|your)\s+(?:collection|library|store|corpus|index))\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 
 
 _COMPARISON = re.compile(
@@ -673,6 +669,14 @@ def is_list_question(question: str) -> bool:
     """Whether a question asks for several papers or approaches ("which papers ...", "X papers")."""
     return bool(_LIST.search(question)) or _topic_then_papers(question) is not None
 
+
+# "which is the most recent paper on X?", "what are the latest works about X?", "newest papers on X"
+_NEWEST = re.compile(
+    r"^\s*(?:(?:which|what)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+)?(?:the\s+)?(?:most\s+recent|newest|latest)\s+"
+    r"(?:papers?|works?|stud(?:y|ies)|articles?|publications?|research)\s+(?:on|about|in|for|into)\s+"
+    r"(?P<topic>[^?]+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 
 # How many papers a list asks for ("give me three papers on X", "name 2 papers", "a couple of papers")
 _COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
@@ -1152,6 +1156,8 @@ class Query:
     # one" after four papers, "how do they differ?" before any answer)
     said_instead: str = ""
     wanted: int | None = None  # how many papers a list asks for, if it says ("name three papers on X")
+    # what of its own filter is not applied, said ("No paper in the store records a year: ...")
+    unapplied: str = ""
 
     @property
     def is_list(self) -> bool:
@@ -1179,6 +1185,8 @@ _WHATS = re.compile(r"^(\s*)whats\b", re.IGNORECASE)  # "whats gptq", as typed i
 def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True) -> Query:
     """Parse a question once for every stage that follows (searched within the filter's papers);
     `list_form=False` reads a question in a list's form as about one paper (evidence.resolved)."""
+    if (sentence := asked_sentence(question)) != question:
+        return parse(sentence, filters, list_form=list_form)
     record = record_question(question)
     plain = _WHATS.sub(r"\1what's", without_request(question).replace("\u2019", "'"))
     # "is it true that X uses Y?", "X uses Y, right?": a yes/no question about "X uses Y"
@@ -1187,6 +1195,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     whole = bool(_COLLECTION_SIZE.match(plain))  # "how many papers are there?"
     listed_as = None if whole else as_listed(plain)
     plain = listed_as or plain
+    newest = None if record else _NEWEST.match(plain)  # "what is the latest paper on X?": X's, newest first
+    plain = f"papers on {newest['topic']}" if newest else plain
     written_like = "" if record else papers_like(plain)
     asked, rest = (NO_FILTER, plain) if record else asked_filter(plain)
     rival = () if record or written_like else rivals(plain)
@@ -1223,7 +1233,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     summary = kind == "lookup" and asks_summary(question)
     speed = kind != "list" and asks_speed(plain) and not summary  # "tell me about the need for speed"
     # the papers of its scope, without a topic ("papers by NAME"), or the whole collection's size
-    catalogue = (bool(asked) and not set(tokenize(search)) - _NO_TOPIC) or whole
+    catalogue = (bool(asked) and not set(tokenize(_IN_STORE.sub("", search))) - _NO_TOPIC) or whole
     return Query(
         text=question,
         search=search,
@@ -1256,6 +1266,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         findings_of=findings_of,
         evaluation=evaluation,
         speed=speed,
+        newest_first=bool(newest),
         wanted=wanted(question) if kind == "list" else None,
         mechanism=kind == "lookup" and bool(_MECHANISM.match(without_regarding(plain))),
         wants_problem=kind in ("lookup", "comparison") and bool(_PROBLEM.search(plain)),
@@ -1282,6 +1293,27 @@ _MECHANISM = re.compile(
     r")\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+_BACK_REFERENCE = re.compile(r"\b(?:it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
+
+
+def asked_sentence(question: str) -> str:
+    """The question a text of several sentences asks, when its last sentence is a question of its
+    own ("I'm compressing a 70B model for one GPU. Which methods quantize LLMs to 2 bits?"; not
+    "... What does it use?", whose "it" the sentences before say); else the text as it is."""
+    sentences = _SENTENCE_BREAK.split(question.strip())
+    last = sentences[-1]
+    opening = " ".join(last.split()[:4])  # "What does it use?", "How do they differ?": the subject
+    if (
+        len(sentences) < 2
+        or not last.endswith("?")
+        or len(last.split()) < 5
+        or _BACK_REFERENCE.search(opening)
+    ):
+        return question
+    return last
 
 
 def parse_question(

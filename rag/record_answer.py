@@ -3,9 +3,10 @@ fields of the paper the question names, cited [1]; a missing field is said to be
 
 from __future__ import annotations
 
+import calendar
 import re
 
-from .answer import PaperRef, Source
+from .answer import Citation, PaperRef, Source
 from .citations import NAMED
 from .contribution import about_own_work
 from .evidence import Evidence, folded
@@ -35,7 +36,7 @@ def named_source(evidence: Evidence) -> Source | None:
     is named by its short name or by much of it: "the transformer" names no "... Transformers", and
     words that other titles write as well name their topic ("few-shot learning"), not a paper."""
     asked = set(tokenize(evidence.query.search))
-    titles = [s.paper.title for s in evidence.sources]
+    texts = {s.number: [s.paper.title, *evidence.papers[s.number].chunk_texts] for s in evidence.sources}
     named = [
         (paper.named, -number)
         for number, paper in evidence.papers.items()
@@ -43,7 +44,9 @@ def named_source(evidence: Evidence) -> Source | None:
         and (
             paper.called
             or _share(asked, paper.title) >= TITLE_SHARE
-            or _phrase_of(evidence.query.search, paper.title, titles)
+            or _phrase_of(
+                evidence.query.search, paper.title, [t for n, ts in texts.items() if n != number for t in ts]
+            )
         )
     ]
     if not named:
@@ -54,16 +57,16 @@ def named_source(evidence: Evidence) -> Source | None:
     return next(s for s in evidence.sources if s.number == -number)
 
 
-def _phrase_of(asked: str, title: str, titles: list[str]) -> bool:
-    """Whether the asked words, two or more, are words of a title side by side, and of no other title
-    found ("who wrote stochastic parrots?" of "On the Dangers of Stochastic Parrots: ..."; one word
-    names a topic: "who proposed re-identification?")."""
+def _phrase_of(asked: str, title: str, others: list[str]) -> bool:
+    """Whether the asked words, two or more, are words of a title side by side that no other paper
+    found writes, in its title or abstract ("who wrote stochastic parrots?" of "On the Dangers of
+    Stochastic Parrots: ..."; not a topic: "who introduced in-context learning?", nor one word:
+    "who proposed re-identification?")."""
     words = tokenize(asked)
     if len(asked.split()) < 2 or not words:
         return False
     written = tokenize(title)
     runs = (written[i : i + len(words)] for i in range(len(written) - len(words) + 1))
-    others = [t for t in titles if t != title]
     return any(run == words for run in runs) and not any(set(words) <= set(tokenize(t)) for t in others)
 
 
@@ -110,8 +113,9 @@ def _when(paper: PaperRef) -> str | None:
     if paper.year is None:
         return None
     if paper.date and str(paper.year) in paper.date:
-        on_a_day = len(paper.date) == len("2022-03-10")
-        return f"{'on' if on_a_day else 'in'} {paper.date}"
+        if len(paper.date) == len("2022-03"):  # a month: "in March 2022"
+            return f"in {calendar.month_name[int(paper.date[5:7])]} {paper.year}"
+        return f"on {paper.date}"
     return f"in {paper.year}" + (f" (dated {paper.date})" if paper.date else "")
 
 
@@ -186,6 +190,22 @@ def collection_answer(papers: int) -> str:
 
 def _count(n: int) -> str:
     return "One paper" if n == 1 else f"{n} papers"
+
+
+def recency_line(cited: list[Citation]) -> str:
+    """For "which is the latest paper on X?": which of the cited papers the records date last, or
+    that their records give no year to tell."""
+    dated = [c for c in cited if c.paper.year]
+    if not dated:
+        return "The records of these papers give no year: which is the most recent cannot be told."
+    newest = max(dated, key=lambda c: (c.paper.year or 0, c.paper.date or ""))
+    when = (
+        newest.paper.date
+        if newest.paper.date and str(newest.paper.year) in newest.paper.date
+        else newest.paper.year
+    )
+    of = f", of the {len(dated)} whose records give a year" if len(dated) < len(cited) else ""
+    return f"The most recent by its record{of}: [{newest.number}] ({when})."
 
 
 def newest_first(sources: list[Source]) -> list[Source]:

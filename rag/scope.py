@@ -31,22 +31,22 @@ _NOT_A_NAME = re.compile(
 )
 _MAX_NAME_WORDS = 4
 _MENTIONS_PAPERS = re.compile(rf"\b{_PAPERS}\b", re.IGNORECASE)
-_BETWEEN = re.compile(
-    rf"\b(?:between|from)\s+(?P<a>{_YEAR})\s+(?:and|to|until)\s+(?P<b>{_YEAR})\b"
-    rf"|\b(?P<c>{_YEAR})\s*(?:-|\u2013|\.\.)\s*(?P<d>{_YEAR})\b",
-    re.IGNORECASE,
-)
-# "from 2023 on diffusion" is 2023 and a topic; "from 2023 onwards" and "since 2023" open the span
 # "published after 2023", "released since 2022": the verb goes with the years
 _VERB = (
     r"(?:(?:(?:that|which)\s+(?:were\s+|was\s+|are\s+)?)?"
     r"(?:published|released|written|appeared|appearing|came\s+out)\s+)?"
 )
+_BETWEEN = re.compile(
+    rf"\b{_VERB}(?:between|from)\s+(?P<a>{_YEAR})\s+(?:and|to|until)\s+(?P<b>{_YEAR})\b"
+    rf"|\b(?P<c>{_YEAR})\s*(?:-|\u2013|\.\.)\s*(?P<d>{_YEAR})\b",
+    re.IGNORECASE,
+)
+# "from 2023 on diffusion" is 2023 and a topic; "from 2023 onwards" and "since 2023" open the span
 _SINCE = re.compile(rf"\b{_VERB}(?:from\s+(?P<y>{_YEAR})\s+onwards?\b|since\s+(?P<s>{_YEAR})\b)", re.I)
 _AFTER = re.compile(rf"\b{_VERB}after\s+(?P<y>{_YEAR})\b", re.I)
 _BEFORE = re.compile(rf"\b{_VERB}(?:before)\s+(?P<y>{_YEAR})\b", re.I)
 _UNTIL = re.compile(rf"\b{_VERB}(?:until|up to|through)\s+(?P<y>{_YEAR})\b", re.I)
-_IN = re.compile(rf"\b(?:{_VERB}in|from|of|during)\s+(?P<y>{_YEAR})\b", re.I)
+_IN = re.compile(rf"\b{_VERB}(?:in|from|of|during)\s+(?P<y>{_YEAR})\b", re.I)
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def _ends_there(line: str, after: str) -> bool | None:
     citation, a new line or the end; None while only spaces follow so far."""
     if line[-1] in ".!?:" or re.match(r"[ \t]*(?:\[\d|\n)", after):
         return True
-    return None if not after.strip(" \t") else False
+    return None if re.fullmatch(r"[ \t]*\[?", after) else False  # " [" may begin a citation
 
 
 def _first_boundary(text: str) -> int | None:

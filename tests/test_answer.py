@@ -26,7 +26,7 @@ from rag.errors import InputError
 from rag.injection import WITHHELD
 from rag.prompting import build_messages
 from rag.prompts import load_prompts
-from rag.query import parse
+from rag.query import asked_sentence, parse
 from rag.sentences import select_evidence
 from rag.verify import is_model_refusal, misnamed
 
@@ -303,6 +303,33 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
 
 
 @pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        (
+            "I'm compressing a 70B model to fit one GPU. Which methods quantize LLMs to 2 or 3 bits, "
+            "and what accuracy do they report?",
+            "Which methods quantize LLMs to 2 or 3 bits, and what accuracy do they report?",
+        ),
+        (
+            "My lab works on proteins. Which papers evaluate on the BioASQ challenge?",
+            "Which papers evaluate on the BioASQ challenge?",
+        ),
+        # "they": the sentence before says who; too short to be a question of its own; one sentence
+        (
+            "I read GPTQ. What datasets do they evaluate on?",
+            "I read GPTQ. What datasets do they evaluate on?",
+        ),
+        ("I read GPTQ. Why?", "I read GPTQ. Why?"),
+        ("what is gim?", "what is gim?"),
+    ],
+)
+def test_a_question_after_sentences_of_context_is_read_as_asked(question: str, asked: str) -> None:
+    """A helper's three-sentence question was answered from one paper (its context searched too)."""
+    assert asked_sentence(question) == asked
+    assert parse(question).search == parse(asked).search
+
+
+@pytest.mark.parametrize(
     ("question", "wanted"),
     [
         ("give me three papers about dataset distillation", 3),
@@ -554,7 +581,7 @@ def test_one_paper_record_behind_hits_sources_and_citations() -> None:
         *later,
     ]
     # the keys added since the first release come last, in the order they were added
-    assert list(payload)[-2:] == ["filters", "model"] and payload["filters"] == {}
+    assert list(payload)[-3:] == ["filters", "model", "unapplied"] and payload["filters"] == {}
     assert payload["sources"][0]["score"] == 0.5 and payload["sources"][0]["sources"] == ["x.jsonl"]
     assert Citation.from_dict(payload["citations"][0]) == citation  # the answer log reads it back
     assert Source.from_dict(payload["sources"][0]) == source

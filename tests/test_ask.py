@@ -18,7 +18,7 @@ from rag.config import Settings
 from rag.contribution import writes_name
 from rag.embeddings import OnnxMiniLM
 from rag.errors import NoMatchError
-from rag.events import Replaced, Token
+from rag.events import Notice, Replaced, Token
 from rag.followups import placed_in
 from rag.library.corpus import normalize_title
 from rag.query import parse
@@ -624,15 +624,26 @@ def test_a_questions_own_filter_on_a_field_no_paper_records_is_left_out_saying_s
     the filter's papers alone ("papers by NAME"), still says that no paper records it."""
     notes: list[str] = []
     full = Assistant(Settings(store_dir=full_store), embedder=embedder, notify=notes.append)
-    answer = full.ask("model merging papers from 2024", llm="extractive")
-    assert not answer.refused and "Twin-Merging" in " ".join(c.paper.title for c in answer.citations)
-    assert notes == [
-        "No paper in the store records a year (274 record a day without a year): year=2024 is not applied."
-    ]
+    stream = full.stream("model merging papers from 2024", llm="extractive")
+    said = "No paper in the store records a year (274 record a day without a year): year=2024 is not applied."
+    assert [e.text for e in stream if isinstance(e, Notice)] == [said]  # as a chat, a server stream show it
+    answer = stream.answer
+    assert answer is not None and not answer.refused and answer.unapplied == said
+    assert "Twin-Merging" in " ".join(c.paper.title for c in answer.citations)
+    full.search("model merging papers from 2024")
+    assert notes == [said]  # a search says it too
     with pytest.raises(NoMatchError, match="no paper in the store records authors"):
         full.ask("papers by kaiming he", llm="extractive")
     with pytest.raises(NoMatchError, match="no paper in the store records a year"):
         full.ask("model merging papers", llm="extractive", filters={"year": "2024"})
+
+
+def test_the_latest_paper_of_papers_without_a_year_cannot_be_told(full: Assistant) -> None:
+    answer = full.ask("what is the latest paper on model merging?", llm="extractive")
+    assert len(answer.citations) > 1  # the papers on model merging (before: one, as if the newest)
+    assert answer.text.endswith(
+        "\n\nThe records of these papers give no year: which is the most recent cannot be told."
+    )
 
 
 def test_a_list_asking_for_a_number_of_papers_lists_that_many(full: Assistant) -> None:

@@ -643,6 +643,34 @@ def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session
     assert placed_in("what changed in the first two years?", session.turns) is None
 
 
+def test_it_compared_to_a_paper_by_place_is_the_last_answers_paper(session: ChatSession) -> None:
+    """ "how does it compare to the first one?" after an answer about the list's third paper: a
+    comparison of the two (before: "it" was left unread, and only the first paper answered)."""
+    script = Script(
+        "which papers study domain adaptation?",
+        "who wrote the third one?",
+        "how does it compare to the first one?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    listed, _, compared = session.turns
+    papers = [c.paper for c in listed.answer.citations]
+    names = [short_name(papers[2].title), short_name(papers[0].title)]
+    assert compared.standalone == f"how does {names[0]} compare to {names[1]}?"
+    assert {c.paper.paper_id for c in compared.answer.citations} == {papers[2].paper_id, papers[0].paper_id}
+
+
+def test_the_first_one_of_a_list_of_one_is_that_paper(session: ChatSession) -> None:
+    """A helper asked "what does the first one measure?" after a list of one paper: it searched as
+    typed and answered from another paper; "the first model" of it stays asked as typed."""
+    script = Script("which papers study player re-identification?", "what does the first one measure?")
+    assert repl(session, script.read_line, script.write) == 0
+    listed, first = session.turns
+    (paper,) = {c.paper.paper_id: c.paper for c in listed.answer.citations}.values()
+    assert first.standalone == f"what does {short_name(paper.title)} measure?"
+    assert [c.paper.paper_id for c in first.answer.citations] == [paper.paper_id]
+    assert placed_in("what is the first model they train?", session.turns) is None
+
+
 def test_a_place_no_answer_has_is_said_not_searched(session: ChatSession) -> None:
     """ "who wrote the ninth paper?" after a shorter list: said so (before: searched as typed and
     refused, or answered from whatever paper the search found first); a place the list has still

@@ -398,10 +398,8 @@ def test_a_filter_on_a_field_no_paper_records_says_so(tmp_path: Path, embedder: 
             )
         ],
     )
-    notes: list[str] = []
-    with Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=notes.append) as bare:
+    with Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None) as bare:
         bare.ingest([corpus])
-        notes.clear()
         for question, error in (
             ("which papers use sparse attention?", "year=2023: no paper in the store records a year or date"),
             (
@@ -418,7 +416,8 @@ def test_a_filter_on_a_field_no_paper_records_says_so(tmp_path: Path, embedder: 
         # (before: the same error, exit 1)
         answer = bare.ask("which papers from 2023 use sparse attention?", llm="extractive")
         assert not answer.refused and answer.citations
-        assert notes == ["No paper in the store records a year or date: year=2023 is not applied."]
+        assert answer.unapplied == "No paper in the store records a year or date: year=2023 is not applied."
+        assert answer.to_dict()["unapplied"] == answer.unapplied
 
 
 def test_references_json_and_metadata_of_a_cited_paper(meta: Assistant) -> None:

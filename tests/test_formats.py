@@ -162,6 +162,23 @@ def test_a_crossref_gives_an_entry_its_proceedings_fields(tmp_path: Path) -> Non
     (paper,) = report.papers
     assert (paper.year, paper.date, paper.venue) == (2019, "2019-06", "Proceedings of ICML")
     assert not report.problems and report.files[0].no_abstract == 0
+    # no identifier is inherited (a review: the proceedings' DOI made its two papers one), a chain
+    # gives the grandparent's year, an entry naming itself or a paper is no container (its title no
+    # venue: Cicadas has its parent's parent's)
+    path.write_text(
+        "@inproceedings{a,\n  title = {Ants},\n  crossref = {vol},\n  abstract = {Ants march.},\n}\n"
+        "@inproceedings{b,\n  title = {Bees},\n  crossref = {vol},\n  abstract = {Bees hum.},\n}\n"
+        "@proceedings{vol,\n  title = {Insects, Volume 2},\n  doi = {10.1234/vol.2},\n"
+        "  crossref = {series},\n}\n"
+        "@proceedings{series,\n  title = {Insects},\n  year = {2020},\n}\n"
+        "@inproceedings{self,\n  title = {Moths},\n  crossref = {self},\n  abstract = {Moths land.},\n}\n"
+        "@inproceedings{c,\n  title = {Cicadas},\n  crossref = {a},\n  abstract = {Cicadas sing.},\n}\n",
+        encoding="utf-8",
+    )
+    papers = {p.title: p for p in corpus.read([path]).papers}
+    assert (papers["Ants"].doi, papers["Bees"].doi) == (None, None)
+    assert (papers["Ants"].year, papers["Ants"].venue) == (2020, "Insects, Volume 2")
+    assert papers["Moths"].venue is None and papers["Cicadas"].venue == "Insects, Volume 2"
 
 
 def test_an_entry_an_extra_brace_ends_early_is_an_error_naming_what_it_loses(tmp_path: Path) -> None:
@@ -389,6 +406,35 @@ def test_json_a_file_holds_whole_is_read_as_what_each_object_is(tmp_path: Path) 
         read = corpus.read([tmp_path / name])
         assert read.files[0].format == "csljson" and len(read.papers) == count
         assert all(p.authors == ["Han Solo"] and p.year == 2019 for p in read.papers)
+    # a broken line of CSL items a line is that line's problem, not the file's
+    items = tmp_path / "items.jsonl"
+    items.write_text(items.read_text(encoding="utf-8") + "{broken\n", encoding="utf-8")
+    read = corpus.read([items])
+    assert len(read.papers) == 2 and [str(p) for p in read.problems] == [
+        f"{items}:3: not valid JSON (Expecting property name enclosed in double quotes); skipped"
+    ]
+    # a plain record with a "URL", "DOI" or an "author" string is no CSL item (a review: read as one,
+    # its authors, year and venue were lost)
+    plain = write_jsonl(
+        tmp_path / "plain.jsonl",
+        [
+            {
+                "title": "Ants",
+                "abstract": "Ants march.",
+                "authors": "Ann Roe",
+                "year": 2020,
+                "venue": "X",
+                "URL": "https://a.example",
+            }
+        ],
+    )
+    read = corpus.read([plain])
+    (ants,) = read.papers
+    assert read.files[0].format == "jsonl" and (ants.authors, ants.year, ants.venue) == (
+        ["Ann Roe"],
+        2020,
+        "X",
+    )
 
 
 def test_formats_are_recognised_by_content_not_name(tmp_path: Path) -> None:
@@ -438,11 +484,16 @@ def test_formats_are_recognised_by_content_not_name(tmp_path: Path) -> None:
     (directory / "export.bib.gz").write_bytes(gzip.compress(BIB.read_bytes()))
     (directory / "README.md").write_text("My papers.\n", encoding="utf-8")
     (directory / ".DS_Store").write_bytes(b"\x00\x00")
+    # a file with a suffix rag does not read is not read, whatever it holds (a review: a .py file
+    # with "@dataclass(" was read as BibTeX, a .md one starting "title,abstract" as a CSV)
+    (directory / "convert.py").write_text("@dataclass(frozen=True)\nclass Entry: ...\n", encoding="utf-8")
+    (directory / "notes.md").write_text("title,abstract\nOwls,Owls hunt at night.\n", encoding="utf-8")
     report = corpus.read([directory])
     assert "My Library" in {Path(f.path).name for f in report.files}
+    assert {Path(f.path).name for f in report.files}.isdisjoint({"convert.py", "notes.md", "README.md"})
     assert [str(n) for n in report.notes][1:] == [
-        f"{directory}: 2 file(s) not read, of no format rag reads (README.md, "
-        "export.bib.gz: compressed (gzip), decompress it first)"
+        f"{directory}: 4 file(s) not read, of no format rag reads (README.md, convert.py, "
+        "export.bib.gz: compressed (gzip), decompress it first, notes.md)"
     ]
 
 

@@ -148,12 +148,24 @@ def test_a_paper_of_two_files_read_from_one_keeps_the_other_and_is_not_pruned(
     copy.write_text(dump.read_text(encoding="utf-8"), encoding="utf-8")
     assistant.ingest([dump, copy])
     assistant.ingest([dump])
+    assert assistant.ingest([copy]).metadata_updated == 0  # its sources in the stored order: no change
     sources = {m["sources"] for m in assistant.library.store.papers().values() if "dump" in m["sources"]}
     assert sources == {"dump.txt | dump2.txt"}
     held = len(assistant.library.store.papers())
     write_dump(dump, bundled_entries(10)[:9])
     report = assistant.ingest([dump], prune=True)
     assert report.removed == 0 and len(assistant.library.store.papers()) == held
+
+
+def test_a_directory_holding_files_rag_does_not_read_is_pruned(
+    assistant: Assistant, small_corpus: Path
+) -> None:
+    """A review: a PDF beside the exports made every prune of the directory refused."""
+    assistant.ingest()
+    (small_corpus / "paper.pdf").write_bytes(b"%PDF-1.4 a paper")
+    write_dump(small_corpus / "dump.txt", bundled_entries(10)[:9])
+    report = assistant.ingest([small_corpus], prune=True)
+    assert report.removed == 1 and report.prune_refused is None
 
 
 def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant, small_corpus: Path) -> None:

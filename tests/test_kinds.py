@@ -1265,6 +1265,12 @@ def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
                 "abstract": "We present TinyLM, a small chat model. The model weights are released, but the "
                 "training code is not. TinyLM is fine-tuned on code and math.",
             },
+            {
+                "id": "fix",
+                "title": "CodeFix: Repairing Programs",
+                "abstract": "Large language models often do not produce correct code. We present CodeFix, "
+                "which repairs programs. We release the models, the training data, and the evaluation code.",
+            },
         ],
     )
     assistant = _openai_nowhere(tmp_path, embedder, corpus)
@@ -1275,6 +1281,9 @@ def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
     # sentence saying so quoted without a verdict
     unreleased = assistant.ask("is tinylm open source?", llm="openai").text
     assert unreleased == "The model weights are released, but the training code is not. [1]"
+    # a review: the first sentence was quoted as the code's, the last said not to mention it
+    released = assistant.ask("is the code of codefix available?", llm="openai").text
+    assert released == "Yes. We release the models, the training data, and the evaluation code. [1]"
 
     stated = "Our code is available at https://github.com/foo/foonet. [1]"
     assert assistant.ask("is the code for foonet available?", llm="openai").text == f"Yes. {stated}"

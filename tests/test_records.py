@@ -12,7 +12,7 @@ import pytest
 from conftest import bundled_entries, no_user_settings, write_jsonl
 from test_cli import run
 
-from rag.answer import REFUSAL, Answer, PaperRef
+from rag.answer import REFUSAL, Answer, Citation, PaperRef
 from rag.api import Assistant
 from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
@@ -20,7 +20,7 @@ from rag.errors import NoMatchError
 from rag.followups import Turn
 from rag.library.filters import Filter
 from rag.query import parse, written_about
-from rag.record_answer import record_answer
+from rag.record_answer import recency_line, record_answer
 
 ENTRIES = dict(bundled_entries(8))
 CLIP_REIDENT = "CLIP-ReIdent: Contrastive Training for Player Re-Identification"
@@ -141,6 +141,36 @@ def test_who_wrote_a_paper_is_answered_from_its_record_and_cited(library: Assist
         assert answer.citations[0].paper.authors == ["Konrad Habel", "Fabian Deuser", "Norbert Oswald"]
 
 
+def test_a_month_is_said_as_one() -> None:
+    paper = PaperRef("p", "Owls", year=2023, date="2023-05")
+    assert record_answer(paper, "date") == '"Owls" was published in May 2023 [1].'  # before: "on 2023-05"
+
+
+def test_which_paper_on_a_topic_is_the_latest_is_told_by_the_records(library: Assistant) -> None:
+    """ "which is the latest paper on X?" lists X's papers and says which its records date last
+    (before: a lookup quoting one paper, as if it were the newest)."""
+    answer = library.ask("which is the most recent paper on image matching?", llm="extractive")
+    assert [c.paper.paper_id for c in answer.citations] == ["gim"]
+    assert answer.text.endswith("\n\nThe most recent by its record: [1] (2024)."), answer.text
+    cited = [
+        Citation(1, PaperRef("a", "A", year=2021, date="2021-03-01"), ""),
+        Citation(2, PaperRef("b", "B"), ""),
+        Citation(3, PaperRef("c", "C", year=2023), ""),
+    ]
+    assert (
+        recency_line(cited)
+        == "The most recent by its record, of the 2 whose records give a year: [3] (2023)."
+    )
+    assert (
+        recency_line(cited[:2])
+        == "The most recent by its record, of the 1 whose records give a year: [1] (2021-03-01)."
+    )
+    assert (
+        recency_line(cited[1:2])
+        == "The records of these papers give no year: which is the most recent cannot be told."
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "says"),
     [
@@ -194,6 +224,8 @@ def test_a_field_the_record_lacks_is_said_to_be_missing(library: Assistant, ques
         # a word of some titles ("Re-Identification", "Domain Adaptation") names none of them
         "who proposed re-identification?",
         "who invented domain adaptation?",
+        # words of one title side by side that other papers write too: a topic, no paper's name
+        "who introduced domain adaptation?",
     ],
 )
 def test_a_paper_not_in_the_store_is_refused_with_the_closest(library: Assistant, question: str) -> None:
@@ -282,6 +314,8 @@ def test_the_record_answer_cuts_a_long_author_list_and_names_an_untitled_paper()
         # the verb goes with the years (before: "model merging published" searched)
         ("list papers about model merging published after 2023", None, (2024, None)),
         ("papers on lora that came out after 2021", None, (2022, None)),
+        ("papers released between 2021 and 2023", None, (2021, 2023)),
+        ("which papers came out during 2024?", None, (2024, 2024)),
     ],
 )
 def test_the_author_and_years_a_question_names_are_parsed_for_the_filters(
@@ -300,6 +334,21 @@ def test_the_author_and_years_a_question_names_are_parsed_for_the_filters(
         # the scope's words are not searched: "papers by X on Y" searches Y
         assert not (author and author.lower() in query.search.lower())
         assert not re.search(r"\d{4}", query.search)
+
+
+@pytest.mark.parametrize(
+    ("question", "catalogue"),
+    [
+        ("papers by Radford", True),
+        ("which papers by Radford are indexed?", True),
+        ("which papers by Radford are in the collection?", True),
+        ("papers by alice smith about libraries", False),  # a topic, whatever its word
+        ("papers from 2023 on the library", False),
+        ("papers by Radford on available datasets", False),
+    ],
+)
+def test_a_question_asking_for_a_filters_papers_alone_is_a_catalogue(question: str, catalogue: bool) -> None:
+    assert parse(question).catalogue is catalogue
 
 
 def test_a_filter_given_replaces_the_field_the_question_writes() -> None:

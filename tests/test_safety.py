@@ -821,6 +821,7 @@ def test_a_reply_loses_only_the_instruction_lines_it_repeats_whole(piece: int) -
         f"Rules:\n- {rule}\nIt is fast [1].": "It is fast [1].",
         f"Answer: {instruction} It is fast [1].": "It is fast [1].",
         f"{title}\nIt tags [1].": "It tags [1].",
+        f"{title} [1] reaches 90%.": "reaches 90%.",  # a review: kept or not by where the pieces broke
         # its own words, though they begin as an instruction, a title or a label does
         "The question asks for a number, which is 5 [1].": "The question asks for a number, which is 5 [1].",
         f"{title} trained on AudioSet improves mAP [1].": f"{title} trained on AudioSet improves mAP [1].",

@@ -9,7 +9,7 @@ import pytest
 
 from rag.library.acronyms import definitions, expand, long_form
 from rag.library.keyword import FORMAT_VERSION, KeywordIndex, tokenize
-from rag.library.names import NameCollector, NameIndex, coined_names, title_names
+from rag.library.names import NameCollector, NameIndex, coined_names, needed_name, title_names
 from rag.topic import alternatives, coverage, on_topic, same_word, titled
 
 ABSTRACTS = [
@@ -155,13 +155,29 @@ def test_papers_are_found_by_their_short_names_in_any_case_spacing_and_punctuati
     [
         ("ToonTalker: Cross-Domain Face Reenactment", ["ToonTalker"]),
         ("Tiny Time Mixers (TTMs): Fast Pre-trained Models", ["Tiny Time Mixers", "TTMs"]),
-        # the name before "is all you need" (before: none, the head being six words)
-        ("SuSana Distancia is all you need: Enforcing class separability", ["SuSana Distancia"]),
-        ("One Model is All You Need: Multi-Task Learning", []),  # ordinary words: no name
     ],
 )
 def test_a_title_names_its_paper_by_its_head(title: str, names: list[str]) -> None:
     assert title_names(title) == names
+
+
+def test_a_name_before_is_all_you_need_names_its_paper_unless_others_write_it() -> None:
+    """ "SuSana Distancia is all you need: ..." (before: no name, its head being six words); "GPT-4 Is
+    All You Need: ..." names no paper when others write GPT-4 (a review: it took GPT-4's questions)."""
+    assert needed_name("SuSana Distancia is all you need: Enforcing class separability") == "SuSana Distancia"
+    assert needed_name("One Model is All You Need: Multi-Task Learning") is None  # ordinary words
+    collector = NameCollector()
+    collector.add("susana", "SuSana Distancia is all you need: Class separability", "Few-shot losses.")
+    collector.add("tab", "GPT-4 Is All You Need: Zero-Shot Tabular Classification", "Tables with GPT-4.")
+    index = collector.index()
+    writers = {"susana distancia": 1, "gpt-4": 3}
+
+    def find(question: str) -> list[str]:
+        found = index.find(question, is_word=lambda w: False, shared=lambda t: writers.get(t.casefold(), 1))
+        return [m.paper_id for m in found]
+
+    assert find("what losses does the SuSana Distancia paper propose?") == ["susana"]
+    assert find("how well does GPT-4 write code?") == []
 
 
 def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:

@@ -166,6 +166,7 @@ def details(answer: Answer, query: Query | None) -> dict[str, Any]:
         "fallback_reason": answer.fallback_reason,
         "searched": query.text if query is not None else answer.question,
         "filters": answer.filters,
+        "unapplied": answer.unapplied,
         "unsupported": [u.sentence for u in answer.unsupported],
     }
 

@@ -43,7 +43,8 @@ class CorpusReport:
 
     papers: Shelf  # on disk, in the order read
     files: list[FileReport]
-    directories: list[Problem] = field(default_factory=list)  # what the directories hold, not read
+    directories: list[Problem] = field(default_factory=list)  # the subdirectories of those given, not read
+    unread: list[Problem] = field(default_factory=list)  # the files of the directories given, not read
     # a directory was given: the papers of a file no longer in it are no longer in the sources
     whole_directory: bool = False
 
@@ -57,7 +58,7 @@ class CorpusReport:
 
     @property
     def notes(self) -> list[Problem]:
-        return [n for f in self.files for n in f.notes] + self.directories
+        return [n for f in self.files for n in f.notes] + self.directories + self.unread
 
     @property
     def merges(self) -> list[str]:
@@ -66,14 +67,19 @@ class CorpusReport:
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files to read: each file as given, each directory's files in name order that have a supported
-    suffix or whose content a reader recognises (a .bib saved without its suffix)."""
+    suffix, or no suffix and a content a reader recognises (a .bib saved as "My Library")."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in _listed(path) if p.suffix.lower() in SUPPORTED_SUFFIXES or detect(p))
+            files.extend(p for p in _listed(path) if _readable(p))
         else:
             files.append(path)
     return files
+
+
+def _readable(path: Path) -> bool:
+    """Whether a directory's file is one to read: by its suffix, or, without one, by its content."""
+    return path.suffix.lower() in SUPPORTED_SUFFIXES or (not path.suffix and detect(path) is not None)
 
 
 def _listed(directory: Path) -> list[Path]:
@@ -85,9 +91,7 @@ def _unread_files(paths: list[Path]) -> list[Problem]:
     """A note for each directory given holding files it does not read (a PDF, a compressed export)."""
     notes = []
     for directory in (p for p in paths if p.is_dir()):
-        unread = [
-            p for p in _listed(directory) if p.suffix.lower() not in SUPPORTED_SUFFIXES and not detect(p)
-        ]
+        unread = [p for p in _listed(directory) if not _readable(p)]
         if unread:
             named = ", ".join(f"{p.name}{_packed(p)}" for p in unread[:MAX_NAMED])
             more = f" and {len(unread) - MAX_NAMED} more" if len(unread) > MAX_NAMED else ""
@@ -233,7 +237,8 @@ def read(
     return CorpusReport(
         papers=identities.papers,
         files=reports,
-        directories=_unread_subdirectories(given) + _unread_files(given),
+        directories=_unread_subdirectories(given),
+        unread=_unread_files(given),
         whole_directory=any(path.is_dir() for path in given),
     )
 

@@ -311,12 +311,12 @@ def _with_unread_sources(
 ) -> Paper:
     """A paper read from files named one by one, keeping the stored sources of files not read now
     (a paper of a.bib and b.bib, read from a.bib alone, is still b.bib's)."""
-    unread = [
-        name for name in split_list(previous.get("sources")) if name not in read and name not in paper.sources
-    ]
+    stored = split_list(previous.get("sources"))
+    unread = [name for name in stored if name not in read and name not in paper.sources]
     if not unread:
         return paper
-    paper.sources = [*paper.sources, *unread]
+    kept = set(paper.sources) | set(unread)  # in the stored order, so that nothing seems changed
+    paper.sources = [n for n in stored if n in kept] + [n for n in paper.sources if n not in stored]
     corpus.papers.save(index + 1, paper)
     return paper
 

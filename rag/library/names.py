@@ -95,16 +95,22 @@ def title_names(title: str) -> list[str]:
     if not match:
         return []
     head = match.group("head").strip(" " + _QUOTES)
-    # "SuSana Distancia is all you need": the name before the phrase, when it is no ordinary word
-    needed = re.match(r"(?P<name>.+?)\s+(?:is|are)\s+all\s+you\s+need\W*$", head, re.IGNORECASE)
-    if needed and distinctive(needed["name"]):
-        head = needed["name"]
     parts = [head]
     inner = re.fullmatch(r"(?P<outer>.+?)\s*\((?P<inner>[^()]+)\)", head)  # Tiny Time Mixers (TTMs)
     if inner:
         parts = [inner.group("outer"), inner.group("inner")]
     parts = [p for part in parts for p in (part, *re.split(r"\s+(?:and|&)\s+", part))]
     return [p for p in dict.fromkeys(parts) if p and len(p.split()) <= MAX_WORDS and PIECE.search(p)]
+
+
+def needed_name(title: str) -> str | None:
+    """The name a title writes before "is all you need" ("SuSana Distancia is all you need: ..."),
+    when it is no ordinary word; read as an abstract's name is, which names no paper when others
+    write it too ("GPT-4 Is All You Need: ...")."""
+    match = _HEAD.match(title)
+    head = match.group("head").strip(" " + _QUOTES) if match else title
+    needed = re.match(r"(?P<name>.+?)\s+(?:is|are)\s+all\s+you\s+need\W*$", head, re.IGNORECASE)
+    return needed["name"] if needed and distinctive(needed["name"]) else None
 
 
 def distinctive(name: str) -> bool:
@@ -147,6 +153,8 @@ class NameCollector:
         if paper_id not in self._titled:
             self._titled.add(paper_id)
             self._names += [Name(paper_id, n, "title") for n in title_names(title)]
+            if needed := needed_name(title):
+                self._names.append(Name(paper_id, needed, "abstract"))
         self._names += [Name(paper_id, n, "abstract") for n in coined_names(text)]
 
     def index(self) -> NameIndex:

@@ -12,7 +12,7 @@ from ..records import Entry, FileReport
 from ..selection import Selection
 from .arxiv import is_arxiv, read_arxiv
 from .bibtex import read_bibtex
-from .csljson import CSL_KEYS, read_csljson
+from .csljson import is_csl, read_csljson
 from .lines import MAX_LINE_BYTES, blank, head, lines
 from .openalex import is_openalex, read_openalex
 from .plain import HEADER_LINES, read_csv, read_dump, read_jsonl, squeeze
@@ -73,7 +73,7 @@ def detect(path: Path) -> str | None:
     if is_ris(text):
         return "ris"
     if _JSON_OBJECT.match(start):
-        return _json_lines_kind(path) or ("csljson" if by_name == "csljson" else "jsonl")
+        return _json_lines_kind(path, by_name) or ("csljson" if by_name == "csljson" else "jsonl")
     if _JSON_ARRAY.match(start) and by_name != "jsonl":
         return "csljson"
     first = next(line for line in text.splitlines() if line.strip())
@@ -88,8 +88,9 @@ def detect(path: Path) -> str | None:
     return "csv" if _csv_with_abstracts(first) else None
 
 
-def _json_lines_kind(path: Path) -> str | None:
-    """arxiv, openalex or jsonl, by the first line's object; None when it is not one whole object."""
+def _json_lines_kind(path: Path, by_name: str | None) -> str | None:
+    """arxiv, openalex, csljson (a CSL item, or a page of items, not in a .jsonl file) or jsonl, by
+    the first line's object; None when it is not one whole object."""
     try:
         with path.open("rb") as handle:
             first = b""
@@ -106,10 +107,10 @@ def _json_lines_kind(path: Path) -> str | None:
         return "arxiv"
     if is_openalex(record):
         return "openalex"
-    if CSL_KEYS & record.keys():  # a CSL item (as a DOI's content negotiation returns one)
+    if is_csl(record):  # a CSL item (as a DOI's content negotiation returns one), or items a line
         return "csljson"
-    if any(isinstance(record.get(k), list) for k in ("results", "items")):  # an API page of works
-        return "csljson"
+    if any(isinstance(record.get(k), list) for k in ("results", "items")) and by_name != "jsonl":
+        return "csljson"  # an API page of works
     return "jsonl"
 
 

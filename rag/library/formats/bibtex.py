@@ -203,24 +203,54 @@ def _cut_short(blocks: list[Any]) -> dict[str, str]:
 
 
 def _crossref_parents(items: list[Any]) -> dict[str, str]:
-    """Each entry naming a parent by `crossref`, and the parent's key (lower case), when it is there."""
+    """Each entry naming a parent by `crossref`, and the parent's key (lower case), when it is there
+    and another entry."""
     keys = {item.key.lower() for item in items}
     named = {item.key: str(_value(item, "crossref") or "").strip().lower() for item in items}
-    return {child: parent for child, parent in named.items() if parent in keys}
+    return {child: parent for child, parent in named.items() if parent in keys and parent != child.lower()}
+
+
+# what an entry takes from its crossref parent: where and when it appeared, never an identifier
+# (a proceedings' DOI is not its papers') nor an abstract
+_INHERITED = frozenset(
+    {
+        "year",
+        "date",
+        "month",
+        "booktitle",
+        "journal",
+        "journaltitle",
+        "eventtitle",
+        "publisher",
+        "editor",
+        "series",
+        "volume",
+        "address",
+        "location",
+        "organization",
+    }
+)
+_CONTAINERS = frozenset(
+    {"proceedings", "book", "collection", "mvbook", "mvproceedings", "mvcollection", "reference"}
+)
 
 
 def _inherited(item: Any, parents: dict[str, str], items: list[Any]) -> dict[str, Any]:
-    """The fields an entry takes from its crossref parent: those it lacks; the parent's title is the
-    child's booktitle (a @proceedings' title is the venue of its papers)."""
-    parent_key = parents.get(item.key)
-    parent = next((p for p in items if p.key.lower() == parent_key), None)
-    if parent is None:
-        return {}
-    values = {f.key.lower(): f.value for f in parent.fields}
-    if "title" in values:
-        values.setdefault("booktitle", values.pop("title"))
-    values.pop("abstract", None)
-    return values
+    """The fields an entry takes from its crossref parent (and the parent's parent): those it lacks;
+    a @proceedings' (or @book's) title is the child's booktitle."""
+    by_key = {p.key.lower(): p for p in items}
+    inherited: dict[str, Any] = {}
+    seen = {item.key.lower()}
+    key = parents.get(item.key)
+    while key and key not in seen:  # a chain, never round a cycle
+        seen.add(key)
+        parent = by_key[key]
+        values = {f.key.lower(): f.value for f in parent.fields}
+        if "title" in values and parent.entry_type.lower() in _CONTAINERS:
+            values.setdefault("booktitle", values["title"])
+        inherited = {k: v for k, v in values.items() if k in _INHERITED} | inherited
+        key = parents.get(parent.key)
+    return inherited
 
 
 def _value(item: Any, name: str) -> Any:

@@ -25,7 +25,7 @@ def read_csljson(
     try:
         items = json.loads("\n".join(line for _, line in read) or "null")
     except json.JSONDecodeError as exc:
-        items = _one_a_line(read)  # CSL items as JSON lines
+        items = _one_a_line(path, read, report)  # CSL items as JSON lines
         if items is None:
             report.problems.append(
                 Problem(str(path), exc.lineno, f"not valid JSON ({exc.msg}); file skipped")
@@ -55,24 +55,33 @@ def read_csljson(
         yield entry
 
 
-def _one_a_line(read: list[tuple[int, str]]) -> list[Any] | None:
-    """The objects of a file holding one JSON object a line; None when it does not."""
-    try:
-        objects = [json.loads(line) for _, line in read if line.strip()]
-    except json.JSONDecodeError:
-        return None
-    return objects if len(objects) > 1 and all(isinstance(o, dict) for o in objects) else None
+def _one_a_line(path: Path, read: list[tuple[int, str]], report: FileReport) -> list[Any] | None:
+    """The objects of a file holding one JSON object a line, a line that is none reported and
+    skipped; None when the first line is none (the file is not such a file)."""
+    objects: list[Any] = []
+    for number, line in ((n, line) for n, line in read if line.strip()):
+        try:
+            objects.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if not objects:
+                return None
+            report.problems.append(Problem(str(path), number, f"not valid JSON ({exc.msg}); skipped"))
+    return objects if objects and all(isinstance(o, dict) for o in objects) else None
 
 
-# keys only CSL-JSON writes; an object without any is a plain record (title, abstract, authors, year)
-CSL_KEYS = frozenset({"author", "issued", "container-title", "DOI", "URL", "citation-key"})
+def is_csl(item: dict[str, Any]) -> bool:
+    """Whether an object is a CSL item by what no plain record writes: `issued`, `container-title`,
+    `citation-key`, or `author` as a list of name objects (a plain record's "URL" or "DOI" is no sign)."""
+    authors = item.get("author")
+    named = isinstance(authors, list) and bool(authors) and isinstance(authors[0], dict)
+    return named or any(key in item for key in ("issued", "container-title", "citation-key"))
 
 
 def _any_entry(item: dict[str, Any]) -> Entry:
     """An item read as what it is: an OpenAlex work, a CSL item or a plain record."""
     if is_openalex(item):
         return work_entry(item, 0, None)
-    if CSL_KEYS & item.keys():
+    if is_csl(item):
         return _entry(item)
     return record_entry(item, 0)
 
