@@ -41,7 +41,7 @@ _OWN = r"(?:our|this|the proposed|its)\s+(?:[\w-]+\s+){0,3}?"
 # code as what is released, not as data or a task ("trained on code", "writing code", "code generation")
 _CODE_ITSELF = (
     r"(?<!\bon\s)(?<!\bwriting\s)(?<!\bgenerating\s)(?<!\bgenerate\s)"
-    rf"\b(?:code|codebase)\b{CODE_TOPIC}(?!\s+and\s+math)"
+    rf"\b(?:code|codebase)\b{CODE_TOPIC}"
 )
 _SPAN = r"(?:(?!\bbut\b|\bnot\b|\bunlike\b)[^.;])"  # within one clause: no "but", no "not"
 _NOT = r"(?![^.;]*\b(?:not|n't|never)\b)"
@@ -91,8 +91,10 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
 _OWN_PAGE = re.compile(r"\b(?:project|home)\s*(?:page|website|site|link)\b[^.]*https?://", re.IGNORECASE)
 # code said not to be released ("the weights are released, but the training code is not")
 _NOT_RELEASED = re.compile(
-    rf"^(?=.*\b(?:releas\w*|available|open[- ]?sourc\w*|public\w*|shar(?:e|ed|ing))\b)"
-    rf".*?(?:{_CODE_ITSELF}[^.;]*\b(?:not|n't|never)\b|\b(?:not|n't|never)\b[^.;]*{_CODE_ITSELF})",
+    r"^(?!.*\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)\b)"  # a link: released
+    rf"(?=.*{_CODE_ITSELF})"
+    r".*?(?:\b(?:not|n't|never)\s+(?:[\w-]+\s+){0,3}?(?:releas\w*|available|open[- ]?sourc\w*|public\w*"
+    r"|shar(?:e|ed|ing))\b|\b(?:is|are|was|were)\s+not\s*(?:[.;]|$))",
     re.IGNORECASE,
 )
 _UNSTATED: dict[Aspect, str] = {

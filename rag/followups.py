@@ -223,7 +223,7 @@ _BY_PLACE = re.compile(
     # a noun of papers, or nothing ("compare the first two", "how do the first two differ?"), not
     # "the first two years"
     r"(?:\s+(?:ones|papers|works|studies|methods|models|approaches)|(?=\s*(?:[?.!,;]|$|\s+differ\b))))\b"
-    r"(?!\s+(?:to|that|which|who|ever)\b)"
+    r"(?!\s+(?:to|that|which|who|ever|on|about)\b)"  # "the first paper on X" is no pointer
     r"|\[(?P<number>\d{1,2})\]|\b(?:paper|reference|source)\s+(?P<named>\d{1,2})\b",
     re.IGNORECASE,
 )
@@ -265,7 +265,8 @@ def placed_in(question: str, turns: list[Turn]) -> Placed | None:
         if (placed := _placed(question, previous)) is not None:
             return placed
     # "the first one" after a list of one paper, when no answer listed more
-    return _placed(question, turns[-1], alone=True) if turns else None
+    listed = bool(turns) and parse(turns[-1].standalone).is_list
+    return _placed(question, turns[-1], alone=True) if listed else None
 
 
 # "what about the second one?", "tell me about the first one": the gist of one paper, whatever its name

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS answers (
     fallback_reason TEXT,
     timings TEXT NOT NULL,
     settings TEXT NOT NULL,
-    filters TEXT
+    filters TEXT,
+    unapplied TEXT
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS answers_fts USING fts5(
     question, answer, content='answers', content_rowid='id'
@@ -67,6 +68,8 @@ class AnswerLog:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(answers)")}
             if "filters" not in columns:  # a log made before filters
                 connection.execute("ALTER TABLE answers ADD COLUMN filters TEXT")
+            if "unapplied" not in columns:  # a log made before a question's filter could go unapplied
+                connection.execute("ALTER TABLE answers ADD COLUMN unapplied TEXT")
         except BaseException:
             connection.close()
             raise
@@ -130,6 +133,7 @@ class AnswerLog:
             json.dumps({k: round(v, 2) for k, v in answer.timings.items()}),
             json.dumps(settings, ensure_ascii=False, default=str),
             json.dumps(answer.filters, ensure_ascii=False) if answer.filters else None,
+            answer.unapplied,
         )
         try:
             return self._insert(row)
@@ -150,7 +154,8 @@ class AnswerLog:
         with contextlib.closing(self._connect()) as connection, connection:
             cursor = connection.execute(
                 "INSERT INTO answers (time, question, searched, answer, refused, citations, backend,"
-                " fallback_reason, timings, settings, filters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " fallback_reason, timings, settings, filters, unapplied)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             return cursor.lastrowid

@@ -218,6 +218,7 @@ class PaperTools:
             "fallback_reason": answer.fallback_reason,
             "unsupported": [u.sentence for u in answer.unsupported],
             "filters": answer.filters,
+            "unapplied": answer.unapplied,  # the question's own filter no paper could be tested on
         }
 
 
@@ -235,8 +236,10 @@ FETCH = (
 ASK = (
     "Answer a question from the indexed papers, every sentence citing its papers as [n]. Returns "
     "{answer, refused, references: [{number, id, title, url, authors, year, evidence, passage}], "
-    "closest, backend, fallback_reason, unsupported, filters}: evidence is the sentence of the paper "
-    "that citation [n] draws on, passage the paper's sentences the answer was written from. When "
+    "closest, backend, fallback_reason, unsupported, filters, unapplied}: evidence is the sentence of "
+    "the paper that citation [n] draws on, passage the paper's sentences the answer was written from; "
+    'unapplied says what of the question\'s own filter no paper records ("papers from 2024" in a '
+    "store without years), answered without it. When "
     "the papers don't answer, refused is true and closest lists the nearest papers, to rephrase or "
     "search. Answers are written by: {chain}; llm chooses for one call (extractive: the papers' own "
     "sentences, no model). "

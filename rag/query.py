@@ -1295,25 +1295,35 @@ _MECHANISM = re.compile(
 )
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
-_BACK_REFERENCE = re.compile(r"\b(?:it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
+# a sentence's end: not after an abbreviation ("Dr.", "e.g.", "et al.", "vs.") or an initial ("A.")
+_SENTENCE_BREAK = re.compile(
+    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)"
+    r"(?<!\bProf\.)(?<!\b[A-Z]\.)(?<=[.!?])\s+(?=[A-Z\"'])"
+)
+# what in a last sentence points back at the sentences before it ("that paper", "the two", "each")
+_BACK_REFERENCE = re.compile(
+    r"\b(?:each|both|ones|same|former|latter)\b"
+    r"|\b(?:the|that|this)\s+(?:paper|method|approach|model|study|work|two|three|authors?)\b",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
+# a paper's name ("GPTQ", "PLeaS", "BioASQ") or a year, in the sentences before the question
+_NAMED = re.compile(r"\b(?:[A-Za-z]*(?:[a-z][A-Z]|[A-Z]{2})[\w+-]*|(?:19|20)\d\d)\b")
 
 
 def asked_sentence(question: str) -> str:
     """The question a text of several sentences asks, when its last sentence is a question of its
-    own ("I'm compressing a 70B model for one GPU. Which methods quantize LLMs to 2 bits?"; not
-    "... What does it use?", whose "it" the sentences before say); else the text as it is."""
+    own ("I'm compressing a 70B model for one GPU. Which methods quantize LLMs to 2 bits?"); else
+    the text as it is: when the last sentence points back ("What does that paper use?"), another
+    sentence asks a question too, or one before names a paper or a year the last does not write."""
     sentences = _SENTENCE_BREAK.split(question.strip())
-    last = sentences[-1]
+    last, before = sentences[-1], " ".join(sentences[:-1])
     opening = " ".join(last.split()[:4])  # "What does it use?", "How do they differ?": the subject
-    if (
-        len(sentences) < 2
-        or not last.endswith("?")
-        or len(last.split()) < 5
-        or _BACK_REFERENCE.search(opening)
-    ):
+    if len(sentences) < 2 or not last.endswith("?") or len(last.split()) < 5:
         return question
-    return last
+    if _BACK_REFERENCE.search(last) or _PRONOUN.search(opening) or "?" in before:
+        return question
+    return question if any(name not in last for name in _NAMED.findall(before)) else last
 
 
 def parse_question(

@@ -65,9 +65,14 @@ def _phrase_of(asked: str, title: str, others: list[str]) -> bool:
     words = tokenize(asked)
     if len(asked.split()) < 2 or not words:
         return False
-    written = tokenize(title)
-    runs = (written[i : i + len(words)] for i in range(len(written) - len(words) + 1))
-    return any(run == words for run in runs) and not any(set(words) <= set(tokenize(t)) for t in others)
+    return _side_by_side(words, tokenize(title)) and not any(
+        _side_by_side(words, tokenize(t)) for t in others
+    )
+
+
+def _side_by_side(words: list[str], written: list[str]) -> bool:
+    """Whether a text's words hold these words in a row."""
+    return any(written[i : i + len(words)] == words for i in range(len(written) - len(words) + 1))
 
 
 def _share(asked: set[str], title: str) -> float:
@@ -196,16 +201,15 @@ def recency_line(cited: list[Citation]) -> str:
     """For "which is the latest paper on X?": which of the cited papers the records date last, or
     that their records give no year to tell."""
     dated = [c for c in cited if c.paper.year]
+    papers = "these papers" if len(cited) > 1 else "this paper"
     if not dated:
-        return "The records of these papers give no year: which is the most recent cannot be told."
+        return f"The records of {papers} give no year: which is the most recent cannot be told."
     newest = max(dated, key=lambda c: (c.paper.year or 0, c.paper.date or ""))
-    when = (
-        newest.paper.date
-        if newest.paper.date and str(newest.paper.year) in newest.paper.date
-        else newest.paper.year
-    )
-    of = f", of the {len(dated)} whose records give a year" if len(dated) < len(cited) else ""
-    return f"The most recent by its record{of}: [{newest.number}] ({when})."
+    when = (_when(newest.paper) or "").removeprefix("on ").removeprefix("in ")
+    if len(cited) == 1:
+        return f"The record of [{newest.number}], the one paper cited, gives {when}."
+    of = f" whose records give a year ({len(dated)})" if len(dated) < len(cited) else ""
+    return f"Of the papers cited{of}, the most recent by its record: [{newest.number}] ({when})."
 
 
 def newest_first(sources: list[Source]) -> list[Source]:

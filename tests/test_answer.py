@@ -306,27 +306,32 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
     ("question", "asked"),
     [
         (
-            "I'm compressing a 70B model to fit one GPU. Which methods quantize LLMs to 2 or 3 bits, "
-            "and what accuracy do they report?",
-            "Which methods quantize LLMs to 2 or 3 bits, and what accuracy do they report?",
+            "I work on model compression for phones. Which methods quantize large language models to 2 bits?",
+            "Which methods quantize large language models to 2 bits?",
         ),
         (
             "My lab works on proteins. Which papers evaluate on the BioASQ challenge?",
             "Which papers evaluate on the BioASQ challenge?",
         ),
-        # "they": the sentence before says who; too short to be a question of its own; one sentence
-        (
-            "I read GPTQ. What datasets do they evaluate on?",
-            "I read GPTQ. What datasets do they evaluate on?",
-        ),
-        ("I read GPTQ. Why?", "I read GPTQ. Why?"),
-        ("what is gim?", "what is gim?"),
+        # kept whole (a review found each misread): the last sentence points back ("they", "that
+        # paper", "the two", "ones"), the sentences before name a paper or a year it does not, two
+        # questions, abbreviations that end no sentence, too short to be a question of its own
+        ("I read GPTQ. What datasets do they evaluate on?", None),
+        ("I read the GIM paper last week. Which datasets does that paper use?", None),
+        ("Compare PLeaS and Twin-Merging. Which of the two relaxes more constraints?", None),
+        ("I am reading the PLeaS paper. Which datasets does it evaluate on?", None),
+        ("Look at papers from 2023. Which ones use diffusion models?", None),
+        ("What does PLeaS do? How does Twin-Merging merge models?", None),
+        ("What did Dr. Hinton propose in the capsule networks paper?", None),
+        ("Which methods, e.g. GPTQ or AWQ, quantize weights to 3 bits?", None),
+        ("I read GPTQ. Why?", None),
+        ("what is gim?", None),
     ],
 )
-def test_a_question_after_sentences_of_context_is_read_as_asked(question: str, asked: str) -> None:
+def test_a_question_after_sentences_of_context_is_read_as_asked(question: str, asked: str | None) -> None:
     """A helper's three-sentence question was answered from one paper (its context searched too)."""
-    assert asked_sentence(question) == asked
-    assert parse(question).search == parse(asked).search
+    assert asked_sentence(question) == (asked or question)
+    assert parse(question).search == parse(asked or question).search
 
 
 @pytest.mark.parametrize(

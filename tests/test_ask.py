@@ -617,19 +617,21 @@ def test_a_model_asked_how_a_paper_works_is_shown_the_sentences_saying_how(full:
 
 
 def test_a_questions_own_filter_on_a_field_no_paper_records_is_left_out_saying_so(
-    full_store: Path, embedder: OnnxMiniLM
+    full_store: Path, embedder: OnnxMiniLM, tmp_path: Path
 ) -> None:
     """The bundled papers record no year nor authors: "model merging papers from 2024" answers on
     model merging, with a note (before: an error, exit 1); a filter given, or a question asking for
     the filter's papers alone ("papers by NAME"), still says that no paper records it."""
     notes: list[str] = []
-    full = Assistant(Settings(store_dir=full_store), embedder=embedder, notify=notes.append)
+    settings = Settings(store_dir=full_store, log_path=tmp_path / "answers.db")
+    full = Assistant(settings, embedder=embedder, notify=notes.append)
     stream = full.stream("model merging papers from 2024", llm="extractive")
     said = "No paper in the store records a year (274 record a day without a year): year=2024 is not applied."
     assert [e.text for e in stream if isinstance(e, Notice)] == [said]  # as a chat, a server stream show it
     answer = stream.answer
     assert answer is not None and not answer.refused and answer.unapplied == said
     assert "Twin-Merging" in " ".join(c.paper.title for c in answer.citations)
+    assert full.log.entries(limit=1)[0]["unapplied"] == said  # the answer log keeps it
     full.search("model merging papers from 2024")
     assert notes == [said]  # a search says it too
     with pytest.raises(NoMatchError, match="no paper in the store records authors"):

@@ -166,6 +166,17 @@ def test_a_directory_holding_files_rag_does_not_read_is_pruned(
     write_dump(small_corpus / "dump.txt", bundled_entries(10)[:9])
     report = assistant.ingest([small_corpus], prune=True)
     assert report.removed == 1 and report.prune_refused is None
+    # a file read when named, there but not read with its directory (its name says no format),
+    # keeps its papers (a review: removed)
+    write_jsonl(
+        small_corpus / "owls.2024", [{"id": "owl", "title": "Owls", "abstract": "Owls hunt at night."}]
+    )
+    assistant.ingest([small_corpus / "owls.2024"])
+    kept = assistant.ingest([small_corpus], prune=True)
+    assert kept.removed == 0 and "owl" in assistant.library.store.papers()
+    assert kept.prune_refused == (
+        "not pruning 1 paper of owls.2024, not read (no format rag reads by its name): rename it and run again"
+    )
 
 
 def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant, small_corpus: Path) -> None:

@@ -222,6 +222,8 @@ def print_entry(entry: dict[str, Any]) -> None:
         from ..library.filters import Filter
 
         out(f"filter: {Filter.parse(entry['filters']).describe()}")
+    if entry.get("unapplied"):
+        out(f"not applied: {entry['unapplied']}")
     out(f"\n{entry['answer']}")
     if entry["citations"]:
         from ..answer import Citation

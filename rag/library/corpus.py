@@ -45,6 +45,7 @@ class CorpusReport:
     files: list[FileReport]
     directories: list[Problem] = field(default_factory=list)  # the subdirectories of those given, not read
     unread: list[Problem] = field(default_factory=list)  # the files of the directories given, not read
+    unread_names: set[str] = field(default_factory=set)  # their names: a prune keeps their papers
     # a directory was given: the papers of a file no longer in it are no longer in the sources
     whole_directory: bool = False
 
@@ -239,6 +240,7 @@ def read(
         files=reports,
         directories=_unread_subdirectories(given),
         unread=_unread_files(given),
+        unread_names={p.name for d in given if d.is_dir() for p in _listed(d) if not _readable(p)},
         whole_directory=any(path.is_dir() for path in given),
     )
 

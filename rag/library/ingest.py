@@ -355,13 +355,19 @@ def _prunable(
         return [], f"not pruning: {why}"
     if stale and corpus.directories:
         return [], "not pruning: subdirectories were not read, and their papers would be lost; name them too"
-    damaged = {Path(f.path).name for f in corpus.files if f.read_with_errors}
+    # a file read with errors, or there but not read (a review: "refs.2024" holds a .bib, unread)
+    damaged = {Path(f.path).name for f in corpus.files if f.read_with_errors} | corpus.unread_names
     kept = {pid for pid in stale if damaged & set(split_list(stored[pid].get("sources")))}
     if not kept:
         return stale, None
+    sources = {name for pid in kept for name in split_list(stored[pid].get("sources"))} & damaged
+    why = (
+        "not read (no format rag reads by its name): rename it and run again"
+        if sources <= corpus.unread_names
+        else "read with errors: fix the errors and run again"
+    )
     note = (
-        f"not pruning {len(kept)} paper{'s' if len(kept) != 1 else ''} of {', '.join(sorted(damaged))}, "
-        "read with errors: fix the errors and run again"
+        f"not pruning {len(kept)} paper{'s' if len(kept) != 1 else ''} of {', '.join(sorted(sources))}, {why}"
     )
     return [pid for pid in stale if pid not in kept], note
 

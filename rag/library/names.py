@@ -108,7 +108,7 @@ def needed_name(title: str) -> str | None:
     when it is no ordinary word; read as an abstract's name is, which names no paper when others
     write it too ("GPT-4 Is All You Need: ...")."""
     match = _HEAD.match(title)
-    head = match.group("head").strip(" " + _QUOTES) if match else title
+    head = (match.group("head") if match else title).strip(" " + _QUOTES)
     needed = re.match(r"(?P<name>.+?)\s+(?:is|are)\s+all\s+you\s+need\W*$", head, re.IGNORECASE)
     return needed["name"] if needed and distinctive(needed["name"]) else None
 
