@@ -342,8 +342,12 @@ def _terms(text: str) -> set[str]:
     """A text's terms, also as written without the hyphens inside words ("pre-trained": "pretrained")
     and with a word's capitals apart ("BatchNorm": "batch", "norm")."""
     unhyphenated = re.sub(r"(?<=\w)-(?=\w)", "", text)
-    apart = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", text)
-    return set(tokenize(text)) | set(tokenize(unhyphenated)) | set(tokenize(apart))
+    return set(tokenize(text)) | set(tokenize(unhyphenated)) | set(tokenize(_apart(text)))
+
+
+def _apart(text: str) -> str:
+    """A text with the capitals inside its words apart ("BatchNorm": "Batch Norm")."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", text)
 
 
 def _called(subject: str, paper: PaperText) -> bool:
@@ -358,7 +362,8 @@ def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
     "reinforcement learning"), or, for an acronym, words spelling it out ("large language models"
     for "LLMs"): a chance match only keeps a sentence quoted, never claims an absence wrongly."""
     written = set().union(*(_terms(text) for text in texts))
-    if terms & written or any(_shortened(t, w) for t in terms for w in written):
+    pieces = set(tokenize(_apart(used))) - set(tokenize(used))  # "norm" of "BatchNorm"
+    if terms & written or any(_shortened(t, w) for t in pieces for w in written):
         return True
     # its acronym, as written ("LoRA" for "low-rank adaptation", "LLMs" for "language models")
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", used) if w.casefold() not in SMALL_WORDS]
@@ -371,10 +376,11 @@ def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
     return short.isalpha() and len(short) <= 5 and any(spelled_out(short.upper(), t) for t in texts)
 
 
-def _shortened(term: str, other: str) -> bool:
-    """Whether one term is the other shortened ("norm" of "normalization"), four letters or more."""
-    short, long = sorted((term, other), key=len)
-    return len(short) >= 4 and long.startswith(short)
+def _shortened(term: str, written: str) -> bool:
+    """Whether a short piece of a name asked about (four or five letters: "norm" of "BatchNorm") is a
+    written word shortened ("normalization"); not a written word shortening a long one ("contrast"
+    is no "contrastive"), nor a word of a phrase ("rank" of "low-rank" is no "ranking")."""
+    return 4 <= len(term) <= 5 and len(written) > len(term) and written.startswith(term)
 
 
 def missing_count(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:

@@ -223,7 +223,7 @@ _BY_PLACE = re.compile(
     # a noun of papers, or nothing ("compare the first two", "how do the first two differ?"), not
     # "the first two years"
     r"(?:\s+(?:ones|papers|works|studies|methods|models|approaches)|(?=\s*(?:[?.!,;]|$|\s+differ\b))))\b"
-    r"(?!\s+(?:to|that|which|who|ever|on|about)\b)"  # "the first paper on X" is no pointer
+    r"(?!\s+(?:to|that|which|who|ever)\b)(?!\s+(?:on|about)\s+\w)"  # "the first paper on X": no pointer
     r"|\[(?P<number>\d{1,2})\]|\b(?:paper|reference|source)\s+(?P<named>\d{1,2})\b",
     re.IGNORECASE,
 )

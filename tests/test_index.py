@@ -175,7 +175,8 @@ def test_a_directory_holding_files_rag_does_not_read_is_pruned(
     kept = assistant.ingest([small_corpus], prune=True)
     assert kept.removed == 0 and "owl" in assistant.library.store.papers()
     assert kept.prune_refused == (
-        "not pruning 1 paper of owls.2024, not read (no format rag reads by its name): rename it and run again"
+        "not pruning 1 paper of owls.2024, not read (no format rag reads by its name): "
+        "rename it and run again"
     )
 
 
