@@ -44,7 +44,7 @@ _CODE_ITSELF = (
     rf"\b(?:code|codebase)\b{CODE_TOPIC}"
 )
 _SPAN = r"(?:(?!\bbut\b|\bnot\b|\bunlike\b)[^.;])"  # within one clause: no "but", no "not"
-_NOT = r"(?![^.;]*\b(?:not|n't|never)\b)"
+_NOT = r"(?![^.;]*(?:\bnot\b|n't\b|\bnever\b|\bcannot\b))"
 _STATED: dict[Aspect, re.Pattern[str]] = {
     "limitations": re.compile(
         rf"\blimitations? of {_OWN}|\b{_OWN}(?:is|are|remains?)\s+limited\b|\b{_OWN}(?:fails|struggles)\b"
@@ -89,14 +89,27 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
 # A page of the paper's own (a project page, a demo), where its code may be: quoted when no sentence
 # states the code, without a verdict.
 _OWN_PAGE = re.compile(r"\b(?:project|home)\s*(?:page|website|site|link)\b[^.]*https?://", re.IGNORECASE)
-# code said not to be released ("the weights are released, but the training code is not")
-_NOT_RELEASED = re.compile(
-    r"^(?!.*\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)\b)"  # a link: released
-    rf"(?=.*{_CODE_ITSELF})"
-    r".*?(?:\b(?:not|n't|never)\s+(?:[\w-]+\s+){0,3}?(?:releas\w*|available|open[- ]?sourc\w*|public\w*"
-    r"|shar(?:e|ed|ing))\b|\b(?:is|are|was|were)\s+not\s*(?:[.;]|$))",
+# code said not to be released, in the code's own clause ("the weights are released, but the training
+# code is not", "we cannot release our code", "but not our code"); never beside a link to a code host
+_NEGATION = r"(?:\bnot\b|n't\b|\bnever\b|\bcannot\b)"
+_WITHHELD = re.compile(
+    rf"{_NEGATION}\s+(?:[\w-]+\s+){{0,3}}?"
+    r"(?:releas\w*|available|open[- ]?sourc\w*|public\w*|shar(?:e|ed|ing))\b"
+    rf"|\b(?:is|are|was|were)\s+{_NEGATION}\s*(?:[.;,]|$)"
+    r"|\bnot\s+(?:our|the|its|their|any)\s+(?:[\w-]+\s+)?code\b",
     re.IGNORECASE,
 )
+_CODE_HOST = re.compile(r"\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)\b", re.IGNORECASE)
+
+
+def _not_released(sentence: str) -> bool:
+    """Whether a sentence says its code is not released, in a clause that writes the code."""
+    if _CODE_HOST.search(sentence):
+        return False
+    clauses = re.split(r";|,?\s+but\s+|,?\s+while\s+|,?\s+whereas\s+", sentence)
+    return any(re.search(_CODE_ITSELF, c, re.IGNORECASE) and _WITHHELD.search(c) for c in clauses)
+
+
 _UNSTATED: dict[Aspect, str] = {
     "limitations": "state its limitations",
     "future work": "mention future work",
@@ -109,13 +122,12 @@ def stated(paper: PaperText, aspect: Aspect) -> list[str]:
     """The sentences of a paper (split already) stating the aspect of its own work, in order; one
     announcing them ("InstaTune has multiple benefits.") with the sentence after it."""
     scene = background(paper)
-    withheld = _NOT_RELEASED if aspect == "code" else None  # "our code is not public": no release
     positions = [
         position
         for position, sentence in enumerate(paper.sentences)
         if position not in scene
         and _STATED[aspect].search(sentence)
-        and not (withheld and withheld.search(sentence))
+        and not (aspect == "code" and _not_released(sentence))  # "our code is not public": no release
     ]
     announced = [p + 1 for p in positions if _ANNOUNCING.search(paper.sentences[p])]
     return [paper.sentences[p] for p in sorted(set(positions + announced)) if p < len(paper.sentences)]
@@ -144,11 +156,7 @@ def aspect_answer(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int
         return None
     if not sentences and aspect == "code" and (pages := [s for s in paper.sentences if _OWN_PAGE.search(s)]):
         return _said(pages, aspect, paper.number), [paper.number]
-    if (
-        not sentences
-        and aspect == "code"
-        and (withheld := [s for s in paper.sentences if _NOT_RELEASED.search(s)])
-    ):
+    if not sentences and aspect == "code" and (withheld := [s for s in paper.sentences if _not_released(s)]):
         return _said(withheld, aspect, paper.number), [paper.number]  # "... but the code is not": no verdict
     text = _said(sentences, aspect, paper.number)
     if evidence.query.kind == "yesno":
@@ -365,6 +373,8 @@ def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
     pieces = set(tokenize(_apart(used))) - set(tokenize(used))  # "norm" of "BatchNorm"
     if terms & written or any(_shortened(t, w) for t in pieces for w in written):
         return True
+    if any(_noun_of(t, w) for t in terms for w in written):  # "distillation" of "we distill"
+        return True
     # its acronym, as written ("LoRA" for "low-rank adaptation", "LLMs" for "language models")
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", used) if w.casefold() not in SMALL_WORDS]
     if len(words) >= 2:
@@ -374,6 +384,15 @@ def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
             return True
     short = re.sub(r"s$", "", used) if len(used.split()) == 1 else ""
     return short.isalpha() and len(short) <= 5 and any(spelled_out(short.upper(), t) for t in texts)
+
+
+def _noun_of(term: str, written: str) -> bool:
+    """Whether a term asked about is a written verb's noun ("distillation" of "distill", "augmentation"
+    of "augment"; not "contrastive" of "contrast", nor "learning" of "learn")."""
+    return len(written) >= 4 and term.startswith(written) and term[len(written) :] in _NOUN_ENDINGS
+
+
+_NOUN_ENDINGS = frozenset({"ation", "ion", "ment", "ization", "isation", "ance", "ence"})
 
 
 def _shortened(term: str, written: str) -> bool:

@@ -223,7 +223,7 @@ _BY_PLACE = re.compile(
     # a noun of papers, or nothing ("compare the first two", "how do the first two differ?"), not
     # "the first two years"
     r"(?:\s+(?:ones|papers|works|studies|methods|models|approaches)|(?=\s*(?:[?.!,;]|$|\s+differ\b))))\b"
-    r"(?!\s+(?:to|that|which|who|ever)\b)(?!\s+(?:on|about)\s+\w)"  # "the first paper on X": no pointer
+    r"(?!\s+(?:to|that|which|who|ever)\b)"
     r"|\[(?P<number>\d{1,2})\]|\b(?:paper|reference|source)\s+(?P<named>\d{1,2})\b",
     re.IGNORECASE,
 )
@@ -249,12 +249,22 @@ def side_name(name: str) -> str:
 _OTHER = re.compile(r"\bthe\s+other\s+(?:one|paper|study|method|model|approach)\b", re.IGNORECASE)
 
 
+# "what was the first paper on model merging?": the earliest paper on a topic, no pointer
+_SUPERLATIVE = re.compile(
+    r"^\s*(?:which|what)\s+(?:was|is|were|are)\s+the\s+(?:first|earliest|oldest|last|latest)\s+"
+    r"(?:paper|study|work|article)s?\s+(?:on|about|to)\s+\w",
+    re.IGNORECASE,
+)
+
+
 def placed_in(question: str, turns: list[Turn]) -> Placed | None:
     """The follow-up with the papers it points at by place or number ("who wrote the first one?",
     "what does [2] propose?", "compare the first two") written in by name ("who wrote PLeaS?"), and
     their ids, from the latest answer that has a paper at each place (after "who wrote the first
     one?", "the second one" is still the list's); "the other one" is the other of two papers an
     earlier answer cited, when the last cited one of them. None when it points at none."""
+    if _SUPERLATIVE.match(question):
+        return None
     if _OTHER.search(question):
         other = _the_other(turns)
         if other is None:

@@ -69,7 +69,7 @@ class AnswerLog:
             if "filters" not in columns:  # a log made before filters
                 connection.execute("ALTER TABLE answers ADD COLUMN filters TEXT")
             if "unapplied" not in columns:  # a log made before a question's filter could go unapplied
-                connection.execute("ALTER TABLE answers ADD COLUMN unapplied TEXT")
+                _add_column(connection, "unapplied TEXT")
         except BaseException:
             connection.close()
             raise
@@ -209,10 +209,21 @@ def _busy(exc: sqlite3.Error) -> bool:
     return _code(exc) in _BUSY_CODES
 
 
+def _add_column(connection: sqlite3.Connection, column: str) -> None:
+    """A column added to the log's table; not where the log is read-only (it is read without it) or
+    another process added it first."""
+    try:
+        connection.execute(f"ALTER TABLE answers ADD COLUMN {column}")
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc) and "duplicate column" not in str(exc):
+            raise
+
+
 def _entry(row: sqlite3.Row) -> dict[str, Any]:
     entry = dict(row)
     entry["refused"] = bool(entry["refused"])
     for key in ("citations", "timings", "settings"):
         entry[key] = json.loads(entry[key])
     entry["filters"] = json.loads(entry["filters"]) if entry.get("filters") else {}
+    entry.setdefault("unapplied", None)  # a read-only log made before the column
     return entry

@@ -1308,12 +1308,16 @@ _BACK_REFERENCE = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
 # a paper's name ("GPTQ", "PLeaS", "BioASQ") or a year, in the sentences before the question
+# capitals a researcher's context writes that name no paper ("for one GPU", "my PhD")
+_COMMON_CAPITALS = frozenset(
+    "gpu cpu tpu ram phd ok ai ml nlp cv llm api us usa uk eu pytorch tensorflow jax cuda ieee acm".split()
+)
 _NAMED = re.compile(r"\b(?:[A-Za-z]*(?:[a-z][A-Z]|[A-Z]{2})[\w+-]*|(?:19|20)\d\d)\b")
 
 
 def asked_sentence(question: str) -> str:
     """The question a text of several sentences asks, when its last sentence is a question of its
-    own ("I'm compressing a 70B model for one GPU. Which methods quantize LLMs to 2 bits?"); else
+    own ("I compress models for one GPU. Which methods quantize LLMs to 2 bits?"); else
     the text as it is: when the last sentence points back ("What does that paper use?"), another
     sentence asks a question too, or one before names a paper or a year the last does not write."""
     sentences = _SENTENCE_BREAK.split(question.strip())
@@ -1323,7 +1327,8 @@ def asked_sentence(question: str) -> str:
         return question
     if _BACK_REFERENCE.search(last) or _PRONOUN.search(opening) or "?" in before:
         return question
-    return question if any(name not in last for name in _NAMED.findall(before)) else last
+    names = [n for n in _NAMED.findall(before) if n.casefold().rstrip("s") not in _COMMON_CAPITALS]
+    return question if any(name not in last for name in names) else last
 
 
 def parse_question(

@@ -154,7 +154,9 @@ def _instead(paper: PaperRef, asked: RecordField) -> str:
     """What the record has in place of a missing field, as a second sentence ('' when nothing)."""
     if asked == "date" and paper.date:  # the day a listing shows it ("Mar 11" of Daily Papers), no year
         return f" Its source lists it under {paper.date}, without a year."
-    if asked in ("venue", "doi") and paper.arxiv_id:
+    if asked == "doi" and paper.arxiv_id:  # arXiv registers a DOI for every paper it holds
+        return f" It is arXiv {paper.arxiv_id}; arXiv's DOI for it is 10.48550/arXiv.{paper.arxiv_id}."
+    if asked == "venue" and paper.arxiv_id:
         return f" It is arXiv {paper.arxiv_id}."
     if asked == "url" and paper.links:
         return " Its abstract links to " + ", ".join(paper.links[:3]) + "."
@@ -201,9 +203,9 @@ def recency_line(cited: list[Citation]) -> str:
     """For "which is the latest paper on X?": which of the cited papers the records date last, or
     that their records give no year to tell."""
     dated = [c for c in cited if c.paper.year]
-    papers = "these papers" if len(cited) > 1 else "this paper"
     if not dated:
-        return f"The records of {papers} give no year: which is the most recent cannot be told."
+        records = "The records of these papers give" if len(cited) > 1 else "The record of this paper gives"
+        return f"{records} no year: which is the most recent cannot be told."
     newest = max(dated, key=lambda c: (c.paper.year or 0, c.paper.date or ""))
     when = (_when(newest.paper) or "").removeprefix("on ").removeprefix("in ")
     if len(cited) == 1:

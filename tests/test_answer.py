@@ -313,6 +313,11 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
             "My lab works on proteins. Which papers evaluate on the BioASQ challenge?",
             "Which papers evaluate on the BioASQ challenge?",
         ),
+        # capitals that name no paper stay behind (a review: "GPU" kept the text whole)
+        (
+            "I'm compressing a 70B model for one GPU. Which methods quantize LLMs to 2 bits?",
+            "Which methods quantize LLMs to 2 bits?",
+        ),
         # kept whole (a review found each misread): the last sentence points back ("they", "that
         # paper", "the two", "ones"), the sentences before name a paper or a year it does not, two
         # questions, abbreviations that end no sentence, too short to be a question of its own

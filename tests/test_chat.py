@@ -643,6 +643,8 @@ def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session
     assert placed_in("what changed in the first two years?", session.turns) is None
     assert placed_in("what was the first paper on model merging?", session.turns) is None
     assert placed_in("what is the latter about?", session.turns) is not None  # "about" ends it
+    for pointing in ("is the third one about vision?", "compare the first two papers on accuracy"):
+        assert placed_in(pointing, session.turns) is not None, pointing  # a review: lost at first
 
 
 def test_it_compared_to_a_paper_by_place_is_the_last_answers_paper(session: ChatSession) -> None:

@@ -149,6 +149,23 @@ def test_a_doi_field_holding_no_doi_is_dropped_not_its_paper(tmp_path: Path) -> 
     ]
 
 
+def test_better_biblatex_extended_names_are_read(tmp_path: Path) -> None:
+    """Before: "Cannot split the following name ... Too many commas"; entry skipped."""
+    path = tmp_path / "bbt.bib"
+    path.write_text(
+        "@article{berg2022,\n  title = {Names},\n  abstract = {We study names.},\n"
+        "  author = {family=Berg, given=Pieter, prefix=van der, useprefix=true and Smith, John and "
+        "family=King, given=Martin Luther, suffix=Jr.},\n}\n",
+        encoding="utf-8",
+    )
+    report = corpus.read([path])
+    (paper,) = report.papers
+    assert (
+        paper.authors == ["Pieter van der Berg", "John Smith", "Martin Luther King, Jr."]
+        and not report.problems
+    )
+
+
 def test_a_crossref_gives_an_entry_its_proceedings_fields(tmp_path: Path) -> None:
     """Before: the paper had no year or venue, and the @proceedings was "an entry without abstract"."""
     path = tmp_path / "xref.bib"

@@ -13,7 +13,7 @@ from doubles import Script, Scripted
 
 from rag.answerer import count_line
 from rag.api import Assistant
-from rag.aspects import _STATED, _mentions, _names_of, _terms, _writes_any
+from rag.aspects import _STATED, _mentions, _names_of, _not_released, _terms, _writes_any
 from rag.chat import ChatSession, repl
 from rag.citations import PaperText, split_sentences
 from rag.config import PROJECT_DIR, Settings
@@ -250,6 +250,23 @@ def test_which_is_better_of_two_papers_neither_naming_the_other_says_so(
 def test_an_abstract_names_another_paper_by_its_name_or_a_variant(text: str, name: str, writes: bool) -> None:
     paper = PaperText(number=1, chunk_texts=[text], chunk_vectors=np.zeros((1, 2), dtype=np.float32))
     assert _writes_any(paper, [name]) is writes
+
+
+@pytest.mark.parametrize(
+    ("sentence", "withheld"),
+    [
+        ("The model weights are released, but the training code is not.", True),
+        ("We cannot release our code due to licensing.", True),  # a review: read as a release
+        ("The code isn't public.", True),
+        ("We release our weights but not our code.", True),
+        # the negation of another thing, or a link: the code is released
+        ("Our code is publicly available at https://lab.example.org/q; the dataset is not released.", False),
+        ("We release our code, which does not require any GPU, at github.com/a/b.", False),
+        ("Large language models often do not produce correct code.", False),
+    ],
+)
+def test_code_said_not_to_be_released_is_told_in_its_own_clause(sentence: str, withheld: bool) -> None:
+    assert _not_released(sentence) is withheld
 
 
 def test_a_side_asked_in_lower_case_is_looked_for_as_its_paper_writes_it() -> None:

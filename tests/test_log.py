@@ -168,3 +168,24 @@ def test_the_log_keeps_the_filter_and_a_log_made_before_filters_takes_it(
         "[1] Photosynthetic efficiency of engineered algae in bioreactors - Ada Lovelace, Alan Turing (2024)"
         in shown
     )
+
+
+def test_a_read_only_log_made_before_a_column_is_read_without_it(tmp_path: Path) -> None:
+    """A review: reading a read-only log of the release before `unapplied` failed ("attempt to write
+    a readonly database"); the column is added where it can be, and read as missing where not."""
+    import sqlite3
+
+    from rag.log import _add_column
+
+    path = tmp_path / "answers.db"
+    with sqlite3.connect(path) as made:
+        made.execute("CREATE TABLE answers (id INTEGER PRIMARY KEY, question TEXT)")
+    made.close()
+    read_only = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    _add_column(read_only, "unapplied TEXT")  # no error
+    read_only.close()
+    writable = sqlite3.connect(path)
+    _add_column(writable, "unapplied TEXT")
+    _add_column(writable, "unapplied TEXT")  # another process added it first: no error
+    assert "unapplied" in {row[1] for row in writable.execute("PRAGMA table_info(answers)")}
+    writable.close()

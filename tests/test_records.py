@@ -164,7 +164,7 @@ def test_which_paper_on_a_topic_is_the_latest_is_told_by_the_records(library: As
         "Of the papers cited, the most recent by its record: [3] (2023)."
     )
     assert recency_line(cited[1:2]) == (
-        "The records of this paper give no year: which is the most recent cannot be told."
+        "The record of this paper gives no year: which is the most recent cannot be told."
     )
 
 
@@ -201,7 +201,11 @@ def test_each_field_is_answered_from_the_record(library: Assistant, question: st
     [
         ("who wrote duqgen?", "The record of [1] has no authors."),
         ("where did DUQGen appear?", "The record of [1] has no venue. It is arXiv 2404.02489."),
-        ("what is the doi of duqgen?", "The record of [1] has no DOI. It is arXiv 2404.02489."),
+        (
+            "what is the doi of duqgen?",
+            "The record of [1] has no DOI. It is arXiv 2404.02489; "
+            "arXiv's DOI for it is 10.48550/arXiv.2404.02489.",
+        ),
         ("when was duqgen published?", "The record of [1] has no date or year."),
     ],
 )

@@ -103,6 +103,30 @@ def _joined(value: str, strings: dict[str, str]) -> str:
     return "{" + "".join(text) + "}"
 
 
+_EXTENDED = re.compile(r"\b(?:family|given|prefix|suffix)\s*=", re.IGNORECASE)
+
+
+def _extended_names(value: str) -> str:
+    """Names in Better BibLaTeX's extended format ("family=Berg, given=Pieter, prefix=van der,
+    useprefix=true") written as BibTeX writes them ("van der Berg, Pieter"); others as they are."""
+    if not _EXTENDED.search(value):
+        return value
+    braced = value[:1] == "{" and value[-1:] == "}"
+    people = re.split(r"\s+and\s+", value[1:-1] if braced else value)
+    for number, person in enumerate(people):
+        if _EXTENDED.search(person):
+            parts = {
+                k.lower(): v.strip().strip("{}").strip()
+                for k, v in re.findall(r"(\w+)\s*=\s*([^,]*)", person)
+            }
+            family = " ".join(p for p in (parts.get("prefix", ""), parts.get("family", "")) if p)
+            people[number] = ", ".join(
+                p for p in (family, parts.get("suffix", ""), parts.get("given", "")) if p
+            )
+    joined = " and ".join(people)
+    return f"{{{joined}}}" if braced else joined
+
+
 def _concatenating() -> Any:
     """A middleware resolving BibTeX's `#` concatenation, which bibtexparser v2 leaves as written: it
     runs first, on the raw values, where a `#` inside braces or quotes is text."""
@@ -118,6 +142,8 @@ def _concatenating() -> Any:
                 for item in entry.fields:
                     if isinstance(item.value, str):
                         item.value = _joined(item.value, strings)
+                        if item.key.lower() in ("author", "editor"):
+                            item.value = _extended_names(item.value)
             return library
 
     return Concatenation()
