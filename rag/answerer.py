@@ -266,7 +266,7 @@ class _Run:
 
     def closing(self, answer: Answer, line: str) -> Generator[Event, None, Answer]:
         """An answer ending with a line on what the papers found leave out (a compared paper none is,
-        a comparison neither makes)."""
+        a comparison neither makes) or on which of them is the newest."""
         yield from self.tokens(f"\n\n{line}")
         return replace(answer, text=f"{answer.text}\n\n{line}")
 

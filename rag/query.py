@@ -1114,7 +1114,9 @@ class Query:
     # it asks for the papers of its scope, without a topic ("papers by NAME"); with no filter, for
     # how many the collection holds ("how many papers are there?")
     catalogue: bool = False
-    newest_first: bool = False  # its papers' records listed newest first ("which one is the most recent?")
+    # it asks which paper is the newest: a chat's "which one is the most recent?" (their records,
+    # newest first), "what is the latest paper on X?" (X's papers, the one their records date last)
+    newest_first: bool = False
     sides: tuple[str, ...] = ()  # what a comparison compares, as written ("A vs B": A, B)
     # the papers the sides are (ids, a side each), when a chat knows them ("how do they differ?")
     side_papers: tuple[str, ...] = ()
@@ -1307,11 +1309,11 @@ _BACK_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(?:it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
-# a paper's name ("GPTQ", "PLeaS", "BioASQ") or a year, in the sentences before the question
 # capitals a researcher's context writes that name no paper ("for one GPU", "my PhD")
 _COMMON_CAPITALS = frozenset(
     "gpu cpu tpu ram phd ok ai ml nlp cv llm api us usa uk eu pytorch tensorflow jax cuda ieee acm".split()
 )
+# a paper's name ("GPTQ", "PLeaS", "BioASQ") or a year, in the sentences before the question
 _NAMED = re.compile(r"\b(?:[A-Za-z]*(?:[a-z][A-Z]|[A-Z]{2})[\w+-]*|(?:19|20)\d\d)\b")
 
 

@@ -135,7 +135,7 @@ class _Echo:
 
 def _ends_there(line: str, after: str) -> bool | None:
     """Whether a line repeated ends the sentence there: it ends with a stop, or what follows is a
-    citation, a new line or the end; None while only spaces follow so far."""
+    citation, a new line or the end; None while only spaces (or a citation's "[") follow so far."""
     if line[-1] in ".!?:" or re.match(r"[ \t]*(?:\[\d|\n)", after):
         return True
     return None if re.fullmatch(r"[ \t]*\[?", after) else False  # " [" may begin a citation
