@@ -106,7 +106,7 @@ def _not_released(sentence: str) -> bool:
     """Whether a sentence says its code is not released, in a clause that writes the code."""
     if _CODE_HOST.search(sentence):
         return False
-    clauses = re.split(r";|,?\s+but\s+|,?\s+while\s+|,?\s+whereas\s+", sentence)
+    clauses = re.split(r";|,?\s+(?:but|while|whereas|although|though|yet)\b", sentence, flags=re.IGNORECASE)
     return any(re.search(_CODE_ITSELF, c, re.IGNORECASE) and _WITHHELD.search(c) for c in clauses)
 
 
@@ -387,12 +387,15 @@ def _mentions(texts: list[str], used: str, terms: set[str]) -> bool:
 
 
 def _noun_of(term: str, written: str) -> bool:
-    """Whether a term asked about is a written verb's noun ("distillation" of "distill", "augmentation"
-    of "augment"; not "contrastive" of "contrast", nor "learning" of "learn")."""
-    return len(written) >= 4 and term.startswith(written) and term[len(written) :] in _NOUN_ENDINGS
+    """Whether a term asked about is the noun of a written verb ("distillation" of "distilled",
+    "quantization" of "quantized", "augmentation" of "augmented"; not "contrastive" of "contrast",
+    "learning" of "learn", nor "normalization" of the adjective "normal")."""
+    stems = {written} | {written[: -len(end)] for end in _VERB_ENDINGS if written.endswith(end)}
+    return any(len(stem) >= 4 and term == stem + ending for stem in stems for ending in _NOUN_ENDINGS)
 
 
-_NOUN_ENDINGS = frozenset({"ation", "ion", "ment", "ization", "isation", "ance", "ence"})
+_VERB_ENDINGS = ("e", "es", "ed", "ing", "s")
+_NOUN_ENDINGS = ("ation", "ion", "ment")
 
 
 def _shortened(term: str, written: str) -> bool:

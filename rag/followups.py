@@ -217,8 +217,10 @@ _ORDINALS = {
 _PLACES = "|".join(word for word in _ORDINALS if word != "former") + r"|\d{1,2}(?:st|nd|rd|th)"
 _COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _BY_PLACE = re.compile(
-    rf"\bthe\s+(?:(?P<place>{_PLACES}|last)\s+(?:one|paper|study|method|model|"
-    r"approach|article)|(?P<either>former|latter)(?:\s+(?:one|paper|method|model|approach))?"
+    # "the first paper on model merging" is the earliest one, no pointer ("the third one about X" is)
+    rf"\bthe\s+(?:(?P<place>{_PLACES}|last)\s+(?:one|(?:paper|study|article)"
+    r"(?!\s+(?:on|about)\s+(?!(?:in|it|its|this|that)\b)\w)|method|model|"
+    r"approach)|(?P<either>former|latter)(?:\s+(?:one|paper|method|model|approach))?"
     r"|(?P<end>first|last|top)\s+(?P<count>two|three|four|[234])"
     # a noun of papers, or nothing ("compare the first two", "how do the first two differ?"), not
     # "the first two years"
@@ -249,22 +251,12 @@ def side_name(name: str) -> str:
 _OTHER = re.compile(r"\bthe\s+other\s+(?:one|paper|study|method|model|approach)\b", re.IGNORECASE)
 
 
-# "what was the first paper on model merging?": the earliest paper on a topic, no pointer
-_SUPERLATIVE = re.compile(
-    r"^\s*(?:which|what)\s+(?:was|is|were|are)\s+the\s+(?:first|earliest|oldest|last|latest)\s+"
-    r"(?:paper|study|work|article)s?\s+(?:on|about|to)\s+\w",
-    re.IGNORECASE,
-)
-
-
 def placed_in(question: str, turns: list[Turn]) -> Placed | None:
     """The follow-up with the papers it points at by place or number ("who wrote the first one?",
     "what does [2] propose?", "compare the first two") written in by name ("who wrote PLeaS?"), and
     their ids, from the latest answer that has a paper at each place (after "who wrote the first
     one?", "the second one" is still the list's); "the other one" is the other of two papers an
     earlier answer cited, when the last cited one of them. None when it points at none."""
-    if _SUPERLATIVE.match(question):
-        return None
     if _OTHER.search(question):
         other = _the_other(turns)
         if other is None:

@@ -67,7 +67,7 @@ class AnswerLog:
             connection.executescript(_SCHEMA)
             columns = {row[1] for row in connection.execute("PRAGMA table_info(answers)")}
             if "filters" not in columns:  # a log made before filters
-                connection.execute("ALTER TABLE answers ADD COLUMN filters TEXT")
+                _add_column(connection, "filters TEXT")
             if "unapplied" not in columns:  # a log made before a question's filter could go unapplied
                 _add_column(connection, "unapplied TEXT")
         except BaseException:

@@ -1311,7 +1311,7 @@ _BACK_REFERENCE = re.compile(
 _PRONOUN = re.compile(r"\b(?:it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
 # capitals a researcher's context writes that name no paper ("for one GPU", "my PhD")
 _COMMON_CAPITALS = frozenset(
-    "gpu cpu tpu ram phd ok ai ml nlp cv llm api us usa uk eu pytorch tensorflow jax cuda ieee acm".split()
+    "gpu gpus cpu cpus tpu tpus ram phd ok api us usa uk eu pytorch tensorflow jax cuda ieee acm".split()
 )
 # a paper's name ("GPTQ", "PLeaS", "BioASQ") or a year, in the sentences before the question
 _NAMED = re.compile(r"\b(?:[A-Za-z]*(?:[a-z][A-Z]|[A-Z]{2})[\w+-]*|(?:19|20)\d\d)\b")
@@ -1329,7 +1329,7 @@ def asked_sentence(question: str) -> str:
         return question
     if _BACK_REFERENCE.search(last) or _PRONOUN.search(opening) or "?" in before:
         return question
-    names = [n for n in _NAMED.findall(before) if n.casefold().rstrip("s") not in _COMMON_CAPITALS]
+    names = [n for n in _NAMED.findall(before) if n.casefold() not in _COMMON_CAPITALS]
     return question if any(name not in last for name in names) else last
 
 

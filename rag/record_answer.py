@@ -155,7 +155,8 @@ def _instead(paper: PaperRef, asked: RecordField) -> str:
     if asked == "date" and paper.date:  # the day a listing shows it ("Mar 11" of Daily Papers), no year
         return f" Its source lists it under {paper.date}, without a year."
     if asked == "doi" and paper.arxiv_id:  # arXiv registers a DOI for every paper it holds
-        return f" It is arXiv {paper.arxiv_id}; arXiv's DOI for it is 10.48550/arXiv.{paper.arxiv_id}."
+        registered = re.sub(r"^([a-z-]+)\.[A-Z]{2}/", r"\1/", paper.arxiv_id)  # math.GT/0309136: math/0309136
+        return f" It is arXiv {paper.arxiv_id}; arXiv's DOI for it is 10.48550/arXiv.{registered}."
     if asked == "venue" and paper.arxiv_id:
         return f" It is arXiv {paper.arxiv_id}."
     if asked == "url" and paper.links:

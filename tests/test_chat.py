@@ -663,6 +663,19 @@ def test_it_compared_to_a_paper_by_place_is_the_last_answers_paper(session: Chat
     assert {c.paper.paper_id for c in compared.answer.citations} == {papers[2].paper_id, papers[0].paper_id}
 
 
+def test_the_first_paper_on_a_topic_is_asked_as_typed(session: ChatSession) -> None:
+    """A review: after a list, "what was the first paper on X?" was said to point at no answer's
+    place, and "who wrote the first paper on X?" was rewritten with the list's first paper."""
+    script = Script(
+        "which papers study domain adaptation?",
+        "what was the first paper on image matching?",
+        "who wrote the first paper on image matching?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    for turn in session.turns[1:]:
+        assert turn.standalone == turn.question and "No answer in this conversation" not in turn.answer.text
+
+
 def test_the_first_one_of_a_list_of_one_is_that_paper(session: ChatSession) -> None:
     """A helper asked "what does the first one measure?" after a list of one paper: it searched as
     typed and answered from another paper; "the first model" of it stays asked as typed."""

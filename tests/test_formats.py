@@ -155,13 +155,21 @@ def test_better_biblatex_extended_names_are_read(tmp_path: Path) -> None:
     path.write_text(
         "@article{berg2022,\n  title = {Names},\n  abstract = {We study names.},\n"
         "  author = {family=Berg, given=Pieter, prefix=van der, useprefix=true and Smith, John and "
-        "family=King, given=Martin Luther, suffix=Jr.},\n}\n",
+        "family=King, given=Martin Luther, suffix=Jr. and family={Barnes and Noble}, given=Corp and "
+        "family=Durkheim, given={\\'E}mile},\n}\n",
         encoding="utf-8",
     )
     report = corpus.read([path])
     (paper,) = report.papers
     assert (
-        paper.authors == ["Pieter van der Berg", "John Smith", "Martin Luther King, Jr."]
+        paper.authors
+        == [
+            "Pieter van der Berg",
+            "John Smith",
+            "Martin Luther King, Jr.",
+            "Corp Barnes and Noble",
+            "Émile Durkheim",
+        ]
         and not report.problems
     )
 

@@ -108,23 +108,54 @@ _EXTENDED = re.compile(r"\b(?:family|given|prefix|suffix)\s*=", re.IGNORECASE)
 
 def _extended_names(value: str) -> str:
     """Names in Better BibLaTeX's extended format ("family=Berg, given=Pieter, prefix=van der,
-    useprefix=true") written as BibTeX writes them ("van der Berg, Pieter"); others as they are."""
+    useprefix=true") written as BibTeX writes them ("van der Berg, Pieter"); others as they are.
+    Braces protect what they hold ("family={Barnes and Noble}")."""
     if not _EXTENDED.search(value):
         return value
     braced = value[:1] == "{" and value[-1:] == "}"
-    people = re.split(r"\s+and\s+", value[1:-1] if braced else value)
+    people = _top_level(value[1:-1] if braced else value, r"\s+and\s+")
     for number, person in enumerate(people):
         if _EXTENDED.search(person):
-            parts = {
-                k.lower(): v.strip().strip("{}").strip()
-                for k, v in re.findall(r"(\w+)\s*=\s*([^,]*)", person)
-            }
+            pairs = (part.partition("=") for part in _top_level(person, r",\s*"))
+            parts = {k.strip().lower(): _protected(_unbraced(v.strip())) for k, _, v in pairs}
             family = " ".join(p for p in (parts.get("prefix", ""), parts.get("family", "")) if p)
             people[number] = ", ".join(
                 p for p in (family, parts.get("suffix", ""), parts.get("given", "")) if p
             )
     joined = " and ".join(people)
     return f"{{{joined}}}" if braced else joined
+
+
+def _top_level(text: str, separator: str) -> list[str]:
+    """A text split where the separator occurs outside braces."""
+    parts, depth, start = [], 0, 0
+    for match in re.finditer(rf"[{{}}]|{separator}", text):
+        if match.group() == "{":
+            depth += 1
+        elif match.group() == "}":
+            depth -= 1
+        elif depth == 0:
+            parts.append(text[start : match.start()])
+            start = match.end()
+    return [*parts, text[start:]]
+
+
+def _protected(text: str) -> str:
+    """A name part in braces again when it holds what would split it ("Barnes and Noble", "Smith, Jones")."""
+    return f"{{{text}}}" if re.search(r"\sand\s|,", text) else text
+
+
+def _unbraced(text: str) -> str:
+    """A value without one pair of braces around it all ("{Van Buren}"), its inner braces kept."""
+    if text[:1] == "{" and text[-1:] == "}" and _top_level(text[1:-1], r"$^") == [text[1:-1]]:
+        inner = text[1:-1]
+        depth = 0
+        for char in inner:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth < 0:
+                return text
+        return inner if depth == 0 else text
+    return text
 
 
 def _concatenating() -> Any:
