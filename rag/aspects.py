@@ -44,7 +44,9 @@ _CODE_ITSELF = (
     rf"\b(?:code|codebase)\b{CODE_TOPIC}"
 )
 _SPAN = r"(?:(?!\bbut\b|\bnot\b|\bunlike\b)[^.;])"  # within one clause: no "but", no "not"
-_NOT = r"(?![^.;]*(?:\bnot\b|n't\b|\bnever\b|\bcannot\b))"
+_NEGATION = r"(?:\bnot\b|n't\b|\bnever\b|\bcannot\b)"
+_NOT = rf"(?![^.;]*{_NEGATION})"
+_CODE_HOSTS = r"\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co|hf\.co|4open\.science)\b"
 _STATED: dict[Aspect, re.Pattern[str]] = {
     "limitations": re.compile(
         rf"\blimitations? of {_OWN}|\b{_OWN}(?:is|are|remains?)\s+limited\b|\b{_OWN}(?:fails|struggles)\b"
@@ -63,7 +65,7 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
     ),
     # where its code is, or that it is (to be) released: a link to a code host, or code said available
     "code": re.compile(
-        r"\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co|hf\.co|4open\.science)\b"
+        rf"{_CODE_HOSTS}"
         rf"|\b(?:code|codes|codebase|implementations?)\b{CODE_TOPIC}[^.]*"
         r"\b(?:available|release[sd]?|open[- ]?sourced?|public(?:ly)?|accessible)\b"
         rf"|\b(?:release|open[- ]?source)\s+(?:[\w-]+\s+){{0,3}}?{_CODE_ITSELF}\b(?!-)"
@@ -91,7 +93,6 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
 _OWN_PAGE = re.compile(r"\b(?:project|home)\s*(?:page|website|site|link)\b[^.]*https?://", re.IGNORECASE)
 # code said not to be released, in the code's own clause ("the weights are released, but the training
 # code is not", "we cannot release our code", "but not our code"); never beside a link to a code host
-_NEGATION = r"(?:\bnot\b|n't\b|\bnever\b|\bcannot\b)"
 _WITHHELD = re.compile(
     rf"{_NEGATION}\s+(?:[\w-]+\s+){{0,3}}?"
     r"(?:releas\w*|available|open[- ]?sourc\w*|public\w*|shar(?:e|ed|ing))\b"
@@ -99,7 +100,7 @@ _WITHHELD = re.compile(
     r"|\bnot\s+(?:our|the|its|their|any)\s+(?:[\w-]+\s+)?code\b",
     re.IGNORECASE,
 )
-_CODE_HOST = re.compile(r"\b(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)\b", re.IGNORECASE)
+_CODE_HOST = re.compile(_CODE_HOSTS, re.IGNORECASE)
 
 
 def _not_released(sentence: str) -> bool:

@@ -267,8 +267,9 @@ def placed_in(question: str, turns: list[Turn]) -> Placed | None:
         if (placed := _placed(question, previous)) is not None:
             return placed
     # "the first one" after a list of one paper, when no answer listed more
-    listed = bool(turns) and parse(turns[-1].standalone).is_list
-    return _placed(question, turns[-1], alone=True) if listed else None
+    if not turns or not _BY_PLACE.search(question):  # no pointer: the last question need not be parsed
+        return None
+    return _placed(question, turns[-1], alone=True) if parse(turns[-1].standalone).is_list else None
 
 
 # "what about the second one?", "tell me about the first one": the gist of one paper, whatever its name

@@ -112,16 +112,23 @@ def _authors(names: list[str]) -> str:
     return joined(shown)
 
 
-def _when(paper: PaperRef) -> str | None:
-    """'on 2022-03-10', 'in 2022-03' (a month), 'in 2022 (dated Mar 10)', 'in 2022', or None without
-    a year."""
+def _date_of(paper: PaperRef) -> str | None:
+    """'2022-03-10', 'March 2022' (a month), '2022 (dated Mar 10)', '2022', or None without a year."""
     if paper.year is None:
         return None
     if paper.date and str(paper.year) in paper.date:
-        if len(paper.date) == len("2022-03"):  # a month: "in March 2022"
-            return f"in {calendar.month_name[int(paper.date[5:7])]} {paper.year}"
-        return f"on {paper.date}"
-    return f"in {paper.year}" + (f" (dated {paper.date})" if paper.date else "")
+        if len(paper.date) == len("2022-03"):
+            return f"{calendar.month_name[int(paper.date[5:7])]} {paper.year}"
+        return paper.date
+    return f"{paper.year}" + (f" (dated {paper.date})" if paper.date else "")
+
+
+def _when(paper: PaperRef) -> str | None:
+    """'on 2022-03-10', 'in March 2022', 'in 2022 (dated Mar 10)', 'in 2022', or None without a year."""
+    date = _date_of(paper)
+    if date is None:
+        return None
+    return f"{'on' if date == paper.date else 'in'} {date}"  # a day as the record writes it
 
 
 def _link(paper: PaperRef) -> str | None:
@@ -208,7 +215,7 @@ def recency_line(cited: list[Citation]) -> str:
         records = "The records of these papers give" if len(cited) > 1 else "The record of this paper gives"
         return f"{records} no year: which is the most recent cannot be told."
     newest = max(dated, key=lambda c: (c.paper.year or 0, c.paper.date or ""))
-    when = (_when(newest.paper) or "").removeprefix("on ").removeprefix("in ")
+    when = _date_of(newest.paper)
     if len(cited) == 1:
         return f"The record of [{newest.number}], the one paper cited, gives {when}."
     of = f" whose records give a year ({len(dated)})" if len(dated) < len(cited) else ""

@@ -88,16 +88,20 @@ def _listed(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def _unread_files(paths: list[Path]) -> list[Problem]:
-    """A note for each directory given holding files it does not read (a PDF, a compressed export)."""
+def _unread_files(paths: list[Path]) -> dict[Path, list[Path]]:
+    """The files of each directory given that it does not read (a PDF, a compressed export)."""
+    unread = {d: [p for p in _listed(d) if not _readable(p)] for d in paths if d.is_dir()}
+    return {d: files for d, files in unread.items() if files}
+
+
+def _unread_notes(unread: dict[Path, list[Path]]) -> list[Problem]:
+    """A note for each directory holding files it does not read, naming the first of them."""
     notes = []
-    for directory in (p for p in paths if p.is_dir()):
-        unread = [p for p in _listed(directory) if not _readable(p)]
-        if unread:
-            named = ", ".join(f"{p.name}{_packed(p)}" for p in unread[:MAX_NAMED])
-            more = f" and {len(unread) - MAX_NAMED} more" if len(unread) > MAX_NAMED else ""
-            message = f"{len(unread)} file(s) not read, of no format rag reads ({named}{more})"
-            notes.append(Problem(str(directory), None, message))
+    for directory, files in unread.items():
+        named = ", ".join(f"{p.name}{_packed(p)}" for p in files[:MAX_NAMED])
+        more = f" and {len(files) - MAX_NAMED} more" if len(files) > MAX_NAMED else ""
+        message = f"{len(files)} file(s) not read, of no format rag reads ({named}{more})"
+        notes.append(Problem(str(directory), None, message))
     return notes
 
 
@@ -235,12 +239,13 @@ def read(
                 report.replaced += 1
         if missing:
             _no_abstract_summary(report, missing)
+    unread = _unread_files(given)
     return CorpusReport(
         papers=identities.papers,
         files=reports,
         directories=_unread_subdirectories(given),
-        unread=_unread_files(given),
-        unread_names={p.name for d in given if d.is_dir() for p in _listed(d) if not _readable(p)},
+        unread=_unread_notes(unread),
+        unread_names={p.name for files in unread.values() for p in files},
         whole_directory=any(path.is_dir() for path in given),
     )
 
