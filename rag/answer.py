@@ -3,6 +3,7 @@ and citations; Source, Citation and Answer, with their JSON and Markdown forms."
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -134,11 +135,11 @@ class Source:
 
 @dataclass
 class Citation:
-    """A cited paper, numbered by first use in the answer."""
+    """A cited paper, numbered by first use in the answer, with the text of it the answer drew on."""
 
     number: int
     paper: PaperRef
-    evidence: str
+    passage: str
 
     def reference(self) -> str:
         """'[1] Title - A. Lovelace (2024), Nature doi:10.1/x https://... [cs.CL; tags: thesis]':
@@ -156,14 +157,16 @@ class Citation:
             if part
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form in an answer's "citations" and the answer log."""
-        return _numbered(self.number, self.paper, self.evidence)
+    def to_dict(self, evidence: str) -> dict[str, Any]:
+        """The JSON form in an answer's "citations" and the answer log: the sentence the answer rests
+        on (evidence), then the paper's text it drew on (passage; added since, so last)."""
+        return _numbered(self.number, self.paper, evidence) | {"passage": self.passage}
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Citation:
-        """A citation from its JSON form (the answer log)."""
-        return cls(int(record["number"]), PaperRef.from_dict(record), str(record.get("evidence") or ""))
+        """A citation from its JSON form (the answer log; before "passage", "evidence" was it)."""
+        passage = record.get("passage") or record.get("evidence") or ""
+        return cls(int(record["number"]), PaperRef.from_dict(record), str(passage))
 
 
 @dataclass
@@ -190,8 +193,11 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (what `rag ask --json` prints)."""
+        from .quotes import quotes
+
         payload = asdict(self)
-        payload["citations"] = [c.to_dict() for c in self.citations]
+        quoted = quotes(self)
+        payload["citations"] = [c.to_dict(quoted[c.number]) for c in self.citations]
         payload["sources"] = [s.to_dict() for s in self.sources]
         payload["closest"] = [s.to_dict() for s in self.closest]
         payload["timings"] = {k: round(v, 2) for k, v in self.timings.items()}
@@ -210,18 +216,35 @@ class Answer:
         return "Closest: " + "; ".join(f"[{s.number}] {s.paper.title or '(untitled)'}" for s in self.closest)
 
     def to_markdown(self) -> str:
-        """The answer, then its references, as Markdown."""
-        lines = [self.text, ""]
+        """The answer, then its references, as Markdown: what a paper's record or abstract writes
+        is shown as text (no HTML a renderer would run, no link but http(s))."""
+        lines = [markdown_text(self.text), ""]
         if self.refused and self.closest:
-            lines += [self.closest_line(), ""]
+            lines += [markdown_text(self.closest_line()), ""]
         if self.citations:
             lines += ["**References**", ""]
             for c in self.citations:
                 p = c.paper
-                title = f"[{p.title or '(untitled)'}]({p.url})" if p.url else (p.title or "(untitled)")
-                extra = [p.byline(), p.venue or "", *p.identifiers()[: -1 if p.url else None], p.labels()]
-                lines.append(f"{c.number}. {title}" + "".join(f", {part}" for part in extra if part))
+                title = markdown_text(p.title or "(untitled)")
+                linked = bool(p.url and _WEB_LINK.match(p.url))
+                title = f"[{title}]({p.url})" if linked else title
+                extra = [p.byline(), p.venue or "", *p.identifiers()[: -1 if linked else None], p.labels()]
+                lines.append(
+                    f"{c.number}. {title}" + "".join(f", {markdown_text(part)}" for part in extra if part)
+                )
         if self.unsupported:
             lines += ["", "**Not supported by the cited abstracts:**", ""]
-            lines += [f"- {u.sentence} ({u.reason})" for u in self.unsupported]
+            lines += [f"- {markdown_text(u.sentence)} ({u.reason})" for u in self.unsupported]
         return "\n".join(lines).rstrip() + "\n"
+
+
+_WEB_LINK = re.compile(r"https?://[^\s()<>]+$", re.IGNORECASE)
+
+
+def markdown_text(text: str) -> str:
+    """Text shown as written in Markdown: no HTML tag, autolink or link of its own ("<script>",
+    "[x](javascript:...)" read as the text they are); its other markup (emphasis) is left."""
+    return _LINK_SIGN.sub(r"\\]\1", re.sub(r"([\\<>])", r"\\\1", text))
+
+
+_LINK_SIGN = re.compile(r"\]([(\[])")

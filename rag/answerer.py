@@ -348,7 +348,8 @@ class _Run:
         order = verified.order if verified else []
         by_number = {s.number: s for s in self.evidence.sources}
         citations = [
-            Citation(new, by_number[old].paper, by_number[old].evidence) for new, old in enumerate(order, 1)
+            Citation(new, by_number[old].paper, self.evidence.passage(old))
+            for new, old in enumerate(order, 1)
         ]
         return Answer(
             self.evidence.query.text,

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
+from .answer import markdown_text
 from .answerer import POINTED_NOWHERE
+from .backends import check_choice
 from .decide import answer_probability, wordpiece_name_test
 from .display import Display, PlainDisplay, Write
 from .errors import NoMatchError, RagError
@@ -49,7 +51,7 @@ from .followups import (
 )
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
-from .query import PLAIN_NAME, asks_for_papers, aspect_of_nothing, parse, without_regarding
+from .query import PLAIN_NAME, asks_for_papers, aspect_of_nothing, lead_in, parse, without_regarding
 from .untrusted import printable, whole_number, without_controls
 from .yesno import holds
 
@@ -208,8 +210,12 @@ class ChatSession:
         last answer's one paper is written in (`written_in`) is asked as that question instead, and
         so is one comparing the papers it cited ("how do they differ?", `compared_in`). A follow-up
         pointing back at the several papers it cited ("what datasets do they use?") is answered for
-        each of them (`asked_of_each`).
+        each of them (`asked_of_each`). A question opening with a new topic ("different topic: ...")
+        is asked anew.
         """
+        question, new_topic = lead_in(question)
+        if new_topic:
+            return self._gather(question), False
         last = self.context
         if last and (rivaled := rivaled_in(question, last, self.turns)):
             return self._gather(self._rival(question, rivaled), rivaled.papers), True
@@ -396,9 +402,9 @@ class ChatSession:
         """The conversation as Markdown, each answer with its references."""
         parts = ["# Conversation", ""]
         for turn in self.turns:
-            parts.append(f"## {turn.question}")
+            parts.append(f"## {markdown_text(turn.question)}")
             if turn.standalone != turn.question:
-                parts.append(f"*Searched for: {turn.standalone}*")
+                parts.append(f"*Searched for: {markdown_text(turn.standalone)}*")
             if turn.answer.filters:
                 parts.append(f"*Filter: {Filter.parse(turn.answer.filters).describe()}*")
             parts += ["", turn.answer.to_markdown()]
@@ -454,12 +460,13 @@ def _command(session: ChatSession, line: str, display: Display) -> bool:
     elif name == "k":
         k = whole_number(argument)
         if k is not None and k >= 1:
-            session.k = k
+            session.k = session.assistant.gatherer.cap(k)  # no more than the store holds, saying so
             write(f"Answers now draw on {session.k} papers.\n")
         else:
             write("/k takes a number of papers, e.g. /k 5\n")
     elif name == "llm":
         if argument in ("auto", "openai", "local", "extractive"):
+            check_choice(session.assistant.settings, argument)  # openai without a key: an error now
             session.llm = argument
             write(f"Answers now come from: {argument}.\n")
         else:

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-
-CHAT_HISTORY = "chat_history"  # the chat's readline history, kept with the store
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -52,6 +50,15 @@ class StoreSettings(BaseModel):
         "when set, the store lives there and store_dir keeps only the keyword index.",
     )
     collection: str = Field("papers", description="Name of the Chroma collection.")
+
+    @field_validator("store_dir", mode="before")
+    @classmethod
+    def _named(cls, value: object) -> object:
+        """An empty path is no store directory (it would be the current directory)."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("the store path is empty: give a directory")
+        return value
+
     data_dir: Path | None = Field(
         None,
         description="Corpus ingested when no paths are given; default: the bundled data/.",
@@ -236,7 +243,10 @@ class Settings(ModelSettings, AnswerSettings, RetrievalSettings, StoreSettings, 
     """Every knob of the assistant, grouped by concern; read from RAG_* variables and an optional
     rag.toml. Each part takes the group it needs (a `RetrievalSettings`, ...): any Settings is one."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", populate_by_name=True)
+    # an empty RAG_* variable is unset (RAG_STORE_DIR= is ./store, not the current directory)
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -305,6 +315,8 @@ def _resolve(path: Path, what: str) -> Path:
 
 def resolve_paths(settings: Settings) -> Paths:
     """Resolve every path the assistant touches from the settings."""
+    from .library.layout import CHAT_HISTORY
+
     store_dir = _resolve(settings.store_dir, "store")
     data_dir = _resolve(settings.data_dir or _shipped("data"), "corpus (RAG_DATA_DIR)")
     prompts_dir = _resolve(settings.prompts_dir or shipped_prompts_dir(), "prompts (RAG_PROMPTS_DIR)")
@@ -339,7 +351,8 @@ def load_settings(**overrides: Any) -> Settings:
         name = ".".join(str(part) for part in error["loc"])
         if not name:  # a rule across several settings
             raise ConfigError(f"invalid settings: {error['msg'].removeprefix('Value error, ')}") from None
-        raise ConfigError(f"invalid setting {name} (RAG_{name.upper()}): {error['msg']}") from None
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {name} (RAG_{name.upper()}): {message}") from None
     except ValueError as exc:  # a malformed rag.toml
         raise ConfigError(f"cannot read the settings file {_config_file()}: {exc}") from None
 

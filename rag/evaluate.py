@@ -99,12 +99,19 @@ def _filter(record: dict[str, Any]) -> Filter:
     raise InputError(f'\'filter\' must be an object like {{"year": "2023"}}, not {type(value).__name__}')
 
 
+MAX_QUESTION_FILE = 64 << 20  # bytes: a question file is a few thousand lines
+
+
 def load_questions(path: Path) -> tuple[list[Question], list[Problem]]:
     """Read a JSONL question file; bad lines are reported by line number and skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(MAX_QUESTION_FILE + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read question file {path}: {exc}") from None
+    if len(data) > MAX_QUESTION_FILE:  # /dev/zero was read whole, 15 GB and on
+        raise InputError(f"question file {path} is larger than {MAX_QUESTION_FILE >> 20} MiB")
     questions: list[Question] = []
     problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), 1):

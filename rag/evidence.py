@@ -102,6 +102,11 @@ class Evidence:
         named = [p.named for p in self.papers.values()]
         return self.query.is_list and not self.like and titled(named, len(self.query.terms))
 
+    def passage(self, number: int) -> str:
+        """A source's text an answer draws on: its chunks joined (the sentence cited may be in any)."""
+        paper = self.papers.get(number)
+        return merge_chunks(paper.chunk_texts) if paper else self.sources[number - 1].evidence
+
     def ranked_papers(self) -> list[PaperText]:
         """The papers in source order."""
         return [self.papers[n] for n in sorted(self.papers)]

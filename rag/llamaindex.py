@@ -46,9 +46,14 @@ def paper_node(found: SearchHit | Citation, score: float | None = None) -> NodeW
         "keywords": paper.keywords,
         "tags": paper.tags,
     }
-    return NodeWithScore(
-        node=TextNode(id_=paper.paper_id, text=found.evidence, metadata=metadata), score=score
-    )
+    return NodeWithScore(node=TextNode(id_=paper.paper_id, text=_text(found), metadata=metadata), score=score)
+
+
+def _text(found: SearchHit | Citation) -> str:
+    """A node's text: a hit's evidence, the passage of a paper an answer cites."""
+    from .answer import Citation
+
+    return found.passage if isinstance(found, Citation) else found.evidence
 
 
 _LIST_KEYS = {

@@ -20,8 +20,9 @@ import time
 import urllib.request
 import weakref
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .llm import LLMUnavailable, Messages, ReplyCut
 from .openai_chat import OpenAIChat
@@ -61,6 +62,22 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+_spawner_lock = threading.Lock()
+_spawner: ThreadPoolExecutor | None = None
+
+
+def _spawn(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """Start a process from one thread that lives as long as this process: Linux sends the death
+    signal when the *thread* that started a child ends, and `rag serve` answers each request in a
+    thread of its own (a review: the model was stopped, and loaded again, after every request)."""
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:
+            _spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-spawner")
+        spawner = _spawner
+    return spawner.submit(lambda: subprocess.Popen(command, **options)).result()
 
 
 def describe_exit(returncode: int) -> str:
@@ -141,7 +158,7 @@ class LocalModel:
         command += ["--n_threads", str(self.threads), "--n_threads_batch", str(self.threads)]
         command += SERVER_OPTIONS
         self._log = tempfile.NamedTemporaryFile(prefix="rag-local-model-", suffix=".log")  # noqa: SIM115
-        self._process = subprocess.Popen(
+        self._process = _spawn(
             command,
             stdin=subprocess.DEVNULL,
             stdout=self._log,

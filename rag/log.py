@@ -127,7 +127,7 @@ class AnswerLog:
             searched,
             answer.text,
             int(answer.refused),
-            json.dumps([c.to_dict() for c in answer.citations], ensure_ascii=False),
+            json.dumps(answer.to_dict()["citations"], ensure_ascii=False),
             answer.backend,
             answer.fallback_reason,
             json.dumps({k: round(v, 2) for k, v in answer.timings.items()}),

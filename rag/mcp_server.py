@@ -199,7 +199,7 @@ class PaperTools:
                     "url": c.paper.url,
                     **_paper(c.paper),
                     "evidence": quoted[c.number],
-                    "passage": c.evidence,
+                    "passage": c.passage,
                 }
                 for c in answer.citations
             ],

@@ -1187,7 +1187,7 @@ _WHATS = re.compile(r"^(\s*)whats\b", re.IGNORECASE)  # "whats gptq", as typed i
 def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True) -> Query:
     """Parse a question once for every stage that follows (searched within the filter's papers);
     `list_form=False` reads a question in a list's form as about one paper (evidence.resolved)."""
-    if (sentence := asked_sentence(question)) != question:
+    if (sentence := asked_sentence(lead_in(question)[0])) != question:
         return parse(sentence, filters, list_form=list_form)
     record = record_question(question)
     plain = _WHATS.sub(r"\1what's", without_request(question).replace("\u2019", "'"))
@@ -1317,6 +1317,37 @@ _COMMON_CAPITALS = frozenset(
 _NAMED = re.compile(r"\b(?:[A-Za-z]*(?:[a-z][A-Z]|[A-Z]{2})[\w+-]*|(?:19|20)\d\d)\b")
 
 
+# what a question may open with before it asks: a word of conversation ("ok,", "so what ...") or a
+# new topic announced ("different topic:", "new question.")
+_ASKING = (
+    r"what|which|how|why|who|whom|when|where|is|are|was|were|does|do|did|can|could|would|should|will|has|have"
+    r"|tell|list|give|show|find|any|compare|explain|describe|summari[sz]e"
+)
+_CONVERSATION = re.compile(
+    r"^(?:ok(?:ay)?|alright|all\s+right|right|so|well|hmm+|hi|hello|hey|thanks|thank\s+you|great|cool|nice"
+    rf"|good|now|next|also|anyway|besides)(?:\s*[,.:;!]+\s*|\s+-+\s+"
+    rf"|\s+(?=(?:{_ASKING}|different|new|another|unrelated|separate|chang\w*|switch\w*|moving)\b))",
+    re.IGNORECASE,
+)
+_NEW_TOPIC = re.compile(
+    r"^(?:(?:(?:a|an|one)\s+)?(?:different|new|another|other|next|unrelated|separate)\s+(?:topic|question|subject)"
+    r"|(?:chang|switch)\w*\s+(?:the\s+|of\s+)?(?:topic|subject)|moving\s+on|on\s+another\s+note)"
+    r"(?:\s*[,.:;!]+\s*|\s+-+\s+|\s+(?=(?:" + _ASKING + r")\b))",
+    re.IGNORECASE,
+)
+
+
+def lead_in(question: str) -> tuple[str, bool]:
+    """The question without the words of conversation it opens with ("ok, what methods exist for
+    X?": a list asked, not a lookup of "ok"), and whether they announce a new topic ("different
+    topic: ..."; a chat then asks it anew)."""
+    asked, announced = question.strip(), False
+    while match := _CONVERSATION.match(asked) or _NEW_TOPIC.match(asked):
+        announced = announced or match.re is _NEW_TOPIC
+        asked = asked[match.end() :]
+    return (asked, announced) if asked else (question, False)
+
+
 def asked_sentence(question: str) -> str:
     """The question a text of several sentences asks, when its last sentence is a question of its
     own ("I compress models for one GPU. Which methods quantize LLMs to 2 bits?"); else
@@ -1341,10 +1372,17 @@ def parse_question(
     question = without_controls(question).strip()
     if not question:
         raise InputError("the question is empty")
-    if len(question) > max_chars:
-        notify(
-            f"The question ({len(question):,} characters) was cut to its first {max_chars:,} "
-            "(RAG_MAX_QUESTION_CHARS)."
-        )
+    if note := cut_note(question, max_chars):
+        notify(note)
         question = question[:max_chars]
     return parse(question, filters)
+
+
+def cut_note(question: str, max_chars: int) -> str:
+    """What is said of a question over max_chars (cut to them), or ""."""
+    if len(question) <= max_chars:
+        return ""
+    return (
+        f"The question ({len(question):,} characters) was cut to its first {max_chars:,} "
+        "(RAG_MAX_QUESTION_CHARS)."
+    )

@@ -43,7 +43,7 @@ def quotes(answer: Answer, texts: Mapping[str, str] | None = None) -> dict[int, 
             claims.setdefault(number, []).append(words)
     found = {}
     for citation in answer.citations:
-        text = (texts or {}).get(citation.paper.paper_id) or citation.evidence
+        text = (texts or {}).get(citation.paper.paper_id) or citation.passage
         candidates = split_sentences(text) or [text]
         mine = claims.get(citation.number, [])
         found[citation.number] = max(candidates, key=lambda s: _overlap(s, mine))  # first of the best

@@ -27,12 +27,15 @@ _LONGEST_SEQUENCE = 256  # held back no longer: past it, the ESC is a lone contr
 # JSON text escapes C0 itself; DEL and C1 pass through json.dumps(ensure_ascii=False).
 _JSON_UNESCAPED = re.compile("[\x7f-\x9f]")
 _REPLACEMENT = "\ufffd"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_DIGITS = 100  # no count or id needs more; int() refuses over 4,300
 
 
 def without_controls(text: str) -> str:
     """The text without escape sequences and control characters (tab and newline kept),
-    its spaces collapsed where something was removed: what a store keeps of corpus text."""
+    its spaces collapsed where something was removed: what a store keeps of corpus text. A lone
+    surrogate (a byte not UTF-8 in an argument, "\\ud800" in JSON) is U+FFFD: no text has one."""
+    text = _SURROGATE.sub(_REPLACEMENT, text)
     if not _CONTROL.search(text):
         return text
     cleaned = _CONTROL.sub(" ", _SEQUENCE.sub(" ", text))

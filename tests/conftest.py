@@ -176,6 +176,9 @@ def small_store(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxMiniLM) 
         settings = Settings(store_dir=root / "store", data_dir=fill_small_corpus(root / "corpus"))
         report = Assistant(settings, embedder=embedder, notify=lambda message: None).ingest()
     assert report.ok and report.embedded == 13, report.to_dict()
+    # its files are gone, as a library's moved since: a copy's papers are the files the test reads
+    # (a paper records its files' paths, and a file still there would keep its papers from a prune)
+    shutil.rmtree(root / "corpus")
     return settings.store_dir
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from rag.errors import InputError
 from rag.injection import WITHHELD
 from rag.prompting import build_messages
 from rag.prompts import load_prompts
-from rag.query import asked_sentence, parse
+from rag.query import asked_sentence, lead_in, parse
 from rag.sentences import select_evidence
 from rag.verify import is_model_refusal, misnamed
 
@@ -340,6 +341,36 @@ def test_a_question_after_sentences_of_context_is_read_as_asked(question: str, a
 
 
 @pytest.mark.parametrize(
+    ("question", "asked", "new_topic"),
+    [
+        (
+            "ok, what methods exist for test-time adaptation?",
+            "what methods exist for test-time adaptation?",
+            False,
+        ),
+        ("so what is gptq?", "what is gptq?", False),
+        ("thanks! and what about their accuracy?", "and what about their accuracy?", False),
+        ("ok different topic: which papers use lora?", "which papers use lora?", True),
+        ("new question. what methods exist for data pruning?", "what methods exist for data pruning?", True),
+        ("Now, a different question - what is X?", "what is X?", True),
+        # words of a question, not of conversation
+        ("well-known methods for pruning?", None, False),
+        ("right-to-left decoding papers?", None, False),
+        ("good models for detection?", None, False),
+        ("okay", None, False),
+    ],
+)
+def test_the_words_of_conversation_a_question_opens_with_are_not_asked(
+    question: str, asked: str | None, new_topic: bool
+) -> None:
+    """A researcher's probe: "ok, what methods exist for test-time adaptation?" listed one paper (seven
+    without "ok,"); "different topic: ..." in a chat was no new topic."""
+    assert lead_in(question) == (asked or question, new_topic)
+    assert parse(question).search == parse(asked or question).search
+    assert parse(question).kind == parse(asked or question).kind
+
+
+@pytest.mark.parametrize(
     ("question", "wanted"),
     [
         ("give me three papers about dataset distillation", 3),
@@ -565,6 +596,7 @@ def test_one_paper_record_behind_hits_sources_and_citations() -> None:
         "year": 2022,
         **dict.fromkeys(("date", "venue", "doi", "arxiv_id")),
         **{"categories": [], "keywords": [], "tags": []},
+        "passage": "We average weights.",
     }
     later = ["date", "venue", "doi", "arxiv_id", "categories", "keywords", "tags"]  # added since, at the end
     assert list(payload["citations"][0]) == [
@@ -577,6 +609,7 @@ def test_one_paper_record_behind_hits_sources_and_citations() -> None:
         "authors",
         "year",
         *later,
+        "passage",
     ]  # the order `rag ask --json` always had
     assert list(payload["sources"][0]) == [
         "number",
@@ -644,3 +677,33 @@ def test_a_sentence_naming_a_shown_paper_must_cite_it_or_a_paper_that_writes_the
         ("Clip-reident reproduces CLIP's data by filtering.", [2])
     ]
     assert flagged[0].reason == "writes CLIP-ReIdent but cites only papers that do not"
+
+
+def test_markdown_shows_a_records_html_and_links_as_text() -> None:
+    """A review: a paper stored with HTML in its title, authors and abstract and a `javascript:` url
+    reached `rag serve`'s replies and chat transcripts as live HTML and a live link, which any chat UI
+    that renders Markdown runs. Rendered (by markdown-it, as such UIs do), nothing is HTML or a link
+    but an http(s) one; the text still reads as written."""
+    from markdown_it import MarkdownIt
+
+    from rag.answer import Answer, Citation
+
+    hostile = PaperRef(
+        "x",
+        "<img src=x onerror=alert(1)> [Zorblax](javascript:alert(2))",
+        "javascript:alert(3)",
+        ["<i>Eve</i>"],
+        2023,
+    )
+    plain = PaperRef("y", "TTM: Tiny Time Mixers", "https://arxiv.org/abs/2401.03955")
+    answer = Answer(
+        "q",
+        "Octopuses <script>alert(4)</script> hide [1]; TTM has <1M parameters [2].",
+        [Citation(1, hostile, ""), Citation(2, plain, "")],
+        [],
+        "extractive",
+    )
+    html = MarkdownIt("commonmark").render(answer.to_markdown())
+    assert "<script" not in html and "<img" not in html and "<i>" not in html
+    assert re.findall(r'href="([^"]*)"', html) == ["https://arxiv.org/abs/2401.03955"]
+    assert "&lt;1M parameters" in html and "&lt;script&gt;alert(4)" in html and "[Zorblax]" in html

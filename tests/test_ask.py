@@ -11,6 +11,7 @@ from conftest import ROOT, no_user_settings
 from doubles import Scripted
 from test_cli import run
 
+from rag.answer import Citation
 from rag.api import Assistant
 from rag.chat import ChatSession, Turn
 from rag.citations import cited_numbers, split_sentences
@@ -111,6 +112,20 @@ def test_rag_ask_streams_the_answer_then_references(full_store: Path) -> None:
     assert references.strip().startswith(
         "[1] CLIP-ReIdent: Contrastive Training for Player Re-Identification"
     )
+
+
+def test_a_citations_evidence_is_the_sentence_the_answer_quotes_and_its_passage_the_whole_text(
+    full_store: Path,
+) -> None:
+    """A researcher's probe: `ask --json "how many parameters does TTM have"` quoted the "<1M parameters"
+    sentence while its citation's evidence was the chunk retrieval ranked first, "Code and
+    pre-trained models will be open-sourced." (the MCP and HTTP references quoted from that chunk too)."""
+    question = "how many parameters does TTM have"
+    payload = json.loads(run("--store", str(full_store), "ask", question, "--json").stdout)
+    cited = payload["citations"][0]
+    assert "<1M parameters" in cited["evidence"] and cited["evidence"] in payload["text"]
+    assert cited["evidence"] in cited["passage"] and "open-sourced" in cited["passage"]
+    assert Citation.from_dict(cited).passage == cited["passage"]  # the answer log reads it back
 
 
 def test_rag_ask_json_is_the_answer_dict(full_store: Path) -> None:
@@ -460,6 +475,16 @@ def test_an_ellipsis_about_what_the_last_paper_never_writes_is_a_new_topic(full:
         assert followed is stays, question
         on_last = evidence.sources[0].paper.paper_id == answer.citations[0].paper.paper_id
         assert on_last is stays, question
+
+
+def test_a_new_topic_announced_mid_chat_is_asked_anew(full: Assistant) -> None:
+    """ "different topic: what methods exist for data pruning?" after Model soups: asked as typed, a list."""
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    first = "what is model soups?"
+    session.turns.append(Turn(first, first, full.ask(first, llm="extractive")))
+    evidence, followed = session.evidence("ok, different topic: what methods exist for data pruning?")
+    assert not followed and evidence.query.text == "what methods exist for data pruning?"
+    assert evidence.query.is_list
 
 
 def test_record_questions_over_the_bundled_corpus_answer_from_the_named_record(

@@ -6,6 +6,7 @@ import argparse
 import ast
 import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast, get_args
 
 import pytest
@@ -34,13 +35,19 @@ def test_the_registry_names_are_the_llm_choices_besides_auto() -> None:
     assert isinstance(ask, argparse.ArgumentParser)
     assert ask._option_string_actions["--llm"].choices == ["auto", *backends.names()]
     assert f"/llm NAME          auto, {', '.join(backends.names()[:-1])} or extractive" in HELP
-    session = ChatSession(cast(Any, None), k=5, llm="auto", mode="hybrid")
+    ready = Settings(openai_api_key="sk-test", local_base_url="http://127.0.0.1:9/v1")
+    session = ChatSession(cast(Any, SimpleNamespace(settings=ready)), k=5, llm="auto", mode="hybrid")
     written: list[str] = []
     for name in ["auto", *backends.names()]:
         _command(session, f"/llm {name}", PlainDisplay(written.append))
         assert session.llm == name
     _command(session, "/llm gpt", PlainDisplay(written.append))
     assert session.llm == "extractive" and written[-1] == "/llm takes auto, openai, local or extractive\n"
+    # a choice that cannot work is said when made, not at the next question (a review), and not taken
+    session.assistant = cast(Any, SimpleNamespace(settings=Settings(openai_api_key=None)))
+    with pytest.raises(ConfigError, match="needs an API key"):
+        _command(session, "/llm openai", PlainDisplay(written.append))
+    assert session.llm == "extractive"
 
 
 @pytest.mark.parametrize(

@@ -420,7 +420,16 @@ def test_ingest_a_researchers_library_then_an_edited_export(tmp_path: Path) -> N
     changed = run("--store", store, "ingest", str(edited), *map(str, EXPORTS[1:]), "--prune", "--json")
     assert changed.returncode == 3, changed.stderr
     result = json.loads(changed.stdout)
-    assert (result["embedded"], result["unchanged"], result["removed"]) == (1, 18, 1)
+    # the export read before is still there and still holds the entry gone from this one: the prune
+    # keeps that paper, and says how to remove it (the papers of both files now know both)
+    assert (result["embedded"], result["unchanged"], result["metadata_updated"], result["removed"]) == (
+        1,
+        13,
+        5,
+        0,
+    )
+    kept = f"--prune kept 1 stored paper of files not given ({EXPORTS[0]})"
+    assert result["notes"] == [f"{kept}: name them, or their directory, to prune them"]
     assert result["replaced"] == ["arxiv:2411.15124"]  # the .bib's text, read first, is the paper's
     plain = run("--store", store, "ingest", str(edited), *map(str, EXPORTS[1:]))
     assert "0 embedded" in plain.stdout and "replaced by another text" not in plain.stderr
@@ -500,3 +509,44 @@ def test_ingest_keeps_distinct_ids_apart_replaces_same_ids_and_refuses_wrong_typ
     assert hits["results"][0]["paper_id"] == "arx-2"
     hits = json.loads(run("--store", store, "search", "graph transformers", "-k", "1", "--json").stdout)
     assert hits["results"][0]["paper_id"] == "arx-1"
+
+
+@pytest.mark.fault
+def test_a_question_with_bytes_not_utf8_is_answered_not_a_crash(filled_store: Path, tmp_path: Path) -> None:
+    """A review: `rag ask $'\\xff model soups'` (and search, and a chat line) ended "rag: error:
+    TypeError: TextEncodeInput must be ..."; the chat ended there, its next question unanswered."""
+    rag = [sys.executable, "-m", "rag", "--store", str(filled_store)]
+    env = command_env({"RAG_LOG_PATH": str(tmp_path / "log.db")})
+    question = os.fsdecode(b"\xff ") + "CLIP player re-identification"
+    for command in (["ask", "--llm", "extractive", question], ["search", question, "-k", "1"]):
+        result = subprocess.run(rag + command, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0 and "CLIP" in result.stdout, result.stderr
+    chat = subprocess.run(
+        [*rag, "chat", "--llm", "extractive"],
+        env=env,
+        input=b"\xff CLIP player re-identification\nwhat is model soups?\n",
+        capture_output=True,
+        timeout=300,
+    )
+    assert chat.returncode == 0 and chat.stdout.count(b"References:") == 2, chat.stderr
+
+
+@pytest.mark.fault
+def test_input_without_newlines_is_bounded_not_read_whole(filled_store: Path, tmp_path: Path) -> None:
+    """A review: `rag eval /dev/zero` grew to 15 GB in 12 s; `rag chat < /dev/zero` held it all too.
+    A question file is read up to 64 MiB; a chat line past a MiB is skipped, saying so."""
+    from rag.errors import InputError
+    from rag.evaluate import load_questions
+
+    with pytest.raises(InputError, match="larger than 64 MiB"):
+        load_questions(Path("/dev/zero"))
+    env = command_env({"RAG_LOG_PATH": str(tmp_path / "log.db")})
+    chat = subprocess.run(
+        [sys.executable, "-m", "rag", "--store", str(filled_store), "chat", "--llm", "extractive"],
+        env=env,
+        input=b"a" * (3 << 20) + b"\nCLIP player re-identification\n",
+        capture_output=True,
+        timeout=300,
+    )
+    assert chat.returncode == 0 and chat.stdout.count(b"References:") == 1, chat.stderr
+    assert b"a line over 1,048,576 characters was skipped" in chat.stderr

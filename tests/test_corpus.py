@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
 from conftest import BUNDLED, CONTROLS, HOSTILE_PAPER, bundled_entries, write_dump, write_jsonl
 
 from rag.library import corpus
+from rag.library.formats import markup
 
 
 def test_bundled_dumps_have_415_entries_and_364_papers() -> None:
@@ -37,6 +39,45 @@ def test_dump_headers_dates_and_links() -> None:
     assert "new" not in papers and "Subscribe" not in papers and "Daily Papers" not in papers
     point = next(p for p in papers.values() if p.title.startswith("Bringing Masked Autoencoders Explicit"))
     assert point.links == ["https://github.com/Amazingren/Point-CMAE"]
+
+
+def test_the_latex_a_dump_leaves_in_an_abstract_is_read_as_its_text() -> None:
+    """ "14.8\\%", 'T\\"ULU 3', "2.3times", "textbf{A}uxiliary", a link written twice: answers quoted
+    them as written (30 of the bundled papers had such markup)."""
+    papers = {p.title: p.abstract for p in corpus.read([BUNDLED]).papers}
+    tulu = papers["TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"]
+    assert "we introduce TÜLU 3, a family" in tulu and "\\" not in tulu
+    assert not [a for a in papers.values() if re.search(r"\\[%\"'a-z]|\dtimes\b|textbf\{|\{https", a)]
+    assert any(f"2.3{markup.TIMES} faster" in a for a in papers.values())
+    assert any("naïve ensembling" in a for a in papers.values())
+    assert any("(e.g. adapters)" in a for a in papers.values())
+
+
+@pytest.mark.parametrize(
+    ("written", "text"),
+    [
+        ("by 14.8\\% on VisDA", "by 14.8% on VisDA"),
+        (r"""Fr\'echet mean, na\"{\i}ve, {\"U}ber""", "Fréchet mean, naïve, Über"),
+        ("360{\\deg}-Portrait, \\etc. and \\eg this", "360°-Portrait, etc. and e.g. this"),
+        (
+            "with textbf{M}ulti-branch and \\emph{key} and $textbf{a} b$ c",
+            "with Multi-branch and key and a b c",
+        ),
+        ("10times-1000times, sometimes, 64times 64", "10\u00d7-1000\u00d7, sometimes, 64\u00d7 64"),
+        (
+            "OIE\\url{https://g.com/x}. At https://g.com/y{https://g.com/y}.",
+            "OIE https://g.com/x. At https://g.com/y.",
+        ),
+        ("in sim3 hours, 3%sim20%, a sim card", "in ~3 hours, 3%~20%, a sim card"),
+        (
+            "Fine-Tuning (RFT)~wortsman2021robust, Network~(FFN), (~billion), ~38%",
+            "Fine-Tuning (RFT), Network (FFN), (~billion), ~38%",
+        ),
+        ("R^d and BT^2, SF(DA)^2 and $x^2$", "R^d and BT^2, SF(DA)^2 and $x^2$"),  # no markup: kept
+    ],
+)
+def test_markup_is_read_as_the_text_it_writes(written: str, text: str) -> None:
+    assert markup.plain(written) == text
 
 
 def test_jsonl_fields_untitled_papers_and_links(small_corpus: Path) -> None:

@@ -430,7 +430,16 @@ def test_references_json_and_metadata_of_a_cited_paper(meta: Assistant) -> None:
         "doi:10.5555/paper.36 arXiv:2301.00036 [cs.LG, q-bio.NC; tags: To Read, Thesis]"
     )
     record = next(c for c in answer.to_dict()["citations"] if c["paper_id"] == "p36")
-    assert list(record)[8:] == ["date", "venue", "doi", "arxiv_id", "categories", "keywords", "tags"]
+    assert list(record)[8:] == [
+        "date",
+        "venue",
+        "doi",
+        "arxiv_id",
+        "categories",
+        "keywords",
+        "tags",
+        "passage",
+    ]
     assert record["venue"] == "NAACL 2022" and record["arxiv_id"] == "2301.00036" and record["date"] is None
     assert "(2019), NAACL 2022, doi:10.5555/paper.36, arXiv:2301.00036, [cs.LG" in answer.to_markdown()
     dated = meta.paper("p28")

@@ -19,6 +19,7 @@ from rag.library.corpus import CorpusReport
 from rag.library.filters import DERIVED
 from rag.library.ingest import _left_behind, embedding_text
 from rag.library.keyword import KeywordIndex
+from rag.library.provenance import Provenance
 from rag.library.records import FileReport
 from rag.library.store import merge_chunks
 
@@ -139,6 +140,42 @@ def test_prune_of_files_named_one_by_one_keeps_the_papers_of_other_files(
     assert len(assistant.library.store.papers()) == 12
 
 
+def test_a_prune_tells_apart_two_files_of_one_name_and_keeps_what_no_source_read_holds(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    """Before, a paper knew its files by name: `ingest a/refs.jsonl --prune` removed the papers of
+    b/refs.jsonl, and `ingest --prune` (the bundled data/) every paper of the user's own files."""
+    owls = [
+        {"id": f"owl-{n}", "title": f"Owls {n}", "abstract": f"Owls of kind {n} hunt at night."}
+        for n in (1, 2)
+    ]
+    bees = [{"id": "bee", "title": "Bees", "abstract": "Bees dance to tell where flowers are."}]
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    assistant.ingest()
+    assistant.ingest([write_jsonl(a / "refs.jsonl", owls)])
+    assistant.ingest([write_jsonl(b / "refs.jsonl", bees)])
+    write_jsonl(a / "refs.jsonl", owls[:1])
+    report = assistant.ingest([a / "refs.jsonl"], prune=True)
+    assert report.removed_ids == ["owl-2"]
+    kept = f"--prune kept 14 stored papers of files not given ({b / 'refs.jsonl'}, dump.txt, extra.jsonl)"
+    assert report.notes == [f"{kept}: name them, or their directory, to prune them"]
+    assert assistant.library.store.papers()["bee"]["sources"] == "refs.jsonl"
+    # the default directory pruned: what it held and no longer does, not the papers of other files
+    held = set(assistant.library.store.papers())
+    write_dump(assistant.settings.data_dir / "dump.txt", bundled_entries(10)[:9])
+    pruned = assistant.ingest(prune=True)
+    assert pruned.removed == 1 and {"owl-1", "bee"} <= set(assistant.library.store.papers())
+    assert len(assistant.library.store.papers()) == len(held) - 1
+    # a file moved: its papers are the moved file's (their metadata says so; nothing is embedded)
+    moved = tmp_path / "c" / "refs.jsonl"
+    moved.parent.mkdir()
+    (b / "refs.jsonl").rename(moved)
+    report = assistant.ingest([moved], prune=True)
+    assert (report.metadata_updated, report.embedded, report.removed) == (1, 0, 0)
+    assert assistant.library.store.papers()["bee"]["paths"] == str(moved)
+
+
 def test_a_paper_of_two_files_read_from_one_keeps_the_other_and_is_not_pruned(
     assistant: Assistant, small_corpus: Path
 ) -> None:
@@ -209,13 +246,15 @@ def test_prune_of_a_mistyped_or_unsupported_file_removes_nothing(
 def test_no_paper_left_out_by_a_selection_is_called_deleted() -> None:
     """An ingest with --category leaves out entries it did not select: their stored papers are not
     "no longer in" the file."""
-    selected = FileReport(path="/x/arxiv.json", format="arxiv", entries=1, filtered=2)
-    corpus = cast(CorpusReport, SimpleNamespace(files=[selected]))
-    assert _left_behind(["p"], {"p": {"sources": "arxiv.json"}}, corpus) == []
-    whole = cast(
-        CorpusReport, SimpleNamespace(files=[FileReport(path="/x/arxiv.json", format="arxiv", entries=1)])
-    )
-    assert _left_behind(["p"], {"p": {"sources": "arxiv.json"}}, whole) != []
+
+    def provenance(report: FileReport) -> Provenance:
+        return Provenance(cast(CorpusReport, SimpleNamespace(files=[report], unread_paths=set(), folders=[])))
+
+    selected = provenance(FileReport(path="/x/arxiv.json", format="arxiv", entries=1, filtered=2))
+    whole = provenance(FileReport(path="/x/arxiv.json", format="arxiv", entries=1))
+    for stored in ({"sources": "arxiv.json"}, {"sources": "arxiv.json", "paths": "/x/arxiv.json"}):
+        assert _left_behind(["p"], {"p": stored}, selected) == []
+        assert _left_behind(["p"], {"p": stored}, whole) != []
 
 
 def test_prune_keeps_the_papers_of_a_file_read_only_in_part(assistant: Assistant, small_corpus: Path) -> None:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -255,6 +256,23 @@ def test_the_model_process_dies_with_its_parent(local_settings: Settings) -> Non
         now = _process(child) if child else None
         if before and now and now[0] != "Z" and now[2] == before[2]:
             os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the death signal (PR_SET_PDEATHSIG) is Linux's")
+def test_a_model_started_for_one_request_thread_stays_loaded_for_the_next(local_assistant: Assistant) -> None:
+    """A review: `rag serve` answers each request in a thread of its own, and Linux's death signal
+    follows the thread that started a child, so the model was stopped after every request (and
+    the next one fell back, "local: empty reply", or loaded it again)."""
+    server = local_assistant.pool.get("local", local_assistant.settings)
+    request = threading.Thread(target=server._client_or_start)
+    request.start()
+    request.join()
+    time.sleep(1.0)  # the signal, were it sent, has stopped the server by now
+    pid = server.pid
+    assert pid is not None and server._process is not None and server._process.poll() is None
+    messages = [{"role": "user", "content": "Say hello."}]
+    reply = "".join(server.stream(messages, max_tokens=4, temperature=0.0))
+    assert reply and server.pid == pid  # the same process answered: nothing was loaded again
 
 
 @pytest.mark.fault

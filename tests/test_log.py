@@ -157,11 +157,13 @@ def test_the_log_keeps_the_filter_and_a_log_made_before_filters_takes_it(
     assert entries[0]["filters"] == {"since": "2024-01-01", "until": "2024-12-31", "author": ["Lovelace"]}
     assert entries[1]["filters"] == {}
     cited = entries[0]["citations"][0]
-    assert cited["authors"] == ["Ada Lovelace", "Alan Turing"] and list(cited)[-3:] == [
+    assert cited["authors"] == ["Ada Lovelace", "Alan Turing"] and list(cited)[-4:] == [
         "categories",
         "keywords",
         "tags",
+        "passage",
     ]
+    assert cited["evidence"] in cited["passage"]  # the sentence the answer quotes, of the paper's text
     shown = run("logs", "show", str(entries[0]["id"]), env=env).stdout
     assert "filter: year=2024 author=Lovelace\n" in shown
     assert (

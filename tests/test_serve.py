@@ -224,6 +224,7 @@ def test_bad_and_oversized_bodies_get_openai_errors(server: str) -> None:
             "the last message must be the user's question",
         ),
         (b'{"model": "rag", "messages": [{"role": "user", "content": 5}]}', json_type, 400, "messages[0]"),
+        (b'{"model": "rag", "messages": [{"role": "user", "content": "  "}]}', json_type, 400, "has no text"),
         (b'{"model": "rag", "messages": []}', {"Content-Type": "text/plain"}, 415, "Content-Type"),
         (b'{"model": "rag", "k": 0, "messages": [{"role": "user", "content": "x"}]}', json_type, 400, "k:"),
         (b'{"model": "rag", "n": 2, "messages": [{"role": "user", "content": "x"}]}', json_type, 400, "n:"),
@@ -242,6 +243,53 @@ def test_bad_and_oversized_bodies_get_openai_errors(server: str) -> None:
     assert "access-control-allow-origin" not in httpx.get(f"{server}/healthz", headers=headers).headers
     # a page elsewhere naming this server by another host (DNS rebinding) is refused
     assert httpx.get(f"{server}/healthz", headers={"Host": "attacker.example"}).status_code == 400
+
+
+@pytest.mark.fault
+def test_an_assistant_turn_that_only_called_tools_is_part_of_the_conversation(server: str) -> None:
+    """A review: the OpenAI SDK sends an assistant turn of tool calls with "content": null; it was a 400."""
+    messages: list[Any] = [
+        {"role": "user", "content": "what tools do you have?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "search", "arguments": "{}"}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": None},
+        {"role": "user", "content": "Which hives predict swarming by listening?"},
+    ]
+    reply = client(server).chat.completions.create(model="rag-extractive", messages=messages)
+    assert "Microphones inside beehives" in (reply.choices[0].message.content or "")
+
+
+def test_a_question_cut_to_its_limit_is_said_to_the_client(server: str) -> None:
+    """A review: a 10,014-character question was cut to 2,000, said only on the server's stderr."""
+    question = "Which hives predict swarming by listening? " + "Tell me more. " * 200
+    reply = ask(server, question, model="rag-extractive")
+    notices = reply.rag["notices"]  # type: ignore[attr-defined]
+    assert notices and "was cut to its first 2,000" in notices[0]
+    streamed = [c.model_extra or {} for c in ask(server, question, model="rag-extractive", stream=True)]
+    said = [c["rag_event"]["text"] for c in streamed if c.get("rag_event", {}).get("type") == "notice"]
+    assert said == notices
+    assert ask(server, "Which hives predict swarming by listening?").rag["notices"] == []  # type: ignore[attr-defined]
+
+
+def test_a_lone_surrogate_in_a_question_is_answered_not_a_500(server: str) -> None:
+    """A review: "\\ud800" in a message (valid JSON, no text) was a 500 and a traceback on the server."""
+    body = (
+        b'{"model": "rag-extractive", "messages": [{"role": "user", "content": "hives \\ud800 swarming?"}]}'
+    )
+    for stream in (False, True):
+        payload = body[:-1] + (b', "stream": true}' if stream else b"}")
+        response = httpx.post(
+            f"{server}/v1/chat/completions",
+            content=payload,
+            headers={"Content-Type": "application/json"},
+            timeout=120,
+        )
+        assert response.status_code == 200 and "Microphones inside beehives" in response.text, response.text
 
 
 @pytest.mark.fault

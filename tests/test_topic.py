@@ -198,3 +198,24 @@ def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one(
     assert _find(index, 'summarize "one for all."') == ["ofa"]  # a stop inside the quotes
     assert _find(index, "is there one model that works for all tasks?") == []
     assert _find(index, "can one for all tasks be trained with a single model?") == []
+
+
+def test_a_one_word_name_no_other_paper_writes_names_its_paper_anywhere_in_the_question() -> None:
+    """ "how many gpus were used to train eva": EVA is one token of the vocabulary, but only its own
+    paper writes it (before: only "what is eva?" and "does eva use ...?" found it); a word other
+    papers write too ("points") still names its paper only where framed as a name."""
+    collector = NameCollector()
+    collector.add(
+        "eva", "EVA: Exploring the Limits of Masked Visual Representation Learning", "We launch EVA."
+    )
+    collector.add("points", "POINTS: Improving Your Vision-language Model", "Key points.")
+    index = collector.index()
+    writers = {"eva": 1, "points": 23}
+
+    def find(question: str) -> list[str]:
+        found = index.find(question, is_word=lambda w: True, shared=lambda t: writers.get(t.casefold(), 99))
+        return [m.paper_id for m in found]
+
+    assert find("how many gpus were used to train eva") == ["eva"]
+    assert find("which papers detect key points") == []
+    assert find("what is points?") == ["points"]

@@ -175,7 +175,7 @@ def chat(args: argparse.Namespace, assistant: Assistant) -> int:
     from ..chat import ChatSession, load_history, repl, save_history
     from ..display import for_stdout
 
-    read_line = input
+    read_line = input if sys.stdin.isatty() else _piped_line
     history = assistant.paths.chat_history
     loaded = load_history(history) if sys.stdin.isatty() else 0  # line editing for input()
     assistant.open()
@@ -198,6 +198,25 @@ def chat(args: argparse.Namespace, assistant: Assistant) -> int:
     finally:
         if sys.stdin.isatty():
             save_history(history, loaded)
+
+
+MAX_LINE_CHARS = 1 << 20  # a chat line past this is no question (a file without newlines piped in)
+
+
+def _piped_line(prompt: str) -> str:
+    """A line of piped input, as input() reads it, but bounded: a longer one is skipped (read to its
+    end in pieces), saying so, where input() would hold all of /dev/zero in memory."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline(MAX_LINE_CHARS + 1)
+    if not line:
+        raise EOFError
+    if len(line) <= MAX_LINE_CHARS or line.endswith("\n"):
+        return line.rstrip("\n")
+    while (rest := sys.stdin.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+        pass
+    print(f"rag: note: a line over {MAX_LINE_CHARS:,} characters was skipped", file=sys.stderr)
+    return ""
 
 
 def logs(args: argparse.Namespace, assistant: Assistant) -> int:
@@ -267,9 +286,13 @@ def info(args: argparse.Namespace, assistant: Assistant) -> int:
 
 def mcp(args: argparse.Namespace, assistant: Assistant) -> int:
     """`rag mcp`: until the client goes."""
+    from ..errors import ConfigError
     from ..mcp_server import serve as serve_mcp
 
-    return serve_mcp(assistant, http=args.http, port=args.port, max_chars=args.max_chars, config=args.config)
+    if args.port is not None and not args.http:  # stdio has no port: a forgotten --http
+        raise ConfigError("--port is the port of --http: add --http (stdio has no port)")
+    port = 8765 if args.port is None else args.port
+    return serve_mcp(assistant, http=args.http, port=port, max_chars=args.max_chars, config=args.config)
 
 
 def serve(args: argparse.Namespace, assistant: Assistant) -> int:

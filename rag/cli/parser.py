@@ -23,6 +23,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _port(value: str) -> int:
+    number = whole_number(value)
+    if number is None or not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {value!r}")
+    return number
+
+
 def _since(value: str) -> str:
     from ..errors import InputError
     from ..library.selection import Selection
@@ -322,7 +329,7 @@ def _mcp(add: AddCommand) -> None:
         "The store and models load on the first call. Answers use $RAG_LLM (see `rag models`).",
     )
     mcp.add_argument("--http", action="store_true", help="serve Streamable HTTP on 127.0.0.1 instead")
-    mcp.add_argument("--port", type=_positive, default=8765, help="the HTTP port (default 8765)")
+    mcp.add_argument("--port", type=_port, help="the port of --http (default 8765)")
     mcp.add_argument(
         "--max-chars", type=_positive, default=16000, metavar="N", help="paper text per page (default 16000)"
     )
@@ -341,5 +348,5 @@ def _serve(add: AddCommand) -> None:
         "another address needs RAG_API_KEY (clients send 'Authorization: Bearer KEY').",
     )
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_positive, default=8000, help="the port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port (default 8000)")
     serve.add_argument("--cors", action="append", metavar="ORIGIN", help="let this web origin call the API")

@@ -18,7 +18,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import RagError
-from ..events import Done, Event
+from ..events import Done, Event, Notice
+from ..query import cut_note
+from ..untrusted import without_controls
 from . import completions, models
 from .conversation import Replies, session
 from .errors import ApiError, from_rag
@@ -128,21 +130,30 @@ class Api:
         events = pump.events()
         first = await anext(events)  # retrieval's failures are the request's, with their status
         completion = completions.Completion(asked.model)
+        # a question cut to RAG_MAX_QUESTION_CHARS is said to the client, not only on the server's stderr
+        cut = cut_note(without_controls(asked.question).strip(), self.assistant.settings.max_question_chars)
         if not asked.stream:
             done = await _until_done(request, first, events)
             self._remember(asked.question, completions.reply_text(done.answer), done)
-            return JSONResponse(completion.whole(done.answer, done.query))
+            return JSONResponse(completion.whole(done.answer, done.query, notices=[cut] if cut else []))
         return StreamingResponse(
-            self._sse(asked.question, completion, first, events),
+            self._sse(asked.question, completion, first, events, cut),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
     async def _sse(
-        self, question: str, completion: completions.Completion, first: Event, events: AsyncIterator[Event]
+        self,
+        question: str,
+        completion: completions.Completion,
+        first: Event,
+        events: AsyncIterator[Event],
+        cut: str,
     ) -> AsyncIterator[str]:
         yield completion.chunk({"role": "assistant", "content": ""})
         writer = completions.Streamed(completion)
+        if cut:
+            yield writer.write(Notice(cut))
         try:
             event: Event | None = first
             while event is not None:

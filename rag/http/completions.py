@@ -57,15 +57,22 @@ def _conversation(messages: object) -> tuple[str, list[tuple[str, str]]]:
         where = f"messages[{i}]"
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
             raise ApiError(400, f"{where}: expected an object with a role and content", param=where)
-        role, text = message["role"], _text(message.get("content"), where)
+        role, content = message["role"], message.get("content")
+        # an assistant's turn that only called tools has no content (what the OpenAI SDK sends)
+        text = "" if content is None and role != "user" else _text(content, where)
         if role == "user":
             asked = text
         elif role == "assistant" and asked is not None:
             pairs.append((asked, text))
             asked = None
     last = messages[-1]
-    if last.get("role") != "user" or not (asked or "").strip():
-        raise ApiError(400, "messages: the last message must be the user's question", param="messages")
+    if last.get("role") != "user":
+        role = str(last.get("role"))[:40]
+        raise ApiError(
+            400, f"messages: the last message must be the user's question, not {role!r}", param="messages"
+        )
+    if not (asked or "").strip():
+        raise ApiError(400, "messages: the question (the last user message) has no text", param="messages")
     return cast("str", asked), pairs
 
 
@@ -129,6 +136,8 @@ def reply_text(answer: Answer) -> str:
 
 
 def _paper(number: int, paper_id: str, source: Citation | Source) -> dict[str, Any]:
+    from ..answer import Citation
+
     p = source.paper
     return {
         "number": number,
@@ -139,7 +148,7 @@ def _paper(number: int, paper_id: str, source: Citation | Source) -> dict[str, A
         "year": p.year,
         "venue": p.venue,
         "doi": p.doi,
-        "evidence": source.evidence,
+        "evidence": source.passage if isinstance(source, Citation) else source.evidence,
     }
 
 
@@ -150,7 +159,7 @@ def references(answer: Answer) -> list[dict[str, Any]]:
 
     quoted = quotes(answer)
     return [
-        _paper(c.number, c.paper.paper_id, c) | {"evidence": quoted[c.number], "passage": c.evidence}
+        _paper(c.number, c.paper.paper_id, c) | {"evidence": quoted[c.number], "passage": c.passage}
         for c in answer.citations
     ]
 
@@ -179,8 +188,8 @@ class Completion:
         self.created = int(time.time())
         self.model = model
 
-    def whole(self, answer: Answer, query: Query | None) -> dict[str, Any]:
-        """The non-streamed response."""
+    def whole(self, answer: Answer, query: Query | None, notices: list[str]) -> dict[str, Any]:
+        """The non-streamed response (with what a stream says as notices before its answer's)."""
         text = reply_text(answer)
         return {
             "id": self.id,
@@ -192,7 +201,7 @@ class Completion:
             ],
             "usage": _usage(answer, text),
             "references": references(answer),
-            "rag": details(answer, query),
+            "rag": details(answer, query) | {"notices": notices},
         }
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:

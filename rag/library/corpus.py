@@ -11,7 +11,7 @@ from ..untrusted import without_controls
 from . import fields
 from .formats import MAX_LINE_BYTES, NAMES, READERS, SUFFIXES, blank, detect, lines
 from .identity import Identities, find_links, make_paper_id, normalize_title
-from .records import Entry, FileReport, Paper, Problem
+from .records import Entry, FileReport, Paper, Problem, full_path
 from .selection import Selection
 from .shelf import Shelf
 
@@ -46,8 +46,9 @@ class CorpusReport:
     directories: list[Problem] = field(default_factory=list)  # the subdirectories of those given, not read
     unread: list[Problem] = field(default_factory=list)  # the files of the directories given, not read
     unread_names: set[str] = field(default_factory=set)  # their names: a prune keeps their papers
-    # a directory was given: the papers of a file no longer in it are no longer in the sources
-    whole_directory: bool = False
+    unread_paths: set[str] = field(default_factory=set)  # and their full paths
+    # the directories given (full paths): the papers of a file no longer in one are no longer in the sources
+    folders: list[str] = field(default_factory=list)
 
     @property
     def entries(self) -> int:
@@ -230,7 +231,7 @@ def read(
             _cut(entry, report, max_abstract_chars)
             _check_doi(entry, report)
             report.entries += 1
-            outcome = identities.add(entry, fmt, report, path.name)
+            outcome = identities.add(entry, fmt, report, path)
             if outcome == "new":
                 report.new += 1
             elif outcome == "merged":
@@ -246,7 +247,8 @@ def read(
         directories=_unread_subdirectories(given),
         unread=_unread_notes(unread),
         unread_names={p.name for files in unread.values() for p in files},
-        whole_directory=any(path.is_dir() for path in given),
+        unread_paths={full_path(p) for files in unread.values() for p in files},
+        folders=[full_path(path) for path in given if path.is_dir()],
     )
 
 

@@ -13,17 +13,18 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from .names import fold
-from .records import Entry, FileReport, Paper, Problem
+from .records import Entry, FileReport, Paper, Problem, full_path
 from .shelf import Shelf
 
 # Formats read before DOIs and arXiv ids were known: their paper ids stay as they were, so that
 # existing stores are not embedded again.
 LEGACY_FORMATS = frozenset({"dump", "jsonl", "csv"})
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
-_LISTS = ("categories", "keywords", "tags", "links", "sources")
+_LISTS = ("categories", "keywords", "tags", "links", "sources", "paths")
 
 
 def normalize_title(title: str) -> str:
@@ -146,7 +147,7 @@ class Identities:
             set(kept["arxiv_ids"]),
         )
 
-    def add(self, entry: Entry, fmt: str, report: FileReport, source: str) -> str:
+    def add(self, entry: Entry, fmt: str, report: FileReport, source: Path) -> str:
         """Add an entry read from a file; return 'new', 'merged' or 'replaced'."""
         where = entry.where(report.path)
         pid = paper_id_of(entry, fmt)
@@ -199,7 +200,7 @@ class Identities:
             or (entry.arxiv_id and held.arxiv_ids and entry.arxiv_id not in held.arxiv_ids)
         )
 
-    def _new(self, entry: Entry, pid: str, given: bool, where: str, source: str) -> None:
+    def _new(self, entry: Entry, pid: str, given: bool, where: str, source: Path) -> None:
         if self.papers.find(f"id:{pid}") is not None:  # a derived id taken by a paper this one contradicts
             apart, number = _apart(pid, entry), 1
             pid = apart
@@ -215,7 +216,8 @@ class Identities:
             url=entry.url,
             date=entry.date,
             links=find_links(entry.abstract),
-            sources=[source],
+            sources=[source.name],
+            paths=[full_path(source)],
             venue=entry.venue,
             doi=entry.doi,
             arxiv_id=entry.arxiv_id,
@@ -244,7 +246,7 @@ class Identities:
         if entry.arxiv_id:
             self.papers.point(f"arxiv:{entry.arxiv_id}", held.seq)
 
-    def _merge(self, held: _Held, entry: Entry, source: str) -> None:
+    def _merge(self, held: _Held, entry: Entry, source: Path) -> None:
         """First non-empty value of each field, the union of each list."""
         paper = held.paper
         for item in fields(Paper):
@@ -256,14 +258,16 @@ class Identities:
         for name in ("categories", "keywords", "tags"):
             setattr(paper, name, list(dict.fromkeys([*getattr(paper, name), *getattr(entry, name)])))
         paper.links = list(dict.fromkeys([*paper.links, *find_links(entry.abstract)]))
-        if source not in paper.sources:
-            paper.sources.append(source)
+        if source.name not in paper.sources:
+            paper.sources.append(source.name)
+        if full_path(source) not in paper.paths:
+            paper.paths.append(full_path(source))
         self._index(held, entry)
         self._point(held, entry)
 
-    def _replace(self, held: _Held, entry: Entry, source: str) -> None:
+    def _replace(self, held: _Held, entry: Entry, source: Path) -> None:
         """The later entry's text and metadata; the files it was read from are kept."""
-        sources = held.paper.sources
+        sources, paths = held.paper.sources, held.paper.paths
         replacement = Paper(paper_id=held.paper.paper_id, title=entry.title, abstract=entry.abstract)
         for name in (
             "authors",
@@ -279,7 +283,8 @@ class Identities:
         ):
             setattr(replacement, name, getattr(entry, name))
         replacement.links = find_links(entry.abstract)
-        replacement.sources = sources if source in sources else [*sources, source]
+        replacement.sources = sources if source.name in sources else [*sources, source.name]
+        replacement.paths = paths if full_path(source) in paths else [*paths, full_path(source)]
         for name in (f.name for f in fields(Paper)):
             setattr(held.paper, name, getattr(replacement, name))
         self._index(held, entry)

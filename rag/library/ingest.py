@@ -20,11 +20,11 @@ from . import filters
 from .corpus import CorpusReport, FileReport, Paper
 from .keyword import KeywordIndex
 from .names import NameCollector
-from .store import Chunk, Metadata, Store, whole
+from .provenance import Provenance
+from .store import LIST_SEPARATOR, Chunk, Metadata, Store, split_list, whole
 
 # English WordPiece averages four characters a token; three errs on the side of more chunks.
 CHARS_PER_TOKEN = 3
-LIST_SEPARATOR = " | "
 LIST_FIELDS = ("categories", "keywords", "tags")  # stored only when not empty
 
 
@@ -116,6 +116,8 @@ def paper_metadata(paper: Paper) -> Metadata:
         "authors": LIST_SEPARATOR.join(paper.authors),
         "links": LIST_SEPARATOR.join(paper.links),
     }
+    if paper.paths:
+        meta["paths"] = LIST_SEPARATOR.join(paper.paths)
     for name in LIST_FIELDS:
         if getattr(paper, name):
             meta[name] = LIST_SEPARATOR.join(getattr(paper, name))
@@ -130,11 +132,6 @@ def paper_metadata(paper: Paper) -> Metadata:
     meta["meta_hash"] = _hash(sorted(meta.items()))
     meta.update(filters.fields(paper_ref(meta)))
     return meta
-
-
-def split_list(value: object) -> list[str]:
-    """Undo the flattening of a list-valued metadata field."""
-    return [v for v in str(value or "").split(LIST_SEPARATOR) if v]
 
 
 def embedding_text(title: str, text: str) -> str:
@@ -292,50 +289,28 @@ def _progress(total: int, enabled: bool | None) -> Any:
     return tqdm(total=total, unit="paper", desc="embedding", file=sys.stderr, disable=not show)
 
 
-def _left_behind(stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport) -> list[str]:
+def _left_behind(stale: list[str], stored: dict[str, Metadata], provenance: Provenance) -> list[str]:
     """A note of the stored papers whose files were all read and hold them no more (an entry deleted,
     or edited into another paper: a DOI added, a title corrected), which --prune would remove."""
-    # read whole, every entry kept (not left out by --category or --since)
-    read = {Path(f.path).name for f in corpus.files if not f.read_with_errors and not f.filtered}
-    sources = {pid: set(split_list(stored[pid].get("sources"))) for pid in stale}
-    left = [pid for pid in stale if sources[pid] and sources[pid] <= read]
+    left = [pid for pid in stale if provenance.all_read_whole(stored[pid])]
     if not left:
         return []
-    files = ", ".join(sorted(set().union(*(sources[pid] for pid in left))))
+    files = ", ".join(sorted({name for pid in left for name in split_list(stored[pid].get("sources"))}))
     papers = f"{len(left)} stored paper{'s are' if len(left) != 1 else ' is'}"
     return [f"{papers} no longer in {files} (deleted, or edited into another): --prune removes them"]
 
 
-def _with_unread_sources(
-    corpus: CorpusReport, index: int, paper: Paper, previous: Metadata, read: set[str]
-) -> Paper:
-    """A paper read from files named one by one, keeping the stored sources of files not read now
-    (a paper of a.bib and b.bib, read from a.bib alone, is still b.bib's)."""
-    stored = split_list(previous.get("sources"))
-    unread = [name for name in stored if name not in read and name not in paper.sources]
-    if not unread:
-        return paper
-    kept = set(paper.sources) | set(unread)  # in the stored order, so that nothing seems changed
-    paper.sources = [n for n in stored if n in kept] + [n for n in paper.sources if n not in stored]
-    corpus.papers.save(index + 1, paper)
-    return paper
-
-
 def _of_files_read(
-    stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport
+    stale: list[str], stored: dict[str, Metadata], provenance: Provenance
 ) -> tuple[list[str], list[str]]:
-    """For a prune of files named one by one (no directory): the stale papers of those files only,
-    and a note of the papers of other files it keeps (a directory given prunes its deleted files'
-    papers too)."""
-    if corpus.whole_directory or not stale:
-        return stale, []
-    read = {Path(f.path).name for f in corpus.files}
-    sources = {pid: set(split_list(stored[pid].get("sources"))) for pid in stale}
-    mine = [pid for pid in stale if sources[pid] and sources[pid] <= read]
+    """For a prune: the stale papers of the files read only (or of the directories read, their
+    deleted files' papers too), and a note of the papers of other files it keeps (another
+    directory's refs.bib is not the refs.bib read)."""
+    mine = [pid for pid in stale if provenance.all_read(stored[pid])]
     others = [pid for pid in stale if pid not in mine]
     if not others:
         return mine, []
-    files = sorted(set().union(*(sources[pid] for pid in others)) - read)
+    files = sorted({provenance.shown(f) for pid in others for f in provenance.unread_files(stored[pid])})
     named = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
     count = f"{len(others)} stored paper{'s' if len(others) != 1 else ''}"
     return mine, [
@@ -344,7 +319,7 @@ def _of_files_read(
 
 
 def _prunable(
-    stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport
+    stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport, provenance: Provenance
 ) -> tuple[list[str], str | None]:
     """The stale papers a prune may remove, and why it keeps the others: none when the sources or a
     file yielded nothing (a mistyped path, an unreadable file) or subdirectories were not read (their
@@ -356,11 +331,11 @@ def _prunable(
     if stale and corpus.directories:
         return [], "not pruning: subdirectories were not read, and their papers would be lost; name them too"
     # a file read with errors, or there but not read (a review: "refs.2024" holds a .bib, unread)
-    damaged = {Path(f.path).name for f in corpus.files if f.read_with_errors} | corpus.unread_names
-    kept = {pid for pid in stale if damaged & set(split_list(stored[pid].get("sources")))}
+    damaged = {pid: provenance.damaged(stored[pid]) for pid in stale}
+    kept = {pid for pid in stale if damaged[pid]}
     if not kept:
         return stale, None
-    sources = {name for pid in kept for name in split_list(stored[pid].get("sources"))} & damaged
+    sources = {name for pid in kept for name in damaged[pid]}
     why = (
         "not read (no format rag reads by its name): rename it and run again"
         if sources <= corpus.unread_names
@@ -400,11 +375,12 @@ def ingest_corpus(
     to_embed: list[int] = []  # indexes into corpus.papers, which stay on disk until embedded
     chunks_expected = 0  # about how many chunks they make (for the disk check)
     to_update: list[Paper] = []
-    read = set() if corpus.whole_directory else {Path(f.path).name for f in corpus.files}
+    provenance = Provenance(corpus)
     for index, paper in enumerate(corpus.papers):
         previous = stored.get(paper.paper_id)
-        if previous is not None and read:
-            paper = _with_unread_sources(corpus, index, paper, previous, read)
+        if previous is not None and (kept := provenance.with_unread_sources(paper, previous)):
+            corpus.papers.save(index + 1, kept)
+            paper = kept
         if previous is None or previous.get("text_hash") != text_hash(paper):
             to_embed.append(index)
             chunks_expected += chunker.estimate(paper)
@@ -416,10 +392,10 @@ def ingest_corpus(
             report.unchanged += 1
     stale = [pid for pid in stored if not corpus.papers.has_id(pid)]
     if not prune:
-        report.notes += _left_behind(stale, stored, corpus)
-    stale, report.prune_refused = _prunable(stale if prune else [], stored, corpus)
-    stale, kept = _of_files_read(stale, stored, corpus)
-    report.notes += kept
+        report.notes += _left_behind(stale, stored, provenance)
+    stale, report.prune_refused = _prunable(stale if prune else [], stored, corpus, provenance)
+    stale, others = _of_files_read(stale, stored, provenance)
+    report.notes += others
 
     if not (to_embed or to_update or stale):
         report.seconds = time.perf_counter() - started

@@ -3,6 +3,7 @@ keyword index."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,11 @@ DATABASE = "chroma.sqlite3"  # Chroma's own name for its embedded database
 LOCK_NAME = ".write-lock"
 PROBE_STAMP = ".probe-ok"
 SNAPSHOT_NAME = ".before-write"  # the store's files as they were before the write under way
+CHAT_HISTORY = "chat_history"  # the chat's readline history, kept with the store
+_KEYWORD_INDEX = re.compile(r"keyword-.+\.npz")
+_CHROMA_SEGMENT = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)  # a collection's folder
 
 
 @dataclass(frozen=True)
@@ -47,4 +53,22 @@ class Layout:
             if parent.exists():
                 if not parent.is_dir():
                     raise StoreError(f"the store path {self.root} cannot be a directory: {parent} is a file")
-                return
+                break
+        if self.root.is_dir() and not self.database.exists() and (others := self._others()):
+            named = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+            raise StoreError(
+                f"the store path {self.root} is a directory of other files ({named}), not a store: "
+                "give a new or empty directory"
+            )
+
+    def _others(self) -> list[str]:
+        """The names in the directory that are no store's (a store's files are made private, and
+        copied before each write: never someone else's)."""
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if not p.name.startswith(".")
+            and p.name != CHAT_HISTORY
+            and not _KEYWORD_INDEX.fullmatch(p.name)
+            and not (p.name.startswith(DATABASE) or _CHROMA_SEGMENT.fullmatch(p.name))
+        )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -17,13 +19,19 @@ class Paper:
     url: str | None = None
     date: str | None = None
     links: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the names of the files it was read from
     venue: str | None = None  # journal, proceedings or conference
     doi: str | None = None  # lowercase, without a resolver prefix: "10.1145/3442188.3445922"
     arxiv_id: str | None = None  # without its version: "2301.01234", "hep-th/9901001"
     categories: list[str] = field(default_factory=list)  # arXiv categories: "cs.CL"
     keywords: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)  # an export's collections and tags
+    paths: list[str] = field(default_factory=list)  # the full paths of its files (a/refs.bib, b/refs.bib)
+
+
+def full_path(path: str | Path) -> str:
+    """A file's path as a paper records it: absolute, links resolved (a loop of links as far as it goes)."""
+    return os.path.realpath(path)
 
 
 @dataclass

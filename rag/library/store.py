@@ -36,6 +36,14 @@ Metadata = dict[str, str | int | float | bool | list[str] | None]
 FILTER_FIELDS = "filter_fields"  # collection metadata: the version of the filter keys every chunk has
 
 
+LIST_SEPARATOR = " | "  # a list of texts as one metadata value
+
+
+def split_list(value: object) -> list[str]:
+    """Undo the flattening of a list-valued metadata field."""
+    return [v for v in str(value or "").split(LIST_SEPARATOR) if v]
+
+
 def whole(value: object) -> int:
     """A stored count or position as an int (0 when absent)."""
     return int(value) if isinstance(value, int | float | str) else 0

@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ...untrusted import without_controls
 from .. import fields
 from ..records import Entry, FileReport, Problem
 from ..selection import Selection
+from . import markup
 
 HEADER_LINES = {
     "new",
@@ -33,7 +35,8 @@ def squeeze(text: str) -> str:
 def read_dump(
     path: Path, stream: Iterator[tuple[int, str]], report: FileReport, selection: Selection
 ) -> Iterator[Entry]:
-    """A Daily Papers page saved as text: a header, then title and abstract lines, dates between."""
+    """A Daily Papers page saved as text: a header, then title and abstract lines, dates between (the
+    LaTeX the page leaves in an abstract read as its text)."""
     lines = [(n, line.strip()) for n, line in stream if line.strip()]
     date: str | None = None
     i = 0
@@ -59,8 +62,13 @@ def read_dump(
             report.problems.append(Problem(str(path), n, f"empty abstract for {title[:60]!r}; skipped"))
             i += 1
             continue
-        yield Entry(line=n, title=title, abstract=following, date=date)
+        yield Entry(line=n, title=_plain(title), abstract=_plain(following), date=date)
         i += 2
+
+
+def _plain(text: str) -> str:
+    """A dump's text with its markup read; escape sequences go first, whole (their ESC \\ is no macro)."""
+    return markup.plain(without_controls(text))
 
 
 def record_entry(record: dict[str, Any], line: int) -> Entry:

@@ -1,0 +1,94 @@
+"""Which stored papers came from the files an ingest reads: a prune removes only those, and a paper
+read from some of its files keeps the others as its sources. Files are told apart by their full
+paths (a/refs.bib is not b/refs.bib); a paper stored before its paths were recorded is known by
+its files' names, as it was then."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from .corpus import CorpusReport
+from .records import Paper, full_path
+from .store import Metadata, split_list
+
+
+class Provenance:
+    """The files one ingest reads, and how a stored paper's files stand to them."""
+
+    def __init__(self, corpus: CorpusReport) -> None:
+        self._read = {full_path(f.path) for f in corpus.files}
+        self._whole = {full_path(f.path) for f in corpus.files if not (f.read_with_errors or f.filtered)}
+        damaged = {full_path(f.path) for f in corpus.files if f.read_with_errors}
+        self._damaged = damaged | corpus.unread_paths
+        self._folders = set(corpus.folders)
+        self._directory = bool(corpus.folders)
+        self._names_read = {Path(f.path).name for f in corpus.files}
+        self._names_whole = {Path(p).name for p in self._whole}
+        self._names_damaged = {Path(p).name for p in self._damaged}
+
+    def covers(self, path: str) -> bool:
+        """Whether this ingest reads the file, or would: a directory it reads held it, or it is gone
+        and a file of its name is read (moved). A file gone elsewhere may be on a drive not mounted."""
+        if path in self._read or str(Path(path).parent) in self._folders:
+            return True
+        return Path(path).name in self._names_read and not Path(path).exists()
+
+    def all_read(self, meta: Metadata) -> bool:
+        """Whether every file a stored paper was read from is one this ingest covers: a prune may
+        remove it (a paper stored without paths: its files' names read, or any when a directory is)."""
+        paths = split_list(meta.get("paths"))
+        if paths:
+            return all(self.covers(p) for p in paths)
+        names = set(split_list(meta.get("sources")))
+        return self._directory or (bool(names) and names <= self._names_read)
+
+    def all_read_whole(self, meta: Metadata) -> bool:
+        """Whether every file of a stored paper was read whole (no entry filtered out, no error) or
+        is gone from a directory read: the paper is no longer in its sources."""
+        paths = split_list(meta.get("paths"))
+        if paths:
+            return all(p in self._whole or (p not in self._read and self.covers(p)) for p in paths)
+        names = set(split_list(meta.get("sources")))
+        return bool(names) and names <= self._names_whole
+
+    def damaged(self, meta: Metadata) -> set[str]:
+        """The names of a stored paper's files read with errors, or not read though given."""
+        paths = split_list(meta.get("paths"))
+        if paths:
+            return {Path(p).name for p in paths if p in self._damaged}
+        return set(split_list(meta.get("sources"))) & self._names_damaged
+
+    def shown(self, file: str) -> str:
+        """A file as a note names it: its name, or its path when a file of that name was read."""
+        name = Path(file).name
+        return file if name in self._names_read and file != name else name
+
+    def unread_files(self, meta: Metadata) -> list[str]:
+        """A stored paper's files this ingest does not cover (full paths; names when stored so)."""
+        paths = split_list(meta.get("paths"))
+        if paths:
+            return [p for p in paths if not self.covers(p)]
+        return [n for n in split_list(meta.get("sources")) if n not in self._names_read]
+
+    def with_unread_sources(self, paper: Paper, previous: Metadata) -> Paper | None:
+        """A paper read now, still of the stored files this ingest does not cover (a paper of a.bib
+        and b.bib, read from a.bib alone, is still b.bib's); None when it gains none."""
+        stored_paths = split_list(previous.get("paths"))
+        if not stored_paths and self._directory:
+            return None  # stored by names only: a directory read tells nothing of the others
+        unread = [p for p in self.unread_files(previous) if p not in paper.paths and p not in paper.sources]
+        if not unread:
+            return None
+        if stored_paths:
+            paper.paths = _in_stored_order(stored_paths, paper.paths, unread)
+            unread = [Path(p).name for p in unread]
+        paper.sources = _in_stored_order(split_list(previous.get("sources")), paper.sources, unread)
+        return paper
+
+
+def _in_stored_order(stored: list[str], read: list[str], unread: Iterable[str]) -> list[str]:
+    """The files read and those kept, in the stored order first, so that nothing seems changed."""
+    kept = set(read) | set(unread)
+    added = [n for n in (*read, *unread) if n not in stored]
+    return [n for n in stored if n in kept] + list(dict.fromkeys(added))
