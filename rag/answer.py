@@ -241,10 +241,15 @@ class Answer:
 _WEB_LINK = re.compile(r"https?://[^\s()<>]+$", re.IGNORECASE)
 
 
-def markdown_text(text: str) -> str:
-    """Text shown as written in Markdown: no HTML tag, autolink or link of its own ("<script>",
-    "[x](javascript:...)" read as the text they are); its other markup (emphasis) is left."""
-    return _LINK_SIGN.sub(r"\\]\1", re.sub(r"([\\<>])", r"\\\1", text))
-
-
-_LINK_SIGN = re.compile(r"\]([(\[])")
+def markdown_text(text: str, after: str = "") -> str:
+    """Text shown as written in Markdown: no HTML tag, autolink, link or link definition of its own
+    ("<script>", "[x](javascript:...)", "[x]: /logout" read as the text they are); its other markup
+    (emphasis) is left. Escaped piece by piece, `after` the last character of the piece before,
+    a stream's pieces make what the whole text makes."""
+    escaped = []
+    for char in text:
+        if char in "\\<>" or (after == "]" and char in "([:"):
+            escaped.append("\\")
+        escaped.append(char)
+        after = char
+    return "".join(escaped)

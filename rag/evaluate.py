@@ -107,11 +107,11 @@ def load_questions(path: Path) -> tuple[list[Question], list[Problem]]:
     try:
         with path.open("rb") as f:
             data = f.read(MAX_QUESTION_FILE + 1)
+        if len(data) > MAX_QUESTION_FILE:  # /dev/zero was read whole, 15 GB and on
+            raise InputError(f"question file {path} is larger than {MAX_QUESTION_FILE >> 20} MiB")
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read question file {path}: {exc}") from None
-    if len(data) > MAX_QUESTION_FILE:  # /dev/zero was read whole, 15 GB and on
-        raise InputError(f"question file {path} is larger than {MAX_QUESTION_FILE >> 20} MiB")
     questions: list[Question] = []
     problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), 1):

@@ -205,10 +205,14 @@ def summary_sentences(paper: PaperText, ranked: list[tuple[float, int]]) -> list
     return [s for s in paper.sentences if s in chosen]
 
 
-def _best_two(ranked: list[tuple[float, int]]) -> list[int]:
+def _best_two(ranked: list[tuple[float, int]], also: int | None = None) -> list[int]:
     """The positions of the best sentence and of the second when it scores nearly as well (within
-    SENTENCE_MARGIN), in the abstract's order."""
-    return sorted(p for score, p in ranked[:2] if score >= ranked[0][0] - SENTENCE_MARGIN)
+    SENTENCE_MARGIN), or of `also` if given (a comparison's sentence naming the other side), in the
+    abstract's order."""
+    best = [p for score, p in ranked[:2] if score >= ranked[0][0] - SENTENCE_MARGIN]
+    if also is not None and also not in best:
+        best = [best[0], also]
+    return sorted(best)
 
 
 def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]], *, one: bool = False) -> list[str]:
@@ -289,9 +293,20 @@ def compared_sentences(
         else:  # its own sentences: "Traditional model merging methods ..." is no side of Twin-Merging
             scene = background(paper)
             own = [(score, p) for score, p in ranked[number] if p not in scene] or ranked[number]
-            quoted = [paper.sentences[p] for p in _best_two(own)]
+            others = [side for n, side in sides.items() if n != number]
+            quoted = [paper.sentences[p] for p in _best_two(own, _naming(paper, own, others))]
         chosen[number] = f" [{number}] ".join(sentence.rstrip() for sentence in quoted)
     return chosen
+
+
+def _naming(paper: PaperText, ranked: list[tuple[float, int]], others: list[str]) -> int | None:
+    """The position of a paper's best sentence that names another side of the comparison: what it
+    says of the other ("relative improvements up to 15% over methods such as GPTQ"), if any."""
+    for _, position in ranked:
+        sentence = paper.sentences[position].casefold()
+        if any(re.search(rf"(?<!\w){re.escape(side.casefold())}(?!\w)", sentence) for side in others):
+            return position
+    return None
 
 
 def _comparison(

@@ -474,7 +474,9 @@ def selection(question: str, previous: Turn) -> tuple[str, list[str]] | None:
 _POINTER = re.compile(
     r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
     r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
-    r"system|authors?|proposed))\b",
+    r"system|authors?|proposed)"
+    # "how big is the largest one?": one of the things the last answer named
+    r"|the\s+(?:[a-z]+est|best|worst|most\s+[a-z]+|least\s+[a-z]+)\s+ones?)\b",
     re.IGNORECASE,
 )
 _ELLIPSIS = re.compile(r"^\s*(?:and|also|what about|how about|same for|what of)\b", re.IGNORECASE)

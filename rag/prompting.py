@@ -3,6 +3,8 @@ kind asks for."""
 
 from __future__ import annotations
 
+import re
+
 from .answer import Source
 from .injection import defuse
 from .prompts import Prompts
@@ -12,8 +14,17 @@ Messages = list[dict[str, str]]
 
 
 def _escape(text: str) -> str:
-    # Angle brackets become look-alike quotes so no source can close its <source> tag.
-    return text.replace("<", "\u2039").replace(">", "\u203a")
+    # A tag's angle brackets become look-alike quotes so no source can open or close a <source>
+    # tag; a comparison stays as written ("<1M parameters": the model copied "\u20391M" before).
+    return _TAG.sub(_quoted_tag, text)
+
+
+def _quoted_tag(match: re.Match[str]) -> str:
+    tag = match.group()
+    return "\u2039" + (tag[1:-1] + "\u203a" if tag.endswith(">") else tag[1:])
+
+
+_TAG = re.compile(r"<[/!?A-Za-z][^<>]*>?")
 
 
 def format_sources(sources: list[Source], evidence: dict[int, str] | None = None) -> str:

@@ -221,7 +221,13 @@ _COMPARED = (
     ),
     re.compile(r"^\s*how\s+(?:are|is|were|was)\s+(?P<sides>.+?)\s+(?:similar|alike|related)\b", re.I),
     re.compile(r"^\s*what\s+(?:do|does|did)\s+(?P<sides>.+?)\s+have\s+in\s+common\b", re.I),
-    re.compile(r"^\s*(?:what\s+is\s+|what's\s+)?(?P<sides>.+?\s+(?:vs\.?|versus)\s+[^:?]+)", re.I),
+    # the side after "vs" ends where the question goes on ("gptq vs quantease which is better for 3 bit")
+    re.compile(
+        r"^\s*(?:what\s+is\s+|what's\s+)?(?P<sides>.+?\s+(?:vs\.?|versus)\s+[^:?,]+?)"
+        r"(?=\s*[:?,]|\s*$|\s+(?:which|what|who|how|why|when|where|for|on|at|regarding|is|are|was|were"
+        r"|does|do|did|can|should)\b)",
+        re.I,
+    ),
 )
 _ASPECT = re.compile(
     r"\s*(?:[:?;]|\b(?:in|on|regarding|with respect to|in terms of|when it comes to)\s+"
@@ -671,10 +677,14 @@ def is_list_question(question: str) -> bool:
 
 
 # "which is the most recent paper on X?", "what are the latest works about X?", "newest papers on X"
+_PAPER_WORDS = r"(?:papers?|works?|stud(?:y|ies)|articles?|publications?|research)"
 _NEWEST = re.compile(
-    r"^\s*(?:(?:which|what)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+)?(?:the\s+)?(?:most\s+recent|newest|latest)\s+"
-    r"(?:papers?|works?|stud(?:y|ies)|articles?|publications?|research)\s+(?:on|about|in|for|into)\s+"
-    r"(?P<topic>[^?]+?)\s*[?.!]*\s*$",
+    r"^\s*(?:(?:(?:which|what)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+)?(?:the\s+)?(?:most\s+recent|newest|latest)\s+"
+    rf"{_PAPER_WORDS}"
+    # "which paper is the most recent on X?"
+    rf"|(?:which|what)\s+{_PAPER_WORDS}\s+(?:is|are|was|were)\s+(?:the\s+)?(?:most\s+recent|newest|latest)"
+    r"(?:\s+(?:one|ones|papers?))?)"
+    r"\s+(?:on|about|in|for|into)\s+(?P<topic>[^?]+?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 

@@ -128,6 +128,15 @@ def test_a_citations_evidence_is_the_sentence_the_answer_quotes_and_its_passage_
     assert Citation.from_dict(cited).passage == cited["passage"]  # the answer log reads it back
 
 
+def test_a_comparison_quotes_what_one_side_says_of_the_other(full: Assistant) -> None:
+    """A researcher's probe: "is quantease better than gptq?" quoted what each paper is, not
+    QuantEase's "relative improvements up to 15% over methods such as GPTQ"."""
+    for question in ("is quantease better than gptq?", "how do gptq and quantease differ?"):
+        answer = full.ask(question, llm="extractive")
+        line = next(line for line in answer.text.splitlines() if line.startswith("- quantease:"))
+        assert "up to 15% over methods such as GPTQ" in line, answer.text
+
+
 def test_rag_ask_json_is_the_answer_dict(full_store: Path) -> None:
     result = run("--store", str(full_store), "ask", "What is the best recipe for sourdough bread?", "--json")
     payload = json.loads(result.stdout)

@@ -370,6 +370,11 @@ def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession)
         ("which stocks should i buy this year?", False),
         ("which papers did this collection publish that decade?", False),
         ("is it possible to train on one gpu?", False),
+        # one of the things the last answer named (a researcher's probe: after Spectra's "54 language
+        # models ranging from 99M to 3.9B parameters", answered from BigNAS)
+        ("how big is the largest one?", True),
+        ("which is the most efficient one?", True),
+        ("what is the largest dataset for detection?", False),
     ],
 )
 def test_what_points_back_at_the_last_answer(question: str, points_back: bool) -> None:

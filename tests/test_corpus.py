@@ -74,6 +74,9 @@ def test_the_latex_a_dump_leaves_in_an_abstract_is_read_as_its_text() -> None:
             "Fine-Tuning (RFT), Network (FFN), (~billion), ~38%",
         ),
         ("R^d and BT^2, SF(DA)^2 and $x^2$", "R^d and BT^2, SF(DA)^2 and $x^2$"),  # no markup: kept
+        # words, paths and escapes that only look like markup (a review)
+        ("sim2real, real2sim2real, sim10k, US$ and HK$", "sim2real, real2sim2real, sim10k, US$ and HK$"),
+        (r"a \n, \d+, C:\Users\x, ASP\.NET, \mathcal{L}", r"a \n, \d+, C:\Users\x, ASP\.NET, L"),
     ],
 )
 def test_markup_is_read_as_the_text_it_writes(written: str, text: str) -> None:

@@ -20,7 +20,7 @@ from rag.library.filters import DERIVED
 from rag.library.ingest import _left_behind, embedding_text
 from rag.library.keyword import KeywordIndex
 from rag.library.provenance import Provenance
-from rag.library.records import FileReport
+from rag.library.records import FileReport, Problem, full_path
 from rag.library.store import merge_chunks
 
 
@@ -419,3 +419,33 @@ def test_a_papers_sentences_are_whole_where_a_chunk_opens_inside_one(embedder: O
     add_sentences([text], embedder)
     assert all(s[0].isupper() or s[0].isdigit() for s in text.sentences), text.sentences
     assert any("(e.g. edge) between content and style images." in s for s in text.sentences)
+
+
+def test_which_stored_papers_an_ingest_covers(tmp_path: Path) -> None:
+    """A review of the paths a paper records: a file moved and read with errors keeps its papers from
+    a prune; a link in a directory is that directory's file (gone, its papers go with the directory's
+    prune); a file gone from a subdirectory of a directory given is covered; a store from before paths
+    were recorded prunes a directory's papers only of the names its files have."""
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "x.bib").write_text("@misc{x}", encoding="utf-8")
+    (tmp_path / "d" / "link.bib").symlink_to(tmp_path / "real" / "x.bib")
+    (tmp_path / "d" / "kept.bib").write_text("@misc{k}", encoding="utf-8")
+    assert full_path(tmp_path / "d" / "link.bib") == str(tmp_path / "d" / "link.bib")
+
+    def provenance(files: list[FileReport], folders: list[Path]) -> Provenance:
+        corpus = SimpleNamespace(files=files, unread_paths=set(), folders=[str(f) for f in folders])
+        return Provenance(cast(CorpusReport, corpus))
+
+    moved = FileReport(path=str(tmp_path / "c" / "refs.bib"), format="bibtex", entries=1)
+    moved.problems.append(Problem(moved.path, 9, "bad byte"))
+    gone = {"paths": str(tmp_path / "b" / "refs.bib"), "sources": "refs.bib"}
+    assert provenance([moved], []).damaged(gone) == {"refs.bib"}
+    (tmp_path / "d" / "link.bib").unlink()
+    directory = provenance(
+        [FileReport(path=str(tmp_path / "d" / "kept.bib"), format="bibtex")], [tmp_path / "d"]
+    )
+    assert directory.all_read({"paths": str(tmp_path / "d" / "link.bib"), "sources": "link.bib"})
+    assert directory.all_read({"paths": str(tmp_path / "d" / "sub" / "s.bib"), "sources": "s.bib"})
+    assert not directory.all_read({"paths": str(tmp_path / "real" / "x.bib"), "sources": "x.bib"})
+    assert directory.all_read({"sources": "kept.bib"}) and not directory.all_read({"sources": "mine.bib"})

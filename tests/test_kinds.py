@@ -67,6 +67,10 @@ HDA = "Few-shot Hybrid Domain Adaptation of Image Generators"
             ("Model soups", "Twin-Merging"),
         ),
         ("Compare POINTS and JM3D & JM3D-LLM.", ("POINTS", "JM3D & JM3D-LLM")),  # "&" in a name
+        # the side after "vs" ends where the question goes on (a researcher's probe: the label was
+        # "quantease which is better for 3 bit")
+        ("gptq vs quantease which is better for 3 bit", ("gptq", "quantease")),
+        ("lora vs full fine-tuning, which is cheaper?", ("lora", "full fine-tuning")),
         ("how does this method compare to prior work?", ()),
         ("what is the difference in accuracy?", ()),
     ],

@@ -262,6 +262,11 @@ def test_an_assistant_turn_that_only_called_tools_is_part_of_the_conversation(se
     ]
     reply = client(server).chat.completions.create(model="rag-extractive", messages=messages)
     assert "Microphones inside beehives" in (reply.choices[0].message.content or "")
+    # the reply after the tool calls is the question's, not the empty turn that called them
+    from rag.http.completions import _conversation
+
+    answered = [*messages[:3], {"role": "assistant", "content": "I can search."}, messages[3]]
+    assert _conversation(answered)[1] == [("what tools do you have?", "I can search.")]
 
 
 def test_a_question_cut_to_its_limit_is_said_to_the_client(server: str) -> None:
@@ -600,3 +605,21 @@ def ask_with(url: str, key: str) -> Any:
     return client(url, key).chat.completions.create(
         model="rag", messages=[{"role": "user", "content": "Which hives predict swarming by listening?"}]
     )
+
+
+def test_a_streamed_reply_is_the_whole_reply_whatever_its_text_escapes() -> None:
+    """A review: Markdown escaping made a reply with "<" or "](" in its text end with the whole answer
+    again (the tail assumed the Markdown began with the raw text), and the streamed text was raw."""
+    from rag.answer import Answer, Citation, PaperRef
+    from rag.events import Done, Token
+    from rag.http.completions import Completion, Streamed, reply_text
+    from rag.query import parse
+
+    paper = PaperRef("p", "Tiny Time Mixers", "https://arxiv.org/abs/2401.03955")
+    text = "TTM has <1M parameters, p<0.05, see [x](javascript:1) [1]."
+    answer = Answer("q", text, [Citation(1, paper, text)], [], "extractive")
+    writer = Streamed(Completion("rag"))
+    for piece in ("TTM has <1M ", "parameters, p<0.05, see [x", "](javascript:1) [1]."):
+        writer.write(Token(piece))
+    writer.write(Done(answer, parse("q")))
+    assert writer.text == reply_text(answer) and writer.text.count("TTM has") == 1

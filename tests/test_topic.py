@@ -200,22 +200,19 @@ def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one(
     assert _find(index, "can one for all tasks be trained with a single model?") == []
 
 
-def test_a_one_word_name_no_other_paper_writes_names_its_paper_anywhere_in_the_question() -> None:
-    """ "how many gpus were used to train eva": EVA is one token of the vocabulary, but only its own
-    paper writes it (before: only "what is eva?" and "does eva use ...?" found it); a word other
-    papers write too ("points") still names its paper only where framed as a name."""
+def test_a_one_word_name_of_an_ordinary_word_names_its_paper_only_where_framed() -> None:
+    """A review: with one-word names no other paper writes allowed anywhere, "which optimizers converge
+    faster than adam on transformers?" named AdAM (few-shot image generation), and crash, teen, ear,
+    summit, eagle, genie, tram named their papers too. Only a frame makes such a word a name."""
     collector = NameCollector()
     collector.add(
-        "eva", "EVA: Exploring the Limits of Masked Visual Representation Learning", "We launch EVA."
+        "adam", "AdAM: Few-shot Image Generation via Adaptation-Aware Kernel Modulation", "Kernels."
     )
-    collector.add("points", "POINTS: Improving Your Vision-language Model", "Key points.")
     index = collector.index()
-    writers = {"eva": 1, "points": 23}
 
     def find(question: str) -> list[str]:
-        found = index.find(question, is_word=lambda w: True, shared=lambda t: writers.get(t.casefold(), 99))
+        found = index.find(question, is_word=lambda w: True, shared=lambda t: 1)
         return [m.paper_id for m in found]
 
-    assert find("how many gpus were used to train eva") == ["eva"]
-    assert find("which papers detect key points") == []
-    assert find("what is points?") == ["points"]
+    assert find("which optimizers converge faster than adam on transformers?") == []
+    assert find("what is adam?") == ["adam"] and find("what does AdAM modulate?") == ["adam"]

@@ -9,13 +9,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from ..answer import Citation, markdown_text
 from ..errors import InputError
 from ..events import Done, Event, Notice, Replaced, Token
 from ..library.filters import NO_FILTER, Filter
 from .errors import ApiError
 
 if TYPE_CHECKING:
-    from ..answer import Answer, Citation, Source
+    from ..answer import Answer, Source
     from ..config import SearchMode
     from ..query import Query
 
@@ -62,7 +63,7 @@ def _conversation(messages: object) -> tuple[str, list[tuple[str, str]]]:
         text = "" if content is None and role != "user" else _text(content, where)
         if role == "user":
             asked = text
-        elif role == "assistant" and asked is not None:
+        elif role == "assistant" and asked is not None and text.strip():  # not a turn of tool calls
             pairs.append((asked, text))
             asked = None
     last = messages[-1]
@@ -136,8 +137,6 @@ def reply_text(answer: Answer) -> str:
 
 
 def _paper(number: int, paper_id: str, source: Citation | Source) -> dict[str, Any]:
-    from ..answer import Citation
-
     p = source.paper
     return {
         "number": number,
@@ -255,9 +254,10 @@ def content_of(event: Event) -> str:
 
 
 def tail(answer: Answer) -> str:
-    """What the reply adds after the answer's text: the closest papers, the references."""
-    markdown = reply_text(answer)
-    return markdown[len(answer.text) :] if markdown.startswith(answer.text) else "\n\n" + markdown
+    """What the reply adds after the answer's text (as streamed: markdown_text): the closest papers,
+    the references."""
+    markdown, streamed = reply_text(answer), markdown_text(answer.text)
+    return markdown[len(streamed) :] if markdown.startswith(streamed) else "\n\n" + markdown
 
 
 class Streamed:
@@ -268,6 +268,7 @@ class Streamed:
         self.completion = completion
         self.sent: list[str] = []
         self._held = ""
+        self._last = ""  # the last character of the text sent (Markdown is escaped across pieces)
 
     def write(self, event: Event) -> str:
         """The server-sent event(s) for one answer event ('' when nothing is to be sent yet)."""
@@ -277,9 +278,9 @@ class Streamed:
             self._held = text[len(kept) :]
             if not kept:
                 return ""
-            event = Token(kept)
+            event, self._last = Token(markdown_text(kept, self._last)), kept[-1]
         elif isinstance(event, Replaced | Done):
-            self._held = ""
+            self._held, self._last = "", ""
         self.sent.append(tail(event.answer) if isinstance(event, Done) else content_of(event))
         return self.completion.event(event)
 

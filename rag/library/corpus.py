@@ -3,6 +3,7 @@ checked, selected (--category, --since), merged into papers by identity, and rep
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,7 +249,7 @@ def read(
         unread=_unread_notes(unread),
         unread_names={p.name for files in unread.values() for p in files},
         unread_paths={full_path(p) for files in unread.values() for p in files},
-        folders=[full_path(path) for path in given if path.is_dir()],
+        folders=[os.path.realpath(path) for path in given if path.is_dir()],  # as its files' paths name it
     )
 
 

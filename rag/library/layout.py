@@ -68,7 +68,7 @@ class Layout:
             p.name
             for p in self.root.iterdir()
             if not p.name.startswith(".")
-            and p.name != CHAT_HISTORY
+            and p.name not in (CHAT_HISTORY, "lost+found")  # a store at a file system's root
             and not _KEYWORD_INDEX.fullmatch(p.name)
             and not (p.name.startswith(DATABASE) or _CHROMA_SEGMENT.fullmatch(p.name))
         )

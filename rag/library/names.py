@@ -288,7 +288,7 @@ def _as_name(
         return True
     if _SUBJECT.search(before) and _BARE_VERB.match(after):  # "what datasets does five use?"
         return True
-    return shared(name.written) <= bearers  # no other paper writes it: "how was eva trained?"
+    return len(PIECE.findall(name.written)) > 1 and shared(name.written) <= bearers
 
 
 def _letters(text: str) -> str:

@@ -24,14 +24,20 @@ class Provenance:
         self._folders = set(corpus.folders)
         self._directory = bool(corpus.folders)
         self._names_read = {Path(f.path).name for f in corpus.files}
+        self._names_in_folders = {p.name for folder in corpus.folders for p in _files_in(Path(folder))}
         self._names_whole = {Path(p).name for p in self._whole}
         self._names_damaged = {Path(p).name for p in self._damaged}
 
     def covers(self, path: str) -> bool:
-        """Whether this ingest reads the file, or would: a directory it reads held it, or it is gone
-        and a file of its name is read (moved). A file gone elsewhere may be on a drive not mounted."""
+        """Whether this ingest reads the file, or would: a directory it reads held it, or it is gone,
+        from a directory it reads (at any depth) or with a file of its name read (moved). A file gone
+        elsewhere may be on a drive not mounted."""
         if path in self._read or str(Path(path).parent) in self._folders:
             return True
+        return not Path(path).exists() and (self._moved(path) or any(_under(path, f) for f in self._folders))
+
+    def _moved(self, path: str) -> bool:
+        """Whether a file gone from its path is read now under its name."""
         return Path(path).name in self._names_read and not Path(path).exists()
 
     def all_read(self, meta: Metadata) -> bool:
@@ -40,8 +46,8 @@ class Provenance:
         paths = split_list(meta.get("paths"))
         if paths:
             return all(self.covers(p) for p in paths)
-        names = set(split_list(meta.get("sources")))
-        return self._directory or (bool(names) and names <= self._names_read)
+        names = set(split_list(meta.get("sources")))  # a directory's files then named as read now
+        return bool(names) and names <= self._names_read | self._names_in_folders
 
     def all_read_whole(self, meta: Metadata) -> bool:
         """Whether every file of a stored paper was read whole (no entry filtered out, no error) or
@@ -55,14 +61,21 @@ class Provenance:
     def damaged(self, meta: Metadata) -> set[str]:
         """The names of a stored paper's files read with errors, or not read though given."""
         paths = split_list(meta.get("paths"))
-        if paths:
-            return {Path(p).name for p in paths if p in self._damaged}
+        if paths:  # a file moved is damaged as the file read in its place is
+            damaged = [
+                p
+                for p in paths
+                if p in self._damaged or (self._moved(p) and Path(p).name in self._names_damaged)
+            ]
+            return {Path(p).name for p in damaged}
         return set(split_list(meta.get("sources"))) & self._names_damaged
 
     def shown(self, file: str) -> str:
-        """A file as a note names it: its name, or its path when a file of that name was read."""
+        """A file as a note names it: its name, or its path when a file of that name was read; a
+        file no longer there says so (its directory named covers it)."""
         name = Path(file).name
-        return file if name in self._names_read and file != name else name
+        shown = file if name in self._names_read and file != name else name
+        return f"{shown}, gone" if file != name and not Path(file).exists() else shown
 
     def unread_files(self, meta: Metadata) -> list[str]:
         """A stored paper's files this ingest does not cover (full paths; names when stored so)."""
@@ -85,6 +98,17 @@ class Provenance:
             unread = [Path(p).name for p in unread]
         paper.sources = _in_stored_order(split_list(previous.get("sources")), paper.sources, unread)
         return paper
+
+
+def _files_in(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return []
+
+
+def _under(path: str, folder: str) -> bool:
+    return Path(path).is_relative_to(folder)
 
 
 def _in_stored_order(stored: list[str], read: list[str], unread: Iterable[str]) -> list[str]:

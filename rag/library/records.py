@@ -30,8 +30,10 @@ class Paper:
 
 
 def full_path(path: str | Path) -> str:
-    """A file's path as a paper records it: absolute, links resolved (a loop of links as far as it goes)."""
-    return os.path.realpath(path)
+    """A file's path as a paper records it: absolute, its directories' links resolved (a loop as far
+    as it goes), the file's own name as found (a link in a directory is that directory's file)."""
+    absolute = os.path.abspath(path)
+    return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
 
 
 @dataclass

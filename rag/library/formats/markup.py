@@ -17,21 +17,30 @@ _ACCENTS = {
     "=": "\u0304",
     ".": "\u0307",
 }
-# \"U, \"{U}, \"{\i}, {\"U}: an accent over one letter (\i is a dotless i)
-_ACCENTED = re.compile(r"\{?\\([\"'`^~=.])\s*(?:\{\s*(\\i|[A-Za-z])\s*\}|(\\i|[A-Za-z]))\}?")
+# \"U, \"{U}, \"{\i}, {\"U}: an accent over one letter (\i is a dotless i); a dot or a macron
+# only braced ("ASP\.NET" is no accent)
+_ACCENTED = re.compile(
+    r"\{?\\(?:([\"'`^~])\s*(?:\{\s*(\\i|[A-Za-z])\s*\}|(\\i|[A-Za-z]))|([=.])\{\s*(\\i|[A-Za-z])\s*\})\}?"
+)
 _ESCAPED = re.compile(r"\\([%&_#$])")
 TIMES = "\u00d7"  # the multiplication sign
 _WORDS = {"eg": "e.g.", "ie": "i.e.", "etc": "etc.", "etal": "et al.", "deg": "°", "times": TIMES}
-_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|\\([A-Za-z]+)\b")
+# a macro of two letters or more, as a word ("\overfeat", "{\deg}"), not a path ("C:\Users") or an
+# escape ("\n", "\d+")
+_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![\w:\\/])\\([A-Za-z]{2,})\b")
 # Text styles, with or without their backslash (the pages lose it): textbf{A}uxiliary
 _STYLED = re.compile(
-    r"(?<![A-Za-z])\\?(?:textbf|textit|texttt|textrm|emph|underline|mathbf|mathrm)\{([^{}]*)\}"
+    r"(?<![A-Za-z])\\?(?:textbf|textit|texttt|textrm|textsc|text|emph|underline|mathbf|mathrm|mathcal|mathbb|mathit)"
+    r"\{([^{}]*)\}"
 )
 _URL_MACRO = re.compile(r"\\url\{([^{}\s]+)\}")
 _LINK_TWICE = re.compile(r"(https?://\S+?)\{\1\}")  # a link's text, then its target in braces
 _TIMES = re.compile(r"(?<=\d)times\b")  # "10times-1000times", not "sometimes"
-_PLAIN_MATH = re.compile(r"\$([A-Za-z ,.-]+)\$")  # "$specialist and generalist$": words, no math
-_SIM = re.compile(r"(?<![A-Za-z])sim(?=\d)")  # "in sim3 hours", "3%sim20%": a \sim without its backslash
+_PLAIN_MATH = re.compile(
+    r"(?<![\w$])\$([A-Za-z ,.-]+)\$"
+)  # "$specialist and generalist$" (not "US$ and HK$")
+# "in sim3 hours", "3%sim20%": a \sim without its backslash, before a number ("sim2real" is a word)
+_SIM = re.compile(r"(?<![A-Za-z])sim(?=\d+(?:\.\d+)?(?:%|\s|$|[,;:)]))")
 _CITE_KEY = re.compile(r"\s*~[a-z]+\d{4}[a-z]+\b")  # "(RFT )~wortsman2021robust": a \cite's key
 _TIE = re.compile(r"(?<=[A-Za-z])~(?=[A-Za-z(])")  # "Network~(FFN)": LaTeX's unbreakable space
 
@@ -57,9 +66,10 @@ def _url(match: re.Match[str]) -> str:
 
 
 def _accented(match: re.Match[str]) -> str:
-    letter = match.group(2) or match.group(3)
+    accent = match.group(1) or match.group(4)
+    letter = match.group(2) or match.group(3) or match.group(5)
     base = "i" if letter == "\\i" else letter
-    return unicodedata.normalize("NFC", base + _ACCENTS[match.group(1)])
+    return unicodedata.normalize("NFC", base + _ACCENTS[accent])
 
 
 def _macro(match: re.Match[str]) -> str:
