@@ -475,8 +475,10 @@ _POINTER = re.compile(
     r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
     r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
     r"system|authors?|proposed)"
-    # "how big is the largest one?": one of the things the last answer named
-    r"|the\s+(?:[a-z]+est|best|worst|most\s+[a-z]+|least\s+[a-z]+)\s+ones?)\b",
+    # "how big is the largest one?": one of the things the last answer named (not "the best ones for
+    # X", "the newest ones on Y": a list asked anew)
+    r"|the\s+(?:(?:larg|small|bigg|fast|slow|new|lat|old|earli|cheap|strong|weak|high|low|simpl)est|best|worst"
+    r"|(?:most|least)\s+[a-z]+)\s+ones?(?!\s+(?:for|on|about|in|of|to|from|among|regarding|with|at)\b))\b",
     re.IGNORECASE,
 )
 _ELLIPSIS = re.compile(r"^\s*(?:and|also|what about|how about|same for|what of)\b", re.IGNORECASE)

@@ -180,13 +180,14 @@ class PaperTools:
         llm: LlmArg = None,
     ) -> dict[str, Any]:
         """A cited answer from the papers, or a refusal naming the closest papers."""
+        from .query import cut_note
         from .quotes import quotes
+        from .untrusted import without_controls
 
         with self._call() as assistant:
             answer = assistant.ask(question, k=k, filters=filters, llm=llm)
-            cited = {c.paper.paper_id for c in answer.citations}
-            texts = {paper_id: str(assistant.paper(paper_id)["abstract"]) for paper_id in cited}
-        quoted = quotes(answer, texts)
+            cut = cut_note(without_controls(question).strip(), assistant.settings.max_question_chars)
+        quoted = quotes(answer)  # of each cited paper's whole text (its passage)
         return {
             "question": answer.question,
             "answer": answer.text,
@@ -219,6 +220,7 @@ class PaperTools:
             "unsupported": [u.sentence for u in answer.unsupported],
             "filters": answer.filters,
             "unapplied": answer.unapplied,  # the question's own filter no paper could be tested on
+            "notices": [cut] if cut else [],  # a question cut to RAG_MAX_QUESTION_CHARS
         }
 
 
@@ -236,10 +238,10 @@ FETCH = (
 ASK = (
     "Answer a question from the indexed papers, every sentence citing its papers as [n]. Returns "
     "{answer, refused, references: [{number, id, title, url, authors, year, evidence, passage}], "
-    "closest, backend, fallback_reason, unsupported, filters, unapplied}: evidence is the sentence of "
-    "the paper that citation [n] draws on, passage the paper's sentences the answer was written from; "
-    'unapplied says what of the question\'s own filter no paper records ("papers from 2024" in a '
-    "store without years), answered without it. When "
+    "closest, backend, fallback_reason, unsupported, filters, unapplied, notices}: evidence is the "
+    "sentence of the paper that citation [n] draws on, passage the paper's text the answer was written "
+    'from; unapplied says what of the question\'s own filter no paper records ("papers from 2024" in a '
+    "store without years), answered without it; notices what else was said (a question cut). When "
     "the papers don't answer, refused is true and closest lists the nearest papers, to rephrase or "
     "search. Answers are written by: {chain}; llm chooses for one call (extractive: the papers' own "
     "sentences, no model). "

@@ -14,17 +14,14 @@ Messages = list[dict[str, str]]
 
 
 def _escape(text: str) -> str:
-    # A tag's angle brackets become look-alike quotes so no source can open or close a <source>
-    # tag; a comparison stays as written ("<1M parameters": the model copied "\u20391M" before).
-    return _TAG.sub(_quoted_tag, text)
+    # Angle brackets become look-alike quotes so no source can open or close a <source> tag, nor
+    # write a chat template's tokens ("<|im_end|>"); a comparison stays as written ("<1M parameters",
+    # "p < 0.05": the model copied "\u20391M" before).
+    return _TAG_END.sub("\u203a", _TAG_START.sub("\u2039", text))
 
 
-def _quoted_tag(match: re.Match[str]) -> str:
-    tag = match.group()
-    return "\u2039" + (tag[1:-1] + "\u203a" if tag.endswith(">") else tag[1:])
-
-
-_TAG = re.compile(r"<[/!?A-Za-z][^<>]*>?")
+_TAG_START = re.compile(r"<(?!\s*[\d.=$~-])")
+_TAG_END = re.compile(r"(?<=[\w\"'|/\u2039-])>")
 
 
 def format_sources(sources: list[Source], evidence: dict[int, str] | None = None) -> str:

@@ -221,11 +221,11 @@ _COMPARED = (
     ),
     re.compile(r"^\s*how\s+(?:are|is|were|was)\s+(?P<sides>.+?)\s+(?:similar|alike|related)\b", re.I),
     re.compile(r"^\s*what\s+(?:do|does|did)\s+(?P<sides>.+?)\s+have\s+in\s+common\b", re.I),
-    # the side after "vs" ends where the question goes on ("gptq vs quantease which is better for 3 bit")
+    # the side after "vs" ends where a question goes on ("gptq vs quantease which is better for 3 bit";
+    # not at "for" or "is": "EAGLE vs One for All", "attention is all you need" are titles)
     re.compile(
         r"^\s*(?:what\s+is\s+|what's\s+)?(?P<sides>.+?\s+(?:vs\.?|versus)\s+[^:?,]+?)"
-        r"(?=\s*[:?,]|\s*$|\s+(?:which|what|who|how|why|when|where|for|on|at|regarding|is|are|was|were"
-        r"|does|do|did|can|should)\b)",
+        r"(?=\s*[:?,]|\s*$|\s+(?:which|what|who|how|why|when|where)\b)",
         re.I,
     ),
 )
@@ -1335,8 +1335,8 @@ _ASKING = (
 )
 _CONVERSATION = re.compile(
     r"^(?:ok(?:ay)?|alright|all\s+right|right|so|well|hmm+|hi|hello|hey|thanks|thank\s+you|great|cool|nice"
-    rf"|good|now|next|also|anyway|besides)(?:\s*[,.:;!]+\s*|\s+-+\s+"
-    rf"|\s+(?=(?:{_ASKING}|different|new|another|unrelated|separate|chang\w*|switch\w*|moving)\b))",
+    rf"|good|now|then|next|also|anyway|besides)(?:\s*[,.:;!]+\s*|\s+-+\s+"
+    rf"|\s+(?=(?:{_ASKING}|different|new|another|unrelated|separate|chang\w*|switch\w*|moving|so|now|then|anyway)\b))",
     re.IGNORECASE,
 )
 _NEW_TOPIC = re.compile(

@@ -375,6 +375,10 @@ def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession)
         ("how big is the largest one?", True),
         ("which is the most efficient one?", True),
         ("what is the largest dataset for detection?", False),
+        # a list asked anew, and words ending in -est (a review)
+        ("what are the best ones for image segmentation?", False),
+        ("show me the newest ones on model merging", False),
+        ("is the test one public?", False),
     ],
 )
 def test_what_points_back_at_the_last_answer(question: str, points_back: bool) -> None:

@@ -17,7 +17,7 @@ from rag.embeddings import OnnxMiniLM
 from rag.errors import StoreMismatchError
 from rag.library.corpus import CorpusReport
 from rag.library.filters import DERIVED
-from rag.library.ingest import _left_behind, embedding_text
+from rag.library.ingest import _left_behind, _of_files_read, embedding_text
 from rag.library.keyword import KeywordIndex
 from rag.library.provenance import Provenance
 from rag.library.records import FileReport, Problem, full_path
@@ -257,6 +257,23 @@ def test_no_paper_left_out_by_a_selection_is_called_deleted() -> None:
         assert _left_behind(["p"], {"p": stored}, whole) != []
 
 
+def test_a_subdirectory_named_with_its_directory_is_read_and_pruned(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    """A review: `rag ingest D D/sub --prune` said D/sub was not read, and refused to prune."""
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    write_jsonl(
+        tmp_path / "d" / "a.jsonl", [{"id": "owl", "title": "Owls", "abstract": "Owls hunt at night."}]
+    )
+    sub = write_jsonl(
+        tmp_path / "d" / "sub" / "b.jsonl", [{"id": "bee", "title": "Bees", "abstract": "Bees dance."}]
+    )
+    assistant.ingest([tmp_path / "d", tmp_path / "d" / "sub"])
+    sub.unlink()
+    report = assistant.ingest([tmp_path / "d", tmp_path / "d" / "sub"], prune=True)
+    assert report.prune_refused is None and "bee" in report.removed_ids
+
+
 def test_prune_keeps_the_papers_of_a_file_read_only_in_part(assistant: Assistant, small_corpus: Path) -> None:
     """A bad byte skips the rest of a file: its papers after it are not pruned (before: they were,
     the file having yielded some entries), while a paper gone from a sound file is."""
@@ -449,3 +466,12 @@ def test_which_stored_papers_an_ingest_covers(tmp_path: Path) -> None:
     assert directory.all_read({"paths": str(tmp_path / "d" / "sub" / "s.bib"), "sources": "s.bib"})
     assert not directory.all_read({"paths": str(tmp_path / "real" / "x.bib"), "sources": "x.bib"})
     assert directory.all_read({"sources": "kept.bib"}) and not directory.all_read({"sources": "mine.bib"})
+    # the note names a file gone by its path, and says how papers stored by names only go (a review:
+    # "(a.bib, gone, b.bib)", and no way out for a legacy store's deleted file)
+    stored = {
+        "gone": {"paths": str(tmp_path / "elsewhere" / "a.bib"), "sources": "a.bib"},
+        "legacy": {"sources": "old.bib"},
+    }
+    kept, notes = _of_files_read(["gone", "legacy"], stored, directory)
+    assert kept == [] and notes[0].startswith(f"--prune kept 2 stored papers of files not given ({tmp_path}")
+    assert "a.bib (gone), old.bib)" in notes[0] and "`rag ingest --rebuild` with your sources" in notes[1]

@@ -71,6 +71,7 @@ HDA = "Few-shot Hybrid Domain Adaptation of Image Generators"
         # "quantease which is better for 3 bit")
         ("gptq vs quantease which is better for 3 bit", ("gptq", "quantease")),
         ("lora vs full fine-tuning, which is cheaper?", ("lora", "full fine-tuning")),
+        ("EAGLE vs One for All", ("EAGLE", "One for All")),  # a review: "for" ended the title
         ("how does this method compare to prior work?", ()),
         ("what is the difference in accuracy?", ()),
     ],

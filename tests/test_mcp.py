@@ -216,6 +216,10 @@ def test_ask_answers_with_the_sentence_behind_each_citation(client: Client) -> N
     filtered = client.result("ask", {"question": ALGAE, "filters": {"year": "2023"}})
     assert filtered["filters"] == {"since": "2023-01-01", "until": "2023-12-31"}
     assert all(r["year"] == 2023 for r in filtered["references"] + filtered["closest"])
+    assert answer["notices"] == []
+    # a question cut to its limit says so (a review: only the server's stderr did)
+    cut = client.result("ask", {"question": ALGAE + " More." * 500})
+    assert len(cut["notices"]) == 1 and "was cut to its first 2,000" in cut["notices"][0]
 
 
 def test_ask_refuses_and_names_the_closest_papers(client: Client) -> None:

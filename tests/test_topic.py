@@ -187,6 +187,11 @@ def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:
     assert coined_names("We introduce DMD2, a set of techniques that lift this limitation.") == ["DMD2"]
     assert coined_names("We propose REtrieval-Augmented Learning (REAL) for tails.") == ["REAL"]
     assert coined_names("We introduce LoRA adapters into every layer.") == []
+    # an acronym with a hyphen (a researcher's probe: "how many gpus were used to train MT-NLG" quoted
+    # its parameter count; now "The abstract of [1] states no number of gpus.")
+    mt_nlg = "We present the training of the largest model, Megatron-Turing NLG 530B (MT-NLG)."
+    assert coined_names(mt_nlg) == ["MT-NLG"]
+    assert coined_names("We present a method for few-shot learning (few-shot) and (re-ID).") == []
 
 
 def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one() -> None:

@@ -249,7 +249,7 @@ def content_of(event: Event) -> str:
     if isinstance(event, Token):
         return event.text
     if isinstance(event, Replaced):
-        return f"\n\n[{event.reason}]\n\n"
+        return f"\n\n[{markdown_text(event.reason)}]\n\n"  # a server's error may be anyone's text
     return ""
 
 

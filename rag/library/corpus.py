@@ -266,13 +266,17 @@ def _unread_subdirectories(paths: list[Path]) -> list[Problem]:
     """A note for each directory given whose subdirectories hold files of papers, at any depth: they
     are not read (a Zotero export's files/ folder holds PDFs, and is not mentioned)."""
     notes = []
+    given = {os.path.realpath(path) for path in paths if path.is_dir()}  # named too: read
     for directory in paths:
         if not directory.is_dir():
             continue
         unread = sorted(
             sub.name
             for sub in directory.iterdir()
-            if sub.is_dir() and not sub.name.startswith(".") and _holds_files(sub)
+            if sub.is_dir()
+            and not sub.name.startswith(".")
+            and os.path.realpath(sub) not in given
+            and _holds_files(sub)
         )
         if unread:
             named = ", ".join(unread[:MAX_NAMED]) + (" ..." if len(unread) > MAX_NAMED else "")

@@ -31,8 +31,9 @@ _STOPWORDS = frozenset(
 )
 # 3: compact arrays in an .npz file; 4: with the acronyms the texts define; 5: with the papers' names;
 # 6: with the names an abstract coins as "termed as X"; 7: British spellings written as American ones;
-# 8: more of them (-tre, -bre, -yser, grey ...); 9: the name before "is all you need" in a title
-FORMAT_VERSION = 9
+# 8: more of them (-tre, -bre, -yser, grey ...); 9: the name before "is all you need" in a title;
+# 10: acronyms with a hyphen an abstract coins ("Megatron-Turing NLG 530B (MT-NLG)")
+FORMAT_VERSION = 10
 
 # British spellings as American ones, so that "quantisation" finds "quantization" (and "noise" is
 # "noize" on both sides, which matches nothing else): -ise/-isation, -yse, -our, -elled, -ogue, -tre

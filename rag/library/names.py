@@ -33,6 +33,8 @@ _CALLED = re.compile(
     r"(?=\s*[,:;(]|\s+(?:a|an|which|that)\b)"
 )
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
+# an acronym with a hyphen, as a method's name is often coined: "Megatron-Turing NLG 530B (MT-NLG)"
+_HYPHENATED = re.compile(r"\(([A-Za-z][A-Za-z0-9]{0,9}-[A-Za-z0-9]{1,9})\)")
 # A name of ordinary words counts when the question frames it as a name: "what is X?", "tell me
 # about X", "the X paper".
 _KINDS = (
@@ -130,13 +132,14 @@ def written_keys(text: str) -> set[str]:
 def coined_names(text: str) -> list[str]:
     """The acronyms and "called X" names an abstract coins for its own contribution."""
     found = [m.group("name") or m.group("introduced") for m in _CALLED.finditer(text)]
-    for match in DEFINITION.finditer(text):
+    for match in [*DEFINITION.finditer(text), *_HYPHENATED.finditer(text)]:
         short = match.group(1)
-        if not any(c.isupper() for c in short[1:]) and not any(c.isdigit() for c in short):
-            continue  # "(Our)", "(see)": no acronym
+        letters = short.replace("-", "")
+        if not any(c.isupper() for c in letters[1:]) and not any(c.isdigit() for c in letters):
+            continue  # "(Our)", "(see)", "(few-shot)": no acronym
         before = text[max(0, match.start() - 160) : match.start()]
         sentence = _SENTENCE_END.split(before)[-1]
-        if long_form(short, before) and _COINING.search(sentence):
+        if long_form(letters, before) and _COINING.search(sentence):
             found.append(short)
     return found
 

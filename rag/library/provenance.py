@@ -5,6 +5,7 @@ its files' names, as it was then."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,7 +18,10 @@ class Provenance:
     """The files one ingest reads, and how a stored paper's files stand to them."""
 
     def __init__(self, corpus: CorpusReport) -> None:
-        self._read = {full_path(f.path) for f in corpus.files}
+        # a file read, by its path, and by where its links lead (a store that recorded that)
+        self._read = {full_path(f.path) for f in corpus.files} | {
+            os.path.realpath(f.path) for f in corpus.files
+        }
         self._whole = {full_path(f.path) for f in corpus.files if not (f.read_with_errors or f.filtered)}
         damaged = {full_path(f.path) for f in corpus.files if f.read_with_errors}
         self._damaged = damaged | corpus.unread_paths
@@ -74,8 +78,14 @@ class Provenance:
         """A file as a note names it: its name, or its path when a file of that name was read; a
         file no longer there says so (its directory named covers it)."""
         name = Path(file).name
-        shown = file if name in self._names_read and file != name else name
-        return f"{shown}, gone" if file != name and not Path(file).exists() else shown
+        if file != name and not Path(file).exists():
+            return f"{file} (gone)"
+        return file if name in self._names_read and file != name else name
+
+    @staticmethod
+    def legacy(meta: Metadata) -> bool:
+        """Whether a stored paper was stored before papers recorded their files' paths."""
+        return not meta.get("paths")
 
     def unread_files(self, meta: Metadata) -> list[str]:
         """A stored paper's files this ingest does not cover (full paths; names when stored so)."""

@@ -27,7 +27,7 @@ TIMES = "\u00d7"  # the multiplication sign
 _WORDS = {"eg": "e.g.", "ie": "i.e.", "etc": "etc.", "etal": "et al.", "deg": "°", "times": TIMES}
 # a macro of two letters or more, as a word ("\overfeat", "{\deg}"), not a path ("C:\Users") or an
 # escape ("\n", "\d+")
-_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![\w:\\/])\\([A-Za-z]{2,})\b")
+_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![A-Za-z:\\/])\\([A-Za-z]{2,})\b")
 # Text styles, with or without their backslash (the pages lose it): textbf{A}uxiliary
 _STYLED = re.compile(
     r"(?<![A-Za-z])\\?(?:textbf|textit|texttt|textrm|textsc|text|emph|underline|mathbf|mathrm|mathcal|mathbb|mathit)"
@@ -39,8 +39,9 @@ _TIMES = re.compile(r"(?<=\d)times\b")  # "10times-1000times", not "sometimes"
 _PLAIN_MATH = re.compile(
     r"(?<![\w$])\$([A-Za-z ,.-]+)\$"
 )  # "$specialist and generalist$" (not "US$ and HK$")
-# "in sim3 hours", "3%sim20%": a \sim without its backslash, before a number ("sim2real" is a word)
-_SIM = re.compile(r"(?<![A-Za-z])sim(?=\d+(?:\.\d+)?(?:%|\s|$|[,;:)]))")
+# "in sim3 hours", "3%sim20%", "sim7B": a \sim without its backslash, before a number and its unit
+# ("sim2real" is a word)
+_SIM = re.compile(r"(?<![A-Za-z])sim(?=\d+(?:\.\d+)?(?:%|times|[KMBTxh]\b|\s|$|[,;:)]))")
 _CITE_KEY = re.compile(r"\s*~[a-z]+\d{4}[a-z]+\b")  # "(RFT )~wortsman2021robust": a \cite's key
 _TIE = re.compile(r"(?<=[A-Za-z])~(?=[A-Za-z(])")  # "Network~(FFN)": LaTeX's unbreakable space
 
