@@ -17,11 +17,10 @@ def _escape(text: str) -> str:
     # Angle brackets become look-alike quotes so no source can open or close a <source> tag, nor
     # write a chat template's tokens ("<|im_end|>"); a comparison stays as written ("<1M parameters",
     # "p < 0.05": the model copied "\u20391M" before).
-    return _TAG_END.sub("\u203a", _TAG_START.sub("\u2039", text))
+    return _TAG_START.sub("\u2039", text)  # every tag and template token opens with "<"
 
 
 _TAG_START = re.compile(r"<(?!\s*[\d.=$~-])")
-_TAG_END = re.compile(r"(?<=[\w\"'|/\u2039-])>")
 
 
 def format_sources(sources: list[Source], evidence: dict[int, str] | None = None) -> str:

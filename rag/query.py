@@ -221,11 +221,13 @@ _COMPARED = (
     ),
     re.compile(r"^\s*how\s+(?:are|is|were|was)\s+(?P<sides>.+?)\s+(?:similar|alike|related)\b", re.I),
     re.compile(r"^\s*what\s+(?:do|does|did)\s+(?P<sides>.+?)\s+have\s+in\s+common\b", re.I),
-    # the side after "vs" ends where a question goes on ("gptq vs quantease which is better for 3 bit";
-    # not at "for" or "is": "EAGLE vs One for All", "attention is all you need" are titles)
+    # the side after "vs" ends where a question goes on ("gptq vs quantease which is better for 3 bit"),
+    # or at what it compares them on where no title goes on ("AWQ for 4-bit quantization", "CWCL is
+    # either better"; "EAGLE vs One for All", "... vs attention is all you need" are titles)
     re.compile(
         r"^\s*(?:what\s+is\s+|what's\s+)?(?P<sides>.+?\s+(?:vs\.?|versus)\s+[^:?,]+?)"
-        r"(?=\s*[:?,]|\s*$|\s+(?:which|what|who|how|why|when|where)\b)",
+        r"(?=\s*[:?,]|\s*$|\s+(?:which|what|who|how|why|when|where)\b"
+        r"|\s+(?:for|on|at|regarding|in\s+terms\s+of|is|are|does|do|can|should)\s+(?!all\b)(?-i:[a-z\d]))",
         re.I,
     ),
 )

@@ -379,6 +379,8 @@ def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession)
         ("what are the best ones for image segmentation?", False),
         ("show me the newest ones on model merging", False),
         ("is the test one public?", False),
+        ("find the smallest ones that run on a phone", False),
+        ("how long is the longest one in the list?", True),  # any superlative, the list its own
     ],
 )
 def test_what_points_back_at_the_last_answer(question: str, points_back: bool) -> None:

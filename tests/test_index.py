@@ -474,4 +474,12 @@ def test_which_stored_papers_an_ingest_covers(tmp_path: Path) -> None:
     }
     kept, notes = _of_files_read(["gone", "legacy"], stored, directory)
     assert kept == [] and notes[0].startswith(f"--prune kept 2 stored papers of files not given ({tmp_path}")
-    assert "a.bib (gone), old.bib)" in notes[0] and "`rag ingest --rebuild` with your sources" in notes[1]
+    assert "a.bib (gone), old.bib): name them, or their directory (a file gone: its directory)," in notes[0]
+    assert "`rag ingest --rebuild` with your sources" in notes[1]
+    # a file read with errors through a link, its target recorded (a review: the prune removed the
+    # papers its bad byte skipped)
+    (tmp_path / "d" / "more.bib").symlink_to(tmp_path / "real" / "x.bib")
+    broken = FileReport(path=str(tmp_path / "d" / "more.bib"), format="bibtex", entries=1)
+    broken.problems.append(Problem(broken.path, 2, "not UTF-8"))
+    recorded = {"paths": str(tmp_path / "real" / "x.bib"), "sources": "x.bib"}
+    assert provenance([broken], [tmp_path / "d"]).damaged(recorded) == {"x.bib"}

@@ -72,6 +72,8 @@ HDA = "Few-shot Hybrid Domain Adaptation of Image Generators"
         ("gptq vs quantease which is better for 3 bit", ("gptq", "quantease")),
         ("lora vs full fine-tuning, which is cheaper?", ("lora", "full fine-tuning")),
         ("EAGLE vs One for All", ("EAGLE", "One for All")),  # a review: "for" ended the title
+        ("GPTQ vs AWQ for 4-bit quantization", ("GPTQ", "AWQ")),  # what it compares them on, no title
+        ("TRAM vs CWCL is either better?", ("TRAM", "CWCL")),
         ("how does this method compare to prior work?", ()),
         ("what is the difference in accuracy?", ()),
     ],

@@ -192,6 +192,8 @@ def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:
     mt_nlg = "We present the training of the largest model, Megatron-Turing NLG 530B (MT-NLG)."
     assert coined_names(mt_nlg) == ["MT-NLG"]
     assert coined_names("We present a method for few-shot learning (few-shot) and (re-ID).") == []
+    # a kind the abstract writes in the plural is no name (a review: "what is a VL-LLM?" named it)
+    assert coined_names("We present a new vision-language LLM (VL-LLM). VL-LLMs are costly.") == []
 
 
 def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one() -> None:

@@ -313,10 +313,10 @@ def _of_files_read(
     files = sorted({provenance.shown(f) for pid in others for f in provenance.unread_files(stored[pid])})
     named = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
     count = f"{len(others)} stored paper{'s' if len(others) != 1 else ''}"
-    notes = [
-        f"--prune kept {count} of files not given ({named}): name them, or their directory, to prune them"
-    ]
-    if any(provenance.legacy(stored[pid]) for pid in others):  # known by their files' names only
+    gone = " (a file gone: its directory)" if "(gone)" in named else ""
+    advice = f"name them, or their directory{gone}, to prune them"
+    notes = [f"--prune kept {count} of files not given ({named}): {advice}"]
+    if provenance.directory and any(provenance.legacy(stored[pid]) for pid in others):  # by names only
         notes.append(
             "papers stored before rag recorded their files' paths are known by their files' names: "
             "a file gone from a directory keeps its papers until `rag ingest --rebuild` with your sources"

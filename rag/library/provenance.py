@@ -18,15 +18,15 @@ class Provenance:
     """The files one ingest reads, and how a stored paper's files stand to them."""
 
     def __init__(self, corpus: CorpusReport) -> None:
-        # a file read, by its path, and by where its links lead (a store that recorded that)
-        self._read = {full_path(f.path) for f in corpus.files} | {
-            os.path.realpath(f.path) for f in corpus.files
+        # each file by its path, and by where its links lead (a store that recorded that)
+        self._read = {p for f in corpus.files for p in _both(f.path)}
+        self._whole = {
+            p for f in corpus.files if not (f.read_with_errors or f.filtered) for p in _both(f.path)
         }
-        self._whole = {full_path(f.path) for f in corpus.files if not (f.read_with_errors or f.filtered)}
-        damaged = {full_path(f.path) for f in corpus.files if f.read_with_errors}
+        damaged = {p for f in corpus.files if f.read_with_errors for p in _both(f.path)}
         self._damaged = damaged | corpus.unread_paths
         self._folders = set(corpus.folders)
-        self._directory = bool(corpus.folders)
+        self.directory = bool(corpus.folders)
         self._names_read = {Path(f.path).name for f in corpus.files}
         self._names_in_folders = {p.name for folder in corpus.folders for p in _files_in(Path(folder))}
         self._names_whole = {Path(p).name for p in self._whole}
@@ -98,7 +98,7 @@ class Provenance:
         """A paper read now, still of the stored files this ingest does not cover (a paper of a.bib
         and b.bib, read from a.bib alone, is still b.bib's); None when it gains none."""
         stored_paths = split_list(previous.get("paths"))
-        if not stored_paths and self._directory:
+        if not stored_paths and self.directory:
             return None  # stored by names only: a directory read tells nothing of the others
         unread = [p for p in self.unread_files(previous) if p not in paper.paths and p not in paper.sources]
         if not unread:
@@ -108,6 +108,11 @@ class Provenance:
             unread = [Path(p).name for p in unread]
         paper.sources = _in_stored_order(split_list(previous.get("sources")), paper.sources, unread)
         return paper
+
+
+def _both(path: str) -> set[str]:
+    """A file's path as recorded, and where its links lead."""
+    return {full_path(path), os.path.realpath(path)}
 
 
 def _files_in(folder: Path) -> list[Path]:

@@ -24,10 +24,22 @@ _ACCENTED = re.compile(
 )
 _ESCAPED = re.compile(r"\\([%&_#$])")
 TIMES = "\u00d7"  # the multiplication sign
-_WORDS = {"eg": "e.g.", "ie": "i.e.", "etc": "etc.", "etal": "et al.", "deg": "°", "times": TIMES}
+_WORDS = {
+    "eg": "e.g.",
+    "ie": "i.e.",
+    "etc": "etc.",
+    "etal": "et al.",
+    "deg": "°",
+    "times": TIMES,
+    "pm": "±",
+    "leq": "≤",
+    "geq": "≥",
+    "approx": "≈",
+    "sim": "~",
+}
 # a macro of two letters or more, as a word ("\overfeat", "{\deg}"), not a path ("C:\Users") or an
 # escape ("\n", "\d+")
-_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![A-Za-z:\\/])\\([A-Za-z]{2,})\b")
+_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![A-Za-z:\\/_])\\([A-Za-z]{2,})\b")
 # Text styles, with or without their backslash (the pages lose it): textbf{A}uxiliary
 _STYLED = re.compile(
     r"(?<![A-Za-z])\\?(?:textbf|textit|texttt|textrm|textsc|text|emph|underline|mathbf|mathrm|mathcal|mathbb|mathit)"
@@ -76,5 +88,7 @@ def _accented(match: re.Match[str]) -> str:
 def _macro(match: re.Match[str]) -> str:
     """A macro with no argument: the words it stands for, or its name (\\overfeat: "overfeat")."""
     name = match.group(1) or match.group(2)
+    if name not in _WORDS and match.start() > 0 and match.string[match.start() - 1].isdigit():
+        return match.group()  # "C:\\2023\\reports": a path's folder, no macro of a number
     words = _WORDS.get(name, name)
     return words[:-1] if words.endswith(".") and match.string.startswith(".", match.end()) else words
