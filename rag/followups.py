@@ -471,6 +471,12 @@ def selection(question: str, previous: Turn) -> tuple[str, list[str]] | None:
 # A question pointing back at the last answer's papers: a word standing for them (a pronoun or
 # possessive, "this paper", "the authors"), or an ellipsis ("and on ImageNet?", "what about ...").
 # Not the "it" of "is it possible", nor "this collection", nor "this year".
+_POINTER = re.compile(
+    r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
+    r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
+    r"system|authors?|proposed))\b",
+    re.IGNORECASE,
+)
 # words ending in -est that are no superlative ("the test one")
 _NOT_SUPERLATIVE = (
     r"(?:te|intere|reque|conte|fore|hone|mode|gue|ne|re|we|dige|sugge|prote|manife|harve|que|che|cre|arre"
@@ -478,17 +484,13 @@ _NOT_SUPERLATIVE = (
 )
 # what a question may call the last answer ("the best one on that list", "... in your answer")
 _LAST_ANSWER = r"(?:the|that|this|your|my)\s+(?:list|answer|reply|ones?|papers?)\b|more\s+detail"
-_POINTER = re.compile(
-    r"\b(?:they|them|their|theirs|its|it|the same|this|these|those"
-    r"|the\s+(?:paper|papers|work|study|method|model|approach|technique|framework|dataset|benchmark|"
-    r"system|authors?|proposed)"
-    # "how big is the largest one?", "the best one on that list": one of the things the last answer
-    # named; not "the best ones for X", "the newest ones on Y", "the smallest ones that run on a
-    # phone" (a list asked anew), nor a word ending so ("the test one")
-    rf"|the\s+(?:(?!{_NOT_SUPERLATIVE})[a-z]+est|best|worst|(?:most|least)\s+[a-z]+)\s+ones?"
-    rf"(?!\s+(?:that|which|who)\b|\s+(?:for|on|about|in|of|among|regarding|with|at)\s+"
-    rf"(?!{_LAST_ANSWER})[a-z\d])"
-    r")\b",
+# "how big is the largest one?", "the best one on that list", "the fastest one that you mentioned":
+# one of the things the last answer named; not "the best ones for X", "the newest ones in the
+# field", "the smallest ones that run on a phone" (a list asked anew), nor "the test one"
+_SUPERLATIVE_ONE = re.compile(
+    rf"\bthe\s+(?:(?!{_NOT_SUPERLATIVE})[a-z]+est|best|worst|(?:most|least)\s+[a-z]+)\s+ones?"
+    r"(?!\s+(?:that|which|who)\b(?!\s+(?:you|we|i)\b)"
+    rf"|\s+(?:for|on|about|in|of|among|regarding|with|at)\s+(?!{_LAST_ANSWER})[a-z\d])\b",
     re.IGNORECASE,
 )
 _ELLIPSIS = re.compile(r"^\s*(?:and|also|what about|how about|same for|what of)\b", re.IGNORECASE)
@@ -592,7 +594,7 @@ def refers_back(question: str) -> bool:
 
 def has_pointer(question: str) -> bool:
     """Whether a question has a word standing for the last answer's papers ("they", "the authors")."""
-    return bool(_POINTER.search(_NOT_BACK.sub(" ", question)))
+    return bool(_POINTER.search(_NOT_BACK.sub(" ", question)) or _SUPERLATIVE_ONE.search(question))
 
 
 def needs_rewriting(question: str, previous: Turn) -> bool:

@@ -381,6 +381,8 @@ def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession)
         ("is the test one public?", False),
         ("find the smallest ones that run on a phone", False),
         ("how long is the longest one in the list?", True),  # any superlative, the list its own
+        ("what is the fastest one that you mentioned?", True),
+        ("which is the largest one in the collection?", False),  # a review: tied to the last paper
     ],
 )
 def test_what_points_back_at_the_last_answer(question: str, points_back: bool) -> None:

@@ -71,6 +71,7 @@ def test_the_latex_a_dump_leaves_in_an_abstract_is_read_as_its_text() -> None:
         ("in sim3 hours, 3%sim20%, a sim card", "in ~3 hours, 3%~20%, a sim card"),
         (r"2.5\times faster, 45\deg, sim7B, sim2x", "2.5\u00d7 faster, 45°, ~7B, ~2x"),
         (r"5\pm 0.3, 1\leq k, f_\theta, C:\2023\reports", r"5± 0.3, 1≤ k, f_\theta, C:\2023\reports"),
+        (r"85.2 $\pm$ 0.4, a $\sim$10x speedup, 5\pm0.3, k\leq 5", "85.2 ± 0.4, a ~10x speedup, 5±0.3, k≤ 5"),
         (
             "Fine-Tuning (RFT)~wortsman2021robust, Network~(FFN), (~billion), ~38%",
             "Fine-Tuning (RFT), Network (FFN), (~billion), ~38%",

@@ -137,11 +137,13 @@ def coined_names(text: str) -> list[str]:
         letters = short.replace("-", "")
         if not any(c.isupper() for c in letters[1:]) and not any(c.isdigit() for c in letters):
             continue  # "(Our)", "(see)", "(few-shot)": no acronym
-        if "-" in short and re.search(rf"\b{re.escape(short)}s\b", text):
-            continue  # "a new vision-language LLM (VL-LLM)" that writes "VL-LLMs": a kind, no name
         before = text[max(0, match.start() - 160) : match.start()]
         sentence = _SENTENCE_END.split(before)[-1]
-        if long_form(letters, before) and _COINING.search(sentence):
+        meaning = long_form(letters, before)
+        written = before[before.casefold().rfind(meaning) :] if meaning else ""  # as the text cases it
+        if written[:1].islower() and "-" in short and re.search(rf"\b{re.escape(short)}s\b", text):
+            continue  # "a new vision-language LLM (VL-LLM)", then "VL-LLMs": a kind (not "Dual-Stream ...")
+        if meaning and _COINING.search(sentence):
             found.append(short)
     return found
 

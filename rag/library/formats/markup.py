@@ -39,7 +39,7 @@ _WORDS = {
 }
 # a macro of two letters or more, as a word ("\overfeat", "{\deg}"), not a path ("C:\Users") or an
 # escape ("\n", "\d+")
-_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![A-Za-z:\\/_])\\([A-Za-z]{2,})\b")
+_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![:\\/_])\\([A-Za-z]{2,})(?![A-Za-z])")
 # Text styles, with or without their backslash (the pages lose it): textbf{A}uxiliary
 _STYLED = re.compile(
     r"(?<![A-Za-z])\\?(?:textbf|textit|texttt|textrm|textsc|text|emph|underline|mathbf|mathrm|mathcal|mathbb|mathit)"
@@ -48,9 +48,8 @@ _STYLED = re.compile(
 _URL_MACRO = re.compile(r"\\url\{([^{}\s]+)\}")
 _LINK_TWICE = re.compile(r"(https?://\S+?)\{\1\}")  # a link's text, then its target in braces
 _TIMES = re.compile(r"(?<=\d)times\b")  # "10times-1000times", not "sometimes"
-_PLAIN_MATH = re.compile(
-    r"(?<![\w$])\$([A-Za-z ,.-]+)\$"
-)  # "$specialist and generalist$" (not "US$ and HK$")
+# "$specialist and generalist$", "$\\pm$" once read (not "US$ and HK$")
+_PLAIN_MATH = re.compile(r"(?<![\w$])\$([A-Za-z ,.\-±≤≥≈~\u00d7°]+)\$")
 # "in sim3 hours", "3%sim20%", "sim7B": a \sim without its backslash, before a number and its unit
 # ("sim2real" is a word)
 _SIM = re.compile(r"(?<![A-Za-z])sim(?=\d+(?:\.\d+)?(?:%|times|[KMBTxh]\b|\s|$|[,;:)]))")
@@ -88,7 +87,9 @@ def _accented(match: re.Match[str]) -> str:
 def _macro(match: re.Match[str]) -> str:
     """A macro with no argument: the words it stands for, or its name (\\overfeat: "overfeat")."""
     name = match.group(1) or match.group(2)
-    if name not in _WORDS and match.start() > 0 and match.string[match.start() - 1].isdigit():
-        return match.group()  # "C:\\2023\\reports": a path's folder, no macro of a number
+    before = match.string[match.start() - 1 : match.start()]
+    after = match.string[match.end() : match.end() + 1]
+    if name not in _WORDS and (before.isalnum() or after.isdigit()):
+        return match.group()  # "C:\\2023\\reports", ".\\run1": a path's folder; a sign may touch a number
     words = _WORDS.get(name, name)
     return words[:-1] if words.endswith(".") and match.string.startswith(".", match.end()) else words
