@@ -43,7 +43,7 @@ def test_dump_headers_dates_and_links() -> None:
 
 def test_the_latex_a_dump_leaves_in_an_abstract_is_read_as_its_text() -> None:
     """ "14.8\\%", 'T\\"ULU 3', "2.3times", "textbf{A}uxiliary", a link written twice: answers quoted
-    them as written (30 of the bundled papers had such markup)."""
+    them as written (38 of the bundled papers had such markup)."""
     papers = {p.title: p.abstract for p in corpus.read([BUNDLED]).papers}
     tulu = papers["TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"]
     assert "we introduce TÜLU 3, a family" in tulu and "\\" not in tulu
