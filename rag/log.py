@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -115,8 +116,11 @@ class AnswerLog:
 
     def record_done(self, done: Done, settings: Settings) -> None:
         """Log a finished answer with the settings that wrote it, unless they turn the log off (RAG_LOG=0)."""
-        if settings.log:
-            self.record(done.answer, searched=done.query.search, settings=printable_settings(settings))
+        if settings.log:  # the store by its absolute path: a log outlives the directory it was asked from
+            written = printable_settings(settings) | {
+                "store_dir": os.path.abspath(settings.store_dir.expanduser())
+            }
+            self.record(done.answer, searched=done.query.search, settings=written)
 
     def record(self, answer: Answer, *, searched: str, settings: dict[str, Any]) -> int | None:
         """Log one answer; its id, or None (with a note on stderr) if the log cannot be written:

@@ -550,3 +550,14 @@ def test_input_without_newlines_is_bounded_not_read_whole(filled_store: Path, tm
     )
     assert chat.returncode == 0 and chat.stdout.count(b"References:") == 1, chat.stderr
     assert b"a line over 1,048,576 characters was skipped" in chat.stderr
+
+
+@pytest.mark.fault
+def test_usage_errors_exit_2_and_an_empty_category_is_refused(filled_store: Path, tmp_path: Path) -> None:
+    """A review: `rag eval` without a file exited 1 (argparse's usage errors exit 2), and `rag ingest
+    --category ''` ingested everything, where `rag search --category ''` is refused."""
+    result = run("--store", str(filled_store), "eval")
+    assert result.returncode == 2 and "give a question file" in result.stderr
+    refused = run("--store", str(tmp_path / "s"), "ingest", "--category", "", str(filled_store))
+    assert refused.returncode == 1 and "--category names no category" in refused.stderr
+    assert not (tmp_path / "s").exists()

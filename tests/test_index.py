@@ -483,3 +483,17 @@ def test_which_stored_papers_an_ingest_covers(tmp_path: Path) -> None:
     broken.problems.append(Problem(broken.path, 2, "not UTF-8"))
     recorded = {"paths": str(tmp_path / "real" / "x.bib"), "sources": "x.bib"}
     assert provenance([broken], [tmp_path / "d"]).damaged(recorded) == {"x.bib"}
+
+
+def test_an_ingest_removes_what_a_killed_rebuild_left_half_built(assistant: Assistant) -> None:
+    """A review: a `rag ingest --rebuild` killed mid-way left its collection ("papers.rebuild", 523
+    chunks there) in the store until the next rebuild, unsaid."""
+    from rag.library.store import STAGING_SUFFIX, Store
+
+    library = assistant.library
+    Store.staging(path=str(library.layout.root), url=None, name="papers", spec=library.spec())
+    report = assistant.ingest()
+    assert report.notes[-1] == "removed what a killed --rebuild left half built (0 chunks)"
+    names = [c.name for c in library.store._client.list_collections()]
+    assert "papers" + STAGING_SUFFIX not in names and "papers" in names
+    assert assistant.ingest().notes == [] and len(library.store.papers()) == 13

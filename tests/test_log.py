@@ -73,7 +73,7 @@ def test_ids_counts_and_searches_that_cannot_be_used_are_one_line_errors(
     env = {"RAG_LOG_PATH": str(log)}
     huge = "99999999999999999999"
     for args, code, message in (
-        (["show", "¹"], 1, "rag logs: error: use `rag logs show ID ...` (ids from `rag logs`)"),
+        (["show", "¹"], 2, "rag logs: error: use `rag logs show ID ...` (ids from `rag logs`)"),
         (["show", huge], 1, f"rag: error: no answer {huge} in the log {log}"),
         (["-q", "   "], 1, "rag: error: nothing to search the log for: give some words"),
     ):
@@ -191,3 +191,13 @@ def test_a_read_only_log_made_before_a_column_is_read_without_it(tmp_path: Path)
     _add_column(writable, "unapplied TEXT")  # another process added it first: no error
     assert "unapplied" in {row[1] for row in writable.execute("PRAGMA table_info(answers)")}
     writable.close()
+
+
+def test_the_log_names_the_store_by_its_absolute_path(tmp_path: Path, small_store: Path) -> None:
+    """A review: `rag --store s2 ask ...` logged "store_dir": "s2", which says nothing once elsewhere."""
+    copy_store(small_store, tmp_path / "s2")
+    env = {"RAG_LOG_PATH": str(tmp_path / "answers.db")}
+    assert run("--store", "s2", "ask", QUESTION, "--llm", "extractive", env=env, cwd=tmp_path).returncode == 0
+    (entry,) = json.loads(run("logs", "--json", env=env).stdout)
+    shown = json.loads(run("logs", "show", str(entry["id"]), "--json", env=env).stdout)
+    assert shown["settings"]["store_dir"] == str(tmp_path / "s2")

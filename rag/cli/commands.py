@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ..untrusted import whole_number
 from . import EXIT_OK, EXIT_SKIPPED
@@ -147,7 +147,7 @@ def evaluate(args: argparse.Namespace, assistant: Assistant) -> int:
             print_comparison(rows)
         return EXIT_OK
     if args.questions is None:
-        raise SystemExit("rag eval: error: give a question file, or --compare A.json B.json")
+        _usage("rag eval: error: give a question file, or --compare A.json B.json")
     report = evaluation.run(
         args.questions,
         assistant=assistant,
@@ -200,6 +200,12 @@ def chat(args: argparse.Namespace, assistant: Assistant) -> int:
             save_history(history, loaded)
 
 
+def _usage(message: str) -> NoReturn:
+    """A command written wrong: the message, exit 2 (as argparse's own usage errors)."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
+
+
 MAX_LINE_CHARS = 1 << 20  # a chat line past this is no question (a file without newlines piped in)
 
 
@@ -224,7 +230,7 @@ def logs(args: argparse.Namespace, assistant: Assistant) -> int:
     if args.show:
         ids = [whole_number(i) for i in args.show[1:]] if args.show[0] == "show" else []
         if not ids or None in ids:
-            raise SystemExit("rag logs: error: use `rag logs show ID ...` (ids from `rag logs`)")
+            _usage("rag logs: error: use `rag logs show ID ...` (ids from `rag logs`)")
         entries = [assistant.log.entry(entry_id) for entry_id in ids if entry_id is not None]
         if args.json:
             print_json(entries[0] if len(entries) == 1 else entries)

@@ -307,6 +307,8 @@ class Library:
             )
             self._keyword = None
             self._after_write()
+        if (left := self.store.drop_unfinished_rebuild()) is not None:  # the lock is ours: no rebuild runs
+            result.notes.append(f"removed what a killed --rebuild left half built ({left} chunks)")
         return result
 
     def _rebuild(self, report: CorpusReport, progress: bool | None) -> IngestReport:

@@ -34,6 +34,8 @@ class Selection:
         """Parse `--category` (comma-separated or a list) and `--since` (YYYY, YYYY-MM, YYYY-MM-DD)."""
         items = category.split(",") if isinstance(category, str) else list(category or [])
         categories = tuple(dict.fromkeys(c.strip() for c in items if c.strip()))
+        if isinstance(category, str) and not categories:  # "--category ''" would keep everything, unsaid
+            raise InputError("--category names no category: give some, comma-separated (cs.CL,cs.LG)")
         text = since.isoformat()[:10] if isinstance(since, datetime.date) else (since or "").strip()
         if text and not _SINCE.match(text):
             raise InputError(f"--since {text!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")

@@ -366,6 +366,20 @@ class Store:
         with contextlib.suppress(Exception):  # already gone
             self._client.delete_collection(self._name)
 
+    def drop_unfinished_rebuild(self) -> int | None:
+        """Delete the collection a killed rebuild left half filled (a complete one is swapped in when
+        the store opens); how many chunks it held, None when there was none. Only a writer calls this."""
+        try:
+            staged = self._client.get_collection(self._name + STAGING_SUFFIX)
+        except Exception:  # none: the usual case
+            return None
+        if (staged.metadata or {}).get("complete"):
+            return None
+        held = int(staged.count())
+        with contextlib.suppress(Exception):
+            self._client.delete_collection(self._name + STAGING_SUFFIX)
+        return held
+
     def count(self) -> int:
         """Number of chunks."""
         return int(self._run(lambda c: c.count()))
