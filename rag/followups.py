@@ -489,7 +489,8 @@ _LAST_ANSWER = r"(?:the|that|this|your|my)\s+(?:list|answer|reply|ones?|papers?)
 # field", "the smallest ones that run on a phone" (a list asked anew), nor "the test one"
 _SUPERLATIVE_ONE = re.compile(
     rf"\bthe\s+(?:(?!{_NOT_SUPERLATIVE})[a-z]+est|best|worst|(?:most|least)\s+[a-z]+)\s+ones?"
-    r"(?!\s+(?:that|which|who)\b(?!\s+(?:you|we|i)\b)"
+    r"(?!\s+(?:that|which|who)\b"
+    r"(?!\s+(?:you|we)\s+(?:mentioned|listed|cited|named|gave|showed|found|discussed|said)\b)"
     rf"|\s+(?:for|on|about|in|of|among|regarding|with|at)\s+(?!{_LAST_ANSWER})[a-z\d])\b",
     re.IGNORECASE,
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer import Answer
-from .config import printable_settings
+from .config import printable_settings, resolve_paths
 from .errors import InputError, LogError
 from .untrusted import printable
 
@@ -117,9 +116,7 @@ class AnswerLog:
     def record_done(self, done: Done, settings: Settings) -> None:
         """Log a finished answer with the settings that wrote it, unless they turn the log off (RAG_LOG=0)."""
         if settings.log:  # the store by its absolute path: a log outlives the directory it was asked from
-            written = printable_settings(settings) | {
-                "store_dir": os.path.abspath(settings.store_dir.expanduser())
-            }
+            written = printable_settings(settings) | {"store_dir": str(resolve_paths(settings).store_dir)}
             self.record(done.answer, searched=done.query.search, settings=written)
 
     def record(self, answer: Answer, *, searched: str, settings: dict[str, Any]) -> int | None:

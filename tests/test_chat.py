@@ -382,6 +382,7 @@ def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession)
         ("find the smallest ones that run on a phone", False),
         ("how long is the longest one in the list?", True),  # any superlative, the list its own
         ("what is the fastest one that you mentioned?", True),
+        ("what are the best ones that i can use for NER?", False),  # a review: a clause of its own
         ("which is the largest one in the collection?", False),  # a review: tied to the last paper
     ],
 )

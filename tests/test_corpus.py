@@ -73,6 +73,10 @@ def test_the_latex_a_dump_leaves_in_an_abstract_is_read_as_its_text() -> None:
         (r"5\pm 0.3, 1\leq k, f_\theta, C:\2023\reports", r"5± 0.3, 1≤ k, f_\theta, C:\2023\reports"),
         (r"85.2 $\pm$ 0.4, a $\sim$10x speedup, 5\pm0.3, k\leq 5", "85.2 ± 0.4, a ~10x speedup, 5±0.3, k≤ 5"),
         (
+            r"C:\data\times\x, C:\Files\etc\hosts, Foo\eg bar, \theta_t",
+            r"C:\data\times\x, C:\Files\etc\hosts, Foo\eg bar, \theta_t",
+        ),
+        (
             "Fine-Tuning (RFT)~wortsman2021robust, Network~(FFN), (~billion), ~38%",
             "Fine-Tuning (RFT), Network (FFN), (~billion), ~38%",
         ),

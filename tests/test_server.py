@@ -62,3 +62,28 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(chroma_url=f"http://127.0.0.1:{free_port()}", store_dir=tmp_path)
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1:"):
         Assistant(settings).info()
+
+
+def test_an_ingest_leaves_a_rebuild_under_way_on_the_server_alone(
+    chroma_url: str, tmp_path: Path, small_corpus: Path, embedder: OnnxMiniLM
+) -> None:
+    """A review: an ingest dropped the collection another client's `--rebuild` was filling on the same
+    server (the writer lock is a file of each client's own store_dir); only an embedded store's is
+    known to be no rebuild's."""
+    from rag.library.store import STAGING_SUFFIX, Store
+
+    settings = Settings(
+        chroma_url=chroma_url,
+        store_dir=tmp_path / "cache",
+        data_dir=small_corpus,
+        collection="rebuilt-elsewhere",
+    )
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest()
+    library = assistant.library
+    Store.staging(
+        path=str(library.layout.root), url=chroma_url, name="rebuilt-elsewhere", spec=library.spec()
+    )
+    assert not any("--rebuild" in note for note in assistant.ingest().notes)
+    names = [c.name for c in library.store._client.list_collections()]
+    assert "rebuilt-elsewhere" + STAGING_SUFFIX in names

@@ -195,6 +195,7 @@ def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:
     # a kind the abstract writes in the plural is no name (a review: "what is a VL-LLM?" named it)
     assert coined_names("We present a new vision-language LLM (VL-LLM). VL-LLMs are costly.") == []
     assert coined_names("We propose the Dual-Stream Network (DS-Net). Many DS-Nets stack.") == ["DS-Net"]
+    assert coined_names('We present a new "vision-language" LLM (VL-LLM). VL-LLMs cost.') == []
 
 
 def test_a_name_of_ordinary_words_counts_only_where_the_question_uses_it_as_one() -> None:

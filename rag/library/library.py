@@ -307,7 +307,8 @@ class Library:
             )
             self._keyword = None
             self._after_write()
-        if (left := self.store.drop_unfinished_rebuild()) is not None:  # the lock is ours: no rebuild runs
+        # the lock is ours, so no rebuild runs on this embedded store (a server's is anyone's to rebuild)
+        if self.layout.embedded and (left := self.store.drop_unfinished_rebuild()) is not None:
             result.notes.append(f"removed what a killed --rebuild left half built ({left} chunks)")
         return result
 

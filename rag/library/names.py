@@ -140,7 +140,9 @@ def coined_names(text: str) -> list[str]:
         before = text[max(0, match.start() - 160) : match.start()]
         sentence = _SENTENCE_END.split(before)[-1]
         meaning = long_form(letters, before)
-        written = before[before.casefold().rfind(meaning) :] if meaning else ""  # as the text cases it
+        first = re.escape(meaning.split()[0]) if meaning else ""
+        starts = [m.start() for m in re.finditer(rf"\b{first}", before, re.IGNORECASE)] if first else []
+        written = before[starts[-1] :] if starts else ""  # the long form as the text cases it
         if written[:1].islower() and "-" in short and re.search(rf"\b{re.escape(short)}s\b", text):
             continue  # "a new vision-language LLM (VL-LLM)", then "VL-LLMs": a kind (not "Dual-Stream ...")
         if meaning and _COINING.search(sentence):

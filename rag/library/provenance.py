@@ -46,7 +46,7 @@ class Provenance:
 
     def all_read(self, meta: Metadata) -> bool:
         """Whether every file a stored paper was read from is one this ingest covers: a prune may
-        remove it (a paper stored without paths: its files' names read, or any when a directory is)."""
+        remove it (a paper stored without paths: its files' names, each read or in a directory read)."""
         paths = split_list(meta.get("paths"))
         if paths:
             return all(self.covers(p) for p in paths)

@@ -371,13 +371,12 @@ class Store:
         the store opens); how many chunks it held, None when there was none. Only a writer calls this."""
         try:
             staged = self._client.get_collection(self._name + STAGING_SUFFIX)
-        except Exception:  # none: the usual case
-            return None
-        if (staged.metadata or {}).get("complete"):
-            return None
-        held = int(staged.count())
-        with contextlib.suppress(Exception):
+            if (staged.metadata or {}).get("complete"):
+                return None
+            held = int(staged.count())
             self._client.delete_collection(self._name + STAGING_SUFFIX)
+        except Exception:  # none (the usual case), or it could not go: the ingest stands as it is
+            return None
         return held
 
     def count(self) -> int:

@@ -39,7 +39,8 @@ _WORDS = {
 }
 # a macro of two letters or more, as a word ("\overfeat", "{\deg}"), not a path ("C:\Users") or an
 # escape ("\n", "\d+")
-_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![:\\/_])\\([A-Za-z]{2,})(?![A-Za-z])")
+_MACRO = re.compile(r"\{\\([A-Za-z]+)\}|(?<![:\\/_])\\([A-Za-z]{2,})(?![A-Za-z_])")
+_SIGNS = {"times", "pm", "leq", "geq", "approx", "sim", "deg"}  # may touch a number or a variable
 # Text styles, with or without their backslash (the pages lose it): textbf{A}uxiliary
 _STYLED = re.compile(
     r"(?<![A-Za-z])\\?(?:textbf|textit|texttt|textrm|textsc|text|emph|underline|mathbf|mathrm|mathcal|mathbb|mathit)"
@@ -89,7 +90,9 @@ def _macro(match: re.Match[str]) -> str:
     name = match.group(1) or match.group(2)
     before = match.string[match.start() - 1 : match.start()]
     after = match.string[match.end() : match.end() + 1]
-    if name not in _WORDS and (before.isalnum() or after.isdigit()):
-        return match.group()  # "C:\\2023\\reports", ".\\run1": a path's folder; a sign may touch a number
+    touching = before.isalnum() or after.isdigit()  # "5\\pm0.3", "k\\leq 5"; or a path: "C:\\2023\\reports"
+    sign = name in _SIGNS and (not before.isalpha() or after in ("", " ") or after.isdigit())
+    if match.group(2) and touching and not sign:
+        return match.group()
     words = _WORDS.get(name, name)
     return words[:-1] if words.endswith(".") and match.string.startswith(".", match.end()) else words
