@@ -193,17 +193,21 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (what `rag ask --json` prints)."""
-        from .quotes import quotes
-
         payload = asdict(self)
-        quoted = quotes(self)
-        payload["citations"] = [c.to_dict(quoted[c.number]) for c in self.citations]
+        payload["citations"] = self.citation_records()
         payload["sources"] = [s.to_dict() for s in self.sources]
         payload["closest"] = [s.to_dict() for s in self.closest]
         payload["timings"] = {k: round(v, 2) for k, v in self.timings.items()}
         if self.confidence is not None:
             payload["confidence"] = round(self.confidence, 4)
         return payload
+
+    def citation_records(self) -> list[dict[str, Any]]:
+        """The citations' JSON form (`--json`, the answer log), each with the sentence it rests on."""
+        from .quotes import quotes
+
+        quoted = quotes(self)
+        return [c.to_dict(quoted[c.number]) for c in self.citations]
 
     def references(self) -> list[str]:
         """The numbered reference lines: title, authors and year, url (what the corpus has)."""

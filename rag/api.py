@@ -135,7 +135,9 @@ class Assistant:
 
         writers = Writers(self.settings, self.pool, lambda: self.prompts, self.gatherer.embedder)
         answerer = Answerer(self.settings, writers, self.gatherer.embedder)
-        return answerer.stream(evidence, chain, lambda done: self.log.record_done(done, self.settings))
+        return answerer.stream(
+            evidence, chain, lambda done: self.log.record_done(done, self.settings, self.paths.store_dir)
+        )
 
     def ask(
         self,

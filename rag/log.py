@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer import Answer
-from .config import printable_settings, resolve_paths
+from .config import printable_settings
 from .errors import InputError, LogError
 from .untrusted import printable
 
@@ -113,10 +113,11 @@ class AnswerLog:
         except OSError as exc:
             raise LogError(f"cannot read the answer log {self.path}: {exc.strerror or exc}") from None
 
-    def record_done(self, done: Done, settings: Settings) -> None:
-        """Log a finished answer with the settings that wrote it, unless they turn the log off (RAG_LOG=0)."""
-        if settings.log:  # the store by its absolute path: a log outlives the directory it was asked from
-            written = printable_settings(settings) | {"store_dir": str(resolve_paths(settings).store_dir)}
+    def record_done(self, done: Done, settings: Settings, store_dir: Path) -> None:
+        """Log a finished answer with the settings that wrote it, the store by its resolved path (a log
+        outlives the directory it was asked from), unless they turn the log off (RAG_LOG=0)."""
+        if settings.log:
+            written = printable_settings(settings) | {"store_dir": str(store_dir)}
             self.record(done.answer, searched=done.query.search, settings=written)
 
     def record(self, answer: Answer, *, searched: str, settings: dict[str, Any]) -> int | None:
@@ -128,7 +129,7 @@ class AnswerLog:
             searched,
             answer.text,
             int(answer.refused),
-            json.dumps(answer.to_dict()["citations"], ensure_ascii=False),
+            json.dumps(answer.citation_records(), ensure_ascii=False),
             answer.backend,
             answer.fallback_reason,
             json.dumps({k: round(v, 2) for k, v in answer.timings.items()}),

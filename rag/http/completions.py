@@ -9,14 +9,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from ..answer import Citation, markdown_text
+from ..answer import markdown_text
 from ..errors import InputError
 from ..events import Done, Event, Notice, Replaced, Token
 from ..library.filters import NO_FILTER, Filter
 from .errors import ApiError
 
 if TYPE_CHECKING:
-    from ..answer import Answer, Source
+    from ..answer import Answer, Citation, Source
     from ..config import SearchMode
     from ..query import Query
 
@@ -137,6 +137,7 @@ def reply_text(answer: Answer) -> str:
 
 
 def _paper(number: int, paper_id: str, source: Citation | Source) -> dict[str, Any]:
+    """A cited or closest paper's record, as the reply's references and details show it."""
     p = source.paper
     return {
         "number": number,
@@ -147,7 +148,6 @@ def _paper(number: int, paper_id: str, source: Citation | Source) -> dict[str, A
         "year": p.year,
         "venue": p.venue,
         "doi": p.doi,
-        "evidence": source.passage if isinstance(source, Citation) else source.evidence,
     }
 
 
@@ -168,7 +168,8 @@ def details(answer: Answer, query: Query | None) -> dict[str, Any]:
     return {
         "refused": answer.refused,
         "closest": [
-            _paper(s.number, s.paper.paper_id, s) | {"score": round(s.score, 4)} for s in answer.closest
+            _paper(s.number, s.paper.paper_id, s) | {"evidence": s.evidence, "score": round(s.score, 4)}
+            for s in answer.closest
         ],
         "backend": answer.backend,
         "fallback_reason": answer.fallback_reason,

@@ -12,7 +12,7 @@ from ..untrusted import without_controls
 from . import fields
 from .formats import MAX_LINE_BYTES, NAMES, READERS, SUFFIXES, blank, detect, lines
 from .identity import Identities, find_links, make_paper_id, normalize_title
-from .records import Entry, FileReport, Paper, Problem, full_path
+from .records import Entry, FileReport, Paper, Problem, SourceFile, full_path
 from .selection import Selection
 from .shelf import Shelf
 
@@ -220,6 +220,7 @@ def read(
             report.problems.append(Problem(str(path), None, "empty file; skipped"))
             continue
         missing: list[str] = []
+        source = SourceFile.of(path)
         for entry in READERS[fmt](path, lines(path, report), report, selection):
             _clean(entry)
             if not selection.keeps(entry):
@@ -232,7 +233,7 @@ def read(
             _cut(entry, report, max_abstract_chars)
             _check_doi(entry, report)
             report.entries += 1
-            outcome = identities.add(entry, fmt, report, path)
+            outcome = identities.add(entry, fmt, report, source)
             if outcome == "new":
                 report.new += 1
             elif outcome == "merged":

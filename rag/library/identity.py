@@ -13,11 +13,10 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 from .names import fold
-from .records import Entry, FileReport, Paper, Problem, full_path
+from .records import Entry, FileReport, Paper, Problem, SourceFile
 from .shelf import Shelf
 
 # Formats read before DOIs and arXiv ids were known: their paper ids stay as they were, so that
@@ -147,7 +146,7 @@ class Identities:
             set(kept["arxiv_ids"]),
         )
 
-    def add(self, entry: Entry, fmt: str, report: FileReport, source: Path) -> str:
+    def add(self, entry: Entry, fmt: str, report: FileReport, source: SourceFile) -> str:
         """Add an entry read from a file; return 'new', 'merged' or 'replaced'."""
         where = entry.where(report.path)
         pid = paper_id_of(entry, fmt)
@@ -200,7 +199,7 @@ class Identities:
             or (entry.arxiv_id and held.arxiv_ids and entry.arxiv_id not in held.arxiv_ids)
         )
 
-    def _new(self, entry: Entry, pid: str, given: bool, where: str, source: Path) -> None:
+    def _new(self, entry: Entry, pid: str, given: bool, where: str, source: SourceFile) -> None:
         if self.papers.find(f"id:{pid}") is not None:  # a derived id taken by a paper this one contradicts
             apart, number = _apart(pid, entry), 1
             pid = apart
@@ -217,7 +216,7 @@ class Identities:
             date=entry.date,
             links=find_links(entry.abstract),
             sources=[source.name],
-            paths=[full_path(source)],
+            paths=[source.path],
             venue=entry.venue,
             doi=entry.doi,
             arxiv_id=entry.arxiv_id,
@@ -246,7 +245,7 @@ class Identities:
         if entry.arxiv_id:
             self.papers.point(f"arxiv:{entry.arxiv_id}", held.seq)
 
-    def _merge(self, held: _Held, entry: Entry, source: Path) -> None:
+    def _merge(self, held: _Held, entry: Entry, source: SourceFile) -> None:
         """First non-empty value of each field, the union of each list."""
         paper = held.paper
         for item in fields(Paper):
@@ -260,12 +259,12 @@ class Identities:
         paper.links = list(dict.fromkeys([*paper.links, *find_links(entry.abstract)]))
         if source.name not in paper.sources:
             paper.sources.append(source.name)
-        if full_path(source) not in paper.paths:
-            paper.paths.append(full_path(source))
+        if source.path not in paper.paths:
+            paper.paths.append(source.path)
         self._index(held, entry)
         self._point(held, entry)
 
-    def _replace(self, held: _Held, entry: Entry, source: Path) -> None:
+    def _replace(self, held: _Held, entry: Entry, source: SourceFile) -> None:
         """The later entry's text and metadata; the files it was read from are kept."""
         sources, paths = held.paper.sources, held.paper.paths
         replacement = Paper(paper_id=held.paper.paper_id, title=entry.title, abstract=entry.abstract)
@@ -284,7 +283,7 @@ class Identities:
             setattr(replacement, name, getattr(entry, name))
         replacement.links = find_links(entry.abstract)
         replacement.sources = sources if source.name in sources else [*sources, source.name]
-        replacement.paths = paths if full_path(source) in paths else [*paths, full_path(source)]
+        replacement.paths = paths if source.path in paths else [*paths, source.path]
         for name in (f.name for f in fields(Paper)):
             setattr(held.paper, name, getattr(replacement, name))
         self._index(held, entry)

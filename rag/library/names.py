@@ -140,14 +140,19 @@ def coined_names(text: str) -> list[str]:
         before = text[max(0, match.start() - 160) : match.start()]
         sentence = _SENTENCE_END.split(before)[-1]
         meaning = long_form(letters, before)
-        first = re.escape(meaning.split()[0]) if meaning else ""
-        starts = [m.start() for m in re.finditer(rf"\b{first}", before, re.IGNORECASE)] if first else []
-        written = before[starts[-1] :] if starts else ""  # the long form as the text cases it
-        if written[:1].islower() and "-" in short and re.search(rf"\b{re.escape(short)}s\b", text):
-            continue  # "a new vision-language LLM (VL-LLM)", then "VL-LLMs": a kind (not "Dual-Stream ...")
-        if meaning and _COINING.search(sentence):
+        if meaning and _COINING.search(sentence) and not _a_kind(short, meaning, before, text):
             found.append(short)
     return found
+
+
+def _a_kind(short: str, meaning: str, before: str, text: str) -> bool:
+    """Whether a hyphenated acronym stands for a kind of thing, not the paper's own: its long form
+    written in lower case, and the text writing it as a plural ("a new vision-language LLM (VL-LLM)",
+    then "VL-LLMs"; not "the Dual-Stream Network (DS-Net)", then "DS-Nets")."""
+    if "-" not in short or not re.search(rf"\b{re.escape(short)}s\b", text):
+        return False
+    starts = [m.start() for m in re.finditer(rf"\b{re.escape(meaning.split()[0])}", before, re.IGNORECASE)]
+    return bool(starts) and before[starts[-1]].islower()  # the long form as the text cases it
 
 
 class NameCollector:

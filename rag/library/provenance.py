@@ -38,7 +38,9 @@ class Provenance:
         elsewhere may be on a drive not mounted."""
         if path in self._read or str(Path(path).parent) in self._folders:
             return True
-        return not Path(path).exists() and (self._moved(path) or any(_under(path, f) for f in self._folders))
+        if Path(path).exists():
+            return False
+        return Path(path).name in self._names_read or any(_under(path, f) for f in self._folders)
 
     def _moved(self, path: str) -> bool:
         """Whether a file gone from its path is read now under its name."""

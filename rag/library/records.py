@@ -36,6 +36,18 @@ def full_path(path: str | Path) -> str:
     return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """A file papers are read from: its name (shown) and its full path (files told apart), found once."""
+
+    name: str
+    path: str
+
+    @classmethod
+    def of(cls, path: Path) -> SourceFile:
+        return cls(path.name, full_path(path))
+
+
 @dataclass
 class Problem:
     """Something in a file that was skipped (or noted), and why."""
