@@ -38,6 +38,20 @@ _NEGATION = re.compile(
     r"|obviat(?:e|es|ed|ing)|(?:elimination|avoidance)\s+of)\b|n't\b|-free\b",
     re.I,
 )
+# "Unlike a conventional ensemble, we ...": what the paper does not do, within the contrast's clause
+# ("instead of labels, we use self-supervision" says nothing against self-supervision)
+_CONTRAST = re.compile(
+    r"\b(?:unlike|instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+contrast\s+(?:to|with)|in\s+place\s+of)\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[,;:]\s")
+# "X outperforms LoRA": LoRA is what X is measured against, which settles nothing about X using it
+# (unless the question asks for a comparison itself: "is X better than LoRA?")
+_AGAINST = re.compile(
+    r"\b(?:(?<!rather\s)than|outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beats?|versus|vs\.?"
+    r"|(?:compared|comparison|relative)\s+(?:to|with|against)|(?:improvements?|gains?)\s+over)\b",
+    re.I,
+)
 _QUESTION_NEGATION = re.compile(r"\b(?:without|not|no|never)\b|n't\b|-free\b", re.I)
 _NEGATING = frozenset(tokenize("without not no never"))
 # "does X eliminate the need for Y?" asks whether X needs no Y, as "does X work without Y?" does ("does
@@ -190,9 +204,29 @@ def _negated(sentence: str, asked: set[str]) -> bool:
         window = [
             w for w in words[max(0, first - NEGATION_REACH) : position + 1] if not set(tokenize(w)) & asked
         ]
-        if _NEGATION.search(" ".join(window)) or _FREE.search(word):
+        before = " ".join(window)
+        clause = _CLAUSE_END.split(before + " ")[-1]
+        if _NEGATION.search(before) or _CONTRAST.search(clause) or _FREE.search(word):
             return True
     return False
+
+
+def _measured_against(sentence: str, asked: set[str]) -> bool:
+    """Whether every asked term the sentence writes stands after a comparison in its clause ("X
+    outperforms LoRA and DoRA"): what the paper is compared with, not what it does."""
+    words = sentence.split()
+    found = False
+    for position, word in enumerate(words):
+        if not set(tokenize(word)) & asked:
+            continue
+        window = [
+            w for w in words[max(0, position - NEGATION_REACH) : position] if not set(tokenize(w)) & asked
+        ]
+        clause = _CLAUSE_END.split(" ".join(window) + " ")[-1]
+        if not _AGAINST.search(clause):
+            return False
+        found = True
+    return found
 
 
 def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = False) -> str | None:
@@ -205,6 +239,8 @@ def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = Fals
     if topic and not all(re.search(rf"\b{re.escape(a)}\b", sentence) for a in _CAPITALS.findall(question)):
         return None
     if _OTHER_WORK.search(sentence) and not about_own_work(sentence, []):
+        return None
+    if not _AGAINST.search(question) and _measured_against(sentence, asked):
         return None
     asked_as = _as_without(YES_NO_WRAPPING.sub("", question))  # not "..., doesn't it?"
     # a compound asked about negates nothing ("does X use no-reference metrics?"), "-free" aside

@@ -508,6 +508,35 @@ def test_words_asked_side_by_side_settle_only_where_a_sentence_writes_them_so() 
         assert verdict(joined, zeroq, asked_terms(joined, "ZeroQ")) == "No.", joined
 
 
+def test_what_a_paper_is_set_against_or_measured_against_is_not_what_it_does() -> None:
+    """ "Unlike a conventional ensemble, we average ..." says the paper uses no ensemble (before:
+    "Yes." to "does model soups use ensembles?"); "X outperforms LoRA" settles nothing about X using
+    LoRA, unless the question asks for the comparison."""
+    soups = "Unlike a conventional ensemble, we may average many models without extra inference cost."
+    question = "does model soups use ensembles?"
+    assert verdict(question, soups, asked_terms(question, "Model soups: averaging weights ...")) == "No."
+    for question, sentence in [
+        ("does x use rlhf?", "We train with DPO rather than RLHF."),
+        ("does x need labels?", "In contrast to supervised methods, x needs no labels."),
+        ("does x use a discriminator?", "Instead of a discriminator, x uses a frozen critic."),
+    ]:
+        assert verdict(question, sentence, asked_terms(question, "X: y")) == "No.", question
+    # a contrast reaches no further than its clause
+    question = "does x use self-supervision?"
+    sentence = "Instead of labels, we use self-supervision."
+    assert verdict(question, sentence, asked_terms(question, "X: y")) == "Yes."
+    question = "does x use lora?"
+    for sentence in ("X outperforms LoRA by two points.", "X is faster than LoRA.", "Gains over LoRA."):
+        assert verdict(question, sentence, asked_terms(question, "X: y")) is None, sentence
+    assert (
+        verdict(question, "X builds on LoRA and outperforms DoRA.", asked_terms(question, "X: y")) == "Yes."
+    )
+    question = "does x outperform lora?"
+    assert verdict(question, "X outperforms LoRA by two points.", asked_terms(question, "X: y")) == "Yes."
+    question = "is x better than lora?"
+    assert verdict(question, "X is better than LoRA.", asked_terms(question, "X: y")) == "Yes."
+
+
 def test_a_verb_and_its_object_settle_across_an_article_or_a_joined_object() -> None:
     """ "accelerate the sampling" writes "accelerate sampling", "improves accuracy and robustness"
     writes "improves robustness" (before: no verdict for either, 2 of 52 such questions answered

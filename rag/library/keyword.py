@@ -21,6 +21,8 @@ from .acronyms import Definitions, Glossary
 from .names import NameIndex, fold
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+# a name and its number, glued or hyphenated: CIFAR10, CIFAR-10, gpt-4o, top1
+_NAME_NUMBER = re.compile(r"(?<![\w.-])([A-Za-z]{2,})(-?)(\d+[A-Za-z]?)(?![\w-]|\.\w)")
 _STOPWORDS = frozenset(
     """a about above after all also an and any are as at be been being both but by can
     could did do does for from had has have how however i if in into is it its itself
@@ -258,6 +260,20 @@ class KeywordIndex:
                 term = self._near(term) or term
             corrected.append(term)
         return list(dict.fromkeys(corrected))
+
+    def as_written(self, text: str) -> str:
+        """The text with a name and its number written as more of the indexed chunks write them:
+        "CIFAR10" as "CIFAR-10", "gpt-4" as "GPT4" where the texts glue it (each form is its own
+        term, and a question in the rarer one finds only the papers writing that)."""
+
+        def written(match: re.Match[str]) -> str:
+            name, hyphen, number = match.groups()
+            other = f"{name}{number}" if hyphen else f"{name}-{number}"
+            typed_chunks = len(self._postings(tokenize(match.group())[0])[0])
+            other_chunks = len(self._postings(tokenize(other)[0])[0])
+            return other if other_chunks > typed_chunks else match.group()
+
+        return _NAME_NUMBER.sub(written, text)
 
     def papers(self) -> int:
         """How many papers the index holds (chunk ids are "paper#n")."""
