@@ -30,6 +30,7 @@ from .record_answer import (
     newest_first,
     recency_line,
     record_answer,
+    whole_title_sources,
 )
 from .verify import Verified, changes, verify, with_completion
 from .writers import Draft, Writer, settled_among
@@ -147,6 +148,9 @@ class _Run:
         if not self.decision.answer and evidence.query.record_field and self.coined:
             reason = "a paper's abstract coins the name asked about"
             self.decision = Decision(True, self.decision.probability, reason)
+        if not self.decision.answer and evidence.query.record_field and whole_title_sources(evidence):
+            reason = "the question writes a paper's whole title"
+            self.decision = Decision(True, self.decision.probability, reason)
         # a name many papers use is a common word to the gate ("what does clip stand for?")
         if (
             not self.decision.answer
@@ -211,6 +215,10 @@ class _Run:
         source = named_source(self.evidence)
         coined = None if source else self.coined
         source = coined[0] if coined else source
+        titled = [] if source else whole_title_sources(self.evidence)
+        if titled:  # two records of one title (two exports of one paper): each record
+            text = " ".join(record_answer(s.paper, asked, s.number) for s in titled)
+            return (yield from self.written(text, RECORD, [s.number for s in titled]))
         if source is None:
             self.decision = Decision(
                 False, self.decision.probability, "no title found names the paper asked about"

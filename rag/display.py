@@ -63,7 +63,11 @@ def for_stdout() -> Display:
         from rich.console import Console
 
         return RichDisplay(Console(highlight=False, soft_wrap=False))
-    return PlainDisplay(_write_stdout)
+    try:
+        terminal = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return PlainDisplay(_write_stdout, drafts=terminal)
 
 
 def _write_stdout(text: str) -> None:
@@ -72,10 +76,13 @@ def _write_stdout(text: str) -> None:
 
 
 class PlainDisplay:
-    """Plain text through a write function: pipes, NO_COLOR, dumb terminals and scripted tests."""
+    """Plain text through a write function: pipes, NO_COLOR, dumb terminals and scripted tests.
+    With `drafts` False (a pipe, a file) an answer is written once no backend can withdraw it, so
+    what a script reads holds no withdrawn draft, only why it was withdrawn."""
 
-    def __init__(self, write: Write) -> None:
+    def __init__(self, write: Write, *, drafts: bool = True) -> None:
         self._write = write
+        self._drafts = drafts
 
     def write(self, text: str) -> None:
         """Everything shown goes through here: control characters in the text made visible."""
@@ -91,13 +98,19 @@ class PlainDisplay:
         self.write(text + "\n")
 
     def stream(self, events: Iterable[Event]) -> None:
+        draft: list[str] = []  # held back while it may be withdrawn (no drafts shown)
         for event in events:
             if isinstance(event, Token):
-                self.write(event.text)
+                if self._drafts:
+                    self.write(event.text)
+                else:
+                    draft.append(event.text)
             elif isinstance(event, Replaced):
-                self.write(f"\n\n[{event.reason}]\n")
+                self.write(f"\n\n[{event.reason}]\n" if self._drafts else f"[{event.reason}]\n")
+                draft = []
             elif isinstance(event, Notice):
                 self.note(event.text)
+        self.write("".join(draft))
 
     def references(self, lines: list[str]) -> None:
         self.write("\nReferences:\n" + "".join(f"  {line}\n" for line in lines))

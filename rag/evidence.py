@@ -479,7 +479,7 @@ class Gatherer:
                 return question
             return replace(question, filters=question.asked.override(filters))
         query = parse_question(
-            self.library.keyword_index().as_written(question),
+            question,
             max_chars=self.settings.max_question_chars,
             notify=self.library.notify,
             filters=filters or NO_FILTER,

@@ -251,12 +251,36 @@ def side_name(name: str) -> str:
 _OTHER = re.compile(r"\bthe\s+other\s+(?:one|paper|study|method|model|approach)\b", re.IGNORECASE)
 
 
+# "and the fifth?", "what about the second?": the last question again, of the paper at that place
+_BARE_PLACE = re.compile(
+    rf"^\s*(?:(?:and|so|ok|okay)[,\s]+)?(?:(?:what|how)\s+about\s+)?the\s+(?P<place>{_PLACES}|last)"
+    r"(?:\s+one)?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _bare_place(question: str, turns: list[Turn]) -> str:
+    """A follow-up naming only a place ("and the fifth?") as the last question asked of the paper at
+    that place ("what does the fifth one propose?" after "what does the third one propose?"), or as
+    "what about the fifth one?"; any other question as it is."""
+    bare = _BARE_PLACE.match(question)
+    if bare is None:
+        return question
+    pointer = f"the {bare['place']} one"
+    before = turns[-1].question if turns else ""
+    if (previous := _BY_PLACE.search(before)) and (previous["place"] or previous["either"]):
+        return before[: previous.start()] + pointer + before[previous.end() :]
+    return f"what about {pointer}?"
+
+
 def placed_in(question: str, turns: list[Turn]) -> Placed | None:
     """The follow-up with the papers it points at by place or number ("who wrote the first one?",
     "what does [2] propose?", "compare the first two") written in by name ("who wrote PLeaS?"), and
     their ids, from the latest answer that has a paper at each place (after "who wrote the first
     one?", "the second one" is still the list's); "the other one" is the other of two papers an
-    earlier answer cited, when the last cited one of them. None when it points at none."""
+    earlier answer cited, when the last cited one of them; "and the fifth?" is the last question
+    asked of the fifth (`_bare_place`). None when it points at none."""
+    question = _bare_place(question, turns)
     if _OTHER.search(question):
         other = _the_other(turns)
         if other is None:
@@ -288,7 +312,7 @@ def unplaced(question: str, turns: list[Turn]) -> str | None:
     """What to say to a follow-up pointing at a place that no answer of the conversation has ("who
     wrote the fifth one?" after a list of four), once one answer listed papers; else None. Searched
     as typed, it would be answered from whatever paper the search finds first."""
-    match = _BY_PLACE.search(question)
+    match = _BY_PLACE.search(question := _bare_place(question, turns))
     if match is None or not any(len(cited_papers(turn)) >= 2 for turn in turns):
         return None
     if placed_in(question, turns) is not None:
@@ -534,6 +558,10 @@ def listed_again(question: str, previous: Turn) -> str | None:
     listed = without_regarding(previous.standalone)
     last = parse(listed)
     if not last.is_list or last.like or last.among:
+        return None
+    # a list's form asked of one paper ("which datasets did the authors evaluate on? (regarding: CAFA)")
+    # is no list on a topic: "what about model soups accuracy on imagenet" is no "which datasets ...?"
+    if regarded(previous.standalone):
         return None
     # "papers on dataset distillation": "papers on knowledge distillation"; not "which gans are there?"
     # for "which diffusion models are there?"

@@ -11,7 +11,7 @@ from .citations import NAMED
 from .contribution import about_own_work
 from .evidence import Evidence, folded
 from .library.keyword import tokenize
-from .library.names import coined_names
+from .library.names import PIECE, coined_names, fold
 from .query import RecordField, joined
 
 RECORD = "record"  # the backend an answer written from the record reports
@@ -55,6 +55,17 @@ def named_source(evidence: Evidence) -> Source | None:
     if not evidence.papers[-number].called and sum(p.named >= most for p in evidence.papers.values()) > 1:
         return None
     return next(s for s in evidence.sources if s.number == -number)
+
+
+def whole_title_sources(evidence: Evidence) -> list[Source]:
+    """The sources whose whole title, every word in its order, the question writes ("who wrote
+    attention is all you need?"), however common its words: two when two records carry it."""
+    asked = PIECE.findall(fold(evidence.query.search))
+    return [
+        s
+        for s in evidence.sources
+        if (title := PIECE.findall(fold(s.paper.title))) and _side_by_side(title, asked)
+    ]
 
 
 def _phrase_of(asked: str, title: str, others: list[str]) -> bool:

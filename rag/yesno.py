@@ -35,23 +35,36 @@ _ASKING_NOUNS = frozenset(tokenize("method paper approach model"))
 # the verbs, not their nouns: "an obstacle avoidance policy" negates nothing
 _NEGATION = re.compile(
     r"\b(?:without|no|not|never|neither|nor|eliminat(?:e|es|ed|ing)|avoid(?:s|ed|ing)?|dispens(?:e|es|ed|ing)"
-    r"|obviat(?:e|es|ed|ing)|(?:elimination|avoidance)\s+of)\b|n't\b|-free\b",
+    r"|obviat(?:e|es|ed|ing)|(?:elimination|avoidance)\s+of"
+    # "we remove the causal attention mask", "Foregoing episodic training"
+    r"|remov(?:e|es|ed|ing)|fore?go(?:es|ing|ne)?|discard(?:s|ed|ing)?|lack(?:s|ed|ing)?)\b"
+    r"|n't\b|-free\b",
     re.I,
 )
-# "Unlike a conventional ensemble, we ...": what the paper does not do, within the contrast's clause
-# ("instead of labels, we use self-supervision" says nothing against self-supervision)
+# "Unlike a conventional ensemble, we ...": what the paper does not do, where every mention of what is
+# asked stands right after one (not "severity features instead of scene-specific features")
 _CONTRAST = re.compile(
     r"\b(?:unlike|instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+contrast\s+(?:to|with)|in\s+place\s+of)\b",
     re.I,
 )
+CONTRAST_REACH = 3  # words between a contrast and the asked words it sets apart
 _CLAUSE_END = re.compile(r"[,;:]\s")
 # "X outperforms LoRA": LoRA is what X is measured against, which settles nothing about X using it
-# (unless the question asks for a comparison itself: "is X better than LoRA?")
+# (unless the question asks for a comparison itself: "is X better than LoRA?"); not "more than 100
+# languages", nor "outperforms QLoRA on MMLU" (a preposition between: `_AFTER_MARKER_ENDS`)
 _AGAINST = re.compile(
-    r"\b(?:(?<!rather\s)than|outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beats?|versus|vs\.?"
+    r"\b(?:(?<!rather\s)(?<!more\s)(?<!less\s)(?<!fewer\s)(?<!other\s)than|outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beats?|versus|vs\.?"
     r"|(?:compared|comparison|relative)\s+(?:to|with|against)|(?:improvements?|gains?)\s+over)\b",
     re.I,
 )
+# "does chinchilla use more parameters than gopher?": settled only by a sentence writing "more" (not
+# "... the same compute budget as Gopher but with 70B parameters")
+_COMPARATIVE = re.compile(
+    r"\b(more|less|fewer|larger|smaller|bigger|better|worse|faster|slower|higher|lower|cheaper|longer|shorter)"
+    r"\b(?=(?:\s+[\w-]+){0,4}\s+than\b)",
+    re.I,
+)
+_AFTER_MARKER_ENDS = frozenset("on in with using via by across for from at through under within".split())
 _QUESTION_NEGATION = re.compile(r"\b(?:without|not|no|never)\b|n't\b|-free\b", re.I)
 _NEGATING = frozenset(tokenize("without not no never"))
 # "does X eliminate the need for Y?" asks whether X needs no Y, as "does X work without Y?" does ("does
@@ -67,8 +80,15 @@ _FREE = re.compile(r"-free\b", re.I)  # "training-free": the asked word negated 
 _PREFIXES = frozenset({"pre", "post", "re", "self", "semi", "non", "un", "de", "anti", "sub"})
 # "existing methods pre-define camera motion types during training": what others do, not the paper
 _OTHER_WORK = re.compile(
-    r"\b(?:existing|previous|prior|current|conventional|traditional|standard|typical|most|many|other|earlier)\s+"
-    r"(?:[\w-]+\s+){0,3}(?:methods|approaches|works?|models|techniques|systems|studies|solutions)\b",
+    r"\b(?:existing|previous|prior|current|conventional|traditional|standard|typical|most|many|other|earlier"
+    r"|these|those|such)\s+"
+    r"(?:[\w-]+\s+){0,3}(?:methods|approaches|works?|models|techniques|systems|studies|solutions|LLMs|FMs"
+    r"|networks|baselines|architectures)\b"
+    # "pre-training methods such as BERT ...", "works that aim to reproduce CLIP's data"
+    r"|\b(?:methods|approaches|techniques|works|studies)\s+(?:such\s+as|like|that|which)\b"
+    # "Approximate attention methods have attempted to ...": a kind of method as the subject
+    r"|^\W*(?:[\w-]+\s+){0,3}(?:methods|approaches|techniques|works|studies|solutions)\s+"
+    r"(?:have|has|had|often|typically|usually|generally|commonly|attempt|tend|suffer|fail|rely|are|were)\b",
     re.I,
 )
 NEGATION_REACH = 5  # words before an asked term a negation may stand
@@ -204,29 +224,45 @@ def _negated(sentence: str, asked: set[str]) -> bool:
         window = [
             w for w in words[max(0, first - NEGATION_REACH) : position + 1] if not set(tokenize(w)) & asked
         ]
-        before = " ".join(window)
-        clause = _CLAUSE_END.split(before + " ")[-1]
-        if _NEGATION.search(before) or _CONTRAST.search(clause) or _FREE.search(word):
+        if _NEGATION.search(" ".join(window)) or _FREE.search(word):
             return True
     return False
 
 
-def _measured_against(sentence: str, asked: set[str]) -> bool:
-    """Whether every asked term the sentence writes stands after a comparison in its clause ("X
-    outperforms LoRA and DoRA"): what the paper is compared with, not what it does."""
+def _after_marker(sentence: str, asked: set[str], marker: re.Pattern[str], reach: int) -> bool:
+    """Whether every mention of the asked terms follows the marker in its clause, at most `reach`
+    words before the asked words it starts, no preposition between ("outperforms LoRA and DoRA", not
+    "outperforms QLoRA on MMLU" for MMLU)."""
     words = sentence.split()
     found = False
     for position, word in enumerate(words):
         if not set(tokenize(word)) & asked:
             continue
-        window = [
-            w for w in words[max(0, position - NEGATION_REACH) : position] if not set(tokenize(w)) & asked
-        ]
-        clause = _CLAUSE_END.split(" ".join(window) + " ")[-1]
-        if not _AGAINST.search(clause):
+        first = position
+        while first > 0 and set(tokenize(words[first - 1])) & asked:
+            first -= 1
+        clause = _CLAUSE_END.split(" ".join(words[max(0, first - reach) : first]) + " ")[-1]
+        markers = list(marker.finditer(clause))
+        if not markers:
+            return False
+        between = clause[markers[-1].end() :].split()
+        if any(w.casefold().strip("()[],.") in _AFTER_MARKER_ENDS for w in between):
             return False
         found = True
     return found
+
+
+def _compares(sentence: str, asked: re.Match[str]) -> bool:
+    """Whether a sentence makes the comparison a question asks: its comparative, before the word the
+    question compares ("more parameters") when it names one, or before "than" ("better than")."""
+    compared = re.match(r"\s+([\w-]+)", asked.string[asked.end() :])
+    what = compared.group(1) if compared and compared.group(1).casefold() != "than" else "than"
+    for made in re.finditer(rf"\b{asked.group(1)}\b((?:\s+[\w-]+){{1,3}})", sentence, re.I):
+        if set(tokenize(what)) & set(tokenize(made.group(1))) or (
+            what == "than" and " than" in made.group(1)
+        ):
+            return True
+    return False
 
 
 def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = False) -> str | None:
@@ -240,13 +276,16 @@ def verdict(question: str, sentence: str, asked: set[str], *, topic: bool = Fals
         return None
     if _OTHER_WORK.search(sentence) and not about_own_work(sentence, []):
         return None
-    if not _AGAINST.search(question) and _measured_against(sentence, asked):
+    if not all(_compares(sentence, match) for match in _COMPARATIVE.finditer(question)):
+        return None
+    if not _AGAINST.search(question) and _after_marker(sentence, asked, _AGAINST, NEGATION_REACH):
         return None
     asked_as = _as_without(YES_NO_WRAPPING.sub("", question))  # not "..., doesn't it?"
     # a compound asked about negates nothing ("does X use no-reference metrics?"), "-free" aside
     plain = " ".join(w for w in asked_as.split() if "-" not in w or not set(tokenize(w)) & asked)
     negated = bool(_QUESTION_NEGATION.search(plain) or _FREE.search(asked_as))
-    return "Yes." if _negated(sentence, asked) == negated else "No."
+    said_not = _negated(sentence, asked) or _after_marker(sentence, asked, _CONTRAST, CONTRAST_REACH)
+    return "Yes." if said_not == negated else "No."
 
 
 def first_verdict(

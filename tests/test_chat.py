@@ -661,6 +661,25 @@ def test_a_paper_pointed_at_by_its_place_or_number_is_written_in_by_name(session
         assert placed_in(pointing, session.turns) is not None, pointing  # a review: lost at first
 
 
+def test_a_place_alone_asks_the_last_question_of_the_paper_there(session: ChatSession) -> None:
+    """A researcher's chat: "what does the third one propose?", then "and the fifth?" and "what about
+    the second?" were refused (searched as typed); they ask the same of the paper at that place."""
+    script = Script(
+        "which papers study domain adaptation?",
+        "who wrote the third one?",
+        "and the second?",
+        "what about the first?",
+        "and the ninth one?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    listed, _, second, first, ninth = session.turns
+    papers = [c.paper for c in listed.answer.citations]
+    assert second.standalone == f"who wrote {short_name(papers[1].title)}?"
+    assert [c.paper.paper_id for c in second.answer.citations] == [papers[1].paper_id]
+    assert first.standalone == f"who wrote {short_name(papers[0].title)}?"
+    assert ninth.answer.text.startswith('No answer in this conversation has "the ninth one"')
+
+
 def test_it_compared_to_a_paper_by_place_is_the_last_answers_paper(session: ChatSession) -> None:
     """ "how does it compare to the first one?" after an answer about the list's third paper: a
     comparison of the two (before: "it" was left unread, and only the first paper answered)."""
@@ -1104,3 +1123,17 @@ def test_a_follow_up_pointing_back_or_asking_an_aspect_is_no_new_list(question: 
     previous = Turn(listed, listed, Answer(listed, "", [], [], backend="extractive"))
     assert listed_again(question, previous) is None
     assert listed_again("and model merging?", previous) == "papers on model merging"
+
+
+def test_what_about_after_a_list_form_asked_of_one_paper_is_no_new_list() -> None:
+    """A researcher's chat: after "which datasets did the authors evaluate on? (regarding: CAFA)",
+    "what about model soups accuracy on imagenet" was searched as "which datasets model soups accuracy
+    on imagenet?" and missed its 90.94%; a list's form asked of one paper is no list on a topic."""
+    asked = "which datasets did the authors evaluate on? (regarding: CAFA)"
+    previous = Turn(
+        "which datasets did the authors evaluate on?", asked, Answer(asked, "", [], [], backend="extractive")
+    )
+    assert listed_again("what about model soups accuracy on imagenet", previous) is None
+    listed = "papers on dataset distillation"
+    on_topic = Turn(listed, listed, Answer(listed, "", [], [], backend="extractive"))
+    assert listed_again("what about knowledge distillation?", on_topic) == "papers on knowledge distillation"

@@ -431,6 +431,9 @@ def test_ingest_a_researchers_library_then_an_edited_export(tmp_path: Path) -> N
     kept = f"--prune kept 1 stored paper of files not given ({EXPORTS[0]})"
     assert result["notes"] == [f"{kept}: name them, or their directory, to prune them"]
     assert result["replaced"] == ["arxiv:2411.15124"]  # the .bib's text, read first, is the paper's
+    assert result["titles"] == {
+        "arxiv:2411.15124": "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"
+    }
     plain = run("--store", store, "ingest", str(edited), *map(str, EXPORTS[1:]))
     assert "0 embedded" in plain.stdout and "replaced by another text" not in plain.stderr
 

@@ -196,9 +196,11 @@ def test_dedup_across_files_by_id_then_title_then_abstract(tmp_path: Path) -> No
     assert (report.papers[0].title, report.papers[0].abstract) == ("First (v2)", "Alpha v2.")
     assert report.notes[0].message.startswith("id x1 is also on " + str(tmp_path / "a.jsonl") + ":1")
     assert report.merges == [
-        f"{tmp_path / 'b.jsonl'}:2 merged into {tmp_path / 'a.jsonl'}:2: same title",
+        f"{tmp_path / 'b.jsonl'}:2 merged into {tmp_path / 'a.jsonl'}:2: same title"
+        "; its longer abstract kept",
         f"{tmp_path / 'b.jsonl'}:3 merged into {tmp_path / 'a.jsonl'}:3: same abstract",
     ]
+    assert report.papers[1].abstract == "Beta, reworded."  # the longer text of the title's two
 
 
 def _problems(path: Path) -> list[str]:

@@ -178,6 +178,31 @@ REPLY = (
 )
 
 
+def test_a_piped_answer_holds_no_withdrawn_draft_only_why_it_was_withdrawn() -> None:
+    """A script reading `rag ask ... | ...` kept the local model's rejected draft ("The glue score for
+    BERT was 358k [1].") ahead of the answer that replaced it; a terminal still sees drafts stream."""
+    events = [
+        Notice("(searching for: glue score of bert)"),
+        Token("The glue score for BERT "),
+        Token("was 358k [1]."),
+        Replaced("local", "local's answer was not used: a made-up figure; next backend:"),
+        Token("BERT reaches 80.5 on GLUE [1]."),
+    ]
+    script = (
+        "import sys; from rag.display import for_stdout; from rag.events import *; "
+        f"for_stdout().stream([{', '.join(map(repr, events))}])"
+    )
+    piped = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert piped == (
+        "(searching for: glue score of bert)\n"
+        "[local's answer was not used: a made-up figure; next backend:]\n"
+        "BERT reaches 80.5 on GLUE [1]."
+    )
+    shown: list[str] = []
+    PlainDisplay(shown.append).stream(events)  # drafts shown, as on a plain terminal
+    assert "358k" in "".join(shown) and "".join(shown).endswith("BERT reaches 80.5 on GLUE [1].")
+
+
 @pytest.mark.fault
 def test_every_display_shows_control_characters_as_visible_text() -> None:
     """Plain and rich alike: a title, a note, streamed text and a reference keep no control

@@ -26,6 +26,7 @@ LIBRARY = Path(__file__).parent / "data" / "library"
 BIB = LIBRARY / "zotero.bib"
 RIS = LIBRARY / "mendeley.ris"
 CSL = LIBRARY / "zotero-csl.json"
+ZOTERO_CSV = LIBRARY / "zotero-export.csv"
 ARXIV = LIBRARY / "arxiv-metadata-oai-snapshot.json"
 OPENALEX = LIBRARY / "openalex-works.jsonl"
 
@@ -262,6 +263,32 @@ def test_mendeley_ris_export() -> None:
     electra = papers["arxiv:2003.10555"]  # its arXiv id from its URL, version stripped
     assert electra.url == "https://arxiv.org/abs/2003.10555v1" and electra.arxiv_id == "2003.10555"
     assert electra.venue == "International Conference on Learning Representations"
+
+
+def test_zotero_csv_export() -> None:
+    """Zotero's CSV export ("Abstract Note", "Author", "Publication Year", "Manual Tags" ...), which
+    was refused: "no 'abstract' column (columns: key, item type, ... abstract note ...)"."""
+    report = corpus.read([ZOTERO_CSV])
+    assert report.files[0].format == "csv"
+    assert [str(p) for p in report.problems] == [
+        f"{ZOTERO_CSV}: 1 of 3 entries has no abstract; skipped (line 4)"
+    ]
+    papers = {p.title.split(":")[0]: p for p in report.papers}
+    zeroq = papers["ZeroQ"]
+    assert zeroq.abstract == _bundled_abstract("ZeroQ")
+    assert zeroq.authors == [
+        "Yaohui Cai",
+        "Zhewei Yao",
+        "Zhen Dong",
+        "Amir Gholami",
+        "Michael W. Mahoney",
+        "Kurt Keutzer",
+    ]
+    assert (zeroq.year, zeroq.date, zeroq.doi) == (2020, "2020-06", "10.1109/cvpr42600.2020.01318")
+    assert zeroq.venue == "2020 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)"
+    assert zeroq.tags == ["quantization", "to read"]
+    assert zeroq.keywords == ["Computer Science - Computer Vision and Pattern Recognition"]
+    assert papers["Jurassic World Remake"].url == "http://arxiv.org/abs/2308.07316"
 
 
 def test_zotero_csl_json_export() -> None:
@@ -612,14 +639,14 @@ def test_a_title_two_works_share_merges_them_only_when_nothing_tells_them_apart(
     assert [p.abstract for p in report.papers] == [
         "On robotics.",
         "On chemistry.",
-        "Owls hunt.",
+        "Owls hunt well.",  # the longer abstract of the two merged
         "Bats fly.",
         "Bats fly far.",
         "Moths land.",
     ]
     assert len({p.paper_id for p in report.papers}) == 6
     assert report.merges == [
-        f"{path}:4 merged into {path}:3: same title",
+        f"{path}:4 merged into {path}:3: same title; its longer abstract kept",
         f"{path}:8 merged into {path}:7: same title",
     ]
     # the same records again from another file: each joins its paper (a review found the third

@@ -135,6 +135,9 @@ def test_prune_of_files_named_one_by_one_keeps_the_papers_of_other_files(
     extra.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")  # its first paper deleted
     report = assistant.ingest([extra], prune=True)
     assert (report.removed, report.removed_ids) == (1, ["arxiv:2401.00001"])
+    assert report.titles == {
+        "arxiv:2401.00001": "Photosynthetic efficiency of engineered algae in bioreactors"
+    }
     kept = "--prune kept 10 stored papers of files not given (dump.txt)"
     assert report.notes == [f"{kept}: name them, or their directory, to prune them"]
     assert len(assistant.library.store.papers()) == 12

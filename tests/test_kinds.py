@@ -508,6 +508,30 @@ def test_words_asked_side_by_side_settle_only_where_a_sentence_writes_them_so() 
         assert verdict(joined, zeroq, asked_terms(joined, "ZeroQ")) == "No.", joined
 
 
+def test_removing_foregoing_or_lacking_what_is_asked_says_no_and_others_work_settles_nothing() -> None:
+    """A researcher's probe: "Yes." to "does nv-embed use causal attention mask?" from "we remove the
+    causal attention mask", to the few-shot segmentation paper's "Foregoing episodic training", and
+    from sentences about other work ("pre-training methods such as BERT", "these models are ...
+    (~billion parameters)")."""
+    for question, sentence, said in [
+        ("does x use causal attention mask?", "We remove the causal attention mask of LLMs.", "No."),
+        ("does x use episodic training?", "Foregoing episodic training, our inference competes.", "No."),
+        ("does x need labels?", "X lacks labels entirely.", "No."),
+        (
+            "does electra use masked language modeling?",
+            "Masked language modeling methods such as BERT corrupt the input.",
+            None,
+        ),
+        (
+            "does ttm have billions of parameters?",
+            "However, these models are very large (~billion parameters).",
+            None,
+        ),
+        ("does x use clip?", "This led to works that aim to filter data with CLIP.", None),
+    ]:
+        assert verdict(question, sentence, asked_terms(question, "X: y")) == said, sentence
+
+
 def test_what_a_paper_is_set_against_or_measured_against_is_not_what_it_does() -> None:
     """ "Unlike a conventional ensemble, we average ..." says the paper uses no ensemble (before:
     "Yes." to "does model soups use ensembles?"); "X outperforms LoRA" settles nothing about X using
@@ -531,10 +555,33 @@ def test_what_a_paper_is_set_against_or_measured_against_is_not_what_it_does() -
     assert (
         verdict(question, "X builds on LoRA and outperforms DoRA.", asked_terms(question, "X: y")) == "Yes."
     )
+    # what the paper does, written beside what it sets apart or is measured against (a review: "No."
+    # to "does CoDA use severity features?" from "severity features instead of scene-specific
+    # features"; no verdict for "is ComPEFT evaluated on MMLU?")
+    for question, sentence in [
+        (
+            "does x use severity features?",
+            "X uses unified severity features instead of scene-specific features.",
+        ),
+        ("does x use positional embeddings?", "X uses learned positional embeddings rather than fixed ones."),
+        ("does x use an ensemble?", "Unlike a standard ensemble, X trains an ensemble of adapters jointly."),
+        ("does x use attention?", "Unlike CNNs we use attention."),
+        ("is x evaluated on mmlu?", "X outperforms QLoRA by 4.16% on MMLU."),
+        ("does x use lora adapters?", "X outperforms full fine-tuning with LoRA adapters."),
+        ("does x support 100 languages?", "X supports more than 100 languages."),
+    ]:
+        assert verdict(question, sentence, asked_terms(question, "X: y")) == "Yes.", sentence
     question = "does x outperform lora?"
     assert verdict(question, "X outperforms LoRA by two points.", asked_terms(question, "X: y")) == "Yes."
     question = "is x better than lora?"
     assert verdict(question, "X is better than LoRA.", asked_terms(question, "X: y")) == "Yes."
+    # a comparison asked is settled by a sentence making it (a researcher's probe: "Yes." to "does
+    # chinchilla use more parameters than gopher?" from "... as Gopher but with 70B parameters")
+    question = "does chinchilla use more parameters than gopher?"
+    asked = asked_terms(question, "Training Compute-Optimal Large Language Models")
+    sentence = "Chinchilla uses the same compute budget as Gopher but with 70B parameters and 4x more data."
+    assert verdict(question, sentence, asked) is None
+    assert verdict(question, "Chinchilla uses more parameters than Gopher.", asked) == "Yes."
 
 
 def test_a_verb_and_its_object_settle_across_an_article_or_a_joined_object() -> None:
@@ -985,6 +1032,17 @@ def test_other_work_named_in_several_words_settles_nothing_but_the_papers_own_se
     assert verdict(question, other, asked) is None
     own = "Our model, unlike previous camera motion control methods, needs no training."
     assert verdict(question, own, asked) == "No."
+    # a kind of method as the sentence's subject (a researcher's probe: "Yes." to "does
+    # flashattention approximate attention?" from the approximate methods FlashAttention improves on)
+    question = "does flashattention approximate attention?"
+    asked = asked_terms(
+        question, "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
+    )
+    kind = (
+        "Approximate attention methods have attempted to address this problem by trading off model quality."
+    )
+    assert verdict(question, kind, asked) is None
+    assert verdict(question, "Our methods approximate attention with low-rank maps.", asked) == "Yes."
 
 
 def test_a_yes_no_question_only_the_title_settles_quotes_the_title() -> None:

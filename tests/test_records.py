@@ -536,3 +536,53 @@ def test_they_after_an_answer_about_one_of_two_papers_are_still_the_two(library:
     turns = [citing("clip-reident", "gim"), citing("clip-reident"), citing("clip-reident")]
     placed = placed_in("who wrote the other one?", turns)
     assert placed is not None and placed.question == "who wrote GIM?"
+
+
+def test_a_whole_title_of_common_words_is_answered_from_each_record_carrying_it(
+    tmp_path: Path, embedder: OnnxMiniLM
+) -> None:
+    """A researcher's library held "Attention Is All You Need" from OpenAlex (a DOI) and from Zotero
+    (no id): "when was attention is all you need published?" was refused (the two tied, and the
+    title's words are common); now each record answers, cited."""
+    vaswani = ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar"]
+    abstract = (
+        "The dominant sequence transduction models are based on complex recurrent or convolutional "
+        "neural networks. We propose a new simple network architecture, the Transformer, based solely "
+        "on attention mechanisms, dispensing with recurrence and convolutions entirely."
+    )
+    records = [
+        {
+            "id": "doi:10.48550/arxiv.1706.03762",
+            "title": "Attention Is All You Need",
+            "abstract": abstract,
+            "authors": vaswani,
+            "date": "2017-06-12",
+        },
+        {
+            "title": "Attention is All you Need",
+            "abstract": abstract + " It trains in 3.5 days.",
+            "authors": vaswani,
+            "year": 2017,
+            "venue": "NeurIPS",
+        },
+        {
+            "id": "astar",
+            "title": "A-STAR: Test-time Attention Segregation and Retention",
+            "abstract": "Cross-attention maps of diffusion models overlap; we separate them at test time.",
+        },
+        *({"id": f"plain-{n}", "title": t, "abstract": a} for n, (t, a) in enumerate(bundled_entries(6))),
+    ]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_jsonl(corpus / "library.jsonl", records)
+    with Assistant(Settings(store_dir=tmp_path / "store"), embedder=embedder, notify=lambda m: None) as lib:
+        lib.ingest([corpus])
+        answer = lib.ask("when was attention is all you need published?", llm="extractive")
+        assert not answer.refused
+        assert "2017-06-12" in answer.text and "2017" in answer.text.replace("2017-06-12", "")
+        assert {c.paper.title for c in answer.citations} == {
+            "Attention Is All You Need",
+            "Attention is All you Need",
+        }
+        who = lib.ask("who wrote attention is all you need?", llm="extractive")
+        assert who.text.count("Ashish Vaswani") == 2 and len(who.citations) == 2

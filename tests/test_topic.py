@@ -9,7 +9,14 @@ import pytest
 
 from rag.library.acronyms import definitions, expand, long_form
 from rag.library.keyword import FORMAT_VERSION, KeywordIndex, tokenize
-from rag.library.names import NameCollector, NameIndex, coined_names, needed_name, title_names
+from rag.library.names import (
+    TITLE_ACRONYM,
+    NameCollector,
+    NameIndex,
+    coined_names,
+    needed_name,
+    title_names,
+)
 from rag.topic import alternatives, coverage, on_topic, same_word, titled
 
 ABSTRACTS = [
@@ -178,6 +185,38 @@ def test_a_name_before_is_all_you_need_names_its_paper_unless_others_write_it() 
 
     assert find("what losses does the SuSana Distancia paper propose?") == ["susana"]
     assert find("how well does GPT-4 write code?") == []
+
+
+def test_the_acronym_of_a_titles_head_names_its_paper_where_framed_however_many_write_it() -> None:
+    """A researcher's library: "what is dpo?" quoted Online DPO (its title's head "Online DPO"), as
+    DPO, which several abstracts write, named no paper; the paper titled "Direct Preference
+    Optimization: ..." and defining "(DPO)" is DPO's, when the question frames it as a name."""
+    collector = NameCollector()
+    dpo = "We call it Direct Preference Optimization (DPO). DPO is stable."
+    collector.add(
+        "dpo", "Direct Preference Optimization: Your Language Model Is Secretly a Reward Model", dpo
+    )
+    collector.add("online", "Online DPO: Online Direct Preference Optimization", "We propose OFS-DPO.")
+    collector.add("tulu", "TULU 3: Open Post-Training", "We train with Direct Preference Optimization (DPO).")
+    index = collector.index()
+    assert [n.source for n in index.names if n.paper_id == "dpo" and n.written == "DPO"] == [TITLE_ACRONYM]
+
+    def find(question: str) -> list[str]:
+        found = index.find(
+            question, is_word=lambda w: False, shared=lambda t: {"dpo": 5}.get(t.casefold(), 1)
+        )
+        return [m.paper_id for m in found]
+
+    for question in (
+        "what is dpo?",
+        "how does DPO work?",
+        "tell me about dpo",
+        "what does the dpo paper show?",
+    ):
+        assert find(question) == ["dpo"], question
+    assert find("does tulu 3 train with dpo?") == ["tulu"]  # DPO not framed as a name: what is used
+    assert find("which papers beat DPO on alignment?") == []
+    assert find("what is online dpo?") == ["online"]
 
 
 def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:

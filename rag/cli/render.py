@@ -78,24 +78,27 @@ def _ingest_notes(report: IngestReport) -> None:
     if len(merges) > MAX_MERGES_SHOWN:
         out(f"rag: ... and {len(merges) - MAX_MERGES_SHOWN} more merges (--json lists them all)", err=True)
     if report.replaced:
-        replaced = _some(report.replaced)
+        replaced = _some(report.replaced, report.titles)
         out(
             f"rag: note: {len(report.replaced)} stored paper(s) replaced by another text: {replaced}",
             err=True,
         )
     if report.removed_ids:
-        out(
-            f"rag: note: --prune removed {len(report.removed_ids)} paper(s): {_some(report.removed_ids)}",
-            err=True,
-        )
+        removed = _some(report.removed_ids, report.titles)
+        out(f"rag: note: --prune removed {len(report.removed_ids)} paper(s): {removed}", err=True)
     for adopted in report.adopted:
         out(f"rag: note: {adopted}: the stored paper with the same DOI or arXiv id", err=True)
 
 
-def _some(ids: list[str]) -> str:
-    """The first ids of a list, and how many more (--json lists them all)."""
+def _some(ids: list[str], titles: dict[str, str]) -> str:
+    """The first papers of a list, by id and title, and how many more (--json lists them all)."""
     more = len(ids) - MAX_MERGES_SHOWN
-    return ", ".join(ids[:MAX_MERGES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    shown = [f'{pid} ("{_short(titles[pid])}")' if titles.get(pid) else pid for pid in ids[:MAX_MERGES_SHOWN]]
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _short(title: str, most: int = 70) -> str:
+    return title if len(title) <= most else title[: most - 3].rstrip() + "..."
 
 
 def print_hits(hits: list[SearchHit]) -> None:

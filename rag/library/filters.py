@@ -36,12 +36,14 @@ created with it.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import shlex
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..errors import InputError
@@ -85,6 +87,21 @@ def fold(text: str) -> str:
 
 def _words(text: str) -> list[str]:
     return re.sub(r"[^\w]+", " ", fold(text)).split()
+
+
+@functools.cache
+def _venue_names() -> dict[str, tuple[str, ...]]:
+    """The full names of the venues named by abbreviation (venues.tsv), as words, by folded abbreviation."""
+    lines = (Path(__file__).with_name("venues.tsv")).read_text(encoding="utf-8").splitlines()
+    rows = (line.split("\t") for line in lines if line.strip() and not line.startswith("#"))
+    return {fold(short): tuple(_words(full)) for short, full in rows}
+
+
+def _venue_forms(venue: str) -> list[list[str]]:
+    """The words a venue filter's value matches: its own, and the full name of an abbreviation
+    ("ACL": "Association for Computational Linguistics", as a record of its proceedings writes it)."""
+    full = _venue_names().get(fold(venue.strip()))
+    return [_words(venue), *([list(full)] if full else [])]
 
 
 def _name_words(name: str) -> list[str]:
@@ -353,7 +370,8 @@ class Filter:
             keys = dict.fromkeys(fold(c) for c in self.categories)
             clauses.append(_any([_contains(CATEGORIES, c) for c in keys]))
         if self.venues:
-            venues = [_all([_contains(VENUE, w) for w in dict.fromkeys(_words(v))]) for v in self.venues]
+            forms = [words for v in self.venues for words in _venue_forms(v)]
+            venues = [_all([_contains(VENUE, w) for w in dict.fromkeys(words)]) for words in forms]
             clauses.append(_any([v for v in venues if v]))
         if self.tags:
             clauses.append(_any([_contains(TAGS, t) for t in dict.fromkeys(fold(t) for t in self.tags)]))
@@ -377,7 +395,7 @@ class Filter:
         if self.categories:
             checks.append(has(CATEGORIES, fold(c)) for c in self.categories)
         if self.venues:
-            checks.append(all(has(VENUE, w) for w in _words(v)) for v in self.venues)
+            checks.append(all(has(VENUE, w) for w in words) for v in self.venues for words in _venue_forms(v))
         if self.tags:
             checks.append(has(TAGS, fold(t)) for t in self.tags)
         return all(any(check) for check in checks)

@@ -3,8 +3,9 @@
 Two entries are one paper when they share a DOI or an arXiv id (and neither has a different one),
 when they carry the same id, or, only when neither has any such id, the same normalised title
 (untitled: the same abstract). Two entries with different ids are never merged on a title or an
-abstract. Merged entries give the paper the union of their lists and the first non-empty value of
-each other field; an entry with the same given id and another text replaces the earlier one.
+abstract. Merged entries give the paper the union of their lists, the longest abstract of its
+title and the first non-empty value of each other field; an entry with the same given id and
+another text replaces the earlier one.
 """
 
 from __future__ import annotations
@@ -167,9 +168,10 @@ class Identities:
             match.where = where
             self.papers.save(match.seq, match.paper, match.kept())
             return "replaced"
-        self._merge(match, entry, source)
+        longer = self._merge(match, entry, source)
         self.papers.save(match.seq, match.paper, match.kept())
-        report.merges.append(f"{where} merged into {match.where}: {reason}")
+        kept = "; its longer abstract kept" if longer else ""
+        report.merges.append(f"{where} merged into {match.where}: {reason}{kept}")
         return "merged"
 
     def _match(self, entry: Entry, pid: str, given: bool) -> tuple[_Held | None, str]:
@@ -245,8 +247,9 @@ class Identities:
         if entry.arxiv_id:
             self.papers.point(f"arxiv:{entry.arxiv_id}", held.seq)
 
-    def _merge(self, held: _Held, entry: Entry, source: SourceFile) -> None:
-        """First non-empty value of each field, the union of each list."""
+    def _merge(self, held: _Held, entry: Entry, source: SourceFile) -> bool:
+        """The longest abstract, the first non-empty value of each other field, the union of each list;
+        whether the entry's abstract is the paper's now."""
         paper = held.paper
         for item in fields(Paper):
             name = item.name
@@ -254,6 +257,13 @@ class Identities:
                 continue
             if getattr(paper, name) in (None, "", []):
                 setattr(paper, name, getattr(entry, name))
+        # an export's shortened abstract (or one cut to a sentence) gives way to the whole one, of the
+        # same title (a DOI shared by two titles keeps the first title's text)
+        longer = len(entry.abstract.split()) > len(paper.abstract.split()) and normalize_title(
+            entry.title
+        ) == normalize_title(paper.title)
+        if longer:
+            paper.abstract = entry.abstract
         for name in ("categories", "keywords", "tags"):
             setattr(paper, name, list(dict.fromkeys([*getattr(paper, name), *getattr(entry, name)])))
         paper.links = list(dict.fromkeys([*paper.links, *find_links(entry.abstract)]))
@@ -263,6 +273,7 @@ class Identities:
             paper.paths.append(source.path)
         self._index(held, entry)
         self._point(held, entry)
+        return longer
 
     def _replace(self, held: _Held, entry: Entry, source: SourceFile) -> None:
         """The later entry's text and metadata; the files it was read from are kept."""

@@ -48,6 +48,7 @@ class IngestReport:
     store_chunks: int = 0
     replaced: list[str] = field(default_factory=list)  # stored papers whose text another replaced
     adopted: list[str] = field(default_factory=list)  # "doi:x -> arxiv:y": read under a stored id
+    titles: dict[str, str] = field(default_factory=dict)  # of the papers replaced and removed, as stored
     prune_refused: str | None = None
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -90,6 +91,7 @@ class IngestReport:
             "holds": {"papers": self.store_papers, "chunks": self.store_chunks},
             "replaced": self.replaced,
             "adopted": self.adopted,
+            "titles": self.titles,
             "prune_refused": self.prune_refused,
             "problems": self.problems,
             "notes": self.notes,
@@ -392,6 +394,7 @@ def ingest_corpus(
             chunks_expected += chunker.estimate(paper)
             if previous is not None:
                 report.replaced.append(paper.paper_id)
+                report.titles[paper.paper_id] = str(previous.get("title") or "")
         elif previous.get("meta_hash") != paper_metadata(paper)["meta_hash"]:
             to_update.append(paper)
         else:
@@ -434,6 +437,7 @@ def ingest_corpus(
     if stale:
         store.delete_papers(stale)
         report.removed, report.removed_ids = len(stale), stale
+        report.titles.update({pid: str(stored[pid].get("title") or "") for pid in stale})
     if to_embed:
         with _progress(len(to_embed), progress) as bar:
             batches = _batches(picked(corpus.papers, to_embed), chunker, batch_size)

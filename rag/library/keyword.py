@@ -21,8 +21,6 @@ from .acronyms import Definitions, Glossary
 from .names import NameIndex, fold
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-# a name and its number, glued or hyphenated: CIFAR10, CIFAR-10, gpt-4o, top1
-_NAME_NUMBER = re.compile(r"(?<![\w.-])([A-Za-z]{2,})(-?)(\d+[A-Za-z]?)(?![\w-]|\.\w)")
 _STOPWORDS = frozenset(
     """a about above after all also an and any are as at be been being both but by can
     could did do does for from had has have how however i if in into is it its itself
@@ -34,8 +32,9 @@ _STOPWORDS = frozenset(
 # 3: compact arrays in an .npz file; 4: with the acronyms the texts define; 5: with the papers' names;
 # 6: with the names an abstract coins as "termed as X"; 7: British spellings written as American ones;
 # 8: more of them (-tre, -bre, -yser, grey ...); 9: the name before "is all you need" in a title;
-# 10: acronyms with a hyphen an abstract coins ("Megatron-Turing NLG 530B (MT-NLG)")
-FORMAT_VERSION = 10
+# 10: acronyms with a hyphen an abstract coins ("Megatron-Turing NLG 530B (MT-NLG)"); 11: the acronym
+# an abstract defines for its title's head ("Direct Preference Optimization (DPO)")
+FORMAT_VERSION = 11
 
 # British spellings as American ones, so that "quantisation" finds "quantization" (and "noise" is
 # "noize" on both sides, which matches nothing else): -ise/-isation, -yse, -our, -elled, -ogue, -tre
@@ -260,20 +259,6 @@ class KeywordIndex:
                 term = self._near(term) or term
             corrected.append(term)
         return list(dict.fromkeys(corrected))
-
-    def as_written(self, text: str) -> str:
-        """The text with a name and its number written as more of the indexed chunks write them:
-        "CIFAR10" as "CIFAR-10", "gpt-4" as "GPT4" where the texts glue it (each form is its own
-        term, and a question in the rarer one finds only the papers writing that)."""
-
-        def written(match: re.Match[str]) -> str:
-            name, hyphen, number = match.groups()
-            other = f"{name}{number}" if hyphen else f"{name}-{number}"
-            typed_chunks = len(self._postings(tokenize(match.group())[0])[0])
-            other_chunks = len(self._postings(tokenize(other)[0])[0])
-            return other if other_chunks > typed_chunks else match.group()
-
-        return _NAME_NUMBER.sub(written, text)
 
     def papers(self) -> int:
         """How many papers the index holds (chunk ids are "paper#n")."""

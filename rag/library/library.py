@@ -498,14 +498,18 @@ def metadata_summary(papers: Sequence[PaperRef]) -> dict[str, Any]:
     def top(counter: Counter[str]) -> dict[str, int]:
         return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP])
 
+    def tags(paper: PaperRef) -> list[str]:  # what --tag matches: tags, and keywords (Zotero's tags)
+        return list(dict.fromkeys([*paper.tags, *paper.keywords]))
+
     years = Counter(p.year for p in papers if p.year)
+    with_field = {
+        name: sum(1 for p in papers if getattr(p, name))
+        for name in ("authors", "year", "date", "venue", "doi", "arxiv_id", "url", "categories")
+    }
     return {
-        "with": {
-            name: sum(1 for p in papers if getattr(p, name))
-            for name in ("authors", "year", "date", "venue", "doi", "arxiv_id", "url", "categories", "tags")
-        },
+        "with": {**with_field, "tags": sum(1 for p in papers if tags(p))},
         "years": {str(year): years[year] for year in sorted(years)},
         "categories": top(Counter(c for p in papers for c in p.categories)),
         "venues": top(Counter(p.venue for p in papers if p.venue)),
-        "tags": top(Counter(t for p in papers for t in p.tags)),
+        "tags": top(Counter(t for p in papers for t in tags(p))),
     }

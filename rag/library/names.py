@@ -50,6 +50,9 @@ _FRAME = re.compile(
 _SUBJECT = re.compile(r"\b(?:does|did|do|can|could|will|would|should)$", re.I)
 _BARE_VERB = re.compile(r"[a-z]+(?<![^su]s)\b")  # no plural noun ("tasks"): "use", "discuss", "focus"
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
+# the acronym of a title's head, as its abstract defines it ("Direct Preference Optimization: ..."
+# and "... Direct Preference Optimization (DPO)"): the paper that named it, however many write it
+TITLE_ACRONYM = "title acronym"
 
 
 # Letters Unicode does not decompose into a base letter and an accent, as their base is spelled
@@ -88,7 +91,7 @@ class Name:
 
     paper_id: str
     written: str
-    source: str  # "title" or "abstract"
+    source: str  # "title", "abstract" or TITLE_ACRONYM
 
 
 def title_names(title: str) -> list[str]:
@@ -145,6 +148,18 @@ def coined_names(text: str) -> list[str]:
     return found
 
 
+def title_acronyms(title: str, text: str) -> list[str]:
+    """The acronyms a text defines for its title's head ("Direct Preference Optimization (DPO)" in
+    the abstract of "Direct Preference Optimization: Your Language Model Is ...")."""
+    heads = {fold(" ".join(PIECE.findall(head))) for head in title_names(title)}
+    found = []
+    for match in DEFINITION.finditer(text):
+        meaning = long_form(match.group(1), text[max(0, match.start() - 160) : match.start()])
+        if meaning and fold(" ".join(PIECE.findall(meaning))) in heads:
+            found.append(match.group(1))
+    return found
+
+
 def _a_kind(short: str, meaning: str, before: str, text: str) -> bool:
     """Whether a hyphenated acronym stands for a kind of thing, not the paper's own: its long form
     written in lower case, and the text writing it as a plural ("a new vision-language LLM (VL-LLM)",
@@ -170,10 +185,14 @@ class NameCollector:
             if needed := needed_name(title):
                 self._names.append(Name(paper_id, needed, "abstract"))
         self._names += [Name(paper_id, n, "abstract") for n in coined_names(text)]
+        self._names += [Name(paper_id, n, TITLE_ACRONYM) for n in title_acronyms(title, text)]
 
     def index(self) -> NameIndex:
-        """The names collected, indexed by key."""
-        return NameIndex(self._names)
+        """The names collected, indexed by key (an acronym of the title's head once, as that)."""
+        headed = {(n.paper_id, n.written) for n in self._names if n.source == TITLE_ACRONYM}
+        return NameIndex(
+            n for n in self._names if n.source != "abstract" or (n.paper_id, n.written) not in headed
+        )
 
 
 @dataclass(frozen=True)
@@ -282,10 +301,13 @@ def _as_name(
     or when no other paper writes all of the name's words. A name read from an abstract counts only
     if at most one paper besides its own writes it."""
     written = question[start:end]
-    if name.source == "abstract" and shared(name.written) > bearers + 1:
+    widely_written = shared(name.written) > bearers + 1
+    if name.source == "abstract" and widely_written:
         return False  # an acronym many papers write (LLM, LoRA) names none of them
     if len(key([written])) <= 2 and _letters(written) != _letters(name.written):
         return False  # two letters name something only as written ("CO", not "co")
+    if name.source == TITLE_ACRONYM and widely_written:
+        return _framed(question, start, end)  # "what is dpo?", not "does X beat DPO?"
     if not ordinary(name.written, is_word, shared):
         return True
     same = _letters(written) == _letters(name.written) and any(c.isupper() for c in name.written)
@@ -294,15 +316,19 @@ def _as_name(
     closing = re.match(rf"[.,:;?!]*[{_QUOTES}]", question[end:])
     if start > 0 and question[start - 1] in _QUOTES and closing:
         return True  # quoted whole ("one for all", "one for all."), not the "Zero" of "Zero-Shot"
+    if _framed(question, start, end):
+        return True
+    return len(PIECE.findall(name.written)) > 1 and shared(name.written) <= bearers
+
+
+def _framed(question: str, start: int, end: int) -> bool:
+    """Whether the question frames these words as a name: "what is X?", "the X paper", "does X use"."""
     before, after = question[:start].strip(), question[end:].strip()
-    framed = _FRAME.search(before)
-    if framed and re.fullmatch(r"[?.!]*", after):
+    if _FRAME.search(before) and re.fullmatch(r"[?.!]*", after):
         return True
     if re.match(rf"{_KINDS}\b", after, re.I) and re.search(r"\bthe$", before, re.I):
         return True
-    if _SUBJECT.search(before) and _BARE_VERB.match(after):  # "what datasets does five use?"
-        return True
-    return len(PIECE.findall(name.written)) > 1 and shared(name.written) <= bearers
+    return bool(_SUBJECT.search(before) and _BARE_VERB.match(after))  # "what datasets does five use?"
 
 
 def _letters(text: str) -> str:

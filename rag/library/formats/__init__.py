@@ -119,4 +119,4 @@ def _csv_with_abstracts(first: str) -> bool:
         columns = next(csv.reader([first]))
     except csv.Error:
         return False
-    return len(columns) > 1 and "abstract" in (c.strip().lower() for c in columns)
+    return len(columns) > 1 and bool({"abstract", "abstract note"} & {c.strip().lower() for c in columns})

@@ -71,9 +71,30 @@ def _plain(text: str) -> str:
     return markup.plain(without_controls(text))
 
 
+# Zotero's CSV export names its columns so ("Abstract Note", "Author", "Publication Year", "Key" ...)
+ZOTERO_COLUMNS = {
+    "abstract note": "abstract",
+    "author": "authors",
+    "publication year": "year",
+    "publication title": "venue",
+    "manual tags": "tags",
+    "automatic tags": "keywords",
+}
+
+
+def _fields(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields by lower-case name, Zotero's column names as ours where ours are absent."""
+    fields = {str(k).strip().lower(): v for k, v in record.items()}
+    for column, field in ZOTERO_COLUMNS.items():
+        if column in fields and field not in fields:
+            fields[field] = fields.pop(column)
+    return fields
+
+
 def record_entry(record: dict[str, Any], line: int) -> Entry:
-    """An entry from a JSON object or CSV row (keys case-insensitive); FieldError for a wrong type."""
-    get = {str(k).strip().lower(): v for k, v in record.items()}.get
+    """An entry from a JSON object or CSV row (keys case-insensitive, Zotero's CSV columns read as
+    ours); FieldError for a wrong type."""
+    get = _fields(record).get
     written = fields.optional(get("date"), "date")
     known = fields.written_date(written)  # "March 5, 2022" as 2022-03-05; other text kept as it is
     return Entry(
@@ -133,7 +154,7 @@ def read_jsonl(
 def read_csv(
     path: Path, lines: Iterator[tuple[int, str]], report: FileReport, selection: Selection
 ) -> Iterator[Entry]:
-    """A CSV file with a header row that has an 'abstract' column."""
+    """A CSV file with a header row that has an 'abstract' column (Zotero's: 'Abstract Note')."""
     numbers = [0]  # the physical line last read, for messages
 
     def text() -> Iterator[str]:
@@ -147,7 +168,7 @@ def read_csv(
     except csv.Error as exc:
         report.problems.append(Problem(str(path), numbers[0], f"malformed CSV header ({exc}); file skipped"))
         return
-    if "abstract" not in columns:
+    if "abstract" not in columns and "abstract note" not in columns:
         report.problems.append(
             Problem(
                 str(path),
