@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 MAX_PINNED = 3  # a follow-up keeps at most this many of the last answer's papers first
 MAX_RECORDS = 10  # "who wrote them?" is answered from each record after a list of up to this many
 MAX_COMPARED_BACK = 10  # "how do they differ?" after a longer list compares its first ten papers
+MAX_TURNS_BACK = 6  # answers "they" may reach back over for the other of two papers discussed
 
 
 @dataclass
@@ -367,10 +368,20 @@ def _compared_papers(turns: list[Turn], last: Turn) -> tuple[list[str], list[str
     if citing := _citing_among(turns, last):
         return _named_papers(citing)
     before = turns[: next((i for i, turn in enumerate(turns) if turn is last), len(turns))]
-    one_each = bool(before) and len(cited_papers(before[-1])) == len(cited_papers(last)) == 1
-    if one_each and cited_papers(before[-1]) != cited_papers(last):
-        (earlier, earlier_name), (latest, latest_name) = _named_papers(before[-1]), _named_papers(last)
-        return earlier + latest, earlier_name + latest_name
+    if len(cited_papers(last)) == 1:
+        # the latest earlier answer about one other paper, past answers about this one ("what is
+        # DNA-GPT?", "what is CopySpec?", "what datasets did they use?", then "how do they differ?")
+        for earlier_turn in reversed(before[-MAX_TURNS_BACK:]):
+            earlier_cited = cited_papers(earlier_turn)
+            if earlier_cited == cited_papers(last):
+                continue
+            if len(earlier_cited) == 1:
+                (earlier, earlier_name), (latest, latest_name) = (
+                    _named_papers(earlier_turn),
+                    _named_papers(last),
+                )
+                return earlier + latest, earlier_name + latest_name
+            break
     return _named_papers(last)
 
 

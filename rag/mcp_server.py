@@ -42,7 +42,8 @@ FILTERS_HELP = (
     'Only papers matching every key given, e.g. {"year": "2021..2023", "author": "Turing", '
     '"category": "cs.CL"}. Keys: year (2023, 2021..2023, 2021.., ..2023), since and until (a date: '
     "2023-06-01, 2023-06 or 2023), author (family or full name), category (arXiv category or archive: "
-    "cs.CL, cs), venue (words of the journal or conference), tag; a list gives alternatives."
+    "cs.CL, cs), venue (words of the journal or conference, or its abbreviation: NeurIPS), tag; a list gives "
+    "alternatives."
 )
 FilterArg = Annotated[dict[str, str | int | list[str]] | None, Field(description=FILTERS_HELP)]
 LlmArg = Annotated[

@@ -198,7 +198,8 @@ _COMPARISON = re.compile(
     r"\b(differ|differs|difference|differences|compare|compared|comparison|versus|vs\.?|contrast)\b"
     r"|\bdifferent(?:\s+(?:from|than|to)\b|\s*[?.!]*$)"  # "how is A different from B?"
     # "how are A and B similar?", "what do A and B have in common?", "how does A stack up against B?"
-    r"|^\s*how\s+(?:are|is|were|was)\b.*\bsimilar\s*[?.!]*$|\bin\s+common\b|\b(?:stack|measure)s?\s+up\b",
+    r"|^\s*how\s+(?:are|is|were|was)\b.*\bsimilar\s*[?.!]*$|\bin\s+common\b|\b(?:stack|measure)s?\s+up\b"
+    r"|^\s*(?:do|does|did)\b.*\b(?:agree|disagree|contradict)\b",  # "do A and B agree?"
     re.IGNORECASE,
 )
 # Where a comparison writes the things it compares ("how do A and B differ", "A vs B: ..."), and
@@ -221,6 +222,7 @@ _COMPARED = (
     ),
     re.compile(r"^\s*how\s+(?:are|is|were|was)\s+(?P<sides>.+?)\s+(?:similar|alike|related)\b", re.I),
     re.compile(r"^\s*what\s+(?:do|does|did)\s+(?P<sides>.+?)\s+have\s+in\s+common\b", re.I),
+    re.compile(r"^\s*(?:do|does|did)\s+(?P<sides>.+?)\s+(?:agree|disagree|contradict)\b", re.I),
     # the side after "vs" ends where a question goes on ("gptq vs quantease which is better for 3 bit"),
     # or at what it compares them on where no title goes on ("AWQ for 4-bit quantization", "CWCL is
     # either better"; "EAGLE vs One for All", "... vs attention is all you need" are titles)

@@ -58,14 +58,20 @@ def named_source(evidence: Evidence) -> Source | None:
 
 
 def whole_title_sources(evidence: Evidence) -> list[Source]:
-    """The sources whose whole title, every word in its order, the question writes ("who wrote
-    attention is all you need?"), however common its words: two when two records carry it."""
-    asked = PIECE.findall(fold(evidence.query.search))
-    return [
-        s
-        for s in evidence.sources
-        if (title := PIECE.findall(fold(s.paper.title))) and _side_by_side(title, asked)
-    ]
+    """The sources whose whole title is what the question asks about ("who wrote attention is all
+    you need?", "... the deep learning paper?"), however common its words: two when two records
+    carry it; not a title inside a longer phrase ("the paper on deep learning for weather
+    forecasting")."""
+    asked = PIECE.findall(fold(_TITLE_FRAME.sub("", evidence.query.search)))
+    return [s for s in evidence.sources if asked and PIECE.findall(fold(s.paper.title)) == asked]
+
+
+# what a question may write around a title it asks about: "the paper", "the ... paper", "titled"
+_TITLE_FRAME = re.compile(
+    r"^\s*(?:the\s+)?(?:(?:paper|article|work|study)\s+)?(?:titled\s+|called\s+|named\s+)?"
+    r"|\s+(?:paper|article|work|study)\s*$",
+    re.IGNORECASE,
+)
 
 
 def _phrase_of(asked: str, title: str, others: list[str]) -> bool:

@@ -36,8 +36,7 @@ _ASKING_NOUNS = frozenset(tokenize("method paper approach model"))
 _NEGATION = re.compile(
     r"\b(?:without|no|not|never|neither|nor|eliminat(?:e|es|ed|ing)|avoid(?:s|ed|ing)?|dispens(?:e|es|ed|ing)"
     r"|obviat(?:e|es|ed|ing)|(?:elimination|avoidance)\s+of"
-    # "we remove the causal attention mask", "Foregoing episodic training"
-    r"|remov(?:e|es|ed|ing)|fore?go(?:es|ing|ne)?|discard(?:s|ed|ing)?|lack(?:s|ed|ing)?)\b"
+    r"|fore?go(?:es|ing|ne)?)\b"  # "Foregoing episodic training"
     r"|n't\b|-free\b",
     re.I,
 )
@@ -80,8 +79,7 @@ _FREE = re.compile(r"-free\b", re.I)  # "training-free": the asked word negated 
 _PREFIXES = frozenset({"pre", "post", "re", "self", "semi", "non", "un", "de", "anti", "sub"})
 # "existing methods pre-define camera motion types during training": what others do, not the paper
 _OTHER_WORK = re.compile(
-    r"\b(?:existing|previous|prior|current|conventional|traditional|standard|typical|most|many|other|earlier"
-    r"|these|those|such)\s+"
+    r"\b(?:existing|previous|prior|current|conventional|traditional|standard|typical|most|many|other|earlier)\s+"
     r"(?:[\w-]+\s+){0,3}(?:methods|approaches|works?|models|techniques|systems|studies|solutions|LLMs|FMs"
     r"|networks|baselines|architectures)\b"
     # "pre-training methods such as BERT ...", "works that aim to reproduce CLIP's data"
@@ -224,9 +222,26 @@ def _negated(sentence: str, asked: set[str]) -> bool:
         window = [
             w for w in words[max(0, first - NEGATION_REACH) : position + 1] if not set(tokenize(w)) & asked
         ]
-        if _NEGATION.search(" ".join(window)) or _FREE.search(word):
+        if _NEGATION.search(" ".join(window)) or _FREE.search(word) or _removed(words, position, asked):
             return True
     return False
+
+
+# "we remove the causal attention mask": what is asked, removed (not "removes noisy labels", "removes
+# duplicate boxes with non-maximum suppression": another thing removed)
+_REMOVING = re.compile(r"^(?:remov(?:e|es|ed|ing)|discard(?:s|ed|ing)?|drop(?:s|ped|ping)?)$", re.I)
+_OBJECT_ARTICLES = frozenset({"the", "its", "their", "all", "any"})
+
+
+def _removed(words: list[str], position: int, asked: set[str]) -> bool:
+    """Whether the asked words starting at this position are the object of a removing verb, with at
+    most an article between."""
+    before = [w.casefold() for w in words[max(0, position - 2) : position]]
+    if before and set(tokenize(before[-1])) & asked:
+        return False  # not where the asked words start
+    if before and before[-1] in _OBJECT_ARTICLES:
+        before = before[:-1]
+    return bool(before) and bool(_REMOVING.match(before[-1]))
 
 
 def _after_marker(sentence: str, asked: set[str], marker: re.Pattern[str], reach: int) -> bool:

@@ -955,6 +955,27 @@ def test_which_one_is_better_after_two_answers_about_one_paper_each_compares_the
     assert [c.paper.title for c in better.answer.citations] == [CLIP, GIM_TITLE], better.answer.text
 
 
+def test_the_two_papers_discussed_are_compared_past_follow_ups_about_the_last_one(
+    session: ChatSession,
+) -> None:
+    """A researcher's chats: "do the two papers agree?" after answers about two papers was refused
+    (no comparison read), and "how do they differ?" after a follow-up about the second compared
+    nothing (only the answer just before was looked at)."""
+    script = Script(
+        "what is clip-reident?",
+        "what is gim?",
+        "which datasets does it use?",
+        "how do they differ?",
+        "do the two papers agree?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    *_, differ, agree = session.turns
+    assert differ.standalone == "how do CLIP-ReIdent and GIM differ?"
+    assert agree.standalone == "do CLIP-ReIdent and GIM agree?"
+    assert {c.paper.title for c in agree.answer.citations} == {CLIP, GIM_TITLE}, agree.answer.text
+    assert parse("do gim and clip-reident agree on matching?").kind == "comparison"
+
+
 @pytest.mark.parametrize(
     "follow_up",
     [

@@ -47,9 +47,7 @@ def test_the_latex_a_dump_leaves_in_an_abstract_is_read_as_its_text() -> None:
     papers = {p.title: p.abstract for p in corpus.read([BUNDLED]).papers}
     tulu = papers["TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"]
     assert "we introduce TÜLU 3, a family" in tulu and "\\" not in tulu
-    assert not [
-        a for a in papers.values() if re.search(r"\\[%\"'a-z]|\dtimes\b|textbf\{|\{https|x201[34]", a)
-    ]
+    assert not [a for a in papers.values() if re.search(r"\\[%\"'a-z]|\dtimes\b|textbf\{|\{https", a)]
     assert any(f"2.3{markup.TIMES} faster" in a for a in papers.values())
     assert any("naïve ensembling" in a for a in papers.values())
     assert any("(e.g. adapters)" in a for a in papers.values())
@@ -83,11 +81,6 @@ def test_the_latex_a_dump_leaves_in_an_abstract_is_read_as_its_text() -> None:
             "Fine-Tuning (RFT), Network (FFN), (~billion), ~38%",
         ),
         ("R^d and BT^2, SF(DA)^2 and $x^2$", "R^d and BT^2, SF(DA)^2 and $x^2$"),  # no markup: kept
-        # an HTML dash that lost its "&#" and ";", not a word ending in x2013
-        (
-            "componentsx2013such, (7B)x2014a, box2013 and 0x2013a",
-            "components\u2013such, (7B)\u2014a, box2013 and 0x2013a",
-        ),
         # words, paths and escapes that only look like markup (a review)
         ("sim2real, real2sim2real, sim10k, US$ and HK$", "sim2real, real2sim2real, sim10k, US$ and HK$"),
         (r"a \n, \d+, C:\Users\x, ASP\.NET, \mathcal{L}", r"a \n, \d+, C:\Users\x, ASP\.NET, L"),

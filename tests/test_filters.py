@@ -24,7 +24,7 @@ from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.errors import InputError, NoMatchError, StoreBusyError
 from rag.library.corpus import read
-from rag.library.filters import DERIVED, FIELDS_VERSION, Filter, author_keys, date_span
+from rag.library.filters import DERIVED, FIELDS_VERSION, Filter, author_keys, date_span, fields
 from rag.library.ingest import paper_ref
 from rag.library.lock import WriteLock
 from rag.library.store import Chunk
@@ -425,6 +425,25 @@ def test_a_filter_on_a_field_no_paper_records_says_so(tmp_path: Path, embedder: 
         assert not answer.refused and answer.citations
         assert answer.unapplied == "No paper in the store records a year or date: year=2023 is not applied."
         assert answer.to_dict()["unapplied"] == answer.unapplied
+
+
+@pytest.mark.parametrize(
+    ("venue", "accepted"),
+    [
+        ("Proceedings of the 61st Annual Meeting of the Association for Computational Linguistics", True),
+        ("Findings of ACL 2023", True),
+        # sister venues whose names hold "Association for Computational Linguistics" (a review)
+        (
+            "Proceedings of the 2019 Conference of the North American Chapter of the Association for "
+            "Computational Linguistics",
+            False,
+        ),
+        ("Transactions of the Association for Computational Linguistics", False),
+    ],
+)
+def test_a_venue_abbreviation_matches_its_full_name_not_its_sister_venues(venue: str, accepted: bool) -> None:
+    paper = PaperRef(paper_id="p", title="T", venue=venue)
+    assert Filter.parse({"venue": "ACL"}).accepts(fields(paper)) is accepted
 
 
 def test_keywords_are_tags_to_the_filter_and_to_the_store_summary(

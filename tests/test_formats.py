@@ -289,6 +289,8 @@ def test_zotero_csv_export() -> None:
     assert zeroq.tags == ["quantization", "to read"]
     assert zeroq.keywords == ["Computer Science - Computer Vision and Pattern Recognition"]
     assert papers["Jurassic World Remake"].url == "http://arxiv.org/abs/2308.07316"
+    # the arXiv id Zotero keeps in "Extra" ("arXiv:2308.07316 [cs]"): the same paper as the snapshot's
+    assert (zeroq.arxiv_id, papers["Jurassic World Remake"].arxiv_id) == ("2001.00281", "2308.07316")
 
 
 def test_zotero_csl_json_export() -> None:

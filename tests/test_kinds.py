@@ -276,6 +276,20 @@ def test_code_said_not_to_be_released_is_told_in_its_own_clause(sentence: str, w
     assert _not_released(sentence) is withheld
 
 
+@pytest.mark.parametrize(
+    ("sentence", "states"),
+    [
+        # a researcher's probe: "is primer open-source?" got "The abstracts don't say."
+        ("We open source our models and several comparisons in T5 to help with reproducibility.", True),
+        ("We also open-sourced the trained checkpoints.", True),
+        ("We compare against open-source models such as LLaMA.", False),
+        ("Open source models lag behind proprietary ones.", False),
+    ],
+)
+def test_open_sourcing_what_a_paper_built_states_its_release(sentence: str, states: bool) -> None:
+    assert bool(_STATED["code"].search(sentence)) is states
+
+
 def test_a_side_asked_in_lower_case_is_looked_for_as_its_paper_writes_it() -> None:
     zero = PaperText(
         number=1,
@@ -508,26 +522,27 @@ def test_words_asked_side_by_side_settle_only_where_a_sentence_writes_them_so() 
         assert verdict(joined, zeroq, asked_terms(joined, "ZeroQ")) == "No.", joined
 
 
-def test_removing_foregoing_or_lacking_what_is_asked_says_no_and_others_work_settles_nothing() -> None:
+def test_removing_or_foregoing_what_is_asked_says_no_and_others_work_settles_nothing() -> None:
     """A researcher's probe: "Yes." to "does nv-embed use causal attention mask?" from "we remove the
     causal attention mask", to the few-shot segmentation paper's "Foregoing episodic training", and
-    from sentences about other work ("pre-training methods such as BERT", "these models are ...
-    (~billion parameters)")."""
+    from sentences about other work ("pre-training methods such as BERT"). Another thing removed
+    negates nothing (a review: "removes noisy labels" said "No." to "does it require labels?")."""
     for question, sentence, said in [
         ("does x use causal attention mask?", "We remove the causal attention mask of LLMs.", "No."),
         ("does x use episodic training?", "Foregoing episodic training, our inference competes.", "No."),
-        ("does x need labels?", "X lacks labels entirely.", "No."),
+        (
+            "does x use non-maximum suppression?",
+            "X removes duplicate boxes with non-maximum suppression.",
+            "Yes.",
+        ),
+        ("does x require labels?", "Our method removes noisy labels before training.", "Yes."),
         (
             "does electra use masked language modeling?",
             "Masked language modeling methods such as BERT corrupt the input.",
             None,
         ),
-        (
-            "does ttm have billions of parameters?",
-            "However, these models are very large (~billion parameters).",
-            None,
-        ),
         ("does x use clip?", "This led to works that aim to filter data with CLIP.", None),
+        ("does x use a transformer encoder?", "These models use a transformer encoder.", "Yes."),
     ]:
         assert verdict(question, sentence, asked_terms(question, "X: y")) == said, sentence
 
@@ -576,7 +591,8 @@ def test_what_a_paper_is_set_against_or_measured_against_is_not_what_it_does() -
     question = "is x better than lora?"
     assert verdict(question, "X is better than LoRA.", asked_terms(question, "X: y")) == "Yes."
     # a comparison asked is settled by a sentence making it (a researcher's probe: "Yes." to "does
-    # chinchilla use more parameters than gopher?" from "... as Gopher but with 70B parameters")
+    # chinchilla use more parameters than gopher?" from "... as Gopher but with 70B parameters"; the
+    # right verdict is "No." (Gopher has 280B), which no sentence here says: none is given)
     question = "does chinchilla use more parameters than gopher?"
     asked = asked_terms(question, "Training Compute-Optimal Large Language Models")
     sentence = "Chinchilla uses the same compute budget as Gopher but with 70B parameters and 4x more data."

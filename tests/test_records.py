@@ -586,3 +586,7 @@ def test_a_whole_title_of_common_words_is_answered_from_each_record_carrying_it(
         }
         who = lib.ask("who wrote attention is all you need?", llm="extractive")
         assert who.text.count("Ashish Vaswani") == 2 and len(who.citations) == 2
+        # a title inside a longer phrase is not what is asked about (a review: "who wrote the paper
+        # on deep learning for weather forecasting?" answered from "Deep Learning")
+        longer = lib.ask("who wrote the paper on attention is all you need for speech?", llm="extractive")
+        assert longer.refused, longer.text

@@ -15,6 +15,7 @@ from rag.library.names import (
     NameIndex,
     coined_names,
     needed_name,
+    title_acronyms,
     title_names,
 )
 from rag.topic import alternatives, coverage, on_topic, same_word, titled
@@ -217,6 +218,18 @@ def test_the_acronym_of_a_titles_head_names_its_paper_where_framed_however_many_
     assert find("does tulu 3 train with dpo?") == ["tulu"]  # DPO not framed as a name: what is used
     assert find("which papers beat DPO on alignment?") == []
     assert find("what is online dpo?") == ["online"]
+    # a survey or overview of a field names none of its acronyms, nor does an abstract writing its
+    # title's acronym without coining it (a review: "who proposed gan?" answered from a GAN overview)
+    for title, text in [
+        ("Neural Architecture Search: A Survey", "We present Neural Architecture Search (NAS) methods."),
+        (
+            "Generative Adversarial Networks: An Overview",
+            "We call them Generative Adversarial Networks (GANs).",
+        ),
+        ("A Survey of Graph Neural Networks", "We propose a view of Graph Neural Networks (GNNs)."),
+        ("Retrieval-Augmented Generation: Benchmarks", "Retrieval-Augmented Generation (RAG) helps LLMs."),
+    ]:
+        assert title_acronyms(title, text) == [], title
 
 
 def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:

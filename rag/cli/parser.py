@@ -88,7 +88,7 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     repeatable = (
         ("author", "NAME", 'family or full name: Turing, "Alan Turing", "A. Turing"'),
         ("category", "CAT", "an arXiv category or archive: cs.CL, cs.CL,cs.LG, cs"),
-        ("venue", "NAME", "words of the journal or conference: ACL"),
+        ("venue", "NAME", "words of the journal or conference, or its abbreviation: ACL, NeurIPS"),
         ("tag", "TAG", "a tag, keyword or collection of the export"),
     )
     for name, metavar, text in repeatable:

@@ -259,9 +259,13 @@ class Identities:
                 setattr(paper, name, getattr(entry, name))
         # an export's shortened abstract (or one cut to a sentence) gives way to the whole one, of the
         # same title (a DOI shared by two titles keeps the first title's text)
-        longer = len(entry.abstract.split()) > len(paper.abstract.split()) and normalize_title(
-            entry.title
-        ) == normalize_title(paper.title)
+        # (a paper with an id given its own keeps its text: a later entry of that id with another text
+        # replaces it, as one with the same text is none)
+        longer = (
+            not held.given_id
+            and len(entry.abstract.split()) > len(paper.abstract.split())
+            and normalize_title(entry.title) == normalize_title(paper.title)
+        )
         if longer:
             paper.abstract = entry.abstract
         for name in ("categories", "keywords", "tags"):

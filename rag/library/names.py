@@ -151,13 +151,26 @@ def coined_names(text: str) -> list[str]:
 def title_acronyms(title: str, text: str) -> list[str]:
     """The acronyms a text defines for its title's head ("Direct Preference Optimization (DPO)" in
     the abstract of "Direct Preference Optimization: Your Language Model Is ...")."""
+    if _SURVEY.search(title):  # "Neural Architecture Search: A Survey" names no NAS of its own
+        return []
     heads = {fold(" ".join(PIECE.findall(head))) for head in title_names(title)}
     found = []
     for match in DEFINITION.finditer(text):
-        meaning = long_form(match.group(1), text[max(0, match.start() - 160) : match.start()])
-        if meaning and fold(" ".join(PIECE.findall(meaning))) in heads:
+        before = text[max(0, match.start() - 160) : match.start()]
+        meaning = long_form(match.group(1), before)
+        coined = _COINING.search(_SENTENCE_END.split(before)[-1])  # "which we call ... (DPO)"
+        if meaning and coined and fold(" ".join(PIECE.findall(meaning))) in heads:
             found.append(match.group(1))
     return found
+
+
+# a title of a survey, an overview or a tutorial of a field ("Generative Adversarial Networks: An
+# Overview", "A Survey of ...")
+_SURVEY = re.compile(
+    r"(?::|\s-+)\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:survey|review|overview|tutorial|primer|introduction)\b"
+    r"|^\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:survey|review|overview|tutorial|primer)\s+(?:of|on)\b",
+    re.IGNORECASE,
+)
 
 
 def _a_kind(short: str, meaning: str, before: str, text: str) -> bool:

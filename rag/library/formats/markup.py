@@ -1,8 +1,7 @@
 """The LaTeX a Daily Papers page leaves in its abstracts, as the text it stands for: "14.8\\%" is
 "14.8%", 'T\\"ULU' "TÜLU", "2.3times" (a \\times that lost its backslash) "2.3\u00d7", "textbf{A}uxiliary"
-"Auxiliary"; an HTML dash that lost its "&#" ("componentsx2013such") the dash. Whatever is no markup
-is kept as written (a whole-text LaTeX decoder drops the words of macros it does not know: "\\eg
-adapters" became "adapters")."""
+"Auxiliary". Whatever is no markup is kept as written (a whole-text LaTeX decoder drops the words
+of macros it does not know: "\\eg adapters" became "adapters")."""
 
 from __future__ import annotations
 
@@ -57,15 +56,12 @@ _PLAIN_MATH = re.compile(r"(?<![\w$])\$([A-Za-z ,.\-±≤≥≈~\u00d7°]+)\$")
 _SIM = re.compile(r"(?<![A-Za-z])sim(?=\d+(?:\.\d+)?(?:%|times|[KMBTxh]\b|\s|$|[,;:)]))")
 _CITE_KEY = re.compile(r"\s*~[a-z]+\d{4}[a-z]+\b")  # "(RFT )~wortsman2021robust": a \cite's key
 _TIE = re.compile(r"(?<=[A-Za-z])~(?=[A-Za-z(])")  # "Network~(FFN)": LaTeX's unbreakable space
-# "componentsx2013such", "(7B)x2014a": an HTML dash ("&#x2013;") that lost its "&#" and ";"
-_DASH = re.compile(r"(?<=[A-Za-z)])x(201[34])(?=[a-z])")
 
 
 def plain(text: str) -> str:
     """The text with the page's LaTeX markup read as what it writes (unchanged without any)."""
-    if not re.search(r"[\\{$~]|\dtimes|sim\d|x201[34]", text):
+    if not re.search(r"[\\{$~]|\dtimes|sim\d", text):
         return text
-    text = _DASH.sub(lambda m: chr(int(m.group(1), 16)), text)
     text = _TIE.sub(" ", _CITE_KEY.sub("", _SIM.sub("~", text)))
     text = _LINK_TWICE.sub(r"\1", _URL_MACRO.sub(_url, text))
     text = _ACCENTED.sub(_accented, text)

@@ -88,7 +88,13 @@ def _fields(record: dict[str, Any]) -> dict[str, Any]:
     for column, field in ZOTERO_COLUMNS.items():
         if column in fields and field not in fields:
             fields[field] = fields.pop(column)
+    extra = fields.get("extra")  # Zotero keeps a preprint's "arXiv:2308.07316 [cs]" there
+    if isinstance(extra, str) and "arxiv_id" not in fields and (arxiv := _EXTRA_ARXIV.search(extra)):
+        fields["arxiv_id"] = arxiv.group(1)
     return fields
+
+
+_EXTRA_ARXIV = re.compile(r"\barXiv:\s*([a-z\-]+/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
 
 
 def record_entry(record: dict[str, Any], line: int) -> Entry:
