@@ -136,9 +136,16 @@ def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | No
     comparison it asks, their short names written in, with their ids; after an answer about one of
     them ("tell me more about the first one"), they are the papers of the answer that cited it among
     others."""
-    papers, names = _compared_papers(turns, previous)
+    own_side = bool(_OWN_SIDE.search(question))  # "how do they compare with the baselines?"
+    papers, names = _compared_papers(turns, previous, reach=not own_side)
     written = compared_back(question, names)
     return Placed(written, papers, names) if written else None
+
+
+# a comparison with a side of its own: "they" are the last answer's papers alone
+_OWN_SIDE = re.compile(
+    r"\b(?:compare[sd]?|differ|differs|stacks?\s+up)\s+(?:with|to|from|against)\s+\w", re.I
+)
 
 
 # "which one is better on ImageNet?", "which of them runs faster?", "which one is the fastest?": which one
@@ -361,17 +368,18 @@ def _the_other(turns: list[Turn]) -> Citation | None:
     return others[0] if len(others) == 1 else None
 
 
-def _compared_papers(turns: list[Turn], last: Turn) -> tuple[list[str], list[str]]:
+def _compared_papers(turns: list[Turn], last: Turn, *, reach: bool = True) -> tuple[list[str], list[str]]:
     """The ids and short names of the papers "they" or "which one" compare after `last`: those it
     cited; after an answer about one of several papers an earlier answer cited, those; after two
-    answers about one paper each ("what is CLOOB?", "what about CWCL?"), their two papers."""
+    answers about one paper each ("what is CLOOB?", "what about CWCL?"), their two papers, with
+    `reach` past follow-ups about the last one too."""
     if citing := _citing_among(turns, last):
         return _named_papers(citing)
     before = turns[: next((i for i, turn in enumerate(turns) if turn is last), len(turns))]
     if len(cited_papers(last)) == 1:
         # the latest earlier answer about one other paper, past answers about this one ("what is
         # DNA-GPT?", "what is CopySpec?", "what datasets did they use?", then "how do they differ?")
-        for earlier_turn in reversed(before[-MAX_TURNS_BACK:]):
+        for earlier_turn in reversed(before[-(MAX_TURNS_BACK if reach else 1) :]):
             earlier_cited = cited_papers(earlier_turn)
             if earlier_cited == cited_papers(last):
                 continue

@@ -62,8 +62,19 @@ def whole_title_sources(evidence: Evidence) -> list[Source]:
     you need?", "... the deep learning paper?"), however common its words: two when two records
     carry it; not a title inside a longer phrase ("the paper on deep learning for weather
     forecasting")."""
-    asked = PIECE.findall(fold(_TITLE_FRAME.sub("", evidence.query.search)))
-    return [s for s in evidence.sources if asked and PIECE.findall(fold(s.paper.title)) == asked]
+    search = evidence.query.search
+    asked = [words for words in (_words(search), _words(_TITLE_FRAME.sub("", search))) if words]
+    return [s for s in evidence.sources if any(a in _title_forms(s.paper.title) for a in asked)]
+
+
+def _words(text: str) -> list[str]:
+    return PIECE.findall(fold(text))
+
+
+def _title_forms(title: str) -> list[list[str]]:
+    """A title's words, and without its leading "the" (which a question's subject loses)."""
+    words = _words(title)
+    return [words, words[1:]] if words[:1] == ["the"] and len(words) > 1 else [words]
 
 
 # what a question may write around a title it asks about: "the paper", "the ... paper", "titled"

@@ -24,6 +24,7 @@ from rag.followups import (
     about_only,
     carry_context,
     chosen_form,
+    compared_in,
     counted_again,
     listed_again,
     needs_rewriting,
@@ -974,6 +975,12 @@ def test_the_two_papers_discussed_are_compared_past_follow_ups_about_the_last_on
     assert agree.standalone == "do CLIP-ReIdent and GIM agree?"
     assert {c.paper.title for c in agree.answer.citations} == {CLIP, GIM_TITLE}, agree.answer.text
     assert parse("do gim and clip-reident agree on matching?").kind == "comparison"
+    for asked in ("does G-Eval agree with human judgments?", "do the results contradict prior work?"):
+        assert parse(asked).kind == "yesno", asked  # one thing agreeing with another: yes or no
+    # a comparison with a side of its own: "they" are the last answer's paper (a review: GIM and the
+    # earlier CLIP-ReIdent were compared "with the baselines")
+    placed = compared_in("how do they compare with the baselines?", session.turns[2], session.turns[:3])
+    assert placed is None or "CLIP-ReIdent" not in placed.question, placed
 
 
 @pytest.mark.parametrize(

@@ -283,6 +283,10 @@ def test_code_said_not_to_be_released_is_told_in_its_own_clause(sentence: str, w
         ("We open source our models and several comparisons in T5 to help with reproducibility.", True),
         ("We also open-sourced the trained checkpoints.", True),
         ("We compare against open-source models such as LLaMA.", False),
+        # not the code nor a model of its own, or said not to be (a review)
+        ("We open-source the models but not the data or the code.", False),
+        ("We open source the model predictions for future analysis.", False),
+        ("We open-source the model cards for the evaluated APIs.", False),
         ("Open source models lag behind proprietary ones.", False),
     ],
 )
@@ -536,6 +540,18 @@ def test_removing_or_foregoing_what_is_asked_says_no_and_others_work_settles_not
             "Yes.",
         ),
         ("does x require labels?", "Our method removes noisy labels before training.", "Yes."),
+        ("does x need paired data?", "The approach lacks paired data supervision.", "No."),
+        # a removing asked about is what the paper does (a review: "No." to both)
+        (
+            "does o3 remove the influence of undesired data?",
+            "O3 removes the influence of undesired data.",
+            "Yes.",
+        ),
+        (
+            "does the attack remove the watermark?",
+            "Our attack removes the watermark with high success.",
+            "Yes.",
+        ),
         (
             "does electra use masked language modeling?",
             "Masked language modeling methods such as BERT corrupt the input.",
@@ -543,6 +559,11 @@ def test_removing_or_foregoing_what_is_asked_says_no_and_others_work_settles_not
         ),
         ("does x use clip?", "This led to works that aim to filter data with CLIP.", None),
         ("does x use a transformer encoder?", "These models use a transformer encoder.", "Yes."),
+        (
+            "does mobileclip use a transformer?",
+            "However, these models utilize large transformer-based encoders with memory overhead.",
+            None,
+        ),
     ]:
         assert verdict(question, sentence, asked_terms(question, "X: y")) == said, sentence
 
@@ -588,6 +609,10 @@ def test_what_a_paper_is_set_against_or_measured_against_is_not_what_it_does() -
         assert verdict(question, sentence, asked_terms(question, "X: y")) == "Yes.", sentence
     question = "does x outperform lora?"
     assert verdict(question, "X outperforms LoRA by two points.", asked_terms(question, "X: y")) == "Yes."
+    # a list's topic asked of its papers keeps a baseline's mention (selection.jsonl sel-10: the paper
+    # tuning CLIP writes CLIP only in "compared to the zero-shot CLIP")
+    tuned = "We deliver 18.73% improvement compared to the zero-shot CLIP via masking."
+    assert verdict("use clip", tuned, topic_terms("use clip"), topic=True) == "Yes."
     question = "is x better than lora?"
     assert verdict(question, "X is better than LoRA.", asked_terms(question, "X: y")) == "Yes."
     # a comparison asked is settled by a sentence making it (a researcher's probe: "Yes." to "does

@@ -570,6 +570,12 @@ def test_a_whole_title_of_common_words_is_answered_from_each_record_carrying_it(
             "title": "A-STAR: Test-time Attention Segregation and Retention",
             "abstract": "Cross-attention maps of diffusion models overlap; we separate them at test time.",
         },
+        {
+            "id": "tails",
+            "title": "The Power of Attention",
+            "abstract": "Attention layers help.",
+            "year": 2021,
+        },
         *({"id": f"plain-{n}", "title": t, "abstract": a} for n, (t, a) in enumerate(bundled_entries(6))),
     ]
     corpus = tmp_path / "corpus"
@@ -590,3 +596,13 @@ def test_a_whole_title_of_common_words_is_answered_from_each_record_carrying_it(
         # on deep learning for weather forecasting?" answered from "Deep Learning")
         longer = lib.ask("who wrote the paper on attention is all you need for speech?", llm="extractive")
         assert longer.refused, longer.text
+        # a title opening with "the", asked with or without a frame (a review: never matched whole)
+        for asked in (
+            "when was the power of attention published?",
+            "when was the paper the power of attention published?",
+        ):
+            dated = lib.ask(asked, llm="extractive")
+            assert dated.text.startswith('"The Power of Attention" was published in 2021'), (
+                asked,
+                dated.text,
+            )

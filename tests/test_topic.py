@@ -230,6 +230,21 @@ def test_the_acronym_of_a_titles_head_names_its_paper_where_framed_however_many_
         ("Retrieval-Augmented Generation: Benchmarks", "Retrieval-Augmented Generation (RAG) helps LLMs."),
     ]:
         assert title_acronyms(title, text) == [], title
+    # an acronym derived, or defined where it opens its sentence; a task word after a colon (a review)
+    for title, text, acronym in [
+        (
+            "Contrastive Preference Learning: Learning from Human Feedback without RL",
+            "Instead we derive Contrastive Preference Learning (CPL), an algorithm.",
+            "CPL",
+        ),
+        (
+            "Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
+            "We study RLHF. Direct Preference Optimization (DPO) is a new algorithm.",
+            "DPO",
+        ),
+        ("Code Review Automation: Peer Review with LLMs", "We propose Code Review Automation (CRA).", "CRA"),
+    ]:
+        assert title_acronyms(title, text) == [acronym], title
 
 
 def test_an_abstract_coins_a_name_by_calling_or_introducing_it() -> None:

@@ -94,7 +94,10 @@ def _fields(record: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-_EXTRA_ARXIV = re.compile(r"\barXiv:\s*([a-z\-]+/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
+# a line of its own: "arXiv:2308.07316 [cs]" (not "Comment: extends arXiv:2101.00001")
+_EXTRA_ARXIV = re.compile(
+    r"^\s*arXiv:\s*([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE | re.MULTILINE
+)
 
 
 def record_entry(record: dict[str, Any], line: int) -> Entry:
