@@ -77,7 +77,7 @@ _STATED: dict[Aspect, re.Pattern[str]] = {
         rf"|\breleas\w*\b{_SPAN}*?\bincluding\b{_SPAN}*?{_CODE_ITSELF}{_NOT}"
         # "We open source our models and several comparisons" (Primer): open-sourcing what it built
         r"|\b(?:we|i)\s+(?:also\s+)?open[- ]?sourced?\s+(?:our|the|all)\s+(?:[\w-]+\s+){0,2}?"
-        rf"(?:models?|weights|checkpoints|implementations?)\b(?!'|\s+(?:cards?|predictions|outputs)\b){_NOT}"
+        rf"(?:models?|weights|checkpoints|implementations?)\b(?!'?\s+(?:cards?|predictions|outputs)\b){_NOT}"
         rf"|\bfully[- ]open\b{_SPAN}{{0,80}}?\b(?:its|their|our)\s+(?:[\w-]+,?\s+){{0,3}}?"
         rf"{_CODE_ITSELF}{_NOT}",
         re.IGNORECASE,

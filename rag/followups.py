@@ -144,7 +144,9 @@ def compared_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | No
 
 # a comparison with a side of its own: "they" are the last answer's papers alone
 _OWN_SIDE = re.compile(
-    r"\b(?:compare[sd]?|differ|differs|stacks?\s+up)\s+(?:with|to|from|against)\s+\w", re.I
+    r"\b(?:compare[sd]?|differ|differs|stacks?\s+up)\s+(?:with|to|from|against)\s+"
+    r"(?!each\s+other\b|one\s+another\b)\w",
+    re.I,
 )
 
 

@@ -194,13 +194,17 @@ _IN_STORE = re.compile(
 )
 
 
+# how "do A and B agree?" ends: "agree", "contradict one another", "agree with each other on quality"
+_AGREE_END = (
+    r"(?:agree|disagree|contradict)(?:\s+(?:with\s+)?(?:each\s+other|one\s+another))?"
+    r"(?:\s+(?:on|about|regarding|in|over)\b.*)?\s*[?.!]*$"
+)
 _COMPARISON = re.compile(
     r"\b(differ|differs|difference|differences|compare|compared|comparison|versus|vs\.?|contrast)\b"
     r"|\bdifferent(?:\s+(?:from|than|to)\b|\s*[?.!]*$)"  # "how is A different from B?"
     # "how are A and B similar?", "what do A and B have in common?", "how does A stack up against B?"
     r"|^\s*how\s+(?:are|is|were|was)\b.*\bsimilar\s*[?.!]*$|\bin\s+common\b|\b(?:stack|measure)s?\s+up\b"
-    r"|^\s*(?:do|does|did)\s.+\sand\s.+\s(?:agree|disagree|contradict)(?:\s+(?:with\s+each\s+other|on\b.*))?"
-    r"\s*[?.!]*$",  # "do A and B agree?", not "does X agree with human judgments?"
+    rf"|^\s*(?:do|does|did)\s.+\sand\s.+\s{_AGREE_END}",  # "do A and B agree?", not "does X agree with Y?"
     re.IGNORECASE,
 )
 # Where a comparison writes the things it compares ("how do A and B differ", "A vs B: ..."), and
@@ -223,11 +227,7 @@ _COMPARED = (
     ),
     re.compile(r"^\s*how\s+(?:are|is|were|was)\s+(?P<sides>.+?)\s+(?:similar|alike|related)\b", re.I),
     re.compile(r"^\s*what\s+(?:do|does|did)\s+(?P<sides>.+?)\s+have\s+in\s+common\b", re.I),
-    re.compile(
-        r"^\s*(?:do|does|did)\s+(?P<sides>.+?\s+and\s+.+?)\s+(?:agree|disagree|contradict)"
-        r"(?:\s+(?:with\s+each\s+other|on\b.*))?\s*[?.!]*$",
-        re.I,
-    ),
+    re.compile(rf"^\s*(?:do|does|did)\s+(?P<sides>.+?\s+and\s+.+?)\s+{_AGREE_END}", re.I),
     # the side after "vs" ends where a question goes on ("gptq vs quantease which is better for 3 bit"),
     # or at what it compares them on where no title goes on ("AWQ for 4-bit quantization", "CWCL is
     # either better"; "EAGLE vs One for All", "... vs attention is all you need" are titles)

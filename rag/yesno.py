@@ -233,9 +233,7 @@ def _negated(sentence: str, asked: set[str]) -> bool:
 
 # "we remove the causal attention mask": what is asked, removed (not "removes noisy labels", "removes
 # duplicate boxes with non-maximum suppression": another thing removed)
-_REMOVING = re.compile(
-    r"^(?:remov(?:e|es|ed|ing)|discard(?:s|ed|ing)?|drop(?:s|ped|ping)?|lack(?:s|ed|ing)?)$", re.I
-)
+_REMOVING = re.compile(r"^(?:remov(?:e|es|ed|ing)|discard(?:s|ed|ing)?|drop(?:s|ped|ping)?)$", re.I)
 _OBJECT_ARTICLES = frozenset({"the", "its", "their", "all", "any"})
 
 

@@ -981,6 +981,11 @@ def test_the_two_papers_discussed_are_compared_past_follow_ups_about_the_last_on
     # earlier CLIP-ReIdent were compared "with the baselines")
     placed = compared_in("how do they compare with the baselines?", session.turns[2], session.turns[:3])
     assert placed is None or "CLIP-ReIdent" not in placed.question, placed
+    each_other = compared_in("how do they compare with each other?", session.turns[2], session.turns[:3])
+    assert (
+        each_other is not None
+        and each_other.question == "how do CLIP-ReIdent and GIM compare with each other?"
+    )
 
 
 @pytest.mark.parametrize(

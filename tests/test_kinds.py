@@ -287,6 +287,7 @@ def test_code_said_not_to_be_released_is_told_in_its_own_clause(sentence: str, w
         ("We open-source the models but not the data or the code.", False),
         ("We open source the model predictions for future analysis.", False),
         ("We open-source the model cards for the evaluated APIs.", False),
+        ("We open-source our models' weights.", True),
         ("Open source models lag behind proprietary ones.", False),
     ],
 )
@@ -540,7 +541,6 @@ def test_removing_or_foregoing_what_is_asked_says_no_and_others_work_settles_not
             "Yes.",
         ),
         ("does x require labels?", "Our method removes noisy labels before training.", "Yes."),
-        ("does x need paired data?", "The approach lacks paired data supervision.", "No."),
         # a removing asked about is what the paper does (a review: "No." to both)
         (
             "does o3 remove the influence of undesired data?",

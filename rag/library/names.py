@@ -161,10 +161,9 @@ def title_acronyms(title: str, text: str) -> list[str]:
         if not meaning or fold(" ".join(PIECE.findall(meaning))) not in heads:
             continue
         sentence = _SENTENCE_END.split(before)[-1]
-        # "which we call ... (DPO)", "we derive ... (CPL)", or opening its sentence: "Direct Preference
-        # Optimization (DPO) is a new algorithm"
-        opens = len(sentence.split()) == len(meaning.split()) and bool(_DEFINED_AS.match(text[match.end() :]))
-        if _COINING.search(sentence) or _DERIVING.search(sentence) or opens:
+        # "which we call ... (DPO)", "we derive ... (CPL)"; not a concept a sentence defines ("Federated
+        # learning (FL) is a ...", "we formally define machine unlearning (MU)")
+        if _COINING.search(sentence) or _DERIVING.search(sentence):
             found.append(match.group(1))
     return found
 
@@ -172,13 +171,13 @@ def title_acronyms(title: str, text: str) -> list[str]:
 # a title of a survey, an overview or a tutorial of a field ("Generative Adversarial Networks: An
 # Overview", "A Survey of ..."), not a task ("Code Review Automation: Peer Review with LLMs")
 _SURVEY = re.compile(
-    r"(?::|\s-+)\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:survey|review|overview|tutorial|primer|introduction)"
-    r"(?:\s*$|\s*[.:;,]|\s+(?:of|on|for)\b)"
+    r"(?::|\s-+)\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:survey|overview|tutorial|primer|introduction)\b"
+    r"|(?::|\s-+)\s*(?:an?\s+|(?:systematic|literature|comprehensive)\s+)(?:[\w-]+\s+){0,1}review\b"
+    r"|(?::|\s-+)\s*review(?:\s*$|\s*[.:;,?(]|\s+(?:of|on|and|&)\b)"
     r"|^\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:survey|review|overview|tutorial|primer)\s+(?:of|on)\b",
     re.IGNORECASE,
 )
-_DERIVING = re.compile(r"\b(?:deriv|formulat|defin)\w*\b", re.IGNORECASE)
-_DEFINED_AS = re.compile(r"\s*,?\s+(?:is|are)\s+(?:a|an)\b", re.IGNORECASE)
+_DERIVING = re.compile(r"\bwe\s+(?:\w+\s+)?(?:derive|formulate)\b", re.IGNORECASE)
 
 
 def _a_kind(short: str, meaning: str, before: str, text: str) -> bool:
