@@ -1,6 +1,7 @@
 """Papers' short names, so that a question naming a paper finds it: the title's head before a colon
 ("ToonTalker", "SF(DA)^2", "One for All") and the acronym an abstract coins for its own method
-("we propose ... (OFA)"), matched whatever their case, hyphens, punctuation and spacing."""
+("we propose ... (OFA)") or for its title's head ("Direct Preference Optimization (DPO)"), matched
+whatever their case, hyphens, punctuation and spacing."""
 
 from __future__ import annotations
 
