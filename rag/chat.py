@@ -39,6 +39,7 @@ from .followups import (
     needs_rewriting,
     nothing_to_compare,
     placed_in,
+    points_to_two,
     previous_papers,
     records_in,
     refers_back,
@@ -254,8 +255,8 @@ class ChatSession:
         # an aspect asked of no paper ("what are the limitations?") has no subject to search as typed
         if (
             last
-            and aspect_of_nothing(question)
-            and (each := asked_of_each(question, last))
+            and (aspect_of_nothing(question) or (points_to_two(question) and len(previous_papers(last)) == 1))
+            and (each := asked_of_each(question, last, self.turns))
             and (asked := self._each(each))
         ):
             return self._gather(asked, each.papers).narrowed(each.papers), True
@@ -267,7 +268,7 @@ class ChatSession:
         contextual = self._gather(self._pointing(question, carried) if previous else carried, previous)
         if not self._follows(question, typed, contextual, previous):
             return typed, False
-        if (each := asked_of_each(question, last)) and (asked := self._each(each)):
+        if (each := asked_of_each(question, last, self.turns)) and (asked := self._each(each)):
             return self._gather(asked, each.papers).narrowed(each.papers), True
         if self.condense_with_llm and needs_rewriting(question, last):
             condensed = condense(self.assistant, question, last, llm=self.llm)

@@ -203,14 +203,33 @@ def rivaled_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | Non
     return Placed(written, papers, names)
 
 
-def asked_of_each(question: str, previous: Turn) -> Placed | None:
+# "which of the two papers released code?", "do both release code?": the two papers discussed
+# (not "does it use both text and images?")
+_THE_TWO = re.compile(
+    r"\b(?:the|these|those)\s+two\b|\bboth\s+(?:of\s+them|papers|works|studies|methods|models|approaches)\b"
+    r"|^\s*(?:do|did|can|could|would|are|were|have)\s+both\s+(?![\w-]+(?:\s+[\w-]+){0,2}\s+and\b)",
+    re.IGNORECASE,
+)
+
+
+def points_to_two(question: str) -> bool:
+    """Whether a question points at two papers of the conversation ("which of the two papers ...?",
+    "do both release code?")."""
+    return bool(_THE_TWO.search(question))
+
+
+def asked_of_each(question: str, previous: Turn, turns: list[Turn] | None = None) -> Placed | None:
     """A follow-up asking the same of each paper the last answer cited ("what datasets do they
     use?" after a list): written with what it is about, with their ids and names. After an answer
-    about one paper, "they" are its authors: not this. An aspect asked of no paper ("what are the
-    limitations?") is asked of each too."""
-    if not (_PLURAL_POINTER.search(question) or aspect_of_nothing(question)):
+    about one paper, "they" are its authors: not this, unless it says "the two papers" or "both"
+    after answers about one paper each (`turns`: the chat's), which are those two. An aspect asked
+    of no paper ("what are the limitations?") is asked of each too."""
+    two = points_to_two(question)
+    if not (_PLURAL_POINTER.search(question) or two or aspect_of_nothing(question)):
         return None
     papers, names = _named_papers(previous)
+    if len(papers) < 2 and two and turns:
+        papers, names = _compared_papers(turns, previous)
     if len(papers) < 2:
         return None
     about = joined(names) if len(names) <= MAX_PINNED else f"the {len(names)} papers of the last answer"

@@ -22,6 +22,7 @@ from rag.evidence import Evidence
 from rag.followups import (
     Turn,
     about_only,
+    asked_of_each,
     carry_context,
     chosen_form,
     compared_in,
@@ -954,6 +955,22 @@ def test_which_one_is_better_after_two_answers_about_one_paper_each_compares_the
     assert better.standalone == "which one is better: CLIP-ReIdent or GIM?"
     assert differ.standalone == "how do CLIP-ReIdent and GIM differ?"
     assert [c.paper.title for c in better.answer.citations] == [CLIP, GIM_TITLE], better.answer.text
+
+
+def test_the_two_papers_discussed_are_asked_of_each_when_a_question_says_so(session: ChatSession) -> None:
+    """A researcher's chat: after "what is dna-gpt", "now tell me about copyspec" and a follow-up,
+    "which of the two papers released code?" answered for CopySpec alone; "both X and Y" is no
+    pointer to them."""
+    script = Script(
+        "what is clip-reident?",
+        "what is gim?",
+        "which datasets does it use?",
+        "which of the two papers use contrastive learning?",
+    )
+    assert repl(session, script.read_line, script.write) == 0
+    *_, last, two = session.turns
+    assert two.standalone.endswith("(regarding: CLIP-ReIdent and GIM)"), two.standalone
+    assert asked_of_each("does it use both images and text?", last, session.turns) is None
 
 
 def test_the_two_papers_discussed_are_compared_past_follow_ups_about_the_last_one(
