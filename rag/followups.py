@@ -206,8 +206,12 @@ def rivaled_in(question: str, previous: Turn, turns: list[Turn]) -> Placed | Non
 # "which of the two papers released code?", "do both release code?": the two papers discussed
 # (not "does it use both text and images?")
 _THE_TWO = re.compile(
-    r"\b(?:the|these|those)\s+two\b|\bboth\s+(?:of\s+them|papers|works|studies|methods|models|approaches)\b"
-    r"|^\s*(?:do|did|can|could|would|are|were|have)\s+both\s+(?![\w-]+(?:\s+[\w-]+){0,2}\s+and\b)",
+    r"\b(?:the|these|those)\s+two\s+(?:papers|works|studies|ones)\b"
+    r"|\bof\s+(?:the|these|those)\s+two\b(?!\s+[a-z]+s\b)"  # "which of the two released code?", not "losses"
+    r"|\bboth\s+(?:of\s+them|papers|works|studies)\b"
+    # "do both release code?" (a verb after "both"), not "do both stages need labels?"
+    r"|^\s*(?:do|did|can|could|would)\s+both\s+(?:use|release|report|need|require|support|train|evaluate|"
+    r"work|beat|outperform|agree|share|mention|provide|open|rely|improve|test)\w*\b",
     re.IGNORECASE,
 )
 
@@ -230,6 +234,8 @@ def asked_of_each(question: str, previous: Turn, turns: list[Turn] | None = None
     papers, names = _named_papers(previous)
     if len(papers) < 2 and two and turns:
         papers, names = _compared_papers(turns, previous)
+        if len(papers) != 2:  # "the two papers" after a list, then one of it: which two is unsaid
+            return None
     if len(papers) < 2:
         return None
     about = joined(names) if len(names) <= MAX_PINNED else f"the {len(names)} papers of the last answer"

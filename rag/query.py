@@ -539,8 +539,6 @@ _ASPECTS: dict[Aspect, re.Pattern[str]] = {
         r"|\b(?:have|has|provides?|shares?|shared|release[sd]?|releasing|publish(?:es|ed)?)\s+"
         rf"(?:(?:any|the|its|their|public)\s+)*{_CODE}"
         r"|\bopen[- ]?sourc(?:e|ed|ing)\s+(?:(?:its|their|the)\s+)?(?:code|implementation)\b"
-        # "can i download dna-gpt code?", "where do i get the gim code"
-        rf"|\b(?:download|get|access)\s+(?:[\w-]+\s+){{0,3}}?{_CODE}"
         r"|\bopen[- ]?sourced?\s*[?.!]*\s*$",
         re.IGNORECASE,
     ),

@@ -30,6 +30,7 @@ from rag.followups import (
     listed_again,
     needs_rewriting,
     placed_in,
+    points_to_two,
     refers_back,
     rivaled_in,
     selection,
@@ -971,6 +972,20 @@ def test_the_two_papers_discussed_are_asked_of_each_when_a_question_says_so(sess
     *_, last, two = session.turns
     assert two.standalone.endswith("(regarding: CLIP-ReIdent and GIM)"), two.standalone
     assert asked_of_each("does it use both images and text?", last, session.turns) is None
+    # the paper's own two things are not the two papers (a review)
+    for own in (
+        "which of the two losses matters more?",
+        "do both stages need labels?",
+        "are both datasets public?",
+        "what are the two datasets called?",
+        "how does the two-stage training work?",
+    ):
+        assert not points_to_two(own), own
+    # "the two papers" after a list and one of it: no two papers to ask of (a review: all 8 listed)
+    listed = Script("which papers study domain adaptation?", "tell me more about the second one")
+    session.turns.clear()
+    assert repl(session, listed.read_line, listed.write) == 0
+    assert asked_of_each("which of the two papers released code?", session.turns[-1], session.turns) is None
 
 
 def test_the_two_papers_discussed_are_compared_past_follow_ups_about_the_last_one(

@@ -1211,14 +1211,6 @@ def test_a_question_about_a_papers_code_asks_for_its_code(question: str, search:
     assert (query.aspect, query.search, query.record_field) == ("code", search, None)
 
 
-def test_downloading_a_papers_code_asks_for_its_code() -> None:
-    """A researcher's probe: "can i download dna-gpt code" was answered with DNA-GPT's method."""
-    for question in ("can i download dna-gpt code", "where do i get the gim code?"):
-        query = parse(question)
-        assert query.aspect == "code" and query.record_field is None, question
-    assert parse("how do models get code generation right?").aspect is None
-
-
 @pytest.mark.parametrize(
     "question",
     [
