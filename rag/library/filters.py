@@ -98,8 +98,8 @@ def _venue_names() -> dict[str, tuple[str, ...]]:
 
 
 def _venue_forms(venue: str) -> list[list[str]]:
-    """The words a venue filter's value matches: its own, and the full name of an abbreviation
-    ("ACL": "Association for Computational Linguistics", as a record of its proceedings writes it)."""
+    """The words a venue filter's value matches: its own, and the full name of an abbreviation ("ACL":
+    "Annual Meeting of the Association for Computational Linguistics", as its proceedings write it)."""
     full = _venue_names().get(fold(venue.strip()))
     return [_words(venue), *([list(full)] if full else [])]
 

@@ -257,10 +257,9 @@ class Identities:
                 continue
             if getattr(paper, name) in (None, "", []):
                 setattr(paper, name, getattr(entry, name))
-        # an export's shortened abstract (or one cut to a sentence) gives way to the whole one, of the
-        # same title (a DOI shared by two titles keeps the first title's text)
-        # (a paper with an id given its own keeps its text: a later entry of that id with another text
-        # replaces it, as one with the same text is none)
+        # an export's shortened abstract gives way to the whole one of the same title (a DOI shared by
+        # two titles keeps the first title's text); a paper with an id of its own keeps its text (a
+        # later entry of that id with another text replaces it, one with the same text is no change)
         longer = (
             not held.given_id
             and len(entry.abstract.split()) > len(paper.abstract.split())
