@@ -148,7 +148,7 @@ class _Run:
         if not self.decision.answer and evidence.query.record_field and self.coined:
             reason = "a paper's abstract coins the name asked about"
             self.decision = Decision(True, self.decision.probability, reason)
-        if not self.decision.answer and evidence.query.record_field and whole_title_sources(evidence):
+        if not self.decision.answer and evidence.query.record_field and self.titled:
             reason = "the question writes a paper's whole title"
             self.decision = Decision(True, self.decision.probability, reason)
         # a name many papers use is a common word to the gate ("what does clip stand for?")
@@ -215,7 +215,7 @@ class _Run:
         source = named_source(self.evidence)
         coined = None if source else self.coined
         source = coined[0] if coined else source
-        titled = [] if source else whole_title_sources(self.evidence)
+        titled = [] if source else self.titled
         if titled:  # two records of one title (two exports of one paper): each record
             text = " ".join(record_answer(s.paper, asked, s.number) for s in titled)
             return (yield from self.written(text, RECORD, [s.number for s in titled]))
@@ -238,6 +238,11 @@ class _Run:
             sources = newest_first(sources)
         text = "\n".join(f"- {record_answer(s.paper, asked, s.number)}" for s in sources)
         return (yield from self.written(text, RECORD, [s.number for s in sources]))
+
+    @cached_property
+    def titled(self) -> list[Source]:
+        """For a record question, the sources whose whole title it asks about; found once per answer."""
+        return whole_title_sources(self.evidence)
 
     @cached_property
     def coined(self) -> tuple[Source, str] | None:

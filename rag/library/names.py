@@ -155,6 +155,8 @@ def title_acronyms(title: str, text: str) -> list[str]:
     if _SURVEY.search(title):  # "Neural Architecture Search: A Survey" names no NAS of its own
         return []
     heads = {fold(" ".join(PIECE.findall(head))) for head in title_names(title)}
+    if not heads:  # no head before a colon (or "!", "?", " -- "): no acronym can spell it
+        return []
     found = []
     for match in DEFINITION.finditer(text):
         before = text[max(0, match.start() - 160) : match.start()]
