@@ -14,8 +14,11 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
-# C0 controls except tab and newline, DEL, and the C1 controls (U+0080-U+009F; U+009B is CSI).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, the C1 controls (U+0080-U+009F; U+009B is CSI), and the
+# bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which reorder what
+# a terminal shows ("Trojan Source": a title reading one way and stored another).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # no width: removed, not made a space
 # A whole escape sequence, so that no "[31m" is left behind: CSI (ESC [ or U+009B) and OSC
 # (ESC ] or U+009D, ended by BEL or ST).
 _SEQUENCE = re.compile(
@@ -24,8 +27,9 @@ _SEQUENCE = re.compile(
 # An escape sequence begun at the end of a piece of a stream, its end still to come.
 _OPEN_SEQUENCE = re.compile("(?:\x1b\\[?|\x9b)[0-?]*[ -/]*$|(?:\x1b\\]|\x9d)[^\x07\x1b\x9c]*\x1b?$")
 _LONGEST_SEQUENCE = 256  # held back no longer: past it, the ESC is a lone control character
-# JSON text escapes C0 itself; DEL and C1 pass through json.dumps(ensure_ascii=False).
-_JSON_UNESCAPED = re.compile("[\x7f-\x9f]")
+# JSON text escapes C0 itself; DEL, C1 and the bidirectional controls pass through
+# json.dumps(ensure_ascii=False).
+_JSON_UNESCAPED = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_DIGITS = 100  # no count or id needs more; int() refuses over 4,300
@@ -38,7 +42,7 @@ def without_controls(text: str) -> str:
     text = _SURROGATE.sub(_REPLACEMENT, text)
     if not _CONTROL.search(text):
         return text
-    cleaned = _CONTROL.sub(" ", _SEQUENCE.sub(" ", text))
+    cleaned = _CONTROL.sub(" ", _SEQUENCE.sub(" ", _BIDI.sub("", text)))
     return "\n".join(" ".join(line.split()) for line in cleaned.split("\n")).strip()
 
 

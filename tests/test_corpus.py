@@ -287,6 +287,19 @@ def test_escape_sequences_and_control_characters_are_removed_when_read(tmp_path:
     assert octopus.authors == ["Eve Blink", "J. Smith"] and octopus.url == "https://example.org/octopus"
     assert (bell.title, bell.abstract) == ("Bell ringing title", "An abstract about nothing at all.")
     assert (owl.title, owl.abstract, owl.authors) == ("CSV title", "A CSV abstract.", ["Ann Owl"])
+    # a right-to-left override reorders what a terminal shows (a hostile-input probe: kept and printed)
+    flipped = write_jsonl(
+        tmp_path / "flipped.jsonl",
+        [
+            {
+                "id": "rtl",
+                "title": "Invoice \u202egnp.exe\u202c review",
+                "abstract": "Right to \u2067left\u2069.",
+            }
+        ],
+    )
+    (paper,) = corpus.read([flipped]).papers
+    assert (paper.title, paper.abstract) == ("Invoice gnp.exe review", "Right to left.")
 
 
 def test_jsonl_records_keep_venue_doi_arxiv_id_categories_keywords_and_tags(tmp_path: Path) -> None:

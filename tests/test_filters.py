@@ -352,6 +352,9 @@ def test_names_are_found_the_way_people_write_them() -> None:
     assert date_span("2023-05-17T10:00:00Z", None) == (20230517, 20230517)
     assert date_span("2023-05", 2023) == (20230501, 20230531)
     assert date_span("Mar 11", 2024) == (20240101, 20241231) and date_span("Mar 11", None) is None
+    # a year its date disagrees with (a .bib's year 2023 and date 2020-05-01; a hostile-input probe:
+    # shown as 2023, `--year 2023` found nothing): both
+    assert date_span("2020-05-01", 2023) == (20200501, 20231231)
 
 
 def test_search_ask_and_the_python_api_take_filters(meta: Assistant) -> None:
@@ -444,6 +447,22 @@ def test_a_filter_on_a_field_no_paper_records_says_so(tmp_path: Path, embedder: 
 def test_a_venue_abbreviation_matches_its_full_name_not_its_sister_venues(venue: str, accepted: bool) -> None:
     paper = PaperRef(paper_id="p", title="T", venue=venue)
     assert Filter.parse({"venue": "ACL"}).accepts(fields(paper)) is accepted
+
+
+def test_a_venue_is_found_by_its_other_abbreviations() -> None:
+    """A hostile-input probe: `--venue NeurIPS` missed "NIPS 2017" (the name until 2018), and
+    `--venue NIPS` "NeurIPS 2023"."""
+    for given, written in (
+        ("NeurIPS", "NIPS 2017"),
+        ("NIPS", "NeurIPS 2023"),
+        ("nips", "Advances in NeurIPS"),
+    ):
+        assert Filter.parse({"venue": given}).accepts(
+            fields(PaperRef(paper_id="p", title="T", venue=written))
+        )
+    assert not Filter.parse({"venue": "NeurIPS"}).accepts(
+        fields(PaperRef(paper_id="p", title="T", venue="ICML"))
+    )
 
 
 def test_keywords_are_tags_to_the_filter_and_to_the_store_summary(

@@ -756,3 +756,77 @@ def test_python_api_stores_the_fields_and_reports_replacements(
     assert again.adopted == ["arxiv:2303.11855 -> doi:10.1145/3552437.3555698"]
     assert again.replaced == ["doi:10.1145/3552437.3555698"] and again.embedded == 1
     assert assistant.paper("doi:10.1145/3552437.3555698")["abstract"].endswith("Code is released.")
+
+
+def test_hostile_and_unusual_files_of_a_researchers_library(tmp_path: Path) -> None:
+    """A hostile-input probe: a line of a thousand nested arrays stopped the whole ingest with a
+    RecursionError naming no file; BibDesk's capitalised `Author =` lost the authors unsaid; a CSV
+    abstract over 128 KB skipped the rest of the file; a ";"-separated CSV had "no 'abstract' column";
+    an arXiv DOI or URL in a JSONL record was no arXiv id, so the same paper from a .bib was two."""
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text(
+        json.dumps({"id": "ok1", "title": "Good one", "abstract": "Owls hunt at night."})
+        + "\n"
+        + "[" * 1000
+        + "]" * 1000
+        + "\n"
+        + json.dumps({"id": "ok2", "title": "Good two", "abstract": "Bats fly at dusk."})
+        + "\n",
+        encoding="utf-8",
+    )
+    whole = tmp_path / "deep.json"
+    whole.write_text("[" * 1000 + "]" * 1000, encoding="utf-8")
+    bibdesk = tmp_path / "bibdesk.bib"
+    bibdesk.write_text(
+        '@Article{smith2020,\n  Author = {Smith, John and M{\\"u}ller, Anna},\n  Title = {Capitals},\n'
+        "  Year = {2020},\n  Abstract = {Moths land on lamps.}\n}\n\n"
+        "@ARTICLE{doe2021,\n  AUTHOR = {Doe, Jane},\n  TITLE = {Upper},\n  YEAR = {2021},\n"
+        "  ABSTRACT = {Ants march in lines.}\n}\n",
+        encoding="utf-8",
+    )
+    long_csv = tmp_path / "long.csv"
+    long_csv.write_text(
+        'title,abstract\nLong,"' + "word " * 40_000 + '"\nNext,Bees dance to tell where flowers are.\n',
+        encoding="utf-8",
+    )
+    semi = tmp_path / "semi.csv"
+    semi.write_text("title;abstract;year\nSemicolons;Frogs sing in the rain.;2021\n", encoding="utf-8")
+    report = corpus.read([deep, whole, bibdesk, long_csv, semi])
+    assert [str(p) for p in report.problems] == [
+        f"{deep}:2: not valid JSON (nested too deeply); skipped",
+        f"{whole}: not valid JSON (nested too deeply); file skipped",
+    ]
+    papers = {p.title: p for p in report.papers}
+    assert set(papers) == {"Good one", "Good two", "Capitals", "Upper", "Long", "Next", "Semicolons"}
+    assert papers["Capitals"].authors == ["John Smith", "Anna Müller"] and papers["Upper"].authors == [
+        "Jane Doe"
+    ]
+    assert papers["Semicolons"].year == 2021
+    # the same arXiv paper from a .bib (its arXiv DOI) and a JSONL record (the DOI, or the URL)
+    bib = tmp_path / "llama.bib"
+    bib.write_text(
+        "@article{touvron2023,\n  title = {LLaMA},\n  doi = {10.48550/arXiv.2302.13971},\n"
+        "  abstract = {We introduce LLaMA, foundation language models.}\n}\n",
+        encoding="utf-8",
+    )
+    records = [
+        {
+            "title": "LLaMA",
+            "abstract": "We introduce LLaMA, foundation language models.",
+            "doi": "10.48550/arXiv.2302.13971",
+        },
+        {"title": "Linked", "abstract": "Eels swim upstream.", "url": "https://arxiv.org/abs/2301.00001v2"},
+    ]
+    both = corpus.read([bib, write_jsonl(tmp_path / "llama.jsonl", records)])
+    assert {p.title: p.arxiv_id for p in both.papers} == {"LLaMA": "2302.13971", "Linked": "2301.00001"}
+    assert any("same arXiv id 2302.13971" in merge for merge in both.merges)
+    # RIS: an abstract over two AB lines is whole; a record that lost its TY line is reported
+    ris = tmp_path / "endnote.ris"
+    ris.write_text(
+        "TY  - JOUR\nTI  - First\nAB  - Part one.\nAB  - Part two.\nER  - \n\n"
+        "TI  - Untyped\nAB  - No type line.\nER  - \n",
+        encoding="utf-8",
+    )
+    read = corpus.read([ris])
+    assert [(p.title, p.abstract) for p in read.papers] == [("First", "Part one. Part two.")]
+    assert [str(p) for p in read.problems] == [f"{ris}:7: RIS record without a TY line; skipped"]

@@ -179,6 +179,32 @@ def test_a_prune_tells_apart_two_files_of_one_name_and_keeps_what_no_source_read
     assert assistant.library.store.papers()["bee"]["paths"] == str(moved)
 
 
+def test_a_file_gone_is_not_taken_for_one_of_its_name_stored_before(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    """A hostile-input probe: with projA/refs.bib and projB/refs.bib stored and projA renamed away,
+    `ingest projB/refs.bib --prune` removed projA's papers, as if projA's file had moved to projB's.
+    Nor is a file read from a new place taken for one of two gone files of its name."""
+    owls = [
+        {"id": f"owl-{n}", "title": f"Owls {n}", "abstract": f"Owls of kind {n} hunt at night."}
+        for n in (1, 2)
+    ]
+    bees = [{"id": "bee", "title": "Bees", "abstract": "Bees dance to tell where flowers are."}]
+    a, b = tmp_path / "projA", tmp_path / "projB"
+    a.mkdir(), b.mkdir()
+    assistant.ingest([write_jsonl(a / "refs.jsonl", owls), write_jsonl(b / "refs.jsonl", bees)])
+    a.rename(tmp_path / "projA-renamed")
+    report = assistant.ingest([b / "refs.jsonl"], prune=True)
+    assert report.removed == 0 and {"owl-1", "owl-2", "bee"} <= set(assistant.library.store.papers())
+    assert any(str(a / "refs.jsonl") in note for note in report.notes), report.notes
+    # both gone now, one file of their name read from a new place: which one moved is not known
+    c = tmp_path / "projC"
+    c.mkdir()
+    (b / "refs.jsonl").rename(c / "refs.jsonl")
+    report = assistant.ingest([c / "refs.jsonl"], prune=True)
+    assert report.removed == 0 and {"owl-1", "owl-2", "bee"} <= set(assistant.library.store.papers())
+
+
 def test_a_paper_of_two_files_read_from_one_keeps_the_other_and_is_not_pruned(
     assistant: Assistant, small_corpus: Path
 ) -> None:
@@ -226,6 +252,9 @@ def test_prune_is_refused_when_a_source_file_is_unreadable(assistant: Assistant,
     report = assistant.ingest(prune=True)
     assert report.removed == 0 and report.prune_refused
     assert len(assistant.library.store.papers()) == 13
+    # the file is named (a hostile-input probe: a .bib of @comment blocks only, "some files could not
+    # be read", which)
+    assert report.prune_refused.startswith("not pruning: dump.txt gave no entry"), report.prune_refused
 
 
 @pytest.mark.parametrize("given", ["dump.txx", "dump.docx", "nested", "."])

@@ -334,8 +334,12 @@ def _prunable(
     papers would go); a paper of a file read with errors may be one of the entries those errors
     skipped (a bad byte skips the rest of a file)."""
     if stale and (not corpus.entries or any(not f.entries and f.problems for f in corpus.files)):
-        why = "some files could not be read, and their papers would be lost; fix them and run again"
-        return [], f"not pruning: {why}"
+        empty = sorted({Path(f.path).name for f in corpus.files if not f.entries})
+        which = f"{', '.join(empty)} gave no entry" if empty else "the sources gave no entry"
+        return (
+            [],
+            f"not pruning: {which} (unreadable or empty), and their papers would be lost; fix and run again",
+        )
     if stale and corpus.directories:
         return [], "not pruning: subdirectories were not read, and their papers would be lost; name them too"
     # a file read with errors, or there but not read (a review: "refs.2024" holds a .bib, unread)
@@ -383,7 +387,7 @@ def ingest_corpus(
     to_embed: list[int] = []  # indexes into corpus.papers, which stay on disk until embedded
     chunks_expected = 0  # about how many chunks they make (for the disk check)
     to_update: list[Paper] = []
-    provenance = Provenance(corpus)
+    provenance = Provenance(corpus, (p for meta in stored.values() for p in split_list(meta.get("paths"))))
     for index, paper in enumerate(corpus.papers):
         previous = stored.get(paper.paper_id)
         if previous is not None and (kept := provenance.with_unread_sources(paper, previous)):

@@ -6,6 +6,7 @@ its files' names, as it was then."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,9 +18,20 @@ from .store import Metadata, split_list
 class Provenance:
     """The files one ingest reads, and how a stored paper's files stand to them."""
 
-    def __init__(self, corpus: CorpusReport) -> None:
+    def __init__(self, corpus: CorpusReport, stored_paths: Iterable[str] = ()) -> None:
+        """stored_paths: the files the store's papers were read from, as recorded."""
         # each file by its path, and by where its links lead (a store that recorded that)
         self._read = {p for f in corpus.files for p in _both(f.path)}
+        # a file gone may have moved to a file of its name read now, unless that one was stored from
+        # already (projA/refs.bib gone is not projB/refs.bib, read before) or several files of that
+        # name are gone (which one moved is not known)
+        known = set(stored_paths)
+        gone = Counter(Path(p).name for p in known if not Path(p).exists())
+        self._names_new = {
+            Path(f.path).name
+            for f in corpus.files
+            if not _both(f.path) & known and gone[Path(f.path).name] <= 1
+        }
         self._whole = {
             p for f in corpus.files if not (f.read_with_errors or f.filtered) for p in _both(f.path)
         }
@@ -40,11 +52,11 @@ class Provenance:
             return True
         if Path(path).exists():
             return False
-        return Path(path).name in self._names_read or any(_under(path, f) for f in self._folders)
+        return Path(path).name in self._names_new or any(_under(path, f) for f in self._folders)
 
     def _moved(self, path: str) -> bool:
-        """Whether a file gone from its path is read now under its name."""
-        return Path(path).name in self._names_read and not Path(path).exists()
+        """Whether a file gone from its path is read now under its name, from a path new to the store."""
+        return Path(path).name in self._names_new and not Path(path).exists()
 
     def all_read(self, meta: Metadata) -> bool:
         """Whether every file a stored paper was read from is one this ingest covers: a prune may

@@ -99,7 +99,7 @@ def _json_lines_kind(path: Path, by_name: str | None) -> str | None:
                 if not first:
                     return None
         record = json.loads(first.decode("utf-8", errors="replace").lstrip("\ufeff"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(record, dict):
         return None

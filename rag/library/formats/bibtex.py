@@ -186,18 +186,20 @@ def read_bibtex(
     """Every @entry of a .bib file; a block that does not parse is reported on its line."""
     import bibtexparser
     from bibtexparser import model
-    from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
+    from bibtexparser.middlewares import NormalizeFieldKeys, SeparateCoAuthors, SplitNameParts
     from bibtexparser.middlewares.parsestack import default_parse_stack
 
     decoding = _decoding()
-    # Names are split before decoding, so that a braced {Google Research} stays one name. The
-    # parser's own log lines (0-based, no file named) are not shown: its failed blocks are reported.
+    # Names are split before decoding, so that a braced {Google Research} stays one name, and after
+    # field names are lower-cased (BibDesk writes `Author = {...}`, which the splitter would not see).
+    # The parser's own log lines (0-based, no file named) are not shown: its failed blocks are reported.
     with _quiet(logging.getLogger("bibtexparser")):
         library = bibtexparser.parse_string(
             "\n".join(line for _, line in lines),
             parse_stack=[
                 _concatenating(),
                 *default_parse_stack(),
+                NormalizeFieldKeys(),
                 SeparateCoAuthors(),
                 SplitNameParts(),
                 decoding,

@@ -24,12 +24,12 @@ def read_csljson(
     read = list(lines)
     try:
         items = json.loads("\n".join(line for _, line in read) or "null")
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         items = _one_a_line(path, read, report)  # CSL items as JSON lines
         if items is None:
-            report.problems.append(
-                Problem(str(path), exc.lineno, f"not valid JSON ({exc.msg}); file skipped")
-            )
+            deep = isinstance(exc, RecursionError)
+            where, why = (None, "nested too deeply") if deep else (exc.lineno, exc.msg)  # type: ignore[union-attr]
+            report.problems.append(Problem(str(path), where, f"not valid JSON ({why}); file skipped"))
             return
     if isinstance(items, dict):  # Zotero's {"items": [...]}, an OpenAlex page, or one item
         listed = next((items[k] for k in ("items", "results") if isinstance(items.get(k), list)), None)
@@ -62,10 +62,11 @@ def _one_a_line(path: Path, read: list[tuple[int, str]], report: FileReport) -> 
     for number, line in ((n, line) for n, line in read if line.strip()):
         try:
             objects.append(json.loads(line))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             if not objects:
                 return None
-            report.problems.append(Problem(str(path), number, f"not valid JSON ({exc.msg}); skipped"))
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            report.problems.append(Problem(str(path), number, f"not valid JSON ({why}); skipped"))
     return objects if objects and all(isinstance(o, dict) for o in objects) else None
 
 

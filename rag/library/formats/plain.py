@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from .. import fields
 from ..records import Entry, FileReport, Problem
 from ..selection import Selection
 from . import markup
+from .lines import MAX_LINE_BYTES
 
 HEADER_LINES = {
     "new",
@@ -106,6 +108,10 @@ def record_entry(record: dict[str, Any], line: int) -> Entry:
     get = _fields(record).get
     written = fields.optional(get("date"), "date")
     known = fields.written_date(written)  # "March 5, 2022" as 2022-03-05; other text kept as it is
+    doi, url = fields.doi(get("doi")), fields.optional(get("url"), "url")
+    # an arXiv DOI or URL gives the arXiv id, as every other format reads it (the same paper from a
+    # .bib and from this file is one paper); the DOI given is kept
+    arxiv = fields.arxiv_id(get("arxiv_id")) or fields.arxiv_in(doi, url)
     return Entry(
         line=line,
         title=fields.text(get("title"), "title"),
@@ -113,11 +119,11 @@ def record_entry(record: dict[str, Any], line: int) -> Entry:
         source_id=fields.identifier(get("id"), "id"),
         authors=fields.names(get("authors"), "authors"),
         year=fields.year(get("year")) or (int(known[:4]) if known else None),
-        url=fields.optional(get("url"), "url"),
+        url=url,
         date=known or written,
         venue=fields.optional(get("venue"), "venue"),
-        doi=fields.doi(get("doi")),
-        arxiv_id=fields.arxiv_id(get("arxiv_id")),
+        doi=doi,
+        arxiv_id=arxiv,
         categories=fields.terms(get("categories"), "categories", spaces=True),
         keywords=fields.terms(get("keywords"), "keywords"),
         tags=fields.terms(get("tags"), "tags"),
@@ -143,6 +149,9 @@ def json_objects(
         except json.JSONDecodeError as exc:
             report.problems.append(Problem(str(path), n, f"not valid JSON ({exc.msg}); skipped"))
             continue
+        except RecursionError:  # a hostile line of a thousand nested arrays
+            report.problems.append(Problem(str(path), n, "not valid JSON (nested too deeply); skipped"))
+            continue
         if not isinstance(record, dict):
             report.problems.append(Problem(str(path), n, "not a JSON object; skipped"))
             continue
@@ -165,13 +174,20 @@ def read_csv(
 ) -> Iterator[Entry]:
     """A CSV file with a header row that has an 'abstract' column (Zotero's: 'Abstract Note')."""
     numbers = [0]  # the physical line last read, for messages
+    first = next(lines, None)
+    if first is None:
+        return
+    # a spreadsheet saved in a locale whose decimal mark is a comma separates by ";"
+    header = first[1]
+    delimiter = next((d for d in (";", "\t") if d in header and "," not in header), ",")
 
     def text() -> Iterator[str]:
-        for n, line in lines:
+        for n, line in itertools.chain([first], lines):
             numbers[0] = n
             yield line + "\n"
 
-    reader = csv.DictReader(text())
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))  # an abstract may be long
+    reader = csv.DictReader(text(), delimiter=delimiter)
     try:
         columns = [c.strip().lower() for c in reader.fieldnames or []]
     except csv.Error as exc:

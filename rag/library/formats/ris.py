@@ -27,25 +27,36 @@ def read_ris(
     """Each TY ... ER record, parsed by rispy; a record cut off by the end of the file is reported."""
     record: list[str] = []
     start = 0
+    untyped: int | None = None  # where tags began outside a record: one that lost its TY line
     for n, line in lines:
         tag = _TAG.match(line)
         if tag and tag.group(1) == "TY":
             if record:
                 report.problems.append(Problem(str(path), start, "RIS record without an ER line; skipped"))
-            record, start = [line], n
+            record, start, untyped = [line], n, None
         elif record:
             record.append(line)
             if tag and tag.group(1) == "ER":
                 yield from _parse(record, start, report)
                 record = []
+        elif tag:
+            untyped = n if untyped is None else untyped
+            if tag.group(1) == "ER":
+                report.problems.append(Problem(str(path), untyped, "RIS record without a TY line; skipped"))
+                untyped = None
     if record:
         report.problems.append(Problem(str(path), start, "RIS record without an ER line; skipped"))
+    elif untyped is not None:
+        report.problems.append(Problem(str(path), untyped, "RIS record without a TY line; skipped"))
 
 
 def _parse(lines: list[str], start: int, report: FileReport) -> Iterator[Entry]:
     from rispy import RisParser
 
-    parsed = RisParser(skip_unknown_tags=True).parse_lines(iter(lines))
+    # an abstract over several AB lines (EndNote's paragraphs) is all of them, not the first
+    parsed = RisParser(skip_unknown_tags=True, list_tags=[*RisParser.DEFAULT_LIST_TAGS, "AB"]).parse_lines(
+        iter(lines)
+    )
     for values in parsed:
         key = values.get("id") if isinstance(values.get("id"), str) else None
         try:
@@ -63,7 +74,7 @@ def _entry(values: dict[str, Any], line: int, key: str | None) -> Entry:
         line=line,
         key=key,
         title=fields.text(values.get("title") or values.get("primary_title"), "TI"),
-        abstract=fields.text(values.get("abstract") or values.get("notes_abstract"), "AB"),
+        abstract=fields.text(_joined(values.get("abstract")) or values.get("notes_abstract"), "AB"),
         authors=[_person(a) for a in fields.strings(values.get("authors"), "AU")]
         + [_person(a) for a in fields.strings(values.get("first_authors"), "A1")],
         year=fields.year(values.get("year") or values.get("publication_year"), "PY") or _year(date),
@@ -95,3 +106,10 @@ def _person(name: str) -> str:
     if len(parts) == 1:
         return parts[0]
     return fields.person(parts[1], parts[0], ", ".join(parts[2:]))
+
+
+def _joined(value: Any) -> Any:
+    """The parts of a field given on several lines, as one text (anything else as it is)."""
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return " ".join(part.strip() for part in value if part.strip()) or None
+    return value
