@@ -39,18 +39,33 @@ from .writers import Draft, Writer, settled_among
 POINTED_NOWHERE = "the follow-up points at papers the conversation has not got"
 OFF_TOPIC = "no paper found covers enough of the list's topic"
 FIELD_TITLED = "several papers found name the list's topic in their titles"
+TOPIC_NAMED = "the list's topic is a name that a paper found writes"
 NONE_AMONG = "None of the papers of the last answer says so."  # "which of them ...?" (chat.selection)
 
 
-def count_line(listed: int, searched: int, *, among: bool) -> str:
+def count_line(
+    listed: int, searched: int, *, among: bool, writing: int | None = None, words: tuple[str, ...] = ()
+) -> str:
     """How many papers a list names: of the papers asked about, or of those the search found (all of
-    which listed means there may be more)."""
+    which listed means there may be more); and, when more of the collection's papers write every one
+    of its topic's words (`writing`), how many."""
     papers = f"{listed} paper{'s' if listed != 1 else ''}"
     if among:
         return f"{papers} of the {searched} asked about."
-    if listed < searched:
-        return f"{papers} found."
-    return f"At least {papers}: every paper the search returned is listed, and there may be more."
+    line = (
+        f"{papers} found."
+        if listed < searched
+        else f"At least {papers}: every paper the search returned is listed, and there may be more."
+    )
+    if writing is None or writing <= listed or not words:
+        return line
+    quoted = (
+        ", ".join(f'"{word}"' for word in words[:-1]) + (" and " if len(words) > 1 else "") + f'"{words[-1]}"'
+    )
+    every = "every one of " if len(words) > 2 else ("both " if len(words) == 2 else "")
+    return (
+        f"{line} {writing} papers of the collection write {every}{quoted} (not all of them may be about it)."
+    )
 
 
 class Answerer:
@@ -137,6 +152,8 @@ class _Run:
             self.decision = Decision(True, self.decision.probability, f"the papers most like {evidence.like}")
         if not self.decision.answer and not evidence.query.among and evidence.field_titled():
             self.decision = Decision(True, self.decision.probability, FIELD_TITLED)
+        if not self.decision.answer and not evidence.query.among and evidence.topic_is_a_name():
+            self.decision = Decision(True, self.decision.probability, TOPIC_NAMED)
         if self.decision.answer and not evidence.query.among and evidence.off_topic():
             self.decision = Decision(False, self.decision.probability, OFF_TOPIC)
         if not self.decision.answer and evidence.sides_named():
@@ -285,7 +302,13 @@ class _Run:
 
     def counted(self, answer: Answer) -> Generator[Event, None, Answer]:
         """A list asked as "how many papers ...?" ends saying how many it lists, of how many."""
-        line = count_line(len(answer.citations), len(self.evidence.sources), among=self.evidence.query.among)
+        line = count_line(
+            len(answer.citations),
+            len(self.evidence.sources),
+            among=self.evidence.query.among,
+            writing=self.evidence.writing,
+            words=self.evidence.topic_words(),
+        )
         yield from self.tokens(f"\n\n{line}")
         return replace(answer, text=f"{answer.text}\n\n{line}")
 

@@ -55,7 +55,8 @@ class PaperText:
     named: float = 0.0  # the share (IDF-weighted) of the question's terms that its title has
     covered: float = 0.0  # the share (IDF-weighted) of the question's terms that its title or text has
     called: bool = False  # the question calls it by its short name (the name index: "powerscheduler")
-    joins: bool = True  # its title or text is on each thing a list asks to combine (Query.joint)
+    # its title or text is on each thing a list asks to combine (Query.joint), and on none it excludes
+    joins: bool = True
     sentences: list[str] = field(default_factory=list)
     sentence_vectors: np.ndarray | None = None
     # a detail asked of a paper the question calls by name: the name's terms, and the question

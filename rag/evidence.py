@@ -24,12 +24,15 @@ from .library.store import Store, merge_chunks
 from .query import Query, parse, parse_question
 from .retrieve import Retriever, SearchHit
 from .topic import (
+    SHORT_TOPIC_TERMS,
     TOPIC_COVERAGE,
     acronym_terms,
     alternatives,
+    compounded_only,
     coverage,
     covers_each,
     defined_acronyms,
+    dwells_on,
     long_forms,
     on_topic,
     titled,
@@ -63,6 +66,11 @@ class Evidence:
     unseen: frozenset[str] = frozenset()  # the question's terms that no paper of the collection writes
     unseen_names: frozenset[str] = frozenset()  # those of them that look like names (AWQ), not words
     like: str = ""  # the title of the paper a list of papers like it is like (Query.like)
+    # a list's topic terms that look like names (humaneval, gsm8k) and that papers of the collection write
+    topic_names: frozenset[str] = frozenset()
+    # for "how many papers ...?" without a filter: how many papers of the collection write every word
+    # of its topic (a list names the most relevant the search found, which may be fewer)
+    writing: int | None = None
 
     def sides_named(self, at_least: int = 2) -> bool:
         """Whether a comparison found each paper it found (at least that many) by the name its title
@@ -96,6 +104,22 @@ class Evidence:
             and not any(on_topic(p.covered, terms) and p.joins for p in self.papers.values())
         )
 
+    def topic_words(self) -> tuple[str, ...]:
+        """A list's topic as written, the words a paper on it writes (`topic_words`)."""
+        return topic_words(self.query.search)
+
+    def topic_is_a_name(self) -> bool:
+        """Whether the query is a list whose short topic is a name the papers write (HumanEval, GSM8K:
+        no word of the embedder's vocabulary, so the dense search finds it weakly) and a paper found
+        covers all of it: the papers writing it are what the list asks for."""
+        return (
+            self.query.is_list
+            and not self.like
+            and bool(self.topic_names)
+            and len(self.query.terms) <= SHORT_TOPIC_TERMS
+            and any(p.covered >= TOPIC_COVERAGE and p.joins for p in self.papers.values())
+        )
+
     def field_titled(self) -> bool:
         """Whether the query is a list on a field that several papers found name in their titles
         (topic.titled), however common its words."""
@@ -125,6 +149,18 @@ class Evidence:
         papers = {n: text for n, text in self.papers.items() if n in numbers}
         sides = {n: side for n, side in self.sides.items() if n in numbers}
         return replace(self, sources=kept, papers=papers, sides=sides)
+
+
+# what a topic calls the work it asks for ("neural architecture search methods"), which its papers
+# need not write
+_KINDS_OF_WORK = frozenset({"method", "methods", "approach", "approaches", "technique", "techniques"})
+
+
+def topic_words(topic: str) -> tuple[str, ...]:
+    """A list's topic as written, the words with a term each ("diffusion", "models"), not what it
+    calls the work ("methods")."""
+    words = (word.strip(",;:?!.") for word in topic.split())
+    return tuple(w for w in words if tokenize(w) and w.casefold() not in _KINDS_OF_WORK)
 
 
 def depth(query: Query, k: int) -> int:
@@ -178,6 +214,9 @@ def gather(
     unseen = frozenset(retriever.keyword.unseen(query.text)).difference(*naming.values())
     name_like = wordpiece_name_test(embedder.count_tokens)
     like_title = like.paper.title if like is not None else ""
+    topic_names = frozenset(filter(name_like, query.terms)) - unseen if query.is_list else frozenset()
+    counted = query.counted_as and not query.filters and not query.among
+    writing = retriever.keyword.papers_writing(" ".join(topic_words(query.search))) if counted else None
     return Evidence(
         query,
         question_vector,
@@ -188,6 +227,8 @@ def gather(
         unseen=unseen,
         unseen_names=frozenset(filter(name_like, unseen)),
         like=like_title,
+        topic_names=topic_names,
+        writing=writing,
     )
 
 
@@ -380,11 +421,17 @@ def _signals(
             terms |= {acronym for acronym, parts in spelled.items() if parts <= terms}
     term_sets = alternatives(query.search, set(weights)) if listing else [set(weights)]
     sides = [set(keyword.query_terms(side)) & set(weights) for side in query.joint]
+    unwanted = [{t: keyword.idf(t) for t in keyword.query_terms(side)} for side in query.excluded]
     for number, paper in papers.items():
         paper.named = coverage(weights, term_sets, titles[number], forms=listing)
-        paper.covered = coverage(weights, term_sets, words[number], forms=listing)
+        covering = words[number]
+        if listing:
+            covering = covering - compounded_only([paper.title, *paper.chunk_texts], set(weights))
+        paper.covered = coverage(weights, term_sets, covering, forms=listing)
         paper.called = number in naming
-        paper.joins = covers_each(weights, sides, words[number])
+        paper.joins = covers_each(weights, sides, words[number]) and not any(
+            dwells_on(side, paper.title, paper.chunk_texts) for side in unwanted if side
+        )
     name_like = wordpiece_name_test(embedder.count_tokens)
     return gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
 

@@ -111,7 +111,7 @@ _LIST = re.compile(
     r"|^\s*what has been done (on|about|in)\b"
     r"|^\s*is there (any |an? )?(paper|work|study|article) (on|about|of)\b"  # not "... that does X?"
     r"|^\s*((are there|is there|show me|find|any|all) )?(the |any |some )?((recent|new|other) )?"
-    r"((papers|works|studies) (on|about|that|which|using|combining)"
+    r"((papers|works|studies) (on|about|that|which|using|combining|(evaluated|tested|trained|benchmarked) on)"
     r"|(work|research|literature) (on|about|into))\b",
     re.IGNORECASE,
 )
@@ -138,17 +138,18 @@ _LIST_PREAMBLE = re.compile(
     # what the papers were evaluated on is the topic ("which papers evaluate on imagenet?"; not "test
     # on-device inference")
     r"(?:evaluate|test|train|experiment|benchmark)\s+on|(?:are|were)\s+(?:evaluated|tested|trained|benchmarked)"
-    r"\s+on)(?![\w-]))?"
+    r"\s+on|report\s+(?:results|numbers|scores|experiments)\s+(?:on|for))(?![\w-]))?"
     rf"|{_APPROACHES}\s+(?:to|for|in|on)"
     r"|what\s+(?:approaches|methods|techniques)\s+exist\s+(?:for|to|in|on)"
     r"|what\s+(?:(?:work|research)\s+(?:exists?|is\s+there|has\s+been\s+done)|has\s+been\s+done)"
     r"\s+(?:on|about|in|into|for)"
     r"|(list\s+|(are there|is there|show me|find|any|all)\s+)?(the\s+|all\s+|any\s+|an?\s+)?"
-    r"((recent|new|other)\s+)?((papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using|combining)"
-    r"|(research|literature)\s+(on|about|into))"
+    r"((recent|new|other)\s+)?((papers?|works?|stud(y|ies)|articles?)\s+(on|about|of|that|which|using|combining"
+    r"|(?:evaluated|tested|trained|benchmarked)\s+on)|(research|literature)\s+(on|about|into))"
     # after "that" or "which", what the papers do is no part of the topic ("papers that use lora")
     r"(\s+(are|is)\s+(about|on)|(?<=that|hich)\s+(work\s+on|deal\s+with|focus\s+on"
     r"|(?:(?:are|were)\s+)?(?:evaluat|test|train|benchmark)(?:e|es|ed|s)?\s+on"
+    r"|report(?:s|ed)?\s+(?:results|numbers|scores|experiments)\s+(?:on|for)"
     r"|(use|propose|introduce|address|present|tackle|describe|combine)(s|d|es|ed)?|appl(y|ies|ied)|stud(y|ies|ied))"
     r"(?![\w-]))?)\s*",
     re.IGNORECASE,
@@ -680,6 +681,33 @@ def asks_for_papers(question: str) -> bool:
     return bool(_PAPERS.search(question))
 
 
+# What a list's papers must not be on: "papers about clip but not about few-shot learning", "diffusion
+# papers that are not about images", "papers on video that don't involve generation"; not "without"
+# ("learning without forgetting" is a topic)
+_DO_VERBS = r"(?:use|involve|do|study|address|focus\s+on|cover|deal\s+with|target|consider|require|discuss)"
+_EXCLUDING = re.compile(
+    # a bare "not" only after a comma ("papers on X, not Y"; not "a gallery need not be re-indexed")
+    r"(?:\s*,\s*not|(?:\s*,\s*|\s+)(?:(?:but|and)\s+not|excluding|except(?:\s+for)?|other\s+than"
+    rf"|(?:that|which)\s+(?:are|is|were|was)\s*(?:n't|\s+not)|(?:that|which)\s+(?:do|does|did)\s*(?:n't|\s+not)\s+{_DO_VERBS}"
+    rf"|(?:that|which)\s+(?:do|does)\s+{_DO_VERBS}\s+no"
+    rf"|(?:(?<=papers\s)|(?<=studies\s))(?:do|does|did)\s*(?:n't|\s+not)\s+{_DO_VERBS}))"
+    r"\s+(?:(?:about|on|using|involving|related\s+to|with)\s+)?(?P<excluded>[^?.,;]+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def without_excluded(question: str) -> tuple[str, str]:
+    """A list question without what its papers must not be on, and that ("quantization papers that are
+    not about llms": "quantization papers", "llms"); the question and "" when it excludes nothing."""
+    match = _EXCLUDING.search(question)
+    if match is None or not set(tokenize(match["excluded"])) - _NO_TOPIC or papers_like(question):
+        return question, ""  # nothing excluded, or a title's words ("papers like Quality, Not Quantity")
+    kept = question[: match.start()].strip()
+    if not is_list_question(kept) or not set(tokenize(_list_topic(kept))) - _NO_TOPIC:
+        return question, ""  # "which papers do not use lora?": no topic left to list
+    return kept, match["excluded"].strip()
+
+
 def is_list_question(question: str) -> bool:
     """Whether a question asks for several papers or approaches ("which papers ...", "X papers")."""
     return bool(_LIST.search(question)) or _topic_then_papers(question) is not None
@@ -997,12 +1025,45 @@ _COLLECTION_SIZE = re.compile(
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-# "how many papers are about X?", "how many of the papers use lora?": a list that says how many it lists
+# "how many papers are about X?", "how many of the papers use lora?", "count the papers on X", "number
+# of papers on X": a list that says how many it lists
 _HOW_MANY_PAPERS = re.compile(
-    r"^\s*(?:(?:and|so)\s+)?how\s+many\s+(?:of\s+(?:the|these|those|my|your)\s+)?"
+    r"^\s*(?:(?:and|so)\s+)?(?:how\s+many\s+(?:of\s+(?:the|these|those|my|your)\s+)?"
+    r"|count\s+(?:(?:all\s+)?the\s+|all\s+)?|(?:(?:what\s+is|what's)\s+)?the\s+number\s+of\s+|number\s+of\s+)"
     r"(?P<papers>papers|works|studies|articles|publications)\b",
     re.IGNORECASE,
 )
+
+
+# "how do the quantization papers differ?", "compare the distillation papers", "what do the video
+# generation papers have in common?": the papers on a topic, a line each (as "how do they differ?"
+# after a list); not two papers named ("how do the GPTQ and AWQ papers differ?") nor a chat's ("these")
+_KINDS_OF_WORK = r"(?:papers|works|studies|methods|approaches|techniques|variants)"
+_TOPIC_COMPARED = re.compile(
+    rf"^\s*(?:how\s+do\s+(?:all\s+)?the\s+(?P<differ>.+?)\s+{_KINDS_OF_WORK}\s+(?:differ|compare|vary)"
+    r"(?:\s+from\s+(?:each\s+other|one\s+another))?"
+    rf"|how\s+do\s+(?:all\s+)?the\s+{_KINDS_OF_WORK}\s+(?:on|about)\s+(?P<on>.+?)\s+(?:differ|compare|vary)"
+    rf"|(?:compare|contrast)\s+(?:all\s+)?the\s+(?P<compare>.+?)\s+{_KINDS_OF_WORK}"
+    rf"|what\s+do\s+(?:all\s+)?the\s+(?P<common>.+?)\s+{_KINDS_OF_WORK}\s+have\s+in\s+common"
+    rf"|(?:what\s+are\s+)?the\s+differences\s+(?:between|among)\s+the\s+(?P<between>.+?)\s+{_KINDS_OF_WORK})"
+    r"\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_NOT_ONE_TOPIC = re.compile(
+    r"\b(?:and|or|vs\.?|versus|two|three|both|these|those|them|they|their|its|this|that|other)\b", re.I
+)
+
+
+def topic_compared(question: str) -> str | None:
+    """A question comparing the papers on a topic as the list question it asks ("how do the
+    quantization papers differ?": "which papers are about quantization?"); None for any other."""
+    match = _TOPIC_COMPARED.match(question)
+    if match is None:
+        return None
+    topic = next(group for group in match.groups() if group)
+    if _NOT_ONE_TOPIC.search(topic) or not set(tokenize(topic)) - _NO_TOPIC:
+        return None
+    return f"which papers are about {topic}?"
 
 
 def as_listed(question: str) -> str | None:
@@ -1169,6 +1230,8 @@ class Query:
     # the things a list asks its papers to combine ("which papers combine LoRA and MoE?"): each listed
     # paper is on every one of them
     joint: tuple[str, ...] = ()
+    # what a list's papers must not be on ("quantization papers that are not about llms": llms)
+    excluded: tuple[str, ...] = ()
     stands_for: str = ""  # the name it asks what it stands for ("what does GIM stand for?": GIM)
     # a list asked as "how many papers ...?", as the list question it is ("which papers ..."): its
     # answer says how many it lists
@@ -1215,7 +1278,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     plain = YES_NO_WRAPPING.sub("", plain).strip() or plain
     whole = bool(_COLLECTION_SIZE.match(plain))  # "how many papers are there?"
     listed_as = None if whole else as_listed(plain)
-    plain = listed_as or plain
+    plain = listed_as or (None if whole else topic_compared(plain)) or plain
+    plain, excluded = (plain, "") if whole or record else without_excluded(plain)
     newest = None if record else _NEWEST.match(plain)  # "what is the latest paper on X?": X's, newest first
     plain = f"papers on {newest['topic']}" if newest else plain
     written_like = "" if record else papers_like(plain)
@@ -1299,6 +1363,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",
         joint=combined(plain, search) if kind == "list" else (),
+        excluded=(excluded,) if excluded and kind == "list" else (),
     )
 
 

@@ -4,6 +4,7 @@ list's short topic is one a paper is on (`on_topic`) or a field the collection h
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .library.acronyms import DEFINITION, Definitions
@@ -100,6 +101,42 @@ def covers_each(weights: dict[str, float], sides: list[set[str]], words: set[str
     """Whether the words cover each of a list's sides (the things it asks to combine) as a short
     topic must be covered (`coverage` in any form, at least TOPIC_COVERAGE)."""
     return all(coverage(weights, [side], words, forms=True) >= TOPIC_COVERAGE for side in sides)
+
+
+# "part-of-speech", "state-of-the-art", "out-of-distribution": a compound whose words after "of" mean
+# nothing of their own ("speech" of part-of-speech is no speech recognition)
+_OF_COMPOUND = re.compile(r"\b([A-Za-z]+)-of-(?:the-)?([A-Za-z]+(?:-[A-Za-z]+)*)")
+
+
+def compounded_only(texts: list[str], topic_terms: set[str]) -> set[str]:
+    """The terms the texts write only after "of" in an "X-of-Y" compound whose X the topic lacks
+    (not "experts" of "mixture-of-experts" for "mixture of experts"): none of them is on the topic."""
+    inside: set[str] = set()
+    for text in texts:
+        for match in _OF_COMPOUND.finditer(text):
+            if not set(tokenize(match.group(1))) & topic_terms:
+                inside.update(tokenize(match.group(2)))
+    if not inside:
+        return inside
+    return inside.difference(*(tokenize(_OF_COMPOUND.sub(" ", text)) for text in texts))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+EXCLUDED_SENTENCES = 2  # sentences writing what a list excludes that make a paper about it
+
+
+def dwells_on(weights: dict[str, float], title: str, texts: list[str]) -> bool:
+    """Whether a paper is about a thing (its terms' weights): its title covers it, or at least
+    EXCLUDED_SENTENCES of its sentences do (a video paper writing "image-to-video" once is not about
+    images)."""
+    terms = [set(weights)]
+    if coverage(weights, terms, set(tokenize(title)), forms=True) >= TOPIC_COVERAGE:
+        return True
+    sentences = (s for text in texts for s in _SENTENCE_END.split(text))
+    writing = (
+        s for s in sentences if coverage(weights, terms, set(tokenize(s)), forms=True) >= TOPIC_COVERAGE
+    )
+    return sum(1 for _ in itertools.islice(writing, EXCLUDED_SENTENCES)) >= EXCLUDED_SENTENCES
 
 
 def on_topic(covered: float, topic_terms: int) -> bool:

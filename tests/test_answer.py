@@ -284,6 +284,13 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         ("which papers are tested on coco?", "coco"),
         ("papers that train on laion", "laion"),
         ("which papers test on-device inference?", "test on-device inference"),  # not "-device inference"
+        # results reported on it, and the participle (a researcher's probe: "report results on glue"
+        # searched and refused; "papers evaluated on coco" a question about one paper)
+        ("papers that report results on glue", "glue"),
+        ("what papers report results on gsm8k", "gsm8k"),
+        ("which papers report numbers for mmlu?", "mmlu"),
+        ("papers evaluated on coco", "coco"),
+        ("papers trained on laion", "laion"),
         # verbs and endings around the topic (before: "discuss X", "on X are there" searched)
         ("which papers discuss dataset distillation?", "dataset distillation"),
         ("which papers mention imagenet?", "imagenet"),
@@ -297,6 +304,13 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
         # counting papers is listing them (before: a question about one paper's figures)
         ("how many papers are about style transfer?", "style transfer"),
         ("how many of the papers use lora?", "lora"),
+        ("count the papers on quantization", "quantization"),
+        # comparing the papers on a topic lists them, a line each (a researcher's probe: one paper quoted)
+        ("how do the quantization papers differ?", "quantization"),
+        ("what do the video generation papers have in common?", "video generation"),
+        ("compare the knowledge distillation papers", "knowledge distillation"),
+        ("how do the papers on dataset distillation differ?", "dataset distillation"),
+        ("number of papers on knowledge distillation", "knowledge distillation"),
         ("how many studies on model merging are there?", "model merging"),
         # papers like a paper: searched by that paper's text once the search finds it is one
         ("which papers are similar to model soups?", "model soups"),
@@ -312,6 +326,41 @@ def test_numbers_the_cited_papers_do_not_state_are_unsupported() -> None:
 def test_list_questions_are_recognised_and_searched_by_their_topic(question: str, topic: str) -> None:
     query = parse(question)
     assert query.kind == "list" and query.search == topic
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "excluded"),
+    [
+        ("papers about clip but not about few-shot learning", "clip", "few-shot learning"),
+        ("quantization papers that are not about llms", "quantization", "llms"),
+        ("papers on video that don't involve generation", "video", "generation"),
+        ("which llm papers don't use gpt-4 as a judge?", "llm", "gpt-4 as a judge"),
+        ("papers on continual learning, not about llms", "continual learning", "llms"),
+    ],
+)
+def test_what_a_list_excludes_is_no_part_of_its_topic(question: str, topic: str, excluded: str) -> None:
+    query = parse(question)
+    assert (query.kind, query.search, query.excluded) == ("list", topic, (excluded,))
+
+
+def test_without_and_a_list_with_no_topic_left_exclude_nothing() -> None:
+    assert parse("papers on training without labels").excluded == ()  # "without" is a topic's
+    assert parse("which papers do not use lora?").excluded == ()  # nothing left to list
+    assert parse("does x use lora, not dora?").excluded == ()
+    # a bare "not" inside the topic (kinds.py dev-055, before: its last words excluded)
+    question = "Which papers make new features comparable with old ones, so a gallery need not be re-indexed?"
+    assert parse(question).excluded == ()
+    assert parse("which papers are similar to Quality, Not Quantity?").excluded == ()  # a title's words
+
+
+def test_two_papers_or_a_chats_papers_compared_are_no_topic_list() -> None:
+    for question in (
+        "how do the two papers differ?",
+        "how do these papers differ?",
+        "how do the papers differ?",
+    ):
+        assert parse(question).kind != "list", question
+    assert parse("how do the gptq and awq papers differ?").sides == ("gptq", "awq papers")
 
 
 @pytest.mark.parametrize(

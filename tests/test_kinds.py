@@ -579,6 +579,12 @@ def test_what_a_paper_is_set_against_or_measured_against_is_not_what_it_does() -
         ("does x use rlhf?", "We train with DPO rather than RLHF."),
         ("does x need labels?", "In contrast to supervised methods, x needs no labels."),
         ("does x use a discriminator?", "Instead of a discriminator, x uses a frozen critic."),
+        # a clause a contrast opens sets apart all it writes, however far (a review of the 29th session)
+        ("does x require fine-tuning?", "Unlike methods that require fine-tuning, ours works zero-shot."),
+        (
+            "does x use rlhf?",
+            "In contrast to methods trained with RLHF on human preferences, X is trained with DPO.",
+        ),
     ]:
         assert verdict(question, sentence, asked_terms(question, "X: y")) == "No.", question
     # a contrast reaches no further than its clause
@@ -602,6 +608,8 @@ def test_what_a_paper_is_set_against_or_measured_against_is_not_what_it_does() -
         ("does x use positional embeddings?", "X uses learned positional embeddings rather than fixed ones."),
         ("does x use an ensemble?", "Unlike a standard ensemble, X trains an ensemble of adapters jointly."),
         ("does x use attention?", "Unlike CNNs we use attention."),
+        ("does x use attention?", "Unlike CNNs we use attention, which is fast."),
+        ("does x use rlhf?", "In contrast to methods trained with SFT, X uses RLHF, which is costly."),
         ("is x evaluated on mmlu?", "X outperforms QLoRA by 4.16% on MMLU."),
         ("does x use lora adapters?", "X outperforms full fine-tuning with LoRA adapters."),
         ("does x support 100 languages?", "X supports more than 100 languages."),
@@ -1029,6 +1037,146 @@ def test_a_count_that_lists_every_paper_found_says_there_may_be_more() -> None:
     assert count_line(1, 15, among=False) == "1 paper found."
     assert count_line(15, 15, among=False).startswith("At least 15 papers: every paper the search returned")
     assert count_line(2, 7, among=True) == "2 papers of the 7 asked about."
+    # how many papers of the collection write the topic, when more than the list names
+    assert count_line(9, 15, among=False, writing=16, words=("lora",)) == (
+        '9 papers found. 16 papers of the collection write "lora" (not all of them may be about it).'
+    )
+    assert count_line(5, 15, among=False, writing=40, words=("diffusion", "models")).endswith(
+        'write both "diffusion" and "models" (not all of them may be about it).'
+    )
+    assert count_line(9, 15, among=False, writing=9, words=("lora",)) == "9 papers found."
+    assert count_line(5, 15, among=False, writing=8, words=("neural", "architecture", "search")).endswith(
+        'write every one of "neural", "architecture" and "search" (not all of them may be about it).'
+    )
+    assert count_line(2, 7, among=True, writing=30, words=("lora",)) == "2 papers of the 7 asked about."
+
+
+def test_a_list_of_the_papers_using_a_named_benchmark_is_answered(
+    tmp_path: Path, embedder: OnnxMiniLM
+) -> None:
+    """A researcher's probe: "which papers use humaneval" was refused (a name the embedder does not
+    know is found weakly by the dense search) though two papers found write HumanEval; "papers
+    evaluated on humaneval" was a question about one paper."""
+    records = [
+        (
+            "a",
+            "Speculative decoding with copied tokens",
+            "We speed up decoding of large language models by "
+            "copying tokens from the context. On HumanEval our method is 2x faster at equal accuracy.",
+        ),
+        (
+            "b",
+            "Rewriting prompts for every instance",
+            "We rewrite the prompt of each test instance with a "
+            "strong model. We evaluate on HumanEval and eight reasoning datasets.",
+        ),
+        (
+            "c",
+            "Self-correction by reinforcement learning",
+            "We train language models to correct their own "
+            "answers with reinforcement learning, which improves math accuracy.",
+        ),
+        (
+            "d",
+            "Diffusion models for images",
+            "We study diffusion models for image synthesis and report FID on ImageNet.",
+        ),
+        (
+            "e",
+            "Graph neural networks at scale",
+            "We train graph neural networks on billions of edges with a sampling scheme.",
+        ),
+        (
+            "f",
+            "Weather forecasting with transformers",
+            "We forecast the weather ten days ahead with a transformer trained on reanalysis data.",
+        ),
+    ]
+    corpus = write_jsonl(
+        tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
+    )
+    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    for question in ("which papers use humaneval", "papers evaluated on humaneval"):
+        answer = assistant.ask(question, llm="extractive")
+        assert sorted(c.paper.paper_id for c in answer.citations) == ["a", "b"], (question, answer.decision)
+    # a name no paper writes is still refused
+    assert assistant.ask("which papers use alphafold", llm="extractive").refused
+
+
+def test_a_list_leaves_out_the_papers_on_what_it_excludes(tmp_path: Path, embedder: OnnxMiniLM) -> None:
+    """A researcher's probe: "quantization papers that are not about llms" listed an LLM quantization
+    paper, and "papers about clip but not about few-shot learning" exactly the few-shot ones. A paper
+    is on what is excluded when its title is, or two of its sentences are; one mention is not."""
+    records = [
+        (
+            "llm-a",
+            "Quantizing LLMs to 3 bits",
+            "We quantize large language models (LLMs) to 3 bits. Our "
+            "quantization keeps LLM accuracy within one point.",
+        ),
+        (
+            "llm-b",
+            "Post-training quantization at scale",
+            "We propose a post-training quantization method for "
+            "LLMs. It quantizes LLMs with 175B parameters in four hours.",
+        ),
+        (
+            "cnn",
+            "Zero-shot quantization of convolutional networks",
+            "We propose a zero-shot quantization "
+            "framework for convolutional networks on ImageNet. Unlike methods for LLMs, it needs no data.",
+        ),
+        (
+            "vit",
+            "Mixed-precision quantization of vision transformers",
+            "We search mixed-precision quantization policies for vision transformers and detectors.",
+        ),
+        ("rl", "Reinforcement learning for robots", "We train robots with reinforcement learning."),
+    ]
+    corpus = write_jsonl(
+        tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
+    )
+    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    every = {c.paper.paper_id for c in assistant.ask("quantization papers", llm="extractive").citations}
+    assert {"cnn", "vit"} <= every and every & {"llm-a", "llm-b"}
+    for question in ("quantization papers that are not about llms", "papers on quantization but not llms"):
+        answer = assistant.ask(question, llm="extractive")
+        assert {c.paper.paper_id for c in answer.citations} == {"cnn", "vit"}, (question, answer.text)
+
+
+def test_a_count_says_how_many_papers_of_the_collection_write_its_topic(
+    tmp_path: Path, embedder: OnnxMiniLM
+) -> None:
+    """A researcher's probe: "how many papers use lora?" said "9 papers found." where 16 write LoRA (a
+    list names the most relevant papers the search found). "count the papers on X" and "number of papers
+    on X" are counts too (before: a lookup quoting one paper)."""
+    fields = ["vision", "speech", "graphs", "tables", "code", "music", "robots", "maps", "proteins", "video"]
+    records = [
+        {
+            "id": f"p{number}",
+            "year": 2020 + number % 2,
+            "title": f"Sparse attention for {field}, variant {number}",
+            "abstract": f"We study sparse attention for {field}. Variant {number} keeps {number + 2} "
+            f"heads and prunes the rest, which halves the cost on {field} benchmarks.",
+        }
+        for number, field in enumerate(fields * 3)
+    ]
+    records.append(
+        {"id": "other", "title": "Dense retrieval", "abstract": "We study dense retrieval of passages."}
+    )
+    assistant = _openai_nowhere(tmp_path, embedder, write_jsonl(tmp_path / "papers.jsonl", records))
+    for question in ("how many papers use sparse attention?", "count the papers on sparse attention"):
+        answer = assistant.ask(question, llm="extractive")
+        assert len(answer.citations) < 30, question
+        assert answer.text.endswith(
+            f'\n\n{len(answer.citations)} papers found. 30 papers of the collection write both "sparse" and '
+            '"attention" (not all of them may be about it).'
+        ), answer.text
+    # a filter the keyword index cannot count within: no collection count
+    filtered = assistant.ask(
+        "how many papers use sparse attention?", llm="extractive", filters={"year": "2020"}
+    )
+    assert filtered.citations and "papers of the collection write" not in filtered.text
 
 
 @pytest.mark.fault

@@ -18,7 +18,7 @@ from rag.library.names import (
     title_acronyms,
     title_names,
 )
-from rag.topic import alternatives, coverage, on_topic, same_word, titled
+from rag.topic import alternatives, compounded_only, coverage, on_topic, same_word, titled
 
 ABSTRACTS = [
     "We fine-tune diffusion models with reinforcement learning (RL) from human feedback.",
@@ -68,6 +68,16 @@ def test_a_hyphen_does_not_make_another_word_for_a_list_topic() -> None:
     assert coverage(weights, [set(weights)], words, forms=False) == 1 / 3
     hyphenated = {"pre-trained": 2.0, "gan": 1.0}
     assert coverage(hyphenated, [set(hyphenated)], set(tokenize("a pretrained GAN")), forms=True) == 1.0
+
+
+def test_a_word_inside_an_of_compound_is_not_the_topic_unless_the_topic_has_the_compound() -> None:
+    """A researcher's probe: "papers on speech recognition" listed Bit Cipher for "part-of-speech (POS)
+    tagging and named entity recognition"; the collection has no speech recognition paper."""
+    bit_cipher = "We probe part-of-speech (POS) tagging and named entity recognition."
+    assert compounded_only([bit_cipher], {"speech", "recognition"}) == {"speech"}
+    assert compounded_only([bit_cipher, "We also transcribe speech."], {"speech", "recognition"}) == set()
+    assert compounded_only(["A sparse mixture-of-experts model."], {"mixture", "expert"}) == set()
+    assert compounded_only(["State-of-the-art results."], {"art", "generation"}) == {"art"}
 
 
 def test_acronyms_are_found_with_their_long_forms() -> None:
