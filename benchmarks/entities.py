@@ -23,8 +23,12 @@ from pathlib import Path
 from store_args import opened
 
 HERE = Path(__file__).resolve().parent
+# what says the papers do not tell, as the product words it ("The abstract of [1] states no number of
+# images.", "The papers found state no number of parameters for gpt-4; ...")
 _HONEST = re.compile(
-    r"don't say|does not mention|do not say|doesn't say|don't answer|never mention|no indexed paper", re.I
+    r"don't say|does not mention|do not say|doesn't say|don't answer|never mention|no indexed paper"
+    r"|\bstates? no\b",
+    re.I,
 )
 _RIGHT = {"right", "refused as it should", "honest"}
 

@@ -12,6 +12,7 @@ import re
 
 from .citations import PaperText
 from .contribution import background, own_names
+from .decide import wordpiece_name_test
 from .embeddings import Embedder
 from .evidence import Evidence
 from .expansion import initials, spelled_out
@@ -251,6 +252,7 @@ _HOW_MANY = re.compile(
     r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b",
     re.IGNORECASE,
 )
+MAX_NAME_WORDS = 4  # what a count is asked of, at most: a name ("gemini 1.5 pro"), not a description
 # a number as abstracts write one: digits, or a number word ("four GPU hours", "a single GPU")
 _NUMBER = (
     r"(?:\d[\d.,]*\s*[kmb]?|single|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
@@ -411,15 +413,63 @@ def _shortened(term: str, written: str) -> bool:
 
 def missing_count(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
     """For "how many X does P ...?" of the one paper it names, when no sentence of P's abstract (nor
-    its title) gives a number of X: that its abstract states none, and P's number; else None (the
+    its title) gives a number of X: that its abstract states none, and P's number; of a name no paper
+    is called by ("how many parameters does gpt-4 have?"), `missing_count_of_name`; else None (the
     count is quoted as any answer is)."""
     found = _asked_of_named(_HOW_MANY, evidence, embedder)
     if found is None:
-        return None
+        return missing_count_of_name(evidence, embedder)
     asked, paper = found
-    counted = asked["counted"].split()[-1]  # the head noun: "images" of "training images"
-    stem = re.sub(r"(?<=\w{3})(?:es|s)$", "", counted.lower())  # any form of it: parameter(s), gpu(s)
-    amount = re.compile(rf"\b{_NUMBER}\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}", re.IGNORECASE)
+    counted, amount = _amount_of(asked)
     if any(amount.search(text) for text in [paper.title, *paper.sentences]):
         return None
     return f"The abstract of [{paper.number}] states no number of {counted}.", [paper.number]
+
+
+def _amount_of(asked: re.Match[str]) -> tuple[str, re.Pattern[str]]:
+    """What "how many X" counts (the head noun: "images" of "training images"), and a number of it as
+    a text writes one (any form of the noun: parameter(s), gpu(s))."""
+    counted = asked["counted"].split()[-1]
+    stem = re.sub(r"(?<=\w{3})(?:es|s)$", "", counted.lower())
+    return counted, re.compile(rf"\b{_NUMBER}\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}", re.IGNORECASE)
+
+
+# what follows "how many X does/are" before the thing counted in: "in", "the"; and the verb after it
+_COUNTED_IN = re.compile(r"^\s*(?:(?:in|on|of|for|within|inside)\s+)?(?:the\s+)?", re.IGNORECASE)
+_COUNTING_VERB = re.compile(
+    r"\s+(?:have|has|had|use|uses|used|contain|contains|include|includes|cover|covers|hold|holds)\s*$",
+    re.IGNORECASE,
+)
+
+
+def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
+    """For "how many X does NAME have?" ("how many tasks are in superglue?") where NAME is a name no
+    paper found is called by (a model, a dataset the papers only mention): when no sentence of the
+    papers found writes the name with a number of X, that they state none (citing the first paper
+    that mentions the name, if one does), rather than a sentence with another number (GPT models'
+    175 billion parameters for GPT-4); else None."""
+    asked = _HOW_MANY.search(evidence.query.text)
+    papers = evidence.ranked_papers()
+    if (
+        asked is None
+        or evidence.query.is_list
+        or named_paper(papers) is not None
+        or any(p.called for p in papers)
+    ):
+        return None
+    subject = _COUNTING_VERB.sub("", _COUNTED_IN.sub("", evidence.query.text[asked.end() :], count=1))
+    subject = subject.strip(" ?.!")
+    name_like = wordpiece_name_test(embedder.count_tokens)
+    names = {term for term in tokenize(subject) if name_like(term)}
+    if not names or len(subject.split()) > MAX_NAME_WORDS:
+        return None
+    add_sentences(papers, embedder)
+    counted, amount = _amount_of(asked)
+    writing = [p for p in papers if any(names <= set(tokenize(t)) for t in [p.title, *p.sentences])]
+    for paper in writing:
+        if any(names <= set(tokenize(t)) and amount.search(t) for t in [paper.title, *paper.sentences]):
+            return None
+    if not writing:
+        return f"The papers found state no number of {counted} for {subject}.", []
+    first = writing[0].number
+    return f"The papers found state no number of {counted} for {subject}; [{first}] mentions it.", [first]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
@@ -18,7 +18,7 @@ from .decide import Signals, gather_signals, title_terms, wordpiece_name_test
 from .embeddings import Embedder
 from .errors import InputError, NoMatchError
 from .library.filters import NO_FILTER, Filter, Filters, Scope, as_filter
-from .library.keyword import tokenize
+from .library.keyword import KeywordIndex, tokenize
 from .library.library import Library
 from .library.store import Store, merge_chunks
 from .query import Query, parse, parse_question
@@ -159,7 +159,7 @@ _KINDS_OF_WORK = frozenset({"method", "methods", "approach", "approaches", "tech
 def topic_words(topic: str) -> tuple[str, ...]:
     """A list's topic as written, the words with a term each ("diffusion", "models"), not what it
     calls the work ("methods")."""
-    words = (word.strip(",;:?!.") for word in topic.split())
+    words = (word.strip("\"'()[],;:?!.") for word in topic.split())
     return tuple(w for w in words if tokenize(w) and w.casefold() not in _KINDS_OF_WORK)
 
 
@@ -214,8 +214,18 @@ def gather(
     unseen = frozenset(retriever.keyword.unseen(query.text)).difference(*naming.values())
     name_like = wordpiece_name_test(embedder.count_tokens)
     like_title = like.paper.title if like is not None else ""
-    topic_names = frozenset(filter(name_like, query.terms)) - unseen if query.is_list else frozenset()
-    counted = query.counted_as and not query.filters and not query.among
+    topic_names = (
+        frozenset(t for t in query.terms - unseen if name_like(t) and _written_as_name(t, texts.values()))
+        if query.is_list
+        else frozenset()
+    )
+    # a count of the whole collection only where the topic is all its words must be written: not a
+    # filter's scope, papers asked about, what a list excludes, nor either side of an "or"
+    counted = (
+        query.counted_as
+        and not (query.filters or query.among or query.excluded)
+        and not re.search(r"\bor\b", query.search, re.IGNORECASE)
+    )
     writing = retriever.keyword.papers_writing(" ".join(topic_words(query.search))) if counted else None
     return Evidence(
         query,
@@ -421,7 +431,14 @@ def _signals(
             terms |= {acronym for acronym, parts in spelled.items() if parts <= terms}
     term_sets = alternatives(query.search, set(weights)) if listing else [set(weights)]
     sides = [set(keyword.query_terms(side)) & set(weights) for side in query.joint]
-    unwanted = [{t: keyword.idf(t) for t in keyword.query_terms(side)} for side in query.excluded]
+    # each thing a list excludes, in its forms: as written, and an acronym's long form ("llms")
+    unwanted = [
+        [
+            {t: keyword.idf(t) for t in terms}
+            for terms in (set(keyword.query_terms(side)), *_spelled(side, keyword))
+        ]
+        for side in query.excluded
+    ]
     for number, paper in papers.items():
         paper.named = coverage(weights, term_sets, titles[number], forms=listing)
         covering = words[number]
@@ -430,10 +447,34 @@ def _signals(
         paper.covered = coverage(weights, term_sets, covering, forms=listing)
         paper.called = number in naming
         paper.joins = covers_each(weights, sides, words[number]) and not any(
-            dwells_on(side, paper.title, paper.chunk_texts) for side in unwanted if side
+            dwells_on(forms, paper.title, merge_chunks(paper.chunk_texts)) for forms in unwanted
         )
     name_like = wordpiece_name_test(embedder.count_tokens)
     return gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
+
+
+_URL = re.compile(r"\S+\.(?:com|org|io|net|ai|edu)\S*|https?://\S+", re.IGNORECASE)
+_NAME_FORM = re.compile(r"^.+[A-Z]|\d")  # HumanEval, GSM8K, MMLU; not "overfitting", nor "Dropout"
+
+
+def _written_as_name(term: str, papers: Iterable[PaperText]) -> bool:
+    """Whether the papers write a term as a name is written: with a capital past its first letter or
+    a digit (HumanEval, GSM8K), outside a link (not "github.com/...")."""
+    for paper in papers:
+        for text in paper.chunk_texts:
+            for word in _URL.sub(" ", text).split():
+                if term in tokenize(word) and _NAME_FORM.search(word.strip("()[],.;:")):
+                    return True
+    return False
+
+
+def _spelled(side: str, keyword: KeywordIndex) -> list[set[str]]:
+    """The long forms' terms of the acronyms a side writes that the papers define ("llms": large,
+    language, model)."""
+    terms = set(keyword.query_terms(side))
+    return [
+        spelled for spelled in long_forms(dict.fromkeys(terms, 0.0), keyword.glossary).values() if spelled
+    ]
 
 
 def _naming_terms(

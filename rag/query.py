@@ -682,30 +682,35 @@ def asks_for_papers(question: str) -> bool:
 
 
 # What a list's papers must not be on: "papers about clip but not about few-shot learning", "diffusion
-# papers that are not about images", "papers on video that don't involve generation"; not "without"
-# ("learning without forgetting" is a topic)
-_DO_VERBS = r"(?:use|involve|do|study|address|focus\s+on|cover|deal\s+with|target|consider|require|discuss)"
+# papers that are not about images", "X papers, not Y"; not "without" ("learning without forgetting" is
+# a topic), nor "that don't require training" (a property: a training-free paper writes "training")
+_NOT_ONLY = r"(?!\s+(?:just|only|merely|necessarily)\b)"  # "lora, not just qlora" excludes nothing
 _EXCLUDING = re.compile(
-    # a bare "not" only after a comma ("papers on X, not Y"; not "a gallery need not be re-indexed")
-    r"(?:\s*,\s*not|(?:\s*,\s*|\s+)(?:(?:but|and)\s+not|excluding|except(?:\s+for)?|other\s+than"
-    rf"|(?:that|which)\s+(?:are|is|were|was)\s*(?:n't|\s+not)|(?:that|which)\s+(?:do|does|did)\s*(?:n't|\s+not)\s+{_DO_VERBS}"
-    rf"|(?:that|which)\s+(?:do|does)\s+{_DO_VERBS}\s+no"
-    rf"|(?:(?<=papers\s)|(?<=studies\s))(?:do|does|did)\s*(?:n't|\s+not)\s+{_DO_VERBS}))"
+    # a bare "not" only after a comma ("papers on X, not Y"; not "a gallery need not be re-indexed");
+    # "that are not" only before what they are about ("data that is not labeled" is a property)
+    rf"(?:\s*,\s*not{_NOT_ONLY}|(?:\s*,\s*|\s+)(?:(?:but|and)\s+not{_NOT_ONLY}|excluding|except(?:\s+for)?"
+    r"|other\s+than|(?:that|which)\s+(?:are|is|were|was)\s*(?:n't|\s+not)(?=\s+(?:about|on|related\s+to)\b)))"
     r"\s+(?:(?:about|on|using|involving|related\s+to|with)\s+)?(?P<excluded>[^?.,;]+?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# what is excluded is a thing named, not a clause ("which methods other than lora reduce memory?")
+MAX_EXCLUDED_WORDS = 3
 
 
-def without_excluded(question: str) -> tuple[str, str]:
-    """A list question without what its papers must not be on, and that ("quantization papers that are
-    not about llms": "quantization papers", "llms"); the question and "" when it excludes nothing."""
+def without_excluded(question: str) -> tuple[str, tuple[str, ...]]:
+    """A list question without what its papers must not be on, and that, each side of an "or" apart
+    ("quantization papers that are not about llms or vision": "quantization papers", ("llms",
+    "vision")); the question and () when it excludes nothing."""
     match = _EXCLUDING.search(question)
     if match is None or not set(tokenize(match["excluded"])) - _NO_TOPIC or papers_like(question):
-        return question, ""  # nothing excluded, or a title's words ("papers like Quality, Not Quantity")
+        return question, ()  # nothing excluded, or a title's words ("papers like Quality, Not Quantity")
+    sides = tuple(side.strip() for side in re.split(r"\s+or\s+", match["excluded"]) if side.strip())
+    if any(len(side.split()) > MAX_EXCLUDED_WORDS for side in sides):
+        return question, ()
     kept = question[: match.start()].strip()
     if not is_list_question(kept) or not set(tokenize(_list_topic(kept))) - _NO_TOPIC:
-        return question, ""  # "which papers do not use lora?": no topic left to list
-    return kept, match["excluded"].strip()
+        return question, ()  # "which papers do not use lora?": no topic left to list
+    return kept, sides
 
 
 def is_list_question(question: str) -> bool:
@@ -1049,8 +1054,12 @@ _TOPIC_COMPARED = re.compile(
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# what points at papers of a chat or a list rather than naming a topic ("the cited papers", "the top 3")
 _NOT_ONE_TOPIC = re.compile(
-    r"\b(?:and|or|vs\.?|versus|two|three|both|these|those|them|they|their|its|this|that|other)\b", re.I
+    r"\b(?:and|or|vs\.?|versus|both|these|those|them|they|their|its|this|that|other|others|\d+"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|several|many|all|same|cited|retrieved|found|listed"
+    r"|previous|above|below|top|first|last|existing|following|mentioned|remaining|rest|such|above-mentioned)\b",
+    re.I,
 )
 
 
@@ -1279,7 +1288,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     whole = bool(_COLLECTION_SIZE.match(plain))  # "how many papers are there?"
     listed_as = None if whole else as_listed(plain)
     plain = listed_as or (None if whole else topic_compared(plain)) or plain
-    plain, excluded = (plain, "") if whole or record else without_excluded(plain)
+    plain, excluded = (plain, ()) if whole or record else without_excluded(plain)
     newest = None if record else _NEWEST.match(plain)  # "what is the latest paper on X?": X's, newest first
     plain = f"papers on {newest['topic']}" if newest else plain
     written_like = "" if record else papers_like(plain)
@@ -1363,7 +1372,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",
         joint=combined(plain, search) if kind == "list" else (),
-        excluded=(excluded,) if excluded and kind == "list" else (),
+        excluded=excluded if kind == "list" else (),
     )
 
 

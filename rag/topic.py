@@ -4,7 +4,6 @@ list's short topic is one a paper is on (`on_topic`) or a field the collection h
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from .library.acronyms import DEFINITION, Definitions
@@ -123,20 +122,26 @@ def compounded_only(texts: list[str], topic_terms: set[str]) -> set[str]:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 EXCLUDED_SENTENCES = 2  # sentences writing what a list excludes that make a paper about it
+# what a text says it goes without: "training-free", "without training", "no labels", "does not
+# require training" (so a training-free paper is not about training)
+_GONE_WITHOUT = re.compile(
+    r"\b[\w-]+-free\b|\b(?:without|no|not|never|n't)\s+(?:[\w-]+\s+){0,2}?[\w-]+", re.IGNORECASE
+)
 
 
-def dwells_on(weights: dict[str, float], title: str, texts: list[str]) -> bool:
-    """Whether a paper is about a thing (its terms' weights): its title covers it, or at least
-    EXCLUDED_SENTENCES of its sentences do (a video paper writing "image-to-video" once is not about
-    images)."""
-    terms = [set(weights)]
-    if coverage(weights, terms, set(tokenize(title)), forms=True) >= TOPIC_COVERAGE:
-        return True
-    sentences = (s for text in texts for s in _SENTENCE_END.split(text))
-    writing = (
-        s for s in sentences if coverage(weights, terms, set(tokenize(s)), forms=True) >= TOPIC_COVERAGE
-    )
-    return sum(1 for _ in itertools.islice(writing, EXCLUDED_SENTENCES)) >= EXCLUDED_SENTENCES
+def dwells_on(sides: list[dict[str, float]], title: str, abstract: str) -> bool:
+    """Whether a paper is about a thing, any of its written forms (its terms' weights; an acronym's
+    long form too): its title covers it, or at least EXCLUDED_SENTENCES different sentences do
+    (a video paper writing "image-to-video" once is not about images); what a text says it goes
+    without does not count ("training-free")."""
+    sentences = [title, *dict.fromkeys(_SENTENCE_END.split(abstract))]
+    covering = [set(tokenize(_GONE_WITHOUT.sub(" ", sentence))) for sentence in sentences]
+    for weights in sides:
+        terms = [set(weights)]
+        writing = [coverage(weights, terms, words, forms=True) >= TOPIC_COVERAGE for words in covering]
+        if writing[0] or sum(writing[1:]) >= EXCLUDED_SENTENCES:
+            return True
+    return False
 
 
 def on_topic(covered: float, topic_terms: int) -> bool:

@@ -47,10 +47,6 @@ _CONTRAST = re.compile(
     re.I,
 )
 CONTRAST_REACH = 3  # words between a contrast and the asked words it sets apart
-# "Unlike methods that require fine-tuning, ours ...": a clause a contrast opens, ended by a comma,
-# sets apart all it writes, however far from the contrast
-_OWN_VOICE = re.compile(r"\b(?:we|our|ours|us|this\s+(?:paper|work))\b", re.I)
-_OPENING_CONTRAST = re.compile(r"^\s*(?:unlike|in\s+contrast\s+(?:to|with)|as\s+opposed\s+to)\b", re.I)
 _CLAUSE_END = re.compile(r"[,;:]\s")
 # "X outperforms LoRA": LoRA is what X is measured against, which settles nothing about X using it
 # (unless the question asks for a comparison itself: "is X better than LoRA?"); not "more than 100
@@ -265,9 +261,6 @@ def _after_marker(sentence: str, asked: set[str], marker: re.Pattern[str], reach
         first = position
         while first > 0 and set(tokenize(words[first - 1])) & asked:
             first -= 1
-        if marker is _CONTRAST and _in_opening_contrast(words, first, position):
-            found = True
-            continue
         clause = _CLAUSE_END.split(" ".join(words[max(0, first - reach) : first]) + " ")[-1]
         markers = list(marker.finditer(clause))
         if not markers:
@@ -277,17 +270,6 @@ def _after_marker(sentence: str, asked: set[str], marker: re.Pattern[str], reach
             return False
         found = True
     return found
-
-
-def _in_opening_contrast(words: list[str], first: int, last: int) -> bool:
-    """Whether the words from `first` to `last` stand in a clause that a contrast opens and a comma
-    ends ("Unlike methods that require fine-tuning, ..."), not in the clause after it."""
-    opening = _CLAUSE_END.split(" ".join(words[:first]) + " ")[-1]
-    if not _OPENING_CONTRAST.match(opening):
-        return False
-    rest = re.split(r",\s", " ".join(words[last:]) + " ", maxsplit=1)
-    # "Unlike CNNs we use attention, which ...": the clause the paper speaks in is no contrast's
-    return len(rest) == 2 and not _OWN_VOICE.search(f"{opening} {rest[0]}")
 
 
 def _compares(sentence: str, asked: re.Match[str]) -> bool:

@@ -333,14 +333,14 @@ def test_list_questions_are_recognised_and_searched_by_their_topic(question: str
     [
         ("papers about clip but not about few-shot learning", "clip", "few-shot learning"),
         ("quantization papers that are not about llms", "quantization", "llms"),
-        ("papers on video that don't involve generation", "video", "generation"),
-        ("which llm papers don't use gpt-4 as a judge?", "llm", "gpt-4 as a judge"),
         ("papers on continual learning, not about llms", "continual learning", "llms"),
+        ("quantization papers other than llm ones", "quantization", "llm ones"),
     ],
 )
 def test_what_a_list_excludes_is_no_part_of_its_topic(question: str, topic: str, excluded: str) -> None:
     query = parse(question)
     assert (query.kind, query.search, query.excluded) == ("list", topic, (excluded,))
+    assert parse("quantization papers that are not about llms or vision").excluded == ("llms", "vision")
 
 
 def test_without_and_a_list_with_no_topic_left_exclude_nothing() -> None:
@@ -351,6 +351,16 @@ def test_without_and_a_list_with_no_topic_left_exclude_nothing() -> None:
     question = "Which papers make new features comparable with old ones, so a gallery need not be re-indexed?"
     assert parse(question).excluded == ()
     assert parse("which papers are similar to Quality, Not Quantity?").excluded == ()  # a title's words
+    # a review: a clause after "other than", a property, "not just", a use ("training-free" papers
+    # write "training"): no exclusion
+    for question in (
+        "what approaches other than rlhf are used to align llms?",
+        "which methods other than lora reduce fine-tuning memory?",
+        "papers on data that is not labeled",
+        "papers on lora, not just qlora",
+        "papers on video generation that don't require training",
+    ):
+        assert parse(question).excluded == (), question
 
 
 def test_two_papers_or_a_chats_papers_compared_are_no_topic_list() -> None:
@@ -358,6 +368,9 @@ def test_two_papers_or_a_chats_papers_compared_are_no_topic_list() -> None:
         "how do the two papers differ?",
         "how do these papers differ?",
         "how do the papers differ?",
+        "how do the top 3 papers differ?",
+        "how do the existing methods compare?",
+        "how do the cited papers differ?",
     ):
         assert parse(question).kind != "list", question
     assert parse("how do the gptq and awq papers differ?").sides == ("gptq", "awq papers")

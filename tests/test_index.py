@@ -205,6 +205,33 @@ def test_a_file_gone_is_not_taken_for_one_of_its_name_stored_before(
     assert report.removed == 0 and {"owl-1", "owl-2", "bee"} <= set(assistant.library.store.papers())
 
 
+def test_a_moved_file_is_its_papers_file_for_a_later_prune(assistant: Assistant, tmp_path: Path) -> None:
+    """A review: once a moved file was read from its new place, a paper deleted from it could never be
+    pruned (its old path stayed on it), and a directory of two refs.jsonl renamed kept both old paths
+    on every paper. A file moved is known by the most of its path's ending it keeps, and the papers
+    of its old path no file holds now are recorded at the new one."""
+    owls = [{"id": "owl", "title": "Owls", "abstract": "Owls hunt at night."}]
+    bats = [{"id": "bat", "title": "Bats", "abstract": "Bats fly at dusk."}]
+    eels = [{"id": "eel", "title": "Eels", "abstract": "Eels swim upstream."}]
+    old = tmp_path / "papers"
+    (old / "a").mkdir(parents=True), (old / "b").mkdir()
+    write_jsonl(old / "a" / "refs.jsonl", owls + bats), write_jsonl(old / "b" / "refs.jsonl", eels)
+    assistant.ingest([old / "a" / "refs.jsonl", old / "b" / "refs.jsonl"])
+    new = tmp_path / "research"
+    old.rename(new)
+    write_jsonl(new / "a" / "refs.jsonl", owls)  # bat deleted
+    moved = assistant.ingest([new / "a" / "refs.jsonl", new / "b" / "refs.jsonl"])
+    assert moved.removed == 0 and moved.embedded == 0
+    papers = assistant.library.store.papers()
+    assert {pid: papers[pid]["paths"] for pid in ("owl", "bat", "eel")} == {
+        "owl": str(new / "a" / "refs.jsonl"),
+        "bat": str(new / "a" / "refs.jsonl"),
+        "eel": str(new / "b" / "refs.jsonl"),
+    }
+    pruned = assistant.ingest([new / "a" / "refs.jsonl"], prune=True)
+    assert pruned.removed_ids == ["bat"] and {"owl", "eel"} <= set(assistant.library.store.papers())
+
+
 def test_a_paper_of_two_files_read_from_one_keeps_the_other_and_is_not_pruned(
     assistant: Assistant, small_corpus: Path
 ) -> None:
@@ -482,14 +509,14 @@ def test_which_stored_papers_an_ingest_covers(tmp_path: Path) -> None:
     (tmp_path / "d" / "kept.bib").write_text("@misc{k}", encoding="utf-8")
     assert full_path(tmp_path / "d" / "link.bib") == str(tmp_path / "d" / "link.bib")
 
-    def provenance(files: list[FileReport], folders: list[Path]) -> Provenance:
+    def provenance(files: list[FileReport], folders: list[Path], stored: tuple[str, ...] = ()) -> Provenance:
         corpus = SimpleNamespace(files=files, unread_paths=set(), folders=[str(f) for f in folders])
-        return Provenance(cast(CorpusReport, corpus))
+        return Provenance(cast(CorpusReport, corpus), stored)
 
     moved = FileReport(path=str(tmp_path / "c" / "refs.bib"), format="bibtex", entries=1)
     moved.problems.append(Problem(moved.path, 9, "bad byte"))
     gone = {"paths": str(tmp_path / "b" / "refs.bib"), "sources": "refs.bib"}
-    assert provenance([moved], []).damaged(gone) == {"refs.bib"}
+    assert provenance([moved], [], (gone["paths"],)).damaged(gone) == {"refs.bib"}
     (tmp_path / "d" / "link.bib").unlink()
     directory = provenance(
         [FileReport(path=str(tmp_path / "d" / "kept.bib"), format="bibtex")], [tmp_path / "d"]

@@ -18,7 +18,7 @@ from rag.library.names import (
     title_acronyms,
     title_names,
 )
-from rag.topic import alternatives, compounded_only, coverage, on_topic, same_word, titled
+from rag.topic import alternatives, compounded_only, coverage, dwells_on, on_topic, same_word, titled
 
 ABSTRACTS = [
     "We fine-tune diffusion models with reinforcement learning (RL) from human feedback.",
@@ -78,6 +78,22 @@ def test_a_word_inside_an_of_compound_is_not_the_topic_unless_the_topic_has_the_
     assert compounded_only([bit_cipher, "We also transcribe speech."], {"speech", "recognition"}) == set()
     assert compounded_only(["A sparse mixture-of-experts model."], {"mixture", "expert"}) == set()
     assert compounded_only(["State-of-the-art results."], {"art", "generation"}) == {"art"}
+
+
+def test_a_paper_is_about_what_a_list_excludes_by_its_title_or_two_sentences() -> None:
+    """A review: a sentence repeated by two overlapping chunks counted twice, and a training-free
+    paper was about training."""
+    textual = {"textual": 1.0, "modality": 1.0}
+    once = "We adapt CLIP. It bridges visual and textual modalities. It beats baselines."
+    assert not dwells_on([textual], "A baseline for CLIP", once)
+    assert dwells_on([textual], "A baseline for CLIP", once + " Textual modalities help too.")
+    assert dwells_on([textual], "Textual modalities for CLIP", "We adapt CLIP.")
+    training = {"training": 1.0}
+    free = "We transfer camera motion without training. Our training-free method needs no training data."
+    assert not dwells_on([training], "Training-free Camera Motion Transfer", free)
+    # any of a thing's forms: an acronym, or its long form
+    llm = [{"llm": 1.0}, {"large": 1.0, "language": 1.0, "model": 1.0}]
+    assert dwells_on(llm, "Low-Precision Training of Large Language Models", "We train in 8 bits.")
 
 
 def test_acronyms_are_found_with_their_long_forms() -> None:

@@ -153,21 +153,7 @@ def _month_end(year: int, month: int) -> int:
 
 def date_span(text: str | None, year: int | None) -> tuple[int, int] | None:
     """The first and last day (YYYYMMDD) a paper's date may be: from an ISO date ("2023",
-    "2023-05", "2023-05-17", "2023-05-17T..."), else its year; None when neither is known. A record
-    whose year is not its date's (a .bib's year 2023, date 2020-05-01) spans both: its year is the
-    one shown, so `--year` of it finds it."""
-    dated = _date_span(text)
-    if year is None or not 1 <= year <= 9999:
-        return dated
-    whole_year = _day(year, 1, 1), _day(year, 12, 31)
-    if dated is None:
-        return whole_year
-    if dated[0] // 10000 == year:
-        return dated
-    return min(dated[0], whole_year[0]), max(dated[1], whole_year[1])
-
-
-def _date_span(text: str | None) -> tuple[int, int] | None:
+    "2023-05", "2023-05-17", "2023-05-17T..."), else its year; None when neither is known."""
     match = _DATE.match(text or "")
     if match and int(match.group(1)) >= 1:
         y, m, d = (int(g) if g else None for g in match.groups())
@@ -177,6 +163,8 @@ def _date_span(text: str | None) -> tuple[int, int] | None:
                 return _day(y, m, d), _day(y, m, d)
             return _day(y, m, 1), _day(y, m, _month_end(y, m))
         return _day(y, 1, 1), _day(y, 12, 31)
+    if year is not None and 1 <= year <= 9999:
+        return _day(year, 1, 1), _day(year, 12, 31)
     return None
 
 

@@ -326,6 +326,21 @@ def _of_files_read(
     return mine, notes
 
 
+def _relocated(
+    stored: dict[str, Metadata], corpus: CorpusReport, provenance: Provenance, removed: set[str]
+) -> dict[str, str]:
+    """The stored papers no file read holds that were read from a file moved (Provenance.moved), with
+    their paths as they are now (the moved file's new one): so that a prune of the moved file removes
+    them later, when its old path is known no more (a review)."""
+    relocated: dict[str, str] = {}
+    for pid, meta in stored.items():
+        paths = split_list(meta.get("paths"))
+        if pid in removed or corpus.papers.has_id(pid) or not any(p in provenance.moved for p in paths):
+            continue
+        relocated[pid] = LIST_SEPARATOR.join(dict.fromkeys(provenance.moved.get(p, p) for p in paths))
+    return relocated
+
+
 def _prunable(
     stale: list[str], stored: dict[str, Metadata], corpus: CorpusReport, provenance: Provenance
 ) -> tuple[list[str], str | None]:
@@ -409,8 +424,9 @@ def ingest_corpus(
     stale, report.prune_refused = _prunable(stale if prune else [], stored, corpus, provenance)
     stale, others = _of_files_read(stale, stored, provenance)
     report.notes += others
+    relocated = _relocated(stored, corpus, provenance, set(stale))
 
-    if not (to_embed or to_update or stale):
+    if not (to_embed or to_update or stale or relocated):
         report.seconds = time.perf_counter() - started
         if keyword_path is not None:
             ensure_keyword_index(store, keyword_path)
@@ -438,6 +454,15 @@ def ingest_corpus(
                     )
         store.update_metadata(updates)
         report.metadata_updated = len(to_update)
+    if relocated:
+        existing = store.get([f"{pid}#{i}" for pid in relocated for i in range(whole(stored[pid]["chunks"]))])
+        store.update_metadata(
+            [
+                Chunk(chunk_id, chunk.text, {**chunk.metadata, "paths": relocated[chunk.paper_id]})
+                for chunk_id, chunk in existing.items()
+            ]
+        )
+        report.metadata_updated += len(relocated)
     if stale:
         store.delete_papers(stale)
         report.removed, report.removed_ids = len(stale), stale

@@ -108,10 +108,11 @@ def record_entry(record: dict[str, Any], line: int) -> Entry:
     get = _fields(record).get
     written = fields.optional(get("date"), "date")
     known = fields.written_date(written)  # "March 5, 2022" as 2022-03-05; other text kept as it is
-    doi, url = fields.doi(get("doi")), fields.optional(get("url"), "url")
-    # an arXiv DOI or URL gives the arXiv id, as every other format reads it (the same paper from a
-    # .bib and from this file is one paper); the DOI given is kept
-    arxiv = fields.arxiv_id(get("arxiv_id")) or fields.arxiv_in(doi, url)
+    doi = fields.doi(get("doi"))
+    # an arXiv DOI gives the arXiv id, as every other format reads it (the same paper from a .bib and
+    # from this file is one paper); the DOI given is kept. Not a URL: records citing one paper's page
+    # are not that paper (a review)
+    arxiv = fields.arxiv_id(get("arxiv_id")) or fields.arxiv_in(doi)
     return Entry(
         line=line,
         title=fields.text(get("title"), "title"),
@@ -119,7 +120,7 @@ def record_entry(record: dict[str, Any], line: int) -> Entry:
         source_id=fields.identifier(get("id"), "id"),
         authors=fields.names(get("authors"), "authors"),
         year=fields.year(get("year")) or (int(known[:4]) if known else None),
-        url=url,
+        url=fields.optional(get("url"), "url"),
         date=known or written,
         venue=fields.optional(get("venue"), "venue"),
         doi=doi,
