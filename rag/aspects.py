@@ -255,7 +255,7 @@ _HOW_MANY = re.compile(
 MAX_NAME_WORDS = 4  # what a count is asked of, at most: a name ("gemini 1.5 pro"), not a description
 # a number as abstracts write one: digits, or a number word ("four GPU hours", "a single GPU")
 _NUMBER = (
-    r"(?:\d[\d.,]*\s*[kmb]?|single|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"(?:\d[\d.,]*\s*[kmbt]?|single|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
     r"thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|trillions?|dozens?)"
 )
 
@@ -431,7 +431,9 @@ def _amount_of(asked: re.Match[str]) -> tuple[str, re.Pattern[str]]:
     a text writes one (any form of the noun: parameter(s), gpu(s))."""
     counted = asked["counted"].split()[-1]
     stem = re.sub(r"(?<=\w{3})(?:es|s)$", "", counted.lower())
-    return counted, re.compile(rf"\b{_NUMBER}\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}", re.IGNORECASE)
+    return counted, re.compile(
+        rf"\b{_NUMBER}(?:\s+|-)(?:[\w]+(?:\s+|-)){{0,2}}?{re.escape(stem)}", re.IGNORECASE
+    )
 
 
 # what follows "how many X does/are" before the thing counted in: "in", "the"; and the verb after it
@@ -444,10 +446,11 @@ _COUNTING_VERB = re.compile(
 
 def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
     """For "how many X does NAME have?" ("how many tasks are in superglue?") where NAME is a name no
-    paper found is called by (a model, a dataset the papers only mention): when no sentence of the
-    papers found writes the name with a number of X, that they state none (citing the first paper
-    that mentions the name, if one does), rather than a sentence with another number (GPT models'
-    175 billion parameters for GPT-4); else None."""
+    paper found is called by (a model, a dataset the papers only mention): when no paper found that
+    writes the name (as written, its version too: "Llama 2", not "LLaMA") gives a number of X in any
+    sentence, nor a sentence of another paper writing the name with one, that they state none (citing
+    the first paper that writes the name, if one does), rather than a sentence with another model's
+    number (GPT models' 175 billion parameters for GPT-4); else None."""
     asked = _HOW_MANY.search(evidence.query.text)
     papers = evidence.ranked_papers()
     if (
@@ -457,19 +460,27 @@ def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, 
         or any(p.called for p in papers)
     ):
         return None
-    subject = _COUNTING_VERB.sub("", _COUNTED_IN.sub("", evidence.query.text[asked.end() :], count=1))
-    subject = subject.strip(" ?.!")
+    subject = _COUNTED_IN.sub("", evidence.query.text[asked.end() :].strip(" ?.!"), count=1)
+    subject = _COUNTING_VERB.sub("", subject).strip(" ?.!")
     name_like = wordpiece_name_test(embedder.count_tokens)
-    names = {term for term in tokenize(subject) if name_like(term)}
-    if not names or len(subject.split()) > MAX_NAME_WORDS:
+    if not any(map(name_like, tokenize(subject))) or len(subject.split()) > MAX_NAME_WORDS:
         return None
+    name = _written_name(subject)
     add_sentences(papers, embedder)
     counted, amount = _amount_of(asked)
-    writing = [p for p in papers if any(names <= set(tokenize(t)) for t in [p.title, *p.sentences])]
-    for paper in writing:
-        if any(names <= set(tokenize(t)) and amount.search(t) for t in [paper.title, *paper.sentences]):
-            return None
+    writing = [p for p in papers if any(name.search(t) for t in [p.title, *p.sentences])]
+    # a paper writing the name may give its number in another sentence ("The model has 13B parameters")
+    if any(amount.search(name.sub(" ", t)) for p in writing for t in [p.title, *p.sentences]):
+        return None
     if not writing:
         return f"The papers found state no number of {counted} for {subject}.", []
     first = writing[0].number
     return f"The papers found state no number of {counted} for {subject}; [{first}] mentions it.", [first]
+
+
+def _written_name(subject: str) -> re.Pattern[str]:
+    """A name as texts write it, in any case, its parts run together or hyphenated ("llama 2": Llama 2,
+    LLaMA-2, llama2), not a longer name ("gpt-4": not GPT-4o)."""
+    parts = [re.escape(part) for part in re.split(r"[\s-]+", subject) if part]
+    joined = r"[\s-]*".join(parts)
+    return re.compile(rf"(?<![\w-]){joined}(?![\w-]|\.\d)", re.IGNORECASE)

@@ -170,13 +170,21 @@ def test_a_prune_tells_apart_two_files_of_one_name_and_keeps_what_no_source_read
     pruned = assistant.ingest(prune=True)
     assert pruned.removed == 1 and {"owl-1", "bee"} <= set(assistant.library.store.papers())
     assert len(assistant.library.store.papers()) == len(held) - 1
-    # a file moved: its papers are the moved file's (their metadata says so; nothing is embedded)
-    moved = tmp_path / "c" / "refs.jsonl"
-    moved.parent.mkdir()
+    # a file moved with its directory: its papers are the moved file's (their metadata says so; nothing
+    # is embedded); moved to a directory of another name, it may be another project's file of that
+    # name (a review: a drive not mounted), so its old path is kept, and nothing is removed
+    moved = tmp_path / "c" / "b" / "refs.jsonl"
+    moved.parent.mkdir(parents=True)
     (b / "refs.jsonl").rename(moved)
     report = assistant.ingest([moved], prune=True)
     assert (report.metadata_updated, report.embedded, report.removed) == (1, 0, 0)
     assert assistant.library.store.papers()["bee"]["paths"] == str(moved)
+    elsewhere = tmp_path / "d" / "refs.jsonl"
+    elsewhere.parent.mkdir()
+    moved.rename(elsewhere)
+    report = assistant.ingest([elsewhere], prune=True)
+    assert report.removed == 0 and report.embedded == 0
+    assert assistant.library.store.papers()["bee"]["paths"] == f"{moved} | {elsewhere}"
 
 
 def test_a_file_gone_is_not_taken_for_one_of_its_name_stored_before(
@@ -203,6 +211,19 @@ def test_a_file_gone_is_not_taken_for_one_of_its_name_stored_before(
     (b / "refs.jsonl").rename(c / "refs.jsonl")
     report = assistant.ingest([c / "refs.jsonl"], prune=True)
     assert report.removed == 0 and {"owl-1", "owl-2", "bee"} <= set(assistant.library.store.papers())
+    assert any("`rag ingest --rebuild` with your sources" in note for note in report.notes), report.notes
+    # a drive not mounted while another project's refs.jsonl is read, then mounted again and that
+    # project pruned (a review: its papers were recorded at the other file, then removed)
+    drive = tmp_path / "usb" / "projD"
+    drive.mkdir(parents=True)
+    assistant.ingest(
+        [write_jsonl(drive / "refs.jsonl", [{"id": "elk", "title": "Elks", "abstract": "Elks roam."}])]
+    )
+    (tmp_path / "usb").rename(tmp_path / "usb-off")
+    assistant.ingest([c / "refs.jsonl"])
+    (tmp_path / "usb-off").rename(tmp_path / "usb")
+    assistant.ingest([c / "refs.jsonl"], prune=True)
+    assert assistant.library.store.papers()["elk"]["paths"] == str(drive / "refs.jsonl")
 
 
 def test_a_moved_file_is_its_papers_file_for_a_later_prune(assistant: Assistant, tmp_path: Path) -> None:
@@ -513,7 +534,7 @@ def test_which_stored_papers_an_ingest_covers(tmp_path: Path) -> None:
         corpus = SimpleNamespace(files=files, unread_paths=set(), folders=[str(f) for f in folders])
         return Provenance(cast(CorpusReport, corpus), stored)
 
-    moved = FileReport(path=str(tmp_path / "c" / "refs.bib"), format="bibtex", entries=1)
+    moved = FileReport(path=str(tmp_path / "c" / "b" / "refs.bib"), format="bibtex", entries=1)
     moved.problems.append(Problem(moved.path, 9, "bad byte"))
     gone = {"paths": str(tmp_path / "b" / "refs.bib"), "sources": "refs.bib"}
     assert provenance([moved], [], (gone["paths"],)).damaged(gone) == {"refs.bib"}

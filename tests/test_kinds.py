@@ -1162,16 +1162,32 @@ def test_a_count_of_a_name_no_paper_is_is_said_to_be_unstated_not_quoted_from_an
             "Scaling language models",
             "GPT-3 has 175 billion parameters and learns tasks from a few examples.",
         ),
+        (
+            "orca",
+            "Orca-9: small models that reason",
+            "We present Orca-9, which imitates the reasoning of larger models. The model has 13 billion "
+            "parameters.",
+        ),
+        ("llama", "Open foundation models compared", "We find that LLaMA has 65 billion parameters."),
+        ("llama-2", "Fine-tuning open chat models", "We fine-tune Llama 2 for dialogue."),
     ]
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
     )
     assistant = _openai_nowhere(tmp_path, embedder, corpus)
-    unstated = assistant.ask("how many parameters does gpt-4 have", llm="openai")
+    unstated = assistant.ask("how many parameters does gpt-4 have?", llm="openai")
     assert unstated.text.startswith(
         "The papers found state no number of parameters for gpt-4; [1] mentions it."
     )
     assert [c.paper.paper_id for c in unstated.citations] == ["judge"]
+    # a review: its version is part of a name (LLaMA's 65 billion is not Llama 2's), and a paper writing
+    # the name may give the number in another sentence, or as "1.8T" or "70B-parameter"
+    llama_2 = assistant.ask("how many parameters does llama 2 have?", llm="extractive")
+    assert llama_2.text.startswith("The papers found state no number of parameters for llama 2; [1] mentions")
+    assert [c.paper.paper_id for c in llama_2.citations] == ["llama-2"]
+    assert not assistant.ask("how many parameters does orca-9 have?", llm="extractive").text.startswith(
+        "The papers found state no number"
+    )
     stated = assistant.ask("how many parameters does gpt-3 have?", llm="extractive")
     assert "GPT-3 has 175 billion parameters" in stated.text and stated.citations[0].paper.paper_id == "scale"
 

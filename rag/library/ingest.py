@@ -315,8 +315,11 @@ def _of_files_read(
     files = sorted({provenance.shown(f) for pid in others for f in provenance.unread_files(stored[pid])})
     named = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
     count = f"{len(others)} stored paper{'s' if len(others) != 1 else ''}"
+    gone_files = [f for pid in others for f in provenance.unread_files(stored[pid]) if not Path(f).exists()]
     gone = " (a file gone: its directory)" if "(gone)" in named else ""
     advice = f"name them, or their directory{gone}, to prune them"
+    if gone_files and not any(Path(f).parent.is_dir() for f in gone_files):
+        advice += "; a file gone with its directory: `rag ingest --rebuild` with your sources"
     notes = [f"--prune kept {count} of files not given ({named}): {advice}"]
     if provenance.directory and any(provenance.legacy(stored[pid]) for pid in others):  # by names only
         notes.append(

@@ -114,11 +114,18 @@ class Provenance:
         return paper
 
 
+# the parts of its path's ending a file gone shares with a file read now to have moved there: its
+# name and its directory's ("projA/refs.bib"); a name alone proves nothing (a drive not mounted, and
+# another project's refs.bib read: a later prune removed the papers of the drive's)
+MOVED_PARTS = 2
+
+
 def _moves(corpus: CorpusReport, known: set[str]) -> dict[str, str]:
-    """The stored files gone from their paths, each with the file read now that it moved to: of its
-    name, at a path new to the store (projA/refs.bib gone is not projB/refs.bib, stored before), the
-    one sharing the most of its path's ending ("projA/refs.bib" of papers/projA/refs.bib, moved to
-    research/projA/refs.bib); none when two share as much, either way (which one moved is not known)."""
+    """The stored files gone from their paths, each with the file read now that it moved to: at a
+    path new to the store (projA/refs.bib gone is not projB/refs.bib, stored before), sharing at least
+    MOVED_PARTS of its path's ending, the one sharing the most ("projA/refs.bib" of
+    papers/projA/refs.bib, moved to research/projA/refs.bib); none when two share as much, either way
+    (which one moved is not known)."""
     new = [full_path(f.path) for f in corpus.files if not _both(f.path) & known]
     best: dict[str, tuple[int, str]] = {}  # each gone file's likeliest new place
     for gone in (p for p in known if not Path(p).exists()):
@@ -126,7 +133,7 @@ def _moves(corpus: CorpusReport, known: set[str]) -> dict[str, str]:
             ((_shared_ending(gone, path), path) for path in new if Path(path).name == Path(gone).name),
             reverse=True,
         )
-        if shared and (len(shared) == 1 or shared[0][0] > shared[1][0]):
+        if shared and shared[0][0] >= MOVED_PARTS and (len(shared) == 1 or shared[0][0] > shared[1][0]):
             best[gone] = shared[0]
     claims: dict[str, list[tuple[int, str]]] = {}  # each new place, by the gone files taking it
     for gone, (score, path) in best.items():
