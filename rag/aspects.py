@@ -9,6 +9,7 @@ of model soups?")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .citations import PaperText
 from .contribution import background, own_names
@@ -431,26 +432,21 @@ def _amount_of(asked: re.Match[str]) -> tuple[str, re.Pattern[str]]:
     a text writes one (any form of the noun: parameter(s), gpu(s))."""
     counted = asked["counted"].split()[-1]
     stem = re.sub(r"(?<=\w{3})(?:es|s)$", "", counted.lower())
-    return counted, re.compile(
-        rf"\b{_NUMBER}(?:\s+|-)(?:[\w]+(?:\s+|-)){{0,2}}?{re.escape(stem)}", re.IGNORECASE
-    )
+    # "70B-parameter" too; not a rate ("2 bits per parameter")
+    written = rf"\b{_NUMBER}(?:\s+(?:(?!per\b)[\w-]+\s+){{0,2}}?|-){re.escape(stem)}"
+    return counted, re.compile(written, re.IGNORECASE)
 
 
-# what follows "how many X does/are" before the thing counted in: "in", "the"; and the verb after it
+# what follows "how many X does/are" before the thing counted in: "in", "the"
 _COUNTED_IN = re.compile(r"^\s*(?:(?:in|on|of|for|within|inside)\s+)?(?:the\s+)?", re.IGNORECASE)
-_COUNTING_VERB = re.compile(
-    r"\s+(?:have|has|had|use|uses|used|contain|contains|include|includes|cover|covers|hold|holds)\s*$",
-    re.IGNORECASE,
-)
 
 
 def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
     """For "how many X does NAME have?" ("how many tasks are in superglue?") where NAME is a name no
-    paper found is called by (a model, a dataset the papers only mention): when no paper found that
-    writes the name (as written, its version too: "Llama 2", not "LLaMA") gives a number of X in any
-    sentence, nor a sentence of another paper writing the name with one, that they state none (citing
-    the first paper that writes the name, if one does), rather than a sentence with another model's
-    number (GPT models' 175 billion parameters for GPT-4); else None."""
+    paper found is called by (a model, a dataset the papers only mention): when no sentence of the
+    papers found writes the name (as written, its version too: "Llama 2", not "LLaMA") with a number of
+    X, that they state none (citing the first paper that writes the name, if one does), rather than a
+    sentence with another model's number (GPT models' 175 billion parameters for GPT-4); else None."""
     asked = _HOW_MANY.search(evidence.query.text)
     papers = evidence.ranked_papers()
     if (
@@ -460,22 +456,35 @@ def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, 
         or any(p.called for p in papers)
     ):
         return None
-    subject = _COUNTED_IN.sub("", evidence.query.text[asked.end() :].strip(" ?.!"), count=1)
-    subject = _COUNTING_VERB.sub("", subject).strip(" ?.!")
     name_like = wordpiece_name_test(embedder.count_tokens)
-    if not any(map(name_like, tokenize(subject))) or len(subject.split()) > MAX_NAME_WORDS:
+    subject = _named_subject(evidence.query.text[asked.end() :], name_like)
+    if not subject:
         return None
     name = _written_name(subject)
     add_sentences(papers, embedder)
     counted, amount = _amount_of(asked)
     writing = [p for p in papers if any(name.search(t) for t in [p.title, *p.sentences])]
-    # a paper writing the name may give its number in another sentence ("The model has 13B parameters")
-    if any(amount.search(name.sub(" ", t)) for p in writing for t in [p.title, *p.sentences]):
+    if any(
+        name.search(t) and amount.search(name.sub(" ", t)) for p in writing for t in [p.title, *p.sentences]
+    ):
         return None
     if not writing:
         return f"The papers found state no number of {counted} for {subject}.", []
     first = writing[0].number
     return f"The papers found state no number of {counted} for {subject}; [{first}] mentions it.", [first]
+
+
+def _named_subject(rest: str, name_like: Callable[[str], bool]) -> str:
+    """What "how many X does/are ..." is asked of, when it opens with a name: its words up to the first
+    that is none ("gpt-3" of "gpt-3 require?", "llama 2" of "in llama 2?"); "" when it names nothing."""
+    words = _COUNTED_IN.sub("", rest.strip(" ?.!"), count=1).split()
+    named: list[str] = []
+    for word in words[:MAX_NAME_WORDS]:
+        terms = tokenize(word)
+        if not terms or not (any(map(name_like, terms)) or any(t[0].isdigit() for t in terms)):
+            break
+        named.append(word.strip(" ?.!,"))
+    return " ".join(named) if any(name_like(t) for w in named for t in tokenize(w)) else ""
 
 
 def _written_name(subject: str) -> re.Pattern[str]:

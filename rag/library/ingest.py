@@ -315,11 +315,8 @@ def _of_files_read(
     files = sorted({provenance.shown(f) for pid in others for f in provenance.unread_files(stored[pid])})
     named = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
     count = f"{len(others)} stored paper{'s' if len(others) != 1 else ''}"
-    gone_files = [f for pid in others for f in provenance.unread_files(stored[pid]) if not Path(f).exists()]
     gone = " (a file gone: its directory)" if "(gone)" in named else ""
     advice = f"name them, or their directory{gone}, to prune them"
-    if gone_files and not any(Path(f).parent.is_dir() for f in gone_files):
-        advice += "; a file gone with its directory: `rag ingest --rebuild` with your sources"
     notes = [f"--prune kept {count} of files not given ({named}): {advice}"]
     if provenance.directory and any(provenance.legacy(stored[pid]) for pid in others):  # by names only
         notes.append(
@@ -327,21 +324,6 @@ def _of_files_read(
             "a file gone from a directory keeps its papers until `rag ingest --rebuild` with your sources"
         )
     return mine, notes
-
-
-def _relocated(
-    stored: dict[str, Metadata], corpus: CorpusReport, provenance: Provenance, removed: set[str]
-) -> dict[str, str]:
-    """The stored papers no file read holds that were read from a file moved (Provenance.moved), with
-    their paths as they are now (the moved file's new one): so that a prune of the moved file removes
-    them later, when its old path is known no more (a review)."""
-    relocated: dict[str, str] = {}
-    for pid, meta in stored.items():
-        paths = split_list(meta.get("paths"))
-        if pid in removed or corpus.papers.has_id(pid) or not any(p in provenance.moved for p in paths):
-            continue
-        relocated[pid] = LIST_SEPARATOR.join(dict.fromkeys(provenance.moved.get(p, p) for p in paths))
-    return relocated
 
 
 def _prunable(
@@ -427,9 +409,8 @@ def ingest_corpus(
     stale, report.prune_refused = _prunable(stale if prune else [], stored, corpus, provenance)
     stale, others = _of_files_read(stale, stored, provenance)
     report.notes += others
-    relocated = _relocated(stored, corpus, provenance, set(stale))
 
-    if not (to_embed or to_update or stale or relocated):
+    if not (to_embed or to_update or stale):
         report.seconds = time.perf_counter() - started
         if keyword_path is not None:
             ensure_keyword_index(store, keyword_path)
@@ -457,15 +438,6 @@ def ingest_corpus(
                     )
         store.update_metadata(updates)
         report.metadata_updated = len(to_update)
-    if relocated:
-        existing = store.get([f"{pid}#{i}" for pid in relocated for i in range(whole(stored[pid]["chunks"]))])
-        store.update_metadata(
-            [
-                Chunk(chunk_id, chunk.text, {**chunk.metadata, "paths": relocated[chunk.paper_id]})
-                for chunk_id, chunk in existing.items()
-            ]
-        )
-        report.metadata_updated += len(relocated)
     if stale:
         store.delete_papers(stale)
         report.removed, report.removed_ids = len(stale), stale

@@ -6,6 +6,7 @@ its files' names, as it was then."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,7 +22,16 @@ class Provenance:
         """stored_paths: the files the store's papers were read from, as recorded."""
         # each file by its path, and by where its links lead (a store that recorded that)
         self._read = {p for f in corpus.files for p in _both(f.path)}
-        self.moved = _moves(corpus, set(stored_paths))
+        # a file gone may have moved to a file of its name read now, unless that one was stored from
+        # already (projA/refs.bib gone is not projB/refs.bib, read before) or several files of that
+        # name are gone (which one moved is not known)
+        known = set(stored_paths)
+        gone = Counter(Path(p).name for p in known if not Path(p).exists())
+        self._names_new = {
+            Path(f.path).name
+            for f in corpus.files
+            if not _both(f.path) & known and gone[Path(f.path).name] <= 1
+        }
         self._whole = {
             p for f in corpus.files if not (f.read_with_errors or f.filtered) for p in _both(f.path)
         }
@@ -42,11 +52,11 @@ class Provenance:
             return True
         if Path(path).exists():
             return False
-        return path in self.moved or any(_under(path, f) for f in self._folders)
+        return Path(path).name in self._names_new or any(_under(path, f) for f in self._folders)
 
     def _moved(self, path: str) -> bool:
-        """Whether a file gone from its path is read now under its name (`_moves`)."""
-        return path in self.moved
+        """Whether a file gone from its path is read now under its name, from a path new to the store."""
+        return Path(path).name in self._names_new and not Path(path).exists()
 
     def all_read(self, meta: Metadata) -> bool:
         """Whether every file a stored paper was read from is one this ingest covers: a prune may
@@ -112,50 +122,6 @@ class Provenance:
             unread = [Path(p).name for p in unread]
         paper.sources = _in_stored_order(split_list(previous.get("sources")), paper.sources, unread)
         return paper
-
-
-# the parts of its path's ending a file gone shares with a file read now to have moved there: its
-# name and its directory's ("projA/refs.bib"); a name alone proves nothing (a drive not mounted, and
-# another project's refs.bib read: a later prune removed the papers of the drive's)
-MOVED_PARTS = 2
-
-
-def _moves(corpus: CorpusReport, known: set[str]) -> dict[str, str]:
-    """The stored files gone from their paths, each with the file read now that it moved to: at a
-    path new to the store (projA/refs.bib gone is not projB/refs.bib, stored before), sharing at least
-    MOVED_PARTS of its path's ending, the one sharing the most ("projA/refs.bib" of
-    papers/projA/refs.bib, moved to research/projA/refs.bib); none when two share as much, either way
-    (which one moved is not known)."""
-    new = [full_path(f.path) for f in corpus.files if not _both(f.path) & known]
-    best: dict[str, tuple[int, str]] = {}  # each gone file's likeliest new place
-    for gone in (p for p in known if not Path(p).exists()):
-        shared = sorted(
-            ((_shared_ending(gone, path), path) for path in new if Path(path).name == Path(gone).name),
-            reverse=True,
-        )
-        if shared and shared[0][0] >= MOVED_PARTS and (len(shared) == 1 or shared[0][0] > shared[1][0]):
-            best[gone] = shared[0]
-    claims: dict[str, list[tuple[int, str]]] = {}  # each new place, by the gone files taking it
-    for gone, (score, path) in best.items():
-        claims.setdefault(path, []).append((score, gone))
-    moved: dict[str, str] = {}
-    for path, claimed in claims.items():
-        claimed.sort(reverse=True)
-        if len(claimed) == 1 or claimed[0][0] > claimed[1][0]:
-            moved[claimed[0][1]] = path
-    return moved
-
-
-def _shared_ending(a: str, b: str) -> int:
-    """How many of their last path parts two paths share."""
-    return next(
-        (
-            n
-            for n, (x, y) in enumerate(zip(reversed(Path(a).parts), reversed(Path(b).parts), strict=False))
-            if x != y
-        ),
-        min(len(Path(a).parts), len(Path(b).parts)),
-    )
 
 
 def _both(path: str) -> set[str]:
