@@ -153,14 +153,14 @@ class Evidence:
 
 # what a topic calls the work it asks for ("neural architecture search methods"), which its papers
 # need not write
-_KINDS_OF_WORK = frozenset({"method", "methods", "approach", "approaches", "technique", "techniques"})
+_WORK_WORDS = frozenset({"method", "methods", "approach", "approaches", "technique", "techniques"})
 
 
 def topic_words(topic: str) -> tuple[str, ...]:
     """A list's topic as written, the words with a term each ("diffusion", "models"), not what it
     calls the work ("methods")."""
     words = (word.strip("\"'()[],;:?!.") for word in topic.split())
-    return tuple(w for w in words if tokenize(w) and w.casefold() not in _KINDS_OF_WORK)
+    return tuple(w for w in words if tokenize(w) and w.casefold() not in _WORK_WORDS)
 
 
 def depth(query: Query, k: int) -> int:
@@ -221,12 +221,12 @@ def gather(
     )
     # a count of the whole collection only where the topic is all its words must be written: not a
     # filter's scope, papers asked about, what a list excludes, nor either side of an "or"
-    counted = (
+    counting = (
         query.counted_as
         and not (query.filters or query.among or query.excluded)
         and not re.search(r"\bor\b", query.search, re.IGNORECASE)
     )
-    writing = retriever.keyword.papers_writing(" ".join(topic_words(query.search))) if counted else None
+    writing = retriever.keyword.papers_writing(" ".join(topic_words(query.search))) if counting else None
     return Evidence(
         query,
         question_vector,

@@ -802,7 +802,7 @@ def test_hostile_and_unusual_files_of_a_researchers_library(tmp_path: Path) -> N
         "Jane Doe"
     ]
     assert papers["Semicolons"].year == 2021
-    # the same arXiv paper from a .bib (its arXiv DOI) and a JSONL record (the DOI, or the URL)
+    # the same arXiv paper from a .bib (its arXiv DOI) and a JSONL record (the DOI)
     bib = tmp_path / "llama.bib"
     bib.write_text(
         "@article{touvron2023,\n  title = {LLaMA},\n  doi = {10.48550/arXiv.2302.13971},\n"
