@@ -463,10 +463,9 @@ def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, 
     name = _written_name(subject)
     add_sentences(papers, embedder)
     counted, amount = _amount_of(asked)
-    writing = [p for p in papers if any(name.search(t) for t in [p.title, *p.sentences])]
-    if any(
-        name.search(t) and amount.search(name.sub(" ", t)) for p in writing for t in [p.title, *p.sentences]
-    ):
+    texts = {p.number: [_LINK.sub(" ", t) for t in [p.title, *p.sentences]] for p in papers}
+    writing = [p for p in papers if any(name.search(t) for t in texts[p.number])]
+    if any(name.search(t) and amount.search(name.sub(" ", t)) for p in writing for t in texts[p.number]):
         return None
     if not writing:
         return f"The papers found state no number of {counted} for {subject}.", []
@@ -487,9 +486,14 @@ def _named_subject(rest: str, name_like: Callable[[str], bool]) -> str:
     return " ".join(named) if any(name_like(t) for w in named for t in tokenize(w)) else ""
 
 
+# a link: a name in it ("https://laion.ai/...") is no mention of the name
+_LINK = re.compile(r"https?://\S+|\S+\.(?:com|org|io|ai|net)/\S*", re.IGNORECASE)
+
+
 def _written_name(subject: str) -> re.Pattern[str]:
     """A name as texts write it, in any case, its parts run together or hyphenated ("llama 2": Llama 2,
-    LLaMA-2, llama2), not a longer name ("gpt-4": not GPT-4o)."""
+    LLaMA-2, llama2), a variant of it too ("laion": LAION-5B; "bert": BERT-large), not a longer name
+    ("gpt-4": not GPT-4o; "bert": not Sentence-BERT)."""
     parts = [re.escape(part) for part in re.split(r"[\s-]+", subject) if part]
     joined = r"[\s-]*".join(parts)
-    return re.compile(rf"(?<![\w-]){joined}(?![\w-]|\.\d)", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-]){joined}(?!\w|\.\d)", re.IGNORECASE)

@@ -1162,14 +1162,13 @@ def test_a_count_of_a_name_no_paper_is_is_said_to_be_unstated_not_quoted_from_an
             "Scaling language models",
             "GPT-3 has 175 billion parameters and learns tasks from a few examples.",
         ),
-        (
-            "orca",
-            "Orca-9: small models that reason",
-            "We present Orca-9, which imitates the reasoning of larger models. The model has 13 billion "
-            "parameters.",
-        ),
         ("llama", "Open foundation models compared", "We find that LLaMA has 65 billion parameters."),
         ("llama-2", "Fine-tuning open chat models", "We fine-tune Llama 2 for dialogue."),
+        (
+            "web",
+            "An open dataset of the web",
+            "We present WEBPAIRS-5B, a dataset of 5.85 billion image-text pairs. See https://webpairs.ai/blog.",
+        ),
     ]
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
@@ -1180,16 +1179,35 @@ def test_a_count_of_a_name_no_paper_is_is_said_to_be_unstated_not_quoted_from_an
         "The papers found state no number of parameters for gpt-4; [1] mentions it."
     )
     assert [c.paper.paper_id for c in unstated.citations] == ["judge"]
-    # a review: its version is part of a name (LLaMA's 65 billion is not Llama 2's), and a paper writing
-    # the name may give the number in another sentence, or as "1.8T" or "70B-parameter"
+    # a review: its version is part of a name (LLaMA's 65 billion is not Llama 2's)
     llama_2 = assistant.ask("how many parameters does llama 2 have?", llm="extractive")
     assert llama_2.text.startswith("The papers found state no number of parameters for llama 2; [1] mentions")
     assert [c.paper.paper_id for c in llama_2.citations] == ["llama-2"]
-    assert not assistant.ask("how many parameters does orca-9 have?", llm="extractive").text.startswith(
-        "The papers found state no number"
-    )
+    # a variant of the name writes it (a review: "laion" was not written by "LAION-5B", so its count
+    # was said to be unstated); a link is no mention
+    pairs = assistant.ask("how many image-text pairs are in webpairs?", llm="extractive")
+    assert "5.85 billion image-text pairs" in pairs.text, pairs.text
     stated = assistant.ask("how many parameters does gpt-3 have?", llm="extractive")
     assert "GPT-3 has 175 billion parameters" in stated.text and stated.citations[0].paper.paper_id == "scale"
+
+
+def test_a_number_of_a_thing_as_abstracts_write_one_and_not_a_rate() -> None:
+    """A review: "1.8T parameters" and "70B-parameter" are numbers of parameters; "2 bits per parameter"
+    (PV-Tuning's, quoted as Mistral's count) and "4-bit parameter-efficient" are none."""
+    from rag.aspects import _HOW_MANY, _amount_of
+
+    asked = _HOW_MANY.search("how many parameters does x have?")
+    assert asked is not None
+    _, amount = _amount_of(asked)
+    for written in (
+        "1.8T parameters",
+        "a 70B-parameter LM",
+        "175 billion parameters",
+        "7 billion trainable parameters",
+    ):
+        assert amount.search(written), written
+    for written in ("at 2 bits per parameter", "4-bit parameter-efficient tuning"):
+        assert not amount.search(written), written
 
 
 def test_a_count_says_how_many_papers_of_the_collection_write_its_topic(
