@@ -15,7 +15,7 @@ from .citations import PaperText
 from .contribution import background, own_names
 from .decide import wordpiece_name_test
 from .embeddings import Embedder
-from .evidence import Evidence
+from .evidence import LINK, Evidence
 from .expansion import initials, spelled_out
 from .extractive import named_paper
 from .library.acronyms import SMALL_WORDS
@@ -463,7 +463,7 @@ def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, 
     name = _written_name(subject)
     add_sentences(papers, embedder)
     counted, amount = _amount_of(asked)
-    texts = {p.number: [_LINK.sub(" ", t) for t in [p.title, *p.sentences]] for p in papers}
+    texts = {p.number: [LINK.sub(" ", t) for t in [p.title, *p.sentences]] for p in papers}
     writing = [p for p in papers if any(name.search(t) for t in texts[p.number])]
     if any(name.search(t) and amount.search(name.sub(" ", t)) for p in writing for t in texts[p.number]):
         return None
@@ -484,10 +484,6 @@ def _named_subject(rest: str, name_like: Callable[[str], bool]) -> str:
             break
         named.append(word.strip(" ?.!,"))
     return " ".join(named) if any(name_like(t) for w in named for t in tokenize(w)) else ""
-
-
-# a link: a name in it ("https://laion.ai/...") is no mention of the name
-_LINK = re.compile(r"https?://\S+|\S+\.(?:com|org|io|ai|net)/\S*", re.IGNORECASE)
 
 
 def _written_name(subject: str) -> re.Pattern[str]:

@@ -453,7 +453,8 @@ def _signals(
     return gather_signals(question_vector, hits, papers, weights, titles, words, keyword, name_like)
 
 
-_URL = re.compile(r"\S+\.(?:com|org|io|net|ai|edu)\S*|https?://\S+", re.IGNORECASE)
+# a link in an abstract: a name in it ("github.com/...", "https://laion.ai/...") is no mention of the name
+LINK = re.compile(r"\S+\.(?:com|org|io|net|ai|edu)\S*|https?://\S+", re.IGNORECASE)
 _NAME_FORM = re.compile(r"^.+[A-Z]|\d")  # HumanEval, GSM8K, MMLU; not "overfitting", nor "Dropout"
 
 
@@ -462,7 +463,7 @@ def _written_as_name(term: str, papers: Iterable[PaperText]) -> bool:
     a digit (HumanEval, GSM8K), outside a link (not "github.com/...")."""
     for paper in papers:
         for text in paper.chunk_texts:
-            for word in _URL.sub(" ", text).split():
+            for word in LINK.sub(" ", text).split():
                 if term in tokenize(word) and _NAME_FORM.search(word.strip("()[],.;:")):
                     return True
     return False

@@ -283,18 +283,19 @@ class KeywordIndex:
             docs = self._postings(term)[0]
             if len(docs) > 4 * most:
                 return most + 1
-            found = {self.chunk_ids[d].rsplit("#", 1)[0] for d in docs.tolist()}
+            found = self._paper_ids(docs)
             papers = found if papers is None else papers & found
         return len(self.chunk_ids) + 1 if papers is None else min(len(papers), most + 1)
 
     def papers_writing(self, text: str) -> int:
         """How many papers write every term of a text, counted over the whole index (0 for a text of
         stop words only)."""
-        papers: set[str] | None = None
-        for term in dict.fromkeys(tokenize(text)):
-            found = {self.chunk_ids[d].rsplit("#", 1)[0] for d in self._postings(term)[0].tolist()}
-            papers = found if papers is None else papers & found
-        return len(papers or ())
+        found = [self._paper_ids(self._postings(term)[0]) for term in dict.fromkeys(tokenize(text))]
+        return len(set.intersection(*found)) if found else 0
+
+    def _paper_ids(self, docs: np.ndarray) -> set[str]:
+        """The papers these chunk rows belong to."""
+        return {self.chunk_ids[d].rsplit("#", 1)[0] for d in docs.tolist()}
 
     def idf(self, term: str) -> float:
         """The BM25 inverse document frequency of a (tokenized) term; highest for unseen terms."""
