@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 # images.", "The papers found state no number of parameters for gpt-4; ...")
 _HONEST = re.compile(
     r"don't say|does not mention|do not say|doesn't say|don't answer|never mention|no indexed paper"
+    r"|no paper found"
     r"|\bstates? no\b",
     re.I,
 )

@@ -20,6 +20,7 @@ from .events import AnswerStream, Done, Event, Notice, Replaced, Token
 from .evidence import Evidence
 from .expansion import expansion_answer, spelling
 from .llm import EXTRACTIVE, LLMUnavailable
+from .mentioned import mentioned_work
 from .query import RecordField, joined
 from .record_answer import (
     RECORD,
@@ -204,6 +205,7 @@ class _Run:
             or missing_metric(evidence, embedder)
             or unmentioned(evidence, embedder)
             or expansion_answer(evidence, embedder)
+            or mentioned_work(evidence, embedder)
         )
         if statement is not None:
             yield Done((yield from self.from_statement(*statement)), evidence.query)

@@ -457,10 +457,10 @@ def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, 
     ):
         return None
     name_like = wordpiece_name_test(embedder.count_tokens)
-    subject = _named_subject(evidence.query.text[asked.end() :], name_like)
+    subject = named_subject(evidence.query.text[asked.end() :], name_like)
     if not subject:
         return None
-    name = _written_name(subject)
+    name = written_name(subject)
     add_sentences(papers, embedder)
     counted, amount = _amount_of(asked)
     texts = {p.number: [LINK.sub(" ", t) for t in [p.title, *p.sentences]] for p in papers}
@@ -473,7 +473,7 @@ def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, 
     return f"The papers found state no number of {counted} for {subject}; [{first}] mentions it.", [first]
 
 
-def _named_subject(rest: str, name_like: Callable[[str], bool]) -> str:
+def named_subject(rest: str, name_like: Callable[[str], bool]) -> str:
     """What "how many X does/are ..." is asked of, when it opens with a name: its words up to the first
     that is none ("gpt-3" of "gpt-3 require?", "llama 2" of "in llama 2?"); "" when it names nothing."""
     words = _COUNTED_IN.sub("", rest.strip(" ?.!"), count=1).split()
@@ -486,10 +486,11 @@ def _named_subject(rest: str, name_like: Callable[[str], bool]) -> str:
     return " ".join(named) if any(name_like(t) for w in named for t in tokenize(w)) else ""
 
 
-def _written_name(subject: str) -> re.Pattern[str]:
+def written_name(subject: str, *, plural: bool = False) -> re.Pattern[str]:
     """A name as texts write it, in any case, its parts run together or hyphenated ("llama 2": Llama 2,
     LLaMA-2, llama2), a variant of it too ("laion": LAION-5B; "bert": BERT-large), not a longer name
     ("gpt-4": not GPT-4o; "bert": not Sentence-BERT)."""
     parts = [re.escape(part) for part in re.split(r"[\s-]+", subject) if part]
     joined = r"[\s-]*".join(parts)
-    return re.compile(rf"(?<![\w-]){joined}(?!\w|\.\d)", re.IGNORECASE)
+    ending = "s?" if plural else ""  # "EfficientNets" of "efficientnet", when asked
+    return re.compile(rf"(?<![\w-]){joined}{ending}(?!\w|\.\d)", re.IGNORECASE)

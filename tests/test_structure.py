@@ -36,6 +36,7 @@ LOWER = {
         "evidence",
         "expansion",
         "llm",
+        "mentioned",
         "query",
         "record_answer",
         "verify",

@@ -1,0 +1,171 @@
+"""Questions about a named work no paper found introduces ("what is t5 pretrained on?", "how does
+dreambooth work?"): the papers found only mention it, so its mention is quoted as a mention, never
+as the answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .aspects import named_subject, written_name
+from .citations import PaperText
+from .contribution import own_names
+from .decide import wordpiece_name_test
+from .embeddings import Embedder
+from .evidence import LINK, Evidence
+from .extractive import named_paper, ranked_sentences
+from .record_answer import coining_source
+from .sentences import add_sentences
+
+# what asks what a work is, how it works or what it was made from, the work named right after
+_ASKED = re.compile(
+    r"^\s*(?:what(?:['\u2019]?s|\s+is|\s+was|\s+are)|how\s+(?:does|do|did|is|was|are|were)"
+    r"|what\s+(?:data|dataset|datasets|corpus|corpora)\s+(?:is|was|are|were))\s+(?P<rest>.+?)"
+    r"[\s?.!\"\u201c\u201d]*$",
+    re.IGNORECASE,
+)
+# what may follow the work's name: how it was made ("trained on", "designed"), "work" ("how does
+# qlora work?"), or nothing ("what is scienceqa?"); not "compare to", "improve X" or "used for"
+_MADE = re.compile(
+    r"\s+(?:(?:pre-?|fine-?)?train(?:ed)?|(?:fine-?)?tuned|designed|built|made|implemented|developed|based"
+    r"|works?)(?:\s+(?:on|from|with|in))?$",
+    re.IGNORECASE,
+)
+# what kind of work it is, after its name ("the mmlu benchmark", "the bert model"): no part of it
+_KIND = re.compile(
+    r"\s+(?:dataset|benchmark|model|architecture|framework|method|algorithm|library|corpus|network"
+    r"|approach|technique|system|paper|toolkit)s?$",
+    re.IGNORECASE,
+)
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+_QUOTES = re.compile(r"[\"\u201c\u201d]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)")
+_LETTERS_THEN_DIGITS = re.compile(r"^[a-z]+\d+$")  # t5, c4: names too short for the wordpiece test
+# words and what parts them, told apart without overlap (a run of dashes is no word)
+_GAP = r"[\s,;:()\"'\u2013\u2014-]+"
+_WORD = r"[^\s,;:()\"'\u2013\u2014-]+"
+_OWN = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.IGNORECASE)
+# how a paper names its own work: "we come up with a new defender method, CeTaD", "we then propose a
+# light-weight black-box tuning method (NMTune)", "our DG method SMOS", "Our method -- CMA --"; not
+# "the recently proposed DFQ method", nor "we propose Loki and compare it with SimCLR"
+_WE_NAME = re.compile(
+    rf"\bwe{_GAP}(?:{_WORD}{_GAP}){{0,2}}?(?:propos|introduc|present|develop|devis|design|dub|call|nam"
+    rf"|term|coin|come{_GAP}up{_GAP}with)\w*(?P<between>(?:{_GAP}{_WORD}){{0,8}}?){_GAP}$",
+    re.IGNORECASE,
+)
+_OUR_NAME = re.compile(rf"\bour(?:{_GAP}{_WORD}){{0,3}}?{_GAP}$", re.IGNORECASE)
+_OTHER_WORK = re.compile(
+    r"\b(?:and|or|with|than|over|against|to|like|including|such|from|on|of|vs|versus)\b", re.I
+)
+# "PoseDA, a simple yet effective framework": a name the paper praises as its own
+_PRAISED = re.compile(
+    r"^,\s+an?\s+(?:[\w-]+\s+){0,3}?(?:novel|new|simple|effective|unified|general|efficient|lightweight"
+    r"|light-weight)\b",
+    re.IGNORECASE,
+)
+
+
+def asked_work(question: str, name_like: Callable[[str], bool]) -> str:
+    """The name of the work a question asks about in one of these forms ("t5" of "what is t5
+    pretrained on?", "simclr" of "what is simclr's accuracy on imagenet?"); "" if none."""
+    asked = _ASKED.match(question)
+    if asked is None:
+        return ""
+    rest = _QUOTES.sub("", asked["rest"])
+    possessive = _POSSESSIVE.search(rest)
+    owner = _KIND.sub("", rest[: possessive.start()] if possessive else _MADE.sub("", rest))
+    work = named_subject(owner, lambda term: name_like(term) or bool(_LETTERS_THEN_DIGITS.match(term)))
+    words = [word.strip(" ?.!,") for word in owner.split()]
+    if [word.lower() for word in words[:1]] == ["the"]:
+        words = words[1:]
+    return work if work.split() == words else ""  # all of it a name: not "what is t5 good at?"
+
+
+def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
+    """For a question about a named work ("what is t5 pretrained on?") no paper found is about:
+    that none introduces it, and the sentence of a paper found that mentions it best, cited; that
+    none mentions a versioned name ("tulu 2"); None for another question, when a paper found is
+    about it, or when the papers write it as a plain word (dropout, perplexity)."""
+    query = evidence.query
+    if query.is_list or query.sides or query.among or query.record_field or query.stands_for:
+        return None
+    papers = evidence.ranked_papers()
+    if not papers or named_paper(papers) is not None or any(p.called for p in papers):
+        return None
+    work = asked_work(query.text, wordpiece_name_test(embedder.count_tokens))
+    if not work:
+        return None
+    name = _exactly(work)
+    add_sentences(papers, embedder)
+    if any(_about(name, paper) for paper in papers) or coining_source(evidence, work):
+        return None
+    ranked = ranked_sentences(query, evidence.question_vector, papers)
+    writing = [
+        (score, paper, paper.sentences[position])
+        for paper in papers
+        for score, position in ranked.get(paper.number, [])
+        if name.search(LINK.sub(" ", paper.sentences[position]))
+    ]
+    if not writing:  # a variant of the name ("GPT-3.5-turbo", "MobileNet-V1") is a mention too
+        texts = [_run_together(t) for paper in papers for t in (paper.title, *paper.sentences)]
+        if re.search(r"\d", work) and not any(_run_together(work) in text for text in texts):
+            return f"The papers found never mention {work}.", []
+        return None
+    sentences = [sentence for paper in papers for sentence in paper.sentences]
+    if not _written_as_a_name(name, sentences):
+        return None
+    _, paper, sentence = max(writing, key=lambda found: found[0])
+    written = name.search(LINK.sub(" ", sentence))
+    assert written is not None  # chosen for writing it
+    said = f'No paper found introduces {written[0]}; [{paper.number}] mentions it: "{sentence}"'
+    return said, [paper.number]
+
+
+def _exactly(work: str) -> re.Pattern[str]:
+    """The work's name as texts write it (`written_name`), singular or plural, not a version of it
+    ("blip": not BLIP-2)."""
+    singular = re.sub(r"(?<=[a-z]{5})(?<![su])s$", "", work, flags=re.IGNORECASE)  # hypernetworks
+    return re.compile(written_name(singular, plural=True).pattern + r"(?!-\w)", re.IGNORECASE)
+
+
+def _about(name: re.Pattern[str], paper: PaperText) -> bool:
+    """Whether a paper is about the work named: its own name, in its title, or the name it gives its
+    own work in a sentence ("we then propose ... (NMTune)")."""
+    own = own_names(paper)
+    if any(name.fullmatch(o) for o in own) or name.search(paper.title):
+        return True
+    return any(_names_own_work(sentence, name, own) for sentence in paper.sentences)
+
+
+def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> bool:
+    """Whether a sentence names its paper's own work so: after "we propose" or "our" ("our DG method
+    SMOS"), praised as new ("PoseDA, a simple yet effective framework"), or in brackets in a sentence
+    about its own work ("we", "our", the paper's own name: "CoDA consists of ... (SAVPT)")."""
+    written = name.search(sentence)
+    if written is None:
+        return False
+    before, after = sentence[: written.start()], sentence[written.end() :]
+    named = _WE_NAME.search(before)
+    if named and not _OTHER_WORK.search(named["between"]):
+        return True
+    if _OUR_NAME.search(before) or _PRAISED.match(after):
+        return True
+    about_own = _OWN.search(sentence) or any(o in sentence for o in own if not name.fullmatch(o))
+    return bool(about_own) and before.endswith("(") and after.startswith(")")
+
+
+def _run_together(text: str) -> str:
+    """A text's letters and digits only, in lower case ("MobileNet-V1": mobilenetv1)."""
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def _written_as_a_name(name: re.Pattern[str], sentences: list[str]) -> bool:
+    """Whether the papers write the work as a name: a capital inside it or a digit (DreamBooth, T5),
+    or a capital first where no sentence begins (Vicuna); not a plain word (dropout, perplexity)."""
+    for sentence in sentences:
+        for written in name.finditer(LINK.sub(" ", sentence)):
+            text = written[0]
+            if any(c.isupper() for c in text[1:]) or any(c.isdigit() for c in text):
+                return True
+            if text[:1].isupper() and sentence[: written.start()].strip():
+                return True
+    return False
