@@ -14,6 +14,7 @@ from .decide import wordpiece_name_test
 from .embeddings import Embedder
 from .evidence import LINK, Evidence
 from .extractive import named_paper, ranked_sentences
+from .library.keyword import tokenize
 from .record_answer import coining_source
 from .sentences import add_sentences
 
@@ -56,10 +57,22 @@ _OUR_NAME = re.compile(rf"\bour(?:{_GAP}{_WORD}){{0,3}}?{_GAP}$", re.IGNORECASE)
 _OTHER_WORK = re.compile(
     r"\b(?:and|or|with|than|over|against|to|like|including|such|from|on|of|vs|versus)\b", re.I
 )
+# "two novel VL-LLMs, including VL-LLaMA", "the resulting ViT-G model": a new work, the paper's own
+_NEW = re.compile(rf"\b(?:new|novel|resulting)(?:{_GAP}{_WORD}){{0,3}}?{_GAP}$", re.IGNORECASE)
 # "PoseDA, a simple yet effective framework": a name the paper praises as its own
 _PRAISED = re.compile(
     r"^,\s+an?\s+(?:[\w-]+\s+){0,3}?(?:novel|new|simple|effective|unified|general|efficient|lightweight"
     r"|light-weight)\b",
+    re.IGNORECASE,
+)
+
+# what writes a name as another's work, a few words before it: "improvement over SimCLR", "enhance
+# DreamBooth", "including EfficientNets", "such as TensorFlow and PyTorch", "the recently proposed DFQ"
+_OTHERS = re.compile(
+    r"\b(?:over|than|outperform\w*|surpass\w*|beat\w*|compared\s+(?:to|with)|versus|vs|such\s+as"
+    r"|including|like|e\.g|enhanc\w*|original|existing|popular|released|state-of-the-art|baselines?"
+    rf"|prior|previous|recent\w*|well-known|standard|conventional|vanilla|pre-?trained|off-the-shelf)"
+    rf"(?:{_GAP}{_WORD}){{0,3}}?{_GAP}$",
     re.IGNORECASE,
 )
 
@@ -72,8 +85,15 @@ def asked_work(question: str, name_like: Callable[[str], bool]) -> str:
         return ""
     rest = _QUOTES.sub("", asked["rest"])
     possessive = _POSSESSIVE.search(rest)
+
+    def is_name(term: str) -> bool:
+        return name_like(term) or bool(_LETTERS_THEN_DIGITS.match(term))
+
+    owned = rest[possessive.end() :].split()[:1] if possessive else []
+    if any(is_name(term) for word in owned for term in tokenize(word)):
+        return ""  # "openai's o1": a work of an owner, not the owner's figure
     owner = _KIND.sub("", rest[: possessive.start()] if possessive else _MADE.sub("", rest))
-    work = named_subject(owner, lambda term: name_like(term) or bool(_LETTERS_THEN_DIGITS.match(term)))
+    work = named_subject(owner, is_name)
     words = [word.strip(" ?.!,") for word in owner.split()]
     if [word.lower() for word in words[:1]] == ["the"]:
         words = words[1:]
@@ -105,14 +125,14 @@ def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
         for score, position in ranked.get(paper.number, [])
         if name.search(LINK.sub(" ", paper.sentences[position]))
     ]
-    if not writing:  # a variant of the name ("GPT-3.5-turbo", "MobileNet-V1") is a mention too
-        texts = [_run_together(t) for paper in papers for t in (paper.title, *paper.sentences)]
-        if re.search(r"\d", work) and not any(_run_together(work) in text for text in texts):
-            return f"The papers found never mention {work}.", []
-        return None
+    if not writing:
+        return (f"The papers found never mention {work}.", []) if _unwritten(work, papers) else None
     sentences = [sentence for paper in papers for sentence in paper.sentences]
     if not _written_as_a_name(name, sentences):
         return None
+    writers = {paper.number: paper for _, paper, _ in writing}
+    if len(writers) == 1 and not _as_anothers(_loosely(work), *writers.values()):
+        return None  # a name one paper writes may be its own, unless it says it is not
     _, paper, sentence = max(writing, key=lambda found: found[0])
     written = name.search(LINK.sub(" ", sentence))
     assert written is not None  # chosen for writing it
@@ -120,11 +140,30 @@ def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
     return said, [paper.number]
 
 
-def _exactly(work: str) -> re.Pattern[str]:
-    """The work's name as texts write it (`written_name`), singular or plural, not a version of it
-    ("blip": not BLIP-2)."""
+def _as_anothers(name: re.Pattern[str], paper: PaperText) -> bool:
+    """Whether a paper writes the name, a version of it too, as another's work ("improvement over
+    SimCLR", "the state-of-the-art model LLaVA-13B")."""
+    return any(_OTHERS.search(s[: m.start()]) for s in paper.sentences for m in name.finditer(s))
+
+
+def _unwritten(work: str, papers: list[PaperText]) -> bool:
+    """Whether a versioned name ("tulu 2") is written by none of the papers, nor any word of it
+    ("openai" of "openai o1"), nor a variant of it ("GPT-3.5-turbo", "MobileNet-V1")."""
+    words = [_run_together(word) for word in work.split() if not word.isdigit()]
+    texts = [_run_together(t) for paper in papers for t in (paper.title, *paper.sentences)]
+    written = any(part in text for part in [_run_together(work), *words] if part for text in texts)
+    return bool(re.search(r"\d", work)) and not written
+
+
+def _loosely(work: str) -> re.Pattern[str]:
+    """The work's name as texts write it (`written_name`), singular or plural, a version of it too."""
     singular = re.sub(r"(?<=[a-z]{5})(?<![su])s$", "", work, flags=re.IGNORECASE)  # hypernetworks
-    return re.compile(written_name(singular, plural=True).pattern + r"(?!-\w)", re.IGNORECASE)
+    return written_name(singular, plural=True)
+
+
+def _exactly(work: str) -> re.Pattern[str]:
+    """The work's name as texts write it, singular or plural, not a version of it ("blip": not BLIP-2)."""
+    return re.compile(_loosely(work).pattern + r"(?!-\w)", re.IGNORECASE)
 
 
 def _about(name: re.Pattern[str], paper: PaperText) -> bool:
@@ -137,8 +176,8 @@ def _about(name: re.Pattern[str], paper: PaperText) -> bool:
 
 
 def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> bool:
-    """Whether a sentence names its paper's own work so: after "we propose" or "our" ("our DG method
-    SMOS"), praised as new ("PoseDA, a simple yet effective framework"), or in brackets in a sentence
+    """Whether a sentence names its paper's own work so: after "we propose", "our" ("our DG method
+    SMOS") or "new", praised as new ("PoseDA, a simple yet effective framework"), or in brackets in a sentence
     about its own work ("we", "our", the paper's own name: "CoDA consists of ... (SAVPT)")."""
     written = name.search(sentence)
     if written is None:
@@ -147,7 +186,7 @@ def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> boo
     named = _WE_NAME.search(before)
     if named and not _OTHER_WORK.search(named["between"]):
         return True
-    if _OUR_NAME.search(before) or _PRAISED.match(after):
+    if _OUR_NAME.search(before) or _NEW.search(before) or _PRAISED.match(after):
         return True
     about_own = _OWN.search(sentence) or any(o in sentence for o in own if not name.fullmatch(o))
     return bool(about_own) and before.endswith("(") and after.startswith(")")

@@ -1208,7 +1208,7 @@ def test_a_work_no_paper_introduces_is_said_to_be_only_mentioned(
             "Searching for efficient transformers",
             "We search for efficient transformer blocks. "
             "At 500M parameters our blocks improve the original T5 architecture on C4 language modeling. "
-            "Training cost drops by four times, and HyperNetwork baselines gain too.",
+            "Training cost drops by four times, and it beats HyperNetwork baselines too.",
         ),
         (
             "cetad",
@@ -1231,7 +1231,8 @@ def test_a_work_no_paper_introduces_is_said_to_be_only_mentioned(
         (
             "vpg",
             "Transferring visual prompt generators",
-            "We transfer the prompt generator of BLIP-2 to larger language models at a tenth of the cost. "
+            "We transfer the prompt generator of the pretrained BLIP-2 to larger models at a tenth of the "
+            "cost. "
             "Gradient dropout regularizes the transfer.",
         ),
         (
@@ -1245,12 +1246,23 @@ def test_a_work_no_paper_introduces_is_said_to_be_only_mentioned(
             "We demonstrate our DG method SMOS. It trains a precursor model on simulated data. "
             "It beats ZeroQ, the recently proposed DFQ method, and GPT-3.5-turbo on six benchmarks.",
         ),
+        (
+            "dfn",
+            "Filtering networks for image-text data",
+            "We also release a new 2 billion example dataset DFN-2B, and a texture method referred as "
+            "TexForce.",
+        ),
         ("birds", "Counting birds from drone images", "We count birds in drone images of wetlands."),
     ]
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
     )
     assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    # a third review: a name one paper writes may be its own ("we also release ... DFN-2B", "referred
+    # as TexForce"), so it is said to be another's only where that paper writes it so ("over SimCLR")
+    for question in ("what is dfn-2b?", "how does texforce work?"):
+        own_name = assistant.ask(question, llm="extractive")
+        assert "introduces" not in own_name.text and own_name.citations[0].paper.paper_id == "dfn", question
     # a second review: "our DG method SMOS" is the paper's own; "the recently proposed DFQ" is not;
     # a variant ("GPT-3.5-turbo") is a mention, so the papers are not said never to mention gpt-3.5
     smos = assistant.ask("what is smos?", llm="extractive")
@@ -1305,6 +1317,7 @@ def test_the_work_a_question_asks_about_is_its_whole_subject(embedder: OnnxMiniL
         ("whats dreambooth", "dreambooth"),
         ("how was gpt-3 fine-tuned?", "gpt-3"),
         ("What is The MMLU benchmark?", "MMLU"),
+        ("what is openai's o1?", ""),
         ("what is t5 good at?", ""),
         ("how does dreambooth compare to lora?", ""),
         ("what is the glue benchmark", ""),
