@@ -14,7 +14,6 @@ from .decide import wordpiece_name_test
 from .embeddings import Embedder
 from .evidence import LINK, Evidence
 from .extractive import named_paper, ranked_sentences
-from .library.keyword import tokenize
 from .record_answer import coining_source
 from .sentences import add_sentences
 
@@ -54,25 +53,31 @@ _WE_NAME = re.compile(
     re.IGNORECASE,
 )
 _OUR_NAME = re.compile(rf"\bour(?:{_GAP}{_WORD}){{0,3}}?{_GAP}$", re.IGNORECASE)
-_OTHER_WORK = re.compile(
-    r"\b(?:and|or|with|than|over|against|to|like|including|such|from|on|of|vs|versus)\b", re.I
+# words between a naming verb and a name that make it another's ("we propose Loki and compare it with X")
+_ANOTHERS_BETWEEN = re.compile(
+    r"\b(?:and|or|with|than|over|against|to|like|including|such|from|on|of|vs|versus|outperform\w*"
+    r"|beat\w*|surpass\w*|unlike|compar\w*)\b",
+    re.IGNORECASE,
 )
-# "two novel VL-LLMs, including VL-LLaMA", "the resulting ViT-G model": a new work, the paper's own
-_NEW = re.compile(rf"\b(?:new|novel|resulting)(?:{_GAP}{_WORD}){{0,3}}?{_GAP}$", re.IGNORECASE)
+# "a novel method (or the resulting model) X": the paper's own, unless the words between make it
+# another's ("a novel method outperforming X"); not "new", as in "the new GPT-4"
+_NOVEL = re.compile(rf"\b(?:novel|resulting)(?P<between>(?:{_GAP}{_WORD}){{0,3}}?){_GAP}$", re.IGNORECASE)
 # "PoseDA, a simple yet effective framework": a name the paper praises as its own
 _PRAISED = re.compile(
     r"^,\s+an?\s+(?:[\w-]+\s+){0,3}?(?:novel|new|simple|effective|unified|general|efficient|lightweight"
     r"|light-weight)\b",
     re.IGNORECASE,
 )
-
-# what writes a name as another's work, a few words before it: "improvement over SimCLR", "enhance
-# DreamBooth", "including EfficientNets", "such as TensorFlow and PyTorch", "the recently proposed DFQ"
-_OTHERS = re.compile(
-    r"\b(?:over|than|outperform\w*|surpass\w*|beat\w*|compared\s+(?:to|with)|versus|vs|such\s+as"
-    r"|including|like|e\.g|enhanc\w*|original|existing|popular|released|state-of-the-art|baselines?"
-    rf"|prior|previous|recent\w*|well-known|standard|conventional|vanilla|pre-?trained|off-the-shelf)"
-    rf"(?:{_GAP}{_WORD}){{0,3}}?{_GAP}$",
+# what writes a name as another's work just before it, in the same phrase: "improvement over SimCLR",
+# "enhance DreamBooth", "the recently proposed DFQ"; not across a comma ("Unlike previous methods,
+# FlowMix learns ..." is FlowMix's own), except in a list ("such as SVHN, CIFAR-10, and CIFAR-100")
+_PHRASE_GAP = r"[\s\u2013\u2014-]+"
+_PHRASE_WORD = r"[^\s,;:()\"'\u2013\u2014-]+"
+_ANOTHERS_CUE = re.compile(
+    rf"\b(?:(?:such\s+as|including|like|e\.g)(?:{_GAP}{_WORD}){{0,6}}?{_GAP}"
+    r"|(?:over|than|outperform\w*|surpass\w*|beat\w*|compared\s+(?:to|with)|versus|vs|enhanc\w*|original"
+    r"|existing|popular|released|state-of-the-art|baselines?|prior|previous|recent\w*|well-known|standard"
+    rf"|conventional|vanilla|pre-?trained|off-the-shelf)(?:{_PHRASE_GAP}{_PHRASE_WORD}){{0,3}}?{_PHRASE_GAP})$",
     re.IGNORECASE,
 )
 
@@ -89,9 +94,6 @@ def asked_work(question: str, name_like: Callable[[str], bool]) -> str:
     def is_name(term: str) -> bool:
         return name_like(term) or bool(_LETTERS_THEN_DIGITS.match(term))
 
-    owned = rest[possessive.end() :].split()[:1] if possessive else []
-    if any(is_name(term) for word in owned for term in tokenize(word)):
-        return ""  # "openai's o1": a work of an owner, not the owner's figure
     owner = _KIND.sub("", rest[: possessive.start()] if possessive else _MADE.sub("", rest))
     work = named_subject(owner, is_name)
     words = [word.strip(" ?.!,") for word in owner.split()]
@@ -101,10 +103,11 @@ def asked_work(question: str, name_like: Callable[[str], bool]) -> str:
 
 
 def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
-    """For a question about a named work ("what is t5 pretrained on?") no paper found is about:
-    that none introduces it, and the sentence of a paper found that mentions it best, cited; that
-    none mentions a versioned name ("tulu 2"); None for another question, when a paper found is
-    about it, or when the papers write it as a plain word (dropout, perplexity)."""
+    """For a question about a named work ("what is t5 pretrained on?") no paper found is about: that
+    none introduces it, and the sentence of a paper found that mentions it best, cited, where two
+    papers found write it or the one that does writes it as another's ("over SimCLR"); that none
+    mentions a versioned name ("tulu 2") nor any word of it; None for another question, when a paper
+    found is about it, or when the papers write it as a plain word (dropout, perplexity)."""
     query = evidence.query
     if query.is_list or query.sides or query.among or query.record_field or query.stands_for:
         return None
@@ -143,13 +146,13 @@ def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
 def _as_anothers(name: re.Pattern[str], paper: PaperText) -> bool:
     """Whether a paper writes the name, a version of it too, as another's work ("improvement over
     SimCLR", "the state-of-the-art model LLaVA-13B")."""
-    return any(_OTHERS.search(s[: m.start()]) for s in paper.sentences for m in name.finditer(s))
+    return any(_ANOTHERS_CUE.search(s[: m.start()]) for s in paper.sentences for m in name.finditer(s))
 
 
 def _unwritten(work: str, papers: list[PaperText]) -> bool:
     """Whether a versioned name ("tulu 2") is written by none of the papers, nor any word of it
     ("openai" of "openai o1"), nor a variant of it ("GPT-3.5-turbo", "MobileNet-V1")."""
-    words = [_run_together(word) for word in work.split() if not word.isdigit()]
+    words = [_run_together(word) for word in work.split() if len(word) > 2 and not word.isdigit()]
     texts = [_run_together(t) for paper in papers for t in (paper.title, *paper.sentences)]
     written = any(part in text for part in [_run_together(work), *words] if part for text in texts)
     return bool(re.search(r"\d", work)) and not written
@@ -177,16 +180,18 @@ def _about(name: re.Pattern[str], paper: PaperText) -> bool:
 
 def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> bool:
     """Whether a sentence names its paper's own work so: after "we propose", "our" ("our DG method
-    SMOS") or "new", praised as new ("PoseDA, a simple yet effective framework"), or in brackets in a sentence
-    about its own work ("we", "our", the paper's own name: "CoDA consists of ... (SAVPT)")."""
+    SMOS"), "novel" or "resulting", praised as new ("PoseDA, a simple yet effective framework"), or
+    in brackets in a sentence about its own work ("we", "our", the paper's own name: "CoDA consists
+    of ... (SAVPT)")."""
     written = name.search(sentence)
     if written is None:
         return False
     before, after = sentence[: written.start()], sentence[written.end() :]
-    named = _WE_NAME.search(before)
-    if named and not _OTHER_WORK.search(named["between"]):
-        return True
-    if _OUR_NAME.search(before) or _NEW.search(before) or _PRAISED.match(after):
+    for naming in (_WE_NAME, _NOVEL):
+        named = naming.search(before)
+        if named and not _ANOTHERS_BETWEEN.search(named["between"]):
+            return True
+    if _OUR_NAME.search(before) or _PRAISED.match(after):
         return True
     about_own = _OWN.search(sentence) or any(o in sentence for o in own if not name.fullmatch(o))
     return bool(about_own) and before.endswith("(") and after.startswith(")")
