@@ -474,8 +474,9 @@ def missing_count_of_name(evidence: Evidence, embedder: Embedder) -> tuple[str, 
 
 
 def named_subject(rest: str, name_like: Callable[[str], bool]) -> str:
-    """What "how many X does/are ..." is asked of, when it opens with a name: its words up to the first
-    that is none ("gpt-3" of "gpt-3 require?", "llama 2" of "in llama 2?"); "" when it names nothing."""
+    """What a question is asked of, when the rest of it opens with a name ("how many X does/are ...",
+    "what is ..."): its words up to the first that is none ("gpt-3" of "gpt-3 require?", "llama 2" of
+    "in llama 2?"); "" when it names nothing."""
     words = _COUNTED_IN.sub("", rest.strip(" ?.!"), count=1).split()
     named: list[str] = []
     for word in words[:MAX_NAME_WORDS]:

@@ -205,8 +205,8 @@ def _run_together(text: str) -> str:
 def _written_as_a_name(name: re.Pattern[str], sentences: list[str]) -> bool:
     """Whether the papers write the work as a name: a capital inside it or a digit (DreamBooth, T5),
     or a capital first where no sentence begins (Vicuna); not a plain word (dropout, perplexity)."""
-    for sentence in sentences:
-        for written in name.finditer(LINK.sub(" ", sentence)):
+    for sentence in (LINK.sub(" ", s) for s in sentences):
+        for written in name.finditer(sentence):
             text = written[0]
             if any(c.isupper() for c in text[1:]) or any(c.isdigit() for c in text):
                 return True
