@@ -455,7 +455,7 @@ def _signals(
 
 # a link in an abstract: a name in it ("github.com/...", "https://laion.ai/...") is no mention of the name
 LINK = re.compile(r"\S+\.(?:com|org|io|net|ai|edu)\S*|https?://\S+", re.IGNORECASE)
-_NAME_FORM = re.compile(r"^.+[A-Z]|\d")  # HumanEval, GSM8K, MMLU; not "overfitting", nor "Dropout"
+NAME_FORM = re.compile(r"^.+[A-Z]|\d")  # HumanEval, GSM8K, MMLU; not "overfitting", nor "Dropout"
 
 
 def _written_as_name(term: str, papers: Iterable[PaperText]) -> bool:
@@ -464,7 +464,7 @@ def _written_as_name(term: str, papers: Iterable[PaperText]) -> bool:
     for paper in papers:
         for text in paper.chunk_texts:
             for word in LINK.sub(" ", text).split():
-                if term in tokenize(word) and _NAME_FORM.search(word.strip("()[],.;:")):
+                if term in tokenize(word) and NAME_FORM.search(word.strip("()[],.;:")):
                     return True
     return False
 

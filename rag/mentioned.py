@@ -12,7 +12,7 @@ from .citations import PaperText
 from .contribution import own_names
 from .decide import wordpiece_name_test
 from .embeddings import Embedder
-from .evidence import LINK, Evidence
+from .evidence import LINK, NAME_FORM, Evidence, folded
 from .extractive import named_paper, ranked_sentences
 from .record_answer import coining_source
 from .sentences import add_sentences
@@ -152,9 +152,9 @@ def _as_anothers(name: re.Pattern[str], paper: PaperText) -> bool:
 def _unwritten(work: str, papers: list[PaperText]) -> bool:
     """Whether a versioned name ("tulu 2") is written by none of the papers, nor any word of it
     ("openai" of "openai o1"), nor a variant of it ("GPT-3.5-turbo", "MobileNet-V1")."""
-    words = [_run_together(word) for word in work.split() if len(word) > 2 and not word.isdigit()]
-    texts = [_run_together(t) for paper in papers for t in (paper.title, *paper.sentences)]
-    written = any(part in text for part in [_run_together(work), *words] if part for text in texts)
+    words = [folded(word) for word in work.split() if len(word) > 2 and not word.isdigit()]
+    texts = [folded(t) for paper in papers for t in (paper.title, *paper.sentences)]
+    written = any(part in text for part in [folded(work), *words] if part for text in texts)
     return bool(re.search(r"\d", work)) and not written
 
 
@@ -197,18 +197,13 @@ def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> boo
     return bool(about_own) and before.endswith("(") and after.startswith(")")
 
 
-def _run_together(text: str) -> str:
-    """A text's letters and digits only, in lower case ("MobileNet-V1": mobilenetv1)."""
-    return re.sub(r"[\W_]+", "", text).lower()
-
-
 def _written_as_a_name(name: re.Pattern[str], sentences: list[str]) -> bool:
     """Whether the papers write the work as a name: a capital inside it or a digit (DreamBooth, T5),
     or a capital first where no sentence begins (Vicuna); not a plain word (dropout, perplexity)."""
     for sentence in (LINK.sub(" ", s) for s in sentences):
         for written in name.finditer(sentence):
             text = written[0]
-            if any(c.isupper() for c in text[1:]) or any(c.isdigit() for c in text):
+            if NAME_FORM.search(text):
                 return True
             if text[:1].isupper() and sentence[: written.start()].strip():
                 return True
