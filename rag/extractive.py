@@ -15,6 +15,7 @@ from .contribution import (
     CONTRIBUTION,
     PROPOSING,
     background,
+    name_written,
     own_names,
     reports_finding,
     reports_outcome,
@@ -22,6 +23,7 @@ from .contribution import (
 )
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
+from .library.names import title_names
 from .query import Query
 from .sentences import is_boilerplate, reports_figure, sentence_scores
 from .topic import on_topic
@@ -41,6 +43,17 @@ CONTRIBUTION_MARGIN = 0.2
 # include ...")
 MIN_STATED_WORDS = 6  # words after "the key idea" that say what it is
 _KEY_IDEA = re.compile(r"\b(?:key|main|core|central)\s+(?:ideas?|insights?|contributions?)\b", re.IGNORECASE)
+# what names a paper's own work right before its name ("an architecture, named Primer, that ...", "we
+# call the results "model soups"", "We dub the dataset as Panda-70M", "The resulting framework VQGraph")
+_NAMING = re.compile(
+    r"\b(?:named|called|dubbed|termed|coined|resulting(?:\s+[\w-]+){0,2}?"
+    r"|(?:dub|call|name|term)\w*(?:\s+[\w-]+){0,3}?\s+as"
+    r"|(?:dub|call|name|term)\w*\s+(?:the|this|these|them|it|our)(?:\s+[\w-]+){0,2}?)[\s,:\"'\u201c\u2018]*$",
+    re.IGNORECASE,
+)
+# ... naming what a sentence before described ("the dataset", "the results", "the resulting models")
+_NAMING_BACK = re.compile(r"\b(?:resulting|(?:dub|call|name|term)\w*\s+(?:the|this|these|them|it)\b)", re.I)
+_APPOSITION = re.compile(r"^[\"'\u201d\u2019]?,\s+an?\s")  # "We release ONE-PEACE, a highly extensible model"
 
 
 def _states_key_idea(sentence: str) -> bool:
@@ -234,27 +247,67 @@ def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]], *, one:
 def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:
     """What a paper's name stands for ("what is gim?", "what is the key idea of gim?"): its first
     sentence stating its key idea in words of the question ("The key idea is simple: ..."), else
-    its first saying what it proposes that writes one of its names ("we propose GIM, a
-    self-training framework ..."), one writing a word of the question first; None when none does."""
+    its first giving its work its title's name (`_names_own_work`: "we propose GIM, a self-training
+    framework ...", "an architecture, named Primer, that ..."), else its first saying what it
+    contributes that writes one of its names, one writing a word of the question first; None when
+    none does."""
     names = own_names(paper)
-    presented = [
-        s for s in paper.sentences if CONTRIBUTION.search(s) and any(writes_name(s, n) for n in names)
-    ]
     scene = background(paper)  # "A key idea in prior work is ..."
-    stated = [s for p, s in enumerate(paper.sentences) if p not in scene and _states_key_idea(s)]
+    own = [s for p, s in enumerate(paper.sentences) if p not in scene]
+    naming = [s for s in own if _names_own_work(s, title_names(paper.title))]  # not a by-product's name
+    contributing = [
+        s
+        for s in paper.sentences
+        if s not in naming and CONTRIBUTION.search(s) and any(writes_name(s, n) for n in names)
+    ]
+    stated = [s for s in own if _states_key_idea(s)]
+    presented = naming + contributing
     return next((s for s in stated + presented if asked & set(tokenize(s))), None) or next(
         iter(presented), None
     )
 
 
+def _names_own_work(sentence: str, names: list[str]) -> bool:
+    """Whether a sentence gives the paper's work one of its names: after saying what it proposes
+    ("we propose GIM"), right after naming words ("named Primer", "we dub the dataset as Panda-70M"),
+    or in apposition ("We release ONE-PEACE, a highly extensible model ...")."""
+    for name in names:
+        written = name_written(sentence, name, re.IGNORECASE)  # we call the results "model soups"
+        if written is not None:
+            before, after = sentence[: written.start()], sentence[written.end() :]
+            if PROPOSING.search(before) or _NAMING.search(before) or _APPOSITION.match(after):
+                return True
+    return False
+
+
+def defining_sentences(paper: PaperText, asked: frozenset[str]) -> list[str]:
+    """What a paper's name stands for ("what is panda-70m?"): the sentence `presenting` it, after the
+    first saying what it proposes (else the last before it saying what it contributes) when that
+    sentence names what one before described ("We dub the dataset as Panda-70M.", "we call the
+    results ..."); [] when none presents it, or none before describes what it names ("..., we call
+    this the implicit multimodal alignment": a finding named, no work presented)."""
+    presented = presenting(paper, asked)
+    if presented is None:
+        return []
+    at = paper.sentences.index(presented)
+    written = [w for n in own_names(paper) if (w := name_written(presented, n, re.IGNORECASE))]
+    if not written or not _NAMING_BACK.search(presented[: min(w.start() for w in written)]):
+        return [presented]
+    scene = background(paper)
+    own = [p for p in range(at) if p not in scene]
+    proposing = [p for p in own if PROPOSING.search(paper.sentences[p])][:1]
+    described = proposing or [p for p in own if CONTRIBUTION.search(paper.sentences[p])][-1:]
+    return [paper.sentences[p] for p in described] + [presented] if described else []
+
+
 def method_sentences(paper: PaperText, asked: frozenset[str]) -> list[str]:
-    """How a paper's method works ("how does gptq work?"), in its abstract's order: the sentence
-    presenting it (`presenting`, else its first past the background saying what it proposes) and up
-    to MAX_MECHANISM sentences right after it saying how, until one reports an outcome (a finding,
-    an evaluation, a speed); [] when no sentence presents it."""
+    """How a paper's method works ("how does gptq work?"), in its abstract's order: the first sentence
+    defining it (`defining_sentences`), else its first past the background saying what it proposes,
+    and up to MAX_MECHANISM sentences right after it saying how, until one reports an outcome (a
+    finding, an evaluation, a speed); [] when no sentence presents it."""
     scene = background(paper)
     proposing = (s for p, s in enumerate(paper.sentences) if p not in scene and PROPOSING.search(s))
-    presented = presenting(paper, asked) or next(proposing, None)
+    presented = next(iter(defining_sentences(paper, asked)), None) or next(proposing, None)
     if presented is None:
         return []
     following = paper.sentences[paper.sentences.index(presented) + 1 :]
@@ -383,9 +436,9 @@ def extractive_answer(
         query.definition
         and named is not None
         and named.number == number
-        and (presented := presenting(named, query.terms)) is not None
+        and (defining := defining_sentences(named, query.terms))
     ):
-        return f"{presented.rstrip()} [{number}]"
+        return " ".join(f"{s.rstrip()} [{number}]" for s in defining)
     if (quote := _quoting(query)) is not None:
         return " ".join(f"{s.rstrip()} [{number}]" for s in quote(by_number[number], ranked[number]))
     if (

@@ -14,6 +14,8 @@ from .decide import wordpiece_name_test
 from .embeddings import Embedder
 from .evidence import LINK, NAME_FORM, Evidence, folded
 from .extractive import named_paper, ranked_sentences
+from .library.acronyms import long_form
+from .library.keyword import tokenize
 from .record_answer import coining_source
 from .sentences import add_sentences
 
@@ -34,7 +36,7 @@ _MADE = re.compile(
 # what kind of work it is, after its name ("the mmlu benchmark", "the bert model"): no part of it
 _KIND = re.compile(
     r"\s+(?:dataset|benchmark|model|architecture|framework|method|algorithm|library|corpus|network"
-    r"|approach|technique|system|paper|toolkit)s?$",
+    r"|approach|technique|system|paper|toolkit|module|mechanism|strategy|loss|pipeline|scheme)s?$",
     re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
@@ -114,7 +116,9 @@ def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
     papers = evidence.ranked_papers()
     if not papers or named_paper(papers) is not None or any(p.called for p in papers):
         return None
-    work = asked_work(query.text, wordpiece_name_test(embedder.count_tokens))
+    work = asked_work(query.text, wordpiece_name_test(embedder.count_tokens)) or asked_work(
+        query.text, _always_a_name(papers)
+    )
     if not work:
         return None
     name = _exactly(work)
@@ -141,6 +145,27 @@ def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
     assert written is not None  # chosen for writing it
     said = f'No paper found introduces {written[0]}; [{paper.number}] mentions it: "{sentence}"'
     return said, [paper.number]
+
+
+def _always_a_name(papers: list[PaperText]) -> Callable[[str], bool]:
+    """Whether the papers found write a term, one the vocabulary holds whole ("bert", "sam", "gemini"),
+    as a name wherever they write it: BERT, RoBERTa, Gemini past a sentence's start; never as a plain
+    word ("a video clip", "Attention" opening a sentence)."""
+
+    def always_a_name(term: str) -> bool:
+        written = False
+        for text in (LINK.sub(" ", t) for paper in papers for t in paper.chunk_texts):
+            for word in re.finditer(r"\S+", text):
+                if term not in tokenize(word[0]):
+                    continue
+                form = word[0].strip("()[],.;:\"'")
+                opening = not text[: word.start()].strip() or text[: word.start()].rstrip()[-1] in ".!?:"
+                if not (NAME_FORM.search(form) or (form[:1].isupper() and not opening)):
+                    return False
+                written = True
+        return written
+
+    return always_a_name
 
 
 def _as_anothers(name: re.Pattern[str], paper: PaperText) -> bool:
@@ -181,8 +206,9 @@ def _about(name: re.Pattern[str], paper: PaperText) -> bool:
 def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> bool:
     """Whether a sentence names its paper's own work so: after "we propose", "our" ("our DG method
     SMOS"), "novel" or "resulting", praised as new ("PoseDA, a simple yet effective framework"), or
-    in brackets in a sentence about its own work ("we", "our", the paper's own name: "CoDA consists
-    of ... (SAVPT)")."""
+    in brackets in a sentence about its own work ("we", "our", the paper's own name), short for the
+    words before it or after a kind of work ("Severity-Aware Visual Prompt Tuning (SAVPT)", "a
+    tuning method (NMTune)"), not one of a list ("vision + language (BERT)")."""
     written = name.search(sentence)
     if written is None:
         return False
@@ -193,8 +219,11 @@ def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> boo
             return True
     if _OUR_NAME.search(before) or _PRAISED.match(after):
         return True
+    if not (before.endswith("(") and after.startswith(")")):
+        return False
     about_own = _OWN.search(sentence) or any(o in sentence for o in own if not name.fullmatch(o))
-    return bool(about_own) and before.endswith("(") and after.startswith(")")
+    words = before[:-1].rstrip()  # a name for the words before it, not one of a list ("language (BERT)")
+    return bool(about_own) and (long_form(written[0], words) is not None or bool(_KIND.search(words)))
 
 
 def _written_as_a_name(name: re.Pattern[str], sentences: list[str]) -> bool:

@@ -780,8 +780,9 @@ _SUMMARY = re.compile(
     r"|^\s*what\s+is\s+(?P<about>[^?]+?)\s+about\s*\??\s*$",
     re.IGNORECASE,
 )
-# "what is gim?", "what's moe++", "what does X propose?", "what are the main contributions of X?",
-# "what is the key idea of X?": what a name stands for (a paper's: the sentence presenting it)
+# "what is gim?", "what's moe++", "what exactly is X?", "what does X propose?", "what are the main
+# contributions of X?", "what is the key idea of X?": what a name stands for (a paper's: the sentence
+# presenting it)
 _KEY = r"(?:main|key|core|central|big|basic)"
 _DEFINITION = re.compile(
     rf"^\s*what(?:\s+are|\s+is|'s)\s+the\s+(?:{_KEY}\s+)?(?:contributions?|ideas?"
@@ -790,7 +791,7 @@ _DEFINITION = re.compile(
     rf"|^\s*(?P<titled>[^:?]+?)\s*:\s*what(?:\s+is|'s)\s+the\s+{_KEY}\s+"
     r"(?:idea|insight|contribution)\s*\??\s*$"
     r"|^\s*what\s+(?:does|did)\s+(?P<proposer>[^?]+?)\s+(?:propose|introduce|present|contribute)\s*\??\s*$"
-    r"|^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$",
+    r"|^\s*what(?:\s+exactly)?(?:\s+is|'s|\s+are)(?:\s+exactly)?\s+(?P<subject>[^?]+?)(?:\s+exactly)?\s*\??\s*$",
     re.IGNORECASE,
 )
 # What a paper found: "what does X find?", "what did they show?", "what are the main findings of X?",

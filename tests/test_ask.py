@@ -619,6 +619,29 @@ def test_how_a_paper_works_quotes_what_it_proposes_then_how_not_its_results(full
     assert "outperforms" not in electra.text and "experiments" not in electra.text.casefold()
 
 
+def test_what_a_named_work_is_is_the_sentence_naming_it_after_the_one_describing_it(full: Assistant) -> None:
+    """ "what is panda-70m?" quoted "We dub the dataset as Panda-70M." alone, "what is primer?" a
+    result ("Primer uses 1/3 of the training compute ..."), "what is instructblip?" a comparison. A
+    sentence naming the work ("named Primer", "We release ONE-PEACE, a ...") is quoted, after the one
+    proposing it when it names what that one described ("the dataset", "the resulting framework");
+    how it works starts from the sentence proposing it."""
+    for question, start, then in (
+        ("what is primer?", "We identify an architecture, named Primer, that has", None),
+        ("what exactly is one-peace?", "We release ONE-PEACE, a highly extensible model", None),
+        ("what is panda-70m?", "Accordingly, to establish a video", "We dub the dataset as Panda-70M."),
+        ("what is vqgraph?", "To address this issue, we propose to learn", "The resulting framework VQGraph"),
+    ):
+        answer = full.ask(question, llm="extractive")
+        assert answer.text.startswith(start), (question, answer.text)
+        assert then is None or then in answer.text, (question, answer.text)
+        assert len(answer.citations) == 1, question
+    how = full.ask("how does vqgraph work?", llm="extractive").text
+    assert how.startswith("To address this issue, we propose to learn") and "variant of VQ-VAE" in how, how
+    # a coined by-product's name ("called ImageNet+") presents no work: the sentence proposing one does
+    reinforce = full.ask("how does reinforce data, multiply impact work?", llm="extractive").text
+    assert reinforce.startswith("We propose Dataset Reinforcement, a strategy"), reinforce
+
+
 def test_a_count_with_words_between_the_number_and_the_thing_counted_is_quoted(full: Assistant) -> None:
     """ "how many steps does nitrofusion use?": "1-4 denoising steps" (before: not read as a number of
     steps, and not quoted); "2 bits per parameter" is no number of parameters."""

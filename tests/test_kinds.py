@@ -1303,6 +1303,50 @@ def test_a_work_no_paper_introduces_is_said_to_be_only_mentioned(
     assert versioned.refused or versioned.text == "The papers found never mention tulu 2.", versioned.text
 
 
+def test_a_name_the_vocabulary_holds_whole_is_a_work_where_the_papers_always_write_it_as_one(
+    tmp_path: Path, embedder: OnnxMiniLM
+) -> None:
+    """ "what is bert?" quoted ELECTRA's "outperform the ones learned by BERT" as the answer: "bert" is
+    one WordPiece, so it was no name to the rule. A term the papers found always write as a name (BERT,
+    Gemini past a sentence's start) is one; one they also write as a plain word ("a video clip") is
+    not. "language (BERT)" in a list is no name a paper gives its own work."""
+    records = [
+        (
+            "electra",
+            "Replaced token detection",
+            "Masked language modeling methods such as BERT corrupt the input with masks. "
+            "Our representations substantially outperform the ones learned by BERT.",
+        ),
+        (
+            "distil",
+            "Distilling language models",
+            "We distill BERT into a student six times smaller. The student keeps 97% of BERT's accuracy.",
+        ),
+        (
+            "mrl",
+            "Nested representations",
+            "We learn nested representations. "
+            "We show that they extend to vision (ViT), vision + language (ALIGN) and language (BERT).",
+        ),
+        ("birds", "Counting birds from drone images", "We count birds in drone images of wetlands."),
+        ("rivers", "Mapping rivers with radar", "We map river channels from satellite radar at ten metres."),
+        ("proteins", "Folding small proteins", "We predict the structure of proteins from their sequence."),
+        (
+            "clips",
+            "Retrieving video moments",
+            "We retrieve the clip of a video a sentence describes. Each clip lasts ten seconds, "
+            "and CLIP features of its frames are pooled.",
+        ),
+    ]
+    corpus = write_jsonl(
+        tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
+    )
+    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    bert = assistant.ask("what is bert?", llm="extractive")
+    assert bert.text.startswith("No paper found introduces BERT; [1] mentions it"), bert.text
+    assert "introduces" not in assistant.ask("what is clip?", llm="extractive").text
+
+
 def test_the_work_a_question_asks_about_is_its_whole_subject(embedder: OnnxMiniLM) -> None:
     """Only a name asked about on its own or as made ("trained on", "designed", "work") is a work
     asked about, without what kind of work it is ("benchmark") or quotes; not a name asked how it
@@ -1336,7 +1380,8 @@ def test_the_work_a_question_asks_about_is_its_whole_subject(embedder: OnnxMiniL
 def test_a_paper_naming_its_own_work_is_told_from_one_naming_another() -> None:
     """Own work: after "we propose" (a few words between, none of another's: "and compare it with"),
     after "our", "novel" or "resulting" (not "the new GPT-4"), praised as new, or bracketed in a
-    sentence about its own work; a run of dashes (a second review: 29 s for 30 of them) is read at once."""
+    sentence about its own work, short for the words before it or after a kind of work (not one of a
+    list: "language (BERT)"); a run of dashes (a second review: 29 s for 30 of them) is read at once."""
     from rag.mentioned import _names_own_work
 
     cetad = re.compile("cetad", re.IGNORECASE)
@@ -1352,8 +1397,12 @@ def test_a_paper_naming_its_own_work_is_told_from_one_naming_another() -> None:
         ("The resulting CeTaD model reaches 90% accuracy.", True),
         ("A novel method outperforming CeTaD on six benchmarks.", False),
         ("We evaluate the new CeTaD on exams.", False),
+        ("We show that it extends to vision (ViT) and language (CeTaD).", False),
+        ("We propose a tuning method and a retrieval module (CeTaD).", True),
     ):
         assert _names_own_work(sentence, cetad, []) == own, sentence
+    savpt = "CoDA consists of a Severity-Aware Visual Prompt Tuning (SAVPT) mechanism."
+    assert _names_own_work(savpt, re.compile("savpt", re.IGNORECASE), ["CoDA"])
 
 
 def test_a_number_of_a_thing_as_abstracts_write_one_and_not_a_rate() -> None:
