@@ -1,16 +1,16 @@
 """What a paper's named work is, over the bundled corpus: for every paper whose title has a short name
 ("GIM" of "GIM: Learning ..."), asked in each of FORMS ("what is NAME?", ...). An answer is scored
-"defines" when it cites that paper first and a sentence it quotes introduces the work, by the judge
-below, written for this benchmark and kept apart from the product's rules: a sentence saying what the
-paper proposes, builds or releases ("we propose", "we introduce", "we identify an architecture",
-"we curate", "we release"), or the name in apposition or defined ("X, a framework ...", "X is a ...").
-"result" when every sentence it quotes reports a result (a figure, "outperforms", "achieves",
-"state-of-the-art", "experiments") and none introduces the work; "background" when it quotes a
-sentence opening with the field or earlier work ("However, ...", "Existing ...") or the abstract's
-first sentence; "not first" when it cites another paper first; "other" else (a naming sentence alone:
-"We dub the dataset as X."). Reported per form and split (a paper's split by its id); --show prints
-every answer not scored "defines". Run with PYTHONPATH set to an earlier checkout for the "before"
-figures.
+"defines" when it cites that paper first and a sentence it quotes writes the name and introduces the
+work, by the judge below, written for this benchmark and kept apart from the product's rules: it says
+what the paper proposes, builds or releases ("we propose X", "we introduce X", "we identify an
+architecture, named X", "we release X"), or defines the name ("X, a framework ...", "X is a ..."). It
+is strict: a sentence naming what the one before it described ("We dub the dataset as X.") does not
+count, even after that one. "result" when every sentence it quotes reports a result (a figure,
+"outperforms", "achieves", "state-of-the-art", "experiments") and none introduces the work;
+"background" when it quotes a sentence opening with the field or earlier work ("However, ...",
+"Existing ...") or the abstract's first sentence; "not first" when it cites another paper first;
+"other" else. Reported per form and split (a paper's split by its id); --show prints every answer not
+scored "defines". Run with PYTHONPATH set to an earlier checkout for the "before" figures.
 
 Run: .venv/bin/python benchmarks/definitions.py [--store DIR] [--show]
 """
@@ -27,6 +27,7 @@ FORMS = {
     "what is": "what is {name}?",
     "what's": "what's {name}",
     "exactly": "what exactly is {name}?",
+    "exactly after": "what is {name} exactly?",
 }
 _INTRODUCES = re.compile(
     r"\b(?:we|this (?:paper|work|study)|here)\b[^.]{0,60}?\b(?:propos|introduc|present|develop|design|build"
@@ -42,9 +43,11 @@ _RESULT = re.compile(
 
 
 def defined(name: str, sentence: str) -> bool:
-    """Whether a sentence introduces the work ("we propose ...") or defines its name ("X, a ...", "X is
-    a ...")."""
+    """Whether a sentence writes the name and introduces the work ("we propose X ...") or defines the
+    name ("X, a ...", "X is a ...")."""
     named = re.escape(name)
+    if not re.search(named, sentence, re.IGNORECASE):
+        return False
     apposition = re.search(rf"{named}\W{{0,2}},\s+an?\s|{named}\s+(?:is|are)\s+(?:an?|the)\s", sentence, re.I)
     return bool(_INTRODUCES.search(sentence) or apposition)
 

@@ -20,7 +20,7 @@ from .events import AnswerStream, Done, Event, Notice, Replaced, Token
 from .evidence import Evidence
 from .expansion import expansion_answer, spelling
 from .llm import EXTRACTIVE, LLMUnavailable
-from .mentioned import mentioned_work
+from .mentioned import defining_sentence, mentioned_work
 from .query import RecordField, joined
 from .record_answer import (
     RECORD,
@@ -176,6 +176,9 @@ class _Run:
             and spelling(evidence, self.answerer.embedder)
         ):
             self.decision = Decision(True, self.decision.probability, "a paper found spells the name out")
+        # "what is clip?": a common word to the gate, which a paper found defines ("CLIP is an approach")
+        if not self.decision.answer and self.defined:
+            self.decision = Decision(True, self.decision.probability, "a paper found says what it is")
         if evidence.query.among and evidence.query.record_field:  # the records of given papers
             self.decision = Decision(True, self.decision.probability, "the records of the papers asked about")
         elif evidence.query.among:  # which of the given papers: answered when a sentence of one settles it
@@ -205,6 +208,7 @@ class _Run:
             or missing_metric(evidence, embedder)
             or unmentioned(evidence, embedder)
             or expansion_answer(evidence, embedder)
+            or self.defined
             or mentioned_work(evidence, embedder)
         )
         if statement is not None:
@@ -262,6 +266,12 @@ class _Run:
     def titled(self) -> list[Source]:
         """For a record question, the sources whose whole title it asks about; found once per answer."""
         return whole_title_sources(self.evidence)
+
+    @cached_property
+    def defined(self) -> tuple[str, list[int]] | None:
+        """For "what is X?" where no paper found is X, the sentence of one saying what X is; found once
+        per answer."""
+        return defining_sentence(self.evidence, self.answerer.embedder)
 
     @cached_property
     def coined(self) -> tuple[Source, str] | None:

@@ -66,8 +66,8 @@ class Evidence:
     unseen: frozenset[str] = frozenset()  # the question's terms that no paper of the collection writes
     unseen_names: frozenset[str] = frozenset()  # those of them that look like names (AWQ), not words
     like: str = ""  # the title of the paper a list of papers like it is like (Query.like)
-    # a list's topic terms that look like names (humaneval, gsm8k) and that papers of the collection write
-    topic_names: frozenset[str] = frozenset()
+    # the question's terms that look like names (humaneval, gsm8k) and that papers found write as names
+    asked_names: frozenset[str] = frozenset()
     # for "how many papers ...?" without a filter: how many papers of the collection write every word
     # of its topic (a list names the most relevant the search found, which may be fewer)
     writing: int | None = None
@@ -115,7 +115,7 @@ class Evidence:
         return (
             self.query.is_list
             and not self.like
-            and bool(self.topic_names)
+            and bool(self.asked_names)
             and len(self.query.terms) <= SHORT_TOPIC_TERMS
             and any(p.covered >= TOPIC_COVERAGE and p.joins for p in self.papers.values())
         )
@@ -214,10 +214,8 @@ def gather(
     unseen = frozenset(retriever.keyword.unseen(query.text)).difference(*naming.values())
     name_like = wordpiece_name_test(embedder.count_tokens)
     like_title = like.paper.title if like is not None else ""
-    topic_names = (
-        frozenset(t for t in query.terms - unseen if name_like(t) and _written_as_name(t, texts.values()))
-        if query.is_list
-        else frozenset()
+    asked_names = frozenset(
+        t for t in query.terms - unseen if name_like(t) and _written_as_name(t, texts.values())
     )
     # a count of the whole collection only where the topic is all its words must be written: not a
     # filter's scope, papers asked about, what a list excludes, nor either side of an "or"
@@ -237,7 +235,7 @@ def gather(
         unseen=unseen,
         unseen_names=frozenset(filter(name_like, unseen)),
         like=like_title,
-        topic_names=topic_names,
+        asked_names=asked_names,
         writing=writing,
     )
 

@@ -23,7 +23,7 @@ from .contribution import (
 )
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
-from .library.names import title_names
+from .library.names import key, title_names
 from .query import Query
 from .sentences import is_boilerplate, reports_figure, sentence_scores
 from .topic import on_topic
@@ -44,15 +44,31 @@ CONTRIBUTION_MARGIN = 0.2
 MIN_STATED_WORDS = 6  # words after "the key idea" that say what it is
 _KEY_IDEA = re.compile(r"\b(?:key|main|core|central)\s+(?:ideas?|insights?|contributions?)\b", re.IGNORECASE)
 # what names a paper's own work right before its name ("an architecture, named Primer, that ...", "we
-# call the results "model soups"", "We dub the dataset as Panda-70M", "The resulting framework VQGraph")
+# call the results "model soups"", "We dub the dataset as Panda-70M", "The resulting framework VQGraph",
+# "(we coin as BECLR)"); not another's ("the so-called Hydra heads of early work")
+_QUOTE_OPENING = r"[\s,:\"'\u201c\u2018]*$"
 _NAMING = re.compile(
-    r"\b(?:named|called|dubbed|termed|coined|resulting(?:\s+[\w-]+){0,2}?"
-    r"|(?:dub|call|name|term)\w*(?:\s+[\w-]+){0,3}?\s+as"
-    r"|(?:dub|call|name|term)\w*\s+(?:the|this|these|them|it|our)(?:\s+[\w-]+){0,2}?)[\s,:\"'\u201c\u2018]*$",
+    r"\b(?:(?<!so-)(?<!so\s)called|named|dubbed|termed|coined|resulting(?:\s+[\w-]+){0,2}?"
+    r"|(?:dub|call|name|term|coin)\w*(?:\s+[\w-]+){0,3}?\s+as"
+    rf"|(?:dub|call|name|term)\w*\s+(?:the|this|these|them|it|our)(?:\s+[\w-]+){{0,2}}?){_QUOTE_OPENING}",
     re.IGNORECASE,
 )
-# ... naming what a sentence before described ("the dataset", "the results", "the resulting models")
-_NAMING_BACK = re.compile(r"\b(?:resulting|(?:dub|call|name|term)\w*\s+(?:the|this|these|them|it)\b)", re.I)
+# ... naming what a sentence before described ("we dub the dataset as", "we call the results", "The
+# resulting framework"); not "named the Few-Shot Bot", nor "To reduce the resulting latency, we propose"
+_NAMING_BACK = re.compile(
+    r"\b(?:resulting(?:\s+[\w-]+){0,2}?|(?:dub|call|name|term|coin)\w*\s+(?:(?:the|this|these)(?:\s+[\w-]+){1,3}?"
+    rf"(?:\s+as)?|them|it(?:\s+as)?)){_QUOTE_OPENING}",
+    re.IGNORECASE,
+)
+# what presents the paper's work a few words before its name ("we propose GIM", "we train and openly
+# release the Spectra LLM suite"); not another's ("we present experiments to corroborate that BECLR")
+_PRESENTS = re.compile(
+    r"\b(?:we|this\s+(?:paper|work|study))\b(?:\s+[\w-]+,?){0,3}?\s+(?:propos|introduc|present|develop|design"
+    r"|releas|build|built|construct|curat|creat|collect|train)\w*(?:\s+(?!(?:that|which|and|or|with|than|over"
+    r"|against|to|like|including|such|from|vs|versus|unlike|outperform\w*|beat\w*|surpass\w*|compar\w*)\b)\S+){0,8}?"
+    rf"{_QUOTE_OPENING}",
+    re.IGNORECASE,
+)
 _APPOSITION = re.compile(r"^[\"'\u201d\u2019]?,\s+an?\s")  # "We release ONE-PEACE, a highly extensible model"
 
 
@@ -275,7 +291,7 @@ def _names_own_work(sentence: str, names: list[str]) -> bool:
         written = name_written(sentence, name, re.IGNORECASE)  # we call the results "model soups"
         if written is not None:
             before, after = sentence[: written.start()], sentence[written.end() :]
-            if PROPOSING.search(before) or _NAMING.search(before) or _APPOSITION.match(after):
+            if _PRESENTS.search(before) or _NAMING.search(before) or _APPOSITION.match(after):
                 return True
     return False
 
@@ -291,7 +307,8 @@ def defining_sentences(paper: PaperText, asked: frozenset[str]) -> list[str]:
         return []
     at = paper.sentences.index(presented)
     written = [w for n in own_names(paper) if (w := name_written(presented, n, re.IGNORECASE))]
-    if not written or not _NAMING_BACK.search(presented[: min(w.start() for w in written)]):
+    before = presented[: min(w.start() for w in written)] if written else ""
+    if not _NAMING_BACK.search(before) or _PRESENTS.search(before):
         return [presented]
     scene = background(paper)
     own = [p for p in range(at) if p not in scene]
@@ -370,6 +387,21 @@ def _comparison(
     return "\n".join(f"- {sides[n]}: {text} [{n}]" for n, text in chosen.items())
 
 
+def _is_own_name(subject: str, paper: PaperText) -> bool:
+    """Whether a question's subject is one of the paper's names, singular or plural ("what are model
+    soups?"; not "phikon" of Phikon-v2, nor "gnn" of a title writing GNNs)."""
+
+    def keyed(name: str) -> str:
+        return key(re.findall(r"[^\W_]+", name))
+
+    return any(keyed(name) == keyed(subject) for name in own_names(paper))
+
+
+def _terms_of(paper: PaperText) -> set[str]:
+    """The terms a paper's title and sentences write."""
+    return set(tokenize(" ".join([paper.title, *paper.all_sentences()])))
+
+
 def named_paper(papers: list[PaperText]) -> PaperText | None:
     """The one paper the question names, by its short name ("tell me about points": POINTS) or by
     its title's words ("tell me about one head eight arms"), which answers it though another paper
@@ -402,7 +434,11 @@ def _quoting(query: Query) -> Callable[[PaperText, list[tuple[float, int]]], lis
 
 
 def extractive_answer(
-    query: Query, question_vector: np.ndarray, papers: list[PaperText], sides: dict[int, str] | None = None
+    query: Query,
+    question_vector: np.ndarray,
+    papers: list[PaperText],
+    sides: dict[int, str] | None = None,
+    names: frozenset[str] = frozenset(),
 ) -> str:
     """The sentences that answer the question, each cited; deterministic.
 
@@ -410,7 +446,10 @@ def extractive_answer(
     one list item a paper (so -k widens the list). Any other question is answered by one paper:
     the one it names by its title's words (`named_paper`), else the one with the best sentence
     (later-ranked papers pay a small penalty: retrieval already weighed the names in the
-    question): its best sentence, and a second one if it scores nearly as well. Quoting other
+    question) of those writing every name the question asks about (`names`: "what is distilbert?"
+    is no question for a paper on distillation) if any does: its best sentence (of those writing
+    the names, when the question does not name the paper), and a second one if it scores nearly as
+    well. Quoting other
     papers too lowered citation precision on the calibration half. "How does X work?" of the paper
     it names quotes `method_sentences`. A yes/no question is answered "Yes." or "No." only when a
     sentence of that paper settles it (then that sentence is quoted), else like any other from the
@@ -427,15 +466,18 @@ def extractive_answer(
         return ""
     order = list(ranked)
     named = named_paper(papers)
-    if named is not None and named.number in ranked:
-        number = named.number
-    else:
-        number = max(order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
     by_number = {p.number: p for p in papers}
+    if named is not None and named.number in ranked:
+        number, naming = named.number, frozenset[str]()
+    else:
+        writing = [n for n in order if names <= _terms_of(by_number[n])]
+        number = max(writing or order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
+        naming = names if number in writing else frozenset()
     if (
         query.definition
         and named is not None
         and named.number == number
+        and _is_own_name(query.defined, named)
         and (defining := defining_sentences(named, query.terms))
     ):
         return " ".join(f"{s.rstrip()} [{number}]" for s in defining)
@@ -448,7 +490,12 @@ def extractive_answer(
         and (how := method_sentences(named, query.terms))
     ):
         return " ".join(f"{s.rstrip()} [{number}]" for s in how)
-    candidates = ranked[number]
+    # a paper not named by the question, answering of a name it writes: its sentences writing the name
+    candidates = [
+        (score, position)
+        for score, position in ranked[number]
+        if naming <= set(tokenize(by_number[number].sentences[position]))
+    ] or ranked[number]
     if query.kind == "yesno":
         said, quoted = settled(query, by_number[number], candidates)
         if said:

@@ -1,6 +1,7 @@
 """Questions about a named work no paper found introduces ("what is t5 pretrained on?", "how does
 dreambooth work?"): the papers found only mention it, so its mention is quoted as a mention, never
-as the answer."""
+as the answer; or define it ("Contrastive Language-Image Pre-training (CLIP) is an approach ..."),
+which answers "what is clip?"."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .evidence import LINK, NAME_FORM, Evidence, folded
 from .extractive import named_paper, ranked_sentences
 from .library.acronyms import long_form
 from .library.keyword import tokenize
+from .query import plainly
 from .record_answer import coining_source
 from .sentences import add_sentences
 
@@ -116,8 +118,9 @@ def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
     papers = evidence.ranked_papers()
     if not papers or named_paper(papers) is not None or any(p.called for p in papers):
         return None
-    work = asked_work(query.text, wordpiece_name_test(embedder.count_tokens)) or asked_work(
-        query.text, _always_a_name(papers)
+    question = plainly(query.text)  # "what exactly is bert?"
+    work = asked_work(question, wordpiece_name_test(embedder.count_tokens)) or asked_work(
+        question, _always_a_name(papers)
     )
     if not work:
         return None
@@ -140,7 +143,8 @@ def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
     writers = {paper.number: paper for _, paper, _ in writing}
     if len(writers) == 1 and not _as_anothers(_loosely(work), *writers.values()):
         return None  # a name one paper writes may be its own, unless it says it is not
-    _, paper, sentence = max(writing, key=lambda found: found[0])
+    # a mention spelling the work out first ("Polytropon [Ponti et al., 2023] (Poly) jointly learns")
+    _, paper, sentence = max(writing, key=lambda found: (_bracketed(name, found[2]), found[0]))
     written = name.search(LINK.sub(" ", sentence))
     assert written is not None  # chosen for writing it
     said = f'No paper found introduces {written[0]}; [{paper.number}] mentions it: "{sentence}"'
@@ -166,6 +170,61 @@ def _always_a_name(papers: list[PaperText]) -> Callable[[str], bool]:
         return written
 
     return always_a_name
+
+
+# what defines the thing a sentence opens with, right after its name: "CLIP is an approach ...",
+# "Knowledge distillation (KD) aims to ...", "LoRA, a popular method, ..."
+_DEFINES = re.compile(
+    r"^\)?(?:\s*\([^()]{1,20}\))?(?:\s+(?:is|are)\s+(?:an?|the|one)\b|\s+refers?\s+to\b|\s+aims?\s+to\b"
+    r"|\s+(?:is|are)\s+defined\s+as\b|,\s+an?\s)",
+    re.IGNORECASE,
+)
+# what may stand before the thing a sentence opens with: an article, or its long form with the name
+# in brackets ("Contrastive Language-Image Pre-training (CLIP) is ...")
+_OPENS = re.compile(r"^\s*(?:(?:the|an?)\s+)?(?:[^.,;:()]{3,80}\()?$", re.IGNORECASE)
+
+
+def defining_sentence(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
+    """For "what is X?" where no paper found is X: the best-ranked sentence of a paper found that
+    opens by saying what X is ("Contrastive Language-Image Pre-training (CLIP) is an approach ...",
+    "Dataset distillation aims to ..."), cited, and its paper's number; None when none does."""
+    query = evidence.query
+    if not query.defined or query.is_list or query.sides or query.among:
+        return None
+    papers = evidence.ranked_papers()
+    if not papers or named_paper(papers) is not None or any(p.called for p in papers):
+        return None
+    name = _loosely(_KIND.sub("", _QUOTES.sub("", query.defined)).strip())
+    add_sentences(papers, embedder)
+    ranked = ranked_sentences(query, evidence.question_vector, papers)
+    defining = [
+        (score, paper.number, paper.sentences[position])
+        for paper in papers
+        for score, position in ranked.get(paper.number, [])
+        if _defines(name, paper.sentences[position])
+    ]
+    if not defining:
+        return None
+    _, number, sentence = max(defining, key=lambda found: found[0])
+    return f"{sentence.rstrip()} [{number}]", [number]
+
+
+def _defines(name: re.Pattern[str], sentence: str) -> bool:
+    """Whether a sentence opens with the name and says what it is ("CLIP is an approach ...")."""
+    return any(
+        _OPENS.match(sentence[: written.start()]) and _DEFINES.match(sentence[written.end() :])
+        for written in name.finditer(sentence)
+    )
+
+
+def _bracketed(name: re.Pattern[str], sentence: str) -> bool:
+    """Whether a sentence writes the name in brackets after the words it is short for ("Polytropon
+    (Poly)"; not "vision + language (ALIGN) and language (BERT)")."""
+    return any(
+        before.endswith("(") and sentence[w.end() :][:1] == ")" and long_form(w[0], before[:-1]) is not None
+        for w in name.finditer(sentence)
+        if (before := sentence[: w.start()])
+    )
 
 
 def _as_anothers(name: re.Pattern[str], paper: PaperText) -> bool:

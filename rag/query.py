@@ -780,9 +780,8 @@ _SUMMARY = re.compile(
     r"|^\s*what\s+is\s+(?P<about>[^?]+?)\s+about\s*\??\s*$",
     re.IGNORECASE,
 )
-# "what is gim?", "what's moe++", "what exactly is X?", "what does X propose?", "what are the main
-# contributions of X?", "what is the key idea of X?": what a name stands for (a paper's: the sentence
-# presenting it)
+# "what is gim?", "what's moe++", "what does X propose?", "what are the main contributions of X?",
+# "what is the key idea of X?": what a name stands for (a paper's: the sentence presenting it)
 _KEY = r"(?:main|key|core|central|big|basic)"
 _DEFINITION = re.compile(
     rf"^\s*what(?:\s+are|\s+is|'s)\s+the\s+(?:{_KEY}\s+)?(?:contributions?|ideas?"
@@ -791,7 +790,7 @@ _DEFINITION = re.compile(
     rf"|^\s*(?P<titled>[^:?]+?)\s*:\s*what(?:\s+is|'s)\s+the\s+{_KEY}\s+"
     r"(?:idea|insight|contribution)\s*\??\s*$"
     r"|^\s*what\s+(?:does|did)\s+(?P<proposer>[^?]+?)\s+(?:propose|introduce|present|contribute)\s*\??\s*$"
-    r"|^\s*what(?:\s+exactly)?(?:\s+is|'s|\s+are)(?:\s+exactly)?\s+(?P<subject>[^?]+?)(?:\s+exactly)?\s*\??\s*$",
+    r"|^\s*what(?:\s+is|'s|\s+are)\s+(?P<subject>[^?]+?)\s*\??\s*$",
     re.IGNORECASE,
 )
 # What a paper found: "what does X find?", "what did they show?", "what are the main findings of X?",
@@ -957,13 +956,33 @@ def asks_speed(question: str) -> bool:
     return any(m.start() == 0 or m.group()[0].islower() for m in _SPEED.finditer(asked))
 
 
-def asks_definition(question: str) -> bool:
-    """Whether a question asks what a name stands for ("what is gim?")."""
+def defined_subject(question: str) -> str:
+    """What a question asks the definition of, without an article ("gim" of "what is the gim?",
+    "GIM" of "what is the key idea of GIM?"); "" when it asks none, or asks what the thing was made
+    from, used for or good at ("what is X trained on?")."""
     match = _DEFINITION.match(question)
     if match is None:
-        return False
+        return ""
     subject = match["subject"] or match["proposer"] or match["contributor"] or match["titled"]
-    return len(subject.split()) <= MAX_DEFINED_WORDS and not asks_summary(question)
+    if len(subject.split()) > MAX_DEFINED_WORDS or asks_summary(question) or _MADE_OF.search(subject):
+        return ""
+    return re.sub(r"^(?:the|an?)\s+", "", subject.strip(), flags=re.IGNORECASE)
+
+
+# what may end a question's subject that asks of a thing other than what it is ("what is X trained
+# on?", "what is X used for?", "what is X good at?")
+_MADE_OF = re.compile(
+    r"\s(?:(?:pre-?|fine-?)?train(?:ed)?|(?:fine-?)?tuned|used|evaluated|tested|applied|built|made|designed"
+    r"|based|developed|implemented|good|bad|better|worse|best|known|capable)(?:\s+(?:on|for|to|with|in|from|by|at))?$",
+    re.IGNORECASE,
+)
+# "what exactly is X?", "what is X exactly?": "exactly" asks nothing
+_EXACTLY = re.compile(r"^(\s*what)\s+exactly\b|\s+exactly(?=\s*[?.!]*\s*$)", re.IGNORECASE)
+
+
+def plainly(question: str) -> str:
+    """A question without the "exactly" of "what exactly is X?" ("what is X?")."""
+    return _EXACTLY.sub(lambda m: m[1] or "", question)
 
 
 def without_request(question: str) -> str:
@@ -1235,6 +1254,7 @@ class Query:
     wants_problem: bool = False
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
     definition: bool = False  # "what is gim?": what a name stands for
+    defined: str = ""  # what it asks the definition of ("gim")
     # a list of the papers most like the paper this names, when it is one ("papers like model soups")
     like: str = ""
     # the things a list asks its papers to combine ("which papers combine LoRA and MoE?"): each listed
@@ -1282,7 +1302,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
     if (sentence := asked_sentence(lead_in(question)[0])) != question:
         return parse(sentence, filters, list_form=list_form)
     record = record_question(question)
-    plain = _WHATS.sub(r"\1what's", without_request(question).replace("\u2019", "'"))
+    plain = _WHATS.sub(r"\1what's", plainly(without_request(question)).replace("\u2019", "'"))
     # "is it true that X uses Y?", "X uses Y, right?": a yes/no question about "X uses Y"
     confirming = bool(YES_NO_WRAPPING.search(plain))
     plain = YES_NO_WRAPPING.sub("", plain).strip() or plain
@@ -1326,6 +1346,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         # "is the paper open source?" names no paper to search by: as asked
         search = named if named and not (_POINTING.match(named) or _PAPERS.fullmatch(named)) else search
     summary = kind == "lookup" and asks_summary(question)
+    definitive = kind == "lookup" and not (findings or evaluation or _SPEED_OF.search(plain))
+    defined = defined_subject(plain) if definitive else ""
     speed = kind != "list" and asks_speed(plain) and not summary  # "tell me about the need for speed"
     # the papers of its scope, without a topic ("papers by NAME"), or the whole collection's size
     catalogue = (bool(asked) and not set(tokenize(_IN_STORE.sub("", search))) - _NO_TOPIC) or whole
@@ -1366,9 +1388,8 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         mechanism=kind == "lookup" and bool(_MECHANISM.match(without_regarding(plain))),
         wants_problem=kind in ("lookup", "comparison") and bool(_PROBLEM.search(plain)),
         instances=kind == "lookup" and bool(_INSTANCES.search(plain)),
-        definition=kind == "lookup"
-        and asks_definition(plain)
-        and not (findings or evaluation or _SPEED_OF.search(plain)),
+        definition=bool(defined),
+        defined=defined,
         like=like,
         stands_for=stands_for,
         counted_as=listed_as if listed_as and kind == "list" else "",

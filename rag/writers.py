@@ -87,7 +87,9 @@ class ExtractiveWriter:
     def _pieces(self, evidence: Evidence) -> Iterator[str]:
         papers = evidence.ranked_papers()
         add_sentences(papers, self.embedder)
-        text = extractive_answer(evidence.query, evidence.question_vector, papers, evidence.sides)
+        text = extractive_answer(
+            evidence.query, evidence.question_vector, papers, evidence.sides, evidence.asked_names
+        )
         for line in text.splitlines(keepends=True):  # a list has one paper a line
             sentences = split_sentences(line)
             for position, sentence in enumerate(sentences, 1):

@@ -642,6 +642,41 @@ def test_what_a_named_work_is_is_the_sentence_naming_it_after_the_one_describing
     assert reinforce.startswith("We propose Dataset Reinforcement, a strategy"), reinforce
 
 
+def test_a_name_asked_about_is_answered_from_a_paper_writing_it(full: Assistant) -> None:
+    """ "what is distilbert?" quoted Multi-student Diffusion Distillation, which never writes
+    DistilBERT, ranked first for "distil": a name the question asks about, that a paper found writes,
+    is answered from a paper writing it."""
+    answer = full.ask("what is distilbert?", llm="extractive")
+    assert answer.citations[0].paper.title.startswith("Build a Robust QA System"), answer.text
+    assert "DistilBERT" in answer.text
+
+
+def test_what_a_thing_is_is_the_sentence_of_a_paper_found_that_opens_by_saying_so(full: Assistant) -> None:
+    """ "what is clip?" was refused ("clip" is a common word to the gate), "what is uda?" said only that
+    a paper mentions UDA: where no paper found is the thing asked about, a sentence opening by saying
+    what it is answers, cited."""
+    clip = full.ask("what is clip?", llm="extractive")
+    assert not clip.refused, clip.text
+    assert clip.text.startswith("Contrastive Language-Image Pre-training (CLIP) is an approach"), clip.text
+    uda = full.ask("what exactly is UDA?", llm="extractive")
+    assert uda.text.startswith("Unsupervised Domain Adaptation (UDA) aims to adapt models"), uda.text
+    # a mention spelling the work out is the one quoted (a review: "Second, we find that Poly/MHR ...")
+    poly = full.ask("what is poly?", llm="extractive")
+    assert poly.text.startswith('No paper found introduces Poly; [1] mentions it: "Polytropon'), poly.text
+    from rag.mentioned import _defines, _loosely
+
+    clip_name = _loosely("clip")
+    for sentence, defines in (
+        ("CLIP is an approach to learn from captions.", True),
+        ("The CLIP, a dual encoder, is trained on pairs.", True),
+        ("Knowledge distillation (CLIP) aims to compress a model.", True),
+        ("We fine-tune CLIP, a dual encoder, on our data.", False),  # not what the sentence is about
+        ("Recently, CLIP is a popular choice.", False),
+        ("The CLIP model is a dual encoder.", False),
+    ):
+        assert _defines(clip_name, sentence) is defines, sentence
+
+
 def test_a_count_with_words_between_the_number_and_the_thing_counted_is_quoted(full: Assistant) -> None:
     """ "how many steps does nitrofusion use?": "1-4 denoising steps" (before: not read as a number of
     steps, and not quoted); "2 bits per parameter" is no number of parameters."""

@@ -1991,6 +1991,17 @@ def test_what_is_typed_in_a_hurry_still_asks_what_a_paper_is(question: str) -> N
     assert query.definition and query.wants_method
 
 
+def test_what_a_thing_is_asked_exactly_is_a_definition_and_what_it_was_made_from_is_none() -> None:
+    """A review: "what exactly is FiVE?" kept "exactly" as a term (refused), and "what is GIM trained
+    on?" was read as what GIM is."""
+    for question in ("what exactly is FiVE?", "what is FiVE exactly?", "What exactly are model soups?"):
+        query = parse(question)
+        assert query.definition and "exactly" not in query.terms, question
+    assert parse("what is the gim?").defined == "gim"
+    for question in ("what is gim trained on?", "what exactly is gim trained on?", "what is x used for?"):
+        assert not parse(question).definition, question
+
+
 def test_what_a_named_paper_is_is_the_sentence_presenting_it(assistant: Assistant) -> None:
     """ "what is gim?" quotes the sentence proposing GIM and saying what it is (before: the sentence
     most like the question, "GIM also enables generalization to ...")."""
@@ -2279,6 +2290,44 @@ def test_the_key_idea_of_a_paper_is_the_sentence_presenting_it(assistant: Assist
     assert parse(question).definition
     answer = assistant.ask(question, llm="extractive")
     assert answer.text.startswith("To address this problem, we propose GIM, a self-training"), answer.text
+
+
+def test_what_presents_a_papers_work_is_told_from_what_names_another_or_a_finding() -> None:
+    """A review of the naming sentences: "named the Chatty assistant" names nothing described before
+    it; "To reduce the resulting latency, we propose FastX" presents FastX itself; "the so-called Hydra
+    heads of early work" are another's; "we present experiments to corroborate that BECLR ..." is a
+    result, "(we coin as BECLR)" a naming; and a title's name only answers for itself ("phikon" is
+    not Phikon-v2)."""
+    from rag.extractive import _is_own_name, defining_sentences
+
+    chatty = _paper(
+        "Chatty: Dialogue without fine-tuning",
+        "We propose a prompt-based classifier of dialogue skills.",
+        "Finally, we create an end-to-end chatbot called the Chatty assistant, which picks a skill.",
+    )
+    assert defining_sentences(chatty, frozenset({"chatty"})) == [chatty.sentences[1]]
+    fastx = _paper(
+        "FastX: Pruning for speed",
+        "Large models are slow.",
+        "To reduce the resulting latency, we propose FastX, a structured pruning method.",
+        "FastX is 2x faster on ImageNet.",
+    )
+    assert defining_sentences(fastx, frozenset({"fastx"})) == [fastx.sentences[1]]
+    hydra = _paper(
+        "Hydra: Multi-branch adapters",
+        "Existing methods, such as the so-called Hydra heads of early work, use one branch.",
+        "We propose a multi-branch low-rank adapter, Hydra, that merges two branches.",
+    )
+    assert defining_sentences(hydra, frozenset({"hydra"})) == [hydra.sentences[1]]
+    beclr = _paper(
+        "BECLR: Batch-enhanced contrastive few-shot learning",
+        "We then present a suite of experiments to corroborate that BECLR sets a new state of the art.",
+        "DyCE and OpTA are two pieces of a novel end-to-end approach (we coin as BECLR).",
+    )
+    assert defining_sentences(beclr, frozenset({"beclr"})) == [beclr.sentences[1]]
+    soups = _paper("Model soups: averaging weights", "We average the weights of fine-tuned models.")
+    assert _is_own_name("model soups", soups) and _is_own_name("Model-Soup", soups)
+    assert not _is_own_name("phikon", _paper("Phikon-v2: A large pathology model", "We train it."))
 
 
 def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
