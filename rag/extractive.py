@@ -387,14 +387,15 @@ def _comparison(
     return "\n".join(f"- {sides[n]}: {text} [{n}]" for n, text in chosen.items())
 
 
-def _is_own_name(subject: str, paper: PaperText) -> bool:
-    """Whether a question's subject is one of the paper's names, singular or plural ("what are model
-    soups?"; not "phikon" of Phikon-v2, nor "gnn" of a title writing GNNs)."""
+def is_own_name(subject: str, paper: PaperText) -> bool:
+    """Whether a question's subject is one of the paper's names or its title, singular or plural, with
+    or without an article ("what are model soups?", "what is the need for speed?"; not "phikon" of
+    Phikon-v2, nor "gnn" of a title writing GNNs)."""
 
     def keyed(name: str) -> str:
-        return key(re.findall(r"[^\W_]+", name))
+        return key(re.findall(r"[^\W_]+", re.sub(r"^(?:the|an?)\s+", "", name, flags=re.IGNORECASE)))
 
-    return any(keyed(name) == keyed(subject) for name in own_names(paper))
+    return any(keyed(name) == keyed(subject) for name in [*own_names(paper), paper.title])
 
 
 def _terms_of(paper: PaperText) -> set[str]:
@@ -446,10 +447,10 @@ def extractive_answer(
     one list item a paper (so -k widens the list). Any other question is answered by one paper:
     the one it names by its title's words (`named_paper`), else the one with the best sentence
     (later-ranked papers pay a small penalty: retrieval already weighed the names in the
-    question) of those writing every name the question asks about (`names`: "what is distilbert?"
-    is no question for a paper on distillation) if any does: its best sentence (of those writing
-    the names, when the question does not name the paper), and a second one if it scores nearly as
-    well. Quoting other
+    question) of those writing every name of what the question asks the definition of (`names`:
+    "what is distilbert?" is no question for a paper on distillation) if any does: its best sentence
+    (of those writing the names, when the question does not name the paper), and a second one if it
+    scores nearly as well. Quoting other
     papers too lowered citation precision on the calibration half. "How does X work?" of the paper
     it names quotes `method_sentences`. A yes/no question is answered "Yes." or "No." only when a
     sentence of that paper settles it (then that sentence is quoted), else like any other from the
@@ -467,6 +468,7 @@ def extractive_answer(
     order = list(ranked)
     named = named_paper(papers)
     by_number = {p.number: p for p in papers}
+    names = names & frozenset(tokenize(query.defined))  # what is asked about, not a name in passing
     if named is not None and named.number in ranked:
         number, naming = named.number, frozenset[str]()
     else:
@@ -477,7 +479,7 @@ def extractive_answer(
         query.definition
         and named is not None
         and named.number == number
-        and _is_own_name(query.defined, named)
+        and is_own_name(query.defined, named)
         and (defining := defining_sentences(named, query.terms))
     ):
         return " ".join(f"{s.rstrip()} [{number}]" for s in defining)

@@ -14,10 +14,10 @@ from .contribution import own_names
 from .decide import wordpiece_name_test
 from .embeddings import Embedder
 from .evidence import LINK, NAME_FORM, Evidence, folded
-from .extractive import named_paper, ranked_sentences
+from .extractive import is_own_name, named_paper, ranked_sentences
 from .library.acronyms import long_form
 from .library.keyword import tokenize
-from .query import plainly
+from .query import KIND_OF_WORK, plainly
 from .record_answer import coining_source
 from .sentences import add_sentences
 
@@ -33,12 +33,6 @@ _ASKED = re.compile(
 _MADE = re.compile(
     r"\s+(?:(?:pre-?|fine-?)?train(?:ed)?|(?:fine-?)?tuned|designed|built|made|implemented|developed|based"
     r"|works?)(?:\s+(?:on|from|with|in))?$",
-    re.IGNORECASE,
-)
-# what kind of work it is, after its name ("the mmlu benchmark", "the bert model"): no part of it
-_KIND = re.compile(
-    r"\s+(?:dataset|benchmark|model|architecture|framework|method|algorithm|library|corpus|network"
-    r"|approach|technique|system|paper|toolkit|module|mechanism|strategy|loss|pipeline|scheme)s?$",
     re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
@@ -98,7 +92,7 @@ def asked_work(question: str, name_like: Callable[[str], bool]) -> str:
     def is_name(term: str) -> bool:
         return name_like(term) or bool(_LETTERS_THEN_DIGITS.match(term))
 
-    owner = _KIND.sub("", rest[: possessive.start()] if possessive else _MADE.sub("", rest))
+    owner = KIND_OF_WORK.sub("", rest[: possessive.start()] if possessive else _MADE.sub("", rest))
     work = named_subject(owner, is_name)
     words = [word.strip(" ?.!,") for word in owner.split()]
     if [word.lower() for word in words[:1]] == ["the"]:
@@ -185,16 +179,18 @@ _OPENS = re.compile(r"^\s*(?:(?:the|an?)\s+)?(?:[^.,;:()]{3,80}\()?$", re.IGNORE
 
 
 def defining_sentence(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
-    """For "what is X?" where no paper found is X: the best-ranked sentence of a paper found that
+    """For "what is X?" where no paper found is X (by its name, not by words of its title): the
+    best-ranked sentence of a paper found that
     opens by saying what X is ("Contrastive Language-Image Pre-training (CLIP) is an approach ...",
     "Dataset distillation aims to ..."), cited, and its paper's number; None when none does."""
     query = evidence.query
     if not query.defined or query.is_list or query.sides or query.among:
         return None
     papers = evidence.ranked_papers()
-    if not papers or named_paper(papers) is not None or any(p.called for p in papers):
+    named = named_paper(papers)
+    if not papers or (named and is_own_name(query.defined, named)) or any(p.called for p in papers):
         return None
-    name = _loosely(_KIND.sub("", _QUOTES.sub("", query.defined)).strip())
+    name = _loosely(_QUOTES.sub("", query.defined).strip())
     add_sentences(papers, embedder)
     ranked = ranked_sentences(query, evidence.question_vector, papers)
     defining = [
@@ -282,7 +278,7 @@ def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> boo
         return False
     about_own = _OWN.search(sentence) or any(o in sentence for o in own if not name.fullmatch(o))
     words = before[:-1].rstrip()  # a name for the words before it, not one of a list ("language (BERT)")
-    return bool(about_own) and (long_form(written[0], words) is not None or bool(_KIND.search(words)))
+    return bool(about_own) and (long_form(written[0], words) is not None or bool(KIND_OF_WORK.search(words)))
 
 
 def _written_as_a_name(name: re.Pattern[str], sentences: list[str]) -> bool:

@@ -957,18 +957,25 @@ def asks_speed(question: str) -> bool:
 
 
 def defined_subject(question: str) -> str:
-    """What a question asks the definition of, without an article ("gim" of "what is the gim?",
-    "GIM" of "what is the key idea of GIM?"); "" when it asks none, or asks what the thing was made
-    from, used for or good at ("what is X trained on?")."""
+    """What a question asks the definition of, without an article nor the kind of work it is ("gim" of
+    "what is the gim paper?", "GIM" of "what is the key idea of GIM?"); "" when it asks none, or asks
+    what the thing was made from, used for or good at ("what is X trained on?")."""
     match = _DEFINITION.match(question)
     if match is None:
         return ""
     subject = match["subject"] or match["proposer"] or match["contributor"] or match["titled"]
     if len(subject.split()) > MAX_DEFINED_WORDS or asks_summary(question) or _MADE_OF.search(subject):
         return ""
-    return re.sub(r"^(?:the|an?)\s+", "", subject.strip(), flags=re.IGNORECASE)
+    subject = re.sub(r"^(?:the|an?)\s+", "", subject.strip(), flags=re.IGNORECASE)
+    return KIND_OF_WORK.sub("", subject) or subject
 
 
+# what kind of work a name is, after it ("the mmlu benchmark", "the gim paper"): no part of the name
+KIND_OF_WORK = re.compile(
+    r"\s+(?:dataset|benchmark|model|architecture|framework|method|algorithm|library|corpus|network"
+    r"|approach|technique|system|paper|toolkit|module|mechanism|strategy|loss|pipeline|scheme)s?$",
+    re.IGNORECASE,
+)
 # what may end a question's subject that asks of a thing other than what it is ("what is X trained
 # on?", "what is X used for?", "what is X good at?")
 _MADE_OF = re.compile(

@@ -2298,7 +2298,7 @@ def test_what_presents_a_papers_work_is_told_from_what_names_another_or_a_findin
     heads of early work" are another's; "we present experiments to corroborate that BECLR ..." is a
     result, "(we coin as BECLR)" a naming; and a title's name only answers for itself ("phikon" is
     not Phikon-v2)."""
-    from rag.extractive import _is_own_name, defining_sentences
+    from rag.extractive import defining_sentences, is_own_name
 
     chatty = _paper(
         "Chatty: Dialogue without fine-tuning",
@@ -2326,8 +2326,8 @@ def test_what_presents_a_papers_work_is_told_from_what_names_another_or_a_findin
     )
     assert defining_sentences(beclr, frozenset({"beclr"})) == [beclr.sentences[1]]
     soups = _paper("Model soups: averaging weights", "We average the weights of fine-tuned models.")
-    assert _is_own_name("model soups", soups) and _is_own_name("Model-Soup", soups)
-    assert not _is_own_name("phikon", _paper("Phikon-v2: A large pathology model", "We train it."))
+    assert is_own_name("model soups", soups) and is_own_name("Model-Soup", soups)
+    assert not is_own_name("phikon", _paper("Phikon-v2: A large pathology model", "We train it."))
 
 
 def test_a_key_idea_the_abstract_states_as_such_is_quoted_first() -> None:
