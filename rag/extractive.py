@@ -24,7 +24,7 @@ from .contribution import (
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
 from .library.names import key, title_names
-from .query import Query
+from .query import Query, without_kind
 from .sentences import is_boilerplate, reports_figure, sentence_scores
 from .topic import on_topic
 from .yesno import first_verdict, topic_terms, verdict
@@ -389,18 +389,20 @@ def _comparison(
 
 def is_own_name(subject: str, paper: PaperText) -> bool:
     """Whether a question's subject is one of the paper's names or its title, singular or plural, with
-    or without an article ("what are model soups?", "what is the need for speed?"; not "phikon" of
-    Phikon-v2, nor "gnn" of a title writing GNNs)."""
+    or without an article or the kind of work it is ("what are model soups?", "what is the need for
+    speed?", "the gim paper"; not "phikon" of Phikon-v2, nor "gnn" of a title writing GNNs)."""
 
     def keyed(name: str) -> str:
         return key(re.findall(r"[^\W_]+", re.sub(r"^(?:the|an?)\s+", "", name, flags=re.IGNORECASE)))
 
-    return any(keyed(name) == keyed(subject) for name in [*own_names(paper), paper.title])
+    asked = {keyed(form) for form in without_kind(subject)}
+    return any(keyed(name) in asked for name in [*own_names(paper), paper.title])
 
 
-def _terms_of(paper: PaperText) -> set[str]:
-    """The terms a paper's title and sentences write."""
-    return set(tokenize(" ".join([paper.title, *paper.all_sentences()])))
+def _writes(paper: PaperText, term: str) -> bool:
+    """Whether a paper's title or sentences write a term, singular or plural ("gpu": GPUs)."""
+    written = set(tokenize(" ".join([paper.title, *paper.all_sentences()])))
+    return bool({term, f"{term}s", term.removesuffix("s")} & written)
 
 
 def named_paper(papers: list[PaperText]) -> PaperText | None:
@@ -447,10 +449,10 @@ def extractive_answer(
     one list item a paper (so -k widens the list). Any other question is answered by one paper:
     the one it names by its title's words (`named_paper`), else the one with the best sentence
     (later-ranked papers pay a small penalty: retrieval already weighed the names in the
-    question) of those writing every name of what the question asks the definition of (`names`:
-    "what is distilbert?" is no question for a paper on distillation) if any does: its best sentence
-    (of those writing the names, when the question does not name the paper), and a second one if it
-    scores nearly as well. Quoting other
+    question) of those writing every name the question asks about (`names`: "what is distilbert?"
+    is no question for a paper on distillation) if any does: its best sentence (of those writing the
+    names a definition asks about, when the question does not name the paper), and a second one if
+    it scores nearly as well. Quoting other
     papers too lowered citation precision on the calibration half. "How does X work?" of the paper
     it names quotes `method_sentences`. A yes/no question is answered "Yes." or "No." only when a
     sentence of that paper settles it (then that sentence is quoted), else like any other from the
@@ -468,13 +470,13 @@ def extractive_answer(
     order = list(ranked)
     named = named_paper(papers)
     by_number = {p.number: p for p in papers}
-    names = names & frozenset(tokenize(query.defined))  # what is asked about, not a name in passing
     if named is not None and named.number in ranked:
         number, naming = named.number, frozenset[str]()
     else:
-        writing = [n for n in order if names <= _terms_of(by_number[n])]
+        writing = [n for n in order if all(_writes(by_number[n], name) for name in names)]
         number = max(writing or order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
-        naming = names if number in writing else frozenset()
+        # what a definition asks about chooses the sentences too, not a name in passing ("with lora")
+        naming = names & frozenset(tokenize(query.defined)) if number in writing else frozenset()
     if (
         query.definition
         and named is not None

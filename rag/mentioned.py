@@ -17,7 +17,7 @@ from .evidence import LINK, NAME_FORM, Evidence, folded
 from .extractive import is_own_name, named_paper, ranked_sentences
 from .library.acronyms import long_form
 from .library.keyword import tokenize
-from .query import KIND_OF_WORK, plainly
+from .query import KIND_OF_WORK, plainly, without_kind
 from .record_answer import coining_source
 from .sentences import add_sentences
 
@@ -180,9 +180,9 @@ _OPENS = re.compile(r"^\s*(?:(?:the|an?)\s+)?(?:[^.,;:()]{3,80}\()?$", re.IGNORE
 
 def defining_sentence(evidence: Evidence, embedder: Embedder) -> tuple[str, list[int]] | None:
     """For "what is X?" where no paper found is X (by its name, not by words of its title): the
-    best-ranked sentence of a paper found that
-    opens by saying what X is ("Contrastive Language-Image Pre-training (CLIP) is an approach ...",
-    "Dataset distillation aims to ..."), cited, and its paper's number; None when none does."""
+    best-ranked sentence of a paper found that opens by saying what X is, with or without the kind
+    of work asked ("Contrastive Language-Image Pre-training (CLIP) is an approach ...", "Consistency
+    models are a nascent family ..."), cited, and its paper's number; None when none does."""
     query = evidence.query
     if not query.defined or query.is_list or query.sides or query.among:
         return None
@@ -190,14 +190,14 @@ def defining_sentence(evidence: Evidence, embedder: Embedder) -> tuple[str, list
     named = named_paper(papers)
     if not papers or (named and is_own_name(query.defined, named)) or any(p.called for p in papers):
         return None
-    name = _loosely(_QUOTES.sub("", query.defined).strip())
+    names = [_loosely(_QUOTES.sub("", form).strip()) for form in without_kind(query.defined)]
     add_sentences(papers, embedder)
     ranked = ranked_sentences(query, evidence.question_vector, papers)
     defining = [
         (score, paper.number, paper.sentences[position])
         for paper in papers
         for score, position in ranked.get(paper.number, [])
-        if _defines(name, paper.sentences[position])
+        if any(_defines(name, paper.sentences[position]) for name in names)
     ]
     if not defining:
         return None

@@ -957,17 +957,24 @@ def asks_speed(question: str) -> bool:
 
 
 def defined_subject(question: str) -> str:
-    """What a question asks the definition of, without an article nor the kind of work it is ("gim" of
-    "what is the gim paper?", "GIM" of "what is the key idea of GIM?"); "" when it asks none, or asks
-    what the thing was made from, used for or good at ("what is X trained on?")."""
+    """What a question asks the definition of, without an article ("gim paper" of "what is the gim
+    paper?", "GIM" of "what is the key idea of GIM?"); "" when it asks none (its words but the kind
+    of work it is too many), or asks what the thing was made from, used for or good at ("what is X
+    trained on?")."""
     match = _DEFINITION.match(question)
     if match is None:
         return ""
     subject = match["subject"] or match["proposer"] or match["contributor"] or match["titled"]
-    if len(subject.split()) > MAX_DEFINED_WORDS or asks_summary(question) or _MADE_OF.search(subject):
+    named = KIND_OF_WORK.sub("", subject) or subject
+    if len(named.split()) > MAX_DEFINED_WORDS or asks_summary(question) or _MADE_OF.search(subject):
         return ""
-    subject = re.sub(r"^(?:the|an?)\s+", "", subject.strip(), flags=re.IGNORECASE)
-    return KIND_OF_WORK.sub("", subject) or subject
+    return re.sub(r"^(?:the|an?)\s+", "", subject.strip(), flags=re.IGNORECASE)
+
+
+def without_kind(subject: str) -> list[str]:
+    """A subject as asked and, when it ends with one, without the kind of work it is ("gim paper":
+    also "gim"; "consistency models" is also a name as asked)."""
+    return list(dict.fromkeys([subject, KIND_OF_WORK.sub("", subject) or subject]))
 
 
 # what kind of work a name is, after it ("the mmlu benchmark", "the gim paper"): no part of the name

@@ -1998,6 +1998,8 @@ def test_what_a_thing_is_asked_exactly_is_a_definition_and_what_it_was_made_from
         query = parse(question)
         assert query.definition and "exactly" not in query.terms, question
     assert parse("what is the gim?").defined == "gim"
+    assert parse("what is the gim paper?").defined == "gim paper"
+    assert parse("what is the need for speed paper?").definition  # four words, but the kind of work
     for question in ("what is gim trained on?", "what exactly is gim trained on?", "what is x used for?"):
         assert not parse(question).definition, question
 
