@@ -41,6 +41,10 @@ from .topic import (
 # "Which papers ..." looks this many times as far as -k; the list keeps the papers the evidence supports.
 LIST_BREADTH = 3
 SIDE_DEPTH = 5  # the papers searched for each side of a comparison, to find the one its title names
+# A name asked in passing chooses the answering paper only when at most this many papers of the
+# collection write it (a review's probe of 153 questions naming things in passing: "efficientnets"
+# and "nsfw" chose the right paper, "llms", "imagenet", "gpu" and "chatgpt" an off-topic one)
+RARE_NAME_PAPERS = 3
 
 
 class SearchOptions(TypedDict, total=False):
@@ -68,6 +72,9 @@ class Evidence:
     like: str = ""  # the title of the paper a list of papers like it is like (Query.like)
     # the question's terms that look like names (humaneval, gsm8k) and that papers found write as names
     asked_names: frozenset[str] = frozenset()
+    # those that choose the paper answering: of what a definition asks about ("distilbert"), or
+    # rare in the collection ("efficientnets"; not "llms" nor "imagenet", asked in passing)
+    choosing_names: frozenset[str] = frozenset()
     # for "how many papers ...?" without a filter: how many papers of the collection write every word
     # of its topic (a list names the most relevant the search found, which may be fewer)
     writing: int | None = None
@@ -217,6 +224,10 @@ def gather(
     asked_names = frozenset(
         t for t in query.terms - unseen if name_like(t) and _written_as_name(t, texts.values())
     )
+    defined = frozenset(tokenize(query.defined))
+    choosing = frozenset(
+        t for t in asked_names if t in defined or retriever.keyword.papers_writing(t) <= RARE_NAME_PAPERS
+    )
     # a count of the whole collection only where the topic is all its words must be written: not a
     # filter's scope, papers asked about, what a list excludes, nor either side of an "or"
     counting = (
@@ -236,6 +247,7 @@ def gather(
         unseen_names=frozenset(filter(name_like, unseen)),
         like=like_title,
         asked_names=asked_names,
+        choosing_names=choosing,
         writing=writing,
     )
 

@@ -263,14 +263,16 @@ def finding_sentences(paper: PaperText, ranked: list[tuple[float, int]], *, one:
 def presenting(paper: PaperText, asked: frozenset[str]) -> str | None:
     """What a paper's name stands for ("what is gim?", "what is the key idea of gim?"): its first
     sentence stating its key idea in words of the question ("The key idea is simple: ..."), else
-    its first giving its work its title's name (`_names_own_work`: "we propose GIM, a self-training
-    framework ...", "an architecture, named Primer, that ..."), else its first saying what it
-    contributes that writes one of its names, one writing a word of the question first; None when
-    none does."""
+    its first giving its work the name asked, else its title's name (`_names_own_work`: "we propose
+    GIM, a self-training framework ...", "an architecture, named Primer, that ..."), else its first
+    saying what it contributes that writes one of its names, one writing a word of the question
+    first; None when none does."""
     names = own_names(paper)
     scene = background(paper)  # "A key idea in prior work is ..."
     own = [s for p, s in enumerate(paper.sentences) if p not in scene]
-    naming = [s for s in own if _names_own_work(s, title_names(paper.title))]  # not a by-product's name
+    # the name asked about, else the title's: not a by-product's ("called ImageNet+")
+    asked_names = [n for n in names if set(tokenize(n)) <= asked] or title_names(paper.title)
+    naming = [s for s in own if _names_own_work(s, asked_names)]
     contributing = [
         s
         for s in paper.sentences
@@ -399,10 +401,10 @@ def is_own_name(subject: str, paper: PaperText) -> bool:
     return any(keyed(name) in asked for name in [*own_names(paper), paper.title])
 
 
-def _writes(paper: PaperText, term: str) -> bool:
-    """Whether a paper's title or sentences write a term, singular or plural ("gpu": GPUs)."""
+def _writes(paper: PaperText, terms: frozenset[str]) -> bool:
+    """Whether a paper's title or sentences write every term, singular or plural ("gpu": GPUs)."""
     written = set(tokenize(" ".join([paper.title, *paper.all_sentences()])))
-    return bool({term, f"{term}s", term.removesuffix("s")} & written)
+    return all({term, f"{term}s", term.removesuffix("s")} & written for term in terms)
 
 
 def named_paper(papers: list[PaperText]) -> PaperText | None:
@@ -449,11 +451,11 @@ def extractive_answer(
     one list item a paper (so -k widens the list). Any other question is answered by one paper:
     the one it names by its title's words (`named_paper`), else the one with the best sentence
     (later-ranked papers pay a small penalty: retrieval already weighed the names in the
-    question) of those writing every name the question asks about (`names`: "what is distilbert?"
-    is no question for a paper on distillation) if any does: its best sentence (of those writing the
-    names a definition asks about, when the question does not name the paper), and a second one if
-    it scores nearly as well. Quoting other
-    papers too lowered citation precision on the calibration half. "How does X work?" of the paper
+    question) of those writing every name that chooses it (`names`, Evidence.choosing_names: "what
+    is distilbert?" is no question for a paper on distillation) if any does: its best sentence (of
+    those writing the names a definition asks about, when the question does not name the paper),
+    and a second one if it scores nearly as well. Quoting other papers too lowered citation
+    precision on the calibration half. "How does X work?" of the paper
     it names quotes `method_sentences`. A yes/no question is answered "Yes." or "No." only when a
     sentence of that paper settles it (then that sentence is quoted), else like any other from the
     paper's own sentences (not its background), without a verdict; a comparison quotes each
@@ -473,7 +475,7 @@ def extractive_answer(
     if named is not None and named.number in ranked:
         number, naming = named.number, frozenset[str]()
     else:
-        writing = [n for n in order if all(_writes(by_number[n], name) for name in names)]
+        writing = [n for n in order if _writes(by_number[n], names)]
         number = max(writing or order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
         # what a definition asks about chooses the sentences too, not a name in passing ("with lora")
         naming = names & frozenset(tokenize(query.defined)) if number in writing else frozenset()

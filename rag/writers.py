@@ -88,7 +88,7 @@ class ExtractiveWriter:
         papers = evidence.ranked_papers()
         add_sentences(papers, self.embedder)
         text = extractive_answer(
-            evidence.query, evidence.question_vector, papers, evidence.sides, evidence.asked_names
+            evidence.query, evidence.question_vector, papers, evidence.sides, evidence.choosing_names
         )
         for line in text.splitlines(keepends=True):  # a list has one paper a line
             sentences = split_sentences(line)

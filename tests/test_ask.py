@@ -697,6 +697,9 @@ def test_a_name_in_passing_keeps_the_best_sentences_and_a_paper_is_its_name(full
     # it should ("efficientnets": BigNAS, not ShiftNAS); and a kind of work may be part of the name
     bignas = full.ask("which method beats efficientnets without retraining subnets?", llm="extractive")
     assert bignas.citations[0].paper.title.startswith("BigNAS"), bignas.text
+    # a fourth review: a name many papers write ("llms", "vlms") is asked in passing, and chooses none
+    anomalies = full.ask("can vlms detect anomalies in surveillance video with llms?", llm="extractive")
+    assert anomalies.citations[0].paper.title.startswith("Follow the Rules"), anomalies.text
     consistency = full.ask("what are consistency models?", llm="extractive")
     assert consistency.text.startswith("Consistency models are a nascent family"), consistency.text
 

@@ -2327,6 +2327,14 @@ def test_what_presents_a_papers_work_is_told_from_what_names_another_or_a_findin
         "DyCE and OpTA are two pieces of a novel end-to-end approach (we coin as BECLR).",
     )
     assert defining_sentences(beclr, frozenset({"beclr"})) == [beclr.sentences[1]]
+    # a name the paper gives a part of its work is defined by the sentence naming that part
+    parts = _paper(
+        "BECLR: Batch-enhanced contrastive few-shot learning",
+        "We propose an iterative Optimal Transport-based distribution Alignment (OpTA) strategy.",
+        "DyCE and OpTA are two pieces of a novel end-to-end approach (we coin as BECLR).",
+    )
+    assert defining_sentences(parts, frozenset({"opta"})) == [parts.sentences[0]]
+    assert defining_sentences(parts, frozenset({"beclr"})) == [parts.sentences[1]]
     soups = _paper("Model soups: averaging weights", "We average the weights of fine-tuned models.")
     assert is_own_name("model soups", soups) and is_own_name("Model-Soup", soups)
     assert not is_own_name("phikon", _paper("Phikon-v2: A large pathology model", "We train it."))
