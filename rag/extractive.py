@@ -475,7 +475,7 @@ def extractive_answer(
     if named is not None and named.number in ranked:
         number, naming = named.number, frozenset[str]()
     else:
-        writing = [n for n in order if _writes(by_number[n], names)]
+        writing = [n for n in order if _writes(by_number[n], names)] if names else []
         number = max(writing or order, key=lambda n: (ranked[n][0][0] - RANK_PENALTY * order.index(n), -n))
         # what a definition asks about chooses the sentences too, not a name in passing ("with lora")
         naming = names & frozenset(tokenize(query.defined)) if number in writing else frozenset()

@@ -1268,7 +1268,7 @@ class Query:
     wants_problem: bool = False
     instances: bool = False  # "what models does X fine-tune?": the things a paper uses, by name
     definition: bool = False  # "what is gim?": what a name stands for
-    defined: str = ""  # what it asks the definition of ("gim")
+    defined: str = ""  # what it asks the definition of ("gim", "gim paper")
     # a list of the papers most like the paper this names, when it is one ("papers like model soups")
     like: str = ""
     # the things a list asks its papers to combine ("which papers combine LoRA and MoE?"): each listed
