@@ -23,7 +23,7 @@ from .contribution import (
 )
 from .injection import looks_like_instruction
 from .library.keyword import tokenize
-from .library.names import key, title_names
+from .library.names import PIECE, key, title_names, without_article
 from .query import Query, without_kind
 from .sentences import is_boilerplate, reports_figure, sentence_scores
 from .topic import on_topic
@@ -395,7 +395,7 @@ def is_own_name(subject: str, paper: PaperText) -> bool:
     speed?", "the gim paper"; not "phikon" of Phikon-v2, nor "gnn" of a title writing GNNs)."""
 
     def keyed(name: str) -> str:
-        return key(re.findall(r"[^\W_]+", re.sub(r"^(?:the|an?)\s+", "", name, flags=re.IGNORECASE)))
+        return key(PIECE.findall(without_article(name)))
 
     asked = {keyed(form) for form in without_kind(subject)}
     return any(keyed(name) in asked for name in [*own_names(paper), paper.title])

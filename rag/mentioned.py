@@ -217,10 +217,16 @@ def _bracketed(name: re.Pattern[str], sentence: str) -> bool:
     """Whether a sentence writes the name in brackets after the words it is short for ("Polytropon
     (Poly)"; not "vision + language (ALIGN) and language (BERT)")."""
     return any(
-        before.endswith("(") and sentence[w.end() :][:1] == ")" and long_form(w[0], before[:-1]) is not None
+        (words := _before_brackets(sentence, w)) is not None and long_form(w[0], words) is not None
         for w in name.finditer(sentence)
-        if (before := sentence[: w.start()])
     )
+
+
+def _before_brackets(sentence: str, written: re.Match[str]) -> str | None:
+    """The words before a name a sentence writes alone in brackets ("a tuning method" of "a tuning
+    method (NMTune)"); None when it is not."""
+    before, after = sentence[: written.start()], sentence[written.end() :]
+    return before[:-1].rstrip() if before.endswith("(") and after.startswith(")") else None
 
 
 def _as_anothers(name: re.Pattern[str], paper: PaperText) -> bool:
@@ -274,10 +280,11 @@ def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> boo
             return True
     if _OUR_NAME.search(before) or _PRAISED.match(after):
         return True
-    if not (before.endswith("(") and after.startswith(")")):
+    words = _before_brackets(sentence, written)
+    if words is None:
         return False
     about_own = _OWN.search(sentence) or any(o in sentence for o in own if not name.fullmatch(o))
-    words = before[:-1].rstrip()  # a name for the words before it, not one of a list ("language (BERT)")
+    # a name for the words before it, not one of a list ("language (BERT)")
     return bool(about_own) and (long_form(written[0], words) is not None or bool(KIND_OF_WORK.search(words)))
 
 

@@ -16,6 +16,7 @@ from .citations import figures, written_figures
 from .errors import InputError
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
+from .library.names import without_article
 from .scope import asked_filter
 from .topic import acronyms
 from .untrusted import without_controls
@@ -968,7 +969,7 @@ def defined_subject(question: str) -> str:
     named = KIND_OF_WORK.sub("", subject) or subject
     if len(named.split()) > MAX_DEFINED_WORDS or asks_summary(question) or _MADE_OF.search(subject):
         return ""
-    return re.sub(r"^(?:the|an?)\s+", "", subject.strip(), flags=re.IGNORECASE)
+    return without_article(subject)
 
 
 def without_kind(subject: str) -> list[str]:

@@ -80,6 +80,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def without_article(text: str) -> str:
+    """A name or phrase without the article it opens with ("The Need for Speed": "Need for Speed")."""
+    return re.sub(r"^(?:the|an?)\s+", "", text.strip(), flags=re.IGNORECASE)
+
+
 def key(pieces: Iterable[str]) -> str:
     """A name's lookup key: its pieces folded and joined, a plural "s" dropped (TTMs: ttm)."""
     joined = "".join(fold(p) for p in pieces)
