@@ -9,12 +9,15 @@ leaves that out), all untimed, then times:
   bare     a new embedder of the same checkout (warmed up) embedding exactly the texts ingest embeds,
            in calls of embed_batch_size texts as ingest makes them ("bare"), and in one call
            holding all of them ("bare1")
+`--first` times each on its first use instead, in a process of its own: the ingest with a new
+embedder, no warm-up and nothing it imports on first use imported (its model loads in the time, as
+do nltk and Chroma's Rust bindings), the bare embedder with its model loading in the time too.
 Wall and CPU seconds of each. The checkouts are interleaved, their order alternating run by run,
 and the bare embedder goes first in every other run; medians are reported, with the speed-up of
 papers per second and the ingest's time over the bare embedder's. `--stages` adds, for this
 checkout, one run of each stage on its own (read, chunk, embed, upsert, keyword index).
 
-Run: python benchmarks/ingest_speed.py [--before REV] [--runs 3] [--cold] [--stages] [--json]
+Run: python benchmarks/ingest_speed.py [--before REV] [--runs 3] [--cold | --first] [--stages] [--json]
 """
 
 from __future__ import annotations
@@ -58,8 +61,9 @@ def chunk_texts(embedder: Any) -> list[str]:
     ]
 
 
-def child(bare_first: bool, warm_up: bool) -> dict[str, Any]:
-    """One measurement in this process (run with PYTHONPATH at the checkout measured)."""
+def child(steps: list[str], warm_up: bool, first_use: bool = False) -> dict[str, Any]:
+    """One measurement in this process (run with PYTHONPATH at the checkout measured): the steps
+    ("bare", "ingest") in that order; first_use: the embedder's model is not loaded before either."""
     import chromadb  # noqa: F401  (imports are not what is measured)
     from llama_index.core.node_parser import SentenceSplitter  # noqa: F401
 
@@ -72,7 +76,8 @@ def child(bare_first: bool, warm_up: bool) -> dict[str, Any]:
 
     def ingest() -> None:
         embedder = OnnxMiniLM()
-        embedder.embed(["warm up the model"])
+        if not first_use:
+            embedder.embed(["warm up the model"])
         with tempfile.TemporaryDirectory() as tmp:
             if warm_up:  # what an ingest imports and loads on first use, into a store of its own
                 warm_up_file = Path(tmp) / "warm-up.jsonl"
@@ -92,8 +97,9 @@ def child(bare_first: bool, warm_up: bool) -> dict[str, Any]:
 
     def bare() -> None:
         embedder = OnnxMiniLM()
-        embedder.embed(["warm up the model"])
-        texts = chunk_texts(embedder)
+        if not first_use:
+            embedder.embed(["warm up the model"])
+        texts = chunk_texts(embedder)  # counting tokens does not load the model
         start = _clock()
         for at in range(0, len(texts), batch):
             embedder.embed(texts[at : at + batch])
@@ -103,8 +109,8 @@ def child(bare_first: bool, warm_up: bool) -> dict[str, Any]:
         result["bare1"] = _since(start)
         result["texts"] = len(texts)
 
-    for step in (bare, ingest) if bare_first else (ingest, bare):
-        step()
+    for step in steps:
+        {"bare": bare, "ingest": ingest}[step]()
     result["load"] = os.getloadavg()[0]
     return result
 
@@ -157,19 +163,21 @@ def stages() -> dict[str, dict[str, float]]:
     return out
 
 
-def run_child(checkout: Path, bare_first: bool, warm_up: bool) -> dict[str, Any]:
-    """One measurement in a new process importing the checkout's package."""
+def run_child(checkout: Path, bare_first: bool, warm_up: bool, first_use: bool = False) -> dict[str, Any]:
+    """One measurement in a new process importing the checkout's package (first_use: each step
+    in a process of its own)."""
+    steps = ["bare", "ingest"] if bare_first else ["ingest", "bare"]
+    if first_use:
+        return {k: v for step in steps for k, v in _child_process(checkout, [step], "--first").items()}
+    return _child_process(checkout, steps, *([] if warm_up else ["--cold"]))
+
+
+def _child_process(checkout: Path, steps: list[str], *flags: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env["PYTHONPATH"] = str(checkout)
     with tempfile.TemporaryDirectory() as cwd:  # no rag.toml of ours
         result = subprocess.run(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--child",
-                "bare" if bare_first else "ingest",
-                *([] if warm_up else ["--cold"]),
-            ],
+            [sys.executable, str(Path(__file__).resolve()), "--child", ",".join(steps), *flags],
             capture_output=True,
             text=True,
             env=env,
@@ -208,10 +216,20 @@ def main() -> int:
     parser.add_argument(
         "--cold", action="store_true", help="no warm-up ingest: time the first use's imports too"
     )
-    parser.add_argument("--child", choices=["bare", "ingest", "stages"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--first",
+        action="store_true",
+        help="each in a process of its own, its model loading in the time: the first use of both",
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(stages() if args.child == "stages" else child(args.child == "bare", not args.cold)))
+        measured = (
+            stages()
+            if args.child == "stages"
+            else child(args.child.split(","), warm_up=not (args.cold or args.first), first_use=args.first)
+        )
+        print(json.dumps(measured))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         checkouts = {"after": ROOT}
@@ -226,7 +244,9 @@ def main() -> int:
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in checkouts}
         for n in range(args.runs):
             for name in list(checkouts) if n % 2 == 0 else list(checkouts)[::-1]:
-                runs[name].append(run_child(checkouts[name], bare_first=n % 2 == 1, warm_up=not args.cold))
+                runs[name].append(
+                    run_child(checkouts[name], n % 2 == 1, warm_up=not args.cold, first_use=args.first)
+                )
                 print(
                     f"[ingest_speed] run {n + 1} {name}: {json.dumps(runs[name][-1])}",
                     file=sys.stderr,

@@ -155,7 +155,8 @@ class OnnxMiniLM:
             self._threads = physical_cores()
         return self._threads
 
-    def _load(self) -> None:
+    def load(self) -> None:
+        """Load the model and its tokenizer now (the first `embed` does otherwise)."""
         with self._lock:
             if self._session is not None:
                 return
@@ -206,7 +207,7 @@ class OnnxMiniLM:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return vectors
-        self._load()
+        self.load()
         assert self._tokenizer is not None
         self.calls += 1
         self.texts_embedded += len(texts)

@@ -60,7 +60,7 @@ class SharedModel:
         from rag.embeddings import OnnxMiniLM
 
         self.model = OnnxMiniLM()
-        self.model._load()
+        self.model.load()
         self.vectors: dict[str, Any] = {}
 
     def install(self, left: Path) -> None:
@@ -69,7 +69,7 @@ class SharedModel:
         from rag.embeddings import OnnxMiniLM
 
         shared, known, fresh = self.model, self.vectors, {}
-        load, embed = OnnxMiniLM._load, OnnxMiniLM.embed
+        load, embed = OnnxMiniLM.load, OnnxMiniLM.embed
 
         def loaded(model: OnnxMiniLM) -> None:
             if model._session is None and model._model_file() == shared._model_file():
@@ -92,7 +92,7 @@ class SharedModel:
                     left.with_suffix(".part").write_bytes(pickle.dumps(fresh))
                     left.with_suffix(".part").replace(left)
 
-        OnnxMiniLM._load, OnnxMiniLM.embed = loaded, remembered  # type: ignore[method-assign]
+        OnnxMiniLM.load, OnnxMiniLM.embed = loaded, remembered  # type: ignore[method-assign]
         atexit.register(leave)
 
     def collect(self, left: Path) -> None:

@@ -529,3 +529,33 @@ def test_an_ingest_removes_what_a_killed_rebuild_left_half_built(assistant: Assi
     names = [c.name for c in library.store._client.list_collections()]
     assert "papers" + STAGING_SUFFIX not in names and "papers" in names
     assert assistant.ingest().notes == [] and len(library.store.papers()) == 13
+
+
+def test_the_model_loads_while_the_first_papers_are_chunked(
+    tmp_path: Path, small_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the model (a third of a second, without the GIL) is not waited for before chunking."""
+    import threading
+
+    from rag.library.ingest import Chunker
+
+    embedder = OnnxMiniLM()  # a new one: its model is not loaded yet
+    loading = threading.Event()
+    load, chunks = embedder.load, Chunker.chunks
+
+    def load_noted() -> None:
+        loading.set()
+        load()
+
+    seen: list[bool] = []
+
+    def chunks_once_loading(self: Chunker, paper: object) -> object:
+        if not seen:  # without the overlap the model loads only once the first batch is chunked
+            seen.append(loading.wait(timeout=10))
+        return chunks(self, paper)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embedder, "load", load_noted)
+    monkeypatch.setattr(Chunker, "chunks", chunks_once_loading)
+    assistant = Assistant(Settings(store_dir=tmp_path / "s"), embedder=embedder)
+    report = assistant.ingest([small_corpus])
+    assert report.embedded == 13 and seen == [True]

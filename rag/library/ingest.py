@@ -259,6 +259,9 @@ def _embed_and_write(
         ThreadPoolExecutor(at_once, thread_name_prefix="embed-call") as embedder_calls,
         ThreadPoolExecutor(1, thread_name_prefix="write") as writer,
     ):
+        load = getattr(embedder, "load", None)
+        if load is not None:  # onnxruntime loads the model without the GIL while the first batch is
+            embedder_calls.submit(load)  # chunked (a failure here is raised again by the first embed)
         upcoming = chunker.submit(next, batches, None)
 
         def start_embedding() -> None:
