@@ -22,6 +22,7 @@ from .decide import answer_probability, wordpiece_name_test
 from .display import Display, PlainDisplay, Write
 from .errors import NoMatchError, RagError
 from .events import AnswerStream, Event, Notice
+from .evidence import RARE_NAME_PAPERS
 from .files import write_file
 from .followups import (
     Placed,
@@ -34,6 +35,7 @@ from .followups import (
     compared_in,
     condense,
     counted_again,
+    described,
     has_pointer,
     listed_again,
     needs_rewriting,
@@ -84,6 +86,12 @@ NEW_TOPIC_SIMILARITY = 0.3
 # follow-ups not pointing back write at most one ("came" in "Which methods came out on top?"), its
 # off-topic questions of benchmarks/followups.jsonl two to four.
 FOREIGN_WORDS = 2
+# A question pointing back only by a description ("the dataset of 5 billion image-text pairs")
+# describes the paper it finds as typed when that paper writes this many of its words that none of
+# the last answer's papers write: of the descriptions in the chats written to design it,
+# those of the last paper lacked at most one ("was released", "with flipped images"), those of
+# another paper two to four.
+DESCRIBED_ELSEWHERE = 2
 HELP = """Ask a question, or use a command:
   /help              this help
   /sources           the last answer's papers with their scores
@@ -103,11 +111,16 @@ HELP = """Ask a question, or use a command:
 _POINTING_WORDS = frozenset({"author", "method", "model", "approach", "dataset", "benchmark", "result"})
 
 
-def _words_of(contextual: Evidence, previous: list[str]) -> set[str]:
-    """The words of the last answer's papers as the contextual search fetched them."""
+def _text_of(contextual: Evidence, previous: list[str]) -> str:
+    """The text of the last answer's papers as the contextual search fetched them."""
     numbers = [s.number for s in contextual.sources if s.paper.paper_id in previous]
     papers = [contextual.papers[n] for n in numbers if n in contextual.papers]
-    return set(tokenize(" ".join(text for p in papers for text in [p.title, *p.chunk_texts])))
+    return "\n".join(text for p in papers for text in [p.title, *p.chunk_texts])
+
+
+def _words_of(contextual: Evidence, previous: list[str]) -> set[str]:
+    """The words of the last answer's papers as the contextual search fetched them."""
+    return set(tokenize(_text_of(contextual, previous)))
 
 
 def _closer_elsewhere(typed: Evidence, contextual: Evidence, previous: list[str]) -> float:
@@ -156,13 +169,17 @@ class ChatSession:
 
     def _follows(self, question: str, typed: Evidence, contextual: Evidence, previous: list[str]) -> bool:
         """Whether the follow-up reading wins: by the question's form (pointing back, naming no other
-        paper, and no new topic found as typed), else by the evidence alone."""
+        paper, describing none found as typed, and no new topic found as typed), by what "what is
+        X?" asks (`_defined_follows`), else by the evidence alone."""
         gain = answer_probability(contextual.signals) - answer_probability(typed.signals)
         words = set(tokenize(question))
         keyword = self.assistant.library.keyword_index()
         if not refers_back(question):
             if typed.query.is_list and asks_for_papers(question):  # papers, not the last answer's
                 return False
+            settled = self._defined_follows(question, typed, contextual, previous)
+            if settled:
+                return settled == "follows"
             # The carried title alone can make the contextual search strong; words no paper writes
             # ("the boiling point of nitrogen on Mars" after beehives) make a question of its own,
             # and so do words the last answer's papers never write: in benchmarks/followups.jsonl the
@@ -181,8 +198,18 @@ class ChatSession:
         # after GPTQ (which writes "model", not "merging") asks about a new topic, "and on
         # ImageNet?" after Model soups does not.
         ellipsis = not has_pointer(question) and bool(words)
-        if ellipsis and not holds(_words_of(contextual, previous), max(words, key=keyword.idf)):
+        written = _words_of(contextual, previous)
+        if ellipsis and not holds(written, max(words, key=keyword.idf)):
             return False
+        # "The dataset of 5 billion image-text pairs" after ZeroQ describes the paper found as typed,
+        # which writes what ZeroQ does not; "the dataset that was released" after LAION-5B, or "the
+        # method with flipped images" after FYI, describes the last one.
+        unwritten = [w for w in set(tokenize(described(question))) if not holds(written, w)]
+        if len(unwritten) >= DESCRIBED_ELSEWHERE and typed.sources:
+            found = typed.sources[0].paper.paper_id
+            found_writes = sum(holds(_words_of(typed, [found]), w) for w in unwritten)
+            if found not in previous and found_writes >= DESCRIBED_ELSEWHERE:
+                return False
         # A new topic has words of its own ("how do they detect memorized images?"); "who are the
         # authors?" or "and on ImageNet?" has too few to be one.
         own = len(set(tokenize(question)) - _POINTING_WORDS) >= 2
@@ -193,6 +220,34 @@ class ChatSession:
             -gain < NEW_TOPIC_MARGIN and _closer_elsewhere(typed, contextual, previous) < NEW_TOPIC_SIMILARITY
         )
 
+    def _defined_follows(
+        self, question: str, typed: Evidence, contextual: Evidence, previous: list[str]
+    ) -> str:
+        """Whether "what is X?" asks of the last answer ("follows") or anew ("anew"), by what X is;
+        "" when that does not settle it. X as the last answer's papers write it, asked with "the" or
+        written by a few papers of the collection, is theirs although the question as typed finds
+        another paper first ("what is the generator network?" after ELECTRA, "what is the rank?"
+        after a LoRA variant); X many papers write, asked without "the", is asked in general ("what
+        is a vit?", "what is imagenet?" after papers that mention them), and so is X that titles the
+        paper found first and none of the last answer's; X naming a paper is that paper's."""
+        defined = typed.query.defined
+        if not defined:
+            return ""
+        named = self.assistant.gatherer.retriever(self.filters).named(defined)
+        if named:
+            return "anew" if any(p not in previous for p in named) else ""
+        papers = self.assistant.library.keyword_index().papers_writing(defined)
+        definite = re.search(rf"\bthe\s+{re.escape(defined)}", question, re.IGNORECASE)
+        phrase = re.compile(rf"(?<![\w-]){re.escape(defined)}(?![\w-])", re.IGNORECASE)
+        first = typed.sources[0].paper if typed.sources else None
+        if first is not None and first.paper_id not in previous:
+            titled = [s.paper.title for s in contextual.sources if s.paper.paper_id in previous]
+            if not definite and phrase.search(first.title) and not any(phrase.search(t) for t in titled):
+                return "anew"  # a paper titled with it is about it
+            if (definite or papers <= RARE_NAME_PAPERS) and phrase.search(_text_of(contextual, previous)):
+                return "follows"
+        return "anew" if papers > RARE_NAME_PAPERS and not definite else ""
+
     def evidence(self, question: str) -> tuple[Evidence, bool]:
         """The evidence to answer from, and whether it is the follow-up reading: for the question
         as typed, or with the conversation when that evidence is stronger.
@@ -200,7 +255,7 @@ class ChatSession:
         After a list or an answer about one paper, "what about X?" asks the last question of X
         (`asked_again`, `listed_again`), and after a list "how many of them?" asks it again, counted
         (`counted_again`). Otherwise whether a question leans on the conversation is
-        decided by retrieval, not by its words:
+        decided by retrieval, not by its words ("what is X?" by what X is too, `_defined_follows`):
         the question is searched as typed and with the last answer's first cited paper carried
         along (its cited papers ranked first). A question whose form points back ("they", "the
         authors", "and on ImageNet?") keeps the contextual form unless it names another paper or

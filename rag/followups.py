@@ -667,6 +667,23 @@ def refers_back(question: str) -> bool:
     return has_pointer(question) or bool(_ELLIPSIS.match(question))
 
 
+# "the dataset of 5 billion image-text pairs", "the method that averages weights": which one it is
+_DESCRIBED = re.compile(
+    r"\bthe\s+(?:work|study|method|model|approach|technique|framework|dataset|benchmark|system)"
+    r"\s+(?:that|which|with|of|based\s+on|called|named)\s+(?P<description>[^?.!,;]+)",
+    re.IGNORECASE,
+)
+
+
+def described(question: str) -> str:
+    """What a question pointing back only by describing a thing says of it ("5 billion image-text
+    pairs" of "what is the dataset of 5 billion image-text pairs?"); "" when it points otherwise."""
+    descriptions = [m["description"] for m in _DESCRIBED.finditer(question)]
+    if not descriptions or any(has_pointer(text) for text in [_DESCRIBED.sub(" ", question), *descriptions]):
+        return ""
+    return " ".join(descriptions)
+
+
 def has_pointer(question: str) -> bool:
     """Whether a question has a word standing for the last answer's papers ("they", "the authors")."""
     return bool(_POINTER.search(_NOT_BACK.sub(" ", question)) or _SUPERLATIVE_ONE.search(question))

@@ -167,10 +167,12 @@ def _always_a_name(papers: list[PaperText]) -> Callable[[str], bool]:
 
 
 # what defines the thing a sentence opens with, right after its name: "CLIP is an approach ...",
-# "Knowledge distillation (KD) aims to ...", "LoRA, a popular method, ..."
+# "Knowledge distillation (KD) aims to ...", "LoRA, a popular method, ...", "Low-Rank Adaptations
+# (LoRAs) have emerged as a powerful ... technique"
 _DEFINES = re.compile(
     r"^\)?(?:\s*\([^()]{1,20}\))?(?:\s+(?:is|are)\s+(?:an?|the|one)\b|\s+refers?\s+to\b|\s+aims?\s+to\b"
-    r"|\s+(?:is|are)\s+defined\s+as\b|,\s+an?\s)",
+    r"|\s+(?:is|are)\s+defined\s+as\b|,\s+an?\s"
+    r"|\s+(?:has|have)\s+(?:recently\s+)?(?:emerged|become)\s+(?:as\s+)?(?:an?|the|one)\b)",
     re.IGNORECASE,
 )
 # what may stand before the thing a sentence opens with: an article, or its long form with the name

@@ -486,6 +486,44 @@ def test_an_ellipsis_about_what_the_last_paper_never_writes_is_a_new_topic(full:
         assert on_last is stays, question
 
 
+@pytest.mark.parametrize(
+    ("first", "question", "stays"),
+    [
+        # many papers write ViT and ImageNet: asked without "the", they are asked in general
+        ("papers on neural architecture search", "what is a vit?", False),
+        ("what is model soups?", "what is imagenet?", False),
+        # a few papers write a generator network, ELECTRA among them: its own
+        ("what is electra?", "what is the generator network?", True),
+        # a description points back only when the last paper writes its rarest word
+        ("what is zeroq?", "what is the dataset of 5 billion image-text pairs?", False),
+        ("what is gptq?", "what is the method that averages fine-tuned model weights?", False),
+        # a few papers write it, 2DMSE among them, but the paper found first is titled with it
+        ("what is 2dmse?", "what is matryoshka representation learning?", False),
+        # the last paper writes it, and "the" points at its rank, though another paper's title
+        # writes "Low-Rank" (a review)
+        ("what is hydra?", "what is the rank?", True),
+        ("what is cabage?", "what is the generator?", True),
+        # a description of the last paper still points back (a review)
+        ("what is zeroq?", "how does the method which uses distilled data work?", True),
+        ("what is laion-5b?", "who released the dataset that was filtered with clip?", True),
+    ],
+)
+def test_what_a_thing_is_asked_mid_chat_is_the_last_papers_by_how_they_write_it(
+    full: Assistant, first: str, question: str, stays: bool
+) -> None:
+    """ "what is X?" after an answer: carrying the last paper's title along finds it for anything it
+    mentions, so the follow-up reading would win for a ViT that BigNAS writes in passing."""
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    answer = full.ask(first, llm="extractive")
+    session.turns.append(Turn(first, first, answer))
+    evidence, followed = session.evidence(question)
+    assert followed is stays
+    last = {c.paper.paper_id for c in answer.citations}
+    assert (evidence.sources[0].paper.paper_id in last) is stays
+    if not stays:
+        assert evidence.query.text == question
+
+
 def test_a_new_topic_announced_mid_chat_is_asked_anew(full: Assistant) -> None:
     """ "different topic: what methods exist for data pruning?" after Model soups: asked as typed, a list."""
     session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
@@ -663,6 +701,10 @@ def test_what_a_thing_is_is_the_sentence_of_a_paper_found_that_opens_by_saying_s
     # a mention spelling the work out is the one quoted (a review: "Second, we find that Poly/MHR ...")
     poly = full.ask("what is poly?", llm="extractive")
     assert poly.text.startswith('No paper found introduces Poly; [1] mentions it: "Polytropon'), poly.text
+    # "have emerged as a ..." says what they are too ("what is lora?" quoted "Our approach relies on
+    # synthetic data to transfer LoRA modules.")
+    lora = full.ask("what is lora?", llm="extractive")
+    assert lora.text.startswith("Low-Rank Adaptations (LoRAs) have emerged as a powerful"), lora.text
     from rag.mentioned import _defines, _loosely
 
     clip_name = _loosely("clip")
@@ -673,6 +715,8 @@ def test_what_a_thing_is_is_the_sentence_of_a_paper_found_that_opens_by_saying_s
         ("We fine-tune CLIP, a dual encoder, on our data.", False),  # not what the sentence is about
         ("Recently, CLIP is a popular choice.", False),
         ("The CLIP model is a dual encoder.", False),
+        ("CLIP has recently become the standard image-text encoder.", True),
+        ("CLIP has become popular.", False),
     ):
         assert _defines(clip_name, sentence) is defines, sentence
 

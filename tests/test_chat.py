@@ -27,6 +27,7 @@ from rag.followups import (
     chosen_form,
     compared_in,
     counted_again,
+    described,
     listed_again,
     needs_rewriting,
     placed_in,
@@ -391,6 +392,23 @@ def test_a_new_topic_asked_with_they_leaves_the_last_paper(session: ChatSession)
 )
 def test_what_points_back_at_the_last_answer(question: str, points_back: bool) -> None:
     assert refers_back(question) is points_back
+
+
+@pytest.mark.parametrize(
+    ("question", "description"),
+    [
+        ("what is the dataset of 5 billion image-text pairs?", "5 billion image-text pairs"),
+        ("what is the framework based on the sbp abstraction?", "the sbp abstraction"),
+        ("how does the method which uses distilled data work?", "uses distilled data work"),
+        # pointing otherwise too, or not describing
+        ("what is the method that they use?", ""),
+        ("how big is the dataset of their paper?", ""),
+        ("how big is the dataset?", ""),
+        ("what is the accuracy of the method on imagenet?", ""),
+    ],
+)
+def test_what_a_question_pointing_back_by_a_description_says(question: str, description: str) -> None:
+    assert described(question) == description
 
 
 def test_a_question_no_paper_answers_is_refused_mid_chat_not_answered_from_the_last_paper(
