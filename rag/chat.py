@@ -54,7 +54,15 @@ from .followups import (
 )
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
-from .query import PLAIN_NAME, asks_for_papers, aspect_of_nothing, lead_in, parse, without_regarding
+from .query import (
+    PLAIN_NAME,
+    asks_for_papers,
+    aspect_of_nothing,
+    defined_subject,
+    lead_in,
+    parse,
+    without_regarding,
+)
 from .untrusted import printable, whole_number, without_controls
 from .yesno import holds
 
@@ -111,11 +119,11 @@ HELP = """Ask a question, or use a command:
 _POINTING_WORDS = frozenset({"author", "method", "model", "approach", "dataset", "benchmark", "result"})
 
 
-def _text_of(contextual: Evidence, previous: list[str]) -> str:
-    """The text of the last answer's papers as the contextual search fetched them."""
+def _text_of(contextual: Evidence, previous: list[str], *, titles: bool = True) -> str:
+    """The text of the last answer's papers as the contextual search fetched them (their titles too)."""
     numbers = [s.number for s in contextual.sources if s.paper.paper_id in previous]
     papers = [contextual.papers[n] for n in numbers if n in contextual.papers]
-    return "\n".join(text for p in papers for text in [p.title, *p.chunk_texts])
+    return "\n".join(text for p in papers for text in [*([p.title] if titles else []), *p.chunk_texts])
 
 
 def _words_of(contextual: Evidence, previous: list[str]) -> set[str]:
@@ -204,7 +212,7 @@ class ChatSession:
         # "The dataset of 5 billion image-text pairs" after ZeroQ describes the paper found as typed,
         # which writes what ZeroQ does not; "the dataset that was released" after LAION-5B, or "the
         # method with flipped images" after FYI, describes the last one.
-        unwritten = [w for w in set(tokenize(described(question))) if not holds(written, w)]
+        unwritten = [w for w in set(tokenize(described(question))) if not (w.isdigit() or holds(written, w))]
         if len(unwritten) >= DESCRIBED_ELSEWHERE and typed.sources:
             found = typed.sources[0].paper.paper_id
             found_writes = sum(holds(_words_of(typed, [found]), w) for w in unwritten)
@@ -244,7 +252,8 @@ class ChatSession:
             titled = [s.paper.title for s in contextual.sources if s.paper.paper_id in previous]
             if not definite and phrase.search(first.title) and not any(phrase.search(t) for t in titled):
                 return "anew"  # a paper titled with it is about it
-            if (definite or papers <= RARE_NAME_PAPERS) and phrase.search(_text_of(contextual, previous)):
+            abstracts = _text_of(contextual, previous, titles=False)  # a title alone defines nothing
+            if (definite or papers <= RARE_NAME_PAPERS) and phrase.search(abstracts):
                 return "follows"
         return "anew" if papers > RARE_NAME_PAPERS and not definite else ""
 
@@ -431,8 +440,9 @@ class ChatSession:
 
     @property
     def context(self) -> Turn | None:
-        """The exchange a follow-up refers to: the last, unless that was a follow-up refused ("and on
-        ImageNet?"; not "what about AWQ?", a name no paper writes), chose among the papers of an
+        """The exchange a follow-up refers to: the last, unless that was a follow-up or "what is X?"
+        refused ("and on ImageNet?", "what is imagenet?"; not "what about AWQ?", a name no paper
+        writes), chose among the papers of an
         earlier one and found none of them ("None of the papers of the last answer says so."), or
         pointed at papers the conversation has not got ("the fifth one" after four): then "they"
         are still the papers of the exchange before it."""
@@ -444,7 +454,17 @@ class ChatSession:
                 and refers_back(turn.question)
                 and (bool(_CONDITION.match(turn.question)) or not self._names_unseen(turn.question))
             )
-            if not (refused_follow_up or chose_none(turn)) and turn.answer.decision != POINTED_NOWHERE:
+            # so does "what is X?" of a thing the papers write, refused ("what is imagenet?" after
+            # Model soups: "who wrote the paper?" is still of Model soups)
+            refused_aside = (
+                turn.answer.refused
+                and bool(defined_subject(turn.question))
+                and not self._names_unseen(turn.question)
+            )
+            if (
+                not (refused_follow_up or refused_aside or chose_none(turn))
+                and turn.answer.decision != POINTED_NOWHERE
+            ):
                 return turn
         return self.last
 

@@ -670,7 +670,7 @@ def refers_back(question: str) -> bool:
 # "the dataset of 5 billion image-text pairs", "the method that averages weights": which one it is
 _DESCRIBED = re.compile(
     r"\bthe\s+(?:work|study|method|model|approach|technique|framework|dataset|benchmark|system)"
-    r"\s+(?:that|which|with|of|based\s+on|called|named)\s+(?P<description>[^?.!,;]+)",
+    r"\s+(?:that|which|with|of|based\s+on|called|named)\s+(?P<description>(?:[^?.!,;]|(?<=\d)[.,](?=\d))+)",
     re.IGNORECASE,
 )
 

@@ -506,6 +506,8 @@ def test_an_ellipsis_about_what_the_last_paper_never_writes_is_a_new_topic(full:
         # a description of the last paper still points back (a review)
         ("what is zeroq?", "how does the method which uses distilled data work?", True),
         ("what is laion-5b?", "who released the dataset that was filtered with clip?", True),
+        # the last paper's title alone writes it: asked anew, and defined (a second review)
+        ("what is gptq?", "what is the post-training quantization?", False),
     ],
 )
 def test_what_a_thing_is_asked_mid_chat_is_the_last_papers_by_how_they_write_it(
@@ -522,6 +524,18 @@ def test_what_a_thing_is_asked_mid_chat_is_the_last_papers_by_how_they_write_it(
     assert (evidence.sources[0].paper.paper_id in last) is stays
     if not stays:
         assert evidence.query.text == question
+
+
+def test_it_after_a_thing_asked_aside_and_refused_is_still_the_paper_before(full: Assistant) -> None:
+    """ "what is imagenet?" after Model soups is asked anew and refused; "who wrote the paper?" then
+    asks about Model soups (a second review: it was searched "regarding: what is imagenet?")."""
+    session = ChatSession(full, k=5, llm="extractive", mode="hybrid", condense_with_llm=False)
+    for question in ("what is model soups?", "what is imagenet?"):
+        evidence, _ = session.evidence(question)
+        session.turns.append(Turn(question, evidence.query.text, full.answer(evidence).finish()))
+    assert session.turns[1].answer.refused
+    evidence, followed = session.evidence("who wrote the paper?")
+    assert followed and evidence.sources[0].paper.title.startswith("Model soups")
 
 
 def test_a_new_topic_announced_mid_chat_is_asked_anew(full: Assistant) -> None:

@@ -400,6 +400,9 @@ def test_what_points_back_at_the_last_answer(question: str, points_back: bool) -
         ("what is the dataset of 5 billion image-text pairs?", "5 billion image-text pairs"),
         ("what is the framework based on the sbp abstraction?", "the sbp abstraction"),
         ("how does the method which uses distilled data work?", "uses distilled data work"),
+        # a decimal point or a thousands comma ends no description (a second review)
+        ("what is the dataset of 5.85 billion image-text pairs?", "5.85 billion image-text pairs"),
+        ("which is the benchmark with 1,000 clips?", "1,000 clips"),
         # pointing otherwise too, or not describing
         ("what is the method that they use?", ""),
         ("how big is the dataset of their paper?", ""),
