@@ -232,7 +232,7 @@ class ChatSession:
         self, question: str, typed: Evidence, contextual: Evidence, previous: list[str]
     ) -> str:
         """Whether "what is X?" asks of the last answer ("follows") or anew ("anew"), by what X is;
-        "" when that does not settle it. X as the last answer's papers write it, asked with "the" or
+        "" when that does not settle it. X the last answer's abstracts write, asked with "the" or
         written by a few papers of the collection, is theirs although the question as typed finds
         another paper first ("what is the generator network?" after ELECTRA, "what is the rank?"
         after a LoRA variant); X many papers write, asked without "the", is asked in general ("what
@@ -442,10 +442,9 @@ class ChatSession:
     def context(self) -> Turn | None:
         """The exchange a follow-up refers to: the last, unless that was a follow-up or "what is X?"
         refused ("and on ImageNet?", "what is imagenet?"; not "what about AWQ?", a name no paper
-        writes), chose among the papers of an
-        earlier one and found none of them ("None of the papers of the last answer says so."), or
-        pointed at papers the conversation has not got ("the fifth one" after four): then "they"
-        are still the papers of the exchange before it."""
+        writes), chose among the papers of an earlier one and found none of them ("None of the
+        papers of the last answer says so."), or pointed at papers the conversation has not got
+        ("the fifth one" after four): then "they" are still the papers of the exchange before it."""
         for turn in reversed(self.turns):
             # a follow-up refused ("and on ImageNet?", "and on OntoNotes?" of CrossNER) leaves "it" its
             # paper; one refused for naming what no paper writes ("what about AWQ?") is what "it" is
