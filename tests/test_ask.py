@@ -494,7 +494,7 @@ def test_an_ellipsis_about_what_the_last_paper_never_writes_is_a_new_topic(full:
         ("what is model soups?", "what is imagenet?", False),
         # a few papers write a generator network, ELECTRA among them: its own
         ("what is electra?", "what is the generator network?", True),
-        # a description points back only when the last paper writes its rarest word
+        # a description of the paper found alone: it writes two of its words the last paper never writes
         ("what is zeroq?", "what is the dataset of 5 billion image-text pairs?", False),
         ("what is gptq?", "what is the method that averages fine-tuned model weights?", False),
         # a few papers write it, 2DMSE among them, but the paper found first is titled with it
