@@ -213,10 +213,10 @@ class ChatSession:
         # which writes what ZeroQ does not; "the dataset that was released" after LAION-5B, or "the
         # method with flipped images" after FYI, describes the last one.
         unwritten = [w for w in set(tokenize(described(question))) if not (w.isdigit() or holds(written, w))]
-        if len(unwritten) >= DESCRIBED_ELSEWHERE and typed.sources:
-            found = typed.sources[0].paper.paper_id
-            found_writes = sum(holds(_words_of(typed, [found]), w) for w in unwritten)
-            if found not in previous and found_writes >= DESCRIBED_ELSEWHERE:
+        found = typed.sources[0].paper.paper_id if typed.sources else None
+        if len(unwritten) >= DESCRIBED_ELSEWHERE and found is not None and found not in previous:
+            found_words = _words_of(typed, [found])
+            if sum(holds(found_words, w) for w in unwritten) >= DESCRIBED_ELSEWHERE:
                 return False
         # A new topic has words of its own ("how do they detect memorized images?"); "who are the
         # authors?" or "and on ImageNet?" has too few to be one.
