@@ -33,6 +33,7 @@ from .record_answer import (
     record_answer,
     whole_title_sources,
 )
+from .unstated import before_aspects, unstated_property, unwritten_subject, used_by_title
 from .verify import Verified, changes, verify, with_completion
 from .writers import Draft, Writer, settled_among
 
@@ -185,6 +186,9 @@ class _Run:
             settled = bool(settled_among(evidence, self.answerer.embedder))
             reason = "a sentence of a paper asked about settles it" if settled else "none of them says so"
             self.decision = Decision(settled, self.decision.probability, reason)
+        # "how big is the c4 dataset?" of papers none of which writes C4
+        if self.decision.answer and (unwritten := unwritten_subject(evidence)):
+            self.decision = Decision(False, self.decision.probability, f"no paper found writes {unwritten}")
         self.lap("decide")
         if evidence.query.catalogue and evidence.sources:  # the papers a filter lets through, no topic
             yield Done((yield from self.from_catalogue()), evidence.query)
@@ -197,16 +201,21 @@ class _Run:
             yield from self.tokens(REFUSAL)
             yield Done(self.refusal(), evidence.query)
             return
-        if evidence.query.record_field:
+        # "who developed stable diffusion?" asks of no paper's record, though a title writes the name
+        if evidence.query.record_field and not used_by_title(evidence):
             records = self.from_records_given if evidence.query.among else self.from_record
             yield Done((yield from records(evidence.query.record_field)), evidence.query)
             return
         embedder = self.answerer.embedder
+        # of a name the papers only mention, whether they state it comes before a paper's aspects
+        mentioned_first = before_aspects(evidence)
         statement = (
-            aspect_answer(evidence, embedder)
+            (unstated_property(evidence, embedder) if mentioned_first else None)
+            or aspect_answer(evidence, embedder)
             or missing_count(evidence, embedder)
             or missing_metric(evidence, embedder)
             or unmentioned(evidence, embedder)
+            or (None if mentioned_first else unstated_property(evidence, embedder))
             or expansion_answer(evidence, embedder)
             or self.defined
             or mentioned_work(evidence, embedder)

@@ -17,6 +17,7 @@ from .errors import InputError
 from .library.filters import NO_FILTER, Filter
 from .library.keyword import tokenize
 from .library.names import without_article
+from .properties import AskedProperty, parse_property
 from .scope import asked_filter
 from .topic import acronyms
 from .untrusted import without_controls
@@ -1254,6 +1255,8 @@ class Query:
     # (extractive.settling_sentences); a record question of each of them ("who wrote them?")
     among: bool = False
     aspect: Aspect | None = None  # what it asks of one paper that its abstract may not state
+    # what it asks of a name the papers may only mention ("how big is c4?", "what license does coco use?")
+    asked_property: AskedProperty | None = None
     summary: bool = False  # it asks for the gist of what it names ("tell me about X")
     findings: bool = False  # it asks what a paper found ("what does X find?", "what are its main results?")
     # what it asks the findings in, a paper or a topic ("what are the main findings on X?": X)
@@ -1393,6 +1396,7 @@ def parse(question: str, filters: Filter = NO_FILTER, *, list_form: bool = True)
         # "which models were trained on it? (regarding: LAION-5B)" asks what LAION-5B has too
         owner=(regarded(plain) or owned["owner"]) if owned else "",
         aspect=aspect,
+        asked_property=None if listing else parse_property(plain),
         summary=summary,
         findings=findings,
         findings_of=findings_of,

@@ -117,11 +117,16 @@ def coining_source(evidence: Evidence, name: str) -> tuple[Source, str] | None:
         paper = evidence.papers.get(source.number)
         for sentence in paper.all_sentences() if paper else []:
             coined = coined_names(sentence)
-            if folded(name) in map(folded, coined) and about_own_work(sentence, coined):
+            if _key(name) in map(_key, coined) and about_own_work(sentence, coined):
                 return source, sentence
             if _proposes(sentence, name):
                 return source, sentence
     return None
+
+
+def _key(name: str) -> str:
+    """A name as matched: folded, a "+" variant kept apart ("ImageNet+" coins no "ImageNet")."""
+    return folded(name) + "+" * name.rstrip().endswith("+")
 
 
 def _proposes(sentence: str, name: str) -> bool:

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rag"
 # What each layer may import from the package; anything else would call back up.
 LOWER = {
     "library": {"config", "errors", "answer", "embeddings", "library", "untrusted"},
-    "query": {"citations", "errors", "library", "scope", "topic", "untrusted"},
+    "query": {"citations", "errors", "library", "properties", "scope", "topic", "untrusted"},
     "evidence": {
         "answer",
         "citations",
@@ -39,6 +39,7 @@ LOWER = {
         "mentioned",
         "query",
         "record_answer",
+        "unstated",
         "verify",
         "writers",
         "calibration",

@@ -100,12 +100,18 @@ class Name:
     source: str  # "title", "abstract" or TITLE_ACRONYM
 
 
+def title_head(title: str) -> str:
+    """A title's part before its colon (or "!", "?", a spaced dash, ", A "), however long; "" when it
+    has none."""
+    match = _HEAD.match(title)
+    return match.group("head").strip(" " + _QUOTES) if match else ""
+
+
 def title_names(title: str) -> list[str]:
     """The short names a title gives its paper: its head (and the parts of "X and Y", "X (Y)")."""
-    match = _HEAD.match(title)
-    if not match:
+    head = title_head(title)
+    if not head:
         return []
-    head = match.group("head").strip(" " + _QUOTES)
     parts = [head]
     inner = re.fullmatch(r"(?P<outer>.+?)\s*\((?P<inner>[^()]+)\)", head)  # Tiny Time Mixers (TTMs)
     if inner:
@@ -118,8 +124,7 @@ def needed_name(title: str) -> str | None:
     """The name a title writes before "is all you need" ("SuSana Distancia is all you need: ..."),
     when it is no ordinary word; read as an abstract's name is, which names no paper when others
     write it too ("GPT-4 Is All You Need: ...")."""
-    match = _HEAD.match(title)
-    head = (match.group("head") if match else title).strip(" " + _QUOTES)
+    head = title_head(title) or title.strip(" " + _QUOTES)
     needed = re.match(r"(?P<name>.+?)\s+(?:is|are)\s+all\s+you\s+need\W*$", head, re.IGNORECASE)
     return needed["name"] if needed and distinctive(needed["name"]) else None
 
