@@ -132,7 +132,7 @@ def mentioned_work(evidence: Evidence, embedder: Embedder) -> tuple[str, list[in
     if not writing:
         return (f"The papers found never mention {work}.", []) if _unwritten(work, papers) else None
     sentences = [sentence for paper in papers for sentence in paper.sentences]
-    if not _written_as_a_name(name, sentences):
+    if not written_as_a_name(name, sentences):
         return None
     writers = {paper.number: paper for _, paper, _ in writing}
     if len(writers) == 1 and not _as_anothers(_loosely(work), *writers.values()):
@@ -263,10 +263,10 @@ def _about(name: re.Pattern[str], paper: PaperText) -> bool:
     own = own_names(paper)
     if any(name.fullmatch(o) for o in own) or name.search(paper.title):
         return True
-    return any(_names_own_work(sentence, name, own) for sentence in paper.sentences)
+    return any(names_own_work(sentence, name, own) for sentence in paper.sentences)
 
 
-def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> bool:
+def names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> bool:
     """Whether a sentence names its paper's own work so: after "we propose", "our" ("our DG method
     SMOS"), "novel" or "resulting", praised as new ("PoseDA, a simple yet effective framework"), or
     in brackets in a sentence about its own work ("we", "our", the paper's own name), short for the
@@ -290,7 +290,7 @@ def _names_own_work(sentence: str, name: re.Pattern[str], own: list[str]) -> boo
     return bool(about_own) and (long_form(written[0], words) is not None or bool(KIND_OF_WORK.search(words)))
 
 
-def _written_as_a_name(name: re.Pattern[str], sentences: list[str]) -> bool:
+def written_as_a_name(name: re.Pattern[str], sentences: list[str]) -> bool:
     """Whether the papers write the work as a name: a capital inside it or a digit (DreamBooth, T5),
     or a capital first where no sentence begins (Vicuna); not a plain word (dropout, perplexity)."""
     for sentence in (LINK.sub(" ", s) for s in sentences):

@@ -10,11 +10,13 @@ import re
 
 from .aspects import written_name
 from .citations import PaperText
+from .contribution import own_names
 from .embeddings import Embedder
 from .evidence import LINK, Evidence
 from .extractive import is_own_name, named_paper
 from .library.keyword import tokenize
 from .library.names import title_head
+from .mentioned import names_own_work, written_as_a_name
 from .properties import AskedProperty, Property
 from .record_answer import named_source
 from .sentences import add_sentences
@@ -29,8 +31,11 @@ _NUMBER = (
     r"fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?)"
 )
 _STATED: dict[Property, re.Pattern[str]] = {
+    # digits not a year nor a share, or a magnitude ("a thousand", "one billion", "millions")
     "size": re.compile(
-        r"(?<![\w.])(?:\d[\d.,]*|hundreds|thousands|millions|billions|trillions)(?!\s*%|\.\d|\w*\s*(?:points?|pp)\b)",
+        r"(?<![\w.])(?!(?:19|20)\d\d\b)\d[\d.,]*(?!\s*%|\.\d|\w*\s*(?:points?|pp)\b)"
+        r"|\b(?:hundreds|thousands|millions|billions|trillions)\b"
+        r"|\b(?:a|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:hundred|thousand|million|billion|trillion)\b",
         re.IGNORECASE,
     ),
     "license": re.compile(
@@ -53,10 +58,18 @@ _STATED: dict[Property, re.Pattern[str]] = {
 # a comparison's words: a sentence writing both names without one compares nothing ("models like
 # BERT and RoBERTa")
 _COMPARES = re.compile(
-    r"outperform|\bbeats?\b|surpass|exceed|better|worse|superior|inferior|compar|\bvs\.?\b|versus|"
-    r"\bthan\b|rival|on\s+par|competitive|match(?:es|ing)?\b|(?:improvements?|gains?|advantages?|lead)\s+over",
+    r"out-?perform|\bbeats?\b|surpass|exceed|better|worse|superior|inferior|compar|\bvs\.?\b|versus|"
+    r"\bthan\b|rival|on\s+par|competitive|match(?:es|ing)?\b|\bover\b|\bupon\b|relative\s+to|behind",
     re.IGNORECASE,
 )
+# a thing counted, shortened as people type it
+_SHORTENED = {
+    "params": "parameters",
+    "param": "parameter",
+    "imgs": "images",
+    "img": "image",
+    "toks": "tokens",
+}
 _MADE = r"created|developed|made|built|released|introduced|proposed|invented|designed|trained|published"
 
 
@@ -71,14 +84,29 @@ def _asked(evidence: Evidence) -> AskedProperty | None:
 def _own_papers(asked: AskedProperty, papers: list[PaperText]) -> list[PaperText]:
     """The papers found that the subject is the name of (ZeroQ for "zeroq"; "open images" for "The
     Open Images Dataset V4: ..."; two when two coin it), the one the question names first; not a
-    paper whose title only uses it ("OmniSSR: ... using Stable Diffusion")."""
+    paper whose title only uses it ("OmniSSR: ... using Stable Diffusion"), nor the rival's."""
     named = named_paper(papers)
-    first = [named] if named is not None and (named.called or is_own_name(asked.subject, named)) else []
-    return first + [
-        p
-        for p in papers
-        if p is not named and (is_own_name(asked.subject, p) or _heads(asked.subject, p.title))
-    ]
+    rival = named is not None and bool(asked.other) and is_own_name(asked.other, named)  # B of "A beats B?"
+    first = (
+        [named] if named is not None and not rival and (named.called or _is_own(asked.subject, named)) else []
+    )
+    own = first + [p for p in papers if p is not named and _is_own(asked.subject, p)]
+    if own:
+        return own
+    # a name only one paper found writes, which it gives its own work ("our newly created dataset,
+    # MT-Redundant"); not one many write ("our standardized CLIP training code")
+    name = written_name(asked.subject)
+    writing = [p for p in papers if any(name.search(t) for t in _texts(p))]
+    if len(writing) == 1 and any(
+        names_own_work(s, name, own_names(writing[0])) for s in writing[0].all_sentences()
+    ):
+        return writing
+    return []
+
+
+def _is_own(subject: str, paper: PaperText) -> bool:
+    """Whether a paper is the one a name is: one of its names or its title's head."""
+    return is_own_name(subject, paper) or _heads(subject, paper.title)
 
 
 # what a title's head may call the thing besides its name ("The Open Images Dataset V4")
@@ -152,12 +180,17 @@ def unstated_property(evidence: Evidence, embedder: Embedder) -> tuple[str, list
     about: dict[int, list[str]] = {}  # by paper number: its sentences about the name
     for paper in papers:
         texts = _texts(paper)
-        about[paper.number] = texts if any(paper is o for o in own) else [t for t in texts if name.search(t)]
-        other = _other_name(asked.other, about[paper.number])
-        if any(_stated(asked, name, other, text) for text in about[paper.number]):
+        owned = any(paper is o for o in own)
+        about[paper.number] = texts if owned else [t for t in texts if name.search(t)]
+        others = _other_names(asked.other, about[paper.number])
+        if owned and any(o.search(t) for o in others for t in texts):
+            return None  # its own abstract writes the rival: what it says of it is quoted
+        if any(_stated(asked, name, others, text) for text in about[paper.number]):
             return None
     writing = [n for n, sentences in about.items() if sentences]
-    if not writing:
+    # of a name the papers only mention, only a name: not a topic ("open-source llms", "instruction
+    # tuning"), which no sentence need write whole
+    if not writing or not (own or _names_written(asked, [t for n in writing for t in about[n]], papers)):
         return None
     shown = _as_written(name, [t for n in writing for t in about[n]]) or asked.subject
     other_shown = asked.other and (
@@ -171,25 +204,43 @@ def unstated_property(evidence: Evidence, embedder: Embedder) -> tuple[str, list
     return f"{verdict}The papers found don't state {described}; [{first}] mentions {shown}.", [first]
 
 
-def _other_name(other: str, texts: list[str]) -> re.Pattern[str] | None:
-    """The other name of a comparison as texts write it, or by the acronym of its words where they
-    write them in full ("SAM" where "Sharpness-Aware Minimization" is written)."""
-    if not other:
-        return None
-    written = written_name(other)
-    words = [w for w in re.split(r"[\s-]+", other) if w]
-    if len(words) < 2 or not any(written.search(t) for t in texts):
-        return written
-    acronym = "".join(w[0] for w in words).upper()
-    return re.compile(rf"{written.pattern}|(?-i:(?<![\w-]){acronym}(?![a-z]))", re.IGNORECASE)
+def _names_written(asked: AskedProperty, about: list[str], papers: list[PaperText]) -> bool:
+    """Whether the papers write the subject (and a comparison's rivals they write) as names are
+    written: a capital inside or a digit, or a capital first where no sentence begins."""
+    titles = {p.title for p in papers}  # a title's capitals are its style ("... with Commercial Models")
+    if not written_as_a_name(written_name(asked.subject), [t for t in about if t not in titles]):
+        return False
+    texts = [LINK.sub(" ", s) for p in papers for s in p.all_sentences()]
+    rivals = _other_names(asked.other, texts) if asked.other else []
+    # a rival none of them writes is compared with nothing, whatever it is
+    return all(written_as_a_name(o, texts) or not any(o.search(t) for t in texts) for o in rivals)
 
 
-def _stated(asked: AskedProperty, name: re.Pattern[str], other: re.Pattern[str] | None, text: str) -> bool:
+def _other_names(other: str, texts: list[str]) -> list[re.Pattern[str]]:
+    """A comparison's rivals as texts may write them, leniently: each of "blip-2 and flamingo"; a
+    rival of words written in full also by its acronym ("SAM" where "Sharpness-Aware Minimization"
+    is written), or its last word ("CLIP" of "openai clip"); a word in another form ("ensemble")."""
+    names = []
+    for rival in (r for r in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", other, flags=re.IGNORECASE) if r):
+        forms = [written_name(rival).pattern]
+        words = [w for w in re.split(r"[\s-]+", rival) if w]
+        if len(words) >= 2 and any(re.search(forms[0], t, re.IGNORECASE) for t in texts):
+            forms.append(rf"(?-i:(?<![\w-]){''.join(w[0] for w in words).upper()}(?![a-z]))")
+        if len(words) >= 2 and len(words[-1]) >= 3:  # "OpenAI's CLIP" for "openai clip"
+            forms.append(written_name(words[-1]).pattern)
+        if len(words) == 1 and rival.isalpha() and len(rival) > 6:  # "ensemble" for "ensembling"
+            forms.append(rf"\b{re.escape(rival[: max(5, len(rival) - 4)])}\w*")
+        names.append(re.compile("|".join(forms), re.IGNORECASE))
+    return names
+
+
+def _stated(asked: AskedProperty, name: re.Pattern[str], others: list[re.Pattern[str]], text: str) -> bool:
     """Whether a sentence about the name states the property: for a comparison, the other name with a
     comparison's words; a maker, who made the name; a count, a number of the thing counted; else
     the property's pattern, outside the name ("LAION-5B" is no number)."""
     if asked.property == "beats":
-        return other is not None and bool(other.search(name.sub(" ", text))) and bool(_COMPARES.search(text))
+        rest = name.sub(" ", text)
+        return any(o.search(rest) for o in others) and bool(_COMPARES.search(text))
     if asked.property == "maker":
         return bool(_made_by(name).search(text))
     if asked.property == "count":
@@ -198,11 +249,12 @@ def _stated(asked: AskedProperty, name: re.Pattern[str], other: re.Pattern[str] 
 
 
 def _made_by(name: re.Pattern[str]) -> re.Pattern[str]:
-    """Who made a name, as a sentence writes it: "Anthropic's Claude 3 Opus", "X, developed by Y";
-    not "Primer's gains over Transformer"."""
+    """Who made a name, as a sentence writes it: "Anthropic's Claude 3 Opus", "X, developed by Y",
+    "from OpenAI, including X"; not "Primer's gains over Transformer"."""
     written = f"(?i:{name.pattern})"
     return re.compile(
         rf"\b[A-Z][\w-]*['\u2019]s\s+(?:[\w-]+\s+)?{written}|{written}[^.;]{{0,60}}?\b(?:{_MADE})\s+by\b"
+        rf"|\bfrom\s+[A-Z][\w-]+[^.;]{{0,60}}?{written}"  # "LLMs from OpenAI, including text-davinci-003"
     )
 
 
@@ -210,6 +262,7 @@ def _number_of(counted: str) -> re.Pattern[str]:
     """A number of the thing counted ("1.65M examples", "70B-parameter", "nine tasks"); not a rate
     ("2 bits per parameter"), nor another word that starts alike ("images": not "ImageNet")."""
     noun = counted.split()[-1].lower() if counted.split() else ""
+    noun = _SHORTENED.get(noun, noun)
     stem = re.sub(r"(?<=\w{3})(?:es|s)$", "", noun)
     return re.compile(
         rf"(?<![\w.]){_NUMBER}\s*[kmb]?(?:\s+(?:(?!per\b)[\w-]+\s+){{0,2}}?|-){re.escape(stem)}\w{{0,3}}\b",

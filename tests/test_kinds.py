@@ -1382,7 +1382,7 @@ def test_a_paper_naming_its_own_work_is_told_from_one_naming_another() -> None:
     after "our", "novel" or "resulting" (not "the new GPT-4"), praised as new, or bracketed in a
     sentence about its own work, short for the words before it or after a kind of work (not one of a
     list: "language (BERT)"); a run of dashes (a second review: 29 s for 30 of them) is read at once."""
-    from rag.mentioned import _names_own_work
+    from rag.mentioned import names_own_work
 
     cetad = re.compile("cetad", re.IGNORECASE)
     for sentence, own in (
@@ -1400,9 +1400,9 @@ def test_a_paper_naming_its_own_work_is_told_from_one_naming_another() -> None:
         ("We show that it extends to vision (ViT) and language (CeTaD).", False),
         ("We propose a tuning method and a retrieval module (CeTaD).", True),
     ):
-        assert _names_own_work(sentence, cetad, []) == own, sentence
+        assert names_own_work(sentence, cetad, []) == own, sentence
     savpt = "CoDA consists of a Severity-Aware Visual Prompt Tuning (SAVPT) mechanism."
-    assert _names_own_work(savpt, re.compile("savpt", re.IGNORECASE), ["CoDA"])
+    assert names_own_work(savpt, re.compile("savpt", re.IGNORECASE), ["CoDA"])
 
 
 def test_a_number_of_a_thing_as_abstracts_write_one_and_not_a_rate() -> None:

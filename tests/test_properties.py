@@ -110,6 +110,13 @@ def mentions(tmp_path: Path, embedder: OnnxMiniLM) -> Assistant:
             "Models trained on StreetSet+ are more accurate.",
         ),
         (
+            "copy",
+            "CopyDecode: Faster Chat Turns by Copying",
+            "We propose CopyDecode, which copies repeated spans of a chat's history. "
+            "It yields a 49% additional speed-up over speculative decoding. "
+            "Our 7B model has 7 billion parameters.",
+        ),
+        (
             "panorama",
             "OmniView: Zero-shot Panorama Super-Resolution using Stable Diffusion",
             "We upscale panoramas without training by guiding Stable Diffusion with the panorama's geometry.",
@@ -220,3 +227,15 @@ def test_a_property_of_a_name_no_paper_found_writes_is_refused(mentions: Assista
     assert refused.refused
     described = mentions.gatherer.gather("how big is the street photos benchmark?")
     assert unwritten_subject(described) is None
+
+
+def test_what_a_sentence_states_in_other_words_is_not_said_to_be_unstated(mentions: Assistant) -> None:
+    """A second review: "does copyspec beat speculative decoding?" was said not to be stated though
+    its abstract has "a 49% additional speed-up over speculative decoding"; so were a rival written
+    by its last word ("OpenAI's CLIP" for "openai clip") and a topic ("open chat models")."""
+    faster = mentions.ask("does copydecode beat speculative decoding?", llm="extractive")
+    assert "speed-up over speculative decoding" in faster.text and not faster.text.startswith(UNSAID)
+    rival = mentions.ask("does mixtral outperform the mistral gpt-3.5?", llm="extractive")  # its last word
+    assert "Mixtral rivals GPT-3.5" in rival.text and not rival.text.startswith(UNSAID)
+    topic = mentions.ask("do open chat models outperform commercial models?", llm="extractive")
+    assert "don't state a comparison" not in topic.text
