@@ -16,7 +16,7 @@ MAX_SUBJECT_WORDS = 4  # a name ("claude 3 opus"), not a description
 
 @dataclass(frozen=True)
 class AskedProperty:
-    """A property a question asks of a subject (as typed), and what the property needs said."""
+    """A property a question asks of a subject (as typed), with what it counts, the rival, the verb."""
 
     property: Property
     subject: str
@@ -47,7 +47,8 @@ _KIND = (
 )
 _SUBJECT = rf"{_ARTICLE}(?P<subject>[\w.+-]+(?:\s+[\w.+-]+){{0,{MAX_SUBJECT_WORDS - 1}}}?){_KIND}"
 _TAIL = r"[?.!\s]*$"
-_MADE = r"created|developed|made|built|released|introduced|proposed|invented|designed|trained|published"
+# what making a thing is called ("who created X?", "developed by Y")
+MADE = r"created|developed|made|built|released|introduced|proposed|invented|designed|trained|published"
 _MAKES = r"creates|develops|makes|builds|releases|maintains|publishes|owns"
 _PAST = {"come out": "released", "appear": "released"}  # "when did X come out?": when X was released
 
@@ -97,16 +98,16 @@ _FORMS_WRITTEN: list[tuple[Property, str]] = [
         rf"^\s*(?:is|are|was|were)\s+{_SUBJECT}\s+(?:open[\s-]*sourced?|(?:publicly|freely|openly)\s+"
         rf"(?:available|released)|open[\s-]+weights?|released\s+(?:publicly|openly)){_TAIL}",
     ),
-    ("maker", rf"^\s*who\s+(?P<verb>{_MADE}|{_MAKES})\s+{_SUBJECT}{_TAIL}"),
+    ("maker", rf"^\s*who\s+(?P<verb>{MADE}|{_MAKES})\s+{_SUBJECT}{_TAIL}"),
     (
         "maker",
         r"^\s*which\s+(?:company|lab|organi[sz]ation|group|team|institution|university)\s+"
-        rf"(?P<verb>{_MADE}|{_MAKES})\s+{_SUBJECT}{_TAIL}",
+        rf"(?P<verb>{MADE}|{_MAKES})\s+{_SUBJECT}{_TAIL}",
     ),
     (
         "date",
         rf"^\s*(?:when|(?:in\s+)?what\s+year|in\s+which\s+year)\s+(?:was|were|did)\s+{_SUBJECT}\s+"
-        rf"(?:first\s+)?(?P<verb>{_MADE}|come\s+out|appear){_TAIL}",
+        rf"(?:first\s+)?(?P<verb>{MADE}|come\s+out|appear){_TAIL}",
     ),
     ("training", rf"^\s*how\s+long\s+(?:did|does|do)\s+it\s+take\s+to\s+train\s+{_SUBJECT}{_TAIL}"),
     ("training", rf"^\s*how\s+long\s+(?:did|does|do)\s+{_SUBJECT}\s+take\s+to\s+train{_TAIL}"),

@@ -2,7 +2,7 @@
 writing the name (any of the abstract of the paper the name is, which says "we") that states it.
 When none does, the answer says so and cites a paper that mentions the name, rather than quoting a
 sentence that only mentions it ("how big is jft?": "... web-scale datasets (ImageNet, JFT)");
-when no paper found writes the name, the question is refused."""
+when no paper found writes any word of the name, the question is refused."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from .extractive import is_own_name, named_paper
 from .library.keyword import tokenize
 from .library.names import title_head
 from .mentioned import names_own_work, written_as_a_name
-from .properties import AskedProperty, Property
+from .properties import MADE, AskedProperty, Property
 from .record_answer import named_source
 from .sentences import add_sentences
 from .yesno import UNSAID
 
-_YES_NO = ("open", "beats")  # answered "Yes." or "No." when stated; else the abstracts don't say
+_YES_NO = ("open", "beats")  # asked yes or no: an answer that they are not stated opens with UNSAID
 
 # How a sentence states each property. A size or count is a number: the name's own digits
 # ("LAION-5B") are taken out of the sentence first.
@@ -70,7 +70,6 @@ _SHORTENED = {
     "img": "image",
     "toks": "tokens",
 }
-_MADE = r"created|developed|made|built|released|introduced|proposed|invented|designed|trained|published"
 
 
 def _asked(evidence: Evidence) -> AskedProperty | None:
@@ -253,7 +252,7 @@ def _made_by(name: re.Pattern[str]) -> re.Pattern[str]:
     "from OpenAI, including X"; not "Primer's gains over Transformer"."""
     written = f"(?i:{name.pattern})"
     return re.compile(
-        rf"\b[A-Z][\w-]*['\u2019]s\s+(?:[\w-]+\s+)?{written}|{written}[^.;]{{0,60}}?\b(?:{_MADE})\s+by\b"
+        rf"\b[A-Z][\w-]*['\u2019]s\s+(?:[\w-]+\s+)?{written}|{written}[^.;]{{0,60}}?\b(?:{MADE})\s+by\b"
         rf"|\bfrom\s+[A-Z][\w-]+[^.;]{{0,60}}?{written}"  # "LLMs from OpenAI, including text-davinci-003"
     )
 
