@@ -124,6 +124,17 @@ def embedder(onnx_embedder: OnnxMiniLM) -> OnnxMiniLM:
     return cast(OnnxMiniLM, RememberingEmbedder(onnx_embedder))
 
 
+def openai_nowhere(tmp_path: Path, embedder: OnnxMiniLM, corpus: Path) -> Assistant:
+    """An assistant over the corpus with OpenAI configured at an address nobody listens on: an answer
+    a model wrote would fall back, and say so."""
+    settings = Settings(
+        store_dir=tmp_path / "store", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:9/v1"
+    )
+    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
+    assistant.ingest([corpus])
+    return assistant
+
+
 def fill_small_corpus(corpus: Path) -> Path:
     """Write the small corpus into a new directory: a 10-paper dump and a 3-record JSONL file."""
     corpus.mkdir()

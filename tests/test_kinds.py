@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import bundled_entries, write_dump, write_jsonl
+from conftest import bundled_entries, openai_nowhere, write_dump, write_jsonl
 from doubles import Script, Scripted
 
 from rag.answerer import TOPIC_NAMED, count_line
@@ -1088,7 +1088,7 @@ def test_a_list_of_the_papers_using_a_named_benchmark_is_answered(
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
     )
-    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    assistant = openai_nowhere(tmp_path, embedder, corpus)
     for question in ("which papers use humaneval", "papers evaluated on humaneval"):
         answer = assistant.ask(question, llm="extractive")
         assert sorted(c.paper.paper_id for c in answer.citations) == ["a", "b"], (question, answer.decision)
@@ -1131,7 +1131,7 @@ def test_a_list_leaves_out_the_papers_on_what_it_excludes(tmp_path: Path, embedd
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
     )
-    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    assistant = openai_nowhere(tmp_path, embedder, corpus)
     every = {c.paper.paper_id for c in assistant.ask("quantization papers", llm="extractive").citations}
     assert {"cnn", "vit"} <= every and every & {"llm-a", "llm-b"}
     for question in ("quantization papers that are not about llms", "papers on quantization but not llms"):
@@ -1174,7 +1174,7 @@ def test_a_count_of_a_name_no_paper_is_is_said_to_be_unstated_not_quoted_from_an
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
     )
-    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    assistant = openai_nowhere(tmp_path, embedder, corpus)
     unstated = assistant.ask("how many parameters does gpt-4 have?", llm="openai")
     assert unstated.text.startswith(
         "The papers found state no number of parameters for gpt-4; [1] mentions it."
@@ -1257,7 +1257,7 @@ def test_a_work_no_paper_introduces_is_said_to_be_only_mentioned(
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
     )
-    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    assistant = openai_nowhere(tmp_path, embedder, corpus)
     # a fourth review: a cue of another's work across a comma is none ("Unlike previous methods, X")
     from rag.mentioned import _ANOTHERS_CUE
 
@@ -1341,7 +1341,7 @@ def test_a_name_the_vocabulary_holds_whole_is_a_work_where_the_papers_always_wri
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
     )
-    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    assistant = openai_nowhere(tmp_path, embedder, corpus)
     bert = assistant.ask("what is bert?", llm="extractive")
     assert bert.text.startswith("No paper found introduces BERT; [1] mentions it"), bert.text
     assert "introduces" not in assistant.ask("what is clip?", llm="extractive").text
@@ -1444,7 +1444,7 @@ def test_a_count_says_how_many_papers_of_the_collection_write_its_topic(
     records.append(
         {"id": "other", "title": "Dense retrieval", "abstract": "We study dense retrieval of passages."}
     )
-    assistant = _openai_nowhere(tmp_path, embedder, write_jsonl(tmp_path / "papers.jsonl", records))
+    assistant = openai_nowhere(tmp_path, embedder, write_jsonl(tmp_path / "papers.jsonl", records))
     for question in ("how many papers use sparse attention?", "count the papers on sparse attention"):
         answer = assistant.ask(question, llm="extractive")
         assert len(answer.citations) < 30, question
@@ -1565,17 +1565,6 @@ def test_a_comparison_inside_a_request_names_what_it_compares() -> None:
     assert parse("please describe how ZeRO and SPDF differ").sides == ("ZeRO", "SPDF")
 
 
-def _openai_nowhere(tmp_path: Path, embedder: OnnxMiniLM, corpus: Path) -> Assistant:
-    """An assistant over the corpus with OpenAI configured at an address nobody listens on: an answer
-    a model wrote would fall back, and say so."""
-    settings = Settings(
-        store_dir=tmp_path / "store", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:9/v1"
-    )
-    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
-    assistant.ingest([corpus])
-    return assistant
-
-
 def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missing_otherwise(
     tmp_path: Path, embedder: OnnxMiniLM
 ) -> None:
@@ -1601,7 +1590,7 @@ def test_limitations_and_future_work_are_quoted_when_stated_and_said_to_be_missi
             },
         ],
     )
-    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    assistant = openai_nowhere(tmp_path, embedder, corpus)
     stated = assistant.ask("what are the limitations of foonet?", llm="openai")
     assert stated.text == ("A limitation of our approach is that it needs a GPU with large memory. [1]"), (
         stated.text
@@ -1792,7 +1781,7 @@ def test_a_papers_hardware_is_quoted_or_said_to_be_unmentioned(tmp_path: Path, e
             },
         ],
     )
-    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    assistant = openai_nowhere(tmp_path, embedder, corpus)
     stated = assistant.ask("what hardware does fooquant use?", llm="openai")
     runs = (
         "FooQuant runs a 175B model on a single GPU. [1] It speeds up inference by 3x on NVIDIA A100 cards."
@@ -1856,7 +1845,7 @@ def test_a_papers_code_is_its_abstracts_link_or_said_to_be_unmentioned(
             },
         ],
     )
-    assistant = _openai_nowhere(tmp_path, embedder, corpus)
+    assistant = openai_nowhere(tmp_path, embedder, corpus)
     # a release of its code written in other words (before: "does not mention its code")
     released = assistant.ask("is quxlm open source?", llm="openai").text
     assert released == "Yes. We release the complete recipe, including datasets and the training code. [1]"

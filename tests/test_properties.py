@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import openai_nowhere, write_jsonl
 
 from rag.api import Assistant
-from rag.config import Settings
 from rag.embeddings import OnnxMiniLM
 from rag.query import parse
 from rag.unstated import unwritten_subject
@@ -132,12 +131,7 @@ def mentions(tmp_path: Path, embedder: OnnxMiniLM) -> Assistant:
     corpus = write_jsonl(
         tmp_path / "papers.jsonl", [{"id": i, "title": t, "abstract": a} for i, t, a in records]
     )
-    settings = Settings(
-        store_dir=tmp_path / "store", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:9/v1"
-    )
-    assistant = Assistant(settings, embedder=embedder, notify=lambda m: None)
-    assistant.ingest([corpus])
-    return assistant
+    return openai_nowhere(tmp_path, embedder, corpus)
 
 
 def test_a_property_no_sentence_states_is_said_to_be_unstated_citing_a_paper_that_mentions_the_name(
